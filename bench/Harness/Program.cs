@@ -1,0 +1,2 @@
+// Placeholder entry point: the harness issue replaces this.
+return 0;
