@@ -1,0 +1,2 @@
+// Placeholder until the load test lands (same session).
+return 0;
