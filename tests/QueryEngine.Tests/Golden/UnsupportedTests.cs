@@ -1,0 +1,61 @@
+using FastDb.QueryEngine.Tests.Support;
+
+namespace FastDb.QueryEngine.Tests.Golden;
+
+/// <summary>
+/// Outside the subset the engine must either give sqlite3's exact answer or fail with a Parse error of its own that
+/// names the construct: never a wrong result, never an exception.
+/// </summary>
+public class UnsupportedTests
+{
+    public static TheoryData<string, string> Constructs() => new()
+    {
+        { "CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a JOIN b;", "JOIN" },
+        { "CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a, b;", "," },
+        { "SELECT (SELECT 1);", "SELECT" },
+        { "CREATE TABLE a(x); SELECT x FROM a GROUP BY x;", "GROUP BY" },
+        { "CREATE TABLE a(x); SELECT x FROM a GROUP BY x HAVING x > 1;", "GROUP BY" },
+        { "SELECT 1 UNION SELECT 2;", "UNION" },
+        { "CREATE TABLE a(x); CREATE INDEX i ON a(x);", "INDEX" },
+        { "CREATE TABLE a(x); ALTER TABLE a ADD COLUMN y;", "ALTER" },
+        { "BEGIN; SELECT 1; COMMIT;", "BEGIN" },
+        { "SELECT 1 IN (1, 2);", "IN" },
+        { "SELECT 1 BETWEEN 0 AND 2;", "BETWEEN" },
+        { "SELECT 'a' LIKE 'A';", "LIKE" },
+        { "SELECT CASE WHEN 1 THEN 2 END;", "CASE" },
+        { "SELECT CAST('1' AS INTEGER);", "CAST" },
+        { "SELECT max(1, 2), min(3, 4);", "max" },
+        { "CREATE TABLE a(x); SELECT sum(x) FROM a;", "sum" },
+        { "SELECT substr('abc', 2);", "substr" },
+        { "SELECT x'41';", "x'" },
+        { "SELECT ?;", "?" },
+        { "CREATE TABLE a(x); INSERT INTO a SELECT 1;", "SELECT" },
+        { "CREATE TABLE a(x); DELETE FROM a RETURNING x;", "RETURNING" },
+        { "CREATE TABLE a(x CHECK (x > 0));", "CHECK" },
+        { "CREATE TABLE a(x, y, PRIMARY KEY(x, y));", "PRIMARY KEY" },
+        { "CREATE TEMP TABLE a(x);", "TEMP" },
+        { "CREATE TABLE a AS SELECT 1;", "AS" },
+        { "PRAGMA table_info(a);", "PRAGMA" },
+        { "SELECT DISTINCT 1;", "DISTINCT" },
+        { ".tables", "." },
+    };
+
+    [Theory]
+    [MemberData(nameof(Constructs))]
+    public void Engine_is_right_or_refuses_with_a_parse_error(string script, string construct)
+    {
+        var engine = OracleAssert.RunEngine(script);
+        if (engine.ExitCode == 1 && engine.Stdout.Length == 0
+            && engine.Stderr.StartsWith("Parse error near line 1: ", StringComparison.Ordinal) && engine.Stderr.EndsWith('\n'))
+        {
+            // A refusal must say what it refuses (the construct's keyword), unless it is sqlite3's own message.
+            if (Sqlite3Shell.IsInstalled && Sqlite3Shell.Run(script) == engine) return;
+            Assert.True(engine.Stderr.Contains(construct, StringComparison.OrdinalIgnoreCase) || engine.Stderr.Contains("FastDb", StringComparison.Ordinal),
+                $"refusal should name the unsupported construct '{construct}': {engine.Stderr}");
+            return;
+        }
+        if (!Sqlite3Shell.IsInstalled)
+            Assert.Fail($"engine answered an unsupported construct without refusing it: {OracleAssert.Escape(engine.Stdout + engine.Stderr)}");
+        OracleAssert.Equal(Sqlite3Shell.Run(script), engine, script, $"unsupported construct {construct}: answered, so it must be sqlite3's answer");
+    }
+}
