@@ -1,4 +1,5 @@
-// The data the Raft core shares with its host (storage, transport): entries and hard state.
+// The data the Raft core shares with its host (storage, transport): entries, hard state, snapshots,
+// configuration changes, options and the results the core hands back.
 namespace FastDb.Raft;
 
 /// <summary>What a log entry carries. Normal entries hold the state machine's command bytes.</summary>
@@ -15,3 +16,81 @@ public readonly record struct Entry(ulong Term, ulong Index, EntryType Type, Rea
 
 /// <summary>What must be persisted before messages that depend on it are sent.</summary>
 public readonly record struct HardState(ulong Term, ulong VotedFor, ulong Commit);
+
+public enum RaftRole : byte { Follower, PreCandidate, Candidate, Leader }
+
+/// <summary>Volatile state the host may show or use to route requests (not persisted).</summary>
+public readonly record struct SoftState(RaftRole Role, ulong LeaderId, ulong Term);
+
+public enum ConfigChangeType : byte { AddNode = 0, RemoveNode = 1 }
+
+/// <summary>A single-server membership change. Context is opaque to Raft (the host stores the node's address).</summary>
+public readonly record struct ConfigChange(ConfigChangeType Type, ulong NodeId, ReadOnlyMemory<byte> Context);
+
+/// <summary>
+/// A compacted prefix of the log: everything up to Index (whose term is Term) is folded into Data, the host's
+/// state machine image. Members is the configuration as of Index (id → context/address).
+/// </summary>
+public sealed record Snapshot(ulong Index, ulong Term, IReadOnlyDictionary<ulong, ReadOnlyMemory<byte>> Members, ReadOnlyMemory<byte> Data);
+
+public enum ProposeOutcome : byte
+{
+    Accepted,
+    /// <summary>This node is not the leader; LeaderHint is the leader it knows of (0 = none known).</summary>
+    NotLeader,
+    /// <summary>The leader cannot take it now (transfer in progress, a config change pending, bad input); retry later.</summary>
+    Dropped,
+}
+
+public readonly record struct ProposeResult(ProposeOutcome Outcome, ulong Index, ulong Term, ulong LeaderHint)
+{
+    public static ProposeResult Accepted(ulong index, ulong term) => new(ProposeOutcome.Accepted, index, term, 0);
+    public static ProposeResult NotLeader(ulong leaderHint) => new(ProposeOutcome.NotLeader, 0, 0, leaderHint);
+    public static readonly ProposeResult Dropped = new(ProposeOutcome.Dropped, 0, 0, 0);
+}
+
+/// <summary>Every timing parameter is in ticks; the host decides how long a tick is (10 ms suggested).</summary>
+public sealed class RaftOptions
+{
+    public ulong Id { get; init; }
+    /// <summary>A leader sends heartbeats (carrying the commit index) every this many ticks.</summary>
+    public int HeartbeatIntervalTicks { get; init; } = 5;
+    /// <summary>A follower's election timeout is drawn uniformly from [Min, Max] ticks at each reset.</summary>
+    public int ElectionTimeoutMinTicks { get; init; } = 15;
+    public int ElectionTimeoutMaxTicks { get; init; } = 30;
+    public int MaxEntriesPerAppend { get; init; } = 256;
+    public int MaxBytesPerAppend { get; init; } = 64 * 1024;
+    /// <summary>Appends in flight to one follower in replicate state before the leader waits for acks.</summary>
+    public int MaxInflightAppends { get; init; } = 64;
+    public bool PreVote { get; init; } = true;
+    public bool CheckQuorum { get; init; } = true;
+    /// <summary>Followers send their append acks to every member, so each can learn commits one hop earlier.</summary>
+    public bool BroadcastAcks { get; init; } = true;
+
+    internal void Validate()
+    {
+        if (Id == 0) throw new ArgumentException("RaftOptions.Id must be non-zero (0 means none)");
+        if (HeartbeatIntervalTicks < 1) throw new ArgumentException("HeartbeatIntervalTicks must be >= 1");
+        if (ElectionTimeoutMinTicks <= HeartbeatIntervalTicks)
+            throw new ArgumentException("ElectionTimeoutMinTicks must exceed HeartbeatIntervalTicks");
+        if (ElectionTimeoutMaxTicks < ElectionTimeoutMinTicks)
+            throw new ArgumentException("ElectionTimeoutMaxTicks must be >= ElectionTimeoutMinTicks");
+        if (MaxEntriesPerAppend < 1 || MaxBytesPerAppend < 1 || MaxInflightAppends < 1)
+            throw new ArgumentException("append limits must be >= 1");
+    }
+}
+
+/// <summary>
+/// One batch of work for the host. Contract, in this order: persist Snapshot (if any), EntriesToPersist (they
+/// replace any stored entries from EntriesToPersist[0].Index on) and HardState (if any); only then send Messages;
+/// apply CommittedEntries (all already persisted); finally call Advance(ready).
+/// </summary>
+public sealed class Ready
+{
+    public HardState? HardState { get; init; }
+    public Snapshot? Snapshot { get; init; }
+    public IReadOnlyList<Entry> EntriesToPersist { get; init; } = [];
+    public IReadOnlyList<Message> Messages { get; init; } = [];
+    public IReadOnlyList<Entry> CommittedEntries { get; init; } = [];
+    public SoftState SoftState { get; init; }
+}

@@ -1,0 +1,89 @@
+// The leader's view of one follower (after etcd-io/raft tracker/progress.go): how far its log matches,
+// what to send next, and whether to probe (one append at a time), replicate (pipelined, bounded window)
+// or wait for a snapshot.
+namespace FastDb.Raft;
+
+internal enum ProgressState : byte { Probe, Replicate, Snapshot }
+
+internal sealed class Progress(ulong next)
+{
+    public ulong Match;
+    public ulong Next = next;
+    public ProgressState State = ProgressState.Probe;
+    /// <summary>Probe state: an append is out and we wait for its answer before sending another.</summary>
+    public bool ProbeSent;
+    public ulong PendingSnapshot;
+    /// <summary>Last index of each append in flight (replicate state), oldest first.</summary>
+    public readonly Queue<ulong> Inflights = new();
+    /// <summary>Heard from since the last check-quorum round.</summary>
+    public bool RecentActive = true;
+    /// <summary>Ticks since this follower last made progress; drives retransmission of lost appends.</summary>
+    public int TicksSinceProgress;
+    /// <summary>Highest commit index already told to this follower (avoids redundant commit notices).</summary>
+    public ulong CommitSent;
+
+    public bool IsPaused(int maxInflight) => State switch
+    {
+        ProgressState.Probe => ProbeSent,
+        ProgressState.Replicate => Inflights.Count >= maxInflight,
+        _ => true,
+    };
+
+    public void BecomeProbe()
+    {
+        Next = State == ProgressState.Snapshot ? Math.Max(Match + 1, PendingSnapshot + 1) : Match + 1;
+        State = ProgressState.Probe;
+        ProbeSent = false;
+        PendingSnapshot = 0;
+        Inflights.Clear();
+    }
+
+    public void BecomeReplicate()
+    {
+        State = ProgressState.Replicate;
+        Next = Match + 1;
+        ProbeSent = false;
+        PendingSnapshot = 0;
+        Inflights.Clear();
+    }
+
+    public void BecomeSnapshot(ulong snapshotIndex)
+    {
+        State = ProgressState.Snapshot;
+        PendingSnapshot = snapshotIndex;
+        ProbeSent = false;
+        Inflights.Clear();
+    }
+
+    /// <summary>An ack for index n arrived. True if Match moved.</summary>
+    public bool MaybeUpdate(ulong n)
+    {
+        bool updated = false;
+        if (Match < n)
+        {
+            Match = n;
+            updated = true;
+            ProbeSent = false;
+            TicksSinceProgress = 0;
+        }
+        Next = Math.Max(Next, n + 1);
+        while (Inflights.Count > 0 && Inflights.Peek() <= n) Inflights.Dequeue();
+        return updated;
+    }
+
+    /// <summary>The follower rejected an append after index `rejected`; matchHint is where it suggests to probe.
+    /// False when the rejection is stale (answers an append we already moved past).</summary>
+    public bool MaybeDecrTo(ulong rejected, ulong matchHint)
+    {
+        if (State == ProgressState.Replicate)
+        {
+            if (rejected <= Match) return false;
+            Next = Match + 1;
+            return true;
+        }
+        if (Next - 1 != rejected) return false;
+        Next = Math.Max(Math.Min(rejected, matchHint + 1), Match + 1);
+        ProbeSent = false;
+        return true;
+    }
+}

@@ -1,0 +1,830 @@
+// The Raft consensus algorithm as a pure, deterministic state machine (after etcd-io/raft: raft.go, rawnode.go).
+//
+// API (the host drives it from one thread; nothing here touches sockets, clocks, threads or files):
+//   new RaftNode(options, seededRandom, hardState, snapshotOrNull, entriesAfterSnapshot)   restore from storage
+//   Bootstrap(selfContext)            brand-new first node: a one-member config holding itself, then it leads.
+//                                     A brand-new joiner does NOT call it: its config is empty, it never
+//                                     campaigns, and learns the log from the leader once added.
+//   Tick()                            one tick of the host's clock (the host picks the length, e.g. 10 ms)
+//   Step(message)                     any message from the wire; stale, misaddressed or malformed ones are ignored
+//   Propose(data)                     Accepted(index, term) | NotLeader(leaderHint) | Dropped
+//   ProposeConfigChange(cc)           single-server AddNode/RemoveNode (context = the node's address)
+//   TransferLeadership(to)            leader hands over (TimeoutNow) once `to` is up to date
+//   HasReady / GetReady() / Advance(ready)   the output hand-off; see Ready for the persist → send → apply order
+//   Compact(appliedIndex, smImage)    host snapshot: the log up to appliedIndex is dropped; returns the Snapshot
+//   Id, Term, LeaderId, CommitIndex, AppliedIndex, LastIndex, Role, Members, Snapshot
+//
+// Restart: the host restores its state machine from the snapshot; the first Ready then holds every committed
+// entry after the snapshot as CommittedEntries (the state machine is in memory, so they are applied again).
+namespace FastDb.Raft;
+
+public sealed class RaftNode
+{
+    private readonly RaftOptions _o;
+    private readonly Random _rng;
+
+    // Persistent state (HardState) and the log: entries _snapIndex+1 .. LastIndex are held in _log.
+    private ulong _vote;
+    private ulong _snapIndex, _snapTerm;
+    private Snapshot? _snapshot;
+    private Dictionary<ulong, ReadOnlyMemory<byte>> _snapMembers = new();
+    private readonly List<Entry> _log = new();
+
+    // Hand-off pointers. Entries <= _stable are persisted (Advance said so); entries >= _unstableFrom have not
+    // been handed to the host yet; entries <= _applied were handed out for applying.
+    private ulong _stable, _unstableFrom, _applied;
+    private Snapshot? _pendingSnapshot;
+    private List<Message> _msgs = new();
+    private HardState _prevHard;
+    private SoftState _prevSoft;
+
+    // Configuration: takes effect as soon as its entry is in the log (committed or not).
+    private Dictionary<ulong, ReadOnlyMemory<byte>> _members = new();
+    private ulong _lastConfigIndex;
+
+    // Elections.
+    private int _electionElapsed, _heartbeatElapsed, _randomizedElectionTimeout;
+    private readonly HashSet<ulong> _granted = new(), _rejected = new();
+
+    // Leader state.
+    private readonly Dictionary<ulong, Progress> _progress = new();
+    private ulong _termStartIndex, _leadTransferee;
+    private int _transferElapsed;
+    private bool _needBroadcast, _commitAdvanced;
+
+    // Fast commit from broadcast acks (follower side), all for the current term only.
+    private readonly Dictionary<ulong, ulong> _acks = new();
+    private ulong _leaderSentIndex, _acceptedFromLeader;
+
+    public ulong Id => _o.Id;
+    public ulong Term { get; private set; }
+    public ulong LeaderId { get; private set; }
+    public ulong CommitIndex { get; private set; }
+    public ulong AppliedIndex => _applied;
+    public RaftRole Role { get; private set; }
+    public ulong LastIndex => _snapIndex + (ulong)_log.Count;
+    public IReadOnlyDictionary<ulong, ReadOnlyMemory<byte>> Members => _members;
+    /// <summary>The latest snapshot this node holds (restored, compacted or installed), or null.</summary>
+    public Snapshot? Snapshot => _snapshot;
+
+    public RaftNode(RaftOptions o, Random rng, HardState hs, Snapshot? snapshot, IReadOnlyList<Entry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(rng);
+        ArgumentNullException.ThrowIfNull(entries);
+        o.Validate();
+        _o = o;
+        _rng = rng;
+        if (snapshot is not null)
+        {
+            _snapshot = snapshot;
+            _snapIndex = snapshot.Index;
+            _snapTerm = snapshot.Term;
+            _snapMembers = new Dictionary<ulong, ReadOnlyMemory<byte>>(snapshot.Members);
+        }
+        foreach (var e in entries)
+        {
+            if (e.Index <= _snapIndex) continue; // already folded into the snapshot
+            if (e.Index != LastIndex + 1)
+                throw new ArgumentException($"restored entries are not contiguous: expected index {LastIndex + 1}, got {e.Index}");
+            if (e.Term < LastTerm) throw new ArgumentException($"restored entry {e.Index} has a term below its predecessor");
+            _log.Add(e);
+        }
+        if (hs.Commit > LastIndex)
+            throw new ArgumentException($"hard state commit {hs.Commit} is beyond the last restored entry {LastIndex}: the log lost committed entries");
+        if (LastTerm > hs.Term) throw new ArgumentException("restored log has entries from a term later than the hard state term");
+        Term = hs.Term;
+        _vote = hs.VotedFor;
+        CommitIndex = Math.Max(hs.Commit, _snapIndex);
+        _stable = LastIndex;
+        _unstableFrom = LastIndex + 1;
+        _applied = _snapIndex;
+        _prevHard = new HardState(Term, _vote, CommitIndex);
+        RecomputeConfig();
+        Role = RaftRole.Follower;
+        ResetRandomizedElectionTimeout();
+        _prevSoft = new SoftState(Role, LeaderId, Term);
+    }
+
+    /// <summary>Makes a brand-new node the sole member of a new cluster; it elects itself at once.</summary>
+    public void Bootstrap(ReadOnlyMemory<byte> selfContext)
+    {
+        if (LastIndex != 0 || Term != 0 || _snapshot is not null)
+            throw new InvalidOperationException("Bootstrap is only for a brand-new node with empty storage");
+        var cc = new ConfigChange(ConfigChangeType.AddNode, Id, selfContext.ToArray());
+        Term = 1;
+        AppendToLog(new Entry(1, 1, EntryType.ConfigChange, ConfigChangeCodec.ToBytes(cc)));
+        CommitIndex = 1;
+        Campaign(transfer: false);
+    }
+
+    // ---------------------------------------------------------------- log helpers
+
+    private ulong LastTerm => _log.Count > 0 ? _log[^1].Term : _snapTerm;
+
+    private Entry At(ulong index) => _log[(int)(index - _snapIndex - 1)];
+
+    /// <summary>Term of the entry at index, if this node still knows it (not compacted, not beyond the end).</summary>
+    private bool TryTerm(ulong index, out ulong term)
+    {
+        if (index == _snapIndex) { term = _snapTerm; return true; }
+        if (index < _snapIndex || index > LastIndex) { term = 0; return false; }
+        term = At(index).Term;
+        return true;
+    }
+
+    private void AppendToLog(Entry e)
+    {
+        _log.Add(e);
+        if (e.Type == EntryType.ConfigChange) ApplyConfigEntry(e);
+    }
+
+    /// <summary>Drops entries from index on (a conflicting suffix); the host rewrites from there.</summary>
+    private void TruncateFrom(ulong index)
+    {
+        int keep = (int)(index - _snapIndex - 1);
+        bool hadConfig = false;
+        for (int i = keep; i < _log.Count; i++) hadConfig |= _log[i].Type == EntryType.ConfigChange;
+        _log.RemoveRange(keep, _log.Count - keep);
+        _stable = Math.Min(_stable, index - 1);
+        _unstableFrom = Math.Min(_unstableFrom, index);
+        if (hadConfig) RecomputeConfig();
+    }
+
+    /// <summary>Largest index ≤ index whose term is ≤ term (etcd findConflictByTerm): skips a whole wrong term at once.</summary>
+    private (ulong Index, ulong Term) FindConflictByTerm(ulong index, ulong term)
+    {
+        while (true)
+        {
+            if (!TryTerm(index, out var t)) return (index, 0);
+            if (t <= term || index == 0) return (index, t);
+            index--;
+        }
+    }
+
+    private bool IsUpToDate(ulong lastIndex, ulong lastTerm) =>
+        lastTerm > LastTerm || (lastTerm == LastTerm && lastIndex >= LastIndex);
+
+    // ---------------------------------------------------------------- configuration
+
+    private void RecomputeConfig()
+    {
+        _members = new Dictionary<ulong, ReadOnlyMemory<byte>>(_snapMembers);
+        _lastConfigIndex = _snapIndex;
+        foreach (var e in _log)
+            if (e.Type == EntryType.ConfigChange) ApplyConfigEntry(e);
+    }
+
+    private static bool TryDecodeConfig(in Entry e, out ConfigChange cc)
+    {
+        try { cc = ConfigChangeCodec.Read(e.Data.Span); return true; }
+        catch (FormatException) { cc = default; return false; }
+    }
+
+    private void ApplyConfigEntry(in Entry e)
+    {
+        _lastConfigIndex = Math.Max(_lastConfigIndex, e.Index);
+        if (!TryDecodeConfig(e, out var cc)) return; // a malformed change is a no-op everywhere, deterministically
+        if (cc.Type == ConfigChangeType.AddNode)
+        {
+            _members[cc.NodeId] = cc.Context;
+            if (Role == RaftRole.Leader && cc.NodeId != Id && !_progress.ContainsKey(cc.NodeId))
+                _progress[cc.NodeId] = new Progress(LastIndex + 1);
+        }
+        else
+        {
+            _members.Remove(cc.NodeId);
+            _progress.Remove(cc.NodeId);
+            _acks.Remove(cc.NodeId);
+            if (_leadTransferee == cc.NodeId) _leadTransferee = 0;
+        }
+    }
+
+    private bool IsMember(ulong id) => _members.ContainsKey(id);
+    private int Quorum => _members.Count / 2 + 1;
+
+    /// <summary>The highest index held by a majority of members, given each member's matched index.</summary>
+    private ulong QuorumIndex(Func<ulong, ulong> matchOf)
+    {
+        if (_members.Count == 0) return 0;
+        Span<ulong> m = _members.Count <= 16 ? stackalloc ulong[_members.Count] : new ulong[_members.Count];
+        int i = 0;
+        foreach (var id in _members.Keys) m[i++] = matchOf(id);
+        m.Sort();
+        return m[m.Length - Quorum]; // the Quorum-th largest
+    }
+
+    // ---------------------------------------------------------------- role changes
+
+    private void ResetTerm(ulong term)
+    {
+        if (Term != term)
+        {
+            Term = term;
+            _vote = 0;
+            _acks.Clear();
+            _leaderSentIndex = 0;
+            _acceptedFromLeader = 0;
+        }
+        LeaderId = 0;
+        _electionElapsed = 0;
+        _heartbeatElapsed = 0;
+        ResetRandomizedElectionTimeout();
+        _leadTransferee = 0;
+        _granted.Clear();
+        _rejected.Clear();
+        _progress.Clear();
+        _needBroadcast = false;
+        _commitAdvanced = false;
+    }
+
+    private void ResetRandomizedElectionTimeout() =>
+        _randomizedElectionTimeout = _rng.Next(_o.ElectionTimeoutMinTicks, _o.ElectionTimeoutMaxTicks + 1);
+
+    private void BecomeFollower(ulong term, ulong leader)
+    {
+        ResetTerm(term);
+        LeaderId = leader;
+        Role = RaftRole.Follower;
+    }
+
+    private void BecomeLeader()
+    {
+        ResetTerm(Term);
+        Role = RaftRole.Leader;
+        LeaderId = Id;
+        foreach (var id in _members.Keys)
+            if (id != Id) _progress[id] = new Progress(LastIndex + 1);
+        // The noop commits everything before it and lets config changes proceed safely (the fix for the
+        // single-server-change bug: no config change until an entry of this term has committed).
+        AppendToLog(new Entry(Term, LastIndex + 1, EntryType.Noop, ReadOnlyMemory<byte>.Empty));
+        _termStartIndex = LastIndex;
+        _needBroadcast = true;
+        MaybeCommit();
+    }
+
+    private void Campaign(bool transfer)
+    {
+        if (!IsMember(Id)) return; // joiners and removed nodes never campaign
+        if (_o.PreVote && !transfer)
+        {
+            // Ask without raising our term: a node that cannot win (stale log, partitioned) disturbs nobody.
+            ResetTerm(Term);
+            Role = RaftRole.PreCandidate;
+            _granted.Add(Id);
+            if (_granted.Count >= Quorum) { StartElection(false); return; }
+            foreach (var id in _members.Keys)
+                if (id != Id) Send(new Message(MessageType.PreVote, Id, id, Term + 1, LastTerm, LastIndex));
+            return;
+        }
+        StartElection(transfer);
+    }
+
+    private void StartElection(bool transfer)
+    {
+        ResetTerm(Term + 1);
+        Role = RaftRole.Candidate;
+        _vote = Id;
+        _granted.Add(Id);
+        if (_granted.Count >= Quorum) { BecomeLeader(); return; }
+        foreach (var id in _members.Keys)
+            if (id != Id) Send(new Message(MessageType.Vote, Id, id, Term, LastTerm, LastIndex, Transfer: transfer));
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    public void Tick()
+    {
+        if (Role == RaftRole.Leader) TickLeader();
+        else
+        {
+            _electionElapsed++;
+            if (_electionElapsed >= _randomizedElectionTimeout)
+            {
+                _electionElapsed = 0;
+                Campaign(transfer: false);
+            }
+        }
+    }
+
+    private void TickLeader()
+    {
+        _heartbeatElapsed++;
+        _electionElapsed++;
+        if (_leadTransferee != 0 && ++_transferElapsed >= _o.ElectionTimeoutMaxTicks) _leadTransferee = 0;
+
+        if (_electionElapsed >= _o.ElectionTimeoutMaxTicks)
+        {
+            _electionElapsed = 0;
+            if (_o.CheckQuorum)
+            {
+                int active = IsMember(Id) ? 1 : 0;
+                foreach (var (id, pr) in _progress)
+                {
+                    if (pr.RecentActive && IsMember(id)) active++;
+                    pr.RecentActive = false;
+                }
+                if (active < Quorum)
+                {
+                    BecomeFollower(Term, 0); // lost touch with a majority: stop pretending to lead
+                    return;
+                }
+            }
+        }
+
+        // Retransmit when a follower made no progress for a while (appends or snapshots lost on the way).
+        foreach (var (id, pr) in _progress)
+        {
+            pr.TicksSinceProgress++;
+            bool waiting = pr.State switch
+            {
+                ProgressState.Probe => pr.ProbeSent,
+                ProgressState.Replicate => pr.Inflights.Count > 0,
+                _ => true,
+            };
+            if (waiting && pr.TicksSinceProgress >= _o.ElectionTimeoutMinTicks)
+            {
+                pr.TicksSinceProgress = 0;
+                pr.BecomeProbe();
+                SendAppend(id, pr, sendIfEmpty: true);
+            }
+        }
+
+        if (_heartbeatElapsed >= _o.HeartbeatIntervalTicks)
+        {
+            _heartbeatElapsed = 0;
+            foreach (var (id, pr) in _progress)
+            {
+                ulong c = Math.Min(CommitIndex, pr.Match);
+                pr.CommitSent = Math.Max(pr.CommitSent, c);
+                Send(new Message(MessageType.Heartbeat, Id, id, Term, Commit: c));
+            }
+        }
+    }
+
+    public ProposeResult Propose(ReadOnlyMemory<byte> data)
+    {
+        if (Role != RaftRole.Leader) return ProposeResult.NotLeader(LeaderId);
+        if (_leadTransferee != 0) return ProposeResult.Dropped;
+        AppendToLog(new Entry(Term, LastIndex + 1, EntryType.Normal, data));
+        _needBroadcast = true; // sent at the next GetReady, so proposals arriving together travel in one append
+        return ProposeResult.Accepted(LastIndex, Term);
+    }
+
+    public ProposeResult ProposeConfigChange(ConfigChange cc)
+    {
+        if (Role != RaftRole.Leader) return ProposeResult.NotLeader(LeaderId);
+        if (_leadTransferee != 0 || cc.NodeId == 0) return ProposeResult.Dropped;
+        // One change at a time, and only once this term's noop has committed.
+        if (_lastConfigIndex > CommitIndex || CommitIndex < _termStartIndex) return ProposeResult.Dropped;
+        if (cc.Type == ConfigChangeType.AddNode)
+        {
+            if (_members.TryGetValue(cc.NodeId, out var ctx) && ctx.Span.SequenceEqual(cc.Context.Span)) return ProposeResult.Dropped;
+        }
+        else if (!IsMember(cc.NodeId) || _members.Count == 1) return ProposeResult.Dropped;
+        var copy = cc with { Context = cc.Context.ToArray() };
+        AppendToLog(new Entry(Term, LastIndex + 1, EntryType.ConfigChange, ConfigChangeCodec.ToBytes(copy)));
+        _needBroadcast = true;
+        return ProposeResult.Accepted(LastIndex, Term);
+    }
+
+    public void TransferLeadership(ulong to)
+    {
+        if (Role != RaftRole.Leader || to == Id || !_progress.TryGetValue(to, out var pr)) return;
+        if (_leadTransferee == to) return;
+        _leadTransferee = to;
+        _transferElapsed = 0;
+        if (pr.Match == LastIndex) Send(new Message(MessageType.TimeoutNow, Id, to, Term));
+        else SendAppend(to, pr, sendIfEmpty: true);
+    }
+
+    public void Step(in Message m)
+    {
+        if (m.From == 0 || m.From == Id || (m.To != 0 && m.To != Id) || m.Term == 0) return;
+        if (!IsWellFormed(m)) return;
+
+        if (m.Term > Term)
+        {
+            if (m.Type is MessageType.Vote or MessageType.PreVote)
+            {
+                // Check-quorum lease: we heard from a live leader recently, so this candidate is disruptive.
+                bool inLease = _o.CheckQuorum && LeaderId != 0 && _electionElapsed < _o.ElectionTimeoutMinTicks;
+                if (inLease && !m.Transfer) return;
+            }
+            if (m.Type == MessageType.PreVote) { /* a pre-vote never changes our term */ }
+            else if (m.Type == MessageType.PreVoteResponse && !m.Reject) { /* granted for the term we would run in */ }
+            else
+            {
+                bool fromLeader = m.Type is MessageType.Append or MessageType.Heartbeat or MessageType.InstallSnapshot or MessageType.CommitNotice;
+                BecomeFollower(m.Term, fromLeader ? m.From : 0);
+            }
+        }
+        else if (m.Term < Term)
+        {
+            if ((_o.CheckQuorum || _o.PreVote) && m.Type is MessageType.Append or MessageType.Heartbeat)
+                Send(new Message(MessageType.AppendResponse, Id, m.From, Term)); // tells a stale leader to step down
+            else if (m.Type == MessageType.PreVote)
+                Send(new Message(MessageType.PreVoteResponse, Id, m.From, Term, Reject: true));
+            return;
+        }
+
+        switch (m.Type)
+        {
+            case MessageType.PreVote:
+            case MessageType.Vote:
+                HandleVoteRequest(m);
+                break;
+            case MessageType.PreVoteResponse:
+            case MessageType.VoteResponse:
+                HandleVoteResponse(m);
+                break;
+            case MessageType.Append:
+            case MessageType.Heartbeat:
+            case MessageType.InstallSnapshot:
+            case MessageType.CommitNotice:
+                if (Role == RaftRole.Leader) return; // same term, another leader: impossible, ignore
+                if (Role != RaftRole.Follower) BecomeFollower(Term, m.From);
+                LeaderId = m.From;
+                _electionElapsed = 0;
+                if (m.Type == MessageType.Append) HandleAppend(m);
+                else if (m.Type == MessageType.Heartbeat)
+                {
+                    CommitTo(Math.Min(m.Commit, LastIndex));
+                    Send(new Message(MessageType.HeartbeatResponse, Id, m.From, Term));
+                }
+                else if (m.Type == MessageType.CommitNotice) CommitTo(Math.Min(m.Commit, LastIndex));
+                else HandleSnapshot(m);
+                break;
+            case MessageType.AppendResponse:
+                if (Role == RaftRole.Leader) HandleAppendResponse(m);
+                else if (!m.Reject && m.Index > 0) RecordAck(m.From, m.Index);
+                break;
+            case MessageType.HeartbeatResponse:
+                if (Role == RaftRole.Leader) HandleHeartbeatResponse(m);
+                break;
+            case MessageType.TimeoutNow:
+                if (Role != RaftRole.Leader && IsMember(Id)) Campaign(transfer: true);
+                break;
+        }
+    }
+
+    /// <summary>Rejects messages no honest peer sends (so garbage cannot corrupt the log).</summary>
+    private static bool IsWellFormed(in Message m)
+    {
+        if (m.Type is < MessageType.PreVote or > MessageType.CommitNotice) return false;
+        if (m.EntryCount > 0)
+        {
+            if (m.Type != MessageType.Append) return false;
+            ulong prevTerm = m.LogTerm;
+            for (int i = 0; i < m.Entries!.Count; i++)
+            {
+                var e = m.Entries[i];
+                if (e.Index != m.Index + 1 + (ulong)i || e.Term < prevTerm || e.Term > m.Term) return false;
+                prevTerm = e.Term;
+            }
+        }
+        if (m.Type == MessageType.InstallSnapshot && (m.Snapshot is null || m.Snapshot.Term > m.Term || m.Snapshot.Index == 0)) return false;
+        return true;
+    }
+
+    private void HandleVoteRequest(in Message m)
+    {
+        bool pre = m.Type == MessageType.PreVote;
+        var respType = pre ? MessageType.PreVoteResponse : MessageType.VoteResponse;
+        bool canVote = _vote == m.From || (_vote == 0 && LeaderId == 0) || (pre && m.Term > Term);
+        if (canVote && IsUpToDate(m.Index, m.LogTerm))
+        {
+            // The answer carries the candidate's term so it counts for that election.
+            Send(new Message(respType, Id, m.From, m.Term));
+            if (!pre)
+            {
+                _electionElapsed = 0;
+                _vote = m.From;
+            }
+        }
+        else Send(new Message(respType, Id, m.From, Term, Reject: true));
+    }
+
+    private void HandleVoteResponse(in Message m)
+    {
+        if (m.Type == MessageType.PreVoteResponse)
+        {
+            if (Role != RaftRole.PreCandidate) return;
+            if (!m.Reject && m.Term != Term + 1) return; // answers an older round
+        }
+        else if (Role != RaftRole.Candidate) return;
+        if (!IsMember(m.From)) return;
+        if (m.Reject) _rejected.Add(m.From);
+        else _granted.Add(m.From);
+        if (_granted.Count >= Quorum)
+        {
+            if (Role == RaftRole.PreCandidate) StartElection(false);
+            else BecomeLeader();
+        }
+        else if (_rejected.Count >= Quorum) BecomeFollower(Term, 0);
+    }
+
+    private void HandleAppend(in Message m)
+    {
+        if (m.Index < CommitIndex)
+        {
+            // Our committed prefix is in every leader's log, so we match the leader at least up to it.
+            _acceptedFromLeader = Math.Max(_acceptedFromLeader, CommitIndex);
+            Send(new Message(MessageType.AppendResponse, Id, m.From, Term, Index: CommitIndex));
+            return;
+        }
+        if (TryTerm(m.Index, out var t) && t == m.LogTerm)
+        {
+            var es = m.Entries ?? [];
+            ulong lastNew = m.Index + (ulong)es.Count;
+            for (int i = 0; i < es.Count; i++)
+            {
+                var e = es[i];
+                if (TryTerm(e.Index, out var et) && et == e.Term) continue;
+                if (e.Index <= CommitIndex) return; // would rewrite a committed entry: not from an honest leader
+                if (e.Index <= LastIndex) TruncateFrom(e.Index);
+                for (int j = i; j < es.Count; j++) AppendToLog(es[j]);
+                break;
+            }
+            _leaderSentIndex = Math.Max(_leaderSentIndex, lastNew);
+            _acceptedFromLeader = Math.Max(_acceptedFromLeader, lastNew);
+            CommitTo(Math.Min(m.Commit, lastNew));
+            var ack = new Message(MessageType.AppendResponse, Id, m.From, Term, Index: lastNew);
+            Send(ack);
+            if (_o.BroadcastAcks && es.Count > 0)
+                foreach (var id in _members.Keys)
+                    if (id != Id && id != m.From) Send(ack with { To = id });
+            TryFastCommit();
+        }
+        else
+        {
+            var (hintIndex, hintTerm) = FindConflictByTerm(Math.Min(m.Index, LastIndex), m.LogTerm);
+            Send(new Message(MessageType.AppendResponse, Id, m.From, Term, LogTerm: hintTerm, Index: m.Index,
+                Reject: true, RejectHint: hintIndex));
+        }
+    }
+
+    private void HandleSnapshot(in Message m)
+    {
+        var s = m.Snapshot!;
+        if (s.Index <= CommitIndex)
+        {
+            _acceptedFromLeader = Math.Max(_acceptedFromLeader, CommitIndex);
+            Send(new Message(MessageType.AppendResponse, Id, m.From, Term, Index: CommitIndex));
+            return;
+        }
+        if (TryTerm(s.Index, out var t) && t == s.Term)
+        {
+            // We already have the entries: just learn that they are committed.
+            CommitTo(s.Index);
+        }
+        else
+        {
+            _log.Clear();
+            _snapIndex = s.Index;
+            _snapTerm = s.Term;
+            _snapshot = s;
+            _snapMembers = new Dictionary<ulong, ReadOnlyMemory<byte>>(s.Members);
+            RecomputeConfig();
+            CommitIndex = s.Index;
+            _stable = s.Index;       // persisted with the Ready, before our ack leaves
+            _unstableFrom = s.Index + 1;
+            _applied = s.Index;      // the host restores its state machine from the snapshot
+            _pendingSnapshot = s;
+        }
+        _leaderSentIndex = Math.Max(_leaderSentIndex, s.Index);
+        _acceptedFromLeader = Math.Max(_acceptedFromLeader, s.Index);
+        Send(new Message(MessageType.AppendResponse, Id, m.From, Term, Index: s.Index));
+    }
+
+    private void CommitTo(ulong index)
+    {
+        if (index > CommitIndex) CommitIndex = index;
+    }
+
+    // ---------------------------------------------------------------- fast commit (BroadcastAcks)
+
+    private void RecordAck(ulong from, ulong index)
+    {
+        if (!_o.BroadcastAcks || !IsMember(from)) return;
+        if (_acks.TryGetValue(from, out var old) && old >= index) return;
+        _acks[from] = index;
+        TryFastCommit();
+    }
+
+    // Why a follower may commit from acks. Every ack counted here (and the leader's own holding, and ours) is
+    // for the current term T, and in T there is one leader L, whose log only grows. An ack (T, i) means the
+    // sender's log matched L's log up to i when it answered (it accepted L's append and never truncates below
+    // that within T); the leader holds everything it sent us (it persisted it before sending); our own log
+    // matches L's up to _acceptedFromLeader and is persisted up to _stable. So if a majority of the current
+    // config hold L's prefix up to q, entry c = min(q, _acceptedFromLeader) of our log is L's entry c, stored
+    // on a majority; if its term is T, it is committed by exactly the rule the leader uses (count replicas of
+    // a current-term entry). The config is ours, which can differ from L's only by changes after entries we
+    // hold; with single-server changes any two adjacent configs' majorities overlap, and a second change
+    // after c can only be appended once the first committed, which already commits c.
+    private void TryFastCommit()
+    {
+        if (!_o.BroadcastAcks || Role != RaftRole.Follower || LeaderId == 0 || _acceptedFromLeader <= CommitIndex) return;
+        ulong self = Math.Min(_stable, _acceptedFromLeader);
+        ulong q = QuorumIndex(id => id == Id ? self : id == LeaderId ? _leaderSentIndex : _acks.GetValueOrDefault(id));
+        ulong c = Math.Min(q, _acceptedFromLeader);
+        if (c > CommitIndex && TryTerm(c, out var t) && t == Term) CommitIndex = c;
+    }
+
+    // ---------------------------------------------------------------- leader replication
+
+    private void HandleHeartbeatResponse(in Message m)
+    {
+        if (!_progress.TryGetValue(m.From, out var pr)) return;
+        pr.RecentActive = true;
+        if (pr.State == ProgressState.Probe) pr.ProbeSent = false;
+        if (pr.Match < LastIndex) SendAppend(m.From, pr, sendIfEmpty: pr.State == ProgressState.Probe);
+    }
+
+    private void HandleAppendResponse(in Message m)
+    {
+        if (!_progress.TryGetValue(m.From, out var pr)) return;
+        pr.RecentActive = true;
+        if (m.Reject)
+        {
+            ulong next = m.RejectHint;
+            if (m.LogTerm > 0) next = FindConflictByTerm(m.RejectHint, m.LogTerm).Index;
+            if (pr.MaybeDecrTo(m.Index, next))
+            {
+                pr.TicksSinceProgress = 0;
+                if (pr.State == ProgressState.Replicate) pr.BecomeProbe();
+                SendAppend(m.From, pr, sendIfEmpty: true);
+            }
+            return;
+        }
+        bool wasPaused = pr.IsPaused(_o.MaxInflightAppends);
+        if (!pr.MaybeUpdate(m.Index))
+        {
+            if (wasPaused && !pr.IsPaused(_o.MaxInflightAppends)) SendAppends(m.From, pr);
+            return;
+        }
+        if (pr.State == ProgressState.Probe) pr.BecomeReplicate();
+        else if (pr.State == ProgressState.Snapshot && pr.Match >= pr.PendingSnapshot) { pr.BecomeProbe(); pr.BecomeReplicate(); }
+        MaybeCommit();
+        SendAppends(m.From, pr);
+        if (m.From == _leadTransferee && pr.Match == LastIndex) Send(new Message(MessageType.TimeoutNow, Id, m.From, Term));
+    }
+
+    private void SendAppends(ulong to, Progress pr)
+    {
+        for (int i = 0; i < _o.MaxInflightAppends + 1 && SendAppend(to, pr, sendIfEmpty: false); i++) { }
+    }
+
+    /// <summary>Sends the next batch to `to` (or a snapshot if its next entry was compacted). False if nothing went.</summary>
+    private bool SendAppend(ulong to, Progress pr, bool sendIfEmpty)
+    {
+        if (pr.IsPaused(_o.MaxInflightAppends)) return false;
+        ulong prev = pr.Next - 1;
+        if (!TryTerm(prev, out var prevTerm))
+        {
+            if (_snapshot is null || prev > LastIndex) return false;
+            pr.BecomeSnapshot(_snapshot.Index);
+            pr.TicksSinceProgress = 0;
+            Send(new Message(MessageType.InstallSnapshot, Id, to, Term, _snapshot.Term, _snapshot.Index, Snapshot: _snapshot));
+            return true;
+        }
+        List<Entry>? batch = null;
+        long bytes = 0;
+        for (ulong i = pr.Next; i <= LastIndex && (batch?.Count ?? 0) < _o.MaxEntriesPerAppend; i++)
+        {
+            var e = At(i);
+            if (batch is not null && bytes + e.Data.Length > _o.MaxBytesPerAppend) break;
+            (batch ??= new List<Entry>()).Add(e);
+            bytes += e.Data.Length;
+        }
+        if (batch is null && !sendIfEmpty) return false;
+        ulong commit = CommitIndex;
+        Send(new Message(MessageType.Append, Id, to, Term, prevTerm, prev, batch, commit));
+        pr.CommitSent = Math.Max(pr.CommitSent, Math.Min(commit, prev + (ulong)(batch?.Count ?? 0)));
+        if (batch is not null && pr.State == ProgressState.Replicate)
+        {
+            pr.Next = batch[^1].Index + 1;
+            pr.Inflights.Enqueue(batch[^1].Index);
+        }
+        else if (pr.State == ProgressState.Probe) pr.ProbeSent = true;
+        return true;
+    }
+
+    private void MaybeCommit()
+    {
+        ulong self = Math.Min(_stable, LastIndex);
+        ulong q = QuorumIndex(id => id == Id ? self : _progress.TryGetValue(id, out var p) ? p.Match : 0);
+        // Only entries of our own term are committed by counting (Raft §5.4.2, the figure-8 trap).
+        if (q > CommitIndex && TryTerm(q, out var t) && t == Term)
+        {
+            CommitIndex = q;
+            _commitAdvanced = true;
+        }
+    }
+
+    /// <summary>Sends what proposals and commit advances since the last Ready call for, batched.</summary>
+    private void Flush()
+    {
+        if (Role != RaftRole.Leader) { _needBroadcast = _commitAdvanced = false; return; }
+        if (_needBroadcast)
+        {
+            _needBroadcast = false;
+            foreach (var (id, pr) in _progress) SendAppends(id, pr);
+        }
+        if (_commitAdvanced)
+        {
+            // Tell followers at once rather than at the next heartbeat; the notice needs no answer.
+            _commitAdvanced = false;
+            foreach (var (id, pr) in _progress)
+            {
+                ulong c = Math.Min(CommitIndex, pr.Match);
+                if (c > pr.CommitSent)
+                {
+                    pr.CommitSent = c;
+                    Send(new Message(MessageType.CommitNotice, Id, id, Term, Commit: c));
+                }
+            }
+        }
+        // A leader removed from the config hands over once its removal is committed.
+        if (!IsMember(Id) && CommitIndex >= _lastConfigIndex) BecomeFollower(Term, 0);
+    }
+
+    private void Send(Message m) => _msgs.Add(m);
+
+    // ---------------------------------------------------------------- output hand-off
+
+    private HardState CurrentHard => new(Term, _vote, CommitIndex);
+    private SoftState CurrentSoft => new(Role, LeaderId, Term);
+
+    public bool HasReady =>
+        _msgs.Count > 0 || _needBroadcast || _commitAdvanced || _pendingSnapshot is not null ||
+        _unstableFrom <= LastIndex || CommitIndex > _applied || CurrentHard != _prevHard || CurrentSoft != _prevSoft ||
+        (Role == RaftRole.Leader && !IsMember(Id));
+
+    public Ready GetReady()
+    {
+        Flush();
+        var entries = new List<Entry>();
+        for (ulong i = Math.Max(_unstableFrom, _snapIndex + 1); i <= LastIndex; i++) entries.Add(At(i));
+        _unstableFrom = LastIndex + 1;
+        var committed = new List<Entry>();
+        for (ulong i = Math.Max(_applied, _snapIndex) + 1; i <= CommitIndex; i++) committed.Add(At(i));
+        _applied = Math.Max(_applied, CommitIndex);
+        var hard = CurrentHard;
+        var r = new Ready
+        {
+            HardState = hard != _prevHard ? hard : null,
+            Snapshot = _pendingSnapshot,
+            EntriesToPersist = entries,
+            Messages = _msgs,
+            CommittedEntries = committed,
+            SoftState = CurrentSoft,
+        };
+        _prevHard = hard;
+        _prevSoft = r.SoftState;
+        _pendingSnapshot = null;
+        _msgs = new List<Message>();
+        return r;
+    }
+
+    /// <summary>The host persisted, sent and applied what r held. Our own persisted entries now count.</summary>
+    public void Advance(Ready r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        if (r.EntriesToPersist.Count > 0)
+        {
+            var last = r.EntriesToPersist[^1];
+            // Only if the log still holds that entry (a later truncation makes the host rewrite it anyway).
+            if (TryTerm(last.Index, out var t) && t == last.Term && _unstableFrom > last.Index)
+                _stable = Math.Max(_stable, last.Index);
+        }
+        if (Role == RaftRole.Leader) MaybeCommit();
+        else TryFastCommit();
+    }
+
+    /// <summary>
+    /// The host has applied up to appliedIndex and serialized its state machine as stateMachineImage: fold the
+    /// log up to there into a snapshot (returned, for the host to persist; it may then drop those entries).
+    /// </summary>
+    public Snapshot Compact(ulong appliedIndex, ReadOnlyMemory<byte> stateMachineImage)
+    {
+        if (appliedIndex <= _snapIndex) throw new ArgumentException($"index {appliedIndex} is already compacted (snapshot at {_snapIndex})");
+        if (appliedIndex > _applied || appliedIndex > _stable)
+            throw new ArgumentException($"index {appliedIndex} is not applied and persisted yet (applied {_applied})");
+        var members = new Dictionary<ulong, ReadOnlyMemory<byte>>(_snapMembers);
+        for (ulong i = _snapIndex + 1; i <= appliedIndex; i++)
+        {
+            var e = At(i);
+            if (e.Type != EntryType.ConfigChange || !TryDecodeConfig(e, out var cc)) continue;
+            if (cc.Type == ConfigChangeType.AddNode) members[cc.NodeId] = cc.Context;
+            else members.Remove(cc.NodeId);
+        }
+        var snap = new Snapshot(appliedIndex, At(appliedIndex).Term, members, stateMachineImage.ToArray());
+        _log.RemoveRange(0, (int)(appliedIndex - _snapIndex));
+        _snapIndex = snap.Index;
+        _snapTerm = snap.Term;
+        _snapshot = snap;
+        _snapMembers = members;
+        return snap;
+    }
+}
