@@ -1,0 +1,35 @@
+namespace FastDb.Forwarder;
+
+/// <summary>Settings of the receiving side (Kestrel middleware or PeerListener).</summary>
+public sealed class PeerProtocolOptions
+{
+    /// <summary>A frame whose length prefix exceeds this closes the connection.</summary>
+    public int MaxFramePayloadBytes { get; init; } = FrameCodec.DefaultMaxPayloadBytes;
+
+    /// <summary>A connection that has not finished its preamble in this time is closed (a silent foreign client).</summary>
+    public TimeSpan PreambleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>Settings of one outbound PeerLink.</summary>
+public sealed class PeerLinkOptions
+{
+    /// <summary>TrySend refuses payloads longer than this (the receiver would close the connection).</summary>
+    public int MaxFramePayloadBytes { get; init; } = FrameCodec.DefaultMaxPayloadBytes;
+
+    /// <summary>Bytes written but not yet handed to the socket beyond which TrySend drops frames.</summary>
+    public int MaxPendingSendBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>A connect attempt that has not completed in this time is abandoned and retried.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>First reconnect delay; it doubles per failed attempt up to MaxReconnectDelay, with jitter.</summary>
+    public TimeSpan InitialReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// A connection that lived at least this long resets the back-off. A proxy whose link is down may accept and close
+    /// at once; such short-lived connections keep the back-off growing instead of reconnecting in a tight loop.
+    /// </summary>
+    public TimeSpan BackoffResetAfter { get; init; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,125 @@
+using System.Buffers;
+using System.Text;
+
+namespace FastDb.Forwarder;
+
+/// <summary>Result of looking at the first bytes of an accepted connection.</summary>
+public enum SniffResult
+{
+    /// <summary>The connection starts with the peer magic: it is a FastDb peer (version not yet checked).</summary>
+    Peer,
+    /// <summary>The bytes so far are a strict prefix of the magic: read more.</summary>
+    NeedMoreData,
+    /// <summary>Anything else (HTTP, garbage): not a peer connection.</summary>
+    NotPeer,
+}
+
+/// <summary>
+/// The connection preamble a PeerLink sends first: "FASTDB", the protocol version byte, '\n', then the sender's name
+/// as varint length + UTF-8. The magic never begins an HTTP request, so one listening socket can serve both.
+/// </summary>
+public static class Preamble
+{
+    public const byte ProtocolVersion = 1;
+
+    /// <summary>Longest sender name accepted (a node name like "./node3.sock" is far shorter).</summary>
+    public const int MaxNameBytes = 255;
+
+    public static ReadOnlySpan<byte> Magic => "FASTDB"u8;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Encodes the preamble for a sender name.</summary>
+    public static byte[] Encode(string senderName)
+    {
+        ArgumentNullException.ThrowIfNull(senderName);
+        byte[] name = StrictUtf8.GetBytes(senderName);
+        if (name.Length > MaxNameBytes)
+            throw new ArgumentException($"peer name is {name.Length} bytes, over the maximum {MaxNameBytes}", nameof(senderName));
+        var bytes = new byte[Magic.Length + 2 + FrameCodec.VarintSize((ulong)name.Length) + name.Length];
+        Magic.CopyTo(bytes);
+        int n = Magic.Length;
+        bytes[n++] = ProtocolVersion;
+        bytes[n++] = (byte)'\n';
+        n += FrameCodec.WriteVarint(bytes.AsSpan(n), (ulong)name.Length);
+        name.CopyTo(bytes.AsSpan(n));
+        return bytes;
+    }
+
+    /// <summary>Classifies the first bytes of a connection without consuming anything.</summary>
+    public static SniffResult Sniff(in ReadOnlySequence<byte> firstBytes)
+    {
+        var magic = Magic;
+        int n = (int)Math.Min(firstBytes.Length, magic.Length);
+        Span<byte> head = stackalloc byte[magic.Length];
+        firstBytes.Slice(0, n).CopyTo(head);
+        if (!head[..n].SequenceEqual(magic[..n]))
+            return SniffResult.NotPeer;
+        return n == magic.Length ? SniffResult.Peer : SniffResult.NeedMoreData;
+    }
+
+    /// <summary>
+    /// Parses a whole preamble (magic included). On Complete the reader is past it; on NeedMoreData nothing is
+    /// consumed; on Invalid <paramref name="error"/> says why (wrong magic, unknown version, bad name).
+    /// </summary>
+    public static ParseStatus TryRead(ref SequenceReader<byte> reader, out string senderName, out string? error)
+    {
+        senderName = "";
+        error = null;
+        var start = reader.Consumed;
+        ParseStatus NeedMore(ref SequenceReader<byte> r)
+        {
+            r.Rewind(r.Consumed - start);
+            return ParseStatus.NeedMoreData;
+        }
+
+        var magic = Magic;
+        for (int i = 0; i < magic.Length; i++)
+        {
+            if (!reader.TryRead(out byte b))
+                return NeedMore(ref reader);
+            if (b != magic[i])
+            {
+                error = "connection does not start with the FastDb peer magic";
+                return ParseStatus.Invalid;
+            }
+        }
+        if (!reader.TryRead(out byte version))
+            return NeedMore(ref reader);
+        if (version != ProtocolVersion)
+        {
+            error = $"unknown peer protocol version {version} (this node speaks {ProtocolVersion})";
+            return ParseStatus.Invalid;
+        }
+        if (!reader.TryRead(out byte newline))
+            return NeedMore(ref reader);
+        if (newline != (byte)'\n')
+        {
+            error = "malformed preamble: no newline after the version";
+            return ParseStatus.Invalid;
+        }
+        var status = FrameCodec.TryReadVarint(ref reader, out ulong nameLength);
+        if (status == ParseStatus.NeedMoreData)
+            return NeedMore(ref reader);
+        if (status == ParseStatus.Invalid || nameLength > MaxNameBytes)
+        {
+            error = $"malformed preamble: peer name length over {MaxNameBytes} bytes";
+            return ParseStatus.Invalid;
+        }
+        if (reader.Remaining < (long)nameLength)
+            return NeedMore(ref reader);
+        Span<byte> name = stackalloc byte[(int)nameLength];
+        reader.TryCopyTo(name);
+        reader.Advance((long)nameLength);
+        try
+        {
+            senderName = StrictUtf8.GetString(name);
+        }
+        catch (DecoderFallbackException)
+        {
+            error = "malformed preamble: peer name is not UTF-8";
+            return ParseStatus.Invalid;
+        }
+        return ParseStatus.Complete;
+    }
+}
