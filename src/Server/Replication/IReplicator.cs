@@ -1,0 +1,36 @@
+using FastDb.Server.StateMachine;
+
+namespace FastDb.Server.Replication;
+
+/// <summary>
+/// Gets a client request into the log and returns its answer once this node has applied it. The single-node
+/// implementation is <see cref="SingleNodeReplicator"/>; the cluster one (Raft) lives in src/Server/Cluster.
+/// Implementations must never fail a request for a transient reason (no leader yet, leader changed): they hold it
+/// until it commits, since a client retry of a committed request would otherwise cost a sequence-number gap.
+/// </summary>
+public interface IReplicator : IAsyncDisposable
+{
+    /// <summary>Starts background work (recovery already done by the constructor or factory).</summary>
+    Task StartAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Proposes the request (or joins an identical one in flight, or answers from the dedup window) and waits until
+    /// this node has applied it. Cancellation only stops the waiting: a request already handed to the log still
+    /// commits and is applied, so nothing is ever half-applied.
+    /// </summary>
+    ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken);
+
+    /// <summary>A consistent view of this node's replication state, for GET /status.</summary>
+    ReplicatorStatus Status { get; }
+}
+
+/// <summary>The replication fields of GET /status.</summary>
+public sealed record ReplicatorStatus(
+    string Role,
+    ulong Term,
+    ulong LeaderId,
+    IReadOnlyList<ulong> Members,
+    ulong CommitIndex,
+    ulong AppliedIndex,
+    ulong LastLogIndex,
+    ulong SnapshotIndex);

@@ -1,0 +1,107 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using FastDb.Server.Binary;
+
+namespace FastDb.Server.StateMachine;
+
+/// <summary>Who proposed a request: the node that took the HTTP request and that node's own counter.</summary>
+public readonly record struct RequestId(ulong Origin, ulong Counter)
+{
+    public override string ToString() => $"{Origin}:{Counter}";
+}
+
+/// <summary>A 128-bit digest of a request body: a re-sent body (octopus sends no key) is recognized by it.</summary>
+public readonly record struct BodyDigest(ulong Low, ulong High)
+{
+    /// <summary>First 128 bits of SHA-256: collision-free in practice and hardware-accelerated.</summary>
+    public static BodyDigest Of(ReadOnlySpan<byte> body)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(body, hash);
+        return new BodyDigest(BinaryPrimitives.ReadUInt64LittleEndian(hash), BinaryPrimitives.ReadUInt64LittleEndian(hash[8..]));
+    }
+
+    public override string ToString() => $"{High:x16}{Low:x16}";
+}
+
+/// <summary>The answer a request gets: its sequence number and the engine's body (the text after the SequenceNumber line).</summary>
+public readonly record struct Answer(ulong SequenceNumber, string Body);
+
+/// <summary>
+/// One log command: everything every node needs to apply a client's script and to recognize it again if it is re-sent.
+/// The timestamp is the proposer's wall clock; the dedup window's time bound compares log timestamps only, so every
+/// node decides identically from the log, never from its own clock.
+/// </summary>
+public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDigest Digest, long TimestampMs, ReadOnlyMemory<byte> Command)
+{
+    private const byte FormatVersion = 1;
+
+    /// <summary>Largest Idempotency-Key accepted; longer keys are refused at the HTTP edge.</summary>
+    public const int MaxIdempotencyKeyBytes = 256;
+
+    public void WriteTo(IBufferWriter<byte> output)
+    {
+        var header = output.GetSpan(1 + 3 * Varint.MaxLength);
+        var n = 0;
+        header[n++] = FormatVersion;
+        n += Varint.Write(header[n..], Id.Origin);
+        n += Varint.Write(header[n..], Id.Counter);
+        n += Varint.Write(header[n..], (ulong)TimestampMs);
+        output.Advance(n);
+
+        // Key length + 1, so 0 means "no key" and an empty key stays distinct from none.
+        if (IdempotencyKey is null)
+        {
+            Varint.Write(output, 0);
+        }
+        else
+        {
+            var keyLength = Encoding.UTF8.GetByteCount(IdempotencyKey);
+            Varint.Write(output, (ulong)keyLength + 1);
+            var keySpan = output.GetSpan(keyLength);
+            Encoding.UTF8.GetBytes(IdempotencyKey, keySpan);
+            output.Advance(keyLength);
+        }
+
+        var digest = output.GetSpan(16);
+        BinaryPrimitives.WriteUInt64LittleEndian(digest, Digest.Low);
+        BinaryPrimitives.WriteUInt64LittleEndian(digest[8..], Digest.High);
+        output.Advance(16);
+        output.Write(Command.Span);
+    }
+
+    public byte[] ToBytes()
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 + Command.Length);
+        WriteTo(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Decodes <see cref="WriteTo"/>'s bytes; throws <see cref="FormatException"/> on anything else.</summary>
+    public static ClientRequest ReadFrom(ReadOnlySpan<byte> data)
+    {
+        if (data.Length == 0 || data[0] != FormatVersion)
+            throw new FormatException($"unknown client request format {(data.Length == 0 ? "(empty)" : data[0].ToString())}");
+        var position = 1;
+        var origin = Varint.Read(data, ref position);
+        var counter = Varint.Read(data, ref position);
+        var timestamp = Varint.Read(data, ref position);
+        var keyField = Varint.Read(data, ref position);
+        string? key = null;
+        if (keyField > 0)
+        {
+            var keyLength = keyField - 1;
+            if (keyLength > (ulong)(data.Length - position)) throw new FormatException("idempotency key runs past the end");
+            key = Encoding.UTF8.GetString(data.Slice(position, (int)keyLength));
+            position += (int)keyLength;
+        }
+        if (data.Length - position < 16) throw new FormatException("body digest runs past the end");
+        var digest = new BodyDigest(
+            BinaryPrimitives.ReadUInt64LittleEndian(data[position..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(data[(position + 8)..]));
+        position += 16;
+        return new ClientRequest(new RequestId(origin, counter), key, digest, (long)timestamp, data[position..].ToArray());
+    }
+}

@@ -1,0 +1,267 @@
+using System.Text;
+using FastDb.QueryEngine;
+
+namespace FastDb.Server.StateMachine;
+
+/// <summary>What <see cref="ReplicatedStateMachine.Admit"/> decided for a freshly received request.</summary>
+public readonly record struct Admission(AdmissionKind Kind, Task<Answer> Answer)
+{
+    /// <summary>True when the caller must propose the request (nobody else has it in the log or in flight).</summary>
+    public bool MustPropose => Kind == AdmissionKind.New;
+}
+
+public enum AdmissionKind
+{
+    /// <summary>Applied earlier (same id, key, or body within the window): the original answer, already complete.</summary>
+    AlreadyAnswered,
+    /// <summary>The same key or body is in flight on this node: wait for that one's answer instead of proposing twice.</summary>
+    JoinedInFlight,
+    /// <summary>Registered; the caller proposes it and the task completes when the log entry is applied.</summary>
+    New,
+}
+
+/// <summary>
+/// The replicated state machine: applies log commands in log order to the in-memory database, deterministically.
+/// Applying assigns the sequence number (0, 1, 2, ... over every applied SQL request, failed ones included) unless the
+/// request is a re-send found in the dedup window, in which case the original answer is returned without executing.
+/// It also keeps the registry of local waiters (not replicated, not snapshotted) that HTTP requests await.
+/// Thread-safe: Apply runs on the replicator's apply loop, Admit/WaitForAsync on request threads.
+/// </summary>
+public sealed class ReplicatedStateMachine
+{
+    private static ReadOnlySpan<byte> SnapshotMagic => "FDSM1\n"u8;
+
+    private readonly object _gate = new();
+    private readonly DedupWindow _window;
+    private Database _database = new();
+
+    /// <summary>A request in flight on this node, with the keys other arrivals can join it by.</summary>
+    private sealed record Pending(TaskCompletionSource<Answer> Waiter, string? IdempotencyKey, BodyDigest? Digest);
+
+    private readonly Dictionary<RequestId, Pending> _pendingById = new();
+    private readonly Dictionary<BodyDigest, RequestId> _pendingByDigest = new();
+    private readonly Dictionary<string, RequestId> _pendingByKey = new(StringComparer.Ordinal);
+
+    public ReplicatedStateMachine(int dedupMaxCount, long dedupMaxAgeMs)
+    {
+        _window = new DedupWindow(dedupMaxCount, dedupMaxAgeMs);
+    }
+
+    /// <summary>Index of the last log entry applied (0 before any).</summary>
+    public ulong AppliedIndex { get { lock (_gate) return _appliedIndex; } }
+    private ulong _appliedIndex;
+
+    /// <summary>The sequence number the next executed request will get.</summary>
+    public ulong NextSequenceNumber { get { lock (_gate) return _nextSequenceNumber; } }
+    private ulong _nextSequenceNumber;
+
+    public int DedupCount { get { lock (_gate) return _window.Count; } }
+
+    public int PendingCount { get { lock (_gate) return _pendingById.Count; } }
+
+    /// <summary>
+    /// Decides what to do with a request that just arrived: answer it from the window, join an identical one in
+    /// flight, or register it so that the caller proposes it and awaits the returned task.
+    /// </summary>
+    public Admission Admit(ClientRequest request)
+    {
+        lock (_gate)
+        {
+            if (_window.TryFind(request, out var answer))
+                return new Admission(AdmissionKind.AlreadyAnswered, Task.FromResult(answer));
+            var inFlight = request.IdempotencyKey is { } key
+                ? _pendingByKey.TryGetValue(key, out var id)
+                : _pendingByDigest.TryGetValue(request.Digest, out id);
+            if (inFlight && _pendingById.TryGetValue(id, out var existing))
+                return new Admission(AdmissionKind.JoinedInFlight, existing.Waiter.Task);
+            if (_pendingById.TryGetValue(request.Id, out existing))
+                return new Admission(AdmissionKind.JoinedInFlight, existing.Waiter.Task);
+            var fresh = new Pending(NewWaiter(), request.IdempotencyKey, request.IdempotencyKey is null ? request.Digest : null);
+            _pendingById[request.Id] = fresh;
+            if (request.IdempotencyKey is { } k) _pendingByKey[k] = request.Id;
+            else _pendingByDigest[request.Digest] = request.Id;
+            return new Admission(AdmissionKind.New, fresh.Waiter.Task);
+        }
+    }
+
+    /// <summary>Waits for the request with this id to be applied (answers at once if it already was, within the window).</summary>
+    public Task<Answer> WaitForAsync(RequestId id, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_pendingById.TryGetValue(id, out var pending))
+            {
+                if (_window.TryFindById(id, out var answer)) return Task.FromResult(answer);
+                pending = new Pending(NewWaiter(), null, null);
+                _pendingById[id] = pending;
+            }
+            return pending.Waiter.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Gives up on a request that will never be applied (its proposal was dropped): its waiters, joined ones included,
+    /// see a cancellation and may admit the request again.
+    /// </summary>
+    public void Abandon(RequestId id)
+    {
+        Pending? pending;
+        lock (_gate)
+        {
+            if (!_pendingById.Remove(id, out pending)) return;
+            RemoveSecondaryIndexes(id, pending);
+        }
+        pending.Waiter.TrySetCanceled();
+    }
+
+    /// <summary>
+    /// Applies one committed log entry's payload (a <see cref="ClientRequest"/>). Deterministic: the same log gives the
+    /// same answers, sequence numbers and window on every node. Returns the answer (null if the payload was unreadable,
+    /// which every node decides the same way: it is skipped without a sequence number).
+    /// </summary>
+    public Answer? Apply(ulong logIndex, ReadOnlySpan<byte> payload)
+    {
+        ClientRequest request;
+        try
+        {
+            request = ClientRequest.ReadFrom(payload);
+        }
+        catch (FormatException)
+        {
+            ApplyNoop(logIndex);
+            return null;
+        }
+
+        Answer answer;
+        Pending? pending;
+        lock (_gate)
+        {
+            EnsureInOrder(logIndex);
+            if (!_window.TryFind(request, out answer))
+            {
+                answer = new Answer(_nextSequenceNumber++, Execute(request.Command.Span));
+                _window.Add(new DedupWindow.Record(request.Id, request.IdempotencyKey, request.Digest, request.TimestampMs, answer));
+            }
+            _appliedIndex = logIndex;
+            if (_pendingById.Remove(request.Id, out pending)) RemoveSecondaryIndexes(request.Id, pending);
+        }
+        pending?.Waiter.TrySetResult(answer);
+        return answer;
+    }
+
+    /// <summary>Advances the applied index over an entry that carries no client request (Raft no-op, config change).</summary>
+    public void ApplyNoop(ulong logIndex)
+    {
+        lock (_gate)
+        {
+            EnsureInOrder(logIndex);
+            _appliedIndex = logIndex;
+        }
+    }
+
+    /// <summary>Writes the database, applied index, next sequence number and the dedup window.</summary>
+    public void WriteSnapshot(Stream output)
+    {
+        lock (_gate)
+        {
+            output.Write(SnapshotMagic);
+            using (var writer = new BinaryWriter(output, Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write7BitEncodedInt64((long)_appliedIndex);
+                writer.Write7BitEncodedInt64((long)_nextSequenceNumber);
+                writer.Write7BitEncodedInt(_window.Count);
+                foreach (var r in _window.Records)
+                {
+                    writer.Write7BitEncodedInt64((long)r.Id.Origin);
+                    writer.Write7BitEncodedInt64((long)r.Id.Counter);
+                    writer.Write(r.IdempotencyKey is not null);
+                    if (r.IdempotencyKey is not null) writer.Write(r.IdempotencyKey);
+                    writer.Write(r.Digest.Low);
+                    writer.Write(r.Digest.High);
+                    writer.Write(r.TimestampMs);
+                    writer.Write7BitEncodedInt64((long)r.Answer.SequenceNumber);
+                    writer.Write(r.Answer.Body);
+                }
+            }
+            _database.WriteSnapshot(output);
+        }
+    }
+
+    /// <summary>Replaces the whole state with a snapshot; throws <see cref="FormatException"/> on bad bytes.</summary>
+    public void ReadSnapshot(Stream input)
+    {
+        Span<byte> magic = stackalloc byte[SnapshotMagic.Length];
+        try
+        {
+            input.ReadExactly(magic);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new FormatException("state machine snapshot is truncated");
+        }
+        if (!magic.SequenceEqual(SnapshotMagic)) throw new FormatException("not a state machine snapshot");
+        try
+        {
+            using var reader = new BinaryReader(input, Encoding.UTF8, leaveOpen: true);
+            var appliedIndex = (ulong)reader.Read7BitEncodedInt64();
+            var nextSequence = (ulong)reader.Read7BitEncodedInt64();
+            var count = reader.Read7BitEncodedInt();
+            if (count < 0) throw new FormatException("negative dedup window count");
+            var records = new List<DedupWindow.Record>(Math.Min(count, 1 << 16));
+            for (var i = 0; i < count; i++)
+            {
+                var id = new RequestId((ulong)reader.Read7BitEncodedInt64(), (ulong)reader.Read7BitEncodedInt64());
+                var key = reader.ReadBoolean() ? reader.ReadString() : null;
+                var digest = new BodyDigest(reader.ReadUInt64(), reader.ReadUInt64());
+                var timestamp = reader.ReadInt64();
+                var answer = new Answer((ulong)reader.Read7BitEncodedInt64(), reader.ReadString());
+                records.Add(new DedupWindow.Record(id, key, digest, timestamp, answer));
+            }
+            var database = Database.ReadSnapshot(input);
+            lock (_gate)
+            {
+                _appliedIndex = appliedIndex;
+                _nextSequenceNumber = nextSequence;
+                _window.Clear();
+                foreach (var r in records) _window.Add(r);
+                _database = database;
+            }
+        }
+        catch (EndOfStreamException)
+        {
+            throw new FormatException("state machine snapshot is truncated");
+        }
+    }
+
+    private string Execute(ReadOnlySpan<byte> command)
+    {
+        SqlCommand parsed;
+        try
+        {
+            parsed = SqlCommand.ReadFrom(command);
+        }
+        catch (FormatException e)
+        {
+            // Every node reads the same bytes and fails the same way: answer with the reason, deterministically.
+            return $"Error: unreadable command in the log: {e.Message}\n";
+        }
+        return _database.Execute(parsed).Body;
+    }
+
+    private void EnsureInOrder(ulong logIndex)
+    {
+        if (logIndex <= _appliedIndex)
+            throw new InvalidOperationException($"log index {logIndex} applied out of order (applied index is {_appliedIndex})");
+    }
+
+    private static TaskCompletionSource<Answer> NewWaiter() =>
+        new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void RemoveSecondaryIndexes(RequestId id, Pending pending)
+    {
+        if (pending.IdempotencyKey is { } key && _pendingByKey.TryGetValue(key, out var owner) && owner == id)
+            _pendingByKey.Remove(key);
+        if (pending.Digest is { } digest && _pendingByDigest.TryGetValue(digest, out owner) && owner == id)
+            _pendingByDigest.Remove(digest);
+    }
+}
