@@ -53,6 +53,7 @@ public sealed class PeerLink : IAsyncDisposable
     private long _framesSent;
     private long _framesDropped;
     private long _connectCount;
+    private long _batchesWritten;
 
     // Owned by the single writer.
     private byte[] _spare = new byte[4096];
@@ -91,6 +92,9 @@ public sealed class PeerLink : IAsyncDisposable
 
     /// <summary>Frames refused by TrySend (not connected, or send queue full).</summary>
     public long FramesDropped => Interlocked.Read(ref _framesDropped);
+
+    /// <summary>Flushes to the socket: frames per batch = FramesSent / BatchesWritten shows how well writes coalesce.</summary>
+    public long BatchesWritten => Interlocked.Read(ref _batchesWritten);
 
     /// <summary>Connections established so far (1 after the first connect; grows with every reconnect).</summary>
     public long ConnectCount => Interlocked.Read(ref _connectCount);
@@ -235,6 +239,7 @@ public sealed class PeerLink : IAsyncDisposable
                 length = _pendingLength;
                 _pending = _spare;
                 _pendingLength = 0;
+                _batchesWritten++;
             }
             try
             {
