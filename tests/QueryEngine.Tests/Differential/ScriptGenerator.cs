@@ -1,0 +1,424 @@
+using System.Globalization;
+using System.Text;
+
+namespace FastDb.QueryEngine.Tests.Differential;
+
+/// <summary>
+/// Seeded random scripts from a grammar of the whole SQL subset of issue 3: CREATE/DROP/INSERT [OR REPLACE|OR IGNORE]/
+/// UPDATE/DELETE/SELECT with WHERE, ORDER BY, LIMIT/OFFSET, count(*) and the scalar functions; expressions with every
+/// operator, NULLs, overflow, affinity corners and the double-quote rule; duplicate keys, failing statements, and a
+/// layout with several statements per line, statements across lines, comments and blank lines.
+/// The same seed always gives the same script. Tables are t0..t2; each script starts by dropping them so scripts can be
+/// concatenated into one shell run and still be independent.
+/// </summary>
+public sealed class ScriptGenerator
+{
+    public const int TableCount = 3;
+
+    /// <summary>When set, the script avoids deliberate errors (it may still hit a constraint): used for value checks.</summary>
+    public bool Clean { get; init; }
+
+    readonly Random _random;
+    readonly Dictionary<string, List<Column>> _tables = new();
+    int _nextCleanKey;
+
+    sealed record Column(string Name, string Type, bool PrimaryKey, bool Unique, bool NotNull)
+    {
+        public bool IsRowid => PrimaryKey && Type == "INTEGER";
+    }
+
+    static readonly string[] ColumnNames = ["a", "b", "c", "d", "name", "k", "v", "w", "id", "friendCount"];
+    static readonly string[] Types =
+        ["INT", "INTEGER", "TEXT", "REAL", "STRING", "CHAR(15)", "BLOB", "", "NUMERIC", "VARCHAR(10)", "DOUBLE", "FLOAT", "BIGINT", "BOOLEAN"];
+    static readonly string[] IntegerLiterals =
+        ["0", "1", "2", "3", "5", "7", "10", "42", "100", "-1", "9223372036854775807", "9223372036854775806", "4611686018427387904",
+         "3037000500", "9223372036854775808", "1000000000000"];
+    static readonly string[] RealLiterals = ["0.5", "1.5", "2.0", "0.1", "1e15", "1e308", "3.14159", "1e-5", "100.0", "2.5e-3", "0.0", "123456789.125"];
+    static readonly string[] StringLiterals =
+        ["'a'", "'abc'", "''", "'12'", "' 7'", "'1e3'", "'12abc'", "'-3'", "'x y'", "'it''s'", "'B'", "'b'", "'2.50'", "'0x10'", "'gdb'", "'NULL'"];
+    static readonly string[] DoubleQuotedWords = ["\"w\"", "\"hello\"", "\"\"", "\"12\"", "\"gdb\"", "\"x y\""];
+    static readonly string[] Functions = ["typeof", "length", "abs", "lower", "upper"];
+    static readonly string[] BinaryOperators =
+        ["+", "-", "*", "/", "%", "||", "=", "==", "!=", "<>", "<", "<=", ">", ">=", "AND", "OR"];
+    static readonly string[] ComparisonOperators = ["=", "==", "!=", "<>", "<", "<=", ">", ">="];
+
+    public ScriptGenerator(int seed) => _random = new Random(seed);
+
+    /// <summary>A script of about <paramref name="statements"/> statements; the last line ends with ";\n".</summary>
+    public string Generate(int statements)
+    {
+        var list = new List<List<string>>();
+        var drop = new List<string>();
+        for (var t = 0; t < TableCount; t++) drop.AddRange(["DROP", "TABLE", "IF", "EXISTS", $"t{t}", ";"]);
+        list.Add(drop);
+        // Start with at least one table so most statements have something to work on.
+        list.Add(CreateTable(newTable: true));
+        for (var i = 0; i < statements; i++) list.Add(Statement());
+        return Layout(list);
+    }
+
+    List<string> Statement()
+    {
+        var roll = _tables.Count == 0 ? 0 : _random.Next(100);
+        List<string> tokens = roll switch
+        {
+            < 4 => CreateTable(newTable: _tables.Count == 0 || _random.Next(3) > 0),
+            < 5 => DropTable(),
+            < 38 => Insert(),
+            < 50 => Update(),
+            < 56 => Delete(),
+            _ => Select(),
+        };
+        if (!Clean && _random.Next(100) < 6) Garble(tokens);
+        return tokens;
+    }
+
+    // ---- statements
+
+    List<string> CreateTable(bool newTable)
+    {
+        var name = newTable && _tables.Count < TableCount
+            ? Enumerable.Range(0, TableCount).Select(i => $"t{i}").First(n => !_tables.ContainsKey(n))
+            : $"t{_random.Next(TableCount)}";
+        var tokens = new List<string> { "CREATE", "TABLE" };
+        var ifNotExists = _random.Next(4) == 0;
+        if (ifNotExists) tokens.AddRange(["IF", "NOT", "EXISTS"]);
+        tokens.Add(name);
+        tokens.Add("(");
+        var columns = new List<Column>();
+        var count = 1 + _random.Next(4);
+        var names = ColumnNames.OrderBy(_ => _random.Next()).Take(count).ToList();
+        var hasPrimaryKey = false;
+        for (var i = 0; i < count; i++)
+        {
+            if (i > 0) tokens.Add(",");
+            var type = Pick(Types);
+            var primaryKey = !hasPrimaryKey && _random.Next(3) == 0;
+            hasPrimaryKey |= primaryKey;
+            if (primaryKey && _random.Next(3) == 0) type = "INTEGER";
+            var unique = !primaryKey && _random.Next(5) == 0;
+            var notNull = !Clean && _random.Next(6) == 0;
+            tokens.Add(names[i]);
+            if (type.Length > 0) tokens.AddRange(type.Replace("(", " ( ").Replace(")", " )").Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            if (primaryKey) tokens.AddRange(["PRIMARY", "KEY"]);
+            if (unique) tokens.Add("UNIQUE");
+            if (notNull) tokens.AddRange(["NOT", "NULL"]);
+            if (_random.Next(3) == 0)
+            {
+                tokens.Add("DEFAULT");
+                tokens.Add(_random.Next(5) switch
+                {
+                    0 => Pick(IntegerLiterals[..8]),
+                    1 => Pick(StringLiterals),
+                    2 => "\"\"",
+                    3 => Pick(RealLiterals),
+                    _ => "NULL",
+                });
+            }
+            columns.Add(new Column(names[i], type, primaryKey, unique, notNull));
+        }
+        tokens.Add(")");
+        tokens.Add(";");
+        if (!_tables.ContainsKey(name)) _tables[name] = columns;
+        return tokens;
+    }
+
+    List<string> DropTable()
+    {
+        var name = TableName();
+        var tokens = new List<string> { "DROP", "TABLE" };
+        if (_random.Next(2) == 0) tokens.AddRange(["IF", "EXISTS"]);
+        tokens.Add(name);
+        tokens.Add(";");
+        _tables.Remove(name);
+        return tokens;
+    }
+
+    List<string> Insert()
+    {
+        var name = TableName();
+        var columns = ColumnsOf(name);
+        var tokens = new List<string> { "INSERT" };
+        var conflict = _random.Next(10);
+        if (conflict < 2) tokens.AddRange(["OR", "REPLACE"]);
+        else if (conflict < 3) tokens.AddRange(["OR", "IGNORE"]);
+        tokens.AddRange(["INTO", name]);
+        var target = columns;
+        if (columns.Count > 0 && _random.Next(2) == 0)
+        {
+            target = columns.OrderBy(_ => _random.Next()).Take(1 + _random.Next(columns.Count)).ToList();
+            tokens.Add("(");
+            tokens.AddRange(Join(target.Select(c => new List<string> { c.Name })));
+            if (!Clean && _random.Next(30) == 0) tokens.AddRange([",", "nosuch"]);
+            tokens.Add(")");
+        }
+        tokens.Add("VALUES");
+        var rows = _random.Next(4) == 0 ? 2 + _random.Next(3) : 1;
+        var widthError = !Clean && _random.Next(25) == 0 ? (_random.Next(2) == 0 ? 1 : -1) : 0;
+        for (var r = 0; r < rows; r++)
+        {
+            if (r > 0) tokens.Add(",");
+            tokens.Add("(");
+            var width = Math.Max(1, target.Count);
+            width += widthError;
+            for (var i = 0; i < Math.Max(1, width); i++)
+            {
+                if (i > 0) tokens.Add(",");
+                tokens.AddRange(i < target.Count ? ValueFor(target[i]) : Literal());
+            }
+            tokens.Add(")");
+        }
+        tokens.Add(";");
+        return tokens;
+    }
+
+    List<string> Update()
+    {
+        var name = TableName();
+        var columns = ColumnsOf(name);
+        var tokens = new List<string> { "UPDATE", name, "SET" };
+        var targets = columns.Count == 0 ? [new Column("a", "", false, false, false)]
+            : columns.OrderBy(_ => _random.Next()).Take(1 + _random.Next(Math.Min(3, columns.Count))).ToList();
+        for (var i = 0; i < targets.Count; i++)
+        {
+            if (i > 0) tokens.Add(",");
+            tokens.Add(targets[i].Name);
+            tokens.Add("=");
+            tokens.AddRange(_random.Next(3) == 0 ? ValueFor(targets[i]) : Expression(columns, 2));
+        }
+        if (_random.Next(4) > 0) { tokens.Add("WHERE"); tokens.AddRange(Where(columns)); }
+        tokens.Add(";");
+        return tokens;
+    }
+
+    List<string> Delete()
+    {
+        var name = TableName();
+        var columns = ColumnsOf(name);
+        var tokens = new List<string> { "DELETE", "FROM", name };
+        if (_random.Next(5) > 0) { tokens.Add("WHERE"); tokens.AddRange(Where(columns)); }
+        tokens.Add(";");
+        return tokens;
+    }
+
+    List<string> Select()
+    {
+        var tokens = new List<string> { "SELECT" };
+        if (_random.Next(10) == 0)
+        {
+            // No FROM: constant expressions only.
+            tokens.AddRange(Join(Enumerable.Range(0, 1 + _random.Next(4)).Select(_ => Expression([], 3))));
+            tokens.Add(";");
+            return tokens;
+        }
+        var name = TableName();
+        var columns = ColumnsOf(name);
+        var shape = _random.Next(10);
+        if (shape < 4) tokens.Add("*");
+        else if (shape < 5) tokens.AddRange(["count", "(", "*", ")"]);
+        else
+        {
+            var items = new List<List<string>>();
+            for (var i = 0; i < 1 + _random.Next(4); i++)
+            {
+                var item = Expression(columns, 2);
+                if (_random.Next(4) == 0)
+                {
+                    if (_random.Next(2) == 0) item.Add("AS");
+                    item.Add($"x{i}");
+                }
+                items.Add(item);
+            }
+            tokens.AddRange(Join(items));
+        }
+        tokens.AddRange(["FROM", name]);
+        if (_random.Next(2) == 0) { tokens.Add("WHERE"); tokens.AddRange(Where(columns)); }
+        if (shape != 4)
+        {
+            if (_random.Next(3) == 0 && columns.Count > 0)
+            {
+                tokens.AddRange(["ORDER", "BY"]);
+                var terms = new List<List<string>>();
+                for (var i = 0; i < 1 + _random.Next(2); i++)
+                {
+                    // A column, or an expression over one: never a bare integer, which would mean "result column N".
+                    var term = _random.Next(3) > 0
+                        ? [Pick(columns).Name]
+                        : new List<string> { Pick(columns).Name, Pick(["+", "*", "||", "-"]), Pick(["1", "'x'", "2"]) };
+                    var direction = _random.Next(3);
+                    if (direction == 1) term.Add("ASC");
+                    if (direction == 2) term.Add("DESC");
+                    terms.Add(term);
+                }
+                tokens.AddRange(Join(terms));
+            }
+            if (_random.Next(4) == 0)
+            {
+                tokens.AddRange(["LIMIT", Pick(["0", "1", "2", "3", "-1", "10"])]);
+                if (_random.Next(2) == 0) tokens.AddRange(["OFFSET", Pick(["0", "1", "2", "5"])]);
+            }
+        }
+        tokens.Add(";");
+        return tokens;
+    }
+
+    // ---- expressions
+
+    List<string> Where(List<Column> columns)
+    {
+        // Mostly a term on one column (an indexed one when there is one, so index order shows), sometimes compound.
+        var keyed = columns.Where(c => c.PrimaryKey || c.Unique).ToList();
+        List<string> Term()
+        {
+            if (columns.Count == 0 || _random.Next(5) == 0) return Expression(columns, 2);
+            var column = keyed.Count > 0 && _random.Next(2) == 0 ? Pick(keyed) : Pick(columns);
+            if (_random.Next(8) == 0) return [column.Name, "IS", .. _random.Next(2) == 0 ? new[] { "NOT" } : [], "NULL"];
+            return [column.Name, Pick(ComparisonOperators), .. Literal()];
+        }
+        var tokens = Term();
+        if (_random.Next(4) == 0) tokens = [.. tokens, Pick(["AND", "OR"]), .. Term()];
+        return tokens;
+    }
+
+    List<string> Expression(List<Column> columns, int depth)
+    {
+        var roll = _random.Next(depth <= 0 ? 4 : 12);
+        switch (roll)
+        {
+            case 0: case 1: return Literal();
+            case 2: case 3: return columns.Count > 0 && _random.Next(4) > 0 ? [Pick(columns).Name] : Literal();
+            case 4: case 5: case 6:
+                return [.. Expression(columns, depth - 1), Pick(BinaryOperators), .. Expression(columns, depth - 1)];
+            case 7: return ["(", .. Expression(columns, depth - 1), ")"];
+            case 8:
+            {
+                var operand = Expression(columns, depth - 1);
+                return _random.Next(2) == 0 ? ["-", .. operand] : ["NOT", .. operand];
+            }
+            case 9: return [.. Expression(columns, depth - 1), "IS", .. _random.Next(2) == 0 ? new[] { "NOT" } : [], "NULL"];
+            case 10:
+                if (_random.Next(3) == 0)
+                {
+                    var arguments = Enumerable.Range(0, 2 + _random.Next(2)).Select(_ => Expression(columns, depth - 1));
+                    return ["coalesce", "(", .. Join(arguments), ")"];
+                }
+                return [Pick(Functions), "(", .. Expression(columns, depth - 1), ")"];
+            default:
+                // The double-quote rule: a column name in double quotes is the column, anything else a string.
+                return columns.Count > 0 && _random.Next(2) == 0 ? [$"\"{Pick(columns).Name}\""] : [Pick(DoubleQuotedWords)];
+        }
+    }
+
+    List<string> Literal() => _random.Next(10) switch
+    {
+        < 4 => [Pick(IntegerLiterals)],
+        < 6 => [Pick(RealLiterals)],
+        < 8 => [Pick(StringLiterals)],
+        8 => ["NULL"],
+        _ => ["-", Pick(IntegerLiterals.Concat(RealLiterals).ToArray())],
+    };
+
+    /// <summary>A value for a column: small key pools so duplicate keys happen, the column's kind of value mostly.</summary>
+    List<string> ValueFor(Column column)
+    {
+        if ((column.PrimaryKey || column.Unique) && Clean)
+            return [(++_nextCleanKey).ToString(CultureInfo.InvariantCulture)]; // no collisions in clean scripts
+        if (column.PrimaryKey || column.Unique)
+        {
+            return _random.Next(8) switch
+            {
+                0 => ["NULL"],
+                1 => [Pick(StringLiterals)],
+                2 => ["\"" + Pick(["gdb", "carl", "andy"]) + "\""],
+                _ => [_random.Next(6).ToString(CultureInfo.InvariantCulture)],
+            };
+        }
+        return _random.Next(6) == 0 ? Expression([], 1) : Literal();
+    }
+
+    /// <summary>Turn a statement into a likely error: a misspelled keyword, an unknown name, a lost token.</summary>
+    void Garble(List<string> tokens)
+    {
+        switch (_random.Next(4))
+        {
+            case 0: tokens[0] = tokens[0][..^1]; break; // SELEC, INSER, ...
+            case 1:
+            {
+                var i = tokens.FindIndex(t => t.StartsWith('t') && t.Length == 2);
+                if (i >= 0) tokens[i] = "nope";
+                break;
+            }
+            case 2:
+            {
+                // Drop a token other than the final ';' (which keeps scripts independent).
+                if (tokens.Count > 2) tokens.RemoveAt(1 + _random.Next(tokens.Count - 2));
+                break;
+            }
+            default:
+                tokens.Insert(1 + _random.Next(tokens.Count - 1), Pick(["FROM", "nosuch", ",", ")", "WHERE", "1"]));
+                break;
+        }
+    }
+
+    // ---- helpers
+
+    string TableName()
+    {
+        if (_tables.Count == 0 || (!Clean && _random.Next(20) == 0)) return $"t{_random.Next(TableCount)}";
+        return _tables.Keys.ElementAt(_random.Next(_tables.Count));
+    }
+
+    List<Column> ColumnsOf(string table) => _tables.TryGetValue(table, out var columns) ? columns : [];
+
+    T Pick<T>(IReadOnlyList<T> items) => items[_random.Next(items.Count)];
+
+    static List<string> Join(IEnumerable<List<string>> parts)
+    {
+        var tokens = new List<string>();
+        foreach (var part in parts)
+        {
+            if (tokens.Count > 0) tokens.Add(",");
+            tokens.AddRange(part);
+        }
+        return tokens;
+    }
+
+    /// <summary>Lay statements out as the shell will read them: shared lines, split lines, comments, blank lines.</summary>
+    string Layout(List<List<string>> statements)
+    {
+        var sb = new StringBuilder();
+        for (var s = 0; s < statements.Count; s++)
+        {
+            var tokens = statements[s];
+            if (s > 0)
+            {
+                var roll = _random.Next(20);
+                if (roll < 13) sb.Append('\n');
+                else if (roll < 18) sb.Append(' ');
+                else if (roll < 19) sb.Append("\n\n");
+                else sb.Append("\n-- a comment; with a semicolon\n");
+            }
+            for (var i = 0; i < tokens.Count; i++)
+            {
+                if (i > 0)
+                {
+                    var roll = _random.Next(60);
+                    sb.Append(roll switch
+                    {
+                        0 => "\n",
+                        1 => " /* c */ ",
+                        2 => "\n  ",
+                        3 => "\t",
+                        _ => tokens[i] is "," or ";" or ")" || tokens[i - 1] == "(" ? "" : " ",
+                    });
+                }
+                // Keep "- -" from becoming a "--" comment, and "/" "*" from opening one.
+                if (i > 0 && sb.Length > 0 && ((sb[^1] == '-' && tokens[i].StartsWith('-')) || (sb[^1] == '/' && tokens[i].StartsWith('*'))))
+                    sb.Append(' ');
+                sb.Append(tokens[i]);
+            }
+        }
+        sb.Append('\n');
+        return sb.ToString();
+    }
+}
