@@ -1,0 +1,103 @@
+// One randomized run: a client proposing steadily through random nodes while faults rain down (partitions,
+// an isolated node, asymmetric cuts, freezes up to 2 s, crashes with restart, drops and duplicates), then
+// everything heals and the cluster must elect a leader and commit new requests within a bounded time.
+namespace FastDb.Raft.Tests.Simulation;
+
+internal static class ChaosRun
+{
+    public const double ChaosMs = 4000, LivenessDeadlineMs = 10000;
+
+    public static Cluster Run(int seed, int nodes)
+    {
+        var pick = new Random(seed * 7919 + nodes); // per-seed settings, derived from the seed alone
+        var o = new SimOptions
+        {
+            Nodes = nodes,
+            BroadcastAcks = pick.NextDouble() < 0.8,
+            MaxInflight = pick.Next(3) switch { 0 => 1, 1 => 4, _ => 64 },
+            CompactEvery = pick.Next(3) switch { 0 => 0, 1 => 10, _ => 40 },
+            DropRate = pick.NextDouble() * 0.05,
+            DupRate = pick.NextDouble() * 0.03,
+        };
+        var c = new Cluster(o, seed);
+        var r = c.Rng;
+        double Exp(double mean) => -mean * Math.Log(1 - r.NextDouble());
+
+        void Client()
+        {
+            c.Submit(r.Next(nodes));
+            c.RetryUnacked();
+            c.At(c.NowMs + Exp(20), Client);
+        }
+        c.At(Exp(20), Client);
+
+        void Fault()
+        {
+            if (c.NowMs >= ChaosMs) return;
+            int a = r.Next(nodes);
+            double d = r.NextDouble();
+            switch (r.Next(7))
+            {
+                case 0: // random partition, both directions
+                {
+                    var side = Enumerable.Range(0, nodes).Select(_ => r.Next(2) == 0).ToArray();
+                    var links = new List<(int, int)>();
+                    for (int x = 0; x < nodes; x++) for (int y = 0; y < nodes; y++) if (side[x] != side[y]) links.Add((x, y));
+                    foreach (var (x, y) in links) c.Cut(x, y);
+                    c.At(c.NowMs + d * 1000, () => { foreach (var (x, y) in links) c.HealLink(x, y); });
+                    break;
+                }
+                case 1: // one node cut off from all
+                    c.Isolate(a);
+                    c.At(c.NowMs + d * 1000, () => { for (int y = 0; y < nodes; y++) { c.HealLink(a, y); c.HealLink(y, a); } });
+                    break;
+                case 2: // asymmetric: a hears b, b does not hear a
+                {
+                    int b = r.Next(nodes);
+                    c.Cut(a, b);
+                    c.At(c.NowMs + d * 1000, () => c.HealLink(a, b));
+                    break;
+                }
+                case 3:
+                    c.Freeze(a);
+                    c.At(c.NowMs + d * 2000, () => c.Thaw(a));
+                    break;
+                case 4:
+                    c.Crash(a);
+                    c.At(c.NowMs + d * 1000, () => c.Restart(a));
+                    break;
+                case 5:
+                    c.O.DropRate = r.NextDouble() * 0.1;
+                    c.O.DupRate = r.NextDouble() * 0.05;
+                    break;
+                default:
+                    // leader freeze, the failover case octopus punishes most
+                    int l = c.Leader();
+                    if (l >= 0) { c.Freeze(l); c.At(c.NowMs + d * 2000, () => c.Thaw(l)); }
+                    break;
+            }
+            c.At(c.NowMs + Exp(250), Fault);
+        }
+        c.At(Exp(100), Fault);
+
+        c.RunFor(ChaosMs);
+
+        // Heal everything; from here the network is calm and nothing fails.
+        c.HealAll();
+        c.O.DropRate = 0;
+        c.O.DupRate = 0;
+        c.O.MaxDelayMs = 50;
+        double healedAt = c.NowMs;
+        ulong marker = c.Submit(r.Next(nodes));
+        if (!c.RunUntil(() => c.Acked.ContainsKey(marker), LivenessDeadlineMs))
+            throw new InvariantViolation($"seed {seed}: no commit of a new request within {LivenessDeadlineMs} ms after healing " +
+                $"(roles: {string.Join(", ", c.Nodes.Select(n => $"{n.Id}:{n.Raft!.Role}@{n.Raft.Term} commit {n.Raft.CommitIndex}"))})");
+        // Every node catches up to the same applied sequence.
+        int target = c.Nodes.Max(n => n.Sm.Ids.Count);
+        if (!c.RunUntil(() => c.Nodes.All(n => n.Sm.Ids.Count >= target), LivenessDeadlineMs - (c.NowMs - healedAt)))
+            throw new InvariantViolation($"seed {seed}: nodes did not catch up after healing " +
+                $"({string.Join(", ", c.Nodes.Select(n => $"{n.Id}: {n.Sm.Ids.Count}/{target}"))})");
+        c.CheckAcknowledged();
+        return c;
+    }
+}
