@@ -35,6 +35,9 @@ public sealed class PeerLink : IAsyncDisposable
         minimumSegmentSize: 512,                 // the peer sends us nothing; keep idle links small
         useSynchronizationContext: false);
 
+    private const int InitialBufferBytes = 4096;
+    private const int RetainedBufferBytes = 256 * 1024;
+
     private readonly EndPoint _endPoint;
     private readonly ILogger _log;
     private readonly PeerLinkOptions _options;
@@ -46,7 +49,7 @@ public sealed class PeerLink : IAsyncDisposable
 
     // Guarded by _sync.
     private SocketConnection? _connection;
-    private byte[] _pending = new byte[4096];
+    private byte[] _pending = new byte[InitialBufferBytes];
     private int _pendingLength;
     private bool _writerScheduled;
     private long _bytesSentByEarlierConnections;
@@ -56,7 +59,7 @@ public sealed class PeerLink : IAsyncDisposable
     private long _batchesWritten;
 
     // Owned by the single writer.
-    private byte[] _spare = new byte[4096];
+    private byte[] _spare = new byte[InitialBufferBytes];
 
     /// <param name="localName">This node's name as peers know it (e.g. "./node0.sock"), sent in the preamble.</param>
     /// <param name="peerAddress">"./node3.sock" (Unix socket, relative to the cwd) or "host:port".</param>
@@ -68,8 +71,9 @@ public sealed class PeerLink : IAsyncDisposable
         _endPoint = Forwarder.PeerAddress.Parse(peerAddress);
         _log = log;
         _options = options ?? new PeerLinkOptions();
-        if (_options.MaxPendingSendBytes < 4096 || _options.MaxFramePayloadBytes < 0)
-            throw new ArgumentException("MaxPendingSendBytes must be at least 4096 and MaxFramePayloadBytes not negative", nameof(options));
+        if (_options.MaxFramePayloadBytes < 0
+            || _options.MaxPendingSendBytes < (long)_options.MaxFramePayloadBytes + FrameCodec.MaxHeaderBytes)
+            throw new ArgumentException("MaxPendingSendBytes must hold at least one frame of MaxFramePayloadBytes", nameof(options));
         _preamble = Preamble.Encode(localName);
         _writer = new WriterWorkItem(this);
     }
@@ -253,7 +257,8 @@ public sealed class PeerLink : IAsyncDisposable
                 _log.LogDebug("Write to {Peer} failed: {Reason}", PeerAddress, e.Message);
                 connection.Input.CancelPendingRead();
             }
-            _spare = batch;
+            // Keep the idle footprint small: a buffer grown by a burst (e.g. a snapshot) is not kept as the spare.
+            _spare = batch.Length <= RetainedBufferBytes ? batch : new byte[InitialBufferBytes];
         }
     }
 

@@ -16,8 +16,11 @@ public sealed class PeerLinkOptions
     /// <summary>TrySend refuses payloads longer than this (the receiver would close the connection).</summary>
     public int MaxFramePayloadBytes { get; init; } = FrameCodec.DefaultMaxPayloadBytes;
 
-    /// <summary>Bytes written but not yet handed to the socket beyond which TrySend drops frames.</summary>
-    public int MaxPendingSendBytes { get; init; } = 8 * 1024 * 1024;
+    /// <summary>
+    /// Bytes queued but not yet handed to the socket pipe beyond which TrySend drops frames (a frozen or slow peer).
+    /// Must hold at least one maximal frame. Buffers grow only as needed and shrink back after a large burst.
+    /// </summary>
+    public int MaxPendingSendBytes { get; init; } = FrameCodec.DefaultMaxPayloadBytes + FrameCodec.MaxHeaderBytes;
 
     /// <summary>A connect attempt that has not completed in this time is abandoned and retried.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);

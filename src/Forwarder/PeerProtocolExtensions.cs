@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
@@ -38,8 +39,12 @@ public static class PeerProtocolExtensions
                 return;
             }
             string remote = connection.RemoteEndPoint?.ToString() ?? connection.ConnectionId;
-            await InboundPeerConnection.RunAsync(input, handler, options, log, remote, connection.ConnectionClosed)
-                .ConfigureAwait(false);
+            // Stop reading when the connection closes OR the server begins shutting down: Kestrel's graceful
+            // shutdown waits for connection middleware, and a peer connection never ends by itself.
+            var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
+                ?? CancellationToken.None;
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closeRequested);
+            await InboundPeerConnection.RunAsync(input, handler, options, log, remote, stop.Token).ConfigureAwait(false);
             // Inbound peer connections are read-only; completing the output closes the socket.
             await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);
         });

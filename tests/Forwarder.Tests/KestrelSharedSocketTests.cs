@@ -107,4 +107,26 @@ public class KestrelSharedSocketTests
         }
         Assert.Equal("hi", await http.GetStringAsync("/hello"));
     }
+
+    [Fact]
+    public async Task Server_shutdown_does_not_wait_for_open_peer_connections()
+    {
+        using var dir = new SocketDir();
+        string path = dir.Socket("node0.sock");
+        var handler = new RecordingHandler();
+        var app = await StartAsync(path, handler, new ListLogger());
+        await using var link = new PeerLink("./node1.sock", path, new ListLogger());
+        link.Start();
+        await Wait.UntilAsync(() => link.IsConnected, "peer connected");
+        Assert.True(link.TrySend(1, 1, []));
+        await Wait.UntilAsync(() => handler.Frames.Count == 1, "frame delivered");
+
+        // Kestrel's graceful shutdown waits for connection middleware; without honouring the close request it would
+        // sit out the host's whole shutdown timeout (30 s) while octopus's murder monkey waits to restart the node.
+        var stop = app.StopAsync();
+        var finished = await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(15)));
+        Assert.Same(stop, finished);
+        await app.DisposeAsync();
+        await Wait.UntilAsync(() => !link.IsConnected, "link saw the server go");
+    }
 }

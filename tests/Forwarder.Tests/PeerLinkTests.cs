@@ -57,6 +57,51 @@ public class PeerLinkTests
 
         await using var small = new PeerLink("a", dir.Socket("nobody.sock"), new ListLogger(), new PeerLinkOptions { MaxFramePayloadBytes = 10 });
         Assert.Throws<ArgumentOutOfRangeException>(() => small.TrySend(1, 1, new byte[11]));
+
+        // A send queue that cannot hold one maximal frame would drop such frames forever: refused up front.
+        Assert.Throws<ArgumentException>(() => new PeerLink("a", dir.Socket("nobody.sock"), new ListLogger(),
+            new PeerLinkOptions { MaxFramePayloadBytes = 1 << 20, MaxPendingSendBytes = 1 << 16 }));
+        Assert.Throws<FormatException>(() => new PeerLink("a", "no-such-address", new ListLogger()));
+    }
+
+    [Fact]
+    public async Task A_peer_that_stops_reading_makes_sends_drop_instead_of_queueing_without_bound_and_recovers()
+    {
+        using var dir = new SocketDir();
+        string path = dir.Socket("frozen.sock");
+        using var listening = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listening.Bind(new UnixDomainSocketEndPoint(path));
+        listening.Listen(1);
+        var options = new PeerLinkOptions { MaxFramePayloadBytes = 1024, MaxPendingSendBytes = 64 * 1024 };
+        await using var link = new PeerLink("./node1.sock", path, new ListLogger(), options);
+        link.Start();
+        using var frozen = await listening.AcceptAsync(); // accepted, but nobody reads: like a SIGSTOPped node
+        await Wait.UntilAsync(() => link.IsConnected, "connected");
+
+        var payload = new byte[1000];
+        int accepted = 0;
+        for (int i = 0; i < 50_000 && link.FramesDropped == 0; i++) // ~50 MB offered, far beyond every buffer
+        {
+            if (link.TrySend(1, (ulong)i, payload))
+                accepted++;
+            if (i % 500 == 0)
+                await Task.Delay(1); // let the writer fill the socket and pipe, as time passing would
+        }
+        Assert.True(link.FramesDropped > 0, "a peer that never reads must eventually make TrySend drop");
+        Assert.True(link.IsConnected);
+
+        // The peer thaws and reads everything: the queue drains and sends are accepted again.
+        long received = 0;
+        var drain = Task.Run(async () =>
+        {
+            var buffer = new byte[64 * 1024];
+            int n;
+            while ((n = await frozen.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+                Interlocked.Add(ref received, n);
+        });
+        await Wait.UntilAsync(() => link.TrySend(2, 0, payload), "sends accepted again after the peer resumed reading");
+        await Wait.UntilAsync(() => Interlocked.Read(ref received) == link.BytesSent && link.BytesSent > (long)accepted * 1000,
+            "every accepted byte reached the peer");
     }
 
     [Fact]
