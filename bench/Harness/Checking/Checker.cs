@@ -1,0 +1,104 @@
+using System.Threading.Channels;
+using FastDb.Harness.Monkeys;
+using FastDb.Harness.Reporting;
+using FastDb.Harness.Scoring;
+using FastDb.Harness.Workload;
+
+namespace FastDb.Harness.Checking;
+
+/// <summary>
+/// Octopus's single checking loop (harness.go resultHandler + processPending): client threads hand answers over
+/// through a queue of 5 and block while it is full; the loop parses each answer, applies the sequence rules, and
+/// checks answers one at a time in sequence order against the oracle. The first failure disqualifies the run.
+/// </summary>
+public sealed class Checker
+{
+    public const int QueueCapacity = 5;
+
+    private readonly Channel<Answer> _queue = Channel.CreateBounded<Answer>(new BoundedChannelOptions(QueueCapacity)
+    {
+        FullMode = BoundedChannelFullMode.Wait,
+        SingleReader = true,
+    });
+    private readonly SequenceTracker _tracker = new();
+    private readonly IAnswerOracle _oracle;
+    private readonly Scoreboard _score;
+    private readonly ProgressWatch _progress;
+    private readonly RunTimeline _timeline;
+    private readonly Action<string> _log;
+    private readonly Action<string, Answer?> _disqualify;
+
+    /// <param name="disqualify">Called once with the reason and the answer that caused it (if any); ends the run.</param>
+    public Checker(IAnswerOracle oracle, Scoreboard score, ProgressWatch progress, RunTimeline timeline, Action<string> log,
+        Action<string, Answer?> disqualify)
+    {
+        _oracle = oracle;
+        _score = score;
+        _progress = progress;
+        _timeline = timeline;
+        _log = log;
+        _disqualify = disqualify;
+    }
+
+    public long NextSequenceNumber => _tracker.NextSequenceNumber;
+    public int Pending => _tracker.PendingCount;
+    public int Queued => _queue.Reader.Count;
+
+    /// <summary>Hands an answer to the checker, waiting while its queue is full (octopus: h.result &lt;- result).</summary>
+    public ValueTask DeliverAsync(Answer answer, CancellationToken token) => _queue.Writer.WriteAsync(answer, token);
+
+    public async Task RunAsync(CancellationToken token)
+    {
+        try
+        {
+            await foreach (Answer answer in _queue.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                if (!await HandleAsync(answer, token).ConfigureAwait(false)) return;
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Handles one answer; false once the run is disqualified.</summary>
+    public async Task<bool> HandleAsync(Answer answer, CancellationToken token)
+    {
+        (ResponseParser.Parsed? parsed, string? parseError) = ResponseParser.Parse(answer.Response);
+        if (parsed is null)
+        {
+            _disqualify(parseError!, answer);
+            return false;
+        }
+        long seq = parsed.Value.SequenceNumber;
+        string? error = _tracker.Admit(answer, seq, parsed.Value.Body);
+        if (error is not null)
+        {
+            _disqualify(error, answer);
+            return false;
+        }
+        if (seq > _tracker.NextSequenceNumber)
+            _log($"[{seq}] Result from {answer.NodeName} waiting on sequence number {_tracker.NextSequenceNumber}");
+
+        while (_tracker.TryTakeNext(out long next, out Answer ready, out byte[] body))
+        {
+            byte[] expected;
+            try
+            {
+                expected = await _oracle.ExpectedAsync(ready.Query, token).ConfigureAwait(false);
+            }
+            catch (OracleException e)
+            {
+                _disqualify($"[{next}] Could not execute statement that {ready.NodeName} claimed was fine: {e.Message}", ready);
+                return false;
+            }
+            if (!body.AsSpan().SequenceEqual(expected))
+            {
+                _disqualify(SequenceTracker.IncorrectOutput(next, ready, body, expected), ready);
+                return false;
+            }
+            _score.RecordCorrectQuery();
+            _timeline.AddAnswer(ready.LatencyMs);
+            if (ready.Generation >= 0) _progress.ReportCorrect(ready.Generation);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+
+namespace FastDb.Harness.Nodes;
+
+/// <summary>
+/// Without --sqlcluster the harness runs FastDb's own server: it finds the repository (the directory holding
+/// FastDb.sln, searched upward from the current directory and from the harness binary) and publishes src/Server
+/// into ROOT/bin, so the nodes run a Release build no other build can overwrite mid-run.
+/// </summary>
+public static class ServerBuild
+{
+    public static string? FindRepositoryRoot()
+    {
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "FastDb.sln"))) return dir.FullName;
+        }
+        return null;
+    }
+
+    /// <summary>Publishes the server and returns the path of its sqlcluster executable.</summary>
+    public static async Task<string> PublishAsync(string root, TextWriter log, CancellationToken token)
+    {
+        string repo = FindRepositoryRoot()
+            ?? throw new InvalidOperationException("cannot find FastDb.sln above the current directory; pass --sqlcluster PATH");
+        string project = Path.Combine(repo, "src", "Server", "FastDb.Server.csproj");
+        if (!File.Exists(project)) throw new InvalidOperationException($"FastDb's server project is missing: {project}");
+        string output = Path.Combine(root, "bin");
+        string artifacts = Path.Combine(root, "build");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { "publish", project, "-c", "Release", "-o", output, "--artifacts-path", artifacts, "--nologo" })
+            psi.ArgumentList.Add(a);
+        log.WriteLine($"[harness] Building FastDb: dotnet {string.Join(' ', psi.ArgumentList)}");
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start dotnet");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(token);
+        Task<string> stderr = process.StandardError.ReadToEndAsync(token);
+        try { await process.WaitForExitAsync(token).ConfigureAwait(false); }
+        catch (OperationCanceledException) { process.Kill(entireProcessTree: true); throw; }
+        string text = await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false);
+        log.WriteLine(text);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"dotnet publish of FastDb's server failed (exit {process.ExitCode}):\n{Tail(text, 40)}");
+        string executable = Path.Combine(output, "sqlcluster");
+        if (!File.Exists(executable)) throw new InvalidOperationException($"dotnet publish did not produce {executable}");
+        return executable;
+    }
+
+    private static string Tail(string text, int lines)
+    {
+        string[] all = text.Split('\n');
+        return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
+    }
+}
