@@ -1,0 +1,99 @@
+using System.Text;
+using FastDb.QueryEngine.Execution;
+using FastDb.QueryEngine.Storage;
+using FastDb.QueryEngine.Syntax;
+
+namespace FastDb.QueryEngine.Shell;
+
+/// <summary>The sqlite3 shell's main loop for a script on stdin: chunks (process_input), statements of a chunk
+/// prepared and run one after another (shell_exec), the first failure ends the chunk and is reported as
+/// runOneSqlLine does, and any failure makes the exit status 1.</summary>
+public sealed class ShellRunner(Catalog catalog)
+{
+    private readonly Catalog _catalog = catalog;
+    private readonly Executor _executor = new(catalog);
+
+    public ExecutionResult Run(string script)
+    {
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        int errors = 0;
+        foreach (var chunk in InputChunker.Split(script))
+        {
+            if (chunk.StartLine < 0)
+            {
+                // A dot-command: the shell's own commands are outside FastDb's subset.
+                var word = chunk.Text.Split(' ', '\t')[0];
+                stderr.Append("Error: FastDb does not support the dot-command ").Append(word).Append('\n');
+                errors++;
+                continue;
+            }
+            if (!RunChunk(chunk, stdout, stderr)) errors++;
+        }
+        return new ExecutionResult(stdout.ToString(), stderr.ToString(), errors > 0 ? 1 : 0);
+    }
+
+    private static bool IsCSpace(char c) => c is ' ' or '\t' or '\n' or '\v' or '\f' or '\r';
+
+    private bool RunChunk(Chunk chunk, StringBuilder stdout, StringBuilder stderr)
+    {
+        string sql = chunk.Text;
+        int pos = 0;
+        while (true)
+        {
+            while (pos < sql.Length && IsCSpace(sql[pos])) pos++;
+            if (pos >= sql.Length) return true;
+            try
+            {
+                var stmt = Parser.ParseOne(sql, pos, _catalog.Exists, out int next);
+                if (stmt != null) _executor.Run(stmt, stdout);
+                if (next <= pos) return true; // defensive: never loop without progress
+                pos = next;
+            }
+            catch (SqlParseException e)
+            {
+                stderr.Append("Parse error near line ").Append(chunk.StartLine).Append(": ").Append(e.Message);
+                if (e.Offset >= 0) AppendErrorContext(stderr, sql, pos, e.Offset);
+                stderr.Append('\n');
+                return false;
+            }
+            catch (SqlRuntimeException e)
+            {
+                stderr.Append("Runtime error near line ").Append(chunk.StartLine).Append(": ").Append(e.Message);
+                if (e.Code > 1) stderr.Append(" (").Append(e.Code).Append(')');
+                stderr.Append('\n');
+                return false;
+            }
+        }
+    }
+
+    /// <summary>shell_error_context: the statement (from where prepare started) with whitespace turned into spaces,
+    /// shifted so the offset is at most 50 bytes in, clipped to 78 bytes, and a caret line. Works on UTF-8 bytes.</summary>
+    public static void AppendErrorContext(StringBuilder output, string sql, int start, int charOffset)
+    {
+        var bytes = Encoding.UTF8.GetBytes(sql[start..]);
+        int offset = Encoding.UTF8.GetByteCount(sql.AsSpan(start, Math.Min(charOffset, sql.Length - start)));
+        int begin = 0;
+        while (offset > 50)
+        {
+            offset--;
+            begin++;
+            while (begin < bytes.Length && (bytes[begin] & 0xc0) == 0x80) { begin++; offset--; }
+        }
+        int len = bytes.Length - begin;
+        if (len > 78)
+        {
+            len = 78;
+            while (begin + len < bytes.Length && (bytes[begin + len] & 0xc0) == 0x80) len--;
+        }
+        var code = new byte[len];
+        for (int i = 0; i < len; i++)
+        {
+            byte b = bytes[begin + i];
+            code[i] = b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\v' or (byte)'\f' or (byte)'\r' ? (byte)' ' : b;
+        }
+        output.Append("\n  ").Append(Encoding.UTF8.GetString(code)).Append("\n  ");
+        if (offset < 25) output.Append(' ', Math.Max(0, offset)).Append("^--- error here");
+        else output.Append(' ', offset - 14).Append("error here ---^");
+    }
+}

@@ -1,0 +1,49 @@
+using FastDb.QueryEngine.Syntax;
+using FastDb.QueryEngine.Values;
+
+namespace FastDb.QueryEngine.Storage;
+
+/// <summary>The schema: tables by case-insensitive name, in creation order.</summary>
+public sealed class Catalog
+{
+    private readonly Dictionary<string, Table> _byName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<Table> _ordered = [];
+
+    public IReadOnlyList<Table> Tables => _ordered;
+    public Table? Find(string name) => _byName.TryGetValue(name, out var t) ? t : null;
+    public bool Exists(string name) => _byName.ContainsKey(name);
+    public void Add(Table t) { _byName.Add(t.Name, t); _ordered.Add(t); }
+    public void Remove(Table t) { _byName.Remove(t.Name); _ordered.Remove(t); }
+}
+
+public static class TableFactory
+{
+    public static Table Create(CreateTableStatement c)
+    {
+        var columns = new Column[c.Columns.Count];
+        var table = new Table { Name = c.Name, Columns = columns };
+        for (int i = 0; i < columns.Length; i++)
+        {
+            var d = c.Columns[i];
+            var affinity = AffinityRules.FromDeclaredType(d.DeclaredType);
+            columns[i] = new Column
+            {
+                Name = d.Name, DeclaredType = d.DeclaredType, Affinity = affinity, NotNull = d.NotNull,
+                PrimaryKey = d.PrimaryKey, Unique = d.Unique, DefaultExpr = d.Default,
+                Default = d.Default == null ? SqlValue.Null : AffinityRules.Apply(affinity, d.Default.Eval(new RowContext())),
+            };
+            if (d.PrimaryKey && !d.PrimaryKeyDescending && string.Equals(d.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase))
+                table.RowIdColumn = i;
+        }
+        // Indexes in declaration order: column PRIMARY KEY/UNIQUE in column order; the planner and the constraint
+        // checks walk them as SQLite links them (newest first).
+        table.BuildColumnIndex();
+        foreach (var name in c.IndexColumns)
+        {
+            int i = table.ColumnIndex(name);
+            if (i < 0 || i == table.RowIdColumn || table.IndexOn(i) != null) continue;
+            table.Indexes.Add(new UniqueIndex(i, c.Name + "." + columns[i].Name));
+        }
+        return table;
+    }
+}

@@ -1,0 +1,126 @@
+using FastDb.QueryEngine.Syntax;
+using FastDb.QueryEngine.Values;
+
+namespace FastDb.QueryEngine.Storage;
+
+public sealed class Column
+{
+    public required string Name;
+    public string? DeclaredType;
+    public Affinity Affinity;
+    public bool NotNull;
+    public bool PrimaryKey;
+    public bool Unique;
+    /// <summary>The DEFAULT value (constant), NULL when none.</summary>
+    public SqlValue Default;
+    /// <summary>Kept to rebuild the CREATE statement for snapshots.</summary>
+    public Expr? DefaultExpr;
+}
+
+/// <summary>One row: its rowid and its column values (the INTEGER PRIMARY KEY column mirrors the rowid).</summary>
+public sealed class Row(long rowId, SqlValue[] values)
+{
+    public long RowId = rowId;
+    public SqlValue[] Values = values;
+}
+
+/// <summary>A UNIQUE or non-rowid PRIMARY KEY constraint on one column, answered by a hash map (NULLs never conflict).</summary>
+public sealed class UniqueIndex(int column, string constraintName)
+{
+    public readonly int Column = column;
+    public readonly string ConstraintName = constraintName;
+    public readonly Dictionary<SqlValue, Row> Map = new(KeyComparer.Instance);
+}
+
+/// <summary>Index key equality as SQLite compares stored values: 1 and 1.0 are the same key, text is binary.</summary>
+public sealed class KeyComparer : IEqualityComparer<SqlValue>
+{
+    public static readonly KeyComparer Instance = new();
+
+    public bool Equals(SqlValue a, SqlValue b) => ValueComparer.Compare(a, b) == 0;
+
+    public int GetHashCode(SqlValue v)
+    {
+        switch (v.Type)
+        {
+            case SqlType.Integer: return v.Integer.GetHashCode();
+            case SqlType.Real:
+                if (v.Real >= -9.2233720368547758e18 && v.Real < 9.2233720368547758e18 && Math.Floor(v.Real) == v.Real)
+                    return ((long)v.Real).GetHashCode();
+                return v.Real.GetHashCode();
+            case SqlType.Text: return string.GetHashCode(v.Text, StringComparison.Ordinal);
+            default: return 0;
+        }
+    }
+}
+
+/// <summary>A table: rows kept sorted by rowid (scan order), one hash index per UNIQUE/PRIMARY KEY column.</summary>
+public sealed class Table
+{
+    public required string Name;
+    public required Column[] Columns;
+    /// <summary>Index of the column declared exactly INTEGER PRIMARY KEY (the rowid alias), or -1.</summary>
+    public int RowIdColumn = -1;
+    public readonly List<UniqueIndex> Indexes = [];
+    public readonly List<Row> Rows = [];
+    private readonly Dictionary<string, int> _columnIndex = new(StringComparer.OrdinalIgnoreCase);
+
+    public void BuildColumnIndex()
+    {
+        _columnIndex.Clear();
+        for (int i = 0; i < Columns.Length; i++) _columnIndex.TryAdd(Columns[i].Name, i);
+    }
+
+    public int ColumnIndex(string name) => _columnIndex.TryGetValue(name, out int i) ? i : -1;
+
+    public UniqueIndex? IndexOn(int column)
+    {
+        foreach (var ix in Indexes) if (ix.Column == column) return ix;
+        return null;
+    }
+
+    public long MaxRowId => Rows.Count == 0 ? 0 : Rows[^1].RowId;
+
+    /// <summary>Position of a rowid in <see cref="Rows"/>, or the complement of where it would go.</summary>
+    public int FindPosition(long rowId)
+    {
+        int lo = 0, hi = Rows.Count - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            long r = Rows[mid].RowId;
+            if (r == rowId) return mid;
+            if (r < rowId) lo = mid + 1; else hi = mid - 1;
+        }
+        return ~lo;
+    }
+
+    public Row? FindByRowId(long rowId)
+    {
+        int p = FindPosition(rowId);
+        return p >= 0 ? Rows[p] : null;
+    }
+
+    /// <summary>Adds a row (its rowid must be free and its unique keys unused).</summary>
+    public void Add(Row row)
+    {
+        if (Rows.Count == 0 || Rows[^1].RowId < row.RowId) Rows.Add(row);
+        else Rows.Insert(~FindPosition(row.RowId), row);
+        foreach (var ix in Indexes)
+        {
+            var key = row.Values[ix.Column];
+            if (!key.IsNull) ix.Map[key] = row;
+        }
+    }
+
+    public void Remove(Row row)
+    {
+        int p = FindPosition(row.RowId);
+        if (p >= 0) Rows.RemoveAt(p);
+        foreach (var ix in Indexes)
+        {
+            var key = row.Values[ix.Column];
+            if (!key.IsNull && ix.Map.TryGetValue(key, out var owner) && ReferenceEquals(owner, row)) ix.Map.Remove(key);
+        }
+    }
+}

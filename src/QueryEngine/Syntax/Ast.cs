@@ -1,0 +1,85 @@
+using FastDb.QueryEngine.Values;
+
+namespace FastDb.QueryEngine.Syntax;
+
+// Statement trees as parsed, before names are bound to a table. Expressions are in Expressions.cs.
+
+public abstract class Statement { }
+
+public enum ConflictAction : byte { Abort, Replace, Ignore }
+
+public sealed class ColumnDefinition
+{
+    public required string Name;
+    public string? DeclaredType;
+    public bool PrimaryKey;
+    public bool PrimaryKeyDescending;
+    public bool Unique;
+    public bool NotNull;
+    public Expr? Default;
+}
+
+public sealed class CreateTableStatement : Statement
+{
+    public required string Name;
+    public bool IfNotExists;
+    /// <summary>True when the table already existed and IF NOT EXISTS made the statement a no-op.</summary>
+    public bool AlreadyExists;
+    public List<ColumnDefinition> Columns = [];
+    /// <summary>Columns given PRIMARY KEY or UNIQUE, in the order the constraints were declared (index creation order).</summary>
+    public List<string> IndexColumns = [];
+}
+
+public sealed class DropTableStatement : Statement
+{
+    public required string Name;
+    public bool IfExists;
+}
+
+public sealed class InsertStatement : Statement
+{
+    public required string Table;
+    public ConflictAction Conflict;
+    public List<(string Name, int Offset)>? Columns;
+    /// <summary>Rows of VALUES; empty for DEFAULT VALUES.</summary>
+    public List<List<Expr>> Rows = [];
+    public bool DefaultValues;
+}
+
+public sealed class UpdateStatement : Statement
+{
+    public required string Table;
+    public List<(string Column, int Offset, Expr Value)> Assignments = [];
+    public Expr? Where;
+}
+
+public sealed class DeleteStatement : Statement
+{
+    public required string Table;
+    public Expr? Where;
+}
+
+public sealed class ResultColumn
+{
+    public Expr? Expression;     // null for * and t.*
+    public string? Alias;
+    public string? StarQualifier; // the t of t.*
+    public int Offset = -1;
+}
+
+public sealed class OrderTerm
+{
+    public required Expr Expression;
+    public bool Descending;
+}
+
+public sealed class SelectStatement : Statement
+{
+    public List<ResultColumn> Columns = [];
+    public string? From;
+    public string? FromAlias;
+    public Expr? Where;
+    public List<OrderTerm> OrderBy = [];
+    public Expr? Limit;
+    public Expr? Offset;
+}

@@ -1,0 +1,412 @@
+using FastDb.QueryEngine.Values;
+
+namespace FastDb.QueryEngine.Syntax;
+
+/// <summary>The row an expression is evaluated against (null Values when there is no FROM), plus the aggregate count.</summary>
+public sealed class RowContext
+{
+    public SqlValue[]? Values;
+    public long RowId;
+}
+
+/// <summary>Names visible while binding an expression.</summary>
+public sealed class Scope
+{
+    public Storage.Table? Table;
+    public string? TableAlias;
+    /// <summary>Result-column aliases (WHERE and ORDER BY may use them when no column has that name).</summary>
+    public List<ResultColumn>? Aliases;
+    public bool AllowAggregates;
+    public bool SawAggregate;
+
+    public static readonly Scope Empty = new();
+}
+
+public abstract class Expr
+{
+    public int Offset = -1;
+    public virtual Affinity Affinity => Affinity.None;
+    public abstract SqlValue Eval(RowContext row);
+    /// <summary>Resolves names and functions; returns the node to use instead of this one.</summary>
+    public abstract Expr Bind(Scope scope);
+    public virtual bool IsConstant => false;
+}
+
+public sealed class LiteralExpr(SqlValue value) : Expr
+{
+    public readonly SqlValue Value = value;
+    /// <summary>The literal 9223372036854775808: negated, it is the smallest integer rather than a real.</summary>
+    public bool IsTwoToThe63;
+    public override SqlValue Eval(RowContext row) => Value;
+    public override Expr Bind(Scope scope) => this;
+    public override bool IsConstant => true;
+}
+
+/// <summary>A name as written: bare, qualified (t.c) or double-quoted (a string when no column has that name).</summary>
+public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) : Expr
+{
+    public readonly string Name = name;
+    public readonly string? Qualifier = qualifier;
+    public readonly bool DoubleQuoted = doubleQuoted;
+    public override SqlValue Eval(RowContext row) => throw new InvalidOperationException("unbound name " + Name);
+
+    public override Expr Bind(Scope scope)
+    {
+        var table = scope.Table;
+        if (table != null && (Qualifier == null || string.Equals(Qualifier, scope.TableAlias ?? table.Name, StringComparison.OrdinalIgnoreCase)))
+        {
+            int index = table.ColumnIndex(Name);
+            if (index >= 0) return new ColumnExpr(index, table.Columns[index].Affinity, table.RowIdColumn == index) { Offset = Offset };
+            if (IsRowIdName(Name)) return new ColumnExpr(-1, Affinity.Integer, true) { Offset = Offset };
+        }
+        if (Qualifier == null)
+        {
+            if (scope.Aliases != null)
+                foreach (var rc in scope.Aliases)
+                    if (rc.Alias != null && rc.Expression != null && string.Equals(rc.Alias, Name, StringComparison.OrdinalIgnoreCase))
+                        return rc.Expression;
+            if (DoubleQuoted) return new LiteralExpr(SqlValue.FromText(Name)) { Offset = Offset };
+            if (string.Equals(Name, "true", StringComparison.OrdinalIgnoreCase)) return new LiteralExpr(SqlValue.FromInteger(1));
+            if (string.Equals(Name, "false", StringComparison.OrdinalIgnoreCase)) return new LiteralExpr(SqlValue.FromInteger(0));
+        }
+        throw new SqlParseException("no such column: " + (Qualifier == null ? Name : Qualifier + "." + Name), Offset);
+    }
+
+    public static bool IsRowIdName(string n) =>
+        n.Equals("rowid", StringComparison.OrdinalIgnoreCase) || n.Equals("oid", StringComparison.OrdinalIgnoreCase) || n.Equals("_rowid_", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>"t.*" inside an expression: only meaningful as a result column.</summary>
+public sealed class QualifiedStarExpr(string table) : Expr
+{
+    public readonly string Table = table;
+    public override SqlValue Eval(RowContext row) => throw new InvalidOperationException("t.* is not a value");
+    public override Expr Bind(Scope scope) => throw new SqlParseException("near \"*\": syntax error", Offset);
+}
+
+/// <summary>A bound column: index into the row (-1 = the rowid itself).</summary>
+public sealed class ColumnExpr(int index, Affinity affinity, bool isRowId) : Expr
+{
+    public readonly int Index = index;
+    public readonly bool IsRowId = isRowId;
+    private readonly Affinity _affinity = affinity;
+    public override Affinity Affinity => _affinity;
+    public override SqlValue Eval(RowContext row)
+    {
+        if (row.Values == null) return SqlValue.Null;
+        return Index < 0 ? SqlValue.FromInteger(row.RowId) : row.Values[Index];
+    }
+    public override Expr Bind(Scope scope) => this;
+}
+
+public enum UnaryOp : byte { Negate, Plus, Not, BitNot }
+
+public sealed class UnaryExpr(UnaryOp op, Expr operand) : Expr
+{
+    public readonly UnaryOp Op = op;
+    public Expr Operand = operand;
+    public override bool IsConstant => Operand.IsConstant;
+    public override Expr Bind(Scope scope) { Operand = Operand.Bind(scope); return this; }
+    public override SqlValue Eval(RowContext row)
+    {
+        var v = Operand.Eval(row);
+        switch (Op)
+        {
+            case UnaryOp.Plus: return v;
+            case UnaryOp.Negate: return v.IsNull ? v : Arithmetic.Binary(BinaryOp.Subtract, SqlValue.FromInteger(0), v);
+            case UnaryOp.BitNot: return v.IsNull ? v : SqlValue.FromInteger(~v.ToNumeric().AsInteger());
+            default: return v.IsNull ? v : SqlValue.FromBool(!Arithmetic.IsTrue(v));
+        }
+    }
+}
+
+public enum BinaryOp : byte
+{
+    Or, And, Equal, NotEqual, Is, IsNot, Less, LessEqual, Greater, GreaterEqual,
+    BitAnd, BitOr, ShiftLeft, ShiftRight, Add, Subtract, Multiply, Divide, Remainder, Concat,
+}
+
+public sealed class BinaryExpr(BinaryOp op, Expr left, Expr right) : Expr
+{
+    public readonly BinaryOp Op = op;
+    public Expr Left = left;
+    public Expr Right = right;
+    public override bool IsConstant => Left.IsConstant && Right.IsConstant;
+    public override Expr Bind(Scope scope) { Left = Left.Bind(scope); Right = Right.Bind(scope); return this; }
+
+    public override SqlValue Eval(RowContext row)
+    {
+        switch (Op)
+        {
+            case BinaryOp.And:
+            {
+                var l = Left.Eval(row);
+                if (!l.IsNull && !Arithmetic.IsTrue(l)) return SqlValue.FromInteger(0);
+                var r = Right.Eval(row);
+                if (!r.IsNull && !Arithmetic.IsTrue(r)) return SqlValue.FromInteger(0);
+                return l.IsNull || r.IsNull ? SqlValue.Null : SqlValue.FromInteger(1);
+            }
+            case BinaryOp.Or:
+            {
+                var l = Left.Eval(row);
+                if (!l.IsNull && Arithmetic.IsTrue(l)) return SqlValue.FromInteger(1);
+                var r = Right.Eval(row);
+                if (!r.IsNull && Arithmetic.IsTrue(r)) return SqlValue.FromInteger(1);
+                return l.IsNull || r.IsNull ? SqlValue.Null : SqlValue.FromInteger(0);
+            }
+        }
+        var a = Left.Eval(row);
+        var b = Right.Eval(row);
+        switch (Op)
+        {
+            case BinaryOp.Equal: case BinaryOp.NotEqual: case BinaryOp.Less: case BinaryOp.LessEqual:
+            case BinaryOp.Greater: case BinaryOp.GreaterEqual: case BinaryOp.Is: case BinaryOp.IsNot:
+                return Compare(a, b);
+            case BinaryOp.Concat:
+                if (a.IsNull || b.IsNull) return SqlValue.Null;
+                return SqlValue.FromText(string.Concat(a.AsText(), b.AsText()));
+            case BinaryOp.BitAnd: case BinaryOp.BitOr: case BinaryOp.ShiftLeft: case BinaryOp.ShiftRight:
+                if (a.IsNull || b.IsNull) return SqlValue.Null;
+                return SqlValue.FromInteger(Arithmetic.Bitwise(Op, a.ToNumeric().AsInteger(), b.ToNumeric().AsInteger()));
+            default:
+                return Arithmetic.Binary(Op, a, b);
+        }
+    }
+
+    private SqlValue Compare(SqlValue a, SqlValue b)
+    {
+        bool nullSafe = Op is BinaryOp.Is or BinaryOp.IsNot;
+        if (a.IsNull || b.IsNull)
+        {
+            if (!nullSafe) return SqlValue.Null;
+            bool same = a.IsNull && b.IsNull;
+            return SqlValue.FromBool(Op == BinaryOp.Is ? same : !same);
+        }
+        var aff = AffinityRules.ForComparison(Left.Affinity, Right.Affinity);
+        a = AffinityRules.ForCompare(aff, a);
+        b = AffinityRules.ForCompare(aff, b);
+        int c = ValueComparer.Compare(a, b);
+        return SqlValue.FromBool(Op switch
+        {
+            BinaryOp.Equal or BinaryOp.Is => c == 0,
+            BinaryOp.NotEqual or BinaryOp.IsNot => c != 0,
+            BinaryOp.Less => c < 0,
+            BinaryOp.LessEqual => c <= 0,
+            BinaryOp.Greater => c > 0,
+            _ => c >= 0,
+        });
+    }
+}
+
+public sealed class IsNullExpr(Expr operand, bool negated) : Expr
+{
+    public Expr Operand = operand;
+    public readonly bool Negated = negated;
+    public override bool IsConstant => Operand.IsConstant;
+    public override Expr Bind(Scope scope) { Operand = Operand.Bind(scope); return this; }
+    public override SqlValue Eval(RowContext row) => SqlValue.FromBool(Operand.Eval(row).IsNull != Negated);
+}
+
+/// <summary>A function call as written; binding turns it into a <see cref="ScalarFunctionExpr"/> or <see cref="CountExpr"/>.</summary>
+public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bool distinct, int offset) : Expr
+{
+    public readonly string Name = name;
+    public readonly List<Expr> Args = args;
+    public readonly bool Star = star;
+    public readonly bool Distinct = distinct;
+    public override SqlValue Eval(RowContext row) => throw new InvalidOperationException("unbound function " + Name);
+
+    public override Expr Bind(Scope scope)
+    {
+        Offset = offset;
+        string lower = Name.ToLowerInvariant();
+        if (lower == "count")
+        {
+            if (Args.Count > 1) throw new SqlParseException("wrong number of arguments to function " + Name + "()", Offset);
+            if (!scope.AllowAggregates) throw new SqlParseException("misuse of aggregate function " + Name + "()", Offset);
+            if (Distinct) throw new SqlParseException("FastDb does not support DISTINCT in aggregates");
+            scope.SawAggregate = true;
+            scope.AllowAggregates = false; // no aggregate inside an aggregate
+            try
+            {
+                var arg = Args.Count == 1 ? Args[0].Bind(scope) : null;
+                return new CountExpr(arg) { Offset = Offset };
+            }
+            finally { scope.AllowAggregates = true; }
+        }
+        var kind = lower switch
+        {
+            "typeof" => ScalarFunction.TypeOf, "length" => ScalarFunction.Length, "abs" => ScalarFunction.Abs,
+            "lower" => ScalarFunction.Lower, "upper" => ScalarFunction.Upper, "coalesce" => ScalarFunction.Coalesce,
+            _ => (ScalarFunction?)null,
+        };
+        if (kind == null)
+        {
+            if (KnownSqliteFunctions.Contains(lower))
+                throw new SqlParseException("FastDb does not support the function " + Name + "()");
+            throw new SqlParseException("no such function: " + Name, Offset);
+        }
+        bool argsOk = kind == ScalarFunction.Coalesce ? Args.Count >= 2 : Args.Count == 1;
+        if (!argsOk || Star) throw new SqlParseException("wrong number of arguments to function " + Name + "()", Offset);
+        if (Distinct) throw new SqlParseException("DISTINCT aggregates must have exactly one argument", -1);
+        var bound = new Expr[Args.Count];
+        for (int i = 0; i < bound.Length; i++) bound[i] = Args[i].Bind(scope);
+        return new ScalarFunctionExpr(kind.Value, bound) { Offset = Offset };
+    }
+
+    private static readonly HashSet<string> KnownSqliteFunctions =
+    [
+        "substr", "substring", "replace", "trim", "ltrim", "rtrim", "instr", "hex", "unhex", "quote", "random", "randomblob",
+        "round", "min", "max", "sum", "total", "avg", "group_concat", "string_agg", "ifnull", "iif", "nullif", "like",
+        "glob", "printf", "format", "char", "unicode", "zeroblob", "date", "time", "datetime", "julianday", "strftime",
+        "unixepoch", "changes", "total_changes", "last_insert_rowid", "sqlite_version", "sign", "soundex", "likelihood",
+        "likely", "unlikely", "json", "json_extract", "json_array", "json_object", "octet_length", "concat", "concat_ws",
+        "row_number", "rank", "dense_rank", "ntile", "lag", "lead", "first_value", "last_value", "nth_value",
+        "percent_rank", "cume_dist", "sqlite_source_id", "sqlite_compileoption_used", "sqlite_compileoption_get",
+        "load_extension", "ceil", "ceiling", "floor", "ln", "log", "log10", "log2", "exp", "pow", "power", "sqrt", "mod",
+        "pi", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
+        "degrees", "radians", "trunc",
+    ];
+}
+
+public enum ScalarFunction : byte { TypeOf, Length, Abs, Lower, Upper, Coalesce }
+
+public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : Expr
+{
+    public readonly ScalarFunction Function = function;
+    public readonly Expr[] Args = args;
+    public override bool IsConstant => Args.All(a => a.IsConstant);
+    public override Expr Bind(Scope scope) => this;
+
+    public override SqlValue Eval(RowContext row)
+    {
+        if (Function == ScalarFunction.Coalesce)
+        {
+            foreach (var a in Args) { var v = a.Eval(row); if (!v.IsNull) return v; }
+            return SqlValue.Null;
+        }
+        var x = Args[0].Eval(row);
+        switch (Function)
+        {
+            case ScalarFunction.TypeOf:
+                return SqlValue.FromText(x.Type switch { SqlType.Null => "null", SqlType.Integer => "integer", SqlType.Real => "real", _ => "text" });
+            case ScalarFunction.Length:
+                if (x.IsNull) return x;
+                string s = x.AsText()!;
+                int count = 0;
+                for (int i = 0; i < s.Length; i++) { if (s[i] == '\0') break; if (!char.IsLowSurrogate(s[i])) count++; }
+                return SqlValue.FromInteger(count);
+            case ScalarFunction.Abs:
+                if (x.Type == SqlType.Integer)
+                {
+                    if (x.Integer == long.MinValue) throw new SqlRuntimeException("integer overflow", SqlRuntimeException.Error);
+                    return SqlValue.FromInteger(Math.Abs(x.Integer));
+                }
+                if (x.IsNull) return x;
+                return SqlValue.FromReal(Math.Abs(x.AsReal()));
+            case ScalarFunction.Lower:
+            case ScalarFunction.Upper:
+                if (x.IsNull) return x;
+                return SqlValue.FromText(AsciiCase(x.AsText()!, Function == ScalarFunction.Upper));
+        }
+        return SqlValue.Null;
+    }
+
+    /// <summary>SQLite's lower()/upper() without ICU change ASCII letters only.</summary>
+    private static string AsciiCase(string s, bool upper)
+    {
+        return string.Create(s.Length, (s, upper), static (span, st) =>
+        {
+            for (int i = 0; i < span.Length; i++)
+            {
+                char c = st.s[i];
+                span[i] = st.upper ? (c is >= 'a' and <= 'z' ? (char)(c - 32) : c) : (c is >= 'A' and <= 'Z' ? (char)(c + 32) : c);
+            }
+        });
+    }
+}
+
+/// <summary>count(*) or count(x).</summary>
+public sealed class CountExpr(Expr? argument) : Expr
+{
+    public readonly Expr? Argument = argument;
+    /// <summary>The running count, kept by the aggregate loop of the statement that owns this node.</summary>
+    public long Value;
+    public override Expr Bind(Scope scope) => this;
+    public override SqlValue Eval(RowContext row) => SqlValue.FromInteger(Value);
+}
+
+/// <summary>SQLite's arithmetic: 64-bit integers that overflow into reals, NULL on division by zero.</summary>
+public static class Arithmetic
+{
+    public static bool IsTrue(SqlValue v) => v.Type switch
+    {
+        SqlType.Integer => v.Integer != 0,
+        SqlType.Real => v.Real != 0,
+        SqlType.Text => NumericText.PrefixToReal(v.Text!) != 0,
+        _ => false,
+    };
+
+    public static long Bitwise(BinaryOp op, long a, long b) => op switch
+    {
+        BinaryOp.BitAnd => a & b,
+        BinaryOp.BitOr => a | b,
+        BinaryOp.ShiftLeft => Shift(a, b),
+        _ => Shift(a, b == long.MinValue ? long.MaxValue : -b),
+    };
+
+    private static long Shift(long a, long by)
+    {
+        if (by >= 64) return 0;
+        if (by <= -64) return a < 0 ? -1 : 0;
+        return by >= 0 ? a << (int)by : a >> (int)-by;
+    }
+
+    public static SqlValue Binary(BinaryOp op, SqlValue a, SqlValue b)
+    {
+        if (a.IsNull || b.IsNull) return SqlValue.Null;
+        var x = a.ToNumeric();
+        var y = b.ToNumeric();
+        if (x.Type == SqlType.Integer && y.Type == SqlType.Integer)
+        {
+            long i = x.Integer, j = y.Integer;
+            switch (op)
+            {
+                case BinaryOp.Add: { long r = unchecked(i + j); if (((i ^ r) & (j ^ r)) >= 0) return SqlValue.FromInteger(r); break; }
+                case BinaryOp.Subtract: { long r = unchecked(i - j); if (((i ^ j) & (i ^ r)) >= 0) return SqlValue.FromInteger(r); break; }
+                case BinaryOp.Multiply:
+                {
+                    long r = Math.BigMul(i, j, out long low);
+                    if ((r == 0 && low >= 0) || (r == -1 && low < 0)) return SqlValue.FromInteger(low);
+                    break;
+                }
+                case BinaryOp.Divide:
+                    if (j == 0) return SqlValue.Null;
+                    if (j == -1 && i == long.MinValue) break;
+                    return SqlValue.FromInteger(i / j);
+                default:
+                    if (j == 0) return SqlValue.Null;
+                    if (j == -1) j = 1;
+                    return SqlValue.FromInteger(i % j);
+            }
+        }
+        double p = x.AsReal(), q = y.AsReal();
+        double result;
+        switch (op)
+        {
+            case BinaryOp.Add: result = p + q; break;
+            case BinaryOp.Subtract: result = p - q; break;
+            case BinaryOp.Multiply: result = p * q; break;
+            case BinaryOp.Divide: if (q == 0) return SqlValue.Null; result = p / q; break;
+            default:
+            {
+                long i = x.AsInteger(), j = y.AsInteger();
+                if (j == 0) return SqlValue.Null;
+                if (j == -1) j = 1;
+                result = i % j;
+                break;
+            }
+        }
+        return SqlValue.FromReal(result);
+    }
+}

@@ -1,0 +1,730 @@
+using FastDb.QueryEngine.Values;
+
+namespace FastDb.QueryEngine.Syntax;
+
+/// <summary>
+/// Parses ONE statement starting at a position of a chunk, like sqlite3_prepare: returns the statement (null for an
+/// empty one) and where the next statement starts. Syntax errors name the first token that cannot continue the
+/// statement, as SQLite's LALR parser does; constructs outside FastDb's subset fail with a message naming them.
+/// Offsets in errors are relative to <c>start</c>.
+/// </summary>
+public sealed class Parser
+{
+    private readonly Tokenizer _tokens;
+    private readonly int _start;
+    private readonly Func<string, bool> _tableExists;
+    private Token _current;
+    private bool _hasCurrent;
+
+    private Parser(string sql, int start, Func<string, bool> tableExists)
+    {
+        _tokens = new Tokenizer(sql, start);
+        _start = start;
+        _tableExists = tableExists;
+    }
+
+    /// <summary>Parse the statement at <paramref name="start"/>; <paramref name="next"/> is where the rest begins.</summary>
+    public static Statement? ParseOne(string sql, int start, Func<string, bool> tableExists, out int next)
+    {
+        var p = new Parser(sql, start, tableExists);
+        var stmt = p.ParseStatement();
+        next = p._tokens.Position;
+        return stmt;
+    }
+
+    // ---- token plumbing ----
+
+    private Token Peek()
+    {
+        if (!_hasCurrent) { _current = _tokens.Next(); _hasCurrent = true; }
+        if (_current.Kind == TokenKind.Illegal)
+            throw new SqlParseException("unrecognized token: \"" + Source(_current) + "\"", _current.Start - _start);
+        return _current;
+    }
+
+    private Token Take() { var t = Peek(); _hasCurrent = false; return t; }
+
+    private string Source(Token t) => _tokens.Sql.Substring(t.Start, t.Length);
+
+    private SqlParseException SyntaxError(Token t)
+    {
+        if (t.Kind == TokenKind.End) return new SqlParseException("incomplete input");
+        return new SqlParseException("near \"" + Source(t) + "\": syntax error", t.Start - _start);
+    }
+
+    private static SqlParseException Unsupported(string what) => new("FastDb does not support " + what);
+
+    private bool TryKeyword(string kw) { if (Peek().Is(kw)) { Take(); return true; } return false; }
+    private void ExpectKeyword(string kw) { if (!TryKeyword(kw)) throw SyntaxError(Peek()); }
+    private bool TryOp(string op) { if (Peek().IsOp(op)) { Take(); return true; } return false; }
+    private void ExpectOp(string op) { if (!TryOp(op)) throw SyntaxError(Peek()); }
+
+    private bool IsNameToken(Token t) => t.Kind == TokenKind.Identifier || (t.Kind == TokenKind.Keyword && Keywords.CanBeName(t.Text));
+
+    /// <summary>A table or column name (identifier, quoted name, string or a keyword allowed as a name).</summary>
+    private string ExpectName(bool allowString = true)
+    {
+        var t = Peek();
+        if (IsNameToken(t)) { Take(); return t.Kind == TokenKind.Keyword ? Source(t) : t.Text; }
+        if (allowString && t.Kind == TokenKind.String) { Take(); return t.Text; }
+        throw SyntaxError(t);
+    }
+
+    // ---- statements ----
+
+    private Statement? ParseStatement()
+    {
+        var t = Peek();
+        if (t.Kind == TokenKind.End) return null;
+        if (t.Kind == TokenKind.Semicolon) { Take(); return null; }
+        Statement stmt;
+        if (t.Kind != TokenKind.Keyword) throw SyntaxError(t);
+        switch (t.Text)
+        {
+            case "CREATE": stmt = ParseCreate(); break;
+            case "DROP": stmt = ParseDrop(); break;
+            case "INSERT": case "REPLACE": stmt = ParseInsert(); break;
+            case "UPDATE": stmt = ParseUpdate(); break;
+            case "DELETE": stmt = ParseDelete(); break;
+            case "SELECT": stmt = ParseSelect(); break;
+            case "VALUES": throw Unsupported("VALUES as a statement");
+            case "WITH": throw Unsupported("WITH (common table expressions)");
+            case "EXPLAIN": throw Unsupported("EXPLAIN");
+            case "BEGIN": case "COMMIT": case "END": case "ROLLBACK": case "SAVEPOINT": case "RELEASE":
+                throw Unsupported("transactions (" + t.Text + ")");
+            case "PRAGMA": case "ALTER": case "ATTACH": case "DETACH": case "VACUUM": case "ANALYZE": case "REINDEX":
+                throw Unsupported(t.Text);
+            default: throw SyntaxError(t);
+        }
+        var end = Peek();
+        if (end.Kind == TokenKind.Semicolon) { Take(); return stmt; }
+        if (end.Kind == TokenKind.End) return stmt;
+        throw SyntaxError(end);
+    }
+
+    private Statement ParseCreate()
+    {
+        Take();
+        if (TryKeyword("TEMP") || TryKeyword("TEMPORARY")) throw Unsupported("TEMP tables");
+        var t = Peek();
+        if (t.Is("UNIQUE") || t.Is("INDEX")) throw Unsupported("CREATE INDEX");
+        if (t.Is("VIEW")) throw Unsupported("CREATE VIEW");
+        if (t.Is("TRIGGER")) throw Unsupported("CREATE TRIGGER");
+        if (t.Is("VIRTUAL")) throw Unsupported("CREATE VIRTUAL TABLE");
+        ExpectKeyword("TABLE");
+        var stmt = new CreateTableStatement { Name = "" };
+        if (TryKeyword("IF")) { ExpectKeyword("NOT"); ExpectKeyword("EXISTS"); stmt.IfNotExists = true; }
+        var nameToken = Peek();
+        string name = ExpectName();
+        if (TryOp(".")) throw Unsupported("schema-qualified table names");
+        stmt.Name = name;
+        // sqlite3StartTable runs as soon as the name is parsed: the "already exists" error wins over later syntax errors.
+        if (_tableExists(name))
+        {
+            if (!stmt.IfNotExists) throw new SqlParseException("table " + name + " already exists", nameToken.Start - _start);
+            stmt.AlreadyExists = true;
+        }
+        if (Peek().Is("AS")) throw Unsupported("CREATE TABLE ... AS SELECT");
+        ExpectOp("(");
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        bool sawPrimaryKey = false;
+        while (true)
+        {
+            var tk = Peek();
+            if (tk.Is("CONSTRAINT") || tk.Is("PRIMARY") || tk.Is("UNIQUE") || tk.Is("CHECK") || tk.Is("FOREIGN"))
+            {
+                if (stmt.Columns.Count == 0) throw SyntaxError(tk);
+                break;
+            }
+            var col = ParseColumnDefinition(stmt, ref sawPrimaryKey);
+            if (!names.Add(col.Name)) throw new SqlParseException("duplicate column name: " + col.Name);
+            stmt.Columns.Add(col);
+            if (!TryOp(",")) break;
+        }
+        // Table constraints.
+        while (!Peek().IsOp(")"))
+        {
+            if (TryKeyword("CONSTRAINT")) ExpectName();
+            if (TryKeyword("PRIMARY"))
+            {
+                ExpectKeyword("KEY");
+                var cols = ParseIndexedColumns();
+                if (cols.Count != 1) throw Unsupported("multi-column PRIMARY KEY");
+                ParseConflictClause();
+                if (sawPrimaryKey) throw new SqlParseException("table \"" + stmt.Name + "\" has more than one primary key");
+                sawPrimaryKey = true;
+                var c = FindColumn(stmt, cols[0]);
+                c.PrimaryKey = true;
+                stmt.IndexColumns.Add(c.Name);
+            }
+            else if (TryKeyword("UNIQUE"))
+            {
+                var cols = ParseIndexedColumns();
+                if (cols.Count != 1) throw Unsupported("multi-column UNIQUE");
+                ParseConflictClause();
+                var c = FindColumn(stmt, cols[0]);
+                c.Unique = true;
+                stmt.IndexColumns.Add(c.Name);
+            }
+            else if (Peek().Is("CHECK")) throw Unsupported("CHECK constraints");
+            else if (Peek().Is("FOREIGN")) throw Unsupported("FOREIGN KEY");
+            else throw SyntaxError(Peek());
+            TryOp(",");
+        }
+        ExpectOp(")");
+        if (Peek().Is("WITHOUT")) throw Unsupported("WITHOUT ROWID");
+        if (Peek().IsOp(",")) throw Unsupported("table options");
+        return stmt;
+    }
+
+    private static ColumnDefinition FindColumn(CreateTableStatement stmt, string name)
+    {
+        foreach (var c in stmt.Columns) if (string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)) return c;
+        throw new SqlParseException("no such column: " + name);
+    }
+
+    private List<string> ParseIndexedColumns()
+    {
+        ExpectOp("(");
+        var list = new List<string>();
+        do
+        {
+            list.Add(ExpectName());
+            if (Peek().Is("COLLATE")) throw Unsupported("COLLATE");
+            if (!TryKeyword("ASC")) TryKeyword("DESC");
+        } while (TryOp(","));
+        ExpectOp(")");
+        return list;
+    }
+
+    private void ParseConflictClause()
+    {
+        if (Peek().Is("ON")) throw Unsupported("ON CONFLICT clauses");
+    }
+
+    private ColumnDefinition ParseColumnDefinition(CreateTableStatement stmt, ref bool sawPrimaryKey)
+    {
+        var col = new ColumnDefinition { Name = ExpectName() };
+        // Type name: one or more name words, optionally (n) or (n, m).
+        int typeStart = -1, typeEnd = -1;
+        while (true)
+        {
+            var t = Peek();
+            bool isTypeWord = t.Kind == TokenKind.Identifier || t.Kind == TokenKind.String
+                || (t.Kind == TokenKind.Keyword && Keywords.CanBeName(t.Text));
+            if (!isTypeWord) break;
+            Take();
+            if (typeStart < 0) typeStart = t.Start;
+            typeEnd = t.Start + t.Length;
+        }
+        if (typeStart >= 0 && Peek().IsOp("("))
+        {
+            Take();
+            ParseSignedNumber();
+            if (TryOp(",")) ParseSignedNumber();
+            var close = Peek();
+            ExpectOp(")");
+            typeEnd = close.Start + 1;
+        }
+        if (typeStart >= 0) col.DeclaredType = _tokens.Sql[typeStart..typeEnd];
+
+        while (true)
+        {
+            var t = Peek();
+            if (t.Is("CONSTRAINT")) { Take(); ExpectName(); continue; }
+            if (t.Is("PRIMARY"))
+            {
+                Take();
+                ExpectKeyword("KEY");
+                if (TryKeyword("DESC")) col.PrimaryKeyDescending = true; else TryKeyword("ASC");
+                ParseConflictClause();
+                if (Peek().Is("AUTOINCREMENT")) throw Unsupported("AUTOINCREMENT");
+                if (sawPrimaryKey) throw new SqlParseException("table \"" + stmt.Name + "\" has more than one primary key");
+                sawPrimaryKey = true;
+                col.PrimaryKey = true;
+                stmt.IndexColumns.Add(col.Name);
+                continue;
+            }
+            if (t.Is("NOT")) { Take(); ExpectKeyword("NULL"); ParseConflictClause(); col.NotNull = true; continue; }
+            if (t.Is("NULL")) { Take(); ParseConflictClause(); continue; }
+            if (t.Is("UNIQUE")) { Take(); ParseConflictClause(); col.Unique = true; stmt.IndexColumns.Add(col.Name); continue; }
+            if (t.Is("DEFAULT")) { Take(); col.Default = ParseDefault(); continue; }
+            if (t.Is("CHECK")) throw Unsupported("CHECK constraints");
+            if (t.Is("REFERENCES")) throw Unsupported("REFERENCES (foreign keys)");
+            if (t.Is("COLLATE")) throw Unsupported("COLLATE");
+            if (t.Is("GENERATED") || t.Is("AS")) throw Unsupported("generated columns");
+            break;
+        }
+        return col;
+    }
+
+    private void ParseSignedNumber()
+    {
+        if (!TryOp("+")) TryOp("-");
+        var t = Peek();
+        if (t.Kind is TokenKind.Integer or TokenKind.Float) { Take(); return; }
+        throw SyntaxError(t);
+    }
+
+    private Expr ParseDefault()
+    {
+        var t = Peek();
+        if (t.IsOp("("))
+        {
+            Take();
+            var e = ParseExpr();
+            ExpectOp(")");
+            var bound = e.Bind(Scope.Empty);
+            if (!bound.IsConstant) throw new SqlParseException("default value of column is not constant");
+            return bound;
+        }
+        if (t.IsOp("+") || t.IsOp("-"))
+        {
+            Take();
+            var inner = ParseDefaultTerm();
+            return t.IsOp("-") ? NegateLiteral(inner, t) : inner;
+        }
+        if (t.Kind == TokenKind.Identifier || (t.Kind == TokenKind.Keyword && Keywords.CanBeName(t.Text)))
+        {
+            Take();
+            // An identifier after DEFAULT is a string (true/false are the exceptions SQLite makes).
+            string text = t.Kind == TokenKind.Keyword ? Source(t) : t.Text;
+            if (t.Quote == '\0' && text.Equals("true", StringComparison.OrdinalIgnoreCase)) return new LiteralExpr(SqlValue.FromInteger(1));
+            if (t.Quote == '\0' && text.Equals("false", StringComparison.OrdinalIgnoreCase)) return new LiteralExpr(SqlValue.FromInteger(0));
+            return new LiteralExpr(SqlValue.FromText(text));
+        }
+        return ParseDefaultTerm();
+    }
+
+    private Expr ParseDefaultTerm()
+    {
+        var t = Peek();
+        if (t.Kind is TokenKind.Integer or TokenKind.Float or TokenKind.String || t.Is("NULL")) return ParsePrimary();
+        if (t.Kind == TokenKind.Blob) throw Unsupported("blob literals");
+        if (t.Is("CURRENT_TIME") || t.Is("CURRENT_DATE") || t.Is("CURRENT_TIMESTAMP")) throw Unsupported(t.Text);
+        throw SyntaxError(t);
+    }
+
+    private static Expr NegateLiteral(Expr e, Token minus)
+    {
+        if (e is LiteralExpr l)
+        {
+            if (l.IsTwoToThe63) return new LiteralExpr(SqlValue.FromInteger(long.MinValue));
+            if (l.Value.Type == SqlType.Integer) return new LiteralExpr(l.Value.Integer == long.MinValue ? SqlValue.FromReal(9.2233720368547758e18) : SqlValue.FromInteger(-l.Value.Integer));
+            if (l.Value.Type == SqlType.Real) return new LiteralExpr(SqlValue.FromReal(-l.Value.Real));
+        }
+        return new UnaryExpr(UnaryOp.Negate, e) { Offset = minus.Start };
+    }
+
+    private Statement ParseDrop()
+    {
+        Take();
+        var t = Peek();
+        if (t.Is("INDEX") || t.Is("VIEW") || t.Is("TRIGGER")) throw Unsupported("DROP " + t.Text);
+        ExpectKeyword("TABLE");
+        bool ifExists = false;
+        if (TryKeyword("IF")) { ExpectKeyword("EXISTS"); ifExists = true; }
+        string name = ExpectName();
+        if (TryOp(".")) throw Unsupported("schema-qualified table names");
+        return new DropTableStatement { Name = name, IfExists = ifExists };
+    }
+
+    private Statement ParseInsert()
+    {
+        var first = Take();
+        var conflict = ConflictAction.Abort;
+        if (first.Is("REPLACE")) conflict = ConflictAction.Replace;
+        else if (TryKeyword("OR"))
+        {
+            var c = Peek();
+            if (c.Is("REPLACE")) conflict = ConflictAction.Replace;
+            else if (c.Is("IGNORE")) conflict = ConflictAction.Ignore;
+            else if (c.Is("ROLLBACK") || c.Is("ABORT") || c.Is("FAIL")) throw Unsupported("INSERT OR " + c.Text);
+            else throw SyntaxError(c);
+            Take();
+        }
+        ExpectKeyword("INTO");
+        string table = ExpectName();
+        if (TryOp(".")) throw Unsupported("schema-qualified table names");
+        if (Peek().Is("AS")) throw Unsupported("INSERT ... AS alias");
+        var stmt = new InsertStatement { Table = table, Conflict = conflict };
+        if (TryOp("("))
+        {
+            stmt.Columns = [];
+            do
+            {
+                var nt = Peek();
+                stmt.Columns.Add((ExpectName(), nt.Start - _start));
+            } while (TryOp(","));
+            ExpectOp(")");
+        }
+        var t = Peek();
+        if (t.Is("VALUES"))
+        {
+            Take();
+            do
+            {
+                ExpectOp("(");
+                var row = new List<Expr>();
+                do row.Add(ParseExpr()); while (TryOp(","));
+                ExpectOp(")");
+                stmt.Rows.Add(row);
+            } while (TryOp(","));
+        }
+        else if (t.Is("DEFAULT"))
+        {
+            Take();
+            ExpectKeyword("VALUES");
+            if (stmt.Columns != null) throw SyntaxError(t);
+            stmt.DefaultValues = true;
+        }
+        else if (t.Is("SELECT") || t.Is("WITH")) throw Unsupported("INSERT ... SELECT");
+        else throw SyntaxError(t);
+        if (Peek().Is("ON")) throw Unsupported("upsert (ON CONFLICT)");
+        if (Peek().Is("RETURNING")) throw Unsupported("RETURNING");
+        return stmt;
+    }
+
+    private Statement ParseUpdate()
+    {
+        Take();
+        if (TryKeyword("OR")) throw Unsupported("UPDATE OR ...");
+        string table = ExpectName();
+        if (TryOp(".")) throw Unsupported("schema-qualified table names");
+        if (Peek().Is("AS")) throw Unsupported("UPDATE ... AS alias");
+        if (Peek().Is("INDEXED") || Peek().Is("NOT")) throw Unsupported("INDEXED BY");
+        ExpectKeyword("SET");
+        var stmt = new UpdateStatement { Table = table };
+        do
+        {
+            if (Peek().IsOp("(")) throw Unsupported("row-value assignments");
+            var nt = Peek();
+            string col = ExpectName();
+            if (Peek().IsOp(".")) throw Unsupported("qualified names in SET");
+            ExpectOp("=");
+            stmt.Assignments.Add((col, nt.Start - _start, ParseExpr()));
+        } while (TryOp(","));
+        if (Peek().Is("FROM")) throw Unsupported("UPDATE ... FROM");
+        if (TryKeyword("WHERE")) stmt.Where = ParseExpr();
+        if (Peek().Is("RETURNING")) throw Unsupported("RETURNING");
+        return stmt;
+    }
+
+    private Statement ParseDelete()
+    {
+        Take();
+        ExpectKeyword("FROM");
+        string table = ExpectName();
+        if (TryOp(".")) throw Unsupported("schema-qualified table names");
+        if (Peek().Is("AS")) throw Unsupported("DELETE ... AS alias");
+        if (Peek().Is("INDEXED") || Peek().Is("NOT")) throw Unsupported("INDEXED BY");
+        var stmt = new DeleteStatement { Table = table };
+        if (TryKeyword("WHERE")) stmt.Where = ParseExpr();
+        if (Peek().Is("RETURNING")) throw Unsupported("RETURNING");
+        return stmt;
+    }
+
+    private Statement ParseSelect()
+    {
+        Take();
+        var stmt = new SelectStatement();
+        if (TryKeyword("DISTINCT")) throw Unsupported("SELECT DISTINCT");
+        TryKeyword("ALL");
+        do
+        {
+            var t = Peek();
+            if (t.IsOp("*")) { Take(); stmt.Columns.Add(new ResultColumn()); continue; }
+            var e = ParseExpr();
+            if (e is QualifiedStarExpr qs)
+            {
+                stmt.Columns.Add(new ResultColumn { StarQualifier = qs.Table, Offset = qs.Offset });
+                continue;
+            }
+            var rc = new ResultColumn { Expression = e };
+            if (TryKeyword("AS")) rc.Alias = ExpectName();
+            else if (IsNameToken(Peek()) || Peek().Kind == TokenKind.String) rc.Alias = ExpectName();
+            stmt.Columns.Add(rc);
+        } while (TryOp(","));
+
+        if (TryKeyword("FROM"))
+        {
+            var t = Peek();
+            if (t.IsOp("(")) throw Unsupported("subqueries in FROM");
+            stmt.From = ExpectName();
+            if (TryOp(".")) throw Unsupported("schema-qualified table names");
+            if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
+            else if (IsNameToken(Peek())) stmt.FromAlias = ExpectName();
+            var n = Peek();
+            if (n.IsOp(",") || n.Is("JOIN") || n.Is("NATURAL") || n.Is("LEFT") || n.Is("CROSS") || n.Is("INNER")
+                || n.Is("RIGHT") || n.Is("FULL")) throw Unsupported("JOIN");
+            if (n.Is("INDEXED") || n.Is("NOT")) throw Unsupported("INDEXED BY");
+            if (n.IsOp("(")) throw Unsupported("table-valued functions");
+        }
+        if (TryKeyword("WHERE")) stmt.Where = ParseExpr();
+        if (Peek().Is("GROUP")) throw Unsupported("GROUP BY");
+        if (Peek().Is("HAVING")) throw Unsupported("HAVING");
+        if (Peek().Is("WINDOW")) throw Unsupported("WINDOW");
+        var u = Peek();
+        if (u.Is("UNION") || u.Is("EXCEPT") || u.Is("INTERSECT")) throw Unsupported("compound SELECT (" + u.Text + ")");
+        if (TryKeyword("ORDER"))
+        {
+            ExpectKeyword("BY");
+            do
+            {
+                var term = new OrderTerm { Expression = ParseExpr() };
+                if (Peek().Is("COLLATE")) throw Unsupported("COLLATE");
+                if (TryKeyword("DESC")) term.Descending = true; else TryKeyword("ASC");
+                if (Peek().Is("NULLS")) throw Unsupported("NULLS FIRST/LAST");
+                stmt.OrderBy.Add(term);
+            } while (TryOp(","));
+        }
+        if (TryKeyword("LIMIT"))
+        {
+            var first = ParseExpr();
+            if (TryKeyword("OFFSET")) { stmt.Limit = first; stmt.Offset = ParseExpr(); }
+            else if (TryOp(",")) { stmt.Offset = first; stmt.Limit = ParseExpr(); }
+            else stmt.Limit = first;
+        }
+        return stmt;
+    }
+
+    // ---- expressions (precedence as parse.y) ----
+
+    public Expr ParseExpr() => ParseOr();
+
+    private Expr ParseOr()
+    {
+        var left = ParseAnd();
+        while (Peek().Is("OR")) { var t = Take(); left = new BinaryExpr(BinaryOp.Or, left, ParseAnd()) { Offset = t.Start }; }
+        return left;
+    }
+
+    private Expr ParseAnd()
+    {
+        var left = ParseNot();
+        while (Peek().Is("AND")) { var t = Take(); left = new BinaryExpr(BinaryOp.And, left, ParseNot()) { Offset = t.Start }; }
+        return left;
+    }
+
+    private Expr ParseNot()
+    {
+        if (Peek().Is("NOT")) { var t = Take(); return new UnaryExpr(UnaryOp.Not, ParseNot()) { Offset = t.Start }; }
+        return ParseEquality();
+    }
+
+    private Expr ParseEquality()
+    {
+        var left = ParseRelational();
+        while (true)
+        {
+            var t = Peek();
+            if (t.IsOp("=")) { Take(); left = new BinaryExpr(BinaryOp.Equal, left, ParseRelational()); continue; }
+            if (t.IsOp("!=") || t.IsOp("<>")) { Take(); left = new BinaryExpr(BinaryOp.NotEqual, left, ParseRelational()); continue; }
+            if (t.Is("ISNULL")) { Take(); left = new IsNullExpr(left, false); continue; }
+            if (t.Is("NOTNULL")) { Take(); left = new IsNullExpr(left, true); continue; }
+            if (t.Is("IS"))
+            {
+                Take();
+                bool not = TryKeyword("NOT");
+                if (Peek().Is("DISTINCT")) throw Unsupported("IS DISTINCT FROM");
+                var right = ParseRelational();
+                left = right is LiteralExpr { Value.IsNull: true } ? new IsNullExpr(left, not) : new BinaryExpr(not ? BinaryOp.IsNot : BinaryOp.Is, left, right);
+                continue;
+            }
+            if (t.Is("NOT"))
+            {
+                Take();
+                var n = Peek();
+                if (n.Is("NULL")) { Take(); left = new IsNullExpr(left, true); continue; }
+                if (n.Is("IN") || n.Is("LIKE") || n.Is("GLOB") || n.Is("BETWEEN") || n.Is("MATCH") || n.Is("REGEXP")) throw Unsupported(n.Text);
+                throw SyntaxError(n);
+            }
+            if (t.Is("IN") || t.Is("LIKE") || t.Is("GLOB") || t.Is("BETWEEN") || t.Is("MATCH") || t.Is("REGEXP")) throw Unsupported(t.Text);
+            return left;
+        }
+    }
+
+    private Expr ParseRelational()
+    {
+        var left = ParseBitwise();
+        while (true)
+        {
+            var t = Peek();
+            BinaryOp op;
+            if (t.IsOp("<")) op = BinaryOp.Less;
+            else if (t.IsOp("<=")) op = BinaryOp.LessEqual;
+            else if (t.IsOp(">")) op = BinaryOp.Greater;
+            else if (t.IsOp(">=")) op = BinaryOp.GreaterEqual;
+            else return left;
+            Take();
+            left = new BinaryExpr(op, left, ParseBitwise());
+        }
+    }
+
+    private Expr ParseBitwise()
+    {
+        var left = ParseAdditive();
+        while (true)
+        {
+            var t = Peek();
+            BinaryOp op;
+            if (t.IsOp("&")) op = BinaryOp.BitAnd;
+            else if (t.IsOp("|")) op = BinaryOp.BitOr;
+            else if (t.IsOp("<<")) op = BinaryOp.ShiftLeft;
+            else if (t.IsOp(">>")) op = BinaryOp.ShiftRight;
+            else return left;
+            Take();
+            left = new BinaryExpr(op, left, ParseAdditive());
+        }
+    }
+
+    private Expr ParseAdditive()
+    {
+        var left = ParseMultiplicative();
+        while (true)
+        {
+            var t = Peek();
+            if (t.IsOp("+")) { Take(); left = new BinaryExpr(BinaryOp.Add, left, ParseMultiplicative()); }
+            else if (t.IsOp("-")) { Take(); left = new BinaryExpr(BinaryOp.Subtract, left, ParseMultiplicative()); }
+            else return left;
+        }
+    }
+
+    private Expr ParseMultiplicative()
+    {
+        var left = ParseConcat();
+        while (true)
+        {
+            var t = Peek();
+            BinaryOp op;
+            if (t.IsOp("*")) op = BinaryOp.Multiply;
+            else if (t.IsOp("/")) op = BinaryOp.Divide;
+            else if (t.IsOp("%")) op = BinaryOp.Remainder;
+            else return left;
+            Take();
+            left = new BinaryExpr(op, left, ParseConcat());
+        }
+    }
+
+    private Expr ParseConcat()
+    {
+        var left = ParseCollate();
+        while (true)
+        {
+            var t = Peek();
+            if (t.IsOp("||")) { Take(); left = new BinaryExpr(BinaryOp.Concat, left, ParseCollate()); continue; }
+            return left;
+        }
+    }
+
+    private Expr ParseCollate()
+    {
+        var e = ParseUnary();
+        if (Peek().Is("COLLATE")) throw Unsupported("COLLATE");
+        return e;
+    }
+
+    private Expr ParseUnary()
+    {
+        var t = Peek();
+        if (t.IsOp("-"))
+        {
+            Take();
+            var operand = ParseUnary();
+            return NegateLiteral(operand, t);
+        }
+        if (t.IsOp("+")) { Take(); return new UnaryExpr(UnaryOp.Plus, ParseUnary()) { Offset = t.Start }; }
+        if (t.IsOp("~")) { Take(); return new UnaryExpr(UnaryOp.BitNot, ParseUnary()) { Offset = t.Start }; }
+        if (t.Is("NOT")) { Take(); return new UnaryExpr(UnaryOp.Not, ParseNot()) { Offset = t.Start }; }
+        return ParsePrimary();
+    }
+
+    private Expr ParsePrimary()
+    {
+        var t = Peek();
+        switch (t.Kind)
+        {
+            case TokenKind.Integer:
+                Take();
+                return new LiteralExpr(IntegerLiteral(t)) { Offset = t.Start - _start, IsTwoToThe63 = t.Text == "9223372036854775808" };
+            case TokenKind.Float:
+                Take();
+                return new LiteralExpr(SqlValue.FromReal(NumericText.PrefixToReal(t.Text))) { Offset = t.Start - _start };
+            case TokenKind.String:
+                Take();
+                return new LiteralExpr(SqlValue.FromText(t.Text)) { Offset = t.Start - _start };
+            case TokenKind.Blob: throw Unsupported("blob literals");
+            case TokenKind.Variable: throw Unsupported("parameters (" + t.Text + ")");
+            case TokenKind.Operator when t.Text == "(":
+            {
+                Take();
+                if (Peek().Is("SELECT") || Peek().Is("WITH")) throw Unsupported("subqueries");
+                var e = ParseExpr();
+                if (Peek().IsOp(",")) throw Unsupported("row values");
+                ExpectOp(")");
+                return e;
+            }
+            case TokenKind.Keyword:
+                if (t.Is("NULL")) { Take(); return new LiteralExpr(SqlValue.Null) { Offset = t.Start - _start }; }
+                if (t.Is("CASE")) throw Unsupported("CASE");
+                if (t.Is("CAST")) throw Unsupported("CAST");
+                if (t.Is("EXISTS")) throw Unsupported("EXISTS");
+                if (t.Is("RAISE")) throw Unsupported("RAISE");
+                if (t.Is("SELECT")) throw Unsupported("subqueries");
+                if (t.Is("CURRENT_TIME") || t.Is("CURRENT_DATE") || t.Is("CURRENT_TIMESTAMP")) throw Unsupported(t.Text);
+                if (!Keywords.CanBeName(t.Text)) throw SyntaxError(t);
+                return ParseNameOrCall();
+            case TokenKind.Identifier:
+                return ParseNameOrCall();
+        }
+        throw SyntaxError(t);
+    }
+
+    private Expr ParseNameOrCall()
+    {
+        var t = Take();
+        string name = t.Kind == TokenKind.Keyword ? Source(t) : t.Text;
+        int offset = t.Start - _start;
+        if (Peek().IsOp("(") && t.Quote == '\0')
+        {
+            Take();
+            var args = new List<Expr>();
+            bool star = false, distinct = false;
+            if (TryOp("*")) star = true;
+            else if (!Peek().IsOp(")"))
+            {
+                if (TryKeyword("DISTINCT")) distinct = true; else TryKeyword("ALL");
+                do args.Add(ParseExpr()); while (TryOp(","));
+                if (Peek().Is("ORDER")) throw Unsupported("ORDER BY in function arguments");
+            }
+            ExpectOp(")");
+            if (Peek().Is("FILTER")) throw Unsupported("FILTER");
+            if (Peek().Is("OVER")) throw Unsupported("window functions");
+            return new FunctionCallExpr(name, args, star, distinct, offset);
+        }
+        if (Peek().IsOp("."))
+        {
+            // Keep "x.*" for the result-column parser; otherwise a qualified column.
+            Take();
+            var n = Peek();
+            if (n.IsOp("*")) { Take(); return new QualifiedStarExpr(name) { Offset = offset }; }
+            string col = ExpectName(false);
+            if (Peek().IsOp(".")) throw Unsupported("schema-qualified names");
+            return new NameExpr(col, name, false) { Offset = offset };
+        }
+        return new NameExpr(name, null, t.Quote == '"') { Offset = offset };
+    }
+
+    private static SqlValue IntegerLiteral(Token t)
+    {
+        string s = t.Text;
+        if (s.Length > 2 && (s[1] == 'x' || s[1] == 'X'))
+        {
+            if (s.Length - 2 > 16) throw new SqlParseException("hex literal too big: " + s);
+            return SqlValue.FromInteger(unchecked((long)Convert.ToUInt64(s[2..], 16)));
+        }
+        if (long.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long v))
+            return SqlValue.FromInteger(v);
+        return SqlValue.FromReal(NumericText.PrefixToReal(s));
+    }
+}
