@@ -1,2 +1,5 @@
-// Placeholder entry point: the server issue replaces this with the sqlcluster command line.
-return 0;
+// sqlcluster: the FastDb node. See Startup/CommandLine.cs for the flags.
+using FastDb.Server.Startup;
+
+var root = CommandLine.Build(NodeHost.RunAsync, ExecCommand.RunAsync);
+return await root.Parse(args).InvokeAsync();

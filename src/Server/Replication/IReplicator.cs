@@ -20,6 +20,9 @@ public interface IReplicator : IAsyncDisposable
     /// </summary>
     ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken);
 
+    /// <summary>The id this node stamps on the requests it proposes (the origin half of <see cref="RequestId"/>).</summary>
+    ulong LocalNodeId { get; }
+
     /// <summary>A consistent view of this node's replication state, for GET /status.</summary>
     ReplicatorStatus Status { get; }
 }

@@ -40,6 +40,8 @@ public sealed class SingleNodeReplicator : IReplicator
         Recover();
     }
 
+    public ulong LocalNodeId => _nodeId;
+
     public ReplicatorStatus Status
     {
         get

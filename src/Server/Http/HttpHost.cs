@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Sockets;
+using FastDb.Server.Startup;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace FastDb.Server.Http;
+
+/// <summary>
+/// Builds the Kestrel host: one listening socket (Unix or TCP), no routing middleware, logs to stderr.
+/// All Kestrel setup lives here so the cluster can add its connection middleware in one place
+/// (<c>configureListen</c>, e.g. <c>listenOptions.UsePeerProtocol(...)</c>).
+/// </summary>
+public static class HttpHost
+{
+    /// <summary>How long shutdown waits for in-flight requests before closing connections.</summary>
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(2);
+
+    public static WebApplication Build(NodeOptions options, Action<ListenOptions>? configureListen, RequestDelegate handler)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        ConfigureLogging(builder.Logging, options.Verbose);
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = ShutdownTimeout);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Our own check answers with a clear 413; Kestrel's limit is a backstop one byte above it.
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1;
+            kestrel.Limits.MinRequestBodyDataRate = null; // a frozen-then-thawed client must not be cut off
+            kestrel.Limits.MinResponseDataRate = null;
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(10);
+            Action<ListenOptions> listen = l => configureListen?.Invoke(l);
+            if (options.Listen.UnixSocketPath is { } path)
+                kestrel.ListenUnixSocket(path, listen);
+            else if (IPAddress.TryParse(options.Listen.Host, out var ip))
+                kestrel.Listen(ip, options.Listen.Port, listen);
+            else if (options.Listen.Host is "localhost")
+                kestrel.ListenLocalhost(options.Listen.Port, listen);
+            else
+                kestrel.ListenAnyIP(options.Listen.Port, listen);
+        });
+        var app = builder.Build();
+        app.Run(handler);
+        return app;
+    }
+
+    /// <summary>Logs go to stderr (stdout stays clean); quiet unless verbose.</summary>
+    public static void ConfigureLogging(ILoggingBuilder logging, bool verbose)
+    {
+        logging.ClearProviders();
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.ColorBehavior = LoggerColorBehavior.Disabled;
+        });
+        logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        logging.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning);
+        // Kestrel's per-connection chatter is noise even in verbose mode.
+        logging.AddFilter("Microsoft", verbose ? LogLevel.Information : LogLevel.Warning);
+        logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.Connections", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", verbose ? LogLevel.Information : LogLevel.Warning);
+    }
+
+    /// <summary>
+    /// Removes a socket file left by an earlier run. A socket that still accepts connections belongs to a live server:
+    /// that is an error, not something to delete.
+    /// </summary>
+    public static void RemoveStaleSocket(string path)
+    {
+        if (!File.Exists(path)) return;
+        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            try
+            {
+                probe.Connect(new UnixDomainSocketEndPoint(path));
+                throw new IOException($"{path} is in use by a running server");
+            }
+            catch (SocketException)
+            {
+                // Nobody listening: stale.
+            }
+        }
+        File.Delete(path);
+    }
+}

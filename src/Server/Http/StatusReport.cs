@@ -1,0 +1,24 @@
+using System.Text.Json.Serialization;
+
+namespace FastDb.Server.Http;
+
+/// <summary>The body of GET /status.</summary>
+public sealed record StatusReport(
+    string Node,
+    ulong NodeId,
+    string Role,
+    ulong Term,
+    ulong Leader,
+    IReadOnlyList<ulong> Members,
+    ulong CommitIndex,
+    ulong AppliedIndex,
+    ulong LastLogIndex,
+    ulong SnapshotIndex,
+    long? LastSequenceNumber,
+    int DedupWindowEntries,
+    int RequestsInFlight,
+    double UptimeSeconds);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(StatusReport))]
+public sealed partial class StatusJsonContext : JsonSerializerContext;

@@ -1,0 +1,162 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace FastDb.Server.Startup;
+
+/// <summary>
+/// The sqlcluster command line. Flags arrive as octopus passes them, Go style: <c>-l ./node1.sock -d DIR --join=./node0.sock -v</c>.
+/// </summary>
+public static class CommandLine
+{
+    private static readonly Option<string?> Listen = new("--listen", "-l")
+    {
+        Description = $"Where to listen: a Unix socket path (relative paths resolve against the current directory; a stale socket file is removed) or host:port for TCP. Default {NodeOptions.DefaultListen}.",
+        HelpName = "PATH|HOST:PORT",
+    };
+
+    private static readonly Option<string?> DataDirectory = new("--data-dir", "-d")
+    {
+        Description = $"Data directory for the log and snapshots; recovered on restart, never wiped. Default {NodeOptions.DefaultDataDirectory}.",
+        HelpName = "DIR",
+    };
+
+    private static readonly Option<string?> Join = new("--join")
+    {
+        Description = "Address of an existing member to join (as octopus passes it: --join=./node0.sock).",
+        HelpName = "ADDRESS",
+    };
+
+    private static readonly Option<string?> Name = new("--name")
+    {
+        Description = "Node name shown in /status. Default: the socket's file name without extension.",
+    };
+
+    private static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Detailed logs on stderr (default: warnings and errors only).",
+    };
+
+    private static readonly Option<int> TickMs = PositiveInt("--tick-ms", 10, "Raft clock tick, in milliseconds.");
+    private static readonly Option<int> HeartbeatMs = PositiveInt("--heartbeat-ms", 30, "Leader heartbeat interval, in milliseconds.");
+    private static readonly Option<int> ElectionMinMs = PositiveInt("--election-timeout-min-ms", 150, "Lower bound of the randomized election timeout, in milliseconds.");
+    private static readonly Option<int> ElectionMaxMs = PositiveInt("--election-timeout-max-ms", 300, "Upper bound of the randomized election timeout, in milliseconds.");
+
+    private static readonly Option<bool> Fsync = new("--fsync")
+    {
+        Description = "fsync the log on every write (survives a machine crash; slower). Off by default: a killed process still loses nothing.",
+    };
+
+    private static readonly Option<long> MaxBodyBytes = new("--max-body-bytes")
+    {
+        Description = "Largest accepted POST /sql body; larger ones get 413.",
+        DefaultValueFactory = _ => 1 << 20,
+    };
+
+    private static readonly Option<int> DedupEntries = new("--dedup-window-entries")
+    {
+        Description = "Exactly-once window, by count: how many recent answers are kept to answer re-sent requests (0 turns dedup off).",
+        DefaultValueFactory = _ => 10_000,
+    };
+
+    private static readonly Option<long> DedupMs = new("--dedup-window-ms")
+    {
+        Description = "Exactly-once window, by time (log timestamps): a body re-sent within this many milliseconds gets its original answer; later it runs again.",
+        DefaultValueFactory = _ => 120_000,
+    };
+
+    private static readonly Option<int> SnapshotEvery = PositiveInt("--snapshot-every", 10_000, "Snapshot the state machine and truncate the log every this many entries.");
+
+    static CommandLine()
+    {
+        MaxBodyBytes.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long>() < 1) r.AddError("--max-body-bytes must be at least 1");
+        });
+        DedupEntries.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0) r.AddError("--dedup-window-entries must be 0 (off) or more");
+        });
+        DedupMs.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long>() < 0) r.AddError("--dedup-window-ms must be 0 or more");
+        });
+    }
+
+    /// <summary>Builds the root command; <paramref name="runNode"/> and <paramref name="runExec"/> do the work.</summary>
+    public static RootCommand Build(Func<NodeOptions, CancellationToken, Task<int>> runNode, Func<CancellationToken, Task<int>> runExec)
+    {
+        var root = new RootCommand("sqlcluster: a replicated SQL server (drop-in for Stripe CTF3 level 4). POST /sql with a SQL script; GET /healthcheck; GET /status.");
+        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, Fsync, MaxBodyBytes, DedupEntries, DedupMs, SnapshotEvery })
+            root.Options.Add(option);
+
+        root.Validators.Add(result =>
+        {
+            var listen = result.GetValue(Listen);
+            if (listen is not null)
+            {
+                try
+                {
+                    ListenAddress.Parse(listen, Environment.CurrentDirectory);
+                }
+                catch (FormatException e)
+                {
+                    result.AddError($"-l: {e.Message}");
+                }
+            }
+        });
+
+        root.SetAction((parse, ct) =>
+        {
+            var options = ToOptions(parse);
+            if (options.ElectionTimeoutMinMs > options.ElectionTimeoutMaxMs)
+            {
+                Console.Error.WriteLine($"--election-timeout-min-ms ({options.ElectionTimeoutMinMs}) must not exceed --election-timeout-max-ms ({options.ElectionTimeoutMaxMs})");
+                return Task.FromResult(1);
+            }
+            return runNode(options, ct);
+        });
+
+        var exec = new Command("exec", "Run a SQL script from stdin on a fresh in-memory database and print what the sqlite3 shell would: stdout, stderr, exit code.");
+        exec.SetAction((_, ct) => runExec(ct));
+        root.Subcommands.Add(exec);
+        return root;
+    }
+
+    private static NodeOptions ToOptions(ParseResult parse)
+    {
+        var cwd = Environment.CurrentDirectory;
+        var listenText = parse.GetValue(Listen);
+        var dataText = parse.GetValue(DataDirectory);
+        var listen = ListenAddress.Parse(listenText ?? NodeOptions.DefaultListen, cwd);
+        var name = parse.GetValue(Name)
+                   ?? (listen.UnixSocketPath is { } path ? Path.GetFileNameWithoutExtension(path) : listen.ToString());
+        return new NodeOptions
+        {
+            Listen = listen,
+            DataDirectory = Path.GetFullPath(dataText ?? NodeOptions.DefaultDataDirectory, cwd),
+            Join = parse.GetValue(Join),
+            NodeName = name,
+            Verbose = parse.GetValue(Verbose),
+            TickMs = parse.GetValue(TickMs),
+            HeartbeatMs = parse.GetValue(HeartbeatMs),
+            ElectionTimeoutMinMs = parse.GetValue(ElectionMinMs),
+            ElectionTimeoutMaxMs = parse.GetValue(ElectionMaxMs),
+            Fsync = parse.GetValue(Fsync),
+            MaxBodyBytes = parse.GetValue(MaxBodyBytes),
+            DedupWindowEntries = parse.GetValue(DedupEntries),
+            DedupWindowMs = parse.GetValue(DedupMs),
+            SnapshotEveryEntries = parse.GetValue(SnapshotEvery),
+            UsedDefaults = listenText is null && dataText is null,
+        };
+    }
+
+    private static Option<int> PositiveInt(string name, int defaultValue, string description)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1");
+        });
+        return option;
+    }
+}

@@ -1,0 +1,81 @@
+using FastDb.Server.Http;
+using FastDb.Server.StateMachine;
+using FastDb.Server.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace FastDb.Server.Startup;
+
+/// <summary>Runs one node: recover the data directory, listen, serve until SIGTERM/SIGINT, shut down cleanly.</summary>
+public static class NodeHost
+{
+    public static async Task<int> RunAsync(NodeOptions options, CancellationToken cancellationToken)
+    {
+        using var logging = LoggerFactory.Create(b => HttpHost.ConfigureLogging(b, options.Verbose));
+        var log = logging.CreateLogger("FastDb.Server");
+        if (options.UsedDefaults)
+            Console.Error.WriteLine($"sqlcluster: no -l/-d given; listening on {options.Listen} with data in {options.DataDirectory}");
+
+        if (options.Listen.UnixSocketPath is { } socketPath)
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
+                HttpHost.RemoveStaleSocket(socketPath);
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"sqlcluster: cannot listen on {socketPath}: {e.Message}");
+                return 1;
+            }
+        }
+
+        var stateMachine = new ReplicatedStateMachine(options.DedupWindowEntries, options.DedupWindowMs);
+        var store = new LogStore(options.DataDirectory, options.Fsync, logging.CreateLogger<LogStore>());
+        ReplicationSetup setup;
+        try
+        {
+            setup = ReplicatorFactory.Create(options, stateMachine, store, logging);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or FormatException)
+        {
+            store.Dispose();
+            Console.Error.WriteLine($"sqlcluster: cannot recover the data directory {options.DataDirectory}: {e.Message}");
+            return 1;
+        }
+
+        await using var replicator = setup.Replicator;
+        var endpoint = new SqlEndpoint(replicator, stateMachine, options.NodeName, options.MaxBodyBytes, logging.CreateLogger<SqlEndpoint>());
+        var app = HttpHost.Build(options, setup.ConfigureListen, endpoint.HandleAsync);
+        try
+        {
+            await replicator.StartAsync(cancellationToken).ConfigureAwait(false);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            log.LogInformation("{Node} listening on {Listen}, data in {Data}", options.NodeName, options.Listen, options.DataDirectory);
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"sqlcluster: cannot listen on {options.Listen}: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            if (options.Listen.UnixSocketPath is { } path) TryDelete(path);
+        }
+        log.LogInformation("{Node} stopped", options.NodeName);
+        return 0;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,64 @@
+namespace FastDb.Server.Startup;
+
+/// <summary>Everything the command line configures for one node. Paths are already resolved against the cwd.</summary>
+public sealed record NodeOptions
+{
+    public const string DefaultListen = "./fastdb.sock";
+    public const string DefaultDataDirectory = "./fastdb-data";
+
+    /// <summary>Where HTTP clients (and peers) connect: a Unix socket path or a TCP host:port.</summary>
+    public required ListenAddress Listen { get; init; }
+
+    public required string DataDirectory { get; init; }
+
+    /// <summary>An existing member to join (its address as seen from this node, e.g. ./node0.sock); null for node 0 or a lone node.</summary>
+    public string? Join { get; init; }
+
+    /// <summary>The node's display name in /status (defaults to the socket's file name, e.g. node1).</summary>
+    public required string NodeName { get; init; }
+
+    public bool Verbose { get; init; }
+
+    // Raft timing (used by the cluster replicator).
+    public int TickMs { get; init; } = 10;
+    public int HeartbeatMs { get; init; } = 30;
+    public int ElectionTimeoutMinMs { get; init; } = 150;
+    public int ElectionTimeoutMaxMs { get; init; } = 300;
+
+    public bool Fsync { get; init; }
+    public long MaxBodyBytes { get; init; } = 1 << 20;
+    public int DedupWindowEntries { get; init; } = 10_000;
+    public long DedupWindowMs { get; init; } = 120_000;
+    public int SnapshotEveryEntries { get; init; } = 10_000;
+
+    /// <summary>True when neither -l nor -d was given: the embedded default, announced on stderr.</summary>
+    public bool UsedDefaults { get; init; }
+}
+
+/// <summary>A listen address: a Unix socket path (absolute) or a TCP host and port.</summary>
+public sealed record ListenAddress(string? UnixSocketPath, string? Host, int Port)
+{
+    public bool IsUnixSocket => UnixSocketPath is not null;
+
+    /// <summary>
+    /// host:port (or :port) is TCP; anything else is a Unix socket path, resolved against <paramref name="workingDirectory"/>.
+    /// Throws <see cref="FormatException"/> with a clear message for an empty value or a bad port.
+    /// </summary>
+    public static ListenAddress Parse(string value, string workingDirectory)
+    {
+        if (string.IsNullOrWhiteSpace(value)) throw new FormatException("the listen address is empty");
+        var colon = value.LastIndexOf(':');
+        if (colon >= 0 && !value.Contains('/'))
+        {
+            var portText = value[(colon + 1)..];
+            if (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+                || port is < 1 or > 65535)
+                throw new FormatException($"bad TCP port in listen address '{value}' (expected host:port with port 1..65535)");
+            var host = value[..colon].Trim('[', ']');
+            return new ListenAddress(null, host.Length == 0 ? "localhost" : host, port);
+        }
+        return new ListenAddress(Path.GetFullPath(value, workingDirectory), null, 0);
+    }
+
+    public override string ToString() => UnixSocketPath ?? $"{Host}:{Port}";
+}

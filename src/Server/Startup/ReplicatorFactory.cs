@@ -1,0 +1,47 @@
+using FastDb.Forwarder;
+using FastDb.Server.Replication;
+using FastDb.Server.StateMachine;
+using FastDb.Server.Storage;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+
+namespace FastDb.Server.Startup;
+
+/// <summary>What the node runs: the replicator, plus any connection middleware it needs on the listening socket.</summary>
+public sealed record ReplicationSetup(IReplicator Replicator, Action<ListenOptions>? ConfigureListen);
+
+/// <summary>Chooses how this node replicates, from the parsed options. The one place where single node and cluster part ways.</summary>
+public static class ReplicatorFactory
+{
+    /// <summary>Id a lone node stamps on its requests.</summary>
+    public const ulong SingleNodeId = 1;
+
+    public static ReplicationSetup Create(NodeOptions options, ReplicatedStateMachine stateMachine, LogStore store, ILoggerFactory logging)
+    {
+        // ===== CLUSTER HOOK =====
+        // Every node runs Raft: node 0 of octopus has no --join, exactly like a lone node, so the two cannot be told
+        // apart at start-up; a one-member Raft cluster commits on its own append, as the single-node path did.
+        // Peer connections share the listening socket (octopus's proxies dial the node's one socket).
+        var cwd = Directory.GetCurrentDirectory();
+        var self = Cluster.NodeAddress.Advertised(options.Listen.UnixSocketPath, options.Listen.Host, options.Listen.Port, cwd);
+        var tick = Math.Max(1, options.TickMs);
+        var cluster = new Cluster.ClusterReplicator(new Cluster.ClusterOptions
+        {
+            SelfAddress = self,
+            Join = options.Join is { } join ? Cluster.NodeAddress.Normalize(join, cwd) : null,
+            TickMs = tick,
+            ElectionTimeoutMaxMs = options.ElectionTimeoutMaxMs,
+            SnapshotEveryEntries = options.SnapshotEveryEntries,
+            Raft = new FastDb.Raft.RaftOptions
+            {
+                Id = Cluster.NodeAddress.IdOf(self),
+                HeartbeatIntervalTicks = Math.Max(1, options.HeartbeatMs / tick),
+                ElectionTimeoutMinTicks = Math.Max(2, options.ElectionTimeoutMinMs / tick),
+                ElectionTimeoutMaxTicks = Math.Max(3, options.ElectionTimeoutMaxMs / tick),
+            },
+        }, stateMachine, store, logging);
+        var peerLog = logging.CreateLogger("FastDb.Peers");
+        return new ReplicationSetup(cluster, listen => listen.UsePeerProtocol(cluster, peerLog));
+        // ========================
+    }
+}
