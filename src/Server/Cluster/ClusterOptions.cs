@@ -1,0 +1,20 @@
+using FastDb.Raft;
+
+namespace FastDb.Server.Cluster;
+
+/// <summary>What the cluster replicator needs from the command line.</summary>
+public sealed record ClusterOptions
+{
+    /// <summary>This node's address as its peers spell it (see <see cref="NodeAddress"/>).</summary>
+    public required string SelfAddress { get; init; }
+
+    /// <summary>A member to ask for admission (normalized address), or null to bootstrap a new cluster.</summary>
+    public string? Join { get; init; }
+
+    public int TickMs { get; init; } = 10;
+    public int ElectionTimeoutMaxMs { get; init; } = 300;
+    public int SnapshotEveryEntries { get; init; } = 10_000;
+
+    /// <summary>Raft settings in ticks (Id is filled in by the replicator).</summary>
+    public required RaftOptions Raft { get; init; }
+}

@@ -1,0 +1,453 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using FastDb.Forwarder;
+using FastDb.Raft;
+using FastDb.Server.Replication;
+using FastDb.Server.StateMachine;
+using FastDb.Server.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace FastDb.Server.Cluster;
+
+/// <summary>
+/// The Raft host: drives the pure <see cref="RaftNode"/> from one loop (ticks from a timer, messages from the
+/// Forwarder, proposals from HTTP), persists what each Ready says to the <see cref="LogStore"/>, sends its messages
+/// over <see cref="PeerLink"/>s, and applies committed entries to the <see cref="ReplicatedStateMachine"/>.
+///
+/// A request that lands on a follower is forwarded (as the same ClientRequest bytes that become the log entry) to
+/// the leader it knows; it stays in <see cref="_pending"/> until this node applies it, and is re-sent with the same
+/// request id on every leader change and after <see cref="RetryTicks"/> without progress. Duplicates in the log are
+/// harmless: the state machine answers a request id it has applied with the original answer. The HTTP answer comes
+/// from this node's own state machine, so nothing has to travel back.
+/// </summary>
+public sealed class ClusterReplicator : IReplicator, IFrameHandler
+{
+    // Frame types on the peer wire (the Forwarder does not interpret them).
+    private const byte RaftFrame = 1;
+    private const byte ForwardFrame = 2;
+    private const byte JoinFrame = 3;
+
+    /// <summary>Ticks without this node applying a pending request before it is sent to the leader again.</summary>
+    private const int RetryTicks = 25;
+
+    /// <summary>Ticks between join requests while this node is not yet a member.</summary>
+    private const int JoinRetryTicks = 10;
+
+    private readonly ClusterOptions _options;
+    private readonly ReplicatedStateMachine _stateMachine;
+    private readonly LogStore _store;
+    private readonly ILogger _log;
+    private readonly ILoggerFactory _logging;
+    private readonly RaftNode _raft;
+    private readonly ulong _id;
+    private readonly Channel<Input> _inputs = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<ulong, string> _addresses = new();
+    private readonly Dictionary<string, PeerLink> _links = new(StringComparer.Ordinal);
+    private readonly Dictionary<RequestId, PendingRequest> _pending = new();
+    private readonly ArrayBufferWriter<byte> _encodeBuffer = new(1024);
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop, _ticker;
+    private ulong _lastSnapshotIndex;
+    private ulong _lastLeader;
+    private long _ticks;
+    private volatile ReplicatorStatus _status;
+    private long _bytesSentBeforeLinksClosed;
+
+    private sealed class PendingRequest(ClientRequest request, byte[] bytes, Task<Answer> answer)
+    {
+        public ClientRequest Request { get; } = request;
+        public byte[] Bytes { get; } = bytes;
+        public Task<Answer> Answer { get; } = answer;
+        public long SentAtTick = long.MinValue;
+    }
+
+    private enum InputKind : byte { Tick, Message, Propose, Join, Transfer, Stop }
+
+    private readonly record struct Input(InputKind Kind, Message Message = default, PendingRequest? Request = null,
+        byte[]? Forwarded = null, string? JoinAddress = null, ulong TransferTo = 0);
+
+    public ClusterReplicator(ClusterOptions options, ReplicatedStateMachine stateMachine, LogStore store, ILoggerFactory logging)
+    {
+        _options = options;
+        _stateMachine = stateMachine;
+        _store = store;
+        _logging = logging;
+        _log = logging.CreateLogger<ClusterReplicator>();
+        _id = NodeAddress.IdOf(options.SelfAddress);
+        _addresses[_id] = options.SelfAddress;
+
+        var loaded = store.Load();
+        Snapshot? snapshot = null;
+        if (loaded.Snapshot is { } stored)
+        {
+            var meta = SnapshotCodec.Read(stored.Metadata.Span);
+            snapshot = meta with { Data = stored.Data };
+            using var stream = new MemoryStream(stored.Data.ToArray(), writable: false);
+            stateMachine.ReadSnapshot(stream);
+            _lastSnapshotIndex = stored.Index;
+        }
+        if (options.Raft.Id != _id) throw new ArgumentException("RaftOptions.Id must be NodeAddress.IdOf(SelfAddress)", nameof(options));
+        _raft = new RaftNode(options.Raft, new Random(unchecked((int)(_id ^ (ulong)Environment.TickCount64))),
+            loaded.HardState, snapshot, loaded.Entries);
+        if (options.Join is null && loaded.HardState.Term == 0 && loaded.Entries.Count == 0 && snapshot is null)
+        {
+            _log.LogInformation("{Self}: new cluster, bootstrapping as its first member", options.SelfAddress);
+            _raft.Bootstrap(NodeAddress.ToContext(options.SelfAddress));
+        }
+        foreach (var (memberId, context) in _raft.Members) _addresses[memberId] = NodeAddress.FromContext(context);
+        _status = BuildStatus();
+    }
+
+    public ulong LocalNodeId => _id;
+
+    public ReplicatorStatus Status => _status;
+
+    /// <summary>Bytes this node has written to its peers (framing included), for the benchmarks.</summary>
+    public long PeerBytesSent
+    {
+        get
+        {
+            lock (_links) return _bytesSentBeforeLinksClosed + _links.Values.Sum(l => l.BytesSent);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loop ??= Task.Factory.StartNew(RunLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _ticker ??= Task.Run(TickAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var admission = _stateMachine.Admit(request);
+            if (admission.MustPropose)
+            {
+                var pending = new PendingRequest(request, request.ToBytes(), admission.Answer);
+                if (!_inputs.Writer.TryWrite(new Input(InputKind.Propose, Request: pending)))
+                {
+                    _stateMachine.Abandon(request.Id);
+                    throw new ObjectDisposedException(nameof(ClusterReplicator), "the node is shutting down");
+                }
+            }
+            try
+            {
+                return await admission.Answer.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && attempt < 3
+                                                     && admission.Kind == AdmissionKind.JoinedInFlight)
+            {
+                // the request we joined was abandoned (shutdown race): admit ours again
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ frames from peers (connection threads)
+
+    public void OnFrame(string peerName, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload)
+    {
+        switch (frameType)
+        {
+            case RaftFrame:
+                var message = MessageCodec.Read(payload); // copies what it keeps; throws FormatException on garbage
+                if (message.To != _id) return;           // misaddressed (a node that reused a socket name)
+                _addresses.TryAdd(message.From, peerName);
+                _inputs.Writer.TryWrite(new Input(InputKind.Message, Message: message));
+                break;
+            case ForwardFrame:
+                _inputs.Writer.TryWrite(new Input(InputKind.Propose, Forwarded: payload.ToArray()));
+                break;
+            case JoinFrame:
+                var address = System.Text.Encoding.UTF8.GetString(payload);
+                if (address.Length == 0 || address.Length > 1024) throw new FormatException("bad join address");
+                _inputs.Writer.TryWrite(new Input(InputKind.Join, JoinAddress: address));
+                break;
+            default:
+                throw new FormatException($"unknown frame type {frameType}");
+        }
+    }
+
+    // ------------------------------------------------------------------ the loop (one thread owns the RaftNode)
+
+    private async Task TickAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.TickMs));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+                _inputs.Writer.TryWrite(new Input(InputKind.Tick));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task RunLoopAsync()
+    {
+        var reader = _inputs.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                // Drain everything that arrived together, then hand Raft's output over once: proposals that arrive
+                // together become one append, messages that go out together one write per link.
+                for (var n = 0; n < 4096 && reader.TryRead(out var input); n++)
+                {
+                    if (input.Kind == InputKind.Stop) return;
+                    Handle(input);
+                }
+                ProcessReady();
+            }
+        }
+        catch (Exception e)
+        {
+            // A bug here would silently stop the node from making progress; fail loudly instead.
+            _log.LogCritical(e, "the Raft loop failed; the node cannot continue");
+            Environment.FailFast("FastDb Raft loop failed: " + e);
+        }
+    }
+
+    private void Handle(in Input input)
+    {
+        switch (input.Kind)
+        {
+            case InputKind.Tick:
+                _ticks++;
+                _raft.Tick();
+                OnTick();
+                break;
+            case InputKind.Message:
+                _raft.Step(input.Message);
+                break;
+            case InputKind.Propose when input.Request is { } local:
+                _pending[local.Request.Id] = local;
+                Send(local);
+                break;
+            case InputKind.Propose when input.Forwarded is { } forwarded:
+                ProposeForwarded(forwarded);
+                break;
+            case InputKind.Join when input.JoinAddress is { } address:
+                HandleJoin(address);
+                break;
+            case InputKind.Transfer:
+                _raft.TransferLeadership(input.TransferTo);
+                break;
+        }
+    }
+
+    private void OnTick()
+    {
+        if (_ticks % 8 == 0) DropAnswered();
+        foreach (var pending in _pending.Values)
+            if (_ticks - pending.SentAtTick >= RetryTicks && !pending.Answer.IsCompleted) Send(pending);
+        if (_options.Join is { } join && !_raft.Members.ContainsKey(_id) && _ticks % JoinRetryTicks == 0)
+        {
+            var payload = NodeAddress.ToContext(_options.SelfAddress);
+            LinkTo(join).TrySend(JoinFrame, 0, payload);
+            if (_raft.LeaderId != 0 && _addresses.TryGetValue(_raft.LeaderId, out var leader) && leader != join)
+                LinkTo(leader).TrySend(JoinFrame, 0, payload);
+        }
+        if (_ticks % 10 == 0) _status = BuildStatus();
+    }
+
+    /// <summary>Proposes a request this node received over HTTP, locally or through the leader it knows.</summary>
+    private void Send(PendingRequest pending)
+    {
+        if (pending.Answer.IsCompleted) return;
+        if (_raft.Role == RaftRole.Leader)
+        {
+            var result = _raft.Propose(pending.Bytes);
+            pending.SentAtTick = result.Outcome == ProposeOutcome.Accepted ? _ticks : long.MinValue;
+            return;
+        }
+        var leader = _raft.LeaderId;
+        if (leader == 0 || leader == _id || !_addresses.TryGetValue(leader, out var address))
+        {
+            pending.SentAtTick = long.MinValue; // held until a leader is known
+            return;
+        }
+        LinkTo(address).TrySend(ForwardFrame, 0, pending.Bytes);
+        pending.SentAtTick = _ticks;
+    }
+
+    private void ProposeForwarded(byte[] bytes)
+    {
+        if (_raft.Role == RaftRole.Leader)
+        {
+            _raft.Propose(bytes);
+            return;
+        }
+        // One more hop to the leader we know; the origin re-sends anyway if this is lost.
+        var leader = _raft.LeaderId;
+        if (leader != 0 && leader != _id && _addresses.TryGetValue(leader, out var address))
+            LinkTo(address).TrySend(ForwardFrame, 0, bytes);
+    }
+
+    private void HandleJoin(string address)
+    {
+        var id = NodeAddress.IdOf(address);
+        if (_raft.Members.ContainsKey(id)) return;
+        if (_raft.Role != RaftRole.Leader)
+        {
+            var leader = _raft.LeaderId;
+            if (leader != 0 && leader != _id && _addresses.TryGetValue(leader, out var leaderAddress))
+                LinkTo(leaderAddress).TrySend(JoinFrame, 0, NodeAddress.ToContext(address));
+            return;
+        }
+        _addresses[id] = address;
+        var result = _raft.ProposeConfigChange(new ConfigChange(ConfigChangeType.AddNode, id, NodeAddress.ToContext(address)));
+        if (result.Outcome == ProposeOutcome.Accepted)
+            _log.LogInformation("adding {Address} to the cluster at index {Index}", address, result.Index);
+    }
+
+    private void ProcessReady()
+    {
+        while (_raft.HasReady)
+        {
+            var ready = _raft.GetReady();
+            if (ready.Snapshot is { } snapshot) InstallSnapshot(snapshot);
+            if (ready.EntriesToPersist.Count > 0) _store.Append(ready.EntriesToPersist);
+            if (ready.HardState is { } hardState) _store.SaveHardState(hardState);
+            foreach (var message in ready.Messages) SendMessage(message);
+            foreach (var entry in ready.CommittedEntries) Apply(entry);
+            _raft.Advance(ready);
+            if (ready.SoftState.LeaderId != _lastLeader)
+            {
+                _lastLeader = ready.SoftState.LeaderId;
+                _log.LogInformation("term {Term}: leader is now {Leader} ({Role})", ready.SoftState.Term,
+                    _addresses.GetValueOrDefault(_lastLeader, _lastLeader == 0 ? "none" : _lastLeader.ToString()), ready.SoftState.Role);
+                // Re-send everything still waiting to the new leader at once rather than after RetryTicks.
+                if (_lastLeader != 0)
+                    foreach (var pending in _pending.Values) Send(pending);
+            }
+            MaybeSnapshot();
+        }
+        _status = BuildStatus();
+    }
+
+    private void Apply(in Entry entry)
+    {
+        if (entry.Index <= _stateMachine.AppliedIndex) return; // already in the snapshot we restored
+        switch (entry.Type)
+        {
+            case EntryType.Normal:
+                _stateMachine.Apply(entry.Index, entry.Data.Span);
+                break;
+            case EntryType.ConfigChange:
+                var change = ConfigChangeCodec.Read(entry.Data.Span);
+                if (change.Type == ConfigChangeType.AddNode) _addresses[change.NodeId] = NodeAddress.FromContext(change.Context);
+                _stateMachine.ApplyNoop(entry.Index);
+                break;
+            default:
+                _stateMachine.ApplyNoop(entry.Index);
+                break;
+        }
+    }
+
+    private void InstallSnapshot(Snapshot snapshot)
+    {
+        using (var stream = new MemoryStream(snapshot.Data.ToArray(), writable: false))
+            _stateMachine.ReadSnapshot(stream);
+        _store.SaveSnapshot(snapshot.Index, snapshot.Term, SnapshotCodec.ToBytes(snapshot with { Data = ReadOnlyMemory<byte>.Empty }), snapshot.Data);
+        _lastSnapshotIndex = snapshot.Index;
+        foreach (var (memberId, context) in snapshot.Members) _addresses[memberId] = NodeAddress.FromContext(context);
+        _log.LogInformation("installed a snapshot at index {Index} from the leader", snapshot.Index);
+    }
+
+    private void MaybeSnapshot()
+    {
+        var applied = _stateMachine.AppliedIndex;
+        if (applied - _lastSnapshotIndex < (ulong)_options.SnapshotEveryEntries || applied > _raft.AppliedIndex) return;
+        using var stream = new MemoryStream();
+        _stateMachine.WriteSnapshot(stream);
+        var image = stream.ToArray();
+        var snapshot = _raft.Compact(applied, image);
+        _store.SaveSnapshot(snapshot.Index, snapshot.Term, SnapshotCodec.ToBytes(snapshot with { Data = ReadOnlyMemory<byte>.Empty }), image);
+        _lastSnapshotIndex = applied;
+        _log.LogInformation("snapshot at index {Index} ({Bytes} bytes); log compacted", applied, image.Length);
+    }
+
+    private void SendMessage(in Message message)
+    {
+        if (!_addresses.TryGetValue(message.To, out var address)) return; // unknown peer: Raft retries
+        _encodeBuffer.ResetWrittenCount();
+        MessageCodec.Write(message, _encodeBuffer);
+        LinkTo(address).TrySend(RaftFrame, 0, _encodeBuffer.WrittenSpan);
+    }
+
+    private PeerLink LinkTo(string address)
+    {
+        lock (_links)
+        {
+            if (!_links.TryGetValue(address, out var link))
+            {
+                link = new PeerLink(_options.SelfAddress, address, _logging.CreateLogger<PeerLink>());
+                link.Start();
+                _links[address] = link;
+            }
+            return link;
+        }
+    }
+
+    private void DropAnswered()
+    {
+        List<RequestId>? done = null;
+        foreach (var (id, pending) in _pending)
+            if (pending.Answer.IsCompleted) (done ??= new()).Add(id);
+        if (done is null) return;
+        foreach (var id in done) _pending.Remove(id);
+    }
+
+    private ReplicatorStatus BuildStatus() => new(
+        _raft.Role switch
+        {
+            RaftRole.Leader => "leader",
+            RaftRole.Candidate => "candidate",
+            RaftRole.PreCandidate => "pre-candidate",
+            _ => _raft.Members.ContainsKey(_id) ? "follower" : "joining",
+        },
+        _raft.Term, _raft.LeaderId, _raft.Members.Keys.Order().ToArray(), _raft.CommitIndex, _stateMachine.AppliedIndex,
+        _raft.LastIndex, _lastSnapshotIndex);
+
+    /// <summary>The address (as peers spell it) of a member id, for /status.</summary>
+    public string? AddressOf(ulong id) => _addresses.TryGetValue(id, out var a) ? a : null;
+
+    public async ValueTask DisposeAsync()
+    {
+        await TransferLeadershipAsync().ConfigureAwait(false);
+        _stop.Cancel();
+        _inputs.Writer.TryWrite(new Input(InputKind.Stop));
+        if (_ticker is not null) await _ticker.ConfigureAwait(false);
+        if (_loop is not null) await _loop.ConfigureAwait(false);
+        _inputs.Writer.TryComplete();
+        PeerLink[] links;
+        lock (_links)
+        {
+            links = _links.Values.ToArray();
+            _bytesSentBeforeLinksClosed += links.Sum(l => l.BytesSent);
+            _links.Clear();
+        }
+        foreach (var link in links) await link.DisposeAsync().ConfigureAwait(false);
+        _store.Dispose();
+        _stop.Dispose();
+    }
+
+    /// <summary>
+    /// On a clean shutdown the leader hands over to a peer first, so the cluster does not sit out an election timeout.
+    /// Best effort, bounded: a few election timeouts at most.
+    /// </summary>
+    private async Task TransferLeadershipAsync()
+    {
+        if (_loop is null || _status.Role != "leader" || _status.Members.Count < 2) return;
+        var target = _status.Members.FirstOrDefault(m => m != _id);
+        _inputs.Writer.TryWrite(new Input(InputKind.Transfer, TransferTo: target));
+        var deadline = Stopwatch.StartNew();
+        while (deadline.ElapsedMilliseconds < _options.ElectionTimeoutMaxMs * 2 && _status.Role == "leader")
+            await Task.Delay(_options.TickMs).ConfigureAwait(false);
+    }
+
+}
