@@ -8,8 +8,10 @@ namespace FastDb.Harness.Checking;
 /// --checker inproc: the same checks against one in-process SQLite database (Microsoft.Data.Sqlite), with each row
 /// printed as the sqlite3 shell prints it in its default list mode (columns joined by '|', NULL as nothing, one line
 /// per row). It costs microseconds instead of a process per answer, so it measures the cluster beyond octopus's
-/// checker cap. Errors are rendered as the 3.40 shell does for a statement starting on line 1
-/// ("Error: near line 1: MESSAGE"); the workload never errs after the boot query.
+/// checker cap. Errors are approximated: the first error of the script is rendered as the 3.40 shell's
+/// "Runtime error near line 1: MESSAGE (CODE)" for constraint failures and "Parse error near line 1: MESSAGE"
+/// otherwise, without the shell's context lines (Microsoft.Data.Sqlite does not expose the error offset). The
+/// workload only errs if a boot query is answered twice, which a correct cluster never does.
 /// </summary>
 public sealed class InProcOracle : IAnswerOracle
 {
@@ -51,7 +53,10 @@ public sealed class InProcOracle : IAnswerOracle
             int open = message.IndexOf('\'');
             int close = message.LastIndexOf('\'');
             if (open >= 0 && close > open) message = message[(open + 1)..close];
-            return Encoding.UTF8.GetBytes($"Error: near line 1: {message}\n");
+            bool runtime = e.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT */ || message.Contains("overflow", StringComparison.Ordinal);
+            return Encoding.UTF8.GetBytes(runtime
+                ? $"Runtime error near line 1: {message} ({e.SqliteExtendedErrorCode})\n"
+                : $"Parse error near line 1: {message}\n");
         }
         return Encoding.UTF8.GetBytes(output.ToString());
     }
