@@ -751,6 +751,16 @@ public sealed class RaftNode
 
     private void Send(Message m) => _msgs.Add(m);
 
+    /// <summary>A one-line view of this node's state for logs and failing tests.</summary>
+    public string Describe()
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append($"node {Id} {Role} term {Term} leader {LeaderId} commit {CommitIndex} applied {_applied} stable {_stable} last {LastIndex}/{LastTerm} snap {_snapIndex}");
+        foreach (var (id, pr) in _progress.OrderBy(p => p.Key))
+            sb.Append($" | {id}: {pr.State} match {pr.Match} next {pr.Next} inflight {pr.Inflights.Count} probeSent {pr.ProbeSent} idle {pr.TicksSinceProgress}");
+        return sb.ToString();
+    }
+
     // ---------------------------------------------------------------- output hand-off
 
     private HardState CurrentHard => new(Term, _vote, CommitIndex);

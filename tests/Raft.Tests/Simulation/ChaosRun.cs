@@ -7,6 +7,9 @@ internal static class ChaosRun
 {
     public const double ChaosMs = 4000, LivenessDeadlineMs = 10000;
 
+    public static string Describe(SimOptions o) =>
+        $"acks={o.BroadcastAcks} inflight={o.MaxInflight} maxEntries={o.MaxEntriesPerAppend} compactEvery={o.CompactEvery}";
+
     public static Cluster Run(int seed, int nodes)
     {
         var pick = new Random(seed * 7919 + nodes); // per-seed settings, derived from the seed alone
@@ -14,7 +17,16 @@ internal static class ChaosRun
         {
             Nodes = nodes,
             BroadcastAcks = pick.NextDouble() < 0.8,
-            MaxInflight = pick.Next(3) switch { 0 => 1, 1 => 4, _ => 64 },
+        };
+        // Flow-control shapes: pipelined big batches, a small window of small batches, stop-and-wait big
+        // batches, and pipelined single entries (maximum reordering).
+        (o.MaxInflight, o.MaxEntriesPerAppend) = pick.Next(4) switch { 0 => (64, 256), 1 => (4, 4), 2 => (1, 256), _ => (64, 1) };
+        o = new SimOptions
+        {
+            Nodes = nodes,
+            BroadcastAcks = o.BroadcastAcks,
+            MaxInflight = o.MaxInflight,
+            MaxEntriesPerAppend = o.MaxEntriesPerAppend,
             CompactEvery = pick.Next(3) switch { 0 => 0, 1 => 10, _ => 40 },
             DropRate = pick.NextDouble() * 0.05,
             DupRate = pick.NextDouble() * 0.03,
@@ -23,13 +35,25 @@ internal static class ChaosRun
         var r = c.Rng;
         double Exp(double mean) => -mean * Math.Log(1 - r.NextDouble());
 
-        void Client()
+        // Sixteen client threads, each with one request outstanding (like octopus's clients): a request goes to a
+        // random node and is retried, same id, at another random node if unanswered for ClientRetryMs.
+        const int Threads = 16;
+        var outstanding = new ulong[Threads];
+        var sentAt = new double[Threads];
+        void ClientThread(int t)
         {
-            c.Submit(r.Next(nodes));
-            c.RetryUnacked();
-            c.At(c.NowMs + Exp(20), Client);
+            if (outstanding[t] != 0 && !c.Acked.ContainsKey(outstanding[t]))
+            {
+                if (c.NowMs - sentAt[t] >= c.ClientRetryMs) { c.Resubmit(r.Next(nodes), outstanding[t]); sentAt[t] = c.NowMs; }
+            }
+            else if (r.NextDouble() < 0.5)
+            {
+                outstanding[t] = c.Submit(r.Next(nodes));
+                sentAt[t] = c.NowMs;
+            }
+            c.At(c.NowMs + 10, () => ClientThread(t));
         }
-        c.At(Exp(20), Client);
+        for (int t = 0; t < Threads; t++) { int tt = t; c.At(r.NextDouble() * 20, () => ClientThread(tt)); }
 
         void Fault()
         {
@@ -90,8 +114,8 @@ internal static class ChaosRun
         double healedAt = c.NowMs;
         ulong marker = c.Submit(r.Next(nodes));
         if (!c.RunUntil(() => c.Acked.ContainsKey(marker), LivenessDeadlineMs))
-            throw new InvariantViolation($"seed {seed}: no commit of a new request within {LivenessDeadlineMs} ms after healing " +
-                $"(roles: {string.Join(", ", c.Nodes.Select(n => $"{n.Id}:{n.Raft!.Role}@{n.Raft.Term} commit {n.Raft.CommitIndex}"))})");
+            throw new InvariantViolation($"seed {seed} ({Describe(o)}): no commit of a new request within {LivenessDeadlineMs} ms after healing " +
+                $"nodes:\n{string.Join("\n", c.Nodes.Select(n => n.Raft!.Describe()))}");
         // Every node catches up to the same applied sequence.
         int target = c.Nodes.Max(n => n.Sm.Ids.Count);
         if (!c.RunUntil(() => c.Nodes.All(n => n.Sm.Ids.Count >= target), LivenessDeadlineMs - (c.NowMs - healedAt)))

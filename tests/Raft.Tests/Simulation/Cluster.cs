@@ -14,6 +14,7 @@ internal sealed class SimOptions
     public int HeartbeatTicks = 5, ElectionMinTicks = 15, ElectionMaxTicks = 30;
     public bool BroadcastAcks = true, PreVote = true, CheckQuorum = true;
     public int MaxInflight = 64;
+    public int MaxEntriesPerAppend = 256;
     /// <summary>Per-message delay bounds (chaos links), in ms.</summary>
     public double MinDelayMs = 1, MaxDelayMs = 150;
     public double DropRate, DupRate;
@@ -22,7 +23,7 @@ internal sealed class SimOptions
     /// <summary>Compact the log after this many applied entries (0 = never).</summary>
     public int CompactEvery = 40;
     /// <summary>Pending requests at a node are forwarded again after this long without applying.</summary>
-    public double ForwardRetryMs = 300;
+    public double ForwardRetryMs = 1000;
 }
 
 internal sealed class InvariantViolation(string message) : Exception(message);
@@ -34,7 +35,7 @@ internal sealed class SimNode(int index)
     public RaftNode? Raft;
     public bool Frozen, Crashed;
     public readonly List<SimEvent> Inbox = new();            // what arrived while frozen
-    public readonly Dictionary<ulong, double> Pending = new(); // client requests received here: id → last routed at
+    public readonly Dictionary<ulong, (double At, ulong Term)> Pending = new(); // client requests here: id → last routed (time, term)
     public StateMachine Sm = new();
     // Storage: only what Readies told the host to persist.
     public HardState Hard;
@@ -168,6 +169,7 @@ internal sealed class Cluster
         ElectionTimeoutMinTicks = O.ElectionMinTicks,
         ElectionTimeoutMaxTicks = O.ElectionMaxTicks,
         MaxInflightAppends = O.MaxInflight,
+        MaxEntriesPerAppend = O.MaxEntriesPerAppend,
         PreVote = O.PreVote,
         CheckQuorum = O.CheckQuorum,
         BroadcastAcks = O.BroadcastAcks,
@@ -239,7 +241,7 @@ internal sealed class Cluster
                 Route(n, e.ProposalId, originating: false);
                 break;
             case EventKind.ClientRequest:
-                if (!n.Pending.ContainsKey(e.ProposalId)) n.Pending[e.ProposalId] = double.NegativeInfinity;
+                
                 // A retried request for something this node already applied is answered from the state machine.
                 if (n.Sm.Ids.Contains(e.ProposalId)) { Ack(n, e.ProposalId, n.Sm.Ids.IndexOf(e.ProposalId)); break; }
                 Route(n, e.ProposalId, originating: true);
@@ -252,7 +254,7 @@ internal sealed class Cluster
     private void Route(SimNode n, ulong id, bool originating)
     {
         var raft = n.Raft!;
-        if (originating) n.Pending[id] = NowMs;
+        if (originating) n.Pending[id] = (NowMs, raft.Term);
         if (raft.Role == RaftRole.Leader)
         {
             var r = raft.Propose(StateMachine.Command(id));
@@ -270,8 +272,10 @@ internal sealed class Cluster
     private void RetryPending(SimNode n)
     {
         if (n.Pending.Count == 0) return;
+        // Like the real host: route again when the term changed (a new leader may not have it) or after a long
+        // silence (the forward was lost), not on every tick, or the log fills with duplicates.
         foreach (var (id, last) in n.Pending.ToList())
-            if (NowMs - last >= O.ForwardRetryMs) Route(n, id, originating: true);
+            if (last.Term != n.Raft!.Term || NowMs - last.At >= O.ForwardRetryMs) Route(n, id, originating: true);
     }
 
     // ------------------------------------------------------------------ the host's Ready loop
@@ -477,6 +481,9 @@ internal sealed class Cluster
         SubmitTo(index, id);
         return id;
     }
+
+    /// <summary>The client retries request `id` at node `index`.</summary>
+    public void Resubmit(int index, ulong id) => SubmitTo(index, id);
 
     private void SubmitTo(int index, ulong id)
     {
