@@ -45,8 +45,10 @@ public class UnsupportedTests
     public void Engine_is_right_or_refuses_with_a_parse_error(string script, string construct)
     {
         var engine = OracleAssert.RunEngine(script);
-        if (engine.ExitCode == 1 && engine.Stdout.Length == 0
-            && engine.Stderr.StartsWith("Parse error near line 1: ", StringComparison.Ordinal) && engine.Stderr.EndsWith('\n'))
+        // A refusal: a Parse error (or, for a shell dot-command, the shell's own "Error: " form), nothing on stdout.
+        var refusal = engine.Stderr.StartsWith("Parse error near line 1: ", StringComparison.Ordinal)
+                      || (script.StartsWith('.') && engine.Stderr.StartsWith("Error: ", StringComparison.Ordinal));
+        if (engine.ExitCode == 1 && engine.Stdout.Length == 0 && refusal && engine.Stderr.EndsWith('\n'))
         {
             // A refusal must say what it refuses (the construct's keyword), unless it is sqlite3's own message.
             if (Sqlite3Shell.IsInstalled && Sqlite3Shell.Run(script) == engine) return;

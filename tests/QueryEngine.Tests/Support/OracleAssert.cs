@@ -29,7 +29,7 @@ public static class OracleAssert
         if (context is not null) message.AppendLine(context);
         message.AppendLine(report);
         message.AppendLine("script:");
-        message.AppendLine(Clip(script, 4000));
+        message.AppendLine(Clip(script, 2000));
         throw new XunitException(message.ToString());
     }
 
