@@ -77,6 +77,11 @@ public sealed class Checker
         }
         if (seq > _tracker.NextSequenceNumber)
             _log($"[{seq}] Result from {answer.NodeName} waiting on sequence number {_tracker.NextSequenceNumber}");
+        // Octopus notifies the SPOF monkey here (harness.go resultHandler, "Notify SPOF monkey that we got a valid
+        // request"): on receipt of a well-formed answer with an admissible sequence number, before it is checked in
+        // order. Waiting for the in-order check instead would deadlock a run whose missing sequence number is held by
+        // the very node the SPOF monkey froze.
+        if (answer.Generation >= 0) _progress.ReportCorrect(answer.Generation);
 
         while (_tracker.TryTakeNext(out long next, out Answer ready, out byte[] body))
         {
@@ -97,7 +102,6 @@ public sealed class Checker
             }
             _score.RecordCorrectQuery();
             _timeline.AddAnswer(ready.LatencyMs);
-            if (ready.Generation >= 0) _progress.ReportCorrect(ready.Generation);
         }
         return true;
     }
