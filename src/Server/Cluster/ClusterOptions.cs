@@ -11,6 +11,12 @@ public sealed record ClusterOptions
     /// <summary>A member to ask for admission (normalized address), or null to bootstrap a new cluster.</summary>
     public string? Join { get; init; }
 
+    /// <summary>
+    /// Peers found at start-up (see <see cref="NodeAddress.DiscoverPeers"/>). When the storage is empty and this is not,
+    /// every discovered node starts from the same static configuration instead of joining one by one.
+    /// </summary>
+    public IReadOnlyList<string> InitialPeers { get; init; } = [];
+
     public int TickMs { get; init; } = 10;
     public int ElectionTimeoutMaxMs { get; init; } = 300;
     public int SnapshotEveryEntries { get; init; } = 10_000;

@@ -79,6 +79,13 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         _addresses[_id] = options.SelfAddress;
 
         var loaded = store.Load();
+        var brandNew = loaded.HardState.Term == 0 && loaded.Entries.Count == 0 && loaded.Snapshot is null;
+        if (brandNew && options.InitialPeers.Count > 0)
+        {
+            loaded = BootstrapStaticConfiguration(store, options.SelfAddress, options.InitialPeers);
+            brandNew = false;
+            _log.LogInformation("{Self}: new cluster of {Count} discovered members", options.SelfAddress, options.InitialPeers.Count + 1);
+        }
         Snapshot? snapshot = null;
         if (loaded.Snapshot is { } stored)
         {
@@ -91,13 +98,36 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         if (options.Raft.Id != _id) throw new ArgumentException("RaftOptions.Id must be NodeAddress.IdOf(SelfAddress)", nameof(options));
         _raft = new RaftNode(options.Raft, new Random(unchecked((int)(_id ^ (ulong)Environment.TickCount64))),
             loaded.HardState, snapshot, loaded.Entries);
-        if (options.Join is null && loaded.HardState.Term == 0 && loaded.Entries.Count == 0 && snapshot is null)
+        if (options.Join is null && brandNew)
         {
             _log.LogInformation("{Self}: new cluster, bootstrapping as its first member", options.SelfAddress);
             _raft.Bootstrap(NodeAddress.ToContext(options.SelfAddress));
         }
         foreach (var (memberId, context) in _raft.Members) _addresses[memberId] = NodeAddress.FromContext(context);
         _status = BuildStatus();
+    }
+
+    /// <summary>
+    /// Writes the same first entries every member writes: one AddNode per member, sorted by id, all in term 1 and
+    /// committed (etcd's bootstrap from an initial-cluster list). Identical entries on every node satisfy log
+    /// matching, so no leader has to replicate them, and the first election can happen an election timeout after
+    /// start with no node being special.
+    /// </summary>
+    private static LoadedLog BootstrapStaticConfiguration(LogStore store, string self, IReadOnlyList<string> peers)
+    {
+        var members = peers.Append(self).Distinct(StringComparer.Ordinal)
+            .Select(address => (Id: NodeAddress.IdOf(address), Address: address))
+            .OrderBy(m => m.Id).ToList();
+        var entries = new List<Entry>(members.Count);
+        foreach (var (id, address) in members)
+        {
+            var change = new ConfigChange(ConfigChangeType.AddNode, id, NodeAddress.ToContext(address));
+            entries.Add(new Entry(1, (ulong)entries.Count + 1, EntryType.ConfigChange, ConfigChangeCodec.ToBytes(change)));
+        }
+        store.Append(entries);
+        var hardState = new HardState(1, 0, (ulong)entries.Count);
+        store.SaveHardState(hardState);
+        return new LoadedLog(hardState, null, entries);
     }
 
     public ulong LocalNodeId => _id;

@@ -46,4 +46,68 @@ public static class NodeAddress
     public static string FromContext(ReadOnlyMemory<byte> context) => Encoding.UTF8.GetString(context.Span);
 
     public static byte[] ToContext(string address) => Encoding.UTF8.GetBytes(address);
+
+    /// <summary>
+    /// The other members of an octopus-style layout: octopus creates, before starting any node, one proxy socket per
+    /// other node in each node's directory (ROOT/node{i}/node{j}.sock), named like the node's own socket. So the Unix
+    /// sockets next to our own socket whose names follow the same pattern (same prefix, a number, ".sock") are the
+    /// other nodes, and every node sees the same set. Empty when our socket is not in the working directory, or its
+    /// name has no number in it, so a hand-run node falls back to --join.
+    /// </summary>
+    public static IReadOnlyList<string> DiscoverPeers(string? unixSocketPath, string workingDirectory)
+    {
+        if (unixSocketPath is null) return [];
+        var directory = Path.GetDirectoryName(unixSocketPath);
+        if (directory is null || !string.Equals(Path.GetFullPath(directory), Path.GetFullPath(workingDirectory), StringComparison.Ordinal))
+            return [];
+        var own = Path.GetFileName(unixSocketPath);
+        var match = System.Text.RegularExpressions.Regex.Match(own, @"^(.*?)(\d+)\.sock$");
+        if (!match.Success) return [];
+        var prefix = match.Groups[1].Value;
+        var peers = new List<string>();
+        foreach (var path in Directory.EnumerateFileSystemEntries(directory))
+        {
+            var name = Path.GetFileName(path);
+            if (name == own || !name.StartsWith(prefix, StringComparison.Ordinal) || !name.EndsWith(".sock", StringComparison.Ordinal)) continue;
+            var number = name.AsSpan(prefix.Length, name.Length - prefix.Length - ".sock".Length);
+            if (number.Length == 0 || !IsDigits(number)) continue;
+            try
+            {
+                if ((File.GetAttributes(path) & FileAttributes.Directory) != 0) continue;
+                if (!IsSocket(path)) continue;
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            peers.Add("./" + name);
+        }
+        peers.Sort(StringComparer.Ordinal);
+        return peers;
+    }
+
+    private static bool IsDigits(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+            if (c is < '0' or > '9') return false;
+        return true;
+    }
+
+    private static bool IsSocket(string path)
+    {
+        // .NET has no "is a socket" test (UnixFileMode carries no file type); open(2) of a socket fails with ENXIO.
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return false; // a regular file opened fine: not a socket
+        }
+        catch (IOException)
+        {
+            return true; // ENXIO "No such device or address" on open(2) of a socket
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 }

@@ -29,6 +29,7 @@ public static class ReplicatorFactory
         {
             SelfAddress = self,
             Join = options.Join is { } join ? Cluster.NodeAddress.Normalize(join, cwd) : null,
+            InitialPeers = Cluster.NodeAddress.DiscoverPeers(options.Listen.UnixSocketPath, cwd),
             TickMs = tick,
             ElectionTimeoutMaxMs = options.ElectionTimeoutMaxMs,
             SnapshotEveryEntries = options.SnapshotEveryEntries,
