@@ -158,7 +158,13 @@ public sealed class Executor(Catalog catalog)
                 values[c] = v;
             }
             for (int c = 0; c < n; c++) values[c] = AffinityRules.Apply(table.Columns[c].Affinity, values[c]);
-            if (table.RowIdColumn >= 0) { explicitRowId = values[table.RowIdColumn]; hasExplicitRowId = !explicitRowId.IsNull; }
+            if (table.RowIdColumn >= 0)
+            {
+                // The INTEGER PRIMARY KEY takes a new rowid unless a value was given (its DEFAULT is never used).
+                bool given = Array.IndexOf(targets, table.RowIdColumn) >= 0 && exprs.Length > 0;
+                explicitRowId = given ? values[table.RowIdColumn] : SqlValue.Null;
+                hasExplicitRowId = !explicitRowId.IsNull;
+            }
             else if (hasExplicitRowId) { explicitRowId = AffinityRules.Apply(Affinity.Integer, explicitRowId); hasExplicitRowId = !explicitRowId.IsNull; }
             InsertOne(table, values, hasExplicitRowId, explicitRowId, s.Conflict);
         }
@@ -297,7 +303,7 @@ public sealed class Executor(Catalog catalog)
 
     /// <summary>Rows satisfying WHERE, in the order SQLite's plan visits them (rowid order, or a UNIQUE column's
     /// order when a range on it drives the scan).</summary>
-    private List<Row> MatchingRows(Table table, Expr? where)
+    private List<Row> MatchingRows(Table table, Expr? where, HashSet<int>? selectColumns = null)
     {
         var result = new List<Row>();
         foreach (var row in table.Rows)
@@ -312,6 +318,8 @@ public sealed class Executor(Catalog catalog)
             result.Add(row);
         }
         int orderColumn = ScanPlanner.IndexOrderColumn(table, where);
+        if (orderColumn < 0 && selectColumns != null && !ScanPlanner.HasRowIdOrIndexTerm(table, where))
+            orderColumn = ScanPlanner.CoveringIndexColumn(table, selectColumns);
         if (orderColumn >= 0 && result.Count > 1)
         {
             var keyed = result.ToArray();
@@ -388,7 +396,7 @@ public sealed class Executor(Catalog catalog)
             Row? first = null;
             if (table != null)
             {
-                foreach (var row in MatchingRows(table, where))
+                foreach (var row in MatchingRows(table, where, UsedColumns(output, where, order)))
                 {
                     first ??= row;
                     Accumulate(counts, row.Values, row.RowId);
@@ -414,7 +422,12 @@ public sealed class Executor(Catalog catalog)
             var v = where?.Eval(_context);
             source = where == null || (!v!.Value.IsNull && Arithmetic.IsTrue(v.Value)) ? [(null, 0)] : [];
         }
-        else source = MatchingRows(table, where).Select(r => ((SqlValue[]?)r.Values, r.RowId)).ToList();
+        else
+        {
+            var rows = MatchingRows(table, where, UsedColumns(output, where, order));
+            if (order.Count > 0) rows = ScanForOrderBy(table, where, rows, order[0]);
+            source = rows.Select(r => ((SqlValue[]?)r.Values, r.RowId)).ToList();
+        }
 
         if (order.Count == 0)
         {
@@ -460,6 +473,51 @@ public sealed class Executor(Catalog catalog)
             if (skip > 0) { skip--; continue; }
             AppendLine(sorted[i].Out, line, stdout);
             if (left > 0) left--;
+        }
+    }
+
+    /// <summary>When the first ORDER BY term is the rowid or a UNIQUE column, SQLite walks that index (backwards for
+    /// DESC) instead of sorting the first key, so rows equal in it (NULLs) come in rowid order, reversed for DESC.
+    /// The stable sort that follows then only breaks ties by the other terms.</summary>
+    private static List<Row> ScanForOrderBy(Table table, Expr? where, List<Row> rows, (Expr Key, bool Desc) first)
+    {
+        if (first.Key is not ColumnExpr col) return rows;
+        bool isRowId = col.IsRowId || col.Index < 0;
+        if (!isRowId && table.IndexOn(col.Index) == null) return rows;
+        int driving = ScanPlanner.IndexOrderColumn(table, where);
+        if (driving >= 0 && driving != col.Index) return rows;
+        if (isRowId)
+        {
+            var byRowId = rows.OrderBy(r => r.RowId).ToList();
+            if (first.Desc) byRowId.Reverse();
+            return byRowId;
+        }
+        var ordered = rows.ToArray();
+        Array.Sort(ordered, (x, y) => { int c = ValueComparer.Compare(x.Values[col.Index], y.Values[col.Index]); return c != 0 ? c : x.RowId.CompareTo(y.RowId); });
+        if (first.Desc) Array.Reverse(ordered);
+        return [.. ordered];
+    }
+
+    /// <summary>Columns of the table a SELECT reads (the rowid is always available from any index).</summary>
+    private static HashSet<int> UsedColumns(List<Expr> output, Expr? where, List<(Expr Key, bool Desc)> order)
+    {
+        var used = new HashSet<int>();
+        foreach (var e in output) CollectColumns(e, used);
+        if (where != null) CollectColumns(where, used);
+        foreach (var (k, _) in order) CollectColumns(k, used);
+        return used;
+    }
+
+    private static void CollectColumns(Expr e, HashSet<int> into)
+    {
+        switch (e)
+        {
+            case ColumnExpr c: if (c.Index >= 0) into.Add(c.Index); break;
+            case UnaryExpr u: CollectColumns(u.Operand, into); break;
+            case BinaryExpr b: CollectColumns(b.Left, into); CollectColumns(b.Right, into); break;
+            case IsNullExpr n: CollectColumns(n.Operand, into); break;
+            case ScalarFunctionExpr f: foreach (var a in f.Args) CollectColumns(a, into); break;
+            case CountExpr { Argument: { } a }: CollectColumns(a, into); break;
         }
     }
 

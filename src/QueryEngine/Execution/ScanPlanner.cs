@@ -44,6 +44,98 @@ public static class ScanPlanner
         return best;
     }
 
+    /// <summary>True when a WHERE term (equality or range against a constant) on the rowid or an indexed column
+    /// drives the scan, which SQLite prefers over a covering full scan.</summary>
+    public static bool HasRowIdOrIndexTerm(Table table, Expr? where)
+    {
+        if (where == null) return false;
+        var terms = new List<Expr>();
+        SplitAnd(where, terms);
+        foreach (var term in terms)
+        {
+            if (term is not BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is or BinaryOp.Less or BinaryOp.LessEqual or BinaryOp.Greater or BinaryOp.GreaterEqual } b) continue;
+            ColumnExpr? col = b.Left as ColumnExpr ?? b.Right as ColumnExpr;
+            Expr other = ReferenceEquals(col, b.Left) ? b.Right : b.Left;
+            if (col == null || !other.IsConstant) continue;
+            if (col.IsRowId || col.Index < 0 || table.IndexOn(col.Index) != null) return true;
+        }
+        return false;
+    }
+
+    /// <summary>For a SELECT with no usable WHERE term: SQLite scans a covering index instead of the table when the
+    /// index row is estimated narrower than the table row (whereLoopAddBtree's CoverIdxScan), picking the cheapest,
+    /// newest index on ties. Returns the index's column, or -1 for a table scan.</summary>
+    public static int CoveringIndexColumn(Table table, HashSet<int> usedColumns)
+    {
+        if (table.Indexes.Count == 0) return -1;
+        int tableWidth = table.RowIdColumn < 0 ? 1 : 0;
+        foreach (var c in table.Columns) tableWidth += SizeEstimate(c.DeclaredType);
+        int szTabRow = LogEst((ulong)tableWidth * 4);
+        int best = -1, bestCost = int.MaxValue;
+        for (int i = table.Indexes.Count - 1; i >= 0; i--)
+        {
+            var ix = table.Indexes[i];
+            bool covers = true;
+            foreach (int c in usedColumns) if (c != ix.Column && c != table.RowIdColumn) { covers = false; break; }
+            if (!covers) continue;
+            int szIdxRow = LogEst((ulong)(SizeEstimate(table.Columns[ix.Column].DeclaredType) + 1) * 4);
+            if (szIdxRow >= szTabRow) continue;
+            int cost = 1 + 15 * szIdxRow / szTabRow;
+            if (cost < bestCost) { bestCost = cost; best = ix.Column; }
+        }
+        return best;
+    }
+
+    /// <summary>sqlite3AffinityType's column size estimate (an integer is 1).</summary>
+    public static int SizeEstimate(string? declared)
+    {
+        if (string.IsNullOrEmpty(declared)) return 1;
+        var aff = Values.AffinityRules.FromDeclaredType(declared);
+        if (aff >= Values.Affinity.Numeric) return 1;
+        string t = declared.ToLowerInvariant();
+        int zChar = -1;
+        uint h = 0;
+        for (int i = 0; i < t.Length; i++)
+        {
+            h = (h << 8) + t[i];
+            if (h == 0x63686172) zChar = i + 1;                                       // "char"
+            else if (h == 0x626c6f62 && i + 1 < t.Length && t[i + 1] == '(') zChar = i + 1; // "blob("
+        }
+        int v = 16;
+        if (zChar >= 0)
+        {
+            v = 0;
+            int j = zChar;
+            while (j < t.Length && !char.IsAsciiDigit(t[j])) j++;
+            if (j < t.Length)
+            {
+                long n = 0;
+                while (j < t.Length && char.IsAsciiDigit(t[j]) && n < int.MaxValue) n = n * 10 + (t[j++] - '0');
+                v = (int)Math.Min(n, int.MaxValue);
+            }
+        }
+        v = v / 4 + 1;
+        return Math.Min(v, 255);
+    }
+
+    /// <summary>sqlite3LogEst: about 10*log2(x).</summary>
+    public static int LogEst(ulong x)
+    {
+        ReadOnlySpan<int> a = [0, 2, 3, 5, 6, 7, 8, 9];
+        int y = 40;
+        if (x < 8)
+        {
+            if (x < 2) return 0;
+            while (x < 8) { y -= 10; x <<= 1; }
+        }
+        else
+        {
+            while (x > 255) { y += 40; x >>= 4; }
+            while (x > 15) { y += 10; x >>= 1; }
+        }
+        return a[(int)(x & 7)] + y - 10;
+    }
+
     private static void SplitAnd(Expr e, List<Expr> into)
     {
         if (e is BinaryExpr { Op: BinaryOp.And } a) { SplitAnd(a.Left, into); SplitAnd(a.Right, into); }

@@ -24,7 +24,7 @@ public sealed class ShellRunner(Catalog catalog)
             {
                 // A dot-command: the shell's own commands are outside FastDb's subset.
                 var word = chunk.Text.Split(' ', '\t')[0];
-                stderr.Append("Error: FastDb does not support the dot-command ").Append(word).Append('\n');
+                stderr.Append("Parse error near line ").Append(-chunk.StartLine).Append(": FastDb does not support the dot-command ").Append(word).Append('\n');
                 errors++;
                 continue;
             }

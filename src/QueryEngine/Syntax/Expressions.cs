@@ -25,6 +25,8 @@ public sealed class Scope
 public abstract class Expr
 {
     public int Offset = -1;
+    /// <summary>Tree height as SQLite counts it (a leaf is 1); SQLite refuses trees over 1000.</summary>
+    public virtual int Height => 1;
     public virtual Affinity Affinity => Affinity.None;
     public abstract SqlValue Eval(RowContext row);
     /// <summary>Resolves names and functions; returns the node to use instead of this one.</summary>
@@ -105,6 +107,8 @@ public sealed class UnaryExpr(UnaryOp op, Expr operand) : Expr
 {
     public readonly UnaryOp Op = op;
     public Expr Operand = operand;
+    private readonly int _height = operand.Height + 1;
+    public override int Height => _height;
     public override bool IsConstant => Operand.IsConstant;
     public override Expr Bind(Scope scope) { Operand = Operand.Bind(scope); return this; }
     public override SqlValue Eval(RowContext row)
@@ -131,6 +135,8 @@ public sealed class BinaryExpr(BinaryOp op, Expr left, Expr right) : Expr
     public readonly BinaryOp Op = op;
     public Expr Left = left;
     public Expr Right = right;
+    private readonly int _height = Math.Max(left.Height, right.Height) + 1;
+    public override int Height => _height;
     public override bool IsConstant => Left.IsConstant && Right.IsConstant;
     public override Expr Bind(Scope scope) { Left = Left.Bind(scope); Right = Right.Bind(scope); return this; }
 
@@ -202,6 +208,8 @@ public sealed class IsNullExpr(Expr operand, bool negated) : Expr
 {
     public Expr Operand = operand;
     public readonly bool Negated = negated;
+    private readonly int _height = operand.Height + 1;
+    public override int Height => _height;
     public override bool IsConstant => Operand.IsConstant;
     public override Expr Bind(Scope scope) { Operand = Operand.Bind(scope); return this; }
     public override SqlValue Eval(RowContext row) => SqlValue.FromBool(Operand.Eval(row).IsNull != Negated);
@@ -214,6 +222,8 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
     public readonly List<Expr> Args = args;
     public readonly bool Star = star;
     public readonly bool Distinct = distinct;
+    private readonly int _height = args.Count == 0 ? 1 : args.Max(a => a.Height) + 1;
+    public override int Height => _height;
     public override SqlValue Eval(RowContext row) => throw new InvalidOperationException("unbound function " + Name);
 
     public override Expr Bind(Scope scope)

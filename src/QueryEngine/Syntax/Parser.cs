@@ -15,6 +15,10 @@ public sealed class Parser
     private readonly Func<string, bool> _tableExists;
     private Token _current;
     private bool _hasCurrent;
+    /// <summary>Symbols SQLite's LALR parser would hold on its stack here (it overflows at 100).</summary>
+    private int _depth;
+    private const int ParserStackDepth = 100;
+    private const int MaxExpressionHeight = 1000;
 
     private Parser(string sql, int start, Func<string, bool> tableExists)
     {
@@ -54,6 +58,26 @@ public sealed class Parser
 
     private static SqlParseException Unsupported(string what) => new("FastDb does not support " + what);
 
+    /// <summary>A shift that leaves <paramref name="symbols"/> symbols on SQLite's parser stack, which holds 99.</summary>
+    private static void CheckStack(int symbols)
+    {
+        if (symbols >= ParserStackDepth) throw new SqlParseException("parser stack overflow");
+    }
+
+    private Expr ParseExprAt(int depth)
+    {
+        int saved = _depth;
+        _depth = depth;
+        try { return ParseExpr(); }
+        finally { _depth = saved; }
+    }
+
+    private static T Checked<T>(T e) where T : Expr
+    {
+        if (e.Height > MaxExpressionHeight) throw new SqlParseException("Expression tree is too large (maximum depth " + MaxExpressionHeight + ")");
+        return e;
+    }
+
     private bool TryKeyword(string kw) { if (Peek().Is(kw)) { Take(); return true; } return false; }
     private void ExpectKeyword(string kw) { if (!TryKeyword(kw)) throw SyntaxError(Peek()); }
     private bool TryOp(string op) { if (Peek().IsOp(op)) { Take(); return true; } return false; }
@@ -74,9 +98,10 @@ public sealed class Parser
 
     private Statement? ParseStatement()
     {
+        // Empty statements before a real one belong to the same prepare call (its error offsets count from them).
+        while (Peek().Kind == TokenKind.Semicolon) Take();
         var t = Peek();
         if (t.Kind == TokenKind.End) return null;
-        if (t.Kind == TokenKind.Semicolon) { Take(); return null; }
         Statement stmt;
         if (t.Kind != TokenKind.Keyword) throw SyntaxError(t);
         switch (t.Text)
@@ -366,7 +391,7 @@ public sealed class Parser
             {
                 ExpectOp("(");
                 var row = new List<Expr>();
-                do row.Add(ParseExpr()); while (TryOp(","));
+                do row.Add(ParseExprAt(row.Count == 0 ? 7 : 9)); while (TryOp(","));
                 ExpectOp(")");
                 stmt.Rows.Add(row);
             } while (TryOp(","));
@@ -402,10 +427,10 @@ public sealed class Parser
             string col = ExpectName();
             if (Peek().IsOp(".")) throw Unsupported("qualified names in SET");
             ExpectOp("=");
-            stmt.Assignments.Add((col, nt.Start - _start, ParseExpr()));
+            stmt.Assignments.Add((col, nt.Start - _start, ParseExprAt(7)));
         } while (TryOp(","));
         if (Peek().Is("FROM")) throw Unsupported("UPDATE ... FROM");
-        if (TryKeyword("WHERE")) stmt.Where = ParseExpr();
+        if (TryKeyword("WHERE")) stmt.Where = ParseExprAt(7);
         if (Peek().Is("RETURNING")) throw Unsupported("RETURNING");
         return stmt;
     }
@@ -419,7 +444,7 @@ public sealed class Parser
         if (Peek().Is("AS")) throw Unsupported("DELETE ... AS alias");
         if (Peek().Is("INDEXED") || Peek().Is("NOT")) throw Unsupported("INDEXED BY");
         var stmt = new DeleteStatement { Table = table };
-        if (TryKeyword("WHERE")) stmt.Where = ParseExpr();
+        if (TryKeyword("WHERE")) stmt.Where = ParseExprAt(6);
         if (Peek().Is("RETURNING")) throw Unsupported("RETURNING");
         return stmt;
     }
@@ -434,7 +459,7 @@ public sealed class Parser
         {
             var t = Peek();
             if (t.IsOp("*")) { Take(); stmt.Columns.Add(new ResultColumn()); continue; }
-            var e = ParseExpr();
+            var e = ParseExprAt(stmt.Columns.Count == 0 ? 4 : 5);
             if (e is QualifiedStarExpr qs)
             {
                 stmt.Columns.Add(new ResultColumn { StarQualifier = qs.Table, Offset = qs.Offset });
@@ -460,7 +485,7 @@ public sealed class Parser
             if (n.Is("INDEXED") || n.Is("NOT")) throw Unsupported("INDEXED BY");
             if (n.IsOp("(")) throw Unsupported("table-valued functions");
         }
-        if (TryKeyword("WHERE")) stmt.Where = ParseExpr();
+        if (TryKeyword("WHERE")) stmt.Where = ParseExprAt(5);
         if (Peek().Is("GROUP")) throw Unsupported("GROUP BY");
         if (Peek().Is("HAVING")) throw Unsupported("HAVING");
         if (Peek().Is("WINDOW")) throw Unsupported("WINDOW");
@@ -471,7 +496,7 @@ public sealed class Parser
             ExpectKeyword("BY");
             do
             {
-                var term = new OrderTerm { Expression = ParseExpr() };
+                var term = new OrderTerm { Expression = ParseExprAt(7) };
                 if (Peek().Is("COLLATE")) throw Unsupported("COLLATE");
                 if (TryKeyword("DESC")) term.Descending = true; else TryKeyword("ASC");
                 if (Peek().Is("NULLS")) throw Unsupported("NULLS FIRST/LAST");
@@ -480,9 +505,9 @@ public sealed class Parser
         }
         if (TryKeyword("LIMIT"))
         {
-            var first = ParseExpr();
-            if (TryKeyword("OFFSET")) { stmt.Limit = first; stmt.Offset = ParseExpr(); }
-            else if (TryOp(",")) { stmt.Offset = first; stmt.Limit = ParseExpr(); }
+            var first = ParseExprAt(7);
+            if (TryKeyword("OFFSET")) { stmt.Limit = first; stmt.Offset = ParseExprAt(8); }
+            else if (TryOp(",")) { stmt.Offset = first; stmt.Limit = ParseExprAt(8); }
             else stmt.Limit = first;
         }
         return stmt;
@@ -492,23 +517,43 @@ public sealed class Parser
 
     public Expr ParseExpr() => ParseOr();
 
+    /// <summary>The right operand of a binary operator: the left operand and the operator sit on the stack.</summary>
+    private Expr Right(Func<Expr> parse)
+    {
+        int saved = _depth;
+        CheckStack(saved + 2);
+        _depth = saved + 2;
+        try { return parse(); }
+        finally { _depth = saved; }
+    }
+
+    /// <summary>The operand of a prefix operator (one symbol on the stack).</summary>
+    private Expr Operand(Func<Expr> parse)
+    {
+        int saved = _depth;
+        CheckStack(saved + 1);
+        _depth = saved + 1;
+        try { return parse(); }
+        finally { _depth = saved; }
+    }
+
     private Expr ParseOr()
     {
         var left = ParseAnd();
-        while (Peek().Is("OR")) { var t = Take(); left = new BinaryExpr(BinaryOp.Or, left, ParseAnd()) { Offset = t.Start }; }
+        while (Peek().Is("OR")) { var t = Take(); left = Checked(new BinaryExpr(BinaryOp.Or, left, Right(ParseAnd)) { Offset = t.Start }); }
         return left;
     }
 
     private Expr ParseAnd()
     {
         var left = ParseNot();
-        while (Peek().Is("AND")) { var t = Take(); left = new BinaryExpr(BinaryOp.And, left, ParseNot()) { Offset = t.Start }; }
+        while (Peek().Is("AND")) { var t = Take(); left = Checked(new BinaryExpr(BinaryOp.And, left, Right(ParseNot)) { Offset = t.Start }); }
         return left;
     }
 
     private Expr ParseNot()
     {
-        if (Peek().Is("NOT")) { var t = Take(); return new UnaryExpr(UnaryOp.Not, ParseNot()) { Offset = t.Start }; }
+        if (Peek().Is("NOT")) { var t = Take(); return Checked(new UnaryExpr(UnaryOp.Not, Operand(ParseNot)) { Offset = t.Start }); }
         return ParseEquality();
     }
 
@@ -518,16 +563,16 @@ public sealed class Parser
         while (true)
         {
             var t = Peek();
-            if (t.IsOp("=")) { Take(); left = new BinaryExpr(BinaryOp.Equal, left, ParseRelational()); continue; }
-            if (t.IsOp("!=") || t.IsOp("<>")) { Take(); left = new BinaryExpr(BinaryOp.NotEqual, left, ParseRelational()); continue; }
-            if (t.Is("ISNULL")) { Take(); left = new IsNullExpr(left, false); continue; }
-            if (t.Is("NOTNULL")) { Take(); left = new IsNullExpr(left, true); continue; }
+            if (t.IsOp("=")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Equal, left, Right(ParseRelational))); continue; }
+            if (t.IsOp("!=") || t.IsOp("<>")) { Take(); left = Checked(new BinaryExpr(BinaryOp.NotEqual, left, Right(ParseRelational))); continue; }
+            if (t.Is("ISNULL")) { Take(); left = Checked(new IsNullExpr(left, false)); continue; }
+            if (t.Is("NOTNULL")) { Take(); left = Checked(new IsNullExpr(left, true)); continue; }
             if (t.Is("IS"))
             {
                 Take();
                 bool not = TryKeyword("NOT");
                 if (Peek().Is("DISTINCT")) throw Unsupported("IS DISTINCT FROM");
-                var right = ParseRelational();
+                var right = Right(ParseRelational);
                 left = right is LiteralExpr { Value.IsNull: true } ? new IsNullExpr(left, not) : new BinaryExpr(not ? BinaryOp.IsNot : BinaryOp.Is, left, right);
                 continue;
             }
@@ -535,7 +580,7 @@ public sealed class Parser
             {
                 Take();
                 var n = Peek();
-                if (n.Is("NULL")) { Take(); left = new IsNullExpr(left, true); continue; }
+                if (n.Is("NULL")) { Take(); left = Checked(new IsNullExpr(left, true)); continue; }
                 if (n.Is("IN") || n.Is("LIKE") || n.Is("GLOB") || n.Is("BETWEEN") || n.Is("MATCH") || n.Is("REGEXP")) throw Unsupported(n.Text);
                 throw SyntaxError(n);
             }
@@ -557,7 +602,7 @@ public sealed class Parser
             else if (t.IsOp(">=")) op = BinaryOp.GreaterEqual;
             else return left;
             Take();
-            left = new BinaryExpr(op, left, ParseBitwise());
+            left = Checked(new BinaryExpr(op, left, Right(ParseBitwise)));
         }
     }
 
@@ -574,7 +619,7 @@ public sealed class Parser
             else if (t.IsOp(">>")) op = BinaryOp.ShiftRight;
             else return left;
             Take();
-            left = new BinaryExpr(op, left, ParseAdditive());
+            left = Checked(new BinaryExpr(op, left, Right(ParseAdditive)));
         }
     }
 
@@ -584,8 +629,8 @@ public sealed class Parser
         while (true)
         {
             var t = Peek();
-            if (t.IsOp("+")) { Take(); left = new BinaryExpr(BinaryOp.Add, left, ParseMultiplicative()); }
-            else if (t.IsOp("-")) { Take(); left = new BinaryExpr(BinaryOp.Subtract, left, ParseMultiplicative()); }
+            if (t.IsOp("+")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Add, left, Right(ParseMultiplicative))); }
+            else if (t.IsOp("-")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Subtract, left, Right(ParseMultiplicative))); }
             else return left;
         }
     }
@@ -602,7 +647,7 @@ public sealed class Parser
             else if (t.IsOp("%")) op = BinaryOp.Remainder;
             else return left;
             Take();
-            left = new BinaryExpr(op, left, ParseConcat());
+            left = Checked(new BinaryExpr(op, left, Right(ParseConcat)));
         }
     }
 
@@ -612,7 +657,7 @@ public sealed class Parser
         while (true)
         {
             var t = Peek();
-            if (t.IsOp("||")) { Take(); left = new BinaryExpr(BinaryOp.Concat, left, ParseCollate()); continue; }
+            if (t.IsOp("||")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Concat, left, Right(ParseCollate))); continue; }
             return left;
         }
     }
@@ -630,18 +675,19 @@ public sealed class Parser
         if (t.IsOp("-"))
         {
             Take();
-            var operand = ParseUnary();
-            return NegateLiteral(operand, t);
+            var operand = Operand(ParseUnary);
+            return Checked(NegateLiteral(operand, t));
         }
-        if (t.IsOp("+")) { Take(); return new UnaryExpr(UnaryOp.Plus, ParseUnary()) { Offset = t.Start }; }
-        if (t.IsOp("~")) { Take(); return new UnaryExpr(UnaryOp.BitNot, ParseUnary()) { Offset = t.Start }; }
-        if (t.Is("NOT")) { Take(); return new UnaryExpr(UnaryOp.Not, ParseNot()) { Offset = t.Start }; }
+        if (t.IsOp("+")) { Take(); return Checked(new UnaryExpr(UnaryOp.Plus, Operand(ParseUnary)) { Offset = t.Start }); }
+        if (t.IsOp("~")) { Take(); return Checked(new UnaryExpr(UnaryOp.BitNot, Operand(ParseUnary)) { Offset = t.Start }); }
+        if (t.Is("NOT")) { Take(); return Checked(new UnaryExpr(UnaryOp.Not, Operand(ParseNot)) { Offset = t.Start }); }
         return ParsePrimary();
     }
 
     private Expr ParsePrimary()
     {
         var t = Peek();
+        CheckStack(_depth + 1);
         switch (t.Kind)
         {
             case TokenKind.Integer:
@@ -659,8 +705,9 @@ public sealed class Parser
             {
                 Take();
                 if (Peek().Is("SELECT") || Peek().Is("WITH")) throw Unsupported("subqueries");
-                var e = ParseExpr();
+                var e = ParseExprAt(_depth + 1);
                 if (Peek().IsOp(",")) throw Unsupported("row values");
+                CheckStack(_depth + 3);
                 ExpectOp(")");
                 return e;
             }
@@ -694,13 +741,14 @@ public sealed class Parser
             else if (!Peek().IsOp(")"))
             {
                 if (TryKeyword("DISTINCT")) distinct = true; else TryKeyword("ALL");
-                do args.Add(ParseExpr()); while (TryOp(","));
+                do args.Add(ParseExprAt(_depth + (args.Count == 0 ? 3 : 5))); while (TryOp(","));
                 if (Peek().Is("ORDER")) throw Unsupported("ORDER BY in function arguments");
             }
+            CheckStack(_depth + 5);
             ExpectOp(")");
             if (Peek().Is("FILTER")) throw Unsupported("FILTER");
             if (Peek().Is("OVER")) throw Unsupported("window functions");
-            return new FunctionCallExpr(name, args, star, distinct, offset);
+            return Checked(new FunctionCallExpr(name, args, star, distinct, offset));
         }
         if (Peek().IsOp("."))
         {

@@ -1,0 +1,85 @@
+using FastDb.QueryEngine.Commands;
+
+namespace FastDb.QueryEngine.Tests.Engine;
+
+/// <summary>Commands and snapshots survive a round trip, and any corruption is a FormatException, nothing else.</summary>
+public class CodecTests
+{
+    [Theory]
+    [InlineData("SELECT 1;")]
+    [InlineData("")]
+    [InlineData("INSERT INTO t VALUES('héllo ☃ 😀');\n")]
+    public void Script_commands_round_trip(string script)
+    {
+        var cmd = SqlCommand.Recognize(script);
+        var back = SqlCommand.ReadFrom(cmd.ToBytes());
+        Assert.Equal(script, back.Script);
+    }
+
+    [Fact]
+    public void Ctf_command_with_unusual_name_and_word_uses_the_general_ctf_encoding()
+    {
+        var cmd = new CtfUpdateCommand("Zed_9", 7, "WORD");
+        var back = Assert.IsType<CtfUpdateCommand>(SqlCommand.ReadFrom(cmd.ToBytes()));
+        Assert.Equal(("Zed_9", 7, "WORD"), (back.Name, back.Amount, back.Word));
+    }
+
+    [Fact]
+    public void Random_and_truncated_bytes_fail_only_with_format_exception()
+    {
+        var rng = new Random(7);
+        var samples = new List<byte[]>
+        {
+            Array.Empty<byte>(), new byte[] { 0 }, new byte[] { 9 }, new byte[] { 1, 0xff, 0xff, 0xff, 0xff, 0x7f },
+            new byte[] { 1, 2, 0xc3, 0x28 }, new byte[] { 2, 7, 1 },
+        };
+        var valid = new[] { SqlCommand.Recognize("SELECT 1;").ToBytes(), new CtfUpdateCommand("gdb", 5, "abcdefghijkmnpq").ToBytes(), new CtfUpdateCommand("x", 5, "y").ToBytes() };
+        foreach (var v in valid)
+            for (int len = 0; len < v.Length; len++) samples.Add(v[..len]);
+        for (int i = 0; i < 2000; i++)
+        {
+            var b = new byte[rng.Next(0, 24)];
+            rng.NextBytes(b);
+            samples.Add(b);
+        }
+        foreach (var bytes in samples)
+        {
+            try { SqlCommand.ReadFrom(bytes); }
+            catch (FormatException) { }
+        }
+        foreach (var v in valid)
+            for (int len = 0; len < v.Length; len++) Assert.Throws<FormatException>(() => SqlCommand.ReadFrom(v[..len]));
+    }
+
+    [Fact]
+    public void Snapshot_round_trip_keeps_rows_rowids_and_constraints()
+    {
+        var db = new Database();
+        db.Execute("CREATE TABLE t(id INTEGER PRIMARY KEY, a UNIQUE NOT NULL, b REAL DEFAULT 1.5, c); INSERT INTO t VALUES(10,'x',NULL,1),(3,'y',2,'z'); INSERT INTO t(a) VALUES('w'); CREATE TABLE u(v);");
+        var ms = new MemoryStream();
+        db.WriteSnapshot(ms);
+        var copy = Database.ReadSnapshot(new MemoryStream(ms.ToArray()));
+        const string probe = "SELECT rowid, * FROM t; INSERT INTO t(a) VALUES('x');\nINSERT INTO t(a, c) VALUES('q', 2); SELECT * FROM t WHERE a > 'p'; SELECT count(*) FROM u;";
+        Assert.Equal(db.Execute(probe), copy.Execute(probe));
+    }
+
+    [Fact]
+    public void Corrupt_snapshots_fail_with_format_exception()
+    {
+        var db = new Database();
+        db.Execute("CREATE TABLE t(id INTEGER PRIMARY KEY, a UNIQUE, b); INSERT INTO t VALUES(1,'x',2.5),(2,'y',NULL);");
+        var ms = new MemoryStream();
+        db.WriteSnapshot(ms);
+        byte[] good = ms.ToArray();
+        for (int len = 0; len < good.Length; len++)
+            Assert.Throws<FormatException>(() => Database.ReadSnapshot(new MemoryStream(good[..len])));
+        var rng = new Random(3);
+        for (int i = 0; i < 500; i++)
+        {
+            var bad = (byte[])good.Clone();
+            bad[rng.Next(bad.Length)] ^= (byte)rng.Next(1, 256);
+            try { Database.ReadSnapshot(new MemoryStream(bad)).Execute("SELECT * FROM t;"); }
+            catch (FormatException) { }
+        }
+    }
+}
