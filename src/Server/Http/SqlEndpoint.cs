@@ -82,8 +82,9 @@ public sealed class SqlEndpoint
         {
             // Kestrel's own limits and framing errors (a client that stopped mid-body lands here or in the catch below).
             _logger.LogDebug("bad request body: {Message}", e.Message);
-            if (!context.RequestAborted.IsCancellationRequested)
-                await WriteTextAsync(context, e.StatusCode, $"bad request body: {e.Message}\n").ConfigureAwait(false);
+            if (context.RequestAborted.IsCancellationRequested) return;
+            if (e.StatusCode == StatusCodes.Status413PayloadTooLarge) await RefuseTooLargeAsync(context).ConfigureAwait(false);
+            else await WriteTextAsync(context, e.StatusCode, $"bad request body: {e.Message}\n").ConfigureAwait(false);
             return;
         }
         catch (Exception e) when (e is IOException or OperationCanceledException)

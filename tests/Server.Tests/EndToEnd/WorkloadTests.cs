@@ -1,0 +1,137 @@
+using FastDb.Server.Tests.Support;
+
+namespace FastDb.Server.Tests.EndToEnd;
+
+[Collection(ServerProcessCollection.Name)]
+public sealed class WorkloadTests
+{
+    private static readonly TimeSpan GiveUp = TimeSpan.FromSeconds(60);
+
+    private static string NewWorkDirectory() =>
+        Path.Combine(Path.GetTempPath(), "fastdb-server-test-" + Guid.NewGuid().ToString("N")[..12]);
+
+    [Fact]
+    public async Task OctopusWorkload_From20KeepAliveClients_IsGaplessAndMatchesSqlite3()
+    {
+        await using var server = new ServerProcess(NewWorkDirectory());
+        await server.StartAsync();
+        using var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30));
+
+        var answers = await Workload.RunAsync(client, clients: 20, updates: 1500, seed: 1, GiveUp);
+
+        Assert.Equal(1501, answers.Count);
+        Workload.AssertLikeOctopus(answers);
+    }
+
+    [Fact]
+    public async Task KillNine_AtRandomMomentsDuringLoad_LosesOrRenumbersNoAcknowledgedAnswer()
+    {
+        await using var server = new ServerProcess(NewWorkDirectory(), "--snapshot-every", "200");
+        await server.StartAsync();
+        using var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(10));
+
+        var load = Workload.RunAsync(client, clients: 20, updates: 1200, seed: 2, GiveUp);
+        var random = new Random(2);
+        var kills = 0;
+        for (; kills < 3 && !load.IsCompleted; kills++)
+        {
+            await Task.WhenAny(load, Task.Delay(random.Next(150, 700)));
+            if (load.IsCompleted) break;
+            server.Kill9();
+            await Task.Delay(random.Next(50, 300));
+            await server.StartAsync(); // the socket file left by the killed process is stale: removed at start
+        }
+        var answers = await load;
+
+        Assert.True(kills > 0, "the load finished before the first kill; the test proved nothing");
+        Workload.AssertLikeOctopus(answers);
+
+        // A re-sent body (octopus's retry after a lost answer) gets its original number and body.
+        foreach (var earlier in answers.OrderBy(_ => random.Next()).Take(40))
+        {
+            var again = await Workload.SendUntilAnsweredAsync(client, earlier.Script, GiveUp);
+            Assert.Equal(earlier.Sequence, again.Sequence);
+            Assert.Equal(earlier.Body, again.Body);
+        }
+    }
+
+    [Fact]
+    public async Task Restart_RecoversFromSnapshotAndLog_AndContinuesTheSequence()
+    {
+        await using var server = new ServerProcess(NewWorkDirectory(), "--snapshot-every", "50");
+        await server.StartAsync();
+        var random = new Random(3);
+        var answers = new List<Acknowledged>();
+        using (var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30)))
+        {
+            answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, GiveUp));
+            for (var i = 0; i < 320; i++)
+                answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp));
+        }
+
+        server.Signal("TERM");
+        Assert.True(server.WaitForExit(TimeSpan.FromSeconds(10)), "SIGTERM did not stop the node within 10 s");
+        Assert.Equal(0, server.ExitCode);
+        Assert.True(File.Exists(Path.Combine(server.DataDirectory, "snapshot.bin")), "no snapshot after 321 entries with --snapshot-every 50");
+        var logBytes = new FileInfo(Path.Combine(server.DataDirectory, "log.bin")).Length;
+        Assert.True(logBytes < 60 * 1024, $"log not truncated behind the snapshot: {logBytes} bytes");
+
+        await server.StartAsync();
+        using (var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30)))
+        {
+            for (var i = 0; i < 5; i++)
+                answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp));
+            var status = await client.GetStringAsync("/status");
+            Assert.Contains("\"lastSequenceNumber\": 325", status, StringComparison.Ordinal);
+            Assert.Contains("\"role\": \"leader\"", status, StringComparison.Ordinal);
+        }
+        Workload.AssertLikeOctopus(answers);
+    }
+
+    [Fact]
+    public async Task TornLogTail_IsCutWithAWarning_AndEverythingBeforeItSurvives()
+    {
+        await using var server = new ServerProcess(NewWorkDirectory());
+        await server.StartAsync();
+        var random = new Random(4);
+        var answers = new List<Acknowledged>();
+        using (var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30)))
+        {
+            answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, GiveUp));
+            for (var i = 0; i < 20; i++)
+                answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp));
+        }
+        server.Kill9();
+        // A half-written record: a plausible header whose payload never made it.
+        await using (var log = new FileStream(Path.Combine(server.DataDirectory, "log.bin"), FileMode.Append))
+            log.Write([40, 0, 0, 0, 1, 2, 3, 4, 1, 7, 7]);
+
+        await server.StartAsync();
+        Assert.Contains("torn or corrupt tail", server.Stderr, StringComparison.Ordinal);
+        using (var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30)))
+            answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp));
+        Assert.Equal(21, answers[^1].Sequence);
+        Workload.AssertLikeOctopus(answers);
+    }
+
+    [Fact]
+    public async Task FrozenWithSigStop_ThenSigCont_KeepsItsStateAndSocket()
+    {
+        await using var server = new ServerProcess(NewWorkDirectory());
+        await server.StartAsync();
+        using var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30));
+        var answers = new List<Acknowledged> { await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, GiveUp) };
+
+        server.Signal("STOP");
+        var random = new Random(5);
+        var whileFrozen = Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp);
+        await Task.Delay(1000);
+        Assert.False(whileFrozen.IsCompleted, "a frozen node answered");
+        server.Signal("CONT");
+        answers.Add(await whileFrozen);
+        answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp));
+
+        Assert.False(server.HasExited);
+        Workload.AssertLikeOctopus(answers);
+    }
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace FastDb.Server.Tests.Support;
+
+/// <summary>
+/// What octopus's checker expects: each script (plus ";") run by the real sqlite3 shell on one database, in sequence
+/// order; the body is stderr when the shell failed, else stdout.
+/// </summary>
+public static class Sqlite3Oracle
+{
+    public const string Shell = "/usr/bin/sqlite3";
+
+    public static bool Available => File.Exists(Shell);
+
+    /// <summary>
+    /// Expected bodies for the scripts in order. Runs them all in one shell process with marker lines between them
+    /// (fast); if anything failed there, it replays them one process per script, as octopus does.
+    /// </summary>
+    public static IReadOnlyList<string> ExpectedBodies(IReadOnlyList<string> scripts)
+    {
+        var directory = Directory.CreateTempSubdirectory("fastdb-oracle-");
+        try
+        {
+            var batch = new StringBuilder();
+            for (var i = 0; i < scripts.Count; i++)
+            {
+                batch.Append(scripts[i]).Append(";\n");
+                batch.Append("SELECT 'fastdb-oracle-mark-").Append(i).Append("';\n");
+            }
+            var (stdout, stderr, exit) = Run(Path.Combine(directory.FullName, "batch.db"), batch.ToString());
+            if (exit == 0 && stderr.Length == 0)
+            {
+                var bodies = new List<string>(scripts.Count);
+                var position = 0;
+                for (var i = 0; i < scripts.Count; i++)
+                {
+                    var marker = $"fastdb-oracle-mark-{i}\n";
+                    var at = stdout.IndexOf(marker, position, StringComparison.Ordinal);
+                    if (at < 0) break;
+                    bodies.Add(stdout[position..at]);
+                    position = at + marker.Length;
+                }
+                if (bodies.Count == scripts.Count) return bodies;
+            }
+
+            var database = Path.Combine(directory.FullName, "one-by-one.db");
+            var result = new List<string>(scripts.Count);
+            foreach (var script in scripts)
+            {
+                var (o, e, code) = Run(database, script + ";");
+                result.Add(code is 1 or 2 ? e : o);
+            }
+            return result;
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static (string Stdout, string Stderr, int ExitCode) Run(string database, string input)
+    {
+        var start = new ProcessStartInfo(Shell, database)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardInputEncoding = new UTF8Encoding(false),
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(input);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill();
+            throw new TimeoutException("sqlite3 did not finish within 60 s");
+        }
+        return (stdout.Result, stderr.Result, process.ExitCode);
+    }
+}
