@@ -8,7 +8,7 @@ namespace FastDb.Server.Cluster;
 /// So the relative name is the same everywhere, and dialing it from one's own directory goes through the proxy.
 /// The Raft id is a hash of that address, so any node can compute a peer's id from the name a frame arrives under.
 /// </summary>
-public static class NodeAddress
+public static partial class NodeAddress
 {
     /// <summary>The address peers use for a node listening on <paramref name="socketPathOrHostPort"/>.</summary>
     public static string Advertised(string? unixSocketPath, string? host, int port, string workingDirectory)
@@ -31,17 +31,28 @@ public static class NodeAddress
         return Advertised(Path.GetFullPath(address, workingDirectory), null, 0, workingDirectory);
     }
 
-    /// <summary>FNV-1a 64 of the UTF-8 address; never 0 (0 means "no node" to Raft).</summary>
+    /// <summary>
+    /// The Raft id of an address. Every Raft message carries two ids and octopus charges every byte, so an address
+    /// named like octopus's ./node3.sock gets that number + 1, a one-byte varint; any other
+    /// address gets an FNV-1a 64 hash with the top bit set, which can never equal a numbered id. Never 0 (0 means
+    /// "no node" to Raft).
+    /// </summary>
     public static ulong IdOf(string address)
     {
+        var match = NumberedSocket().Match(address);
+        if (match.Success && match.Groups[1].Value.Length <= 9)
+            return ulong.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1;
         var hash = 14695981039346656037UL;
         foreach (var b in Encoding.UTF8.GetBytes(address))
         {
             hash ^= b;
             hash *= 1099511628211UL;
         }
-        return hash == 0 ? 1 : hash;
+        return hash | (1UL << 63);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\./node(\d+)\.sock$")]
+    private static partial System.Text.RegularExpressions.Regex NumberedSocket();
 
     public static string FromContext(ReadOnlyMemory<byte> context) => Encoding.UTF8.GetString(context.Span);
 

@@ -1,0 +1,93 @@
+using FastDb.Harness.Cli;
+using FastDb.Harness.Run;
+using Xunit.Abstractions;
+
+namespace FastDb.Cluster.Tests;
+
+/// <summary>
+/// Runs the octopus-style harness against five real sqlcluster processes built from this commit. The harness checks
+/// what octopus checks: every answer well-formed, sequence numbers unique and gapless, each body equal to the sqlite3
+/// shell's in sequence order; any violation disqualifies the run and fails the test with the harness's message.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class ClusterRuns(ITestOutputHelper output)
+{
+    private static readonly string[] AllNetworkMonkeys = ["latency", "jitter", "lagsplit", "link", "netsplit", "unneighborly"];
+
+    /// <summary>
+    /// The SPOF monkey alone: each node in turn frozen and cut off from the rest until the other four answer a request
+    /// made after the cut. A node that the cluster cannot do without stalls the run and the test sees it.
+    /// </summary>
+    [Fact]
+    public async Task No_node_is_a_single_point_of_failure()
+    {
+        var outcome = await RunAsync(seed: 11, seconds: 20, murder: false,
+            disabled: [.. AllNetworkMonkeys, "freeze"]);
+        AssertClean(outcome);
+        var released = CountLines(outcome, "is (probably) not a single point of failure!");
+        Assert.True(released == 5, $"the SPOF monkey released {released} of 5 nodes within the run; see {outcome.LogDirectory}");
+    }
+
+    /// <summary>Every monkey octopus has, murder included (SIGTERM, then a restart on the same data directory).</summary>
+    [Fact]
+    public async Task Survives_every_monkey_including_murder()
+    {
+        var outcome = await RunAsync(seed: 12, seconds: 25, murder: true, disabled: []);
+        AssertClean(outcome);
+    }
+
+    private async Task<RunOutcome> RunAsync(long seed, int seconds, bool murder, string[] disabled)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"fdb-ct-{seed}-{Environment.ProcessId}");
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        var options = new HarnessOptions
+        {
+            Sqlcluster = SqlclusterLauncher.Path(root),
+            Nodes = 5,
+            Seed = seed,
+            Duration = TimeSpan.FromSeconds(seconds),
+            BootTimeout = TimeSpan.FromSeconds(60),
+            Root = root,
+            EnableMurderMonkey = murder,
+            DisabledMonkeys = disabled.ToHashSet(),
+            Quiet = true,
+        };
+        var console = new StringWriter();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 120));
+        var outcome = await HarnessRun.RunAsync(options, console, interactive: false, limit.Token);
+        output.WriteLine(console.ToString());
+        return outcome;
+    }
+
+    private static void AssertClean(RunOutcome outcome)
+    {
+        Assert.True(outcome.Booted, $"the boot query never got a 200 answer; logs in {outcome.LogDirectory}");
+        Assert.True(outcome.Results.Disqualifier.Length == 0,
+            $"disqualified: {outcome.Results.Disqualifier}\nlogs in {outcome.LogDirectory}");
+        Assert.True(outcome.Results.CorrectQueries > 0, $"no correct query; logs in {outcome.LogDirectory}");
+    }
+
+    private static int CountLines(RunOutcome outcome, string text)
+    {
+        var log = Path.Combine(outcome.LogDirectory, "harness.log");
+        return File.Exists(log) ? File.ReadLines(log).Count(l => l.Contains(text, StringComparison.Ordinal)) : 0;
+    }
+}
+
+/// <summary>Makes the sqlcluster built next to the tests startable as one executable path, as octopus needs.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+internal static class SqlclusterLauncher
+{
+    public static string Path(string root)
+    {
+        var dll = System.IO.Path.Combine(AppContext.BaseDirectory, "sqlcluster.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException("sqlcluster.dll is not next to the tests", dll);
+        Directory.CreateDirectory(root);
+        var script = System.IO.Path.Combine(root, "sqlcluster");
+        // exec, so signals (SIGTSTP, SIGCONT, SIGTERM) reach the node process itself.
+        File.WriteAllText(script, $"#!/bin/sh\nexec dotnet \"{dll}\" \"$@\"\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                                     | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        return script;
+    }
+}
