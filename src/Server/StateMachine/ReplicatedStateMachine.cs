@@ -218,6 +218,7 @@ public sealed class ReplicatedStateMachine
                 records.Add(new DedupWindow.Record(id, key, digest, timestamp, answer));
             }
             var database = Database.ReadSnapshot(input);
+            List<(TaskCompletionSource<Answer> Waiter, Answer Answer)> answered = new();
             lock (_gate)
             {
                 _appliedIndex = appliedIndex;
@@ -225,7 +226,17 @@ public sealed class ReplicatedStateMachine
                 _window.Clear();
                 foreach (var r in records) _window.Add(r);
                 _database = database;
+                // A follower that installs a leader's snapshot skips the entries it covers: requests of ours among
+                // them are answered from the snapshot's window, or their clients would wait forever.
+                foreach (var (id, pending) in _pendingById.ToList())
+                {
+                    if (!_window.TryFindById(id, out var answer)) continue;
+                    _pendingById.Remove(id);
+                    RemoveSecondaryIndexes(id, pending);
+                    answered.Add((pending.Waiter, answer));
+                }
             }
+            foreach (var (waiter, answer) in answered) waiter.TrySetResult(answer);
         }
         catch (EndOfStreamException)
         {
