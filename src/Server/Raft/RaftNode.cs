@@ -768,8 +768,7 @@ public sealed class RaftNode
 
     public bool HasReady =>
         _msgs.Count > 0 || _needBroadcast || _commitAdvanced || _pendingSnapshot is not null ||
-        _unstableFrom <= LastIndex || CommitIndex > _applied || CurrentHard != _prevHard || CurrentSoft != _prevSoft ||
-        (Role == RaftRole.Leader && !IsMember(Id));
+        _unstableFrom <= LastIndex || CommitIndex > _applied || CurrentHard != _prevHard || CurrentSoft != _prevSoft;
 
     public Ready GetReady()
     {

@@ -35,25 +35,7 @@ internal static class ChaosRun
         var r = c.Rng;
         double Exp(double mean) => -mean * Math.Log(1 - r.NextDouble());
 
-        // Sixteen client threads, each with one request outstanding (like octopus's clients): a request goes to a
-        // random node and is retried, same id, at another random node if unanswered for ClientRetryMs.
-        const int Threads = 16;
-        var outstanding = new ulong[Threads];
-        var sentAt = new double[Threads];
-        void ClientThread(int t)
-        {
-            if (outstanding[t] != 0 && !c.Acked.ContainsKey(outstanding[t]))
-            {
-                if (c.NowMs - sentAt[t] >= c.ClientRetryMs) { c.Resubmit(r.Next(nodes), outstanding[t]); sentAt[t] = c.NowMs; }
-            }
-            else if (r.NextDouble() < 0.5)
-            {
-                outstanding[t] = c.Submit(r.Next(nodes));
-                sentAt[t] = c.NowMs;
-            }
-            c.At(c.NowMs + 10, () => ClientThread(t));
-        }
-        for (int t = 0; t < Threads; t++) { int tt = t; c.At(r.NextDouble() * 20, () => ClientThread(tt)); }
+        c.StartClientThreads(16);
 
         void Fault()
         {

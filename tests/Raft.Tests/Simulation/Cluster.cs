@@ -7,7 +7,7 @@ using System.Buffers.Binary;
 
 namespace FastDb.Raft.Tests.Simulation;
 
-internal sealed class SimOptions
+internal sealed record SimOptions
 {
     public int Nodes = 3;
     public int TickMs = 10;
@@ -482,6 +482,39 @@ internal sealed class Cluster
         return id;
     }
 
+    private bool _clientsRunning;
+
+    /// <summary>
+    /// Client threads, each with one request outstanding (like octopus's clients): a request goes to a random
+    /// node and is retried, same id, at another random node when unanswered for ClientRetryMs.
+    /// </summary>
+    public void StartClientThreads(int threads)
+    {
+        _clientsRunning = true;
+        for (int t = 0; t < threads; t++)
+        {
+            ulong outstanding = 0;
+            double sentAt = 0;
+            void Thread()
+            {
+                if (!_clientsRunning) return;
+                if (outstanding != 0 && !Acked.ContainsKey(outstanding))
+                {
+                    if (NowMs - sentAt >= ClientRetryMs) { Resubmit(Rng.Next(Nodes.Length), outstanding); sentAt = NowMs; }
+                }
+                else if (Rng.NextDouble() < 0.5)
+                {
+                    outstanding = Submit(Rng.Next(Nodes.Length));
+                    sentAt = NowMs;
+                }
+                At(NowMs + 10, Thread);
+            }
+            At(NowMs + Rng.NextDouble() * 20, Thread);
+        }
+    }
+
+    public void StopClients() => _clientsRunning = false;
+
     /// <summary>The client retries request `id` at node `index`.</summary>
     public void Resubmit(int index, ulong id) => SubmitTo(index, id);
 
@@ -510,6 +543,21 @@ internal sealed class Cluster
         var r = n.Raft!.Propose(StateMachine.Command(id));
         ProcessReady(n);
         return r;
+    }
+
+    public ProposeResult ProposeConfigAt(int index, ConfigChange cc)
+    {
+        var n = Nodes[index];
+        var r = n.Raft!.ProposeConfigChange(cc);
+        ProcessReady(n);
+        return r;
+    }
+
+    public void TransferLeadership(int from, int toIndex)
+    {
+        var n = Nodes[from];
+        n.Raft!.TransferLeadership((ulong)toIndex + 1);
+        ProcessReady(n);
     }
 
     public void Cut(int from, int to) => _cut[from, to] = true;
