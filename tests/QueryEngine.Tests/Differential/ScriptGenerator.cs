@@ -8,8 +8,9 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// UPDATE/DELETE/SELECT with WHERE, ORDER BY, LIMIT/OFFSET, count(*) and the scalar functions; expressions with every
 /// operator, NULLs, overflow, affinity corners and the double-quote rule; duplicate keys, failing statements, and a
 /// layout with several statements per line, statements across lines, comments and blank lines.
-/// The same seed always gives the same script. Tables are t0..t2; each script starts by dropping them so scripts can be
-/// concatenated into one shell run and still be independent.
+/// The same seed always gives the same script. Tables are t0, t1 and ctf3 (which gets octopus's column names with random
+/// types, and CTF-shaped updates verbatim, so a fast path that ignores the schema shows); each script starts by dropping
+/// them so scripts can be concatenated into one shell run and still be independent.
 /// </summary>
 public sealed class ScriptGenerator
 {
@@ -27,7 +28,9 @@ public sealed class ScriptGenerator
         public bool IsRowid => PrimaryKey && Type == "INTEGER";
     }
 
+    static readonly string[] TableNames = ["t0", "t1", "ctf3"];
     static readonly string[] ColumnNames = ["a", "b", "c", "d", "name", "k", "v", "w", "id", "friendCount"];
+    static readonly string[] CtfColumnNames = ["name", "friendCount", "requestCount", "favoriteWord"];
     static readonly string[] Types =
         ["INT", "INTEGER", "TEXT", "REAL", "STRING", "CHAR(15)", "BLOB", "", "NUMERIC", "VARCHAR(10)", "DOUBLE", "FLOAT", "BIGINT", "BOOLEAN"];
     static readonly string[] IntegerLiterals =
@@ -49,7 +52,7 @@ public sealed class ScriptGenerator
     {
         var list = new List<List<string>>();
         var drop = new List<string>();
-        for (var t = 0; t < TableCount; t++) drop.AddRange(["DROP", "TABLE", "IF", "EXISTS", $"t{t}", ";"]);
+        foreach (var table in TableNames) drop.AddRange(["DROP", "TABLE", "IF", "EXISTS", table, ";"]);
         list.Add(drop);
         // Start with at least one table so most statements have something to work on.
         list.Add(CreateTable(newTable: true));
@@ -67,6 +70,7 @@ public sealed class ScriptGenerator
             < 38 => Insert(),
             < 50 => Update(),
             < 56 => Delete(),
+            < 62 when _tables.ContainsKey("ctf3") => CtfUpdate(),
             _ => Select(),
         };
         if (!Clean && _random.Next(100) < 6) Garble(tokens);
@@ -78,8 +82,8 @@ public sealed class ScriptGenerator
     List<string> CreateTable(bool newTable)
     {
         var name = newTable && _tables.Count < TableCount
-            ? Enumerable.Range(0, TableCount).Select(i => $"t{i}").First(n => !_tables.ContainsKey(n))
-            : $"t{_random.Next(TableCount)}";
+            ? TableNames.First(n => !_tables.ContainsKey(n))
+            : Pick(TableNames);
         var tokens = new List<string> { "CREATE", "TABLE" };
         var ifNotExists = _random.Next(4) == 0;
         if (ifNotExists) tokens.AddRange(["IF", "NOT", "EXISTS"]);
@@ -87,7 +91,10 @@ public sealed class ScriptGenerator
         tokens.Add("(");
         var columns = new List<Column>();
         var count = 1 + _random.Next(4);
-        var names = ColumnNames.OrderBy(_ => _random.Next()).Take(count).ToList();
+        var names = name == "ctf3" && _random.Next(4) > 0
+            ? [.. CtfColumnNames]
+            : ColumnNames.OrderBy(_ => _random.Next()).Take(count).ToList();
+        count = names.Count;
         var hasPrimaryKey = false;
         for (var i = 0; i < count; i++)
         {
@@ -262,6 +269,15 @@ public sealed class ScriptGenerator
         return tokens;
     }
 
+    /// <summary>The octopus query, verbatim (one token, so the layout keeps its exact text), then its SELECT.</summary>
+    List<string> CtfUpdate()
+    {
+        var word = new string(Enumerable.Range(0, 15).Select(_ => "abcdefghijkmnpq"[_random.Next(15)]).ToArray());
+        var person = Pick(["siddarth", "gdb", "christian", "andy", "carl", "nobody"]);
+        return [$"UPDATE ctf3 SET friendCount=friendCount+{_random.Next(1, 101)}, requestCount=requestCount+1, favoriteWord=\"{word}\" WHERE name=\"{person}\";",
+                "SELECT", "*", "FROM", "ctf3", ";"];
+    }
+
     // ---- expressions
 
     List<string> Where(List<Column> columns)
@@ -329,7 +345,7 @@ public sealed class ScriptGenerator
             {
                 0 => ["NULL"],
                 1 => [Pick(StringLiterals)],
-                2 => ["\"" + Pick(["gdb", "carl", "andy"]) + "\""],
+                2 => ["\"" + Pick(["gdb", "carl", "andy", "siddarth", "christian"]) + "\""],
                 _ => [_random.Next(6).ToString(CultureInfo.InvariantCulture)],
             };
         }
@@ -344,7 +360,7 @@ public sealed class ScriptGenerator
             case 0: tokens[0] = tokens[0][..^1]; break; // SELEC, INSER, ...
             case 1:
             {
-                var i = tokens.FindIndex(t => t.StartsWith('t') && t.Length == 2);
+                var i = tokens.FindIndex(t => TableNames.Contains(t));
                 if (i >= 0) tokens[i] = "nope";
                 break;
             }
@@ -364,7 +380,7 @@ public sealed class ScriptGenerator
 
     string TableName()
     {
-        if (_tables.Count == 0 || (!Clean && _random.Next(20) == 0)) return $"t{_random.Next(TableCount)}";
+        if (_tables.Count == 0 || (!Clean && _random.Next(20) == 0)) return Pick(TableNames);
         return _tables.Keys.ElementAt(_random.Next(_tables.Count));
     }
 
