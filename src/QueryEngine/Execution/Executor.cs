@@ -318,6 +318,25 @@ public sealed class Executor(Catalog catalog)
             result.Add(row);
         }
         int orderColumn = ScanPlanner.IndexOrderColumn(table, where);
+        if (orderColumn < 0 && result.Count > 1 && ScanPlanner.OrUnionPlan(table, where) is { } branches)
+        {
+            var seen = new HashSet<Row>(ReferenceEqualityComparer.Instance);
+            var union = new List<Row>(result.Count);
+            foreach (var branch in branches)
+            {
+                var hits = new List<Row>();
+                foreach (var row in result)
+                {
+                    _context.Values = row.Values;
+                    _context.RowId = row.RowId;
+                    var v = branch.Term.Eval(_context);
+                    if (!v.IsNull && Arithmetic.IsTrue(v)) hits.Add(row);
+                }
+                if (branch.OrderColumn >= 0) SortByColumn(hits, branch.OrderColumn);
+                foreach (var row in hits) if (seen.Add(row)) union.Add(row);
+            }
+            return union;
+        }
         if (orderColumn < 0 && selectColumns != null && !ScanPlanner.HasRowIdOrIndexTerm(table, where))
             orderColumn = ScanPlanner.CoveringIndexColumn(table, selectColumns);
         if (orderColumn >= 0 && result.Count > 1)
@@ -331,6 +350,15 @@ public sealed class Executor(Catalog catalog)
             foreach (int i in order) result.Add(keyed[i]);
         }
         return result;
+    }
+
+    /// <summary>Index order of one column: by value, then rowid (how SQLite's index entries are ordered).</summary>
+    private static void SortByColumn(List<Row> rows, int column)
+    {
+        var arr = rows.ToArray();
+        Array.Sort(arr, (x, y) => { int c = ValueComparer.Compare(x.Values[column], y.Values[column]); return c != 0 ? c : x.RowId.CompareTo(y.RowId); });
+        rows.Clear();
+        rows.AddRange(arr);
     }
 
     // ---- SELECT ----

@@ -136,6 +136,84 @@ public static class ScanPlanner
         return a[(int)(x & 7)] + y - 10;
     }
 
+    /// <summary>One branch of SQLite's multi-index OR plan: the rows matching <see cref="Term"/>, visited in the
+    /// order of <see cref="OrderColumn"/> (-1 = rowid order).</summary>
+    public readonly record struct OrBranch(Expr Term, int OrderColumn);
+
+    /// <summary>When no AND term can drive the scan but an OR term has an index-driven term in every disjunct, SQLite
+    /// runs one index scan per disjunct and skips rows already seen; an OR of equalities on one column becomes an
+    /// IN scanned in that column's order. Null when the plan is a plain scan.</summary>
+    public static List<OrBranch>? OrUnionPlan(Table table, Expr? where)
+    {
+        if (where == null || HasRowIdOrIndexTerm(table, where)) return null;
+        var terms = new List<Expr>();
+        SplitAnd(where, terms);
+        foreach (var term in terms)
+        {
+            if (term is not BinaryExpr { Op: BinaryOp.Or }) continue;
+            var disjuncts = new List<Expr>();
+            SplitOr(term, disjuncts);
+            if (EqualitiesOnOneColumn(disjuncts) is { } inColumn)
+            {
+                if (inColumn.IsRowId || inColumn.Index < 0) return [new OrBranch(term, -1)];
+                if (table.IndexOn(inColumn.Index) != null) return [new OrBranch(term, inColumn.Index)];
+                continue;
+            }
+            var branches = new List<OrBranch>();
+            foreach (var d in disjuncts)
+            {
+                var driving = DrivingTerm(table, d);
+                if (driving == null) { branches = null; break; }
+                branches.Add(driving.Value);
+            }
+            if (branches != null) return branches;
+        }
+        return null;
+    }
+
+    private static ColumnExpr? EqualitiesOnOneColumn(List<Expr> disjuncts)
+    {
+        ColumnExpr? column = null;
+        foreach (var d in disjuncts)
+        {
+            if (d is not BinaryExpr { Op: BinaryOp.Equal } b) return null;
+            ColumnExpr? col = b.Left as ColumnExpr ?? b.Right as ColumnExpr;
+            Expr other = ReferenceEquals(col, b.Left) ? b.Right : b.Left;
+            if (col == null || !other.IsConstant) return null;
+            if (column != null && column.Index != col.Index) return null;
+            column = col;
+        }
+        return column;
+    }
+
+    /// <summary>The term of a disjunct that an index or the rowid can answer: equality before range, rowid first.</summary>
+    private static OrBranch? DrivingTerm(Table table, Expr disjunct)
+    {
+        var terms = new List<Expr>();
+        SplitAnd(disjunct, terms);
+        OrBranch? best = null;
+        int bestRank = int.MaxValue;
+        foreach (var term in terms)
+        {
+            if (term is not BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is or BinaryOp.Less or BinaryOp.LessEqual or BinaryOp.Greater or BinaryOp.GreaterEqual } b) continue;
+            ColumnExpr? col = b.Left as ColumnExpr ?? b.Right as ColumnExpr;
+            Expr other = ReferenceEquals(col, b.Left) ? b.Right : b.Left;
+            if (col == null || !other.IsConstant) continue;
+            bool rowId = col.IsRowId || col.Index < 0;
+            if (!rowId && table.IndexOn(col.Index) == null) continue;
+            bool eq = b.Op is BinaryOp.Equal or BinaryOp.Is;
+            int rank = (eq ? 0 : 2) + (rowId ? 0 : 1);
+            if (rank < bestRank) { bestRank = rank; best = new OrBranch(term, rowId ? -1 : col.Index); }
+        }
+        return best;
+    }
+
+    private static void SplitOr(Expr e, List<Expr> into)
+    {
+        if (e is BinaryExpr { Op: BinaryOp.Or } o) { SplitOr(o.Left, into); SplitOr(o.Right, into); }
+        else into.Add(e);
+    }
+
     private static void SplitAnd(Expr e, List<Expr> into)
     {
         if (e is BinaryExpr { Op: BinaryOp.And } a) { SplitAnd(a.Left, into); SplitAnd(a.Right, into); }

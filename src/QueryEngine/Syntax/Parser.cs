@@ -143,7 +143,10 @@ public sealed class Parser
         string name = ExpectName();
         if (TryOp(".")) throw Unsupported("schema-qualified table names");
         stmt.Name = name;
-        // sqlite3StartTable runs as soon as the name is parsed: the "already exists" error wins over later syntax errors.
+        // sqlite3StartTable runs when the parser reduces "CREATE TABLE name", i.e. on seeing "(" or AS after it:
+        // then "already exists" wins over any later syntax error.
+        var afterName = Peek();
+        if (!afterName.IsOp("(") && !afterName.Is("AS")) throw SyntaxError(afterName);
         if (_tableExists(name))
         {
             if (!stmt.IfNotExists) throw new SqlParseException("table " + name + " already exists", nameToken.Start - _start);
@@ -197,8 +200,29 @@ public sealed class Parser
             TryOp(",");
         }
         ExpectOp(")");
-        if (Peek().Is("WITHOUT")) throw Unsupported("WITHOUT ROWID");
-        if (Peek().IsOp(",")) throw Unsupported("table options");
+        // Table options: [WITHOUT] name {, [WITHOUT] name} (the first may be empty). SQLite judges each option when
+        // it reduces it, on seeing a "," or the end; FastDb supports none of them.
+        bool sawComma = false;
+        while (true)
+        {
+            var o = Peek();
+            bool without = o.Is("WITHOUT");
+            if (without || IsNameToken(o))
+            {
+                Take();
+                var nameTok = without ? Peek() : o;
+                string option = without ? ExpectName(false) : Source(o);
+                var follow = Peek();
+                if (!follow.IsOp(",") && follow.Kind is not (TokenKind.Semicolon or TokenKind.End)) throw SyntaxError(follow);
+                _ = nameTok;
+                if (without && option.Equals("rowid", StringComparison.OrdinalIgnoreCase)) throw Unsupported("WITHOUT ROWID");
+                if (!without && option.Equals("strict", StringComparison.OrdinalIgnoreCase)) throw Unsupported("STRICT tables");
+                throw new SqlParseException("unknown table option: " + option);
+            }
+            if (sawComma) throw SyntaxError(o);
+            if (!TryOp(",")) break;
+            sawComma = true;
+        }
         return stmt;
     }
 
@@ -706,7 +730,13 @@ public sealed class Parser
                 Take();
                 if (Peek().Is("SELECT") || Peek().Is("WITH")) throw Unsupported("subqueries");
                 var e = ParseExprAt(_depth + 1);
-                if (Peek().IsOp(",")) throw Unsupported("row values");
+                if (Peek().IsOp(","))
+                {
+                    // A row value: let syntax errors inside it surface first, then refuse it.
+                    while (TryOp(",")) ParseExprAt(_depth + 3);
+                    ExpectOp(")");
+                    throw Unsupported("row values");
+                }
                 CheckStack(_depth + 3);
                 ExpectOp(")");
                 return e;
