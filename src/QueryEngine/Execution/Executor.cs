@@ -232,9 +232,13 @@ public sealed class Executor(Catalog catalog)
     private void Update(UpdateStatement s)
     {
         var table = RequireTable(s.Table);
+        var scope = new Scope { Table = table };
         var targets = new int[s.Assignments.Count];
+        var exprs = new Expr[targets.Length];
         for (int i = 0; i < targets.Length; i++)
         {
+            // SQLite resolves each assignment's value before checking its target column.
+            exprs[i] = s.Assignments[i].Value.Bind(scope);
             int idx = table.ColumnIndex(s.Assignments[i].Column);
             if (idx < 0)
             {
@@ -243,9 +247,6 @@ public sealed class Executor(Catalog catalog)
             }
             targets[i] = idx;
         }
-        var scope = new Scope { Table = table };
-        var exprs = new Expr[targets.Length];
-        for (int i = 0; i < exprs.Length; i++) exprs[i] = s.Assignments[i].Value.Bind(scope);
         var where = s.Where?.Bind(scope);
 
         Guarded(() =>

@@ -410,7 +410,8 @@ public static class Arithmetic
             case BinaryOp.Divide: if (q == 0) return SqlValue.Null; result = p / q; break;
             default:
             {
-                long i = x.AsInteger(), j = y.AsInteger();
+                // sqlite3VdbeIntValue of the operands as given: a text contributes its integer prefix ('1e3' is 1).
+                long i = a.AsInteger(), j = b.AsInteger();
                 if (j == 0) return SqlValue.Null;
                 if (j == -1) j = 1;
                 result = i % j;
