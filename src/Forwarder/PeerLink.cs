@@ -22,21 +22,23 @@ namespace FastDb.Forwarder;
 /// </remarks>
 public sealed class PeerLink : IAsyncDisposable
 {
+    // Every scheduler is Inline: on Linux the runtime already completes socket I/O on a thread-pool thread, so a
+    // ThreadPool scheduler would add a second hop (and an allocated work item) per send and per receive.
     private static readonly PipeOptions SendPipeOptions = new(
-        readerScheduler: PipeScheduler.Inline,    // the socket send runs inside our single writer's flush: no extra hop
-        writerScheduler: PipeScheduler.ThreadPool,
+        readerScheduler: PipeScheduler.Inline,    // the socket send runs inside our single writer's flush
+        writerScheduler: PipeScheduler.Inline,
         pauseWriterThreshold: 1024 * 1024,
         resumeWriterThreshold: 512 * 1024,
         useSynchronizationContext: false);
 
     private static readonly PipeOptions ReceivePipeOptions = new(
-        readerScheduler: PipeScheduler.ThreadPool,
-        writerScheduler: PipeScheduler.ThreadPool,
+        readerScheduler: PipeScheduler.Inline,
+        writerScheduler: PipeScheduler.Inline,
         minimumSegmentSize: 512,                 // the peer sends us nothing; keep idle links small
         useSynchronizationContext: false);
 
     private const int InitialBufferBytes = 4096;
-    private const int RetainedBufferBytes = 256 * 1024;
+    private const int RetainedBufferBytes = 1024 * 1024;
 
     private readonly EndPoint _endPoint;
     private readonly ILogger _log;
@@ -212,7 +214,24 @@ public sealed class PeerLink : IAsyncDisposable
     {
         _pendingLength += size;
         _framesSent++;
-        ScheduleWriterLocked();
+        if (_options.AutoFlush)
+            ScheduleWriterLocked();
+    }
+
+    /// <summary>
+    /// Ships every queued frame now, on the calling thread (no thread-pool hop): the send syscall runs here unless a
+    /// writer is already busy, in which case that writer picks the frames up. Never blocks on a slow peer: if the
+    /// socket applies back-pressure the rest continues in the background. Needed only with AutoFlush off.
+    /// </summary>
+    public void Flush()
+    {
+        lock (_sync)
+        {
+            if (_writerScheduled || _pendingLength == 0 || _connection is null)
+                return;
+            _writerScheduled = true;
+        }
+        _ = WriteBatchesAsync();
     }
 
     private void ScheduleWriterLocked()
@@ -223,7 +242,10 @@ public sealed class PeerLink : IAsyncDisposable
         ThreadPool.UnsafeQueueUserWorkItem(_writer, preferLocal: false);
     }
 
-    /// <summary>The single writer: ships pending batches until none is left. Runs as a thread-pool work item.</summary>
+    /// <summary>
+    /// The single writer: ships pending batches until none is left. Runs as a thread-pool work item (AutoFlush) or on
+    /// the thread calling Flush; _writerScheduled guarantees only one runs at a time.
+    /// </summary>
     private async Task WriteBatchesAsync()
     {
         while (true)

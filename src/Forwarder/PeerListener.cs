@@ -11,9 +11,11 @@ namespace FastDb.Forwarder;
 /// </summary>
 public sealed class PeerListener : IAsyncDisposable
 {
+    // Inline: frames are parsed and handed to the handler on the thread that completed the socket read (already a
+    // thread-pool thread on Linux), saving a hop and an allocated work item per read. Handlers must stay short.
     private static readonly System.IO.Pipelines.PipeOptions InboundPipeOptions = new(
-        readerScheduler: System.IO.Pipelines.PipeScheduler.ThreadPool,
-        writerScheduler: System.IO.Pipelines.PipeScheduler.ThreadPool,
+        readerScheduler: System.IO.Pipelines.PipeScheduler.Inline,
+        writerScheduler: System.IO.Pipelines.PipeScheduler.Inline,
         useSynchronizationContext: false);
 
     private readonly EndPoint _endPoint;

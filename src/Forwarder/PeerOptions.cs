@@ -35,4 +35,12 @@ public sealed class PeerLinkOptions
     /// at once; such short-lived connections keep the back-off growing instead of reconnecting in a tight loop.
     /// </summary>
     public TimeSpan BackoffResetAfter { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// On (default): TrySend queues a thread-pool writer that ships everything queued by the time it runs, so frames
+    /// written together go out in one flush. Off: frames wait for PeerLink.Flush(), which the caller invokes once per
+    /// burst (e.g. at the end of each host-loop iteration); the send then runs on the caller's thread, saving a
+    /// thread hop and a wake-up per burst, which is most of the CPU cost of a small frame.
+    /// </summary>
+    public bool AutoFlush { get; init; } = true;
 }

@@ -46,6 +46,32 @@ public class PeerLinkTests
     }
 
     [Fact]
+    public async Task With_AutoFlush_off_frames_wait_for_Flush_and_go_out_as_one_batch()
+    {
+        using var dir = new SocketDir();
+        var handler = new RecordingHandler();
+        await using var listener = new PeerListener(dir.Socket("node0.sock"), handler, new ListLogger());
+        listener.Start();
+        await using var link = new PeerLink("./node1.sock", dir.Socket("node0.sock"), new ListLogger(),
+            new PeerLinkOptions { AutoFlush = false });
+        link.Start();
+        await Wait.UntilAsync(() => link.IsConnected && link.BatchesWritten == 1, "connected, preamble written");
+
+        for (int i = 0; i < 10; i++)
+            Assert.True(link.TrySend(1, (ulong)i, "x"u8));
+        await Task.Delay(100);
+        Assert.Empty(handler.Frames); // queued, not sent
+        Assert.Equal(1, link.BatchesWritten);
+
+        link.Flush();
+        await Wait.UntilAsync(() => handler.Frames.Count == 10, "10 frames after Flush");
+        Assert.Equal(2, link.BatchesWritten);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (ulong)i), handler.Frames.Select(f => f.CorrelationId));
+        link.Flush(); // nothing queued: no empty batch
+        Assert.Equal(2, link.BatchesWritten);
+    }
+
+    [Fact]
     public async Task Sending_while_disconnected_drops_and_oversize_payloads_are_refused()
     {
         using var dir = new SocketDir();
@@ -112,9 +138,10 @@ public class PeerLinkTests
         var log = new ListLogger();
         await using var link = new PeerLink("./node1.sock", path, log, FastRetry);
         link.Start();
-        await Task.Delay(100); // the socket does not exist yet: the link keeps retrying
+        // The socket does not exist yet: the link reports it once and keeps retrying.
+        await Wait.UntilAsync(() => log.Contains("Cannot connect to peer"), "a logged failed connect");
+        await Task.Delay(50);
         Assert.False(link.IsConnected);
-        Assert.True(log.Contains("Cannot connect to peer"));
 
         var first = new RecordingHandler();
         var listener = new PeerListener(path, first, log);
@@ -163,9 +190,11 @@ public class PeerLinkTests
         proxy.Refuse = true;
         proxy.KillAll();
         int acceptedBefore = proxy.Accepted;
+        await Wait.UntilAsync(() => proxy.Accepted - acceptedBefore >= 3, "the link keeps retrying a refusing proxy");
+        int windowStart = proxy.Accepted;
         await Task.Delay(300);
-        int attempts = proxy.Accepted - acceptedBefore;
-        Assert.InRange(attempts, 1, 100); // retried, but backed off (at most 50 ms apart) rather than spinning
+        // Backed off (at most 50 ms apart here), not spinning: a tight loop would make thousands of attempts.
+        Assert.InRange(proxy.Accepted - windowStart, 0, 100);
         proxy.Refuse = false;
         int countBefore = handler.Frames.Count;
         await Wait.UntilAsync(() => { link.TrySend(3, 3, "restored"u8); return handler.Frames.Count > countBefore; }, "frame after restore");
