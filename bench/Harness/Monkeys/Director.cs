@@ -17,6 +17,7 @@ public sealed class Director
     private readonly RunTimeline _timeline;
     private readonly ProgressWatch _progress;
     private readonly Action<string> _log;
+    private double _originSeconds = double.NaN;
 
     public Director(FaultPlanner.Plan plan, NetworkTopology topology, IReadOnlyList<NodeProcess> nodes, RunTimeline timeline,
         ProgressWatch progress, Action<string> log)
@@ -41,14 +42,23 @@ public sealed class Director
         }
     }
 
-    /// <summary>Runs every planned fault at its time (measured on the timeline's clock) until cancelled.</summary>
+    /// <summary>
+    /// Starts the monkeys' clock: planned times and the intensity curve count from now. The harness calls it once the
+    /// boot query has succeeded (octopus: "the monkeys start only after the boot query has succeeded").
+    /// </summary>
+    public void StartClock() => _originSeconds = _timeline.Now;
+
+    private TimeSpan SinceOrigin => TimeSpan.FromSeconds(_timeline.Now - _originSeconds);
+
+    /// <summary>Runs every planned fault at its time (measured from <see cref="StartClock"/>) until cancelled.</summary>
     public async Task RunPlannedAsync(CancellationToken token)
     {
+        if (double.IsNaN(_originSeconds)) throw new InvalidOperationException("StartClock first");
         try
         {
             foreach (PlannedFault fault in _plan.Faults)
             {
-                TimeSpan wait = fault.At - _timeline.Elapsed;
+                TimeSpan wait = fault.At - SinceOrigin;
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, token).ConfigureAwait(false);
                 token.ThrowIfCancellationRequested();
                 Apply(fault);
@@ -97,9 +107,10 @@ public sealed class Director
     public async Task RunSpofAsync(CancellationToken token)
     {
         if (_plan.SpofOrder.Count == 0) return;
+        if (double.IsNaN(_originSeconds)) throw new InvalidOperationException("StartClock first");
         try
         {
-            TimeSpan wait = MonkeyConfig.Get("spof").Offset - _timeline.Elapsed;
+            TimeSpan wait = MonkeyConfig.Get("spof").Offset - SinceOrigin;
             if (wait > TimeSpan.Zero) await Task.Delay(wait, token).ConfigureAwait(false);
             foreach (int node in _plan.SpofOrder)
             {

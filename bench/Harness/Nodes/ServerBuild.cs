@@ -4,14 +4,23 @@ namespace FastDb.Harness.Nodes;
 
 /// <summary>
 /// Without --sqlcluster the harness runs FastDb's own server: it finds the repository (the directory holding
-/// FastDb.sln, searched upward from the current directory and from the harness binary) and publishes src/Server
+/// FastDb.sln, searched upward from the current directory, from the harness binary, and from where the harness and
+/// the program running it were built, recorded as FastDbRepositoryRoot assembly metadata) and publishes src/Server
 /// into ROOT/bin, so the nodes run a Release build no other build can overwrite mid-run.
 /// </summary>
 public static class ServerBuild
 {
     public static string? FindRepositoryRoot()
     {
-        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        var starts = new List<string> { Directory.GetCurrentDirectory(), AppContext.BaseDirectory };
+        foreach (System.Reflection.Assembly? assembly in new[] { typeof(ServerBuild).Assembly, System.Reflection.Assembly.GetEntryAssembly() })
+        {
+            starts.AddRange(assembly?.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+                .Cast<System.Reflection.AssemblyMetadataAttribute>()
+                .Where(a => a.Key == "FastDbRepositoryRoot" && a.Value is not null)
+                .Select(a => a.Value!) ?? []);
+        }
+        foreach (string start in starts.Where(Directory.Exists))
         {
             for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "FastDb.sln"))) return dir.FullName;
@@ -19,8 +28,9 @@ public static class ServerBuild
         return null;
     }
 
-    /// <summary>Publishes the server and returns the path of its sqlcluster executable.</summary>
-    public static async Task<string> PublishAsync(string root, TextWriter log, CancellationToken token)
+    /// <summary>Publishes the server and returns the path of its sqlcluster executable. ReadyToRun (the server's
+    /// own publish setting) makes nodes start faster; tests may skip it to publish faster.</summary>
+    public static async Task<string> PublishAsync(string root, TextWriter log, CancellationToken token, bool readyToRun = true)
     {
         string repo = FindRepositoryRoot()
             ?? throw new InvalidOperationException("cannot find FastDb.sln above the current directory; pass --sqlcluster PATH");
@@ -31,6 +41,7 @@ public static class ServerBuild
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in new[] { "publish", project, "-c", "Release", "-o", output, "--artifacts-path", artifacts, "--nologo" })
             psi.ArgumentList.Add(a);
+        if (!readyToRun) psi.ArgumentList.Add("-p:PublishReadyToRun=false");
         log.WriteLine($"[harness] Building FastDb: dotnet {string.Join(' ', psi.ArgumentList)}");
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start dotnet");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(token);

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace FastDb.Harness.Reporting;
 
-/// <summary>A monkey event on the timeline; times are seconds since the director started.</summary>
+/// <summary>A monkey event on the timeline; times are seconds since the run started.</summary>
 public sealed record TimelineEvent(string Monkey, string Target, string Description, double StartSeconds, double EndSeconds);
 
 /// <summary>One correct answer: when it was checked and how long its request took.</summary>
@@ -10,7 +10,7 @@ public readonly record struct AnswerSample(double CheckedAtSeconds, double Laten
 
 /// <summary>
 /// Everything the progress line, the log and the plot need to know about the run, on one clock (seconds since the
-/// director started, which is also the monkeys' clock). Thread-safe.
+/// run started). Thread-safe.
 /// </summary>
 public sealed class RunTimeline
 {

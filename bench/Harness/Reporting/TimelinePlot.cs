@@ -65,7 +65,7 @@ public static class TimelinePlot
         var ticks = targets.Select((t, i) => new Tick(i + 0.5, t)).ToArray();
         faults.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
         faults.Axes.SetLimitsY(0, Math.Max(1, targets.Count));
-        faults.XLabel("seconds since the director started");
+        faults.XLabel("seconds since the harness started");
         faults.ShowLegend(Alignment.UpperRight);
 
         foreach (Plot p in new[] { rate, latency, faults }) p.Axes.SetLimitsX(0, end);

@@ -17,9 +17,12 @@ public sealed record RunOutcome(Results Results, long Seed, string LogDirectory,
 
 /// <summary>
 /// One harness run, in octopus's order (main.go, director.go Start, harness.go Start): prepare the node
-/// directories, set the links' initial latency and jitter, open the proxies, start the monkeys and the nodes, boot,
-/// then run the workload for --duration (the clock starts after the boot query succeeded, as in octopus's main.go)
-/// or until a disqualification or Ctrl-C. Every node process is stopped before it returns, whatever happened.
+/// directories, set the links' initial latency and jitter, open the proxies, start the nodes, boot, then start the
+/// monkeys and run the workload for --duration (the clock starts after the boot query succeeded, as in octopus's
+/// main.go) or until a disqualification or Ctrl-C. The public main.go spawns the monkeys before the boot; with the
+/// SPOF monkey acting at 1 s that cuts off a node before any cluster could form (a join through node0 would then
+/// never succeed), so this follows the documented behaviour of the octopus that scored the contest: monkeys start
+/// after the boot. Every node process is stopped before it returns, whatever happened.
 /// </summary>
 public static class HarnessRun
 {
@@ -105,8 +108,6 @@ public static class HarnessRun
             foreach (NodeProcess n in nodes) Log($"Going to run {n.Name} as {n.CommandText}");
             director.ApplyInitialLinkState();
             network.Start();
-            background.Add(director.RunPlannedAsync(runEnd.Token));
-            background.Add(director.RunSpofAsync(runEnd.Token));
             foreach (NodeProcess n in nodes) n.Start();
             background.Add(checker.RunAsync(runEnd.Token));
 
@@ -122,6 +123,9 @@ public static class HarnessRun
             if (booted && !runEnd.IsCancellationRequested)
             {
                 timeline.WorkloadStartSeconds = timeline.Now;
+                director.StartClock();
+                background.Add(director.RunPlannedAsync(runEnd.Token));
+                background.Add(director.RunSpofAsync(runEnd.Token));
                 Log($"Booted at {timeline.Now:F3}s; running the workload for {PlannedFault.GoDuration(o.Duration)}");
                 background.Add(workload.RunAsync(runEnd.Token));
                 var display = new ProgressDisplay(console, interactive);
@@ -177,7 +181,7 @@ public static class HarnessRun
     private static string DescribePlan(FaultPlanner.Plan plan, NetworkTopology topology, ISet<string> monkeys, long seed)
     {
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"# Monkey schedule for seed {seed}; times are seconds since the director started\n");
+        sb.Append(CultureInfo.InvariantCulture, $"# Monkey schedule for seed {seed}; times are seconds since the boot query succeeded\n");
         sb.Append("# enabled: ").Append(string.Join(", ", monkeys.Order(StringComparer.Ordinal))).Append('\n');
         for (int i = 0; i < topology.Links.Count; i++)
             sb.Append(CultureInfo.InvariantCulture, $"initial {topology.Links[i]}: latency {plan.InitialLatency[i]}ms jitter {plan.InitialJitter[i]}ms\n");

@@ -1,0 +1,48 @@
+using FastDb.Harness.Cli;
+using FastDb.Harness.Run;
+
+namespace FastDb.Harness.Tests.EndToEnd;
+
+/// <summary>
+/// The acceptance test of the harness and of FastDb together: FastDb's real server (built from src/Server),
+/// five nodes behind the proxies, every monkey including murder, a few seconds of octopus's workload checked by the
+/// sqlite3 shell. It must score and must not be disqualified.
+/// </summary>
+public sealed class FastDbClusterTests
+{
+    [Fact]
+    public async Task FastDbCluster_FewSecondsUnderAllMonkeys_ScoresWithoutDisqualification()
+    {
+        // The test project references src/Server, so its sqlcluster executable sits next to the tests.
+        string sqlcluster = Path.Combine(AppContext.BaseDirectory, "sqlcluster");
+        Assert.True(File.Exists(sqlcluster), $"FastDb's server was not built next to the tests: {sqlcluster}");
+        string runRoot = Path.Combine(Path.GetTempPath(), "fastdb-harness-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            var options = new HarnessOptions
+            {
+                Sqlcluster = sqlcluster,
+                Nodes = 5,
+                Seed = 1,
+                Duration = TimeSpan.FromSeconds(6),
+                BootTimeout = TimeSpan.FromSeconds(60),
+                Root = runRoot,
+                EnableMurderMonkey = true,
+                Checker = CheckerKind.Sqlite3,
+                Quiet = true,
+            };
+            RunOutcome outcome = await HarnessRun.RunAsync(options, TextWriter.Null, interactive: false, timeout.Token);
+            string context = $"{outcome.Results.Pretty}\nlogs: {outcome.LogDirectory}";
+            Assert.True(outcome.Booted, "the boot query never succeeded\n" + context);
+            Assert.True(outcome.Results.Disqualifier == "", context);
+            Assert.True(outcome.Results.CorrectQueries > 0, context);
+            Assert.True(outcome.Results.Total > 0, context);
+        }
+        finally
+        {
+            if (Environment.GetEnvironmentVariable("FASTDB_HARNESS_KEEP") != "1")
+                try { Directory.Delete(runRoot, recursive: true); } catch (IOException) { }
+        }
+    }
+}
