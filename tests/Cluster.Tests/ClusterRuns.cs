@@ -28,15 +28,18 @@ public sealed class ClusterRuns(ITestOutputHelper output)
         Assert.True(released == 5, $"the SPOF monkey released {released} of 5 nodes within the run; see {outcome.LogDirectory}");
     }
 
-    /// <summary>Every monkey octopus has, murder included (SIGTERM, then a restart on the same data directory).</summary>
+    /// <summary>
+    /// Every monkey octopus has, murder included (SIGTERM, then a restart on the same data directory), with a snapshot
+    /// every 50 entries so compaction, recovery from a snapshot and snapshot installs on lagging nodes all happen.
+    /// </summary>
     [Fact]
-    public async Task Survives_every_monkey_including_murder()
+    public async Task Survives_every_monkey_including_murder_with_frequent_snapshots()
     {
-        var outcome = await RunAsync(seed: 12, seconds: 25, murder: true, disabled: []);
+        var outcome = await RunAsync(seed: 12, seconds: 25, murder: true, disabled: [], extraArgs: ["--snapshot-every", "50"]);
         AssertClean(outcome);
     }
 
-    private async Task<RunOutcome> RunAsync(long seed, int seconds, bool murder, string[] disabled)
+    private async Task<RunOutcome> RunAsync(long seed, int seconds, bool murder, string[] disabled, string[]? extraArgs = null)
     {
         var root = Path.Combine(Path.GetTempPath(), $"fdb-ct-{seed}-{Environment.ProcessId}");
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
@@ -51,6 +54,7 @@ public sealed class ClusterRuns(ITestOutputHelper output)
             EnableMurderMonkey = murder,
             DisabledMonkeys = disabled.ToHashSet(),
             Quiet = true,
+            ExtraArgs = extraArgs ?? [],
         };
         var console = new StringWriter();
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 120));
