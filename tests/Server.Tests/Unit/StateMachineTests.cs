@@ -1,0 +1,192 @@
+using System.Buffers;
+using System.Text;
+using FastDb.QueryEngine;
+using FastDb.Server.Replication;
+using FastDb.Server.StateMachine;
+using FastDb.Server.Storage;
+using FastDb.Server.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FastDb.Server.Tests.Unit;
+
+public sealed class StateMachineTests
+{
+    private static ulong _counter;
+
+    internal static ClientRequest Request(string script, long timestampMs = 1000, string? key = null, ulong origin = 1)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        SqlCommand.Recognize(script + ";").WriteTo(buffer);
+        return new ClientRequest(new RequestId(origin, Interlocked.Increment(ref _counter)), key,
+            BodyDigest.Of(Encoding.UTF8.GetBytes(script)), timestampMs, buffer.WrittenSpan.ToArray());
+    }
+
+    private static ReplicatedStateMachine NewMachine() => new(dedupMaxCount: 1000, dedupMaxAgeMs: 60_000);
+
+    [Fact]
+    public void Apply_NumbersEveryExecutedRequest_FailedOnesIncluded()
+    {
+        var machine = NewMachine();
+        Assert.Equal(new Answer(0, ""), machine.Apply(1, Request(Octopus.BootScript).ToBytes()));
+        var failed = machine.Apply(2, Request("SELECT * FROM nope").ToBytes());
+        Assert.Equal(1UL, failed!.Value.SequenceNumber);
+        Assert.StartsWith("Parse error near line 1: no such table: nope", failed.Value.Body, StringComparison.Ordinal);
+        Assert.Equal(2UL, machine.Apply(3, Request(Octopus.RandomUpdate(new Random(1))).ToBytes())!.Value.SequenceNumber);
+        Assert.Equal(3UL, machine.AppliedIndex);
+        Assert.Equal(3UL, machine.NextSequenceNumber);
+    }
+
+    [Fact]
+    public void ReSentBody_IsAnsweredFromTheWindow_WithoutRunningAgain()
+    {
+        var machine = NewMachine();
+        machine.Apply(1, Request(Octopus.BootScript).ToBytes());
+        var update = Octopus.RandomUpdate(new Random(2));
+        var first = machine.Apply(2, Request(update, 2000).ToBytes());
+        var again = machine.Apply(3, Request(update, 3000).ToBytes()); // another id, same body
+        Assert.Equal(first, again);
+        Assert.Equal(2UL, machine.NextSequenceNumber);
+        Assert.Equal(AdmissionKind.AlreadyAnswered, machine.Admit(Request(update, 4000)).Kind);
+    }
+
+    [Fact]
+    public void TwoMachines_ApplyingTheSameLog_GiveTheSameAnswers()
+    {
+        var random = new Random(3);
+        var log = new List<byte[]> { Request(Octopus.BootScript).ToBytes() };
+        for (var i = 0; i < 50; i++) log.Add(Request(Octopus.RandomUpdate(random), 1000 + i).ToBytes());
+        log.Add(log[10]); // a duplicate in the log
+        var a = NewMachine();
+        var b = NewMachine();
+        for (var i = 0; i < log.Count; i++)
+            Assert.Equal(a.Apply((ulong)i + 1, log[i]), b.Apply((ulong)i + 1, log[i]));
+        Assert.Equal(51UL, a.NextSequenceNumber);
+    }
+
+    [Fact]
+    public void Snapshot_RestoresDatabaseSequenceAndWindow()
+    {
+        var machine = NewMachine();
+        var random = new Random(4);
+        machine.Apply(1, Request(Octopus.BootScript).ToBytes());
+        var update = Octopus.RandomUpdate(random);
+        var original = machine.Apply(2, Request(update, 2000).ToBytes());
+        using var stream = new MemoryStream();
+        machine.WriteSnapshot(stream);
+
+        var restored = NewMachine();
+        stream.Position = 0;
+        restored.ReadSnapshot(stream);
+        Assert.Equal(2UL, restored.AppliedIndex);
+        Assert.Equal(2UL, restored.NextSequenceNumber);
+        Assert.Equal(original, restored.Apply(3, Request(update, 2500).ToBytes()));
+        var next = Octopus.RandomUpdate(random);
+        Assert.Equal(machine.Apply(3, Request(next).ToBytes()), restored.Apply(4, Request(next).ToBytes()));
+    }
+
+    [Fact]
+    public void BadSnapshotBytes_AreAFormatError()
+    {
+        Assert.Throws<FormatException>(() => NewMachine().ReadSnapshot(new MemoryStream([1, 2, 3])));
+        Assert.Throws<FormatException>(() => NewMachine().ReadSnapshot(new MemoryStream("FDSM1\n"u8.ToArray())));
+    }
+
+    [Fact]
+    public async Task Admit_JoinsAnIdenticalBodyInFlight_AndApplyCompletesBoth()
+    {
+        var machine = NewMachine();
+        var first = Request("SELECT * FROM nope");
+        var admission = machine.Admit(first);
+        Assert.True(admission.MustPropose);
+        var joined = machine.Admit(Request("SELECT * FROM nope"));
+        Assert.Equal(AdmissionKind.JoinedInFlight, joined.Kind);
+        Assert.False(joined.Answer.IsCompleted);
+
+        machine.Apply(1, first.ToBytes());
+        var timeout = TimeSpan.FromSeconds(10);
+        Assert.Equal(0UL, (await admission.Answer.WaitAsync(timeout)).SequenceNumber);
+        Assert.Equal(0UL, (await joined.Answer.WaitAsync(timeout)).SequenceNumber);
+        Assert.Equal(0, machine.PendingCount);
+    }
+
+    [Fact]
+    public async Task WaitForAsync_CompletesWhenThatRequestIdIsApplied()
+    {
+        var machine = NewMachine();
+        var request = Request("SELECT * FROM nope");
+        var waiting = machine.WaitForAsync(request.Id, CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+        machine.Apply(1, request.ToBytes());
+        Assert.Equal(0UL, (await waiting.WaitAsync(TimeSpan.FromSeconds(10))).SequenceNumber);
+        Assert.True(machine.WaitForAsync(request.Id, CancellationToken.None).IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task Abandon_CancelsTheWaiters_SoTheRequestCanBeAdmittedAgain()
+    {
+        var machine = NewMachine();
+        var request = Request("SELECT * FROM nope");
+        var admission = machine.Admit(request);
+        machine.Abandon(request.Id);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => admission.Answer.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(machine.Admit(Request("SELECT * FROM nope")).MustPropose);
+    }
+
+    [Fact]
+    public void UnreadablePayload_IsSkippedWithoutASequenceNumber()
+    {
+        var machine = NewMachine();
+        Assert.Null(machine.Apply(1, new byte[] { 99, 1, 2 }));
+        Assert.Equal(1UL, machine.AppliedIndex);
+        Assert.Equal(0UL, machine.NextSequenceNumber);
+    }
+
+    [Fact]
+    public void OutOfOrderApply_IsRefused()
+    {
+        var machine = NewMachine();
+        machine.ApplyNoop(5);
+        Assert.Throws<InvalidOperationException>(() => machine.Apply(5, Request("SELECT * FROM nope").ToBytes()));
+    }
+}
+
+public sealed class SingleNodeReplicatorTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("fastdb-single-");
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    private SingleNodeReplicator Open(ReplicatedStateMachine machine, int snapshotEvery = 1000) =>
+        new(machine, new LogStore(_directory.FullName, fsync: false, NullLogger.Instance), 1, snapshotEvery, NullLogger.Instance);
+
+    [Fact]
+    public async Task ConcurrentSubmits_AreSequencedOnce_AndSurviveARestart()
+    {
+        var random = new Random(5);
+        var scripts = Enumerable.Range(0, 200).Select(_ => Octopus.RandomUpdate(random)).ToArray();
+        Answer[] answers;
+        await using (var replicator = Open(new ReplicatedStateMachine(1000, 60_000), snapshotEvery: 64))
+        {
+            await replicator.StartAsync(CancellationToken.None);
+            await replicator.SubmitAsync(StateMachineTests.Request(Octopus.BootScript), CancellationToken.None);
+            answers = await Task.WhenAll(scripts.Select(s => Task.Run(async () =>
+                await replicator.SubmitAsync(StateMachineTests.Request(s), CancellationToken.None))));
+        }
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (ulong)i), answers.Select(a => a.SequenceNumber).Order());
+
+        var machine = new ReplicatedStateMachine(1000, 60_000);
+        await using var reopened = Open(machine, snapshotEvery: 64);
+        await reopened.StartAsync(CancellationToken.None);
+        Assert.Equal(201UL, machine.NextSequenceNumber);
+        Assert.True(reopened.Status.SnapshotIndex >= 192, $"snapshot index {reopened.Status.SnapshotIndex}");
+        // A re-send after the restart gets the original answer.
+        var again = await reopened.SubmitAsync(StateMachineTests.Request(scripts[17]), CancellationToken.None);
+        Assert.Equal(answers[17], again);
+        if (Sqlite3Oracle.Available)
+        {
+            var ordered = scripts.Zip(answers).OrderBy(p => p.Second.SequenceNumber).ToArray();
+            var expected = Sqlite3Oracle.ExpectedBodies([Octopus.BootScript, .. ordered.Select(p => p.First)]);
+            for (var i = 0; i < ordered.Length; i++) Assert.Equal(expected[i + 1], ordered[i].Second.Body);
+        }
+    }
+}
