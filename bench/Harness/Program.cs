@@ -104,4 +104,5 @@ command.SetAction(async (parse, token) =>
     return outcome.Results.Disqualifier.Length > 0 ? 1 : 0;
 });
 
-return await command.Parse(args).InvokeAsync();
+// On Ctrl-C or SIGTERM the run stops its nodes and prints its results (as octopus does); give it time to.
+return await command.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) });

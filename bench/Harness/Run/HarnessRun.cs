@@ -192,16 +192,17 @@ public static class HarnessRun
         return sb.ToString();
     }
 
-    /// <summary>Correct answers per second over the last five seconds, for the progress line.</summary>
+    /// <summary>Correct answers per second over roughly the last five seconds, for the progress line.</summary>
     private sealed class RateWindow
     {
-        private readonly Queue<(double T, long Correct)> _samples = new();
+        private readonly List<(double T, long Correct)> _samples = new();
 
         public double Add(double now, long correct)
         {
-            _samples.Enqueue((now, correct));
-            while (_samples.Count > 1 && now - _samples.Peek().T > 5) _samples.Dequeue();
-            (double t0, long c0) = _samples.Peek();
+            _samples.Add((now, correct));
+            // Keep the newest sample that is at least five seconds old as the window's start.
+            while (_samples.Count > 2 && now - _samples[1].T >= 5) _samples.RemoveAt(0);
+            (double t0, long c0) = _samples[0];
             return now - t0 > 0.01 ? (correct - c0) / (now - t0) : 0;
         }
     }
