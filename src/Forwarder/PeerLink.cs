@@ -161,14 +161,17 @@ public sealed class PeerLink : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Task? loop;
+        SocketConnection? open;
         lock (_sync)
         {
             if (_stop.IsCancellationRequested)
                 return;
             _stop.Cancel();
             loop = _connectLoop;
-            _connection?.Input.CancelPendingRead(); // wakes the drain so the loop detaches and disposes it
+            open = _connection;
         }
+        // Outside the lock: with inline schedulers the connect loop may run its detach right inside this call.
+        open?.Input.CancelPendingRead(); // wakes the drain so the loop detaches and disposes the connection
         if (loop is not null)
         {
             try { await loop.ConfigureAwait(false); }

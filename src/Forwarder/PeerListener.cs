@@ -137,12 +137,15 @@ public sealed class PeerListener : IAsyncDisposable
         _stop.Cancel();
         _socket?.Dispose(); // also deletes the Unix socket file it bound
         Task[] pending;
+        SocketConnection[] open;
         lock (_sync)
         {
-            foreach (var c in _connections)
-                c.Input.CancelPendingRead();
+            open = [.. _connections];
             pending = [.. _connectionTasks];
         }
+        // Outside the lock: with inline schedulers the read loop may finish right here and remove itself.
+        foreach (var c in open)
+            c.Input.CancelPendingRead();
         if (_acceptLoop is not null)
             await _acceptLoop.ConfigureAwait(false);
         await Task.WhenAll(pending).ConfigureAwait(false);
