@@ -52,18 +52,18 @@ public class RandomScriptTests
     {
         Assert.True(Sqlite3Shell.IsInstalled, "the differential tests need /usr/bin/sqlite3 (apt-get install sqlite3)");
         var batches = Seeds().Chunk(2 * ScriptsPerHalfBatch).ToList();
-        var failures = new ConcurrentBag<string>();
+        var failures = new ConcurrentBag<(int FirstSeed, string Report)>();
         var failingBatches = 0;
         Parallel.ForEach(batches, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, batch =>
         {
             if (BatchMatches(batch)) return;
             if (Interlocked.Increment(ref failingBatches) > MaxDetailedFailures) return;
-            failures.Add(FindFailingSeed(batch));
+            failures.Add((batch[0], FindFailingSeed(batch)));
         });
         if (failingBatches == 0) return;
         var message = new StringBuilder();
         message.AppendLine($"{failingBatches} of {batches.Count} batches ({2 * ScriptsPerHalfBatch} scripts each) differ from sqlite3; the first ones:");
-        foreach (var failure in failures.OrderBy(f => f, StringComparer.Ordinal)) message.AppendLine(failure);
+        foreach (var failure in failures.OrderBy(f => f.FirstSeed)) message.AppendLine(failure.Report);
         Assert.Fail(message.ToString());
     }
 

@@ -23,6 +23,12 @@ public sealed class ScriptGenerator
     readonly Dictionary<string, List<Column>> _tables = new();
     int _nextCleanKey;
 
+    /// <summary>
+    /// Set while generating values that get stored (INSERT, UPDATE SET). Once a rowid reaches 9223372036854775807
+    /// sqlite picks the next one AT RANDOM, so the shell itself stops being deterministic: stored values avoid it.
+    /// </summary>
+    bool _storing;
+
     sealed record Column(string Name, string Type, bool PrimaryKey, bool Unique, bool NotNull)
     {
         public bool IsRowid => PrimaryKey && Type == "INTEGER";
@@ -160,6 +166,7 @@ public sealed class ScriptGenerator
             tokens.Add(")");
         }
         tokens.Add("VALUES");
+        _storing = true;
         var rows = _random.Next(4) == 0 ? 2 + _random.Next(3) : 1;
         var widthError = !Clean && _random.Next(25) == 0 ? (_random.Next(2) == 0 ? 1 : -1) : 0;
         for (var r = 0; r < rows; r++)
@@ -175,6 +182,7 @@ public sealed class ScriptGenerator
             }
             tokens.Add(")");
         }
+        _storing = false;
         tokens.Add(";");
         return tokens;
     }
@@ -191,7 +199,9 @@ public sealed class ScriptGenerator
             if (i > 0) tokens.Add(",");
             tokens.Add(targets[i].Name);
             tokens.Add("=");
+            _storing = true;
             tokens.AddRange(_random.Next(3) == 0 ? ValueFor(targets[i]) : Expression(columns, 2));
+            _storing = false;
         }
         if (_random.Next(4) > 0) { tokens.Add("WHERE"); tokens.AddRange(Where(columns)); }
         tokens.Add(";");
@@ -327,7 +337,7 @@ public sealed class ScriptGenerator
 
     List<string> Literal() => _random.Next(10) switch
     {
-        < 4 => [Pick(IntegerLiterals)],
+        < 4 => [_storing ? Pick(IntegerLiterals.Where(l => !l.StartsWith("922337203685477580", StringComparison.Ordinal)).ToArray()) : Pick(IntegerLiterals)],
         < 6 => [Pick(RealLiterals)],
         < 8 => [Pick(StringLiterals)],
         8 => ["NULL"],
