@@ -104,13 +104,15 @@ public static class CtfFastPath
     /// <summary>ctf3 when it has the boot script's shape and the command's name and word are not column names.</summary>
     private static Table? Applicable(Catalog catalog, CtfUpdateCommand command)
     {
-        var table = catalog.Find("ctf3");
-        if (table == null || !HasBootShape(table)) return null;
-        if (IsColumnName(table, command.Name) || IsColumnName(table, command.Word)) return null;
-        return table;
+        if (command.NamesACtfColumn) return null;
+        if (catalog.CtfTableVersion != catalog.Version)
+        {
+            var found = catalog.Find("ctf3");
+            catalog.CtfTable = found != null && HasBootShape(found) ? found : null;
+            catalog.CtfTableVersion = catalog.Version;
+        }
+        return catalog.CtfTable;
     }
-
-    private static bool IsColumnName(Table table, string s) => table.ColumnIndex(s) >= 0 || NameExpr.IsRowIdName(s);
 
     private static bool HasBootShape(Table t)
     {

@@ -29,6 +29,12 @@ public sealed partial class CtfUpdateCommand : SqlCommand
     internal readonly SqlValue WordValue;
     internal readonly SqlValue AmountValue;
     private string? _script;
+    internal readonly bool NamesACtfColumn;
+
+    private static bool IsCtfColumnName(string s) =>
+        s.Equals("name", StringComparison.OrdinalIgnoreCase) || s.Equals("friendCount", StringComparison.OrdinalIgnoreCase)
+        || s.Equals("requestCount", StringComparison.OrdinalIgnoreCase) || s.Equals("favoriteWord", StringComparison.OrdinalIgnoreCase)
+        || Syntax.NameExpr.IsRowIdName(s);
 
     public CtfUpdateCommand(string name, int amount, string word)
     {
@@ -39,6 +45,8 @@ public sealed partial class CtfUpdateCommand : SqlCommand
         Word = word;
         // WHERE name="P" compares under the column's NUMERIC affinity: a numeric-looking P is a number.
         NameKey = AffinityRules.ForCompare(Affinity.Numeric, SqlValue.FromText(name));
+        // With the boot schema, a name or word spelling a column (or the rowid) is a column reference, not a string.
+        NamesACtfColumn = IsCtfColumnName(name) || IsCtfColumnName(word);
         WordValue = SqlValue.FromText(word);
         AmountValue = SqlValue.FromInteger(amount);
     }

@@ -12,8 +12,16 @@ public sealed class Catalog
     public IReadOnlyList<Table> Tables => _ordered;
     public Table? Find(string name) => _byName.TryGetValue(name, out var t) ? t : null;
     public bool Exists(string name) => _byName.ContainsKey(name);
-    public void Add(Table t) { _byName.Add(t.Name, t); _ordered.Add(t); }
-    public void Remove(Table t) { _byName.Remove(t.Name); _ordered.Remove(t); }
+    public void Add(Table t) { _byName.Add(t.Name, t); _ordered.Add(t); Version++; }
+    public void Remove(Table t) { _byName.Remove(t.Name); _ordered.Remove(t); Version++; }
+
+    /// <summary>Changes whenever a table is created or dropped (schemas are immutable otherwise), so derived facts
+    /// about the schema can be cached against it.</summary>
+    public long Version { get; private set; } = 1;
+
+    /// <summary>The CTF fast path's verdict on ctf3 for <see cref="CtfTableVersion"/> (null: not applicable).</summary>
+    internal Table? CtfTable;
+    internal long CtfTableVersion;
 }
 
 public static class TableFactory
