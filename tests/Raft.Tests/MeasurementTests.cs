@@ -46,9 +46,37 @@ public class MeasurementTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Measure_leader_freeze_to_new_leader_committing()
+    public void Measure_leader_freeze_to_new_leader_committing() => MeasureFailover(new SimOptions { Nodes = 5, OctopusLinks = true });
+
+    /// <summary>Compares timing settings: failover time vs spurious elections under lag spikes (FASTDB_MEASURE=1).</summary>
+    [Theory]
+    [InlineData(5, 15, 30)]
+    [InlineData(3, 10, 20)]
+    [InlineData(3, 8, 16)]
+    [InlineData(2, 6, 12)]
+    public void Measure_timing_settings(int hb, int emin, int emax)
     {
-        var o = new SimOptions { Nodes = 5, OctopusLinks = true };
+        if (Environment.GetEnvironmentVariable("FASTDB_MEASURE") != "1") return;
+        var o = new SimOptions { Nodes = 5, OctopusLinks = true, HeartbeatTicks = hb, ElectionMinTicks = emin, ElectionMaxTicks = emax };
+        output.WriteLine($"heartbeat {hb} ticks, election {emin}..{emax} ticks:");
+        MeasureFailover(o);
+        // Spurious elections: no faults but lag spikes (100..300 ms on a random half of the links, 1 s in every 2 s).
+        var c = new Cluster(o, seed: 77);
+        c.StartClientThreads(20);
+        c.RunUntil(() => c.Leader() >= 0, 5000);
+        int terms0 = c.LeaderTerms;
+        for (int round = 0; round < 15; round++)
+        {
+            for (int a = 0; a < 5; a++) for (int b = 0; b < 5; b++) c.LinkSpikeMs[a, b] = c.Rng.Next(2) == 0 ? 100 + c.Rng.NextDouble() * 200 : 0;
+            c.RunFor(1000);
+            Array.Clear(c.LinkSpikeMs);
+            c.RunFor(1000);
+        }
+        output.WriteLine($"  lag spikes for 30 s: {c.LeaderTerms - terms0} extra leader terms, {c.Acked.Count} answers");
+    }
+
+    private void MeasureFailover(SimOptions o)
+    {
         var times = new List<double>();
         for (int seed = 1; seed <= 20; seed++)
         {

@@ -238,6 +238,8 @@ public sealed class RaftNode
         _commitAdvanced = false;
     }
 
+    private int LeaseTicks => Math.Max(_o.HeartbeatIntervalTicks + 1, _o.ElectionTimeoutMinTicks - _o.HeartbeatIntervalTicks);
+
     private void ResetRandomizedElectionTimeout() =>
         _randomizedElectionTimeout = _rng.Next(_o.ElectionTimeoutMinTicks, _o.ElectionTimeoutMaxTicks + 1);
 
@@ -275,6 +277,9 @@ public sealed class RaftNode
             if (_granted.Count >= Quorum) { StartElection(false); return; }
             foreach (var id in _members.Keys)
                 if (id != Id) Send(new Message(MessageType.PreVote, Id, id, Term + 1, LastTerm, LastIndex));
+            // Voters still inside their leader lease ignore us; asking again soon (a pre-vote costs no term)
+            // turns a lost round into a short delay instead of a whole election timeout.
+            _randomizedElectionTimeout = _rng.Next(Math.Max(1, _o.HeartbeatIntervalTicks / 2), _o.HeartbeatIntervalTicks + 1);
             return;
         }
         StartElection(transfer);
@@ -408,7 +413,10 @@ public sealed class RaftNode
             if (m.Type is MessageType.Vote or MessageType.PreVote)
             {
                 // Check-quorum lease: we heard from a live leader recently, so this candidate is disruptive.
-                bool inLease = _o.CheckQuorum && LeaderId != 0 && _electionElapsed < _o.ElectionTimeoutMinTicks;
+                // The lease is a heartbeat shorter than the election timeout: heartbeats keep a healthy follower
+                // well inside it, and once the leader is gone, voters leave it by the time the earliest timer fires
+                // even if their last heartbeat arrived a little later than the candidate's.
+                bool inLease = _o.CheckQuorum && LeaderId != 0 && _electionElapsed < LeaseTicks;
                 if (inLease && !m.Transfer) return;
             }
             if (m.Type == MessageType.PreVote) { /* a pre-vote never changes our term */ }
@@ -500,6 +508,13 @@ public sealed class RaftNode
             {
                 _electionElapsed = 0;
                 _vote = m.From;
+            }
+            else if (Role == RaftRole.Follower)
+            {
+                // Someone is already running: give it time to finish (a pre-vote round trip plus the vote) before
+                // our own timer fires, or followers whose timers fire together split the vote. Only a bounded
+                // delay, so a node that can send but never win cannot hold elections off forever.
+                _electionElapsed = Math.Min(_electionElapsed, Math.Max(0, _randomizedElectionTimeout - 2 * _o.HeartbeatIntervalTicks));
             }
         }
         else Send(new Message(respType, Id, m.From, Term, Reject: true));

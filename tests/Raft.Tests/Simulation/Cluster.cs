@@ -11,7 +11,7 @@ internal sealed record SimOptions
 {
     public int Nodes = 3;
     public int TickMs = 10;
-    public int HeartbeatTicks = 5, ElectionMinTicks = 15, ElectionMaxTicks = 30;
+    public int HeartbeatTicks = 3, ElectionMinTicks = 10, ElectionMaxTicks = 20;
     public bool BroadcastAcks = true, PreVote = true, CheckQuorum = true;
     public int MaxInflight = 64;
     public int MaxEntriesPerAppend = 256;
@@ -80,6 +80,8 @@ internal sealed class Cluster
     private long _seq;
     private readonly bool[,] _cut;
     private readonly double[,] _linkBase, _linkJitter, _linkLastDelivery;
+    /// <summary>Extra delay per link (octopus's lagsplit spikes), ms.</summary>
+    public readonly double[,] LinkSpikeMs;
 
     // Global knowledge for invariants.
     private readonly Dictionary<ulong, ulong> _leaderOfTerm = new();
@@ -118,6 +120,7 @@ internal sealed class Cluster
         _linkBase = new double[o.Nodes, o.Nodes];
         _linkJitter = new double[o.Nodes, o.Nodes];
         _linkLastDelivery = new double[o.Nodes, o.Nodes];
+        LinkSpikeMs = new double[o.Nodes, o.Nodes];
         for (int a = 0; a < o.Nodes; a++)
             for (int b = 0; b < o.Nodes; b++)
             {
@@ -356,7 +359,7 @@ internal sealed class Cluster
     {
         if (!O.OctopusLinks) return NowMs + O.MinDelayMs + Rng.NextDouble() * (O.MaxDelayMs - O.MinDelayMs);
         // In order per link, like one TCP stream through octopus's proxy.
-        double d = _linkBase[from, to] - _linkJitter[from, to] * Math.Log(1 - Rng.NextDouble());
+        double d = _linkBase[from, to] + LinkSpikeMs[from, to] - _linkJitter[from, to] * Math.Log(1 - Rng.NextDouble());
         double at = Math.Max(NowMs + d, _linkLastDelivery[from, to]);
         _linkLastDelivery[from, to] = at;
         return at;
