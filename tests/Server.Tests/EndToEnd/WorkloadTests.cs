@@ -30,12 +30,12 @@ public sealed class WorkloadTests
         await server.StartAsync();
         using var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(10));
 
-        var load = Workload.RunAsync(client, clients: 20, updates: 1200, seed: 2, GiveUp);
+        var load = Workload.RunAsync(client, clients: 20, updates: 6000, seed: 2, GiveUp);
         var random = new Random(2);
         var kills = 0;
         for (; kills < 3 && !load.IsCompleted; kills++)
         {
-            await Task.WhenAny(load, Task.Delay(random.Next(150, 700)));
+            await Task.WhenAny(load, Task.Delay(random.Next(100, 500)));
             if (load.IsCompleted) break;
             server.Kill9();
             await Task.Delay(random.Next(50, 300));
