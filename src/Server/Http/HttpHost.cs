@@ -72,24 +72,40 @@ public static class HttpHost
     }
 
     /// <summary>
-    /// Removes a socket file left by an earlier run. A socket that still accepts connections belongs to a live server:
-    /// that is an error, not something to delete.
+    /// Removes a socket file left by an earlier run. A socket that still accepts connections belongs to a live server,
+    /// typically the previous incarnation still shutting down after SIGTERM (octopus restarts a node right away): wait
+    /// for it to go, and only if it stays past <paramref name="patience"/> give up with an error (two live processes
+    /// must never share one data directory).
     /// </summary>
-    public static void RemoveStaleSocket(string path)
+    public static async Task RemoveStaleSocketAsync(string path, TimeSpan patience, Action<string> warn, CancellationToken cancellationToken)
     {
-        if (!File.Exists(path)) return;
-        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var warned = false;
+        while (File.Exists(path) && IsListening(path))
         {
-            try
+            if (clock.Elapsed > patience)
+                throw new IOException($"{path} is in use by a running server (still answering after {patience.TotalSeconds:F0} s)");
+            if (!warned)
             {
-                probe.Connect(new UnixDomainSocketEndPoint(path));
-                throw new IOException($"{path} is in use by a running server");
+                warn($"{path} is still served by another process; waiting up to {patience.TotalSeconds:F0} s for it to exit");
+                warned = true;
             }
-            catch (SocketException)
-            {
-                // Nobody listening: stale.
-            }
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
         File.Delete(path);
+    }
+
+    private static bool IsListening(string path)
+    {
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false; // nobody listening: stale
+        }
     }
 }

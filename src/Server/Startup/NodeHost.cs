@@ -21,7 +21,8 @@ public static class NodeHost
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
-                HttpHost.RemoveStaleSocket(socketPath);
+                await HttpHost.RemoveStaleSocketAsync(socketPath, TimeSpan.FromSeconds(10),
+                    message => log.LogWarning("{Message}", message), cancellationToken).ConfigureAwait(false);
             }
             catch (IOException e)
             {

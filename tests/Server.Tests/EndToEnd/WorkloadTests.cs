@@ -115,14 +115,14 @@ public sealed class WorkloadTests
     }
 
     [Fact]
-    public async Task FrozenWithSigStop_ThenSigCont_KeepsItsStateAndSocket()
+    public async Task FrozenWithSigTstp_ThenSigCont_KeepsItsStateAndSocket()
     {
         await using var server = new ServerProcess(NewWorkDirectory());
         await server.StartAsync();
         using var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30));
         var answers = new List<Acknowledged> { await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, GiveUp) };
 
-        server.Signal("STOP");
+        server.Signal("TSTP"); // what octopus's freeze monkey sends
         var random = new Random(5);
         var whileFrozen = Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp);
         await Task.Delay(1000);
@@ -133,5 +133,31 @@ public sealed class WorkloadTests
 
         Assert.False(server.HasExited);
         Workload.AssertLikeOctopus(answers);
+    }
+
+    [Fact]
+    public async Task ARestartWhileThePreviousProcessStillHoldsTheSocket_WaitsForIt_ThenTakesOver()
+    {
+        var directory = NewWorkDirectory();
+        await using var first = new ServerProcess(directory);
+        await first.StartAsync();
+        Acknowledged boot;
+        using (var client = UnixHttp.CreateClient(first.SocketPath, TimeSpan.FromSeconds(30)))
+            boot = await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, GiveUp);
+
+        first.Signal("STOP"); // still accepting on its socket, never answering
+        await using var second = new ServerProcess(directory);
+        var starting = second.StartAsync();
+        await Task.Delay(1500);
+        Assert.False(starting.IsCompleted, "the second process came up while the first still held the socket");
+        Assert.False(second.HasExited, $"the second process gave up too early:\n{second.Stderr}");
+        first.Kill9();
+        await starting;
+        Assert.Contains("still served by another process", second.Stderr, StringComparison.Ordinal);
+
+        using var again = UnixHttp.CreateClient(second.SocketPath, TimeSpan.FromSeconds(30));
+        var next = await Workload.SendUntilAnsweredAsync(again, Octopus.RandomUpdate(new Random(7)), GiveUp);
+        Assert.Equal(1, next.Sequence);
+        Workload.AssertLikeOctopus([boot, next]);
     }
 }
