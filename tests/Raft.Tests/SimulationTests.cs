@@ -45,19 +45,20 @@ public class SimulationTests
 
 public class SimulationCoverageTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    /// <summary>Guards the simulator itself: the faults must really bite (elections, restarts, snapshots, commits).</summary>
+    /// <summary>Guards the simulator itself: the faults must really bite (elections, restarts, snapshots, membership, commits).</summary>
     [Fact]
     public void Chaos_runs_exercise_elections_restarts_snapshots_and_commits()
     {
-        int terms = 0, restarts = 0, snaps = 0, acked = 0, freezes = 0, runs = 40;
+        int terms = 0, restarts = 0, snaps = 0, acked = 0, freezes = 0, configs = 0, runs = 40;
         long msgs = 0;
         for (int seed = 1; seed <= runs; seed++)
         {
             var c = ChaosRun.Run(seed, seed % 2 == 0 ? 3 : 5);
             terms += c.LeaderTerms; restarts += c.Restarts; snaps += c.SnapshotsInstalled; acked += c.Acked.Count;
-            freezes += c.Freezes; msgs += c.RaftMessages;
+            freezes += c.Freezes; msgs += c.RaftMessages; configs += c.ConfigChangesCommitted;
         }
-        output.WriteLine($"{runs} runs: {terms} leader terms, {restarts} restarts, {freezes} freezes, {snaps} snapshots installed, {acked} acked proposals, {msgs} messages");
+        output.WriteLine($"{runs} runs: {terms} leader terms, {restarts} restarts, {freezes} freezes, {snaps} snapshots installed, {configs} membership changes, {acked} acked proposals, {msgs} messages");
+        Assert.True(configs > runs / 2, $"only {configs} membership changes committed");
         Assert.True(terms > runs * 2, $"only {terms} leader terms");
         Assert.True(restarts > runs, $"only {restarts} restarts");
         Assert.True(snaps > runs / 4, $"only {snaps} snapshots installed");

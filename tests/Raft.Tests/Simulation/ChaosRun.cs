@@ -10,6 +10,8 @@ internal static class ChaosRun
     public static string Describe(SimOptions o) =>
         $"acks={o.BroadcastAcks} inflight={o.MaxInflight} maxEntries={o.MaxEntriesPerAppend} compactEvery={o.CompactEvery}";
 
+    private static bool AllMembers(Cluster c) => c.Nodes.All(n => n.Raft!.Members.Count == c.Nodes.Length);
+
     public static Cluster Run(int seed, int nodes)
     {
         var pick = new Random(seed * 7919 + nodes); // per-seed settings, derived from the seed alone
@@ -42,7 +44,7 @@ internal static class ChaosRun
             if (c.NowMs >= ChaosMs) return;
             int a = r.Next(nodes);
             double d = r.NextDouble();
-            switch (r.Next(7))
+            switch (r.Next(8))
             {
                 case 0: // random partition, both directions
                 {
@@ -76,6 +78,18 @@ internal static class ChaosRun
                     c.O.DropRate = r.NextDouble() * 0.1;
                     c.O.DupRate = r.NextDouble() * 0.05;
                     break;
+                case 6: // membership: remove a member, or add back one that was removed
+                {
+                    int ml = c.Leader();
+                    if (ml < 0) break;
+                    var members = c.Nodes[ml].Raft!.Members;
+                    var missing = c.Nodes.Where(n => !members.ContainsKey(n.Id)).ToList();
+                    var cc = missing.Count > 0
+                        ? new ConfigChange(ConfigChangeType.AddNode, missing[0].Id, Cluster.Address(missing[0].Index))
+                        : new ConfigChange(ConfigChangeType.RemoveNode, (ulong)a + 1, ReadOnlyMemory<byte>.Empty);
+                    c.ProposeConfigAt(ml, cc);
+                    break;
+                }
                 default:
                     // leader freeze, the failover case octopus punishes most
                     int l = c.Leader();
@@ -94,6 +108,19 @@ internal static class ChaosRun
         c.O.DupRate = 0;
         c.O.MaxDelayMs = 50;
         double healedAt = c.NowMs;
+        // Add back every node a membership fault removed.
+        for (int i = 0; i < 100 && !AllMembers(c); i++)
+        {
+            int l = c.Leader();
+            if (l >= 0)
+                foreach (var n in c.Nodes)
+                    if (!c.Nodes[l].Raft!.Members.ContainsKey(n.Id))
+                        c.ProposeConfigAt(l, new ConfigChange(ConfigChangeType.AddNode, n.Id, Cluster.Address(n.Index)));
+            c.RunUntil(() => AllMembers(c), 100);
+        }
+        if (!AllMembers(c))
+            throw new InvariantViolation($"seed {seed} ({Describe(o)}): could not restore full membership after healing; nodes:\n" +
+                string.Join("\n", c.Nodes.Select(n => n.Raft!.Describe() + " members " + string.Join(",", n.Raft!.Members.Keys))));
         ulong marker = c.Submit(r.Next(nodes));
         if (!c.RunUntil(() => c.Acked.ContainsKey(marker), LivenessDeadlineMs))
             throw new InvariantViolation($"seed {seed} ({Describe(o)}): no commit of a new request within {LivenessDeadlineMs} ms after healing " +

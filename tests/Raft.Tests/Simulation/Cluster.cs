@@ -101,7 +101,7 @@ internal sealed class Cluster
     public double ClientRetryMs = 1500;
 
     // Measurements.
-    public int SnapshotsInstalled, Restarts, Freezes;
+    public int SnapshotsInstalled, Restarts, Freezes, ConfigChangesCommitted;
     public int LeaderTerms => _leaderOfTerm.Count;
     public int SequenceLength => _sequence.Count;
     public long RaftMessages, RaftBytes, ForwardMessages, ForwardBytes;
@@ -377,6 +377,7 @@ internal sealed class Cluster
         {
             _committed[e.Index] = (e.Term, h);
             _committedBy[e.Index] = n.Raft!.Term;
+            if (e.Type == EntryType.ConfigChange && e.Term > 1) ConfigChangesCommitted++;
             _maxCommitted = Math.Max(_maxCommitted, e.Index);
         }
         if (e.Type != EntryType.Normal) { n.Sm.Skip(e.Index); return; }
