@@ -17,13 +17,7 @@ public static class ScanPlanner
         int best = -1, bestScore = 0;
         foreach (var term in terms)
         {
-            if (term is not BinaryExpr b) continue;
-            bool isEquality = b.Op is BinaryOp.Equal or BinaryOp.Is;
-            bool isRange = b.Op is BinaryOp.Less or BinaryOp.LessEqual or BinaryOp.Greater or BinaryOp.GreaterEqual;
-            if (!isEquality && !isRange) continue;
-            ColumnExpr? col = b.Left as ColumnExpr ?? b.Right as ColumnExpr;
-            Expr other = ReferenceEquals(col, b.Left) ? b.Right : b.Left;
-            if (col == null || !other.IsConstant) continue;
+            if (!TryIndexableTerm(term, out var col, out bool isEquality)) continue;
             if (col.IsRowId || col.Index < 0)
             {
                 if (isEquality) return -1; // rowid lookup wins
@@ -33,15 +27,34 @@ public static class ScanPlanner
             if (isEquality) return -1;     // one row at most
             int score = 1;
             foreach (var t2 in terms)
-                if (t2 != term && t2 is BinaryExpr b2 && (b2.Left is ColumnExpr l && l.Index == col.Index || b2.Right is ColumnExpr r && r.Index == col.Index)) score++;
+                if (t2 != term && TryIndexableTerm(t2, out var c2, out _) && c2.Index == col.Index) score++;
             if (score > bestScore) { bestScore = score; best = col.Index; }
         }
         // A rowid range is preferred over an index range.
         foreach (var term in terms)
-            if (term is BinaryExpr b && b.Op is BinaryOp.Less or BinaryOp.LessEqual or BinaryOp.Greater or BinaryOp.GreaterEqual
-                && ((b.Left is ColumnExpr { IsRowId: true } && b.Right.IsConstant) || (b.Right is ColumnExpr { IsRowId: true } && b.Left.IsConstant)))
-                return -1;
+            if (TryIndexableTerm(term, out var col, out _) && (col.IsRowId || col.Index < 0)) return -1;
         return best;
+    }
+
+    /// <summary>A WHERE term an index or the rowid can answer: column = < <= > >= IS constant, column IS [NOT] NULL
+    /// (IS NOT NULL becomes the range "> NULL", as SQLite's STAT4 builds do).</summary>
+    public static bool TryIndexableTerm(Expr term, out ColumnExpr column, out bool isEquality)
+    {
+        column = null!;
+        isEquality = false;
+        if (term is IsNullExpr { Operand: ColumnExpr c } n)
+        {
+            column = c;
+            isEquality = !n.Negated;
+            return true;
+        }
+        if (term is not BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is or BinaryOp.Less or BinaryOp.LessEqual or BinaryOp.Greater or BinaryOp.GreaterEqual } b) return false;
+        ColumnExpr? col = b.Left as ColumnExpr ?? b.Right as ColumnExpr;
+        Expr other = ReferenceEquals(col, b.Left) ? b.Right : b.Left;
+        if (col == null || !other.IsConstant) return false;
+        column = col;
+        isEquality = b.Op is BinaryOp.Equal or BinaryOp.Is;
+        return true;
     }
 
     /// <summary>True when a WHERE term (equality or range against a constant) on the rowid or an indexed column
@@ -52,13 +65,7 @@ public static class ScanPlanner
         var terms = new List<Expr>();
         SplitAnd(where, terms);
         foreach (var term in terms)
-        {
-            if (term is not BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is or BinaryOp.Less or BinaryOp.LessEqual or BinaryOp.Greater or BinaryOp.GreaterEqual } b) continue;
-            ColumnExpr? col = b.Left as ColumnExpr ?? b.Right as ColumnExpr;
-            Expr other = ReferenceEquals(col, b.Left) ? b.Right : b.Left;
-            if (col == null || !other.IsConstant) continue;
-            if (col.IsRowId || col.Index < 0 || table.IndexOn(col.Index) != null) return true;
-        }
+            if (TryIndexableTerm(term, out var col, out _) && (col.IsRowId || col.Index < 0 || table.IndexOn(col.Index) != null)) return true;
         return false;
     }
 
@@ -195,13 +202,9 @@ public static class ScanPlanner
         int bestRank = int.MaxValue;
         foreach (var term in terms)
         {
-            if (term is not BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is or BinaryOp.Less or BinaryOp.LessEqual or BinaryOp.Greater or BinaryOp.GreaterEqual } b) continue;
-            ColumnExpr? col = b.Left as ColumnExpr ?? b.Right as ColumnExpr;
-            Expr other = ReferenceEquals(col, b.Left) ? b.Right : b.Left;
-            if (col == null || !other.IsConstant) continue;
+            if (!TryIndexableTerm(term, out var col, out bool eq)) continue;
             bool rowId = col.IsRowId || col.Index < 0;
             if (!rowId && table.IndexOn(col.Index) == null) continue;
-            bool eq = b.Op is BinaryOp.Equal or BinaryOp.Is;
             int rank = (eq ? 0 : 2) + (rowId ? 0 : 1);
             if (rank < bestRank) { bestRank = rank; best = new OrBranch(term, rowId ? -1 : col.Index); }
         }

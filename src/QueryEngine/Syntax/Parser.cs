@@ -17,6 +17,7 @@ public sealed class Parser
     private bool _hasCurrent;
     /// <summary>Symbols SQLite's LALR parser would hold on its stack here (it overflows at 100).</summary>
     private int _depth;
+    private string? _deferredUnsupported;
     private const int ParserStackDepth = 100;
     private const int MaxExpressionHeight = 1000;
 
@@ -122,9 +123,11 @@ public sealed class Parser
             default: throw SyntaxError(t);
         }
         var end = Peek();
-        if (end.Kind == TokenKind.Semicolon) { Take(); return stmt; }
-        if (end.Kind == TokenKind.End) return stmt;
-        throw SyntaxError(end);
+        if (end.Kind is not (TokenKind.Semicolon or TokenKind.End)) throw SyntaxError(end);
+        // A construct FastDb parses but does not run is refused once the whole statement proved well-formed.
+        if (_deferredUnsupported != null) throw Unsupported(_deferredUnsupported);
+        if (end.Kind == TokenKind.Semicolon) Take();
+        return stmt;
     }
 
     private Statement ParseCreate()
@@ -453,7 +456,16 @@ public sealed class Parser
             ExpectOp("=");
             stmt.Assignments.Add((col, nt.Start - _start, ParseExprAt(7)));
         } while (TryOp(","));
-        if (Peek().Is("FROM")) throw Unsupported("UPDATE ... FROM");
+        if (TryKeyword("FROM"))
+        {
+            _deferredUnsupported ??= "UPDATE ... FROM";
+            do
+            {
+                if (Peek().IsOp("(")) throw Unsupported("subqueries in FROM");
+                ExpectName();
+                if (TryKeyword("AS")) ExpectName(); else if (IsNameToken(Peek())) ExpectName();
+            } while (TryOp(","));
+        }
         if (TryKeyword("WHERE")) stmt.Where = ParseExprAt(7);
         if (Peek().Is("RETURNING")) throw Unsupported("RETURNING");
         return stmt;
@@ -732,10 +744,12 @@ public sealed class Parser
                 var e = ParseExprAt(_depth + 1);
                 if (Peek().IsOp(","))
                 {
-                    // A row value: let syntax errors inside it surface first, then refuse it.
+                    // A row value: parsed so later syntax errors still win, refused when the statement is complete.
                     while (TryOp(",")) ParseExprAt(_depth + 3);
+                    CheckStack(_depth + 3);
                     ExpectOp(")");
-                    throw Unsupported("row values");
+                    _deferredUnsupported ??= "row values";
+                    return e;
                 }
                 CheckStack(_depth + 3);
                 ExpectOp(")");
