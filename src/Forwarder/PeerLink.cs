@@ -60,6 +60,8 @@ public sealed class PeerLink : IAsyncDisposable
     private long _connectCount;
     private long _batchesWritten;
 
+    private SocketConnection? _writing; // the connection the writer is using right now
+
     // Owned by the single writer.
     private byte[] _spare = new byte[InitialBufferBytes];
 
@@ -254,22 +256,37 @@ public sealed class PeerLink : IAsyncDisposable
         while (true)
         {
             SocketConnection connection;
+            SocketConnection? retire = null;
             byte[] batch;
             int length;
             lock (_sync)
             {
+                // A connection detached while we wrote to it was left for us to dispose (see Detach).
+                if (_writing is not null && _writing != _connection)
+                    retire = _writing;
+                _writing = null;
                 if (_pendingLength == 0 || _connection is null)
                 {
                     _writerScheduled = false;
-                    return;
+                    connection = null!;
+                    batch = null!;
+                    length = 0;
                 }
-                connection = _connection;
-                batch = _pending;
-                length = _pendingLength;
-                _pending = _spare;
-                _pendingLength = 0;
-                _batchesWritten++;
+                else
+                {
+                    connection = _connection;
+                    _writing = connection;
+                    batch = _pending;
+                    length = _pendingLength;
+                    _pending = _spare;
+                    _pendingLength = 0;
+                    _batchesWritten++;
+                }
             }
+            if (retire is not null)
+                Retire(retire);
+            if (batch is null)
+                return;
             try
             {
                 connection.Output.Write(batch.AsSpan(0, length));
@@ -280,7 +297,7 @@ public sealed class PeerLink : IAsyncDisposable
             catch (Exception e)
             {
                 _log.LogDebug("Write to {Peer} failed: {Reason}", PeerAddress, e.Message);
-                connection.Input.CancelPendingRead();
+                try { connection.Input.CancelPendingRead(); } catch (Exception) { /* already torn down */ }
             }
             // Keep the idle footprint small: a buffer grown by a burst (e.g. a snapshot) is not kept as the spare.
             _spare = batch.Length <= RetainedBufferBytes ? batch : new byte[InitialBufferBytes];
@@ -382,15 +399,25 @@ public sealed class PeerLink : IAsyncDisposable
 
     private void Detach(SocketConnection connection)
     {
+        bool writerHoldsIt;
         lock (_sync)
         {
-            _bytesSentByEarlierConnections += connection.BytesSent;
             _connection = null;
             _pendingLength = 0; // frames queued for a dead connection are lost, like those in flight
+            writerHoldsIt = _writing == connection;
         }
-        // Only the writer touches Output; release a flush it may be blocked in, then close the socket and pipes.
+        // Release a flush the writer may be blocked in. Disposing returns the pipe's pooled buffers, so while the writer
+        // may still be copying into them the writer disposes the connection itself when it is done with it.
         connection.Output.CancelPendingFlush();
+        if (!writerHoldsIt)
+            Retire(connection);
+    }
+
+    private void Retire(SocketConnection connection)
+    {
         connection.Dispose();
+        lock (_sync)
+            _bytesSentByEarlierConnections += connection.BytesSent;
     }
 
     private void RaiseConnected()
