@@ -148,12 +148,17 @@ public sealed class WorkloadTests
         first.Signal("STOP"); // still accepting on its socket, never answering
         await using var second = new ServerProcess(directory);
         var starting = second.StartAsync();
-        await Task.Delay(1500);
+        // Start-up time varies with machine load: wait (bounded) until the second process reports that it is waiting.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!second.Stderr.Contains("still served by another process", StringComparison.Ordinal)
+               && clock.Elapsed < TimeSpan.FromSeconds(30) && !starting.IsCompleted)
+            await Task.Delay(50);
+        Assert.Contains("still served by another process", second.Stderr, StringComparison.Ordinal);
+        await Task.Delay(300);
         Assert.False(starting.IsCompleted, "the second process came up while the first still held the socket");
         Assert.False(second.HasExited, $"the second process gave up too early:\n{second.Stderr}");
         first.Kill9();
         await starting;
-        Assert.Contains("still served by another process", second.Stderr, StringComparison.Ordinal);
 
         using var again = UnixHttp.CreateClient(second.SocketPath, TimeSpan.FromSeconds(30));
         var next = await Workload.SendUntilAnsweredAsync(again, Octopus.RandomUpdate(new Random(7)), GiveUp);
