@@ -347,7 +347,7 @@ public sealed class RaftNode
                 ProgressState.Replicate => pr.Inflights.Count > 0,
                 _ => true,
             };
-            if (waiting && pr.TicksSinceProgress >= _o.ElectionTimeoutMinTicks)
+            if (waiting && pr.TicksSinceProgress >= _o.ElectionTimeoutMaxTicks)
             {
                 pr.TicksSinceProgress = 0;
                 pr.BecomeProbe();
