@@ -6,13 +6,19 @@
 // frame travels on the replier's own outbound link.
 //
 // Public API:
-//   PeerLink                       outbound link to one peer: Start(), TrySend(type, correlationId, payload), IsConnected,
-//                                  BytesSent, FramesSent, FramesDropped. Reconnects with jittered exponential back-off.
+//   PeerLink                       outbound link to one peer: Start(), TrySend(type, correlationId, payload) (also an
+//                                  overload encoding the payload in place), Flush() (AutoFlush off), IsConnected,
+//                                  Connected event, BytesSent, FramesSent, FramesDropped, BatchesWritten, ConnectCount.
+//                                  Reconnects with jittered exponential back-off; drops frames while disconnected.
 //   ListenOptions.UsePeerProtocol  Kestrel connection middleware: peer connections go to an IFrameHandler,
 //                                  everything else is handed to HTTP untouched.
 //   PeerListener                   the same inbound side without Kestrel (a plain Unix/TCP listener).
 //   IFrameHandler                  receives frames on the connection's read loop (payload valid only during the call).
 //   PeerAddress                    "./node3.sock" (Unix socket, relative to the cwd) or "host:port" into an EndPoint.
+//
+// Guarantees: frames of one connection arrive whole and in send order; a frame cut by a dying connection is never
+// delivered. Across a reconnect, frames still in flight on the old connection may be lost (and, if the old one
+// lingers, arrive interleaved with the new one's): callers (Raft, forwarding with retries) tolerate loss and reorder.
 //
 // Wire format:
 //   connection preamble  "FASTDB" 0x01 '\n' varint(nameLength) name(UTF-8)      (0x01 is the protocol version)
