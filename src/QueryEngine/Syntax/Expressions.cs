@@ -78,6 +78,14 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
         n.Equals("rowid", StringComparison.OrdinalIgnoreCase) || n.Equals("oid", StringComparison.OrdinalIgnoreCase) || n.Equals("_rowid_", StringComparison.OrdinalIgnoreCase);
 }
 
+/// <summary>A row value "(a, b, ...)": parsed so the statement's syntax is checked, refused when names are resolved
+/// (after the table lookup, as SQLite reports "no such table" first).</summary>
+public sealed class RowValueExpr : Expr
+{
+    public override SqlValue Eval(RowContext row) => throw new InvalidOperationException("row values are not supported");
+    public override Expr Bind(Scope scope) => throw new SqlParseException("FastDb does not support row values");
+}
+
 /// <summary>"t.*" inside an expression: only meaningful as a result column.</summary>
 public sealed class QualifiedStarExpr(string table) : Expr
 {

@@ -517,8 +517,22 @@ public sealed class Parser
             else if (IsNameToken(Peek())) stmt.FromAlias = ExpectName();
             var n = Peek();
             if (n.IsOp(",") || n.Is("JOIN") || n.Is("NATURAL") || n.Is("LEFT") || n.Is("CROSS") || n.Is("INNER")
-                || n.Is("RIGHT") || n.Is("FULL")) throw Unsupported("JOIN");
-            if (n.Is("INDEXED") || n.Is("NOT")) throw Unsupported("INDEXED BY");
+                || n.Is("RIGHT") || n.Is("FULL"))
+            {
+                // Consume the join operator; only a table (or subquery) may follow, anything else is SQLite's syntax error.
+                while (Peek().IsOp(",") || Peek().Is("JOIN") || Peek().Is("NATURAL") || Peek().Is("LEFT") || Peek().Is("CROSS")
+                       || Peek().Is("INNER") || Peek().Is("RIGHT") || Peek().Is("FULL") || Peek().Is("OUTER")) Take();
+                var next = Peek();
+                if (!IsNameToken(next) && !next.IsOp("(") && next.Kind != TokenKind.String) throw SyntaxError(next);
+                throw Unsupported("JOIN");
+            }
+            if (n.Is("INDEXED")) throw Unsupported("INDEXED BY");
+            if (n.Is("NOT"))
+            {
+                Take();
+                if (!Peek().Is("INDEXED")) throw SyntaxError(Peek());
+                throw Unsupported("NOT INDEXED");
+            }
             if (n.IsOp("(")) throw Unsupported("table-valued functions");
         }
         if (TryKeyword("WHERE")) stmt.Where = ParseExprAt(5);
@@ -748,8 +762,7 @@ public sealed class Parser
                     while (TryOp(",")) ParseExprAt(_depth + 3);
                     CheckStack(_depth + 3);
                     ExpectOp(")");
-                    _deferredUnsupported ??= "row values";
-                    return e;
+                    return new RowValueExpr { Offset = t.Start - _start };
                 }
                 CheckStack(_depth + 3);
                 ExpectOp(")");
@@ -776,7 +789,7 @@ public sealed class Parser
         var t = Take();
         string name = t.Kind == TokenKind.Keyword ? Source(t) : t.Text;
         int offset = t.Start - _start;
-        if (Peek().IsOp("(") && t.Quote == '\0')
+        if (Peek().IsOp("("))
         {
             Take();
             var args = new List<Expr>();
