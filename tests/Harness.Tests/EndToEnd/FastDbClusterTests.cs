@@ -18,6 +18,7 @@ public sealed class FastDbClusterTests
         Assert.True(File.Exists(sqlcluster), $"FastDb's server was not built next to the tests: {sqlcluster}");
         string runRoot = Path.Combine(Path.GetTempPath(), "fastdb-harness-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        bool passed = false;
         try
         {
             var options = new HarnessOptions
@@ -38,10 +39,12 @@ public sealed class FastDbClusterTests
             Assert.True(outcome.Results.Disqualifier == "", context);
             Assert.True(outcome.Results.CorrectQueries > 0, context);
             Assert.True(outcome.Results.Total > 0, context);
+            passed = true;
         }
         finally
         {
-            if (Environment.GetEnvironmentVariable("FASTDB_HARNESS_KEEP") != "1")
+            // A failed run keeps its directory (logs, schedule) for inspection; FASTDB_HARNESS_KEEP=1 keeps every run's.
+            if (passed && Environment.GetEnvironmentVariable("FASTDB_HARNESS_KEEP") != "1")
                 try { Directory.Delete(runRoot, recursive: true); } catch (IOException) { }
         }
     }

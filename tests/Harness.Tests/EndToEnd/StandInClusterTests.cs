@@ -17,6 +17,7 @@ public sealed class StandInClusterTests
         if (python is null) return; // the stand-in nodes are Python scripts
         string root = Path.Combine(Path.GetTempPath(), "harness-standin-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
+        bool passed = false;
         try
         {
             await using var state = new StandInStateServer(Path.Combine(root, "state.sock"));
@@ -44,11 +45,12 @@ public sealed class StandInClusterTests
             Assert.True(File.Exists(Path.Combine(outcome.LogDirectory, "schedule.txt")));
             Assert.True(File.Exists(Path.Combine(outcome.LogDirectory, "node0.log")));
             Assert.Contains("Testing if Agent<node", File.ReadAllText(Path.Combine(outcome.LogDirectory, "harness.log")));
+            passed = true;
         }
         finally
         {
-            // FASTDB_HARNESS_KEEP=1 keeps the run directory (logs, schedule) for inspection.
-            if (Environment.GetEnvironmentVariable("FASTDB_HARNESS_KEEP") != "1")
+            // A failed run keeps its directory (logs, schedule) for inspection; FASTDB_HARNESS_KEEP=1 keeps every run's.
+            if (passed && Environment.GetEnvironmentVariable("FASTDB_HARNESS_KEEP") != "1")
                 try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
     }
