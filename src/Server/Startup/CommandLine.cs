@@ -38,8 +38,8 @@ public static class CommandLine
 
     private static readonly Option<int> TickMs = PositiveInt("--tick-ms", 10, "Raft clock tick, in milliseconds.");
     private static readonly Option<int> HeartbeatMs = PositiveInt("--heartbeat-ms", 30, "Leader heartbeat interval, in milliseconds.");
-    private static readonly Option<int> ElectionMinMs = PositiveInt("--election-timeout-min-ms", 150, "Lower bound of the randomized election timeout, in milliseconds.");
-    private static readonly Option<int> ElectionMaxMs = PositiveInt("--election-timeout-max-ms", 300, "Upper bound of the randomized election timeout, in milliseconds.");
+    private static readonly Option<int> ElectionMinMs = PositiveInt("--election-timeout-min-ms", 100, "Lower bound of the randomized election timeout, in milliseconds.");
+    private static readonly Option<int> ElectionMaxMs = PositiveInt("--election-timeout-max-ms", 200, "Upper bound of the randomized election timeout, in milliseconds.");
 
     private static readonly Option<bool> Fsync = new("--fsync")
     {

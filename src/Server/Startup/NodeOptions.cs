@@ -22,8 +22,8 @@ public sealed record NodeOptions
     // Raft timing (used by the cluster replicator).
     public int TickMs { get; init; } = 10;
     public int HeartbeatMs { get; init; } = 30;
-    public int ElectionTimeoutMinMs { get; init; } = 150;
-    public int ElectionTimeoutMaxMs { get; init; } = 300;
+    public int ElectionTimeoutMinMs { get; init; } = 100;
+    public int ElectionTimeoutMaxMs { get; init; } = 200;
 
     public bool Fsync { get; init; }
     public long MaxBodyBytes { get; init; } = 1 << 20;
