@@ -528,6 +528,11 @@ public static partial class GoldenCases
             Stdout: "gdb|76|2.0|123\ngdb|71||123\ntext|real|integer\ntext|null|integer\n",
             Stderr: "",
             ExitCode: 0),
+        new("Order_is_not_null_without_covering_index_is_a_full_scan",
+            "CREATE TABLE t(id UNIQUE, v);\nINSERT INTO t VALUES ('b', 1), (NULL, 2), ('a', 3), (2, 4);\nSELECT * FROM t WHERE id IS NOT NULL;\nSELECT * FROM t WHERE id IS NULL;\nSELECT * FROM t WHERE v > 0 AND id IS NOT NULL;\nSELECT v FROM t WHERE id <> 'x' AND id IS NOT NULL LIMIT 10;\nSELECT id FROM t WHERE id IS NOT NULL;\n",
+            Stdout: "b|1\na|3\n2|4\n|2\nb|1\na|3\n2|4\n1\n3\n4\n2\na\nb\n",
+            Stderr: "",
+            ExitCode: 0),
     ];
 }
 

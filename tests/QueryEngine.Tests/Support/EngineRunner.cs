@@ -4,12 +4,16 @@ namespace FastDb.QueryEngine.Tests.Support;
 
 /// <summary>
 /// Drives the engine the way a node will: every command goes through its binary encoding (WriteTo, ReadFrom) before it
-/// runs, and a database can be carried through a snapshot. Anything the engine throws becomes a visible result, so
-/// the differential tests report the seed instead of dying.
+/// runs, and a database can be carried through a snapshot. A twin database runs every command through the server's
+/// body-writing path (Execute into an IBufferWriter, the CTF fast path's direct UTF-8 output) and never goes through a
+/// snapshot, so both a body-path difference and state lost by a snapshot show up. Anything the engine throws becomes a
+/// visible result, so the differential tests report the seed instead of dying.
 /// </summary>
 public sealed class EngineRunner
 {
     public Database Database { get; private set; } = new();
+
+    readonly Database _bodyTwin = new();
 
     /// <summary>Encode, decode, check the encoding is stable, then execute.</summary>
     public ShellResult Execute(SqlCommand command)
@@ -18,7 +22,16 @@ public sealed class EngineRunner
         {
             var decoded = RoundTrip(command, out var problem);
             if (problem is not null) return Failure(problem);
-            return OracleAssert.ToShellResult(Database.Execute(decoded));
+            var result = Database.Execute(decoded);
+            var body = new ArrayBufferWriter<byte>();
+            var exitCode = _bodyTwin.Execute(decoded, body);
+            var bodyText = System.Text.Encoding.UTF8.GetString(body.WrittenSpan);
+            if (exitCode != result.ExitCode || bodyText != result.Body)
+            {
+                return Failure($"Execute(command, IBufferWriter) gave exit {exitCode} and body «{OracleAssert.Escape(bodyText)}», " +
+                               $"Execute(command) gave exit {result.ExitCode} and body «{OracleAssert.Escape(result.Body)}»");
+            }
+            return OracleAssert.ToShellResult(result);
         }
         catch (Exception e)
         {
