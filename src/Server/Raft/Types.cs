@@ -84,9 +84,11 @@ public sealed class RaftOptions
 }
 
 /// <summary>
-/// One batch of work for the host. Contract, in this order: persist Snapshot (if any), EntriesToPersist (they
-/// replace any stored entries from EntriesToPersist[0].Index on) and HardState (if any); only then send Messages;
-/// apply CommittedEntries (all already persisted); finally call Advance(ready).
+/// One batch of work for the host. Contract, in this order: persist Snapshot (if any: it replaces the whole stored
+/// log, and the state machine is restored from its Data), EntriesToPersist (they replace any stored entries from
+/// EntriesToPersist[0].Index on) and HardState (if any); only then send Messages (the fast-commit rule relies on
+/// a sender having persisted what its messages claim); apply CommittedEntries (persisted by now); finally call
+/// Advance(ready) before the next Step/Tick/Propose. Compact only after Advance.
 /// </summary>
 public sealed class Ready
 {
