@@ -318,8 +318,8 @@ public sealed class Executor(Catalog catalog)
             }
             result.Add(row);
         }
-        int orderColumn = ScanPlanner.IndexOrderColumn(table, where);
-        if (orderColumn < 0 && result.Count > 1 && ScanPlanner.OrUnionPlan(table, where) is { } branches)
+        int orderColumn = ScanPlanner.IndexOrderColumn(table, where, selectColumns);
+        if (orderColumn < 0 && result.Count > 1 && ScanPlanner.OrUnionPlan(table, where, selectColumns) is { } branches)
         {
             var seen = new HashSet<Row>(ReferenceEqualityComparer.Instance);
             var union = new List<Row>(result.Count);
@@ -338,7 +338,7 @@ public sealed class Executor(Catalog catalog)
             }
             return union;
         }
-        if (orderColumn < 0 && selectColumns != null && !ScanPlanner.HasRowIdOrIndexTerm(table, where))
+        if (orderColumn < 0 && selectColumns != null && !ScanPlanner.HasRowIdOrIndexTerm(table, where, selectColumns))
             orderColumn = ScanPlanner.CoveringIndexColumn(table, selectColumns);
         if (orderColumn >= 0 && result.Count > 1)
         {

@@ -9,7 +9,7 @@ namespace FastDb.QueryEngine.Execution;
 public static class ScanPlanner
 {
     /// <summary>The column whose index order the scan follows, or -1 for rowid order.</summary>
-    public static int IndexOrderColumn(Table table, Expr? where)
+    public static int IndexOrderColumn(Table table, Expr? where, HashSet<int>? used = null)
     {
         if (where == null || table.Indexes.Count == 0) return -1;
         var terms = new List<Expr>();
@@ -17,7 +17,7 @@ public static class ScanPlanner
         int best = -1, bestScore = 0;
         foreach (var term in terms)
         {
-            if (!TryIndexableTerm(term, out var col, out bool isEquality)) continue;
+            if (!TryIndexableTerm(term, out var col, out bool isEquality, used, table)) continue;
             if (col.IsRowId || col.Index < 0)
             {
                 if (isEquality) return -1; // rowid lookup wins
@@ -27,23 +27,31 @@ public static class ScanPlanner
             if (isEquality) return -1;     // one row at most
             int score = 1;
             foreach (var t2 in terms)
-                if (t2 != term && TryIndexableTerm(t2, out var c2, out _) && c2.Index == col.Index) score++;
+                if (t2 != term && TryIndexableTerm(t2, out var c2, out _, used, table) && c2.Index == col.Index) score++;
             if (score > bestScore) { bestScore = score; best = col.Index; }
         }
         // A rowid range is preferred over an index range.
         foreach (var term in terms)
-            if (TryIndexableTerm(term, out var col, out _) && (col.IsRowId || col.Index < 0)) return -1;
+            if (TryIndexableTerm(term, out var col, out _, used, table) && (col.IsRowId || col.Index < 0)) return -1;
         return best;
+    }
+
+    private static bool Covers(Table table, int column, HashSet<int> used)
+    {
+        foreach (int u in used) if (u != column && u != table.RowIdColumn) return false;
+        return true;
     }
 
     /// <summary>A WHERE term an index or the rowid can answer: column = < <= > >= IS constant, column IS [NOT] NULL
     /// (IS NOT NULL becomes the range "> NULL", as SQLite's STAT4 builds do).</summary>
-    public static bool TryIndexableTerm(Expr term, out ColumnExpr column, out bool isEquality)
+    public static bool TryIndexableTerm(Expr term, out ColumnExpr column, out bool isEquality, HashSet<int>? used = null, Table? table = null)
     {
         column = null!;
         isEquality = false;
         if (term is IsNullExpr { Operand: ColumnExpr c } n)
         {
+            // "x IS NOT NULL" only pays off when the index covers the query (no table lookups).
+            if (n.Negated && (used == null || table == null || !Covers(table, c.Index, used))) return false;
             column = c;
             isEquality = !n.Negated;
             return true;
@@ -59,13 +67,13 @@ public static class ScanPlanner
 
     /// <summary>True when a WHERE term (equality or range against a constant) on the rowid or an indexed column
     /// drives the scan, which SQLite prefers over a covering full scan.</summary>
-    public static bool HasRowIdOrIndexTerm(Table table, Expr? where)
+    public static bool HasRowIdOrIndexTerm(Table table, Expr? where, HashSet<int>? used = null)
     {
         if (where == null) return false;
         var terms = new List<Expr>();
         SplitAnd(where, terms);
         foreach (var term in terms)
-            if (TryIndexableTerm(term, out var col, out _) && (col.IsRowId || col.Index < 0 || table.IndexOn(col.Index) != null)) return true;
+            if (TryIndexableTerm(term, out var col, out _, used, table) && (col.IsRowId || col.Index < 0 || table.IndexOn(col.Index) != null)) return true;
         return false;
     }
 
@@ -150,9 +158,9 @@ public static class ScanPlanner
     /// <summary>When no AND term can drive the scan but an OR term has an index-driven term in every disjunct, SQLite
     /// runs one index scan per disjunct and skips rows already seen; an OR of equalities on one column becomes an
     /// IN scanned in that column's order. Null when the plan is a plain scan.</summary>
-    public static List<OrBranch>? OrUnionPlan(Table table, Expr? where)
+    public static List<OrBranch>? OrUnionPlan(Table table, Expr? where, HashSet<int>? used = null)
     {
-        if (where == null || HasRowIdOrIndexTerm(table, where)) return null;
+        if (where == null || HasRowIdOrIndexTerm(table, where, used)) return null;
         var terms = new List<Expr>();
         SplitAnd(where, terms);
         foreach (var term in terms)
@@ -169,7 +177,7 @@ public static class ScanPlanner
             var branches = new List<OrBranch>();
             foreach (var d in disjuncts)
             {
-                var driving = DrivingTerm(table, d);
+                var driving = DrivingTerm(table, d, used);
                 if (driving == null) { branches = null; break; }
                 branches.Add(driving.Value);
             }
@@ -194,7 +202,7 @@ public static class ScanPlanner
     }
 
     /// <summary>The term of a disjunct that an index or the rowid can answer: equality before range, rowid first.</summary>
-    private static OrBranch? DrivingTerm(Table table, Expr disjunct)
+    private static OrBranch? DrivingTerm(Table table, Expr disjunct, HashSet<int>? used)
     {
         var terms = new List<Expr>();
         SplitAnd(disjunct, terms);
@@ -202,7 +210,7 @@ public static class ScanPlanner
         int bestRank = int.MaxValue;
         foreach (var term in terms)
         {
-            if (!TryIndexableTerm(term, out var col, out bool eq)) continue;
+            if (!TryIndexableTerm(term, out var col, out bool eq, used, table)) continue;
             bool rowId = col.IsRowId || col.Index < 0;
             if (!rowId && table.IndexOn(col.Index) == null) continue;
             int rank = (eq ? 0 : 2) + (rowId ? 0 : 1);
