@@ -105,6 +105,12 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             _raft.Bootstrap(NodeAddress.ToContext(options.SelfAddress));
         }
         foreach (var (memberId, context) in _raft.Members) _addresses[memberId] = NodeAddress.FromContext(context);
+        if (_raft.Members.Count == 1 && _raft.Members.ContainsKey(_id) && _raft.Role != RaftRole.Leader)
+        {
+            // A restarted lone node has nobody to wait for: run its election clock out now, not an election timeout
+            // after start (it wins its own vote at once).
+            for (var i = 0; i < options.Raft.ElectionTimeoutMaxTicks && _raft.Role != RaftRole.Leader; i++) _raft.Tick();
+        }
         _status = BuildStatus();
     }
 
