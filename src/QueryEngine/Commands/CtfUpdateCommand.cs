@@ -24,10 +24,11 @@ public sealed partial class CtfUpdateCommand : SqlCommand
     public string Name { get; }
     public int Amount { get; }
     public string Word { get; }
-    /// <summary>The WHERE value and the SET value, built once (no per-execution allocation).</summary>
-    internal readonly SqlValue NameKey;
-    internal readonly SqlValue WordValue;
-    internal readonly SqlValue AmountValue;
+    /// <summary>WHERE name="P" compares under the column's NUMERIC affinity: a numeric-looking P is a number.
+    /// Computed per use (no allocation) to keep the command object small.</summary>
+    internal SqlValue NameKey => AffinityRules.ForCompare(Affinity.Numeric, SqlValue.FromText(Name));
+    internal SqlValue WordValue => SqlValue.FromText(Word);
+    internal SqlValue AmountValue => SqlValue.FromInteger(Amount);
     private string? _script;
     internal readonly bool NamesACtfColumn;
 
@@ -43,12 +44,8 @@ public sealed partial class CtfUpdateCommand : SqlCommand
         Name = name;
         Amount = amount;
         Word = word;
-        // WHERE name="P" compares under the column's NUMERIC affinity: a numeric-looking P is a number.
-        NameKey = AffinityRules.ForCompare(Affinity.Numeric, SqlValue.FromText(name));
         // With the boot schema, a name or word spelling a column (or the rowid) is a column reference, not a string.
         NamesACtfColumn = IsCtfColumnName(name) || IsCtfColumnName(word);
-        WordValue = SqlValue.FromText(word);
-        AmountValue = SqlValue.FromInteger(amount);
     }
 
     public override string Script => _script ??=
