@@ -81,7 +81,7 @@ public sealed class Checker
         // request"): on receipt of a well-formed answer with an admissible sequence number, before it is checked in
         // order. Waiting for the in-order check instead would deadlock a run whose missing sequence number is held by
         // the very node the SPOF monkey froze.
-        if (answer.Generation >= 0) _progress.ReportCorrect(answer.Generation);
+        if (answer.Generation >= 0) _progress.ReportAnswered(answer.Generation);
 
         while (_tracker.TryTakeNext(out long next, out Answer ready, out byte[] body))
         {

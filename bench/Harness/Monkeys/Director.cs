@@ -100,8 +100,8 @@ public sealed class Director
 
     /// <summary>
     /// The SPOF monkey (monkeys.go SpofMonkey): after its offset, for each node in a seeded random order, freeze the
-    /// node and cut all its links, keep them so until some request generated after the cut has been answered
-    /// correctly by the rest of the cluster, then restore them and go on to the next node. Octopus itself only cuts
+    /// node and cut all its links, keep them so until some request generated after the cut has been validly
+    /// answered by the rest of the cluster, then restore them and go on to the next node. Octopus itself only cuts
     /// the links; the freeze makes sure the node cannot answer through its client socket either.
     /// </summary>
     public async Task RunSpofAsync(CancellationToken token)
@@ -123,7 +123,7 @@ public sealed class Director
                 foreach (int i in perimeter) _topology.Links[i].GoodbyeForever();
                 try
                 {
-                    await _progress.WaitForCorrectFrom(cut, token).ConfigureAwait(false);
+                    await _progress.WaitForAnswerFrom(cut, token).ConfigureAwait(false);
                     _log($"[monkey] {agent} is (probably) not a single point of failure!");
                 }
                 finally

@@ -2,15 +2,17 @@ namespace FastDb.Harness.Monkeys;
 
 /// <summary>
 /// What the SPOF monkey waits on: the generation number (order in which the workload generated requests) of the
-/// newest request whose answer the checker found correct. Octopus approximates "a request made after the cut was
-/// answered" by waiting for two signals on a channel of capacity 1 (monkeys.go SpofMonkey); this tracks it exactly.
+/// newest request whose answer reached the checker well-formed and with an admissible sequence number (where
+/// octopus's harness.go notifies the SPOF monkey, before the in-order check, so a gap held by the frozen node cannot
+/// deadlock the test). Octopus approximates "a request made after the cut was answered" by waiting for two signals
+/// on a channel of capacity 1 (monkeys.go SpofMonkey); this tracks the request's generation exactly.
 /// </summary>
 public sealed class ProgressWatch
 {
     private readonly object _gate = new();
     private readonly List<(long After, TaskCompletionSource Done)> _waiters = new();
     private long _generated;
-    private long _newestCorrect = -1;
+    private long _newestAnswered = -1;
 
     /// <summary>Hands out the next generation number; called by the request generator.</summary>
     public long NextGeneration() => Interlocked.Increment(ref _generated) - 1;
@@ -18,12 +20,12 @@ public sealed class ProgressWatch
     /// <summary>How many requests have been generated so far.</summary>
     public long Generated => Interlocked.Read(ref _generated);
 
-    public void ReportCorrect(long generation)
+    public void ReportAnswered(long generation)
     {
         List<TaskCompletionSource> ready = new();
         lock (_gate)
         {
-            if (generation > _newestCorrect) _newestCorrect = generation;
+            if (generation > _newestAnswered) _newestAnswered = generation;
             for (int i = _waiters.Count - 1; i >= 0; i--)
             {
                 if (_waiters[i].After < generation)
@@ -36,13 +38,13 @@ public sealed class ProgressWatch
         foreach (TaskCompletionSource t in ready) t.TrySetResult();
     }
 
-    /// <summary>Completes once a request generated at or after <paramref name="firstGeneration"/> was answered correctly.</summary>
-    public Task WaitForCorrectFrom(long firstGeneration, CancellationToken token)
+    /// <summary>Completes once a request generated at or after <paramref name="firstGeneration"/> was validly answered.</summary>
+    public Task WaitForAnswerFrom(long firstGeneration, CancellationToken token)
     {
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
-            if (_newestCorrect >= firstGeneration) return Task.CompletedTask;
+            if (_newestAnswered >= firstGeneration) return Task.CompletedTask;
             _waiters.Add((firstGeneration - 1, tcs));
         }
         return tcs.Task.WaitAsync(token);

@@ -130,11 +130,11 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public async Task CorrectAnswers_ReleaseSpofWaiters_OnlyForRequestsGeneratedAfterTheCut()
+    public async Task ValidAnswers_ReleaseSpofWaiters_OnlyForRequestsGeneratedAfterTheCut()
     {
         var f = new Fixture();
         for (int i = 0; i < 10; i++) f.Progress.NextGeneration();
-        Task wait = f.Progress.WaitForCorrectFrom(8, CancellationToken.None);
+        Task wait = f.Progress.WaitForAnswerFrom(8, CancellationToken.None);
         Assert.True(await f.Send(0, "old", generation: 3));
         Assert.False(wait.IsCompleted);
         Assert.True(await f.Send(1, "new", generation: 8));
