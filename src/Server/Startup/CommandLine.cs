@@ -41,6 +41,12 @@ public static class CommandLine
     private static readonly Option<int> ElectionMinMs = PositiveInt("--election-timeout-min-ms", 100, "Lower bound of the randomized election timeout, in milliseconds.");
     private static readonly Option<int> ElectionMaxMs = PositiveInt("--election-timeout-max-ms", 200, "Upper bound of the randomized election timeout, in milliseconds.");
 
+    private static readonly Option<bool> BroadcastAcks = new("--broadcast-acks")
+    {
+        Description = "Followers send their append acknowledgements to every member, so a follower that received a request learns its commit one link delay sooner (default true; --broadcast-acks false halves the Raft messages per entry).",
+        DefaultValueFactory = _ => true,
+    };
+
     private static readonly Option<bool> Fsync = new("--fsync")
     {
         Description = "fsync the log on every write (survives a machine crash; slower). Off by default: a killed process still loses nothing.",
@@ -86,7 +92,7 @@ public static class CommandLine
     public static RootCommand Build(Func<NodeOptions, CancellationToken, Task<int>> runNode, Func<CancellationToken, Task<int>> runExec)
     {
         var root = new RootCommand("sqlcluster: a replicated SQL server (drop-in for Stripe CTF3 level 4). POST /sql with a SQL script; GET /healthcheck; GET /status.");
-        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, Fsync, MaxBodyBytes, DedupEntries, DedupMs, SnapshotEvery })
+        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, Fsync, MaxBodyBytes, DedupEntries, DedupMs, SnapshotEvery })
             root.Options.Add(option);
 
         root.Validators.Add(result =>
@@ -141,6 +147,7 @@ public static class CommandLine
             HeartbeatMs = parse.GetValue(HeartbeatMs),
             ElectionTimeoutMinMs = parse.GetValue(ElectionMinMs),
             ElectionTimeoutMaxMs = parse.GetValue(ElectionMaxMs),
+            BroadcastAcks = parse.GetValue(BroadcastAcks),
             Fsync = parse.GetValue(Fsync),
             MaxBodyBytes = parse.GetValue(MaxBodyBytes),
             DedupWindowEntries = parse.GetValue(DedupEntries),

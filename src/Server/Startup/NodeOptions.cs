@@ -25,6 +25,8 @@ public sealed record NodeOptions
     public int ElectionTimeoutMinMs { get; init; } = 100;
     public int ElectionTimeoutMaxMs { get; init; } = 200;
 
+    public bool BroadcastAcks { get; init; } = true;
+
     public bool Fsync { get; init; }
     public long MaxBodyBytes { get; init; } = 1 << 20;
     public int DedupWindowEntries { get; init; } = 10_000;

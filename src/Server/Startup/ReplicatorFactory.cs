@@ -39,6 +39,7 @@ public static class ReplicatorFactory
                 HeartbeatIntervalTicks = Math.Max(1, options.HeartbeatMs / tick),
                 ElectionTimeoutMinTicks = Math.Max(2, options.ElectionTimeoutMinMs / tick),
                 ElectionTimeoutMaxTicks = Math.Max(3, options.ElectionTimeoutMaxMs / tick),
+                BroadcastAcks = options.BroadcastAcks,
             },
         }, stateMachine, store, logging);
         var peerLog = logging.CreateLogger("FastDb.Peers");
