@@ -118,7 +118,7 @@ public sealed class NodeProcess
     {
         lock (_gate)
         {
-            if (_stopCount == 0 && _process is not null) Signals.Send(_process.Id, Signals.SigTstp);
+            if (_stopCount == 0 && _process is not null) Signals.Freeze(_process.Id);
             _stopCount++;
         }
         int released = 0;

@@ -8,6 +8,7 @@ public static partial class Signals
     public const int SigKill = 9;
     public const int SigTerm = 15;
     public const int SigCont = 18;
+    public const int SigStop = 19;
     public const int SigTstp = 20;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
@@ -17,4 +18,35 @@ public static partial class Signals
 
     /// <summary>Sends <paramref name="signal"/>; false if the process is gone.</summary>
     public static bool Send(int pid, int signal) => SysKill(pid, signal) == 0;
+
+    /// <summary>
+    /// Freezes a process the way octopus does, with SIGTSTP. The kernel discards SIGTSTP sent to a process whose
+    /// process group is orphaned (for example a harness started in the background by a shell that has exited), so if
+    /// the process has not stopped shortly after, SIGSTOP (which cannot be ignored) makes the freeze happen anyway.
+    /// </summary>
+    public static bool Freeze(int pid)
+    {
+        if (!Send(pid, SigTstp)) return false;
+        for (var i = 0; i < 20; i++)
+        {
+            if (IsStopped(pid)) return true;
+            Thread.Sleep(5);
+        }
+        return Send(pid, SigStop);
+    }
+
+    /// <summary>True when /proc says the process is stopped (state T).</summary>
+    public static bool IsStopped(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var afterName = stat.LastIndexOf(')');
+            return afterName > 0 && afterName + 2 < stat.Length && stat[afterName + 2] is 'T' or 't';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 }

@@ -157,31 +157,9 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         return Task.CompletedTask;
     }
 
-    public async ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var admission = _stateMachine.Admit(request);
-            if (admission.MustPropose)
-            {
-                var pending = new PendingRequest(request, request.ToBytes(), admission.Answer);
-                if (!_inputs.Writer.TryWrite(new Input(InputKind.Propose, Request: pending)))
-                {
-                    _stateMachine.Abandon(request.Id);
-                    throw new ObjectDisposedException(nameof(ClusterReplicator), "the node is shutting down");
-                }
-            }
-            try
-            {
-                return await admission.Answer.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && attempt < 3
-                                                     && admission.Kind == AdmissionKind.JoinedInFlight)
-            {
-                // the request we joined was abandoned (shutdown race): admit ours again
-            }
-        }
-    }
+    public ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken) =>
+        _stateMachine.SubmitAsync(request, (r, answer) =>
+            _inputs.Writer.TryWrite(new Input(InputKind.Propose, Request: new PendingRequest(r, r.ToBytes(), answer))), cancellationToken);
 
     // ------------------------------------------------------------------ frames from peers (connection threads)
 

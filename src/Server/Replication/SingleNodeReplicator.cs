@@ -57,27 +57,8 @@ public sealed class SingleNodeReplicator : IReplicator
         return Task.CompletedTask;
     }
 
-    public async ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken)
-    {
-        // A request joined to one that gets abandoned (its batch failed to reach the disk) is admitted again.
-        for (var attempt = 0; ; attempt++)
-        {
-            var admission = _stateMachine.Admit(request);
-            if (admission.MustPropose && !_queue.Writer.TryWrite(request))
-            {
-                _stateMachine.Abandon(request.Id);
-                throw new ObjectDisposedException(nameof(SingleNodeReplicator), "the node is shutting down");
-            }
-            try
-            {
-                return await admission.Answer.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && attempt < 3
-                                                     && admission.Kind == AdmissionKind.JoinedInFlight)
-            {
-            }
-        }
-    }
+    public ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken) =>
+        _stateMachine.SubmitAsync(request, (r, _) => _queue.Writer.TryWrite(r), cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

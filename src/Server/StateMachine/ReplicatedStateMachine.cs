@@ -84,6 +84,34 @@ public sealed class ReplicatedStateMachine
         }
     }
 
+    /// <summary>
+    /// What every replicator does with a request from a client: admit it, hand it to <paramref name="tryPropose"/> when
+    /// nobody has it yet (false means the replicator is shutting down), and wait for its answer. A request joined to
+    /// one that gets abandoned is admitted again, a few times at most.
+    /// </summary>
+    public async ValueTask<Answer> SubmitAsync(ClientRequest request, Func<ClientRequest, Task<Answer>, bool> tryPropose,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var admission = Admit(request);
+            if (admission.MustPropose && !tryPropose(request, admission.Answer))
+            {
+                Abandon(request.Id);
+                throw new ObjectDisposedException(nameof(ReplicatedStateMachine), "the node is shutting down");
+            }
+            try
+            {
+                return await admission.Answer.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && attempt < 3
+                                                     && admission.Kind == AdmissionKind.JoinedInFlight)
+            {
+                // the request we joined was abandoned (its proposal failed): admit ours again
+            }
+        }
+    }
+
     /// <summary>Waits for the request with this id to be applied (answers at once if it already was, within the window).</summary>
     public Task<Answer> WaitForAsync(RequestId id, CancellationToken cancellationToken)
     {

@@ -122,7 +122,7 @@ public sealed class WorkloadTests
         using var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30));
         var answers = new List<Acknowledged> { await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, GiveUp) };
 
-        server.Signal("TSTP"); // what octopus's freeze monkey sends
+        server.Freeze(); // SIGTSTP, what octopus's freeze monkey sends
         var random = new Random(5);
         var whileFrozen = Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp);
         await Task.Delay(1000);

@@ -87,6 +87,35 @@ public sealed class ServerProcess : IAsyncDisposable
         kill.WaitForExit(5_000);
     }
 
+    /// <summary>
+    /// SIGTSTP, as octopus's freeze monkey sends; the kernel discards it when the test host's process group is
+    /// orphaned (a test run started in the background), so SIGSTOP follows if the process has not stopped.
+    /// </summary>
+    public void Freeze()
+    {
+        Signal("TSTP");
+        for (var i = 0; i < 40; i++)
+        {
+            if (IsStopped()) return;
+            Thread.Sleep(5);
+        }
+        Signal("STOP");
+    }
+
+    private bool IsStopped()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{ProcessId}/stat");
+            var afterName = stat.LastIndexOf(')');
+            return afterName > 0 && afterName + 2 < stat.Length && stat[afterName + 2] is 'T' or 't';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     public bool WaitForExit(TimeSpan timeout) => _process?.WaitForExit(timeout) ?? true;
 
     private async Task<bool> IsAnsweringAsync()
