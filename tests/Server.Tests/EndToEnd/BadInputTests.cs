@@ -153,22 +153,6 @@ public sealed class BadInputTests
         Assert.Contains("bad TCP port", result.Stderr + result.Stdout, StringComparison.Ordinal);
     }
 
-    private static async Task<(string Stdout, string Stderr, int ExitCode)> RunAsync(string file, string[] args, string stdin)
-    {
-        var start = new ProcessStartInfo(file, args)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardInputEncoding = new UTF8Encoding(false),
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (await stdout, await stderr, process.ExitCode);
-    }
+    private static Task<(string Stdout, string Stderr, int ExitCode)> RunAsync(string file, string[] args, string stdin) =>
+        Task.Run(() => ChildProcess.Run(file, args, stdin));
 }

@@ -60,25 +60,6 @@ public static class Sqlite3Oracle
         }
     }
 
-    private static (string Stdout, string Stderr, int ExitCode) Run(string database, string input)
-    {
-        var start = new ProcessStartInfo(Shell, database)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardInputEncoding = new UTF8Encoding(false),
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(input);
-        process.StandardInput.Close();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill();
-            throw new TimeoutException("sqlite3 did not finish within 60 s");
-        }
-        return (stdout.Result, stderr.Result, process.ExitCode);
-    }
+    private static (string Stdout, string Stderr, int ExitCode) Run(string database, string input) =>
+        ChildProcess.Run(Shell, [database], input);
 }
