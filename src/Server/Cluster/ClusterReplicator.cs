@@ -54,7 +54,6 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     private ulong _lastLeader;
     private long _ticks;
     private volatile ReplicatorStatus _status;
-    private long _bytesSentBeforeLinksClosed;
 
     private sealed class PendingRequest(ClientRequest request, byte[] bytes, Task<Answer> answer)
     {
@@ -140,15 +139,6 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     public ulong LocalNodeId => _id;
 
     public ReplicatorStatus Status => _status;
-
-    /// <summary>Bytes this node has written to its peers (framing included), for the benchmarks.</summary>
-    public long PeerBytesSent
-    {
-        get
-        {
-            lock (_links) return _bytesSentBeforeLinksClosed + _links.Values.Sum(l => l.BytesSent);
-        }
-    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -267,6 +257,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             if (_raft.LeaderId != 0 && _addresses.TryGetValue(_raft.LeaderId, out var leader) && leader != join)
                 LinkTo(leader).TrySend(JoinFrame, 0, payload);
         }
+        // /status is refreshed every 10 ticks and on leader changes, not per loop iteration (it allocates).
         if (_ticks % 10 == 0) _status = BuildStatus();
     }
 
@@ -334,6 +325,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             if (ready.SoftState.LeaderId != _lastLeader)
             {
                 _lastLeader = ready.SoftState.LeaderId;
+                _status = BuildStatus();
                 _log.LogInformation("term {Term}: leader is now {Leader} ({Role})", ready.SoftState.Term,
                     _addresses.GetValueOrDefault(_lastLeader, _lastLeader == 0 ? "none" : _lastLeader.ToString()), ready.SoftState.Role);
                 // Re-send everything still waiting to the new leader at once rather than after RetryTicks.
@@ -342,7 +334,6 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             }
             MaybeSnapshot();
         }
-        _status = BuildStatus();
     }
 
     private void Apply(in Entry entry)
@@ -441,9 +432,6 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         _raft.Term, _raft.LeaderId, _raft.Members.Keys.Order().ToArray(), _raft.CommitIndex, _stateMachine.AppliedIndex,
         _raft.LastIndex, _lastSnapshotIndex);
 
-    /// <summary>The address (as peers spell it) of a member id, for /status.</summary>
-    public string? AddressOf(ulong id) => _addresses.TryGetValue(id, out var a) ? a : null;
-
     public async ValueTask DisposeAsync()
     {
         await TransferLeadershipAsync().ConfigureAwait(false);
@@ -456,7 +444,6 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         lock (_links)
         {
             links = _links.Values.ToArray();
-            _bytesSentBeforeLinksClosed += links.Sum(l => l.BytesSent);
             _links.Clear();
         }
         foreach (var link in links) await link.DisposeAsync().ConfigureAwait(false);
