@@ -91,8 +91,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         {
             var meta = SnapshotCodec.Read(stored.Metadata.Span);
             snapshot = meta with { Data = stored.Data };
-            using var stream = new MemoryStream(stored.Data.ToArray(), writable: false);
-            stateMachine.ReadSnapshot(stream);
+            stateMachine.ReadSnapshot(stored.Data);
             _lastSnapshotIndex = stored.Index;
         }
         if (options.Raft.Id != _id) throw new ArgumentException("RaftOptions.Id must be NodeAddress.IdOf(SelfAddress)", nameof(options));
@@ -357,10 +356,8 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     private void InstallSnapshot(Snapshot snapshot)
     {
-        using (var stream = new MemoryStream(snapshot.Data.ToArray(), writable: false))
-            _stateMachine.ReadSnapshot(stream);
-        _store.SaveSnapshot(snapshot.Index, snapshot.Term, SnapshotCodec.ToBytes(snapshot with { Data = ReadOnlyMemory<byte>.Empty }), snapshot.Data);
-        _lastSnapshotIndex = snapshot.Index;
+        _stateMachine.ReadSnapshot(snapshot.Data);
+        PersistSnapshot(snapshot);
         foreach (var (memberId, context) in snapshot.Members) _addresses[memberId] = NodeAddress.FromContext(context);
         _log.LogInformation("installed a snapshot at index {Index} from the leader", snapshot.Index);
     }
@@ -372,10 +369,19 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         using var stream = new MemoryStream();
         _stateMachine.WriteSnapshot(stream);
         var image = stream.ToArray();
-        var snapshot = _raft.Compact(applied, image);
-        _store.SaveSnapshot(snapshot.Index, snapshot.Term, SnapshotCodec.ToBytes(snapshot with { Data = ReadOnlyMemory<byte>.Empty }), image);
-        _lastSnapshotIndex = applied;
+        PersistSnapshot(_raft.Compact(applied, image));
         _log.LogInformation("snapshot at index {Index} ({Bytes} bytes); log compacted", applied, image.Length);
+    }
+
+    /// <summary>
+    /// Stores a snapshot as the log store keeps it: Raft's metadata (index, term, members) apart from the state
+    /// machine image, which the constructor joins back together on restart.
+    /// </summary>
+    private void PersistSnapshot(Snapshot snapshot)
+    {
+        var metadata = SnapshotCodec.ToBytes(snapshot with { Data = ReadOnlyMemory<byte>.Empty });
+        _store.SaveSnapshot(snapshot.Index, snapshot.Term, metadata, snapshot.Data);
+        _lastSnapshotIndex = snapshot.Index;
     }
 
     private void SendMessage(in Message message)

@@ -72,8 +72,7 @@ public sealed class SingleNodeReplicator : IReplicator
         var loaded = _store.Load();
         if (loaded.Snapshot is { } snapshot)
         {
-            using var stream = new MemoryStream(snapshot.Data.ToArray(), writable: false);
-            _stateMachine.ReadSnapshot(stream);
+            _stateMachine.ReadSnapshot(snapshot.Data);
             _lastSnapshotIndex = snapshot.Index;
         }
         foreach (var entry in loaded.Entries)

@@ -215,6 +215,13 @@ public sealed class ReplicatedStateMachine
         }
     }
 
+    /// <summary>Replaces the whole state with a snapshot image held in memory (a snapshot file or a leader's install).</summary>
+    public void ReadSnapshot(ReadOnlyMemory<byte> image)
+    {
+        using var stream = new MemoryStream(image.ToArray(), writable: false);
+        ReadSnapshot(stream);
+    }
+
     /// <summary>Replaces the whole state with a snapshot; throws <see cref="FormatException"/> on bad bytes.</summary>
     public void ReadSnapshot(Stream input)
     {
