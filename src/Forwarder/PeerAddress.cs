@@ -15,7 +15,7 @@ public static class PeerAddress
     {
         if (string.IsNullOrWhiteSpace(address))
             throw new FormatException("peer address is empty");
-        if (address.Contains('/') || address.EndsWith(".sock", StringComparison.Ordinal))
+        if (IsUnixSocket(address))
             return new UnixDomainSocketEndPoint(address);
         int colon = address.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), out int port) || port is < 1 or > 65535)
@@ -29,6 +29,10 @@ public static class PeerAddress
             return new IPEndPoint(IPAddress.Loopback, port);
         return new DnsEndPoint(host, port);
     }
+
+    /// <summary>Whether <see cref="Parse"/> reads the address as a Unix socket path.</summary>
+    public static bool IsUnixSocket(string address) =>
+        address.Contains('/') || address.EndsWith(".sock", StringComparison.Ordinal);
 
     /// <summary>A new unconnected stream socket suited to the endpoint.</summary>
     internal static Socket CreateSocket(EndPoint endPoint)

@@ -17,6 +17,9 @@ public sealed record ClusterOptions
     /// </summary>
     public IReadOnlyList<string> InitialPeers { get; init; } = [];
 
+    /// <summary>The directory relative peer addresses resolve against (the node's working directory).</summary>
+    public string WorkingDirectory { get; init; } = Directory.GetCurrentDirectory();
+
     public int TickMs { get; init; } = 10;
     public int ElectionTimeoutMaxMs { get; init; } = 300;
     public int SnapshotEveryEntries { get; init; } = 10_000;

@@ -47,6 +47,8 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     private readonly Dictionary<string, PeerLink> _links = new(StringComparer.Ordinal);
     private readonly HashSet<PeerLink> _unflushed = new();
     private readonly Dictionary<RequestId, PendingRequest> _pending = new();
+    private readonly Dictionary<ulong, long> _lastHeardTick = new(); // loop thread only: when each peer last spoke
+    private readonly ConcurrentDictionary<string, (string Name, string Endpoint)> _labels = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _encodeBuffer = new(1024);
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop, _ticker;
@@ -63,10 +65,11 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         public long SentAtTick = long.MinValue;
     }
 
-    private enum InputKind : byte { Tick, Message, Propose, Join, Transfer, Stop }
+    private enum InputKind : byte { Tick, Message, Propose, Join, Transfer, CountReplicas, Stop }
 
     private readonly record struct Input(InputKind Kind, Message Message = default, PendingRequest? Request = null,
-        byte[]? Forwarded = null, string? JoinAddress = null, ulong TransferTo = 0);
+        byte[]? Forwarded = null, string? JoinAddress = null, ulong TransferTo = 0, ulong Index = 0,
+        TaskCompletionSource<int>? Reply = null);
 
     public ClusterReplicator(ClusterOptions options, ReplicatedStateMachine stateMachine, LogStore store, ILoggerFactory logging)
     {
@@ -150,6 +153,15 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         _stateMachine.SubmitAsync(request, (r, answer) =>
             _inputs.Writer.TryWrite(new Input(InputKind.Propose, Request: new PendingRequest(r, r.ToBytes(), answer))), cancellationToken);
 
+    public ValueTask<int> CountReplicasAsync(ulong index, CancellationToken cancellationToken)
+    {
+        // Raft's state belongs to the loop thread: ask it (rare: document commands only).
+        var reply = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_inputs.Writer.TryWrite(new Input(InputKind.CountReplicas, Index: index, Reply: reply)))
+            reply.TrySetException(new ObjectDisposedException(nameof(ClusterReplicator)));
+        return new ValueTask<int>(reply.Task.WaitAsync(cancellationToken));
+    }
+
     // ------------------------------------------------------------------ frames from peers (connection threads)
 
     public void OnFrame(string peerName, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload)
@@ -226,6 +238,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
                 OnTick();
                 break;
             case InputKind.Message:
+                _lastHeardTick[input.Message.From] = _ticks;
                 _raft.Step(input.Message);
                 break;
             case InputKind.Propose when input.Request is { } local:
@@ -240,6 +253,9 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
                 break;
             case InputKind.Transfer:
                 _raft.TransferLeadership(input.TransferTo);
+                break;
+            case InputKind.CountReplicas:
+                input.Reply?.TrySetResult(_raft.ReplicaCount(input.Index));
                 break;
         }
     }
@@ -436,7 +452,26 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             _ => _raft.Members.ContainsKey(_id) ? "follower" : "joining",
         },
         _raft.Term, _raft.LeaderId, _raft.Members.Keys.Order().ToArray(), _raft.CommitIndex, _stateMachine.AppliedIndex,
-        _raft.LastIndex, _lastSnapshotIndex);
+        _raft.LastIndex, _lastSnapshotIndex, BuildMemberStatus());
+
+    private MemberStatus[] BuildMemberStatus()
+    {
+        var members = new MemberStatus[_raft.Members.Count];
+        var i = 0;
+        var isLeader = _raft.Role == RaftRole.Leader;
+        foreach (var id in _raft.Members.Keys.Order())
+        {
+            var address = _addresses.GetValueOrDefault(id, "");
+            var (name, endpoint) = _labels.GetOrAdd(address, a => (NodeAddress.DisplayName(a), NodeAddress.Endpoint(a, _options.WorkingDirectory)));
+            long? heardMs = id == _id ? 0 : _lastHeardTick.TryGetValue(id, out var tick) ? (_ticks - tick) * _options.TickMs : null;
+            // Heard within an election timeout, as check-quorum counts it. Only a leader hears from everyone.
+            bool? reachable = id == _id ? true
+                : isLeader || id == _raft.LeaderId ? heardMs is { } ms && ms <= _options.ElectionTimeoutMaxMs
+                : null;
+            members[i++] = new MemberStatus(id, name, address, endpoint, id == _id, id == _raft.LeaderId, reachable, heardMs);
+        }
+        return members;
+    }
 
     public async ValueTask DisposeAsync()
     {

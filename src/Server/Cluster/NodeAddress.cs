@@ -54,6 +54,22 @@ public static partial class NodeAddress
     [System.Text.RegularExpressions.GeneratedRegex(@"^\./node(\d+)\.sock$")]
     private static partial System.Text.RegularExpressions.Regex NumberedSocket();
 
+    /// <summary>A short name for people: "./node3.sock" is "node3"; a host:port stays as it is.</summary>
+    public static string DisplayName(string address)
+    {
+        var name = address.StartsWith("./", StringComparison.Ordinal) ? address[2..] : address;
+        return name.EndsWith(".sock", StringComparison.Ordinal) ? name[..^".sock".Length] : name;
+    }
+
+    /// <summary>
+    /// What a client on this machine connects to for a member: a Unix socket address resolved against the node's
+    /// working directory (in octopus's layout, the proxy to that member), or host:port as it is.
+    /// </summary>
+    public static string Endpoint(string address, string workingDirectory) =>
+        address.Length > 0 && FastDb.Forwarder.PeerAddress.IsUnixSocket(address)
+            ? Path.GetFullPath(address, workingDirectory)
+            : address;
+
     public static string FromContext(ReadOnlyMemory<byte> context) => Encoding.UTF8.GetString(context.Span);
 
     public static byte[] ToContext(string address) => Encoding.UTF8.GetBytes(address);

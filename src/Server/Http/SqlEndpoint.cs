@@ -11,10 +11,12 @@ namespace FastDb.Server.Http;
 
 /// <summary>
 /// The node's HTTP surface, dispatched by hand (no routing middleware: three fixed paths do not need it).
-/// POST /sql → 200 "SequenceNumber: N\n" + body; GET /healthcheck; GET /status; clear 4xx for everything else.
+/// POST /sql → 200 "SequenceNumber: N\n" + body; PUT/GET/DELETE /doc/{uuid4}; GET /healthcheck; GET /status; clear
+/// 4xx for everything else.
 /// </summary>
 public sealed class SqlEndpoint
 {
+    private const string DocumentPathPrefix = "/doc/";
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly IReplicator _replicator;
@@ -52,19 +54,111 @@ public sealed class SqlEndpoint
                 return HttpMethods.IsGet(request.Method)
                     ? WriteStatusAsync(context)
                     : WriteTextAsync(context, StatusCodes.Status405MethodNotAllowed, "GET /status only\n", "GET");
+            case { } path when path.StartsWith(DocumentPathPrefix, StringComparison.Ordinal):
+                return HandleDocumentAsync(context, path[DocumentPathPrefix.Length..]);
             default:
                 return WriteTextAsync(context, StatusCodes.Status404NotFound,
-                    $"no such path: {request.Path.Value}; use POST /sql, GET /healthcheck or GET /status\n");
+                    $"no such path: {request.Path.Value}; use POST /sql, PUT/GET/DELETE /doc/{{uuid4}}, GET /healthcheck or GET /status\n");
         }
     }
 
     private async Task HandleSqlAsync(HttpContext context)
     {
-        var request = context.Request;
-        if (request.ContentLength > _maxBodyBytes)
+        var body = await ReadValidBodyAsync(context, "send the SQL script as the POST body").ConfigureAwait(false);
+        if (body is null) return;
+        if (!TryReadIdempotencyKey(context, out var idempotencyKey))
+        {
+            await RefuseIdempotencyKeyAsync(context).ConfigureAwait(false);
+            return;
+        }
+        var answer = await SubmitAsync(context, StrictUtf8.GetString(body), idempotencyKey, BodyDigest.Of(body)).ConfigureAwait(false);
+        if (answer is { } a) await WriteAnswerAsync(context, a).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// PUT/GET/DELETE /doc/{uuid4}: a key/value document store on top of the log. Each command is a short SQL script
+    /// on a reserved table (see <see cref="DocumentCommand"/>), so it is ordered, replicated, deduplicated and
+    /// snapshotted exactly like any other request, and it costs a sequence number.
+    /// </summary>
+    private async Task HandleDocumentAsync(HttpContext context, string key)
+    {
+        var method = context.Request.Method;
+        var kind = HttpMethods.IsPut(method) ? DocumentCommandKind.Set
+            : HttpMethods.IsGet(method) ? DocumentCommandKind.Get
+            : HttpMethods.IsDelete(method) ? DocumentCommandKind.Delete
+            : (DocumentCommandKind?)null;
+        if (kind is null)
+        {
+            await WriteTextAsync(context, StatusCodes.Status405MethodNotAllowed, "PUT, GET or DELETE /doc/{uuid4} only\n", "PUT, GET, DELETE").ConfigureAwait(false);
+            return;
+        }
+        if (!DocumentCommand.TryNormalizeKey(key, out var normalizedKey))
+        {
+            await WriteTextAsync(context, StatusCodes.Status400BadRequest, DocumentCommand.BadKeyMessage + "\n").ConfigureAwait(false);
+            return;
+        }
+        string? json = null;
+        if (kind == DocumentCommandKind.Set)
+        {
+            var body = await ReadValidBodyAsync(context, "send the JSON document as the PUT body").ConfigureAwait(false);
+            if (body is null) return;
+            if (!DocumentCommand.TryValidateJson(body, out var error))
+            {
+                await WriteTextAsync(context, StatusCodes.Status400BadRequest, $"Error: value is not valid JSON: {error}\n").ConfigureAwait(false);
+                return;
+            }
+            json = StrictUtf8.GetString(body);
+        }
+        if (!TryReadIdempotencyKey(context, out var idempotencyKey))
+        {
+            await RefuseIdempotencyKeyAsync(context).ConfigureAwait(false);
+            return;
+        }
+        var command = new DocumentCommand(kind.Value, normalizedKey, json);
+        var script = command.ToScript();
+        // Without a client key every document command is its own request: body matching would answer a second
+        // GET or PUT of the same thing with the first one's (stale) answer.
+        idempotencyKey ??= $"doc:{_replicator.LocalNodeId:x}:{Interlocked.Increment(ref _requestCounter):x}";
+        var scriptBytes = Encoding.UTF8.GetBytes(script);
+        var answer = await SubmitAsync(context, script, idempotencyKey, BodyDigest.Of(scriptBytes)).ConfigureAwait(false);
+        if (answer is not { } a) return;
+
+        var result = command.Interpret(a.Body);
+        var response = context.Response;
+        response.Headers["SequenceNumber"] = a.SequenceNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (result.Status != StatusCodes.Status409Conflict)
+        {
+            // How widely the command's entry is stored: counted for the entry this node applied last, which is this
+            // one or a later one, so a lower bound.
+            var replicas = await CountReplicasAsync(context).ConfigureAwait(false);
+            response.Headers["FastDb-Replicas"] = replicas.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        response.Headers["FastDb-Members"] = _replicator.Status.Members.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await WriteTextAsync(context, result.Status, result.Text).ConfigureAwait(false);
+    }
+
+    private async Task<int> CountReplicasAsync(HttpContext context)
+    {
+        try
+        {
+            return await _replicator.CountReplicasAsync(_stateMachine.AppliedIndex, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// Reads and checks a request body: size limit, complete, non-empty, UTF-8. On any problem it answers the client
+    /// (or sees that the client left) and returns null.
+    /// </summary>
+    private async Task<byte[]?> ReadValidBodyAsync(HttpContext context, string whatToSend)
+    {
+        if (context.Request.ContentLength > _maxBodyBytes)
         {
             await RefuseTooLargeAsync(context).ConfigureAwait(false);
-            return;
+            return null;
         }
 
         byte[] body;
@@ -74,7 +168,7 @@ public sealed class SqlEndpoint
             if (read is null)
             {
                 await RefuseTooLargeAsync(context).ConfigureAwait(false);
-                return;
+                return null;
             }
             body = read;
         }
@@ -82,68 +176,75 @@ public sealed class SqlEndpoint
         {
             // Kestrel's own limits and framing errors (a client that stopped mid-body lands here or in the catch below).
             _logger.LogDebug("bad request body: {Message}", e.Message);
-            if (context.RequestAborted.IsCancellationRequested) return;
+            if (context.RequestAborted.IsCancellationRequested) return null;
             if (e.StatusCode == StatusCodes.Status413PayloadTooLarge) await RefuseTooLargeAsync(context).ConfigureAwait(false);
             else await WriteTextAsync(context, e.StatusCode, $"bad request body: {e.Message}\n").ConfigureAwait(false);
-            return;
+            return null;
         }
         catch (Exception e) when (e is IOException or OperationCanceledException)
         {
             _logger.LogDebug("client went away while sending its body: {Message}", e.Message);
-            return;
+            return null;
         }
 
         if (body.Length == 0)
         {
-            await WriteTextAsync(context, StatusCodes.Status400BadRequest, "empty request body: send the SQL script as the POST body\n").ConfigureAwait(false);
-            return;
+            await WriteTextAsync(context, StatusCodes.Status400BadRequest, $"empty request body: {whatToSend}\n").ConfigureAwait(false);
+            return null;
         }
         if (!Utf8.IsValid(body))
         {
             await WriteTextAsync(context, StatusCodes.Status400BadRequest, "request body is not valid UTF-8\n").ConfigureAwait(false);
-            return;
+            return null;
         }
-        string? idempotencyKey = null;
-        if (request.Headers.TryGetValue("Idempotency-Key", out var keyValues))
-        {
-            idempotencyKey = keyValues.ToString();
-            if (keyValues.Count != 1 || idempotencyKey.Length == 0
-                || Encoding.UTF8.GetByteCount(idempotencyKey) > ClientRequest.MaxIdempotencyKeyBytes)
-            {
-                await WriteTextAsync(context, StatusCodes.Status400BadRequest,
-                    $"Idempotency-Key must be one non-empty value of at most {ClientRequest.MaxIdempotencyKeyBytes} bytes\n").ConfigureAwait(false);
-                return;
-            }
-        }
+        return body;
+    }
 
+    /// <summary>False when the header is present but unusable (several values, empty, too long).</summary>
+    private static bool TryReadIdempotencyKey(HttpContext context, out string? idempotencyKey)
+    {
+        idempotencyKey = null;
+        if (!context.Request.Headers.TryGetValue("Idempotency-Key", out var keyValues)) return true;
+        idempotencyKey = keyValues.ToString();
+        return keyValues.Count == 1 && idempotencyKey.Length > 0
+            && Encoding.UTF8.GetByteCount(idempotencyKey) <= ClientRequest.MaxIdempotencyKeyBytes;
+    }
+
+    private static Task RefuseIdempotencyKeyAsync(HttpContext context) =>
+        WriteTextAsync(context, StatusCodes.Status400BadRequest,
+            $"Idempotency-Key must be one non-empty value of at most {ClientRequest.MaxIdempotencyKeyBytes} bytes\n");
+
+    /// <summary>
+    /// Stamps the script with a request id and waits for its answer from this node's state machine. Null when the
+    /// client left or the node could not take it (an error answer has then been written where possible).
+    /// </summary>
+    private async Task<Answer?> SubmitAsync(HttpContext context, string script, string? idempotencyKey, BodyDigest digest)
+    {
         var clientRequest = new ClientRequest(
             new RequestId(_replicator.LocalNodeId, (ulong)Interlocked.Increment(ref _requestCounter)),
             idempotencyKey,
-            BodyDigest.Of(body),
+            digest,
             DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            EncodeCommand(StrictUtf8.GetString(body)));
-
-        Answer answer;
+            EncodeCommand(script));
         try
         {
-            answer = await _replicator.SubmitAsync(clientRequest, context.RequestAborted).ConfigureAwait(false);
+            return await _replicator.SubmitAsync(clientRequest, context.RequestAborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client left; the request (if proposed) still commits and a re-send gets its original answer.
-            return;
+            return null;
         }
         catch (ObjectDisposedException)
         {
             await WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "the node is shutting down\n").ConfigureAwait(false);
-            return;
+            return null;
         }
         catch (OperationCanceledException)
         {
             await WriteTextAsync(context, StatusCodes.Status500InternalServerError, "the request could not be written to the log\n").ConfigureAwait(false);
-            return;
+            return null;
         }
-        await WriteAnswerAsync(context, answer).ConfigureAwait(false);
     }
 
     /// <summary>What octopus's oracle runs is the body plus ";" on the sqlite3 shell's stdin.</summary>
@@ -207,11 +308,13 @@ public sealed class SqlEndpoint
         var status = _replicator.Status;
         var next = _stateMachine.NextSequenceNumber;
         var report = new StatusReport(
-            _nodeName, _replicator.LocalNodeId, status.Role, status.Term, status.LeaderId, status.Members,
+            _nodeName, _replicator.LocalNodeId, status.Role, status.Term, status.LeaderId,
+            status.Nodes.FirstOrDefault(n => n.Leader)?.Name, status.Members,
             status.CommitIndex, status.AppliedIndex, status.LastLogIndex, status.SnapshotIndex,
             next == 0 ? null : (long)(next - 1),
             _stateMachine.DedupCount, _stateMachine.PendingCount,
-            Math.Round((DateTime.UtcNow - _startedUtc).TotalSeconds, 3));
+            Math.Round((DateTime.UtcNow - _startedUtc).TotalSeconds, 3),
+            status.Nodes);
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         await System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, report, StatusJsonContext.Default.StatusReport, context.RequestAborted)

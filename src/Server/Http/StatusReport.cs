@@ -9,6 +9,7 @@ public sealed record StatusReport(
     string Role,
     ulong Term,
     ulong Leader,
+    string? LeaderName,
     IReadOnlyList<ulong> Members,
     ulong CommitIndex,
     ulong AppliedIndex,
@@ -17,7 +18,8 @@ public sealed record StatusReport(
     long? LastSequenceNumber,
     int DedupWindowEntries,
     int RequestsInFlight,
-    double UptimeSeconds);
+    double UptimeSeconds,
+    IReadOnlyList<FastDb.Server.Replication.MemberStatus> Nodes);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(StatusReport))]

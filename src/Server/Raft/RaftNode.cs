@@ -214,6 +214,28 @@ public sealed class RaftNode
         return m[m.Length - Quorum]; // the Quorum-th largest
     }
 
+    /// <summary>
+    /// How many members this node knows to hold the committed entry at <paramref name="index"/> (a lower bound, for
+    /// clients that want to see how widely a write is stored). A leader counts matched progress; a follower counts
+    /// itself, the leader and the acknowledgements broadcast to it in this term. A committed entry is on a majority
+    /// even when this node has not heard that from every one of them, so the answer is never below the quorum then.
+    /// </summary>
+    public int ReplicaCount(ulong index)
+    {
+        if (index == 0 || index > CommitIndex) return 0;
+        ulong self = Math.Min(_stable, LastIndex);
+        int known = 0;
+        foreach (var id in _members.Keys)
+        {
+            ulong held = id == Id ? self
+                : Role == RaftRole.Leader ? (_progress.TryGetValue(id, out var p) ? p.Match : 0)
+                : id == LeaderId ? _leaderSentIndex
+                : _acks.GetValueOrDefault(id);
+            if (held >= index) known++;
+        }
+        return Math.Max(known, Math.Min(Quorum, _members.Count));
+    }
+
     // ---------------------------------------------------------------- role changes
 
     private void ResetTerm(ulong term)

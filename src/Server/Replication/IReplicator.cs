@@ -25,6 +25,12 @@ public interface IReplicator : IAsyncDisposable
 
     /// <summary>A consistent view of this node's replication state, for GET /status.</summary>
     ReplicatorStatus Status { get; }
+
+    /// <summary>
+    /// How many members are known to hold the applied log entry at <paramref name="index"/> (a lower bound; at least
+    /// a majority once committed). For answers that tell a client how widely its write is stored.
+    /// </summary>
+    ValueTask<int> CountReplicasAsync(ulong index, CancellationToken cancellationToken);
 }
 
 /// <summary>The replication fields of GET /status.</summary>
@@ -36,4 +42,21 @@ public sealed record ReplicatorStatus(
     ulong CommitIndex,
     ulong AppliedIndex,
     ulong LastLogIndex,
-    ulong SnapshotIndex);
+    ulong SnapshotIndex,
+    IReadOnlyList<MemberStatus> Nodes);
+
+/// <summary>
+/// One member as the answering node sees it. <see cref="Endpoint"/> is what a client on this machine can connect to
+/// (a Unix socket path resolved against this node's working directory, or host:port). <see cref="Reachable"/> is this
+/// node's view: a leader knows it for every member (heard from within an election timeout); a follower only for
+/// itself and the leader (null for the others).
+/// </summary>
+public sealed record MemberStatus(
+    ulong Id,
+    string Name,
+    string Address,
+    string Endpoint,
+    bool Self,
+    bool Leader,
+    bool? Reachable,
+    long? LastHeardMs);

@@ -47,9 +47,13 @@ public sealed class SingleNodeReplicator : IReplicator
         get
         {
             var applied = _stateMachine.AppliedIndex;
-            return new ReplicatorStatus("leader", Term, _nodeId, [_nodeId], applied, applied, applied, _lastSnapshotIndex);
+            return new ReplicatorStatus("leader", Term, _nodeId, [_nodeId], applied, applied, applied, _lastSnapshotIndex, []);
         }
     }
+
+    /// <summary>The one node holds everything it applied.</summary>
+    public ValueTask<int> CountReplicasAsync(ulong index, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(index != 0 && index <= _stateMachine.AppliedIndex ? 1 : 0);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -28,6 +28,7 @@ public static class ReplicatorFactory
         var cluster = new Cluster.ClusterReplicator(new Cluster.ClusterOptions
         {
             SelfAddress = self,
+            WorkingDirectory = cwd,
             Join = options.Join is { } join ? Cluster.NodeAddress.Normalize(join, cwd) : null,
             InitialPeers = Cluster.NodeAddress.DiscoverPeers(options.Listen.UnixSocketPath, cwd),
             TickMs = tick,
