@@ -52,7 +52,9 @@ public class MeasurementTests(ITestOutputHelper output)
     [Theory]
     [InlineData(5, 15, 30)]
     [InlineData(3, 10, 20)]
+    [InlineData(3, 10, 15)]
     [InlineData(3, 8, 16)]
+    [InlineData(2, 8, 16)]
     [InlineData(2, 6, 12)]
     public void Measure_timing_settings(int hb, int emin, int emax)
     {
