@@ -35,6 +35,15 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     /// <summary>Ticks between join requests while this node is not yet a member.</summary>
     private const int JoinRetryTicks = 10;
 
+    /// <summary>Forwarded requests held while no leader is known (the origins re-send anyway; this only saves time).</summary>
+    private const int MaxHeldRequests = 1024;
+
+    /// <summary>How long held requests wait for a leader before they are dropped (their origins re-send them).</summary>
+    private const int HeldTicks = 50;
+
+    /// <summary>Request ids a leader remembers having proposed in its current term (a bound, not a correctness need).</summary>
+    private const int MaxProposedIds = 4096;
+
     private readonly ClusterOptions _options;
     private readonly ReplicatedStateMachine _stateMachine;
     private readonly LogStore _store;
@@ -48,6 +57,11 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     private readonly HashSet<PeerLink> _unflushed = new();
     private readonly Dictionary<RequestId, PendingRequest> _pending = new();
     private readonly Dictionary<ulong, long> _lastHeardTick = new(); // loop thread only: when each peer last spoke
+    private readonly List<byte[]> _held = new();                  // forwarded to us while no leader was known
+    private long _heldSinceTick;
+    private readonly HashSet<RequestId> _proposedIds = new();     // proposed by us as leader in _proposedTerm
+    private readonly Queue<RequestId> _proposedOrder = new();
+    private ulong _proposedTerm;
     private readonly ConcurrentDictionary<string, (string Name, string Endpoint)> _labels = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _encodeBuffer = new(1024);
     private readonly CancellationTokenSource _stop = new();
@@ -240,6 +254,14 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             case InputKind.Message:
                 _lastHeardTick[input.Message.From] = _ticks;
                 _raft.Step(input.Message);
+                if (_raft.Role == RaftRole.Leader && _lastLeader != _id)
+                {
+                    // Just elected: propose what waits here before the first Ready, so it travels in the same
+                    // append as the election's noop instead of one round trip behind it (followers start in probe
+                    // state: one append in flight until they answer).
+                    foreach (var pending in _pending.Values) Send(pending);
+                    ReleaseHeld();
+                }
                 break;
             case InputKind.Propose when input.Request is { } local:
                 _pending[local.Request.Id] = local;
@@ -263,6 +285,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     private void OnTick()
     {
         if (_ticks % 8 == 0) DropAnswered();
+        if (_held.Count > 0) ReleaseHeld();
         foreach (var pending in _pending.Values)
             if (_ticks - pending.SentAtTick >= RetryTicks && !pending.Answer.IsCompleted) Send(pending);
         if (_options.Join is { } join && !_raft.Members.ContainsKey(_id) && _ticks % JoinRetryTicks == 0)
@@ -282,8 +305,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         if (pending.Answer.IsCompleted) return;
         if (_raft.Role == RaftRole.Leader)
         {
-            var result = _raft.Propose(pending.Bytes);
-            pending.SentAtTick = result.Outcome == ProposeOutcome.Accepted ? _ticks : long.MinValue;
+            pending.SentAtTick = ProposeOnce(pending.Request.Id, pending.Bytes) ? _ticks : long.MinValue;
             return;
         }
         var leader = _raft.LeaderId;
@@ -300,13 +322,68 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     {
         if (_raft.Role == RaftRole.Leader)
         {
-            _raft.Propose(bytes);
+            if (ClientRequest.TryReadId(bytes, out var id)) ProposeOnce(id, bytes);
             return;
         }
         // One more hop to the leader we know; the origin re-sends anyway if this is lost.
         var leader = _raft.LeaderId;
         if (leader != 0 && leader != _id && _addresses.TryGetValue(leader, out var address))
+        {
             LinkTo(address).TrySend(ForwardFrame, 0, bytes);
+            return;
+        }
+        // No leader known, typically mid-election (a voter hands its waiting requests to the candidate it votes
+        // for): hold them, and propose or pass them on the moment a leader is known.
+        if (_held.Count == 0) _heldSinceTick = _ticks;
+        if (_held.Count < MaxHeldRequests) _held.Add(bytes);
+    }
+
+    /// <summary>
+    /// Proposes a request unless this leader already did in its current term: an entry a leader appended in its
+    /// own term stays in its log for as long as it leads, so the re-sends that follow a leader change or a slow
+    /// commit would only add duplicate entries (harmless to the state machine, but bytes on every link).
+    /// </summary>
+    private bool ProposeOnce(RequestId id, byte[] bytes)
+    {
+        if (_proposedTerm != _raft.Term)
+        {
+            _proposedTerm = _raft.Term;
+            _proposedIds.Clear();
+            _proposedOrder.Clear();
+        }
+        if (_proposedIds.Contains(id)) return true;
+        if (_raft.Propose(bytes).Outcome != ProposeOutcome.Accepted) return false;
+        _proposedIds.Add(id);
+        _proposedOrder.Enqueue(id);
+        if (_proposedOrder.Count > MaxProposedIds) _proposedIds.Remove(_proposedOrder.Dequeue());
+        return true;
+    }
+
+    /// <summary>Hands held requests to the leader now known (proposing them if that is us), or drops stale ones.</summary>
+    private void ReleaseHeld()
+    {
+        if (_held.Count == 0) return;
+        var leader = _raft.LeaderId;
+        if (leader == 0)
+        {
+            if (_ticks - _heldSinceTick > HeldTicks) _held.Clear();
+            return;
+        }
+        var held = _held.ToArray();
+        _held.Clear();
+        foreach (var bytes in held) ProposeForwarded(bytes);
+    }
+
+    /// <summary>
+    /// When this node votes for a candidate it hands the candidate its waiting requests, so a candidate that wins
+    /// proposes them with its first entry instead of a round trip later, when each follower has learned of it.
+    /// </summary>
+    private void OnVoteGranted(ulong candidate)
+    {
+        if (_pending.Count == 0 || !_addresses.TryGetValue(candidate, out var address)) return;
+        var link = LinkTo(address);
+        foreach (var pending in _pending.Values)
+            if (!pending.Answer.IsCompleted) link.TrySend(ForwardFrame, 0, pending.Bytes);
     }
 
     private void HandleJoin(string address)
@@ -345,7 +422,10 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
                     _addresses.GetValueOrDefault(_lastLeader, _lastLeader == 0 ? "none" : _lastLeader.ToString()), ready.SoftState.Role);
                 // Re-send everything still waiting to the new leader at once rather than after RetryTicks.
                 if (_lastLeader != 0)
+                {
                     foreach (var pending in _pending.Values) Send(pending);
+                    ReleaseHeld();
+                }
             }
             MaybeSnapshot();
         }
@@ -406,6 +486,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         _encodeBuffer.ResetWrittenCount();
         MessageCodec.Write(message, _encodeBuffer);
         LinkTo(address).TrySend(RaftFrame, 0, _encodeBuffer.WrittenSpan);
+        if (message.Type == MessageType.VoteResponse && !message.Reject) OnVoteGranted(message.To);
     }
 
     /// <summary>The link to a peer, created on first use. Only the loop thread sends, so sends batch until FlushLinks.</summary>

@@ -79,6 +79,24 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>Reads just the request id from <see cref="WriteTo"/>'s bytes (false if they are not a request).</summary>
+    public static bool TryReadId(ReadOnlySpan<byte> data, out RequestId id)
+    {
+        id = default;
+        if (data.Length == 0 || data[0] != FormatVersion) return false;
+        try
+        {
+            var position = 1;
+            var origin = Varint.Read(data, ref position);
+            id = new RequestId(origin, Varint.Read(data, ref position));
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Decodes <see cref="WriteTo"/>'s bytes; throws <see cref="FormatException"/> on anything else.</summary>
     public static ClientRequest ReadFrom(ReadOnlySpan<byte> data)
     {
