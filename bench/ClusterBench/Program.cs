@@ -1,0 +1,53 @@
+using System.CommandLine;
+using FastDb.ClusterBench;
+using FastDb.Harness.Cli;
+
+// Cluster measurements on real sqlcluster processes behind octopus-style proxies with a fixed link delay:
+//   latency  (no faults: throughput, leader-hit / follower-hit latency, bytes and CPU per request)
+//   failover (freeze the leader, time a request through a follower until it commits; repeated)
+//   soak     (minutes of load with leader freezes and follower restarts; memory and disk must stay bounded)
+
+var sqlcluster = new Option<string?>("--sqlcluster", "-r") { Description = "Path to the sqlcluster binary (default: publish FastDb's src/Server)" };
+var nodes = new Option<int>("--nodes", "-c") { Description = "Number of nodes", DefaultValueFactory = _ => 5 };
+var linkMs = new Option<int>("--link-ms") { Description = "One-way delay of every node-to-node link in ms (octopus draws about 20)", DefaultValueFactory = _ => 20 };
+var clients = new Option<int>("--clients") { Description = "Closed-loop clients, spread evenly over the nodes", DefaultValueFactory = _ => 20 };
+var root = new Option<string>("--root") { Description = "Where the nodes' directories go", DefaultValueFactory = _ => "/tmp/fastdb-clusterbench" };
+var duration = new Option<string>("--duration") { Description = "How long to measure (latency, soak), Go syntax: 20s, 5m" };
+var trials = new Option<int>("--trials") { Description = "Failover trials", DefaultValueFactory = _ => 10 };
+var nodeArgs = new Argument<string[]>("node-args") { Description = "Arguments after -- are passed to every node", Arity = ArgumentArity.ZeroOrMore };
+
+var latency = new Command("latency", "No faults: requests/s, leader-hit and follower-hit p50/p99 (also as multiples of the link delay), proxy bytes and node CPU per request");
+var failover = new Command("failover", "Freeze the leader under load and time a request sent through a follower at that instant until it is answered");
+var soak = new Command("soak", "Minutes of load with leader freezes and follower restarts; fails if memory or data directories keep growing");
+var command = new RootCommand("FastDb cluster measurements") { sqlcluster, nodes, linkMs, clients, root, duration, trials };
+foreach (var sub in new[] { latency, failover, soak })
+{
+    sub.Arguments.Add(nodeArgs);
+    command.Subcommands.Add(sub);
+}
+foreach (var option in new Option[] { sqlcluster, nodes, linkMs, clients, root, duration, trials }) option.Recursive = true;
+
+BenchOptions Options(ParseResult parse) => new(parse.GetValue(sqlcluster), Math.Max(1, parse.GetValue(nodes)), Math.Max(0, parse.GetValue(linkMs)),
+    Math.Max(1, parse.GetValue(clients)), parse.GetValue(root)!, parse.GetValue(nodeArgs) ?? []);
+
+TimeSpan? Duration(ParseResult parse, TimeSpan fallback)
+{
+    var text = parse.GetValue(duration);
+    if (text is null) return fallback;
+    if (GoDuration.TryParse(text, out var value) && value > TimeSpan.Zero) return value;
+    Console.Error.WriteLine($"--duration: '{text}' is not a positive duration like 20s or 5m");
+    return null;
+}
+
+latency.SetAction(async (parse, token) =>
+    Duration(parse, TimeSpan.FromSeconds(20)) is { } d ? await Measurements.LatencyAsync(Options(parse), d, token) : 2);
+failover.SetAction(async (parse, token) => await Measurements.FailoverAsync(Options(parse), Math.Max(1, parse.GetValue(trials)), token));
+soak.SetAction(async (parse, token) =>
+    Duration(parse, TimeSpan.FromMinutes(5)) is { } d ? await Measurements.SoakAsync(Options(parse), d, token) : 2);
+command.SetAction(_ =>
+{
+    Console.Error.WriteLine("choose a measurement: latency, failover or soak (--help for the options)");
+    return 2;
+});
+
+return await command.Parse(args).InvokeAsync();
