@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Threading.Channels;
 using FastDb.Forwarder;
 using FastDb.Raft;
 using FastDb.Server.Replication;
@@ -51,7 +50,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     private readonly ILoggerFactory _logging;
     private readonly RaftNode _raft;
     private readonly ulong _id;
-    private readonly Channel<Input> _inputs = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly LoopInbox<Input> _inputs = new();
     private readonly ConcurrentDictionary<ulong, string> _addresses = new();
     private readonly Dictionary<string, PeerLink> _links = new(StringComparer.Ordinal);
     private readonly HashSet<PeerLink> _unflushed = new();
@@ -64,8 +63,8 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     private ulong _proposedTerm;
     private readonly ConcurrentDictionary<string, (string Name, string Endpoint)> _labels = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _encodeBuffer = new(1024);
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _loop, _ticker;
+    private Thread? _loop;
+    private readonly TaskCompletionSource _loopExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _lastSnapshotIndex;
     private ulong _lastLeader;
     private long _ticks;
@@ -158,20 +157,23 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _loop ??= Task.Factory.StartNew(RunLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
-        _ticker ??= Task.Run(TickAsync, CancellationToken.None);
+        if (_loop is null)
+        {
+            _loop = new Thread(RunLoop) { IsBackground = true, Name = "FastDb Raft loop" };
+            _loop.Start();
+        }
         return Task.CompletedTask;
     }
 
     public ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken) =>
         _stateMachine.SubmitAsync(request, (r, answer) =>
-            _inputs.Writer.TryWrite(new Input(InputKind.Propose, Request: new PendingRequest(r, r.ToBytes(), answer))), cancellationToken);
+            Post(new Input(InputKind.Propose, Request: new PendingRequest(r, r.ToBytes(), answer))), cancellationToken);
 
     public ValueTask<int> CountReplicasAsync(ulong index, CancellationToken cancellationToken)
     {
         // Raft's state belongs to the loop thread: ask it (rare: document commands only).
         var reply = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_inputs.Writer.TryWrite(new Input(InputKind.CountReplicas, Index: index, Reply: reply)))
+        if (!Post(new Input(InputKind.CountReplicas, Index: index, Reply: reply)))
             reply.TrySetException(new ObjectDisposedException(nameof(ClusterReplicator)));
         return new ValueTask<int>(reply.Task.WaitAsync(cancellationToken));
     }
@@ -186,15 +188,15 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
                 var message = MessageCodec.Read(payload); // copies what it keeps; throws FormatException on garbage
                 if (message.To != _id) return;           // misaddressed (a node that reused a socket name)
                 _addresses.TryAdd(message.From, peerName);
-                _inputs.Writer.TryWrite(new Input(InputKind.Message, Message: message));
+                Post(new Input(InputKind.Message, Message: message));
                 break;
             case ForwardFrame:
-                _inputs.Writer.TryWrite(new Input(InputKind.Propose, Forwarded: payload.ToArray()));
+                Post(new Input(InputKind.Propose, Forwarded: payload.ToArray()));
                 break;
             case JoinFrame:
                 var address = System.Text.Encoding.UTF8.GetString(payload);
                 if (address.Length == 0 || address.Length > 1024) throw new FormatException("bad join address");
-                _inputs.Writer.TryWrite(new Input(InputKind.Join, JoinAddress: address));
+                Post(new Input(InputKind.Join, JoinAddress: address));
                 break;
             default:
                 throw new FormatException($"unknown frame type {frameType}");
@@ -203,35 +205,49 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     // ------------------------------------------------------------------ the loop (one thread owns the RaftNode)
 
-    private async Task TickAsync()
+    /// <summary>False once the loop has stopped (the input would never be handled).</summary>
+    private bool Post(in Input input)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.TickMs));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
-                _inputs.Writer.TryWrite(new Input(InputKind.Tick));
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        if (_loopExited.Task.IsCompleted) return false;
+        _inputs.Post(input);
+        return true;
     }
 
-    private async Task RunLoopAsync()
+    /// <summary>
+    /// The one thread that owns the RaftNode: handles everything that arrived, runs the clock, then hands Raft's
+    /// output over once (proposals that arrive together become one append, messages to a peer one write), and
+    /// sleeps until the next input or tick.
+    /// </summary>
+    private void RunLoop()
     {
-        var reader = _inputs.Reader;
+        var clock = Stopwatch.StartNew();
+        long lastTickMs = 0;
+        var plannedTicks = 1;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (true)
             {
-                // Drain everything that arrived together, then hand Raft's output over once: proposals that arrive
-                // together become one append, messages that go out together one write per link.
-                for (var n = 0; n < 4096 && reader.TryRead(out var input); n++)
+                // The clock first: ticks that passed while we slept came before what woke us. Raft says how many
+                // ticks can pass quietly, so we sleep that long rather than waking every tick. After a longer gap
+                // than planned (the process was frozen or starved) only the planned ticks run, as a periodic timer
+                // would not fire a burst either: a thawed follower must read what its peers sent before it decides
+                // its leader is gone.
+                var elapsed = (clock.ElapsedMilliseconds - lastTickMs) / _options.TickMs;
+                if (elapsed > 0)
+                {
+                    // (+2: a wake-up a little late is timer granularity, not a freeze.)
+                    for (var i = 0; i < Math.Min(elapsed, plannedTicks + 2); i++) Handle(new Input(InputKind.Tick));
+                    lastTickMs += elapsed * _options.TickMs;
+                }
+                for (var n = 0; n < 4096 && _inputs.TryTake(out var input); n++)
                 {
                     if (input.Kind == InputKind.Stop) return;
                     Handle(input);
                 }
                 ProcessReady();
                 FlushLinks();
+                plannedTicks = Math.Min(_raft.TicksUntilNextEvent(), HostTicksUntilNextEvent());
+                _inputs.Wait((int)Math.Max(0, lastTickMs + plannedTicks * _options.TickMs - clock.ElapsedMilliseconds));
             }
         }
         catch (Exception e)
@@ -240,6 +256,18 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             _log.LogCritical(e, "the Raft loop failed; the node cannot continue");
             Environment.FailFast("FastDb Raft loop failed: " + e);
         }
+        finally
+        {
+            _loopExited.TrySetResult();
+        }
+    }
+
+    /// <summary>The host's own clock work (see OnTick): /status every 10 ticks, retries while anything waits.</summary>
+    private int HostTicksUntilNextEvent()
+    {
+        var next = 10 - (int)(_ticks % 10);
+        if (_pending.Count > 0 || _held.Count > 0) next = Math.Min(next, 8 - (int)(_ticks % 8));
+        return Math.Max(1, next);
     }
 
     private void Handle(in Input input)
@@ -557,11 +585,8 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     public async ValueTask DisposeAsync()
     {
         await TransferLeadershipAsync().ConfigureAwait(false);
-        _stop.Cancel();
-        _inputs.Writer.TryWrite(new Input(InputKind.Stop));
-        if (_ticker is not null) await _ticker.ConfigureAwait(false);
-        if (_loop is not null) await _loop.ConfigureAwait(false);
-        _inputs.Writer.TryComplete();
+        _inputs.Post(new Input(InputKind.Stop));
+        if (_loop is not null) await _loopExited.Task.ConfigureAwait(false);
         PeerLink[] links;
         lock (_links)
         {
@@ -570,7 +595,6 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         }
         foreach (var link in links) await link.DisposeAsync().ConfigureAwait(false);
         _store.Dispose();
-        _stop.Dispose();
     }
 
     /// <summary>
@@ -581,7 +605,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     {
         if (_loop is null || _status.Role != "leader" || _status.Members.Count < 2) return;
         var target = _status.Members.FirstOrDefault(m => m != _id);
-        _inputs.Writer.TryWrite(new Input(InputKind.Transfer, TransferTo: target));
+        Post(new Input(InputKind.Transfer, TransferTo: target));
         var deadline = Stopwatch.StartNew();
         while (deadline.ElapsedMilliseconds < _options.ElectionTimeoutMaxMs * 2 && _status.Role == "leader")
             await Task.Delay(_options.TickMs).ConfigureAwait(false);

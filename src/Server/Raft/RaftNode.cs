@@ -360,6 +360,26 @@ public sealed class RaftNode
         }
     }
 
+    /// <summary>
+    /// How many ticks can pass before one of them does something (a heartbeat, a check-quorum round, a
+    /// retransmission, an election timeout), at least 1. A host may sleep that long and then call Tick that many
+    /// times, instead of waking for every tick; anything that arrives meanwhile is stepped after the ticks that
+    /// passed before it.
+    /// </summary>
+    public int TicksUntilNextEvent()
+    {
+        int next;
+        if (Role == RaftRole.Leader)
+        {
+            next = Math.Min(_o.HeartbeatIntervalTicks - _heartbeatElapsed, _o.ElectionTimeoutMaxTicks - _electionElapsed);
+            if (_leadTransferee != 0) next = Math.Min(next, _o.ElectionTimeoutMaxTicks - _transferElapsed);
+            foreach (var pr in _progress.Values)
+                next = Math.Min(next, _o.ElectionTimeoutMaxTicks - pr.TicksSinceProgress);
+        }
+        else next = _randomizedElectionTimeout - _electionElapsed;
+        return Math.Max(1, next);
+    }
+
     private void TickLeader()
     {
         _heartbeatElapsed++;
