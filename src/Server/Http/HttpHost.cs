@@ -30,6 +30,10 @@ public static class HttpHost
         });
         ConfigureLogging(builder.Logging, options.Verbose);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = ShutdownTimeout);
+        // Kestrel's half of inline I/O (see Program.cs): run connection middleware and request handling on the thread
+        // that completed the read rather than a thread-pool worker. Safe here because no handler blocks: peer frames
+        // are decoded and queued, SQL requests queued to the Raft loop and awaited.
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
