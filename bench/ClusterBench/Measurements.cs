@@ -54,6 +54,26 @@ public static class Measurements
         return duplicates == 0 && window.Length > 0 ? 0 : 1;
     }
 
+    /// <summary>An idle cluster (booted, no requests): what the nodes cost while nothing happens.</summary>
+    public static async Task<int> IdleAsync(BenchOptions o, TimeSpan duration, CancellationToken token)
+    {
+        await using var cluster = await BenchCluster.StartAsync(o, token).ConfigureAwait(false);
+        await cluster.WaitForLeaderAsync(new HashSet<int>(), token).ConfigureAwait(false);
+        await Task.Delay(WarmUp, token).ConfigureAwait(false);
+        var cpu0 = cluster.NodeCpuSeconds();
+        var switches0 = cluster.NodeContextSwitches();
+        var bytes0 = cluster.Traffic.BytesRead + cluster.Traffic.BytesWritten;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Delay(duration, token).ConfigureAwait(false);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var cpu = cluster.NodeCpuSeconds() - cpu0;
+        var switches = cluster.NodeContextSwitches() - switches0;
+        var bytes = cluster.Traffic.BytesRead + cluster.Traffic.BytesWritten - bytes0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"idle: {o.Nodes} nodes, link delay {o.LinkMs} ms, {seconds:F1} s: node CPU {cpu / seconds * 100:F2}% of one core (all nodes), {switches / seconds:F0} context switches/s, {bytes / seconds:F0} proxy bytes/s"));
+        return 0;
+    }
+
     /// <summary>
     /// Leader failover, repeated: with load running on the followers, freeze the leader (SIGSTOP) and at the same
     /// instant send a probe request to a follower; the probe's answer time is the failover time (detection,

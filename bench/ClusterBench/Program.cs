@@ -5,6 +5,7 @@ using FastDb.Harness.Cli;
 // Cluster measurements on real sqlcluster processes behind octopus-style proxies with a fixed link delay:
 //   latency  (no faults: throughput, leader-hit / follower-hit latency, bytes and CPU per request)
 //   failover (freeze the leader, time a request through a follower until it commits; repeated)
+//   idle     (a cluster with nothing to do: CPU, wakeups and bytes per second)
 //   soak     (minutes of load with leader freezes and follower restarts; memory and disk must stay bounded)
 
 var sqlcluster = new Option<string?>("--sqlcluster", "-r") { Description = "Path to the sqlcluster binary (default: publish FastDb's src/Server)" };
@@ -18,9 +19,10 @@ var nodeArgs = new Argument<string[]>("node-args") { Description = "Arguments af
 
 var latency = new Command("latency", "No faults: requests/s, leader-hit and follower-hit p50/p99 (also as multiples of the link delay), proxy bytes and node CPU per request");
 var failover = new Command("failover", "Freeze the leader under load and time a request sent through a follower at that instant until it is answered");
+var idle = new Command("idle", "A booted cluster with no requests: node CPU, wakeups and proxy bytes per second");
 var soak = new Command("soak", "Minutes of load with leader freezes and follower restarts; fails if memory or data directories keep growing");
 var command = new RootCommand("FastDb cluster measurements") { sqlcluster, nodes, linkMs, clients, root, duration, trials };
-foreach (var sub in new[] { latency, failover, soak })
+foreach (var sub in new[] { latency, failover, idle, soak })
 {
     sub.Arguments.Add(nodeArgs);
     command.Subcommands.Add(sub);
@@ -42,11 +44,13 @@ TimeSpan? Duration(ParseResult parse, TimeSpan fallback)
 latency.SetAction(async (parse, token) =>
     Duration(parse, TimeSpan.FromSeconds(20)) is { } d ? await Measurements.LatencyAsync(Options(parse), d, token) : 2);
 failover.SetAction(async (parse, token) => await Measurements.FailoverAsync(Options(parse), Math.Max(1, parse.GetValue(trials)), token));
+idle.SetAction(async (parse, token) =>
+    Duration(parse, TimeSpan.FromSeconds(10)) is { } d ? await Measurements.IdleAsync(Options(parse), d, token) : 2);
 soak.SetAction(async (parse, token) =>
     Duration(parse, TimeSpan.FromMinutes(5)) is { } d ? await Measurements.SoakAsync(Options(parse), d, token) : 2);
 command.SetAction(_ =>
 {
-    Console.Error.WriteLine("choose a measurement: latency, failover or soak (--help for the options)");
+    Console.Error.WriteLine("choose a measurement: latency, failover, idle or soak (--help for the options)");
     return 2;
 });
 
