@@ -55,3 +55,39 @@ public class ElectionSpeedTests
         Assert.All(new ulong[] { 1, 2, 3, 4, 5 }, id => Assert.Contains(net.Applied[id], e => e.Index == r.Index));
     }
 }
+
+public class TicksUntilNextEventTests
+{
+    [Fact]
+    public void A_follower_can_sleep_until_its_election_timeout_and_not_a_tick_longer()
+    {
+        var net = new ManualNet(3, id => new RaftOptions { Id = id });
+        net.Campaign(1);
+        net.Deliver();
+        var quiet = net[2].TicksUntilNextEvent();
+        Assert.InRange(quiet, 1, 20);
+        net.Tick(2, quiet - 1);
+        Assert.Equal(RaftRole.Follower, net[2].Role);
+        net.Tick(2);
+        Assert.Equal(RaftRole.PreCandidate, net[2].Role);
+    }
+
+    [Fact]
+    public void A_leader_wakes_for_every_heartbeat()
+    {
+        var net = new ManualNet(3, id => new RaftOptions { Id = id, HeartbeatIntervalTicks = 3 });
+        net.Campaign(1);
+        net.Deliver();
+        for (var round = 0; round < 5; round++)
+        {
+            var quiet = net[1].TicksUntilNextEvent();
+            Assert.InRange(quiet, 1, 3);
+            net.Queue.Clear();
+            net.Tick(1, quiet - 1);
+            Assert.DoesNotContain(net.Queue, m => m.Type == MessageType.Heartbeat);
+            net.Tick(1);
+            Assert.Contains(net.Queue, m => m.Type == MessageType.Heartbeat);
+            net.Deliver();
+        }
+    }
+}
