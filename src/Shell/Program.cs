@@ -1,0 +1,59 @@
+using System.CommandLine;
+using FastDb.Shell;
+using FastDb.Shell.Cluster;
+using FastDb.Shell.Session;
+
+// fastdb: a client for a FastDb cluster, the way the sqlite3 shell is a client for a file.
+
+var socket = new Option<string?>("--socket", "-s") { Description = "A node's Unix socket (default ./fastdb.sock when no -H is given)" };
+var host = new Option<string?>("--host", "-H") { Description = "A node's TCP host (with -P)" };
+var port = new Option<int>("--port", "-P") { Description = "A node's TCP port (with -H)" };
+var command = new Option<string?>("--command", "-c") { Description = "Run this SQL (or dot/document command) and exit; status 1 if it failed" };
+var heartbeat = new Option<int>("--heartbeat-ms") { Description = "How often the shell checks its node's /status", DefaultValueFactory = _ => 1000 };
+var timeout = new Option<int>("--timeout-ms") { Description = "A node that does not answer /status within this is taken as down: the shell moves to another", DefaultValueFactory = _ => 1500 };
+
+var root = new RootCommand("fastdb: the FastDb shell. Connects to one node, learns the cluster from it, and moves to another node when it fails.")
+{
+    socket, host, port, command, heartbeat, timeout,
+};
+
+root.SetAction(async (parse, _) =>
+{
+    NodeEndpoint start;
+    if (parse.GetValue(host) is { } h)
+    {
+        if (parse.GetValue(port) is not (>= 1 and <= 65535) and var p)
+        {
+            Console.Error.WriteLine($"Error: -P must be a TCP port (1-65535), not {p}");
+            return 2;
+        }
+        start = NodeEndpoint.Tcp(h, parse.GetValue(port));
+    }
+    else start = NodeEndpoint.Unix(parse.GetValue(socket) ?? "./fastdb.sock");
+    var options = new SessionOptions(start,
+        TimeSpan.FromMilliseconds(Math.Max(50, parse.GetValue(heartbeat))),
+        TimeSpan.FromMilliseconds(Math.Max(50, parse.GetValue(timeout))));
+
+    await using var session = new ShellSession(options, Console.Out, Console.Error);
+    var text = parse.GetValue(command);
+    var interactive = text is null && Repl.IsInteractive();
+    if (!await session.ConnectAsync(announce: interactive)) return 1;
+    session.StartHeartbeat();
+    try
+    {
+        if (text is not null)
+            return await Repl.RunTextAsync(session, text.Split('\n')) ? 0 : 1;
+        if (interactive)
+        {
+            await Repl.RunInteractiveAsync(session);
+            return 0;
+        }
+        return await Repl.RunPipeAsync(session, Console.In) ? 0 : 1;
+    }
+    catch (QuitException)
+    {
+        return 0;
+    }
+});
+
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,149 @@
+using FastDb.Shell.Tests.Support;
+
+namespace FastDb.Shell.Tests;
+
+/// <summary>The real fastdb client against a real 3-node cluster, one cluster shared by these tests.</summary>
+[Collection(ProcessCollection.Name)]
+public sealed class ShellProcessTests(ShellProcessTests.ClusterFixture fixture) : IClassFixture<ShellProcessTests.ClusterFixture>
+{
+    public sealed class ClusterFixture : IAsyncLifetime
+    {
+        public TestCluster Cluster { get; private set; } = null!;
+
+        public async Task InitializeAsync() => Cluster = await TestCluster.StartAsync(3);
+
+        public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    }
+
+    private TestCluster Cluster => fixture.Cluster;
+
+    private (string Stdout, string Stderr, int ExitCode) Run(int node, string stdin, params string[] args) =>
+        FastDbShell.Run(Cluster.Root, stdin, ["-s", Cluster.SocketPath(node), .. args]);
+
+    [Fact]
+    public void Command_mode_prints_what_the_server_answers_and_exits_1_when_a_statement_failed()
+    {
+        var ok = Run(1, "", "-c", "CREATE TABLE cmd(a INT, b TEXT); INSERT INTO cmd VALUES(1, 'x'); SELECT * FROM cmd;");
+        Assert.Equal(("1|x\n", "", 0), ok);
+        var failed = Run(2, "", "-c", "SELECT * FROM no_such_table;");
+        Assert.Equal("Parse error near line 1: no such table: no_such_table\n", failed.Stdout);
+        Assert.Equal(1, failed.ExitCode);
+    }
+
+    [Fact]
+    public void A_script_on_stdin_runs_statement_by_statement_with_dot_commands()
+    {
+        const string script = """
+            CREATE TABLE piped(a INT);
+            INSERT INTO piped VALUES(1);
+            INSERT INTO piped
+              VALUES(2);
+            .seq on
+            SELECT count(*)
+              FROM piped;
+            .seq off
+            .nodes
+            .leader
+            .bogus
+            SELECT a FROM piped ORDER BY a;
+            """;
+        var (stdout, stderr, code) = Run(0, script + "\n");
+        var lines = stdout.Split('\n');
+        Assert.Matches(@"^SequenceNumber: \d+$", lines[0]);
+        Assert.Equal("2", lines[1]);
+        Assert.Contains(lines, l => l.StartsWith("* n0/node", StringComparison.Ordinal)); // .nodes marks our node
+        Assert.Equal(3, lines.Count(l => l.Contains("/node.sock", StringComparison.Ordinal) && !l.Contains("(term", StringComparison.Ordinal)));
+        Assert.Contains(lines, l => l.Contains("(term ", StringComparison.Ordinal)); // .leader
+        Assert.EndsWith("1\n2\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("Error: unknown command or invalid arguments:  \"bogus\"", stderr, StringComparison.Ordinal);
+        Assert.Equal(1, code); // .bogus failed, as sqlite3 would report
+    }
+
+    [Fact]
+    public void Documents_are_created_updated_read_and_deleted_with_the_number_of_nodes_holding_them()
+    {
+        var key = Guid.NewGuid().ToString();
+        var (stdout, stderr, code) = Run(1, $$"""
+            SET {{key}} '{"name": "it''s"}'
+            GET {{key}}
+            SET {{key}} '[1, 2]';
+            GET {{key}};
+            DELETE {{key}}
+            DELETE {{key}}
+            GET {{key}}
+            """ + "\n");
+        Assert.Equal("", stderr);
+        Assert.Equal(0, code);
+        Assert.Matches(@"^Created \(on [23] of 3 nodes\)\n\{""name"": ""it's""\}\nUpdated \(on [23] of 3 nodes\)\n\[1, 2\]\nDeleted \(on [23] of 3 nodes\)\nNot found\nNot found\n$", stdout);
+
+        var bad = Run(1, "", "-c", "GET not-a-uuid");
+        Assert.Equal(("", "Error: Key is not a proper UUID4\n", 1), bad);
+        var badJson = Run(1, "", "-c", $"SET {key} '{{oops'");
+        Assert.StartsWith("Error: value is not valid JSON:", badJson.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, badJson.ExitCode);
+    }
+
+    [Fact]
+    public async Task In_a_terminal_it_edits_lines_continues_statements_and_quits()
+    {
+        using var shell = FastDbShell.StartInTerminal(Cluster.Root, "-s", Cluster.SocketPath(2));
+        Assert.True(await shell.WaitForOutputAsync("fastdb>"), "no prompt:\n" + shell.Stdout);
+        Assert.Contains("Connected to FastDb at " + Cluster.SocketPath(2), shell.Stdout, StringComparison.Ordinal);
+        shell.Write("SELECT 40 +\r");
+        Assert.True(await shell.WaitForOutputAsync("...>"), "no continuation prompt:\n" + shell.Stdout);
+        shell.Write(" 2;\r");
+        Assert.True(await shell.WaitForOutputAsync("42"), "no answer:\n" + shell.Stdout);
+        shell.Write(".quit\r");
+        Assert.Equal(0, shell.Finish());
+    }
+}
+
+/// <summary>Failover: its own cluster, since it freezes and kills nodes.</summary>
+[Collection(ProcessCollection.Name)]
+public sealed class ShellFailoverTests
+{
+    [Fact]
+    public async Task When_its_node_is_frozen_then_killed_the_next_statement_runs_once_through_another_node()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        Assert.Equal(0, FastDbShell.Run(cluster.Root, "", "-s", cluster.SocketPath(0), "-c", "CREATE TABLE c(n INT); INSERT INTO c VALUES(0);").ExitCode);
+        using var shell = FastDbShell.Start(cluster.Root, "-s", cluster.SocketPath(1), "--heartbeat-ms", "200", "--timeout-ms", "600");
+        const string bump = "UPDATE c SET n = n + 1; SELECT n FROM c;\n";
+        shell.Write(bump);
+        Assert.True(await shell.WaitForOutputAsync("1\n"), "first statement: " + shell.Stdout + shell.Stderr);
+
+        cluster.Freeze(1);
+        shell.Write(bump);
+        Assert.True(await shell.WaitForOutputAsync("1\n2\n"), "after the freeze: " + shell.Stdout + shell.Stderr);
+        Assert.Contains("Reconnected to FastDb at ", shell.Stderr, StringComparison.Ordinal);
+
+        // Now kill the node it moved to (with node 1 thawed, two of three nodes remain: still a majority).
+        var moved = shell.Stderr.Contains(cluster.SocketPath(0), StringComparison.Ordinal) ? 0 : 2;
+        cluster.Thaw(1);
+        cluster.Kill(moved);
+        shell.Write(bump);
+        Assert.True(await shell.WaitForOutputAsync("1\n2\n3\n", TimeSpan.FromSeconds(60)), "after the kill: " + shell.Stdout + shell.Stderr);
+        Assert.Equal(0, shell.Finish());
+
+        // Each statement ran exactly once, whatever was re-sent.
+        var survivor = moved == 0 ? 2 : 0;
+        var check = FastDbShell.Run(cluster.Root, "", "-s", cluster.SocketPath(survivor), "-c", "SELECT n FROM c;");
+        Assert.Equal("3\n", check.Stdout);
+    }
+
+    [Fact]
+    public void With_no_node_answering_it_says_so_and_exits_1()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "fastdb-nobody-" + Guid.NewGuid().ToString("N")[..8] + ".sock");
+        var (stdout, stderr, code) = FastDbShell.Run(Path.GetTempPath(), "", "-s", missing, "-c", "SELECT 1;");
+        Assert.Equal("", stdout);
+        Assert.Equal($"Error: no FastDb node is reachable (tried: {missing})\n", stderr);
+        Assert.Equal(1, code);
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessCollection
+{
+    public const string Name = "fastdb and sqlcluster child processes";
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace FastDb.Shell.Tests.Support;
+
+/// <summary>Runs the real fastdb client (fastdb.dll of this build) as a child process.</summary>
+public sealed class FastDbShell : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new(), _stderr = new();
+
+    private FastDbShell(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.Append(e.Data).Append('\n'); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.Append(e.Data).Append('\n'); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "fastdb.dll");
+
+    /// <summary>Starts fastdb with its stdin a pipe the test writes to (non-interactive mode).</summary>
+    public static FastDbShell Start(string workingDirectory, params string[] args) => StartProcess("dotnet", [Dll, .. args], workingDirectory);
+
+    /// <summary>
+    /// Starts fastdb inside a pseudo-terminal (util-linux <c>script</c>), so it runs its interactive line editor; what
+    /// the test writes is typed into the terminal (end lines with '\r', as a terminal's Enter key sends).
+    /// </summary>
+    public static FastDbShell StartInTerminal(string workingDirectory, params string[] args)
+    {
+        var command = string.Join(' ', new[] { "dotnet", Dll }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        return StartProcess("script", ["-qfec", command, "/dev/null"], workingDirectory);
+    }
+
+    private static FastDbShell StartProcess(string file, string[] args, string workingDirectory)
+    {
+        var start = new ProcessStartInfo(file, args)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardInputEncoding = new UTF8Encoding(false),
+        };
+        start.Environment["TERM"] = "xterm";
+        return new FastDbShell(Process.Start(start)!);
+    }
+
+    public void Write(string text)
+    {
+        _process.StandardInput.Write(text);
+        _process.StandardInput.Flush();
+    }
+
+    public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
+
+    public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+
+    /// <summary>Waits (bounded) until stdout contains the text; false on timeout.</summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan? limit = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < (limit ?? TimeSpan.FromSeconds(30)))
+        {
+            if (Stdout.Contains(text, StringComparison.Ordinal)) return true;
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+        return false;
+    }
+
+    /// <summary>Closes stdin and waits for the exit (bounded); the exit code.</summary>
+    public int Finish(TimeSpan? limit = null)
+    {
+        _process.StandardInput.Close();
+        if (!_process.WaitForExit(limit ?? TimeSpan.FromSeconds(60)))
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"fastdb did not exit; stdout:\n{Stdout}\nstderr:\n{Stderr}");
+        }
+        _process.WaitForExit(); // drain the output events
+        return _process.ExitCode;
+    }
+
+    /// <summary>One whole run: arguments, a script on stdin, and what came out.</summary>
+    public static (string Stdout, string Stderr, int ExitCode) Run(string workingDirectory, string stdin, params string[] args)
+    {
+        using var shell = Start(workingDirectory, args);
+        shell.Write(stdin);
+        var code = shell.Finish();
+        return (shell.Stdout, shell.Stderr, code);
+    }
+
+    public void Dispose()
+    {
+        try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        _process.Dispose();
+    }
+}

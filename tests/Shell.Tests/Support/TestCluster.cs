@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace FastDb.Shell.Tests.Support;
+
+/// <summary>
+/// Three real sqlcluster processes, hand-run style: every node works in ROOT, listens on ./n{i}/node.sock, node 0
+/// founds the cluster and the others join it. Killed (SIGCONT first, then SIGKILL) on dispose.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly Process?[] _nodes;
+
+    public string Root { get; } = Directory.CreateTempSubdirectory("fastdb-shell-").FullName;
+    public int Count => _nodes.Length;
+
+    private TestCluster(int count) => _nodes = new Process?[count];
+
+    public string SocketPath(int node) => Path.Combine(Root, $"n{node}", "node.sock");
+
+    public int Pid(int node) => _nodes[node]?.Id ?? throw new InvalidOperationException($"node {node} is not running");
+
+    public static async Task<TestCluster> StartAsync(int count = 3)
+    {
+        var cluster = new TestCluster(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                Directory.CreateDirectory(Path.Combine(cluster.Root, $"n{i}"));
+                cluster.Start(i);
+                if (i == 0) await cluster.WaitAsync(s => s.GetProperty("role").GetString() == "leader", "node 0 leading").ConfigureAwait(false);
+            }
+            await cluster.WaitAsync(s => s.GetProperty("members").GetArrayLength() == count
+                && s.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("reachable").ValueKind == JsonValueKind.True) == count,
+                $"{count} members, all heard by the leader").ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private void Start(int i)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Root,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sqlcluster.dll"));
+        foreach (var a in new[] { "-l", $"./n{i}/node.sock", "-d", $"./n{i}/data" }) start.ArgumentList.Add(a);
+        if (i > 0) start.ArgumentList.Add("--join=./n0/node.sock");
+        var process = Process.Start(start)!;
+        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        _nodes[i] = process;
+    }
+
+    /// <summary>Polls node 0's /status until the condition holds (bounded: 60 s).</summary>
+    private async Task WaitAsync(Func<JsonElement, bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (await StatusAsync(0).ConfigureAwait(false) is { } status && condition(status.RootElement)) return;
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+        throw new TimeoutException($"cluster under {Root} not ready: {what}");
+    }
+
+    public async Task<JsonDocument?> StatusAsync(int node)
+    {
+        using var client = Client(node);
+        try
+        {
+            return JsonDocument.Parse(await client.GetStringAsync("/status").ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    public HttpClient Client(int node)
+    {
+        var path = SocketPath(node);
+        return new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, token) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), token).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        }) { BaseAddress = new Uri("http://fastdb"), Timeout = TimeSpan.FromSeconds(5) };
+    }
+
+    public void Freeze(int node) => Signal(node, "STOP");
+
+    public void Thaw(int node) => Signal(node, "CONT");
+
+    public void Kill(int node)
+    {
+        if (_nodes[node] is not { } process) return;
+        Signal(node, "CONT");
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit(10_000);
+        process.Dispose();
+        _nodes[node] = null;
+    }
+
+    private void Signal(int node, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", Pid(node).ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+        kill.WaitForExit(10_000);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        for (var i = 0; i < _nodes.Length; i++) Kill(i);
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+        return ValueTask.CompletedTask;
+    }
+}
