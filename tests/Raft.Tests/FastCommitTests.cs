@@ -74,3 +74,28 @@ public class FastCommitTests
         Assert.Equal(before, net[3].CommitIndex);
     }
 }
+
+public class OriginAckTests
+{
+    [Fact]
+    public void With_entry_origins_acks_go_to_the_leader_and_the_origin_only_and_the_origin_still_commits_early()
+    {
+        // Entry data's first byte names the node whose client proposed it (the host reads it from the request id).
+        var net = new ManualNet(5, id => new RaftOptions { Id = id, EntryOrigin = data => data.Length > 0 ? data.Span[0] : 0UL });
+        net.Campaign(1);
+        net.Deliver();
+        var r = net.Propose(1, [3, 42]); // proposed on behalf of node 3
+        net.Deliver(m => m.From == 1 && m.Type == MessageType.Append);
+        var acks = net.Queue.Where(m => m.Type == MessageType.AppendResponse).ToList();
+        Assert.All(acks, m => Assert.True(m.To is 1 or 3, $"ack from {m.From} to {m.To}"));
+        Assert.Equal(4 + 3, acks.Count); // every follower to the leader, and the other three to the origin
+
+        net.Deliver(m => m.From == 2 && m.To == 3 && m.Type == MessageType.AppendResponse);
+        Assert.Equal(r.Index, net[3].CommitIndex); // itself + the leader + node 2: a majority of five
+        Assert.True(net[4].CommitIndex < r.Index, "node 4 got no acks and waits for the leader");
+        net.Deliver();
+        net.Tick(1, 3); // the leader's next heartbeat carries the commit to everyone else
+        net.Deliver();
+        Assert.All(new ulong[] { 1, 2, 3, 4, 5 }, id => Assert.Contains(net.Applied[id], e => e.Index == r.Index));
+    }
+}

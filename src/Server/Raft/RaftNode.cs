@@ -52,6 +52,8 @@ public sealed class RaftNode
     private ulong _termStartIndex, _leadTransferee;
     private int _transferElapsed;
     private bool _needBroadcast, _commitAdvanced;
+    private ulong _noticedCommit;                          // leader: commit index the last commit notices covered
+    private readonly HashSet<ulong> _noticeOrigins = new();
 
     // Fast commit from broadcast acks (follower side), all for the current term only.
     private readonly Dictionary<ulong, ulong> _acks = new();
@@ -300,6 +302,7 @@ public sealed class RaftNode
         AppendToLog(new Entry(Term, LastIndex + 1, EntryType.Noop, ReadOnlyMemory<byte>.Empty));
         _termStartIndex = LastIndex;
         _needBroadcast = true;
+        _noticedCommit = CommitIndex;
         MaybeCommit();
     }
 
@@ -654,9 +657,7 @@ public sealed class RaftNode
             CommitTo(Math.Min(m.Commit, lastNew));
             var ack = new Message(MessageType.AppendResponse, Id, m.From, Term, Index: lastNew);
             Send(ack);
-            if (_o.BroadcastAcks && es.Count > 0)
-                foreach (var id in _members.Keys)
-                    if (id != Id && id != m.From) Send(ack with { To = id });
+            if (_o.BroadcastAcks && es.Count > 0) BroadcastAck(ack, m.From, es);
             TryFastCommit();
         }
         else
@@ -706,6 +707,29 @@ public sealed class RaftNode
     }
 
     // ---------------------------------------------------------------- fast commit (BroadcastAcks)
+
+    /// <summary>Sends our ack to the members that learn commits from acks: every one, or the entries' origins.</summary>
+    private void BroadcastAck(in Message ack, ulong leader, IReadOnlyList<Entry> entries)
+    {
+        if (_o.EntryOrigin is { } originOf)
+        {
+            Span<ulong> sent = stackalloc ulong[8];
+            var count = 0;
+            foreach (var e in entries)
+            {
+                if (e.Type != EntryType.Normal) continue;
+                var origin = originOf(e.Data);
+                if (origin == 0) { count = -1; break; } // unknown origin: tell everyone
+                if (origin == Id || origin == leader || !IsMember(origin) || sent[..count].Contains(origin)) continue;
+                if (count == sent.Length) { count = -1; break; } // many origins in one batch: tell everyone
+                sent[count++] = origin;
+                Send(ack with { To = origin });
+            }
+            if (count >= 0) return;
+        }
+        foreach (var id in _members.Keys)
+            if (id != Id && id != leader) Send(ack with { To = id });
+    }
 
     private void RecordAck(ulong from, ulong index)
     {
@@ -836,10 +860,15 @@ public sealed class RaftNode
         }
         if (_commitAdvanced)
         {
-            // Tell followers at once rather than at the next heartbeat; the notice needs no answer.
+            // Tell followers at once rather than at the next heartbeat; the notice needs no answer. With entry
+            // origins known, only the nodes whose clients wait on the newly committed entries are told (the rest
+            // learn it from the next append or heartbeat), which saves a wake-up on every other follower.
             _commitAdvanced = false;
+            var waiting = CommitOrigins();
+            _noticedCommit = CommitIndex;
             foreach (var (id, pr) in _progress)
             {
+                if (waiting is not null && !waiting.Contains(id)) continue;
                 ulong c = Math.Min(CommitIndex, pr.Match);
                 if (c > pr.CommitSent)
                 {
@@ -853,6 +882,22 @@ public sealed class RaftNode
     }
 
     private void Send(Message m) => _msgs.Add(m);
+
+    /// <summary>The origins of the entries committed since the last notice; null means tell every follower.</summary>
+    private HashSet<ulong>? CommitOrigins()
+    {
+        if (_o.EntryOrigin is not { } originOf || _noticedCommit < _snapIndex || CommitIndex - _noticedCommit > 64) return null;
+        _noticeOrigins.Clear();
+        for (var i = _noticedCommit + 1; i <= CommitIndex; i++)
+        {
+            var e = At(i);
+            if (e.Type != EntryType.Normal) continue;
+            var origin = originOf(e.Data);
+            if (origin == 0) return null;
+            _noticeOrigins.Add(origin);
+        }
+        return _noticeOrigins;
+    }
 
     /// <summary>A one-line view of this node's state for logs and failing tests.</summary>
     public string Describe()

@@ -70,6 +70,14 @@ public sealed class RaftOptions
     /// <summary>Followers send their append acks to every member, so each can learn commits one hop earlier.</summary>
     public bool BroadcastAcks { get; init; } = true;
 
+    /// <summary>
+    /// With BroadcastAcks: the member that waits on a normal entry (the node whose client proposed it), read from
+    /// the entry's data; acks then go to the leader and to those members only, not to every member. Only the origin
+    /// of an entry gains from learning its commit early, and every ack received costs a wake-up: in a 5-node
+    /// cluster that is 7 acks received per entry instead of 16. 0 or null: every member.
+    /// </summary>
+    public Func<ReadOnlyMemory<byte>, ulong>? EntryOrigin { get; init; }
+
     internal void Validate()
     {
         if (Id == 0) throw new ArgumentException("RaftOptions.Id must be non-zero (0 means none)");

@@ -13,6 +13,8 @@ internal sealed record SimOptions
     public int TickMs = 10;
     public int HeartbeatTicks = 3, ElectionMinTicks = 10, ElectionMaxTicks = 20;
     public bool BroadcastAcks = true, PreVote = true, CheckQuorum = true;
+    /// <summary>Acks and commit notices go to a per-entry "origin" (derived from the proposal id) instead of everyone.</summary>
+    public bool EntryOrigins;
     public int MaxInflight = 64;
     public int MaxEntriesPerAppend = 256;
     /// <summary>Per-message delay bounds (chaos links), in ms.</summary>
@@ -176,6 +178,10 @@ internal sealed class Cluster
         PreVote = O.PreVote,
         CheckQuorum = O.CheckQuorum,
         BroadcastAcks = O.BroadcastAcks,
+        // Any member may be named: safety must not depend on who hears acks, and liveness falls back on heartbeats.
+        EntryOrigin = O.EntryOrigins
+            ? data => data.Length >= 8 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(data.Span) % (ulong)O.Nodes + 1 : 0
+            : null,
     };
 
     private void StartNode(SimNode n)
