@@ -132,6 +132,48 @@ public sealed class ShellFailoverTests
     }
 
     [Fact]
+    public async Task It_talks_to_a_node_over_tcp_with_H_and_P()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var directory = Directory.CreateTempSubdirectory("fastdb-shell-tcp-").FullName;
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "sqlcluster.dll"), "-l", $"127.0.0.1:{port}", "-d", "./data"])
+        {
+            WorkingDirectory = directory,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using var node = System.Diagnostics.Process.Start(start)!;
+        node.ErrorDataReceived += (_, _) => { };
+        node.BeginErrorReadLine();
+        try
+        {
+            (string Stdout, string Stderr, int ExitCode) result = default;
+            for (var attempt = 0; attempt < 100; attempt++)
+            {
+                result = FastDbShell.Run(directory, "", "-H", "127.0.0.1", "-P", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "-c", ".leader");
+                if (result.ExitCode == 0) break;
+                await Task.Delay(100);
+            }
+            Assert.Equal(0, result.ExitCode);
+            Assert.Matches($@"^127\.0\.0\.1:{port} \(term \d+\) at 127\.0\.0\.1:{port}\n$", result.Stdout);
+            var sql = FastDbShell.Run(directory, "", "-H", "127.0.0.1", "-P", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "-c", "CREATE TABLE t(a INT); INSERT INTO t VALUES(7); SELECT a FROM t;");
+            Assert.Equal(("7\n", 0), (sql.Stdout, sql.ExitCode));
+        }
+        finally
+        {
+            node.Kill(entireProcessTree: true);
+            node.WaitForExit(10_000);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void With_no_node_answering_it_says_so_and_exits_1()
     {
         var missing = Path.Combine(Path.GetTempPath(), "fastdb-nobody-" + Guid.NewGuid().ToString("N")[..8] + ".sock");
