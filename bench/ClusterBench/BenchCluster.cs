@@ -198,6 +198,26 @@ public sealed class BenchCluster : IAsyncDisposable
         return total;
     }
 
+    /// <summary>The managed heap of each node in MiB, from its /status (0 for a node that does not answer).</summary>
+    public async Task<double[]> NodeGcHeapMiBAsync(CancellationToken token)
+    {
+        var heaps = new double[_nodes.Count];
+        for (var i = 0; i < _nodes.Count; i++)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+                timeout.CancelAfter(TimeSpan.FromSeconds(1));
+                using var status = JsonDocument.Parse(await _http.GetStringAsync($"http://node{i}/status", timeout.Token).ConfigureAwait(false));
+                heaps[i] = status.RootElement.GetProperty("gcHeapBytes").GetInt64() / (1024.0 * 1024);
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or KeyNotFoundException && !token.IsCancellationRequested)
+            {
+            }
+        }
+        return heaps;
+    }
+
     /// <summary>Resident memory of each node in MiB (VmRSS), 0 for a node that is not running.</summary>
     public double[] NodeRssMiB() => _nodes.Select(n =>
     {

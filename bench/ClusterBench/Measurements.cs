@@ -148,7 +148,7 @@ public static class Measurements
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
         var load = driver.RunAsync(stop.Token);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var samples = new List<(double Seconds, double RssMiB, long DiskBytes, int Answers)>();
+        var samples = new List<(double Seconds, double RssMiB, long DiskBytes, double HeapMiB)>();
         var random = new Random(11);
         var nextFreeze = TimeSpan.FromSeconds(20);
         var nextKill = TimeSpan.FromSeconds(60);
@@ -158,11 +158,12 @@ public static class Measurements
             if (clock.Elapsed >= nextSample)
             {
                 var rss = cluster.NodeRssMiB().Max();
+                var heap = (await cluster.NodeGcHeapMiBAsync(token).ConfigureAwait(false)).Max();
                 var disk = cluster.NodeDiskBytes().Max();
                 var answers = driver.Samples.Length;
-                samples.Add((clock.Elapsed.TotalSeconds, rss, disk, answers));
+                samples.Add((clock.Elapsed.TotalSeconds, rss, disk, heap));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {clock.Elapsed.TotalSeconds,6:F0} s: {answers,8} answers, {driver.Errors} errors, largest node RSS {rss,6:F1} MiB, largest data dir {disk / 1024.0,8:F0} KiB"));
+                    $"  {clock.Elapsed.TotalSeconds,6:F0} s: {answers,8} answers, {driver.Errors} errors, largest node: managed heap {heap,6:F1} MiB, RSS {rss,6:F1} MiB, data dir {disk / 1024.0,8:F0} KiB"));
                 nextSample += TimeSpan.FromSeconds(10);
             }
             if (clock.Elapsed >= nextFreeze)
@@ -198,11 +199,12 @@ public static class Measurements
         {
             var middle = samples.Skip(third).Take(third).ToArray();
             var last = samples.Skip(2 * third).ToArray();
-            bool Grows(Func<(double, double, long, int), double> of) => last.Max(of) > 1.5 * Math.Max(1, middle.Max(of));
+            bool Grows(Func<(double, double, long, double), double> of) => last.Max(of) > 1.5 * Math.Max(1, middle.Max(of));
+            var heapGrows = Grows(s => s.Item4);
             var rssGrows = Grows(s => s.Item2);
             var diskGrows = Grows(s => s.Item3);
-            Console.WriteLine($"soak: memory {(rssGrows ? "GROWING" : "bounded")}, data directories {(diskGrows ? "GROWING" : "bounded")} (last third vs middle third)");
-            failed = rssGrows || diskGrows;
+            Console.WriteLine($"soak: managed heap {(heapGrows ? "GROWING" : "bounded")}, RSS {(rssGrows ? "GROWING" : "bounded")}, data directories {(diskGrows ? "GROWING" : "bounded")} (peak of the last third vs 1.5x the middle third's)");
+            failed = heapGrows || rssGrows || diskGrows;
         }
         var duplicates = LoadDriver.DuplicateSequences(driver.Samples);
         Console.WriteLine($"soak: {driver.Samples.Length} answers, {driver.Errors} errors, {duplicates} duplicate sequence numbers");

@@ -314,6 +314,7 @@ public sealed class SqlEndpoint
             next == 0 ? null : (long)(next - 1),
             _stateMachine.DedupCount, _stateMachine.PendingCount,
             Math.Round((DateTime.UtcNow - _startedUtc).TotalSeconds, 3),
+            GC.GetGCMemoryInfo().HeapSizeBytes, Environment.WorkingSet,
             status.Nodes);
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";

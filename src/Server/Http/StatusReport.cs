@@ -19,6 +19,8 @@ public sealed record StatusReport(
     int DedupWindowEntries,
     int RequestsInFlight,
     double UptimeSeconds,
+    long GcHeapBytes,
+    long WorkingSetBytes,
     IReadOnlyList<FastDb.Server.Replication.MemberStatus> Nodes);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
