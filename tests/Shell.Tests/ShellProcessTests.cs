@@ -60,6 +60,27 @@ public sealed class ShellProcessTests(ShellProcessTests.ClusterFixture fixture) 
     }
 
     [Fact]
+    public void Read_timer_status_and_help_dot_commands()
+    {
+        var file = Path.Combine(Cluster.Root, "read-" + Guid.NewGuid().ToString("N")[..8] + ".sql");
+        File.WriteAllText(file, "CREATE TABLE readme(a INT);\nINSERT INTO readme\n  VALUES(5);\nSELECT a FROM readme;\n");
+        var (stdout, stderr, code) = Run(2, $".read {file}\n.timer on\nSELECT 6;\n.timer off\nSELECT 7;\n.status\n.help\n");
+        Assert.Equal("", stderr);
+        Assert.Equal(0, code);
+        var lines = stdout.Split('\n');
+        Assert.Equal("5", lines[0]);
+        Assert.Equal("6", lines[1]);
+        Assert.Matches(@"^Run Time: real \d+\.\d{3}$", lines[2]);
+        Assert.Equal("7", lines[3]); // no timer line after .timer off
+        Assert.StartsWith("connected to: " + Cluster.SocketPath(2), lines[4], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("term:", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith(".read FILE", StringComparison.Ordinal)); // .help
+
+        var missing = Run(2, "", "-c", ".read /nonexistent/script.sql");
+        Assert.Equal(("", "Error: cannot open \"/nonexistent/script.sql\"\n", 1), missing);
+    }
+
+    [Fact]
     public void Documents_are_created_updated_read_and_deleted_with_the_number_of_nodes_holding_them()
     {
         var key = Guid.NewGuid().ToString();
@@ -123,12 +144,19 @@ public sealed class ShellFailoverTests
         cluster.Kill(moved);
         shell.Write(bump);
         Assert.True(await shell.WaitForOutputAsync("1\n2\n3\n", TimeSpan.FromSeconds(60)), "after the kill: " + shell.Stdout + shell.Stderr);
-        Assert.Equal(0, shell.Finish());
+        Assert.True(await shell.WaitForErrorAsync("WARNING: 1 of 3 nodes unreachable; a majority (2) is still up"),
+            "no warning for the killed node: " + shell.Stderr);
 
         // Each statement ran exactly once, whatever was re-sent.
         var survivor = moved == 0 ? 2 : 0;
         var check = FastDbShell.Run(cluster.Root, "", "-s", cluster.SocketPath(survivor), "-c", "SELECT n FROM c;");
         Assert.Equal("3\n", check.Stdout);
+
+        // Kill one more: one of three left, the heartbeat says writes will wait.
+        cluster.Kill(survivor);
+        Assert.True(await shell.WaitForErrorAsync("WARNING: only 1 of 3 nodes reachable: writes will wait until a majority is back"),
+            "no majority-lost warning: " + shell.Stderr);
+        Assert.Equal(0, shell.Finish());
     }
 
     [Fact]

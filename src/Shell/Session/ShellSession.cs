@@ -47,6 +47,8 @@ public sealed class ShellSession : IAsyncDisposable
 
     public NodeEndpoint Current => _current;
 
+    private const int ConnectAttempts = 3;
+
     public IReadOnlyDictionary<string, NodeEndpoint> KnownNodes => _known;
 
     /// <summary>
@@ -55,7 +57,10 @@ public sealed class ShellSession : IAsyncDisposable
     /// </summary>
     public async Task<bool> ConnectAsync(bool announce)
     {
-        var status = await TryStatusAsync(_current, CancellationToken.None).ConfigureAwait(false);
+        // A few tries: a node that just started (or a loaded machine) can miss one timeout; a missing socket fails fast.
+        ClusterStatus? status = null;
+        for (var attempt = 0; status is null && attempt < ConnectAttempts; attempt++)
+            status = await TryStatusAsync(_current, CancellationToken.None).ConfigureAwait(false);
         if (status is null)
         {
             Notice($"Error: no FastDb node is reachable (tried: {_current})");

@@ -58,12 +58,17 @@ public sealed class FastDbShell : IDisposable
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
     /// <summary>Waits (bounded) until stdout contains the text; false on timeout.</summary>
-    public async Task<bool> WaitForOutputAsync(string text, TimeSpan? limit = null)
+    public Task<bool> WaitForOutputAsync(string text, TimeSpan? limit = null) => WaitForAsync(() => Stdout, text, limit);
+
+    /// <summary>Waits (bounded) until stderr (notices: reconnects, warnings) contains the text; false on timeout.</summary>
+    public Task<bool> WaitForErrorAsync(string text, TimeSpan? limit = null) => WaitForAsync(() => Stderr, text, limit);
+
+    private static async Task<bool> WaitForAsync(Func<string> stream, string text, TimeSpan? limit)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < (limit ?? TimeSpan.FromSeconds(30)))
         {
-            if (Stdout.Contains(text, StringComparison.Ordinal)) return true;
+            if (stream().Contains(text, StringComparison.Ordinal)) return true;
             await Task.Delay(20).ConfigureAwait(false);
         }
         return false;
