@@ -41,6 +41,11 @@ public static class Repl
         Console.Out.WriteLine("Enter \".help\" for usage hints.");
         var reader = new StatementReader();
         var editor = new LineEditor { MultiLine = false, Prompt = new ShellPrompt(() => reader.HasPending) };
+        // As in readline (and so sqlite3): the up and down arrows walk the history (RadLine binds them to Ctrl+arrows).
+        editor.KeyBindings.Remove(ConsoleKey.UpArrow);
+        editor.KeyBindings.Remove(ConsoleKey.DownArrow);
+        editor.KeyBindings.Add<PreviousHistoryCommand>(ConsoleKey.UpArrow);
+        editor.KeyBindings.Add<NextHistoryCommand>(ConsoleKey.DownArrow);
         while (true)
         {
             session.FlushNotices();

@@ -104,17 +104,34 @@ public sealed class ShellProcessTests(ShellProcessTests.ClusterFixture fixture) 
         Assert.Equal(1, badJson.ExitCode);
     }
 
+    private static int Count(string text, string what)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) count++;
+        return count;
+    }
+
     [Fact]
     public async Task In_a_terminal_it_edits_lines_continues_statements_and_quits()
     {
         using var shell = FastDbShell.StartInTerminal(Cluster.Root, "-s", Cluster.SocketPath(2));
         Assert.True(await shell.WaitForOutputAsync("fastdb>"), "no prompt:\n" + shell.Stdout);
         Assert.Contains("Connected to FastDb at " + Cluster.SocketPath(2), shell.Stdout, StringComparison.Ordinal);
-        shell.Write("SELECT 40 +\r");
+        await shell.TypeAsync("SELECT 40 +\r");
         Assert.True(await shell.WaitForOutputAsync("...>"), "no continuation prompt:\n" + shell.Stdout);
-        shell.Write(" 2;\r");
+        await shell.TypeAsync(" 2;\r");
         Assert.True(await shell.WaitForOutputAsync("42"), "no answer:\n" + shell.Stdout);
-        shell.Write(".quit\r");
+        // History: the up arrow recalls the last line, Enter runs it again.
+        await shell.TypeAsync("SELECT 6 * 111;\r");
+        Assert.True(await FastDbShell.WaitUntilAsync(() => shell.Stdout is var o && o.IndexOf("fastdb>", o.IndexOf("666", StringComparison.Ordinal) + 1, StringComparison.Ordinal) > 0),
+            "no answer and prompt:\n" + shell.Stdout);
+        var before = shell.Stdout.Length;
+        await shell.TypeAsync("\u001b[A");
+        Assert.True(await FastDbShell.WaitUntilAsync(() => shell.Stdout.IndexOf("fastdb> SELECT 6 * 111;", before, StringComparison.Ordinal) >= 0),
+            "the up arrow did not bring the line back:\n" + shell.Stdout);
+        await shell.TypeAsync("\r");
+        Assert.True(await FastDbShell.WaitUntilAsync(() => Count(shell.Stdout, "666") >= 2), "the up arrow did not recall the line:\n" + shell.Stdout);
+        await shell.TypeAsync(".quit\r");
         Assert.Equal(0, shell.Finish());
     }
 }

@@ -47,6 +47,50 @@ public sealed class FastDbShell : IDisposable
         return new FastDbShell(Process.Start(start)!);
     }
 
+    /// <summary>
+    /// Types into the pseudo-terminal once the line editor reads keys (the terminal is out of canonical mode): keys
+    /// that reach the terminal before that are taken by the terminal's line discipline, not the editor.
+    /// </summary>
+    public async Task TypeAsync(string text)
+    {
+        var terminal = await TerminalAsync().ConfigureAwait(false);
+        var ready = await WaitUntilAsync(() => Stty(terminal).Contains("-icanon", StringComparison.Ordinal)).ConfigureAwait(false);
+        if (!ready) throw new TimeoutException($"the terminal {terminal} never left canonical mode:\n{Stdout}");
+        Write(text);
+    }
+
+    private string? _terminal;
+
+    /// <summary>The pts the fastdb process (the child of script) has as its stdin.</summary>
+    private async Task<string> TerminalAsync()
+    {
+        if (_terminal is not null) return _terminal;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
+            {
+                var children = File.Exists(Path.Combine(task, "children")) ? File.ReadAllText(Path.Combine(task, "children")) : "";
+                foreach (var child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var fd = new FileInfo($"/proc/{child}/fd/0");
+                    if (fd.LinkTarget is { } target && target.StartsWith("/dev/pts/", StringComparison.Ordinal)) return _terminal = target;
+                }
+            }
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+        throw new TimeoutException("no terminal found for fastdb under script");
+    }
+
+    private static string Stty(string terminal)
+    {
+        var start = new ProcessStartInfo("stty", ["-F", terminal, "-a"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var stty = Process.Start(start)!;
+        var output = stty.StandardOutput.ReadToEnd();
+        stty.WaitForExit(5_000);
+        return output;
+    }
+
     public void Write(string text)
     {
         _process.StandardInput.Write(text);
@@ -63,12 +107,16 @@ public sealed class FastDbShell : IDisposable
     /// <summary>Waits (bounded) until stderr (notices: reconnects, warnings) contains the text; false on timeout.</summary>
     public Task<bool> WaitForErrorAsync(string text, TimeSpan? limit = null) => WaitForAsync(() => Stderr, text, limit);
 
-    private static async Task<bool> WaitForAsync(Func<string> stream, string text, TimeSpan? limit)
+    private static Task<bool> WaitForAsync(Func<string> stream, string text, TimeSpan? limit) =>
+        WaitUntilAsync(() => stream().Contains(text, StringComparison.Ordinal), limit);
+
+    /// <summary>Waits (bounded) until the condition holds; false on timeout.</summary>
+    public static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan? limit = null)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < (limit ?? TimeSpan.FromSeconds(30)))
         {
-            if (stream().Contains(text, StringComparison.Ordinal)) return true;
+            if (condition()) return true;
             await Task.Delay(20).ConfigureAwait(false);
         }
         return false;
