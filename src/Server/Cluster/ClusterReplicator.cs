@@ -282,14 +282,9 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             case InputKind.Message:
                 _lastHeardTick[input.Message.From] = _ticks;
                 _raft.Step(input.Message);
-                if (_raft.Role == RaftRole.Leader && _lastLeader != _id)
-                {
-                    // Just elected: propose what waits here before the first Ready, so it travels in the same
-                    // append as the election's noop instead of one round trip behind it (followers start in probe
-                    // state: one append in flight until they answer).
-                    foreach (var pending in _pending.Values) Send(pending);
-                    ReleaseHeld();
-                }
+                // Just elected: propose what waits here before the first Ready, so it travels in the same append
+                // as the election's noop instead of one round trip behind it.
+                if (_raft.Role == RaftRole.Leader && _lastLeader != _id) SendWaiting();
                 break;
             case InputKind.Propose when input.Request is { } local:
                 _pending[local.Request.Id] = local;
@@ -387,6 +382,13 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         return true;
     }
 
+    /// <summary>Everything waiting here (our clients' requests, and those held for want of a leader) to the leader now known.</summary>
+    private void SendWaiting()
+    {
+        foreach (var pending in _pending.Values) Send(pending);
+        ReleaseHeld();
+    }
+
     /// <summary>Hands held requests to the leader now known (proposing them if that is us), or drops stale ones.</summary>
     private void ReleaseHeld()
     {
@@ -449,11 +451,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
                 _log.LogInformation("term {Term}: leader is now {Leader} ({Role})", ready.SoftState.Term,
                     _addresses.GetValueOrDefault(_lastLeader, _lastLeader == 0 ? "none" : _lastLeader.ToString()), ready.SoftState.Role);
                 // Re-send everything still waiting to the new leader at once rather than after RetryTicks.
-                if (_lastLeader != 0)
-                {
-                    foreach (var pending in _pending.Values) Send(pending);
-                    ReleaseHeld();
-                }
+                if (_lastLeader != 0) SendWaiting();
             }
             MaybeSnapshot();
         }
