@@ -23,7 +23,8 @@ public sealed class BackgroundNodeTests
             set -m
             dotnet '{dll}' -l ./n0/node.sock -d ./n0/data 2>node.err &
             echo $! > node.pid
-            wait
+            # Not "wait": with job control it returns as soon as the job stops, and the session would end.
+            while kill -0 $! 2>/dev/null; do sleep 0.2; done
             """ + "\n");
         using var terminal = Process.Start(new ProcessStartInfo("script", ["-qfec", "bash run.sh", "/dev/null"])
         {

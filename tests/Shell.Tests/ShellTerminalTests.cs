@@ -85,7 +85,7 @@ public sealed class ShellTerminalTests(ShellProcessTests.ClusterFixture fixture)
     public async Task History_keeps_one_entry_per_statement_across_two_sessions()
     {
         var history = Path.Combine(Cluster.Root, "history-" + Guid.NewGuid().ToString("N")[..8]);
-        using (var first = FastDbShell.StartInTerminal(Cluster.Root, history, "-s", Cluster.SocketPath(2)))
+        using (var first = FastDbShell.StartInTerminalWithHistory(Cluster.Root, history, "-s", Cluster.SocketPath(2)))
         {
             Assert.True(await first.WaitForOutputAsync("fastdb>"), "no prompt:\n" + first.Stdout);
             await first.TypeAsync("SELECT 400+1;\r");
@@ -98,7 +98,7 @@ public sealed class ShellTerminalTests(ShellProcessTests.ClusterFixture fixture)
         }
         Assert.Equal(["SELECT 400+1;", "SELECT 400 +\\n2;"], File.ReadAllLines(history));
 
-        using var second = FastDbShell.StartInTerminal(Cluster.Root, history, "-s", Cluster.SocketPath(2));
+        using var second = FastDbShell.StartInTerminalWithHistory(Cluster.Root, history, "-s", Cluster.SocketPath(2));
         Assert.True(await second.WaitForOutputAsync("fastdb>"), "no prompt:\n" + second.Stdout);
         await second.TypeAsync(Up + "\r");                                            // the two-line statement is one entry
         await ExpectAnswerAsync(second, "402");
@@ -129,18 +129,19 @@ public sealed class ShellWaitingTests
             Assert.True(await shell.WaitForOutputAsync("Waiting 1 s for "), "no waiting notice:\n" + shell.Stdout);
             Assert.True(await shell.WaitForOutputAsync("(Ctrl-C stops waiting)"), shell.Stdout);
             await shell.TypeAsync("\u0003");
-            Assert.True(await shell.WaitForOutputAsync("Wait for its answer? [y/N]"), "no offer to wait:\n" + shell.Stdout);
-            Assert.Contains("may still be applied", shell.Stdout, StringComparison.Ordinal);
+            Assert.True(await shell.WaitForOutputAsync("may still be applied"), "no word on whether it may be applied:\n" + shell.Stdout);
+            var prompts = Count(shell.Stdout, "fastdb> ");
             await shell.TypeAsync("n");
-            Assert.True(await FastDbShell.WaitUntilAsync(() => shell.Stdout.TrimEnd().EndsWith("fastdb>", StringComparison.Ordinal)),
-                "no prompt after n:\n" + shell.Stdout);
+            Assert.True(await shell.WaitForOutputAsync("Wait for its answer? [y/N] n\n"), "no offer to wait:\n" + shell.Stdout);
+            Assert.True(await FastDbShell.WaitUntilAsync(() => Count(shell.Stdout, "fastdb> ") > prompts), "no prompt after n:\n" + shell.Stdout);
 
             // A write: Ctrl-C, then wait on; thawing the majority gives the answer, and the write ran once.
             await shell.TypeAsync("INSERT INTO w VALUES(1); SELECT count(*) + 600 FROM w;\r");
             Assert.True(await FastDbShell.WaitUntilAsync(() => Count(shell.Stdout, "Waiting 1 s for ") >= 2), "no waiting notice:\n" + shell.Stdout);
             await shell.TypeAsync("\u0003");
-            Assert.True(await FastDbShell.WaitUntilAsync(() => Count(shell.Stdout, "Wait for its answer? [y/N]") >= 2), shell.Stdout);
+            Assert.True(await FastDbShell.WaitUntilAsync(() => Count(shell.Stdout, "may still be applied") >= 2), shell.Stdout);
             await shell.TypeAsync("y");
+            Assert.True(await shell.WaitForOutputAsync("Wait for its answer? [y/N] y\n"), "no offer to wait:\n" + shell.Stdout);
             cluster.Thaw(1);
             cluster.Thaw(2);
             Assert.True(await shell.WaitForOutputAsync("\n601\n", TimeSpan.FromSeconds(60)), "no answer after waiting on:\n" + shell.Stdout);

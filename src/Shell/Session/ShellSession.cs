@@ -328,6 +328,12 @@ public sealed class ShellSession : IAsyncDisposable
                             }
                             continue;
                         }
+                        // The notice first: polling can take a while when nodes are down (each probe has a timeout).
+                        if (clock.Elapsed >= nextNotice)
+                        {
+                            Notice(WaitingText(clock.Elapsed));
+                            nextNotice = NextNotice(clock.Elapsed);
+                        }
                         if (clock.Elapsed - lastPoll >= _options.Heartbeat)
                         {
                             lastPoll = clock.Elapsed;
@@ -336,16 +342,13 @@ public sealed class ShellSession : IAsyncDisposable
                             if (status is null) failed = true;
                             else await ObserveAsync(node, status, cancellationToken).ConfigureAwait(false);
                         }
-                        if (!failed && clock.Elapsed >= nextNotice)
-                        {
-                            Notice(WaitingText(clock.Elapsed));
-                            nextNotice = NextNotice(clock.Elapsed);
-                        }
                     }
                 }
                 finally
                 {
-                    if (!request.IsCompleted) reached(); // abandoned in flight: the node may still apply it
+                    // Unless it never connected, the node may have it (cancelling the request tells it nothing).
+                    if (!(request.IsFaulted && request.Exception?.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }))
+                        reached();
                     await attempt.CancelAsync().ConfigureAwait(false);
                     try { await request.ConfigureAwait(false); } catch (Exception) { /* cancelled or failed: re-sent below, or given up */ }
                 }

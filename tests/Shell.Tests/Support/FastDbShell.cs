@@ -27,10 +27,10 @@ public sealed class FastDbShell : IDisposable
     /// Starts fastdb inside a pseudo-terminal (util-linux <c>script</c>), so it runs its interactive line editor; what
     /// the test writes is typed into the terminal (end lines with '\r', as a terminal's Enter key sends).
     /// </summary>
-    public static FastDbShell StartInTerminal(string workingDirectory, params string[] args) => StartInTerminal(workingDirectory, null, args);
+    public static FastDbShell StartInTerminal(string workingDirectory, params string[] args) => StartInTerminalWithHistory(workingDirectory, null, args);
 
     /// <summary>As <see cref="StartInTerminal(string, string[])"/>, keeping the history in <paramref name="historyFile"/>.</summary>
-    public static FastDbShell StartInTerminal(string workingDirectory, string? historyFile, params string[] args)
+    public static FastDbShell StartInTerminalWithHistory(string workingDirectory, string? historyFile, params string[] args)
     {
         var command = string.Join(' ', new[] { "dotnet", Dll }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
         return StartProcess("script", ["-qfec", command, "/dev/null"], workingDirectory, historyFile);
