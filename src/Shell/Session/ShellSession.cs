@@ -16,7 +16,7 @@ public sealed record SessionOptions(NodeEndpoint Start, TimeSpan Heartbeat, Time
 /// the next node that answers, so it runs at most once. Between statements a heartbeat does the same and warns when
 /// the cluster's reachability changes. Notices (reconnects, warnings) go to the error writer.
 /// </summary>
-public sealed class ShellSession : IAsyncDisposable
+public sealed partial class ShellSession : IAsyncDisposable
 {
     private readonly SessionOptions _options;
     private readonly TextWriter _stdout, _err;
@@ -130,7 +130,7 @@ public sealed class ShellSession : IAsyncDisposable
             {
                 InputKind.Dot => await RunDotAsync(unit.Text, readFile, cancellationToken).ConfigureAwait(false),
                 InputKind.Document => await RunDocumentAsync(unit.Text, cancellationToken).ConfigureAwait(false),
-                _ => await RunSqlAsync(unit.Text, cancellationToken).ConfigureAwait(false),
+                _ => await RunSqlAsync(unit.Text, unit.FirstLine, cancellationToken).ConfigureAwait(false),
             };
         }
         finally
@@ -148,12 +148,26 @@ public sealed class ShellSession : IAsyncDisposable
 
     public void ForgetInterrupted() => Interrupted = null;
 
-    private Task<bool> RunSqlAsync(string sql, CancellationToken cancellationToken)
+    private Task<bool> RunSqlAsync(string sql, int firstLine, CancellationToken cancellationToken)
     {
         var body = ServerBody(sql);
         var key = Guid.NewGuid().ToString("N");
-        return RunStatementAsync(key, (node, token) => _client.PostSqlAsync(node, body, key, token), PrintSqlAnswer, cancellationToken);
+        return RunStatementAsync(key, (node, token) => _client.PostSqlAsync(node, body, key, token),
+            (answer, clock) => PrintSqlAnswer(answer, clock, firstLine), cancellationToken);
     }
+
+    /// <summary>
+    /// The server counts lines from the start of the statement it was sent; sqlite3 names the line of its input
+    /// (script, .read file or session) where the statement started. So "near line N" is shifted by where this one began.
+    /// </summary>
+    public static string ShiftErrorLines(string output, int firstLine)
+    {
+        if (firstLine <= 1) return output;
+        return ErrorLine().Replace(output, m => m.Groups[1].Value + (long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) + firstLine - 1).ToString(CultureInfo.InvariantCulture) + ":");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?m)^((?:Parse|Runtime) error near line )(\d+):")]
+    private static partial System.Text.RegularExpressions.Regex ErrorLine();
 
     /// <summary>
     /// The server runs a body as sqlite3 runs the body plus ";" (what octopus's oracle feeds it), so a statement
@@ -167,7 +181,7 @@ public sealed class ShellSession : IAsyncDisposable
         return end > 0 && sql[end - 1] == ';' ? sql[..(end - 1)] : sql;
     }
 
-    private bool PrintSqlAnswer(NodeAnswer answer, Stopwatch clock)
+    private bool PrintSqlAnswer(NodeAnswer answer, Stopwatch clock, int firstLine)
     {
         if (answer.Status != 200)
         {
@@ -184,7 +198,7 @@ public sealed class ShellSession : IAsyncDisposable
         if (failed)
         {
             Out.Flush();
-            _err.Write(output);
+            _err.Write(ShiftErrorLines(output, firstLine));
             _err.Flush();
         }
         else
@@ -556,11 +570,18 @@ public sealed class ShellSession : IAsyncDisposable
                 ShowTimer = argument == "on";
                 return true;
             case ".echo" or ".bail" or ".headers" or ".changes":
-                if (parts.Length != 2 || BooleanArgument(argument!) is not { } on)
+                if (parts.Length != 2)
                 {
                     _err.WriteLine($"Usage: {name} on|off");
                     _err.Flush();
                     return false;
+                }
+                if (BooleanArgument(argument!) is not { } on)
+                {
+                    // sqlite3's booleanValue: a complaint, and "no".
+                    _err.WriteLine($"ERROR: Not a boolean value: \"{argument}\". Assuming \"no\".");
+                    _err.Flush();
+                    on = false;
                 }
                 if (name == ".echo") Echo = on;
                 else if (name == ".bail") Bail = on;
