@@ -183,18 +183,17 @@ public sealed class SqlEndpoint
             }
             body = read;
         }
-        catch (BadHttpRequestException e)
+        catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
         {
-            // Kestrel's own limits and framing errors (a client that stopped mid-body lands here or in the catch below).
+            // Kestrel's limits and framing errors (a malformed or overflowing chunk size surfaces as an IOException),
+            // or a client that left mid-body: answer unless the client is gone, and close the connection either way
+            // (the rest of a broken body cannot be framed).
             _logger.LogDebug("bad request body: {Message}", e.Message);
             if (context.RequestAborted.IsCancellationRequested) return null;
-            if (e.StatusCode == StatusCodes.Status413PayloadTooLarge) await RefuseTooLargeAsync(context).ConfigureAwait(false);
-            else await WriteTextAsync(context, e.StatusCode, $"bad request body: {e.Message}\n").ConfigureAwait(false);
-            return null;
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException)
-        {
-            _logger.LogDebug("client went away while sending its body: {Message}", e.Message);
+            context.Response.Headers.Connection = "close";
+            var status = e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+            if (status == StatusCodes.Status413PayloadTooLarge) await RefuseTooLargeAsync(context).ConfigureAwait(false);
+            else await WriteTextAsync(context, status, $"bad request body: {e.Message}\n").ConfigureAwait(false);
             return null;
         }
 
@@ -244,6 +243,7 @@ public sealed class SqlEndpoint
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client left; the request (if proposed) still commits and a re-send gets its original answer.
+            _logger.LogDebug("client left before its answer to request {Id}", clientRequest.Id);
             return null;
         }
         catch (ObjectDisposedException)

@@ -31,6 +31,12 @@ public sealed class DedupWindow
     /// </summary>
     public const int MaxKeptAnswerChars = 1 << 20;
 
+    /// <summary>Records kept at most: octopus's 20 clients retry within seconds, so 10,000 is minutes of its traffic.</summary>
+    public const int DefaultMaxCount = 10_000;
+
+    /// <summary>How long (in log time) a body re-send is recognized: 120 s covers a node's restart and the client's retry.</summary>
+    public const long DefaultMaxAgeMs = 120_000;
+
     public sealed record Record(RequestId Id, string? IdempotencyKey, BodyDigest Digest, long TimestampMs, ulong AppliedIndex, Answer Answer)
     {
         /// <summary>Local only: this node wrote the answer to a client that was still connected.</summary>
