@@ -62,7 +62,16 @@ public sealed class Executor(Catalog catalog)
         _journal.Clear();
     }
 
-    private void AddRow(Table t, Row r) { t.Add(r); _journal.Add(new Undo(UndoKind.Added, t, r, 0, null)); }
+    /// <summary>UTF-8 bytes of stdout written by the current script, against <see cref="EngineLimits.MaxAnswerBytes"/>.</summary>
+    public long AnswerBytes;
+
+    private void AddRow(Table t, Row r)
+    {
+        t.Add(r);
+        _journal.Add(new Undo(UndoKind.Added, t, r, 0, null));
+        _catalog.CheckSize();
+    }
+
     private void RemoveRow(Table t, Row r) { t.Remove(r); _journal.Add(new Undo(UndoKind.Removed, t, r, 0, null)); }
 
     private void ChangeRow(Table t, Row r, long newRowId, SqlValue[] newValues)
@@ -72,6 +81,7 @@ public sealed class Executor(Catalog catalog)
         r.RowId = newRowId;
         r.Values = newValues;
         t.Add(r);
+        _catalog.CheckSize();
     }
 
     private Table RequireTable(string name) =>
@@ -83,7 +93,10 @@ public sealed class Executor(Catalog catalog)
     {
         if (c.AlreadyExists) return;
         if (_catalog.Find(c.Name) != null) throw new SqlParseException("table " + c.Name + " already exists");
-        _catalog.Add(TableFactory.Create(c));
+        var table = TableFactory.Create(c);
+        if (_catalog.Bytes + table.Bytes > EngineLimits.MaxDatabaseBytes)
+            throw new SqlRuntimeException(EngineLimits.DatabaseFullMessage, EngineLimits.DatabaseFullCode);
+        _catalog.Add(table);
     }
 
     private void DropTable(DropTableStatement d)
@@ -207,6 +220,7 @@ public sealed class Executor(Catalog catalog)
         {
             var ix = table.Indexes[i];
             var key = values[ix.Column];
+            EngineLimits.CheckIndexRecord(key, rowId);
             if (key.IsNull || !ix.Map.TryGetValue(key, out var other) || ReferenceEquals(other, existing)) continue;
             if (conflict == ConflictAction.Ignore) return;
             if (conflict == ConflictAction.Abort)
@@ -222,6 +236,7 @@ public sealed class Executor(Catalog catalog)
                 if (!key.IsNull && ix.Map.TryGetValue(key, out var other)) RemoveRow(table, other);
             }
         }
+        EngineLimits.CheckRecord(table, values);
         AddRow(table, new Row(rowId, values));
     }
 
@@ -284,9 +299,11 @@ public sealed class Executor(Catalog catalog)
                 {
                     var ix = table.Indexes[i];
                     var key = values[ix.Column];
+                    EngineLimits.CheckIndexRecord(key, rowId);
                     if (!key.IsNull && ix.Map.TryGetValue(key, out var other) && !ReferenceEquals(other, row))
                         throw new SqlRuntimeException($"UNIQUE constraint failed: {ix.ConstraintName}", SqlRuntimeException.Constraint);
                 }
+                EngineLimits.CheckRecord(table, values);
                 ChangeRow(table, row, rowId, values);
             }
         });
@@ -411,6 +428,10 @@ public sealed class Executor(Catalog catalog)
             order.Add((key, term.Descending));
         }
 
+        // generateColumnNames, the last step of prepare: a column name over the value limit is TOOBIG.
+        foreach (var rc in s.Columns)
+            if (rc.NameTooBig) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
+
         long limitCount = limit == null ? -1 : MustBeInteger(limit.Eval(_context));
         long offsetCount = offset == null ? 0 : MustBeInteger(offset.Eval(_context));
         if (offsetCount < 0) offsetCount = 0;
@@ -475,6 +496,7 @@ public sealed class Executor(Catalog catalog)
 
         // Sort: evaluate result columns and keys first (SQLite's sorter), then output; ties keep scan order.
         var sorted = new List<(SqlValue[] Keys, SqlValue[] Out)>();
+        long held = 0;
         foreach (var (values, rowId) in source)
         {
             _context.Values = values;
@@ -483,6 +505,9 @@ public sealed class Executor(Catalog catalog)
             for (int i = 0; i < keys.Length; i++) keys[i] = order[i].Key.Eval(_context);
             var outv = new SqlValue[output.Count];
             for (int i = 0; i < outv.Length; i++) outv[i] = output[i].Eval(_context);
+            held += StorageSize.OfRow(keys) + StorageSize.OfRow(outv);
+            if (held > EngineLimits.MaxStatementMemoryBytes)
+                throw new SqlRuntimeException(EngineLimits.StatementTooLargeMessage, EngineLimits.StatementTooLargeCode);
             sorted.Add((keys, outv));
         }
         var index = Enumerable.Range(0, sorted.Count).ToArray();
@@ -589,17 +614,34 @@ public sealed class Executor(Catalog catalog)
             AppendValue(line, v);
         }
         line.Append('\n');
+        Spend(line);
         stdout.Append(line);
     }
 
-    private static void AppendLine(SqlValue[] values, StringBuilder line, StringBuilder stdout)
+    private void AppendLine(SqlValue[] values, StringBuilder line, StringBuilder stdout)
     {
+        line.Clear();
         for (int i = 0; i < values.Length; i++)
         {
-            if (i > 0) stdout.Append('|');
-            AppendValue(stdout, values[i]);
+            if (i > 0) line.Append('|');
+            AppendValue(line, values[i]);
         }
-        stdout.Append('\n');
+        line.Append('\n');
+        Spend(line);
+        stdout.Append(line);
+    }
+
+    /// <summary>Counts a row's bytes against the script's answer limit before it is printed.</summary>
+    private void Spend(StringBuilder line)
+    {
+        long n = 0;
+        foreach (var chunk in line.GetChunks()) n += System.Text.Encoding.UTF8.GetByteCount(chunk.Span);
+        if (AnswerBytes + n > EngineLimits.MaxAnswerBytes)
+        {
+            AnswerBytes = EngineLimits.MaxAnswerBytes + 1;
+            throw new SqlRuntimeException(EngineLimits.AnswerTooLargeMessage, EngineLimits.AnswerTooLargeCode);
+        }
+        AnswerBytes += n;
     }
 
     public static void AppendValue(StringBuilder sb, SqlValue v)

@@ -12,8 +12,18 @@ public sealed class Catalog
     public IReadOnlyList<Table> Tables => _ordered;
     public Table? Find(string name) => _byName.TryGetValue(name, out var t) ? t : null;
     public bool Exists(string name) => _byName.ContainsKey(name);
-    public void Add(Table t) { _byName.Add(t.Name, t); _ordered.Add(t); Version++; }
-    public void Remove(Table t) { _byName.Remove(t.Name); _ordered.Remove(t); Version++; }
+    public void Add(Table t) { _byName.Add(t.Name, t); _ordered.Add(t); Version++; t.Owner = this; Bytes += t.Bytes; }
+    public void Remove(Table t) { _byName.Remove(t.Name); _ordered.Remove(t); Version++; t.Owner = null; Bytes -= t.Bytes; }
+
+    /// <summary>Everything stored, as counted against <see cref="EngineLimits.MaxDatabaseBytes"/>.</summary>
+    public long Bytes { get; internal set; }
+
+    /// <summary>The database limit: sqlite3's "database or disk is full" once the stored size is over it.</summary>
+    public void CheckSize()
+    {
+        if (Bytes > EngineLimits.MaxDatabaseBytes)
+            throw new SqlRuntimeException(EngineLimits.DatabaseFullMessage, EngineLimits.DatabaseFullCode);
+    }
 
     /// <summary>Changes whenever a table is created or dropped (schemas are immutable otherwise), so derived facts
     /// about the schema can be cached against it.</summary>

@@ -63,10 +63,21 @@ public sealed class Table
     public int RowIdColumn = -1;
     public readonly List<UniqueIndex> Indexes = [];
     public readonly List<Row> Rows = [];
+    /// <summary>What this table counts against the database limit (<see cref="StorageSize"/>): schema and rows.</summary>
+    public long Bytes { get; private set; }
+    /// <summary>The database-wide total this table's size changes are added to (set by <see cref="Catalog.Add"/>).</summary>
+    internal Catalog? Owner;
+    private long _schemaBytes;
     private readonly Dictionary<string, int> _columnIndex = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Once the columns are set: the name lookup, and the schema's share of the database size.</summary>
     public void BuildColumnIndex()
     {
+        long schema = StorageSize.TableOverhead + StorageSize.Utf8Length(Name);
+        foreach (var c in Columns)
+            schema += StorageSize.ColumnOverhead + StorageSize.Utf8Length(c.Name) + (c.DeclaredType == null ? 0 : StorageSize.Utf8Length(c.DeclaredType));
+        AddBytes(schema - _schemaBytes);
+        _schemaBytes = schema;
         _columnIndex.Clear();
         for (int i = 0; i < Columns.Length; i++) _columnIndex.TryAdd(Columns[i].Name, i);
     }
@@ -106,6 +117,7 @@ public sealed class Table
     {
         if (Rows.Count == 0 || Rows[^1].RowId < row.RowId) Rows.Add(row);
         else Rows.Insert(~FindPosition(row.RowId), row);
+        AddBytes(StorageSize.OfRow(row.Values));
         foreach (var ix in Indexes)
         {
             var key = row.Values[ix.Column];
@@ -116,11 +128,18 @@ public sealed class Table
     public void Remove(Row row)
     {
         int p = FindPosition(row.RowId);
-        if (p >= 0) Rows.RemoveAt(p);
+        if (p >= 0) { Rows.RemoveAt(p); AddBytes(-StorageSize.OfRow(row.Values)); }
         foreach (var ix in Indexes)
         {
             var key = row.Values[ix.Column];
             if (!key.IsNull && ix.Map.TryGetValue(key, out var owner) && ReferenceEquals(owner, row)) ix.Map.Remove(key);
         }
+    }
+
+    /// <summary>Account for a change of stored size made in place (the CTF fast path rewrites values directly).</summary>
+    public void AddBytes(long delta)
+    {
+        Bytes += delta;
+        if (Owner != null) Owner.Bytes += delta;
     }
 }

@@ -65,6 +65,8 @@ public sealed class ResultColumn
     public string? Alias;
     public string? StarQualifier; // the t of t.*
     public int Offset = -1;
+    /// <summary>Its name (alias, or its text) is over the value limit: prepare fails with TOOBIG.</summary>
+    public bool NameTooBig;
 }
 
 public sealed class OrderTerm
