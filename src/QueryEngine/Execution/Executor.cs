@@ -84,8 +84,19 @@ public sealed class Executor(Catalog catalog)
         _catalog.CheckSize();
     }
 
-    private Table RequireTable(string name) =>
-        _catalog.Find(name) ?? throw new SqlParseException("no such table: " + name);
+    /// <summary>The target of INSERT, UPDATE or DELETE: sqlite_master is read-only (sqlite3IsReadOnly).</summary>
+    private Table RequireTable(string name)
+    {
+        if (SchemaTable.CanonicalName(name) is { } schema) throw new SqlParseException("table " + schema + " may not be modified");
+        return _catalog.Find(name) ?? throw new SqlParseException("no such table: " + name);
+    }
+
+    /// <summary>A table to read: a user table, or sqlite_master / sqlite_schema built from the catalog.</summary>
+    private Table RequireReadableTable(string name)
+    {
+        if (SchemaTable.CanonicalName(name) is { } schema) return SchemaTable.Build(schema, _catalog.Schema);
+        return _catalog.Find(name) ?? throw new SqlParseException("no such table: " + name);
+    }
 
     // ---- DDL ----
 
@@ -96,18 +107,19 @@ public sealed class Executor(Catalog catalog)
         var table = TableFactory.Create(c);
         if (_catalog.Bytes + table.Bytes > EngineLimits.MaxDatabaseBytes)
             throw new SqlRuntimeException(EngineLimits.DatabaseFullMessage, EngineLimits.DatabaseFullCode);
-        _catalog.Add(table);
+        _catalog.Create(table, c.Sql);
     }
 
     private void DropTable(DropTableStatement d)
     {
+        if (SchemaTable.CanonicalName(d.Name) is { } schema) throw new SqlParseException("table " + schema + " may not be dropped");
         var t = _catalog.Find(d.Name);
         if (t == null)
         {
             if (d.IfExists) return;
             throw new SqlParseException("no such table: " + d.Name);
         }
-        _catalog.Remove(t);
+        _catalog.Drop(t);
     }
 
     // ---- INSERT ----
@@ -386,7 +398,8 @@ public sealed class Executor(Catalog catalog)
         // Binding order as SQLite resolves: LIMIT/OFFSET (no names), FROM, result columns, WHERE, ORDER BY.
         var limit = s.Limit?.Bind(Scope.Empty);
         var offset = s.Offset?.Bind(Scope.Empty);
-        Table? table = s.From == null ? null : RequireTable(s.From);
+        Table? table = s.From == null ? null : RequireReadableTable(s.From);
+        bool schemaTable = s.From != null && SchemaTable.CanonicalName(s.From) != null;
         var scope = new Scope { Table = table, TableAlias = s.FromAlias, AllowAggregates = true };
         var output = new List<Expr>();
         foreach (var rc in s.Columns)
@@ -428,6 +441,7 @@ public sealed class Executor(Catalog catalog)
             order.Add((key, term.Descending));
         }
 
+        if (schemaTable) SchemaTable.CheckKnown(_catalog, UsedColumns(output, where, order));
         // generateColumnNames, the last step of prepare: a column name over the value limit is TOOBIG.
         foreach (var rc in s.Columns)
             if (rc.NameTooBig) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);

@@ -62,12 +62,21 @@ public sealed class Table
     /// <summary>Index of the column declared exactly INTEGER PRIMARY KEY (the rowid alias), or -1.</summary>
     public int RowIdColumn = -1;
     public readonly List<UniqueIndex> Indexes = [];
+    /// <summary>1 when a UNIQUE constraint names the INTEGER PRIMARY KEY: SQLite builds that index although the rowid
+    /// already enforces it. It changes no answer, only sqlite_master (one more automatic index and root page).</summary>
+    public int RedundantRowIdIndexes;
     public readonly List<Row> Rows = [];
     /// <summary>What this table counts against the database limit (<see cref="StorageSize"/>): schema and rows.</summary>
     public long Bytes { get; private set; }
     /// <summary>The database-wide total this table's size changes are added to (set by <see cref="Catalog.Add"/>).</summary>
     internal Catalog? Owner;
     private long _schemaBytes;
+
+    /// <summary>Sticky: the rows (counted, see <see cref="StorageSize"/>) once passed <see cref="SplitBytes"/>, so
+    /// SQLite's b-tree for this table or one of its indexes may have taken more pages than its root (a 4096-byte
+    /// leaf holds ~4,000 bytes of cells; an index entry over ~1,000 bytes spills to an overflow page).</summary>
+    public bool MayHaveSplit { get; internal set; }
+    public const long SplitBytes = 900;
     private readonly Dictionary<string, int> _columnIndex = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Once the columns are set: the name lookup, and the schema's share of the database size.</summary>
@@ -140,6 +149,7 @@ public sealed class Table
     public void AddBytes(long delta)
     {
         Bytes += delta;
+        if (Bytes - _schemaBytes > SplitBytes) MayHaveSplit = true;
         if (Owner != null) Owner.Bytes += delta;
     }
 }

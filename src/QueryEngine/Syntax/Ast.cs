@@ -28,6 +28,8 @@ public sealed class CreateTableStatement : Statement
     public List<ColumnDefinition> Columns = [];
     /// <summary>Columns given PRIMARY KEY or UNIQUE, in the order the constraints were declared (index creation order).</summary>
     public List<string> IndexColumns = [];
+    /// <summary>The text sqlite_master keeps: "CREATE TABLE " and the statement from the table name to its end.</summary>
+    public string Sql = "";
 }
 
 public sealed class DropTableStatement : Statement

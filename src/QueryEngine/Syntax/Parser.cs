@@ -150,6 +150,9 @@ public sealed class Parser
         // then "already exists" wins over any later syntax error.
         var afterName = Peek();
         if (!afterName.IsOp("(") && !afterName.Is("AS")) throw SyntaxError(afterName);
+        // sqlite3CheckObjectName comes before the existence check, IF NOT EXISTS or not.
+        if (name.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase))
+            throw new SqlParseException("object name reserved for internal use: " + name);
         if (_tableExists(name))
         {
             if (!stmt.IfNotExists) throw new SqlParseException("table " + name + " already exists", nameToken.Start - _start);
@@ -230,10 +233,11 @@ public sealed class Parser
         // sqlite3EndTable prints "CREATE TABLE <name...)>" and nests an UPDATE of sqlite_master carrying it quoted
         // (about 130 bytes of its own plus the name twice); either over the value limit fails prepare with TOOBIG.
         // (Registers in that text vary by a digit or two: this is exact to within a few bytes of the limit.)
-        long text = "CREATE TABLE ".Length + (close.Start + 1 - nameToken.Start);
+        stmt.Sql = "CREATE TABLE " + _tokens.Sql[nameToken.Start..(close.Start + 1)];
+        long text = stmt.Sql.Length;
         if (text + 2 * name.Length + 130 > EngineLimits.MaxValueBytes / 3)
         {
-            string created = "CREATE TABLE " + _tokens.Sql[nameToken.Start..(close.Start + 1)];
+            string created = stmt.Sql;
             long nested = 130 + 2 * StorageSize.Utf8Length(name) + StorageSize.Utf8Length(created) + created.Count(ch => ch == '\'');
             if (EngineLimits.IsTooBig(nested)) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
         }
