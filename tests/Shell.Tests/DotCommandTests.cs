@@ -41,6 +41,16 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
     }
 
     [Fact]
+    public void Tables_and_schema_list_what_the_database_holds_as_sqlite3_does()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var create = $"CREATE TABLE zeta_{suffix}(a INT UNIQUE);\nCREATE TABLE alpha_{suffix}(b TEXT,\n c INT);\n";
+        Assert.Equal(0, FastDb(create).ExitCode);
+        var script = $".tables %_{suffix}\n.tables alpha%{suffix}\n.schema alpha_{suffix}\n.schema zeta_{suffix}\n";
+        Assert.Equal(Sqlite3(create + script, Cluster.Root), FastDb(script));
+    }
+
+    [Fact]
     public void Show_prints_sqlite3s_settings_layout()
     {
         var sqlite = Sqlite3(".echo on\n.show\n", Cluster.Root).Stdout.Split('\n');

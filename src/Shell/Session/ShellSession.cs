@@ -618,12 +618,101 @@ public sealed partial class ShellSession : IAsyncDisposable
                     return false;
                 }
                 return await readFile(path).ConfigureAwait(false);
+            case ".tables" when parts.Length <= 2:
+                return await TablesAsync(argument, cancellationToken).ConfigureAwait(false);
+            case ".schema" when parts.Length <= 2:
+                return await SchemaAsync(argument, cancellationToken).ConfigureAwait(false);
             case ".nodes" or ".status" or ".leader" when argument is null:
                 return await ShowClusterAsync(name, cancellationToken).ConfigureAwait(false);
         }
         _err.WriteLine($"Error: unknown command or invalid arguments:  \"{name[1..]}\". Enter \".help\" for help");
         _err.Flush();
         return false;
+    }
+
+    /// <summary>Runs a read of the schema through the log (with failover); its list-mode rows, or null after printing the error.</summary>
+    private async Task<string[]?> QueryRowsAsync(string sql, CancellationToken cancellationToken)
+    {
+        var key = Guid.NewGuid().ToString("N");
+        var answer = await SendWithFailoverAsync((node, token) => _client.PostSqlAsync(node, sql, key, token), cancellationToken, () => { })
+            .ConfigureAwait(false);
+        if (answer is null) return null;
+        var newline = answer.Body.IndexOf('\n', StringComparison.Ordinal);
+        var output = newline < 0 ? "" : answer.Body[(newline + 1)..];
+        if (answer.Status != 200 || HasErrorLine(output))
+        {
+            _err.Write(answer.Status != 200 ? "Error: " + answer.Body.TrimEnd() + "\n" : output);
+            _err.Flush();
+            return null;
+        }
+        return output.Length == 0 ? [] : output[..^1].Split('\n');
+    }
+
+    /// <summary>.tables: sqlite3's query on sqlite_schema, and its layout: names in columns across 80 characters.</summary>
+    private async Task<bool> TablesAsync(string? pattern, CancellationToken cancellationToken)
+    {
+        var rows = await QueryRowsAsync("SELECT type, name FROM sqlite_master", cancellationToken).ConfigureAwait(false);
+        if (rows is null) return false;
+        var names = rows.Select(r => r.Split('|', 2)).Where(r => r.Length == 2 && r[0] is "table" or "view")
+            .Select(r => r[1]).Where(n => !Like("sqlite_%", n) && (pattern is null || Like(pattern, n)))
+            .Order(StringComparer.Ordinal).ToArray();
+        if (names.Length == 0) return true;
+        var width = names.Max(n => n.Length);
+        var columns = Math.Max(1, 80 / (width + 2));
+        var lines = (names.Length + columns - 1) / columns;
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < lines; i++)
+        {
+            for (var j = i; j < names.Length; j += lines)
+                text.Append(j < lines ? "" : "  ").Append(names[j].PadRight(width));
+            text.Append('\n');
+        }
+        Out.Write(text.ToString());
+        Out.Flush();
+        return true;
+    }
+
+    /// <summary>.schema [TABLE]: each CREATE statement SQLite keeps, in sqlite_schema's order, with its ';'.</summary>
+    private async Task<bool> SchemaAsync(string? table, CancellationToken cancellationToken)
+    {
+        // Names first, then each text on its own: a CREATE text can span lines, which list-mode rows cannot tell apart.
+        var rows = await QueryRowsAsync("SELECT rowid, name, tbl_name FROM sqlite_master WHERE sql IS NOT NULL", cancellationToken).ConfigureAwait(false);
+        if (rows is null) return false;
+        foreach (var row in rows.Select(r => r.Split('|')).Where(r => r.Length == 3))
+        {
+            if (Like("sqlite_%", row[1]) || (table is not null && !Like(table, row[2]) && !Like(table, row[1]))) continue;
+            if (!long.TryParse(row[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var rowid)) continue;
+            var sql = await QueryRowsAsync($"SELECT sql FROM sqlite_master WHERE rowid = {rowid}", cancellationToken).ConfigureAwait(false);
+            if (sql is null) return false;
+            if (sql.Length == 0) continue;
+            Out.Write(string.Join('\n', sql) + ";\n");
+        }
+        Out.Flush();
+        return true;
+    }
+
+    /// <summary>SQL's LIKE as SQLite does it: % and _, ASCII letters without case.</summary>
+    public static bool Like(string pattern, string text)
+    {
+        bool Match(int p, int t)
+        {
+            while (p < pattern.Length)
+            {
+                var c = pattern[p];
+                if (c == '%')
+                {
+                    for (var k = t; k <= text.Length; k++)
+                        if (Match(p + 1, k)) return true;
+                    return false;
+                }
+                if (t >= text.Length) return false;
+                if (c != '_' && char.ToLowerInvariant(c) != char.ToLowerInvariant(text[t])) return false;
+                p++;
+                t++;
+            }
+            return t == text.Length;
+        }
+        return Match(0, 0);
     }
 
     /// <summary>sqlite3's booleanValue: on/off, yes/no, true/false, or a number.</summary>
@@ -764,9 +853,11 @@ public sealed partial class ShellSession : IAsyncDisposable
         .output ?FILE?    Send output to FILE, or to stdout if FILE is omitted
         .quit             Exit this program
         .read FILE        Read input from FILE
+        .schema ?TABLE?   Show the CREATE statements (of TABLE)
         .seq on|off       Show the SequenceNumber line of each answer
         .show             Show the current values for various settings
         .status           Show the connected node's replication status
+        .tables ?PATTERN? List the tables (matching the LIKE pattern)
         .timer on|off     Show the latency of each statement
         SET <uuid4> '<json>'   Store a JSON document (answers Created or Updated, and on how many nodes)
         GET <uuid4>            Print a document (or Not found)
