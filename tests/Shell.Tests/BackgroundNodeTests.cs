@@ -21,7 +21,7 @@ public sealed class BackgroundNodeTests
         var dll = Path.Combine(AppContext.BaseDirectory, "sqlcluster.dll");
         File.WriteAllText(Path.Combine(root, "run.sh"), $"""
             set -m
-            dotnet '{dll}' -l ./n0/node.sock -d ./n0/data 2>node.err &
+            dotnet '{dll}' 2>node.err &
             echo $! > node.pid
             # Not "wait": with job control it returns as soon as the job stops, and the session would end.
             while kill -0 $! 2>/dev/null; do sleep 0.2; done
@@ -39,7 +39,9 @@ public sealed class BackgroundNodeTests
             var pidFile = Path.Combine(root, "node.pid");
             Assert.True(await FastDbShell.WaitUntilAsync(() => File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0), "no node started");
             pid = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
-            var socket = Path.Combine(root, "n0", "node.sock");
+            // No flags: the node says on stderr where it listens (./fastdb.sock). Any line written through
+            // System.Console used to set up the runtime's terminal handling, and the next SIGCONT stopped the node.
+            var socket = Path.Combine(root, "fastdb.sock");
             Assert.True(await AnswersAsync(root, socket, TimeSpan.FromSeconds(60)), "the node never answered: " + ReadOrEmpty(Path.Combine(root, "node.err")));
             for (var cycle = 1; cycle <= 5; cycle++)
             {
