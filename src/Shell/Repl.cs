@@ -111,13 +111,10 @@ public static class Repl
                 Console.Error.WriteLine("Interrupted: the statement reached no node, so it will not be applied.");
                 return;
             }
-            Console.Error.Write(
+            Console.Error.WriteLine(
                 $"Interrupted: the statement was sent and may still be applied. It carries Idempotency-Key {stopped.Key},\n" +
-                "so waiting for it cannot run it twice. Wait for its answer? [y/N] ");
-            var key = await editor.ReadKeyAsync().ConfigureAwait(false);
-            var yes = key.KeyChar is 'y' or 'Y';
-            Console.Error.WriteLine(yes ? "y" : "n");
-            if (!yes)
+                "so waiting for it cannot run it twice.");
+            if (!await editor.AskAsync("Wait for its answer? [y/N] ").ConfigureAwait(false))
             {
                 session.ForgetInterrupted();
                 return;

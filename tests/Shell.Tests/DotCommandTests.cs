@@ -44,9 +44,10 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
     public void Tables_and_schema_list_what_the_database_holds_as_sqlite3_does()
     {
         var suffix = Guid.NewGuid().ToString("N")[..6];
-        var create = $"CREATE TABLE zeta_{suffix}(a INT UNIQUE);\nCREATE TABLE alpha_{suffix}(b TEXT,\n c INT);\n";
+        var create = $"CREATE TABLE zeta_{suffix}(a INT UNIQUE, b INT PRIMARY KEY);\nCREATE TABLE alpha_{suffix}(b TEXT,\n c INT);\n";
         Assert.Equal(0, FastDb(create).ExitCode);
-        var script = $".tables %_{suffix}\n.tables alpha%{suffix}\n.schema alpha_{suffix}\n.schema zeta_{suffix}\n";
+        var script = $".tables %_{suffix}\n.tables alpha%{suffix}\n.schema alpha_{suffix}\n.schema zeta_{suffix}\n" +
+            $".indexes %{suffix}\n.indexes alpha_{suffix}\n.indexes a b\n";
         Assert.Equal(Sqlite3(create + script, Cluster.Root), FastDb(script));
     }
 

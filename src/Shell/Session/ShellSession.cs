@@ -619,7 +619,15 @@ public sealed partial class ShellSession : IAsyncDisposable
                 }
                 return await readFile(path).ConfigureAwait(false);
             case ".tables" when parts.Length <= 2:
-                return await TablesAsync(argument, cancellationToken).ConfigureAwait(false);
+                return await NamesAsync(argument, indexes: false, cancellationToken).ConfigureAwait(false);
+            case ".indexes" or ".indices":
+                if (parts.Length > 2)
+                {
+                    _err.WriteLine("Usage: .indexes ?LIKE-PATTERN?");
+                    _err.Flush();
+                    return false;
+                }
+                return await NamesAsync(argument, indexes: true, cancellationToken).ConfigureAwait(false);
             case ".schema" when parts.Length <= 2:
                 return await SchemaAsync(argument, cancellationToken).ConfigureAwait(false);
             case ".nodes" or ".status" or ".leader" when argument is null:
@@ -648,14 +656,19 @@ public sealed partial class ShellSession : IAsyncDisposable
         return output.Length == 0 ? [] : output[..^1].Split('\n');
     }
 
-    /// <summary>.tables: sqlite3's query on sqlite_schema, and its layout: names in columns across 80 characters.</summary>
-    private async Task<bool> TablesAsync(string? pattern, CancellationToken cancellationToken)
+    /// <summary>
+    /// .tables (names of tables and views matching PATTERN) and .indexes (indexes of the tables matching it):
+    /// sqlite3's queries on sqlite_schema, and its layout: names in columns across 80 characters.
+    /// </summary>
+    private async Task<bool> NamesAsync(string? pattern, bool indexes, CancellationToken cancellationToken)
     {
-        var rows = await QueryRowsAsync("SELECT type, name FROM sqlite_master", cancellationToken).ConfigureAwait(false);
+        var rows = await QueryRowsAsync("SELECT type, tbl_name, name FROM sqlite_master", cancellationToken).ConfigureAwait(false);
         if (rows is null) return false;
-        var names = rows.Select(r => r.Split('|', 2)).Where(r => r.Length == 2 && r[0] is "table" or "view")
-            .Select(r => r[1]).Where(n => !Like("sqlite_%", n) && (pattern is null || Like(pattern, n)))
-            .Order(StringComparer.Ordinal).ToArray();
+        var names = rows.Select(r => r.Split('|', 3)).Where(r => r.Length == 3)
+            .Where(r => indexes
+                ? r[0] == "index" && (pattern is null || Like(pattern, r[1]))
+                : r[0] is "table" or "view" && !Like("sqlite_%", r[2]) && (pattern is null || Like(pattern, r[2])))
+            .Select(r => r[2]).Order(StringComparer.Ordinal).ToArray();
         if (names.Length == 0) return true;
         var width = names.Max(n => n.Length);
         var columns = Math.Max(1, 80 / (width + 2));
@@ -846,6 +859,7 @@ public sealed partial class ShellSession : IAsyncDisposable
         .exit ?CODE?      Exit this program with return-code CODE
         .headers on|off   Column headers (only off: FastDb answers in sqlite3's list mode)
         .help             Show this message
+        .indexes ?TABLE?  Show the names of the indexes (of the tables matching TABLE)
         .leader           Show the current leader and term
         .mode MODE        Output mode (only list: FastDb answers in sqlite3's list mode)
         .nodes            List the cluster's nodes: role, reachability, endpoint (* = connected)

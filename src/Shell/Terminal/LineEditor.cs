@@ -72,8 +72,39 @@ public sealed class LineEditor(KeyInput keys, History history)
         }
     }
 
-    /// <summary>Reads one key outside line editing (a y/N question).</summary>
-    public ValueTask<ConsoleKeyInfo> ReadKeyAsync() => keys.ReadAsync();
+    /// <summary>
+    /// Asks a y/N question on the prompt row (so notices print above it, as above a line being typed); true for y.
+    /// Anything else, Ctrl-C included, is no.
+    /// </summary>
+    public async Task<bool> AskAsync(string question)
+    {
+        lock (_gate)
+        {
+            _prompt = question;
+            _buffer.Clear();
+            _position = 0;
+            _searching = false;
+            _editing = true;
+            Refresh();
+        }
+        ConsoleKeyInfo key;
+        try
+        {
+            key = await keys.ReadAsync().ConfigureAwait(false);
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            key = default;
+        }
+        var yes = key.KeyChar is 'y' or 'Y';
+        lock (_gate)
+        {
+            _editing = false;
+            Console.Out.Write(yes ? "y\n" : "n\n");
+            Console.Out.Flush();
+        }
+        return yes;
+    }
 
     /// <summary>
     /// Prints a notice on stderr now: above the line being typed (which is drawn again below it) while a prompt is
