@@ -52,6 +52,20 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
     }
 
     [Fact]
+    public void Nodes_on_every_node_shows_reachability_as_the_leader_sees_it()
+    {
+        for (var node = 0; node < Cluster.Count; node++)
+        {
+            var (stdout, stderr, code) = FastDbShell.Run(Cluster.Root, ".nodes\n", "-s", Cluster.SocketPath(node));
+            Assert.Equal(("", 0), (stderr, code));
+            var members = stdout.Split('\n').Where(l => l.Contains("/node.sock", StringComparison.Ordinal)).ToArray();
+            Assert.Equal(3, members.Length);
+            Assert.All(members, l => Assert.Contains(" yes ", l, StringComparison.Ordinal)); // never "?" on a follower
+            Assert.Equal(["n0", "n1", "n2"], members.Select(l => l[2..].Split(' ')[0]).Order(StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
     public void Show_prints_sqlite3s_settings_layout()
     {
         var sqlite = Sqlite3(".echo on\n.show\n", Cluster.Root).Stdout.Split('\n');

@@ -120,10 +120,17 @@ public sealed class ShellWaitingTests
         Assert.Equal(0, FastDbShell.Run(cluster.Root, "", "-s", cluster.SocketPath(0), "-c", "CREATE TABLE w(a INT);").ExitCode);
         using var shell = FastDbShell.StartInTerminal(cluster.Root, "-s", cluster.SocketPath(0));
         Assert.True(await shell.WaitForOutputAsync("fastdb>"), "no prompt:\n" + shell.Stdout);
+        await shell.TypeAsync("SELECT 'half typed");
         cluster.Freeze(1);
         cluster.Freeze(2);
         try
         {
+            // A notice at an idle prompt prints at once, above the line being typed, which is drawn again below it.
+            Assert.True(await shell.WaitForOutputAsync("WARNING: only 1 of 3 nodes reachable"), "no warning at the prompt:\n" + shell.Stdout);
+            Assert.True(await FastDbShell.WaitUntilAsync(() =>
+                    shell.Stdout.IndexOf("fastdb> SELECT 'half typed", shell.Stdout.IndexOf("WARNING: only 1 of 3", StringComparison.Ordinal), StringComparison.Ordinal) > 0),
+                "the line being typed was not drawn again:\n" + shell.Stdout);
+            await shell.TypeAsync("\u0015"); // Ctrl-U
             // A read waits too (it goes through the log), and says so after a second.
             await shell.TypeAsync("SELECT count(*) + 500 FROM w;\r");
             Assert.True(await shell.WaitForOutputAsync("Waiting 1 s for "), "no waiting notice:\n" + shell.Stdout);

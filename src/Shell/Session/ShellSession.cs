@@ -630,6 +630,8 @@ public sealed partial class ShellSession : IAsyncDisposable
                 return await NamesAsync(argument, indexes: true, cancellationToken).ConfigureAwait(false);
             case ".schema" when parts.Length <= 2:
                 return await SchemaAsync(argument, cancellationToken).ConfigureAwait(false);
+            case ".dump":
+                return Unsupported(".dump needs each value's exact type and text (sqlite3 writes reals with 20 digits), which FastDb's answers (sqlite3's list mode) do not carry yet");
             case ".nodes" or ".status" or ".leader" when argument is null:
                 return await ShowClusterAsync(name, cancellationToken).ConfigureAwait(false);
         }
