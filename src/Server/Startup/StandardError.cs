@@ -5,11 +5,10 @@ using Microsoft.Win32.SafeHandles;
 namespace FastDb.Server.Startup;
 
 /// <summary>
-/// The node's stderr as a plain file descriptor. The server never touches System.Console: on Unix the first use of
-/// Console.Out/Error (or their streams) initializes the terminal, which saves stdin's terminal settings and writes
-/// them back with tcsetattr on every SIGCONT. A node started with '&amp;' from an interactive shell runs in a
-/// background process group, where that tcsetattr raises SIGTTOU: after one kill -STOP / kill -CONT the node stayed
-/// stopped. A write(2) to fd 2 never does that.
+/// The node's stderr as a plain file descriptor. The server never uses System.Console: its first use sets up the
+/// runtime's terminal handling (keypad mode, cached terminal settings written back on SIGCONT and SIGCHLD), which a
+/// node started in the background of a terminal must not have; see <see cref="TerminalGuard"/>. A write(2) to fd 2
+/// never changes terminal settings.
 /// </summary>
 public static class StandardError
 {
