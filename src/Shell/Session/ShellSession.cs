@@ -396,7 +396,7 @@ public sealed partial class ShellSession : IAsyncDisposable
         if (_reachability is { MajorityUp: false } r)
             return $"Waiting {seconds} s for a majority: {r.Reachable} of {r.Total} nodes reachable ({(r.Up.Length > 0 ? r.Up : "none")}), {r.Majority} needed{hint}";
         if (_status is { LeaderName: { } leader } s)
-            return $"Waiting {seconds} s for the leader {leader} (term {s.Term}) to commit it, through {s.Node}{hint}";
+            return $"Waiting {seconds} s for the leader {leader} (term {s.Term}) to commit it{(s.Node == leader ? "" : ", through " + s.Node)}{hint}";
         return $"Waiting {seconds} s for the cluster to elect a leader{hint}";
     }
 
