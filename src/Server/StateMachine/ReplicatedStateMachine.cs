@@ -225,6 +225,42 @@ public sealed class ReplicatedStateMachine
     /// <summary>Replaces the whole state with a snapshot; throws <see cref="FormatException"/> on bad bytes.</summary>
     public void ReadSnapshot(Stream input)
     {
+        var (appliedIndex, nextSequence, records, database) = ParseSnapshot(input);
+        List<(TaskCompletionSource<Answer> Waiter, Answer Answer)> answered = new();
+        lock (_gate)
+        {
+            _appliedIndex = appliedIndex;
+            _nextSequenceNumber = nextSequence;
+            _window.Clear();
+            foreach (var r in records) _window.Add(r);
+            _database = database;
+            // A follower that installs a leader's snapshot skips the entries it covers: requests of ours among
+            // them are answered from the snapshot's window, or their clients would wait forever.
+            foreach (var (id, pending) in _pendingById.ToList())
+            {
+                if (!_window.TryFindById(id, out var answer)) continue;
+                _pendingById.Remove(id);
+                RemoveSecondaryIndexes(id, pending);
+                answered.Add((pending.Waiter, answer));
+            }
+        }
+        foreach (var (waiter, answer) in answered) waiter.TrySetResult(answer);
+    }
+
+    /// <summary>
+    /// Checks that an image would be accepted by <see cref="ReadSnapshot(Stream)"/>, by parsing it completely (the
+    /// database into a fresh engine Database) without touching this state machine: a snapshot from a peer is checked
+    /// this way before Raft sees it. Returns the log index the image was taken at; throws
+    /// <see cref="FormatException"/> with the defect.
+    /// </summary>
+    public static ulong ValidateSnapshot(ReadOnlyMemory<byte> image)
+    {
+        using var stream = new MemoryStream(image.ToArray(), writable: false);
+        return ParseSnapshot(stream).AppliedIndex;
+    }
+
+    private static (ulong AppliedIndex, ulong NextSequence, List<DedupWindow.Record> Records, Database Database) ParseSnapshot(Stream input)
+    {
         Span<byte> magic = stackalloc byte[SnapshotMagic.Length];
         try
         {
@@ -252,30 +288,15 @@ public sealed class ReplicatedStateMachine
                 var answer = new Answer((ulong)reader.Read7BitEncodedInt64(), reader.ReadString());
                 records.Add(new DedupWindow.Record(id, key, digest, timestamp, answer));
             }
-            var database = Database.ReadSnapshot(input);
-            List<(TaskCompletionSource<Answer> Waiter, Answer Answer)> answered = new();
-            lock (_gate)
-            {
-                _appliedIndex = appliedIndex;
-                _nextSequenceNumber = nextSequence;
-                _window.Clear();
-                foreach (var r in records) _window.Add(r);
-                _database = database;
-                // A follower that installs a leader's snapshot skips the entries it covers: requests of ours among
-                // them are answered from the snapshot's window, or their clients would wait forever.
-                foreach (var (id, pending) in _pendingById.ToList())
-                {
-                    if (!_window.TryFindById(id, out var answer)) continue;
-                    _pendingById.Remove(id);
-                    RemoveSecondaryIndexes(id, pending);
-                    answered.Add((pending.Waiter, answer));
-                }
-            }
-            foreach (var (waiter, answer) in answered) waiter.TrySetResult(answer);
+            return (appliedIndex, nextSequence, records, Database.ReadSnapshot(input));
         }
         catch (EndOfStreamException)
         {
             throw new FormatException("state machine snapshot is truncated");
+        }
+        catch (IOException e)
+        {
+            throw new FormatException("corrupt state machine snapshot: " + e.Message, e); // e.g. a negative string length
         }
     }
 
