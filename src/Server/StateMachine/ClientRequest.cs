@@ -97,6 +97,33 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="data"/> is what <see cref="ReadFrom"/> accepts, checked without allocating (a peer's
+    /// forwarded requests and replicated entries are checked with it at the edge); <paramref name="error"/> says why not.
+    /// </summary>
+    public static bool IsWellFormed(ReadOnlySpan<byte> data, out string? error)
+    {
+        error = null;
+        if (data.Length == 0 || data[0] != FormatVersion)
+        {
+            error = $"unknown client request format {(data.Length == 0 ? "(empty)" : data[0].ToString())}";
+            return false;
+        }
+        try
+        {
+            var position = 1;
+            for (var field = 0; field < 3; field++) Varint.Read(data, ref position); // origin, counter, timestamp
+            var keyField = Varint.Read(data, ref position);
+            if (keyField > 0 && keyField - 1 > (ulong)(data.Length - position)) error = "idempotency key runs past the end";
+            else if (data.Length - position - (int)(keyField > 0 ? keyField - 1 : 0) < 16) error = "body digest runs past the end";
+        }
+        catch (FormatException e)
+        {
+            error = e.Message;
+        }
+        return error is null;
+    }
+
     /// <summary>Decodes <see cref="WriteTo"/>'s bytes; throws <see cref="FormatException"/> on anything else.</summary>
     public static ClientRequest ReadFrom(ReadOnlySpan<byte> data)
     {

@@ -183,6 +183,10 @@ public sealed class PeerInputTests
             var cut = bytes[..random.Next(bytes.Length + 1)];
             foreach (var input in new[] { bytes, cut })
             {
+                // The allocation-free check accepts exactly what the decoder accepts.
+                bool decodes;
+                try { ClientRequest.ReadFrom(input); decodes = true; } catch (FormatException) { decodes = false; }
+                Assert.Equal(decodes, ClientRequest.IsWellFormed(input, out _));
                 try { PeerInput.CheckClientRequest(input, "forward"); } catch (FormatException) { }
                 try { PeerInput.ReadJoinAddress(input); } catch (FormatException) { }
             }
