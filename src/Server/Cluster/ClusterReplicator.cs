@@ -13,7 +13,8 @@ namespace FastDb.Server.Cluster;
 /// <summary>
 /// The Raft host: drives the pure <see cref="RaftNode"/> from one loop (ticks from a timer, messages from the
 /// Forwarder, proposals from HTTP), persists what each Ready says to the <see cref="LogStore"/>, sends its messages
-/// over <see cref="PeerLink"/>s, and applies committed entries to the <see cref="ReplicatedStateMachine"/>.
+/// over <see cref="PeerLink"/>s, and hands committed entries to the <see cref="Applier"/>, which applies them to the
+/// <see cref="ReplicatedStateMachine"/> on its own thread (a slow statement never holds up heartbeats or votes).
 ///
 /// A request that lands on a follower is forwarded (as the same ClientRequest bytes that become the log entry) to
 /// the leader it knows; it stays in <see cref="_pending"/> until this node applies it, and is re-sent with the same
@@ -78,11 +79,13 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         public long SentAtTick = long.MinValue;
     }
 
-    private enum InputKind : byte { Tick, Message, Propose, Join, Transfer, CountReplicas, Stop }
+    private enum InputKind : byte { Tick, Message, Propose, Join, Transfer, CountReplicas, SnapshotTaken, Stop }
 
     private readonly record struct Input(InputKind Kind, Message Message = default, PendingRequest? Request = null,
         byte[]? Forwarded = null, string? JoinAddress = null, ulong TransferTo = 0, ulong Index = 0,
-        TaskCompletionSource<int>? Reply = null);
+        TaskCompletionSource<int>? Reply = null, byte[]? Image = null);
+
+    private readonly Applier _applier;
 
     public ClusterReplicator(ClusterOptions options, ReplicatedStateMachine stateMachine, LogStore store, ILoggerFactory logging)
     {
@@ -111,6 +114,9 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             _lastSnapshotIndex = stored.Index;
         }
         if (options.Raft.Id != _id) throw new ArgumentException("RaftOptions.Id must be NodeAddress.IdOf(SelfAddress)", nameof(options));
+        // The image is taken on the apply thread; compacting Raft's log and persisting belong to the loop.
+        _applier = new Applier(stateMachine, options.SnapshotEveryEntries, _lastSnapshotIndex,
+            (index, image) => Post(new Input(InputKind.SnapshotTaken, Index: index, Image: image)), _log);
         _raft = new RaftNode(options.Raft, new Random(unchecked((int)(_id ^ (ulong)Environment.TickCount64))),
             loaded.HardState, snapshot, loaded.Entries);
         if (options.Join is null && brandNew)
@@ -159,6 +165,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     {
         if (_loop is null)
         {
+            _applier.Start();
             _loop = new Thread(RunLoop) { IsBackground = true, Name = "FastDb Raft loop" };
             _loop.Start();
         }
@@ -309,6 +316,12 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             case InputKind.CountReplicas:
                 input.Reply?.TrySetResult(_raft.ReplicaCount(input.Index));
                 break;
+            case InputKind.SnapshotTaken when input.Image is { } image:
+                // A leader's snapshot installed meanwhile may already cover this index.
+                if (input.Index <= _lastSnapshotIndex) break;
+                PersistSnapshot(_raft.Compact(input.Index, image));
+                _log.LogInformation("snapshot at index {Index} ({Bytes} bytes); log compacted", input.Index, image.Length);
+                break;
         }
     }
 
@@ -450,7 +463,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             if (ready.EntriesToPersist.Count > 0) _store.Append(ready.EntriesToPersist);
             if (ready.HardState is { } hardState) _store.SaveHardState(hardState);
             foreach (var message in ready.Messages) SendMessage(message);
-            foreach (var entry in ready.CommittedEntries) Apply(entry);
+            foreach (var entry in ready.CommittedEntries) HandOver(entry);
             _raft.Advance(ready);
             if (ready.SoftState.LeaderId != _lastLeader)
             {
@@ -461,50 +474,44 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
                 // Re-send everything still waiting to the new leader at once rather than after RetryTicks.
                 if (_lastLeader != 0) SendWaiting();
             }
-            MaybeSnapshot();
         }
     }
 
-    private void Apply(in Entry entry)
+    /// <summary>
+    /// Hands a committed entry to the apply thread. A configuration change also updates the addresses here, on the
+    /// loop, which sends to them.
+    /// </summary>
+    private void HandOver(in Entry entry)
     {
-        if (entry.Index <= _stateMachine.AppliedIndex) return; // already in the snapshot we restored
-        switch (entry.Type)
+        if (entry.Type == EntryType.ConfigChange)
         {
-            case EntryType.Normal:
-                _stateMachine.Apply(entry.Index, entry.Data.Span);
-                break;
-            case EntryType.ConfigChange:
-                // A change that does not decode, or names an address no node can have, can only be in the log from
-                // an older build that did not validate its peers (this one rejects it at the edge). It is committed,
-                // so it is in every node's log and every restart applies it again: throwing here would crash-loop
-                // the whole cluster. Instead it is applied deterministically like the Raft core does (a malformed
-                // change is a no-op there; a valid AddNode with a bad address adds a member nobody can dial, which
-                // a majority of reachable nodes outvotes) and logged. Refusing to start would not be safer: the
-                // entry cannot be removed from the committed log, so the cluster could never start again.
-                ConfigChange change;
-                try
-                {
-                    change = PeerInput.ReadConfigChange(entry.Data.Span, $"entry {entry.Index}");
-                    if (change.Type == ConfigChangeType.AddNode) _addresses[change.NodeId] = NodeAddress.FromContext(change.Context);
-                }
-                catch (FormatException e)
-                {
-                    _log.LogError("committed configuration change at index {Index} is malformed ({Reason}); no address is recorded for it, as on every node", entry.Index, e.Message);
-                }
-                _stateMachine.ApplyNoop(entry.Index);
-                break;
-            default:
-                _stateMachine.ApplyNoop(entry.Index);
-                break;
+            // A change that does not decode, or names an address no node can have, can only be in the log from an
+            // older build that did not validate its peers (this one rejects it at the edge). It is committed, so it
+            // is in every node's log and every restart hands it over again: throwing here would crash-loop the whole
+            // cluster. Instead it is treated deterministically as the Raft core treats it (a malformed change is a
+            // no-op there; a valid AddNode with a bad address adds a member nobody dials, which the reachable
+            // majority outvotes), no address is recorded, and it is logged. Refusing to start would not be safer:
+            // the entry cannot be removed from a committed log, so the cluster could never start again.
+            try
+            {
+                var change = PeerInput.ReadConfigChange(entry.Data.Span, $"entry {entry.Index}");
+                if (change.Type == ConfigChangeType.AddNode) _addresses[change.NodeId] = NodeAddress.FromContext(change.Context);
+            }
+            catch (FormatException e)
+            {
+                _log.LogError("committed configuration change at index {Index} is malformed ({Reason}); no address is recorded for it, as on every node", entry.Index, e.Message);
+            }
         }
+        _applier.Post(entry);
     }
 
+    /// <summary>A leader's snapshot: persisted here (the store is the loop's), applied in order on the apply thread.</summary>
     private void InstallSnapshot(Snapshot snapshot)
     {
-        _stateMachine.ReadSnapshot(snapshot.Data);
         PersistSnapshot(snapshot);
+        _applier.PostSnapshot(snapshot);
         RememberMembers(snapshot.Members);
-        _log.LogInformation("installed a snapshot at index {Index} from the leader", snapshot.Index);
+        _log.LogInformation("installing a snapshot at index {Index} from the leader", snapshot.Index);
     }
 
     /// <summary>
@@ -518,17 +525,6 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             if (NodeAddress.TryFromContext(context.Span) is { } address) _addresses[memberId] = address;
             else _log.LogError("member {Id} has an invalid address in the configuration; it is never dialed", memberId);
         }
-    }
-
-    private void MaybeSnapshot()
-    {
-        var applied = _stateMachine.AppliedIndex;
-        if (applied - _lastSnapshotIndex < (ulong)_options.SnapshotEveryEntries || applied > _raft.AppliedIndex) return;
-        using var stream = new MemoryStream();
-        _stateMachine.WriteSnapshot(stream);
-        var image = stream.ToArray();
-        PersistSnapshot(_raft.Compact(applied, image));
-        _log.LogInformation("snapshot at index {Index} ({Bytes} bytes); log compacted", applied, image.Length);
     }
 
     /// <summary>
@@ -621,6 +617,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         await TransferLeadershipAsync().ConfigureAwait(false);
         _inputs.Post(new Input(InputKind.Stop));
         if (_loop is not null) await _loopExited.Task.ConfigureAwait(false);
+        await _applier.StopAsync().ConfigureAwait(false);
         PeerLink[] links;
         lock (_links)
         {

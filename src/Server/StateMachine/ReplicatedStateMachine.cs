@@ -3,8 +3,11 @@ using FastDb.QueryEngine;
 
 namespace FastDb.Server.StateMachine;
 
-/// <summary>What <see cref="ReplicatedStateMachine.Admit"/> decided for a freshly received request.</summary>
-public readonly record struct Admission(AdmissionKind Kind, Task<Answer> Answer)
+/// <summary>
+/// What <see cref="ReplicatedStateMachine.Admit"/> decided for a freshly received request. <see cref="Request"/> is
+/// the request to propose (stamped with its body-matching point); <see cref="Joined"/> the in-flight one it joined.
+/// </summary>
+public readonly record struct Admission(AdmissionKind Kind, Task<Answer> Answer, ClientRequest Request, ReplicatedStateMachine.InFlight? Joined = null)
 {
     /// <summary>True when the caller must propose the request (nobody else has it in the log or in flight).</summary>
     public bool MustPropose => Kind == AdmissionKind.New;
@@ -24,21 +27,33 @@ public enum AdmissionKind
 /// The replicated state machine: applies log commands in log order to the in-memory database, deterministically.
 /// Applying assigns the sequence number (0, 1, 2, ... over every applied SQL request, failed ones included) unless the
 /// request is a re-send found in the dedup window, in which case the original answer is returned without executing.
-/// It also keeps the registry of local waiters (not replicated, not snapshotted) that HTTP requests await.
-/// Thread-safe: Apply runs on the replicator's apply loop, Admit/WaitForAsync on request threads.
+/// It also keeps the registry of local waiters (not replicated, not snapshotted) that HTTP requests await, and
+/// decides, on the node that received a request, whether it is a new request or a client's retry of one whose answer
+/// it never got (see <see cref="Admit"/> and <see cref="DedupWindow"/>).
+/// Thread-safe: Apply runs on the replicator's apply thread, Admit/SubmitAsync on request threads.
 /// </summary>
 public sealed class ReplicatedStateMachine
 {
-    private static ReadOnlySpan<byte> SnapshotMagic => "FDSM1\n"u8;
+    private static ReadOnlySpan<byte> SnapshotMagicV1 => "FDSM1\n"u8;
+    private static ReadOnlySpan<byte> SnapshotMagic => "FDSM2\n"u8;
 
     private readonly object _gate = new();
     private readonly DedupWindow _window;
     private Database _database = new();
 
-    /// <summary>A request in flight on this node, with the keys other arrivals can join it by.</summary>
-    private sealed record Pending(TaskCompletionSource<Answer> Waiter, string? IdempotencyKey, BodyDigest? Digest);
+    /// <summary>
+    /// A request in flight on this node, with the keys other arrivals can join it by, and how many HTTP clients are
+    /// still connected and waiting for it (zero: its client went away, so an identical body is that client's retry).
+    /// </summary>
+    public sealed class InFlight(TaskCompletionSource<Answer> waiter, string? idempotencyKey, BodyDigest? digest)
+    {
+        public TaskCompletionSource<Answer> Waiter { get; } = waiter;
+        public string? IdempotencyKey { get; } = idempotencyKey;
+        public BodyDigest? Digest { get; } = digest;
+        internal int Connected;
+    }
 
-    private readonly Dictionary<RequestId, Pending> _pendingById = new();
+    private readonly Dictionary<RequestId, InFlight> _pendingById = new();
     private readonly Dictionary<BodyDigest, RequestId> _pendingByDigest = new();
     private readonly Dictionary<string, RequestId> _pendingByKey = new(StringComparer.Ordinal);
 
@@ -57,37 +72,69 @@ public sealed class ReplicatedStateMachine
 
     public int DedupCount { get { lock (_gate) return _window.Count; } }
 
+    /// <summary>Chars of answer text the dedup window holds (bounded: <see cref="DedupWindow.MaxAnswerChars"/>).</summary>
+    public long DedupAnswerChars { get { lock (_gate) return _window.AnswerChars; } }
+
     public int PendingCount { get { lock (_gate) return _pendingById.Count; } }
 
     /// <summary>
-    /// Decides what to do with a request that just arrived: answer it from the window, join an identical one in
-    /// flight, or register it so that the caller proposes it and awaits the returned task.
+    /// Decides what to do with a request that just arrived on this node, which is its origin:
+    /// - a key (or id) applied earlier: the original answer;
+    /// - an unkeyed body this node proposed and whose answer it never delivered (the client left, or the node
+    ///   restarted since): the client's retry, so the original answer;
+    /// - the same key in flight, or the same body in flight whose client left: join it;
+    /// - otherwise new: the caller proposes <see cref="Admission.Request"/>, stamped with the body-matching point
+    ///   applying must honour. That is this node's applied index (a re-send of a request still on its way to the log
+    ///   is recognized when applied, even one proposed before a restart), or never when an identical body is in
+    ///   flight with its client still waiting (two clients, two requests).
     /// </summary>
     public Admission Admit(ClientRequest request)
     {
         lock (_gate)
         {
-            if (_window.TryFind(request, out var answer))
-                return new Admission(AdmissionKind.AlreadyAnswered, Task.FromResult(answer));
-            var inFlight = request.IdempotencyKey is { } key
-                ? _pendingByKey.TryGetValue(key, out var id)
-                : _pendingByDigest.TryGetValue(request.Digest, out id);
-            if (inFlight && _pendingById.TryGetValue(id, out var existing))
-                return new Admission(AdmissionKind.JoinedInFlight, existing.Waiter.Task);
-            if (_pendingById.TryGetValue(request.Id, out existing))
-                return new Admission(AdmissionKind.JoinedInFlight, existing.Waiter.Task);
-            var fresh = new Pending(NewWaiter(), request.IdempotencyKey, request.IdempotencyKey is null ? request.Digest : null);
+            if (request.IdempotencyKey is { } key)
+            {
+                if (_window.TryFindByKey(key, out var keyed)) return Answered(keyed.Answer);
+                if (_pendingByKey.TryGetValue(key, out var keyedId) && _pendingById.TryGetValue(keyedId, out var keyedPending))
+                    return Joined(keyedPending);
+            }
+            else
+            {
+                if (_window.TryFindUndelivered(request.Digest, request.Id.Origin, request.TimestampMs, out var undelivered))
+                    return Answered(undelivered.Answer);
+                if (_pendingByDigest.TryGetValue(request.Digest, out var sameBodyId) && _pendingById.TryGetValue(sameBodyId, out var sameBody))
+                {
+                    if (sameBody.Connected == 0) return Joined(sameBody);
+                    request = request with { MatchAfterIndex = ClientRequest.NeverMatchBody };
+                }
+                else
+                {
+                    request = request with { MatchAfterIndex = _appliedIndex };
+                }
+            }
+            if (_window.TryFindById(request.Id, out var byId)) return Answered(byId.Answer);
+            if (_pendingById.TryGetValue(request.Id, out var existing)) return Joined(existing);
+            var fresh = new InFlight(NewWaiter(), request.IdempotencyKey, request.IdempotencyKey is null ? request.Digest : null) { Connected = 1 };
             _pendingById[request.Id] = fresh;
             if (request.IdempotencyKey is { } k) _pendingByKey[k] = request.Id;
             else _pendingByDigest[request.Digest] = request.Id;
-            return new Admission(AdmissionKind.New, fresh.Waiter.Task);
+            return new Admission(AdmissionKind.New, fresh.Waiter.Task, request);
+        }
+
+        Admission Answered(Answer answer) => new(AdmissionKind.AlreadyAnswered, Task.FromResult(answer), request);
+
+        Admission Joined(InFlight pending)
+        {
+            pending.Connected++;
+            return new Admission(AdmissionKind.JoinedInFlight, pending.Waiter.Task, request, pending);
         }
     }
 
     /// <summary>
     /// What every replicator does with a request from a client: admit it, hand it to <paramref name="tryPropose"/> when
     /// nobody has it yet (false means the replicator is shutting down), and wait for its answer. A request joined to
-    /// one that gets abandoned is admitted again, a few times at most.
+    /// one that gets abandoned is admitted again, a few times at most. A client that stops waiting leaves its request
+    /// in flight (it still commits), marked as having nobody waiting, so that its retry joins it.
     /// </summary>
     public async ValueTask<Answer> SubmitAsync(ClientRequest request, Func<ClientRequest, Task<Answer>, bool> tryPropose,
         CancellationToken cancellationToken)
@@ -95,9 +142,9 @@ public sealed class ReplicatedStateMachine
         for (var attempt = 0; ; attempt++)
         {
             var admission = Admit(request);
-            if (admission.MustPropose && !tryPropose(request, admission.Answer))
+            if (admission.MustPropose && !tryPropose(admission.Request, admission.Answer))
             {
-                Abandon(request.Id);
+                Abandon(admission.Request.Id);
                 throw new ObjectDisposedException(nameof(ReplicatedStateMachine), "the node is shutting down");
             }
             try
@@ -109,7 +156,31 @@ public sealed class ReplicatedStateMachine
             {
                 // the request we joined was abandoned (its proposal failed): admit ours again
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                StopWaiting(admission);
+                throw;
+            }
         }
+    }
+
+    private void StopWaiting(in Admission admission)
+    {
+        lock (_gate)
+        {
+            var pending = admission.Joined;
+            if (pending is null && admission.Kind == AdmissionKind.New) _pendingById.TryGetValue(admission.Request.Id, out pending);
+            if (pending is not null && pending.Connected > 0) pending.Connected--;
+        }
+    }
+
+    /// <summary>
+    /// Records that this node wrote <paramref name="answer"/> to a client still connected, so the same unkeyed body sent
+    /// again is a new request, not a retry (a user repeating a SELECT wants a fresh count). Local, never replicated.
+    /// </summary>
+    public void MarkDelivered(BodyDigest digest, Answer answer)
+    {
+        lock (_gate) _window.MarkDelivered(digest, answer.SequenceNumber);
     }
 
     /// <summary>Waits for the request with this id to be applied (answers at once if it already was, within the window).</summary>
@@ -119,8 +190,8 @@ public sealed class ReplicatedStateMachine
         {
             if (!_pendingById.TryGetValue(id, out var pending))
             {
-                if (_window.TryFindById(id, out var answer)) return Task.FromResult(answer);
-                pending = new Pending(NewWaiter(), null, null);
+                if (_window.TryFindById(id, out var record)) return Task.FromResult(record.Answer);
+                pending = new InFlight(NewWaiter(), null, null);
                 _pendingById[id] = pending;
             }
             return pending.Waiter.Task.WaitAsync(cancellationToken);
@@ -133,7 +204,7 @@ public sealed class ReplicatedStateMachine
     /// </summary>
     public void Abandon(RequestId id)
     {
-        Pending? pending;
+        InFlight? pending;
         lock (_gate)
         {
             if (!_pendingById.Remove(id, out pending)) return;
@@ -145,7 +216,9 @@ public sealed class ReplicatedStateMachine
     /// <summary>
     /// Applies one committed log entry's payload (a <see cref="ClientRequest"/>). Deterministic: the same log gives the
     /// same answers, sequence numbers and window on every node. Returns the answer (null if the payload was unreadable,
-    /// which every node decides the same way: it is skipped without a sequence number).
+    /// which every node decides the same way: it is skipped without a sequence number). Call from one thread only (the
+    /// apply thread): the database is that thread's alone, so a long statement runs outside the lock and never holds up
+    /// admissions or /status.
     /// </summary>
     public Answer? Apply(ulong logIndex, ReadOnlySpan<byte> payload)
     {
@@ -160,15 +233,27 @@ public sealed class ReplicatedStateMachine
             return null;
         }
 
-        Answer answer;
-        Pending? pending;
+        bool seen;
+        DedupWindow.Record? original;
         lock (_gate)
         {
             EnsureInOrder(logIndex);
-            if (!_window.TryFind(request, out answer))
+            seen = _window.TryFind(request, out original);
+        }
+        var body = seen ? null : Execute(request.Command.Span);
+
+        Answer answer;
+        InFlight? pending;
+        lock (_gate)
+        {
+            if (seen)
             {
-                answer = new Answer(_nextSequenceNumber++, Execute(request.Command.Span));
-                _window.Add(new DedupWindow.Record(request.Id, request.IdempotencyKey, request.Digest, request.TimestampMs, answer));
+                answer = original!.Answer;
+            }
+            else
+            {
+                answer = new Answer(_nextSequenceNumber++, body!);
+                _window.Add(new DedupWindow.Record(request.Id, request.IdempotencyKey, request.Digest, request.TimestampMs, logIndex, answer));
             }
             _appliedIndex = logIndex;
             if (_pendingById.Remove(request.Id, out pending)) RemoveSecondaryIndexes(request.Id, pending);
@@ -187,13 +272,16 @@ public sealed class ReplicatedStateMachine
         }
     }
 
-    /// <summary>Writes the database, applied index, next sequence number and the dedup window.</summary>
+    /// <summary>
+    /// Writes the applied index, next sequence number, the dedup window and the database. Call on the apply thread
+    /// (the database is its own; only the window is read under the lock).
+    /// </summary>
     public void WriteSnapshot(Stream output)
     {
-        lock (_gate)
+        output.Write(SnapshotMagic);
+        using (var writer = new BinaryWriter(output, Encoding.UTF8, leaveOpen: true))
         {
-            output.Write(SnapshotMagic);
-            using (var writer = new BinaryWriter(output, Encoding.UTF8, leaveOpen: true))
+            lock (_gate)
             {
                 writer.Write7BitEncodedInt64((long)_appliedIndex);
                 writer.Write7BitEncodedInt64((long)_nextSequenceNumber);
@@ -207,12 +295,14 @@ public sealed class ReplicatedStateMachine
                     writer.Write(r.Digest.Low);
                     writer.Write(r.Digest.High);
                     writer.Write(r.TimestampMs);
+                    writer.Write7BitEncodedInt64((long)r.AppliedIndex);
                     writer.Write7BitEncodedInt64((long)r.Answer.SequenceNumber);
+                    writer.Write(r.Answer.Held);
                     writer.Write(r.Answer.Body);
                 }
             }
-            _database.WriteSnapshot(output);
         }
+        _database.WriteSnapshot(output);
     }
 
     /// <summary>Replaces the whole state with a snapshot image held in memory (a snapshot file or a leader's install).</summary>
@@ -222,7 +312,11 @@ public sealed class ReplicatedStateMachine
         ReadSnapshot(stream);
     }
 
-    /// <summary>Replaces the whole state with a snapshot; throws <see cref="FormatException"/> on bad bytes.</summary>
+    /// <summary>
+    /// Replaces the whole state with a snapshot; throws <see cref="FormatException"/> on bad bytes, leaving the state
+    /// as it was. Reads this build's format and the one before it (FDSM1, whose window records lack their log index:
+    /// they are taken as applied at the snapshot's index).
+    /// </summary>
     public void ReadSnapshot(Stream input)
     {
         var (appliedIndex, nextSequence, records, database) = ParseSnapshot(input);
@@ -238,10 +332,10 @@ public sealed class ReplicatedStateMachine
             // them are answered from the snapshot's window, or their clients would wait forever.
             foreach (var (id, pending) in _pendingById.ToList())
             {
-                if (!_window.TryFindById(id, out var answer)) continue;
+                if (!_window.TryFindById(id, out var record)) continue;
                 _pendingById.Remove(id);
                 RemoveSecondaryIndexes(id, pending);
-                answered.Add((pending.Waiter, answer));
+                answered.Add((pending.Waiter, record.Answer));
             }
         }
         foreach (var (waiter, answer) in answered) waiter.TrySetResult(answer);
@@ -249,7 +343,7 @@ public sealed class ReplicatedStateMachine
 
     /// <summary>
     /// Checks that an image would be accepted by <see cref="ReadSnapshot(Stream)"/>, by parsing it completely (the
-    /// database into a fresh engine Database) without touching this state machine: a snapshot from a peer is checked
+    /// database into a fresh engine Database) without touching any state machine: a snapshot from a peer is checked
     /// this way before Raft sees it. Returns the log index the image was taken at; throws
     /// <see cref="FormatException"/> with the defect.
     /// </summary>
@@ -270,7 +364,8 @@ public sealed class ReplicatedStateMachine
         {
             throw new FormatException("state machine snapshot is truncated");
         }
-        if (!magic.SequenceEqual(SnapshotMagic)) throw new FormatException("not a state machine snapshot");
+        var version1 = magic.SequenceEqual(SnapshotMagicV1);
+        if (!version1 && !magic.SequenceEqual(SnapshotMagic)) throw new FormatException("not a state machine snapshot");
         try
         {
             using var reader = new BinaryReader(input, Encoding.UTF8, leaveOpen: true);
@@ -285,8 +380,11 @@ public sealed class ReplicatedStateMachine
                 var key = reader.ReadBoolean() ? reader.ReadString() : null;
                 var digest = new BodyDigest(reader.ReadUInt64(), reader.ReadUInt64());
                 var timestamp = reader.ReadInt64();
-                var answer = new Answer((ulong)reader.Read7BitEncodedInt64(), reader.ReadString());
-                records.Add(new DedupWindow.Record(id, key, digest, timestamp, answer));
+                var recordIndex = version1 ? appliedIndex : (ulong)reader.Read7BitEncodedInt64();
+                var sequence = (ulong)reader.Read7BitEncodedInt64();
+                var held = version1 || reader.ReadBoolean();
+                var answer = new Answer(sequence, reader.ReadString(), held);
+                records.Add(new DedupWindow.Record(id, key, digest, timestamp, recordIndex, answer));
             }
             return (appliedIndex, nextSequence, records, Database.ReadSnapshot(input));
         }
@@ -324,7 +422,7 @@ public sealed class ReplicatedStateMachine
     private static TaskCompletionSource<Answer> NewWaiter() =>
         new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private void RemoveSecondaryIndexes(RequestId id, Pending pending)
+    private void RemoveSecondaryIndexes(RequestId id, InFlight pending)
     {
         if (pending.IdempotencyKey is { } key && _pendingByKey.TryGetValue(key, out var owner) && owner == id)
             _pendingByKey.Remove(key);
