@@ -120,29 +120,23 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
     /// </summary>
     public static bool IsWellFormed(ReadOnlySpan<byte> data, out string? error)
     {
-        error = null;
-        if (data.Length == 0 || data[0] != FormatVersion)
-        {
-            error = $"unknown client request format {(data.Length == 0 ? "(empty)" : data[0].ToString())}";
-            return false;
-        }
         try
         {
-            var position = 1;
-            for (var field = 0; field < 3; field++) Varint.Read(data, ref position); // origin, counter, timestamp
-            var keyField = Varint.Read(data, ref position);
-            if (keyField > 0 && keyField - 1 > (ulong)(data.Length - position)) error = "idempotency key runs past the end";
-            else if (data.Length - position - (int)(keyField > 0 ? keyField - 1 : 0) < 16) error = "body digest runs past the end";
+            ReadLayout(data);
+            error = null;
+            return true;
         }
         catch (FormatException e)
         {
             error = e.Message;
+            return false;
         }
-        return error is null;
     }
 
-    /// <summary>Decodes <see cref="WriteTo"/>'s bytes; throws <see cref="FormatException"/> on anything else.</summary>
-    public static ClientRequest ReadFrom(ReadOnlySpan<byte> data)
+    /// <summary>Where the fields of an encoded request are; the one parser behind ReadFrom and IsWellFormed.</summary>
+    private readonly record struct Layout(ulong Origin, ulong Counter, ulong Timestamp, ulong MatchField, int KeyStart, int KeyLength, int DigestStart);
+
+    private static Layout ReadLayout(ReadOnlySpan<byte> data)
     {
         if (data.Length == 0 || (data[0] != FormatVersion && data[0] != FormatVersion1))
             throw new FormatException($"unknown client request format {(data.Length == 0 ? "(empty)" : data[0].ToString())}");
@@ -152,21 +146,29 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
         var timestamp = Varint.Read(data, ref position);
         // Version 1 matched a body against any earlier application: the closest reading is "after index 0".
         var matchField = data[0] == FormatVersion1 ? 1 : Varint.Read(data, ref position);
-        var matchAfter = matchField == 0 ? NeverMatchBody : matchField - 1;
         var keyField = Varint.Read(data, ref position);
-        string? key = null;
+        int keyStart = position, keyLength = -1; // -1: no key
         if (keyField > 0)
         {
-            var keyLength = keyField - 1;
-            if (keyLength > (ulong)(data.Length - position)) throw new FormatException("idempotency key runs past the end");
-            key = Encoding.UTF8.GetString(data.Slice(position, (int)keyLength));
-            position += (int)keyLength;
+            if (keyField - 1 > (ulong)(data.Length - position)) throw new FormatException("idempotency key runs past the end");
+            keyLength = (int)(keyField - 1);
+            position += keyLength;
         }
         if (data.Length - position < 16) throw new FormatException("body digest runs past the end");
+        return new Layout(origin, counter, timestamp, matchField, keyStart, keyLength, position);
+    }
+
+    /// <summary>Decodes <see cref="WriteTo"/>'s bytes; throws <see cref="FormatException"/> on anything else.</summary>
+    public static ClientRequest ReadFrom(ReadOnlySpan<byte> data)
+    {
+        var layout = ReadLayout(data);
+        var matchAfter = layout.MatchField == 0 ? NeverMatchBody : layout.MatchField - 1;
+        var key = layout.KeyLength < 0 ? null : Encoding.UTF8.GetString(data.Slice(layout.KeyStart, layout.KeyLength));
+        var position = layout.DigestStart;
         var digest = new BodyDigest(
             BinaryPrimitives.ReadUInt64LittleEndian(data[position..]),
             BinaryPrimitives.ReadUInt64LittleEndian(data[(position + 8)..]));
         position += 16;
-        return new ClientRequest(new RequestId(origin, counter), key, digest, (long)timestamp, data[position..].ToArray(), matchAfter);
+        return new ClientRequest(new RequestId(layout.Origin, layout.Counter), key, digest, (long)layout.Timestamp, data[position..].ToArray(), matchAfter);
     }
 }
