@@ -176,8 +176,8 @@ internal static class InboundPeerConnection
 
     /// <summary>
     /// A frame longer than InlineFrameBytes that has not fully arrived: its payload is copied out of the pipe into a
-    /// buffer of its own as it arrives, so the pipe's pooled blocks go back at once. The buffer grows (doubling) with
-    /// the bytes received, never to the claimed length up front, and its size counts against the shared budget.
+    /// FrameBuffer of its own as it arrives, so the pipe's pooled blocks go back at once. What it holds resident
+    /// counts against the shared budget, and is given back when the frame is delivered or the connection ends.
     /// </summary>
     private sealed class FrameState
     {
@@ -185,27 +185,44 @@ internal static class InboundPeerConnection
         public ulong CorrelationId;
         public int Length;
         public int Filled;
-        public byte[]? Buffer; // null: no large frame in progress
+        private FrameBuffer? _buffer; // null: no large frame in progress
+        private long _reserved;
 
-        public bool Active => Buffer is not null;
+        public bool Active => _buffer is not null;
 
-        /// <summary>Makes room for <paramref name="needed"/> bytes; false (nothing changed) if the budget is spent.</summary>
-        public bool TryGrow(int needed, PeerProtocolOptions options)
+        public Span<byte> Payload => _buffer!.Span[..Length];
+
+        public void Start(byte type, ulong correlationId, int length)
         {
-            int have = Buffer?.Length ?? 0;
-            if (needed <= have) return true;
-            int size = (int)Math.Min(Length, Math.Max(needed, Math.Max(2L * have, options.InlineFrameBytes)));
-            if (!options.Limits.TryReserve(size - have, options.MaxBufferedFrameBytes)) return false;
-            var grown = GC.AllocateUninitializedArray<byte>(size);
-            Buffer?.AsSpan(0, Filled).CopyTo(grown);
-            Buffer = grown;
+            Type = type;
+            CorrelationId = correlationId;
+            Length = length;
+            Filled = 0;
+            _buffer = FrameBuffer.Create(length);
+        }
+
+        /// <summary>Copies <paramref name="take"/> bytes in; false (nothing copied) if the shared budget is spent.</summary>
+        public bool TryAppend(ref SequenceReader<byte> reader, int take, PeerProtocolOptions options)
+        {
+            var resident = _buffer!.ResidentFor(Filled + take, options.InlineFrameBytes);
+            if (resident > _reserved)
+            {
+                if (!options.Limits.TryReserve(resident - _reserved, options.MaxBufferedFrameBytes)) return false;
+                _reserved = resident;
+            }
+            _buffer.EnsureCapacity(Filled + take, Filled, options.InlineFrameBytes);
+            reader.TryCopyTo(_buffer.Span.Slice(Filled, take));
+            reader.Advance(take);
+            Filled += take;
             return true;
         }
 
         public void Drop(InboundLimits limits)
         {
-            if (Buffer is not null) limits.Release(Buffer.Length);
-            Buffer = null;
+            limits.Release(_reserved);
+            _reserved = 0;
+            _buffer?.Dispose();
+            _buffer = null;
             Filled = 0;
             Length = 0;
         }
@@ -225,15 +242,12 @@ internal static class InboundPeerConnection
             if (state.Active)
             {
                 int take = (int)Math.Min(state.Length - state.Filled, reader.Remaining);
-                if (!state.TryGrow(state.Filled + take, options))
+                if (!state.TryAppend(ref reader, take, options))
                     return (reader.Position, $"peer frame buffers are full ({options.Limits.BufferedBytes} bytes held for " +
                         $"large frames across connections, the cap is {options.MaxBufferedFrameBytes})");
-                reader.TryCopyTo(state.Buffer.AsSpan(state.Filled, take));
-                reader.Advance(take);
-                state.Filled += take;
                 if (state.Filled < state.Length)
                     return (reader.Position, null);
-                var error = Deliver(handler, peerName, state.Type, state.CorrelationId, state.Buffer.AsSpan(0, state.Length));
+                var error = Deliver(handler, peerName, state.Type, state.CorrelationId, state.Payload);
                 state.Drop(options.Limits);
                 if (error is not null)
                     return (reader.Position, error);
@@ -254,13 +268,7 @@ internal static class InboundPeerConnection
                     reader.Rewind(reader.Consumed - frameStart); // a short frame waits in the pipe
                     return (reader.Position, null);
                 }
-                state.Type = type;
-                state.CorrelationId = correlationId;
-                state.Length = length;
-                state.Filled = 0;
-                if (!state.TryGrow(Math.Max(1, (int)Math.Min(length, reader.Remaining)), options))
-                    return (reader.Position, $"peer frame buffers are full ({options.Limits.BufferedBytes} bytes held for " +
-                        $"large frames across connections, the cap is {options.MaxBufferedFrameBytes})");
+                state.Start(type, correlationId, length);
                 continue;
             }
 
