@@ -46,6 +46,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     private readonly ClusterOptions _options;
     private readonly ReplicatedStateMachine _stateMachine;
+    private readonly PendingRequests _requests;
     private readonly LogStore _store;
     private readonly ILogger _log;
     private readonly ILoggerFactory _logging;
@@ -91,6 +92,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     {
         _options = options;
         _stateMachine = stateMachine;
+        _requests = new PendingRequests(stateMachine);
         _store = store;
         _logging = logging;
         _log = logging.CreateLogger<ClusterReplicator>();
@@ -161,6 +163,8 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     public ReplicatorStatus Status => _status;
 
+    public int RequestsInFlight => _requests.Count;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (_loop is null)
@@ -173,7 +177,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     }
 
     public ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken) =>
-        _stateMachine.SubmitAsync(request, (r, answer) =>
+        _requests.SubmitAsync(request, (r, answer) =>
             Post(new Input(InputKind.Propose, Request: new PendingRequest(r, r.ToBytes(), answer))), cancellationToken);
 
     public ValueTask<int> CountReplicasAsync(ulong index, CancellationToken cancellationToken)

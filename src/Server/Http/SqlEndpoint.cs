@@ -324,7 +324,7 @@ public sealed class SqlEndpoint
             status.Nodes.FirstOrDefault(n => n.Leader)?.Name, status.Members,
             status.CommitIndex, status.AppliedIndex, status.LastLogIndex, status.SnapshotIndex,
             next == 0 ? null : (long)(next - 1),
-            _stateMachine.DedupCount, _stateMachine.PendingCount,
+            _stateMachine.DedupCount, _stateMachine.DedupAnswerChars, _replicator.RequestsInFlight,
             Math.Round((DateTime.UtcNow - _startedUtc).TotalSeconds, 3),
             GC.GetGCMemoryInfo().HeapSizeBytes, Environment.WorkingSet,
             status.Nodes);

@@ -14,34 +14,16 @@ public sealed class ApplyAndDedupTests
 {
     private static string NewWorkDirectory() => Directory.CreateTempSubdirectory("fastdb-dedup-").FullName;
 
-    /// <summary>A table of 10,000 rows, in ten requests.</summary>
-    private static async Task CreateBigTableAsync(HttpClient client)
-    {
-        Assert.Equal(200, (await UnixHttp.PostSqlAsync(client, "CREATE TABLE big(a INT);")).Status);
-        for (var k = 0; k < 10; k++)
-        {
-            var values = string.Join(",", Enumerable.Range(k * 1000, 1000).Select(i => $"({i})"));
-            Assert.Equal(200, (await UnixHttp.PostSqlAsync(client, $"INSERT INTO big VALUES {values};")).Status);
-        }
-    }
-
-    /// <summary>A statement that takes seconds to apply: a balanced sum of 8,192 terms, evaluated for each of 10,000 rows.</summary>
-    private static string SlowSelect()
-    {
-        static string Sum(int leaves) => leaves == 1 ? "a" : $"({Sum(leaves / 2)}+{Sum(leaves - leaves / 2)})";
-        return $"SELECT count(*) FROM big WHERE {Sum(8192)} > 0;";
-    }
-
     [Fact]
     public async Task ASlowStatement_DelaysItsAnswer_ButCausesNoElection()
     {
         await using var cluster = await LocalCluster.StartAsync(3);
         using var client = cluster.Client(1);
-        await CreateBigTableAsync(client);
+        await SlowScripts.CreateBigTableAsync(client);
         var terms = await Task.WhenAll(Enumerable.Range(0, 3).Select(TermAsync));
 
         var clock = Stopwatch.StartNew();
-        var (status, body) = await UnixHttp.PostSqlAsync(client, SlowSelect());
+        var (status, body) = await UnixHttp.PostSqlAsync(client, SlowScripts.SlowSelect());
         var took = clock.Elapsed;
         Assert.Equal(200, status);
         Assert.Equal("9999\n", UnixHttp.ParseAnswer(body).Body);
@@ -78,11 +60,11 @@ public sealed class ApplyAndDedupTests
         await using var server = new ServerProcess(NewWorkDirectory());
         await server.StartAsync();
         using var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(120));
-        await CreateBigTableAsync(client);
+        await SlowScripts.CreateBigTableAsync(client);
         await UnixHttp.PostSqlAsync(client, "CREATE TABLE t(a INT);");
 
         // The client sends a slow script and hangs up at once: its answer is never delivered.
-        var script = "INSERT INTO t VALUES(42); " + SlowSelect();
+        var script = "INSERT INTO t VALUES(42); " + SlowScripts.SlowSelect();
         SendAndHangUp(server.SocketPath, script);
         // Octopus retries 100 ms after the failure; the node notices a hang-up within milliseconds. (A retry that
         // arrives before the node has seen the first connection close is taken for a second client's request.)
