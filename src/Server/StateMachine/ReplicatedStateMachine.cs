@@ -201,6 +201,34 @@ public sealed class ReplicatedStateMachine
     /// </summary>
     public void ReadSnapshot(Stream input)
     {
+        var (appliedIndex, nextSequence, records, database) = ParseSnapshot(input);
+        lock (_gate)
+        {
+            _appliedIndex = appliedIndex;
+            _nextSequenceNumber = nextSequence;
+            _window.Clear();
+            foreach (var r in records) _window.Add(r);
+            _database = database;
+        }
+        // A follower that installs a leader's snapshot skips the entries it covers: requests of ours among them
+        // are answered from the snapshot's window, or their clients would wait forever.
+        _observer?.Restored();
+    }
+
+    /// <summary>
+    /// Checks that an image would be accepted by <see cref="ReadSnapshot(Stream)"/>, by parsing it completely (the
+    /// database into a fresh engine Database) without touching any state machine: a snapshot from a peer is checked
+    /// this way before Raft sees it. Returns the log index the image was taken at; throws
+    /// <see cref="FormatException"/> with the defect.
+    /// </summary>
+    public static ulong ValidateSnapshot(ReadOnlyMemory<byte> image)
+    {
+        using var stream = new MemoryStream(image.ToArray(), writable: false);
+        return ParseSnapshot(stream).AppliedIndex;
+    }
+
+    private static (ulong AppliedIndex, ulong NextSequence, List<DedupWindow.Record> Records, Database Database) ParseSnapshot(Stream input)
+    {
         Span<byte> magic = stackalloc byte[SnapshotMagic.Length];
         try
         {
@@ -232,22 +260,15 @@ public sealed class ReplicatedStateMachine
                 var answer = new Answer(sequence, reader.ReadString(), held);
                 records.Add(new DedupWindow.Record(id, key, digest, timestamp, recordIndex, answer));
             }
-            var database = Database.ReadSnapshot(input);
-            lock (_gate)
-            {
-                _appliedIndex = appliedIndex;
-                _nextSequenceNumber = nextSequence;
-                _window.Clear();
-                foreach (var r in records) _window.Add(r);
-                _database = database;
-            }
-            // A follower that installs a leader's snapshot skips the entries it covers: requests of ours among them
-            // are answered from the snapshot's window, or their clients would wait forever.
-            _observer?.Restored();
+            return (appliedIndex, nextSequence, records, Database.ReadSnapshot(input));
         }
         catch (EndOfStreamException)
         {
             throw new FormatException("state machine snapshot is truncated");
+        }
+        catch (IOException e)
+        {
+            throw new FormatException("corrupt state machine snapshot: " + e.Message, e); // e.g. a negative string length
         }
     }
 
