@@ -20,7 +20,7 @@ public static class StartupMeasurement
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan IdleSettle = TimeSpan.FromSeconds(2);
 
-    public sealed record Run(double StartMs, double BootCpuMs, double IdleRssMiB, double LoadedRssMiB, double CpuMsPer1000, double WallMsPerRequest);
+    public sealed record Run(double StartMs, double BootCpuMs, double IdleRssMiB, double LoadedRssMiB, double LoadedHeapMiB, double CpuMsPer1000, double WallMsPerRequest);
 
     public static async Task<int> RunAsync(IReadOnlyList<string> binaries, int runs, int requests, string root,
         IReadOnlyList<string> env, IReadOnlyList<string> nodeArgs, CancellationToken token)
@@ -36,7 +36,7 @@ public static class StartupMeasurement
                 var run = await MeasureOnceAsync(binaries[b], Path.Combine(root, $"run{r}-{b}"), requests, env, nodeArgs, token).ConfigureAwait(false);
                 results[b].Add(run);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  run {r + 1} {binaries[b]}: start {run.StartMs:F0} ms (CPU {run.BootCpuMs:F0} ms), RSS idle {run.IdleRssMiB:F1} MiB, after {requests} requests {run.LoadedRssMiB:F1} MiB, CPU {run.CpuMsPer1000:F0} ms per 1,000, {run.WallMsPerRequest:F2} ms per request"));
+                    $"  run {r + 1} {binaries[b]}: start {run.StartMs:F0} ms (CPU {run.BootCpuMs:F0} ms), RSS idle {run.IdleRssMiB:F1} MiB, after {requests} requests {run.LoadedRssMiB:F1} MiB (managed heap {run.LoadedHeapMiB:F1} MiB), CPU {run.CpuMsPer1000:F0} ms per 1,000, {run.WallMsPerRequest:F2} ms per request"));
             }
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -49,6 +49,7 @@ public static class StartupMeasurement
             Console.WriteLine("    CPU until then        " + Describe(rs.Select(x => x.BootCpuMs), "ms"));
             Console.WriteLine("    RSS idle              " + Describe(rs.Select(x => x.IdleRssMiB), "MiB"));
             Console.WriteLine($"    RSS after {requests,-6}      " + Describe(rs.Select(x => x.LoadedRssMiB), "MiB"));
+            Console.WriteLine("    managed heap then     " + Describe(rs.Select(x => x.LoadedHeapMiB), "MiB"));
             Console.WriteLine("    CPU per 1,000 requests " + Describe(rs.Select(x => x.CpuMsPer1000), "ms"));
             Console.WriteLine("    wall per request      " + Describe(rs.Select(x => x.WallMsPerRequest), "ms", "F2"));
         }
@@ -119,7 +120,8 @@ public static class StartupMeasurement
                 var wallMs = wall.Elapsed.TotalMilliseconds;
                 var cpu = CpuMs(process.Id) - cpu0;
                 var loadedRss = RssMiB(process.Id);
-                return new Run(startMs, bootCpu, idleRss, loadedRss, requests > 0 ? cpu * 1000 / requests : 0, requests > 0 ? wallMs / requests : 0);
+                var heap = await RawHttpConnection.HeapBytesAsync(socketPath, token).ConfigureAwait(false) / (1024.0 * 1024);
+                return new Run(startMs, bootCpu, idleRss, loadedRss, heap, requests > 0 ? cpu * 1000 / requests : 0, requests > 0 ? wallMs / requests : 0);
             }
         }
         finally
@@ -203,6 +205,24 @@ public static class StartupMeasurement
             var (status, body) = await SendAsync(script, token).ConfigureAwait(false);
             if (status != 200) throw new InvalidOperationException($"HTTP {status}: {body}");
             return body;
+        }
+
+        /// <summary>The node's managed heap (gcHeapBytes of GET /status: the heap after the last GC). HTTP/1.0 on a
+        /// connection of its own, so the answer is not chunked and ends with the connection.</summary>
+        public static async Task<long> HeapBytesAsync(string socketPath, CancellationToken token)
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), token).ConfigureAwait(false);
+            await socket.SendAsync("GET /status HTTP/1.0\r\nHost: fastdb\r\n\r\n"u8.ToArray(), token).ConfigureAwait(false);
+            using var answer = new MemoryStream();
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await socket.ReceiveAsync(buffer, token).ConfigureAwait(false)) > 0) answer.Write(buffer, 0, read);
+            var text = Encoding.UTF8.GetString(answer.ToArray());
+            var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (end < 0) throw new IOException("GET /status: no complete answer");
+            using var json = System.Text.Json.JsonDocument.Parse(text[(end + 4)..]);
+            return json.RootElement.GetProperty("gcHeapBytes").GetInt64();
         }
 
         private async Task<(int Status, string Body)> SendAsync(string script, CancellationToken token)
