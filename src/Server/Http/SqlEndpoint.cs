@@ -71,8 +71,19 @@ public sealed class SqlEndpoint
             await RefuseIdempotencyKeyAsync(context).ConfigureAwait(false);
             return;
         }
-        var answer = await SubmitAsync(context, StrictUtf8.GetString(body), idempotencyKey, BodyDigest.Of(body)).ConfigureAwait(false);
-        if (answer is { } a) await WriteAnswerAsync(context, a).ConfigureAwait(false);
+        var digest = BodyDigest.Of(body);
+        var answer = await SubmitAsync(context, StrictUtf8.GetString(body), idempotencyKey, digest).ConfigureAwait(false);
+        if (answer is not { } a) return;
+        if (!a.Held)
+        {
+            await WriteTextAsync(context, StatusCodes.Status409Conflict,
+                $"this request was already applied (sequence number {a.SequenceNumber}), but its answer was longer than " +
+                $"{DedupWindow.MaxKeptAnswerChars} characters and is not kept for re-sends; send a new request to read the current state\n")
+                .ConfigureAwait(false);
+            return;
+        }
+        // Delivered: the same body sent again is a new request (a fresh answer), not a retry of a lost one.
+        if (await WriteAnswerAsync(context, a).ConfigureAwait(false)) _stateMachine.MarkDelivered(digest, a);
     }
 
     /// <summary>
@@ -172,18 +183,17 @@ public sealed class SqlEndpoint
             }
             body = read;
         }
-        catch (BadHttpRequestException e)
+        catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
         {
-            // Kestrel's own limits and framing errors (a client that stopped mid-body lands here or in the catch below).
+            // Kestrel's limits and framing errors (a malformed or overflowing chunk size surfaces as an IOException),
+            // or a client that left mid-body: answer unless the client is gone, and close the connection either way
+            // (the rest of a broken body cannot be framed).
             _logger.LogDebug("bad request body: {Message}", e.Message);
             if (context.RequestAborted.IsCancellationRequested) return null;
-            if (e.StatusCode == StatusCodes.Status413PayloadTooLarge) await RefuseTooLargeAsync(context).ConfigureAwait(false);
-            else await WriteTextAsync(context, e.StatusCode, $"bad request body: {e.Message}\n").ConfigureAwait(false);
-            return null;
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException)
-        {
-            _logger.LogDebug("client went away while sending its body: {Message}", e.Message);
+            context.Response.Headers.Connection = "close";
+            var status = e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+            if (status == StatusCodes.Status413PayloadTooLarge) await RefuseTooLargeAsync(context).ConfigureAwait(false);
+            else await WriteTextAsync(context, status, $"bad request body: {e.Message}\n").ConfigureAwait(false);
             return null;
         }
 
@@ -233,6 +243,7 @@ public sealed class SqlEndpoint
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client left; the request (if proposed) still commits and a re-send gets its original answer.
+            _logger.LogDebug("client left before its answer to request {Id}", clientRequest.Id);
             return null;
         }
         catch (ObjectDisposedException)
@@ -287,7 +298,8 @@ public sealed class SqlEndpoint
             $"request body exceeds the limit of {_maxBodyBytes} bytes (--max-body-bytes)\n");
     }
 
-    private static Task WriteAnswerAsync(HttpContext context, Answer answer)
+    /// <summary>Writes the CTF answer; true when it reached the client's connection (it was still there).</summary>
+    private static Task<bool> WriteAnswerAsync(HttpContext context, Answer answer)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -312,7 +324,7 @@ public sealed class SqlEndpoint
             status.Nodes.FirstOrDefault(n => n.Leader)?.Name, status.Members,
             status.CommitIndex, status.AppliedIndex, status.LastLogIndex, status.SnapshotIndex,
             next == 0 ? null : (long)(next - 1),
-            _stateMachine.DedupCount, _stateMachine.PendingCount,
+            _stateMachine.DedupCount, _stateMachine.DedupAnswerChars, _replicator.RequestsInFlight,
             Math.Round((DateTime.UtcNow - _startedUtc).TotalSeconds, 3),
             GC.GetGCMemoryInfo().HeapSizeBytes, Environment.WorkingSet,
             status.Nodes);
@@ -335,15 +347,17 @@ public sealed class SqlEndpoint
         return response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
     }
 
-    private static async Task FlushAsync(System.IO.Pipelines.PipeWriter writer, CancellationToken cancellationToken)
+    private static async Task<bool> FlushAsync(System.IO.Pipelines.PipeWriter writer, CancellationToken cancellationToken)
     {
         try
         {
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var result = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return !result.IsCanceled && !result.IsCompleted && !cancellationToken.IsCancellationRequested;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or IOException)
         {
-            // Client gone: nothing to do, the answer stays in the dedup window for its re-send.
+            // Client gone: the answer stays in the dedup window, undelivered, for its re-send.
+            return false;
         }
     }
 }
