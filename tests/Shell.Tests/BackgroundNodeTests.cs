@@ -19,10 +19,10 @@ public sealed class BackgroundNodeTests
     public async Task A_node_in_the_background_of_a_terminal_survives_stop_cont_cycles_and_keeps_answering()
     {
         var root = Directory.CreateTempSubdirectory("fastdb-bg-").FullName;
-        var dll = Path.Combine(AppContext.BaseDirectory, "sqlcluster.dll");
+        var sqlcluster = FastDb.TestSupport.NativeBinary.Path("sqlcluster");
         File.WriteAllText(Path.Combine(root, "run.sh"), $"""
             set -m
-            dotnet '{dll}' 2>node.err &
+            '{sqlcluster}' 2>node.err &
             echo $! > node.pid
             # Not "wait": with job control it returns as soon as the job stops, and the session would end.
             while kill -0 $! 2>/dev/null; do sleep 0.2; done

@@ -46,6 +46,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     private readonly ClusterOptions _options;
     private readonly ReplicatedStateMachine _stateMachine;
+    private readonly PendingRequests _requests;
     private readonly LogStore _store;
     private readonly ILogger _log;
     private readonly ILoggerFactory _logging;
@@ -91,6 +92,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     {
         _options = options;
         _stateMachine = stateMachine;
+        _requests = new PendingRequests(stateMachine);
         _store = store;
         _logging = logging;
         _log = logging.CreateLogger<ClusterReplicator>();
@@ -124,7 +126,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             _log.LogInformation("{Self}: new cluster, bootstrapping as its first member", options.SelfAddress);
             _raft.Bootstrap(NodeAddress.ToContext(options.SelfAddress));
         }
-        foreach (var (memberId, context) in _raft.Members) _addresses[memberId] = NodeAddress.FromContext(context);
+        RememberMembers(_raft.Members);
         if (_raft.Members.Count == 1 && _raft.Members.ContainsKey(_id) && _raft.Role != RaftRole.Leader)
         {
             // A restarted lone node has nobody to wait for: run its election clock out now, not an election timeout
@@ -161,6 +163,8 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     public ReplicatorStatus Status => _status;
 
+    public int RequestsInFlight => _requests.Count;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (_loop is null)
@@ -173,7 +177,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     }
 
     public ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken) =>
-        _stateMachine.SubmitAsync(request, (r, answer) =>
+        _requests.SubmitAsync(request, (r, answer) =>
             Post(new Input(InputKind.Propose, Request: new PendingRequest(r, r.ToBytes(), answer))), cancellationToken);
 
     public ValueTask<int> CountReplicasAsync(ulong index, CancellationToken cancellationToken)
@@ -187,28 +191,35 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     // ------------------------------------------------------------------ frames from peers (connection threads)
 
+    /// <summary>
+    /// Every frame is validated by <see cref="PeerInput"/> before it is posted to the loop; a bad one throws, which
+    /// closes that connection with the reason logged (the preamble name was already checked by
+    /// <see cref="PeerInput.ValidatePeerName"/>).
+    /// </summary>
     public void OnFrame(string peerName, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload)
     {
         switch (frameType)
         {
             case RaftFrame:
-                var message = MessageCodec.Read(payload); // copies what it keeps; throws FormatException on garbage
+                var message = PeerInput.ReadRaftMessage(payload, peerName, _status.Term); // copies what it keeps
                 if (message.To != _id) return;           // misaddressed (a node that reused a socket name)
                 _addresses.TryAdd(message.From, peerName);
                 Post(new Input(InputKind.Message, Message: message));
                 break;
             case ForwardFrame:
+                PeerInput.CheckClientRequest(payload, "forwarded request");
                 Post(new Input(InputKind.Propose, Forwarded: payload.ToArray()));
                 break;
             case JoinFrame:
-                var address = System.Text.Encoding.UTF8.GetString(payload);
-                if (address.Length == 0 || address.Length > 1024) throw new FormatException("bad join address");
-                Post(new Input(InputKind.Join, JoinAddress: address));
+                Post(new Input(InputKind.Join, JoinAddress: PeerInput.ReadJoinAddress(payload)));
                 break;
             default:
-                throw new FormatException($"unknown frame type {frameType}");
+                throw new PeerInputException($"unknown frame type {frameType}");
         }
     }
+
+    /// <summary>The receiving side's settings (and its connection caps): peers must name themselves by a valid node address.</summary>
+    public PeerProtocolOptions PeerProtocol { get; } = new() { ValidatePeerName = PeerInput.ValidatePeerName };
 
     // ------------------------------------------------------------------ the loop (one thread owns the RaftNode)
 
@@ -431,6 +442,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     private void HandleJoin(string address)
     {
+        if (NodeAddress.Validate(address) is not null) return; // checked at the edge already (PeerInput)
         var id = NodeAddress.IdOf(address);
         if (_raft.Members.ContainsKey(id)) return;
         if (_raft.Role != RaftRole.Leader)
@@ -477,8 +489,22 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     {
         if (entry.Type == EntryType.ConfigChange)
         {
-            var change = ConfigChangeCodec.Read(entry.Data.Span);
-            if (change.Type == ConfigChangeType.AddNode) _addresses[change.NodeId] = NodeAddress.FromContext(change.Context);
+            // A change that does not decode, or names an address no node can have, can only be in the log from an
+            // older build that did not validate its peers (this one rejects it at the edge). It is committed, so it
+            // is in every node's log and every restart hands it over again: throwing here would crash-loop the whole
+            // cluster. Instead it is treated deterministically as the Raft core treats it (a malformed change is a
+            // no-op there; a valid AddNode with a bad address adds a member nobody dials, which the reachable
+            // majority outvotes), no address is recorded, and it is logged. Refusing to start would not be safer:
+            // the entry cannot be removed from a committed log, so the cluster could never start again.
+            try
+            {
+                var change = PeerInput.ReadConfigChange(entry.Data.Span, $"entry {entry.Index}");
+                if (change.Type == ConfigChangeType.AddNode) _addresses[change.NodeId] = NodeAddress.FromContext(change.Context);
+            }
+            catch (FormatException e)
+            {
+                _log.LogError("committed configuration change at index {Index} is malformed ({Reason}); no address is recorded for it, as on every node", entry.Index, e.Message);
+            }
         }
         _applier.Post(entry);
     }
@@ -488,8 +514,21 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     {
         PersistSnapshot(snapshot);
         _applier.PostSnapshot(snapshot);
-        foreach (var (memberId, context) in snapshot.Members) _addresses[memberId] = NodeAddress.FromContext(context);
+        RememberMembers(snapshot.Members);
         _log.LogInformation("installing a snapshot at index {Index} from the leader", snapshot.Index);
+    }
+
+    /// <summary>
+    /// Records members' addresses. One that is not a valid address (only an older build could have let it into the
+    /// log or a snapshot) is left out and logged, so it is never dialed: dialing it would throw on the loop.
+    /// </summary>
+    private void RememberMembers(IReadOnlyDictionary<ulong, ReadOnlyMemory<byte>> members)
+    {
+        foreach (var (memberId, context) in members)
+        {
+            if (NodeAddress.TryFromContext(context.Span) is { } address) _addresses[memberId] = address;
+            else _log.LogError("member {Id} has an invalid address in the configuration; it is never dialed", memberId);
+        }
     }
 
     /// <summary>

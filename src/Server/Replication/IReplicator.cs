@@ -26,6 +26,9 @@ public interface IReplicator : IAsyncDisposable
     /// <summary>A consistent view of this node's replication state, for GET /status.</summary>
     ReplicatorStatus Status { get; }
 
+    /// <summary>Client requests this node has received and not yet answered.</summary>
+    int RequestsInFlight { get; }
+
     /// <summary>
     /// How many members are known to hold the applied log entry at <paramref name="index"/> (a lower bound; at least
     /// a majority once committed). For answers that tell a client how widely its write is stored.

@@ -42,6 +42,6 @@ public static class ReplicatorFactory
             },
         }, stateMachine, store, logging);
         var peerLog = logging.CreateLogger("FastDb.Peers");
-        return new ReplicationSetup(cluster, listen => listen.UsePeerProtocol(cluster, peerLog));
+        return new ReplicationSetup(cluster, listen => listen.UsePeerProtocol(cluster, peerLog, cluster.PeerProtocol));
     }
 }

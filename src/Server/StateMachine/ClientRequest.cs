@@ -114,8 +114,29 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
         }
     }
 
-    /// <summary>Decodes <see cref="WriteTo"/>'s bytes; throws <see cref="FormatException"/> on anything else.</summary>
-    public static ClientRequest ReadFrom(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Whether <paramref name="data"/> is what <see cref="ReadFrom"/> accepts, checked without allocating (a peer's
+    /// forwarded requests and replicated entries are checked with it at the edge); <paramref name="error"/> says why not.
+    /// </summary>
+    public static bool IsWellFormed(ReadOnlySpan<byte> data, out string? error)
+    {
+        try
+        {
+            ReadLayout(data);
+            error = null;
+            return true;
+        }
+        catch (FormatException e)
+        {
+            error = e.Message;
+            return false;
+        }
+    }
+
+    /// <summary>Where the fields of an encoded request are; the one parser behind ReadFrom and IsWellFormed.</summary>
+    private readonly record struct Layout(ulong Origin, ulong Counter, ulong Timestamp, ulong MatchField, int KeyStart, int KeyLength, int DigestStart);
+
+    private static Layout ReadLayout(ReadOnlySpan<byte> data)
     {
         if (data.Length == 0 || (data[0] != FormatVersion && data[0] != FormatVersion1))
             throw new FormatException($"unknown client request format {(data.Length == 0 ? "(empty)" : data[0].ToString())}");
@@ -125,21 +146,29 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
         var timestamp = Varint.Read(data, ref position);
         // Version 1 matched a body against any earlier application: the closest reading is "after index 0".
         var matchField = data[0] == FormatVersion1 ? 1 : Varint.Read(data, ref position);
-        var matchAfter = matchField == 0 ? NeverMatchBody : matchField - 1;
         var keyField = Varint.Read(data, ref position);
-        string? key = null;
+        int keyStart = position, keyLength = -1; // -1: no key
         if (keyField > 0)
         {
-            var keyLength = keyField - 1;
-            if (keyLength > (ulong)(data.Length - position)) throw new FormatException("idempotency key runs past the end");
-            key = Encoding.UTF8.GetString(data.Slice(position, (int)keyLength));
-            position += (int)keyLength;
+            if (keyField - 1 > (ulong)(data.Length - position)) throw new FormatException("idempotency key runs past the end");
+            keyLength = (int)(keyField - 1);
+            position += keyLength;
         }
         if (data.Length - position < 16) throw new FormatException("body digest runs past the end");
+        return new Layout(origin, counter, timestamp, matchField, keyStart, keyLength, position);
+    }
+
+    /// <summary>Decodes <see cref="WriteTo"/>'s bytes; throws <see cref="FormatException"/> on anything else.</summary>
+    public static ClientRequest ReadFrom(ReadOnlySpan<byte> data)
+    {
+        var layout = ReadLayout(data);
+        var matchAfter = layout.MatchField == 0 ? NeverMatchBody : layout.MatchField - 1;
+        var key = layout.KeyLength < 0 ? null : Encoding.UTF8.GetString(data.Slice(layout.KeyStart, layout.KeyLength));
+        var position = layout.DigestStart;
         var digest = new BodyDigest(
             BinaryPrimitives.ReadUInt64LittleEndian(data[position..]),
             BinaryPrimitives.ReadUInt64LittleEndian(data[(position + 8)..]));
         position += 16;
-        return new ClientRequest(new RequestId(origin, counter), key, digest, (long)timestamp, data[position..].ToArray(), matchAfter);
+        return new ClientRequest(new RequestId(layout.Origin, layout.Counter), key, digest, (long)layout.Timestamp, data[position..].ToArray(), matchAfter);
     }
 }

@@ -3,34 +3,27 @@ using FastDb.QueryEngine;
 
 namespace FastDb.Server.StateMachine;
 
-/// <summary>
-/// What <see cref="ReplicatedStateMachine.Admit"/> decided for a freshly received request. <see cref="Request"/> is
-/// the request to propose (stamped with its body-matching point); <see cref="Joined"/> the in-flight one it joined.
-/// </summary>
-public readonly record struct Admission(AdmissionKind Kind, Task<Answer> Answer, ClientRequest Request, ReplicatedStateMachine.InFlight? Joined = null)
+/// <summary>Told of every application: the node's <see cref="PendingRequests"/> completes its waiters from it.</summary>
+public interface IApplyObserver
 {
-    /// <summary>True when the caller must propose the request (nobody else has it in the log or in flight).</summary>
-    public bool MustPropose => Kind == AdmissionKind.New;
+    /// <summary>The request with this id was applied (or recognized as a re-send) with this answer.</summary>
+    void Applied(RequestId id, Answer answer);
+
+    /// <summary>The whole state was replaced by a snapshot.</summary>
+    void Restored();
 }
 
-public enum AdmissionKind
-{
-    /// <summary>Applied earlier (same id, key, or body within the window): the original answer, already complete.</summary>
-    AlreadyAnswered,
-    /// <summary>The same key or body is in flight on this node: wait for that one's answer instead of proposing twice.</summary>
-    JoinedInFlight,
-    /// <summary>Registered; the caller proposes it and the task completes when the log entry is applied.</summary>
-    New,
-}
+/// <summary>What the dedup window says about a request that just arrived, and the applied index it said it at.</summary>
+public readonly record struct WindowLookup(DedupWindow.Record? Earlier, ulong AppliedIndex);
 
 /// <summary>
-/// The replicated state machine: applies log commands in log order to the in-memory database, deterministically.
-/// Applying assigns the sequence number (0, 1, 2, ... over every applied SQL request, failed ones included) unless the
-/// request is a re-send found in the dedup window, in which case the original answer is returned without executing.
-/// It also keeps the registry of local waiters (not replicated, not snapshotted) that HTTP requests await, and
-/// decides, on the node that received a request, whether it is a new request or a client's retry of one whose answer
-/// it never got (see <see cref="Admit"/> and <see cref="DedupWindow"/>).
-/// Thread-safe: Apply runs on the replicator's apply thread, Admit/SubmitAsync on request threads.
+/// The replicated state machine: applies log commands in log order to the in-memory database, deterministically, and
+/// snapshots and restores that state. Applying assigns the sequence number (0, 1, 2, ... over every applied SQL
+/// request, failed ones included) unless the request is a re-send found in the dedup window, in which case the
+/// original answer is returned without executing. Everything here is replicated state, the same on every node, but
+/// for one local fact per window record (whether this node delivered its answer, see <see cref="DedupWindow"/>).
+/// The requests this node waits on live apart, in <see cref="PendingRequests"/>, told of each application.
+/// Thread-safe: Apply and the snapshots run on the replicator's apply thread, the lookups on request threads.
 /// </summary>
 public sealed class ReplicatedStateMachine
 {
@@ -40,22 +33,7 @@ public sealed class ReplicatedStateMachine
     private readonly object _gate = new();
     private readonly DedupWindow _window;
     private Database _database = new();
-
-    /// <summary>
-    /// A request in flight on this node, with the keys other arrivals can join it by, and how many HTTP clients are
-    /// still connected and waiting for it (zero: its client went away, so an identical body is that client's retry).
-    /// </summary>
-    public sealed class InFlight(TaskCompletionSource<Answer> waiter, string? idempotencyKey, BodyDigest? digest)
-    {
-        public TaskCompletionSource<Answer> Waiter { get; } = waiter;
-        public string? IdempotencyKey { get; } = idempotencyKey;
-        public BodyDigest? Digest { get; } = digest;
-        internal int Connected;
-    }
-
-    private readonly Dictionary<RequestId, InFlight> _pendingById = new();
-    private readonly Dictionary<BodyDigest, RequestId> _pendingByDigest = new();
-    private readonly Dictionary<string, RequestId> _pendingByKey = new(StringComparer.Ordinal);
+    private IApplyObserver? _observer;
 
     public ReplicatedStateMachine(int dedupMaxCount, long dedupMaxAgeMs)
     {
@@ -75,102 +53,38 @@ public sealed class ReplicatedStateMachine
     /// <summary>Chars of answer text the dedup window holds (bounded: <see cref="DedupWindow.MaxAnswerChars"/>).</summary>
     public long DedupAnswerChars { get { lock (_gate) return _window.AnswerChars; } }
 
-    public int PendingCount { get { lock (_gate) return _pendingById.Count; } }
-
-    /// <summary>
-    /// Decides what to do with a request that just arrived on this node, which is its origin:
-    /// - a key (or id) applied earlier: the original answer;
-    /// - an unkeyed body this node proposed and whose answer it never delivered (the client left, or the node
-    ///   restarted since): the client's retry, so the original answer;
-    /// - the same key in flight, or the same body in flight whose client left: join it;
-    /// - otherwise new: the caller proposes <see cref="Admission.Request"/>, stamped with the body-matching point
-    ///   applying must honour. That is this node's applied index (a re-send of a request still on its way to the log
-    ///   is recognized when applied, even one proposed before a restart), or never when an identical body is in
-    ///   flight with its client still waiting (two clients, two requests).
-    /// </summary>
-    public Admission Admit(ClientRequest request)
+    /// <summary>Sets who is told of applications (once, before the first Apply).</summary>
+    public void Observe(IApplyObserver observer)
     {
-        lock (_gate)
-        {
-            if (request.IdempotencyKey is { } key)
-            {
-                if (_window.TryFindByKey(key, out var keyed)) return Answered(keyed.Answer);
-                if (_pendingByKey.TryGetValue(key, out var keyedId) && _pendingById.TryGetValue(keyedId, out var keyedPending))
-                    return Joined(keyedPending);
-            }
-            else
-            {
-                if (_window.TryFindUndelivered(request.Digest, request.Id.Origin, request.TimestampMs, out var undelivered))
-                    return Answered(undelivered.Answer);
-                if (_pendingByDigest.TryGetValue(request.Digest, out var sameBodyId) && _pendingById.TryGetValue(sameBodyId, out var sameBody))
-                {
-                    if (sameBody.Connected == 0) return Joined(sameBody);
-                    request = request with { MatchAfterIndex = ClientRequest.NeverMatchBody };
-                }
-                else
-                {
-                    request = request with { MatchAfterIndex = _appliedIndex };
-                }
-            }
-            if (_window.TryFindById(request.Id, out var byId)) return Answered(byId.Answer);
-            if (_pendingById.TryGetValue(request.Id, out var existing)) return Joined(existing);
-            var fresh = new InFlight(NewWaiter(), request.IdempotencyKey, request.IdempotencyKey is null ? request.Digest : null) { Connected = 1 };
-            _pendingById[request.Id] = fresh;
-            if (request.IdempotencyKey is { } k) _pendingByKey[k] = request.Id;
-            else _pendingByDigest[request.Digest] = request.Id;
-            return new Admission(AdmissionKind.New, fresh.Waiter.Task, request);
-        }
-
-        Admission Answered(Answer answer) => new(AdmissionKind.AlreadyAnswered, Task.FromResult(answer), request);
-
-        Admission Joined(InFlight pending)
-        {
-            pending.Connected++;
-            return new Admission(AdmissionKind.JoinedInFlight, pending.Waiter.Task, request, pending);
-        }
+        if (_observer is not null) throw new InvalidOperationException("the state machine already has an observer");
+        _observer = observer;
     }
 
     /// <summary>
-    /// What every replicator does with a request from a client: admit it, hand it to <paramref name="tryPropose"/> when
-    /// nobody has it yet (false means the replicator is shutting down), and wait for its answer. A request joined to
-    /// one that gets abandoned is admitted again, a few times at most. A client that stops waiting leaves its request
-    /// in flight (it still commits), marked as having nobody waiting, so that its retry joins it.
+    /// For the admission of a request that just arrived on this node, its origin: the earlier application that
+    /// answers it (its key; or, unkeyed, the same body from here whose answer was never delivered), and the applied
+    /// index, read together.
     /// </summary>
-    public async ValueTask<Answer> SubmitAsync(ClientRequest request, Func<ClientRequest, Task<Answer>, bool> tryPropose,
-        CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var admission = Admit(request);
-            if (admission.MustPropose && !tryPropose(admission.Request, admission.Answer))
-            {
-                Abandon(admission.Request.Id);
-                throw new ObjectDisposedException(nameof(ReplicatedStateMachine), "the node is shutting down");
-            }
-            try
-            {
-                return await admission.Answer.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && attempt < 3
-                                                     && admission.Kind == AdmissionKind.JoinedInFlight)
-            {
-                // the request we joined was abandoned (its proposal failed): admit ours again
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                StopWaiting(admission);
-                throw;
-            }
-        }
-    }
-
-    private void StopWaiting(in Admission admission)
+    public WindowLookup Lookup(ClientRequest request)
     {
         lock (_gate)
         {
-            var pending = admission.Joined;
-            if (pending is null && admission.Kind == AdmissionKind.New) _pendingById.TryGetValue(admission.Request.Id, out pending);
-            if (pending is not null && pending.Connected > 0) pending.Connected--;
+            DedupWindow.Record? earlier = null;
+            if (request.IdempotencyKey is { } key) { if (_window.TryFindByKey(key, out var keyed)) earlier = keyed; }
+            else if (_window.TryFindUndelivered(request.Digest, request.Id.Origin, request.TimestampMs, out var undelivered)) earlier = undelivered;
+            if (earlier is null && _window.TryFindById(request.Id, out var byId)) earlier = byId;
+            return new WindowLookup(earlier, _appliedIndex);
+        }
+    }
+
+    /// <summary>The answer of an applied request id still in the window.</summary>
+    public bool TryFindAnswer(RequestId id, out Answer answer)
+    {
+        lock (_gate)
+        {
+            var found = _window.TryFindById(id, out var record);
+            answer = found ? record.Answer : default;
+            return found;
         }
     }
 
@@ -181,36 +95,6 @@ public sealed class ReplicatedStateMachine
     public void MarkDelivered(BodyDigest digest, Answer answer)
     {
         lock (_gate) _window.MarkDelivered(digest, answer.SequenceNumber);
-    }
-
-    /// <summary>Waits for the request with this id to be applied (answers at once if it already was, within the window).</summary>
-    public Task<Answer> WaitForAsync(RequestId id, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            if (!_pendingById.TryGetValue(id, out var pending))
-            {
-                if (_window.TryFindById(id, out var record)) return Task.FromResult(record.Answer);
-                pending = new InFlight(NewWaiter(), null, null);
-                _pendingById[id] = pending;
-            }
-            return pending.Waiter.Task.WaitAsync(cancellationToken);
-        }
-    }
-
-    /// <summary>
-    /// Gives up on a request that will never be applied (its proposal was dropped): its waiters, joined ones included,
-    /// see a cancellation and may admit the request again.
-    /// </summary>
-    public void Abandon(RequestId id)
-    {
-        InFlight? pending;
-        lock (_gate)
-        {
-            if (!_pendingById.Remove(id, out pending)) return;
-            RemoveSecondaryIndexes(id, pending);
-        }
-        pending.Waiter.TrySetCanceled();
     }
 
     /// <summary>
@@ -243,7 +127,6 @@ public sealed class ReplicatedStateMachine
         var body = seen ? null : Execute(request.Command.Span);
 
         Answer answer;
-        InFlight? pending;
         lock (_gate)
         {
             if (seen)
@@ -256,9 +139,8 @@ public sealed class ReplicatedStateMachine
                 _window.Add(new DedupWindow.Record(request.Id, request.IdempotencyKey, request.Digest, request.TimestampMs, logIndex, answer));
             }
             _appliedIndex = logIndex;
-            if (_pendingById.Remove(request.Id, out pending)) RemoveSecondaryIndexes(request.Id, pending);
         }
-        pending?.Waiter.TrySetResult(answer);
+        _observer?.Applied(request.Id, answer);
         return answer;
     }
 
@@ -319,6 +201,34 @@ public sealed class ReplicatedStateMachine
     /// </summary>
     public void ReadSnapshot(Stream input)
     {
+        var (appliedIndex, nextSequence, records, database) = ParseSnapshot(input);
+        lock (_gate)
+        {
+            _appliedIndex = appliedIndex;
+            _nextSequenceNumber = nextSequence;
+            _window.Clear();
+            foreach (var r in records) _window.Add(r);
+            _database = database;
+        }
+        // A follower that installs a leader's snapshot skips the entries it covers: requests of ours among them
+        // are answered from the snapshot's window, or their clients would wait forever.
+        _observer?.Restored();
+    }
+
+    /// <summary>
+    /// Checks that an image would be accepted by <see cref="ReadSnapshot(Stream)"/>, by parsing it completely (the
+    /// database into a fresh engine Database) without touching any state machine: a snapshot from a peer is checked
+    /// this way before Raft sees it. Returns the log index the image was taken at; throws
+    /// <see cref="FormatException"/> with the defect.
+    /// </summary>
+    public static ulong ValidateSnapshot(ReadOnlyMemory<byte> image)
+    {
+        using var stream = new MemoryStream(image.ToArray(), writable: false);
+        return ParseSnapshot(stream).AppliedIndex;
+    }
+
+    private static (ulong AppliedIndex, ulong NextSequence, List<DedupWindow.Record> Records, Database Database) ParseSnapshot(Stream input)
+    {
         Span<byte> magic = stackalloc byte[SnapshotMagic.Length];
         try
         {
@@ -350,30 +260,15 @@ public sealed class ReplicatedStateMachine
                 var answer = new Answer(sequence, reader.ReadString(), held);
                 records.Add(new DedupWindow.Record(id, key, digest, timestamp, recordIndex, answer));
             }
-            var database = Database.ReadSnapshot(input);
-            List<(TaskCompletionSource<Answer> Waiter, Answer Answer)> answered = new();
-            lock (_gate)
-            {
-                _appliedIndex = appliedIndex;
-                _nextSequenceNumber = nextSequence;
-                _window.Clear();
-                foreach (var r in records) _window.Add(r);
-                _database = database;
-                // A follower that installs a leader's snapshot skips the entries it covers: requests of ours among
-                // them are answered from the snapshot's window, or their clients would wait forever.
-                foreach (var (id, pending) in _pendingById.ToList())
-                {
-                    if (!_window.TryFindById(id, out var record)) continue;
-                    _pendingById.Remove(id);
-                    RemoveSecondaryIndexes(id, pending);
-                    answered.Add((pending.Waiter, record.Answer));
-                }
-            }
-            foreach (var (waiter, answer) in answered) waiter.TrySetResult(answer);
+            return (appliedIndex, nextSequence, records, Database.ReadSnapshot(input));
         }
         catch (EndOfStreamException)
         {
             throw new FormatException("state machine snapshot is truncated");
+        }
+        catch (IOException e)
+        {
+            throw new FormatException("corrupt state machine snapshot: " + e.Message, e); // e.g. a negative string length
         }
     }
 
@@ -396,16 +291,5 @@ public sealed class ReplicatedStateMachine
     {
         if (logIndex <= _appliedIndex)
             throw new InvalidOperationException($"log index {logIndex} applied out of order (applied index is {_appliedIndex})");
-    }
-
-    private static TaskCompletionSource<Answer> NewWaiter() =>
-        new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private void RemoveSecondaryIndexes(RequestId id, InFlight pending)
-    {
-        if (pending.IdempotencyKey is { } key && _pendingByKey.TryGetValue(key, out var owner) && owner == id)
-            _pendingByKey.Remove(key);
-        if (pending.Digest is { } digest && _pendingByDigest.TryGetValue(digest, out owner) && owner == id)
-            _pendingByDigest.Remove(digest);
     }
 }

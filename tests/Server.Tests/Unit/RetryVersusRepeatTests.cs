@@ -6,7 +6,7 @@ namespace FastDb.Server.Tests.Unit;
 /// <summary>
 /// The dedup window tells a client's retry of a request whose answer it never got (octopus: same body, same node,
 /// after a broken connection or a restart) from a user repeating a script on purpose (a fresh answer each time).
-/// Each test drives <see cref="ReplicatedStateMachine.SubmitAsync"/> with a proposer that appends to a list standing
+/// Each test drives <see cref="PendingRequests.SubmitAsync"/> with a proposer that appends to a list standing
 /// in for the log, then applies that log.
 /// </summary>
 public sealed class RetryVersusRepeatTests
@@ -16,11 +16,13 @@ public sealed class RetryVersusRepeatTests
     private sealed class Node
     {
         public ReplicatedStateMachine Machine { get; } = new(dedupMaxCount: 1000, dedupMaxAgeMs: 60_000);
+        public PendingRequests Requests { get; }
+        public Node() => Requests = new PendingRequests(Machine);
         public List<byte[]> Log { get; } = new();
         private int _applied;
 
         public ValueTask<Answer> Submit(string script, CancellationToken cancellationToken = default) =>
-            Machine.SubmitAsync(StateMachineTests.Request(script), (r, _) =>
+            Requests.SubmitAsync(StateMachineTests.Request(script), (r, _) =>
             {
                 lock (Log) Log.Add(r.ToBytes());
                 return true;
@@ -139,5 +141,21 @@ public sealed class RetryVersusRepeatTests
         for (var i = 0; i < node.Log.Count; i++) replica.Apply((ulong)i + 1, node.Log[i]);
         Assert.Equal(node.Machine.NextSequenceNumber, replica.NextSequenceNumber);
         Assert.Equal(node.Machine.DedupCount, replica.DedupCount);
+    }
+
+    [Fact]
+    public async Task ASnapshotThatCoversAPendingRequest_AnswersItsWaiter()
+    {
+        var node = await BootedNode();
+        var waiting = node.Submit("INSERT INTO t VALUES(3)");
+        var leader = new ReplicatedStateMachine(1000, 60_000);
+        for (var i = 0; i < node.Log.Count; i++) leader.Apply((ulong)i + 1, node.Log[i]);
+        using var image = new MemoryStream();
+        leader.WriteSnapshot(image);
+        image.Position = 0;
+        node.Machine.ReadSnapshot(image); // a follower installing the leader's snapshot skips the entry
+        var answer = await waiting.AsTask().WaitAsync(Patience);
+        Assert.Equal(1UL, answer.SequenceNumber);
+        Assert.Equal(0, node.Requests.Count);
     }
 }

@@ -47,7 +47,7 @@ public sealed class StateMachineTests
         var again = machine.Apply(3, Request(update, 3000).ToBytes()); // another id, same body
         Assert.Equal(first, again);
         Assert.Equal(2UL, machine.NextSequenceNumber);
-        Assert.Equal(AdmissionKind.AlreadyAnswered, machine.Admit(Request(update, 4000)).Kind);
+        Assert.Equal(AdmissionKind.AlreadyAnswered, new PendingRequests(machine).Admit(Request(update, 4000)).Kind);
     }
 
     [Fact]
@@ -96,12 +96,13 @@ public sealed class StateMachineTests
     public async Task WaitForAsync_CompletesWhenThatRequestIdIsApplied()
     {
         var machine = NewMachine();
+        var requests = new PendingRequests(machine);
         var request = Request("SELECT * FROM nope");
-        var waiting = machine.WaitForAsync(request.Id, CancellationToken.None);
+        var waiting = requests.WaitForAsync(request.Id, CancellationToken.None);
         Assert.False(waiting.IsCompleted);
         machine.Apply(1, request.ToBytes());
         Assert.Equal(0UL, (await waiting.WaitAsync(TimeSpan.FromSeconds(10))).SequenceNumber);
-        Assert.True(machine.WaitForAsync(request.Id, CancellationToken.None).IsCompletedSuccessfully);
+        Assert.True(requests.WaitForAsync(request.Id, CancellationToken.None).IsCompletedSuccessfully);
     }
 
     [Fact]
@@ -109,10 +110,11 @@ public sealed class StateMachineTests
     {
         var machine = NewMachine();
         var request = Request("SELECT * FROM nope");
-        var admission = machine.Admit(request);
-        machine.Abandon(request.Id);
+        var requests = new PendingRequests(machine);
+        var admission = requests.Admit(request);
+        requests.Abandon(request.Id);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => admission.Answer.WaitAsync(TimeSpan.FromSeconds(10)));
-        Assert.True(machine.Admit(Request("SELECT * FROM nope")).MustPropose);
+        Assert.True(requests.Admit(Request("SELECT * FROM nope")).MustPropose);
     }
 
     [Fact]
