@@ -17,7 +17,7 @@ public sealed class ApplyAndDedupTests
     [Fact]
     public async Task ASlowStatement_DelaysItsAnswer_ButCausesNoElection()
     {
-        await using var cluster = await LocalCluster.StartAsync(3);
+        await using var cluster = await PeerCluster.StartAsync(3);
         using var client = cluster.Client(1);
         await SlowScripts.CreateBigTableAsync(client);
         var terms = await Task.WhenAll(Enumerable.Range(0, 3).Select(TermAsync));
@@ -34,8 +34,11 @@ public sealed class ApplyAndDedupTests
         Assert.Equal(terms, after);
         Assert.Equal(200, (await UnixHttp.PostSqlAsync(client, "SELECT count(*) FROM big;")).Status);
 
-        async Task<long> TermAsync(int node) =>
-            (await cluster.StatusAsync(node))?.GetProperty("term").GetInt64() ?? throw new InvalidOperationException($"node {node} silent");
+        async Task<long> TermAsync(int node)
+        {
+            using var status = await cluster.StatusAsync(node) ?? throw new InvalidOperationException($"node {node} silent");
+            return status.RootElement.GetProperty("term").GetInt64();
+        }
     }
 
     [Fact]

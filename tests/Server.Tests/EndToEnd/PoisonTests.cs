@@ -16,7 +16,7 @@ public sealed class PoisonTests
     [Fact]
     public async Task TheDoublingPoisonPill_FailsWithSqlitesTooBig_OnEveryNode_AndSurvivesARestartOfAll()
     {
-        await using var cluster = await LocalCluster.StartAsync(3);
+        await using var cluster = await PeerCluster.StartAsync(3);
         using var client = cluster.Client(1);
         await UnixHttp.PostSqlAsync(client, "CREATE TABLE d(v TEXT); INSERT INTO d VALUES('x');");
         var pill = string.Concat(Enumerable.Repeat("UPDATE d SET v=v||v;\n", 40));
@@ -34,8 +34,7 @@ public sealed class PoisonTests
         Assert.Equal("2097152\n", lengths[0]); // 2^21: the 22nd doubling (4 MiB) is the one past the limit
 
         // The pill is a committed entry: every node applies it again on restart, and must survive that too.
-        foreach (var node in cluster.Nodes) node.Kill9();
-        foreach (var node in cluster.Nodes) await node.StartAsync();
+        await cluster.RestartAllAsync();
         using var after = cluster.Client(2);
         var (again, answer) = await UnixHttp.PostSqlAsync(after, "SELECT length(v) FROM d;");
         Assert.Equal(200, again);
