@@ -47,7 +47,7 @@ public static class NodeHost
         }
 
         await using var replicator = setup.Replicator;
-        var endpoint = new SqlEndpoint(replicator, stateMachine, options.NodeName, options.MaxBodyBytes, logging.CreateLogger<SqlEndpoint>());
+        var endpoint = new HttpRoutes(replicator, stateMachine, options.NodeName, options.MaxBodyBytes, logging.CreateLogger<HttpRoutes>());
         var app = HttpHost.Build(options, setup.ConfigureListen, endpoint.HandleAsync);
         try
         {

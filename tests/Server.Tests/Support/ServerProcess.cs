@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using FastDb.TestSupport;
 
 namespace FastDb.Server.Tests.Support;
 
 /// <summary>
-/// The real sqlcluster executable as a child process (<c>dotnet sqlcluster.dll</c>, built next to the tests by the
-/// project reference), on a temporary Unix socket and data directory. Restartable with the same arguments.
+/// The real sqlcluster executable as a child process: the native AOT binary users run, published for this build into
+/// native/ next to the tests (tests/NativeBinaries.targets), on a temporary Unix socket and data directory.
+/// Restartable with the same arguments.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
@@ -23,7 +25,7 @@ public sealed class ServerProcess : IAsyncDisposable
         Directory.CreateDirectory(workDirectory);
     }
 
-    public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "sqlcluster.dll");
+    public static string ExecutablePath => NativeBinary.Path("sqlcluster");
 
     public string WorkDirectory { get; }
     /// <summary>The socket, relative to the work directory (the node's cwd), as given to -l.</summary>
@@ -48,7 +50,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         if (_process is { HasExited: false }) throw new InvalidOperationException("already running");
         _process?.Dispose();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(ExecutablePath)
         {
             WorkingDirectory = WorkDirectory,
             RedirectStandardError = true,
@@ -56,7 +58,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { ExecutablePath, "-l", "./" + SocketName, "-d", DataDirectory }.Concat(_extraArgs)) start.ArgumentList.Add(a);
+        foreach (var a in new[] { "-l", "./" + SocketName, "-d", DataDirectory }.Concat(_extraArgs)) start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
         process.ErrorDataReceived += (_, e) =>
         {
