@@ -19,6 +19,7 @@ internal sealed unsafe class FrameBuffer : IDisposable
     [DllImport("libc", EntryPoint = "munmap")]
     private static extern int Munmap(nint address, nuint length);
 
+    private static bool s_noMmap;
     private readonly int _length;
     private nint _mapped;
     private byte[]? _managed;
@@ -31,10 +32,17 @@ internal sealed unsafe class FrameBuffer : IDisposable
 
     public static FrameBuffer Create(int length)
     {
-        if (OperatingSystem.IsLinux() && length > 0)
+        if (OperatingSystem.IsLinux() && length > 0 && !s_noMmap)
         {
-            var address = Mmap(0, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapAnonymous | MapNoReserve, -1, 0);
-            if (address != -1) return new FrameBuffer(length, address);
+            try
+            {
+                var address = Mmap(0, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapAnonymous | MapNoReserve, -1, 0);
+                if (address != -1) return new FrameBuffer(length, address);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                s_noMmap = true; // no libc to call: the managed fallback from now on
+            }
         }
         return new FrameBuffer(length, 0);
     }

@@ -203,7 +203,11 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             case RaftFrame:
                 var message = PeerInput.ReadRaftMessage(payload, peerName, _status.Term); // copies what it keeps
                 if (message.To != _id) return;           // misaddressed (a node that reused a socket name)
-                _addresses.TryAdd(message.From, peerName);
+                // Learn a sender's address only if it is a member (or we are still joining and know no members):
+                // every address learned gets a PeerLink that redials it forever, so a stranger naming itself a
+                // thousand ways must not make a thousand of them. Members' addresses also come from the log.
+                var members = _status.Members;
+                if (members.Count == 0 || members.Contains(message.From)) _addresses.TryAdd(message.From, peerName);
                 Post(new Input(InputKind.Message, Message: message));
                 break;
             case ForwardFrame:
@@ -298,7 +302,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
                 OnTick();
                 break;
             case InputKind.Message:
-                _lastHeardTick[input.Message.From] = _ticks;
+                if (_raft.Members.ContainsKey(input.Message.From)) _lastHeardTick[input.Message.From] = _ticks; // members only: bounded
                 _raft.Step(input.Message);
                 // Just elected: propose what waits here before the first Ready, so it travels in the same append
                 // as the election's noop instead of one round trip behind it.

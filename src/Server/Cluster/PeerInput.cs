@@ -37,7 +37,7 @@ public static class PeerInput
     {
         // Every node names itself by its address in its preamble and its Raft id is derived from that address, so
         // the id a message claims to come from must be the sender's: a peer cannot speak for another node.
-        var senderId = NodeAddress.IdOf(peerName);
+        var senderId = IdOfSender(peerName);
         if (m.From != senderId) Reject($"raft message from id {m.From}, but the sender {peerName} has id {senderId}");
         if (m.To == 0) Reject("raft message addressed to node 0");
         if (m.Term == 0) Reject("raft message with term 0");
@@ -74,13 +74,27 @@ public static class PeerInput
         else if (m.Type == MessageType.InstallSnapshot) Reject("InstallSnapshot without a snapshot");
     }
 
+    /// <summary>
+    /// NodeAddress.IdOf, remembered per name: it runs a regex and allocates, and every message needs it. Bounded: a
+    /// peer naming itself many ways only makes the cache start over.
+    /// </summary>
+    private static ulong IdOfSender(string peerName)
+    {
+        if (SenderIds.TryGetValue(peerName, out var id)) return id;
+        if (SenderIds.Count >= 256) SenderIds.Clear();
+        return SenderIds[peerName] = NodeAddress.IdOf(peerName);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ulong> SenderIds = new(StringComparer.Ordinal);
+
     /// <summary>An entry as an honest leader replicates it: its data decodes as what its type says.</summary>
     public static void CheckEntry(in Entry e)
     {
         switch (e.Type)
         {
             case EntryType.Normal:
-                CheckClientRequest(e.Data.Span, $"entry {e.Index}");
+                // (The reason is only formatted on failure: this runs for every entry a follower receives.)
+                if (ClientRequestError(e.Data.Span) is { } error) Reject($"entry {e.Index}: {error}");
                 break;
             case EntryType.ConfigChange:
                 ReadConfigChange(e.Data.Span, $"entry {e.Index}");
@@ -153,8 +167,14 @@ public static class PeerInput
     /// </summary>
     public static void CheckClientRequest(ReadOnlySpan<byte> data, string what)
     {
-        if (!ClientRequest.IsWellFormed(data, out var error)) Reject($"{what}: not a client request: {error}");
-        if (!ClientRequest.TryReadId(data, out var id) || id.Origin == 0) Reject($"{what}: client request from node 0");
+        if (ClientRequestError(data) is { } error) Reject($"{what}: {error}");
+    }
+
+    private static string? ClientRequestError(ReadOnlySpan<byte> data)
+    {
+        if (!ClientRequest.IsWellFormed(data, out var error)) return $"not a client request: {error}";
+        if (!ClientRequest.TryReadId(data, out var id) || id.Origin == 0) return "client request from node 0";
+        return null;
     }
 
     /// <summary>The address a Join frame asks to add: strict UTF-8 and a valid address.</summary>

@@ -26,6 +26,19 @@ public sealed class HostilePeerTests(Xunit.Abstractions.ITestOutputHelper output
     public async Task Hostile_peer_input_is_refused_at_the_edge_and_the_cluster_keeps_answering_before_and_after_a_restart()
     {
         await using var cluster = await PeerCluster.StartAsync(3);
+        await AttackAsync(cluster, memoryAndConnections: true);
+    }
+
+    /// <summary>The same over TCP (the issue saw it on both); the memory and connection caps are the transport-independent part.</summary>
+    [Fact]
+    public async Task Over_tcp_too_hostile_peer_input_is_refused_and_the_cluster_keeps_answering()
+    {
+        await using var cluster = await PeerCluster.StartAsync(3, tcp: true);
+        await AttackAsync(cluster, memoryAndConnections: false);
+    }
+
+    private async Task AttackAsync(PeerCluster cluster, bool memoryAndConnections)
+    {
         await cluster.SqlAsync(0, "CREATE TABLE c(n INT); INSERT INTO c VALUES(0);");
         var expected = 0;
         async Task AssertServing(string after)
@@ -45,7 +58,7 @@ public sealed class HostilePeerTests(Xunit.Abstractions.ITestOutputHelper output
 
         async Task Attack(int node, string name, Func<HostilePeer, Task> send, bool expectClosed = true)
         {
-            using var peer = await HostilePeer.ConnectAsync(cluster.SocketPath(node), name);
+            using var peer = await cluster.ConnectPeerAsync(node, name);
             await send(peer);
             var closed = await peer.ClosedByNodeAsync(expectClosed ? 5000 : 300);
             Assert.True(closed == expectClosed, $"{name} on node {node}: connection {(closed ? "closed" : "left open")}");
@@ -85,6 +98,24 @@ public sealed class HostilePeerTests(Xunit.Abstractions.ITestOutputHelper output
         await Attack(leader, Stranger, p => p.SendFrameAsync(77, new byte[] { 1 }));
         await AssertServing("a garbage config change, forward and frame type");
 
+        if (memoryAndConnections) await FloodAsync(cluster, leader, AssertServing);
+
+        // Each refusal was logged with its reason.
+        var leaderLog = cluster.Stderr(leader);
+        Assert.Contains("join address 'x'", leaderLog);
+        Assert.Contains("implausible", leaderLog);
+        var followerLog = cluster.Stderr(follower);
+        Assert.Contains("'x' is not a node address", followerLog);
+        Assert.Contains("snapshot image", followerLog);
+        Assert.Contains("unknown config change type 7", followerLog);
+
+        // Nothing of it reached a log: every node restarts and carries on from the same state.
+        await cluster.RestartAllAsync();
+        await AssertServing("a restart of every node");
+    }
+
+    private async Task FloodAsync(PeerCluster cluster, int leader, Func<string, Task> assertServing)
+    {
         // Twenty partial 16 MiB frames (raised RSS by 300 MB for good), twice: the shared buffer budget (64 MiB)
         // refuses most of them, and the memory of the rest is reusable once their connections close.
         var rssBefore = cluster.RssBytes(leader);
@@ -99,7 +130,7 @@ public sealed class HostilePeerTests(Xunit.Abstractions.ITestOutputHelper output
                 var body = new byte[15 << 20];
                 await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
                 {
-                    var peer = await HostilePeer.ConnectAsync(cluster.SocketPath(leader), Stranger);
+                    var peer = await cluster.ConnectPeerAsync(leader, Stranger);
                     lock (peers) peers.Add(peer);
                     await peer.SendAsync(header.AsMemory(0, headerLength));
                     await peer.SendAsync(body);
@@ -112,7 +143,7 @@ public sealed class HostilePeerTests(Xunit.Abstractions.ITestOutputHelper output
                 foreach (var p in peers) p.Dispose();
             }
         }
-        await AssertServing("twenty partial 16 MiB frames, twice");
+        await assertServing("twenty partial 16 MiB frames, twice");
         // Partial frames are mapped memory, unmapped when their connection ends: the RSS comes back.
         var rssAfter = cluster.RssBytes(leader);
         for (var i = 0; i < 50 && rssAfter - rssBefore >= 48L << 20; i++)
@@ -129,7 +160,7 @@ public sealed class HostilePeerTests(Xunit.Abstractions.ITestOutputHelper output
         var flood = new List<HostilePeer>();
         try
         {
-            for (var i = 0; i < 100; i++) flood.Add(await HostilePeer.ConnectAsync(cluster.SocketPath(leader), Stranger));
+            for (var i = 0; i < 100; i++) flood.Add(await cluster.ConnectPeerAsync(leader, Stranger));
             var closed = 0;
             foreach (var p in flood) if (await p.ClosedByNodeAsync(50)) closed++;
             Assert.True(closed >= 100 - 64, $"only {closed} of 100 flooding connections were closed");
@@ -138,21 +169,7 @@ public sealed class HostilePeerTests(Xunit.Abstractions.ITestOutputHelper output
         {
             foreach (var p in flood) p.Dispose();
         }
-        await AssertServing("a flood of 100 peer connections");
-
-        // Each refusal was logged with its reason (close reasons are rate-limited: 10 per 10 s per node, so the
-        // flood's are mostly counted, not printed).
-        var leaderLog = cluster.Stderr(leader);
-        Assert.Contains("join address 'x'", leaderLog);
-        Assert.Contains("implausible", leaderLog);
-        var followerLog = cluster.Stderr(follower);
-        Assert.Contains("'x' is not a node address", followerLog);
-        Assert.Contains("snapshot image", followerLog);
-        Assert.Contains("unknown config change type 7", followerLog);
-
-        // Nothing of it reached a log: every node restarts and carries on from the same state.
-        await cluster.RestartAllAsync();
-        await AssertServing("a restart of every node");
+        await assertServing("a flood of 100 peer connections");
     }
 
     private static byte[] StateMachineImage()

@@ -7,27 +7,46 @@ using FastDb.Forwarder;
 namespace FastDb.Server.Tests.Support;
 
 /// <summary>
-/// Three (or N) real sqlcluster processes, hand-run style: every node works in ROOT, listens on ./n{i}/node.sock with
-/// data in ./n{i}/data; node 0 founds the cluster, the others join it. Restartable; stderr kept per node; killed on
-/// dispose.
+/// Three (or N) real sqlcluster processes, hand-run style: every node works in ROOT, listens on ./n{i}/node.sock (or
+/// on TCP, 127.0.0.1 and a free port) with data in ./n{i}/data; node 0 founds the cluster, the others join it.
+/// Restartable; stderr kept per node; killed on dispose.
 /// </summary>
 public sealed class PeerCluster : IAsyncDisposable
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
     private readonly Process?[] _nodes;
     private readonly StringBuilder[] _stderr;
+    private readonly int[]? _ports; // TCP: each node's port; null: Unix sockets
 
     public string Root { get; } = Directory.CreateTempSubdirectory("fastdb-peer-").FullName;
     public int Count => _nodes.Length;
 
-    private PeerCluster(int count)
+    private PeerCluster(int count, bool tcp)
     {
         _nodes = new Process?[count];
+        if (tcp) _ports = Enumerable.Range(0, count).Select(_ => FreePort()).ToArray();
         _stderr = Enumerable.Range(0, count).Select(_ => new StringBuilder()).ToArray();
     }
 
     /// <summary>The address node <paramref name="node"/> has in the cluster (its peers' name for it).</summary>
-    public static string Address(int node) => $"./n{node}/node.sock";
+    public string Address(int node) => _ports is null ? $"./n{node}/node.sock" : $"127.0.0.1:{_ports[node]}";
+
+    private static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return ((System.Net.IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    /// <summary>An HTTP client for a node, over its Unix socket or TCP.</summary>
+    public HttpClient Client(int node, TimeSpan timeout) => _ports is null
+        ? UnixHttp.CreateClient(SocketPath(node), timeout)
+        : new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_ports[node]}"), Timeout = timeout };
+
+    /// <summary>A raw peer connection to a node, opened with a preamble naming <paramref name="name"/>.</summary>
+    public Task<HostilePeer> ConnectPeerAsync(int node, string name) => _ports is null
+        ? HostilePeer.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath(node)), name)
+        : HostilePeer.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _ports[node]), name);
 
     public string SocketPath(int node) => Path.Combine(Root, $"n{node}", "node.sock");
 
@@ -38,9 +57,9 @@ public sealed class PeerCluster : IAsyncDisposable
         lock (_stderr[node]) return _stderr[node].ToString();
     }
 
-    public static async Task<PeerCluster> StartAsync(int count = 3)
+    public static async Task<PeerCluster> StartAsync(int count = 3, bool tcp = false)
     {
-        var cluster = new PeerCluster(count);
+        var cluster = new PeerCluster(count, tcp);
         try
         {
             for (var i = 0; i < count; i++)
@@ -98,7 +117,7 @@ public sealed class PeerCluster : IAsyncDisposable
         for (var i = 0; i < Count; i++)
         {
             lock (_stderr[i]) _stderr[i].AppendLine("---- restarted by the test ----");
-            File.Delete(SocketPath(i)); // a SIGKILLed node leaves its socket file behind
+            if (_ports is null) File.Delete(SocketPath(i)); // a SIGKILLed node leaves its socket file behind
             Start(i);
         }
         await WaitForMembersAsync();
@@ -134,7 +153,7 @@ public sealed class PeerCluster : IAsyncDisposable
 
     public async Task<JsonDocument?> StatusAsync(int node)
     {
-        using var client = UnixHttp.CreateClient(SocketPath(node), TimeSpan.FromSeconds(3));
+        using var client = Client(node, TimeSpan.FromSeconds(3));
         try
         {
             return JsonDocument.Parse(await client.GetStringAsync("/status"));
@@ -172,7 +191,7 @@ public sealed class PeerCluster : IAsyncDisposable
     /// <summary>POST /sql to a node until it answers 200 (bounded); returns the body after the SequenceNumber line.</summary>
     public async Task<(long Sequence, string Body)> SqlAsync(int node, string script)
     {
-        using var client = UnixHttp.CreateClient(SocketPath(node), TimeSpan.FromSeconds(30));
+        using var client = Client(node, TimeSpan.FromSeconds(30));
         var answer = await Workload.SendUntilAnsweredAsync(client, script, TimeSpan.FromSeconds(60));
         return (answer.Sequence, answer.Body);
     }
@@ -206,12 +225,16 @@ public sealed class PeerCluster : IAsyncDisposable
 /// </summary>
 public sealed class HostilePeer : IDisposable
 {
-    private readonly Socket _socket = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+    private readonly Socket _socket;
 
-    public static async Task<HostilePeer> ConnectAsync(string socketPath, string name)
+    private HostilePeer(Socket socket) => _socket = socket;
+
+    public static async Task<HostilePeer> ConnectAsync(System.Net.EndPoint endPoint, string name)
     {
-        var peer = new HostilePeer();
-        await peer._socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath));
+        var peer = new HostilePeer(endPoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        await peer._socket.ConnectAsync(endPoint);
         await peer.SendAsync(Preamble.Encode(name));
         return peer;
     }
