@@ -23,6 +23,8 @@ public sealed class Executor(Catalog catalog)
         {
             case CreateTableStatement c: CreateTable(c); break;
             case DropTableStatement d: DropTable(d); break;
+            case CreateIndexStatement ci: CreateIndex(ci); break;
+            case DropIndexStatement di: DropIndex(di); break;
             case InsertStatement i: Guarded(() => Insert(i)); break;
             case UpdateStatement u: Update(u); break;
             case DeleteStatement d: Delete(d); break;
@@ -120,6 +122,48 @@ public sealed class Executor(Catalog catalog)
             throw new SqlParseException("no such table: " + d.Name);
         }
         _catalog.Drop(t);
+    }
+
+    /// <summary>sqlite3CreateIndex's checks, in its order: the table, the index name (reserved, a table's, an
+    /// index's), the column; then a UNIQUE index must hold for the rows already there.</summary>
+    private void CreateIndex(CreateIndexStatement c)
+    {
+        if (SchemaTable.CanonicalName(c.Table) is { } schema) throw new SqlParseException("table " + schema + " may not be indexed");
+        var table = _catalog.Find(c.Table) ?? throw new SqlParseException("no such table: main." + c.Table);
+        if (c.Name.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase))
+            throw new SqlParseException("object name reserved for internal use: " + c.Name);
+        if (_catalog.Find(c.Name) != null) throw new SqlParseException("there is already a table named " + c.Name);
+        if (_catalog.IndexExists(c.Name))
+        {
+            if (c.IfNotExists) return;
+            throw new SqlParseException("index " + c.Name + " already exists");
+        }
+        int column = table.ColumnIndex(c.Column);
+        if (column < 0) throw new SqlParseException("no such column: " + c.Column, c.ColumnOffset);
+        var index = new UniqueIndex(column, table.Name + "." + table.Columns[column].Name, c.Unique, c.Name);
+        if (c.Unique)
+        {
+            foreach (var row in table.Rows)
+            {
+                var key = row.Values[column];
+                if (key.IsNull) continue;
+                if (!index.Map.TryAdd(key, row))
+                    throw new SqlRuntimeException("UNIQUE constraint failed: " + index.ConstraintName, SqlRuntimeException.Constraint);
+            }
+        }
+        _catalog.CreateIndex(table, index, c.Sql);
+    }
+
+    private void DropIndex(DropIndexStatement d)
+    {
+        var entry = _catalog.FindIndex(d.Name);
+        if (entry == null)
+        {
+            if (d.IfExists) return;
+            throw new SqlParseException("no such index: " + d.Name);
+        }
+        if (entry.Sql == null) throw new SqlParseException("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped");
+        _catalog.DropIndex(_catalog.Find(entry.TableName)!, entry);
     }
 
     // ---- INSERT ----
@@ -233,7 +277,7 @@ public sealed class Executor(Catalog catalog)
             var ix = table.Indexes[i];
             var key = values[ix.Column];
             EngineLimits.CheckIndexRecord(key, rowId);
-            if (key.IsNull || !ix.Map.TryGetValue(key, out var other) || ReferenceEquals(other, existing)) continue;
+            if (!ix.Unique || key.IsNull || !ix.Map.TryGetValue(key, out var other) || ReferenceEquals(other, existing)) continue;
             if (conflict == ConflictAction.Ignore) return;
             if (conflict == ConflictAction.Abort)
                 throw new SqlRuntimeException($"UNIQUE constraint failed: {ix.ConstraintName}", SqlRuntimeException.Constraint);
@@ -245,7 +289,7 @@ public sealed class Executor(Catalog catalog)
             {
                 var ix = table.Indexes[i];
                 var key = values[ix.Column];
-                if (!key.IsNull && ix.Map.TryGetValue(key, out var other)) RemoveRow(table, other);
+                if (ix.Unique && !key.IsNull && ix.Map.TryGetValue(key, out var other)) RemoveRow(table, other);
             }
         }
         EngineLimits.CheckRecord(table, values);
@@ -279,6 +323,13 @@ public sealed class Executor(Catalog catalog)
         Guarded(() =>
         {
             var rows = MatchingRows(table, where);
+            // SQLite updates in the scan's order only in one pass (ONEPASS_MULTI): an index range whose column this
+            // UPDATE does not change, the rowid unchanged. Otherwise it first collects the rowids in an ephemeral
+            // table and reads them back in rowid order, which decides which row hits a UNIQUE conflict first.
+            int driving = ScanPlanner.IndexOrderColumn(table, where);
+            bool onePass = driving >= 0 && Array.IndexOf(targets, driving) < 0 && Array.IndexOf(targets, -1) < 0
+                && (table.RowIdColumn < 0 || Array.IndexOf(targets, table.RowIdColumn) < 0);
+            if (!onePass && rows.Count > 1) rows.Sort((x, y) => x.RowId.CompareTo(y.RowId));
             var newValues = new SqlValue[exprs.Length];
             foreach (var row in rows)
             {
@@ -312,7 +363,7 @@ public sealed class Executor(Catalog catalog)
                     var ix = table.Indexes[i];
                     var key = values[ix.Column];
                     EngineLimits.CheckIndexRecord(key, rowId);
-                    if (!key.IsNull && ix.Map.TryGetValue(key, out var other) && !ReferenceEquals(other, row))
+                    if (ix.Unique && !key.IsNull && ix.Map.TryGetValue(key, out var other) && !ReferenceEquals(other, row))
                         throw new SqlRuntimeException($"UNIQUE constraint failed: {ix.ConstraintName}", SqlRuntimeException.Constraint);
                 }
                 EngineLimits.CheckRecord(table, values);

@@ -36,7 +36,13 @@ public static class SnapshotCodec
             w.Write(t.MayHaveSplit);
             w.Write7BitEncodedInt(t.RedundantRowIdIndexes);
             w.Write7BitEncodedInt(t.Indexes.Count);
-            foreach (var ix in t.Indexes) w.Write7BitEncodedInt(ix.Column);
+            foreach (var ix in t.Indexes)
+            {
+                w.Write7BitEncodedInt(ix.Column);
+                w.Write(ix.Unique);
+                w.Write(ix.Name != null);
+                if (ix.Name != null) w.Write(ix.Name);
+            }
             w.Write7BitEncodedInt(t.Rows.Count);
             foreach (var r in t.Rows)
             {
@@ -126,8 +132,17 @@ public static class SnapshotCodec
             for (int i = 0; i < nix; i++)
             {
                 int c = Count(r);
-                if (c >= ncols || table.IndexOn(c) != null) throw new FormatException("bad index in snapshot");
-                table.Indexes.Add(new UniqueIndex(c, name + "." + cols[c].Name));
+                bool unique = true;
+                string? indexName = null;
+                if (version >= 2)
+                {
+                    unique = r.ReadBoolean();
+                    if (r.ReadBoolean()) indexName = r.ReadString();
+                }
+                // Automatic indexes are one per column; CREATE INDEX may add more on any column.
+                if (c >= ncols || (indexName == null && (!unique || table.Indexes.Any(x => x.Column == c && x.Name == null))))
+                    throw new FormatException("bad index in snapshot");
+                table.Indexes.Add(new UniqueIndex(c, name + "." + cols[c].Name, unique, indexName));
             }
             int nrows = Count(r);
             long last = long.MinValue;
@@ -139,7 +154,7 @@ public static class SnapshotCodec
                 var values = new SqlValue[ncols];
                 for (int c = 0; c < ncols; c++) values[c] = ReadValue(r);
                 foreach (var ix in table.Indexes)
-                    if (!values[ix.Column].IsNull && ix.Map.ContainsKey(values[ix.Column])) throw new FormatException("duplicate key in snapshot");
+                    if (ix.Unique && !values[ix.Column].IsNull && ix.Map.ContainsKey(values[ix.Column])) throw new FormatException("duplicate key in snapshot");
                 table.Add(new Row(rowId, values));
             }
             if (catalog.Exists(name)) throw new FormatException("duplicate table in snapshot");

@@ -13,6 +13,7 @@ public sealed class Parser
     private readonly Tokenizer _tokens;
     private readonly int _start;
     private readonly Func<string, bool> _tableExists;
+    private readonly Func<string, bool> _indexExists;
     private Token _current;
     private bool _hasCurrent;
     /// <summary>Symbols SQLite's LALR parser would hold on its stack here (it overflows at 100).</summary>
@@ -21,17 +22,22 @@ public sealed class Parser
     private const int ParserStackDepth = 100;
     private const int MaxExpressionHeight = 1000;
 
-    private Parser(string sql, int start, Func<string, bool> tableExists)
+    private Parser(string sql, int start, Func<string, bool> tableExists, Func<string, bool>? indexExists)
     {
         _tokens = new Tokenizer(sql, start);
         _start = start;
         _tableExists = tableExists;
+        _indexExists = indexExists ?? (_ => false);
     }
 
     /// <summary>Parse the statement at <paramref name="start"/>; <paramref name="next"/> is where the rest begins.</summary>
-    public static Statement? ParseOne(string sql, int start, Func<string, bool> tableExists, out int next)
+    public static Statement? ParseOne(string sql, int start, Func<string, bool> tableExists, out int next) =>
+        ParseOne(sql, start, tableExists, null, out next);
+
+    /// <summary>As above; <paramref name="indexExists"/> lets CREATE TABLE report a clash with an index name.</summary>
+    public static Statement? ParseOne(string sql, int start, Func<string, bool> tableExists, Func<string, bool>? indexExists, out int next)
     {
-        var p = new Parser(sql, start, tableExists);
+        var p = new Parser(sql, start, tableExists, indexExists);
         var stmt = p.ParseStatement();
         next = p._tokens.Position;
         return stmt;
@@ -135,7 +141,7 @@ public sealed class Parser
         Take();
         if (TryKeyword("TEMP") || TryKeyword("TEMPORARY")) throw Unsupported("TEMP tables");
         var t = Peek();
-        if (t.Is("UNIQUE") || t.Is("INDEX")) throw Unsupported("CREATE INDEX");
+        if (t.Is("UNIQUE") || t.Is("INDEX")) return ParseCreateIndex();
         if (t.Is("VIEW")) throw Unsupported("CREATE VIEW");
         if (t.Is("TRIGGER")) throw Unsupported("CREATE TRIGGER");
         if (t.Is("VIRTUAL")) throw Unsupported("CREATE VIRTUAL TABLE");
@@ -158,6 +164,7 @@ public sealed class Parser
             if (!stmt.IfNotExists) throw new SqlParseException("table " + name + " already exists", nameToken.Start - _start);
             stmt.AlreadyExists = true;
         }
+        else if (_indexExists(name)) throw new SqlParseException("there is already an index named " + name);
         if (Peek().Is("AS")) throw Unsupported("CREATE TABLE ... AS SELECT");
         ExpectOp("(");
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -242,6 +249,49 @@ public sealed class Parser
             if (EngineLimits.IsTooBig(nested)) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
         }
         return stmt;
+    }
+
+    /// <summary>CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (column): the whole statement is parsed first
+    /// (SQLite acts when it reduces it), then what FastDb does not index is refused: several columns, expressions,
+    /// DESC, COLLATE, partial indexes.</summary>
+    private Statement ParseCreateIndex()
+    {
+        bool unique = TryKeyword("UNIQUE");
+        ExpectKeyword("INDEX");
+        bool ifNotExists = false;
+        if (TryKeyword("IF")) { ExpectKeyword("NOT"); ExpectKeyword("EXISTS"); ifNotExists = true; }
+        var nameToken = Peek();
+        string name = ExpectName();
+        if (TryOp(".")) { ExpectName(); _deferredUnsupported ??= "schema-qualified index names"; }
+        ExpectKeyword("ON");
+        string table = ExpectName();
+        ExpectOp("(");
+        var items = new List<Expr>();
+        do
+        {
+            items.Add(ParseExprAt(5));
+            if (TryKeyword("COLLATE")) { ExpectName(); _deferredUnsupported ??= "COLLATE"; }
+            if (TryKeyword("DESC")) _deferredUnsupported ??= "DESC index columns";
+            else TryKeyword("ASC");
+        } while (TryOp(","));
+        ExpectOp(")");
+        if (TryKeyword("WHERE")) { ParseExprAt(5); _deferredUnsupported ??= "partial indexes (CREATE INDEX ... WHERE)"; }
+        var end = Peek();
+        if (end.Kind is not (TokenKind.Semicolon or TokenKind.End)) throw SyntaxError(end);
+        if (items.Count > 1) _deferredUnsupported ??= "multi-column indexes";
+        string column = "";
+        int columnOffset = -1;
+        if (items[0] is NameExpr { Qualifier: null, DoubleQuoted: false } ne && !NameExpr.IsRowIdName(ne.Name))
+        {
+            column = ne.Name;
+            columnOffset = ne.Offset;
+        }
+        else _deferredUnsupported ??= "indexes on expressions";
+        return new CreateIndexStatement
+        {
+            Name = name, Table = table, Unique = unique, IfNotExists = ifNotExists, Column = column, ColumnOffset = columnOffset,
+            Sql = (unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") + _tokens.Sql[nameToken.Start..end.Start],
+        };
     }
 
     private static ColumnDefinition FindColumn(CreateTableStatement stmt, string name)
@@ -387,7 +437,16 @@ public sealed class Parser
     {
         Take();
         var t = Peek();
-        if (t.Is("INDEX") || t.Is("VIEW") || t.Is("TRIGGER")) throw Unsupported("DROP " + t.Text);
+        if (t.Is("INDEX"))
+        {
+            Take();
+            bool ifExistsIndex = false;
+            if (TryKeyword("IF")) { ExpectKeyword("EXISTS"); ifExistsIndex = true; }
+            string index = ExpectName();
+            if (TryOp(".")) throw Unsupported("schema-qualified index names");
+            return new DropIndexStatement { Name = index, IfExists = ifExistsIndex };
+        }
+        if (t.Is("VIEW") || t.Is("TRIGGER")) throw Unsupported("DROP " + t.Text);
         ExpectKeyword("TABLE");
         bool ifExists = false;
         if (TryKeyword("IF")) { ExpectKeyword("EXISTS"); ifExists = true; }

@@ -76,10 +76,16 @@ public sealed class ScriptGenerator
         {
             list.Add(Statement());
             // Drawn from a stream of its own, so the scripts of every earlier seed stay as they were.
-            if (_extraRandom.Next(100) < 5)
+            int extra = _extraRandom.Next(100);
+            if (extra < 5)
             {
                 _extraStatements.Add(list.Count);
                 list.Add(SchemaQuery());
+            }
+            else if (extra < 11 && _tables.Count > 0)
+            {
+                _extraStatements.Add(list.Count);
+                list.Add(extra < 9 ? CreateIndex() : DropIndex());
             }
         }
         return Layout(list);
@@ -173,6 +179,31 @@ public sealed class ScriptGenerator
             ["SELECT", "typeof", "(", "sql", ")", ",", "upper", "(", "tbl_name", ")", "FROM", master, "WHERE", "tbl_name", "<>", "'t1'", ";"],
         ];
         return [.. queries[r.Next(queries.Length)]];
+    }
+
+    /// <summary>CREATE [UNIQUE] INDEX on one column of a live table (names shared across tables, so clashes and
+    /// "already exists" happen), which changes the row order of later queries without ORDER BY.</summary>
+    List<string> CreateIndex()
+    {
+        var r = _extraRandom;
+        var tables = _tables.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var table = tables[r.Next(tables.Count)];
+        var columns = _tables[table];
+        var tokens = new List<string> { "CREATE" };
+        if (!Clean && r.Next(4) == 0) tokens.Add("UNIQUE");
+        tokens.Add("INDEX");
+        if (r.Next(4) == 0) tokens.AddRange(["IF", "NOT", "EXISTS"]);
+        tokens.AddRange(["i" + r.Next(4), "ON", table, "(", columns[r.Next(columns.Count)].Name, ")", ";"]);
+        return tokens;
+    }
+
+    List<string> DropIndex()
+    {
+        var r = _extraRandom;
+        var tokens = new List<string> { "DROP", "INDEX" };
+        if (Clean || r.Next(2) == 0) tokens.AddRange(["IF", "EXISTS"]);
+        tokens.AddRange(["i" + r.Next(4), ";"]);
+        return tokens;
     }
 
     List<string> DropTable()
