@@ -255,15 +255,27 @@ public sealed class Executor(Catalog catalog)
         }
         if (table.RowIdColumn >= 0) values[table.RowIdColumn] = SqlValue.FromInteger(rowId);
 
-        // NOT NULL first, in column order.
+        // NOT NULL first, in column order, in sqlite3GenerateConstraintChecks' two passes: under OR REPLACE a
+        // column with a DEFAULT clause takes it in the first pass and is checked in the second (so a later column
+        // without one fails first, even when that DEFAULT is NULL).
+        bool replacedAny = false;
         for (int c = 0; c < values.Length; c++)
         {
             var col = table.Columns[c];
-            if (!col.NotNull || !values[c].IsNull || c == table.RowIdColumn) continue;
+            if (!col.NotNull || c == table.RowIdColumn) continue;
+            if (conflict == ConflictAction.Replace && col.HasDefault)
+            {
+                if (values[c].IsNull) { values[c] = col.Default; replacedAny = true; }
+                continue;
+            }
+            if (!values[c].IsNull) continue;
             if (conflict == ConflictAction.Ignore) return;
-            if (conflict == ConflictAction.Replace && !col.Default.IsNull) { values[c] = col.Default; continue; }
             throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{col.Name}", SqlRuntimeException.Constraint);
         }
+        if (replacedAny)
+            for (int c = 0; c < values.Length; c++)
+                if (table.Columns[c].NotNull && c != table.RowIdColumn && values[c].IsNull)
+                    throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{table.Columns[c].Name}", SqlRuntimeException.Constraint);
         // Then the rowid, then the unique indexes (most recently created first, as SQLite links them).
         var existing = hasRowId ? table.FindByRowId(rowId) : null;
         if (existing != null)
@@ -319,6 +331,7 @@ public sealed class Executor(Catalog catalog)
             targets[i] = idx;
         }
         var where = s.Where?.Bind(scope);
+        ScanPlanner.RefuseUnmodelled(table, where);
 
         Guarded(() =>
         {
@@ -376,6 +389,7 @@ public sealed class Executor(Catalog catalog)
     {
         var table = RequireTable(s.Table);
         var where = s.Where?.Bind(new Scope { Table = table });
+        ScanPlanner.RefuseUnmodelled(table, where);
         Guarded(() =>
         {
             foreach (var row in MatchingRows(table, where)) RemoveRow(table, row);
@@ -387,6 +401,9 @@ public sealed class Executor(Catalog catalog)
     private List<Row> MatchingRows(Table table, Expr? where, HashSet<int>? selectColumns = null)
     {
         var result = new List<Row>();
+        // sqlite3WhereBegin evaluates each AND term that reads no table once, before the loop, even over an empty
+        // table: a false one skips the scan, a failing one fails the statement.
+        if (where != null && ConstantTermIsFalse(where)) return result;
         foreach (var row in table.Rows)
         {
             if (where != null)
@@ -433,6 +450,15 @@ public sealed class Executor(Catalog catalog)
         return result;
     }
 
+    private bool ConstantTermIsFalse(Expr where)
+    {
+        if (where is BinaryExpr { Op: BinaryOp.And } and) return ConstantTermIsFalse(and.Left) || ConstantTermIsFalse(and.Right);
+        if (!where.IsConstant) return false;
+        _context.Values = null;
+        var v = where.Eval(_context);
+        return v.IsNull || !Arithmetic.IsTrue(v);
+    }
+
     /// <summary>Index order of one column: by value, then rowid (how SQLite's index entries are ordered).</summary>
     private static void SortByColumn(List<Row> rows, int column)
     {
@@ -469,6 +495,7 @@ public sealed class Executor(Catalog catalog)
         bool aggregate = scope.SawAggregate;
         var whereScope = new Scope { Table = table, TableAlias = s.FromAlias, Aliases = s.Columns };
         var where = s.Where?.Bind(whereScope);
+        if (table != null) ScanPlanner.RefuseUnmodelled(table, where);
         var order = new List<(Expr Key, bool Desc)>();
         for (int i = 0; i < s.OrderBy.Count; i++)
         {
@@ -637,6 +664,7 @@ public sealed class Executor(Catalog catalog)
             case IsNullExpr n: CollectColumns(n.Operand, into); break;
             case ScalarFunctionExpr f: foreach (var a in f.Args) CollectColumns(a, into); break;
             case CountExpr { Argument: { } a }: CollectColumns(a, into); break;
+            case IHasChildren h: foreach (var child in h.Children) CollectColumns(child, into); break;
         }
     }
 
@@ -666,6 +694,7 @@ public sealed class Executor(Catalog catalog)
             case BinaryExpr b: CollectCounts(b.Left, into); CollectCounts(b.Right, into); break;
             case IsNullExpr n: CollectCounts(n.Operand, into); break;
             case ScalarFunctionExpr f: foreach (var a in f.Args) CollectCounts(a, into); break;
+            case IHasChildren h: foreach (var child in h.Children) CollectCounts(child, into); break;
         }
     }
 

@@ -131,7 +131,7 @@ public static class TableFactory
             columns[i] = new Column
             {
                 Name = d.Name, DeclaredType = d.DeclaredType, Affinity = affinity, NotNull = d.NotNull,
-                PrimaryKey = d.PrimaryKey, Unique = d.Unique, DefaultExpr = d.Default,
+                PrimaryKey = d.PrimaryKey, Unique = d.Unique, DefaultExpr = d.Default, HasDefault = d.Default != null,
                 Default = d.Default == null ? SqlValue.Null : AffinityRules.Apply(affinity, d.Default.Eval(new RowContext())),
             };
             if (d.PrimaryKey && !d.PrimaryKeyDescending && string.Equals(d.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase))

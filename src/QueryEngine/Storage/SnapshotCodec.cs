@@ -29,7 +29,7 @@ public static class SnapshotCodec
                 w.Write(c.Name);
                 w.Write(c.DeclaredType != null);
                 if (c.DeclaredType != null) w.Write(c.DeclaredType);
-                w.Write((byte)((c.NotNull ? 1 : 0) | (c.PrimaryKey ? 2 : 0) | (c.Unique ? 4 : 0)));
+                w.Write((byte)((c.NotNull ? 1 : 0) | (c.PrimaryKey ? 2 : 0) | (c.Unique ? 4 : 0) | (c.HasDefault ? 8 : 0)));
                 WriteValue(w, c.Default);
             }
             w.Write7BitEncodedInt(t.RowIdColumn + 1);
@@ -109,13 +109,16 @@ public static class SnapshotCodec
                 string cname = r.ReadString();
                 string? type = r.ReadBoolean() ? r.ReadString() : null;
                 byte flags = r.ReadByte();
-                if (flags > 7) throw new FormatException("bad column flags in snapshot");
+                if (flags > (version >= 2 ? 15 : 7)) throw new FormatException("bad column flags in snapshot");
                 cols[i] = new Column
                 {
                     Name = cname, DeclaredType = type, Affinity = AffinityRules.FromDeclaredType(type),
                     NotNull = (flags & 1) != 0, PrimaryKey = (flags & 2) != 0, Unique = (flags & 4) != 0,
                     Default = ReadValue(r),
+                    // Version 1 did not record DEFAULT NULL: only a non-NULL default is known to exist.
+                    HasDefault = (flags & 8) != 0,
                 };
+                if (version == 1 && !cols[i].Default.IsNull) cols[i].HasDefault = true;
             }
             var table = new Table { Name = name, Columns = cols };
             table.RowIdColumn = Count(r) - 1;

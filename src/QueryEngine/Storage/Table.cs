@@ -15,6 +15,8 @@ public sealed class Column
     public SqlValue Default;
     /// <summary>Kept to rebuild the CREATE statement for snapshots.</summary>
     public Expr? DefaultExpr;
+    /// <summary>The column has a DEFAULT clause (possibly DEFAULT NULL), which OR REPLACE uses for NOT NULL.</summary>
+    public bool HasDefault;
 }
 
 /// <summary>One row: its rowid and its column values (the INTEGER PRIMARY KEY column mirrors the rowid).</summary>

@@ -28,7 +28,7 @@ public class RandomScriptTests
 
     /// <summary>Every fourth seed avoids deliberate errors, so its rows can be checked against Microsoft.Data.Sqlite.</summary>
     public static string ScriptFor(int seed) =>
-        new ScriptGenerator(seed) { Clean = seed % 4 == 0 }.Generate(StatementsPerScript);
+        new ScriptGenerator(seed) { Clean = seed % 4 == 0, Predicates = Environment.GetEnvironmentVariable("FASTDB_PREDICATES") == "1" }.Generate(StatementsPerScript);
 
     static IEnumerable<int> Seeds() => ReplaySeed is { } one ? [one] : Enumerable.Range(1, ScriptCount);
 
