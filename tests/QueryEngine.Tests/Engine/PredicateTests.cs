@@ -66,3 +66,19 @@ public class PredicateTests
             "SELECT * FROM t WHERE b IN (1, 3);\nSELECT * FROM t WHERE +a IN (1, 3);\nSELECT * FROM t WHERE a IN (2);\nSELECT * FROM t WHERE b BETWEEN 2 AND 3;\nSELECT a FROM t WHERE a IN (1);\n");
     }
 }
+
+/// <summary>ifnull, nullif, iif and max/min with several arguments against the real shell.</summary>
+public class ScalarFunctionTests
+{
+    [Fact]
+    public void Match_sqlite3() => OracleAssert.EngineMatchesShell(
+        "CREATE TABLE t(i INTEGER, s TEXT, x);\nINSERT INTO t VALUES(1, '1', 1.0), (NULL, 'b', NULL), (3, NULL, 'z');\n" +
+        "SELECT ifnull(i, 'none'), ifnull(NULL, NULL), nullif(i, 1), nullif(s, 1), nullif(x, 1), nullif(NULL, 1), iif(i > 1, 'big', 'small'), iif(NULL, 1, 2) FROM t;\n" +
+        "SELECT max(1, 2, 3), min(1, 2, 3), max(1, 'a'), min(1, 'a', 2.5), max(1, NULL), min(NULL, 1), max(1, 1.0), min(1, 1.0), max('a', 'B'), typeof(min(2, 2.0));\n" +
+        "SELECT max(i, x), min(i, s), max(s, i, x) FROM t;\n" +
+        "SELECT ifnull(1);\nSELECT ifnull(1, 2, 3);\nSELECT nullif(1);\nSELECT iif(1, 2);\nSELECT IIF(1, 2, 3, 4);\nSELECT max();\nSELECT iif(1, 2, nosuch);\n");
+
+    [Fact]
+    public void One_argument_max_and_min_are_the_aggregates_still_refused() =>
+        Assert.Equal("Parse error near line 1: FastDb does not support the function max()\n", new Database().Execute("CREATE TABLE t(a); SELECT max(a) FROM t;\n").Body);
+}
