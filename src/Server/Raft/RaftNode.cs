@@ -96,6 +96,10 @@ public sealed class RaftNode
         if (hs.Commit > LastIndex)
             throw new ArgumentException($"hard state commit {hs.Commit} is beyond the last restored entry {LastIndex}: the log lost committed entries");
         if (LastTerm > hs.Term) throw new ArgumentException("restored log has entries from a term later than the hard state term");
+        // A term past the bound can only have been stored by a build that accepted a forged message; one more
+        // election would wrap it to 0. Refuse to start rather than run with it.
+        if (hs.Term > RaftLimits.MaxStoredTerm)
+            throw new ArgumentException($"hard state term {hs.Term} is beyond the bound {RaftLimits.MaxStoredTerm} (2^63): it came from a forged message an older build accepted, or a damaged file; this data directory cannot be used");
         Term = hs.Term;
         _vote = hs.VotedFor;
         CommitIndex = Math.Max(hs.Commit, _snapIndex);
@@ -338,6 +342,9 @@ public sealed class RaftNode
 
     private void StartElection(bool transfer)
     {
+        // Never fires: Step drops messages with a term above RaftLimits.MaxTerm (2^62) and the constructor refuses a
+        // stored one above 2^63, so Term stays 2^62 elections short of wrapping (see RaftLimits).
+        if (Term == ulong.MaxValue) throw new InvalidOperationException("the term would wrap to 0");
         ResetTerm(Term + 1);
         Role = RaftRole.Candidate;
         _vote = Id;
@@ -548,9 +555,14 @@ public sealed class RaftNode
     }
 
     /// <summary>Rejects messages no honest peer sends (so garbage cannot corrupt the log).</summary>
-    private static bool IsWellFormed(in Message m)
+    private bool IsWellFormed(in Message m)
     {
         if (m.Type is < MessageType.PreVote or > MessageType.CommitNotice) return false;
+        // Terms and indexes past the bounds could make Term + 1 or Index + count wrap, or wedge the cluster (RaftLimits).
+        if (!RaftLimits.IsPlausibleTerm(m.Term, Term) || m.LogTerm > m.Term) return false;
+        if (m.Index > RaftLimits.MaxIndex || m.Commit > RaftLimits.MaxIndex || m.RejectHint > RaftLimits.MaxIndex) return false;
+        if (m.EntryCount > 0 && (ulong)m.EntryCount > RaftLimits.MaxIndex - m.Index) return false;
+        if (m.Snapshot is { } s && (s.Index > RaftLimits.MaxIndex || s.Term > RaftLimits.MaxTerm)) return false;
         if (m.EntryCount > 0)
         {
             if (m.Type != MessageType.Append) return false;

@@ -11,10 +11,11 @@ public static class NodeHost
 {
     public static async Task<int> RunAsync(NodeOptions options, CancellationToken cancellationToken)
     {
+        FilePermissions.CreateOwnerOnly();
         using var logging = LoggerFactory.Create(b => HttpHost.ConfigureLogging(b, options.Verbose));
         var log = logging.CreateLogger("FastDb.Server");
         if (options.UsedDefaults)
-            Console.Error.WriteLine($"sqlcluster: no -l/-d given; listening on {options.Listen} with data in {options.DataDirectory}");
+            StandardError.Writer.WriteLine($"sqlcluster: no -l/-d given; listening on {options.Listen} with data in {options.DataDirectory}");
 
         if (options.Listen.UnixSocketPath is { } socketPath)
         {
@@ -26,12 +27,12 @@ public static class NodeHost
             }
             catch (IOException e)
             {
-                Console.Error.WriteLine($"sqlcluster: cannot listen on {socketPath}: {e.Message}");
+                StandardError.Writer.WriteLine($"sqlcluster: cannot listen on {socketPath}: {e.Message}");
                 return 1;
             }
         }
 
-        var stateMachine = new ReplicatedStateMachine(options.DedupWindowEntries, options.DedupWindowMs);
+        var stateMachine = new ReplicatedStateMachine(DedupWindow.DefaultMaxCount, DedupWindow.DefaultMaxAgeMs);
         var store = new LogStore(options.DataDirectory, options.Fsync, logging.CreateLogger<LogStore>());
         ReplicationSetup setup;
         try
@@ -41,23 +42,24 @@ public static class NodeHost
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or FormatException)
         {
             store.Dispose();
-            Console.Error.WriteLine($"sqlcluster: cannot recover the data directory {options.DataDirectory}: {e.Message}");
+            StandardError.Writer.WriteLine($"sqlcluster: cannot recover the data directory {options.DataDirectory}: {e.Message}");
             return 1;
         }
 
         await using var replicator = setup.Replicator;
-        var endpoint = new SqlEndpoint(replicator, stateMachine, options.NodeName, options.MaxBodyBytes, logging.CreateLogger<SqlEndpoint>());
+        var endpoint = new HttpRoutes(replicator, stateMachine, options.NodeName, options.MaxBodyBytes, logging.CreateLogger<HttpRoutes>());
         var app = HttpHost.Build(options, setup.ConfigureListen, endpoint.HandleAsync);
         try
         {
             await replicator.StartAsync(cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            if (options.Listen.UnixSocketPath is { } listening) FilePermissions.RestrictSocket(listening, options.SocketMode);
             log.LogInformation("{Node} listening on {Listen}, data in {Data}", options.NodeName, options.Listen, options.DataDirectory);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (IOException e)
         {
-            Console.Error.WriteLine($"sqlcluster: cannot listen on {options.Listen}: {e.Message}");
+            StandardError.Writer.WriteLine($"sqlcluster: cannot listen on {options.Listen}: {e.Message}");
             return 1;
         }
         finally

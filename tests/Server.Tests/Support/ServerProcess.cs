@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using FastDb.TestSupport;
 
 namespace FastDb.Server.Tests.Support;
 
 /// <summary>
-/// The real sqlcluster executable as a child process (<c>dotnet sqlcluster.dll</c>, built next to the tests by the
-/// project reference), on a temporary Unix socket and data directory. Restartable with the same arguments.
+/// The real sqlcluster executable as a child process: the native AOT binary users run, published for this build into
+/// native/ next to the tests (tests/NativeBinaries.targets), on a temporary Unix socket and data directory.
+/// Restartable with the same arguments.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
@@ -23,11 +25,17 @@ public sealed class ServerProcess : IAsyncDisposable
         Directory.CreateDirectory(workDirectory);
     }
 
-    public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "sqlcluster.dll");
+    public static string ExecutablePath => NativeBinary.Path("sqlcluster");
 
     public string WorkDirectory { get; }
-    public string SocketPath => Path.Combine(WorkDirectory, "node0.sock");
-    public string DataDirectory => Path.Combine(WorkDirectory, "data");
+    /// <summary>The socket, relative to the work directory (the node's cwd), as given to -l.</summary>
+    public string SocketName { get; init; } = "node0.sock";
+
+    /// <summary>Deleted with the work directory when this process owns it (the default).</summary>
+    public bool OwnsWorkDirectory { get; init; } = true;
+
+    public string SocketPath => Path.Combine(WorkDirectory, SocketName);
+    public string DataDirectory => Path.Combine(WorkDirectory, Path.GetDirectoryName(SocketName) ?? "", "data");
     public int ProcessId => _process?.Id ?? throw new InvalidOperationException("not running");
     public bool HasExited => _process?.HasExited ?? true;
     public int ExitCode => _process!.ExitCode;
@@ -42,7 +50,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         if (_process is { HasExited: false }) throw new InvalidOperationException("already running");
         _process?.Dispose();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(ExecutablePath)
         {
             WorkingDirectory = WorkDirectory,
             RedirectStandardError = true,
@@ -50,7 +58,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { ExecutablePath, "-l", "./node0.sock", "-d", DataDirectory }.Concat(_extraArgs)) start.ArgumentList.Add(a);
+        foreach (var a in new[] { "-l", "./" + SocketName, "-d", DataDirectory }.Concat(_extraArgs)) start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
         process.ErrorDataReceived += (_, e) =>
         {
@@ -141,6 +149,7 @@ public sealed class ServerProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process?.Dispose();
+        if (!OwnsWorkDirectory) return;
         try
         {
             Directory.Delete(WorkDirectory, recursive: true);

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace FastDb.Shell.Tests.Support;
 
-/// <summary>Runs the real fastdb client (fastdb.dll of this build) as a child process.</summary>
+/// <summary>Runs the real fastdb client (the native binary of this build) as a child process.</summary>
 public sealed class FastDbShell : IDisposable
 {
     private readonly Process _process;
@@ -18,22 +18,25 @@ public sealed class FastDbShell : IDisposable
         process.BeginErrorReadLine();
     }
 
-    public static string Dll => Path.Combine(AppContext.BaseDirectory, "fastdb.dll");
+    public static string Executable => FastDb.TestSupport.NativeBinary.Path("fastdb");
 
     /// <summary>Starts fastdb with its stdin a pipe the test writes to (non-interactive mode).</summary>
-    public static FastDbShell Start(string workingDirectory, params string[] args) => StartProcess("dotnet", [Dll, .. args], workingDirectory);
+    public static FastDbShell Start(string workingDirectory, params string[] args) => StartProcess(Executable, args, workingDirectory);
 
     /// <summary>
     /// Starts fastdb inside a pseudo-terminal (util-linux <c>script</c>), so it runs its interactive line editor; what
     /// the test writes is typed into the terminal (end lines with '\r', as a terminal's Enter key sends).
     /// </summary>
-    public static FastDbShell StartInTerminal(string workingDirectory, params string[] args)
+    public static FastDbShell StartInTerminal(string workingDirectory, params string[] args) => StartInTerminalWithHistory(workingDirectory, null, args);
+
+    /// <summary>As <see cref="StartInTerminal(string, string[])"/>, keeping the history in <paramref name="historyFile"/>.</summary>
+    public static FastDbShell StartInTerminalWithHistory(string workingDirectory, string? historyFile, params string[] args)
     {
-        var command = string.Join(' ', new[] { "dotnet", Dll }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
-        return StartProcess("script", ["-qfec", command, "/dev/null"], workingDirectory);
+        var command = string.Join(' ', new[] { Executable }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        return StartProcess("script", ["-qfec", command, "/dev/null"], workingDirectory, historyFile);
     }
 
-    private static FastDbShell StartProcess(string file, string[] args, string workingDirectory)
+    private static FastDbShell StartProcess(string file, string[] args, string workingDirectory, string? historyFile = null)
     {
         var start = new ProcessStartInfo(file, args)
         {
@@ -44,6 +47,7 @@ public sealed class FastDbShell : IDisposable
             StandardInputEncoding = new UTF8Encoding(false),
         };
         start.Environment["TERM"] = "xterm";
+        start.Environment["FASTDB_HISTORY"] = historyFile ?? ""; // never the user's ~/.fastdb_history
         return new FastDbShell(Process.Start(start)!);
     }
 
