@@ -23,6 +23,8 @@ public sealed class Executor(Catalog catalog)
         {
             case CreateTableStatement c: CreateTable(c); break;
             case DropTableStatement d: DropTable(d); break;
+            case CreateIndexStatement ci: CreateIndex(ci); break;
+            case DropIndexStatement di: DropIndex(di); break;
             case InsertStatement i: Guarded(() => Insert(i)); break;
             case UpdateStatement u: Update(u); break;
             case DeleteStatement d: Delete(d); break;
@@ -122,6 +124,48 @@ public sealed class Executor(Catalog catalog)
         _catalog.Drop(t);
     }
 
+    /// <summary>sqlite3CreateIndex's checks, in its order: the table, the index name (reserved, a table's, an
+    /// index's), the column; then a UNIQUE index must hold for the rows already there.</summary>
+    private void CreateIndex(CreateIndexStatement c)
+    {
+        if (SchemaTable.CanonicalName(c.Table) is { } schema) throw new SqlParseException("table " + schema + " may not be indexed");
+        var table = _catalog.Find(c.Table) ?? throw new SqlParseException("no such table: main." + c.Table);
+        if (c.Name.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase))
+            throw new SqlParseException("object name reserved for internal use: " + c.Name);
+        if (_catalog.Find(c.Name) != null) throw new SqlParseException("there is already a table named " + c.Name);
+        if (_catalog.IndexExists(c.Name))
+        {
+            if (c.IfNotExists) return;
+            throw new SqlParseException("index " + c.Name + " already exists");
+        }
+        int column = table.ColumnIndex(c.Column);
+        if (column < 0) throw new SqlParseException("no such column: " + c.Column, c.ColumnOffset);
+        var index = new UniqueIndex(column, table.Name + "." + table.Columns[column].Name, c.Unique, c.Name);
+        if (c.Unique)
+        {
+            foreach (var row in table.Rows)
+            {
+                var key = row.Values[column];
+                if (key.IsNull) continue;
+                if (!index.Map.TryAdd(key, row))
+                    throw new SqlRuntimeException("UNIQUE constraint failed: " + index.ConstraintName, SqlRuntimeException.Constraint);
+            }
+        }
+        _catalog.CreateIndex(table, index, c.Sql);
+    }
+
+    private void DropIndex(DropIndexStatement d)
+    {
+        var entry = _catalog.FindIndex(d.Name);
+        if (entry == null)
+        {
+            if (d.IfExists) return;
+            throw new SqlParseException("no such index: " + d.Name);
+        }
+        if (entry.Sql == null) throw new SqlParseException("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped");
+        _catalog.DropIndex(_catalog.Find(entry.TableName)!, entry);
+    }
+
     // ---- INSERT ----
 
     private void Insert(InsertStatement s)
@@ -211,15 +255,27 @@ public sealed class Executor(Catalog catalog)
         }
         if (table.RowIdColumn >= 0) values[table.RowIdColumn] = SqlValue.FromInteger(rowId);
 
-        // NOT NULL first, in column order.
+        // NOT NULL first, in column order, in sqlite3GenerateConstraintChecks' two passes: under OR REPLACE a
+        // column with a DEFAULT clause takes it in the first pass and is checked in the second (so a later column
+        // without one fails first, even when that DEFAULT is NULL).
+        bool replacedAny = false;
         for (int c = 0; c < values.Length; c++)
         {
             var col = table.Columns[c];
-            if (!col.NotNull || !values[c].IsNull || c == table.RowIdColumn) continue;
+            if (!col.NotNull || c == table.RowIdColumn) continue;
+            if (conflict == ConflictAction.Replace && col.HasDefault)
+            {
+                if (values[c].IsNull) { values[c] = col.Default; replacedAny = true; }
+                continue;
+            }
+            if (!values[c].IsNull) continue;
             if (conflict == ConflictAction.Ignore) return;
-            if (conflict == ConflictAction.Replace && !col.Default.IsNull) { values[c] = col.Default; continue; }
             throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{col.Name}", SqlRuntimeException.Constraint);
         }
+        if (replacedAny)
+            for (int c = 0; c < values.Length; c++)
+                if (table.Columns[c].NotNull && c != table.RowIdColumn && values[c].IsNull)
+                    throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{table.Columns[c].Name}", SqlRuntimeException.Constraint);
         // Then the rowid, then the unique indexes (most recently created first, as SQLite links them).
         var existing = hasRowId ? table.FindByRowId(rowId) : null;
         if (existing != null)
@@ -233,7 +289,7 @@ public sealed class Executor(Catalog catalog)
             var ix = table.Indexes[i];
             var key = values[ix.Column];
             EngineLimits.CheckIndexRecord(key, rowId);
-            if (key.IsNull || !ix.Map.TryGetValue(key, out var other) || ReferenceEquals(other, existing)) continue;
+            if (!ix.Unique || key.IsNull || !ix.Map.TryGetValue(key, out var other) || ReferenceEquals(other, existing)) continue;
             if (conflict == ConflictAction.Ignore) return;
             if (conflict == ConflictAction.Abort)
                 throw new SqlRuntimeException($"UNIQUE constraint failed: {ix.ConstraintName}", SqlRuntimeException.Constraint);
@@ -245,7 +301,7 @@ public sealed class Executor(Catalog catalog)
             {
                 var ix = table.Indexes[i];
                 var key = values[ix.Column];
-                if (!key.IsNull && ix.Map.TryGetValue(key, out var other)) RemoveRow(table, other);
+                if (ix.Unique && !key.IsNull && ix.Map.TryGetValue(key, out var other)) RemoveRow(table, other);
             }
         }
         EngineLimits.CheckRecord(table, values);
@@ -275,10 +331,18 @@ public sealed class Executor(Catalog catalog)
             targets[i] = idx;
         }
         var where = s.Where?.Bind(scope);
+        ScanPlanner.RefuseUnmodelled(table, where);
 
         Guarded(() =>
         {
             var rows = MatchingRows(table, where);
+            // SQLite updates in the scan's order only in one pass (ONEPASS_MULTI): an index range whose column this
+            // UPDATE does not change, the rowid unchanged. Otherwise it first collects the rowids in an ephemeral
+            // table and reads them back in rowid order, which decides which row hits a UNIQUE conflict first.
+            int driving = ScanPlanner.IndexOrderColumn(table, where);
+            bool onePass = driving >= 0 && Array.IndexOf(targets, driving) < 0 && Array.IndexOf(targets, -1) < 0
+                && (table.RowIdColumn < 0 || Array.IndexOf(targets, table.RowIdColumn) < 0);
+            if (!onePass && rows.Count > 1) rows.Sort((x, y) => x.RowId.CompareTo(y.RowId));
             var newValues = new SqlValue[exprs.Length];
             foreach (var row in rows)
             {
@@ -312,7 +376,7 @@ public sealed class Executor(Catalog catalog)
                     var ix = table.Indexes[i];
                     var key = values[ix.Column];
                     EngineLimits.CheckIndexRecord(key, rowId);
-                    if (!key.IsNull && ix.Map.TryGetValue(key, out var other) && !ReferenceEquals(other, row))
+                    if (ix.Unique && !key.IsNull && ix.Map.TryGetValue(key, out var other) && !ReferenceEquals(other, row))
                         throw new SqlRuntimeException($"UNIQUE constraint failed: {ix.ConstraintName}", SqlRuntimeException.Constraint);
                 }
                 EngineLimits.CheckRecord(table, values);
@@ -325,6 +389,7 @@ public sealed class Executor(Catalog catalog)
     {
         var table = RequireTable(s.Table);
         var where = s.Where?.Bind(new Scope { Table = table });
+        ScanPlanner.RefuseUnmodelled(table, where);
         Guarded(() =>
         {
             foreach (var row in MatchingRows(table, where)) RemoveRow(table, row);
@@ -336,6 +401,9 @@ public sealed class Executor(Catalog catalog)
     private List<Row> MatchingRows(Table table, Expr? where, HashSet<int>? selectColumns = null)
     {
         var result = new List<Row>();
+        // sqlite3WhereBegin evaluates each AND term that reads no table once, before the loop, even over an empty
+        // table: a false one skips the scan, a failing one fails the statement.
+        if (where != null && ConstantTermIsFalse(where)) return result;
         foreach (var row in table.Rows)
         {
             if (where != null)
@@ -382,6 +450,15 @@ public sealed class Executor(Catalog catalog)
         return result;
     }
 
+    private bool ConstantTermIsFalse(Expr where)
+    {
+        if (where is BinaryExpr { Op: BinaryOp.And } and) return ConstantTermIsFalse(and.Left) || ConstantTermIsFalse(and.Right);
+        if (!where.IsConstant) return false;
+        _context.Values = null;
+        var v = where.Eval(_context);
+        return v.IsNull || !Arithmetic.IsTrue(v);
+    }
+
     /// <summary>Index order of one column: by value, then rowid (how SQLite's index entries are ordered).</summary>
     private static void SortByColumn(List<Row> rows, int column)
     {
@@ -418,6 +495,7 @@ public sealed class Executor(Catalog catalog)
         bool aggregate = scope.SawAggregate;
         var whereScope = new Scope { Table = table, TableAlias = s.FromAlias, Aliases = s.Columns };
         var where = s.Where?.Bind(whereScope);
+        if (table != null) ScanPlanner.RefuseUnmodelled(table, where);
         var order = new List<(Expr Key, bool Desc)>();
         for (int i = 0; i < s.OrderBy.Count; i++)
         {
@@ -586,6 +664,7 @@ public sealed class Executor(Catalog catalog)
             case IsNullExpr n: CollectColumns(n.Operand, into); break;
             case ScalarFunctionExpr f: foreach (var a in f.Args) CollectColumns(a, into); break;
             case CountExpr { Argument: { } a }: CollectColumns(a, into); break;
+            case IHasChildren h: foreach (var child in h.Children) CollectColumns(child, into); break;
         }
     }
 
@@ -615,6 +694,7 @@ public sealed class Executor(Catalog catalog)
             case BinaryExpr b: CollectCounts(b.Left, into); CollectCounts(b.Right, into); break;
             case IsNullExpr n: CollectCounts(n.Operand, into); break;
             case ScalarFunctionExpr f: foreach (var a in f.Args) CollectCounts(a, into); break;
+            case IHasChildren h: foreach (var child in h.Children) CollectCounts(child, into); break;
         }
     }
 

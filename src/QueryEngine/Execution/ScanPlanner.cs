@@ -36,6 +36,39 @@ public static class ScanPlanner
         return best;
     }
 
+    /// <summary>BETWEEN, IN (list), LIKE and GLOB on an indexed column (or the rowid) can drive SQLite's plan (IN and
+    /// BETWEEN always, GLOB through its prefix range), which FastDb does not model yet: such a query is refused
+    /// instead of answered in a possibly different row order.</summary>
+    public static void RefuseUnmodelled(Table table, Expr? where)
+    {
+        if (where == null) return;
+        Walk(where);
+
+        void Walk(Expr e)
+        {
+            if (e is BetweenExpr or InListExpr or LikeExpr)
+            {
+                foreach (var child in ((IHasChildren)e).Children)
+                    if (child is ColumnExpr c && (c.IsRowId || c.Index < 0 || table.IndexOn(c.Index) != null))
+                        throw new SqlParseException("FastDb does not support " + e switch
+                        {
+                            BetweenExpr => "BETWEEN",
+                            InListExpr => "IN",
+                            LikeExpr { Glob: true } => "GLOB",
+                            _ => "LIKE",
+                        } + " on an indexed column or the rowid in WHERE yet");
+            }
+            switch (e)
+            {
+                case UnaryExpr u: Walk(u.Operand); break;
+                case BinaryExpr b: Walk(b.Left); Walk(b.Right); break;
+                case IsNullExpr n: Walk(n.Operand); break;
+                case ScalarFunctionExpr f: foreach (var a in f.Args) Walk(a); break;
+                case IHasChildren h: foreach (var child in h.Children) Walk(child); break;
+            }
+        }
+    }
+
     private static bool Covers(Table table, int column, HashSet<int> used)
     {
         foreach (int u in used) if (u != column && u != table.RowIdColumn) return false;

@@ -73,6 +73,38 @@ public sealed class Catalog
         Remove(t);
     }
 
+    /// <summary>The sqlite_master row of an index, by name (tables and indexes share one namespace).</summary>
+    public SchemaEntry? FindIndex(string name) =>
+        Schema.Find(e => e.Type == "index" && string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public bool IndexExists(string name) => FindIndex(name) != null;
+
+    /// <summary>CREATE INDEX: the index joins its table (checked first by constraint checks, as SQLite links a new
+    /// index at the head of the table's list) and gets a root page and a sqlite_master row.</summary>
+    public void CreateIndex(Table t, UniqueIndex index, string sql)
+    {
+        var entry = new SchemaEntry { Type = "index", Name = index.Name!, TableName = t.Name, Sql = sql };
+        MasterBytes += EntryBytes(entry);
+        if (MasterBytes > MasterSplitBytes) MasterMayHaveSplit = true;
+        if (MasterMayHaveSplit) Pages.MarkUnknown();
+        foreach (var other in _ordered) if (other.MayHaveSplit) Pages.MarkUnknown();
+        entry.RootPage = Pages.Allocate();
+        entry.RowId = (Schema.Count == 0 ? 0 : Schema[^1].RowId) + 1;
+        Schema.Add(entry);
+        t.Indexes.Add(index);
+        Version++;
+    }
+
+    public void DropIndex(Table t, SchemaEntry entry)
+    {
+        if (t.MayHaveSplit || entry.RootPage < 0) Pages.MarkUnknown();
+        Pages.Free(entry.RootPage);
+        Schema.Remove(entry);
+        MasterBytes -= EntryBytes(entry);
+        t.Indexes.RemoveAll(ix => ix.Name != null && string.Equals(ix.Name, entry.Name, StringComparison.OrdinalIgnoreCase));
+        Version++;
+    }
+
     internal static long EntryBytes(SchemaEntry e) =>
         24 + StorageSize.Utf8Length(e.Type) + StorageSize.Utf8Length(e.Name) + StorageSize.Utf8Length(e.TableName)
         + (e.Sql == null ? 0 : StorageSize.Utf8Length(e.Sql));
@@ -99,7 +131,7 @@ public static class TableFactory
             columns[i] = new Column
             {
                 Name = d.Name, DeclaredType = d.DeclaredType, Affinity = affinity, NotNull = d.NotNull,
-                PrimaryKey = d.PrimaryKey, Unique = d.Unique, DefaultExpr = d.Default,
+                PrimaryKey = d.PrimaryKey, Unique = d.Unique, DefaultExpr = d.Default, HasDefault = d.Default != null,
                 Default = d.Default == null ? SqlValue.Null : AffinityRules.Apply(affinity, d.Default.Eval(new RowContext())),
             };
             if (d.PrimaryKey && !d.PrimaryKeyDescending && string.Equals(d.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase))

@@ -29,14 +29,20 @@ public static class SnapshotCodec
                 w.Write(c.Name);
                 w.Write(c.DeclaredType != null);
                 if (c.DeclaredType != null) w.Write(c.DeclaredType);
-                w.Write((byte)((c.NotNull ? 1 : 0) | (c.PrimaryKey ? 2 : 0) | (c.Unique ? 4 : 0)));
+                w.Write((byte)((c.NotNull ? 1 : 0) | (c.PrimaryKey ? 2 : 0) | (c.Unique ? 4 : 0) | (c.HasDefault ? 8 : 0)));
                 WriteValue(w, c.Default);
             }
             w.Write7BitEncodedInt(t.RowIdColumn + 1);
             w.Write(t.MayHaveSplit);
             w.Write7BitEncodedInt(t.RedundantRowIdIndexes);
             w.Write7BitEncodedInt(t.Indexes.Count);
-            foreach (var ix in t.Indexes) w.Write7BitEncodedInt(ix.Column);
+            foreach (var ix in t.Indexes)
+            {
+                w.Write7BitEncodedInt(ix.Column);
+                w.Write(ix.Unique);
+                w.Write(ix.Name != null);
+                if (ix.Name != null) w.Write(ix.Name);
+            }
             w.Write7BitEncodedInt(t.Rows.Count);
             foreach (var r in t.Rows)
             {
@@ -103,13 +109,16 @@ public static class SnapshotCodec
                 string cname = r.ReadString();
                 string? type = r.ReadBoolean() ? r.ReadString() : null;
                 byte flags = r.ReadByte();
-                if (flags > 7) throw new FormatException("bad column flags in snapshot");
+                if (flags > (version >= 2 ? 15 : 7)) throw new FormatException("bad column flags in snapshot");
                 cols[i] = new Column
                 {
                     Name = cname, DeclaredType = type, Affinity = AffinityRules.FromDeclaredType(type),
                     NotNull = (flags & 1) != 0, PrimaryKey = (flags & 2) != 0, Unique = (flags & 4) != 0,
                     Default = ReadValue(r),
+                    // Version 1 did not record DEFAULT NULL: only a non-NULL default is known to exist.
+                    HasDefault = (flags & 8) != 0,
                 };
+                if (version == 1 && !cols[i].Default.IsNull) cols[i].HasDefault = true;
             }
             var table = new Table { Name = name, Columns = cols };
             table.RowIdColumn = Count(r) - 1;
@@ -126,8 +135,17 @@ public static class SnapshotCodec
             for (int i = 0; i < nix; i++)
             {
                 int c = Count(r);
-                if (c >= ncols || table.IndexOn(c) != null) throw new FormatException("bad index in snapshot");
-                table.Indexes.Add(new UniqueIndex(c, name + "." + cols[c].Name));
+                bool unique = true;
+                string? indexName = null;
+                if (version >= 2)
+                {
+                    unique = r.ReadBoolean();
+                    if (r.ReadBoolean()) indexName = r.ReadString();
+                }
+                // Automatic indexes are one per column; CREATE INDEX may add more on any column.
+                if (c >= ncols || (indexName == null && (!unique || table.Indexes.Any(x => x.Column == c && x.Name == null))))
+                    throw new FormatException("bad index in snapshot");
+                table.Indexes.Add(new UniqueIndex(c, name + "." + cols[c].Name, unique, indexName));
             }
             int nrows = Count(r);
             long last = long.MinValue;
@@ -139,7 +157,7 @@ public static class SnapshotCodec
                 var values = new SqlValue[ncols];
                 for (int c = 0; c < ncols; c++) values[c] = ReadValue(r);
                 foreach (var ix in table.Indexes)
-                    if (!values[ix.Column].IsNull && ix.Map.ContainsKey(values[ix.Column])) throw new FormatException("duplicate key in snapshot");
+                    if (ix.Unique && !values[ix.Column].IsNull && ix.Map.ContainsKey(values[ix.Column])) throw new FormatException("duplicate key in snapshot");
                 table.Add(new Row(rowId, values));
             }
             if (catalog.Exists(name)) throw new FormatException("duplicate table in snapshot");

@@ -15,6 +15,8 @@ public sealed class Column
     public SqlValue Default;
     /// <summary>Kept to rebuild the CREATE statement for snapshots.</summary>
     public Expr? DefaultExpr;
+    /// <summary>The column has a DEFAULT clause (possibly DEFAULT NULL), which OR REPLACE uses for NOT NULL.</summary>
+    public bool HasDefault;
 }
 
 /// <summary>One row: its rowid and its column values (the INTEGER PRIMARY KEY column mirrors the rowid).</summary>
@@ -24,11 +26,16 @@ public sealed class Row(long rowId, SqlValue[] values)
     public SqlValue[] Values = values;
 }
 
-/// <summary>A UNIQUE or non-rowid PRIMARY KEY constraint on one column, answered by a hash map (NULLs never conflict).</summary>
-public sealed class UniqueIndex(int column, string constraintName)
+/// <summary>An index on one column: a UNIQUE or non-rowid PRIMARY KEY constraint (automatic, no name), or one made
+/// by CREATE [UNIQUE] INDEX (named). A unique one is answered by a hash map (NULLs never conflict); a plain one only
+/// changes the plans (row order), which sort by the column when they follow it, so it keeps no map.</summary>
+public sealed class UniqueIndex(int column, string constraintName, bool unique = true, string? name = null)
 {
     public readonly int Column = column;
     public readonly string ConstraintName = constraintName;
+    public readonly bool Unique = unique;
+    /// <summary>The CREATE INDEX name; null for a constraint's automatic index.</summary>
+    public readonly string? Name = name;
     public readonly Dictionary<SqlValue, Row> Map = new(KeyComparer.Instance);
 }
 
@@ -129,6 +136,7 @@ public sealed class Table
         AddBytes(StorageSize.OfRow(row.Values));
         foreach (var ix in Indexes)
         {
+            if (!ix.Unique) continue;
             var key = row.Values[ix.Column];
             if (!key.IsNull) ix.Map[key] = row;
         }
@@ -140,6 +148,7 @@ public sealed class Table
         if (p >= 0) { Rows.RemoveAt(p); AddBytes(-StorageSize.OfRow(row.Values)); }
         foreach (var ix in Indexes)
         {
+            if (!ix.Unique) continue;
             var key = row.Values[ix.Column];
             if (!key.IsNull && ix.Map.TryGetValue(key, out var owner) && ReferenceEquals(owner, row)) ix.Map.Remove(key);
         }

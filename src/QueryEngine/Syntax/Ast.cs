@@ -32,6 +32,26 @@ public sealed class CreateTableStatement : Statement
     public string Sql = "";
 }
 
+public sealed class CreateIndexStatement : Statement
+{
+    public required string Name;
+    public required string Table;
+    public bool Unique;
+    public bool IfNotExists;
+    /// <summary>The one indexed column as written (a bare name), and its offset for "no such column".</summary>
+    public required string Column;
+    public int ColumnOffset;
+    /// <summary>The text sqlite_master keeps: "CREATE [UNIQUE] INDEX " and the statement from the index name to
+    /// just before its ";" (spaces and comments before the ";" included).</summary>
+    public string Sql = "";
+}
+
+public sealed class DropIndexStatement : Statement
+{
+    public required string Name;
+    public bool IfExists;
+}
+
 public sealed class DropTableStatement : Statement
 {
     public required string Name;

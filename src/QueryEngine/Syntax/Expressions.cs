@@ -274,6 +274,9 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
         {
             "typeof" => ScalarFunction.TypeOf, "length" => ScalarFunction.Length, "abs" => ScalarFunction.Abs,
             "lower" => ScalarFunction.Lower, "upper" => ScalarFunction.Upper, "coalesce" => ScalarFunction.Coalesce,
+            "ifnull" => ScalarFunction.IfNull, "nullif" => ScalarFunction.NullIf, "iif" => ScalarFunction.Iif,
+            // With one argument max() and min() are the aggregates, which FastDb does not support yet.
+            "max" when Args.Count != 1 => ScalarFunction.Max, "min" when Args.Count != 1 => ScalarFunction.Min,
             _ => (ScalarFunction?)null,
         };
         if (kind == null)
@@ -282,7 +285,14 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
                 throw new SqlParseException("FastDb does not support the function " + Name + "()");
             throw new SqlParseException("no such function: " + Name, Offset);
         }
-        bool argsOk = kind == ScalarFunction.Coalesce ? Args.Count >= 2 : Args.Count == 1;
+        bool argsOk = kind switch
+        {
+            ScalarFunction.Coalesce => Args.Count >= 2,
+            ScalarFunction.IfNull or ScalarFunction.NullIf => Args.Count == 2,
+            ScalarFunction.Iif => Args.Count == 3,
+            ScalarFunction.Max or ScalarFunction.Min => Args.Count >= 2,
+            _ => Args.Count == 1,
+        };
         if (!argsOk || Star) throw new SqlParseException("wrong number of arguments to function " + Name + "()", Offset);
         if (Distinct) throw new SqlParseException("DISTINCT aggregates must have exactly one argument", -1);
         var bound = new Expr[Args.Count];
@@ -305,7 +315,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
     ];
 }
 
-public enum ScalarFunction : byte { TypeOf, Length, Abs, Lower, Upper, Coalesce }
+public enum ScalarFunction : byte { TypeOf, Length, Abs, Lower, Upper, Coalesce, IfNull, NullIf, Iif, Max, Min }
 
 public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : Expr
 {
@@ -316,10 +326,39 @@ public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : E
 
     public override SqlValue Eval(RowContext row)
     {
-        if (Function == ScalarFunction.Coalesce)
+        switch (Function)
         {
-            foreach (var a in Args) { var v = a.Eval(row); if (!v.IsNull) return v; }
-            return SqlValue.Null;
+            case ScalarFunction.Coalesce: case ScalarFunction.IfNull:
+                // Coalesce and ifnull evaluate their arguments only until one is not NULL.
+                foreach (var a in Args) { var v = a.Eval(row); if (!v.IsNull) return v; }
+                return SqlValue.Null;
+            case ScalarFunction.Iif:
+            {
+                // iif(c, a, b) is CASE WHEN c THEN a ELSE b END.
+                var c = Args[0].Eval(row);
+                return !c.IsNull && Arithmetic.IsTrue(c) ? Args[1].Eval(row) : Args[2].Eval(row);
+            }
+            case ScalarFunction.NullIf:
+            {
+                // Compared as stored values, no affinity (sqlite3MemCompare).
+                var a = Args[0].Eval(row);
+                var b = Args[1].Eval(row);
+                return ValueComparer.Compare(a, b) != 0 ? a : SqlValue.Null;
+            }
+            case ScalarFunction.Max: case ScalarFunction.Min:
+            {
+                // minmaxFunc: NULL if any argument is; min keeps the last of equal values, max the first.
+                var values = new SqlValue[Args.Length];
+                for (int i = 0; i < values.Length; i++) values[i] = Args[i].Eval(row);
+                int best = 0;
+                for (int i = 0; i < values.Length; i++) if (values[i].IsNull) return SqlValue.Null;
+                for (int i = 1; i < values.Length; i++)
+                {
+                    int cmp = ValueComparer.Compare(values[best], values[i]);
+                    if (Function == ScalarFunction.Min ? cmp >= 0 : cmp < 0) best = i;
+                }
+                return values[best];
+            }
         }
         var x = Args[0].Eval(row);
         switch (Function)

@@ -13,6 +13,7 @@ public sealed class Parser
     private readonly Tokenizer _tokens;
     private readonly int _start;
     private readonly Func<string, bool> _tableExists;
+    private readonly Func<string, bool> _indexExists;
     private Token _current;
     private bool _hasCurrent;
     /// <summary>Symbols SQLite's LALR parser would hold on its stack here (it overflows at 100).</summary>
@@ -21,17 +22,22 @@ public sealed class Parser
     private const int ParserStackDepth = 100;
     private const int MaxExpressionHeight = 1000;
 
-    private Parser(string sql, int start, Func<string, bool> tableExists)
+    private Parser(string sql, int start, Func<string, bool> tableExists, Func<string, bool>? indexExists)
     {
         _tokens = new Tokenizer(sql, start);
         _start = start;
         _tableExists = tableExists;
+        _indexExists = indexExists ?? (_ => false);
     }
 
     /// <summary>Parse the statement at <paramref name="start"/>; <paramref name="next"/> is where the rest begins.</summary>
-    public static Statement? ParseOne(string sql, int start, Func<string, bool> tableExists, out int next)
+    public static Statement? ParseOne(string sql, int start, Func<string, bool> tableExists, out int next) =>
+        ParseOne(sql, start, tableExists, null, out next);
+
+    /// <summary>As above; <paramref name="indexExists"/> lets CREATE TABLE report a clash with an index name.</summary>
+    public static Statement? ParseOne(string sql, int start, Func<string, bool> tableExists, Func<string, bool>? indexExists, out int next)
     {
-        var p = new Parser(sql, start, tableExists);
+        var p = new Parser(sql, start, tableExists, indexExists);
         var stmt = p.ParseStatement();
         next = p._tokens.Position;
         return stmt;
@@ -135,7 +141,7 @@ public sealed class Parser
         Take();
         if (TryKeyword("TEMP") || TryKeyword("TEMPORARY")) throw Unsupported("TEMP tables");
         var t = Peek();
-        if (t.Is("UNIQUE") || t.Is("INDEX")) throw Unsupported("CREATE INDEX");
+        if (t.Is("UNIQUE") || t.Is("INDEX")) return ParseCreateIndex();
         if (t.Is("VIEW")) throw Unsupported("CREATE VIEW");
         if (t.Is("TRIGGER")) throw Unsupported("CREATE TRIGGER");
         if (t.Is("VIRTUAL")) throw Unsupported("CREATE VIRTUAL TABLE");
@@ -158,6 +164,7 @@ public sealed class Parser
             if (!stmt.IfNotExists) throw new SqlParseException("table " + name + " already exists", nameToken.Start - _start);
             stmt.AlreadyExists = true;
         }
+        else if (_indexExists(name)) throw new SqlParseException("there is already an index named " + name);
         if (Peek().Is("AS")) throw Unsupported("CREATE TABLE ... AS SELECT");
         ExpectOp("(");
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -242,6 +249,49 @@ public sealed class Parser
             if (EngineLimits.IsTooBig(nested)) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
         }
         return stmt;
+    }
+
+    /// <summary>CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (column): the whole statement is parsed first
+    /// (SQLite acts when it reduces it), then what FastDb does not index is refused: several columns, expressions,
+    /// DESC, COLLATE, partial indexes.</summary>
+    private Statement ParseCreateIndex()
+    {
+        bool unique = TryKeyword("UNIQUE");
+        ExpectKeyword("INDEX");
+        bool ifNotExists = false;
+        if (TryKeyword("IF")) { ExpectKeyword("NOT"); ExpectKeyword("EXISTS"); ifNotExists = true; }
+        var nameToken = Peek();
+        string name = ExpectName();
+        if (TryOp(".")) { ExpectName(); _deferredUnsupported ??= "schema-qualified index names"; }
+        ExpectKeyword("ON");
+        string table = ExpectName();
+        ExpectOp("(");
+        var items = new List<Expr>();
+        do
+        {
+            items.Add(ParseExprAt(5));
+            if (TryKeyword("COLLATE")) { ExpectName(); _deferredUnsupported ??= "COLLATE"; }
+            if (TryKeyword("DESC")) _deferredUnsupported ??= "DESC index columns";
+            else TryKeyword("ASC");
+        } while (TryOp(","));
+        ExpectOp(")");
+        if (TryKeyword("WHERE")) { ParseExprAt(5); _deferredUnsupported ??= "partial indexes (CREATE INDEX ... WHERE)"; }
+        var end = Peek();
+        if (end.Kind is not (TokenKind.Semicolon or TokenKind.End)) throw SyntaxError(end);
+        if (items.Count > 1) _deferredUnsupported ??= "multi-column indexes";
+        string column = "";
+        int columnOffset = -1;
+        if (items[0] is NameExpr { Qualifier: null, DoubleQuoted: false } ne && !NameExpr.IsRowIdName(ne.Name))
+        {
+            column = ne.Name;
+            columnOffset = ne.Offset;
+        }
+        else _deferredUnsupported ??= "indexes on expressions";
+        return new CreateIndexStatement
+        {
+            Name = name, Table = table, Unique = unique, IfNotExists = ifNotExists, Column = column, ColumnOffset = columnOffset,
+            Sql = (unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") + _tokens.Sql[nameToken.Start..end.Start],
+        };
     }
 
     private static ColumnDefinition FindColumn(CreateTableStatement stmt, string name)
@@ -387,7 +437,16 @@ public sealed class Parser
     {
         Take();
         var t = Peek();
-        if (t.Is("INDEX") || t.Is("VIEW") || t.Is("TRIGGER")) throw Unsupported("DROP " + t.Text);
+        if (t.Is("INDEX"))
+        {
+            Take();
+            bool ifExistsIndex = false;
+            if (TryKeyword("IF")) { ExpectKeyword("EXISTS"); ifExistsIndex = true; }
+            string index = ExpectName();
+            if (TryOp(".")) throw Unsupported("schema-qualified index names");
+            return new DropIndexStatement { Name = index, IfExists = ifExistsIndex };
+        }
+        if (t.Is("VIEW") || t.Is("TRIGGER")) throw Unsupported("DROP " + t.Text);
         ExpectKeyword("TABLE");
         bool ifExists = false;
         if (TryKeyword("IF")) { ExpectKeyword("EXISTS"); ifExists = true; }
@@ -643,35 +702,104 @@ public sealed class Parser
         while (true)
         {
             var t = Peek();
-            if (t.IsOp("=")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Equal, left, Right(ParseRelational))); continue; }
-            if (t.IsOp("!=") || t.IsOp("<>")) { Take(); left = Checked(new BinaryExpr(BinaryOp.NotEqual, left, Right(ParseRelational))); continue; }
-            if (t.Is("ISNULL")) { Take(); left = Checked(new IsNullExpr(left, false)); continue; }
-            if (t.Is("NOTNULL")) { Take(); left = Checked(new IsNullExpr(left, true)); continue; }
+            if (t.IsOp("=")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Equal, left, Right(() => ParseRelational()))); continue; }
+            if (t.IsOp("!=") || t.IsOp("<>")) { Take(); left = Checked(new BinaryExpr(BinaryOp.NotEqual, left, Right(() => ParseRelational()))); continue; }
+            if (t.Is("ISNULL")) { Take(); left = ParseRelational(Checked(new IsNullExpr(left, false))); continue; }
+            if (t.Is("NOTNULL")) { Take(); left = ParseRelational(Checked(new IsNullExpr(left, true))); continue; }
             if (t.Is("IS"))
             {
                 Take();
                 bool not = TryKeyword("NOT");
                 if (Peek().Is("DISTINCT")) throw Unsupported("IS DISTINCT FROM");
-                var right = Right(ParseRelational);
+                var right = Right(() => ParseRelational());
                 left = right is LiteralExpr { Value.IsNull: true } ? new IsNullExpr(left, not) : new BinaryExpr(not ? BinaryOp.IsNot : BinaryOp.Is, left, right);
                 continue;
             }
+            bool negated = false;
             if (t.Is("NOT"))
             {
                 Take();
                 var n = Peek();
-                if (n.Is("NULL")) { Take(); left = Checked(new IsNullExpr(left, true)); continue; }
-                if (n.Is("IN") || n.Is("LIKE") || n.Is("GLOB") || n.Is("BETWEEN") || n.Is("MATCH") || n.Is("REGEXP")) throw Unsupported(n.Text);
-                throw SyntaxError(n);
+                if (n.Is("NULL")) { Take(); left = ParseRelational(Checked(new IsNullExpr(left, true))); continue; }
+                if (!(n.Is("IN") || n.Is("LIKE") || n.Is("GLOB") || n.Is("BETWEEN") || n.Is("MATCH") || n.Is("REGEXP"))) throw SyntaxError(n);
+                negated = true;
+                t = n;
             }
-            if (t.Is("IN") || t.Is("LIKE") || t.Is("GLOB") || t.Is("BETWEEN") || t.Is("MATCH") || t.Is("REGEXP")) throw Unsupported(t.Text);
+            if (t.Is("BETWEEN"))
+            {
+                Take();
+                var low = Right(() => ParseRelational());
+                ExpectKeyword("AND");
+                var high = Right(() => ParseRelational());
+                left = Checked(new BetweenExpr(left, low, high, negated));
+                continue;
+            }
+            if (t.Is("IN"))
+            {
+                Take();
+                left = ParseRelational(Checked(ParseInList(left, negated)));
+                continue;
+            }
+            if (t.Is("LIKE") || t.Is("GLOB"))
+            {
+                Take();
+                var pattern = Right(() => ParseRelational());
+                Expr? escape = null;
+                if (TryKeyword("ESCAPE")) escape = Right(() => ParseRelational());
+                left = Checked(new LikeExpr(left, pattern, escape, t.Is("GLOB"), negated) { Offset = t.Start - _start, OperatorName = Source(t) });
+                continue;
+            }
+            if (t.Is("MATCH") || t.Is("REGEXP")) throw Unsupported(t.Text);
+            if (negated) throw SyntaxError(t);
             return left;
         }
     }
 
-    private Expr ParseRelational()
+    /// <summary>The list of <c>x IN (...)</c>; a subquery or a table name there is not supported yet.</summary>
+    private Expr ParseInList(Expr left, bool negated)
     {
-        var left = ParseBitwise();
+        var open = Peek();
+        if (!open.IsOp("("))
+        {
+            if (IsNameToken(open) || open.Kind == TokenKind.String) { ExpectName(); _deferredUnsupported ??= "IN table"; return new InListExpr(left, [], negated); }
+            throw SyntaxError(open);
+        }
+        Take();
+        if (Peek().Is("SELECT") || Peek().Is("WITH") || Peek().Is("VALUES")) throw Unsupported("subqueries");
+        var items = new List<Expr>();
+        if (!Peek().IsOp(")"))
+            do items.Add(ParseExprAt(_depth + 3)); while (TryOp(","));
+        CheckStack(_depth + 3);
+        ExpectOp(")");
+        if (items.Any(i => i is RowValueExpr) || left is RowValueExpr) _deferredUnsupported ??= "row values";
+        // parse.y rewrites two forms at once: "x IN ()" is the constant 0 (x is never looked at, not even bound),
+        // and "x IN (constant)" is "x = +constant", an ordinary equality the planner can use.
+        if (items.Count == 0) return new LiteralExpr(SqlValue.FromInteger(negated ? 1 : 0));
+        if (items.Count == 1 && left is not RowValueExpr && IsParseTimeConstant(items[0]))
+        {
+            Expr eq = new BinaryExpr(BinaryOp.Equal, left, new UnaryExpr(UnaryOp.Plus, items[0]));
+            return negated ? new UnaryExpr(UnaryOp.Not, eq) : eq;
+        }
+        return new InListExpr(left, items, negated);
+    }
+
+    /// <summary>Each level may start from <paramref name="seed"/>: a complete postfix construct (<c>x IN (...)</c>,
+    /// <c>x ISNULL</c>) that, as in SQLite's LALR grammar, can be the left operand of any tighter operator.</summary>
+    /// <summary>sqlite3ExprIsConstant before names are resolved: no names (but the words true/false), no functions.</summary>
+    private static bool IsParseTimeConstant(Expr e) => e switch
+    {
+        LiteralExpr => true,
+        NameExpr { Qualifier: null, DoubleQuoted: false } n => n.Name.Equals("true", StringComparison.OrdinalIgnoreCase) || n.Name.Equals("false", StringComparison.OrdinalIgnoreCase),
+        UnaryExpr u => IsParseTimeConstant(u.Operand),
+        BinaryExpr b => IsParseTimeConstant(b.Left) && IsParseTimeConstant(b.Right),
+        IsNullExpr n => IsParseTimeConstant(n.Operand),
+        IHasChildren h => h.Children.All(IsParseTimeConstant),
+        _ => false,
+    };
+
+    private Expr ParseRelational(Expr? seed = null)
+    {
+        var left = ParseBitwise(seed);
         while (true)
         {
             var t = Peek();
@@ -682,13 +810,13 @@ public sealed class Parser
             else if (t.IsOp(">=")) op = BinaryOp.GreaterEqual;
             else return left;
             Take();
-            left = Checked(new BinaryExpr(op, left, Right(ParseBitwise)));
+            left = Checked(new BinaryExpr(op, left, Right(() => ParseBitwise())));
         }
     }
 
-    private Expr ParseBitwise()
+    private Expr ParseBitwise(Expr? seed = null)
     {
-        var left = ParseAdditive();
+        var left = ParseAdditive(seed);
         while (true)
         {
             var t = Peek();
@@ -699,25 +827,25 @@ public sealed class Parser
             else if (t.IsOp(">>")) op = BinaryOp.ShiftRight;
             else return left;
             Take();
-            left = Checked(new BinaryExpr(op, left, Right(ParseAdditive)));
+            left = Checked(new BinaryExpr(op, left, Right(() => ParseAdditive())));
         }
     }
 
-    private Expr ParseAdditive()
+    private Expr ParseAdditive(Expr? seed = null)
     {
-        var left = ParseMultiplicative();
+        var left = ParseMultiplicative(seed);
         while (true)
         {
             var t = Peek();
-            if (t.IsOp("+")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Add, left, Right(ParseMultiplicative))); }
-            else if (t.IsOp("-")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Subtract, left, Right(ParseMultiplicative))); }
+            if (t.IsOp("+")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Add, left, Right(() => ParseMultiplicative()))); }
+            else if (t.IsOp("-")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Subtract, left, Right(() => ParseMultiplicative()))); }
             else return left;
         }
     }
 
-    private Expr ParseMultiplicative()
+    private Expr ParseMultiplicative(Expr? seed = null)
     {
-        var left = ParseConcat();
+        var left = ParseConcat(seed);
         while (true)
         {
             var t = Peek();
@@ -727,24 +855,24 @@ public sealed class Parser
             else if (t.IsOp("%")) op = BinaryOp.Remainder;
             else return left;
             Take();
-            left = Checked(new BinaryExpr(op, left, Right(ParseConcat)));
+            left = Checked(new BinaryExpr(op, left, Right(() => ParseConcat())));
         }
     }
 
-    private Expr ParseConcat()
+    private Expr ParseConcat(Expr? seed = null)
     {
-        var left = ParseCollate();
+        var left = ParseCollate(seed);
         while (true)
         {
             var t = Peek();
-            if (t.IsOp("||")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Concat, left, Right(ParseCollate))); continue; }
+            if (t.IsOp("||")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Concat, left, Right(() => ParseCollate()))); continue; }
             return left;
         }
     }
 
-    private Expr ParseCollate()
+    private Expr ParseCollate(Expr? seed = null)
     {
-        var e = ParseUnary();
+        var e = seed ?? ParseUnary();
         if (Peek().Is("COLLATE")) throw Unsupported("COLLATE");
         return e;
     }
@@ -802,8 +930,8 @@ public sealed class Parser
             }
             case TokenKind.Keyword:
                 if (t.Is("NULL")) { Take(); return new LiteralExpr(SqlValue.Null) { Offset = t.Start - _start }; }
-                if (t.Is("CASE")) throw Unsupported("CASE");
-                if (t.Is("CAST")) throw Unsupported("CAST");
+                if (t.Is("CASE")) return ParseCase();
+                if (t.Is("CAST")) return ParseCast();
                 if (t.Is("EXISTS")) throw Unsupported("EXISTS");
                 if (t.Is("RAISE")) throw Unsupported("RAISE");
                 if (t.Is("SELECT")) throw Unsupported("subqueries");
@@ -814,6 +942,55 @@ public sealed class Parser
                 return ParseNameOrCall();
         }
         throw SyntaxError(t);
+    }
+
+    private Expr ParseCase()
+    {
+        var caseToken = Take();
+        Expr? @base = null;
+        if (!Peek().Is("WHEN")) @base = ParseExprAt(_depth + 1);
+        var arms = new List<(Expr, Expr)>();
+        while (TryKeyword("WHEN"))
+        {
+            var when = ParseExprAt(_depth + 2);
+            ExpectKeyword("THEN");
+            arms.Add((when, ParseExprAt(_depth + 2)));
+        }
+        if (arms.Count == 0) throw SyntaxError(Peek());
+        Expr? otherwise = null;
+        if (TryKeyword("ELSE")) otherwise = ParseExprAt(_depth + 2);
+        ExpectKeyword("END");
+        return Checked(new CaseExpr(@base, arms, otherwise) { Offset = caseToken.Start - _start });
+    }
+
+    private Expr ParseCast()
+    {
+        var castToken = Take();
+        ExpectOp("(");
+        var operand = ParseExprAt(_depth + 2);
+        ExpectKeyword("AS");
+        // typetoken: zero or more name words, optionally (n) or (n, m).
+        int typeStart = -1, typeEnd = -1;
+        while (true)
+        {
+            var t = Peek();
+            if (!(t.Kind == TokenKind.Identifier || t.Kind == TokenKind.String || (t.Kind == TokenKind.Keyword && Keywords.CanBeName(t.Text)))) break;
+            Take();
+            if (typeStart < 0) typeStart = t.Start;
+            typeEnd = t.Start + t.Length;
+        }
+        if (typeStart >= 0 && Peek().IsOp("("))
+        {
+            Take();
+            ParseSignedNumber();
+            if (TryOp(",")) ParseSignedNumber();
+            var close = Peek();
+            ExpectOp(")");
+            typeEnd = close.Start + 1;
+        }
+        ExpectOp(")");
+        var affinity = AffinityRules.FromDeclaredType(typeStart < 0 ? null : _tokens.Sql[typeStart..typeEnd]);
+        return Checked(new CastExpr(operand, affinity) { Offset = castToken.Start - _start });
     }
 
     private Expr ParseNameOrCall()

@@ -98,6 +98,19 @@ public static class NumericText
         return SqlValue.FromReal(ParseReal(s, scan.End));
     }
 
+    /// <summary>CAST(text AS NUMERIC), sqlite3VdbeMemNumerify: the numeric prefix, as an integer when it is one that
+    /// fits (or no number at all: 0), or a real that is the same as a small integer (|x| &lt; 2^51, or 0); else real.</summary>
+    public static SqlValue CastToNumeric(string s)
+    {
+        var scan = ScanNumber(s);
+        if (!scan.HasDigits) return SqlValue.FromInteger(0);
+        if (scan.IsIntegerShape && TryParseInteger(s, scan.End, out long v)) return SqlValue.FromInteger(v);
+        double r = ParseReal(s, scan.End);
+        if (r == 0.0) return SqlValue.FromInteger(0);
+        if (r >= -2251799813685248.0 && r < 2251799813685248.0 && Math.Floor(r) == r) return SqlValue.FromInteger((long)r);
+        return SqlValue.FromReal(r);
+    }
+
     /// <summary>Numeric affinity on a text: converts only a whole well-formed number (whitespace around allowed).
     /// <paramref name="tryForInteger"/> turns integral reals into integers (column affinity does; comparisons do not).</summary>
     public static bool TryWholeNumber(string s, bool tryForInteger, out SqlValue number)

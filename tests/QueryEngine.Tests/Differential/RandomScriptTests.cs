@@ -28,7 +28,7 @@ public class RandomScriptTests
 
     /// <summary>Every fourth seed avoids deliberate errors, so its rows can be checked against Microsoft.Data.Sqlite.</summary>
     public static string ScriptFor(int seed) =>
-        new ScriptGenerator(seed) { Clean = seed % 4 == 0 }.Generate(StatementsPerScript);
+        new ScriptGenerator(seed) { Clean = seed % 4 == 0, Predicates = Environment.GetEnvironmentVariable("FASTDB_PREDICATES") == "1" }.Generate(StatementsPerScript);
 
     static IEnumerable<int> Seeds() => ReplaySeed is { } one ? [one] : Enumerable.Range(1, ScriptCount);
 
@@ -43,7 +43,7 @@ public class RandomScriptTests
         var all = string.Concat(Enumerable.Range(1, 200).Select(ScriptFor));
         foreach (var construct in new[] { "CREATE TABLE", "IF NOT EXISTS", "DROP TABLE", "INSERT OR REPLACE", "INSERT OR IGNORE", "UPDATE",
                      "DELETE FROM", "ORDER BY", "LIMIT", "OFFSET", "count", "coalesce", "typeof", "IS NOT NULL", "PRIMARY KEY",
-                     "UNIQUE", "NOT NULL", "DEFAULT", "9223372036854775807", "/* c */", "-- a comment", "\"", "favoriteWord=\"", "sqlite_master", "sqlite_schema" })
+                     "UNIQUE", "NOT NULL", "DEFAULT", "9223372036854775807", "/* c */", "-- a comment", "\"", "favoriteWord=\"", "sqlite_master", "sqlite_schema", "CREATE INDEX", "CREATE UNIQUE INDEX", "DROP INDEX" })
             Assert.Contains(construct, all);
     }
 

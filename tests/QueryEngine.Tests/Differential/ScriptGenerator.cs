@@ -16,6 +16,11 @@ public sealed class ScriptGenerator
 {
     public const int TableCount = 3;
 
+    /// <summary>Wrap expressions in BETWEEN / IN / LIKE / GLOB / CASE / CAST (FASTDB_PREDICATES=1). Off by default: the
+    /// mixes it makes still find row-order differences in SQLite's OR and covering-index plans and a few error
+    /// texts (row values, table-valued functions) that are not the predicates' own; PredicateTests cover them.</summary>
+    public bool Predicates { get; init; }
+
     /// <summary>When set, the script avoids deliberate errors (it may still hit a constraint): used for value checks.</summary>
     public bool Clean { get; init; }
 
@@ -76,10 +81,16 @@ public sealed class ScriptGenerator
         {
             list.Add(Statement());
             // Drawn from a stream of its own, so the scripts of every earlier seed stay as they were.
-            if (_extraRandom.Next(100) < 5)
+            int extra = _extraRandom.Next(100);
+            if (extra < 5)
             {
                 _extraStatements.Add(list.Count);
                 list.Add(SchemaQuery());
+            }
+            else if (extra < 11 && _tables.Count > 0)
+            {
+                _extraStatements.Add(list.Count);
+                list.Add(extra < 9 ? CreateIndex() : DropIndex());
             }
         }
         return Layout(list);
@@ -173,6 +184,33 @@ public sealed class ScriptGenerator
             ["SELECT", "typeof", "(", "sql", ")", ",", "upper", "(", "tbl_name", ")", "FROM", master, "WHERE", "tbl_name", "<>", "'t1'", ";"],
         ];
         return [.. queries[r.Next(queries.Length)]];
+    }
+
+    /// <summary>CREATE [UNIQUE] INDEX on one column of a live table (names shared across tables, so clashes and
+    /// "already exists" happen), which changes the row order of later queries without ORDER BY.</summary>
+    List<string> CreateIndex()
+    {
+        var r = _extraRandom;
+        var tables = _tables.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var table = tables[r.Next(tables.Count)];
+        var columns = _tables[table];
+        var tokens = new List<string> { "CREATE" };
+        if (!Clean && r.Next(4) == 0) tokens.Add("UNIQUE");
+        tokens.Add("INDEX");
+        if (r.Next(4) == 0) tokens.AddRange(["IF", "NOT", "EXISTS"]);
+        var column = columns[r.Next(columns.Count)];
+        _indexed.Add(column);
+        tokens.AddRange(["i" + r.Next(4), "ON", table, "(", column.Name, ")", ";"]);
+        return tokens;
+    }
+
+    List<string> DropIndex()
+    {
+        var r = _extraRandom;
+        var tokens = new List<string> { "DROP", "INDEX" };
+        if (Clean || r.Next(2) == 0) tokens.AddRange(["IF", "EXISTS"]);
+        tokens.AddRange(["i" + r.Next(4), ";"]);
+        return tokens;
     }
 
     List<string> DropTable()
@@ -329,7 +367,97 @@ public sealed class ScriptGenerator
 
     // ---- expressions
 
+    /// <summary>Wraps an expression of the main grammar in BETWEEN, IN (list), LIKE [ESCAPE], GLOB, CASE or CAST, with
+    /// the other operands drawn from the extra stream only (so the main stream is unchanged). The tested operand is
+    /// written "+(...)" in WHERE, which keeps SQLite from driving an index with it (FastDb refuses these on an
+    /// indexed column), and the other operands stay off key and indexed columns there.</summary>
+    List<string> Predicate(List<Column> columns, List<string> subject)
+    {
+        var r = _extraRandom;
+        static string M(string token) => ExtraMark + token;
+        List<string> Subject() => _inWhere ? [M("+"), M("("), .. subject, M(")")] : [M("("), .. subject, M(")")];
+        List<string> Operand()
+        {
+            var usable = columns.Where(c => !_inWhere || !(c.PrimaryKey || c.Unique || _indexed.Contains(c))).ToList();
+            if (usable.Count > 0 && r.Next(2) == 0) return [M(usable[r.Next(usable.Count)].Name)];
+            return r.Next(10) switch
+            {
+                < 4 => [M(IntegerLiterals[r.Next(IntegerLiterals.Length)])],
+                < 6 => [M(RealLiterals[r.Next(RealLiterals.Length)])],
+                < 9 => [M(StringLiterals[r.Next(StringLiterals.Length)])],
+                _ => [M("NULL")],
+            };
+        }
+        string[] not = r.Next(3) == 0 ? [M("NOT")] : [];
+        List<string> tokens;
+        switch (r.Next(6))
+        {
+            case 0: tokens = [.. Subject(), .. not, M("BETWEEN"), .. Operand(), M("AND"), .. Operand()]; break;
+            case 1:
+            {
+                var items = Enumerable.Range(0, r.Next(4)).Select(_ => Operand()).ToList();
+                tokens = [.. Subject(), .. not, M("IN"), M("(")];
+                for (int i = 0; i < items.Count; i++)
+                {
+                    if (i > 0) tokens.Add(M(","));
+                    tokens.AddRange(items[i]);
+                }
+                tokens.Add(M(")"));
+                break;
+            }
+            case 2:
+            {
+                string[] patterns = ["'a%'", "'%b%'", "'_'", "'%'", "'A_C'", "'1%'", "'%1'", "''", "'%2.5%'", "'G%'", "'x_y'"];
+                tokens = [.. Subject(), .. not, M("LIKE")];
+                if (r.Next(4) == 0) tokens.AddRange([M(@"'%\%%'"), M("ESCAPE"), M(@"'\'")]);
+                else tokens.Add(M(patterns[r.Next(patterns.Length)]));
+                break;
+            }
+            case 3:
+            {
+                string[] globs = ["'a*'", "'*[0-9]*'", "'[^a]*'", "'?'", "'*'", "'A*'", "'[a-c]?'", "'*.*'", "'1*'"];
+                tokens = [.. Subject(), .. not, M("GLOB"), M(globs[r.Next(globs.Length)])];
+                break;
+            }
+            case 4:
+            {
+                tokens = [M("CASE")];
+                bool withBase = r.Next(2) == 0;
+                if (withBase) tokens.AddRange(Subject());
+                for (int i = 0, n = 1 + r.Next(2); i < n; i++)
+                    tokens = [.. tokens, M("WHEN"), .. (i == 0 && !withBase ? Subject() : Operand()), M("THEN"), .. Operand()];
+                if (r.Next(2) == 0) tokens = [.. tokens, M("ELSE"), .. Operand()];
+                tokens.Add(M("END"));
+                break;
+            }
+            default:
+            {
+                // "AS type" is one token, so a garbled script never leaves "CAST(x AS)" (a BLOB cast FastDb refuses).
+                string[] types = ["INT", "INTEGER", "TEXT", "REAL", "NUMERIC", "VARCHAR(5)", "FLOAT", "STRING", "BOOLEAN", "DECIMAL(10, 2)"];
+                tokens = [M("CAST"), M("("), .. Subject(), M("AS " + types[r.Next(types.Length)]), M(")")];
+                break;
+            }
+        }
+        if (r.Next(2) == 0) tokens = [M("("), .. tokens, M(")")];
+        return tokens;
+    }
+
+    /// <summary>Marks a token the extra stream added, so <see cref="Layout"/> draws its separator from that stream.</summary>
+    const char ExtraMark = '\u0001';
+
+    /// <summary>Set while a WHERE clause is generated.</summary>
+    bool _inWhere;
+    /// <summary>Columns CREATE INDEX was generated for (kept even if it failed or was dropped: only used to stay off them).</summary>
+    readonly HashSet<Column> _indexed = new(ReferenceEqualityComparer.Instance);
+
     List<string> Where(List<Column> columns)
+    {
+        _inWhere = true;
+        try { return WhereTerms(columns); }
+        finally { _inWhere = false; }
+    }
+
+    List<string> WhereTerms(List<Column> columns)
     {
         // Mostly a term on one column (an indexed one when there is one, so index order shows), sometimes compound.
         var keyed = columns.Where(c => c.PrimaryKey || c.Unique).ToList();
@@ -346,6 +474,12 @@ public sealed class ScriptGenerator
     }
 
     List<string> Expression(List<Column> columns, int depth)
+    {
+        var expression = CoreExpression(columns, depth);
+        return Predicates && _extraRandom.Next(100) < 8 ? Predicate(columns, expression) : expression;
+    }
+
+    List<string> CoreExpression(List<Column> columns, int depth)
     {
         var roll = _random.Next(depth <= 0 ? 4 : 12);
         switch (roll)
@@ -466,22 +600,24 @@ public sealed class ScriptGenerator
             }
             for (var i = 0; i < tokens.Count; i++)
             {
+                bool extraToken = tokens[i].StartsWith(ExtraMark);
+                var token = tokens[i].TrimStart(ExtraMark);
                 if (i > 0)
                 {
-                    var roll = random.Next(60);
+                    var roll = (extraToken ? _extraRandom : random).Next(60);
                     sb.Append(roll switch
                     {
                         0 => "\n",
                         1 => " /* c */ ",
                         2 => "\n  ",
                         3 => "\t",
-                        _ => tokens[i] is "," or ";" or ")" || tokens[i - 1] == "(" ? "" : " ",
+                        _ => token is "," or ";" or ")" || tokens[i - 1].TrimStart(ExtraMark) == "(" ? "" : " ",
                     });
                 }
                 // Keep "- -" from becoming a "--" comment, and "/" "*" from opening one.
-                if (i > 0 && sb.Length > 0 && ((sb[^1] == '-' && tokens[i].StartsWith('-')) || (sb[^1] == '/' && tokens[i].StartsWith('*'))))
+                if (i > 0 && sb.Length > 0 && ((sb[^1] == '-' && token.StartsWith('-')) || (sb[^1] == '/' && token.StartsWith('*'))))
                     sb.Append(' ');
-                sb.Append(tokens[i]);
+                sb.Append(token);
             }
         }
         sb.Append('\n');

@@ -1,0 +1,68 @@
+using FastDb.QueryEngine.Tests.Support;
+
+namespace FastDb.QueryEngine.Tests.Engine;
+
+/// <summary>CREATE [UNIQUE] INDEX and DROP INDEX against the real shell: their errors in SQLite's order, sqlite_master's
+/// rows, the uniqueness they enforce, and the row order they give queries without ORDER BY (a covering index scan,
+/// an index range, ORDER BY walking the index).</summary>
+public class IndexTests
+{
+    const string Rows = "CREATE TABLE t(a, b UNIQUE, c TEXT, d INTEGER PRIMARY KEY);\n" +
+                        "INSERT INTO t(a, b, c) VALUES(3,1,'x'),(1,2,'y'),(2,3,NULL),(1,4,'a'),(NULL,5,'b'),(2.5,6,'c'),('t',7,'d');\n";
+
+    public static TheoryData<string> Scripts() => new()
+    {
+        // sqlite_master's text: from the name to just before ";" (spaces and comments there kept), IF NOT EXISTS
+        // dropped, UNIQUE kept, quotes and case as written.
+        Rows + "CREATE INDEX   IF NOT EXISTS  ia ON t ( a ) ;\nCREATE UNIQUE INDEX \"Ub\" on t(b) /* c */ ;\nCREATE INDEX ic ON t(c)\n;\n" +
+        "SELECT rowid, * FROM sqlite_master;\n",
+        // Errors, in sqlite3CreateIndex's order.
+        Rows + "CREATE INDEX ia ON t(a);\nCREATE INDEX ia ON t(a);\nCREATE INDEX IF NOT EXISTS ia ON t(b);\nCREATE INDEX t ON t(a);\n" +
+        "CREATE TABLE ia(x);\nCREATE TABLE IF NOT EXISTS ia(x);\nCREATE INDEX ib ON nosuch(a);\nCREATE INDEX ib ON t(nosuch);\n" +
+        "CREATE INDEX sqlite_x ON t(a);\nCREATE INDEX ib ON sqlite_master(name);\nCREATE INDEX ib ON sqlite_schema(name);\n" +
+        "CREATE INDEX ib ON t();\nCREATE INDEX ib ON t(a) xx;\nCREATE INDEX ON t(a);\nCREATE INDEX ib t(a);\n" +
+        "CREATE UNIQUE INDEX uc ON t(a);\nCREATE UNIQUE INDEX uc ON t(c);\nINSERT INTO t(a, b, c) VALUES(9, 9, 'x');\nINSERT INTO t(a, b, c) VALUES(9, 10, NULL);\n" +
+        "UPDATE t SET c = 'y' WHERE b = 9;\nINSERT OR REPLACE INTO t(a, b, c) VALUES(10, 11, 'y');\nINSERT OR IGNORE INTO t(a, b, c) VALUES(10, 12, 'x');\nSELECT * FROM t;\n" +
+        "DROP INDEX ia;\nDROP INDEX ia;\nDROP INDEX IF EXISTS ia;\nDROP INDEX sqlite_autoindex_t_1;\nDROP INDEX t;\nDROP INDEX uc;\n" +
+        "INSERT INTO t(a, b, c) VALUES(9, 13, 'x');\nSELECT rowid, * FROM sqlite_master;\n",
+        // Row order: a covering index scan, a range on the index, equality, ORDER BY walking it (ties in rowid order).
+        Rows + "CREATE INDEX ia ON t(a);\nSELECT a FROM t;\nSELECT a, d FROM t;\nSELECT * FROM t WHERE a > 1;\nSELECT * FROM t WHERE a >= 1 AND a < 3;\n" +
+        "SELECT * FROM t WHERE a = 1;\nSELECT c FROM t WHERE a IS NOT NULL;\nSELECT a FROM t WHERE a IS NOT NULL;\nSELECT * FROM t ORDER BY a;\nSELECT * FROM t ORDER BY a DESC;\n" +
+        "SELECT b FROM t WHERE a > 1 AND b > 2;\nSELECT * FROM t WHERE a = 1 OR a = 3;\nSELECT * FROM t WHERE a = 2 OR b = 1;\nSELECT count(*) FROM t WHERE a > 1;\n" +
+        "DROP INDEX ia;\nSELECT a FROM t;\nSELECT * FROM t WHERE a > 1;\n",
+        // A text index and a covering choice between indexes, then DROP TABLE frees every page.
+        Rows + "CREATE INDEX ic ON t(c);\nSELECT c FROM t;\nSELECT c, b FROM t;\nSELECT * FROM t WHERE c > 'b';\nCREATE INDEX ia ON t(a);\nSELECT a FROM t;\nSELECT c FROM t;\n" +
+        "DROP TABLE t;\nCREATE TABLE u(x);\nCREATE INDEX ux ON u(x);\nCREATE TABLE v(y UNIQUE);\nSELECT * FROM sqlite_master;\n",
+        // Writes keep the orders right afterwards.
+        Rows + "CREATE INDEX ia ON t(a);\nUPDATE t SET a = 0 WHERE b = 4;\nDELETE FROM t WHERE a = 3;\nINSERT INTO t(a, b) VALUES(1.5, 20);\nSELECT a, b FROM t;\nSELECT * FROM t WHERE a < 2;\n",
+    };
+
+    [Theory]
+    [MemberData(nameof(Scripts))]
+    public void Matches_sqlite3(string script) => OracleAssert.EngineMatchesShell(script);
+
+    [Fact]
+    public void Indexes_survive_a_snapshot()
+    {
+        var engine = new EngineRunner();
+        var setup = Rows + "CREATE INDEX ia ON t(a);\nCREATE UNIQUE INDEX uc ON t(c);\n";
+        var script = "SELECT a FROM t;\nSELECT * FROM t WHERE a > 1;\nINSERT INTO t(c) VALUES('x');\nDROP INDEX ia;\nSELECT a FROM t;\nSELECT * FROM sqlite_master;\n";
+        using var file = new TempDatabaseFile();
+        OracleAssert.Equal(Sqlite3Shell.Run(setup, file.Path), engine.ExecuteScript(setup), setup);
+        Assert.Null(engine.SnapshotAndRestore());
+        OracleAssert.Equal(Sqlite3Shell.Run(script, file.Path), engine.ExecuteScript(script), script);
+    }
+
+    [Theory]
+    [InlineData("CREATE INDEX j ON t(a, b);", "multi-column indexes")]
+    [InlineData("CREATE INDEX j ON t(a DESC);", "DESC index columns")]
+    [InlineData("CREATE INDEX j ON t(a COLLATE nocase);", "COLLATE")]
+    [InlineData("CREATE INDEX j ON t(a + 1);", "indexes on expressions")]
+    [InlineData("CREATE INDEX j ON t(a) WHERE b > 0;", "partial indexes (CREATE INDEX ... WHERE)")]
+    [InlineData("CREATE INDEX j ON t(rowid);", "indexes on expressions")]
+    public void What_is_not_indexed_yet_is_refused(string statement, string construct)
+    {
+        var r = new Database().Execute("CREATE TABLE t(a, b);\n" + statement + "\n");
+        Assert.Equal($"Parse error near line 2: FastDb does not support {construct}\n", r.Body);
+    }
+}
