@@ -500,16 +500,14 @@ public sealed partial class ShellSession : IAsyncDisposable
             return new Reachability(leaderStatus.Members.Count(m => m.Reachable == true), leaderStatus.Members.Count,
                 leaderStatus.SelfMember?.Name ?? status.LeaderName, leaderStatus.Term,
                 string.Join(", ", leaderStatus.Members.Where(m => m.Reachable == true).Select(m => m.Name)));
-        var up = new List<string>();
-        string? leaderName = null;
-        foreach (var member in status.Members)
-        {
-            if (!NodeEndpoint.TryParse(member.Endpoint, out var endpoint)) continue;
-            var s = member.Self ? status : await TryStatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
-            if (s is null) continue;
-            up.Add(member.Name);
-            if (s.Role == "leader") leaderName = s.SelfMember?.Name;
-        }
+        // All at once: a down member costs a whole timeout, and a statement may be waiting for this heartbeat to end.
+        var probes = status.Members.Select(async member =>
+            member.Self ? status
+            : NodeEndpoint.TryParse(member.Endpoint, out var endpoint) ? await TryStatusAsync(endpoint, cancellationToken).ConfigureAwait(false)
+            : null).ToArray();
+        var answers = await Task.WhenAll(probes).ConfigureAwait(false);
+        var up = status.Members.Where((_, i) => answers[i] is not null).Select(m => m.Name).ToList();
+        var leaderName = answers.FirstOrDefault(a => a is { Role: "leader" })?.SelfMember?.Name;
         return new Reachability(up.Count, total, leaderName, status.Term, string.Join(", ", up));
     }
 
