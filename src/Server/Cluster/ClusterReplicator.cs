@@ -96,11 +96,19 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
         var loaded = store.Load();
         var brandNew = loaded.HardState.Term == 0 && loaded.Entries.Count == 0 && loaded.Snapshot is null;
+        ulong staticBootstrap = 0;
         if (brandNew && options.InitialPeers.Count > 0)
         {
             loaded = BootstrapStaticConfiguration(store, options.SelfAddress, options.InitialPeers);
             brandNew = false;
+            staticBootstrap = (ulong)loaded.Entries.Count;
             _log.LogInformation("{Self}: new cluster of {Count} discovered members", options.SelfAddress, options.InitialPeers.Count + 1);
+        }
+        else if (options.InitialPeers.Count > 0 && loaded.Snapshot is null && loaded.HardState.Term <= 1
+                 && loaded.Entries.Count == options.InitialPeers.Count + 1 && loaded.Entries.All(e => e.Term == 1))
+        {
+            // Still exactly the static bootstrap (e.g. a crash right after writing it): treat it as one.
+            staticBootstrap = (ulong)loaded.Entries.Count;
         }
         Snapshot? snapshot = null;
         if (loaded.Snapshot is { } stored)
@@ -117,6 +125,13 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         {
             _log.LogInformation("{Self}: new cluster, bootstrapping as its first member", options.SelfAddress);
             _raft.Bootstrap(NodeAddress.ToContext(options.SelfAddress));
+        }
+        else if (brandNew || staticBootstrap > 0)
+        {
+            // An empty data directory: a new node, or a member whose directory was wiped (they look alike). It must
+            // not vote with a log that may lack what it acknowledged before: it catches up from a leader first (an
+            // octopus layout votes as at a first boot until it sees a cluster beyond the bootstrap; see RaftNode).
+            _raft.CatchUpBeforeVoting(staticBootstrap);
         }
         foreach (var (memberId, context) in _raft.Members) _addresses[memberId] = NodeAddress.FromContext(context);
         if (_raft.Members.Count == 1 && _raft.Members.ContainsKey(_id) && _raft.Role != RaftRole.Leader)
@@ -419,7 +434,14 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     private void HandleJoin(string address)
     {
         var id = NodeAddress.IdOf(address);
-        if (_raft.Members.ContainsKey(id)) return;
+        if (_raft.Members.ContainsKey(id))
+        {
+            // A member asking to join believes it is not one: its data directory was wiped (or it is still waiting
+            // for the entry that added it). Probe it now rather than at the next heartbeat; if its log is shorter
+            // than we believed, its answer makes us catch it up from where it is (or from a snapshot).
+            if (_raft.Role == RaftRole.Leader && id != _id) _raft.ProbeFollower(id);
+            return;
+        }
         if (_raft.Role != RaftRole.Leader)
         {
             var leader = _raft.LeaderId;
