@@ -78,6 +78,8 @@ public sealed class RaftNode
     public Snapshot? Snapshot => _snapshot;
     /// <summary>True while this node neither votes nor campaigns, until it has caught up from a leader.</summary>
     public bool IsCatchingUp => _voting == Voting.CatchingUp;
+    /// <summary>True until it has caught up since CatchUpBeforeVoting (also while it votes as at a first boot): the host keeps its marker until then.</summary>
+    public bool CatchUpPending => _voting != Voting.Voter;
 
     public RaftNode(RaftOptions o, Random rng, HardState hs, Snapshot? snapshot, IReadOnlyList<Entry> entries)
     {
@@ -143,11 +145,16 @@ public sealed class RaftNode
     ///
     /// firstBootIndex > 0: the host re-created the static bootstrap (entries 1..firstBootIndex, as every member of an
     /// octopus layout writes at first boot), where a first boot and a wipe look alike and a first boot must vote.
-    /// The node then votes as at a first boot until a message shows the cluster went past the bootstrap (a leader's
-    /// append, heartbeat or snapshot beyond it, or a candidate's or voter's log beyond it); from then on it catches up
-    /// first. The residual risk: a wiped node plus nodes that have held nothing beyond the bootstrap since their own
-    /// first boot can form a majority while every node holding the real log is unreachable; that majority looks
-    /// exactly like a first boot and may elect a leader without the log (nothing local can tell them apart).
+    /// The node then votes as at a first boot, but only for candidates whose log is the bootstrap too: a candidate
+    /// with more shows the cluster went past its first boot, and may lack what this node acknowledged before a
+    /// wipe (voting for such candidates anyway let the simulator elect leaders missing committed entries). Once a
+    /// message shows that something beyond the bootstrap was committed (a leader's commit index beyond it, a
+    /// snapshot; in a running cluster, the leader's first heartbeat) it votes for nobody until it caught up. The
+    /// price, at a genuine first boot: if the first leader's first entry reached only a minority and that leader
+    /// stays down, the nodes without it wait for it (or for an election among nodes that all still hold just the
+    /// bootstrap). The residual risk: a wiped node plus nodes that have held nothing beyond the bootstrap since
+    /// their own first boot can form a majority while every node holding the real log is unreachable; that
+    /// majority looks exactly like a first boot and may elect a leader without the log (nothing local can tell).
     /// </summary>
     public void CatchUpBeforeVoting(ulong firstBootIndex = 0)
     {
@@ -156,21 +163,24 @@ public sealed class RaftNode
         _voting = firstBootIndex > 0 && LastIndex == firstBootIndex && _snapshot is null ? Voting.FirstBoot : Voting.CatchingUp;
     }
 
-    /// <summary>A FirstBoot node that sees the cluster's log go past the bootstrap must catch up before voting.</summary>
+    /// <summary>A FirstBoot node that learns of a commit beyond the bootstrap must catch up before voting.</summary>
     private void NoteEvidence(in Message m)
     {
-        ulong beyond = _firstBootIndex;
         bool past = m.Type switch
         {
-            MessageType.Append => m.Index > beyond || m.Commit > beyond,
-            MessageType.Heartbeat or MessageType.CommitNotice => m.Commit > beyond,
+            MessageType.Append or MessageType.Heartbeat or MessageType.CommitNotice => m.Commit > _firstBootIndex,
             MessageType.InstallSnapshot => true,
-            MessageType.PreVote or MessageType.Vote => m.Index > beyond,
-            MessageType.PreVoteResponse or MessageType.VoteResponse or MessageType.AppendResponse => !m.Reject && m.Index > beyond,
             _ => false,
         };
         if (past) _voting = Voting.CatchingUp;
     }
+
+    private bool MayGrantVote(in Message m) => _voting switch
+    {
+        Voting.Voter => true,
+        Voting.FirstBoot => m.Index <= _firstBootIndex,
+        _ => false,
+    };
 
     /// <summary>After accepting a leader's append up to lastNew (whose commit was leaderCommit): caught up?</summary>
     private void MaybeCaughtUp(ulong lastNew, ulong leaderCommit)
@@ -648,7 +658,7 @@ public sealed class RaftNode
     {
         bool pre = m.Type == MessageType.PreVote;
         var respType = pre ? MessageType.PreVoteResponse : MessageType.VoteResponse;
-        bool canVote = (_vote == m.From || (_vote == 0 && LeaderId == 0) || (pre && m.Term > Term)) && _voting != Voting.CatchingUp;
+        bool canVote = (_vote == m.From || (_vote == 0 && LeaderId == 0) || (pre && m.Term > Term)) && MayGrantVote(m);
         if (canVote && IsUpToDate(m.Index, m.LogTerm))
         {
             // The answer carries the candidate's term so it counts for that election, and our last entry, so a
@@ -984,6 +994,7 @@ public sealed class RaftNode
     {
         var sb = new System.Text.StringBuilder();
         sb.Append($"node {Id} {Role} term {Term} leader {LeaderId} commit {CommitIndex} applied {_applied} stable {_stable} last {LastIndex}/{LastTerm} snap {_snapIndex}");
+        if (_voting != Voting.Voter) sb.Append(_voting == Voting.FirstBoot ? " first-boot" : " catching-up");
         foreach (var (id, pr) in _progress.OrderBy(p => p.Key))
             sb.Append($" | {id}: {pr.State} match {pr.Match} next {pr.Next} inflight {pr.Inflights.Count} probeSent {pr.ProbeSent} idle {pr.TicksSinceProgress}");
         return sb.ToString();
