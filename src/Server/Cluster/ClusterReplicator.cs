@@ -96,19 +96,20 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
         var loaded = store.Load();
         var brandNew = loaded.HardState.Term == 0 && loaded.Entries.Count == 0 && loaded.Snapshot is null;
-        ulong staticBootstrap = 0;
+        if (brandNew && (options.Join is not null || options.InitialPeers.Count > 0))
+        {
+            // An empty data directory: a new node, or a member whose directory was wiped (they look alike). It must
+            // not vote with a log that may lack what it acknowledged before: it catches up from a leader first, and
+            // the marker, written before anything else, keeps it so across restarts until then (an octopus layout
+            // votes as at a first boot meanwhile, for candidates holding only the bootstrap: see RaftNode).
+            var bootstrapEntries = options.InitialPeers.Count > 0 ? options.InitialPeers.Append(options.SelfAddress).Distinct(StringComparer.Ordinal).Count() : 0;
+            store.SetCatchUpMarker((ulong)bootstrapEntries);
+        }
         if (brandNew && options.InitialPeers.Count > 0)
         {
             loaded = BootstrapStaticConfiguration(store, options.SelfAddress, options.InitialPeers);
             brandNew = false;
-            staticBootstrap = (ulong)loaded.Entries.Count;
             _log.LogInformation("{Self}: new cluster of {Count} discovered members", options.SelfAddress, options.InitialPeers.Count + 1);
-        }
-        else if (options.InitialPeers.Count > 0 && loaded.Snapshot is null && loaded.HardState.Term <= 1
-                 && loaded.Entries.Count == options.InitialPeers.Count + 1 && loaded.Entries.All(e => e.Term == 1))
-        {
-            // Still exactly the static bootstrap (e.g. a crash right after writing it): treat it as one.
-            staticBootstrap = (ulong)loaded.Entries.Count;
         }
         Snapshot? snapshot = null;
         if (loaded.Snapshot is { } stored)
@@ -126,12 +127,10 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             _log.LogInformation("{Self}: new cluster, bootstrapping as its first member", options.SelfAddress);
             _raft.Bootstrap(NodeAddress.ToContext(options.SelfAddress));
         }
-        else if (brandNew || staticBootstrap > 0)
+        if (store.CatchUpMarker is { } firstBootIndex)
         {
-            // An empty data directory: a new node, or a member whose directory was wiped (they look alike). It must
-            // not vote with a log that may lack what it acknowledged before: it catches up from a leader first (an
-            // octopus layout votes as at a first boot until it sees a cluster beyond the bootstrap; see RaftNode).
-            _raft.CatchUpBeforeVoting(staticBootstrap);
+            _raft.CatchUpBeforeVoting(firstBootIndex);
+            _log.LogInformation("{Self}: started with an empty data directory; catching up from the leader before voting", options.SelfAddress);
         }
         foreach (var (memberId, context) in _raft.Members) _addresses[memberId] = NodeAddress.FromContext(context);
         if (_raft.Members.Count == 1 && _raft.Members.ContainsKey(_id) && _raft.Role != RaftRole.Leader)
@@ -332,6 +331,11 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             LinkTo(join).TrySend(JoinFrame, 0, payload);
             if (_raft.LeaderId != 0 && _addresses.TryGetValue(_raft.LeaderId, out var leader) && leader != join)
                 LinkTo(leader).TrySend(JoinFrame, 0, payload);
+        }
+        if (_store.CatchUpMarker is not null && !_raft.CatchUpPending)
+        {
+            _store.ClearCatchUpMarker();
+            _log.LogInformation("caught up from the leader at index {Index}; voting again", _raft.LastIndex);
         }
         // /status is refreshed every 10 ticks and on leader changes, not per loop iteration (it allocates).
         if (_ticks % 10 == 0) _status = BuildStatus();

@@ -10,10 +10,9 @@ namespace FastDb.Server.Storage;
 public sealed record StoredSnapshot(ulong Index, ulong Term, ReadOnlyMemory<byte> Metadata, ReadOnlyMemory<byte> Data);
 
 /// <summary>What <see cref="LogStore.Load"/> recovered from the data directory.</summary>
-/// <param name="WasEmpty">Nothing was stored: a brand-new node, or one whose data directory was wiped (the two look alike).</param>
 /// <param name="TornBytesCut">Bytes of a torn final record cut by the one repair allowed (0 if none).</param>
 public sealed record LoadedLog(HardState HardState, StoredSnapshot? Snapshot, IReadOnlyList<Entry> Entries,
-    bool WasEmpty = false, long TornBytesCut = 0);
+    long TornBytesCut = 0);
 
 /// <summary>
 /// The durable log in the data directory: an append-only file of checksummed records (entries and hard states), plus
@@ -38,6 +37,8 @@ public sealed class LogStore : IDisposable
 {
     public const string LogFileName = "log.bin";
     public const string SnapshotFileName = "snapshot.bin";
+    /// <summary>Present while a node that started with an empty directory has not caught up (see <see cref="CatchUpMarker"/>).</summary>
+    public const string CatchUpMarkerFileName = "catching-up";
 
     private const byte EntryRecord = 1;
     private const byte HardStateRecord = 2;
@@ -84,6 +85,32 @@ public sealed class LogStore : IDisposable
     /// <summary>Entries held after the snapshot, in order.</summary>
     public IReadOnlyList<Entry> Entries => _entries;
 
+    /// <summary>
+    /// Set while this node, which started with an empty data directory (new, or wiped: they look alike), has not yet
+    /// caught up from a leader; it must not vote until then, also across restarts, so the host keeps it on disk.
+    /// The value is the last index of the static bootstrap it re-created (0: none). Null when absent.
+    /// </summary>
+    public ulong? CatchUpMarker { get; private set; }
+
+    public string CatchUpMarkerPath => Path.Combine(_directory, CatchUpMarkerFileName);
+
+    public void SetCatchUpMarker(ulong firstBootIndex)
+    {
+        RequireOpen();
+        using (var file = OpenPrivate(CatchUpMarkerPath, FileMode.Create))
+        {
+            file.Write(System.Text.Encoding.ASCII.GetBytes(firstBootIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            if (_fsync) file.Flush(flushToDisk: true);
+        }
+        CatchUpMarker = firstBootIndex;
+    }
+
+    public void ClearCatchUpMarker()
+    {
+        File.Delete(CatchUpMarkerPath);
+        CatchUpMarker = null;
+    }
+
     /// <summary>Size of the log file in bytes (for /status and tests).</summary>
     public long LogFileBytes => _log?.Length ?? 0;
 
@@ -97,8 +124,12 @@ public sealed class LogStore : IDisposable
         CreatePrivateDirectory(_directory);
         File.Delete(SnapshotPath + ".tmp");
         File.Delete(LogPath + ".tmp");
-        var wasEmpty = !File.Exists(SnapshotPath) && (!File.Exists(LogPath) || new FileInfo(LogPath).Length == 0);
         _snapshot = ReadSnapshotFile();
+        if (File.Exists(CatchUpMarkerPath))
+        {
+            // Unreadable means "catch up before voting" all the same: the strict reading is the safe one.
+            CatchUpMarker = ulong.TryParse(File.ReadAllText(CatchUpMarkerPath).Trim(), System.Globalization.CultureInfo.InvariantCulture, out var index) ? index : 0;
+        }
 
         _log = OpenPrivate(LogPath, FileMode.OpenOrCreate);
         var bytes = new byte[_log.Length];
@@ -130,7 +161,7 @@ public sealed class LogStore : IDisposable
         _log.Seek(0, SeekOrigin.End);
         _logger.LogInformation("log {Path}: recovered snapshot at {SnapshotIndex}, {Count} entries up to {LastIndex}, term {Term}, commit {Commit}",
             LogPath, _snapshot?.Index ?? 0, _entries.Count, LastIndex, _hardState.Term, _hardState.Commit);
-        return new LoadedLog(_hardState, _snapshot, _entries.ToArray(), wasEmpty, cut);
+        return new LoadedLog(_hardState, _snapshot, _entries.ToArray(), cut);
     }
 
     /// <summary>Appends entries (truncating any held suffix that starts at or after the first one's index) in one write.</summary>

@@ -13,12 +13,21 @@ public sealed class ServerProcess : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string[] _extraArgs;
+    private readonly string _socketName, _dataName;
     private readonly StringBuilder _stderr = new();
     private Process? _process;
 
     public ServerProcess(string workDirectory, params string[] extraArgs)
+        : this(workDirectory, "node0.sock", "data", extraArgs)
+    {
+    }
+
+    /// <summary>A node of a hand-run cluster: several nodes may share one work directory, each with its own socket and data directory.</summary>
+    public ServerProcess(string workDirectory, string socketName, string dataName, params string[] extraArgs)
     {
         WorkDirectory = workDirectory;
+        _socketName = socketName;
+        _dataName = dataName;
         _extraArgs = extraArgs;
         Directory.CreateDirectory(workDirectory);
     }
@@ -26,8 +35,8 @@ public sealed class ServerProcess : IAsyncDisposable
     public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "sqlcluster.dll");
 
     public string WorkDirectory { get; }
-    public string SocketPath => Path.Combine(WorkDirectory, "node0.sock");
-    public string DataDirectory => Path.Combine(WorkDirectory, "data");
+    public string SocketPath => Path.Combine(WorkDirectory, _socketName);
+    public string DataDirectory => Path.Combine(WorkDirectory, _dataName);
     public int ProcessId => _process?.Id ?? throw new InvalidOperationException("not running");
     public bool HasExited => _process?.HasExited ?? true;
     public int ExitCode => _process!.ExitCode;
@@ -50,7 +59,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { ExecutablePath, "-l", "./node0.sock", "-d", DataDirectory }.Concat(_extraArgs)) start.ArgumentList.Add(a);
+        foreach (var a in new[] { ExecutablePath, "-l", "./" + _socketName, "-d", DataDirectory }.Concat(_extraArgs)) start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
         process.ErrorDataReceived += (_, e) =>
         {
