@@ -7,6 +7,8 @@ using FastDb.Harness.Cli;
 //   failover (freeze the leader, time a request through a follower until it commits; repeated)
 //   idle     (a cluster with nothing to do: CPU, wakeups and bytes per second)
 //   soak     (minutes of load with leader freezes and follower restarts; memory and disk must stay bounded)
+//   warmup   (load from the moment of boot: node CPU in the first 10 s against the 20 s that follow)
+//   startup  (cold starts of one node, builds alternating: exec to first answer, RSS idle and loaded, CPU per request)
 
 var sqlcluster = new Option<string?>("--sqlcluster", "-r") { Description = "Path to the sqlcluster binary (default: publish FastDb's src/Server)" };
 var nodes = new Option<int>("--nodes", "-c") { Description = "Number of nodes", DefaultValueFactory = _ => 5 };
@@ -20,9 +22,19 @@ var nodeArgs = new Argument<string[]>("node-args") { Description = "Arguments af
 var latency = new Command("latency", "No faults: requests/s, leader-hit and follower-hit p50/p99 (also as multiples of the link delay), proxy bytes and node CPU per request");
 var failover = new Command("failover", "Freeze the leader under load and time a request sent through a follower at that instant until it is answered");
 var idle = new Command("idle", "A booted cluster with no requests: node CPU, wakeups and proxy bytes per second");
+var warmup = new Command("warmup", "Load from the moment the cluster has booted: node CPU during the first 10 s against the 20 s that follow");
+var startup = new Command("startup", "Cold-starts one node --runs times (each binary in turn): exec to first answered POST /sql, RSS idle and after --requests CTF requests, CPU per 1,000 requests");
+var against = new Option<string[]>("--against") { Description = "startup: more sqlcluster binaries, measured in turn with the first (e.g. a JIT build)", AllowMultipleArgumentsPerToken = true };
+var runs = new Option<int>("--runs") { Description = "startup: cold starts per binary", DefaultValueFactory = _ => 5 };
+var requests = new Option<int>("--requests") { Description = "startup: CTF requests after each start", DefaultValueFactory = _ => 2000 };
+var nodeEnv = new Option<string[]>("--node-env") { Description = "startup: NAME=VALUE set in the node's environment (e.g. DOTNET_GCgen0size=0x400000)", AllowMultipleArgumentsPerToken = true };
+startup.Options.Add(against);
+startup.Options.Add(runs);
+startup.Options.Add(requests);
+startup.Options.Add(nodeEnv);
 var soak = new Command("soak", "Minutes of load with leader freezes and follower restarts; fails if memory or data directories keep growing");
 var command = new RootCommand("FastDb cluster measurements") { sqlcluster, nodes, linkMs, clients, root, duration, trials };
-foreach (var sub in new[] { latency, failover, idle, soak })
+foreach (var sub in new[] { latency, failover, idle, soak, warmup, startup })
 {
     sub.Arguments.Add(nodeArgs);
     command.Subcommands.Add(sub);
@@ -48,9 +60,19 @@ idle.SetAction(async (parse, token) =>
     Duration(parse, TimeSpan.FromSeconds(10)) is { } d ? await Measurements.IdleAsync(Options(parse), d, token) : 2);
 soak.SetAction(async (parse, token) =>
     Duration(parse, TimeSpan.FromMinutes(5)) is { } d ? await Measurements.SoakAsync(Options(parse), d, token) : 2);
+warmup.SetAction(async (parse, token) => await WarmupMeasurement.RunAsync(Options(parse), token));
+startup.SetAction(async (parse, token) =>
+{
+    var o = Options(parse);
+    var first = o.Sqlcluster is { } given ? Path.GetFullPath(given)
+        : await FastDb.Harness.Nodes.ServerBuild.PublishAsync(Path.GetFullPath(o.Root) + "-build", Console.Out, token);
+    var binaries = new[] { first }.Concat((parse.GetValue(against) ?? []).Select(Path.GetFullPath)).ToArray();
+    return await StartupMeasurement.RunAsync(binaries, Math.Max(1, parse.GetValue(runs)), Math.Max(0, parse.GetValue(requests)), o.Root,
+        parse.GetValue(nodeEnv) ?? [], o.NodeArgs, token);
+});
 command.SetAction(_ =>
 {
-    Console.Error.WriteLine("choose a measurement: latency, failover, idle or soak (--help for the options)");
+    Console.Error.WriteLine("choose a measurement: latency, failover, idle, soak, warmup or startup (--help for the options)");
     return 2;
 });
 

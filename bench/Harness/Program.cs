@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FastDb.Harness.Ceiling;
 using FastDb.Harness.Cli;
 using FastDb.Harness.Run;
 using FastDb.Harness.Scoring;
@@ -20,11 +21,14 @@ var disable = new Option<string[]>("--disable-monkey") { Description = "Disable 
 var checker = new Option<string>("--checker") { Description = "sqlite3 (octopus's: one sqlite3 process per answer) or inproc (one in-process SQLite database)", DefaultValueFactory = _ => "sqlite3" };
 var sqlite3 = new Option<string>("--sqlite3") { Description = "The sqlite3 shell used by the sqlite3 checker", DefaultValueFactory = _ => "sqlite3" };
 var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress line" };
+var vsCeiling = new Option<bool>("--vs-ceiling") { Description = "For each seed of --seeds, run the ceiling stand-in (no consensus: the most this harness can take here) and then the cluster, and print their ratio" };
+var ceilingOnly = new Option<bool>("--ceiling") { Description = "Run only the ceiling stand-in, for each seed of --seeds" };
+var seedList = new Option<string?>("--seeds") { Description = "Seeds for --vs-ceiling/--ceiling: 1-5 or 1,2,7 (default: --seed, or 1-5)" };
 var extra = new Argument<string[]>("node-args") { Description = "Arguments after -- are passed to every node", Arity = ArgumentArity.ZeroOrMore };
 
 var command = new RootCommand("Octopus-style chaos harness for sqlcluster-compatible servers (Stripe CTF3 level 4)")
 {
-    sqlcluster, nodes, seed, duration, bootTimeout, root, json, plot, logDir, murder, disable, checker, sqlite3, quiet, extra,
+    sqlcluster, nodes, seed, duration, bootTimeout, root, json, plot, logDir, murder, disable, checker, sqlite3, quiet, vsCeiling, ceilingOnly, seedList, extra,
 };
 
 command.SetAction(async (parse, token) =>
@@ -86,6 +90,30 @@ command.SetAction(async (parse, token) =>
         ExtraArgs = parse.GetValue(extra) ?? [],
     };
 
+    if (parse.GetValue(vsCeiling) || parse.GetValue(ceilingOnly))
+    {
+        if (!TryParseSeeds(parse.GetValue(seedList), options.Seed, out List<long> seeds))
+        {
+            Console.Error.WriteLine($"--seeds: '{parse.GetValue(seedList)}' is not a list like 1-5 or 1,2,7 of positive seeds");
+            return 2;
+        }
+        try
+        {
+            var rows = await CeilingComparison.RunAsync(options with { LogDir = null }, seeds, withCluster: parse.GetValue(vsCeiling), Console.Out,
+                !Console.IsOutputRedirected, token);
+            string table = CeilingComparison.FormatTable(rows);
+            Console.WriteLine();
+            Console.WriteLine(table);
+            if (options.JsonPath is not null) File.WriteAllText(options.JsonPath, table);
+            return rows.Any(r => r.Ceiling.Results.Disqualifier.Length > 0 || r.Cluster?.Results.Disqualifier.Length > 0) ? 1 : 0;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine("harness: " + e.Message);
+            return 2;
+        }
+    }
+
     RunOutcome outcome;
     try
     {
@@ -103,6 +131,26 @@ command.SetAction(async (parse, token) =>
                       $"next sequence number {outcome.NextSequenceNumber} with {outcome.Pending} pending; logs in {outcome.LogDirectory}");
     return outcome.Results.Disqualifier.Length > 0 ? 1 : 0;
 });
+
+static bool TryParseSeeds(string? text, long single, out List<long> seeds)
+{
+    seeds = new List<long>();
+    if (string.IsNullOrWhiteSpace(text))
+    {
+        if (single != 0) seeds.Add(single);
+        else seeds.AddRange([1, 2, 3, 4, 5]);
+        return true;
+    }
+    foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        string[] range = part.Split('-');
+        if (range.Length == 1 && long.TryParse(range[0], out long one) && one > 0) seeds.Add(one);
+        else if (range.Length == 2 && long.TryParse(range[0], out long from) && long.TryParse(range[1], out long to) && from > 0 && to >= from && to - from < 1000)
+            for (long s = from; s <= to; s++) seeds.Add(s);
+        else return false;
+    }
+    return seeds.Count > 0;
+}
 
 // On Ctrl-C or SIGTERM the run stops its nodes and prints its results (as octopus does); give it time to.
 return await command.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) });

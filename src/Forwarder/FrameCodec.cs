@@ -124,9 +124,33 @@ public static class FrameCodec
     public static ParseStatus TryReadFrame(ref SequenceReader<byte> reader, int maxPayloadBytes, out byte frameType,
         out ulong correlationId, out ReadOnlySequence<byte> payload, out string? error)
     {
+        payload = default;
+        var start = reader.Consumed;
+        var status = TryReadHeader(ref reader, maxPayloadBytes, out frameType, out correlationId, out int length, out error);
+        if (status != ParseStatus.Complete)
+            return status;
+        if (reader.Remaining < length)
+        {
+            reader.Rewind(reader.Consumed - start);
+            return ParseStatus.NeedMoreData;
+        }
+        payload = reader.UnreadSequence.Slice(0, length);
+        reader.Advance(length);
+        return ParseStatus.Complete;
+    }
+
+    /// <summary>
+    /// Parses a frame header only (length, type, correlation id). On Complete the reader is at the first payload
+    /// byte, which may not have arrived yet; <paramref name="payloadLength"/> is already checked against
+    /// <paramref name="maxPayloadBytes"/>, so a caller may decide how to buffer the payload before any of it
+    /// arrives. On NeedMoreData nothing is consumed. On Invalid, <paramref name="error"/> says why.
+    /// </summary>
+    public static ParseStatus TryReadHeader(ref SequenceReader<byte> reader, int maxPayloadBytes, out byte frameType,
+        out ulong correlationId, out int payloadLength, out string? error)
+    {
         frameType = 0;
         correlationId = 0;
-        payload = default;
+        payloadLength = 0;
         error = null;
         var start = reader.Consumed;
 
@@ -138,6 +162,7 @@ public static class FrameCodec
         }
         if (status == ParseStatus.NeedMoreData)
             return status;
+        // Checked before anything else is read or buffered: a claimed length never costs memory.
         if (length > (ulong)maxPayloadBytes)
         {
             error = $"frame length {length} over the maximum {maxPayloadBytes}";
@@ -154,13 +179,12 @@ public static class FrameCodec
             error = "malformed correlation id varint";
             return status;
         }
-        if (status == ParseStatus.NeedMoreData || reader.Remaining < (long)length)
+        if (status == ParseStatus.NeedMoreData)
         {
             reader.Rewind(reader.Consumed - start);
             return ParseStatus.NeedMoreData;
         }
-        payload = reader.UnreadSequence.Slice(0, (long)length);
-        reader.Advance((long)length);
+        payloadLength = (int)length;
         return ParseStatus.Complete;
     }
 }

@@ -35,13 +35,21 @@ internal static class InboundPeerConnection
 
     /// <summary>
     /// Reads the preamble and then frames until the connection ends. <paramref name="remote"/> names the connection
-    /// in logs until the preamble tells the peer's name.
+    /// in logs until the preamble tells the peer's name. Enforces the caps of <paramref name="options"/>: connections
+    /// open at once, frame length, bytes buffered for large frames, and a stalled partial frame.
     /// </summary>
     public static async Task RunAsync(PipeReader input, IFrameHandler handler, PeerProtocolOptions options, ILogger log,
         string remote, CancellationToken cancellationToken)
     {
+        var limits = options.Limits;
+        if (!limits.TryOpenConnection(options.MaxConnections))
+        {
+            LogClose(log, limits, remote, $"already {options.MaxConnections} peer connections open (the cap)");
+            return;
+        }
         string? peerName = null;
         byte[]? scratch = null; // for payloads split across pipe segments; rented once, grown rarely
+        var state = new FrameState();
         try
         {
             peerName = await ReadPreambleAsync(input, options, log, remote, cancellationToken).ConfigureAwait(false);
@@ -50,23 +58,37 @@ internal static class InboundPeerConnection
             log.LogInformation("Peer {Peer} connected ({Remote})", peerName, remote);
             handler.OnPeerConnected(peerName);
 
+            // Armed only while a frame is partly received: a peer that stops mid-frame is cut off.
+            using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var insideFrame = false;
             while (true)
             {
-                var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                stall.CancelAfter(insideFrame ? options.StalledFrameTimeout : Timeout.InfiniteTimeSpan);
+                ReadResult result;
+                try
+                {
+                    result = await input.ReadAsync(stall.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogClose(log, limits, peerName, $"no byte for {options.StalledFrameTimeout} inside a frame");
+                    return;
+                }
                 var buffer = result.Buffer;
-                var (consumed, error) = DispatchFrames(buffer, handler, peerName, options.MaxFramePayloadBytes, ref scratch);
+                var (consumed, error) = DispatchFrames(buffer, handler, peerName, options, state, ref scratch);
                 if (error is not null)
                 {
                     input.AdvanceTo(consumed);
-                    log.LogWarning("Closing connection from peer {Peer}: {Reason}", peerName, error);
+                    LogClose(log, limits, peerName, error);
                     return;
                 }
                 input.AdvanceTo(consumed, buffer.End);
+                long leftover = buffer.Slice(consumed).Length + state.Filled;
+                insideFrame = leftover > 0 || state.Active;
                 if (result.IsCompleted || result.IsCanceled)
                 {
-                    long leftover = buffer.Slice(consumed).Length;
                     if (leftover > 0)
-                        log.LogWarning("Connection from peer {Peer} ended inside a frame ({Bytes} bytes of it lost)", peerName, leftover);
+                        log.LogInformation("Connection from peer {Peer} ended inside a frame ({Bytes} bytes of it lost)", peerName, leftover);
                     else
                         log.LogInformation("Peer {Peer} disconnected", peerName);
                     return;
@@ -84,6 +106,8 @@ internal static class InboundPeerConnection
         }
         finally
         {
+            state.Drop(limits); // a partial large frame becomes garbage now, and its bytes leave the shared budget
+            limits.CloseConnection();
             if (scratch is not null)
                 ArrayPool<byte>.Shared.Return(scratch);
             if (peerName is not null)
@@ -92,6 +116,17 @@ internal static class InboundPeerConnection
                 catch (Exception e) { log.LogWarning(e, "Frame handler failed on disconnect of {Peer}", peerName); }
             }
         }
+    }
+
+    /// <summary>One warning per closed connection, rate-limited across connections.</summary>
+    private static void LogClose(ILogger log, InboundLimits limits, string who, string? reason)
+    {
+        if (!limits.CloseLog.TryEnter(out int suppressed))
+            return;
+        if (suppressed > 0)
+            log.LogWarning("Closing connection from {Peer}: {Reason} ({Suppressed} more closed peer connections not logged)", who, reason, suppressed);
+        else
+            log.LogWarning("Closing connection from {Peer}: {Reason}", who, reason);
     }
 
     private static async Task<string?> ReadPreambleAsync(PipeReader input, PeerProtocolOptions options, ILogger log,
@@ -108,12 +143,17 @@ internal static class InboundPeerConnection
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                log.LogWarning("Closing connection from {Remote}: no complete peer preamble within {Timeout}", remote, options.PreambleTimeout);
+                LogClose(log, options.Limits, remote, $"no complete peer preamble within {options.PreambleTimeout}");
                 return null;
             }
             var buffer = result.Buffer;
             var reader = new SequenceReader<byte>(buffer);
             var status = Preamble.TryRead(ref reader, out string name, out string? error);
+            if (status == ParseStatus.Complete && options.ValidatePeerName?.Invoke(name) is { } refused)
+            {
+                status = ParseStatus.Invalid;
+                error = $"peer name refused: {refused}";
+            }
             if (status == ParseStatus.Complete)
             {
                 input.AdvanceTo(reader.Position);
@@ -122,7 +162,7 @@ internal static class InboundPeerConnection
             if (status == ParseStatus.Invalid)
             {
                 input.AdvanceTo(buffer.Start);
-                log.LogWarning("Closing connection from {Remote}: {Reason}", remote, error);
+                LogClose(log, options.Limits, remote, error);
                 return null;
             }
             input.AdvanceTo(buffer.Start, buffer.End);
@@ -135,23 +175,105 @@ internal static class InboundPeerConnection
     }
 
     /// <summary>
-    /// Hands every complete frame of <paramref name="buffer"/> to the handler. Returns where parsing stopped and, for
-    /// a bad frame or a handler failure, the reason to close the connection. Synchronous because SequenceReader is a
-    /// ref struct.
+    /// A frame longer than InlineFrameBytes that has not fully arrived: its payload is copied out of the pipe into a
+    /// FrameBuffer of its own as it arrives, so the pipe's pooled blocks go back at once. What it holds resident
+    /// counts against the shared budget, and is given back when the frame is delivered or the connection ends.
+    /// </summary>
+    private sealed class FrameState
+    {
+        public byte Type;
+        public ulong CorrelationId;
+        public int Length;
+        public int Filled;
+        private FrameBuffer? _buffer; // null: no large frame in progress
+        private long _reserved;
+
+        public bool Active => _buffer is not null;
+
+        public Span<byte> Payload => _buffer!.Span[..Length];
+
+        public void Start(byte type, ulong correlationId, int length)
+        {
+            Type = type;
+            CorrelationId = correlationId;
+            Length = length;
+            Filled = 0;
+            _buffer = FrameBuffer.Create(length);
+        }
+
+        /// <summary>Copies <paramref name="take"/> bytes in; false (nothing copied) if the shared budget is spent.</summary>
+        public bool TryAppend(ref SequenceReader<byte> reader, int take, PeerProtocolOptions options)
+        {
+            var resident = _buffer!.ResidentFor(Filled + take, options.InlineFrameBytes);
+            if (resident > _reserved)
+            {
+                if (!options.Limits.TryReserve(resident - _reserved, options.MaxBufferedFrameBytes)) return false;
+                _reserved = resident;
+            }
+            _buffer.EnsureCapacity(Filled + take, Filled, options.InlineFrameBytes);
+            reader.TryCopyTo(_buffer.Span.Slice(Filled, take));
+            reader.Advance(take);
+            Filled += take;
+            return true;
+        }
+
+        public void Drop(InboundLimits limits)
+        {
+            limits.Release(_reserved);
+            _reserved = 0;
+            _buffer?.Dispose();
+            _buffer = null;
+            Filled = 0;
+            Length = 0;
+        }
+    }
+
+    /// <summary>
+    /// Hands every complete frame of <paramref name="buffer"/> to the handler, and copies a large partial frame into
+    /// <paramref name="state"/>. Returns where parsing stopped and, for a bad frame, a handler failure or a spent
+    /// buffer budget, the reason to close the connection. Synchronous because SequenceReader is a ref struct.
     /// </summary>
     private static (SequencePosition Consumed, string? Error) DispatchFrames(in ReadOnlySequence<byte> buffer,
-        IFrameHandler handler, string peerName, int maxPayloadBytes, ref byte[]? scratch)
+        IFrameHandler handler, string peerName, PeerProtocolOptions options, FrameState state, ref byte[]? scratch)
     {
         var reader = new SequenceReader<byte>(buffer);
         while (true)
         {
-            var status = FrameCodec.TryReadFrame(ref reader, maxPayloadBytes, out byte type, out ulong correlationId,
-                out var payload, out string? error);
+            if (state.Active)
+            {
+                int take = (int)Math.Min(state.Length - state.Filled, reader.Remaining);
+                if (!state.TryAppend(ref reader, take, options))
+                    return (reader.Position, $"peer frame buffers are full ({options.Limits.BufferedBytes} bytes held for " +
+                        $"large frames across connections, the cap is {options.MaxBufferedFrameBytes})");
+                if (state.Filled < state.Length)
+                    return (reader.Position, null);
+                var error = Deliver(handler, peerName, state.Type, state.CorrelationId, state.Payload);
+                state.Drop(options.Limits);
+                if (error is not null)
+                    return (reader.Position, error);
+                continue;
+            }
+
+            var frameStart = reader.Consumed;
+            var status = FrameCodec.TryReadHeader(ref reader, options.MaxFramePayloadBytes, out byte type,
+                out ulong correlationId, out int length, out string? headerError);
             if (status == ParseStatus.NeedMoreData)
                 return (reader.Position, null);
             if (status == ParseStatus.Invalid)
-                return (reader.Position, error);
+                return (reader.Position, headerError);
+            if (reader.Remaining < length)
+            {
+                if (length <= options.InlineFrameBytes)
+                {
+                    reader.Rewind(reader.Consumed - frameStart); // a short frame waits in the pipe
+                    return (reader.Position, null);
+                }
+                state.Start(type, correlationId, length);
+                continue;
+            }
 
+            var payload = reader.UnreadSequence.Slice(0, length);
+            reader.Advance(length);
             ReadOnlySpan<byte> span;
             if (payload.IsSingleSegment)
             {
@@ -159,7 +281,6 @@ internal static class InboundPeerConnection
             }
             else
             {
-                int length = (int)payload.Length;
                 if (scratch is null || scratch.Length < length)
                 {
                     if (scratch is not null)
@@ -169,14 +290,22 @@ internal static class InboundPeerConnection
                 payload.CopyTo(scratch);
                 span = scratch.AsSpan(0, length);
             }
-            try
-            {
-                handler.OnFrame(peerName, type, correlationId, span);
-            }
-            catch (Exception e)
-            {
-                return (reader.Position, $"frame handler rejected frame type {type}: {e.GetType().Name}: {e.Message}");
-            }
+            var failed = Deliver(handler, peerName, type, correlationId, span);
+            if (failed is not null)
+                return (reader.Position, failed);
+        }
+    }
+
+    private static string? Deliver(IFrameHandler handler, string peerName, byte type, ulong correlationId, ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            handler.OnFrame(peerName, type, correlationId, payload);
+            return null;
+        }
+        catch (Exception e)
+        {
+            return $"frame handler rejected frame type {type}: {e.GetType().Name}: {e.Message}";
         }
     }
 }

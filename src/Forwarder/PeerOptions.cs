@@ -8,6 +8,112 @@ public sealed class PeerProtocolOptions
 
     /// <summary>A connection that has not finished its preamble in this time is closed (a silent foreign client).</summary>
     public TimeSpan PreambleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Inbound peer connections open at once; one more is closed right after its magic. An honest cluster needs one
+    /// per other member (two for a moment while a link reconnects), so 64 leaves room for a large cluster while a
+    /// flood of connections cannot take every file descriptor or buffer.
+    /// </summary>
+    public int MaxConnections { get; init; } = 64;
+
+    /// <summary>
+    /// A frame whose payload is longer than this and has not fully arrived is collected in a buffer of its own that
+    /// grows as its bytes arrive (never to the length it claims up front), and the receive pipe's blocks are handed
+    /// back at once; shorter frames wait in the pipe. So a partial frame never pins pooled pipe memory, and the
+    /// buffer is garbage the moment the connection ends.
+    /// </summary>
+    public int InlineFrameBytes { get; init; } = 256 * 1024;
+
+    /// <summary>
+    /// Bytes all connections together may hold in such frame buffers (four maximal frames). A connection whose frame
+    /// would grow past it is closed: an honest leader sends a large frame (a snapshot) again later.
+    /// </summary>
+    public long MaxBufferedFrameBytes { get; init; } = 4L * FrameCodec.DefaultMaxPayloadBytes;
+
+    /// <summary>
+    /// A connection that sent part of a frame (or of a frame header) and then nothing for this long is closed. Bytes
+    /// arriving reset it, so a slow link carrying a large snapshot is not cut; a frozen sender (octopus's freeze
+    /// monkey holds one up to a second) reconnects when it thaws.
+    /// </summary>
+    public TimeSpan StalledFrameTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Checks the sender name of a preamble (null: any UTF-8 name). Returns null if it is acceptable, else the reason
+    /// the connection is closed. The cluster requires a valid peer address, since it dials the name back.
+    /// </summary>
+    public Func<string, string?>? ValidatePeerName { get; init; }
+
+    /// <summary>Counters shared by every connection read with these options (one listener or middleware).</summary>
+    internal InboundLimits Limits { get; } = new();
+}
+
+/// <summary>The shared state behind the inbound caps: connections open, frame bytes buffered, and a log limiter.</summary>
+internal sealed class InboundLimits
+{
+    private int _connections;
+    private long _bufferedBytes;
+
+    /// <summary>Close reasons are logged at most a few times per second; a flood of bad connections cannot flood the log.</summary>
+    public RateLimitedLog CloseLog { get; } = new(maxPerWindow: 10, window: TimeSpan.FromSeconds(10));
+
+    public int Connections => Volatile.Read(ref _connections);
+
+    public long BufferedBytes => Interlocked.Read(ref _bufferedBytes);
+
+    public bool TryOpenConnection(int max)
+    {
+        if (Interlocked.Increment(ref _connections) <= max) return true;
+        Interlocked.Decrement(ref _connections);
+        return false;
+    }
+
+    public void CloseConnection() => Interlocked.Decrement(ref _connections);
+
+    public bool TryReserve(long bytes, long max)
+    {
+        if (Interlocked.Add(ref _bufferedBytes, bytes) <= max) return true;
+        Interlocked.Add(ref _bufferedBytes, -bytes);
+        return false;
+    }
+
+    public void Release(long bytes) => Interlocked.Add(ref _bufferedBytes, -bytes);
+}
+
+/// <summary>
+/// Lets through at most <c>maxPerWindow</c> messages per window and counts the rest, so the next message let
+/// through can say how many were suppressed. Thread-safe.
+/// </summary>
+public sealed class RateLimitedLog(int maxPerWindow, TimeSpan window)
+{
+    private readonly Lock _sync = new();
+    private readonly long _windowTicks = (long)(window.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+    private long _windowStart = System.Diagnostics.Stopwatch.GetTimestamp();
+    private int _inWindow;
+    private int _suppressed;
+
+    /// <summary>True if this message may be logged; <paramref name="suppressed"/> is how many were dropped before it.</summary>
+    public bool TryEnter(out int suppressed)
+    {
+        lock (_sync)
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (now - _windowStart >= _windowTicks)
+            {
+                _windowStart = now;
+                _inWindow = 0;
+            }
+            if (_inWindow < maxPerWindow)
+            {
+                _inWindow++;
+                suppressed = _suppressed;
+                _suppressed = 0;
+                return true;
+            }
+            _suppressed++;
+            suppressed = 0;
+            return false;
+        }
+    }
 }
 
 /// <summary>Settings of one outbound PeerLink.</summary>

@@ -48,7 +48,7 @@ public sealed class ClusterRuns(ITestOutputHelper output)
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         var options = new HarnessOptions
         {
-            Sqlcluster = SqlclusterLauncher.Path(root),
+            Sqlcluster = FastDb.TestSupport.NativeBinary.Path("sqlcluster"), // the native binary users run
             Nodes = 5,
             Seed = seed,
             Duration = TimeSpan.FromSeconds(seconds),
@@ -92,23 +92,5 @@ public sealed class ClusterRuns(ITestOutputHelper output)
     {
         var log = Path.Combine(outcome.LogDirectory, "harness.log");
         return File.Exists(log) ? File.ReadLines(log).Count(l => l.Contains(text, StringComparison.Ordinal)) : 0;
-    }
-}
-
-/// <summary>Makes the sqlcluster built next to the tests startable as one executable path, as octopus needs.</summary>
-[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-internal static class SqlclusterLauncher
-{
-    public static string Path(string root)
-    {
-        var dll = System.IO.Path.Combine(AppContext.BaseDirectory, "sqlcluster.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException("sqlcluster.dll is not next to the tests", dll);
-        Directory.CreateDirectory(root);
-        var script = System.IO.Path.Combine(root, "sqlcluster");
-        // exec, so signals (SIGTSTP, SIGCONT, SIGTERM) reach the node process itself.
-        File.WriteAllText(script, $"#!/bin/sh\nexec dotnet \"{dll}\" \"$@\"\n");
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                                     | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        return script;
     }
 }

@@ -184,8 +184,8 @@ public sealed class ShellFailoverTests
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         var directory = Directory.CreateTempSubdirectory("fastdb-shell-tcp-").FullName;
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet",
-            [Path.Combine(AppContext.BaseDirectory, "sqlcluster.dll"), "-l", $"127.0.0.1:{port}", "-d", "./data"])
+        var start = new System.Diagnostics.ProcessStartInfo(FastDb.TestSupport.NativeBinary.Path("sqlcluster"),
+            ["-l", $"127.0.0.1:{port}", "-d", "./data"])
         {
             WorkingDirectory = directory,
             RedirectStandardError = true,

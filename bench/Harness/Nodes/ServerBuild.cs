@@ -28,9 +28,10 @@ public static class ServerBuild
         return null;
     }
 
-    /// <summary>Publishes the server and returns the path of its sqlcluster executable. ReadyToRun (the server's
-    /// own publish setting) makes nodes start faster; tests may skip it to publish faster.</summary>
-    public static async Task<string> PublishAsync(string root, TextWriter log, CancellationToken token, bool readyToRun = true)
+    /// <summary>Publishes the server and returns the path of its sqlcluster executable: the native AOT binary users
+    /// get from the README's <c>dotnet publish src/Server</c> (the server project's own publish setting). The
+    /// artifacts path stays under ROOT, so a second run reuses the first one's native compile.</summary>
+    public static async Task<string> PublishAsync(string root, TextWriter log, CancellationToken token)
     {
         string repo = FindRepositoryRoot()
             ?? throw new InvalidOperationException("cannot find FastDb.sln above the current directory; pass --sqlcluster PATH");
@@ -41,7 +42,6 @@ public static class ServerBuild
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in new[] { "publish", project, "-c", "Release", "-o", output, "--artifacts-path", artifacts, "--nologo" })
             psi.ArgumentList.Add(a);
-        if (!readyToRun) psi.ArgumentList.Add("-p:PublishReadyToRun=false");
         log.WriteLine($"[harness] Building FastDb: dotnet {string.Join(' ', psi.ArgumentList)}");
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start dotnet");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(token);

@@ -13,7 +13,9 @@ using FastDb.Harness.Workload;
 namespace FastDb.Harness.Run;
 
 /// <summary>What a finished run reports.</summary>
-public sealed record RunOutcome(Results Results, long Seed, string LogDirectory, long Failures, long NextSequenceNumber, int Pending, bool Booted);
+/// <summary>What a finished run reports. <see cref="Dips"/>: every stretch below half the median rate (see DipFinder).</summary>
+public sealed record RunOutcome(Results Results, long Seed, string LogDirectory, long Failures, long NextSequenceNumber, int Pending, bool Booted,
+    IReadOnlyList<Dip>? Dips = null);
 
 /// <summary>
 /// One harness run, in octopus's order (main.go, director.go Start, harness.go Start): prepare the node
@@ -162,7 +164,13 @@ public static class HarnessRun
         Results results = frozenResults!;
         log.WriteFile("results.json", Scoreboard.ToJson(results));
         Log("Results:\n" + results.Pretty);
-        var outcome = new RunOutcome(results, seed, logDir, workload.Failures, checker.NextSequenceNumber, checker.Pending, booted);
+        IReadOnlyList<Dip> dips = timeline.WorkloadStartSeconds is { } from && timeline.WorkloadEndSeconds is { } to
+            ? DipFinder.Find(timeline.Answers, timeline.Events, from, to) : [];
+        IReadOnlyList<Dip> unexplained = DipFinder.Unexplained(dips);
+        log.WriteFile("dips.txt", $"# {dips.Count} dips below half the median rate; {unexplained.Count} outlast their faults by more than " +
+            $"{DipFinder.OutlastSeconds * 1000:F0} ms (times: seconds since the run started)\n" + string.Join("\n", dips) + "\n");
+        foreach (Dip dip in unexplained) Log("Dip past its faults: " + dip);
+        var outcome = new RunOutcome(results, seed, logDir, workload.Failures, checker.NextSequenceNumber, checker.Pending, booted, dips);
         if (o.PlotPath is not null)
         {
             try

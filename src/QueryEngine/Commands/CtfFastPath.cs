@@ -94,10 +94,21 @@ public static class CtfFastPath
         var index = table.Indexes[0];
         if (!index.Map.TryGetValue(command.NameKey, out var row)) return;
         var values = row.Values;
+        long before = StorageSize.Of(values[1]) + StorageSize.Of(values[2]) + StorageSize.Of(values[3]);
         values[1] = AffinityRules.Apply(Affinity.Integer, Arithmetic.Binary(BinaryOp.Add, values[1], command.AmountValue));
         values[2] = AffinityRules.Apply(Affinity.Integer, Arithmetic.Binary(BinaryOp.Add, values[2], One));
         values[3] = command.WordValue;
+        long after = StorageSize.Of(values[1]) + StorageSize.Of(values[2]) + StorageSize.Of(values[3]);
+        if (after != before) table.AddBytes(after - before);
     }
+
+    /// <summary>The fast path prints every row without counting: it only takes tables whose whole output is surely
+    /// under the answer limit (per row at most its text bytes plus 25 per number and the separators; the word is at most
+    /// 64 letters), so the limit is the general path's business.</summary>
+    private const int MaxRows = 10_000;
+    private const long MaxTableBytes = 4 * 1024 * 1024;
+    private static bool SmallEnough(Catalog c, Table t) =>
+        t.Rows.Count <= MaxRows && t.Bytes <= MaxTableBytes && c.Bytes <= EngineLimits.MaxDatabaseBytes - 1024;
 
     private static readonly SqlValue One = SqlValue.FromInteger(1);
 
@@ -111,7 +122,8 @@ public static class CtfFastPath
             catalog.CtfTable = found != null && HasBootShape(found) ? found : null;
             catalog.CtfTableVersion = catalog.Version;
         }
-        return catalog.CtfTable;
+        var table = catalog.CtfTable;
+        return table != null && SmallEnough(catalog, table) ? table : null;
     }
 
     private static bool HasBootShape(Table t)

@@ -62,7 +62,16 @@ public sealed class Executor(Catalog catalog)
         _journal.Clear();
     }
 
-    private void AddRow(Table t, Row r) { t.Add(r); _journal.Add(new Undo(UndoKind.Added, t, r, 0, null)); }
+    /// <summary>UTF-8 bytes of stdout written by the current script, against <see cref="EngineLimits.MaxAnswerBytes"/>.</summary>
+    public long AnswerBytes;
+
+    private void AddRow(Table t, Row r)
+    {
+        t.Add(r);
+        _journal.Add(new Undo(UndoKind.Added, t, r, 0, null));
+        _catalog.CheckSize();
+    }
+
     private void RemoveRow(Table t, Row r) { t.Remove(r); _journal.Add(new Undo(UndoKind.Removed, t, r, 0, null)); }
 
     private void ChangeRow(Table t, Row r, long newRowId, SqlValue[] newValues)
@@ -72,10 +81,22 @@ public sealed class Executor(Catalog catalog)
         r.RowId = newRowId;
         r.Values = newValues;
         t.Add(r);
+        _catalog.CheckSize();
     }
 
-    private Table RequireTable(string name) =>
-        _catalog.Find(name) ?? throw new SqlParseException("no such table: " + name);
+    /// <summary>The target of INSERT, UPDATE or DELETE: sqlite_master is read-only (sqlite3IsReadOnly).</summary>
+    private Table RequireTable(string name)
+    {
+        if (SchemaTable.CanonicalName(name) is { } schema) throw new SqlParseException("table " + schema + " may not be modified");
+        return _catalog.Find(name) ?? throw new SqlParseException("no such table: " + name);
+    }
+
+    /// <summary>A table to read: a user table, or sqlite_master / sqlite_schema built from the catalog.</summary>
+    private Table RequireReadableTable(string name)
+    {
+        if (SchemaTable.CanonicalName(name) is { } schema) return SchemaTable.Build(schema, _catalog.Schema);
+        return _catalog.Find(name) ?? throw new SqlParseException("no such table: " + name);
+    }
 
     // ---- DDL ----
 
@@ -83,18 +104,22 @@ public sealed class Executor(Catalog catalog)
     {
         if (c.AlreadyExists) return;
         if (_catalog.Find(c.Name) != null) throw new SqlParseException("table " + c.Name + " already exists");
-        _catalog.Add(TableFactory.Create(c));
+        var table = TableFactory.Create(c);
+        if (_catalog.Bytes + table.Bytes > EngineLimits.MaxDatabaseBytes)
+            throw new SqlRuntimeException(EngineLimits.DatabaseFullMessage, EngineLimits.DatabaseFullCode);
+        _catalog.Create(table, c.Sql);
     }
 
     private void DropTable(DropTableStatement d)
     {
+        if (SchemaTable.CanonicalName(d.Name) is { } schema) throw new SqlParseException("table " + schema + " may not be dropped");
         var t = _catalog.Find(d.Name);
         if (t == null)
         {
             if (d.IfExists) return;
             throw new SqlParseException("no such table: " + d.Name);
         }
-        _catalog.Remove(t);
+        _catalog.Drop(t);
     }
 
     // ---- INSERT ----
@@ -207,6 +232,7 @@ public sealed class Executor(Catalog catalog)
         {
             var ix = table.Indexes[i];
             var key = values[ix.Column];
+            EngineLimits.CheckIndexRecord(key, rowId);
             if (key.IsNull || !ix.Map.TryGetValue(key, out var other) || ReferenceEquals(other, existing)) continue;
             if (conflict == ConflictAction.Ignore) return;
             if (conflict == ConflictAction.Abort)
@@ -222,6 +248,7 @@ public sealed class Executor(Catalog catalog)
                 if (!key.IsNull && ix.Map.TryGetValue(key, out var other)) RemoveRow(table, other);
             }
         }
+        EngineLimits.CheckRecord(table, values);
         AddRow(table, new Row(rowId, values));
     }
 
@@ -284,9 +311,11 @@ public sealed class Executor(Catalog catalog)
                 {
                     var ix = table.Indexes[i];
                     var key = values[ix.Column];
+                    EngineLimits.CheckIndexRecord(key, rowId);
                     if (!key.IsNull && ix.Map.TryGetValue(key, out var other) && !ReferenceEquals(other, row))
                         throw new SqlRuntimeException($"UNIQUE constraint failed: {ix.ConstraintName}", SqlRuntimeException.Constraint);
                 }
+                EngineLimits.CheckRecord(table, values);
                 ChangeRow(table, row, rowId, values);
             }
         });
@@ -369,7 +398,8 @@ public sealed class Executor(Catalog catalog)
         // Binding order as SQLite resolves: LIMIT/OFFSET (no names), FROM, result columns, WHERE, ORDER BY.
         var limit = s.Limit?.Bind(Scope.Empty);
         var offset = s.Offset?.Bind(Scope.Empty);
-        Table? table = s.From == null ? null : RequireTable(s.From);
+        Table? table = s.From == null ? null : RequireReadableTable(s.From);
+        bool schemaTable = s.From != null && SchemaTable.CanonicalName(s.From) != null;
         var scope = new Scope { Table = table, TableAlias = s.FromAlias, AllowAggregates = true };
         var output = new List<Expr>();
         foreach (var rc in s.Columns)
@@ -410,6 +440,11 @@ public sealed class Executor(Catalog catalog)
             }
             order.Add((key, term.Descending));
         }
+
+        if (schemaTable) SchemaTable.CheckKnown(_catalog, UsedColumns(output, where, order));
+        // generateColumnNames, the last step of prepare: a column name over the value limit is TOOBIG.
+        foreach (var rc in s.Columns)
+            if (rc.NameTooBig) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
 
         long limitCount = limit == null ? -1 : MustBeInteger(limit.Eval(_context));
         long offsetCount = offset == null ? 0 : MustBeInteger(offset.Eval(_context));
@@ -475,6 +510,7 @@ public sealed class Executor(Catalog catalog)
 
         // Sort: evaluate result columns and keys first (SQLite's sorter), then output; ties keep scan order.
         var sorted = new List<(SqlValue[] Keys, SqlValue[] Out)>();
+        long held = 0;
         foreach (var (values, rowId) in source)
         {
             _context.Values = values;
@@ -483,6 +519,9 @@ public sealed class Executor(Catalog catalog)
             for (int i = 0; i < keys.Length; i++) keys[i] = order[i].Key.Eval(_context);
             var outv = new SqlValue[output.Count];
             for (int i = 0; i < outv.Length; i++) outv[i] = output[i].Eval(_context);
+            held += StorageSize.OfRow(keys) + StorageSize.OfRow(outv);
+            if (held > EngineLimits.MaxStatementMemoryBytes)
+                throw new SqlRuntimeException(EngineLimits.StatementTooLargeMessage, EngineLimits.StatementTooLargeCode);
             sorted.Add((keys, outv));
         }
         var index = Enumerable.Range(0, sorted.Count).ToArray();
@@ -589,17 +628,34 @@ public sealed class Executor(Catalog catalog)
             AppendValue(line, v);
         }
         line.Append('\n');
+        Spend(line);
         stdout.Append(line);
     }
 
-    private static void AppendLine(SqlValue[] values, StringBuilder line, StringBuilder stdout)
+    private void AppendLine(SqlValue[] values, StringBuilder line, StringBuilder stdout)
     {
+        line.Clear();
         for (int i = 0; i < values.Length; i++)
         {
-            if (i > 0) stdout.Append('|');
-            AppendValue(stdout, values[i]);
+            if (i > 0) line.Append('|');
+            AppendValue(line, values[i]);
         }
-        stdout.Append('\n');
+        line.Append('\n');
+        Spend(line);
+        stdout.Append(line);
+    }
+
+    /// <summary>Counts a row's bytes against the script's answer limit before it is printed.</summary>
+    private void Spend(StringBuilder line)
+    {
+        long n = 0;
+        foreach (var chunk in line.GetChunks()) n += System.Text.Encoding.UTF8.GetByteCount(chunk.Span);
+        if (AnswerBytes + n > EngineLimits.MaxAnswerBytes)
+        {
+            AnswerBytes = EngineLimits.MaxAnswerBytes + 1;
+            throw new SqlRuntimeException(EngineLimits.AnswerTooLargeMessage, EngineLimits.AnswerTooLargeCode);
+        }
+        AnswerBytes += n;
     }
 
     public static void AppendValue(StringBuilder sb, SqlValue v)

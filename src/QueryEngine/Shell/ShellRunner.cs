@@ -17,6 +17,7 @@ public sealed class ShellRunner(Catalog catalog)
     {
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
+        _executor.AnswerBytes = 0;
         int errors = 0;
         foreach (var chunk in InputChunker.Split(script))
         {
@@ -53,6 +54,7 @@ public sealed class ShellRunner(Catalog catalog)
             catch (SqlParseException e)
             {
                 stderr.Append("Parse error near line ").Append(chunk.StartLine).Append(": ").Append(e.Message);
+                if (e.Code > 1) stderr.Append(" (").Append(e.Code).Append(')');
                 if (e.Offset >= 0) AppendErrorContext(stderr, sql, pos, e.Offset);
                 stderr.Append('\n');
                 return false;

@@ -12,8 +12,70 @@ public sealed class Catalog
     public IReadOnlyList<Table> Tables => _ordered;
     public Table? Find(string name) => _byName.TryGetValue(name, out var t) ? t : null;
     public bool Exists(string name) => _byName.ContainsKey(name);
-    public void Add(Table t) { _byName.Add(t.Name, t); _ordered.Add(t); Version++; }
-    public void Remove(Table t) { _byName.Remove(t.Name); _ordered.Remove(t); Version++; }
+    public void Add(Table t) { _byName.Add(t.Name, t); _ordered.Add(t); Version++; t.Owner = this; Bytes += t.Bytes; }
+    public void Remove(Table t) { _byName.Remove(t.Name); _ordered.Remove(t); Version++; t.Owner = null; Bytes -= t.Bytes; }
+
+    /// <summary>Everything stored, as counted against <see cref="EngineLimits.MaxDatabaseBytes"/>.</summary>
+    public long Bytes { get; internal set; }
+
+    /// <summary>The database limit: sqlite3's "database or disk is full" once the stored size is over it.</summary>
+    public void CheckSize()
+    {
+        if (Bytes > EngineLimits.MaxDatabaseBytes)
+            throw new SqlRuntimeException(EngineLimits.DatabaseFullMessage, EngineLimits.DatabaseFullCode);
+    }
+
+    /// <summary>sqlite_master's rows in rowid order (tables and their automatic indexes).</summary>
+    public List<SchemaEntry> Schema { get; } = [];
+    public PageAllocator Pages { get; internal set; } = new();
+    /// <summary>Sticky: sqlite_master (page 1) may have outgrown its page, so later page numbers are unknown.</summary>
+    public bool MasterMayHaveSplit { get; internal set; }
+    /// <summary>sqlite_master's counted size; page 1 holds 3,988 bytes of cells, this stays well under.</summary>
+    public long MasterBytes { get; internal set; }
+    private const long MasterSplitBytes = 2500;
+    /// <summary>Set by a version-1 snapshot that cannot tell how many automatic indexes a table has.</summary>
+    public bool SchemaRowsUnknown { get; internal set; }
+
+    /// <summary>Adds a created table with its sqlite_master rows: the table, then an automatic index per PRIMARY KEY
+    /// or UNIQUE constraint, in declaration order, each with the next root page.</summary>
+    public void Create(Table t, string sql)
+    {
+        var entries = new List<SchemaEntry> { new() { Type = "table", Name = t.Name, TableName = t.Name, Sql = sql } };
+        for (int i = 0; i < t.Indexes.Count + t.RedundantRowIdIndexes; i++)
+            entries.Add(new SchemaEntry { Type = "index", Name = "sqlite_autoindex_" + t.Name + "_" + (i + 1), TableName = t.Name });
+        foreach (var e in entries) MasterBytes += EntryBytes(e);
+        if (MasterBytes > MasterSplitBytes) MasterMayHaveSplit = true;
+        // Pages of a b-tree that may have split (or of sqlite_master) are not modelled: from then on, unknown.
+        if (MasterMayHaveSplit) Pages.MarkUnknown();
+        foreach (var other in _ordered) if (other.MayHaveSplit) Pages.MarkUnknown();
+        long rowId = Schema.Count == 0 ? 0 : Schema[^1].RowId;
+        foreach (var e in entries)
+        {
+            e.RootPage = Pages.Allocate();
+            e.RowId = ++rowId;
+            Schema.Add(e);
+        }
+        Add(t);
+    }
+
+    /// <summary>Drops a table and its indexes, freeing their root pages highest first as SQLite's destroyTable does.</summary>
+    public void Drop(Table t)
+    {
+        var mine = Schema.Where(e => string.Equals(e.TableName, t.Name, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (t.MayHaveSplit) Pages.MarkUnknown();
+        foreach (var e in mine.OrderByDescending(e => e.RootPage))
+        {
+            if (e.RootPage < 0) Pages.MarkUnknown();
+            Pages.Free(e.RootPage);
+            Schema.Remove(e);
+            MasterBytes -= EntryBytes(e);
+        }
+        Remove(t);
+    }
+
+    internal static long EntryBytes(SchemaEntry e) =>
+        24 + StorageSize.Utf8Length(e.Type) + StorageSize.Utf8Length(e.Name) + StorageSize.Utf8Length(e.TableName)
+        + (e.Sql == null ? 0 : StorageSize.Utf8Length(e.Sql));
 
     /// <summary>Changes whenever a table is created or dropped (schemas are immutable otherwise), so derived facts
     /// about the schema can be cached against it.</summary>
@@ -46,9 +108,11 @@ public static class TableFactory
         // Indexes in declaration order: column PRIMARY KEY/UNIQUE in column order; the planner and the constraint
         // checks walk them as SQLite links them (newest first).
         table.BuildColumnIndex();
+        int rowIdMentions = 0;
         foreach (var name in c.IndexColumns)
         {
             int i = table.ColumnIndex(name);
+            if (i >= 0 && i == table.RowIdColumn && ++rowIdMentions == 2) table.RedundantRowIdIndexes = 1;
             if (i < 0 || i == table.RowIdColumn || table.IndexOn(i) != null) continue;
             table.Indexes.Add(new UniqueIndex(i, c.Name + "." + columns[i].Name));
         }

@@ -3,12 +3,15 @@ using FastDb.QueryEngine.Values;
 
 namespace FastDb.QueryEngine.Storage;
 
-/// <summary>Snapshot format: "FDBS", version byte, then per table its schema (columns, rowid alias, index order)
-/// and its rows with their rowids. Reading validates everything and reports defects as FormatException.</summary>
+/// <summary>Snapshot format: "FDBS", version byte, then per table its schema (columns, rowid alias, index order,
+/// whether its b-tree may have split) and its rows with their rowids; then (version 2) sqlite_master's rows (type,
+/// names, root page, CREATE text, rowid), whether sqlite_master may have split, and the page allocator. Version 1
+/// (no sqlite_master) still reads: its CREATE texts and root pages are then unknown, and queries reading them are
+/// refused. Reading validates everything and reports defects as FormatException.</summary>
 public static class SnapshotCodec
 {
     private static readonly byte[] Magic = "FDBS"u8.ToArray();
-    private const byte Version = 1;
+    private const byte Version = 2;
     private const int MaxCount = 100_000_000;
 
     public static void Write(Catalog catalog, Stream output)
@@ -30,6 +33,8 @@ public static class SnapshotCodec
                 WriteValue(w, c.Default);
             }
             w.Write7BitEncodedInt(t.RowIdColumn + 1);
+            w.Write(t.MayHaveSplit);
+            w.Write7BitEncodedInt(t.RedundantRowIdIndexes);
             w.Write7BitEncodedInt(t.Indexes.Count);
             foreach (var ix in t.Indexes) w.Write7BitEncodedInt(ix.Column);
             w.Write7BitEncodedInt(t.Rows.Count);
@@ -39,6 +44,20 @@ public static class SnapshotCodec
                 foreach (var v in r.Values) WriteValue(w, v);
             }
         }
+        w.Write7BitEncodedInt(catalog.Schema.Count);
+        foreach (var e in catalog.Schema)
+        {
+            w.Write(e.Type);
+            w.Write(e.Name);
+            w.Write(e.TableName);
+            w.Write7BitEncodedInt(e.RootPage + 1);
+            w.Write(e.Sql != null);
+            if (e.Sql != null) w.Write(e.Sql);
+            w.Write(e.SqlKnown);
+            w.Write7BitEncodedInt64(e.RowId);
+        }
+        w.Write(catalog.MasterMayHaveSplit);
+        catalog.Pages.Write(w);
     }
 
     private static void WriteValue(BinaryWriter w, SqlValue v)
@@ -69,7 +88,8 @@ public static class SnapshotCodec
         using var r = new BinaryReader(input, new UTF8Encoding(false, true), leaveOpen: true);
         var magic = r.ReadBytes(4);
         if (!magic.AsSpan().SequenceEqual(Magic)) throw new FormatException("not a FastDb snapshot");
-        if (r.ReadByte() != Version) throw new FormatException("unsupported snapshot version");
+        byte version = r.ReadByte();
+        if (version is not (1 or Version)) throw new FormatException("unsupported snapshot version");
         var catalog = new Catalog();
         int tables = Count(r);
         for (int ti = 0; ti < tables; ti++)
@@ -94,6 +114,13 @@ public static class SnapshotCodec
             var table = new Table { Name = name, Columns = cols };
             table.RowIdColumn = Count(r) - 1;
             if (table.RowIdColumn >= ncols) throw new FormatException("bad rowid column in snapshot");
+            bool mayHaveSplit = version >= 2 && r.ReadBoolean();
+            if (version >= 2)
+            {
+                table.RedundantRowIdIndexes = Count(r);
+                if (table.RedundantRowIdIndexes > 1 || (table.RedundantRowIdIndexes == 1 && table.RowIdColumn < 0))
+                    throw new FormatException("bad redundant index count in snapshot");
+            }
             table.BuildColumnIndex();
             int nix = Count(r);
             for (int i = 0; i < nix; i++)
@@ -116,10 +143,55 @@ public static class SnapshotCodec
                 table.Add(new Row(rowId, values));
             }
             if (catalog.Exists(name)) throw new FormatException("duplicate table in snapshot");
+            if (mayHaveSplit) table.MayHaveSplit = true;
             catalog.Add(table);
         }
+        if (version == 1) RebuildUnknownSchema(catalog);
+        else ReadSchema(r, catalog);
         if (input.ReadByte() != -1) throw new FormatException("trailing bytes after snapshot");
         return catalog;
+    }
+
+    private static void ReadSchema(BinaryReader r, Catalog catalog)
+    {
+        int n = Count(r);
+        long lastRowId = 0;
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < n; i++)
+        {
+            var e = new SchemaEntry { Type = r.ReadString(), Name = r.ReadString(), TableName = r.ReadString() };
+            e.RootPage = Count(r) - 1;
+            e.Sql = r.ReadBoolean() ? r.ReadString() : null;
+            e.SqlKnown = r.ReadBoolean();
+            e.RowId = r.Read7BitEncodedInt64();
+            if (e.Type is not ("table" or "index")) throw new FormatException("bad schema entry type in snapshot");
+            if (e.RowId <= lastRowId) throw new FormatException("schema entries out of order in snapshot");
+            if (!names.Add(e.Name)) throw new FormatException("duplicate schema entry in snapshot");
+            var table = catalog.Find(e.TableName) ?? throw new FormatException("schema entry for a missing table in snapshot");
+            if (e.Type == "table" && !string.Equals(e.Name, table.Name, StringComparison.Ordinal)) throw new FormatException("bad schema entry in snapshot");
+            lastRowId = e.RowId;
+            catalog.Schema.Add(e);
+            catalog.MasterBytes += Catalog.EntryBytes(e);
+        }
+        foreach (var t in catalog.Tables)
+            if (!names.Contains(t.Name)) throw new FormatException("table without a schema entry in snapshot");
+        catalog.MasterMayHaveSplit = r.ReadBoolean();
+        catalog.Pages = PageAllocator.Read(r);
+    }
+
+    /// <summary>A version-1 snapshot kept no CREATE texts or pages: rebuild the rows with those unknown.</summary>
+    private static void RebuildUnknownSchema(Catalog catalog)
+    {
+        long rowId = 0;
+        catalog.Pages.MarkUnknown();
+        foreach (var t in catalog.Tables)
+        {
+            // A UNIQUE on an INTEGER PRIMARY KEY adds an index version 1 did not record: the rows are then unknown.
+            if (t.RowIdColumn >= 0) catalog.SchemaRowsUnknown = true;
+            catalog.Schema.Add(new SchemaEntry { Type = "table", Name = t.Name, TableName = t.Name, RootPage = -1, SqlKnown = false, RowId = ++rowId });
+            for (int i = 0; i < t.Indexes.Count + t.RedundantRowIdIndexes; i++)
+                catalog.Schema.Add(new SchemaEntry { Type = "index", Name = "sqlite_autoindex_" + t.Name + "_" + (i + 1), TableName = t.Name, RootPage = -1, RowId = ++rowId });
+        }
     }
 
     private static int Count(BinaryReader r)

@@ -62,11 +62,31 @@ public sealed class Table
     /// <summary>Index of the column declared exactly INTEGER PRIMARY KEY (the rowid alias), or -1.</summary>
     public int RowIdColumn = -1;
     public readonly List<UniqueIndex> Indexes = [];
+    /// <summary>1 when a UNIQUE constraint names the INTEGER PRIMARY KEY: SQLite builds that index although the rowid
+    /// already enforces it. It changes no answer, only sqlite_master (one more automatic index and root page).</summary>
+    public int RedundantRowIdIndexes;
     public readonly List<Row> Rows = [];
+    /// <summary>What this table counts against the database limit (<see cref="StorageSize"/>): schema and rows.</summary>
+    public long Bytes { get; private set; }
+    /// <summary>The database-wide total this table's size changes are added to (set by <see cref="Catalog.Add"/>).</summary>
+    internal Catalog? Owner;
+    private long _schemaBytes;
+
+    /// <summary>Sticky: the rows (counted, see <see cref="StorageSize"/>) once passed <see cref="SplitBytes"/>, so
+    /// SQLite's b-tree for this table or one of its indexes may have taken more pages than its root (a 4096-byte
+    /// leaf holds ~4,000 bytes of cells; an index entry over ~1,000 bytes spills to an overflow page).</summary>
+    public bool MayHaveSplit { get; internal set; }
+    public const long SplitBytes = 900;
     private readonly Dictionary<string, int> _columnIndex = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Once the columns are set: the name lookup, and the schema's share of the database size.</summary>
     public void BuildColumnIndex()
     {
+        long schema = StorageSize.TableOverhead + StorageSize.Utf8Length(Name);
+        foreach (var c in Columns)
+            schema += StorageSize.ColumnOverhead + StorageSize.Utf8Length(c.Name) + (c.DeclaredType == null ? 0 : StorageSize.Utf8Length(c.DeclaredType));
+        AddBytes(schema - _schemaBytes);
+        _schemaBytes = schema;
         _columnIndex.Clear();
         for (int i = 0; i < Columns.Length; i++) _columnIndex.TryAdd(Columns[i].Name, i);
     }
@@ -106,6 +126,7 @@ public sealed class Table
     {
         if (Rows.Count == 0 || Rows[^1].RowId < row.RowId) Rows.Add(row);
         else Rows.Insert(~FindPosition(row.RowId), row);
+        AddBytes(StorageSize.OfRow(row.Values));
         foreach (var ix in Indexes)
         {
             var key = row.Values[ix.Column];
@@ -116,11 +137,19 @@ public sealed class Table
     public void Remove(Row row)
     {
         int p = FindPosition(row.RowId);
-        if (p >= 0) Rows.RemoveAt(p);
+        if (p >= 0) { Rows.RemoveAt(p); AddBytes(-StorageSize.OfRow(row.Values)); }
         foreach (var ix in Indexes)
         {
             var key = row.Values[ix.Column];
             if (!key.IsNull && ix.Map.TryGetValue(key, out var owner) && ReferenceEquals(owner, row)) ix.Map.Remove(key);
         }
+    }
+
+    /// <summary>Account for a change of stored size made in place (the CTF fast path rewrites values directly).</summary>
+    public void AddBytes(long delta)
+    {
+        Bytes += delta;
+        if (Bytes - _schemaBytes > SplitBytes) MayHaveSplit = true;
+        if (Owner != null) Owner.Bytes += delta;
     }
 }

@@ -28,6 +28,8 @@ public sealed class CreateTableStatement : Statement
     public List<ColumnDefinition> Columns = [];
     /// <summary>Columns given PRIMARY KEY or UNIQUE, in the order the constraints were declared (index creation order).</summary>
     public List<string> IndexColumns = [];
+    /// <summary>The text sqlite_master keeps: "CREATE TABLE " and the statement from the table name to its end.</summary>
+    public string Sql = "";
 }
 
 public sealed class DropTableStatement : Statement
@@ -65,6 +67,8 @@ public sealed class ResultColumn
     public string? Alias;
     public string? StarQualifier; // the t of t.*
     public int Offset = -1;
+    /// <summary>Its name (alias, or its text) is over the value limit: prepare fails with TOOBIG.</summary>
+    public bool NameTooBig;
 }
 
 public sealed class OrderTerm

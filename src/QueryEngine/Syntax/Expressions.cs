@@ -44,6 +44,14 @@ public sealed class LiteralExpr(SqlValue value) : Expr
     public override bool IsConstant => true;
 }
 
+/// <summary>A string literal over <see cref="EngineLimits.MaxValueBytes"/>: sqlite3's OP_String8 fails with TOOBIG
+/// when it runs (not at prepare), so this node fails when evaluated.</summary>
+public sealed class TooBigLiteralExpr : Expr
+{
+    public override SqlValue Eval(RowContext row) => throw new SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
+    public override Expr Bind(Scope scope) => this;
+}
+
 /// <summary>A name as written: bare, qualified (t.c) or double-quoted (a string when no column has that name).</summary>
 public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) : Expr
 {
@@ -178,13 +186,23 @@ public sealed class BinaryExpr(BinaryOp op, Expr left, Expr right) : Expr
                 return Compare(a, b);
             case BinaryOp.Concat:
                 if (a.IsNull || b.IsNull) return SqlValue.Null;
-                return SqlValue.FromText(string.Concat(a.AsText(), b.AsText()));
+                return Concat(a.AsText()!, b.AsText()!);
             case BinaryOp.BitAnd: case BinaryOp.BitOr: case BinaryOp.ShiftLeft: case BinaryOp.ShiftRight:
                 if (a.IsNull || b.IsNull) return SqlValue.Null;
                 return SqlValue.FromInteger(Arithmetic.Bitwise(Op, a.ToNumeric().AsInteger(), b.ToNumeric().AsInteger()));
             default:
                 return Arithmetic.Binary(Op, a, b);
         }
+    }
+
+    /// <summary>OP_Concat: a result over the value limit is sqlite3's "string or blob too big", checked before the
+    /// result is built, so the poison pill <c>v=v||v</c> never allocates past the limit.</summary>
+    private static SqlValue Concat(string x, string y)
+    {
+        if ((long)x.Length + y.Length > EngineLimits.MaxValueBytes / 3
+            && EngineLimits.IsTooBig(StorageSize.Utf8Length(x) + StorageSize.Utf8Length(y)))
+            throw new SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
+        return SqlValue.FromText(string.Concat(x, y));
     }
 
     private SqlValue Compare(SqlValue a, SqlValue b)

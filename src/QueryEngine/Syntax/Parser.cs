@@ -150,6 +150,9 @@ public sealed class Parser
         // then "already exists" wins over any later syntax error.
         var afterName = Peek();
         if (!afterName.IsOp("(") && !afterName.Is("AS")) throw SyntaxError(afterName);
+        // sqlite3CheckObjectName comes before the existence check, IF NOT EXISTS or not.
+        if (name.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase))
+            throw new SqlParseException("object name reserved for internal use: " + name);
         if (_tableExists(name))
         {
             if (!stmt.IfNotExists) throw new SqlParseException("table " + name + " already exists", nameToken.Start - _start);
@@ -202,6 +205,7 @@ public sealed class Parser
             else throw SyntaxError(Peek());
             TryOp(",");
         }
+        var close = Peek();
         ExpectOp(")");
         // Table options: [WITHOUT] name {, [WITHOUT] name} (the first may be empty). SQLite judges each option when
         // it reduces it, on seeing a "," or the end; FastDb supports none of them.
@@ -225,6 +229,17 @@ public sealed class Parser
             if (sawComma) throw SyntaxError(o);
             if (!TryOp(",")) break;
             sawComma = true;
+        }
+        // sqlite3EndTable prints "CREATE TABLE <name...)>" and nests an UPDATE of sqlite_master carrying it quoted
+        // (about 130 bytes of its own plus the name twice); either over the value limit fails prepare with TOOBIG.
+        // (Registers in that text vary by a digit or two: this is exact to within a few bytes of the limit.)
+        stmt.Sql = "CREATE TABLE " + _tokens.Sql[nameToken.Start..(close.Start + 1)];
+        long text = stmt.Sql.Length;
+        if (text + 2 * name.Length + 130 > EngineLimits.MaxValueBytes / 3)
+        {
+            string created = stmt.Sql;
+            long nested = 130 + 2 * StorageSize.Utf8Length(name) + StorageSize.Utf8Length(created) + created.Count(ch => ch == '\'');
+            if (EngineLimits.IsTooBig(nested)) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
         }
         return stmt;
     }
@@ -495,6 +510,7 @@ public sealed class Parser
         {
             var t = Peek();
             if (t.IsOp("*")) { Take(); stmt.Columns.Add(new ResultColumn()); continue; }
+            int spanStart = t.Start;
             var e = ParseExprAt(stmt.Columns.Count == 0 ? 4 : 5);
             if (e is QualifiedStarExpr qs)
             {
@@ -502,8 +518,10 @@ public sealed class Parser
                 continue;
             }
             var rc = new ResultColumn { Expression = e };
+            int spanEnd = Peek().Start;
             if (TryKeyword("AS")) rc.Alias = ExpectName();
             else if (IsNameToken(Peek()) || Peek().Kind == TokenKind.String) rc.Alias = ExpectName();
+            rc.NameTooBig = rc.Alias != null ? EngineLimits.IsTooBig(rc.Alias) : SpanTooBig(spanStart, spanEnd);
             stmt.Columns.Add(rc);
         } while (TryOp(","));
 
@@ -562,6 +580,18 @@ public sealed class Parser
         }
         return stmt;
     }
+
+    /// <summary>A result column without AS is named by its text (sqlite3DbSpanDup: from its first token to the next
+    /// token, whitespace trimmed); a name over the value limit fails prepare with TOOBIG.</summary>
+    private bool SpanTooBig(int start, int end)
+    {
+        if (end - start <= EngineLimits.MaxValueBytes / 3) return false;
+        var sql = _tokens.Sql;
+        while (end > start && IsCSpace(sql[end - 1])) end--;
+        return EngineLimits.IsTooBig(sql[start..end]);
+    }
+
+    private static bool IsCSpace(char c) => c is ' ' or '\t' or '\n' or '\v' or '\f' or '\r';
 
     // ---- expressions (precedence as parse.y) ----
 
@@ -748,6 +778,8 @@ public sealed class Parser
                 return new LiteralExpr(SqlValue.FromReal(NumericText.PrefixToReal(t.Text))) { Offset = t.Start - _start };
             case TokenKind.String:
                 Take();
+                // OP_String8 checks the length when it runs: a literal over the limit fails only if evaluated.
+                if (EngineLimits.IsTooBig(t.Text)) return new TooBigLiteralExpr { Offset = t.Start - _start };
                 return new LiteralExpr(SqlValue.FromText(t.Text)) { Offset = t.Start - _start };
             case TokenKind.Blob: throw Unsupported("blob literals");
             case TokenKind.Variable: throw Unsupported("parameters (" + t.Text + ")");

@@ -13,7 +13,8 @@ namespace FastDb.Server.Cluster;
 /// <summary>
 /// The Raft host: drives the pure <see cref="RaftNode"/> from one loop (ticks from a timer, messages from the
 /// Forwarder, proposals from HTTP), persists what each Ready says to the <see cref="LogStore"/>, sends its messages
-/// over <see cref="PeerLink"/>s, and applies committed entries to the <see cref="ReplicatedStateMachine"/>.
+/// over <see cref="PeerLink"/>s, and hands committed entries to the <see cref="Applier"/>, which applies them to the
+/// <see cref="ReplicatedStateMachine"/> on its own thread (a slow statement never holds up heartbeats or votes).
 ///
 /// A request that lands on a follower is forwarded (as the same ClientRequest bytes that become the log entry) to
 /// the leader it knows; it stays in <see cref="_pending"/> until this node applies it, and is re-sent with the same
@@ -45,6 +46,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     private readonly ClusterOptions _options;
     private readonly ReplicatedStateMachine _stateMachine;
+    private readonly PendingRequests _requests;
     private readonly LogStore _store;
     private readonly ILogger _log;
     private readonly ILoggerFactory _logging;
@@ -78,16 +80,19 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         public long SentAtTick = long.MinValue;
     }
 
-    private enum InputKind : byte { Tick, Message, Propose, Join, Transfer, CountReplicas, Stop }
+    private enum InputKind : byte { Tick, Message, Propose, Join, Transfer, CountReplicas, SnapshotTaken, Stop }
 
     private readonly record struct Input(InputKind Kind, Message Message = default, PendingRequest? Request = null,
         byte[]? Forwarded = null, string? JoinAddress = null, ulong TransferTo = 0, ulong Index = 0,
-        TaskCompletionSource<int>? Reply = null);
+        TaskCompletionSource<int>? Reply = null, byte[]? Image = null);
+
+    private readonly Applier _applier;
 
     public ClusterReplicator(ClusterOptions options, ReplicatedStateMachine stateMachine, LogStore store, ILoggerFactory logging)
     {
         _options = options;
         _stateMachine = stateMachine;
+        _requests = new PendingRequests(stateMachine);
         _store = store;
         _logging = logging;
         _log = logging.CreateLogger<ClusterReplicator>();
@@ -120,6 +125,9 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             _lastSnapshotIndex = stored.Index;
         }
         if (options.Raft.Id != _id) throw new ArgumentException("RaftOptions.Id must be NodeAddress.IdOf(SelfAddress)", nameof(options));
+        // The image is taken on the apply thread; compacting Raft's log and persisting belong to the loop.
+        _applier = new Applier(stateMachine, options.SnapshotEveryEntries, _lastSnapshotIndex,
+            (index, image) => Post(new Input(InputKind.SnapshotTaken, Index: index, Image: image)), _log);
         _raft = new RaftNode(options.Raft, new Random(unchecked((int)(_id ^ (ulong)Environment.TickCount64))),
             loaded.HardState, snapshot, loaded.Entries);
         if (options.Join is null && brandNew)
@@ -132,7 +140,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             _raft.CatchUpBeforeVoting(firstBootIndex);
             _log.LogInformation("{Self}: started with an empty data directory; catching up from the leader before voting", options.SelfAddress);
         }
-        foreach (var (memberId, context) in _raft.Members) _addresses[memberId] = NodeAddress.FromContext(context);
+        RememberMembers(_raft.Members);
         if (_raft.Members.Count == 1 && _raft.Members.ContainsKey(_id) && _raft.Role != RaftRole.Leader)
         {
             // A restarted lone node has nobody to wait for: run its election clock out now, not an election timeout
@@ -169,10 +177,13 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     public ReplicatorStatus Status => _status;
 
+    public int RequestsInFlight => _requests.Count;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (_loop is null)
         {
+            _applier.Start();
             _loop = new Thread(RunLoop) { IsBackground = true, Name = "FastDb Raft loop" };
             _loop.Start();
         }
@@ -180,7 +191,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     }
 
     public ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken) =>
-        _stateMachine.SubmitAsync(request, (r, answer) =>
+        _requests.SubmitAsync(request, (r, answer) =>
             Post(new Input(InputKind.Propose, Request: new PendingRequest(r, r.ToBytes(), answer))), cancellationToken);
 
     public ValueTask<int> CountReplicasAsync(ulong index, CancellationToken cancellationToken)
@@ -194,28 +205,35 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     // ------------------------------------------------------------------ frames from peers (connection threads)
 
+    /// <summary>
+    /// Every frame is validated by <see cref="PeerInput"/> before it is posted to the loop; a bad one throws, which
+    /// closes that connection with the reason logged (the preamble name was already checked by
+    /// <see cref="PeerInput.ValidatePeerName"/>).
+    /// </summary>
     public void OnFrame(string peerName, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload)
     {
         switch (frameType)
         {
             case RaftFrame:
-                var message = MessageCodec.Read(payload); // copies what it keeps; throws FormatException on garbage
+                var message = PeerInput.ReadRaftMessage(payload, peerName, _status.Term); // copies what it keeps
                 if (message.To != _id) return;           // misaddressed (a node that reused a socket name)
                 _addresses.TryAdd(message.From, peerName);
                 Post(new Input(InputKind.Message, Message: message));
                 break;
             case ForwardFrame:
+                PeerInput.CheckClientRequest(payload, "forwarded request");
                 Post(new Input(InputKind.Propose, Forwarded: payload.ToArray()));
                 break;
             case JoinFrame:
-                var address = System.Text.Encoding.UTF8.GetString(payload);
-                if (address.Length == 0 || address.Length > 1024) throw new FormatException("bad join address");
-                Post(new Input(InputKind.Join, JoinAddress: address));
+                Post(new Input(InputKind.Join, JoinAddress: PeerInput.ReadJoinAddress(payload)));
                 break;
             default:
-                throw new FormatException($"unknown frame type {frameType}");
+                throw new PeerInputException($"unknown frame type {frameType}");
         }
     }
+
+    /// <summary>The receiving side's settings (and its connection caps): peers must name themselves by a valid node address.</summary>
+    public PeerProtocolOptions PeerProtocol { get; } = new() { ValidatePeerName = PeerInput.ValidatePeerName };
 
     // ------------------------------------------------------------------ the loop (one thread owns the RaftNode)
 
@@ -315,6 +333,12 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
                 break;
             case InputKind.CountReplicas:
                 input.Reply?.TrySetResult(_raft.ReplicaCount(input.Index));
+                break;
+            case InputKind.SnapshotTaken when input.Image is { } image:
+                // A leader's snapshot installed meanwhile may already cover this index.
+                if (input.Index <= _lastSnapshotIndex) break;
+                PersistSnapshot(_raft.Compact(input.Index, image));
+                _log.LogInformation("snapshot at index {Index} ({Bytes} bytes); log compacted", input.Index, image.Length);
                 break;
         }
     }
@@ -437,6 +461,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     private void HandleJoin(string address)
     {
+        if (NodeAddress.Validate(address) is not null) return; // checked at the edge already (PeerInput)
         var id = NodeAddress.IdOf(address);
         if (_raft.Members.ContainsKey(id))
         {
@@ -468,7 +493,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             if (ready.EntriesToPersist.Count > 0) _store.Append(ready.EntriesToPersist);
             if (ready.HardState is { } hardState) _store.SaveHardState(hardState);
             foreach (var message in ready.Messages) SendMessage(message);
-            foreach (var entry in ready.CommittedEntries) Apply(entry);
+            foreach (var entry in ready.CommittedEntries) HandOver(entry);
             _raft.Advance(ready);
             if (ready.SoftState.LeaderId != _lastLeader)
             {
@@ -479,46 +504,57 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
                 // Re-send everything still waiting to the new leader at once rather than after RetryTicks.
                 if (_lastLeader != 0) SendWaiting();
             }
-            MaybeSnapshot();
         }
     }
 
-    private void Apply(in Entry entry)
+    /// <summary>
+    /// Hands a committed entry to the apply thread. A configuration change also updates the addresses here, on the
+    /// loop, which sends to them.
+    /// </summary>
+    private void HandOver(in Entry entry)
     {
-        if (entry.Index <= _stateMachine.AppliedIndex) return; // already in the snapshot we restored
-        switch (entry.Type)
+        if (entry.Type == EntryType.ConfigChange)
         {
-            case EntryType.Normal:
-                _stateMachine.Apply(entry.Index, entry.Data.Span);
-                break;
-            case EntryType.ConfigChange:
-                var change = ConfigChangeCodec.Read(entry.Data.Span);
+            // A change that does not decode, or names an address no node can have, can only be in the log from an
+            // older build that did not validate its peers (this one rejects it at the edge). It is committed, so it
+            // is in every node's log and every restart hands it over again: throwing here would crash-loop the whole
+            // cluster. Instead it is treated deterministically as the Raft core treats it (a malformed change is a
+            // no-op there; a valid AddNode with a bad address adds a member nobody dials, which the reachable
+            // majority outvotes), no address is recorded, and it is logged. Refusing to start would not be safer:
+            // the entry cannot be removed from a committed log, so the cluster could never start again.
+            try
+            {
+                var change = PeerInput.ReadConfigChange(entry.Data.Span, $"entry {entry.Index}");
                 if (change.Type == ConfigChangeType.AddNode) _addresses[change.NodeId] = NodeAddress.FromContext(change.Context);
-                _stateMachine.ApplyNoop(entry.Index);
-                break;
-            default:
-                _stateMachine.ApplyNoop(entry.Index);
-                break;
+            }
+            catch (FormatException e)
+            {
+                _log.LogError("committed configuration change at index {Index} is malformed ({Reason}); no address is recorded for it, as on every node", entry.Index, e.Message);
+            }
         }
+        _applier.Post(entry);
     }
 
+    /// <summary>A leader's snapshot: persisted here (the store is the loop's), applied in order on the apply thread.</summary>
     private void InstallSnapshot(Snapshot snapshot)
     {
-        _stateMachine.ReadSnapshot(snapshot.Data);
         PersistSnapshot(snapshot);
-        foreach (var (memberId, context) in snapshot.Members) _addresses[memberId] = NodeAddress.FromContext(context);
-        _log.LogInformation("installed a snapshot at index {Index} from the leader", snapshot.Index);
+        _applier.PostSnapshot(snapshot);
+        RememberMembers(snapshot.Members);
+        _log.LogInformation("installing a snapshot at index {Index} from the leader", snapshot.Index);
     }
 
-    private void MaybeSnapshot()
+    /// <summary>
+    /// Records members' addresses. One that is not a valid address (only an older build could have let it into the
+    /// log or a snapshot) is left out and logged, so it is never dialed: dialing it would throw on the loop.
+    /// </summary>
+    private void RememberMembers(IReadOnlyDictionary<ulong, ReadOnlyMemory<byte>> members)
     {
-        var applied = _stateMachine.AppliedIndex;
-        if (applied - _lastSnapshotIndex < (ulong)_options.SnapshotEveryEntries || applied > _raft.AppliedIndex) return;
-        using var stream = new MemoryStream();
-        _stateMachine.WriteSnapshot(stream);
-        var image = stream.ToArray();
-        PersistSnapshot(_raft.Compact(applied, image));
-        _log.LogInformation("snapshot at index {Index} ({Bytes} bytes); log compacted", applied, image.Length);
+        foreach (var (memberId, context) in members)
+        {
+            if (NodeAddress.TryFromContext(context.Span) is { } address) _addresses[memberId] = address;
+            else _log.LogError("member {Id} has an invalid address in the configuration; it is never dialed", memberId);
+        }
     }
 
     /// <summary>
@@ -611,6 +647,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         await TransferLeadershipAsync().ConfigureAwait(false);
         _inputs.Post(new Input(InputKind.Stop));
         if (_loop is not null) await _loopExited.Task.ConfigureAwait(false);
+        await _applier.StopAsync().ConfigureAwait(false);
         PeerLink[] links;
         lock (_links)
         {

@@ -27,12 +27,12 @@ public sealed class LoopInbox<T>
     public bool TryTake(out T item) => _queue.TryDequeue(out item!);
 
     /// <summary>
-    /// Sleeps until an input is posted or <paramref name="timeoutMs"/> passes (returns at once if one is queued).
-    /// Reader thread only.
+    /// Sleeps until an input is posted or <paramref name="timeoutMs"/> passes (returns at once if one is queued;
+    /// <see cref="Timeout.Infinite"/> waits for an input however long). Reader thread only.
     /// </summary>
     public void Wait(int timeoutMs)
     {
-        if (timeoutMs <= 0 || !_queue.IsEmpty) return;
+        if (timeoutMs == 0 || timeoutMs < Timeout.Infinite || !_queue.IsEmpty) return;
         _wake.Reset();
         // The exchange is a full fence: a writer that enqueued before it sees no sleeper and does not Set, so the
         // emptiness check after it must catch that item; one that enqueues after it sees the flag and Sets.

@@ -70,6 +70,63 @@ public static partial class NodeAddress
             ? Path.GetFullPath(address, workingDirectory)
             : address;
 
+    /// <summary>
+    /// Longest address a member may have: its address is also the name in its peer preamble, which the Forwarder
+    /// caps at 255 bytes. (A Unix socket path is limited further by the kernel's 108-byte sun_path.)
+    /// </summary>
+    public const int MaxAddressBytes = FastDb.Forwarder.Preamble.MaxNameBytes;
+
+    /// <summary>
+    /// Null if <paramref name="address"/> is one a node can have (the Forwarder can dial it, and paths and ids can be
+    /// made from it), else why not. Everything a peer names (its preamble, a join, a configuration change, a
+    /// snapshot's members) passes through this before the node records or dials it: one address that cannot be
+    /// parsed on the Raft loop would end the process.
+    /// </summary>
+    public static string? Validate(string address)
+    {
+        if (address.Length == 0) return "empty address";
+        if (Encoding.UTF8.GetByteCount(address) > MaxAddressBytes) return $"address longer than {MaxAddressBytes} bytes";
+        foreach (var c in address)
+            if (char.IsControl(c) || char.IsWhiteSpace(c) || char.IsSurrogate(c)) return "address with a control, space or surrogate character";
+        System.Net.EndPoint endPoint;
+        try
+        {
+            endPoint = FastDb.Forwarder.PeerAddress.Parse(address);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            return e.Message;
+        }
+        if (endPoint is System.Net.DnsEndPoint dns && !IsHostName(dns.Host)) return $"'{dns.Host}' is not a host name";
+        return null;
+    }
+
+    /// <summary>RFC 1123 host name characters: letters, digits, '-' and '.', not starting with '-' or '.'.</summary>
+    private static bool IsHostName(string host)
+    {
+        if (host.Length is 0 or > 253 || host[0] is '-' or '.') return false;
+        foreach (var c in host)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.')) return false;
+        return true;
+    }
+
+    /// <summary>Decodes a configuration change's or snapshot member's context as an address; null if not valid UTF-8 or not a valid address.</summary>
+    public static string? TryFromContext(ReadOnlySpan<byte> context)
+    {
+        string address;
+        try
+        {
+            address = StrictUtf8.GetString(context);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+        return Validate(address) is null ? address : null;
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static string FromContext(ReadOnlyMemory<byte> context) => Encoding.UTF8.GetString(context.Span);
 
     public static byte[] ToContext(string address) => Encoding.UTF8.GetBytes(address);

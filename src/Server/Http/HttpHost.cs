@@ -21,6 +21,15 @@ public static class HttpHost
     /// <summary>How long shutdown waits for in-flight requests before closing connections.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a request's headers may take to arrive in full.</summary>
+    public static readonly TimeSpan HeadersTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a body (or an answer being read) may stall below 64 bytes/s before the connection is cut.</summary>
+    public static readonly TimeSpan BodyGracePeriod = TimeSpan.FromSeconds(10);
+
+    /// <summary>Connections (HTTP and peer) open at once, at most.</summary>
+    public const long MaxConnections = 4096;
+
     public static WebApplication Build(NodeOptions options, Action<ListenOptions>? configureListen, RequestDelegate handler)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -39,9 +48,17 @@ public static class HttpHost
             kestrel.AddServerHeader = false;
             // Our own check answers with a clear 413; Kestrel's limit is a backstop one byte above it.
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1;
-            kestrel.Limits.MinRequestBodyDataRate = null; // a frozen-then-thawed client must not be cut off
-            kestrel.Limits.MinResponseDataRate = null;
+            // A client that declares a body and stalls, or stops reading its answer, is cut off instead of holding a
+            // connection (and the answer's memory) forever. The grace period is far above anything a live client
+            // needs (octopus sends a ~200-byte body in one write) and above the ~1 s a node is frozen for, after
+            // which Kestrel's heartbeat sees the whole freeze at once.
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 64, gracePeriod: BodyGracePeriod);
+            kestrel.Limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 64, gracePeriod: BodyGracePeriod);
+            kestrel.Limits.RequestHeadersTimeout = HeadersTimeout;
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(10);
+            // File descriptors are finite (peers share this listener): a flood of idle connections is refused past
+            // this many instead of starving the peers and the log of descriptors.
+            kestrel.Limits.MaxConcurrentConnections = MaxConnections;
             Action<ListenOptions> listen = l => configureListen?.Invoke(l);
             if (options.Listen.UnixSocketPath is { } path)
                 kestrel.ListenUnixSocket(path, listen);

@@ -17,6 +17,7 @@ public sealed record StatusReport(
     ulong SnapshotIndex,
     long? LastSequenceNumber,
     int DedupWindowEntries,
+    long DedupAnswerChars,
     int RequestsInFlight,
     double UptimeSeconds,
     long GcHeapBytes,

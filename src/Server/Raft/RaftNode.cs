@@ -106,6 +106,10 @@ public sealed class RaftNode
         }
         if (hs.Commit > LastIndex)
             throw new ArgumentException($"hard state commit {hs.Commit} is beyond the last restored entry {LastIndex}: the log lost committed entries");
+        // A term past the bound can only have been stored by a build that accepted a forged message; one more
+        // election would wrap it to 0. Refuse to start rather than run with it.
+        if (Math.Max(hs.Term, LastTerm) > RaftLimits.MaxStoredTerm)
+            throw new ArgumentException($"hard state term {Math.Max(hs.Term, LastTerm)} is beyond the bound {RaftLimits.MaxStoredTerm} (2^63): it came from a forged message an older build accepted, or a damaged file; this data directory cannot be used");
         // Entries of a later term than the hard state's: the host persists a Ready's entries before its hard state
         // and crashed in between. This node was in that term, but never voted in it (a vote leaves only after its
         // hard state is stored), so it resumes in that term with no vote.
@@ -407,6 +411,9 @@ public sealed class RaftNode
 
     private void StartElection(bool transfer)
     {
+        // Never fires: Step drops messages with a term above RaftLimits.MaxTerm (2^62) and the constructor refuses a
+        // stored one above 2^63, so Term stays 2^62 elections short of wrapping (see RaftLimits).
+        if (Term == ulong.MaxValue) throw new InvalidOperationException("the term would wrap to 0");
         ResetTerm(Term + 1);
         Role = RaftRole.Candidate;
         _vote = Id;
@@ -636,9 +643,14 @@ public sealed class RaftNode
     }
 
     /// <summary>Rejects messages no honest peer sends (so garbage cannot corrupt the log).</summary>
-    private static bool IsWellFormed(in Message m)
+    private bool IsWellFormed(in Message m)
     {
         if (m.Type is < MessageType.PreVote or > MessageType.CommitNotice) return false;
+        // Terms and indexes past the bounds could make Term + 1 or Index + count wrap, or wedge the cluster (RaftLimits).
+        if (!RaftLimits.IsPlausibleTerm(m.Term, Term) || m.LogTerm > m.Term) return false;
+        if (m.Index > RaftLimits.MaxIndex || m.Commit > RaftLimits.MaxIndex || m.RejectHint > RaftLimits.MaxIndex) return false;
+        if (m.EntryCount > 0 && (ulong)m.EntryCount > RaftLimits.MaxIndex - m.Index) return false;
+        if (m.Snapshot is { } s && (s.Index > RaftLimits.MaxIndex || s.Term > RaftLimits.MaxTerm)) return false;
         if (m.EntryCount > 0)
         {
             if (m.Type != MessageType.Append) return false;

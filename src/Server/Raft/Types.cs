@@ -11,6 +11,51 @@ public enum EntryType : byte
     Noop = 2,
 }
 
+/// <summary>
+/// Bounds on the terms and indexes in Raft messages and storage, far beyond anything an honest cluster reaches, so
+/// arithmetic on them (a term + 1, an index + an entry count) can never wrap and a forged number cannot wedge the
+/// cluster. A message past them is dropped as malformed (the host rejects it at the edge before that: the
+/// connection is closed); a stored hard state past them stops the node at start-up.
+///
+/// Why two term bounds and not one fixed cap: a term only grows by one per election. With a fixed cap alone (say
+/// 2^48), one forged heartbeat at cap − 1 moves every node to it, and two elections later the honest nodes' own
+/// messages are over the cap and refused everywhere: the cluster is wedged. So a message may also not be more than
+/// <see cref="MaxTermAhead"/> ahead of the receiver's term, and the absolute cap is so high that pushing the cluster
+/// to it takes 2^42 forged messages (44 TB of traffic), while the cluster's own elections from there have 2^63
+/// terms of room before <see cref="MaxStoredTerm"/> and 3·2^62 before a wrap.
+/// </summary>
+public static class RaftLimits
+{
+    /// <summary>
+    /// 2^62: the largest term a message may carry. Each election adds one; at one election per microsecond reaching
+    /// it would take 146,000 years (FastDb holds at most one per 100 ms).
+    /// </summary>
+    public const ulong MaxTerm = 1UL << 62;
+
+    /// <summary>
+    /// 2^20: how far a message's term may be ahead of the receiver's. Pre-vote keeps partitioned nodes from raising
+    /// terms, so a peer is only ahead by the elections this node missed; a million of them at one per 100 ms is
+    /// 29 hours of nothing but elections.
+    /// </summary>
+    public const ulong MaxTermAhead = 1UL << 20;
+
+    /// <summary>
+    /// 2^63: a stored term above it cannot have come from this build (messages stop at 2^62, and 2^62 elections more
+    /// cannot happen): only a forged message accepted by an older build, or a damaged file. The node refuses to start.
+    /// </summary>
+    public const ulong MaxStoredTerm = 1UL << 63;
+
+    /// <summary>
+    /// 2^62. One index per log entry: at a million entries per second that is 146,000 years. Below 2^64 by enough
+    /// that an index plus any entry count a frame can carry cannot overflow.
+    /// </summary>
+    public const ulong MaxIndex = 1UL << 62;
+
+    /// <summary>Whether a message term is plausible for a receiver at <paramref name="receiverTerm"/>.</summary>
+    public static bool IsPlausibleTerm(ulong term, ulong receiverTerm) =>
+        term <= MaxTerm && term <= receiverTerm + MaxTermAhead;
+}
+
 /// <summary>One log entry. Node ids are ulong; 0 means "none".</summary>
 public readonly record struct Entry(ulong Term, ulong Index, EntryType Type, ReadOnlyMemory<byte> Data);
 

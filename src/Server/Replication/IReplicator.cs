@@ -3,8 +3,8 @@ using FastDb.Server.StateMachine;
 namespace FastDb.Server.Replication;
 
 /// <summary>
-/// Gets a client request into the log and returns its answer once this node has applied it. The single-node
-/// implementation is <see cref="SingleNodeReplicator"/>; the cluster one (Raft) lives in src/Server/Cluster.
+/// Gets a client request into the log and returns its answer once this node has applied it. The implementation is
+/// the Raft host in src/Server/Cluster (a lone node is a one-member cluster).
 /// Implementations must never fail a request for a transient reason (no leader yet, leader changed): they hold it
 /// until it commits, since a client retry of a committed request would otherwise cost a sequence-number gap.
 /// </summary>
@@ -25,6 +25,9 @@ public interface IReplicator : IAsyncDisposable
 
     /// <summary>A consistent view of this node's replication state, for GET /status.</summary>
     ReplicatorStatus Status { get; }
+
+    /// <summary>Client requests this node has received and not yet answered.</summary>
+    int RequestsInFlight { get; }
 
     /// <summary>
     /// How many members are known to hold the applied log entry at <paramref name="index"/> (a lower bound; at least

@@ -58,16 +58,13 @@ public static class CommandLine
         DefaultValueFactory = _ => 1 << 20,
     };
 
-    private static readonly Option<int> DedupEntries = new("--dedup-window-entries")
-    {
-        Description = "Exactly-once window, by count: how many recent answers are kept to answer re-sent requests (0 turns dedup off).",
-        DefaultValueFactory = _ => 10_000,
-    };
+    // No flags for the dedup window's bounds: whether a re-sent request runs again depends on them, so a node with
+    // other values would answer differently from its peers (the replicas fork). They are DedupWindow's constants.
 
-    private static readonly Option<long> DedupMs = new("--dedup-window-ms")
+    private static readonly Option<string> SocketMode = new("--socket-mode")
     {
-        Description = "Exactly-once window, by time (log timestamps): a body re-sent within this many milliseconds gets its original answer; later it runs again.",
-        DefaultValueFactory = _ => 120_000,
+        Description = "Permissions of the Unix socket, in octal: 600 (the default) admits only this user; 660 also its group.",
+        DefaultValueFactory = _ => "600",
     };
 
     private static readonly Option<int> SnapshotEvery = PositiveInt("--snapshot-every", 10_000, "Snapshot the state machine and truncate the log every this many entries.");
@@ -78,13 +75,10 @@ public static class CommandLine
         {
             if (r.GetValueOrDefault<long>() < 1) r.AddError("--max-body-bytes must be at least 1");
         });
-        DedupEntries.Validators.Add(r =>
+        SocketMode.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() < 0) r.AddError("--dedup-window-entries must be 0 (off) or more");
-        });
-        DedupMs.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<long>() < 0) r.AddError("--dedup-window-ms must be 0 or more");
+            if (!TryParseSocketMode(r.GetValueOrDefault<string>(), out _))
+                r.AddError("--socket-mode must be an octal mode of owner and group bits only, such as 600 or 660");
         });
     }
 
@@ -92,7 +86,7 @@ public static class CommandLine
     public static RootCommand Build(Func<NodeOptions, CancellationToken, Task<int>> runNode, Func<CancellationToken, Task<int>> runExec)
     {
         var root = new RootCommand("sqlcluster: a replicated SQL server (drop-in for Stripe CTF3 level 4). POST /sql with a SQL script; GET /healthcheck; GET /status.");
-        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, Fsync, MaxBodyBytes, DedupEntries, DedupMs, SnapshotEvery })
+        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, Fsync, MaxBodyBytes, SocketMode, SnapshotEvery })
             root.Options.Add(option);
 
         root.Validators.Add(result =>
@@ -150,11 +144,27 @@ public static class CommandLine
             BroadcastAcks = parse.GetValue(BroadcastAcks),
             Fsync = parse.GetValue(Fsync),
             MaxBodyBytes = parse.GetValue(MaxBodyBytes),
-            DedupWindowEntries = parse.GetValue(DedupEntries),
-            DedupWindowMs = parse.GetValue(DedupMs),
+            SocketMode = TryParseSocketMode(parse.GetValue(SocketMode), out var mode) ? mode : NodeOptions.DefaultSocketMode,
             SnapshotEveryEntries = parse.GetValue(SnapshotEvery),
             UsedDefaults = listenText is null && dataText is null,
         };
+    }
+
+    /// <summary>An octal mode with owner read/write and no bits for others (a socket anyone may dial is never wanted).</summary>
+    internal static bool TryParseSocketMode(string? text, out UnixFileMode mode)
+    {
+        mode = default;
+        if (string.IsNullOrEmpty(text) || text.Length > 4) return false;
+        var bits = 0;
+        foreach (var c in text)
+        {
+            if (c is < '0' or > '7') return false;
+            bits = bits * 8 + (c - '0');
+        }
+        mode = (UnixFileMode)bits;
+        const UnixFileMode ownerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        const UnixFileMode others = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        return (mode & ownerReadWrite) == ownerReadWrite && (mode & others) == 0 && bits <= 0x1FF;
     }
 
     private static Option<int> PositiveInt(string name, int defaultValue, string description)

@@ -11,6 +11,7 @@ public static class NodeHost
 {
     public static async Task<int> RunAsync(NodeOptions options, CancellationToken cancellationToken)
     {
+        FilePermissions.CreateOwnerOnly();
         using var logging = LoggerFactory.Create(b => HttpHost.ConfigureLogging(b, options.Verbose));
         var log = logging.CreateLogger("FastDb.Server");
         if (options.UsedDefaults)
@@ -31,7 +32,7 @@ public static class NodeHost
             }
         }
 
-        var stateMachine = new ReplicatedStateMachine(options.DedupWindowEntries, options.DedupWindowMs);
+        var stateMachine = new ReplicatedStateMachine(DedupWindow.DefaultMaxCount, DedupWindow.DefaultMaxAgeMs);
         var store = new LogStore(options.DataDirectory, options.Fsync, logging.CreateLogger<LogStore>());
         ReplicationSetup setup;
         try
@@ -46,12 +47,13 @@ public static class NodeHost
         }
 
         await using var replicator = setup.Replicator;
-        var endpoint = new SqlEndpoint(replicator, stateMachine, options.NodeName, options.MaxBodyBytes, logging.CreateLogger<SqlEndpoint>());
+        var endpoint = new HttpRoutes(replicator, stateMachine, options.NodeName, options.MaxBodyBytes, logging.CreateLogger<HttpRoutes>());
         var app = HttpHost.Build(options, setup.ConfigureListen, endpoint.HandleAsync);
         try
         {
             await replicator.StartAsync(cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            if (options.Listen.UnixSocketPath is { } listening) FilePermissions.RestrictSocket(listening, options.SocketMode);
             log.LogInformation("{Node} listening on {Listen}, data in {Data}", options.NodeName, options.Listen, options.DataDirectory);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         }

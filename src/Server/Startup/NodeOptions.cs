@@ -29,8 +29,9 @@ public sealed record NodeOptions
 
     public bool Fsync { get; init; }
     public long MaxBodyBytes { get; init; } = 1 << 20;
-    public int DedupWindowEntries { get; init; } = 10_000;
-    public long DedupWindowMs { get; init; } = 120_000;
+    /// <summary>Permissions of the Unix socket file: the owner only unless --socket-mode opens it to the group.</summary>
+    public UnixFileMode SocketMode { get; init; } = DefaultSocketMode;
+    public const UnixFileMode DefaultSocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     public int SnapshotEveryEntries { get; init; } = 10_000;
 
     /// <summary>True when neither -l nor -d was given: the embedded default, announced on stderr.</summary>

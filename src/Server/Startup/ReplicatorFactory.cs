@@ -13,12 +13,8 @@ public sealed record ReplicationSetup(IReplicator Replicator, Action<ListenOptio
 /// <summary>Chooses how this node replicates, from the parsed options. The one place where single node and cluster part ways.</summary>
 public static class ReplicatorFactory
 {
-    /// <summary>Id a lone node stamps on its requests.</summary>
-    public const ulong SingleNodeId = 1;
-
     public static ReplicationSetup Create(NodeOptions options, ReplicatedStateMachine stateMachine, LogStore store, ILoggerFactory logging)
     {
-        // ===== CLUSTER HOOK =====
         // Every node runs Raft: node 0 of octopus has no --join, exactly like a lone node, so the two cannot be told
         // apart at start-up; a one-member Raft cluster commits on its own append, as the single-node path did.
         // Peer connections share the listening socket (octopus's proxies dial the node's one socket).
@@ -46,7 +42,6 @@ public static class ReplicatorFactory
             },
         }, stateMachine, store, logging);
         var peerLog = logging.CreateLogger("FastDb.Peers");
-        return new ReplicationSetup(cluster, listen => listen.UsePeerProtocol(cluster, peerLog));
-        // ========================
+        return new ReplicationSetup(cluster, listen => listen.UsePeerProtocol(cluster, peerLog, cluster.PeerProtocol));
     }
 }

@@ -3,44 +3,37 @@ using FastDb.QueryEngine;
 
 namespace FastDb.Server.StateMachine;
 
-/// <summary>What <see cref="ReplicatedStateMachine.Admit"/> decided for a freshly received request.</summary>
-public readonly record struct Admission(AdmissionKind Kind, Task<Answer> Answer)
+/// <summary>Told of every application: the node's <see cref="PendingRequests"/> completes its waiters from it.</summary>
+public interface IApplyObserver
 {
-    /// <summary>True when the caller must propose the request (nobody else has it in the log or in flight).</summary>
-    public bool MustPropose => Kind == AdmissionKind.New;
+    /// <summary>The request with this id was applied (or recognized as a re-send) with this answer.</summary>
+    void Applied(RequestId id, Answer answer);
+
+    /// <summary>The whole state was replaced by a snapshot.</summary>
+    void Restored();
 }
 
-public enum AdmissionKind
-{
-    /// <summary>Applied earlier (same id, key, or body within the window): the original answer, already complete.</summary>
-    AlreadyAnswered,
-    /// <summary>The same key or body is in flight on this node: wait for that one's answer instead of proposing twice.</summary>
-    JoinedInFlight,
-    /// <summary>Registered; the caller proposes it and the task completes when the log entry is applied.</summary>
-    New,
-}
+/// <summary>What the dedup window says about a request that just arrived, and the applied index it said it at.</summary>
+public readonly record struct WindowLookup(DedupWindow.Record? Earlier, ulong AppliedIndex);
 
 /// <summary>
-/// The replicated state machine: applies log commands in log order to the in-memory database, deterministically.
-/// Applying assigns the sequence number (0, 1, 2, ... over every applied SQL request, failed ones included) unless the
-/// request is a re-send found in the dedup window, in which case the original answer is returned without executing.
-/// It also keeps the registry of local waiters (not replicated, not snapshotted) that HTTP requests await.
-/// Thread-safe: Apply runs on the replicator's apply loop, Admit/WaitForAsync on request threads.
+/// The replicated state machine: applies log commands in log order to the in-memory database, deterministically, and
+/// snapshots and restores that state. Applying assigns the sequence number (0, 1, 2, ... over every applied SQL
+/// request, failed ones included) unless the request is a re-send found in the dedup window, in which case the
+/// original answer is returned without executing. Everything here is replicated state, the same on every node, but
+/// for one local fact per window record (whether this node delivered its answer, see <see cref="DedupWindow"/>).
+/// The requests this node waits on live apart, in <see cref="PendingRequests"/>, told of each application.
+/// Thread-safe: Apply and the snapshots run on the replicator's apply thread, the lookups on request threads.
 /// </summary>
 public sealed class ReplicatedStateMachine
 {
-    private static ReadOnlySpan<byte> SnapshotMagic => "FDSM1\n"u8;
+    private static ReadOnlySpan<byte> SnapshotMagicV1 => "FDSM1\n"u8;
+    private static ReadOnlySpan<byte> SnapshotMagic => "FDSM2\n"u8;
 
     private readonly object _gate = new();
     private readonly DedupWindow _window;
     private Database _database = new();
-
-    /// <summary>A request in flight on this node, with the keys other arrivals can join it by.</summary>
-    private sealed record Pending(TaskCompletionSource<Answer> Waiter, string? IdempotencyKey, BodyDigest? Digest);
-
-    private readonly Dictionary<RequestId, Pending> _pendingById = new();
-    private readonly Dictionary<BodyDigest, RequestId> _pendingByDigest = new();
-    private readonly Dictionary<string, RequestId> _pendingByKey = new(StringComparer.Ordinal);
+    private IApplyObserver? _observer;
 
     public ReplicatedStateMachine(int dedupMaxCount, long dedupMaxAgeMs)
     {
@@ -57,95 +50,59 @@ public sealed class ReplicatedStateMachine
 
     public int DedupCount { get { lock (_gate) return _window.Count; } }
 
-    public int PendingCount { get { lock (_gate) return _pendingById.Count; } }
+    /// <summary>Chars of answer text the dedup window holds (bounded: <see cref="DedupWindow.MaxAnswerChars"/>).</summary>
+    public long DedupAnswerChars { get { lock (_gate) return _window.AnswerChars; } }
+
+    /// <summary>Sets who is told of applications (once, before the first Apply).</summary>
+    public void Observe(IApplyObserver observer)
+    {
+        if (_observer is not null) throw new InvalidOperationException("the state machine already has an observer");
+        _observer = observer;
+    }
 
     /// <summary>
-    /// Decides what to do with a request that just arrived: answer it from the window, join an identical one in
-    /// flight, or register it so that the caller proposes it and awaits the returned task.
+    /// For the admission of a request that just arrived on this node, its origin: the earlier application that
+    /// answers it (its key; or, unkeyed, the same body from here whose answer was never delivered), and the applied
+    /// index, read together.
     /// </summary>
-    public Admission Admit(ClientRequest request)
+    public WindowLookup Lookup(ClientRequest request)
     {
         lock (_gate)
         {
-            if (_window.TryFind(request, out var answer))
-                return new Admission(AdmissionKind.AlreadyAnswered, Task.FromResult(answer));
-            var inFlight = request.IdempotencyKey is { } key
-                ? _pendingByKey.TryGetValue(key, out var id)
-                : _pendingByDigest.TryGetValue(request.Digest, out id);
-            if (inFlight && _pendingById.TryGetValue(id, out var existing))
-                return new Admission(AdmissionKind.JoinedInFlight, existing.Waiter.Task);
-            if (_pendingById.TryGetValue(request.Id, out existing))
-                return new Admission(AdmissionKind.JoinedInFlight, existing.Waiter.Task);
-            var fresh = new Pending(NewWaiter(), request.IdempotencyKey, request.IdempotencyKey is null ? request.Digest : null);
-            _pendingById[request.Id] = fresh;
-            if (request.IdempotencyKey is { } k) _pendingByKey[k] = request.Id;
-            else _pendingByDigest[request.Digest] = request.Id;
-            return new Admission(AdmissionKind.New, fresh.Waiter.Task);
+            DedupWindow.Record? earlier = null;
+            if (request.IdempotencyKey is { } key) { if (_window.TryFindByKey(key, out var keyed)) earlier = keyed; }
+            else if (_window.TryFindUndelivered(request.Digest, request.Id.Origin, request.TimestampMs, out var undelivered)) earlier = undelivered;
+            if (earlier is null && _window.TryFindById(request.Id, out var byId)) earlier = byId;
+            return new WindowLookup(earlier, _appliedIndex);
+        }
+    }
+
+    /// <summary>The answer of an applied request id still in the window.</summary>
+    public bool TryFindAnswer(RequestId id, out Answer answer)
+    {
+        lock (_gate)
+        {
+            var found = _window.TryFindById(id, out var record);
+            answer = found ? record.Answer : default;
+            return found;
         }
     }
 
     /// <summary>
-    /// What every replicator does with a request from a client: admit it, hand it to <paramref name="tryPropose"/> when
-    /// nobody has it yet (false means the replicator is shutting down), and wait for its answer. A request joined to
-    /// one that gets abandoned is admitted again, a few times at most.
+    /// Records that this node wrote <paramref name="answer"/> to a client still connected, so the same unkeyed body sent
+    /// again is a new request, not a retry (a user repeating a SELECT wants a fresh count). Local, never replicated.
     /// </summary>
-    public async ValueTask<Answer> SubmitAsync(ClientRequest request, Func<ClientRequest, Task<Answer>, bool> tryPropose,
-        CancellationToken cancellationToken)
+    public void MarkDelivered(BodyDigest digest, Answer answer)
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var admission = Admit(request);
-            if (admission.MustPropose && !tryPropose(request, admission.Answer))
-            {
-                Abandon(request.Id);
-                throw new ObjectDisposedException(nameof(ReplicatedStateMachine), "the node is shutting down");
-            }
-            try
-            {
-                return await admission.Answer.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && attempt < 3
-                                                     && admission.Kind == AdmissionKind.JoinedInFlight)
-            {
-                // the request we joined was abandoned (its proposal failed): admit ours again
-            }
-        }
-    }
-
-    /// <summary>Waits for the request with this id to be applied (answers at once if it already was, within the window).</summary>
-    public Task<Answer> WaitForAsync(RequestId id, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            if (!_pendingById.TryGetValue(id, out var pending))
-            {
-                if (_window.TryFindById(id, out var answer)) return Task.FromResult(answer);
-                pending = new Pending(NewWaiter(), null, null);
-                _pendingById[id] = pending;
-            }
-            return pending.Waiter.Task.WaitAsync(cancellationToken);
-        }
-    }
-
-    /// <summary>
-    /// Gives up on a request that will never be applied (its proposal was dropped): its waiters, joined ones included,
-    /// see a cancellation and may admit the request again.
-    /// </summary>
-    public void Abandon(RequestId id)
-    {
-        Pending? pending;
-        lock (_gate)
-        {
-            if (!_pendingById.Remove(id, out pending)) return;
-            RemoveSecondaryIndexes(id, pending);
-        }
-        pending.Waiter.TrySetCanceled();
+        lock (_gate) _window.MarkDelivered(digest, answer.SequenceNumber);
     }
 
     /// <summary>
     /// Applies one committed log entry's payload (a <see cref="ClientRequest"/>). Deterministic: the same log gives the
     /// same answers, sequence numbers and window on every node. Returns the answer (null if the payload was unreadable,
-    /// which every node decides the same way: it is skipped without a sequence number).
+    /// which every node decides the same way: it is skipped without a sequence number). Call from one thread only (the
+    /// apply thread): the database is that thread's alone, so a long statement runs outside the lock and never holds up
+    /// admissions or /status.
     /// </summary>
     public Answer? Apply(ulong logIndex, ReadOnlySpan<byte> payload)
     {
@@ -160,20 +117,30 @@ public sealed class ReplicatedStateMachine
             return null;
         }
 
-        Answer answer;
-        Pending? pending;
+        bool seen;
+        DedupWindow.Record? original;
         lock (_gate)
         {
             EnsureInOrder(logIndex);
-            if (!_window.TryFind(request, out answer))
+            seen = _window.TryFind(request, out original);
+        }
+        var body = seen ? null : Execute(request.Command.Span);
+
+        Answer answer;
+        lock (_gate)
+        {
+            if (seen)
             {
-                answer = new Answer(_nextSequenceNumber++, Execute(request.Command.Span));
-                _window.Add(new DedupWindow.Record(request.Id, request.IdempotencyKey, request.Digest, request.TimestampMs, answer));
+                answer = original!.Answer;
+            }
+            else
+            {
+                answer = new Answer(_nextSequenceNumber++, body!);
+                _window.Add(new DedupWindow.Record(request.Id, request.IdempotencyKey, request.Digest, request.TimestampMs, logIndex, answer));
             }
             _appliedIndex = logIndex;
-            if (_pendingById.Remove(request.Id, out pending)) RemoveSecondaryIndexes(request.Id, pending);
         }
-        pending?.Waiter.TrySetResult(answer);
+        _observer?.Applied(request.Id, answer);
         return answer;
     }
 
@@ -187,13 +154,16 @@ public sealed class ReplicatedStateMachine
         }
     }
 
-    /// <summary>Writes the database, applied index, next sequence number and the dedup window.</summary>
+    /// <summary>
+    /// Writes the applied index, next sequence number, the dedup window and the database. Call on the apply thread
+    /// (the database is its own; only the window is read under the lock).
+    /// </summary>
     public void WriteSnapshot(Stream output)
     {
-        lock (_gate)
+        output.Write(SnapshotMagic);
+        using (var writer = new BinaryWriter(output, Encoding.UTF8, leaveOpen: true))
         {
-            output.Write(SnapshotMagic);
-            using (var writer = new BinaryWriter(output, Encoding.UTF8, leaveOpen: true))
+            lock (_gate)
             {
                 writer.Write7BitEncodedInt64((long)_appliedIndex);
                 writer.Write7BitEncodedInt64((long)_nextSequenceNumber);
@@ -207,12 +177,14 @@ public sealed class ReplicatedStateMachine
                     writer.Write(r.Digest.Low);
                     writer.Write(r.Digest.High);
                     writer.Write(r.TimestampMs);
+                    writer.Write7BitEncodedInt64((long)r.AppliedIndex);
                     writer.Write7BitEncodedInt64((long)r.Answer.SequenceNumber);
+                    writer.Write(r.Answer.Held);
                     writer.Write(r.Answer.Body);
                 }
             }
-            _database.WriteSnapshot(output);
         }
+        _database.WriteSnapshot(output);
     }
 
     /// <summary>Replaces the whole state with a snapshot image held in memory (a snapshot file or a leader's install).</summary>
@@ -222,8 +194,40 @@ public sealed class ReplicatedStateMachine
         ReadSnapshot(stream);
     }
 
-    /// <summary>Replaces the whole state with a snapshot; throws <see cref="FormatException"/> on bad bytes.</summary>
+    /// <summary>
+    /// Replaces the whole state with a snapshot; throws <see cref="FormatException"/> on bad bytes, leaving the state
+    /// as it was. Reads this build's format and the one before it (FDSM1, whose window records lack their log index:
+    /// they are taken as applied at the snapshot's index).
+    /// </summary>
     public void ReadSnapshot(Stream input)
+    {
+        var (appliedIndex, nextSequence, records, database) = ParseSnapshot(input);
+        lock (_gate)
+        {
+            _appliedIndex = appliedIndex;
+            _nextSequenceNumber = nextSequence;
+            _window.Clear();
+            foreach (var r in records) _window.Add(r);
+            _database = database;
+        }
+        // A follower that installs a leader's snapshot skips the entries it covers: requests of ours among them
+        // are answered from the snapshot's window, or their clients would wait forever.
+        _observer?.Restored();
+    }
+
+    /// <summary>
+    /// Checks that an image would be accepted by <see cref="ReadSnapshot(Stream)"/>, by parsing it completely (the
+    /// database into a fresh engine Database) without touching any state machine: a snapshot from a peer is checked
+    /// this way before Raft sees it. Returns the log index the image was taken at; throws
+    /// <see cref="FormatException"/> with the defect.
+    /// </summary>
+    public static ulong ValidateSnapshot(ReadOnlyMemory<byte> image)
+    {
+        using var stream = new MemoryStream(image.ToArray(), writable: false);
+        return ParseSnapshot(stream).AppliedIndex;
+    }
+
+    private static (ulong AppliedIndex, ulong NextSequence, List<DedupWindow.Record> Records, Database Database) ParseSnapshot(Stream input)
     {
         Span<byte> magic = stackalloc byte[SnapshotMagic.Length];
         try
@@ -234,7 +238,8 @@ public sealed class ReplicatedStateMachine
         {
             throw new FormatException("state machine snapshot is truncated");
         }
-        if (!magic.SequenceEqual(SnapshotMagic)) throw new FormatException("not a state machine snapshot");
+        var version1 = magic.SequenceEqual(SnapshotMagicV1);
+        if (!version1 && !magic.SequenceEqual(SnapshotMagic)) throw new FormatException("not a state machine snapshot");
         try
         {
             using var reader = new BinaryReader(input, Encoding.UTF8, leaveOpen: true);
@@ -249,33 +254,21 @@ public sealed class ReplicatedStateMachine
                 var key = reader.ReadBoolean() ? reader.ReadString() : null;
                 var digest = new BodyDigest(reader.ReadUInt64(), reader.ReadUInt64());
                 var timestamp = reader.ReadInt64();
-                var answer = new Answer((ulong)reader.Read7BitEncodedInt64(), reader.ReadString());
-                records.Add(new DedupWindow.Record(id, key, digest, timestamp, answer));
+                var recordIndex = version1 ? appliedIndex : (ulong)reader.Read7BitEncodedInt64();
+                var sequence = (ulong)reader.Read7BitEncodedInt64();
+                var held = version1 || reader.ReadBoolean();
+                var answer = new Answer(sequence, reader.ReadString(), held);
+                records.Add(new DedupWindow.Record(id, key, digest, timestamp, recordIndex, answer));
             }
-            var database = Database.ReadSnapshot(input);
-            List<(TaskCompletionSource<Answer> Waiter, Answer Answer)> answered = new();
-            lock (_gate)
-            {
-                _appliedIndex = appliedIndex;
-                _nextSequenceNumber = nextSequence;
-                _window.Clear();
-                foreach (var r in records) _window.Add(r);
-                _database = database;
-                // A follower that installs a leader's snapshot skips the entries it covers: requests of ours among
-                // them are answered from the snapshot's window, or their clients would wait forever.
-                foreach (var (id, pending) in _pendingById.ToList())
-                {
-                    if (!_window.TryFindById(id, out var answer)) continue;
-                    _pendingById.Remove(id);
-                    RemoveSecondaryIndexes(id, pending);
-                    answered.Add((pending.Waiter, answer));
-                }
-            }
-            foreach (var (waiter, answer) in answered) waiter.TrySetResult(answer);
+            return (appliedIndex, nextSequence, records, Database.ReadSnapshot(input));
         }
         catch (EndOfStreamException)
         {
             throw new FormatException("state machine snapshot is truncated");
+        }
+        catch (IOException e)
+        {
+            throw new FormatException("corrupt state machine snapshot: " + e.Message, e); // e.g. a negative string length
         }
     }
 
@@ -298,16 +291,5 @@ public sealed class ReplicatedStateMachine
     {
         if (logIndex <= _appliedIndex)
             throw new InvalidOperationException($"log index {logIndex} applied out of order (applied index is {_appliedIndex})");
-    }
-
-    private static TaskCompletionSource<Answer> NewWaiter() =>
-        new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private void RemoveSecondaryIndexes(RequestId id, Pending pending)
-    {
-        if (pending.IdempotencyKey is { } key && _pendingByKey.TryGetValue(key, out var owner) && owner == id)
-            _pendingByKey.Remove(key);
-        if (pending.Digest is { } digest && _pendingByDigest.TryGetValue(digest, out owner) && owner == id)
-            _pendingByDigest.Remove(digest);
     }
 }

@@ -15,9 +15,8 @@ public sealed class FastDbClusterTests
     [Fact]
     public async Task FastDbCluster_FewSecondsUnderAllMonkeys_ScoresWithoutDisqualification()
     {
-        // The test project references src/Server, so its sqlcluster executable sits next to the tests.
-        string sqlcluster = Path.Combine(AppContext.BaseDirectory, "sqlcluster");
-        Assert.True(File.Exists(sqlcluster), $"FastDb's server was not built next to the tests: {sqlcluster}");
+        // The native sqlcluster users run, published for this build next to the tests (tests/NativeBinaries.targets).
+        string sqlcluster = FastDb.TestSupport.NativeBinary.Path("sqlcluster");
         string runRoot = Path.Combine(Path.GetTempPath(), "fastdb-harness-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         bool passed = false;

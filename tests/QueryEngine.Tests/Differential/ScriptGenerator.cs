@@ -51,7 +51,17 @@ public sealed class ScriptGenerator
         ["+", "-", "*", "/", "%", "||", "=", "==", "!=", "<>", "<", "<=", ">", ">=", "AND", "OR"];
     static readonly string[] ComparisonOperators = ["=", "==", "!=", "<>", "<", "<=", ">", ">="];
 
-    public ScriptGenerator(int seed) => _random = new Random(seed);
+    public ScriptGenerator(int seed)
+    {
+        _random = new Random(seed);
+        _extraRandom = new Random(unchecked(seed * 7919 + 17));
+    }
+
+    /// <summary>Decides and builds the constructs added after the original grammar (sqlite_master queries), so
+    /// adding them did not change what the main stream draws.</summary>
+    readonly Random _extraRandom;
+    /// <summary>Positions of the statements drawn from <see cref="_extraRandom"/> (laid out with it too).</summary>
+    readonly HashSet<int> _extraStatements = [];
 
     /// <summary>A script of about <paramref name="statements"/> statements; the last line ends with ";\n".</summary>
     public string Generate(int statements)
@@ -62,7 +72,16 @@ public sealed class ScriptGenerator
         list.Add(drop);
         // Start with at least one table so most statements have something to work on.
         list.Add(CreateTable(newTable: true));
-        for (var i = 0; i < statements; i++) list.Add(Statement());
+        for (var i = 0; i < statements; i++)
+        {
+            list.Add(Statement());
+            // Drawn from a stream of its own, so the scripts of every earlier seed stay as they were.
+            if (_extraRandom.Next(100) < 5)
+            {
+                _extraStatements.Add(list.Count);
+                list.Add(SchemaQuery());
+            }
+        }
         return Layout(list);
     }
 
@@ -134,6 +153,26 @@ public sealed class ScriptGenerator
         tokens.Add(";");
         if (!_tables.ContainsKey(name)) _tables[name] = columns;
         return tokens;
+    }
+
+    /// <summary>sqlite_master / sqlite_schema: names, types and the CREATE text as written (the layout's spaces,
+    /// newlines and comments inside it included). Root pages depend on how full each b-tree is, which FastDb only
+    /// knows for small tables: SchemaTableTests covers them.</summary>
+    List<string> SchemaQuery()
+    {
+        var r = _extraRandom;
+        var master = r.Next(2) == 0 ? "sqlite_master" : "sqlite_schema";
+        string[][] queries =
+        [
+            ["SELECT", "type", ",", "name", ",", "tbl_name", ",", "sql", "FROM", master, ";"],
+            ["SELECT", "name", "FROM", master, "WHERE", "type", "=", "'index'", ";"],
+            ["SELECT", "count", "(", "*", ")", "FROM", master, ";"],
+            ["SELECT", "sql", "FROM", master, "WHERE", "name", "=", "'" + TableNames[r.Next(TableNames.Length)] + "'", ";"],
+            ["SELECT", "rowid", ",", "name", ",", "sql", "IS", "NULL", "FROM", master, "ORDER", "BY", "name", "DESC", ";"],
+            ["SELECT", "*", "FROM", r.Next(2) == 0 ? "sqlite_temp_master" : "sqlite_temp_schema", ";"],
+            ["SELECT", "typeof", "(", "sql", ")", ",", "upper", "(", "tbl_name", ")", "FROM", master, "WHERE", "tbl_name", "<>", "'t1'", ";"],
+        ];
+        return [.. queries[r.Next(queries.Length)]];
     }
 
     List<string> DropTable()
@@ -416,9 +455,10 @@ public sealed class ScriptGenerator
         for (var s = 0; s < statements.Count; s++)
         {
             var tokens = statements[s];
+            var random = _extraStatements.Contains(s) ? _extraRandom : _random;
             if (s > 0)
             {
-                var roll = _random.Next(20);
+                var roll = random.Next(20);
                 if (roll < 13) sb.Append('\n');
                 else if (roll < 18) sb.Append(' ');
                 else if (roll < 19) sb.Append("\n\n");
@@ -428,7 +468,7 @@ public sealed class ScriptGenerator
             {
                 if (i > 0)
                 {
-                    var roll = _random.Next(60);
+                    var roll = random.Next(60);
                     sb.Append(roll switch
                     {
                         0 => "\n",

@@ -99,7 +99,7 @@ public sealed class BadInputTests
     public async Task ExecSubcommand_PrintsWhatTheSqlite3ShellPrints()
     {
         const string script = "CREATE TABLE t(a INT PRIMARY KEY);\nINSERT INTO t VALUES(1); INSERT INTO t VALUES(1);\nSELECT * FROM t;\n";
-        var ours = await RunAsync("dotnet", [ServerProcess.ExecutablePath, "exec"], script);
+        var ours = await RunAsync(ServerProcess.ExecutablePath, ["exec"], script);
         Assert.Equal("1\n", ours.Stdout);
         Assert.Equal("Runtime error near line 2: UNIQUE constraint failed: t.a (19)\n", ours.Stderr);
         Assert.Equal(1, ours.ExitCode);
@@ -116,7 +116,7 @@ public sealed class BadInputTests
         var directory = Directory.CreateTempSubdirectory("fastdb-defaults-");
         try
         {
-            var start = new ProcessStartInfo("dotnet", [ServerProcess.ExecutablePath])
+            var start = new ProcessStartInfo(ServerProcess.ExecutablePath)
             {
                 WorkingDirectory = directory.FullName,
                 RedirectStandardError = true,
@@ -148,7 +148,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task BadFlags_ExitNonZeroWithAMessage()
     {
-        var result = await RunAsync("dotnet", [ServerProcess.ExecutablePath, "-l", "localhost:99999"], "");
+        var result = await RunAsync(ServerProcess.ExecutablePath, ["-l", "localhost:99999"], "");
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("bad TCP port", result.Stderr + result.Stdout, StringComparison.Ordinal);
     }

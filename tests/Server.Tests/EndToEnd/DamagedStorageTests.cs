@@ -69,12 +69,12 @@ public sealed class DamagedStorageTests
         Assert.Equal(bytes, File.ReadAllBytes(log));
     }
 
-    /// <summary>A hand-run 3-node cluster in one directory (sockets a/b/c.sock, data a/b/c-data), b and c joining a.</summary>
+    /// <summary>A hand-run 3-node cluster in one directory (sockets a/a.sock, b/b.sock, c/c.sock), b and c joining a.</summary>
     private static ServerProcess[] HandRunCluster(string directory, params string[] extraArgs) =>
     [
-        new(directory, "a.sock", "a-data", extraArgs),
-        new(directory, "b.sock", "b-data", [.. extraArgs, "--join=./a.sock"]),
-        new(directory, "c.sock", "c-data", [.. extraArgs, "--join=./a.sock"]),
+        new(directory, extraArgs) { SocketName = "a/a.sock", OwnsWorkDirectory = false },
+        new(directory, [.. extraArgs, "--join=./a/a.sock"]) { SocketName = "b/b.sock", OwnsWorkDirectory = false },
+        new(directory, [.. extraArgs, "--join=./a/a.sock"]) { SocketName = "c/c.sock" },
     ];
 
     private static async Task<JsonElement> StatusAsync(ServerProcess node)

@@ -1,42 +1,41 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using FastDb.TestSupport;
 
 namespace FastDb.Server.Tests.Support;
 
 /// <summary>
-/// The real sqlcluster executable as a child process (<c>dotnet sqlcluster.dll</c>, built next to the tests by the
-/// project reference), on a temporary Unix socket and data directory. Restartable with the same arguments.
+/// The real sqlcluster executable as a child process: the native AOT binary users run, published for this build into
+/// native/ next to the tests (tests/NativeBinaries.targets), on a temporary Unix socket and data directory.
+/// Restartable with the same arguments.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string[] _extraArgs;
-    private readonly string _socketName, _dataName;
     private readonly StringBuilder _stderr = new();
     private Process? _process;
 
     public ServerProcess(string workDirectory, params string[] extraArgs)
-        : this(workDirectory, "node0.sock", "data", extraArgs)
-    {
-    }
-
-    /// <summary>A node of a hand-run cluster: several nodes may share one work directory, each with its own socket and data directory.</summary>
-    public ServerProcess(string workDirectory, string socketName, string dataName, params string[] extraArgs)
     {
         WorkDirectory = workDirectory;
-        _socketName = socketName;
-        _dataName = dataName;
         _extraArgs = extraArgs;
         Directory.CreateDirectory(workDirectory);
     }
 
-    public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "sqlcluster.dll");
+    public static string ExecutablePath => NativeBinary.Path("sqlcluster");
 
     public string WorkDirectory { get; }
-    public string SocketPath => Path.Combine(WorkDirectory, _socketName);
-    public string DataDirectory => Path.Combine(WorkDirectory, _dataName);
+    /// <summary>The socket, relative to the work directory (the node's cwd), as given to -l.</summary>
+    public string SocketName { get; init; } = "node0.sock";
+
+    /// <summary>Deleted with the work directory when this process owns it (the default).</summary>
+    public bool OwnsWorkDirectory { get; init; } = true;
+
+    public string SocketPath => Path.Combine(WorkDirectory, SocketName);
+    public string DataDirectory => Path.Combine(WorkDirectory, Path.GetDirectoryName(SocketName) ?? "", "data");
     public int ProcessId => _process?.Id ?? throw new InvalidOperationException("not running");
     public bool HasExited => _process?.HasExited ?? true;
     public int ExitCode => _process!.ExitCode;
@@ -51,7 +50,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         if (_process is { HasExited: false }) throw new InvalidOperationException("already running");
         _process?.Dispose();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(ExecutablePath)
         {
             WorkingDirectory = WorkDirectory,
             RedirectStandardError = true,
@@ -59,7 +58,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { ExecutablePath, "-l", "./" + _socketName, "-d", DataDirectory }.Concat(_extraArgs)) start.ArgumentList.Add(a);
+        foreach (var a in new[] { "-l", "./" + SocketName, "-d", DataDirectory }.Concat(_extraArgs)) start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
         process.ErrorDataReceived += (_, e) =>
         {
@@ -150,6 +149,7 @@ public sealed class ServerProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process?.Dispose();
+        if (!OwnsWorkDirectory) return;
         try
         {
             Directory.Delete(WorkDirectory, recursive: true);

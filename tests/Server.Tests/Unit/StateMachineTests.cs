@@ -13,12 +13,13 @@ public sealed class StateMachineTests
 {
     private static ulong _counter;
 
-    internal static ClientRequest Request(string script, long timestampMs = 1000, string? key = null, ulong origin = 1)
+    /// <summary>A request as a proposer stamps it; <paramref name="matchAfter"/> 0 lets applying match any earlier same body.</summary>
+    internal static ClientRequest Request(string script, long timestampMs = 1000, string? key = null, ulong origin = 1, ulong matchAfter = 0)
     {
         var buffer = new ArrayBufferWriter<byte>();
         SqlCommand.Recognize(script + ";").WriteTo(buffer);
         return new ClientRequest(new RequestId(origin, Interlocked.Increment(ref _counter)), key,
-            BodyDigest.Of(Encoding.UTF8.GetBytes(script)), timestampMs, buffer.WrittenSpan.ToArray());
+            BodyDigest.Of(Encoding.UTF8.GetBytes(script)), timestampMs, buffer.WrittenSpan.ToArray(), matchAfter);
     }
 
     private static ReplicatedStateMachine NewMachine() => new(dedupMaxCount: 1000, dedupMaxAgeMs: 60_000);
@@ -46,7 +47,7 @@ public sealed class StateMachineTests
         var again = machine.Apply(3, Request(update, 3000).ToBytes()); // another id, same body
         Assert.Equal(first, again);
         Assert.Equal(2UL, machine.NextSequenceNumber);
-        Assert.Equal(AdmissionKind.AlreadyAnswered, machine.Admit(Request(update, 4000)).Kind);
+        Assert.Equal(AdmissionKind.AlreadyAnswered, new PendingRequests(machine).Admit(Request(update, 4000)).Kind);
     }
 
     [Fact]
@@ -92,33 +93,16 @@ public sealed class StateMachineTests
     }
 
     [Fact]
-    public async Task Admit_JoinsAnIdenticalBodyInFlight_AndApplyCompletesBoth()
-    {
-        var machine = NewMachine();
-        var first = Request("SELECT * FROM nope");
-        var admission = machine.Admit(first);
-        Assert.True(admission.MustPropose);
-        var joined = machine.Admit(Request("SELECT * FROM nope"));
-        Assert.Equal(AdmissionKind.JoinedInFlight, joined.Kind);
-        Assert.False(joined.Answer.IsCompleted);
-
-        machine.Apply(1, first.ToBytes());
-        var timeout = TimeSpan.FromSeconds(10);
-        Assert.Equal(0UL, (await admission.Answer.WaitAsync(timeout)).SequenceNumber);
-        Assert.Equal(0UL, (await joined.Answer.WaitAsync(timeout)).SequenceNumber);
-        Assert.Equal(0, machine.PendingCount);
-    }
-
-    [Fact]
     public async Task WaitForAsync_CompletesWhenThatRequestIdIsApplied()
     {
         var machine = NewMachine();
+        var requests = new PendingRequests(machine);
         var request = Request("SELECT * FROM nope");
-        var waiting = machine.WaitForAsync(request.Id, CancellationToken.None);
+        var waiting = requests.WaitForAsync(request.Id, CancellationToken.None);
         Assert.False(waiting.IsCompleted);
         machine.Apply(1, request.ToBytes());
         Assert.Equal(0UL, (await waiting.WaitAsync(TimeSpan.FromSeconds(10))).SequenceNumber);
-        Assert.True(machine.WaitForAsync(request.Id, CancellationToken.None).IsCompletedSuccessfully);
+        Assert.True(requests.WaitForAsync(request.Id, CancellationToken.None).IsCompletedSuccessfully);
     }
 
     [Fact]
@@ -126,10 +110,11 @@ public sealed class StateMachineTests
     {
         var machine = NewMachine();
         var request = Request("SELECT * FROM nope");
-        var admission = machine.Admit(request);
-        machine.Abandon(request.Id);
+        var requests = new PendingRequests(machine);
+        var admission = requests.Admit(request);
+        requests.Abandon(request.Id);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => admission.Answer.WaitAsync(TimeSpan.FromSeconds(10)));
-        Assert.True(machine.Admit(Request("SELECT * FROM nope")).MustPropose);
+        Assert.True(requests.Admit(Request("SELECT * FROM nope")).MustPropose);
     }
 
     [Fact]
@@ -147,46 +132,5 @@ public sealed class StateMachineTests
         var machine = NewMachine();
         machine.ApplyNoop(5);
         Assert.Throws<InvalidOperationException>(() => machine.Apply(5, Request("SELECT * FROM nope").ToBytes()));
-    }
-}
-
-public sealed class SingleNodeReplicatorTests : IDisposable
-{
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("fastdb-single-");
-
-    public void Dispose() => _directory.Delete(recursive: true);
-
-    private SingleNodeReplicator Open(ReplicatedStateMachine machine, int snapshotEvery = 1000) =>
-        new(machine, new LogStore(_directory.FullName, fsync: false, NullLogger.Instance), 1, snapshotEvery, NullLogger.Instance);
-
-    [Fact]
-    public async Task ConcurrentSubmits_AreSequencedOnce_AndSurviveARestart()
-    {
-        var random = new Random(5);
-        var scripts = Enumerable.Range(0, 200).Select(_ => Octopus.RandomUpdate(random)).ToArray();
-        Answer[] answers;
-        await using (var replicator = Open(new ReplicatedStateMachine(1000, 60_000), snapshotEvery: 64))
-        {
-            await replicator.StartAsync(CancellationToken.None);
-            await replicator.SubmitAsync(StateMachineTests.Request(Octopus.BootScript), CancellationToken.None);
-            answers = await Task.WhenAll(scripts.Select(s => Task.Run(async () =>
-                await replicator.SubmitAsync(StateMachineTests.Request(s), CancellationToken.None))));
-        }
-        Assert.Equal(Enumerable.Range(1, 200).Select(i => (ulong)i), answers.Select(a => a.SequenceNumber).Order());
-
-        var machine = new ReplicatedStateMachine(1000, 60_000);
-        await using var reopened = Open(machine, snapshotEvery: 64);
-        await reopened.StartAsync(CancellationToken.None);
-        Assert.Equal(201UL, machine.NextSequenceNumber);
-        Assert.True(reopened.Status.SnapshotIndex >= 192, $"snapshot index {reopened.Status.SnapshotIndex}");
-        // A re-send after the restart gets the original answer.
-        var again = await reopened.SubmitAsync(StateMachineTests.Request(scripts[17]), CancellationToken.None);
-        Assert.Equal(answers[17], again);
-        if (Sqlite3Oracle.Available)
-        {
-            var ordered = scripts.Zip(answers).OrderBy(p => p.Second.SequenceNumber).ToArray();
-            var expected = Sqlite3Oracle.ExpectedBodies([Octopus.BootScript, .. ordered.Select(p => p.First)]);
-            for (var i = 0; i < ordered.Length; i++) Assert.Equal(expected[i + 1], ordered[i].Second.Body);
-        }
     }
 }

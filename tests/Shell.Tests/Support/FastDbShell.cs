@@ -3,7 +3,7 @@ using System.Text;
 
 namespace FastDb.Shell.Tests.Support;
 
-/// <summary>Runs the real fastdb client (fastdb.dll of this build) as a child process.</summary>
+/// <summary>Runs the real fastdb client (the native binary of this build) as a child process.</summary>
 public sealed class FastDbShell : IDisposable
 {
     private readonly Process _process;
@@ -18,10 +18,10 @@ public sealed class FastDbShell : IDisposable
         process.BeginErrorReadLine();
     }
 
-    public static string Dll => Path.Combine(AppContext.BaseDirectory, "fastdb.dll");
+    public static string Executable => FastDb.TestSupport.NativeBinary.Path("fastdb");
 
     /// <summary>Starts fastdb with its stdin a pipe the test writes to (non-interactive mode).</summary>
-    public static FastDbShell Start(string workingDirectory, params string[] args) => StartProcess("dotnet", [Dll, .. args], workingDirectory);
+    public static FastDbShell Start(string workingDirectory, params string[] args) => StartProcess(Executable, args, workingDirectory);
 
     /// <summary>
     /// Starts fastdb inside a pseudo-terminal (util-linux <c>script</c>), so it runs its interactive line editor; what
@@ -29,7 +29,7 @@ public sealed class FastDbShell : IDisposable
     /// </summary>
     public static FastDbShell StartInTerminal(string workingDirectory, params string[] args)
     {
-        var command = string.Join(' ', new[] { "dotnet", Dll }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        var command = string.Join(' ', new[] { Executable }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
         return StartProcess("script", ["-qfec", command, "/dev/null"], workingDirectory);
     }
 

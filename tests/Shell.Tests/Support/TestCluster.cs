@@ -46,14 +46,13 @@ public sealed class TestCluster : IAsyncDisposable
 
     private void Start(int i)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(FastDb.TestSupport.NativeBinary.Path("sqlcluster"))
         {
             WorkingDirectory = Root,
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sqlcluster.dll"));
         foreach (var a in new[] { "-l", $"./n{i}/node.sock", "-d", $"./n{i}/data" }) start.ArgumentList.Add(a);
         if (i > 0) start.ArgumentList.Add("--join=./n0/node.sock");
         var process = Process.Start(start)!;

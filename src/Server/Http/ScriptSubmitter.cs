@@ -1,0 +1,72 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Unicode;
+using FastDb.QueryEngine;
+using FastDb.Server.Replication;
+using FastDb.Server.StateMachine;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using static FastDb.Server.Http.HttpText;
+
+namespace FastDb.Server.Http;
+
+/// <summary>
+/// Turns a script into a log command (recognition), stamps it with a request id of this node, hands it to the
+/// replicator and waits for this node's answer. Step 2 and 3 of design.md's "one request, end to end".
+/// </summary>
+public sealed class ScriptSubmitter(IReplicator replicator, ILogger logger)
+{
+    private readonly IReplicator _replicator = replicator;
+    private readonly ILogger _logger = logger;
+    // Seeded from the clock so request ids stay unique across restarts of this node (the dedup window remembers ids).
+    private long _requestCounter = DateTime.UtcNow.Ticks;
+
+    /// <summary>A fresh number of this node's counter (also for keys that must never repeat).</summary>
+    public ulong NextCounter() => (ulong)Interlocked.Increment(ref _requestCounter);
+
+    /// <summary>
+    /// Stamps the script with a request id and waits for its answer from this node's state machine. Null when the
+    /// client left or the node could not take it (an error answer has then been written where possible).
+    /// </summary>
+    public async Task<Answer?> SubmitAsync(HttpContext context, string script, string? idempotencyKey, BodyDigest digest)
+    {
+        var clientRequest = new ClientRequest(
+            new RequestId(_replicator.LocalNodeId, NextCounter()),
+            idempotencyKey,
+            digest,
+            DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            EncodeCommand(script));
+        try
+        {
+            return await _replicator.SubmitAsync(clientRequest, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client left; the request (if proposed) still commits and a re-send gets its original answer.
+            _logger.LogDebug("client left before its answer to request {Id}", clientRequest.Id);
+            return null;
+        }
+        catch (ObjectDisposedException)
+        {
+            await WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "the node is shutting down\n").ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            await WriteTextAsync(context, StatusCodes.Status500InternalServerError, "the request could not be written to the log\n").ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// What octopus's oracle runs is the body plus ";" on the sqlite3 shell's stdin: RecognizeRequest, the entry point
+    /// bench/Benchmarks measures.
+    /// </summary>
+    private static byte[] EncodeCommand(string script)
+    {
+        var command = SqlCommand.RecognizeRequest(script);
+        var buffer = new ArrayBufferWriter<byte>(64);
+        command.WriteTo(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+}
