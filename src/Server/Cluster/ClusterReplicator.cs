@@ -492,6 +492,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             if (ready.Snapshot is { } snapshot) InstallSnapshot(snapshot);
             if (ready.EntriesToPersist.Count > 0) _store.Append(ready.EntriesToPersist);
             if (ready.HardState is { } hardState) _store.SaveHardState(hardState);
+            // Only now send: LogStore's one repair (cutting a torn final record) is safe because nothing unsent is acked.
             foreach (var message in ready.Messages) SendMessage(message);
             foreach (var entry in ready.CommittedEntries) HandOver(entry);
             _raft.Advance(ready);
