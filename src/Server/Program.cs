@@ -8,5 +8,8 @@ using FastDb.Server.Startup;
 if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
     Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 
+// A node never touches the terminal (TerminalGuard, StandardError): backgrounded with '&', it must survive STOP/CONT.
+TerminalGuard.Install();
+
 var root = CommandLine.Build(NodeHost.RunAsync, ExecCommand.RunAsync);
 return await root.Parse(args).InvokeAsync();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using FastDb.Shell;
 using FastDb.Shell.Cluster;
 using FastDb.Shell.Session;
+using FastDb.Shell.Terminal;
 
 // fastdb: a client for a FastDb cluster, the way the sqlite3 shell is a client for a file.
 
@@ -37,22 +38,28 @@ root.SetAction(async (parse, _) =>
     await using var session = new ShellSession(options, Console.Out, Console.Error);
     var text = parse.GetValue(command);
     var interactive = text is null && Repl.IsInteractive();
+    LineEditor? editor = null;
+    KeyInput? keys = null;
+    if (interactive)
+    {
+        keys = new KeyInput();
+        editor = new LineEditor(keys, new History(History.DefaultPath()));
+        session.NoticeSink = editor.PrintAbove;
+        session.Interactive = true;
+    }
     if (!await session.ConnectAsync(announce: interactive)) return 1;
     session.StartHeartbeat();
     try
     {
         if (text is not null)
             return await Repl.RunTextAsync(session, text.Split('\n')) ? 0 : 1;
-        if (interactive)
-        {
-            await Repl.RunInteractiveAsync(session);
-            return 0;
-        }
+        if (editor is not null && keys is not null)
+            return await Repl.RunInteractiveAsync(session, editor, keys);
         return await Repl.RunPipeAsync(session, Console.In) ? 0 : 1;
     }
     catch (QuitException)
     {
-        return 0;
+        return session.ExitCode ?? 0;
     }
 });
 

@@ -100,7 +100,7 @@ public sealed class ClusterViewTests
         Assert.Null(all.Describe(null));
         Assert.Equal("WARNING: 2 of 5 nodes unreachable; a majority (3) is still up", twoDown.Describe(all));
         Assert.Null(twoDown.Describe(twoDown));
-        Assert.Equal("WARNING: only 2 of 5 nodes reachable: writes will wait until a majority is back", minority.Describe(twoDown));
+        Assert.Equal("WARNING: only 2 of 5 nodes reachable: statements (reads too) wait until a majority is back", minority.Describe(twoDown));
         Assert.Equal("All 5 nodes reachable again (leader: node0, term 3)", all.Describe(minority));
     }
 

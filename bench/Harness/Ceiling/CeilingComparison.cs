@@ -34,7 +34,8 @@ public static class CeilingComparison
     {
         string root = Path.GetFullPath(options.Root);
         Directory.CreateDirectory(root);
-        string standIn = await CeilingBuild.PublishAsync(root, console, token).ConfigureAwait(false);
+        console.WriteLine("[harness] Publishing the ceiling stand-in (bench/CeilingStandIn) into " + Path.Combine(root, "ceiling-bin"));
+        string standIn = await CeilingBuild.PublishAsync(root, new StringWriter(), token).ConfigureAwait(false);
         string? cluster = null;
         if (withCluster)
         {

@@ -31,18 +31,25 @@ public static class ServerBuild
     /// <summary>Publishes the server and returns the path of its sqlcluster executable: the native AOT binary users
     /// get from the README's <c>dotnet publish src/Server</c> (the server project's own publish setting). The
     /// artifacts path stays under ROOT, so a second run reuses the first one's native compile.</summary>
-    public static async Task<string> PublishAsync(string root, TextWriter log, CancellationToken token)
+    public static Task<string> PublishAsync(string root, TextWriter log, CancellationToken token) =>
+        PublishProjectAsync(Path.Combine("src", "Server", "FastDb.Server.csproj"), "sqlcluster", "FastDb's server",
+            Path.Combine(root, "bin"), Path.Combine(root, "build"), log, token);
+
+    /// <summary>
+    /// Publishes a project of this repository (path relative to its root) into <paramref name="output"/> and returns
+    /// the path of its executable <paramref name="executableName"/>.
+    /// </summary>
+    public static async Task<string> PublishProjectAsync(string relativeProject, string executableName, string what,
+        string output, string artifacts, TextWriter log, CancellationToken token)
     {
         string repo = FindRepositoryRoot()
-            ?? throw new InvalidOperationException("cannot find FastDb.sln above the current directory; pass --sqlcluster PATH");
-        string project = Path.Combine(repo, "src", "Server", "FastDb.Server.csproj");
-        if (!File.Exists(project)) throw new InvalidOperationException($"FastDb's server project is missing: {project}");
-        string output = Path.Combine(root, "bin");
-        string artifacts = Path.Combine(root, "build");
+            ?? throw new InvalidOperationException($"cannot find FastDb.sln above the current directory to build {what}; pass --sqlcluster PATH");
+        string project = Path.Combine(repo, relativeProject);
+        if (!File.Exists(project)) throw new InvalidOperationException($"the project of {what} is missing: {project}");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in new[] { "publish", project, "-c", "Release", "-o", output, "--artifacts-path", artifacts, "--nologo" })
             psi.ArgumentList.Add(a);
-        log.WriteLine($"[harness] Building FastDb: dotnet {string.Join(' ', psi.ArgumentList)}");
+        log.WriteLine($"[harness] Building {what}: dotnet {string.Join(' ', psi.ArgumentList)}");
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start dotnet");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(token);
         Task<string> stderr = process.StandardError.ReadToEndAsync(token);
@@ -51,8 +58,8 @@ public static class ServerBuild
         string text = await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false);
         log.WriteLine(text);
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"dotnet publish of FastDb's server failed (exit {process.ExitCode}):\n{Tail(text, 40)}");
-        string executable = Path.Combine(output, "sqlcluster");
+            throw new InvalidOperationException($"dotnet publish of {what} failed (exit {process.ExitCode}):\n{Tail(text, 40)}");
+        string executable = Path.Combine(output, executableName);
         if (!File.Exists(executable)) throw new InvalidOperationException($"dotnet publish did not produce {executable}");
         return executable;
     }

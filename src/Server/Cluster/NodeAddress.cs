@@ -54,11 +54,19 @@ public static partial class NodeAddress
     [System.Text.RegularExpressions.GeneratedRegex(@"^\./node(\d+)\.sock$")]
     private static partial System.Text.RegularExpressions.Regex NumberedSocket();
 
-    /// <summary>A short name for people: "./node3.sock" is "node3"; a host:port stays as it is.</summary>
+    /// <summary>
+    /// A short name for people: "./node3.sock" is "node3"; a host:port stays as it is. A socket whose file name has
+    /// no number in it is named after its directory, so the hand-run layout (./n0/node.sock, ./n1/node.sock, ...)
+    /// gives n0, n1, ... instead of three nodes all called "node".
+    /// </summary>
     public static string DisplayName(string address)
     {
-        var name = address.StartsWith("./", StringComparison.Ordinal) ? address[2..] : address;
-        return name.EndsWith(".sock", StringComparison.Ordinal) ? name[..^".sock".Length] : name;
+        if (address.Length == 0 || !FastDb.Forwarder.PeerAddress.IsUnixSocket(address)) return address;
+        var file = Path.GetFileName(address);
+        var stem = file.EndsWith(".sock", StringComparison.Ordinal) ? file[..^".sock".Length] : file;
+        if (stem.Any(char.IsAsciiDigit)) return stem;
+        var directory = Path.GetFileName(Path.GetDirectoryName(address) ?? "");
+        return directory is "" or "." or ".." ? stem : directory;
     }
 
     /// <summary>

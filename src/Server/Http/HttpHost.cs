@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 
 namespace FastDb.Server.Http;
 
@@ -78,13 +77,8 @@ public static class HttpHost
     public static void ConfigureLogging(ILoggingBuilder logging, bool verbose)
     {
         logging.ClearProviders();
-        logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-            o.ColorBehavior = LoggerColorBehavior.Disabled;
-        });
-        logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        // Not the console logger: it uses System.Console, which makes a background node stop on SIGCONT (StandardError).
+        logging.AddProvider(new FastDb.Server.Startup.StandardErrorLoggerProvider());
         logging.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning);
         // Kestrel's per-connection chatter is noise even in verbose mode.
         logging.AddFilter("Microsoft", verbose ? LogLevel.Information : LogLevel.Warning);

@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
-using FastDb.QueryEngine;
-using FastDb.Server.Replication;
 using FastDb.Server.StateMachine;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;

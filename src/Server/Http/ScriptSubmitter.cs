@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Text;
-using System.Text.Unicode;
 using FastDb.QueryEngine;
 using FastDb.Server.Replication;
 using FastDb.Server.StateMachine;

@@ -110,7 +110,7 @@ public static class CommandLine
             var options = ToOptions(parse);
             if (options.ElectionTimeoutMinMs > options.ElectionTimeoutMaxMs)
             {
-                Console.Error.WriteLine($"--election-timeout-min-ms ({options.ElectionTimeoutMinMs}) must not exceed --election-timeout-max-ms ({options.ElectionTimeoutMaxMs})");
+                StandardError.Writer.WriteLine($"--election-timeout-min-ms ({options.ElectionTimeoutMinMs}) must not exceed --election-timeout-max-ms ({options.ElectionTimeoutMaxMs})");
                 return Task.FromResult(1);
             }
             return runNode(options, ct);
@@ -129,7 +129,7 @@ public static class CommandLine
         var dataText = parse.GetValue(DataDirectory);
         var listen = ListenAddress.Parse(listenText ?? NodeOptions.DefaultListen, cwd);
         var name = parse.GetValue(Name)
-                   ?? (listen.UnixSocketPath is { } path ? Path.GetFileNameWithoutExtension(path) : listen.ToString());
+                   ?? (listen.UnixSocketPath is { } path ? Cluster.NodeAddress.DisplayName(Cluster.NodeAddress.Advertised(path, null, 0, cwd)) : listen.ToString());
         return new NodeOptions
         {
             Listen = listen,

@@ -15,7 +15,7 @@ public static class NodeHost
         using var logging = LoggerFactory.Create(b => HttpHost.ConfigureLogging(b, options.Verbose));
         var log = logging.CreateLogger("FastDb.Server");
         if (options.UsedDefaults)
-            Console.Error.WriteLine($"sqlcluster: no -l/-d given; listening on {options.Listen} with data in {options.DataDirectory}");
+            StandardError.Writer.WriteLine($"sqlcluster: no -l/-d given; listening on {options.Listen} with data in {options.DataDirectory}");
 
         if (options.Listen.UnixSocketPath is { } socketPath)
         {
@@ -27,7 +27,7 @@ public static class NodeHost
             }
             catch (IOException e)
             {
-                Console.Error.WriteLine($"sqlcluster: cannot listen on {socketPath}: {e.Message}");
+                StandardError.Writer.WriteLine($"sqlcluster: cannot listen on {socketPath}: {e.Message}");
                 return 1;
             }
         }
@@ -42,7 +42,7 @@ public static class NodeHost
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or FormatException)
         {
             store.Dispose();
-            Console.Error.WriteLine($"sqlcluster: cannot recover the data directory {options.DataDirectory}: {e.Message}");
+            StandardError.Writer.WriteLine($"sqlcluster: cannot recover the data directory {options.DataDirectory}: {e.Message}");
             return 1;
         }
 
@@ -59,7 +59,7 @@ public static class NodeHost
         }
         catch (IOException e)
         {
-            Console.Error.WriteLine($"sqlcluster: cannot listen on {options.Listen}: {e.Message}");
+            StandardError.Writer.WriteLine($"sqlcluster: cannot listen on {options.Listen}: {e.Message}");
             return 1;
         }
         finally

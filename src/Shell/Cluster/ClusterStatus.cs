@@ -59,7 +59,7 @@ public sealed record ClusterStatus(
 }
 
 /// <summary>How much of the cluster is up, as the shell last saw it; compared between heartbeats to warn on change.</summary>
-public sealed record Reachability(int Reachable, int Total, string? LeaderName, ulong Term)
+public sealed record Reachability(int Reachable, int Total, string? LeaderName, ulong Term, string Up = "")
 {
     public int Majority => Total / 2 + 1;
 
@@ -68,9 +68,10 @@ public sealed record Reachability(int Reachable, int Total, string? LeaderName, 
     /// <summary>The line to print when this differs from what was seen before (null: nothing worth saying).</summary>
     public string? Describe(Reachability? before)
     {
-        if (before == this) return null;
+        if (before is not null && before.Reachable == Reachable && before.Total == Total && before.LeaderName == LeaderName && before.Term == Term)
+            return null;
         if (!MajorityUp)
-            return $"WARNING: only {Reachable} of {Total} nodes reachable: writes will wait until a majority is back";
+            return $"WARNING: only {Reachable} of {Total} nodes reachable: statements (reads too) wait until a majority is back";
         if (Reachable < Total)
             return $"WARNING: {Total - Reachable} of {Total} nodes unreachable; a majority ({Majority}) is still up";
         // All up: only worth saying after a warning.

@@ -65,8 +65,39 @@ public sealed partial record DocumentCommand(DocumentVerb Verb, string Key, stri
             error = "Error: the value must be one '...'-quoted string ('' for a quote inside it)";
             return null;
         }
+        if (JsonProblem(json) is { } problem)
+        {
+            error = "Error: the value is not valid JSON: " + problem;
+            return null;
+        }
         return new DocumentCommand(verb, key.ToLowerInvariant(), json);
     }
+
+    /// <summary>
+    /// Why the text is not one JSON value, in FastDb's words (the server would refuse it too, but with .NET's parser
+    /// message); null when it is fine.
+    /// </summary>
+    public static string? JsonProblem(string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var reader = new System.Text.Json.Utf8JsonReader(bytes, new System.Text.Json.JsonReaderOptions { MaxDepth = 64 });
+        try
+        {
+            if (!reader.Read()) return "it is empty";
+            reader.Skip();
+            if (reader.Read()) return $"there is more after the value, at character {Characters(bytes, reader.TokenStartIndex) + 1}";
+            return null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            var at = Characters(bytes, reader.BytesConsumed);
+            return at >= json.Length
+                ? "it ends before the value is complete (a missing quote, bracket or brace?)"
+                : $"unexpected '{json[at]}' at character {at + 1}";
+        }
+    }
+
+    private static int Characters(byte[] utf8, long byteCount) => Encoding.UTF8.GetCharCount(utf8, 0, (int)Math.Min(byteCount, utf8.Length));
 
     /// <summary>'it''s' → it's; null if the text is not exactly one quoted string.</summary>
     private static string? Unquote(string quoted)

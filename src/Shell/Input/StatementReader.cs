@@ -50,6 +50,9 @@ public sealed class StatementReader
         return IsOnlyCommentsAndSpace(text) ? null : new InputUnit(InputKind.Sql, text, _firstLine);
     }
 
+    /// <summary>Drops the statement being typed (Ctrl-C at the prompt).</summary>
+    public void Reset() => _pending.Clear();
+
     /// <summary>What is left at end of input (an unfinished statement), as the shell would still run it.</summary>
     public InputUnit? Flush()
     {

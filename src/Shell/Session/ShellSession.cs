@@ -16,40 +16,70 @@ public sealed record SessionOptions(NodeEndpoint Start, TimeSpan Heartbeat, Time
 /// the next node that answers, so it runs at most once. Between statements a heartbeat does the same and warns when
 /// the cluster's reachability changes. Notices (reconnects, warnings) go to the error writer.
 /// </summary>
-public sealed class ShellSession : IAsyncDisposable
+public sealed partial class ShellSession : IAsyncDisposable
 {
     private readonly SessionOptions _options;
-    private readonly TextWriter _out, _err;
+    private readonly TextWriter _stdout, _err;
     private readonly FastDbClient _client = new();
-    private readonly SortedDictionary<string, NodeEndpoint> _known = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _notices = new();
+    private readonly Dictionary<NodeEndpoint, string> _known = new(); // endpoint → member name
     private readonly SemaphoreSlim _turn = new(1, 1); // one of: a statement, a heartbeat
     private readonly CancellationTokenSource _stop = new();
     private NodeEndpoint _current;
     private ClusterStatus? _status;
     private Reachability? _reachability;
+    private bool _saidNoneReachable;
     private Task? _heartbeat;
+    private TextWriter? _redirect; // .output / .once FILE
+    private bool _redirectOnce;
 
     public ShellSession(SessionOptions options, TextWriter stdout, TextWriter stderr)
     {
         _options = options;
-        _out = stdout;
+        _stdout = stdout;
         _err = stderr;
         _current = options.Start;
+        NoticeSink = line =>
+        {
+            lock (_err)
+            {
+                _err.WriteLine(line);
+                _err.Flush();
+            }
+        };
     }
 
-    /// <summary>Print notices as they happen (non-interactive), or hold them for <see cref="FlushNotices"/> (a prompt is showing).</summary>
-    public bool HoldNotices { get; set; }
+    /// <summary>Where notices (reconnects, warnings, waiting) go, at once: stderr, or above the line being typed.</summary>
+    public Action<string> NoticeSink { get; set; }
+
+    /// <summary>A person is at a terminal: waiting notices mention Ctrl-C.</summary>
+    public bool Interactive { get; set; }
 
     public bool ShowSequenceNumbers { get; set; }
 
     public bool ShowTimer { get; set; }
 
+    /// <summary>.echo on: each input unit is printed before it runs, as sqlite3 does.</summary>
+    public bool Echo { get; set; }
+
+    /// <summary>.bail on: a script (pipe, -c, .read) stops at its first error.</summary>
+    public bool Bail { get; set; }
+
+    /// <summary>Set by .exit [CODE] / .quit: the shell ends with this status.</summary>
+    public int? ExitCode { get; private set; }
+
+    /// <summary>The statement Ctrl-C stopped waiting for, until answered or forgotten.</summary>
+    public InterruptedStatement? Interrupted { get; private set; }
+
     public NodeEndpoint Current => _current;
+
+    private TextWriter Out => _redirect ?? _stdout;
 
     private const int ConnectAttempts = 3;
 
-    public IReadOnlyDictionary<string, NodeEndpoint> KnownNodes => _known;
+    public IReadOnlyCollection<NodeEndpoint> KnownNodes
+    {
+        get { lock (_known) return _known.Keys.ToArray(); }
+    }
 
     /// <summary>
     /// Connects to the start node and learns the cluster; false (after printing why) if it does not answer. The
@@ -64,7 +94,6 @@ public sealed class ShellSession : IAsyncDisposable
         if (status is null)
         {
             Notice($"Error: no FastDb node is reachable (tried: {_current})");
-            FlushNotices();
             return false;
         }
         Learn(status);
@@ -73,7 +102,6 @@ public sealed class ShellSession : IAsyncDisposable
         {
             Notice($"Connected to FastDb at {_current} ({LeaderText(status)})");
             Notice("Known nodes: " + string.Join(", ", status.Members.Select(m => m.Leader ? $"{m.Name} (leader)" : m.Name)));
-            FlushNotices();
         }
         return true;
     }
@@ -83,42 +111,103 @@ public sealed class ShellSession : IAsyncDisposable
 
     // ------------------------------------------------------------------------------------------- running input
 
-    /// <summary>Runs one unit; false when it failed (an error line, a refused command, no node reachable).</summary>
-    public async Task<bool> RunAsync(InputUnit unit, Func<string, Task<bool>>? readFile = null)
+    /// <summary>
+    /// Runs one unit; false when it failed (an error line, a refused command, no node reachable). Cancelling the
+    /// token stops waiting (Ctrl-C): <see cref="OperationCanceledException"/>, with <see cref="Interrupted"/> set
+    /// when a statement was in flight.
+    /// </summary>
+    public async Task<bool> RunAsync(InputUnit unit, Func<string, Task<bool>>? readFile = null, CancellationToken cancellationToken = default)
     {
+        if (Echo)
+        {
+            Out.WriteLine(unit.Text);
+            Out.Flush();
+        }
+        var once = _redirectOnce && unit.Kind != InputKind.Dot;
         try
         {
             return unit.Kind switch
             {
-                InputKind.Dot => await RunDotAsync(unit.Text, readFile).ConfigureAwait(false),
-                InputKind.Document => await RunDocumentAsync(unit.Text).ConfigureAwait(false),
-                _ => await RunSqlAsync(unit.Text).ConfigureAwait(false),
+                InputKind.Dot => await RunDotAsync(unit.Text, readFile, cancellationToken).ConfigureAwait(false),
+                InputKind.Document => await RunDocumentAsync(unit.Text, cancellationToken).ConfigureAwait(false),
+                _ => await RunSqlAsync(unit.Text, unit.FirstLine, cancellationToken).ConfigureAwait(false),
             };
         }
         finally
         {
-            FlushNotices();
+            if (once) CloseRedirect();
         }
     }
 
-    private async Task<bool> RunSqlAsync(string sql)
+    /// <summary>Waits again for the statement Ctrl-C stopped waiting for (same key: it runs at most once).</summary>
+    public async Task<bool> ResumeInterruptedAsync(CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
-        var answer = await SendWithFailoverAsync((node, key, token) => _client.PostSqlAsync(node, sql, key, token)).ConfigureAwait(false);
-        if (answer is null) return false;
+        if (Interrupted is not { } interrupted) return true;
+        return await interrupted.Resume(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void ForgetInterrupted() => Interrupted = null;
+
+    private Task<bool> RunSqlAsync(string sql, int firstLine, CancellationToken cancellationToken)
+    {
+        var body = ServerBody(sql);
+        var key = Guid.NewGuid().ToString("N");
+        return RunStatementAsync(key, (node, token) => _client.PostSqlAsync(node, body, key, token),
+            (answer, clock) => PrintSqlAnswer(answer, clock, firstLine), cancellationToken);
+    }
+
+    /// <summary>
+    /// The server counts lines from the start of the statement it was sent; sqlite3 names the line of its input
+    /// (script, .read file or session) where the statement started. So "near line N" is shifted by where this one began.
+    /// </summary>
+    public static string ShiftErrorLines(string output, int firstLine)
+    {
+        if (firstLine <= 1) return output;
+        return ErrorLine().Replace(output, m => m.Groups[1].Value + (long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) + firstLine - 1).ToString(CultureInfo.InvariantCulture) + ":");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?m)^((?:Parse|Runtime) error near line )(\d+):")]
+    private static partial System.Text.RegularExpressions.Regex ErrorLine();
+
+    /// <summary>
+    /// The server runs a body as sqlite3 runs the body plus ";" (what octopus's oracle feeds it), so a statement
+    /// typed with its ';' would run as "...;;" and a syntax error's context line would show ";;" where sqlite3's shell
+    /// shows ";". So the final ';' (and the blanks after it) is left for the server to add.
+    /// </summary>
+    public static string ServerBody(string sql)
+    {
+        var end = sql.Length;
+        while (end > 0 && char.IsWhiteSpace(sql[end - 1])) end--;
+        return end > 0 && sql[end - 1] == ';' ? sql[..(end - 1)] : sql;
+    }
+
+    private bool PrintSqlAnswer(NodeAnswer answer, Stopwatch clock, int firstLine)
+    {
         if (answer.Status != 200)
         {
             _err.WriteLine("Error: " + answer.Body.TrimEnd());
+            _err.Flush();
             return false;
         }
         var newline = answer.Body.IndexOf('\n', StringComparison.Ordinal);
         var header = newline < 0 ? answer.Body : answer.Body[..newline];
         var output = newline < 0 ? "" : answer.Body[(newline + 1)..];
-        if (ShowSequenceNumbers) _out.WriteLine(header);
-        _out.Write(output);
-        _out.Flush();
+        if (ShowSequenceNumbers) Out.WriteLine(header);
+        // The body is stdout when nothing failed, else sqlite3's stderr alone: errors go to stderr, as sqlite3's do.
+        var failed = HasErrorLine(output);
+        if (failed)
+        {
+            Out.Flush();
+            _err.Write(ShiftErrorLines(output, firstLine));
+            _err.Flush();
+        }
+        else
+        {
+            Out.Write(output);
+            Out.Flush();
+        }
         PrintTimer(clock);
-        return !HasErrorLine(output);
+        return !failed;
     }
 
     /// <summary>The sqlite3 shell exits 1 when a statement failed: its error lines start like these.</summary>
@@ -126,106 +215,189 @@ public sealed class ShellSession : IAsyncDisposable
         output.Split('\n').Any(l => l.StartsWith("Parse error", StringComparison.Ordinal)
             || l.StartsWith("Runtime error", StringComparison.Ordinal) || l.StartsWith("Error:", StringComparison.Ordinal));
 
-    private async Task<bool> RunDocumentAsync(string text)
+    private Task<bool> RunDocumentAsync(string text, CancellationToken cancellationToken)
     {
         var command = DocumentCommand.TryParse(text, out var error);
         if (command is null)
         {
             _err.WriteLine(error);
-            return false;
+            _err.Flush();
+            return Task.FromResult(false);
         }
-        var clock = Stopwatch.StartNew();
         var method = command.Verb switch
         {
             DocumentVerb.Set => HttpMethod.Put,
             DocumentVerb.Get => HttpMethod.Get,
             _ => HttpMethod.Delete,
         };
-        var answer = await SendWithFailoverAsync((node, key, token) => _client.DocumentAsync(node, method, command.Key, command.Json, key, token))
-            .ConfigureAwait(false);
-        if (answer is null) return false;
-        if (ShowSequenceNumbers && answer.SequenceNumber is { } sequence) _out.WriteLine($"SequenceNumber: {sequence}");
+        var key = Guid.NewGuid().ToString("N");
+        return RunStatementAsync(key, (node, token) => _client.DocumentAsync(node, method, command.Key, command.Json, key, token),
+            (answer, clock) => PrintDocumentAnswer(command, answer, clock), cancellationToken);
+    }
+
+    private bool PrintDocumentAnswer(DocumentCommand command, NodeAnswer answer, Stopwatch clock)
+    {
+        if (ShowSequenceNumbers && answer.SequenceNumber is { } sequence) Out.WriteLine($"SequenceNumber: {sequence}");
         var ok = true;
         switch (answer.Status)
         {
             case 200 when command.Verb == DocumentVerb.Get:
-                _out.Write(answer.Body);
+                Out.Write(answer.Body);
                 break;
             case 200 or 201:
-                _out.WriteLine($"{answer.Body.TrimEnd()} (on {answer.Replicas?.ToString(CultureInfo.InvariantCulture) ?? "?"} of {answer.Members?.ToString(CultureInfo.InvariantCulture) ?? "?"} nodes)");
+                Out.WriteLine($"{answer.Body.TrimEnd()} (on {answer.Replicas?.ToString(CultureInfo.InvariantCulture) ?? "?"} of {answer.Members?.ToString(CultureInfo.InvariantCulture) ?? "?"} nodes)");
                 break;
             case 404 when answer.SequenceNumber is not null:
-                _out.WriteLine("Not found");
+                Out.WriteLine("Not found");
                 break;
             default:
                 var body = answer.Body.TrimEnd();
                 _err.WriteLine(body.StartsWith("Error:", StringComparison.Ordinal) ? body : "Error: " + body);
+                _err.Flush();
                 ok = false;
                 break;
         }
-        _out.Flush();
+        Out.Flush();
         PrintTimer(clock);
         return ok;
     }
 
+    /// <summary>
+    /// Sends a statement (with failover) and prints its answer. On Ctrl-C the statement is remembered, with what it
+    /// takes to wait for it again under the same key.
+    /// </summary>
+    private async Task<bool> RunStatementAsync(string key, Func<NodeEndpoint, CancellationToken, Task<NodeAnswer>> send,
+        Func<NodeAnswer, Stopwatch, bool> print, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var reached = false;
+        async Task<bool> Attempt(CancellationToken token)
+        {
+            var answer = await SendWithFailoverAsync(send, token, () => reached = true).ConfigureAwait(false);
+            Interrupted = null;
+            return answer is not null && print(answer, clock);
+        }
+        try
+        {
+            return await Attempt(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Interrupted = new InterruptedStatement(key, reached, Attempt);
+            throw;
+        }
+    }
+
     private void PrintTimer(Stopwatch clock)
     {
-        if (ShowTimer) _out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Run Time: real {clock.Elapsed.TotalSeconds:F3}"));
+        if (ShowTimer) Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Run Time: real {clock.Elapsed.TotalSeconds:F3}"));
     }
 
     /// <summary>
-    /// Sends on the current node; while waiting, checks every heartbeat that the node still answers /status. On a
-    /// connect error or a silent node, moves to another node that answers and re-sends with the same key. Null
-    /// (after printing the error) when no node answers.
+    /// Sends on the current node; while waiting, checks every heartbeat that the node still answers /status, and
+    /// says after 1 s (then at growing intervals) what the statement waits for. On a connect error or a silent node,
+    /// moves to another node that answers and re-sends with the same key. Null (after printing the error) when no
+    /// node answers. <paramref name="reached"/> is called once an attempt may have reached a node.
     /// </summary>
-    private async Task<NodeAnswer?> SendWithFailoverAsync(Func<NodeEndpoint, string, CancellationToken, Task<NodeAnswer>> send)
+    private async Task<NodeAnswer?> SendWithFailoverAsync(Func<NodeEndpoint, CancellationToken, Task<NodeAnswer>> send,
+        CancellationToken cancellationToken, Action reached)
     {
-        var key = Guid.NewGuid().ToString("N");
-        await _turn.WaitAsync().ConfigureAwait(false);
+        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var clock = Stopwatch.StartNew();
+            var nextNotice = TimeSpan.FromSeconds(1);
             var tried = new List<NodeEndpoint>();
             while (true)
             {
                 var node = _current;
-                using var attempt = new CancellationTokenSource();
-                var request = send(node, key, attempt.Token);
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var request = send(node, attempt.Token);
                 var failed = false;
-                while (!failed)
+                var lastPoll = clock.Elapsed;
+                try
                 {
-                    var done = await Task.WhenAny(request, Task.Delay(_options.Heartbeat)).ConfigureAwait(false);
-                    if (done == request)
+                    while (!failed)
                     {
-                        try
+                        var wake = Min(_options.Heartbeat - (clock.Elapsed - lastPoll), nextNotice - clock.Elapsed);
+                        var done = await Task.WhenAny(request, Task.Delay(Max(wake, TimeSpan.FromMilliseconds(10)), cancellationToken)).ConfigureAwait(false);
+                        cancellationToken.ThrowIfCancellationRequested();
+                        if (done == request)
                         {
-                            var answer = await request.ConfigureAwait(false);
-                            _ = Task.Run(() => RefreshAsync(node)); // every answer refreshes what we know of the cluster
-                            return answer;
+                            try
+                            {
+                                var answer = await request.ConfigureAwait(false);
+                                _ = Task.Run(() => RefreshAsync(node)); // every answer refreshes what we know of the cluster
+                                return answer;
+                            }
+                            catch (HttpRequestException e)
+                            {
+                                if (e.HttpRequestError != HttpRequestError.ConnectionError) reached();
+                                failed = true;
+                            }
+                            catch (IOException)
+                            {
+                                reached();
+                                failed = true;
+                            }
+                            continue;
                         }
-                        catch (Exception e) when (e is HttpRequestException or IOException)
+                        // The notice first: polling can take a while when nodes are down (each probe has a timeout).
+                        if (clock.Elapsed >= nextNotice)
                         {
-                            failed = true;
+                            Notice(WaitingText(clock.Elapsed));
+                            nextNotice = NextNotice(clock.Elapsed);
                         }
-                    }
-                    else
-                    {
-                        var status = await TryStatusAsync(node, CancellationToken.None).ConfigureAwait(false);
-                        if (status is null) failed = true;
-                        else await ObserveAsync(node, status).ConfigureAwait(false);
-                        FlushNotices();
+                        if (clock.Elapsed - lastPoll >= _options.Heartbeat)
+                        {
+                            lastPoll = clock.Elapsed;
+                            var status = await TryStatusAsync(node, cancellationToken).ConfigureAwait(false);
+                            cancellationToken.ThrowIfCancellationRequested();
+                            if (status is null) failed = true;
+                            else await ObserveAsync(node, status, cancellationToken).ConfigureAwait(false);
+                        }
                     }
                 }
-                await attempt.CancelAsync().ConfigureAwait(false);
-                try { await request.ConfigureAwait(false); } catch (Exception) { /* cancelled or failed: re-sent below */ }
+                finally
+                {
+                    // Unless it never connected, the node may have it (cancelling the request tells it nothing).
+                    if (!(request.IsFaulted && request.Exception?.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }))
+                        reached();
+                    await attempt.CancelAsync().ConfigureAwait(false);
+                    try { await request.ConfigureAwait(false); } catch (Exception) { /* cancelled or failed: re-sent below, or given up */ }
+                }
                 tried.Add(node);
-                if (!await FailOverAsync(tried).ConfigureAwait(false)) return null;
-                FlushNotices();
+                if (!await FailOverAsync(tried, cancellationToken).ConfigureAwait(false)) return null;
             }
         }
         finally
         {
             _turn.Release();
         }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>When to say again that a statement still waits: at 1, 5, 15 and 30 s, then every 30 s.</summary>
+    private static TimeSpan NextNotice(TimeSpan elapsed) => elapsed.TotalSeconds switch
+    {
+        < 5 => TimeSpan.FromSeconds(5),
+        < 15 => TimeSpan.FromSeconds(15),
+        _ => TimeSpan.FromSeconds((Math.Floor(elapsed.TotalSeconds / 30) + 1) * 30),
+    };
+
+    /// <summary>What a waiting statement waits for, from the last heartbeat's view of the cluster.</summary>
+    private string WaitingText(TimeSpan elapsed)
+    {
+        var seconds = ((int)elapsed.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        var hint = Interactive ? " (Ctrl-C stops waiting)" : "";
+        if (_reachability is { MajorityUp: false } r)
+            return $"Waiting {seconds} s for a majority: {r.Reachable} of {r.Total} nodes reachable ({(r.Up.Length > 0 ? r.Up : "none")}), {r.Majority} needed{hint}";
+        if (_status is { LeaderName: { } leader } s)
+            return $"Waiting {seconds} s for the leader {leader} (term {s.Term}) to commit it{(s.Node == leader ? "" : ", through " + s.Node)}{hint}";
+        return $"Waiting {seconds} s for the cluster to elect a leader{hint}";
     }
 
     // ------------------------------------------------------------------------------------------- cluster view
@@ -241,8 +413,8 @@ public sealed class ShellSession : IAsyncDisposable
             {
                 var node = _current;
                 var status = await TryStatusAsync(node, _stop.Token).ConfigureAwait(false);
-                if (status is not null) await ObserveAsync(node, status).ConfigureAwait(false);
-                else if (!_stop.IsCancellationRequested) await FailOverAsync([node]).ConfigureAwait(false);
+                if (status is not null) await ObserveAsync(node, status, _stop.Token).ConfigureAwait(false);
+                else if (!_stop.IsCancellationRequested) await FailOverAsync([node], _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -252,7 +424,6 @@ public sealed class ShellSession : IAsyncDisposable
             {
                 _turn.Release();
             }
-            if (!HoldNotices) FlushNotices();
         }
     }
 
@@ -262,19 +433,23 @@ public sealed class ShellSession : IAsyncDisposable
         if (status is not null) Learn(status);
     }
 
-    /// <summary>Moves to the first other known node that answers, leader first. False if none does.</summary>
-    private async Task<bool> FailOverAsync(List<NodeEndpoint> tried)
+    /// <summary>
+    /// Moves to the first other known node that answers: the leader first (as the last answering node named it),
+    /// then the others. False if none does; that is said once, not at every heartbeat, until a node answers again.
+    /// </summary>
+    private async Task<bool> FailOverAsync(List<NodeEndpoint> tried, CancellationToken cancellationToken)
     {
         var leaderName = _status?.LeaderName;
         NodeEndpoint[] candidates;
         lock (_known)
         {
-            candidates = _known.OrderBy(k => k.Key == leaderName ? 0 : 1).Select(k => k.Value)
-                .Where(e => !tried.Contains(e)).ToArray();
+            candidates = _known.OrderBy(k => k.Value == leaderName ? 0 : 1).ThenBy(k => k.Value, StringComparer.Ordinal)
+                .Select(k => k.Key).Where(e => !tried.Contains(e)).ToArray();
         }
         foreach (var candidate in candidates)
         {
-            var status = await TryStatusAsync(candidate, _stop.Token).ConfigureAwait(false);
+            var status = await TryStatusAsync(candidate, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
             if (status is null)
             {
                 tried.Add(candidate);
@@ -283,47 +458,59 @@ public sealed class ShellSession : IAsyncDisposable
             _current = candidate;
             Learn(status);
             _status = status;
+            _saidNoneReachable = false;
             Notice($"Reconnected to FastDb at {candidate} ({LeaderText(status)})");
-            await ObserveAsync(candidate, status).ConfigureAwait(false);
+            await ObserveAsync(candidate, status, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        Notice($"Error: no FastDb node is reachable (tried: {string.Join(", ", tried.Distinct())})");
+        if (!_saidNoneReachable) Notice($"Error: no FastDb node is reachable (tried: {string.Join(", ", tried.Distinct())})");
+        _saidNoneReachable = true;
         return false;
     }
 
     /// <summary>Records a node's status and warns if the cluster's reachability changed.</summary>
-    private async Task ObserveAsync(NodeEndpoint node, ClusterStatus status)
+    private async Task ObserveAsync(NodeEndpoint node, ClusterStatus status, CancellationToken cancellationToken)
     {
         Learn(status);
         _status = status;
-        var reachability = await MeasureReachabilityAsync(status).ConfigureAwait(false);
+        if (_saidNoneReachable)
+        {
+            _saidNoneReachable = false;
+            Notice($"Reconnected to FastDb at {node} ({LeaderText(status)})");
+        }
+        var reachability = await MeasureReachabilityAsync(status, cancellationToken).ConfigureAwait(false);
         if (reachability.Describe(_reachability) is { } line) Notice(line);
         _reachability = reachability;
     }
 
-    /// <summary>
-    /// The leader's view when it answers (it hears from every member); otherwise our own probes of every member.
-    /// </summary>
-    private async Task<Reachability> MeasureReachabilityAsync(ClusterStatus status)
+    /// <summary>The leader's status (it hears from every member): the node's own when it leads, else asked of the leader.</summary>
+    private async Task<ClusterStatus?> LeaderViewAsync(ClusterStatus status, CancellationToken cancellationToken)
+    {
+        if (status.Role == "leader") return status;
+        if (status.Leader is not { } leader || !NodeEndpoint.TryParse(leader.Endpoint, out var endpoint)) return null;
+        var view = await TryStatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        return view is { Role: "leader" } ? view : null;
+    }
+
+    /// <summary>The leader's view when it answers; otherwise our own probes of every member.</summary>
+    private async Task<Reachability> MeasureReachabilityAsync(ClusterStatus status, CancellationToken cancellationToken)
     {
         var total = status.Members.Count;
-        ClusterStatus? leaderStatus = status.Role == "leader" ? status : null;
-        if (leaderStatus is null && status.Leader is { } leader && NodeEndpoint.TryParse(leader.Endpoint, out var leaderEndpoint))
-            leaderStatus = await TryStatusAsync(leaderEndpoint, _stop.Token).ConfigureAwait(false);
-        if (leaderStatus is { Role: "leader" })
+        if (await LeaderViewAsync(status, cancellationToken).ConfigureAwait(false) is { } leaderStatus)
             return new Reachability(leaderStatus.Members.Count(m => m.Reachable == true), leaderStatus.Members.Count,
-                leaderStatus.SelfMember?.Name ?? status.LeaderName, leaderStatus.Term);
-        var answering = 0;
+                leaderStatus.SelfMember?.Name ?? status.LeaderName, leaderStatus.Term,
+                string.Join(", ", leaderStatus.Members.Where(m => m.Reachable == true).Select(m => m.Name)));
+        var up = new List<string>();
         string? leaderName = null;
         foreach (var member in status.Members)
         {
             if (!NodeEndpoint.TryParse(member.Endpoint, out var endpoint)) continue;
-            var s = member.Self ? status : await TryStatusAsync(endpoint, _stop.Token).ConfigureAwait(false);
+            var s = member.Self ? status : await TryStatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
             if (s is null) continue;
-            answering++;
+            up.Add(member.Name);
             if (s.Role == "leader") leaderName = s.SelfMember?.Name;
         }
-        return new Reachability(answering, total, leaderName, status.Term);
+        return new Reachability(up.Count, total, leaderName, status.Term, string.Join(", ", up));
     }
 
     private async Task<ClusterStatus?> TryStatusAsync(NodeEndpoint node, CancellationToken cancellationToken)
@@ -344,8 +531,8 @@ public sealed class ShellSession : IAsyncDisposable
         lock (_known)
         {
             foreach (var member in status.Members)
-                if (member.Name.Length > 0 && NodeEndpoint.TryParse(member.Endpoint, out var endpoint))
-                    _known[member.Name] = endpoint;
+                if (NodeEndpoint.TryParse(member.Endpoint, out var endpoint))
+                    _known[endpoint] = member.Name;
         }
     }
 
@@ -354,17 +541,27 @@ public sealed class ShellSession : IAsyncDisposable
 
     // ------------------------------------------------------------------------------------------- dot commands
 
-    private async Task<bool> RunDotAsync(string line, Func<string, Task<bool>>? readFile)
+    private static readonly string[] SqliteModes =
+        ["ascii", "box", "column", "csv", "html", "insert", "json", "line", "list", "markdown", "qbox", "quote", "table", "tabs", "tcl"];
+
+    private async Task<bool> RunDotAsync(string line, Func<string, Task<bool>>? readFile, CancellationToken cancellationToken)
     {
         var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         var name = parts[0];
-        var argument = parts.Length > 1 ? parts[1] : null;
+        var argument = parts.Length > 1 ? parts[1].Trim('"', '\'') : null;
         switch (name)
         {
             case ".help":
-                _out.Write(HelpText);
+                Out.Write(HelpText);
+                Out.Flush();
                 return true;
-            case ".quit" or ".exit":
+            case ".quit" when parts.Length == 1:
+                ExitCode = 0;
+                throw new QuitException();
+            case ".exit" when parts.Length <= 2:
+                if (argument is not null && !int.TryParse(argument, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+                    break;
+                ExitCode = argument is null ? 0 : int.Parse(argument, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
                 throw new QuitException();
             case ".seq" when argument is "on" or "off":
                 ShowSequenceNumbers = argument == "on";
@@ -372,36 +569,248 @@ public sealed class ShellSession : IAsyncDisposable
             case ".timer" when argument is "on" or "off":
                 ShowTimer = argument == "on";
                 return true;
+            case ".echo" or ".bail" or ".headers" or ".changes":
+                if (parts.Length != 2)
+                {
+                    _err.WriteLine($"Usage: {name} on|off");
+                    _err.Flush();
+                    return false;
+                }
+                if (BooleanArgument(argument!) is not { } on)
+                {
+                    // sqlite3's booleanValue: a complaint, and "no".
+                    _err.WriteLine($"ERROR: Not a boolean value: \"{argument}\". Assuming \"no\".");
+                    _err.Flush();
+                    on = false;
+                }
+                if (name == ".echo") Echo = on;
+                else if (name == ".bail") Bail = on;
+                else if (on) return Unsupported(name == ".headers"
+                    ? ".headers on needs column names, which FastDb's answers do not carry yet (they are sqlite3's list mode)"
+                    : ".changes on needs the number of rows changed, which FastDb's answers do not carry yet");
+                return true;
+            case ".mode":
+                if (argument is null)
+                {
+                    Out.WriteLine("current output mode: list");
+                    Out.Flush();
+                    return true;
+                }
+                if (!SqliteModes.Contains(argument))
+                {
+                    _err.WriteLine("Error: mode should be one of: ascii box column csv html insert json line list markdown qbox quote table tabs tcl");
+                    _err.Flush();
+                    return false;
+                }
+                return argument == "list" || Unsupported($".mode {argument} needs the rows as values, which FastDb's answers do not carry yet (only list mode)");
+            case ".show" when parts.Length == 1:
+                Out.Write(ShowText());
+                Out.Flush();
+                return true;
+            case ".output" or ".once" when parts.Length <= 2:
+                return Redirect(argument, once: name == ".once");
             case ".read" when argument is not null && readFile is not null:
                 var path = line[(line.IndexOf(".read", StringComparison.Ordinal) + 5)..].Trim().Trim('"', '\'');
                 if (!File.Exists(path))
                 {
                     _err.WriteLine($"Error: cannot open \"{path}\"");
+                    _err.Flush();
                     return false;
                 }
                 return await readFile(path).ConfigureAwait(false);
+            case ".tables" when parts.Length <= 2:
+                return await NamesAsync(argument, indexes: false, cancellationToken).ConfigureAwait(false);
+            case ".indexes" or ".indices":
+                if (parts.Length > 2)
+                {
+                    _err.WriteLine("Usage: .indexes ?LIKE-PATTERN?");
+                    _err.Flush();
+                    return false;
+                }
+                return await NamesAsync(argument, indexes: true, cancellationToken).ConfigureAwait(false);
+            case ".schema" when parts.Length <= 2:
+                return await SchemaAsync(argument, cancellationToken).ConfigureAwait(false);
+            case ".dump":
+                return Unsupported(".dump needs each value's exact type and text (sqlite3 writes reals with 20 digits), which FastDb's answers (sqlite3's list mode) do not carry yet");
             case ".nodes" or ".status" or ".leader" when argument is null:
-                return await ShowClusterAsync(name).ConfigureAwait(false);
-            default:
-                _err.WriteLine($"Error: unknown command or invalid arguments:  \"{name[1..]}\". Enter \".help\" for help");
-                return false;
+                return await ShowClusterAsync(name, cancellationToken).ConfigureAwait(false);
         }
+        _err.WriteLine($"Error: unknown command or invalid arguments:  \"{name[1..]}\". Enter \".help\" for help");
+        _err.Flush();
+        return false;
     }
 
-    private async Task<bool> ShowClusterAsync(string what)
+    /// <summary>Runs a read of the schema through the log (with failover); its list-mode rows, or null after printing the error.</summary>
+    private async Task<string[]?> QueryRowsAsync(string sql, CancellationToken cancellationToken)
     {
-        ClusterStatus? status;
-        await _turn.WaitAsync().ConfigureAwait(false);
+        var key = Guid.NewGuid().ToString("N");
+        var answer = await SendWithFailoverAsync((node, token) => _client.PostSqlAsync(node, sql, key, token), cancellationToken, () => { })
+            .ConfigureAwait(false);
+        if (answer is null) return null;
+        var newline = answer.Body.IndexOf('\n', StringComparison.Ordinal);
+        var output = newline < 0 ? "" : answer.Body[(newline + 1)..];
+        if (answer.Status != 200 || HasErrorLine(output))
+        {
+            _err.Write(answer.Status != 200 ? "Error: " + answer.Body.TrimEnd() + "\n" : output);
+            _err.Flush();
+            return null;
+        }
+        return output.Length == 0 ? [] : output[..^1].Split('\n');
+    }
+
+    /// <summary>
+    /// .tables (names of tables and views matching PATTERN) and .indexes (indexes of the tables matching it):
+    /// sqlite3's queries on sqlite_schema, and its layout: names in columns across 80 characters.
+    /// </summary>
+    private async Task<bool> NamesAsync(string? pattern, bool indexes, CancellationToken cancellationToken)
+    {
+        var rows = await QueryRowsAsync("SELECT type, tbl_name, name FROM sqlite_master", cancellationToken).ConfigureAwait(false);
+        if (rows is null) return false;
+        var names = rows.Select(r => r.Split('|', 3)).Where(r => r.Length == 3)
+            .Where(r => indexes
+                ? r[0] == "index" && (pattern is null || Like(pattern, r[1]))
+                : r[0] is "table" or "view" && !Like("sqlite_%", r[2]) && (pattern is null || Like(pattern, r[2])))
+            .Select(r => r[2]).Order(StringComparer.Ordinal).ToArray();
+        if (names.Length == 0) return true;
+        var width = names.Max(n => n.Length);
+        var columns = Math.Max(1, 80 / (width + 2));
+        var lines = (names.Length + columns - 1) / columns;
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < lines; i++)
+        {
+            for (var j = i; j < names.Length; j += lines)
+                text.Append(j < lines ? "" : "  ").Append(names[j].PadRight(width));
+            text.Append('\n');
+        }
+        Out.Write(text.ToString());
+        Out.Flush();
+        return true;
+    }
+
+    /// <summary>.schema [TABLE]: each CREATE statement SQLite keeps, in sqlite_schema's order, with its ';'.</summary>
+    private async Task<bool> SchemaAsync(string? table, CancellationToken cancellationToken)
+    {
+        // Names first, then each text on its own: a CREATE text can span lines, which list-mode rows cannot tell apart.
+        var rows = await QueryRowsAsync("SELECT rowid, name, tbl_name FROM sqlite_master WHERE sql IS NOT NULL", cancellationToken).ConfigureAwait(false);
+        if (rows is null) return false;
+        foreach (var row in rows.Select(r => r.Split('|')).Where(r => r.Length == 3))
+        {
+            if (Like("sqlite_%", row[1]) || (table is not null && !Like(table, row[2]) && !Like(table, row[1]))) continue;
+            if (!long.TryParse(row[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var rowid)) continue;
+            var sql = await QueryRowsAsync($"SELECT sql FROM sqlite_master WHERE rowid = {rowid}", cancellationToken).ConfigureAwait(false);
+            if (sql is null) return false;
+            if (sql.Length == 0) continue;
+            Out.Write(string.Join('\n', sql) + ";\n");
+        }
+        Out.Flush();
+        return true;
+    }
+
+    /// <summary>SQL's LIKE as SQLite does it: % and _, ASCII letters without case.</summary>
+    public static bool Like(string pattern, string text)
+    {
+        bool Match(int p, int t)
+        {
+            while (p < pattern.Length)
+            {
+                var c = pattern[p];
+                if (c == '%')
+                {
+                    for (var k = t; k <= text.Length; k++)
+                        if (Match(p + 1, k)) return true;
+                    return false;
+                }
+                if (t >= text.Length) return false;
+                if (c != '_' && char.ToLowerInvariant(c) != char.ToLowerInvariant(text[t])) return false;
+                p++;
+                t++;
+            }
+            return t == text.Length;
+        }
+        return Match(0, 0);
+    }
+
+    /// <summary>sqlite3's booleanValue: on/off, yes/no, true/false, or a number.</summary>
+    private static bool? BooleanArgument(string text) => text.ToLowerInvariant() switch
+    {
+        "on" or "yes" or "true" => true,
+        "off" or "no" or "false" => false,
+        _ when long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) => n != 0,
+        _ => null,
+    };
+
+    private bool Unsupported(string why)
+    {
+        _err.WriteLine("Error: " + why);
+        _err.Flush();
+        return false;
+    }
+
+    private string? _redirectPath;
+
+    /// <summary>.output FILE / .once FILE: results go to the file (.once: for the next statement only); no FILE: stdout.</summary>
+    private bool Redirect(string? path, bool once)
+    {
+        CloseRedirect();
+        if (path is null or "stdout") return true; // as in sqlite3: back to stdout
         try
         {
-            status = await TryStatusAsync(_current, _stop.Token).ConfigureAwait(false);
+            _redirect = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            _err.WriteLine($"Error: cannot open \"{path}\"");
+            _err.Flush();
+            return false;
+        }
+        _redirectPath = path;
+        _redirectOnce = once;
+        return true;
+    }
+
+    private void CloseRedirect()
+    {
+        _redirect?.Dispose();
+        _redirect = null;
+        _redirectPath = null;
+        _redirectOnce = false;
+    }
+
+    /// <summary>.show, in sqlite3's layout; FastDb has list mode only, and its "filename" is the node it talks to.</summary>
+    private string ShowText() =>
+        $"""
+                echo: {(Echo ? "on" : "off")}
+                 eqp: off
+             explain: auto
+             headers: off
+                mode: list
+           nullvalue: ""
+              output: {_redirectPath ?? "stdout"}
+        colseparator: "|"
+        rowseparator: "\n"
+               stats: off
+               width: 
+            filename: {_current}
+
+        """;
+
+    private async Task<bool> ShowClusterAsync(string what, CancellationToken cancellationToken)
+    {
+        ClusterStatus? status;
+        ClusterStatus? leaderView;
+        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            status = await TryStatusAsync(_current, cancellationToken).ConfigureAwait(false);
             for (var attempt = 0; status is null && attempt < 3; attempt++)
             {
-                if (!await FailOverAsync([_current]).ConfigureAwait(false)) return false;
-                status = await TryStatusAsync(_current, _stop.Token).ConfigureAwait(false);
+                if (!await FailOverAsync([_current], cancellationToken).ConfigureAwait(false)) return false;
+                status = await TryStatusAsync(_current, cancellationToken).ConfigureAwait(false);
             }
+            cancellationToken.ThrowIfCancellationRequested();
             if (status is null) return false;
-            await ObserveAsync(_current, status).ConfigureAwait(false);
+            await ObserveAsync(_current, status, cancellationToken).ConfigureAwait(false);
+            leaderView = await LeaderViewAsync(status, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -411,21 +820,20 @@ public sealed class ShellSession : IAsyncDisposable
         {
             case ".leader":
                 var leader = status.Leader;
-                _out.WriteLine(leader is null ? $"no leader known (term {status.Term})" : $"{leader.Name} (term {status.Term}) at {leader.Endpoint}");
+                Out.WriteLine(leader is null ? $"no leader known (term {status.Term})" : $"{leader.Name} (term {status.Term}) at {leader.Endpoint}");
                 break;
             case ".status":
-                _out.WriteLine($"connected to: {_current}");
-                _out.WriteLine($"node:         {status.Node} ({status.Role})");
-                _out.WriteLine($"term:         {status.Term}");
-                _out.WriteLine($"leader:       {status.LeaderName ?? "none"}");
-                _out.WriteLine($"commit index: {status.CommitIndex}, applied {status.AppliedIndex}");
-                _out.WriteLine($"last seq:     {status.LastSequenceNumber?.ToString(CultureInfo.InvariantCulture) ?? "none"}");
-                if (_reachability is { } r) _out.WriteLine($"reachable:    {r.Reachable} of {r.Total} nodes (majority {r.Majority})");
+                Out.WriteLine($"connected to: {_current}");
+                Out.WriteLine($"node:         {status.Node} ({status.Role})");
+                Out.WriteLine($"term:         {status.Term}");
+                Out.WriteLine($"leader:       {status.LeaderName ?? "none"}");
+                Out.WriteLine($"commit index: {status.CommitIndex}, applied {status.AppliedIndex}");
+                Out.WriteLine($"last seq:     {status.LastSequenceNumber?.ToString(CultureInfo.InvariantCulture) ?? "none"}");
+                if (_reachability is { } r) Out.WriteLine($"reachable:    {r.Reachable} of {r.Total} nodes (majority {r.Majority})");
                 break;
             default:
-                var leaderView = status.Role == "leader" ? status : null;
                 var width = Math.Max(4, status.Members.Max(m => m.Name.Length));
-                _out.WriteLine($"  {"name".PadRight(width)}  {"role",-8}  {"reachable",-9}  endpoint");
+                Out.WriteLine($"  {"name".PadRight(width)}  {"role",-8}  {"reachable",-9}  endpoint");
                 foreach (var member in status.Members)
                 {
                     var reachable = (leaderView?.Members.FirstOrDefault(m => m.Id == member.Id)?.Reachable ?? member.Reachable) switch
@@ -435,54 +843,51 @@ public sealed class ShellSession : IAsyncDisposable
                         null => "?",
                     };
                     var marker = NodeEndpoint.TryParse(member.Endpoint, out var e) && e == _current ? "*" : " ";
-                    _out.WriteLine($"{marker} {member.Name.PadRight(width)}  {(member.Leader ? "leader" : "follower"),-8}  {reachable,-9}  {member.Endpoint}");
+                    Out.WriteLine($"{marker} {member.Name.PadRight(width)}  {(member.Leader ? "leader" : "follower"),-8}  {reachable,-9}  {member.Endpoint}");
                 }
-                _out.WriteLine("(* = this shell's node; reachability as the leader sees it, ? = unknown from here)");
+                Out.WriteLine(leaderView is null
+                    ? "(* = this shell's node; ? = unknown: no leader answers, so nobody hears from every node)"
+                    : "(* = this shell's node; reachability as the leader sees it)");
                 break;
         }
-        _out.Flush();
+        Out.Flush();
         return true;
     }
 
     public const string HelpText =
         """
+        .bail on|off      Stop after hitting an error (scripts: a pipe, -c, .read)
+        .echo on|off      Print each command before running it
+        .exit ?CODE?      Exit this program with return-code CODE
+        .headers on|off   Column headers (only off: FastDb answers in sqlite3's list mode)
         .help             Show this message
+        .indexes ?TABLE?  Show the names of the indexes (of the tables matching TABLE)
         .leader           Show the current leader and term
+        .mode MODE        Output mode (only list: FastDb answers in sqlite3's list mode)
         .nodes            List the cluster's nodes: role, reachability, endpoint (* = connected)
-        .quit / .exit     Exit this program
+        .once FILE        Output for the next statement only to FILE
+        .output ?FILE?    Send output to FILE, or to stdout if FILE is omitted
+        .quit             Exit this program
         .read FILE        Read input from FILE
+        .schema ?TABLE?   Show the CREATE statements (of TABLE)
         .seq on|off       Show the SequenceNumber line of each answer
+        .show             Show the current values for various settings
         .status           Show the connected node's replication status
+        .tables ?PATTERN? List the tables (matching the LIKE pattern)
         .timer on|off     Show the latency of each statement
         SET <uuid4> '<json>'   Store a JSON document (answers Created or Updated, and on how many nodes)
         GET <uuid4>            Print a document (or Not found)
         DELETE <uuid4>         Delete a document (answers Deleted or Not found)
         Anything else is SQL, run when a line ends with ';' (as in the sqlite3 shell).
+        Keys at the prompt: readline's (Ctrl-A/E/B/F/K/U/W/Y, Ctrl-R search, Ctrl-L, Up/Down);
+        Ctrl-C drops the line or stops waiting; Ctrl-D on an empty line exits.
 
         """;
 
     // ------------------------------------------------------------------------------------------- notices
 
-    private void Notice(string line)
-    {
-        _notices.Enqueue(line);
-        if (!HoldNotices) FlushNotices();
-    }
-
-    /// <summary>Prints held notices (the REPL calls this before each prompt).</summary>
-    public void FlushNotices()
-    {
-        lock (_notices)
-        {
-            var any = false;
-            while (_notices.TryDequeue(out var line))
-            {
-                _err.WriteLine(line);
-                any = true;
-            }
-            if (any) _err.Flush();
-        }
-    }
+    /// <summary>A notice is printed once, when it happens (never queued: a queued notice is stale when it shows).</summary>
+    private void Notice(string line) => NoticeSink(line);
 
     public async ValueTask DisposeAsync()
     {
@@ -491,11 +896,15 @@ public sealed class ShellSession : IAsyncDisposable
         {
             try { await _heartbeat.ConfigureAwait(false); } catch (OperationCanceledException) { }
         }
+        CloseRedirect();
         _client.Dispose();
         _stop.Dispose();
         _turn.Dispose();
     }
 }
+
+/// <summary>A statement Ctrl-C stopped waiting for: its key, whether it may still be applied, and how to wait again.</summary>
+public sealed record InterruptedStatement(string Key, bool MayBeApplied, Func<CancellationToken, Task<bool>> Resume);
 
 /// <summary>.quit: unwinds to the REPL.</summary>
 public sealed class QuitException : Exception

@@ -27,13 +27,16 @@ public sealed class FastDbShell : IDisposable
     /// Starts fastdb inside a pseudo-terminal (util-linux <c>script</c>), so it runs its interactive line editor; what
     /// the test writes is typed into the terminal (end lines with '\r', as a terminal's Enter key sends).
     /// </summary>
-    public static FastDbShell StartInTerminal(string workingDirectory, params string[] args)
+    public static FastDbShell StartInTerminal(string workingDirectory, params string[] args) => StartInTerminalWithHistory(workingDirectory, null, args);
+
+    /// <summary>As <see cref="StartInTerminal(string, string[])"/>, keeping the history in <paramref name="historyFile"/>.</summary>
+    public static FastDbShell StartInTerminalWithHistory(string workingDirectory, string? historyFile, params string[] args)
     {
         var command = string.Join(' ', new[] { Executable }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
-        return StartProcess("script", ["-qfec", command, "/dev/null"], workingDirectory);
+        return StartProcess("script", ["-qfec", command, "/dev/null"], workingDirectory, historyFile);
     }
 
-    private static FastDbShell StartProcess(string file, string[] args, string workingDirectory)
+    private static FastDbShell StartProcess(string file, string[] args, string workingDirectory, string? historyFile = null)
     {
         var start = new ProcessStartInfo(file, args)
         {
@@ -44,6 +47,7 @@ public sealed class FastDbShell : IDisposable
             StandardInputEncoding = new UTF8Encoding(false),
         };
         start.Environment["TERM"] = "xterm";
+        start.Environment["FASTDB_HISTORY"] = historyFile ?? ""; // never the user's ~/.fastdb_history
         return new FastDbShell(Process.Start(start)!);
     }
 
