@@ -1,5 +1,6 @@
 // One randomized run: a client proposing steadily through random nodes while faults rain down (partitions,
-// an isolated node, asymmetric cuts, freezes up to 2 s, crashes with restart, drops and duplicates), then
+// an isolated node, asymmetric cuts, freezes up to 2 s, crashes with restart, crashes in the middle of a write
+// (torn final write), wiped data directories, drops and duplicates), then
 // everything heals and the cluster must elect a leader and commit new requests within a bounded time.
 namespace FastDb.Raft.Tests.Simulation;
 

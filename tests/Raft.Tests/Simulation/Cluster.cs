@@ -1,5 +1,6 @@
 // A deterministic simulation of a Raft cluster: simulated clock, network (delays, drops, duplicates, reordering,
-// cuts), freezes, crashes with restart from exactly what the Ready said to persist, and a client that proposes
+// cuts), freezes, crashes with restart from exactly what the Ready said to persist, disk faults (a torn final
+// write, a wiped data directory restarted as the host would), and a client that proposes
 // through any node (followers forward to the leader, retrying with the same proposal id).
 // Everything random comes from one seeded Random, and events are ordered by (time, sequence): a seed replays
 // bit for bit.
