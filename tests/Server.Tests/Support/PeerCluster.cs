@@ -61,14 +61,13 @@ public sealed class PeerCluster : IAsyncDisposable
 
     private void Start(int i)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(ServerProcess.ExecutablePath) // the native binary users run
         {
             WorkingDirectory = Root,
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(ServerProcess.ExecutablePath);
         foreach (var a in new[] { "-l", Address(i), "-d", $"./n{i}/data" }) start.ArgumentList.Add(a);
         if (i > 0) start.ArgumentList.Add("--join=" + Address(0));
         var process = Process.Start(start)!;
