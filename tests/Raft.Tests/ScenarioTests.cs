@@ -145,6 +145,40 @@ public class ScenarioTests
     }
 
     [Fact]
+    public void A_member_whose_data_directory_was_wiped_rejoins_and_catches_up_in_both_layouts()
+    {
+        foreach (bool joinLayout in new[] { true, false })
+        {
+            var c = joinLayout ? Cluster.WithJoiners(Calm(3), seed: 16) : new Cluster(Calm(3), seed: 16);
+            c.O.CompactEvery = 20;
+            if (joinLayout)
+            {
+                Assert.True(c.RunUntil(() => c.Nodes[0].Raft!.Role == RaftRole.Leader, 1000));
+                for (int j = 1; j < 3; j++)
+                {
+                    var cc = new ConfigChange(ConfigChangeType.AddNode, (ulong)j + 1, Cluster.Address(j));
+                    int added = j;
+                    Assert.True(ChangeConfig(c, cc, () => c.Nodes.Take(added + 1).All(n => n.Raft!.Members.Count == added + 1)));
+                }
+            }
+            Assert.True(c.RunUntil(() => c.Leader() >= 0 && c.Nodes.All(n => n.CatchUpMarker is null), 5000));
+            StartClients(c, 4);
+            c.RunFor(1500);
+            int wiped = (c.Leader() + 1) % 3;
+            c.Wipe(wiped);
+            c.RunFor(300);
+            c.Restart(wiped);
+            Assert.NotNull(c.Nodes[wiped].CatchUpMarker);
+            c.RunFor(1500);
+            c.StopClients();
+            Assert.True(c.RunUntil(() => AllCaughtUp(c) && c.Nodes[wiped].CatchUpMarker is null, 5000),
+                $"join layout {joinLayout}: the wiped node did not catch up: {c.Nodes[wiped].Raft!.Describe()}");
+            Assert.True(c.Nodes[wiped].Snap is not null, "it should have caught up from a snapshot");
+            c.CheckAcknowledged();
+        }
+    }
+
+    [Fact]
     public void Leadership_transfer_hands_over_quickly()
     {
         var c = new Cluster(Calm(3), seed: 15);

@@ -63,16 +63,20 @@ public class SimulationCoverageTests(Xunit.Abstractions.ITestOutputHelper output
     [Fact]
     public void Chaos_runs_exercise_elections_restarts_snapshots_and_commits()
     {
-        int terms = 0, restarts = 0, snaps = 0, acked = 0, freezes = 0, configs = 0, runs = 40;
+        int terms = 0, restarts = 0, snaps = 0, acked = 0, freezes = 0, configs = 0, torn = 0, wipes = 0, runs = 40;
         long msgs = 0;
         for (int seed = 1; seed <= runs; seed++)
         {
             var c = ChaosRun.Run(seed, seed % 2 == 0 ? 3 : 5);
             terms += c.LeaderTerms; restarts += c.Restarts; snaps += c.SnapshotsInstalled; acked += c.Acked.Count;
             freezes += c.Freezes; msgs += c.RaftMessages; configs += c.ConfigChangesCommitted;
+            torn += c.TornWrites; wipes += c.Wipes;
         }
-        output.WriteLine($"{runs} runs: {terms} leader terms, {restarts} restarts, {freezes} freezes, {snaps} snapshots installed, {configs} membership changes, {acked} acked proposals, {msgs} messages");
-        Assert.True(configs > runs / 2, $"only {configs} membership changes committed");
+        output.WriteLine($"{runs} runs: {terms} leader terms, {restarts} restarts, {freezes} freezes, {snaps} snapshots installed, {configs} membership changes, {torn} torn writes, {wipes} wiped nodes, {acked} acked proposals, {msgs} messages");
+        Assert.True(torn > runs / 2, $"only {torn} torn writes");
+        Assert.True(wipes > runs / 4, $"only {wipes} wiped nodes");
+        // (Every third seed wipes nodes and keeps its membership fixed instead.)
+        Assert.True(configs > runs / 8, $"only {configs} membership changes committed");
         Assert.True(terms > runs * 2, $"only {terms} leader terms");
         Assert.True(restarts > runs, $"only {restarts} restarts");
         Assert.True(snaps > runs / 4, $"only {snaps} snapshots installed");

@@ -101,6 +101,15 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
         var loaded = store.Load();
         var brandNew = loaded.HardState.Term == 0 && loaded.Entries.Count == 0 && loaded.Snapshot is null;
+        if (brandNew && (options.Join is not null || options.InitialPeers.Count > 0))
+        {
+            // An empty data directory: a new node, or a member whose directory was wiped (they look alike). It must
+            // not vote with a log that may lack what it acknowledged before: it catches up from a leader first, and
+            // the marker, written before anything else, keeps it so across restarts until then (an octopus layout
+            // votes as at a first boot meanwhile, for candidates holding only the bootstrap: see RaftNode).
+            var bootstrapEntries = options.InitialPeers.Count > 0 ? options.InitialPeers.Append(options.SelfAddress).Distinct(StringComparer.Ordinal).Count() : 0;
+            store.SetCatchUpMarker((ulong)bootstrapEntries);
+        }
         if (brandNew && options.InitialPeers.Count > 0)
         {
             loaded = BootstrapStaticConfiguration(store, options.SelfAddress, options.InitialPeers);
@@ -125,6 +134,11 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         {
             _log.LogInformation("{Self}: new cluster, bootstrapping as its first member", options.SelfAddress);
             _raft.Bootstrap(NodeAddress.ToContext(options.SelfAddress));
+        }
+        if (store.CatchUpMarker is { } firstBootIndex)
+        {
+            _raft.CatchUpBeforeVoting(firstBootIndex);
+            _log.LogInformation("{Self}: started with an empty data directory; catching up from the leader before voting", options.SelfAddress);
         }
         RememberMembers(_raft.Members);
         if (_raft.Members.Count == 1 && _raft.Members.ContainsKey(_id) && _raft.Role != RaftRole.Leader)
@@ -346,6 +360,11 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             if (_raft.LeaderId != 0 && _addresses.TryGetValue(_raft.LeaderId, out var leader) && leader != join)
                 LinkTo(leader).TrySend(JoinFrame, 0, payload);
         }
+        if (_store.CatchUpMarker is not null && !_raft.CatchUpPending)
+        {
+            _store.ClearCatchUpMarker();
+            _log.LogInformation("caught up from the leader at index {Index}; voting again", _raft.LastIndex);
+        }
         // /status is refreshed every 10 ticks and on leader changes, not per loop iteration (it allocates).
         if (_ticks % 10 == 0) _status = BuildStatus();
     }
@@ -448,7 +467,14 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     {
         if (NodeAddress.Validate(address) is not null) return; // checked at the edge already (PeerInput)
         var id = NodeAddress.IdOf(address);
-        if (_raft.Members.ContainsKey(id)) return;
+        if (_raft.Members.ContainsKey(id))
+        {
+            // A member asking to join believes it is not one: its data directory was wiped (or it is still waiting
+            // for the entry that added it). Probe it now rather than at the next heartbeat; if its log is shorter
+            // than we believed, its answer makes us catch it up from where it is (or from a snapshot).
+            if (_raft.Role == RaftRole.Leader && id != _id) _raft.ProbeFollower(id);
+            return;
+        }
         if (_raft.Role != RaftRole.Leader)
         {
             var leader = _raft.LeaderId;
@@ -470,6 +496,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             if (ready.Snapshot is { } snapshot) InstallSnapshot(snapshot);
             if (ready.EntriesToPersist.Count > 0) _store.Append(ready.EntriesToPersist);
             if (ready.HardState is { } hardState) _store.SaveHardState(hardState);
+            // Only now send: LogStore's one repair (cutting a torn final record) is safe because nothing unsent is acked.
             foreach (var message in ready.Messages) SendMessage(message);
             foreach (var entry in ready.CommittedEntries) HandOver(entry);
             _raft.Advance(ready);

@@ -75,9 +75,23 @@ internal sealed class Progress(ulong next)
     /// False when the rejection is stale (answers an append we already moved past).</summary>
     public bool MaybeDecrTo(ulong rejected, ulong matchHint)
     {
+        if (rejected <= Match)
+        {
+            // It lacks an entry at or below what it acknowledged. Either the answer is stale (reordered behind later
+            // acks), or the follower lost entries it held: a wiped data directory or a shortened log restarts it
+            // with a prefix of the log it had. etcd drops every such rejection, which left a follower whose log
+            // ends below Match hanging for good (each append starts after entries it lacks). If the hint says its
+            // log ends below Match, believe it: its log up to the hint is a prefix of what matched ours (lost data
+            // is a lost suffix; a stale answer came from a log that later matched ours up to Match), so lowering
+            // Match there never overstates it, and probing from there catches it up (or sends a snapshot).
+            if (matchHint >= Match) return false;
+            Match = matchHint;
+            Next = matchHint + 1;
+            ProbeSent = false;
+            return true;
+        }
         if (State == ProgressState.Replicate)
         {
-            if (rejected <= Match) return false;
             Next = Match + 1;
             return true;
         }

@@ -5,6 +5,8 @@
 //   Bootstrap(selfContext)            brand-new first node: a one-member config holding itself, then it leads.
 //                                     A brand-new joiner does NOT call it: its config is empty, it never
 //                                     campaigns, and learns the log from the leader once added.
+//   CatchUpBeforeVoting(firstBoot)    storage may have lost what this node acknowledged (empty where a member's
+//                                     may have been wiped): no votes, no campaign until it caught up from a leader
 //   Tick()                            one tick of the host's clock (the host picks the length, e.g. 10 ms)
 //   Step(message)                     any message from the wire; stale, misaddressed or malformed ones are ignored
 //   Propose(data)                     Accepted(index, term) | NotLeader(leaderHint) | Dropped
@@ -55,6 +57,11 @@ public sealed class RaftNode
     private ulong _noticedCommit;                          // leader: commit index the last commit notices covered
     private readonly HashSet<ulong> _noticeOrigins = new();
 
+    // Whether this node may vote and campaign (see CatchUpBeforeVoting).
+    private enum Voting : byte { Voter, FirstBoot, CatchingUp }
+    private Voting _voting;
+    private ulong _firstBootIndex;
+
     // Fast commit from broadcast acks (follower side), all for the current term only.
     private readonly Dictionary<ulong, ulong> _acks = new();
     private ulong _leaderSentIndex, _acceptedFromLeader;
@@ -69,6 +76,10 @@ public sealed class RaftNode
     public IReadOnlyDictionary<ulong, ReadOnlyMemory<byte>> Members => _members;
     /// <summary>The latest snapshot this node holds (restored, compacted or installed), or null.</summary>
     public Snapshot? Snapshot => _snapshot;
+    /// <summary>True while this node neither votes nor campaigns, until it has caught up from a leader.</summary>
+    public bool IsCatchingUp => _voting == Voting.CatchingUp;
+    /// <summary>True until it has caught up since CatchUpBeforeVoting (also while it votes as at a first boot): the host keeps its marker until then.</summary>
+    public bool CatchUpPending => _voting != Voting.Voter;
 
     public RaftNode(RaftOptions o, Random rng, HardState hs, Snapshot? snapshot, IReadOnlyList<Entry> entries)
     {
@@ -95,13 +106,15 @@ public sealed class RaftNode
         }
         if (hs.Commit > LastIndex)
             throw new ArgumentException($"hard state commit {hs.Commit} is beyond the last restored entry {LastIndex}: the log lost committed entries");
-        if (LastTerm > hs.Term) throw new ArgumentException("restored log has entries from a term later than the hard state term");
         // A term past the bound can only have been stored by a build that accepted a forged message; one more
         // election would wrap it to 0. Refuse to start rather than run with it.
-        if (hs.Term > RaftLimits.MaxStoredTerm)
-            throw new ArgumentException($"hard state term {hs.Term} is beyond the bound {RaftLimits.MaxStoredTerm} (2^63): it came from a forged message an older build accepted, or a damaged file; this data directory cannot be used");
-        Term = hs.Term;
-        _vote = hs.VotedFor;
+        if (Math.Max(hs.Term, LastTerm) > RaftLimits.MaxStoredTerm)
+            throw new ArgumentException($"hard state term {Math.Max(hs.Term, LastTerm)} is beyond the bound {RaftLimits.MaxStoredTerm} (2^63): it came from a forged message an older build accepted, or a damaged file; this data directory cannot be used");
+        // Entries of a later term than the hard state's: the host persists a Ready's entries before its hard state
+        // and crashed in between. This node was in that term, but never voted in it (a vote leaves only after its
+        // hard state is stored), so it resumes in that term with no vote.
+        Term = Math.Max(hs.Term, LastTerm);
+        _vote = Term == hs.Term ? hs.VotedFor : 0;
         CommitIndex = Math.Max(hs.Commit, _snapIndex);
         _stable = LastIndex;
         _unstableFrom = LastIndex + 1;
@@ -123,6 +136,61 @@ public sealed class RaftNode
         AppendToLog(new Entry(1, 1, EntryType.ConfigChange, ConfigChangeCodec.ToBytes(cc)));
         CommitIndex = 1;
         Campaign(transfer: false);
+    }
+
+    /// <summary>
+    /// The host says this node's storage may lack entries it acknowledged: its data directory is empty (a brand-new
+    /// node and a wiped one look alike) or it lost part of its log. A node that voted or led with such a log could
+    /// elect a leader missing committed entries (its lost acks were part of their majority) or vote twice in a term
+    /// (its vote is gone too). So, like an etcd learner but without a configuration change: it grants no vote and
+    /// never campaigns until it holds an entry of the current leader's term and everything that leader had
+    /// committed when it sent it (every entry committed in an earlier term precedes the leader's first entry, by
+    /// leader completeness). Its acks still count for commit: what it acknowledges it really holds.
+    ///
+    /// firstBootIndex > 0: the host re-created the static bootstrap (entries 1..firstBootIndex, as every member of an
+    /// octopus layout writes at first boot), where a first boot and a wipe look alike and a first boot must vote.
+    /// The node then votes as at a first boot, but only for candidates whose log is the bootstrap too: a candidate
+    /// with more shows the cluster went past its first boot, and may lack what this node acknowledged before a
+    /// wipe (voting for such candidates anyway let the simulator elect leaders missing committed entries). Once a
+    /// message shows that something beyond the bootstrap was committed (a leader's commit index beyond it, a
+    /// snapshot; in a running cluster, the leader's first heartbeat) it votes for nobody until it caught up. The
+    /// price, at a genuine first boot: if the first leader's first entry reached only a minority and that leader
+    /// stays down, the nodes without it wait for it (or for an election among nodes that all still hold just the
+    /// bootstrap). The residual risk: a wiped node plus nodes that have held nothing beyond the bootstrap since
+    /// their own first boot can form a majority while every node holding the real log is unreachable; that
+    /// majority looks exactly like a first boot and may elect a leader without the log (nothing local can tell).
+    /// </summary>
+    public void CatchUpBeforeVoting(ulong firstBootIndex = 0)
+    {
+        if (Role == RaftRole.Leader) throw new InvalidOperationException("call CatchUpBeforeVoting right after restoring, before any input");
+        _firstBootIndex = firstBootIndex;
+        _voting = firstBootIndex > 0 && LastIndex == firstBootIndex && _snapshot is null ? Voting.FirstBoot : Voting.CatchingUp;
+    }
+
+    /// <summary>A FirstBoot node that learns of a commit beyond the bootstrap must catch up before voting.</summary>
+    private void NoteEvidence(in Message m)
+    {
+        bool past = m.Type switch
+        {
+            MessageType.Append or MessageType.Heartbeat or MessageType.CommitNotice => m.Commit > _firstBootIndex,
+            MessageType.InstallSnapshot => true,
+            _ => false,
+        };
+        if (past) _voting = Voting.CatchingUp;
+    }
+
+    private bool MayGrantVote(in Message m) => _voting switch
+    {
+        Voting.Voter => true,
+        Voting.FirstBoot => m.Index <= _firstBootIndex,
+        _ => false,
+    };
+
+    /// <summary>After accepting a leader's append up to lastNew (whose commit was leaderCommit): caught up?</summary>
+    private void MaybeCaughtUp(ulong lastNew, ulong leaderCommit)
+    {
+        if (_voting != Voting.Voter && lastNew >= leaderCommit && TryTerm(lastNew, out var t) && t == Term)
+            _voting = Voting.Voter;
     }
 
     // ---------------------------------------------------------------- log helpers
@@ -289,6 +357,7 @@ public sealed class RaftNode
         ResetTerm(Term);
         Role = RaftRole.Leader;
         LeaderId = Id;
+        _voting = Voting.Voter; // only a FirstBoot node can get here; it now writes the cluster's log itself
         // Every voter told us its last entry. If we hold the same entry (same index and term), Log Matching says
         // its log equals ours up to there, and it persisted that before answering: that is a verified match, so
         // we replicate to it at once, pipelined, instead of probing first. Without that, the first requests after
@@ -322,7 +391,7 @@ public sealed class RaftNode
 
     private void Campaign(bool transfer)
     {
-        if (!IsMember(Id)) return; // joiners and removed nodes never campaign
+        if (!IsMember(Id) || _voting == Voting.CatchingUp) return; // joiners, removed and catching-up nodes never campaign
         if (_o.PreVote && !transfer)
         {
             // Ask without raising our term: a node that cannot win (stale log, partitioned) disturbs nobody.
@@ -481,10 +550,23 @@ public sealed class RaftNode
         else SendAppend(to, pr, sendIfEmpty: true);
     }
 
+    /// <summary>
+    /// Leader: the host has reason to think follower `id` lost its log (it asked to join again, as a node with an
+    /// empty data directory does). Probe it from its matched index now; if its log ends below that, its rejection
+    /// resets the match (see Progress.MaybeDecrTo) and it is caught up from where it really is, or from a snapshot.
+    /// </summary>
+    public void ProbeFollower(ulong id)
+    {
+        if (Role != RaftRole.Leader || !_progress.TryGetValue(id, out var pr) || pr.State == ProgressState.Snapshot) return;
+        pr.BecomeProbe();
+        SendAppend(id, pr, sendIfEmpty: true);
+    }
+
     public void Step(in Message m)
     {
         if (m.From == 0 || m.From == Id || (m.To != 0 && m.To != Id) || m.Term == 0) return;
         if (!IsWellFormed(m)) return;
+        if (_voting == Voting.FirstBoot) NoteEvidence(m);
 
         if (m.Term > Term)
         {
@@ -537,6 +619,12 @@ public sealed class RaftNode
                 {
                     CommitTo(Math.Min(m.Commit, LastIndex));
                     Send(new Message(MessageType.HeartbeatResponse, Id, m.From, Term));
+                    // The leader believes we hold at least m.Commit entries (it sends min(commit, match)), but our log
+                    // ends before: we lost entries we had acknowledged (a wiped or shortened log). Say so, as a
+                    // rejection of an append after m.Commit, or an idle leader would never find out.
+                    if (m.Commit > LastIndex)
+                        Send(new Message(MessageType.AppendResponse, Id, m.From, Term, LogTerm: LastTerm, Index: m.Commit,
+                            Reject: true, RejectHint: LastIndex));
                 }
                 else if (m.Type == MessageType.CommitNotice) CommitTo(Math.Min(m.Commit, LastIndex));
                 else HandleSnapshot(m);
@@ -582,7 +670,7 @@ public sealed class RaftNode
     {
         bool pre = m.Type == MessageType.PreVote;
         var respType = pre ? MessageType.PreVoteResponse : MessageType.VoteResponse;
-        bool canVote = _vote == m.From || (_vote == 0 && LeaderId == 0) || (pre && m.Term > Term);
+        bool canVote = (_vote == m.From || (_vote == 0 && LeaderId == 0) || (pre && m.Term > Term)) && MayGrantVote(m);
         if (canVote && IsUpToDate(m.Index, m.LogTerm))
         {
             // The answer carries the candidate's term so it counts for that election, and our last entry, so a
@@ -667,6 +755,7 @@ public sealed class RaftNode
             _leaderSentIndex = Math.Max(_leaderSentIndex, lastNew);
             _acceptedFromLeader = Math.Max(_acceptedFromLeader, lastNew);
             CommitTo(Math.Min(m.Commit, lastNew));
+            MaybeCaughtUp(lastNew, m.Commit);
             var ack = new Message(MessageType.AppendResponse, Id, m.From, Term, Index: lastNew);
             Send(ack);
             if (_o.BroadcastAcks && es.Count > 0) BroadcastAck(ack, m.From, es);
@@ -710,6 +799,7 @@ public sealed class RaftNode
         }
         _leaderSentIndex = Math.Max(_leaderSentIndex, s.Index);
         _acceptedFromLeader = Math.Max(_acceptedFromLeader, s.Index);
+        MaybeCaughtUp(s.Index, s.Index);
         Send(new Message(MessageType.AppendResponse, Id, m.From, Term, Index: s.Index));
     }
 
@@ -916,6 +1006,7 @@ public sealed class RaftNode
     {
         var sb = new System.Text.StringBuilder();
         sb.Append($"node {Id} {Role} term {Term} leader {LeaderId} commit {CommitIndex} applied {_applied} stable {_stable} last {LastIndex}/{LastTerm} snap {_snapIndex}");
+        if (_voting != Voting.Voter) sb.Append(_voting == Voting.FirstBoot ? " first-boot" : " catching-up");
         foreach (var (id, pr) in _progress.OrderBy(p => p.Key))
             sb.Append($" | {id}: {pr.State} match {pr.Match} next {pr.Next} inflight {pr.Inflights.Count} probeSent {pr.ProbeSent} idle {pr.TicksSinceProgress}");
         return sb.ToString();

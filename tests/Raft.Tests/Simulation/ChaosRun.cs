@@ -1,5 +1,6 @@
 // One randomized run: a client proposing steadily through random nodes while faults rain down (partitions,
-// an isolated node, asymmetric cuts, freezes up to 2 s, crashes with restart, drops and duplicates), then
+// an isolated node, asymmetric cuts, freezes up to 2 s, crashes with restart, crashes in the middle of a write
+// (torn final write), wiped data directories, drops and duplicates), then
 // everything heals and the cluster must elect a leader and commit new requests within a bounded time.
 namespace FastDb.Raft.Tests.Simulation;
 
@@ -35,6 +36,10 @@ internal static class ChaosRun
             DupRate = pick.NextDouble() * 0.03,
         };
         var c = new Cluster(o, seed);
+        // Every third seed may wipe a node's data directory, and then keeps its membership fixed (as octopus's
+        // layout does): a wiped node votes for nobody until a leader caught it up, and a removal that leaves a
+        // configuration whose every majority needs it would wait for a leader that cannot be elected.
+        bool wipes = seed % 3 == 0;
         var r = c.Rng;
         double Exp(double mean) => -mean * Math.Log(1 - r.NextDouble());
 
@@ -71,26 +76,45 @@ internal static class ChaosRun
                     c.Freeze(a);
                     c.At(c.NowMs + d * 2000, () => c.Thaw(a));
                     break;
-                case 4:
-                    c.Crash(a);
-                    c.At(c.NowMs + d * 1000, () => c.Restart(a));
+                case 4: // a crash, a crash in the middle of a write (torn), or a crash that loses the data directory
+                    switch (r.Next(3))
+                    {
+                        case 0 when !c.Nodes[a].Crashed:
+                            c.TearNextWrite(a, d * 1000);
+                            break;
+                        case 1 when wipes && c.MayWipe(a):
+                            c.Wipe(a);
+                            c.At(c.NowMs + d * 1000, () => c.Restart(a));
+                            break;
+                        default:
+                            c.Crash(a);
+                            c.At(c.NowMs + d * 1000, () => c.Restart(a));
+                            break;
+                    }
                     break;
                 case 5:
                     c.O.DropRate = r.NextDouble() * 0.1;
                     c.O.DupRate = r.NextDouble() * 0.05;
                     break;
-                case 6: // membership: remove a member, or add back one that was removed
+                case 6 when !wipes: // membership: remove a member, or add back one that was removed
                 {
                     int ml = c.Leader();
                     if (ml < 0) break;
                     var members = c.Nodes[ml].Raft!.Members;
                     var missing = c.Nodes.Where(n => !members.ContainsKey(n.Id)).ToList();
+                    // A removal while a node catches up (it counts in the majority but votes for nobody yet) can
+                    // leave no majority of voters: elections then wait for it to catch up, which needs a leader.
+                    if (missing.Count == 0 && c.Nodes.Any(n => n.Index != a && n.CatchUpMarker is not null)) break;
                     var cc = missing.Count > 0
                         ? new ConfigChange(ConfigChangeType.AddNode, missing[0].Id, Cluster.Address(missing[0].Index))
                         : new ConfigChange(ConfigChangeType.RemoveNode, (ulong)a + 1, ReadOnlyMemory<byte>.Empty);
                     c.ProposeConfigAt(ml, cc);
                     break;
                 }
+                case 6 when c.MayWipe(a): // the seeds without membership changes wipe a node instead
+                    c.Wipe(a);
+                    c.At(c.NowMs + d * 1000, () => c.Restart(a));
+                    break;
                 default:
                     // leader freeze, the failover case octopus punishes most
                     int l = c.Leader();

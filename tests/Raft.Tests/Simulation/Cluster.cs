@@ -1,5 +1,6 @@
 // A deterministic simulation of a Raft cluster: simulated clock, network (delays, drops, duplicates, reordering,
-// cuts), freezes, crashes with restart from exactly what the Ready said to persist, and a client that proposes
+// cuts), freezes, crashes with restart from exactly what the Ready said to persist, disk faults (a torn final
+// write, a wiped data directory restarted as the host would), and a client that proposes
 // through any node (followers forward to the leader, retrying with the same proposal id).
 // Everything random comes from one seeded Random, and events are ordered by (time, sequence): a seed replays
 // bit for bit.
@@ -43,6 +44,11 @@ internal sealed class SimNode(int index)
     public HardState Hard;
     public Snapshot? Snap;
     public readonly List<Entry> Disk = new();
+    /// <summary>The host's catch-up marker file (see ClusterReplicator): present from an empty start until Raft says it caught up.</summary>
+    public ulong? CatchUpMarker;
+    /// <summary>Disk fault: the next write is torn (a prefix of it reaches the disk) and the process dies in it.</summary>
+    public bool TearNextWrite;
+    public double RestartAfterTearMs;
     public double TickPhaseMs;
 
     public ulong DiskLastIndex => Disk.Count > 0 ? Disk[^1].Index : Snap?.Index ?? 0;
@@ -103,7 +109,8 @@ internal sealed class Cluster
     public double ClientRetryMs = 1500;
 
     // Measurements.
-    public int SnapshotsInstalled, Restarts, Freezes, ConfigChangesCommitted;
+    public int SnapshotsInstalled, Restarts, Freezes, ConfigChangesCommitted, TornWrites, Wipes;
+    private bool _joinFlow;
     public int LeaderTerms => _leaderOfTerm.Count;
     public int SequenceLength => _sequence.Count;
     public long RaftMessages, RaftBytes, ForwardMessages, ForwardBytes;
@@ -139,6 +146,7 @@ internal sealed class Cluster
             var n = Nodes[i] = new SimNode(i);
             n.Hard = new HardState(1, 0, (ulong)o.Nodes);
             n.Disk.AddRange(boot);
+            n.CatchUpMarker = (ulong)o.Nodes; // as the host writes it with the static bootstrap: first boot or wipe?
             n.TickPhaseMs = Rng.NextDouble() * o.TickMs;
             foreach (var e in boot) RecordEntry(n, e);
             StartNode(n);
@@ -152,11 +160,14 @@ internal sealed class Cluster
     private Cluster(SimOptions o, int seed, bool joinFlow) : this(o, seed)
     {
         if (!joinFlow) return;
-        // Wipe the static bootstrap: node 1 bootstraps alone; the others are blank joiners.
+        _joinFlow = true;
+        // Wipe the static bootstrap: node 1 bootstraps alone; the others are blank joiners, which (like a wiped
+        // member, which they look like) catch up before they vote.
         _entries.Clear(); _committed.Clear(); _maxCommitted = 0;
         foreach (var n in Nodes)
         {
             n.Hard = default; n.Snap = null; n.Disk.Clear(); n.Sm = new StateMachine();
+            n.CatchUpMarker = n.Index == 0 ? null : 0;
             StartNode(n);
         }
         Nodes[0].Raft!.Bootstrap(Address(0));
@@ -187,6 +198,7 @@ internal sealed class Cluster
     private void StartNode(SimNode n)
     {
         n.Raft = new RaftNode(OptionsFor(n), new Random(Rng.Next()), n.Hard, n.Snap, n.Disk.ToList());
+        if (n.CatchUpMarker is { } firstBoot) n.Raft.CatchUpBeforeVoting(firstBoot);
         n.Sm = StateMachine.FromSnapshot(n.Snap);
         CheckSmPrefix(n);
         n.Crashed = false;
@@ -297,6 +309,11 @@ internal sealed class Cluster
             if (guard > 1000) throw new InvariantViolation($"node {n.Id}: HasReady never settles");
             var r = raft.GetReady();
             OnReady?.Invoke(n, r);
+            if (n.TearNextWrite && (r.Snapshot is not null || r.EntriesToPersist.Count > 0 || r.HardState is not null))
+            {
+                TearWrite(n, r);
+                return;
+            }
             // 1. Persist: snapshot replaces the log; entries rewrite the suffix; hard state.
             if (r.Snapshot is not null)
             {
@@ -332,6 +349,7 @@ internal sealed class Cluster
             // 3. Apply.
             foreach (var e in r.CommittedEntries) Apply(n, e);
             raft.Advance(r);
+            if (n.CatchUpMarker is not null && !raft.CatchUpPending) n.CatchUpMarker = null;
             // 4. Compact now and then, so lagging nodes need snapshots.
             if (O.CompactEvery > 0 && raft.AppliedIndex >= (n.Snap?.Index ?? 0) + (ulong)O.CompactEvery)
             {
@@ -340,6 +358,39 @@ internal sealed class Cluster
                 n.Disk.RemoveAll(e => e.Index <= s.Index);
             }
         }
+    }
+
+    /// <summary>
+    /// The process dies in the middle of persisting this Ready: a prefix of its writes (snapshot, then entries one
+    /// by one, then the hard state) reaches the disk, as LogStore loads a torn final record (cut); nothing of the
+    /// Ready was sent or applied, since the host sends only after the writes returned.
+    /// </summary>
+    private void TearWrite(SimNode n, Ready r)
+    {
+        int stages = (r.Snapshot is not null ? 1 : 0) + r.EntriesToPersist.Count + (r.HardState is not null ? 1 : 0);
+        int written = Rng.Next(stages); // at least the last write is torn
+        if (r.Snapshot is not null && written-- > 0)
+        {
+            n.Snap = r.Snapshot;
+            n.Disk.Clear();
+        }
+        if (r.EntriesToPersist.Count > 0 && written > 0)
+        {
+            ulong first = r.EntriesToPersist[0].Index;
+            while (n.Disk.Count > 0 && n.Disk[^1].Index >= first) n.Disk.RemoveAt(n.Disk.Count - 1);
+            foreach (var e in r.EntriesToPersist.Take(written))
+            {
+                n.Disk.Add(e);
+                RecordEntry(n, e);
+            }
+            written -= Math.Min(written, r.EntriesToPersist.Count);
+        }
+        if (r.HardState is { } hs && written > 0) n.Hard = hs;
+        n.TearNextWrite = false;
+        TornWrites++;
+        int index = n.Index;
+        Crash(index);
+        At(NowMs + n.RestartAfterTearMs, () => Restart(index));
     }
 
     private void SendMessage(SimNode from, in Message m)
@@ -602,6 +653,47 @@ internal sealed class Cluster
         n.Raft = null;
     }
 
+    /// <summary>Disk fault: node i's next write is torn and it dies in it; it restarts restartAfterMs later.</summary>
+    public void TearNextWrite(int i, double restartAfterMs)
+    {
+        Nodes[i].TearNextWrite = true;
+        Nodes[i].RestartAfterTearMs = restartAfterMs;
+    }
+
+    /// <summary>
+    /// Whether node i may be wiped under the fault model the design covers (see RaftNode.CatchUpBeforeVoting): one
+    /// node recovering from a wipe at a time, and in the static layout every other node past the bootstrap (a wiped
+    /// node plus nodes holding nothing since their own first boot look exactly like a first boot: the documented
+    /// residual risk). And every node a member, so that the others form a majority without it: a wiped node votes
+    /// for nobody until a leader caught it up, so a configuration whose every majority needs it (say {it, one
+    /// other} after a removal) waits for a leader that cannot be elected.
+    /// </summary>
+    public bool MayWipe(int i) => Nodes.All(n => n.Index == i ||
+        (n.CatchUpMarker is null && (_joinFlow || n.DiskLastIndex > (ulong)Nodes.Length)
+         && n.Raft is not null && n.Raft.Members.Count == Nodes.Length));
+
+    /// <summary>Disk fault: node i crashes and loses its data directory; it restarts empty as the host would
+    /// (re-creating the static bootstrap, or as a blank joiner), marked to catch up before it votes.</summary>
+    public void Wipe(int i)
+    {
+        var n = Nodes[i];
+        Crash(i);
+        Wipes++;
+        n.Snap = null;
+        n.Disk.Clear();
+        n.Hard = default;
+        n.Sm = new StateMachine();
+        if (_joinFlow) n.CatchUpMarker = 0;
+        else
+        {
+            n.CatchUpMarker = (ulong)Nodes.Length;
+            n.Hard = new HardState(1, 0, (ulong)Nodes.Length);
+            for (int j = 0; j < Nodes.Length; j++)
+                n.Disk.Add(new Entry(1, (ulong)j + 1, EntryType.ConfigChange,
+                    ConfigChangeCodec.ToBytes(new ConfigChange(ConfigChangeType.AddNode, (ulong)j + 1, Address(j)))));
+        }
+    }
+
     public void Restart(int i)
     {
         var n = Nodes[i];
@@ -613,7 +705,7 @@ internal sealed class Cluster
     public void HealAll()
     {
         HealNetwork();
-        for (int i = 0; i < Nodes.Length; i++) { Thaw(i); Restart(i); }
+        for (int i = 0; i < Nodes.Length; i++) { Nodes[i].TearNextWrite = false; Thaw(i); Restart(i); }
     }
 
     /// <summary>The live leader with the highest term, or -1.</summary>

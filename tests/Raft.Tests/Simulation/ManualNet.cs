@@ -19,11 +19,12 @@ internal sealed class ManualNet
     public readonly Dictionary<ulong, Entry> Committed = new();
     public readonly Dictionary<ulong, List<Entry>> Applied = new();
     private int _rngSeed = 1;
+    private readonly List<Entry> _boot = new();
 
     public ManualNet(int n, Func<ulong, RaftOptions> options)
     {
         _options = options;
-        var boot = new List<Entry>();
+        var boot = _boot;
         for (ulong i = 1; i <= (ulong)n; i++)
             boot.Add(new Entry(1, i, EntryType.ConfigChange, ConfigChangeCodec.ToBytes(new ConfigChange(ConfigChangeType.AddNode, i, Cluster.Address((int)i - 1)))));
         for (ulong id = 1; id <= (ulong)n; id++)
@@ -53,6 +54,35 @@ internal sealed class ManualNet
     }
 
     public void Restart(ulong id) => Start(id);
+
+    /// <summary>
+    /// Restarts `id` as the host does after its data directory was wiped: with the static bootstrap re-created
+    /// (octopus layout) or with nothing (join layout), told to catch up before it votes.
+    /// </summary>
+    public void RestartWiped(ulong id, bool staticBootstrap)
+    {
+        Crash(id);
+        var d = _disks[id] = new Disk();
+        if (staticBootstrap)
+        {
+            d.Hard = new HardState(1, 0, (ulong)_boot.Count);
+            d.Entries.AddRange(_boot);
+        }
+        Nodes[id] = new RaftNode(_options(id), new Random(_rngSeed++), d.Hard, d.Snap, d.Entries.ToList());
+        Nodes[id]!.CatchUpBeforeVoting(staticBootstrap ? (ulong)_boot.Count : 0);
+        Applied[id].Clear();
+        Process(id);
+    }
+
+    /// <summary>Restarts `id` with its log cut back to `lastIndex`, still consistent (the commit index with it), as a shortened log.bin loads.</summary>
+    public void RestartShortened(ulong id, ulong lastIndex)
+    {
+        Crash(id);
+        var d = _disks[id];
+        d.Entries.RemoveAll(e => e.Index > lastIndex);
+        d.Hard = d.Hard with { Commit = Math.Min(d.Hard.Commit, lastIndex) };
+        Start(id);
+    }
 
     public void Process(ulong id)
     {

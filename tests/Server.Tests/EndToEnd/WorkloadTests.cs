@@ -109,12 +109,12 @@ public sealed class WorkloadTests
                 answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp));
         }
         server.Kill9();
-        // A half-written record: a plausible header whose payload never made it.
+        // A half-written record: the write was cut inside its 12-byte header.
         await using (var log = new FileStream(Path.Combine(server.DataDirectory, "log.bin"), FileMode.Append))
             log.Write([40, 0, 0, 0, 1, 2, 3, 4, 1, 7, 7]);
 
         await server.StartAsync();
-        Assert.Contains("torn or corrupt tail", server.Stderr, StringComparison.Ordinal);
+        Assert.Contains("torn final record", server.Stderr, StringComparison.Ordinal);
         using (var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30)))
             answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp));
         Assert.Equal(21, answers[^1].Sequence);

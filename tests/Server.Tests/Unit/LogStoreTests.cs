@@ -90,7 +90,30 @@ public sealed class LogStoreTests : IDisposable
     }
 
     [Fact]
-    public void AFlippedBit_IsDetectedByTheChecksum_AndTheLogIsCutBeforeIt()
+    public void AFlippedBitInAnEarlierRecord_RefusesToLoad_NamingFileOffsetAndRecovery()
+    {
+        using (var store = Open())
+        {
+            store.Load();
+            store.Append([E(1, 1), E(1, 2), E(1, 3)]);
+            store.SaveHardState(new HardState(1, 1, 3));
+        }
+        var path = Path.Combine(_directory.FullName, LogStore.LogFileName);
+        var bytes = File.ReadAllBytes(path);
+        bytes[30] ^= 0x10; // inside entry 1, the first record
+        File.WriteAllBytes(path, bytes);
+
+        using var again = Open();
+        var error = Assert.Throws<CorruptStorageException>(() => again.Load());
+        Assert.Equal(path, error.FilePath);
+        Assert.Equal(8, error.Offset); // the first record, right after the file's magic
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("offset 8", error.Message, StringComparison.Ordinal);
+        Assert.Contains("move the data directory away", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACompleteFinalRecordWithABadChecksum_IsDamageNotATornWrite()
     {
         using (var store = Open())
         {
@@ -99,11 +122,84 @@ public sealed class LogStoreTests : IDisposable
         }
         var path = Path.Combine(_directory.FullName, LogStore.LogFileName);
         var bytes = File.ReadAllBytes(path);
-        bytes[^3] ^= 0x10; // inside entry 3's payload
+        bytes[^3] ^= 0x10; // inside entry 3's payload: the record is whole, its contents changed
         File.WriteAllBytes(path, bytes);
 
         using var again = Open();
-        Assert.Equal([1UL, 2], again.Load().Entries.Select(e => e.Index));
+        Assert.Throws<CorruptStorageException>(() => again.Load());
+    }
+
+    [Fact]
+    public void ATailOfZeroBytes_IsCutAsNeverWrittenBlocks()
+    {
+        long length;
+        using (var store = Open())
+        {
+            store.Load();
+            store.Append([E(1, 1), E(1, 2)]);
+            length = store.LogFileBytes;
+        }
+        var path = Path.Combine(_directory.FullName, LogStore.LogFileName);
+        using (var file = new FileStream(path, FileMode.Open)) file.SetLength(length + 4096);
+        using var again = Open();
+        var loaded = again.Load();
+        Assert.Equal([1UL, 2], loaded.Entries.Select(e => e.Index));
+        Assert.Equal(4096, loaded.TornBytesCut);
+        Assert.Equal(length, new FileInfo(path).Length);
+    }
+
+    [Fact]
+    public void AHardStateCommittingMoreThanTheLogHolds_RefusesToLoad()
+    {
+        using (var store = Open())
+        {
+            store.Load();
+            store.Append([E(1, 1), E(1, 2)]);
+            store.SaveHardState(new HardState(1, 0, 5));
+        }
+        using var again = Open();
+        var error = Assert.Throws<CorruptStorageException>(() => again.Load());
+        Assert.Contains("committed entries are missing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnIndexGapOrATermGoingBackwards_RefusesToLoad()
+    {
+        // Written through a store in two steps that each are fine, then glued into one inconsistent file.
+        using (var store = Open())
+        {
+            store.Load();
+            store.Append([E(2, 1), E(2, 2)]);
+            store.SaveHardState(new HardState(2, 0, 0));
+            store.Append([E(1, 3)]); // a term going backwards: the store refuses it only on load
+        }
+        using (var again = Open())
+            Assert.Contains("term goes backwards", Assert.Throws<CorruptStorageException>(() => again.Load()).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NewFilesAndTheDirectoryAreOwnerOnly_AndExistingOnesAreTightened()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var rw = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var store = Open())
+        {
+            store.Load();
+            store.Append([E(1, 1)]);
+            store.SaveSnapshot(1, 1, ReadOnlyMemory<byte>.Empty, new byte[] { 1 });
+            Assert.Equal(rw, File.GetUnixFileMode(store.LogPath));
+            Assert.Equal(rw, File.GetUnixFileMode(store.SnapshotPath));
+            Assert.Equal(rw | UnixFileMode.UserExecute, File.GetUnixFileMode(_directory.FullName));
+        }
+        var open = rw | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        File.SetUnixFileMode(Path.Combine(_directory.FullName, LogStore.LogFileName), open);
+        File.SetUnixFileMode(Path.Combine(_directory.FullName, LogStore.SnapshotFileName), open);
+        File.SetUnixFileMode(_directory.FullName, open | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        using var again = Open();
+        again.Load();
+        Assert.Equal(rw, File.GetUnixFileMode(again.LogPath));
+        Assert.Equal(rw, File.GetUnixFileMode(again.SnapshotPath));
+        Assert.Equal(rw | UnixFileMode.UserExecute, File.GetUnixFileMode(_directory.FullName));
     }
 
     [Fact]
@@ -163,7 +259,8 @@ public sealed class LogStoreTests : IDisposable
         bytes[^1] ^= 1;
         File.WriteAllBytes(path, bytes);
         using var again = Open();
-        var error = Assert.Throws<InvalidDataException>(() => again.Load());
-        Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<CorruptStorageException>(() => again.Load());
+        Assert.Contains("snapshot checksum mismatch", error.Message, StringComparison.Ordinal);
+        Assert.Equal(path, error.FilePath);
     }
 }
