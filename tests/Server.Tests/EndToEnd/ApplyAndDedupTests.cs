@@ -18,7 +18,7 @@ public sealed class ApplyAndDedupTests
     public async Task ASlowStatement_DelaysItsAnswer_ButCausesNoElection()
     {
         await using var cluster = await PeerCluster.StartAsync(3);
-        using var client = cluster.Client(1);
+        using var client = cluster.Client(1, TimeSpan.FromSeconds(60));
         await SlowScripts.CreateBigTableAsync(client);
         var terms = await Task.WhenAll(Enumerable.Range(0, 3).Select(TermAsync));
 

@@ -17,7 +17,7 @@ public sealed class PoisonTests
     public async Task TheDoublingPoisonPill_FailsWithSqlitesTooBig_OnEveryNode_AndSurvivesARestartOfAll()
     {
         await using var cluster = await PeerCluster.StartAsync(3);
-        using var client = cluster.Client(1);
+        using var client = cluster.Client(1, TimeSpan.FromSeconds(60));
         await UnixHttp.PostSqlAsync(client, "CREATE TABLE d(v TEXT); INSERT INTO d VALUES('x');");
         var pill = string.Concat(Enumerable.Repeat("UPDATE d SET v=v||v;\n", 40));
         var (status, body) = await UnixHttp.PostSqlAsync(client, pill);
@@ -27,7 +27,7 @@ public sealed class PoisonTests
         var lengths = new List<string>();
         for (var node = 0; node < 3; node++)
         {
-            using var each = cluster.Client(node);
+            using var each = cluster.Client(node, TimeSpan.FromSeconds(60));
             lengths.Add(UnixHttp.ParseAnswer((await UnixHttp.PostSqlAsync(each, "SELECT length(v) FROM d;")).Body).Body);
         }
         Assert.Single(lengths.Distinct());
@@ -35,7 +35,7 @@ public sealed class PoisonTests
 
         // The pill is a committed entry: every node applies it again on restart, and must survive that too.
         await cluster.RestartAllAsync();
-        using var after = cluster.Client(2);
+        using var after = cluster.Client(2, TimeSpan.FromSeconds(60));
         var (again, answer) = await UnixHttp.PostSqlAsync(after, "SELECT length(v) FROM d;");
         Assert.Equal(200, again);
         Assert.Equal("2097152\n", UnixHttp.ParseAnswer(answer).Body);

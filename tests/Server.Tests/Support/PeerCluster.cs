@@ -196,8 +196,6 @@ public sealed class PeerCluster : IAsyncDisposable
         return (answer.Sequence, answer.Body);
     }
 
-    public HttpClient Client(int node, TimeSpan? timeout = null) => UnixHttp.CreateClient(SocketPath(node), timeout ?? TimeSpan.FromSeconds(60));
-
     /// <summary>Resident set size of a node, from /proc.</summary>
     public long RssBytes(int node)
     {

@@ -28,8 +28,14 @@ public sealed class ServerProcess : IAsyncDisposable
     public static string ExecutablePath => NativeBinary.Path("sqlcluster");
 
     public string WorkDirectory { get; }
-    public string SocketPath => Path.Combine(WorkDirectory, "node0.sock");
-    public string DataDirectory => Path.Combine(WorkDirectory, "data");
+    /// <summary>The socket, relative to the work directory (the node's cwd), as given to -l.</summary>
+    public string SocketName { get; init; } = "node0.sock";
+
+    /// <summary>Deleted with the work directory when this process owns it (the default).</summary>
+    public bool OwnsWorkDirectory { get; init; } = true;
+
+    public string SocketPath => Path.Combine(WorkDirectory, SocketName);
+    public string DataDirectory => Path.Combine(WorkDirectory, Path.GetDirectoryName(SocketName) ?? "", "data");
     public int ProcessId => _process?.Id ?? throw new InvalidOperationException("not running");
     public bool HasExited => _process?.HasExited ?? true;
     public int ExitCode => _process!.ExitCode;
@@ -52,7 +58,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "-l", "./node0.sock", "-d", DataDirectory }.Concat(_extraArgs)) start.ArgumentList.Add(a);
+        foreach (var a in new[] { "-l", "./" + SocketName, "-d", DataDirectory }.Concat(_extraArgs)) start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
         process.ErrorDataReceived += (_, e) =>
         {
@@ -143,6 +149,7 @@ public sealed class ServerProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process?.Dispose();
+        if (!OwnsWorkDirectory) return;
         try
         {
             Directory.Delete(WorkDirectory, recursive: true);
