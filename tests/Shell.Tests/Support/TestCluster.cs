@@ -30,11 +30,16 @@ public sealed class TestCluster : IAsyncDisposable
             {
                 Directory.CreateDirectory(Path.Combine(cluster.Root, $"n{i}"));
                 cluster.Start(i);
-                if (i == 0) await cluster.WaitAsync(s => s.GetProperty("role").GetString() == "leader", "node 0 leading").ConfigureAwait(false);
+                if (i == 0) await cluster.WaitAsync(0, s => s.GetProperty("role").GetString() == "leader", "node 0 leading").ConfigureAwait(false);
             }
-            await cluster.WaitAsync(s => s.GetProperty("members").GetArrayLength() == count
+            await cluster.WaitAsync(0, s => s.GetProperty("members").GetArrayLength() == count
                 && s.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("reachable").ValueKind == JsonValueKind.True) == count,
                 $"{count} members, all heard by the leader").ConfigureAwait(false);
+            // A shell learns the members from the node it connects to: every node must know them all first (a node
+            // that joined last may not have applied the others' configuration changes yet).
+            for (var i = 1; i < count; i++)
+                await cluster.WaitAsync(i, s => s.GetProperty("members").GetArrayLength() == count,
+                    $"node {i} knowing all {count} members").ConfigureAwait(false);
             return cluster;
         }
         catch
@@ -63,13 +68,13 @@ public sealed class TestCluster : IAsyncDisposable
         _nodes[i] = process;
     }
 
-    /// <summary>Polls node 0's /status until the condition holds (bounded: 60 s).</summary>
-    private async Task WaitAsync(Func<JsonElement, bool> condition, string what)
+    /// <summary>Polls a node's /status until the condition holds (bounded: 60 s).</summary>
+    private async Task WaitAsync(int node, Func<JsonElement, bool> condition, string what)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(60))
         {
-            if (await StatusAsync(0).ConfigureAwait(false) is { } status && condition(status.RootElement)) return;
+            if (await StatusAsync(node).ConfigureAwait(false) is { } status && condition(status.RootElement)) return;
             await Task.Delay(50).ConfigureAwait(false);
         }
         throw new TimeoutException($"cluster under {Root} not ready: {what}");
