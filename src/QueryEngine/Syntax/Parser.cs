@@ -322,28 +322,7 @@ public sealed class Parser
     private ColumnDefinition ParseColumnDefinition(CreateTableStatement stmt, ref bool sawPrimaryKey)
     {
         var col = new ColumnDefinition { Name = ExpectName() };
-        // Type name: one or more name words, optionally (n) or (n, m).
-        int typeStart = -1, typeEnd = -1;
-        while (true)
-        {
-            var t = Peek();
-            bool isTypeWord = t.Kind == TokenKind.Identifier || t.Kind == TokenKind.String
-                || (t.Kind == TokenKind.Keyword && Keywords.CanBeName(t.Text));
-            if (!isTypeWord) break;
-            Take();
-            if (typeStart < 0) typeStart = t.Start;
-            typeEnd = t.Start + t.Length;
-        }
-        if (typeStart >= 0 && Peek().IsOp("("))
-        {
-            Take();
-            ParseSignedNumber();
-            if (TryOp(",")) ParseSignedNumber();
-            var close = Peek();
-            ExpectOp(")");
-            typeEnd = close.Start + 1;
-        }
-        if (typeStart >= 0) col.DeclaredType = _tokens.Sql[typeStart..typeEnd];
+        if (ParseTypeName() is { } declared) col.DeclaredType = declared;
 
         while (true)
         {
@@ -963,13 +942,12 @@ public sealed class Parser
         return Checked(new CaseExpr(@base, arms, otherwise) { Offset = caseToken.Start - _start });
     }
 
-    private Expr ParseCast()
+    /// <summary>
+    /// SQLite's typetoken, as in a column definition or CAST: zero or more name words, optionally (n) or (n, m).
+    /// Returns its source text, or null when there is none.
+    /// </summary>
+    private string? ParseTypeName()
     {
-        var castToken = Take();
-        ExpectOp("(");
-        var operand = ParseExprAt(_depth + 2);
-        ExpectKeyword("AS");
-        // typetoken: zero or more name words, optionally (n) or (n, m).
         int typeStart = -1, typeEnd = -1;
         while (true)
         {
@@ -988,8 +966,18 @@ public sealed class Parser
             ExpectOp(")");
             typeEnd = close.Start + 1;
         }
+        return typeStart < 0 ? null : _tokens.Sql[typeStart..typeEnd];
+    }
+
+    private Expr ParseCast()
+    {
+        var castToken = Take();
+        ExpectOp("(");
+        var operand = ParseExprAt(_depth + 2);
+        ExpectKeyword("AS");
+        var declared = ParseTypeName();
         ExpectOp(")");
-        var affinity = AffinityRules.FromDeclaredType(typeStart < 0 ? null : _tokens.Sql[typeStart..typeEnd]);
+        var affinity = AffinityRules.FromDeclaredType(declared);
         return Checked(new CastExpr(operand, affinity) { Offset = castToken.Start - _start });
     }
 
