@@ -26,7 +26,6 @@ public sealed class Applier
     private readonly Thread _thread;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _lastSnapshotIndex;
-    private long _queued; // entries posted and not yet applied, for /status and back-pressure diagnostics
 
     private enum ItemKind : byte { Entry, Snapshot, Stop }
 
@@ -46,19 +45,10 @@ public sealed class Applier
         _thread = new Thread(Run) { IsBackground = true, Name = "FastDb apply" };
     }
 
-    /// <summary>Entries handed over and not yet applied.</summary>
-    public long Backlog => Interlocked.Read(ref _queued);
-
-    public Task Exited => _exited.Task;
-
     public void Start() => _thread.Start();
 
     /// <summary>Hands over a committed entry (Raft loop only).</summary>
-    public void Post(in Entry entry)
-    {
-        Interlocked.Increment(ref _queued);
-        _inbox.Post(new Item(ItemKind.Entry, entry));
-    }
+    public void Post(in Entry entry) => _inbox.Post(new Item(ItemKind.Entry, entry));
 
     /// <summary>Hands over a snapshot from the leader: the state machine is replaced by it, in order (Raft loop only).</summary>
     public void PostSnapshot(Snapshot snapshot) => _inbox.Post(new Item(ItemKind.Snapshot, Snapshot: snapshot));
@@ -85,7 +75,6 @@ public sealed class Applier
                             return;
                         case ItemKind.Entry:
                             Apply(item.Entry);
-                            Interlocked.Decrement(ref _queued);
                             MaybeSnapshot();
                             break;
                         case ItemKind.Snapshot when item.Snapshot is { } snapshot:
