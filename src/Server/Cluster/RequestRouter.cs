@@ -60,8 +60,10 @@ public sealed class RequestRouter(ulong self, RaftNode raft, Membership membersh
         _ticks = ticks;
         if (ticks % 8 == 0) DropAnswered();
         if (_held.Count > 0) ReleaseHeld();
+        // A held request (never sent: no leader, or no address for it, was known) is due at once: a leader change
+        // sends it too, but an address learned without one would not.
         foreach (var pending in _pending.Values)
-            if (ticks - pending.SentAtTick >= RetryTicks && !pending.Answer.IsCompleted) Send(pending);
+            if ((pending.SentAtTick == long.MinValue || ticks - pending.SentAtTick >= RetryTicks) && !pending.Answer.IsCompleted) Send(pending);
     }
 
     /// <summary>Ticks until <see cref="OnTick"/> has work (answered requests to drop, re-sends).</summary>
