@@ -1,0 +1,18 @@
+namespace FastDb.HostSimulation.Tests;
+
+internal sealed record SimOptions
+{
+    public int Nodes = 5;
+    /// <summary>Node 0 bootstraps alone and the others join it (--join), instead of octopus's static layout.</summary>
+    public bool JoinFlow;
+    public int TickMs = 10, HeartbeatTicks = 3, ElectionMinTicks = 10, ElectionMaxTicks = 20;
+    public int SnapshotEveryEntries = 40;
+    public int Clients = 4;
+    /// <summary>Simulated time the clients send new requests, then the faults stop and everything must be answered.</summary>
+    public double WorkloadMs = 6_000, SettleMs = 60_000;
+    /// <summary>A client that gets no answer this long stops waiting (its connection closes) and sends the same body again.</summary>
+    public double ClientTimeoutMs = 2_500;
+    public bool Faults = true, DiskFaults = true;
+    /// <summary>Chance per frame of a connection break losing it, and of it arriving twice.</summary>
+    public double DropRate = 0.01, DupRate = 0.005;
+}
