@@ -76,13 +76,13 @@ internal static class ChaosRun
                     c.Freeze(a);
                     c.At(c.NowMs + d * 2000, () => c.Thaw(a));
                     break;
-                case 4: // a crash, a crash in the middle of a write (torn), or a crash that loses the data directory
-                    switch (r.Next(3))
+                case 4: // a crash in the middle of a write (torn), a crash that loses the data directory (two fifths each), or a crash
+                    switch (r.Next(5))
                     {
-                        case 0 when !c.Nodes[a].Crashed:
+                        case 0 or 3 when !c.Nodes[a].Crashed:
                             c.TearNextWrite(a, d * 1000);
                             break;
-                        case 1 when wipes && c.MayWipe(a):
+                        case 1 or 4 when wipes && c.MayWipe(a):
                             c.Wipe(a);
                             c.At(c.NowMs + d * 1000, () => c.Restart(a));
                             break;
@@ -147,7 +147,8 @@ internal static class ChaosRun
             throw new InvariantViolation($"seed {seed} ({Describe(o)}): could not restore full membership after healing; nodes:\n" +
                 string.Join("\n", c.Nodes.Select(n => n.Raft!.Describe() + " members " + string.Join(",", n.Raft!.Members.Keys))));
         ulong marker = c.Submit(r.Next(nodes));
-        if (!c.RunUntil(() => c.Acked.ContainsKey(marker), LivenessDeadlineMs))
+        // The client retries (same id, another node) while unanswered: nobody but the client re-sends a request here.
+        if (!RunRetrying(c, () => c.Acked.ContainsKey(marker), LivenessDeadlineMs))
             throw new InvariantViolation($"seed {seed} ({Describe(o)}): no commit of a new request within {LivenessDeadlineMs} ms after healing " +
                 $"nodes:\n{string.Join("\n", c.Nodes.Select(n => n.Raft!.Describe()))}");
         // Every node catches up to the same applied sequence.
@@ -157,5 +158,17 @@ internal static class ChaosRun
                 $"({string.Join(", ", c.Nodes.Select(n => $"{n.Id}: {n.Sm.Ids.Count}/{target}"))})");
         c.CheckAcknowledged();
         return c;
+    }
+
+    /// <summary>Runs until <paramref name="done"/>, the client re-sending what is unanswered meanwhile (see Cluster.RetryUnacked).</summary>
+    internal static bool RunRetrying(Cluster c, Func<bool> done, double ms)
+    {
+        double end = c.NowMs + ms;
+        while (c.NowMs < end)
+        {
+            if (c.RunUntil(done, Math.Min(100, end - c.NowMs))) return true;
+            c.RetryUnacked();
+        }
+        return done();
     }
 }

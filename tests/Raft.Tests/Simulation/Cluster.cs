@@ -1,7 +1,9 @@
 // A deterministic simulation of a Raft cluster: simulated clock, network (delays, drops, duplicates, reordering,
 // cuts), freezes, crashes with restart from exactly what the Ready said to persist, disk faults (a torn final
 // write, a wiped data directory restarted as the host would), and a client that proposes
-// through any node (followers forward to the leader, retrying with the same proposal id).
+// at the leader (a follower's NotLeader hint redirects it; unanswered, it retries the same proposal id elsewhere).
+// This is the pure core's simulator: it has no host rules of its own (forwarding, held requests, re-sends); the
+// production host runs under tests/HostSimulation.Tests.
 // Everything random comes from one seeded Random, and events are ordered by (time, sequence): a seed replays
 // bit for bit.
 using System.Buffers.Binary;
@@ -25,8 +27,6 @@ internal sealed record SimOptions
     public bool OctopusLinks;
     /// <summary>Compact the log after this many applied entries (0 = never).</summary>
     public int CompactEvery = 40;
-    /// <summary>Pending requests at a node are forwarded again after this long without applying.</summary>
-    public double ForwardRetryMs = 1000;
 }
 
 internal sealed class InvariantViolation(string message) : Exception(message);
@@ -38,7 +38,7 @@ internal sealed class SimNode(int index)
     public RaftNode? Raft;
     public bool Frozen, Crashed;
     public readonly List<SimEvent> Inbox = new();            // what arrived while frozen
-    public readonly Dictionary<ulong, (double At, ulong Term)> Pending = new(); // client requests here: id → last routed (time, term)
+    public readonly HashSet<ulong> Pending = new(); // client requests this node proposed as leader, acked when it applies them
     public StateMachine Sm = new();
     // Storage: only what Readies told the host to persist.
     public HardState Hard;
@@ -65,7 +65,7 @@ internal sealed class SimNode(int index)
     public Entry DiskAt(ulong index) => Disk[(int)(index - (Snap?.Index ?? 0) - 1)];
 }
 
-internal enum EventKind : byte { Tick, Deliver, Forward, ClientRequest, Action }
+internal enum EventKind : byte { Tick, Deliver, ClientRequest, Action }
 
 internal sealed class SimEvent
 {
@@ -73,7 +73,7 @@ internal sealed class SimEvent
     public int Node;          // destination node index
     public int From;
     public byte[]? Bytes;     // a Raft message on the wire
-    public ulong ProposalId;  // Forward / ClientRequest
+    public ulong ProposalId;  // ClientRequest
     public Action? Action;
 }
 
@@ -113,8 +113,8 @@ internal sealed class Cluster
     private bool _joinFlow;
     public int LeaderTerms => _leaderOfTerm.Count;
     public int SequenceLength => _sequence.Count;
-    public long RaftMessages, RaftBytes, ForwardMessages, ForwardBytes;
-    public readonly List<double> CommitLatencyAtLeaderMs = new(), CommitLatencyAtFollowerMs = new();
+    public long RaftMessages, RaftBytes;
+    public readonly List<double> CommitLatencyAtLeaderMs = new();
     private readonly Dictionary<(int Node, ulong Id), double> _proposedAt = new();   // leader-side propose time
     public Action<SimNode, Ready>? OnReady;
     public Action<ulong>? OnAcked;
@@ -241,7 +241,6 @@ internal sealed class Cluster
             ScheduleTick(n, NowMs + O.TickMs);
             if (n.Frozen || n.Crashed) return;
             n.Raft!.Tick();
-            RetryPending(n);
             ProcessReady(n);
             return;
         }
@@ -258,45 +257,32 @@ internal sealed class Cluster
                 var m = MessageCodec.Read(e.Bytes);
                 n.Raft!.Step(m);
                 break;
-            case EventKind.Forward:
-                Route(n, e.ProposalId, originating: false);
-                break;
             case EventKind.ClientRequest:
                 
                 // A retried request for something this node already applied is answered from the state machine.
                 if (n.Sm.Ids.Contains(e.ProposalId)) { Ack(n, e.ProposalId, n.Sm.Ids.IndexOf(e.ProposalId)); break; }
-                Route(n, e.ProposalId, originating: true);
+                ProposeOrRedirect(n, e.ProposalId);
                 break;
         }
         ProcessReady(n);
     }
 
-    /// <summary>Proposes locally if leader, else forwards to the known leader (or waits for one).</summary>
-    private void Route(SimNode n, ulong id, bool originating)
+    /// <summary>A leader proposes the request; a follower that knows the leader redirects the client there.</summary>
+    private void ProposeOrRedirect(SimNode n, ulong id)
     {
         var raft = n.Raft!;
-        if (originating) n.Pending[id] = (NowMs, raft.Term);
         if (raft.Role == RaftRole.Leader)
         {
             var r = raft.Propose(StateMachine.Command(id));
-            if (r.Outcome == ProposeOutcome.Accepted) _proposedAt.TryAdd((n.Index, id), NowMs);
+            if (r.Outcome != ProposeOutcome.Accepted) return; // the client retries
+            n.Pending.Add(id);
+            _proposedAt.TryAdd((n.Index, id), NowMs);
         }
-        else if (raft.LeaderId != 0 && raft.LeaderId != n.Id)
+        else if (raft.LeaderId != 0 && raft.LeaderId != n.Id && (int)raft.LeaderId - 1 < Nodes.Length)
         {
-            var bytes = 12;  // a forwarded request: header + id (+ the command itself, counted below)
-            ForwardMessages++;
-            ForwardBytes += bytes + 30;
-            SendRaw(n.Index, (int)raft.LeaderId - 1, new SimEvent { Kind = EventKind.Forward, ProposalId = id, From = n.Index });
+            // NotLeader with a hint: the client goes there next, a direct round trip later.
+            Schedule(NowMs + 1, new SimEvent { Kind = EventKind.ClientRequest, Node = (int)raft.LeaderId - 1, ProposalId = id });
         }
-    }
-
-    private void RetryPending(SimNode n)
-    {
-        if (n.Pending.Count == 0) return;
-        // Like the real host: route again when the term changed (a new leader may not have it) or after a long
-        // silence (the forward was lost), not on every tick, or the log fills with duplicates.
-        foreach (var (id, last) in n.Pending.ToList())
-            if (last.Term != n.Raft!.Term || NowMs - last.At >= O.ForwardRetryMs) Route(n, id, originating: true);
     }
 
     // ------------------------------------------------------------------ the host's Ready loop
@@ -456,7 +442,6 @@ internal sealed class Cluster
         Acked[id] = pos;
         AckTime[id] = NowMs;
         OnAcked?.Invoke(id);
-        if (Submitted.TryGetValue(id, out var t0) && n.Raft!.Role != RaftRole.Leader) CommitLatencyAtFollowerMs.Add(NowMs - t0);
     }
 
     // ------------------------------------------------------------------ invariants
