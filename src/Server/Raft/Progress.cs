@@ -1,6 +1,9 @@
 // The leader's view of one follower (after etcd-io/raft tracker/progress.go): how far its log matches,
 // what to send next, and whether to probe (one append at a time), replicate (pipelined, bounded window)
 // or wait for a snapshot.
+using System;
+using System.Collections.Generic;
+
 namespace FastDb.Raft;
 
 internal enum ProgressState : byte { Probe, Replicate, Snapshot }

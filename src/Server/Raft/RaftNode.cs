@@ -18,6 +18,10 @@
 //
 // Restart: the host restores its state machine from the snapshot; the first Ready then holds every committed
 // entry after the snapshot as CommittedEntries (the state machine is in memory, so they are applied again).
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
 namespace FastDb.Raft;
 
 public sealed class RaftNode
