@@ -47,6 +47,13 @@ public static class Sqlite3Shell
         return start;
     }
 
+    /// <summary>Runs <paramref name="input"/> on a fresh, empty database file (deleted afterwards).</summary>
+    public static Sqlite3Output Run(string input)
+    {
+        using var database = new TempDatabaseFile();
+        return Run(input, database.Path);
+    }
+
     /// <summary>Runs <paramref name="input"/> on the database file (or :memory:), which is left in place.</summary>
     public static Sqlite3Output Run(string input, string databasePath, TimeSpan? timeout = null, string executable = DefaultPath)
     {
