@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using FastDb.QueryEngine;
+using FastDb.TestSupport;
 using Microsoft.Data.Sqlite;
 
 namespace FastDb.Benchmarks;
@@ -19,9 +19,7 @@ namespace FastDb.Benchmarks;
 [Config(typeof(ShortInProcessConfig))]
 public class CtfBenchmarks
 {
-    const string Boot =
-        "CREATE TABLE ctf3\n(name STRING PRIMARY KEY,\nfriendCount INT DEFAULT 0,\nrequestCount INT DEFAULT 0,\nfavoriteWord CHAR(15) DEFAULT \"\");\n" +
-        "INSERT INTO ctf3 (name) VALUES (\"siddarth\"); INSERT INTO ctf3 (name) VALUES (\"gdb\"); INSERT INTO ctf3 (name) VALUES (\"christian\"); INSERT INTO ctf3 (name) VALUES (\"andy\"); INSERT INTO ctf3 (name) VALUES (\"carl\");";
+    const string Boot = CtfWorkload.BootScript;
 
     /// <summary>A few realistic bodies, cycled, so no single string is special.</summary>
     readonly string[] _bodies = new string[64];
@@ -44,14 +42,7 @@ public class CtfBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        string[] names = ["siddarth", "gdb", "christian", "andy", "carl"];
-        const string letters = "abcdefghijkmnpq";
-        for (var i = 0; i < _bodies.Length; i++)
-        {
-            var word = new string(Enumerable.Range(0, 15).Select(_ => letters[random.Next(letters.Length)]).ToArray());
-            _bodies[i] = $"UPDATE ctf3 SET friendCount=friendCount+{random.Next(1, 101)}, requestCount=requestCount+1, " +
-                         $"favoriteWord=\"{word}\" WHERE name=\"{names[random.Next(names.Length)]}\"; SELECT * FROM ctf3;";
-        }
+        for (var i = 0; i < _bodies.Length; i++) _bodies[i] = CtfWorkload.RandomUpdate(random);
 
         _engine = new Database();
         _engine.Execute(SqlCommand.RecognizeRequest(Boot));
@@ -105,22 +96,5 @@ public class CtfBenchmarks
     [Benchmark(Description = "sqlite3 process per query")]
     public string Sqlite3Process() => RunShell(NextBody() + ";");
 
-    string RunShell(string script)
-    {
-        var startInfo = new ProcessStartInfo("/usr/bin/sqlite3")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        startInfo.ArgumentList.Add(_shellDatabase);
-        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("cannot start sqlite3");
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(script);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0 ? stdout : stderr.GetAwaiter().GetResult();
-    }
+    string RunShell(string script) => Sqlite3Shell.Run(script, _shellDatabase).OctopusBody;
 }

@@ -1,11 +1,10 @@
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using FastDb.Harness.Network;
 using FastDb.Harness.Nodes;
 using FastDb.Harness.Randomness;
 using FastDb.Harness.Workload;
+using FastDb.TestSupport;
 
 namespace FastDb.ClusterBench;
 
@@ -44,12 +43,10 @@ public sealed class BenchCluster : IAsyncDisposable
             .Select(i => new NodeProcess(i, sqlcluster, _layout.Arguments(i, options.NodeArgs), _layout.WorkingDir(i), NodeLog(i),
                 reason => Console.Error.WriteLine($"[bench] node{i}: {reason}")))
             .ToList();
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            MaxConnectionsPerServer = 64,
-            ConnectCallback = ConnectAsync,
-        }) { Timeout = Timeout.InfiniteTimeSpan };
+        var handler = UnixHttp.CreateHandler(context =>
+            _layout.OwnSocketPath(int.Parse(context.DnsEndPoint.Host.AsSpan(4), System.Globalization.CultureInfo.InvariantCulture)));
+        handler.MaxConnectionsPerServer = 64;
+        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public static async Task<BenchCluster> StartAsync(BenchOptions options, CancellationToken token)
@@ -83,30 +80,10 @@ public sealed class BenchCluster : IAsyncDisposable
         return writer;
     }
 
-    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken token)
-    {
-        var node = int.Parse(context.DnsEndPoint.Host.AsSpan(4), System.Globalization.CultureInfo.InvariantCulture);
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(_layout.OwnSocketPath(node)), token).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
     /// <summary>POST /sql to node i (optionally with an Idempotency-Key); the status and the body.</summary>
     public async Task<(int Status, string Body)> PostAsync(int node, string script, string? idempotencyKey, CancellationToken token)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://node{node}/sql")
-        {
-            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(script)),
-        };
-        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        using var request = UnixHttp.SqlRequest($"http://node{node}/sql", script, idempotencyKey);
         using var response = await _http.SendAsync(request, token).ConfigureAwait(false);
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(token).ConfigureAwait(false));
     }

@@ -1,5 +1,6 @@
 using FastDb.Harness.Randomness;
 using FastDb.Harness.Workload;
+using FastDb.TestSupport;
 
 namespace FastDb.ClusterBench;
 
@@ -60,14 +61,7 @@ public sealed class LoadDriver(BenchCluster cluster, int clients, Func<int, int>
         }
     }
 
-    public static bool TryParseSequence(string body, out long sequence)
-    {
-        sequence = -1;
-        const string prefix = "SequenceNumber: ";
-        var newline = body.IndexOf('\n', StringComparison.Ordinal);
-        return body.StartsWith(prefix, StringComparison.Ordinal) && newline > prefix.Length
-            && long.TryParse(body.AsSpan(prefix.Length, newline - prefix.Length), System.Globalization.CultureInfo.InvariantCulture, out sequence);
-    }
+    public static bool TryParseSequence(string body, out long sequence) => SequenceAnswer.TryParse(body, out sequence, out _);
 
     /// <summary>Sequence numbers must be unique across answers (the same number twice is two requests merged).</summary>
     public static int DuplicateSequences(IEnumerable<Sample> samples) =>

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using FastDb.Harness.Randomness;
 using FastDb.Harness.Workload;
+using FastDb.TestSupport;
 
 namespace FastDb.ClusterBench;
 
@@ -71,26 +72,12 @@ public static class StartupMeasurement
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         Directory.CreateDirectory(directory);
         var socketPath = Path.Combine(directory, "fastdb.sock");
-        var psi = new ProcessStartInfo(binary)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "-l", "./fastdb.sock", "-d", "./data" }.Concat(nodeArgs)) psi.ArgumentList.Add(a);
-        foreach (var pair in env)
-        {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0) psi.Environment[pair[..eq]] = pair[(eq + 1)..];
-        }
+        var variables = env.Select(pair => pair.IndexOf('=', StringComparison.Ordinal)).Zip(env)
+            .Where(p => p.First > 0).Select(p => KeyValuePair.Create(p.Second[..p.First], p.Second[(p.First + 1)..]));
+        var psi = NodeLauncher.CreateStartInfo(binary, directory, new[] { "-l", "./fastdb.sock", "-d", "./data" }.Concat(nodeArgs), variables);
         var stderr = new StringBuilder();
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {binary}");
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
+        using var process = NodeLauncher.Start(psi, NodeLauncher.AppendTo(stderr));
         try
         {
             RawHttpConnection? connection = null;
@@ -114,7 +101,7 @@ public static class StartupMeasurement
                 for (var i = 0; i < requests; i++)
                 {
                     var answer = await connection.PostAsync(Queries.UpdateQuery(rng), token).ConfigureAwait(false);
-                    if (!answer.StartsWith("SequenceNumber: ", StringComparison.Ordinal))
+                    if (!SequenceAnswer.TryParse(answer, out _, out _))
                         throw new InvalidOperationException($"unexpected answer: {answer}");
                 }
                 var wallMs = wall.Elapsed.TotalMilliseconds;

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text;
+using FastDb.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -35,8 +35,9 @@ public static class BaselineServer
             await gate.WaitAsync();
             try
             {
-                var (stdout, stderr, exit) = await RunSqlite3Async(databasePath, script + ";");
-                answer = $"SequenceNumber: {sequence++}\n{(exit is 1 or 2 ? stderr : stdout)}";
+                var (stdout, stderr, exit) = await Sqlite3Shell.RunBytesAsync("sqlite3", databasePath, Encoding.UTF8.GetBytes(script + ";"), CancellationToken.None);
+                var output = new Sqlite3Output(Encoding.UTF8.GetString(stdout), Encoding.UTF8.GetString(stderr), exit);
+                answer = $"{SequenceAnswer.Prefix}{sequence++}\n{output.OctopusBody}";
             }
             finally
             {
@@ -47,22 +48,5 @@ public static class BaselineServer
         });
         await app.RunAsync();
         return 0;
-    }
-
-    private static async Task<(string, string, int)> RunSqlite3Async(string database, string input)
-    {
-        var start = new ProcessStartInfo("sqlite3", database)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(input);
-        process.StandardInput.Close();
-        await process.WaitForExitAsync();
-        return (await stdout, await stderr, process.ExitCode);
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text;
+using FastDb.TestSupport;
 
 namespace FastDb.LoadTest;
 
@@ -13,24 +12,8 @@ public sealed record LoadResult(string Name, int Requests, double Seconds, doubl
 /// <summary>octopus-style clients: each sends one CTF update at a time over a shared keep-alive pool.</summary>
 public static class LoadRun
 {
-    public const string BootScript =
-        "CREATE TABLE ctf3\n(name STRING PRIMARY KEY,\nfriendCount INT DEFAULT 0,\nrequestCount INT DEFAULT 0,\nfavoriteWord CHAR(15) DEFAULT \"\");\n"
-        + "INSERT INTO ctf3 (name) VALUES (\"siddarth\"); INSERT INTO ctf3 (name) VALUES (\"gdb\"); INSERT INTO ctf3 (name) VALUES (\"christian\"); INSERT INTO ctf3 (name) VALUES (\"andy\"); INSERT INTO ctf3 (name) VALUES (\"carl\");";
-
-    private static readonly string[] Names = ["siddarth", "gdb", "christian", "andy", "carl"];
-
     public static HttpClient CreateClient(string socketPath, int connections) =>
-        new(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = connections,
-            ConnectCallback = async (_, ct) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-        })
-        { BaseAddress = new Uri("http://fastdb"), Timeout = TimeSpan.FromSeconds(60) };
+        UnixHttp.CreateClient(socketPath, TimeSpan.FromSeconds(60), connections);
 
     public static async Task WaitUntilUpAsync(HttpClient client, Process server, TimeSpan timeout)
     {
@@ -53,20 +36,10 @@ public static class LoadRun
 
     public static async Task<string> PostAsync(HttpClient client, string script)
     {
-        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(script));
-        content.Headers.ContentType = new("application/octet-stream");
-        using var response = await client.PostAsync("/sql", content);
-        var body = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode || !body.StartsWith("SequenceNumber: ", StringComparison.Ordinal))
-            throw new InvalidOperationException($"bad answer {(int)response.StatusCode}: {body}");
+        var (status, body) = await UnixHttp.PostSqlAsync(client, script);
+        if (status != 200 || !SequenceAnswer.TryParse(body, out _, out _))
+            throw new InvalidOperationException($"bad answer {status}: {body}");
         return body;
-    }
-
-    public static string RandomUpdate(Random random)
-    {
-        var word = new StringBuilder(15);
-        for (var i = 0; i < 15; i++) word.Append("abcdefghijkmnpq"[random.Next(15)]);
-        return $"UPDATE ctf3 SET friendCount=friendCount+{random.Next(1, 101)}, requestCount=requestCount+1, favoriteWord=\"{word}\" WHERE name=\"{Names[random.Next(5)]}\"; SELECT * FROM ctf3;";
     }
 
     /// <summary>Sends <paramref name="requests"/> updates from <paramref name="clients"/> concurrent clients; latencies per request.</summary>
@@ -82,7 +55,7 @@ public static class LoadRun
             while ((i = Interlocked.Increment(ref next)) < requests)
             {
                 var started = Stopwatch.GetTimestamp();
-                await PostAsync(client, RandomUpdate(random));
+                await PostAsync(client, CtfWorkload.RandomUpdate(random));
                 latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }
         })));

@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FastDb.LoadTest;
+using FastDb.TestSupport;
 
 if (args is ["baseline-server", var socketArg, var dbArg]) return await BaselineServer.RunAsync(socketArg, dbArg);
 
@@ -54,7 +55,7 @@ foreach (var mode in modes)
         using var client = LoadRun.CreateClient(socket, clients);
         var clock = Stopwatch.StartNew();
         await LoadRun.WaitUntilUpAsync(client, process, TimeSpan.FromSeconds(30));
-        await LoadRun.PostAsync(client, LoadRun.BootScript);
+        await LoadRun.PostAsync(client, CtfWorkload.BootScript);
         Console.Error.WriteLine($"{mode}: first answer {clock.ElapsedMilliseconds} ms after start");
         // Warm-up (JIT, connection pool) is not measured.
         await LoadRun.MeasureAsync(mode, client, clients, Math.Min(requests, mode == "sqlite3-process" ? 20 : 500), seed: 0);

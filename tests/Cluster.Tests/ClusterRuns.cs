@@ -18,7 +18,7 @@ public sealed class ClusterRuns(ITestOutputHelper output)
     /// The SPOF monkey alone: each node in turn frozen and cut off from the rest until the other four answer a request
     /// made after the cut. A node that the cluster cannot do without stalls the run and the test sees it.
     /// </summary>
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task No_node_is_a_single_point_of_failure()
     {
         var outcome = await RunAsync(seed: 11, seconds: 20, murder: false,
@@ -32,7 +32,7 @@ public sealed class ClusterRuns(ITestOutputHelper output)
     /// Every monkey octopus has, murder included (SIGTERM, then a restart on the same data directory), with a snapshot
     /// every 50 entries so compaction, recovery from a snapshot and snapshot installs on lagging nodes all happen.
     /// </summary>
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task Survives_every_monkey_including_murder_with_frequent_snapshots()
     {
         const int seconds = 30;

@@ -21,16 +21,7 @@ public class KestrelSharedSocketTests
         return app;
     }
 
-    private static HttpClient UnixClient(string socketPath) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (_, ct) =>
-        {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-    })
-    { BaseAddress = new Uri("http://node0"), Timeout = TimeSpan.FromSeconds(10) };
+    private static HttpClient UnixClient(string socketPath) => UnixHttp.CreateClient(socketPath, TimeSpan.FromSeconds(10));
 
     [Fact]
     public async Task One_socket_serves_http_and_peer_frames()

@@ -3,21 +3,12 @@ using Xunit.Abstractions;
 
 namespace FastDb.Forwarder.Tests;
 
-/// <summary>Runs only with FASTDB_BENCH=1 (shows as skipped otherwise): measurements take seconds of CPU.</summary>
-public sealed class MeasurementFactAttribute : FactAttribute
-{
-    public MeasurementFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable("FASTDB_BENCH") != "1")
-            Skip = "measurement; set FASTDB_BENCH=1 to run";
-    }
-}
-
 /// <summary>
 /// Measurements for the README: CPU, allocations, wire bytes and frames per flush for a leader-like node sending a
 /// 40-byte frame to each of four peers every 2 ms, over real Unix sockets (sender and receiver in this process), and
 /// CPU while idle. The marginal CPU subtracts a baseline phase that runs the same timer without sending.
-/// Run: FASTDB_BENCH=1 dotnet test tests/Forwarder.Tests -c Release --filter WireMeasurements --logger "console;verbosity=detailed"
+/// Runs only with FASTDB_MEASURE=1 (skipped otherwise: [MeasurementFact]).
+/// Run: FASTDB_MEASURE=1 dotnet test tests/Forwarder.Tests -c Release --filter WireMeasurements --logger "console;verbosity=detailed"
 /// </summary>
 public class WireMeasurements(ITestOutputHelper output)
 {

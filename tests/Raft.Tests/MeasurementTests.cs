@@ -48,7 +48,7 @@ public class MeasurementTests(ITestOutputHelper output)
     public void Measure_leader_freeze_to_new_leader_committing() => MeasureFailover(new SimOptions { Nodes = 5, OctopusLinks = true });
 
     /// <summary>Compares timing settings: failover time vs spurious elections under lag spikes (FASTDB_MEASURE=1).</summary>
-    [Theory]
+    [MeasurementTheory]
     [InlineData(5, 15, 30)]
     [InlineData(3, 10, 20)]
     [InlineData(3, 10, 15)]
@@ -57,7 +57,6 @@ public class MeasurementTests(ITestOutputHelper output)
     [InlineData(2, 6, 12)]
     public void Measure_timing_settings(int hb, int emin, int emax)
     {
-        if (Environment.GetEnvironmentVariable("FASTDB_MEASURE") != "1") return;
         var o = new SimOptions { Nodes = 5, OctopusLinks = true, HeartbeatTicks = hb, ElectionMinTicks = emin, ElectionMaxTicks = emax };
         output.WriteLine($"heartbeat {hb} ticks, election {emin}..{emax} ticks:");
         MeasureFailover(o);

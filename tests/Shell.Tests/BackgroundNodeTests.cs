@@ -19,7 +19,7 @@ public sealed class BackgroundNodeTests
     public async Task A_node_in_the_background_of_a_terminal_survives_stop_cont_cycles_and_keeps_answering()
     {
         var root = Directory.CreateTempSubdirectory("fastdb-bg-").FullName;
-        var sqlcluster = FastDb.TestSupport.NativeBinary.Path("sqlcluster");
+        var sqlcluster = NativeBinary.Path("sqlcluster");
         File.WriteAllText(Path.Combine(root, "run.sh"), $"""
             set -m
             '{sqlcluster}' 2>node.err &
@@ -46,9 +46,9 @@ public sealed class BackgroundNodeTests
             Assert.True(await AnswersAsync(root, socket, TimeSpan.FromSeconds(60)), "the node never answered: " + ReadOrEmpty(Path.Combine(root, "node.err")));
             for (var cycle = 1; cycle <= 10; cycle++)
             {
-                Signal("STOP", pid);
+                Signals.Send(pid, Signals.SigStop);
                 await Task.Delay(200);
-                Signal("CONT", pid);
+                Signals.Send(pid, Signals.SigCont);
                 await Task.Delay(300);
                 Assert.True(await AnswersAsync(root, socket, TimeSpan.FromSeconds(15)),
                     $"cycle {cycle}: the node no longer answers (state {State(pid)})");
@@ -59,8 +59,8 @@ public sealed class BackgroundNodeTests
         {
             if (pid != 0)
             {
-                Signal("CONT", pid);
-                Signal("KILL", pid);
+                Signals.Send(pid, Signals.SigCont);
+                Signals.Send(pid, Signals.SigKill);
             }
             if (!terminal.WaitForExit(10_000)) terminal.Kill(entireProcessTree: true);
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
@@ -89,15 +89,6 @@ public sealed class BackgroundNodeTests
     private static string ReadOrEmpty(string path)
     {
         try { return File.ReadAllText(path); } catch (IOException) { return ""; }
-    }
-
-    private static void Signal(string signal, int pid)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)])
-        {
-            RedirectStandardError = true,
-        })!;
-        kill.WaitForExit(10_000);
     }
 
     [Theory]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FastDb.Shell.Tests.Support;
 
 namespace FastDb.Shell.Tests;
@@ -11,24 +10,13 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
 
     private (string Stdout, string Stderr, int ExitCode) FastDb(string stdin) => FastDbShell.Run(Cluster.Root, stdin, "-s", Cluster.SocketPath(0));
 
-    private static (string Stdout, string Stderr, int ExitCode) Sqlite3(string stdin, string workingDirectory)
+    private static (string Stdout, string Stderr, int ExitCode) Sqlite3(string stdin)
     {
-        using var process = Process.Start(new ProcessStartInfo("sqlite3", [":memory:"])
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        process.StandardInput.Write(stdin);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(30_000));
-        return (stdout.Result, stderr, process.ExitCode);
+        var (stdout, stderr, exitCode) = Sqlite3Shell.Run(stdin, ":memory:", TimeSpan.FromSeconds(30));
+        return (stdout, stderr, exitCode);
     }
 
-    [Theory]
+    [RequiresSqlite3Theory]
     [InlineData(".echo on\nSELECT 1;\n.echo off\nSELECT 2;\n")]
     [InlineData(".bail on\nSELECT 1;\nSELEC 2;\nSELECT 3;\n")]
     [InlineData("SELEC 1;\nSELECT 2;\n")]                      // the context line shows one ';', as sqlite3's
@@ -37,10 +25,10 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
     [InlineData(".bogus\nSELECT 1;\n")]
     public void Same_output_as_sqlite3(string script)
     {
-        Assert.Equal(Sqlite3(script, Cluster.Root), FastDb(script));
+        Assert.Equal(Sqlite3(script), FastDb(script));
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Tables_and_schema_list_what_the_database_holds_as_sqlite3_does()
     {
         var suffix = Guid.NewGuid().ToString("N")[..6];
@@ -48,7 +36,7 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
         Assert.Equal(0, FastDb(create).ExitCode);
         var script = $".tables %_{suffix}\n.tables alpha%{suffix}\n.schema alpha_{suffix}\n.schema zeta_{suffix}\n" +
             $".indexes %{suffix}\n.indexes alpha_{suffix}\n.indexes a b\n";
-        Assert.Equal(Sqlite3(create + script, Cluster.Root), FastDb(script));
+        Assert.Equal(Sqlite3(create + script), FastDb(script));
     }
 
     [Fact]
@@ -65,10 +53,10 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
         }
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Show_prints_sqlite3s_settings_layout()
     {
-        var sqlite = Sqlite3(".echo on\n.show\n", Cluster.Root).Stdout.Split('\n');
+        var sqlite = Sqlite3(".echo on\n.show\n").Stdout.Split('\n');
         var fastdb = FastDb(".echo on\n.show\n").Stdout.Split('\n');
         Assert.Equal(sqlite.Length, fastdb.Length);
         // Every line but the filename (sqlite3's database file, FastDb's node) is the same.

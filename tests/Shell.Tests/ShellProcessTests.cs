@@ -192,16 +192,8 @@ public sealed class ShellFailoverTests
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         var directory = Directory.CreateTempSubdirectory("fastdb-shell-tcp-").FullName;
-        var start = new System.Diagnostics.ProcessStartInfo(FastDb.TestSupport.NativeBinary.Path("sqlcluster"),
-            ["-l", $"127.0.0.1:{port}", "-d", "./data"])
-        {
-            WorkingDirectory = directory,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        using var node = System.Diagnostics.Process.Start(start)!;
-        node.ErrorDataReceived += (_, _) => { };
-        node.BeginErrorReadLine();
+        using var node = NodeLauncher.Start(NodeLauncher.CreateStartInfo(NativeBinary.Path("sqlcluster"), directory,
+            ["-l", $"127.0.0.1:{port}", "-d", "./data"]));
         try
         {
             (string Stdout, string Stderr, int ExitCode) result = default;

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using FastDb.TestSupport;
 
 namespace FastDb.Harness.Checking;
 
@@ -21,47 +21,21 @@ public sealed class ShellOracle : IAnswerOracle
 
     public async Task<byte[]> ExpectedAsync(string query, CancellationToken token)
     {
-        var psi = new ProcessStartInfo(_sqlite3)
+        byte[] stdout, stderr;
+        int exitCode;
+        try
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(_databasePath);
-        Process process;
-        try { process = Process.Start(psi) ?? throw new OracleException($"cannot start {_sqlite3}"); }
-        catch (System.ComponentModel.Win32Exception e) { throw new OracleException($"cannot start {_sqlite3}: {e.Message}"); }
-        using (process)
-        {
-            var stdout = new MemoryStream();
-            var stderr = new MemoryStream();
-            Task copyOut = process.StandardOutput.BaseStream.CopyToAsync(stdout, token);
-            Task copyErr = process.StandardError.BaseStream.CopyToAsync(stderr, token);
-            byte[] input = System.Text.Encoding.UTF8.GetBytes(query + ";");
-            try
-            {
-                await process.StandardInput.BaseStream.WriteAsync(input, token).ConfigureAwait(false);
-                process.StandardInput.Close();
-                await Task.WhenAll(copyOut, copyErr).ConfigureAwait(false);
-                await process.WaitForExitAsync(token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                try { process.Kill(); } catch (InvalidOperationException) { }
-                throw;
-            }
-            catch (IOException e)
-            {
-                throw new OracleException($"{_sqlite3} failed: {e.Message}");
-            }
-            return process.ExitCode switch
-            {
-                0 => stdout.ToArray(),
-                1 or 2 => stderr.ToArray(),
-                int other => throw new OracleException($"{_sqlite3} exited with status {other}: {System.Text.Encoding.UTF8.GetString(stderr.ToArray())}"),
-            };
+            (stdout, stderr, exitCode) = await Sqlite3Shell.RunBytesAsync(_sqlite3, _databasePath,
+                System.Text.Encoding.UTF8.GetBytes(query + ";"), token).ConfigureAwait(false);
         }
+        catch (System.ComponentModel.Win32Exception e) { throw new OracleException($"cannot start {_sqlite3}: {e.Message}"); }
+        catch (IOException e) { throw new OracleException($"{_sqlite3} failed: {e.Message}"); }
+        return exitCode switch
+        {
+            0 => stdout,
+            1 or 2 => stderr,
+            int other => throw new OracleException($"{_sqlite3} exited with status {other}: {System.Text.Encoding.UTF8.GetString(stderr)}"),
+        };
     }
 
     public void Dispose() { }

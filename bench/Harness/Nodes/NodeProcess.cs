@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FastDb.TestSupport;
 
 namespace FastDb.Harness.Nodes;
 
@@ -48,15 +49,7 @@ public sealed class NodeProcess
     {
         if (_process is not null) throw new InvalidOperationException("Cannot call start(): program already running!");
         if (_killCount > 0 || _shuttingDown) return;
-        var psi = new ProcessStartInfo(_executable)
-        {
-            WorkingDirectory = _workingDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-            UseShellExecute = false,
-        };
-        foreach (string a in _args) psi.ArgumentList.Add(a);
+        var psi = NodeLauncher.CreateStartInfo(_executable, _workingDir, _args);
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) WriteLog(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) WriteLog(e.Data); };

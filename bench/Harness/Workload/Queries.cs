@@ -1,23 +1,19 @@
 using FastDb.Harness.Randomness;
+using FastDb.TestSupport;
 
 namespace FastDb.Harness.Workload;
 
 /// <summary>The SQL octopus sends (harness/harness.go generateInitialQuery, generateQuery; state/random.go RandomString).</summary>
 public static class Queries
 {
-    public static readonly IReadOnlyList<string> People = ["siddarth", "gdb", "christian", "andy", "carl"];
+    public static IReadOnlyList<string> People => CtfWorkload.People;
 
     // state/random.go: the alphabet is longer, but RandomString indexes it with rng.Intn(size) and size is 15,
     // so only its first 15 letters ever appear.
     private const string Alphabet = "abcdefghijkmnpqrstuvwxyz01234567890";
 
     /// <summary>Six lines, no trailing newline: the table and its five rows.</summary>
-    public static string BootQuery()
-    {
-        string inserts = string.Join(" ", People.Select(p => $"INSERT INTO ctf3 (name) VALUES (\"{p}\");"));
-        return "CREATE TABLE ctf3\n(name STRING PRIMARY KEY,\nfriendCount INT DEFAULT 0,\nrequestCount INT DEFAULT 0,\n" +
-               "favoriteWord CHAR(15) DEFAULT \"\");\n" + inserts;
-    }
+    public static string BootQuery() => CtfWorkload.BootScript;
 
     public static string RandomString(SeededRandom rng, int size)
     {
@@ -32,6 +28,6 @@ public static class Queries
         int amount = rng.Intn(100) + 1;
         string person = People[rng.Intn(People.Count)];
         string word = RandomString(rng, 15);
-        return $"UPDATE ctf3 SET friendCount=friendCount+{amount}, requestCount=requestCount+1, favoriteWord=\"{word}\" WHERE name=\"{person}\"; SELECT * FROM ctf3;";
+        return CtfWorkload.Update(amount, person, word);
     }
 }

@@ -18,7 +18,7 @@ public readonly record struct DocumentResult(int Status, string Text);
 public sealed class DocumentCommand(DocumentCommandKind kind, string key, string? json)
 {
     public const string Table = "fastdb_documents";
-    public const string BadKeyMessage = "Error: Key is not a proper UUID4";
+    public const string BadKeyMessage = FastDb.Shared.DocumentKey.BadKeyMessage;
 
     private const string CreateTable =
         "CREATE TABLE IF NOT EXISTS " + Table + " (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n";
@@ -27,27 +27,8 @@ public sealed class DocumentCommand(DocumentCommandKind kind, string key, string
     public string Key { get; } = key;
     public string? Json { get; } = json;
 
-    /// <summary>
-    /// A UUID version 4 in its canonical 8-4-4-4-12 hex form, either case (stored lower case): version nibble 4,
-    /// variant 10xx (8, 9, a or b). Anything else is refused, which also keeps the key safe to quote into SQL.
-    /// </summary>
-    public static bool TryNormalizeKey(string text, out string key)
-    {
-        key = "";
-        if (text.Length != 36) return false;
-        for (var i = 0; i < 36; i++)
-        {
-            var c = text[i];
-            if (i is 8 or 13 or 18 or 23)
-            {
-                if (c != '-') return false;
-            }
-            else if (!char.IsAsciiHexDigit(c)) return false;
-        }
-        if (text[14] != '4' || "89abAB".IndexOf(text[19]) < 0) return false;
-        key = text.ToLowerInvariant();
-        return true;
-    }
+    /// <summary>A UUID version 4, either case, normalized to lower case (the shell checks with the same code).</summary>
+    public static bool TryNormalizeKey(string text, out string key) => FastDb.Shared.DocumentKey.TryNormalize(text, out key);
 
     /// <summary>Whether the bytes are one complete JSON value (RFC 8259: no comments, no trailing commas).</summary>
     public static bool TryValidateJson(ReadOnlySpan<byte> utf8, out string error)

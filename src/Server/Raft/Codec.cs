@@ -1,6 +1,9 @@
 // Compact byte encodings (LEB128 varints, zero fields omitted) for everything the host sends or stores.
 // Octopus charges every byte crossing a proxy: a heartbeat is ~6 bytes, an append of one 30-byte command ~40.
+using System;
 using System.Buffers;
+using System.Collections.Generic;
+using System.Linq;
 
 namespace FastDb.Raft;
 

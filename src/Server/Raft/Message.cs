@@ -1,4 +1,7 @@
 // The messages Raft nodes exchange. The host moves them between nodes as opaque bytes (MessageCodec).
+using System;
+using System.Collections.Generic;
+
 namespace FastDb.Raft;
 
 public enum MessageType : byte

@@ -1,6 +1,9 @@
 // The leader's view of one follower (after etcd-io/raft tracker/progress.go): how far its log matches,
 // what to send next, and whether to probe (one append at a time), replicate (pipelined, bounded window)
 // or wait for a snapshot.
+using System;
+using System.Collections.Generic;
+
 namespace FastDb.Raft;
 
 internal enum ProgressState : byte { Probe, Replicate, Snapshot }
@@ -36,6 +39,7 @@ internal sealed class Progress(ulong next)
         ProbeSent = false;
         PendingSnapshot = 0;
         Inflights.Clear();
+        CheckInvariant();
     }
 
     public void BecomeReplicate()
@@ -45,6 +49,7 @@ internal sealed class Progress(ulong next)
         ProbeSent = false;
         PendingSnapshot = 0;
         Inflights.Clear();
+        CheckInvariant();
     }
 
     public void BecomeSnapshot(ulong snapshotIndex)
@@ -53,6 +58,7 @@ internal sealed class Progress(ulong next)
         PendingSnapshot = snapshotIndex;
         ProbeSent = false;
         Inflights.Clear();
+        CheckInvariant();
     }
 
     /// <summary>An ack for index n arrived. True if Match moved.</summary>
@@ -68,6 +74,7 @@ internal sealed class Progress(ulong next)
         }
         Next = Math.Max(Next, n + 1);
         while (Inflights.Count > 0 && Inflights.Peek() <= n) Inflights.Dequeue();
+        CheckInvariant();
         return updated;
     }
 
@@ -88,16 +95,44 @@ internal sealed class Progress(ulong next)
             Match = matchHint;
             Next = matchHint + 1;
             ProbeSent = false;
+            CheckInvariant(inflightsBelowNext: false); // the caller leaves Replicate, which drops them
             return true;
         }
         if (State == ProgressState.Replicate)
         {
             Next = Match + 1;
+            CheckInvariant(inflightsBelowNext: false); // the caller leaves Replicate, which drops them
             return true;
         }
         if (Next - 1 != rejected) return false;
         Next = Math.Max(Math.Min(rejected, matchHint + 1), Match + 1);
         ProbeSent = false;
+        CheckInvariant();
         return true;
+    }
+
+    /// <summary>
+    /// Throws if the tracker is in a state no sequence of inputs can lead to: the follower matches below what we send
+    /// it next (Match &lt; Next), a snapshot is pending only in Snapshot state, and appends are in flight, in order,
+    /// only in Replicate state. Every method that moves Next or Match ends here (RaftNode's SendAppend too), so a bug
+    /// that breaks one of them fails the step that did it, in the simulator as in a node, instead of quietly sending
+    /// the wrong entries. A rejection moves Next below appends still in flight, just before the caller leaves
+    /// Replicate (<paramref name="inflightsBelowNext"/> false there).
+    /// </summary>
+    public void CheckInvariant(bool inflightsBelowNext = true)
+    {
+        if (Match >= Next)
+            throw new InvalidOperationException($"Raft progress invariant broken: Match {Match} >= Next {Next} ({State})");
+        if ((State == ProgressState.Snapshot) != (PendingSnapshot > 0))
+            throw new InvalidOperationException($"Raft progress invariant broken: pending snapshot {PendingSnapshot} in {State} state");
+        if (State != ProgressState.Replicate && Inflights.Count > 0)
+            throw new InvalidOperationException($"Raft progress invariant broken: {Inflights.Count} appends in flight in {State} state");
+        ulong previous = Match;
+        foreach (var last in Inflights)
+        {
+            if (last <= previous || (inflightsBelowNext && last >= Next))
+                throw new InvalidOperationException($"Raft progress invariant broken: in-flight append up to {last} outside ({Match}, {Next}) or out of order");
+            previous = last;
+        }
     }
 }

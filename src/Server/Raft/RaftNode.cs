@@ -18,6 +18,10 @@
 //
 // Restart: the host restores its state machine from the snapshot; the first Ready then holds every committed
 // entry after the snapshot as CommittedEntries (the state machine is in memory, so they are applied again).
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
 namespace FastDb.Raft;
 
 public sealed class RaftNode
@@ -610,7 +614,16 @@ public sealed class RaftNode
             case MessageType.Heartbeat:
             case MessageType.InstallSnapshot:
             case MessageType.CommitNotice:
-                if (Role == RaftRole.Leader) return; // same term, another leader: impossible, ignore
+                if (Role == RaftRole.Leader)
+                {
+                    // Another leader in our own term: impossible among members (each term's leader won a majority of
+                    // votes, and a member votes once per term), so Raft's safety is already gone. Fail loudly rather
+                    // than carry on beside it; the simulator fails the seed, a node stops. A stranger's claim is only
+                    // a forgery (README: no peer input from a stranger ends the process): dropped.
+                    if (IsMember(m.From))
+                        throw new InvalidOperationException($"two leaders in term {Term}: this node ({Id}) and {m.From} (its {m.Type})");
+                    return;
+                }
                 if (Role != RaftRole.Follower) BecomeFollower(Term, m.From);
                 LeaderId = m.From;
                 _electionElapsed = 0;
@@ -934,6 +947,7 @@ public sealed class RaftNode
         {
             pr.Next = batch[^1].Index + 1;
             pr.Inflights.Enqueue(batch[^1].Index);
+            pr.CheckInvariant();
         }
         else if (pr.State == ProgressState.Probe) pr.ProbeSent = true;
         return true;

@@ -1,5 +1,8 @@
 // The data the Raft core shares with its host (storage, transport): entries, hard state, snapshots,
 // configuration changes, options and the results the core hands back.
+using System;
+using System.Collections.Generic;
+
 namespace FastDb.Raft;
 
 /// <summary>What a log entry carries. Normal entries hold the state machine's command bytes.</summary>

@@ -10,7 +10,7 @@ namespace FastDb.Server.Startup;
 /// <summary>What the node runs: the replicator, plus any connection middleware it needs on the listening socket.</summary>
 public sealed record ReplicationSetup(IReplicator Replicator, Action<ListenOptions>? ConfigureListen);
 
-/// <summary>Chooses how this node replicates, from the parsed options. The one place where single node and cluster part ways.</summary>
+/// <summary>Builds the node's replicator from the parsed options: every node runs Raft, a lone node as a one-member cluster.</summary>
 public static class ReplicatorFactory
 {
     public static ReplicationSetup Create(NodeOptions options, ReplicatedStateMachine stateMachine, ILogStore store, ILoggerFactory logging)

@@ -12,7 +12,7 @@ public enum DocumentVerb { Set, Get, Delete }
 /// </summary>
 public sealed partial record DocumentCommand(DocumentVerb Verb, string Key, string? Json)
 {
-    public const string BadKey = "Error: Key is not a proper UUID4";
+    public const string BadKey = FastDb.Shared.DocumentKey.BadKeyMessage;
 
     /// <summary>SET/GET/DELETE followed by an argument; "DELETE FROM ..." stays SQL.</summary>
     public static bool LooksLikeOne(string text) => Shape().IsMatch(text);
@@ -20,10 +20,6 @@ public sealed partial record DocumentCommand(DocumentVerb Verb, string Key, stri
     [GeneratedRegex(@"^\s*(SET|GET|DELETE)\s+(?!FROM\b)\S", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
 
-    [GeneratedRegex(@"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$", RegexOptions.CultureInvariant)]
-    private static partial Regex Uuid4();
-
-    public static bool IsUuid4(string key) => Uuid4().IsMatch(key);
 
     /// <summary>Parses a document command; on a mistake returns null with the message to print.</summary>
     public static DocumentCommand? TryParse(string text, out string error)
@@ -41,16 +37,17 @@ public sealed partial record DocumentCommand(DocumentVerb Verb, string Key, stri
             _ => DocumentVerb.Delete,
         };
         var keyEnd = rest.IndexOfAny([' ', '\t', '\n']);
-        var key = keyEnd < 0 ? rest : rest[..keyEnd];
+        var keyText = keyEnd < 0 ? rest : rest[..keyEnd];
         var argument = keyEnd < 0 ? "" : rest[keyEnd..].Trim();
-        if (!IsUuid4(key))
+        // The server's own rule (src/Shared/DocumentKey.cs), so a key the shell lets through is never refused there.
+        if (!FastDb.Shared.DocumentKey.TryNormalize(keyText, out var key))
         {
             error = BadKey;
             return null;
         }
         if (verb != DocumentVerb.Set)
         {
-            if (argument.Length == 0) return new DocumentCommand(verb, key.ToLowerInvariant(), null);
+            if (argument.Length == 0) return new DocumentCommand(verb, key, null);
             error = $"Error: usage: {verbText.ToUpperInvariant()} <uuid4>";
             return null;
         }
@@ -70,7 +67,7 @@ public sealed partial record DocumentCommand(DocumentVerb Verb, string Key, stri
             error = "Error: the value is not valid JSON: " + problem;
             return null;
         }
-        return new DocumentCommand(verb, key.ToLowerInvariant(), json);
+        return new DocumentCommand(verb, key, json);
     }
 
     /// <summary>

@@ -8,13 +8,9 @@ namespace FastDb.Harness.Tests.Checking;
 /// <summary>The in-process checker must expect exactly what the sqlite3 shell prints for the workload's queries.</summary>
 public sealed class OracleTests
 {
-    private static bool HasSqlite3() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "sqlite3")));
-
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task InProcOracle_MatchesTheSqlite3Shell_OnTheWorkload()
     {
-        if (!HasSqlite3()) return; // CI installs it; without the shell there is nothing to compare with
         string db = Path.Combine(Path.GetTempPath(), $"harness-oracle-{Guid.NewGuid():N}.sql");
         try
         {
@@ -34,10 +30,9 @@ public sealed class OracleTests
         finally { File.Delete(db); }
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task ShellOracle_UsesStderrAlone_WhenTheShellReportsAnError()
     {
-        if (!HasSqlite3()) return;
         string db = Path.Combine(Path.GetTempPath(), $"harness-oracle-{Guid.NewGuid():N}.sql");
         try
         {

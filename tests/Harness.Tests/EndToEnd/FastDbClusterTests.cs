@@ -12,11 +12,11 @@ namespace FastDb.Harness.Tests.EndToEnd;
 /// </summary>
 public sealed class FastDbClusterTests
 {
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task FastDbCluster_FewSecondsUnderAllMonkeys_ScoresWithoutDisqualification()
     {
         // The native sqlcluster users run, published for this build next to the tests (tests/NativeBinaries.targets).
-        string sqlcluster = FastDb.TestSupport.NativeBinary.Path("sqlcluster");
+        string sqlcluster = NativeBinary.Path("sqlcluster");
         string runRoot = Path.Combine(Path.GetTempPath(), "fastdb-harness-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         bool passed = false;

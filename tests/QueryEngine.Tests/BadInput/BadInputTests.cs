@@ -33,16 +33,16 @@ public class BadInputTests
         { "huge integer literal", "SELECT 123456789012345678901234567890, -123456789012345678901234567890;\n" },
     };
 
-    [Theory]
+    [RequiresSqlite3Theory]
     [MemberData(nameof(Scripts))]
     public void Engine_answers_bad_scripts_exactly_like_sqlite3(string what, string script)
     {
         var engine = new EngineRunner().ExecuteScript(script);
         Assert.True(engine.ExitCode is 0 or 1, $"{what}: {engine.Stderr}");
-        if (Sqlite3Shell.IsInstalled) OracleAssert.Equal(Sqlite3Shell.Run(script), engine, script, what);
+        OracleAssert.Equal(Sqlite3Shell.Run(script), engine, script, what);
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Random_garbage_scripts_match_sqlite3()
     {
         // Printable ASCII, SQL punctuation, control characters and non-ASCII text, in random lines. A line starting
@@ -66,11 +66,7 @@ public class BadInputTests
         foreach (var (script, index) in scripts.Select((s, i) => (s, i + 1)))
         {
             var engine = new EngineRunner().ExecuteScript(script);
-            if (!Sqlite3Shell.IsInstalled)
-            {
-                if (engine.ExitCode is not (0 or 1)) failures.Add($"garbage seed {index}: {engine.Stderr}");
-                continue;
-            }
+            if (engine.ExitCode is not (0 or 1)) failures.Add($"garbage seed {index}: {engine.Stderr}");
             if (OracleAssert.Describe(Sqlite3Shell.Run(script), engine) is { } report && failures.Count < 3)
                 failures.Add($"--- garbage seed {index}\n{report}script: «{OracleAssert.Escape(script)}»");
         }
@@ -89,7 +85,7 @@ public class BadInputTests
         }
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void A_megabyte_of_statements_matches_sqlite3()
     {
         var sb = new StringBuilder("CREATE TABLE t(k INT PRIMARY KEY, v TEXT);\n");
@@ -104,10 +100,10 @@ public class BadInputTests
         var script = sb.ToString();
         var engine = new EngineRunner().ExecuteScript(script);
         Assert.True(engine.ExitCode is 0 or 1);
-        if (Sqlite3Shell.IsInstalled) OracleAssert.Equal(Sqlite3Shell.Run(script), engine, script, "1 MB of statements");
+        OracleAssert.Equal(Sqlite3Shell.Run(script), engine, script, "1 MB of statements");
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void A_megabyte_long_single_statement_and_string_match_sqlite3()
     {
         var rows = string.Join(", ", Enumerable.Range(0, 60_000).Select(i => $"({i})"));
@@ -115,7 +111,7 @@ public class BadInputTests
         var script = $"CREATE TABLE t(a);\nINSERT INTO t VALUES {rows};\nSELECT count(*) FROM t;\nSELECT length('{bigText}');\n";
         var engine = new EngineRunner().ExecuteScript(script);
         Assert.True(engine.ExitCode is 0 or 1);
-        if (Sqlite3Shell.IsInstalled) OracleAssert.Equal(Sqlite3Shell.Run(script), engine, script, "1 MB statement");
+        OracleAssert.Equal(Sqlite3Shell.Run(script), engine, script, "1 MB statement");
     }
 
     [Fact]
@@ -192,7 +188,7 @@ public class BadInputTests
         }
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Snapshot_round_trip_keeps_rows_rowids_and_schema()
     {
         const string setup = "CREATE TABLE t(k TEXT PRIMARY KEY, n INT, r REAL, x);\nINSERT INTO t VALUES('b', 1, 1.5, NULL), ('a', -9223372036854775808, -0.0, 'text');\n" +
@@ -205,14 +201,11 @@ public class BadInputTests
         restored.ExecuteScript(setup);
         Assert.Null(restored.SnapshotAndRestore());
         Assert.Equal(original.ExecuteScript(probe), restored.ExecuteScript(probe));
-        if (Sqlite3Shell.IsInstalled)
-        {
-            using var file = new TempDatabaseFile();
-            Sqlite3Shell.Run(setup, file.Path);
-            var again = new EngineRunner();
-            again.ExecuteScript(setup);
-            Assert.Null(again.SnapshotAndRestore());
-            OracleAssert.Equal(Sqlite3Shell.Run(probe, file.Path), again.ExecuteScript(probe), probe, "after snapshot");
-        }
+        using var file = new TempDatabaseFile();
+        Sqlite3Shell.Run(setup, file.Path);
+        var again = new EngineRunner();
+        again.ExecuteScript(setup);
+        Assert.Null(again.SnapshotAndRestore());
+        OracleAssert.Equal(Sqlite3Shell.Run(probe, file.Path), again.ExecuteScript(probe), probe, "after snapshot");
     }
 }

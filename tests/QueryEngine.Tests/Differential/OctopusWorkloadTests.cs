@@ -10,27 +10,16 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// </summary>
 public class OctopusWorkloadTests
 {
-    public const string BootFiveInserts =
-        "CREATE TABLE ctf3\n(name STRING PRIMARY KEY,\nfriendCount INT DEFAULT 0,\nrequestCount INT DEFAULT 0,\nfavoriteWord CHAR(15) DEFAULT \"\");\n" +
-        "INSERT INTO ctf3 (name) VALUES (\"siddarth\"); INSERT INTO ctf3 (name) VALUES (\"gdb\"); INSERT INTO ctf3 (name) VALUES (\"christian\"); INSERT INTO ctf3 (name) VALUES (\"andy\"); INSERT INTO ctf3 (name) VALUES (\"carl\");";
+    public const string BootFiveInserts = CtfWorkload.BootScript;
 
     public const string BootMultiRow =
         "CREATE TABLE ctf3\n(name STRING PRIMARY KEY,\nfriendCount INT DEFAULT 0,\nrequestCount INT DEFAULT 0,\nfavoriteWord CHAR(15) DEFAULT \"\");\n" +
         "INSERT INTO ctf3 (name) VALUES (\"siddarth\"), (\"gdb\"), (\"christian\"), (\"andy\"), (\"carl\");";
 
-    static readonly string[] Names = ["siddarth", "gdb", "christian", "andy", "carl"];
-    const string WordLetters = "abcdefghijkmnpq";
-
     static int Steps => Environment.GetEnvironmentVariable("FASTDB_SOAK") == "1" ? 5_000 : 250;
 
     /// <summary>A CTF update exactly as octopus's monkeys send it.</summary>
-    public static string CtfQuery(Random random)
-    {
-        var amount = random.Next(1, 101);
-        var name = Names[random.Next(Names.Length)];
-        var word = new string(Enumerable.Range(0, 15).Select(_ => WordLetters[random.Next(WordLetters.Length)]).ToArray());
-        return $"UPDATE ctf3 SET friendCount=friendCount+{amount}, requestCount=requestCount+1, favoriteWord=\"{word}\" WHERE name=\"{name}\"; SELECT * FROM ctf3;";
-    }
+    public static string CtfQuery(Random random) => CtfWorkload.RandomUpdate(random);
 
     /// <summary>Sends bodies to the engine and to sqlite3 (on one file), and compares what octopus would compare.</summary>
     sealed class Checker : IDisposable
@@ -56,12 +45,11 @@ public class OctopusWorkloadTests
         public void Dispose() => _file.Dispose();
     }
 
-    [Theory]
+    [RequiresSqlite3Theory]
     [InlineData("five inserts", BootFiveInserts, 1)]
     [InlineData("multi-row insert", BootMultiRow, 2)]
     public void Boot_then_random_ctf_updates_match_sqlite3_after_every_step(string variant, string boot, int seed)
     {
-        Assert.True(Sqlite3Shell.IsInstalled, "the octopus workload test needs /usr/bin/sqlite3");
         _ = variant;
         var random = new Random(seed);
         using var checker = new Checker();
@@ -73,12 +61,11 @@ public class OctopusWorkloadTests
         }
     }
 
-    [Theory]
+    [RequiresSqlite3Theory]
     [InlineData(BootFiveInserts)]
     [InlineData(BootMultiRow)]
     public void Boot_script_run_twice_matches_sqlite3(string boot)
     {
-        Assert.True(Sqlite3Shell.IsInstalled, "the octopus workload test needs /usr/bin/sqlite3");
         using var checker = new Checker();
         checker.Send(boot);
         checker.Send(boot);
@@ -86,10 +73,9 @@ public class OctopusWorkloadTests
         checker.Send(boot);
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Ctf_update_before_boot_matches_sqlite3()
     {
-        Assert.True(Sqlite3Shell.IsInstalled, "the octopus workload test needs /usr/bin/sqlite3");
         using var checker = new Checker();
         checker.Send(CtfQuery(new Random(4)));
         checker.Send(BootMultiRow);

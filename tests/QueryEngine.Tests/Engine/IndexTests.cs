@@ -37,11 +37,11 @@ public class IndexTests
         Rows + "CREATE INDEX ia ON t(a);\nUPDATE t SET a = 0 WHERE b = 4;\nDELETE FROM t WHERE a = 3;\nINSERT INTO t(a, b) VALUES(1.5, 20);\nSELECT a, b FROM t;\nSELECT * FROM t WHERE a < 2;\n",
     };
 
-    [Theory]
+    [RequiresSqlite3Theory]
     [MemberData(nameof(Scripts))]
     public void Matches_sqlite3(string script) => OracleAssert.EngineMatchesShell(script);
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Indexes_survive_a_snapshot()
     {
         var engine = new EngineRunner();

@@ -35,7 +35,7 @@ public class PredicateTests
         "SELECT 1 BETWEEN 2;\nSELECT 1 IN 2;\nSELECT 1 NOT 2;\nSELECT CAST(1);\nSELECT CASE WHEN 1 THEN 2;\nSELECT 1 LIKE;\n",
     };
 
-    [Theory]
+    [RequiresSqlite3Theory]
     [MemberData(nameof(Scripts))]
     public void Matches_sqlite3(string script) => OracleAssert.EngineMatchesShell(script);
 
@@ -59,7 +59,7 @@ public class PredicateTests
         Assert.Equal("Parse error near line 1: FastDb does not support CAST AS BLOB (FastDb has no blob values)\n", new Database().Execute("SELECT CAST('a' AS BLOB);\n").Body);
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void On_unindexed_columns_and_through_unary_plus_they_run()
     {
         OracleAssert.EngineMatchesShell("CREATE TABLE t(a UNIQUE, b);\nINSERT INTO t VALUES(3, 1), (1, 2), (2, 3);\n" +
@@ -70,7 +70,7 @@ public class PredicateTests
 /// <summary>ifnull, nullif, iif and max/min with several arguments against the real shell.</summary>
 public class ScalarFunctionTests
 {
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Match_sqlite3() => OracleAssert.EngineMatchesShell(
         "CREATE TABLE t(i INTEGER, s TEXT, x);\nINSERT INTO t VALUES(1, '1', 1.0), (NULL, 'b', NULL), (3, NULL, 'z');\n" +
         "SELECT ifnull(i, 'none'), ifnull(NULL, NULL), nullif(i, 1), nullif(s, 1), nullif(x, 1), nullif(NULL, 1), iif(i > 1, 'big', 'small'), iif(NULL, 1, 2) FROM t;\n" +

@@ -45,13 +45,13 @@ public class SchemaTableTests
         "CREATE TABLE t(b);\nCREATE TABLE IF NOT EXISTS t(b);\n" + All,
     };
 
-    [Theory]
+    [RequiresSqlite3Theory]
     [MemberData(nameof(Scripts))]
     public void Matches_sqlite3(string script) => OracleAssert.EngineMatchesShell(script);
 
     /// <summary>Seeded creates and drops of small tables with a few rows: root pages through the freelist, rowids
     /// and texts, against the shell; each script also goes through a snapshot halfway.</summary>
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Random_creates_and_drops_give_sqlite3s_root_pages()
     {
         for (int seed = 1; seed <= 40; seed++)
@@ -93,7 +93,7 @@ public class SchemaTableTests
         }
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Root_pages_after_a_table_outgrew_its_page_are_refused_but_names_and_texts_still_answer()
     {
         var db = new Database();

@@ -17,11 +17,10 @@ public class GoldenTests
 
     static GoldenCase Find(string name) => GoldenCases.All.Single(c => c.Name == name);
 
-    [Theory]
+    [RequiresSqlite3Theory]
     [MemberData(nameof(Names))]
     public void Golden_text_is_what_sqlite3_prints(string name)
     {
-        if (!Sqlite3Shell.IsInstalled) return; // verified wherever the oracle exists (CI installs it)
         var golden = Find(name);
         OracleAssert.Equal(golden.Expected, Sqlite3Shell.Run(golden.Script), golden.Script,
             $"golden case {name}: the inline text is wrong", expectedName: "golden", actualName: "sqlite3");

@@ -28,7 +28,6 @@ public class LimitsTests
 
     static void MatchesOracleWithLimit(string script)
     {
-        Assert.True(Sqlite3Shell.IsInstalled, "needs /usr/bin/sqlite3");
         OracleAssert.Equal(OracleWithLimit(script), OracleAssert.RunEngine(script), script);
     }
 
@@ -51,13 +50,13 @@ public class LimitsTests
         Assert.Equal("1\n", db.Execute("SELECT count(*) FROM d;\n").Body);
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void The_poison_pill_matches_sqlite3_with_the_same_length_limit()
     {
         MatchesOracleWithLimit("CREATE TABLE d(v TEXT); INSERT INTO d VALUES('x');\n" + PoisonPill + "SELECT length(v) FROM d;\n");
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Concatenation_is_checked_at_the_exact_byte_count_with_multibyte_text()
     {
         // 2^21 bytes doubled is exactly the limit (allowed); one byte more is not. 'é' is 2 bytes, '中' 3.
@@ -82,7 +81,7 @@ public class LimitsTests
     /// <summary>Seeded scripts that grow values towards and past the limit (doubling, appending, multibyte text,
     /// several rows, several statements per line so a failure skips the rest of its chunk), against sqlite3 with
     /// the same <c>.limit length</c>. FASTDB_SEED=N replays one.</summary>
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Random_growth_scripts_match_sqlite3_with_the_same_length_limit()
     {
         var seeds = int.TryParse(Environment.GetEnvironmentVariable("FASTDB_SEED"), out var one) ? [one] : Enumerable.Range(1, 12);
@@ -90,7 +89,6 @@ public class LimitsTests
         foreach (var seed in seeds)
         {
             var script = GrowthScript(seed);
-            Assert.True(Sqlite3Shell.IsInstalled, "needs /usr/bin/sqlite3");
             var expected = OracleWithLimit(script);
             if (expected.Stderr.Contains("string or blob too big (18)")) hitLimit++;
             OracleAssert.Equal(expected, OracleAssert.RunEngine(script), script[..Math.Min(script.Length, 3000)], $"seed {seed}");
@@ -131,7 +129,7 @@ public class LimitsTests
         return sb.ToString();
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void A_failing_update_of_many_rows_rolls_back_as_sqlite3_does()
     {
         // Row 1 grows to the limit, row 2 passes it: the statement fails and row 1 keeps its old value.
@@ -143,7 +141,7 @@ public class LimitsTests
             "SELECT id, length(v) FROM d;\n");
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Literals_over_the_limit_fail_where_sqlite3_fails()
     {
         // A literal longer than the limit (a script of over 4 MiB, past the server's default body limit but

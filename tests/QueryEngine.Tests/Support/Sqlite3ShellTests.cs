@@ -3,27 +3,24 @@ namespace FastDb.QueryEngine.Tests.Support;
 /// <summary>The oracle runner itself must be right before anything is judged by it.</summary>
 public class Sqlite3ShellTests
 {
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Runs_a_script_and_reports_stdout_stderr_and_exit_code_like_the_shell()
     {
-        if (!Sqlite3Shell.IsInstalled) return; // nothing to check without the shell; the golden texts still run
         var result = Sqlite3Shell.Run(
             "CREATE TABLE t(a INT PRIMARY KEY);\nINSERT INTO t VALUES(1); INSERT INTO t VALUES(1);\nSELECT * FROM t;\n");
         Assert.Equal(new ShellResult("1\n", "Runtime error near line 2: UNIQUE constraint failed: t.a (19)\n", 1), result);
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Each_run_gets_a_fresh_database()
     {
-        if (!Sqlite3Shell.IsInstalled) return;
         Assert.Equal(0, Sqlite3Shell.Run("CREATE TABLE t(a);").ExitCode);
         Assert.Equal(new ShellResult("", "", 0), Sqlite3Shell.Run("CREATE TABLE t(a);"));
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void A_named_database_file_keeps_its_state_between_runs()
     {
-        if (!Sqlite3Shell.IsInstalled) return;
         using var db = new TempDatabaseFile();
         Sqlite3Shell.Run("CREATE TABLE t(a); INSERT INTO t VALUES('x');", db.Path);
         Assert.Equal(new ShellResult("x\n", "", 0), Sqlite3Shell.Run("SELECT * FROM t;", db.Path));

@@ -18,10 +18,9 @@ public class SqliteTextTests
         Assert.Equal(expected, SqliteText.FormatReal(value));
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Formatter_agrees_with_the_shell_on_many_reals()
     {
-        if (!Sqlite3Shell.IsInstalled) return;
         var random = new Random(1234);
         var literals = new List<string>();
         for (var i = 0; i < 300; i++)
@@ -38,13 +37,13 @@ public class SqliteTextTests
         OracleAssert.Equal(shell, new ShellResult(expected, "", 0), script, "independent %!.15g formatter", "sqlite3", "formatter");
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Microsoft_data_sqlite_gives_the_shells_rows_for_an_error_free_script()
     {
         const string script = "CREATE TABLE t(a INT, b TEXT, c);\nINSERT INTO t VALUES('1', 2, 3.5), (NULL, 'x', 9223372036854775807);\nSELECT * FROM t;\nSELECT a + 1, b || b, c * 2 FROM t ORDER BY a;\n";
         var rows = MicrosoftSqlite.RowsOf(script);
         Assert.Equal("1|2|3.5\n|x|9223372036854775807\n|xx|1.84467440737096e+19\n2|22|7.0\n", rows);
-        if (Sqlite3Shell.IsInstalled) Assert.Equal(Sqlite3Shell.Run(script).Stdout, rows);
+        Assert.Equal(Sqlite3Shell.Run(script).Stdout, rows);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class ApplyAndDedupTests
         var (status, body) = await UnixHttp.PostSqlAsync(client, SlowScripts.SlowSelect());
         var took = clock.Elapsed;
         Assert.Equal(200, status);
-        Assert.Equal("9999\n", UnixHttp.ParseAnswer(body).Body);
+        Assert.Equal("9999\n", SequenceAnswer.Parse(body).Body);
         // Only meaningful if applying took well over an election timeout (200 ms by default): it did, on the loop, before.
         Assert.True(took > TimeSpan.FromSeconds(1), $"the slow statement took only {took}: make it slower");
 
@@ -48,10 +48,10 @@ public sealed class ApplyAndDedupTests
         await server.StartAsync();
         using var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30));
         await UnixHttp.PostSqlAsync(client, "CREATE TABLE t(a INT);");
-        var first = UnixHttp.ParseAnswer((await UnixHttp.PostSqlAsync(client, "SELECT count(*) FROM t;")).Body);
+        var first = SequenceAnswer.Parse((await UnixHttp.PostSqlAsync(client, "SELECT count(*) FROM t;")).Body);
         await UnixHttp.PostSqlAsync(client, "INSERT INTO t VALUES(1);");
-        var second = UnixHttp.ParseAnswer((await UnixHttp.PostSqlAsync(client, "SELECT count(*) FROM t;")).Body);
-        var third = UnixHttp.ParseAnswer((await UnixHttp.PostSqlAsync(client, "SELECT count(*) FROM t;")).Body);
+        var second = SequenceAnswer.Parse((await UnixHttp.PostSqlAsync(client, "SELECT count(*) FROM t;")).Body);
+        var third = SequenceAnswer.Parse((await UnixHttp.PostSqlAsync(client, "SELECT count(*) FROM t;")).Body);
         Assert.Equal(("0\n", "1\n", "1\n"), (first.Body, second.Body, third.Body));
         Assert.Equal(first.Sequence + 2, second.Sequence);
         Assert.Equal(second.Sequence + 1, third.Sequence);
@@ -73,15 +73,15 @@ public sealed class ApplyAndDedupTests
         // arrives before the node has seen the first connection close is taken for a second client's request.)
         await Task.Delay(500);
         // Its retry (same body, same node, as octopus does) must get the original answer, not run again.
-        var retry = UnixHttp.ParseAnswer((await UnixHttp.PostSqlAsync(client, script)).Body);
-        var check = UnixHttp.ParseAnswer((await UnixHttp.PostSqlAsync(client, "SELECT count(*) FROM t WHERE a = 42;")).Body);
+        var retry = SequenceAnswer.Parse((await UnixHttp.PostSqlAsync(client, script)).Body);
+        var check = SequenceAnswer.Parse((await UnixHttp.PostSqlAsync(client, "SELECT count(*) FROM t WHERE a = 42;")).Body);
         Assert.Equal("9999\n", retry.Body);
         Assert.Equal("1\n", check.Body);
         Assert.Equal(retry.Sequence + 1, check.Sequence);
 
         // Once delivered, the same body again is a new request.
-        var again = UnixHttp.ParseAnswer((await UnixHttp.PostSqlAsync(client, "INSERT INTO t VALUES(42); SELECT count(*) FROM t;")).Body);
-        var repeat = UnixHttp.ParseAnswer((await UnixHttp.PostSqlAsync(client, "INSERT INTO t VALUES(42); SELECT count(*) FROM t;")).Body);
+        var again = SequenceAnswer.Parse((await UnixHttp.PostSqlAsync(client, "INSERT INTO t VALUES(42); SELECT count(*) FROM t;")).Body);
+        var repeat = SequenceAnswer.Parse((await UnixHttp.PostSqlAsync(client, "INSERT INTO t VALUES(42); SELECT count(*) FROM t;")).Body);
         Assert.Equal(("2\n", "3\n"), (again.Body, repeat.Body));
     }
 

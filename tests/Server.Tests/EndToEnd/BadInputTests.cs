@@ -13,13 +13,13 @@ public sealed class BadInputTests
     private static string NewWorkDirectory() =>
         Path.Combine(Path.GetTempPath(), "fastdb-server-test-" + Guid.NewGuid().ToString("N")[..12]);
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task BadRequests_GetClearStatuses_ConsumeNoSequenceNumber_AndTheNodeKeepsServing()
     {
         await using var server = new ServerProcess(NewWorkDirectory(), "--max-body-bytes", "1000");
         await server.StartAsync();
         using var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30));
-        var first = await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, GiveUp);
+        var first = await Workload.SendUntilAnsweredAsync(client, CtfWorkload.BootScript, GiveUp);
         Assert.Equal(0, first.Sequence);
 
         async Task Expect(int status, string mustContain, HttpRequestMessage request)
@@ -61,7 +61,7 @@ public sealed class BadInputTests
             Assert.StartsWith("HTTP/1.1 400", Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
         }
 
-        var next = await Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(new Random(6)), GiveUp);
+        var next = await Workload.SendUntilAnsweredAsync(client, CtfWorkload.RandomUpdate(new Random(6)), GiveUp);
         Assert.Equal(1, next.Sequence);
         Workload.AssertLikeOctopus([first, next]);
         Assert.False(server.HasExited);
@@ -73,7 +73,7 @@ public sealed class BadInputTests
         await using var server = new ServerProcess(NewWorkDirectory());
         await server.StartAsync();
         using var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30));
-        await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, GiveUp);
+        await Workload.SendUntilAnsweredAsync(client, CtfWorkload.BootScript, GiveUp);
 
         async Task<string> Post(string key, string script)
         {
@@ -95,7 +95,7 @@ public sealed class BadInputTests
         Assert.Contains("gdb|14|2|abcdefghijkmnpq\n", second, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task ExecSubcommand_PrintsWhatTheSqlite3ShellPrints()
     {
         const string script = "CREATE TABLE t(a INT PRIMARY KEY);\nINSERT INTO t VALUES(1); INSERT INTO t VALUES(1);\nSELECT * FROM t;\n";
@@ -103,11 +103,8 @@ public sealed class BadInputTests
         Assert.Equal("1\n", ours.Stdout);
         Assert.Equal("Runtime error near line 2: UNIQUE constraint failed: t.a (19)\n", ours.Stderr);
         Assert.Equal(1, ours.ExitCode);
-        if (Sqlite3Oracle.Available)
-        {
-            var shell = await RunAsync(Sqlite3Oracle.Shell, [], script);
-            Assert.Equal(shell, ours);
-        }
+        var shell = await RunAsync(Sqlite3Shell.DefaultPath, [], script);
+        Assert.Equal(shell, ours);
     }
 
     [Fact]
@@ -131,7 +128,7 @@ public sealed class BadInputTests
             while (!File.Exists(socket) && clock.Elapsed < GiveUp && !process.HasExited) await Task.Delay(20);
             using (var client = UnixHttp.CreateClient(socket, TimeSpan.FromSeconds(10)))
             {
-                var answer = await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, GiveUp);
+                var answer = await Workload.SendUntilAnsweredAsync(client, CtfWorkload.BootScript, GiveUp);
                 Assert.Equal(0, answer.Sequence);
             }
             process.Kill();

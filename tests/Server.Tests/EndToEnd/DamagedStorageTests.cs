@@ -29,7 +29,7 @@ public sealed class DamagedStorageTests
             // Each body differs (leading spaces): a byte-identical body within the dedup window gets the first answer.
             var (status, body) = await UnixHttp.PostSqlAsync(client, new string(' ', Interlocked.Increment(ref _updates) % 4000) + Update);
             Assert.Equal(200, status);
-            sequences.Add(UnixHttp.ParseAnswer(body).Sequence);
+            sequences.Add(SequenceAnswer.Parse(body).Sequence);
         }
         return sequences;
     }
@@ -51,7 +51,7 @@ public sealed class DamagedStorageTests
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(server.DataDirectory));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(log));
         }
-        server.Signal("TERM");
+        server.Signal(Signals.SigTerm);
         Assert.True(server.WaitForExit(TimeSpan.FromSeconds(20)));
 
         var bytes = File.ReadAllBytes(log);
@@ -139,7 +139,7 @@ public sealed class DamagedStorageTests
             Assert.True(after.Min() > before.Max(), $"a sequence number was handed out again: {after.Min()} after {before.Max()}");
             // The wiped node's state is the cluster's: the counter it answers counts every update.
             var (_, body) = await UnixHttp.PostSqlAsync(viaC, "SELECT v FROM t;");
-            Assert.Equal("170\n", UnixHttp.ParseAnswer(body).Body);
+            Assert.Equal("170\n", SequenceAnswer.Parse(body).Body);
             Assert.False(File.Exists(Path.Combine(nodes[2].DataDirectory, LogStore.CatchUpMarkerFileName)));
         }
         finally
@@ -172,7 +172,7 @@ public sealed class DamagedStorageTests
             // Each request through it must be answered (a leader ignoring its rejections left all of them hanging).
             var after = await RunUpdatesAsync(viaFollower, 10);
             var (_, body) = await UnixHttp.PostSqlAsync(viaFollower, "SELECT v FROM t;");
-            Assert.Equal("210\n", UnixHttp.ParseAnswer(body).Body);
+            Assert.Equal("210\n", SequenceAnswer.Parse(body).Body);
             await WaitForAsync(async () =>
                 (await StatusAsync(follower)).GetProperty("commitIndex").GetUInt64() >= (await StatusAsync(nodes[0])).GetProperty("commitIndex").GetUInt64() - 1,
                 "the follower's commit index reaches the leader's");

@@ -61,7 +61,7 @@ public sealed class DocumentEndpointTests
         await Send(client, HttpMethod.Put, path, "{\"n\": 3}");
         var (status, answer) = await UnixHttp.PostSqlAsync(client, "SELECT key, value FROM fastdb_documents");
         Assert.Equal(200, status);
-        Assert.Equal((8L, $"{key}|{{\"n\": 3}}\n"), UnixHttp.ParseAnswer(answer));
+        Assert.Equal((8L, $"{key}|{{\"n\": 3}}\n"), SequenceAnswer.Parse(answer));
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class DocumentEndpointTests
         await using var server = new ServerProcess(NewWorkDirectory());
         await server.StartAsync();
         using var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30));
-        await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, TimeSpan.FromSeconds(30));
+        await Workload.SendUntilAnsweredAsync(client, CtfWorkload.BootScript, TimeSpan.FromSeconds(30));
         using var status = JsonDocument.Parse(await client.GetStringAsync("/status"));
         var root = status.RootElement;
         Assert.Equal("leader", root.GetProperty("role").GetString());

@@ -22,13 +22,13 @@ public sealed class PoisonTests
         var pill = string.Concat(Enumerable.Repeat("UPDATE d SET v=v||v;\n", 40));
         var (status, body) = await UnixHttp.PostSqlAsync(client, pill);
         Assert.Equal(200, status);
-        Assert.Contains("string or blob too big (18)", UnixHttp.ParseAnswer(body).Body, StringComparison.Ordinal);
+        Assert.Contains("string or blob too big (18)", SequenceAnswer.Parse(body).Body, StringComparison.Ordinal);
 
         var lengths = new List<string>();
         for (var node = 0; node < 3; node++)
         {
             using var each = cluster.Client(node, TimeSpan.FromSeconds(60));
-            lengths.Add(UnixHttp.ParseAnswer((await UnixHttp.PostSqlAsync(each, "SELECT length(v) FROM d;")).Body).Body);
+            lengths.Add(SequenceAnswer.Parse((await UnixHttp.PostSqlAsync(each, "SELECT length(v) FROM d;")).Body).Body);
         }
         Assert.Single(lengths.Distinct());
         Assert.Equal("2097152\n", lengths[0]); // 2^21: the 22nd doubling (4 MiB) is the one past the limit
@@ -38,7 +38,7 @@ public sealed class PoisonTests
         using var after = cluster.Client(2, TimeSpan.FromSeconds(60));
         var (again, answer) = await UnixHttp.PostSqlAsync(after, "SELECT length(v) FROM d;");
         Assert.Equal(200, again);
-        Assert.Equal("2097152\n", UnixHttp.ParseAnswer(answer).Body);
+        Assert.Equal("2097152\n", SequenceAnswer.Parse(answer).Body);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ public sealed class WorkloadTests
     private static string NewWorkDirectory() =>
         Path.Combine(Path.GetTempPath(), "fastdb-server-test-" + Guid.NewGuid().ToString("N")[..12]);
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task OctopusWorkload_From20KeepAliveClients_IsGaplessAndMatchesSqlite3()
     {
         await using var server = new ServerProcess(NewWorkDirectory());
@@ -23,7 +23,7 @@ public sealed class WorkloadTests
         Workload.AssertLikeOctopus(answers);
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task KillNine_AtRandomMomentsDuringLoad_LosesOrRenumbersNoAcknowledgedAnswer()
     {
         await using var server = new ServerProcess(NewWorkDirectory(), "--snapshot-every", "200");
@@ -62,7 +62,7 @@ public sealed class WorkloadTests
         Assert.True(fresh.Sequence > answers.Max(a => a.Sequence), $"a delivered body sent again got number {fresh.Sequence}");
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task Restart_RecoversFromSnapshotAndLog_AndContinuesTheSequence()
     {
         await using var server = new ServerProcess(NewWorkDirectory(), "--snapshot-every", "50");
@@ -71,12 +71,12 @@ public sealed class WorkloadTests
         var answers = new List<Acknowledged>();
         using (var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30)))
         {
-            answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, GiveUp));
+            answers.Add(await Workload.SendUntilAnsweredAsync(client, CtfWorkload.BootScript, GiveUp));
             for (var i = 0; i < 320; i++)
-                answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp));
+                answers.Add(await Workload.SendUntilAnsweredAsync(client, CtfWorkload.RandomUpdate(random), GiveUp));
         }
 
-        server.Signal("TERM");
+        server.Signal(Signals.SigTerm);
         Assert.True(server.WaitForExit(TimeSpan.FromSeconds(10)), "SIGTERM did not stop the node within 10 s");
         Assert.Equal(0, server.ExitCode);
         Assert.True(File.Exists(Path.Combine(server.DataDirectory, "snapshot.bin")), "no snapshot after 321 entries with --snapshot-every 50");
@@ -87,7 +87,7 @@ public sealed class WorkloadTests
         using (var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30)))
         {
             for (var i = 0; i < 5; i++)
-                answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp));
+                answers.Add(await Workload.SendUntilAnsweredAsync(client, CtfWorkload.RandomUpdate(random), GiveUp));
             var status = await client.GetStringAsync("/status");
             Assert.Contains("\"lastSequenceNumber\": 325", status, StringComparison.Ordinal);
             Assert.Contains("\"role\": \"leader\"", status, StringComparison.Ordinal);
@@ -95,7 +95,7 @@ public sealed class WorkloadTests
         Workload.AssertLikeOctopus(answers);
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task TornLogTail_IsCutWithAWarning_AndEverythingBeforeItSurvives()
     {
         await using var server = new ServerProcess(NewWorkDirectory());
@@ -104,9 +104,9 @@ public sealed class WorkloadTests
         var answers = new List<Acknowledged>();
         using (var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30)))
         {
-            answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, GiveUp));
+            answers.Add(await Workload.SendUntilAnsweredAsync(client, CtfWorkload.BootScript, GiveUp));
             for (var i = 0; i < 20; i++)
-                answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp));
+                answers.Add(await Workload.SendUntilAnsweredAsync(client, CtfWorkload.RandomUpdate(random), GiveUp));
         }
         server.Kill9();
         // A half-written record: the write was cut inside its 12-byte header.
@@ -116,33 +116,33 @@ public sealed class WorkloadTests
         await server.StartAsync();
         Assert.Contains("torn final record", server.Stderr, StringComparison.Ordinal);
         using (var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30)))
-            answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp));
+            answers.Add(await Workload.SendUntilAnsweredAsync(client, CtfWorkload.RandomUpdate(random), GiveUp));
         Assert.Equal(21, answers[^1].Sequence);
         Workload.AssertLikeOctopus(answers);
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task FrozenWithSigTstp_ThenSigCont_KeepsItsStateAndSocket()
     {
         await using var server = new ServerProcess(NewWorkDirectory());
         await server.StartAsync();
         using var client = UnixHttp.CreateClient(server.SocketPath, TimeSpan.FromSeconds(30));
-        var answers = new List<Acknowledged> { await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, GiveUp) };
+        var answers = new List<Acknowledged> { await Workload.SendUntilAnsweredAsync(client, CtfWorkload.BootScript, GiveUp) };
 
         server.Freeze(); // SIGTSTP, what octopus's freeze monkey sends
         var random = new Random(5);
-        var whileFrozen = Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp);
+        var whileFrozen = Workload.SendUntilAnsweredAsync(client, CtfWorkload.RandomUpdate(random), GiveUp);
         await Task.Delay(1000);
         Assert.False(whileFrozen.IsCompleted, "a frozen node answered");
-        server.Signal("CONT");
+        server.Signal(Signals.SigCont);
         answers.Add(await whileFrozen);
-        answers.Add(await Workload.SendUntilAnsweredAsync(client, Octopus.RandomUpdate(random), GiveUp));
+        answers.Add(await Workload.SendUntilAnsweredAsync(client, CtfWorkload.RandomUpdate(random), GiveUp));
 
         Assert.False(server.HasExited);
         Workload.AssertLikeOctopus(answers);
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task ARestartWhileThePreviousProcessStillHoldsTheSocket_WaitsForIt_ThenTakesOver()
     {
         var directory = NewWorkDirectory();
@@ -150,9 +150,9 @@ public sealed class WorkloadTests
         await first.StartAsync();
         Acknowledged boot;
         using (var client = UnixHttp.CreateClient(first.SocketPath, TimeSpan.FromSeconds(30)))
-            boot = await Workload.SendUntilAnsweredAsync(client, Octopus.BootScript, GiveUp);
+            boot = await Workload.SendUntilAnsweredAsync(client, CtfWorkload.BootScript, GiveUp);
 
-        first.Signal("STOP"); // still accepting on its socket, never answering
+        first.Signal(Signals.SigStop); // still accepting on its socket, never answering
         await using var second = new ServerProcess(directory);
         var starting = second.StartAsync();
         // Start-up time varies with machine load: wait (bounded) until the second process reports that it is waiting.
@@ -168,7 +168,7 @@ public sealed class WorkloadTests
         await starting;
 
         using var again = UnixHttp.CreateClient(second.SocketPath, TimeSpan.FromSeconds(30));
-        var next = await Workload.SendUntilAnsweredAsync(again, Octopus.RandomUpdate(new Random(7)), GiveUp);
+        var next = await Workload.SendUntilAnsweredAsync(again, CtfWorkload.RandomUpdate(new Random(7)), GiveUp);
         Assert.Equal(1, next.Sequence);
         Workload.AssertLikeOctopus([boot, next]);
     }

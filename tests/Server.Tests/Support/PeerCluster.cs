@@ -80,26 +80,10 @@ public sealed class PeerCluster : IAsyncDisposable
 
     private void Start(int i)
     {
-        var start = new ProcessStartInfo(ServerProcess.ExecutablePath) // the native binary users run
-        {
-            WorkingDirectory = Root,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "-l", Address(i), "-d", $"./n{i}/data" }) start.ArgumentList.Add(a);
-        if (i > 0) start.ArgumentList.Add("--join=" + Address(0));
-        var process = Process.Start(start)!;
-        var log = _stderr[i];
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (log) log.AppendLine(e.Data);
-        };
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        _nodes[i] = process;
+        string[] join = i > 0 ? ["--join=" + Address(0)] : [];
+        _nodes[i] = NodeLauncher.Start( // the native binary users run
+            NodeLauncher.CreateStartInfo(ServerProcess.ExecutablePath, Root, ["-l", Address(i), "-d", $"./n{i}/data", .. join]),
+            NodeLauncher.AppendTo(_stderr[i]));
     }
 
     /// <summary>Every node answers /status, knows all members, and one of them leads.</summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
-using FastDb.TestSupport;
 
 namespace FastDb.Server.Tests.Support;
 
@@ -50,24 +49,10 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         if (_process is { HasExited: false }) throw new InvalidOperationException("already running");
         _process?.Dispose();
-        var start = new ProcessStartInfo(ExecutablePath)
-        {
-            WorkingDirectory = WorkDirectory,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "-l", "./" + SocketName, "-d", DataDirectory }.Concat(_extraArgs)) start.ArgumentList.Add(a);
-        var process = Process.Start(start)!;
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (_stderr) _stderr.AppendLine(e.Data);
-        };
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
+        var process = NodeLauncher.Start(
+            NodeLauncher.CreateStartInfo(ExecutablePath, WorkDirectory, new[] { "-l", "./" + SocketName, "-d", DataDirectory }.Concat(_extraArgs),
+                redirectStandardInput: true),
+            NodeLauncher.AppendTo(_stderr));
         _process = process;
 
         var deadline = Stopwatch.StartNew();
@@ -89,40 +74,11 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.WaitForExit(10_000);
     }
 
-    public void Signal(string signal)
-    {
-        using var kill = Process.Start("kill", ["-" + signal, ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
-        kill.WaitForExit(5_000);
-    }
+    /// <summary>Sends a POSIX signal (<see cref="Signals"/>), as octopus's monkeys do.</summary>
+    public void Signal(int signal) => Signals.Send(ProcessId, signal);
 
-    /// <summary>
-    /// SIGTSTP, as octopus's freeze monkey sends; the kernel discards it when the test host's process group is
-    /// orphaned (a test run started in the background), so SIGSTOP follows if the process has not stopped.
-    /// </summary>
-    public void Freeze()
-    {
-        Signal("TSTP");
-        for (var i = 0; i < 40; i++)
-        {
-            if (IsStopped()) return;
-            Thread.Sleep(5);
-        }
-        Signal("STOP");
-    }
-
-    private bool IsStopped()
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{ProcessId}/stat");
-            var afterName = stat.LastIndexOf(')');
-            return afterName > 0 && afterName + 2 < stat.Length && stat[afterName + 2] is 'T' or 't';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
+    /// <summary>SIGTSTP, as octopus's freeze monkey sends (SIGSTOP if that is discarded: see <see cref="Signals.Freeze"/>).</summary>
+    public void Freeze() => Signals.Freeze(ProcessId);
 
     public bool WaitForExit(TimeSpan timeout) => _process?.WaitForExit(timeout) ?? true;
 
@@ -157,53 +113,5 @@ public sealed class ServerProcess : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-}
-
-/// <summary>HttpClient over a Unix socket, keep-alive, as octopus's Go client.</summary>
-public static class UnixHttp
-{
-    public static HttpClient CreateClient(string socketPath, TimeSpan timeout, int maxConnections = 20)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = maxConnections,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        return new HttpClient(handler) { BaseAddress = new Uri("http://fastdb"), Timeout = timeout };
-    }
-
-    /// <summary>POSTs a script as octopus does (application/octet-stream).</summary>
-    public static async Task<(int Status, string Body)> PostSqlAsync(HttpClient client, string script, CancellationToken cancellationToken = default)
-    {
-        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(script));
-        content.Headers.ContentType = new("application/octet-stream");
-        using var response = await client.PostAsync("/sql", content, cancellationToken);
-        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-    }
-
-    /// <summary>Splits "SequenceNumber: N\n" + body as octopus's regexp does; throws if the answer does not match it.</summary>
-    public static (long Sequence, string Body) ParseAnswer(string answer)
-    {
-        const string prefix = "SequenceNumber: ";
-        var newline = answer.IndexOf('\n', StringComparison.Ordinal);
-        if (!answer.StartsWith(prefix, StringComparison.Ordinal) || newline < 0
-            || !long.TryParse(answer.AsSpan(prefix.Length, newline - prefix.Length), out var sequence))
-            throw new FormatException($"answer does not match ^SequenceNumber: (\\d+)\\n: {answer}");
-        return (sequence, answer[(newline + 1)..]);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace FastDb.Server.Tests.Support;
@@ -9,10 +8,6 @@ namespace FastDb.Server.Tests.Support;
 /// </summary>
 public static class Sqlite3Oracle
 {
-    public const string Shell = "/usr/bin/sqlite3";
-
-    public static bool Available => File.Exists(Shell);
-
     /// <summary>
     /// Expected bodies for the scripts in order. Runs them all in one shell process with marker lines between them
     /// (fast); if anything failed there, it replays them one process per script, as octopus does.
@@ -29,7 +24,7 @@ public static class Sqlite3Oracle
                 batch.Append("SELECT 'fastdb-oracle-mark-").Append(i).Append("';\n");
             }
             // In memory: same answers as a file database, without a journal sync per statement.
-            var (stdout, stderr, exit) = Run(":memory:", batch.ToString());
+            var (stdout, stderr, exit) = Sqlite3Shell.Run(batch.ToString(), ":memory:");
             if (exit == 0 && stderr.Length == 0)
             {
                 var bodies = new List<string>(scripts.Count);
@@ -49,8 +44,7 @@ public static class Sqlite3Oracle
             var result = new List<string>(scripts.Count);
             foreach (var script in scripts)
             {
-                var (o, e, code) = Run(database, script + ";");
-                result.Add(code is 1 or 2 ? e : o);
+                result.Add(Sqlite3Shell.Run(script + ";", database).OctopusBody);
             }
             return result;
         }
@@ -59,7 +53,4 @@ public static class Sqlite3Oracle
             directory.Delete(recursive: true);
         }
     }
-
-    private static (string Stdout, string Stderr, int ExitCode) Run(string database, string input) =>
-        ChildProcess.Run(Shell, [database], input);
 }

@@ -133,7 +133,7 @@ public sealed class RetryVersusRepeatTests
         var random = new Random(11);
         for (var i = 0; i < 40; i++)
         {
-            var script = i % 3 == 0 ? "SELECT count(*) FROM t" : Octopus.RandomUpdate(random).Replace("ctf3", "t", StringComparison.Ordinal);
+            var script = i % 3 == 0 ? "SELECT count(*) FROM t" : CtfWorkload.RandomUpdate(random).Replace("ctf3", "t", StringComparison.Ordinal);
             var answer = await node.SubmitAndApply(script);
             if (i % 2 == 0) node.Deliver(script, answer);
         }

@@ -28,11 +28,11 @@ public sealed class StateMachineTests
     public void Apply_NumbersEveryExecutedRequest_FailedOnesIncluded()
     {
         var machine = NewMachine();
-        Assert.Equal(new Answer(0, ""), machine.Apply(1, Request(Octopus.BootScript).ToBytes()));
+        Assert.Equal(new Answer(0, ""), machine.Apply(1, Request(CtfWorkload.BootScript).ToBytes()));
         var failed = machine.Apply(2, Request("SELECT * FROM nope").ToBytes());
         Assert.Equal(1UL, failed!.Value.SequenceNumber);
         Assert.StartsWith("Parse error near line 1: no such table: nope", failed.Value.Body, StringComparison.Ordinal);
-        Assert.Equal(2UL, machine.Apply(3, Request(Octopus.RandomUpdate(new Random(1))).ToBytes())!.Value.SequenceNumber);
+        Assert.Equal(2UL, machine.Apply(3, Request(CtfWorkload.RandomUpdate(new Random(1))).ToBytes())!.Value.SequenceNumber);
         Assert.Equal(3UL, machine.AppliedIndex);
         Assert.Equal(3UL, machine.NextSequenceNumber);
     }
@@ -41,8 +41,8 @@ public sealed class StateMachineTests
     public void ReSentBody_IsAnsweredFromTheWindow_WithoutRunningAgain()
     {
         var machine = NewMachine();
-        machine.Apply(1, Request(Octopus.BootScript).ToBytes());
-        var update = Octopus.RandomUpdate(new Random(2));
+        machine.Apply(1, Request(CtfWorkload.BootScript).ToBytes());
+        var update = CtfWorkload.RandomUpdate(new Random(2));
         var first = machine.Apply(2, Request(update, 2000).ToBytes());
         var again = machine.Apply(3, Request(update, 3000).ToBytes()); // another id, same body
         Assert.Equal(first, again);
@@ -54,8 +54,8 @@ public sealed class StateMachineTests
     public void TwoMachines_ApplyingTheSameLog_GiveTheSameAnswers()
     {
         var random = new Random(3);
-        var log = new List<byte[]> { Request(Octopus.BootScript).ToBytes() };
-        for (var i = 0; i < 50; i++) log.Add(Request(Octopus.RandomUpdate(random), 1000 + i).ToBytes());
+        var log = new List<byte[]> { Request(CtfWorkload.BootScript).ToBytes() };
+        for (var i = 0; i < 50; i++) log.Add(Request(CtfWorkload.RandomUpdate(random), 1000 + i).ToBytes());
         log.Add(log[10]); // a duplicate in the log
         var a = NewMachine();
         var b = NewMachine();
@@ -69,8 +69,8 @@ public sealed class StateMachineTests
     {
         var machine = NewMachine();
         var random = new Random(4);
-        machine.Apply(1, Request(Octopus.BootScript).ToBytes());
-        var update = Octopus.RandomUpdate(random);
+        machine.Apply(1, Request(CtfWorkload.BootScript).ToBytes());
+        var update = CtfWorkload.RandomUpdate(random);
         var original = machine.Apply(2, Request(update, 2000).ToBytes());
         using var stream = new MemoryStream();
         machine.WriteSnapshot(stream);
@@ -81,7 +81,7 @@ public sealed class StateMachineTests
         Assert.Equal(2UL, restored.AppliedIndex);
         Assert.Equal(2UL, restored.NextSequenceNumber);
         Assert.Equal(original, restored.Apply(3, Request(update, 2500).ToBytes()));
-        var next = Octopus.RandomUpdate(random);
+        var next = CtfWorkload.RandomUpdate(random);
         Assert.Equal(machine.Apply(3, Request(next).ToBytes()), restored.Apply(4, Request(next).ToBytes()));
     }
 

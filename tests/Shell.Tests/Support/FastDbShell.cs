@@ -18,7 +18,7 @@ public sealed class FastDbShell : IDisposable
         process.BeginErrorReadLine();
     }
 
-    public static string Executable => FastDb.TestSupport.NativeBinary.Path("fastdb");
+    public static string Executable => NativeBinary.Path("fastdb");
 
     /// <summary>Starts fastdb with its stdin a pipe the test writes to (non-interactive mode).</summary>
     public static FastDbShell Start(string workingDirectory, params string[] args) => StartProcess(Executable, args, workingDirectory);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace FastDb.Shell.Tests.Support;
@@ -51,21 +50,9 @@ public sealed class TestCluster : IAsyncDisposable
 
     private void Start(int i)
     {
-        var start = new ProcessStartInfo(FastDb.TestSupport.NativeBinary.Path("sqlcluster"))
-        {
-            WorkingDirectory = Root,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "-l", $"./n{i}/node.sock", "-d", $"./n{i}/data" }) start.ArgumentList.Add(a);
-        if (i > 0) start.ArgumentList.Add("--join=./n0/node.sock");
-        var process = Process.Start(start)!;
-        process.ErrorDataReceived += (_, _) => { };
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        _nodes[i] = process;
+        string[] join = i > 0 ? ["--join=./n0/node.sock"] : [];
+        _nodes[i] = NodeLauncher.Start(NodeLauncher.CreateStartInfo(NativeBinary.Path("sqlcluster"), Root,
+            ["-l", $"./n{i}/node.sock", "-d", $"./n{i}/data", .. join]));
     }
 
     /// <summary>Polls a node's /status until the condition holds (bounded: 60 s).</summary>
@@ -93,46 +80,20 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    public HttpClient Client(int node)
-    {
-        var path = SocketPath(node);
-        return new HttpClient(new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, token) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), token).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        }) { BaseAddress = new Uri("http://fastdb"), Timeout = TimeSpan.FromSeconds(5) };
-    }
+    public HttpClient Client(int node) => UnixHttp.CreateClient(SocketPath(node), TimeSpan.FromSeconds(5));
 
-    public void Freeze(int node) => Signal(node, "STOP");
+    public void Freeze(int node) => Signals.Send(Pid(node), Signals.SigStop);
 
-    public void Thaw(int node) => Signal(node, "CONT");
+    public void Thaw(int node) => Signals.Send(Pid(node), Signals.SigCont);
 
     public void Kill(int node)
     {
         if (_nodes[node] is not { } process) return;
-        Signal(node, "CONT");
+        Signals.Send(process.Id, Signals.SigCont);
         process.Kill(entireProcessTree: true);
         process.WaitForExit(10_000);
         process.Dispose();
         _nodes[node] = null;
-    }
-
-    private void Signal(int node, string signal)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", Pid(node).ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
-        kill.WaitForExit(10_000);
     }
 
     public ValueTask DisposeAsync()

@@ -1,8 +1,11 @@
 using System.Runtime.InteropServices;
 
-namespace FastDb.Harness.Nodes;
+namespace FastDb.TestSupport;
 
-/// <summary>POSIX signals the way octopus sends them (agent.go): SIGTERM to murder, SIGTSTP to freeze, SIGCONT to thaw.</summary>
+/// <summary>
+/// POSIX signals the way octopus sends them (agent.go): SIGTERM to murder, SIGTSTP to freeze, SIGCONT to thaw. The one
+/// copy for the harness, the benchmarks and the tests (kill(2) directly: no `kill` process per signal).
+/// </summary>
 public static partial class Signals
 {
     public const int SigKill = 9;

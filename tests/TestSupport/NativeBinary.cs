@@ -2,9 +2,9 @@ namespace FastDb.TestSupport;
 
 /// <summary>
 /// Where the native AOT binaries of this build are: native/ next to the test assembly, put there by
-/// tests/NativeBinaries.targets after the build (compiled into every test project that imports it).
+/// tests/NativeBinaries.targets after the build of a test project that imports it.
 /// </summary>
-internal static class NativeBinary
+public static class NativeBinary
 {
     /// <summary>The path of the native executable <paramref name="name"/> (sqlcluster, fastdb); throws if it was not built.</summary>
     public static string Path(string name)
