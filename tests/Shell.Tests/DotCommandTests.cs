@@ -51,6 +51,43 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
         Assert.Equal(Sqlite3(create + script, Cluster.Root), FastDb(script));
     }
 
+    [Theory]
+    [InlineData("list")]
+    [InlineData("csv")]
+    [InlineData("column")]
+    [InlineData("table")]
+    [InlineData("box")]
+    [InlineData("markdown")]
+    [InlineData("json")]
+    [InlineData("line")]
+    [InlineData("insert")]
+    public void Every_output_mode_and_headers_render_as_sqlite3s(string mode)
+    {
+        var t = "m_" + Guid.NewGuid().ToString("N")[..8];
+        var create = $"CREATE TABLE {t}(id INTEGER PRIMARY KEY, name TEXT, score REAL);\n" +
+            $"INSERT INTO {t} VALUES(1, 'gdb', 0.1);\nINSERT INTO {t} VALUES(2, 'two\nlines', NULL);\nINSERT INTO {t}(name) VALUES('it''s, \"q\"');\n";
+        Assert.Equal(0, FastDb(create).ExitCode);
+        var script = $".mode {mode}\nSELECT * FROM {t};\nSELECT name AS n, score*2, typeof(score) FROM {t} ORDER BY id DESC;\n" +
+            $".headers on\nSELECT * FROM {t};\nSELECT count(*) FROM {t} WHERE 0;\nSELECT nope FROM {t};\n.headers off\nSELECT id FROM {t};\n.mode\n";
+        Assert.Equal(Sqlite3(create + script, Cluster.Root), FastDb(script));
+    }
+
+    [Fact]
+    public void Dump_and_schema_print_what_sqlite3_prints_for_the_same_tables()
+    {
+        var t = "d_" + Guid.NewGuid().ToString("N")[..8];
+        var create = $"CREATE TABLE {t}(a INTEGER PRIMARY KEY, b TEXT -- a comment\n, c REAL UNIQUE);\n" +
+            $"CREATE TABLE \"{t} q\"(x, y);\nCREATE INDEX {t}_i ON {t}(b);\n" +
+            $"INSERT INTO {t} VALUES(1, 'x''y', 1e300);\nINSERT INTO {t} VALUES(2, 'a\nb', 2.5e-7);\nINSERT INTO {t} VALUES(3, NULL, -0.0);\n" +
+            $"INSERT INTO \"{t} q\" VALUES(9.3e18, 'z');\n";
+        Assert.Equal(0, FastDb(create).ExitCode);
+        var script = $".dump {t}%\n.dump {t}\n.schema {t}%\n.mode csv\n.show\n";
+        var sqlite = Sqlite3(create + script, Cluster.Root);
+        var fastdb = FastDb(script);
+        Assert.Equal(sqlite.Stdout.Replace("filename: :memory:", "filename: " + Cluster.SocketPath(0), StringComparison.Ordinal), fastdb.Stdout);
+        Assert.Equal((sqlite.Stderr, sqlite.ExitCode), (fastdb.Stderr, fastdb.ExitCode));
+    }
+
     [Fact]
     public void Nodes_on_every_node_shows_reachability_as_the_leader_sees_it()
     {

@@ -81,11 +81,11 @@ public static class ScriptDotCommand
         }
         if (mode is null)
         {
-            stdout.Append("current output mode: ").Append(Describe(settings.Mode));
+            stdout.Append("current output mode: ").Append(settings.ModeName);
             if (settings.Mode is OutputMode.Column or OutputMode.Table or OutputMode.Box or OutputMode.Markdown)
                 stdout.Append(" --wrap ").Append(OutputSettings.Wrap).Append(" --wordwrap off --noquote");
             stdout.Append('\n');
-            mode = Describe(settings.Mode);
+            mode = settings.ModeName;
         }
         // The first name that the given word is a prefix of, in the order sqlite3 tries them.
         string[] order = ["lines", "columns", "list", "html", "tcl", "csv", "tabs", "insert", "quote", "ascii", "markdown", "table", "box", "count", "off", "json"];
@@ -102,7 +102,8 @@ public static class ScriptDotCommand
             case "csv": settings.Mode = OutputMode.Csv; break;
             case "insert":
                 settings.Mode = OutputMode.Insert;
-                settings.InsertTable = ShellQuoting.QuoteName(table ?? "table");
+                settings.InsertTableName = table ?? "table";
+                settings.InsertTable = ShellQuoting.QuoteName(settings.InsertTableName);
                 break;
             case "markdown": settings.Mode = OutputMode.Markdown; break;
             case "table": settings.Mode = OutputMode.Table; break;
@@ -118,20 +119,6 @@ public static class ScriptDotCommand
         }
         return true;
     }
-
-    /// <summary>modeDescr: the name .mode shows for a mode.</summary>
-    private static string Describe(OutputMode mode) => mode switch
-    {
-        OutputMode.Line => "line",
-        OutputMode.Column => "column",
-        OutputMode.Csv => "csv",
-        OutputMode.Insert => "insert",
-        OutputMode.Json => "json",
-        OutputMode.Markdown => "markdown",
-        OutputMode.Table => "table",
-        OutputMode.Box => "box",
-        _ => "list",
-    };
 
     /// <summary>booleanValue: digits (or 0x and hex digits) as a number whose low 32 bits decide, on/yes, off/no;
     /// anything else is "no", with sqlite3's complaint on stderr.</summary>
