@@ -35,6 +35,9 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
     [InlineData("SELECT 1;\n.exit 3\nSELECT 2;\n")]
     [InlineData(".mode\n.mode list\n.mode bogus\n.headers off\n.headers\n.echo maybe\n")]
     [InlineData(".bogus\nSELECT 1;\n")]
+    [InlineData(".changes on\nCREATE TABLE chg(a PRIMARY KEY);\nINSERT INTO chg VALUES(1),(2);\nSELECT 1;\nINSERT INTO chg VALUES(1);\n" +
+        "UPDATE chg SET a = a + 10;\nSELECT 2;\nDELETE FROM chg WHERE a > 11;\n.changes off\nSELECT 3;\n")]
+    [InlineData(".mode box\n.headers off\n.mode column\nSELECT 1 AS a, 'x' AS b;\n.mode csv\nSELECT 'a b', NULL, '';\n.mode insert \"my t\"\nSELECT 0.1;\nSELECT nope;\n.mode qbox\n.mode tcl\n")]
     public void Same_output_as_sqlite3(string script)
     {
         Assert.Equal(Sqlite3(script, Cluster.Root), FastDb(script));

@@ -26,20 +26,35 @@ public sealed class Executor(Catalog catalog)
             case DropTableStatement d: DropTable(d); break;
             case CreateIndexStatement ci: CreateIndex(ci); break;
             case DropIndexStatement di: DropIndex(di); break;
-            case InsertStatement i: Guarded(() => Insert(i)); break;
+            case InsertStatement i: Guarded(() => Insert(i), UndoKind.Added); break;
             case UpdateStatement u: Update(u); break;
             case DeleteStatement d: Delete(d); break;
             case SelectStatement s: Select(s, stdout); break;
         }
     }
 
-    private void Guarded(Action action)
+    /// <summary>sqlite3_changes: rows the last INSERT, UPDATE or DELETE inserted, changed or deleted (0 if it failed).</summary>
+    public long Changes;
+
+    /// <summary>sqlite3_total_changes: their sum over the script.</summary>
+    public long TotalChanges;
+
+    /// <summary>Runs a data change atomically; <paramref name="counted"/> is the kind of row change sqlite3_changes counts.</summary>
+    private void Guarded(Action action, UndoKind counted)
     {
         _journal.Clear();
-        try { action(); }
-        catch
+        long before = Changes;
+        Changes = 0;
+        try
+        {
+            action();
+            foreach (var u in _journal) if (u.Kind == counted) Changes++;
+            TotalChanges += Changes;
+        }
+        catch (Exception e)
         {
             Rollback();
+            if (e is SqlParseException) Changes = before; // it failed to prepare, so it never ran
             throw;
         }
         finally { _journal.Clear(); }
@@ -385,7 +400,7 @@ public sealed class Executor(Catalog catalog)
                 EngineLimits.CheckRecord(table, values);
                 ChangeRow(table, row, rowId, values);
             }
-        });
+        }, UndoKind.Changed);
     }
 
     private void Delete(DeleteStatement s)
@@ -396,7 +411,7 @@ public sealed class Executor(Catalog catalog)
         Guarded(() =>
         {
             foreach (var row in MatchingRows(table, where)) RemoveRow(table, row);
-        });
+        }, UndoKind.Removed);
     }
 
     /// <summary>Rows satisfying WHERE, in the order SQLite's plan visits them (rowid order, or a UNIQUE column's

@@ -21,6 +21,9 @@ public sealed class OutputSettings
     /// <summary>p->zDestTable, already quoted as set_table_name quotes it.</summary>
     public string InsertTable = "\"table\"";
 
+    /// <summary>.changes on: after each chunk that succeeded, sqlite3_changes and sqlite3_total_changes.</summary>
+    public bool CountChanges;
+
     /// <summary>The table name as given to .mode insert (unquoted).</summary>
     public string InsertTableName = "table";
 
@@ -28,7 +31,7 @@ public sealed class OutputSettings
     public const int Wrap = 60;
 
     /// <summary>True while the settings are sqlite3's defaults, so a script needs no prefix to reproduce them.</summary>
-    public bool IsDefault => Mode == OutputMode.List && !Headers && !HeadersSet;
+    public bool IsDefault => Mode == OutputMode.List && !Headers && !HeadersSet && !CountChanges;
 
     /// <summary>modeDescr: the name .mode shows for a mode.</summary>
     public string ModeName => Mode switch
@@ -53,6 +56,7 @@ public sealed class OutputSettings
     {
         if (IsDefault) return "";
         var prefix = new System.Text.StringBuilder();
+        if (CountChanges) prefix.Append(".changes on\n");
         if (HeadersSet) prefix.Append(".headers ").Append(Headers ? "on" : "off").Append('\n');
         else if (Headers) prefix.Append(".mode column\n");
         prefix.Append(".mode ").Append(ModeName);

@@ -4,8 +4,9 @@ namespace FastDb.QueryEngine.Shell;
 
 /// <summary>
 /// A dot-command line inside a script, as sqlite3 3.40.1's do_meta_command treats it: the arguments split on blanks
-/// (or quoted), the command named by any prefix of its name. FastDb runs the two that shape rows, <c>.headers</c> and
-/// <c>.mode</c> (list, csv, column, table, box, markdown, json, line, insert), with sqlite3's messages; any other
+/// (or quoted), the command named by any prefix of its name. FastDb runs those that shape the output, <c>.headers</c>,
+/// <c>.mode</c> (list, csv, column, table, box, markdown, json, line, insert) and <c>.changes</c>, with sqlite3's
+/// messages; any other
 /// sqlite3 command is refused in FastDb's words; a name sqlite3 does not know gets sqlite3's own error.
 /// </summary>
 public static class ScriptDotCommand
@@ -30,9 +31,19 @@ public static class ScriptDotCommand
         var name = args[0];
         if (IsPrefixOf(name, "headers")) return Headers(args, settings, stderr);
         if (IsPrefixOf(name, "mode")) return Mode(args, settings, stdout, stderr);
+        if (name.Length >= 3 && IsPrefixOf(name, "changes"))
+        {
+            if (args.Count != 2)
+            {
+                stderr.Append("Usage: .changes on|off\n");
+                return false;
+            }
+            settings.CountChanges = BooleanValue(args[1], stderr);
+            return true;
+        }
         if (Sqlite3Commands.Any(c => IsPrefixOf(name, c)))
         {
-            stderr.Append("Error: FastDb runs only the dot-commands .headers and .mode inside a script, not \".").Append(name).Append("\"\n");
+            stderr.Append("Error: FastDb runs only the dot-commands .headers, .mode and .changes inside a script, not \".").Append(name).Append("\"\n");
             return false;
         }
         stderr.Append("Error: unknown command or invalid arguments:  \"").Append(name).Append("\". Enter \".help\" for help\n");

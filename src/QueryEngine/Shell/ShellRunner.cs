@@ -20,6 +20,7 @@ public sealed class ShellRunner(Catalog catalog)
         // Each script starts in sqlite3's default output (list mode, no headers), as a fresh sqlite3 process does.
         var settings = new OutputSettings();
         _executor.Rows = RowOutput.For(settings);
+        _executor.Changes = _executor.TotalChanges = 0;
         int errors = 0;
         foreach (var chunk in InputChunker.Split(script))
         {
@@ -32,6 +33,8 @@ public sealed class ShellRunner(Catalog catalog)
                 continue;
             }
             if (!RunChunk(chunk, stdout, stderr)) errors++;
+            else if (settings.CountChanges)
+                stdout.Append("changes: ").Append(_executor.Changes).Append("   total_changes: ").Append(_executor.TotalChanges).Append('\n');
         }
         return new ExecutionResult(stdout.ToString(), stderr.ToString(), errors > 0 ? 1 : 0);
     }

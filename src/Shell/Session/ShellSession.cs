@@ -162,7 +162,7 @@ public sealed partial class ShellSession : IAsyncDisposable
         var prefixLines = prefix.Count(c => c == '\n');
         var key = Guid.NewGuid().ToString("N");
         return RunStatementAsync(key, (node, token) => _client.PostSqlAsync(node, body, key, token),
-            (answer, clock) => PrintSqlAnswer(answer, clock, firstLine - prefixLines), cancellationToken);
+            (answer, clock) => PrintSqlAnswer(answer, clock, firstLine - prefixLines, sql), cancellationToken);
     }
 
     /// <summary>
@@ -190,7 +190,7 @@ public sealed partial class ShellSession : IAsyncDisposable
         return end > 0 && sql[end - 1] == ';' ? sql[..(end - 1)] : sql;
     }
 
-    private bool PrintSqlAnswer(NodeAnswer answer, Stopwatch clock, int firstLine)
+    private bool PrintSqlAnswer(NodeAnswer answer, Stopwatch clock, int firstLine, string sql)
     {
         if (answer.Status != 200)
         {
@@ -209,15 +209,45 @@ public sealed partial class ShellSession : IAsyncDisposable
             Out.Flush();
             _err.Write(ShiftErrorLines(output, firstLine));
             _err.Flush();
+            // A data change that failed while running leaves sqlite3_changes at 0 (one that failed to prepare never ran).
+            if (IsDataChange(sql) && output.Contains("Runtime error", StringComparison.Ordinal)) _lastChanges = 0;
         }
         else
         {
-            Out.Write(output);
+            Out.Write(_output.CountChanges ? SessionChanges(output, sql) : output);
             Out.Flush();
         }
         PrintTimer(clock);
         return !failed;
     }
+
+    private long _lastChanges, _totalChanges; // sqlite3_changes / sqlite3_total_changes of this session
+
+    /// <summary>
+    /// .changes on: the server counts within the one body it ran (a fresh sqlite3 per body), while sqlite3's counters
+    /// belong to the session. So total_changes adds this session's earlier changes, and a statement that changed
+    /// nothing and is not an INSERT, UPDATE or DELETE shows the last such statement's count, as sqlite3 does.
+    /// </summary>
+    private string SessionChanges(string output, string sql)
+    {
+        long bodyTotal = 0;
+        var text = ChangesLine().Replace(output, m =>
+        {
+            long changes = long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            bodyTotal = long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+            if (bodyTotal > 0 || IsDataChange(sql)) _lastChanges = changes;
+            return string.Create(CultureInfo.InvariantCulture, $"changes: {_lastChanges}   total_changes: {_totalChanges + bodyTotal}");
+        });
+        _totalChanges += bodyTotal;
+        return text;
+    }
+
+    private static bool IsDataChange(string sql) =>
+        sql.TrimStart().Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.ToUpperInvariant()
+            is "INSERT" or "UPDATE" or "DELETE" or "REPLACE";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?m)^changes: (\d+)   total_changes: (\d+)$")]
+    private static partial System.Text.RegularExpressions.Regex ChangesLine();
 
     /// <summary>The sqlite3 shell exits 1 when a statement failed: its error lines start like these.</summary>
     public static bool HasErrorLine(string output) =>
@@ -573,7 +603,7 @@ public sealed partial class ShellSession : IAsyncDisposable
             case ".timer" when argument is "on" or "off":
                 ShowTimer = argument == "on";
                 return true;
-            case ".echo" or ".bail" or ".changes":
+            case ".echo" or ".bail":
                 if (parts.Length != 2)
                 {
                     _err.WriteLine($"Usage: {name} on|off");
@@ -588,10 +618,9 @@ public sealed partial class ShellSession : IAsyncDisposable
                     on = false;
                 }
                 if (name == ".echo") Echo = on;
-                else if (name == ".bail") Bail = on;
-                else if (on) return Unsupported(".changes on needs the number of rows each statement changed, which FastDb's answers do not carry yet");
+                else Bail = on;
                 return true;
-            case ".headers" or ".header" or ".mode":
+            case ".headers" or ".header" or ".mode" or ".changes":
                 return OutputCommand(line);
             case ".show" when parts.Length == 1:
                 Out.Write(ShowText());
@@ -904,6 +933,7 @@ public sealed partial class ShellSession : IAsyncDisposable
     public const string HelpText =
         """
         .bail on|off      Stop after hitting an error (scripts: a pipe, -c, .read)
+        .changes on|off   Show number of rows changed by SQL
         .echo on|off      Print each command before running it
         .exit ?CODE?      Exit this program with return-code CODE
         .dump ?TABLE?     Render the database (or the tables matching TABLE) as SQL text

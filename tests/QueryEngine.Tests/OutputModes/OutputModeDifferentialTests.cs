@@ -59,6 +59,17 @@ public sealed class OutputModeDifferentialTests
     }
 
     [Fact]
+    public void ChangesCountsWhatSqlite3Counts()
+    {
+        OracleAssert.EngineMatchesShell(
+            ".changes\n.changes maybe\n.cha on\nCREATE TABLE t(a PRIMARY KEY, b UNIQUE);\nINSERT INTO t VALUES(1, 1),(2, 2);\n" +
+            "INSERT INTO t VALUES(1, 9);\nSELECT 1;\nINSERT INTO t VALUES(1,2,3);\nSELECT 2;\nUPDATE t SET b = b + 10;\n" +
+            "UPDATE t SET b = 0 WHERE a > 5;\nINSERT OR REPLACE INTO t VALUES(3, 11);\nINSERT OR IGNORE INTO t VALUES(3, 4);\n" +
+            "DELETE FROM t WHERE a = 3;\nINSERT INTO t VALUES(4, 4); INSERT INTO t VALUES(5, 5); SELECT count(*) FROM t;\n" +
+            "UPDATE t SET b = 4 WHERE a = 5;\nDELETE FROM t;\n.changes off\nINSERT INTO t VALUES(6, 6);\n");
+    }
+
+    [Fact]
     public void ManyRealsPrintAsSqlite3sTwentyDigits()
     {
         var rng = new Random(19);

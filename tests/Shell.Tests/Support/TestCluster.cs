@@ -5,8 +5,11 @@ using System.Text.Json;
 namespace FastDb.Shell.Tests.Support;
 
 /// <summary>
-/// Three real sqlcluster processes, hand-run style: every node works in ROOT, listens on ./n{i}/node.sock, node 0
-/// founds the cluster and the others join it. Killed (SIGCONT first, then SIGKILL) on dispose.
+/// Real sqlcluster processes. Hand-run style (<see cref="StartAsync"/>): every node works in ROOT, listens on
+/// ./n{i}/node.sock, node 0 founds the cluster and the others join it. Octopus style (<see cref="StartOctopusAsync"/>):
+/// node i works in ROOT/node{i}, listens on ./node{i}.sock, and finds the others through relay sockets
+/// ROOT/node{i}/node{j}.sock made before any node starts, as octopus's proxies are. Killed (SIGCONT first, then
+/// SIGKILL) on dispose.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
@@ -15,9 +18,60 @@ public sealed class TestCluster : IAsyncDisposable
     public string Root { get; } = Directory.CreateTempSubdirectory("fastdb-shell-").FullName;
     public int Count => _nodes.Length;
 
-    private TestCluster(int count) => _nodes = new Process?[count];
+    private readonly bool _octopus;
+    private readonly List<SocketRelay> _relays = [];
 
-    public string SocketPath(int node) => Path.Combine(Root, $"n{node}", "node.sock");
+    private TestCluster(int count, bool octopus = false)
+    {
+        _nodes = new Process?[count];
+        _octopus = octopus;
+    }
+
+    /// <summary>The node's own socket (in octopus's layout, ROOT/node{i}/node{i}.sock, which no proxy is in front of).</summary>
+    public string SocketPath(int node) => _octopus ? Path.Combine(Root, $"node{node}", $"node{node}.sock") : Path.Combine(Root, $"n{node}", "node.sock");
+
+    /// <summary>Octopus's layout with <paramref name="count"/> nodes, every node started at once, as octopus does.</summary>
+    public static async Task<TestCluster> StartOctopusAsync(int count = 5)
+    {
+        var cluster = new TestCluster(count, octopus: true);
+        try
+        {
+            for (var i = 0; i < count; i++) Directory.CreateDirectory(Path.Combine(cluster.Root, $"node{i}"));
+            for (var i = 0; i < count; i++)
+                for (var j = 0; j < count; j++)
+                    if (i != j) cluster._relays.Add(new SocketRelay(Path.Combine(cluster.Root, $"node{i}", $"node{j}.sock"), cluster.SocketPath(j)));
+            for (var i = 0; i < count; i++) cluster.Start(i);
+            for (var i = 0; i < count; i++)
+                await cluster.WaitAsync(i, s => s.GetProperty("members").GetArrayLength() == count
+                    && s.TryGetProperty("leaderName", out var l) && l.ValueKind == JsonValueKind.String, $"node {i} knowing {count} members and a leader").ConfigureAwait(false);
+            var leader = await cluster.LeaderAsync().ConfigureAwait(false);
+            await cluster.WaitAsync(leader, s => s.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("reachable").ValueKind == JsonValueKind.True) == count,
+                $"the leader hearing all {count} nodes").ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The node that says it leads (bounded: 60 s).</summary>
+    public async Task<int> LeaderAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                if (_nodes[i] is null) continue;
+                using var status = await StatusAsync(i).ConfigureAwait(false);
+                if (status?.RootElement.GetProperty("role").GetString() == "leader") return i;
+            }
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+        throw new TimeoutException($"no leader under {Root}");
+    }
 
     public int Pid(int node) => _nodes[node]?.Id ?? throw new InvalidOperationException($"node {node} is not running");
 
@@ -53,13 +107,16 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var start = new ProcessStartInfo(FastDb.TestSupport.NativeBinary.Path("sqlcluster"))
         {
-            WorkingDirectory = Root,
+            WorkingDirectory = _octopus ? Path.Combine(Root, $"node{i}") : Root,
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "-l", $"./n{i}/node.sock", "-d", $"./n{i}/data" }) start.ArgumentList.Add(a);
-        if (i > 0) start.ArgumentList.Add("--join=./n0/node.sock");
+        var args = _octopus
+            ? new[] { "-l", $"./node{i}.sock", "-d", Path.Combine(Root, $"node{i}") }
+            : new[] { "-l", $"./n{i}/node.sock", "-d", $"./n{i}/data" };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        if (i > 0) start.ArgumentList.Add(_octopus ? "--join=./node0.sock" : "--join=./n0/node.sock");
         var process = Process.Start(start)!;
         process.ErrorDataReceived += (_, _) => { };
         process.OutputDataReceived += (_, _) => { };
@@ -138,6 +195,7 @@ public sealed class TestCluster : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         for (var i = 0; i < _nodes.Length; i++) Kill(i);
+        foreach (var relay in _relays) relay.Dispose();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
         return ValueTask.CompletedTask;
     }
