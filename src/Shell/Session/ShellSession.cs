@@ -432,7 +432,7 @@ public sealed partial class ShellSession : IAsyncDisposable
     {
         var seconds = ((int)elapsed.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         var hint = Interactive ? " (Ctrl-C stops waiting)" : "";
-        if (_reachability is { MajorityUp: false } r)
+        if (_reachability is { } r && r.Reachable < r.Majority)
             return $"Waiting {seconds} s for a majority: {r.Reachable} of {r.Total} nodes reachable ({(r.Up.Length > 0 ? r.Up : "none")}), {r.Majority} needed{hint}";
         if (_status is { LeaderName: { } leader } s)
             return $"Waiting {seconds} s for the leader {leader} (term {s.Term}) to commit it{(s.Node == leader ? "" : ", through " + s.Node)}{hint}";

@@ -56,6 +56,20 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Each running node's role, term and leader, for a failure message.</summary>
+    public async Task<string> DescribeAsync()
+    {
+        var lines = new List<string>();
+        for (var i = 0; i < Count; i++)
+        {
+            if (_nodes[i] is null) { lines.Add($"node {i}: not running"); continue; }
+            using var status = await StatusAsync(i).ConfigureAwait(false);
+            lines.Add(status is null ? $"node {i}: no answer"
+                : $"node {i}: {status.RootElement.GetProperty("role")} term {status.RootElement.GetProperty("term")} leader {status.RootElement.GetProperty("leaderName")}");
+        }
+        return string.Join('\n', lines);
+    }
+
     /// <summary>The node that says it leads (bounded: 60 s).</summary>
     public async Task<int> LeaderAsync()
     {
