@@ -11,7 +11,7 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
 
     private (string Stdout, string Stderr, int ExitCode) FastDb(string stdin) => FastDbShell.Run(Cluster.Root, stdin, "-s", Cluster.SocketPath(0));
 
-    private static (string Stdout, string Stderr, int ExitCode) Sqlite3(string stdin, string workingDirectory)
+    internal static (string Stdout, string Stderr, int ExitCode) Sqlite3(string stdin, string workingDirectory)
     {
         using var process = Process.Start(new ProcessStartInfo("sqlite3", [":memory:"])
         {
