@@ -173,8 +173,9 @@ public sealed class ShellWaitingTests
             await shell.TypeAsync("\u0015"); // Ctrl-U
             // A read waits too (it goes through the log), and says so after a second.
             await shell.TypeAsync("SELECT count(*) + 500 FROM w;\r");
-            Assert.True(await shell.WaitForOutputAsync("Waiting 1 s for "), "no waiting notice:\n" + shell.Stdout);
-            Assert.True(await shell.WaitForOutputAsync("(Ctrl-C stops waiting)"), shell.Stdout);
+            // Who it waits for, and for how long.
+            Assert.True(await shell.WaitForOutputAsync("Waiting 1 s for a majority: 1 of 3 nodes reachable (n0), 2 needed (Ctrl-C stops waiting)"),
+                "no waiting notice:\n" + shell.Stdout);
             await shell.TypeAsync("\u0003");
             Assert.True(await shell.WaitForOutputAsync("may still be applied"), "no word on whether it may be applied:\n" + shell.Stdout);
             var prompts = Count(shell.Stdout, "fastdb> ");
