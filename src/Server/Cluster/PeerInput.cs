@@ -40,7 +40,10 @@ public static class PeerInput
         var senderId = IdOfSender(peerName);
         if (m.From != senderId) Reject($"raft message from id {m.From}, but the sender {peerName} has id {senderId}");
         if (m.To == 0) Reject("raft message addressed to node 0");
-        if (m.Term == 0) Reject("raft message with term 0");
+        // Term 0 is only honest from a node that has none yet (a joiner, before it hears from a leader), turning a
+        // vote down; the core ignores it as stale (found by the host simulator: refusing it dropped the connection).
+        if (m.Term == 0 && !(m.Reject && m.Type is MessageType.PreVoteResponse or MessageType.VoteResponse))
+            Reject("raft message with term 0");
         if (!RaftLimits.IsPlausibleTerm(m.Term, receiverTerm))
             Reject($"raft message term {m.Term} is implausible (this node is at term {receiverTerm}; at most {RaftLimits.MaxTermAhead} ahead and {RaftLimits.MaxTerm} in all)");
         if (m.LogTerm > m.Term) Reject($"log term {m.LogTerm} above the message term {m.Term}");

@@ -60,7 +60,7 @@ public sealed class ScriptSubmitter(IReplicator replicator, ILogger logger)
     /// What octopus's oracle runs is the body plus ";" on the sqlite3 shell's stdin: RecognizeRequest, the entry point
     /// bench/Benchmarks measures.
     /// </summary>
-    private static byte[] EncodeCommand(string script)
+    public static byte[] EncodeCommand(string script)
     {
         var command = SqlCommand.RecognizeRequest(script);
         var buffer = new ArrayBufferWriter<byte>(64);

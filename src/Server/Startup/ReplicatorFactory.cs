@@ -13,7 +13,7 @@ public sealed record ReplicationSetup(IReplicator Replicator, Action<ListenOptio
 /// <summary>Chooses how this node replicates, from the parsed options. The one place where single node and cluster part ways.</summary>
 public static class ReplicatorFactory
 {
-    public static ReplicationSetup Create(NodeOptions options, ReplicatedStateMachine stateMachine, LogStore store, ILoggerFactory logging)
+    public static ReplicationSetup Create(NodeOptions options, ReplicatedStateMachine stateMachine, ILogStore store, ILoggerFactory logging)
     {
         // Every node runs Raft: node 0 of octopus has no --join, exactly like a lone node, so the two cannot be told
         // apart at start-up; a one-member Raft cluster commits on its own append, as the single-node path did.

@@ -195,7 +195,8 @@ public sealed class PendingRequests : IApplyObserver
         foreach (var (pending, answer) in answered) pending.Waiter.TrySetResult(answer);
     }
 
-    private void StopWaiting(in Admission admission)
+    /// <summary>The client of <paramref name="admission"/> stopped waiting (it left): its request stays in flight, so a retry joins it.</summary>
+    public void StopWaiting(in Admission admission)
     {
         lock (_gate)
         {

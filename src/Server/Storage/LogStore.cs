@@ -33,7 +33,7 @@ public sealed record LoadedLog(HardState HardState, StoredSnapshot? Snapshot, IR
 /// <see cref="Load"/> throw <see cref="CorruptStorageException"/>: the node refuses to start rather than serve with
 /// less data. Files are created 0600 and the directory 0700 (existing ones are tightened on open).
 /// </summary>
-public sealed class LogStore : IDisposable
+public sealed class LogStore : ILogStore
 {
     public const string LogFileName = "log.bin";
     public const string SnapshotFileName = "snapshot.bin";

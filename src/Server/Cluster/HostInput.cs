@@ -1,0 +1,26 @@
+using FastDb.Raft;
+
+namespace FastDb.Server.Cluster;
+
+public enum HostInputKind : byte
+{
+    /// <summary>A Raft message from a peer (validated at the edge, see <see cref="PeerFrames"/>).</summary>
+    Message,
+    /// <summary>A request a client sent to this node (<see cref="HostInput.Request"/>).</summary>
+    Propose,
+    /// <summary>A request a peer forwarded (<see cref="HostInput.Forwarded"/>: the ClientRequest bytes).</summary>
+    Forwarded,
+    /// <summary>A node asking to become a member (<see cref="HostInput.JoinAddress"/>).</summary>
+    Join,
+    /// <summary>Hand leadership to <see cref="HostInput.Node"/> (clean shutdown).</summary>
+    Transfer,
+    /// <summary>How many members hold <see cref="HostInput.Index"/>; the answer goes to <see cref="HostInput.Reply"/>.</summary>
+    CountReplicas,
+    /// <summary>The apply thread took a snapshot image (<see cref="HostInput.Image"/>) at <see cref="HostInput.Index"/>.</summary>
+    SnapshotTaken,
+}
+
+/// <summary>One input to the Raft host's loop, from any thread (clock ticks are the loop's own, see <see cref="RaftHost.Tick"/>).</summary>
+public readonly record struct HostInput(HostInputKind Kind, Message Message = default, PendingRequest? Request = null,
+    byte[]? Forwarded = null, string? JoinAddress = null, ulong Node = 0, ulong Index = 0,
+    TaskCompletionSource<int>? Reply = null, byte[]? Image = null);

@@ -1,0 +1,45 @@
+using FastDb.Forwarder;
+using FastDb.Raft;
+using FastDb.Server.Replication;
+
+namespace FastDb.Server.Cluster;
+
+/// <summary>
+/// The frames Raft hosts send each other (the Forwarder does not interpret them), and the edge where a received
+/// frame becomes a <see cref="HostInput"/>: every frame is validated by <see cref="PeerInput"/> first, and a bad one
+/// throws <see cref="PeerInputException"/>, which closes that connection with the reason logged.
+/// Thread-safe: called on connection threads (or the simulator's), before the loop sees anything.
+/// </summary>
+public static class PeerFrames
+{
+    /// <summary>A Raft message (<see cref="MessageCodec"/>).</summary>
+    public const byte Raft = 1;
+    /// <summary>A client request on its way to the leader (ClientRequest bytes, the log entry to be).</summary>
+    public const byte Forward = 2;
+    /// <summary>A node's address, asking to be added as a member.</summary>
+    public const byte Join = 3;
+
+    /// <summary>
+    /// The input a frame from <paramref name="peerName"/> (its preamble name, already checked by
+    /// <see cref="PeerInput.ValidatePeerName"/>) makes, or null when it is not for this node.
+    /// </summary>
+    public static HostInput? Read(string peerName, byte frameType, ReadOnlySpan<byte> payload, ulong selfId,
+        ReplicatorStatus status, Membership membership)
+    {
+        switch (frameType)
+        {
+            case Raft:
+                var message = PeerInput.ReadRaftMessage(payload, peerName, status.Term); // copies what it keeps
+                if (message.To != selfId) return null;  // misaddressed (a node that reused a socket name)
+                membership.LearnSender(message.From, peerName, status.Members);
+                return new HostInput(HostInputKind.Message, Message: message);
+            case Forward:
+                PeerInput.CheckClientRequest(payload, "forwarded request");
+                return new HostInput(HostInputKind.Forwarded, Forwarded: payload.ToArray());
+            case Join:
+                return new HostInput(HostInputKind.Join, JoinAddress: PeerInput.ReadJoinAddress(payload));
+            default:
+                throw new PeerInputException($"unknown frame type {frameType}");
+        }
+    }
+}

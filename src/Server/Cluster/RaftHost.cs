@@ -1,0 +1,168 @@
+using FastDb.Raft;
+using FastDb.Server.Replication;
+using FastDb.Server.StateMachine;
+using FastDb.Server.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace FastDb.Server.Cluster;
+
+/// <summary>
+/// The Raft host, single-threaded and without I/O of its own: it recovers the node from its store, drives the pure
+/// <see cref="RaftNode"/> with the inputs and clock ticks it is given, and carries out what Raft says through its
+/// seams: the <see cref="ILogStore"/>, the <see cref="IPeerTransport"/> and the <see cref="IApplyQueue"/>. Its parts,
+/// each named for its step of design.md's "one request, end to end": <see cref="RequestRouter"/> (pending, held,
+/// forwarded, re-sent), <see cref="ReadyProcessor"/> (persist, send, apply, snapshot), <see cref="Membership"/>
+/// (bootstrap, join, addresses) and <see cref="StatusBuilder"/>.
+///
+/// In production <see cref="NodeLoop"/> gives it a thread, an inbox and a clock (see <see cref="ClusterReplicator"/>);
+/// the host simulator (tests/HostSimulation.Tests) gives it simulated ones, so what runs there is this code.
+///
+/// Contract: every method but <see cref="Status"/> and <see cref="ReadFrame"/> is called from one thread at a time
+/// (the loop). After a batch of <see cref="Handle"/> and <see cref="Tick"/> calls the loop calls
+/// <see cref="ProcessOutput"/>, which persists before it sends.
+/// </summary>
+public sealed class RaftHost
+{
+    private readonly ClusterOptions _options;
+    private readonly ulong _id;
+    private readonly RaftNode _raft;
+    private readonly IPeerTransport _transport;
+    private readonly ILogStore _store;
+    private readonly Membership _membership;
+    private readonly RequestRouter _router;
+    private readonly ReadyProcessor _ready;
+    private readonly StatusBuilder _statusBuilder;
+    private readonly ILogger _log;
+    private long _ticks;
+    private volatile ReplicatorStatus _status;
+
+    /// <param name="applyQueueFor">Makes the apply queue, given the index of the snapshot recovery restored (0: none).</param>
+    /// <param name="random">Raft's randomness (election timeouts): seeded per node in production, from the seed in the simulator.</param>
+    /// <exception cref="CorruptStorageException">The store is damaged: the node must not start.</exception>
+    public RaftHost(ClusterOptions options, ReplicatedStateMachine stateMachine, ILogStore store, IPeerTransport transport,
+        Func<ulong, IApplyQueue> applyQueueFor, Random random, ILogger log)
+    {
+        _options = options;
+        _store = store;
+        _transport = transport;
+        _log = log;
+        _id = NodeAddress.IdOf(options.SelfAddress);
+        if (options.Raft.Id != _id) throw new ArgumentException("RaftOptions.Id must be NodeAddress.IdOf(SelfAddress)", nameof(options));
+        _membership = new Membership(options, log);
+
+        var (loaded, bootstrapAlone) = Membership.PrepareStore(store, store.Load(), options, log);
+        Snapshot? snapshot = null;
+        ulong snapshotIndex = 0;
+        if (loaded.Snapshot is { } stored)
+        {
+            var meta = SnapshotCodec.Read(stored.Metadata.Span);
+            snapshot = meta with { Data = stored.Data };
+            stateMachine.ReadSnapshot(stored.Data);
+            snapshotIndex = stored.Index;
+        }
+        // The image is taken where entries are applied; compacting Raft's log and persisting belong to the loop.
+        var applyQueue = applyQueueFor(snapshotIndex);
+        _raft = new RaftNode(options.Raft, random, loaded.HardState, snapshot, loaded.Entries);
+        if (bootstrapAlone)
+        {
+            _log.LogInformation("{Self}: new cluster, bootstrapping as its first member", options.SelfAddress);
+            _raft.Bootstrap(NodeAddress.ToContext(options.SelfAddress));
+        }
+        if (store.CatchUpMarker is { } firstBootIndex)
+        {
+            _raft.CatchUpBeforeVoting(firstBootIndex);
+            _log.LogInformation("{Self}: started with an empty data directory; catching up from the leader before voting", options.SelfAddress);
+        }
+        _membership.Attach(_raft);
+        _router = new RequestRouter(_id, _raft, _membership, transport);
+        _ready = new ReadyProcessor(_raft, store, transport, applyQueue, _membership, _router, snapshotIndex, log);
+        _statusBuilder = new StatusBuilder(options, _id, _raft, stateMachine, _membership);
+        _ready.LeaderChanged += RefreshStatus;
+        if (_raft.Members.Count == 1 && _raft.Members.ContainsKey(_id) && _raft.Role != RaftRole.Leader)
+        {
+            // A restarted lone node has nobody to wait for: run its election clock out now, not an election timeout
+            // after start (it wins its own vote at once).
+            for (var i = 0; i < options.Raft.ElectionTimeoutMaxTicks && _raft.Role != RaftRole.Leader; i++) _raft.Tick();
+        }
+        _status = _statusBuilder.Build(_ticks, _ready.LastSnapshotIndex);
+    }
+
+    public ulong Id => _id;
+
+    /// <summary>The latest published view of this node (any thread).</summary>
+    public ReplicatorStatus Status => _status;
+
+    /// <summary>The pure Raft node this host drives (for the simulator's invariants; only the loop may touch it).</summary>
+    public RaftNode Raft => _raft;
+
+    /// <summary>
+    /// The input a frame from a peer makes, validated (throws <see cref="PeerInputException"/> on a bad one), or null
+    /// when it is not for this node. Any thread.
+    /// </summary>
+    public HostInput? ReadFrame(string peerName, byte frameType, ReadOnlySpan<byte> payload) =>
+        PeerFrames.Read(peerName, frameType, payload, _id, _status, _membership);
+
+    /// <summary>One clock tick.</summary>
+    public void Tick()
+    {
+        _ticks++;
+        _raft.Tick();
+        _router.OnTick(_ticks);
+        _membership.OnTick(_ticks, _transport);
+        if (_store.CatchUpMarker is not null && !_raft.CatchUpPending)
+        {
+            _store.ClearCatchUpMarker();
+            _log.LogInformation("caught up from the leader at index {Index}; voting again", _raft.LastIndex);
+        }
+        // /status is refreshed every 10 ticks and on leader changes, not per loop iteration (it allocates).
+        if (_ticks % 10 == 0) RefreshStatus();
+    }
+
+    /// <summary>Ticks that can pass before the host or Raft has clock work to do (at least 1).</summary>
+    public int TicksUntilNextEvent()
+    {
+        var host = Math.Min(10 - (int)(_ticks % 10), _router.TicksUntilNextEvent(_ticks));
+        return Math.Min(_raft.TicksUntilNextEvent(), Math.Max(1, host));
+    }
+
+    public void Handle(in HostInput input)
+    {
+        switch (input.Kind)
+        {
+            case HostInputKind.Message:
+                _statusBuilder.Heard(input.Message.From, _ticks);
+                _raft.Step(input.Message);
+                // Just elected: propose what waits here before the first Ready, so it travels in the same append
+                // as the election's noop instead of one round trip behind it.
+                if (_raft.Role == RaftRole.Leader && _ready.LastLeader != _id) _router.SendWaiting();
+                break;
+            case HostInputKind.Propose when input.Request is { } local:
+                _router.Add(local);
+                break;
+            case HostInputKind.Forwarded when input.Forwarded is { } forwarded:
+                _router.Forwarded(forwarded);
+                break;
+            case HostInputKind.Join when input.JoinAddress is { } address:
+                _membership.HandleJoin(address, _transport);
+                break;
+            case HostInputKind.Transfer:
+                _raft.TransferLeadership(input.Node);
+                break;
+            case HostInputKind.CountReplicas:
+                input.Reply?.TrySetResult(_raft.ReplicaCount(input.Index));
+                break;
+            case HostInputKind.SnapshotTaken when input.Image is { } image:
+                _ready.OnSnapshotTaken(input.Index, image);
+                break;
+        }
+    }
+
+    /// <summary>Carries out what Raft decided since the last call (persist, send, apply), then sends it all at once.</summary>
+    public void ProcessOutput()
+    {
+        _ready.Process();
+        _transport.Flush();
+    }
+
+    private void RefreshStatus() => _status = _statusBuilder.Build(_ticks, _ready.LastSnapshotIndex);
+}
