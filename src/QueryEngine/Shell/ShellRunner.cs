@@ -12,20 +12,24 @@ public sealed class ShellRunner(Catalog catalog)
 {
     private readonly Catalog _catalog = catalog;
     private readonly Executor _executor = new(catalog);
+    private readonly RowOutput _listRows = RowOutput.For(new OutputSettings());
 
     public ExecutionResult Run(string script)
     {
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        // Each script starts in sqlite3's default output (list mode, no headers), as a fresh sqlite3 process does.
-        var settings = new OutputSettings();
-        _executor.Rows = RowOutput.For(settings);
+        // Each script starts in sqlite3's default output (list mode, no headers), as a fresh sqlite3 process does;
+        // the shared list-mode output serves every script that has no dot-command (nearly all: no allocation).
+        OutputSettings? settings = null;
+        _executor.Rows = _listRows;
+        _listRows.AnswerBytes = 0;
         _executor.Changes = _executor.TotalChanges = 0;
         int errors = 0;
         foreach (var chunk in InputChunker.Split(script))
         {
             if (chunk.StartLine < 0)
             {
+                settings ??= new OutputSettings();
                 if (!ScriptDotCommand.Run(chunk.Text, settings, stdout, stderr)) errors++;
                 var answered = _executor.Rows.AnswerBytes;
                 _executor.Rows = RowOutput.For(settings);
@@ -33,7 +37,7 @@ public sealed class ShellRunner(Catalog catalog)
                 continue;
             }
             if (!RunChunk(chunk, stdout, stderr)) errors++;
-            else if (settings.CountChanges)
+            else if (settings is { CountChanges: true })
                 stdout.Append("changes: ").Append(_executor.Changes).Append("   total_changes: ").Append(_executor.TotalChanges).Append('\n');
         }
         return new ExecutionResult(stdout.ToString(), stderr.ToString(), errors > 0 ? 1 : 0);
