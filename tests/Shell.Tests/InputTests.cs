@@ -102,6 +102,10 @@ public sealed class ClusterViewTests
         Assert.Null(twoDown.Describe(twoDown));
         Assert.Equal("WARNING: only 2 of 5 nodes reachable: statements (reads too) wait until a majority is back", minority.Describe(twoDown));
         Assert.Equal("All 5 nodes reachable again (leader: node0, term 3)", all.Describe(minority));
+        // Everyone answers but nobody leads (an election in progress): not "only 5 of 5 reachable".
+        var leaderless = new Reachability(5, 5, null, 4);
+        Assert.Equal("WARNING: 5 of 5 nodes reachable but no leader (term 4): statements (reads too) wait until one is elected", leaderless.Describe(all));
+        Assert.Equal("All 5 nodes reachable again (leader: node0, term 3)", all.Describe(leaderless));
     }
 
     [Fact]

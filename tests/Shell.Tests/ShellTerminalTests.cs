@@ -28,6 +28,46 @@ public sealed class ShellTerminalTests(ShellProcessTests.ClusterFixture fixture)
         return count;
     }
 
+    /// <summary>Idle prompts so far: the editor draws an empty prompt line once the previous input is done.</summary>
+    private static int IdlePrompts(string stdout) => stdout.Split('\n').Count(l => l.EndsWith("fastdb> \u001b[K", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task Dot_commands_typed_at_the_prompt_print_what_sqlite3_prints()
+    {
+        var t = "pt_" + Guid.NewGuid().ToString("N")[..8];
+        // The rows are inserted in the session with .changes on, so that total_changes counts the same statements
+        // (the shell counts the changes of the statements it ran with .changes on).
+        var create = $"CREATE TABLE {t}(id INTEGER PRIMARY KEY, name TEXT UNIQUE, score REAL);\n";
+        Assert.Equal(0, FastDbShell.Run(Cluster.Root, create, "-s", Cluster.SocketPath(1)).ExitCode);
+        string[] typed =
+        [
+            ".changes on", $"INSERT INTO {t} VALUES(1, 'gdb', 0.1);", $"INSERT INTO {t} VALUES(2, 'it''s', NULL);", ".headers on", ".mode box", $"SELECT * FROM {t};", ".mode markdown", $"SELECT name, score * 2 FROM {t};",
+            ".mode json", $"SELECT * FROM {t};", ".mode line", $"SELECT id FROM {t} WHERE id = 2;", ".mode column",
+            $"SELECT * FROM {t};", ".headers off", ".mode insert", $"SELECT * FROM {t};", ".mode list", ".mode",
+            $".dump {t}", $".schema {t}", $".tables {t}", $".indexes {t}", $"UPDATE {t} SET score = 1;",
+            $"SELECT count(*) FROM {t};", ".changes off",
+        ];
+        using var shell = FastDbShell.StartInTerminal(Cluster.Root, "-s", Cluster.SocketPath(1));
+        Assert.True(await shell.WaitForOutputAsync("fastdb>"), "no prompt:\n" + shell.Stdout);
+        foreach (var line in typed)
+        {
+            var idle = IdlePrompts(shell.Stdout);
+            await shell.TypeAsync(line + "\r");
+            Assert.True(await FastDbShell.WaitUntilAsync(() => IdlePrompts(shell.Stdout) > idle), $"no prompt after {line}:\n{shell.Stdout}");
+        }
+        await shell.TypeAsync(".quit\r");
+        Assert.Equal(0, shell.Finish());
+
+        var sqlite = DotCommandTests.Sqlite3(create + string.Join('\n', typed) + "\n", Cluster.Root);
+        Assert.Equal(("", 0), (sqlite.Stderr, sqlite.ExitCode));
+        // What the terminal showed, without the banner, the prompts and the echo (drawn with escape sequences).
+        var shown = shell.Stdout.Split('\n')
+            .Where(l => l.Length > 0 && !l.Contains('\u001b') && !l.StartsWith("fastdb>", StringComparison.Ordinal)
+                && !l.StartsWith("Connected to FastDb", StringComparison.Ordinal) && !l.StartsWith("Known nodes:", StringComparison.Ordinal)
+                && !l.StartsWith("Enter \".help\"", StringComparison.Ordinal));
+        Assert.Equal(sqlite.Stdout.Split('\n').Where(l => l.Length > 0), shown);
+    }
+
     [Fact]
     public async Task Readline_keys_edit_the_line()
     {
@@ -133,8 +173,9 @@ public sealed class ShellWaitingTests
             await shell.TypeAsync("\u0015"); // Ctrl-U
             // A read waits too (it goes through the log), and says so after a second.
             await shell.TypeAsync("SELECT count(*) + 500 FROM w;\r");
-            Assert.True(await shell.WaitForOutputAsync("Waiting 1 s for "), "no waiting notice:\n" + shell.Stdout);
-            Assert.True(await shell.WaitForOutputAsync("(Ctrl-C stops waiting)"), shell.Stdout);
+            // Who it waits for, and for how long.
+            Assert.True(await shell.WaitForOutputAsync("Waiting 1 s for a majority: 1 of 3 nodes reachable (n0), 2 needed (Ctrl-C stops waiting)"),
+                "no waiting notice:\n" + shell.Stdout);
             await shell.TypeAsync("\u0003");
             Assert.True(await shell.WaitForOutputAsync("may still be applied"), "no word on whether it may be applied:\n" + shell.Stdout);
             var prompts = Count(shell.Stdout, "fastdb> ");

@@ -1,4 +1,5 @@
 using System.Text;
+using FastDb.QueryEngine.Shell;
 using FastDb.QueryEngine.Storage;
 using FastDb.QueryEngine.Syntax;
 using FastDb.QueryEngine.Values;
@@ -25,20 +26,35 @@ public sealed class Executor(Catalog catalog)
             case DropTableStatement d: DropTable(d); break;
             case CreateIndexStatement ci: CreateIndex(ci); break;
             case DropIndexStatement di: DropIndex(di); break;
-            case InsertStatement i: Guarded(() => Insert(i)); break;
+            case InsertStatement i: Guarded(() => Insert(i), UndoKind.Added); break;
             case UpdateStatement u: Update(u); break;
             case DeleteStatement d: Delete(d); break;
             case SelectStatement s: Select(s, stdout); break;
         }
     }
 
-    private void Guarded(Action action)
+    /// <summary>sqlite3_changes: rows the last INSERT, UPDATE or DELETE inserted, changed or deleted (0 if it failed).</summary>
+    public long Changes;
+
+    /// <summary>sqlite3_total_changes: their sum over the script.</summary>
+    public long TotalChanges;
+
+    /// <summary>Runs a data change atomically; <paramref name="counted"/> is the kind of row change sqlite3_changes counts.</summary>
+    private void Guarded(Action action, UndoKind counted)
     {
         _journal.Clear();
-        try { action(); }
-        catch
+        long before = Changes;
+        Changes = 0;
+        try
+        {
+            action();
+            foreach (var u in _journal) if (u.Kind == counted) Changes++;
+            TotalChanges += Changes;
+        }
+        catch (Exception e)
         {
             Rollback();
+            if (e is SqlParseException) Changes = before; // it failed to prepare, so it never ran
             throw;
         }
         finally { _journal.Clear(); }
@@ -64,8 +80,10 @@ public sealed class Executor(Catalog catalog)
         _journal.Clear();
     }
 
-    /// <summary>UTF-8 bytes of stdout written by the current script, against <see cref="EngineLimits.MaxAnswerBytes"/>.</summary>
-    public long AnswerBytes;
+    /// <summary>Where result rows go: the script's sqlite3 output mode (list unless its .mode says otherwise).</summary>
+    public RowOutput Rows = RowOutput.For(new OutputSettings());
+
+    private SqlValue[] _rowValues = [];
 
     private void AddRow(Table t, Row r)
     {
@@ -382,7 +400,7 @@ public sealed class Executor(Catalog catalog)
                 EngineLimits.CheckRecord(table, values);
                 ChangeRow(table, row, rowId, values);
             }
-        });
+        }, UndoKind.Changed);
     }
 
     private void Delete(DeleteStatement s)
@@ -393,7 +411,7 @@ public sealed class Executor(Catalog catalog)
         Guarded(() =>
         {
             foreach (var row in MatchingRows(table, where)) RemoveRow(table, row);
-        });
+        }, UndoKind.Removed);
     }
 
     /// <summary>Rows satisfying WHERE, in the order SQLite's plan visits them (rowid order, or a UNIQUE column's
@@ -523,6 +541,7 @@ public sealed class Executor(Catalog catalog)
         // generateColumnNames, the last step of prepare: a column name over the value limit is TOOBIG.
         foreach (var rc in s.Columns)
             if (rc.NameTooBig) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
+        Rows.Begin(Rows.NeedsNames ? ColumnNaming.Of(s.Columns, table) : null);
 
         long limitCount = limit == null ? -1 : MustBeInteger(limit.Eval(_context));
         long offsetCount = offset == null ? 0 : MustBeInteger(offset.Eval(_context));
@@ -700,43 +719,12 @@ public sealed class Executor(Catalog catalog)
 
     private void EmitRow(List<Expr> output, StringBuilder line, StringBuilder stdout)
     {
-        line.Clear();
-        for (int i = 0; i < output.Count; i++)
-        {
-            if (i > 0) line.Append('|');
-            var v = output[i].Eval(_context);
-            AppendValue(line, v);
-        }
-        line.Append('\n');
-        Spend(line);
-        stdout.Append(line);
+        if (_rowValues.Length != output.Count) _rowValues = new SqlValue[output.Count];
+        for (int i = 0; i < output.Count; i++) _rowValues[i] = output[i].Eval(_context);
+        Rows.Row(_rowValues, stdout);
     }
 
-    private void AppendLine(SqlValue[] values, StringBuilder line, StringBuilder stdout)
-    {
-        line.Clear();
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (i > 0) line.Append('|');
-            AppendValue(line, values[i]);
-        }
-        line.Append('\n');
-        Spend(line);
-        stdout.Append(line);
-    }
-
-    /// <summary>Counts a row's bytes against the script's answer limit before it is printed.</summary>
-    private void Spend(StringBuilder line)
-    {
-        long n = 0;
-        foreach (var chunk in line.GetChunks()) n += System.Text.Encoding.UTF8.GetByteCount(chunk.Span);
-        if (AnswerBytes + n > EngineLimits.MaxAnswerBytes)
-        {
-            AnswerBytes = EngineLimits.MaxAnswerBytes + 1;
-            throw new SqlRuntimeException(EngineLimits.AnswerTooLargeMessage, EngineLimits.AnswerTooLargeCode);
-        }
-        AnswerBytes += n;
-    }
+    private void AppendLine(SqlValue[] values, StringBuilder line, StringBuilder stdout) => Rows.Row(values, stdout);
 
     public static void AppendValue(StringBuilder sb, SqlValue v)
     {

@@ -12,24 +12,33 @@ public sealed class ShellRunner(Catalog catalog)
 {
     private readonly Catalog _catalog = catalog;
     private readonly Executor _executor = new(catalog);
+    private readonly RowOutput _listRows = RowOutput.For(new OutputSettings());
 
     public ExecutionResult Run(string script)
     {
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        _executor.AnswerBytes = 0;
+        // Each script starts in sqlite3's default output (list mode, no headers), as a fresh sqlite3 process does;
+        // the shared list-mode output serves every script that has no dot-command (nearly all: no allocation).
+        OutputSettings? settings = null;
+        _executor.Rows = _listRows;
+        _listRows.AnswerBytes = 0;
+        _executor.Changes = _executor.TotalChanges = 0;
         int errors = 0;
         foreach (var chunk in InputChunker.Split(script))
         {
             if (chunk.StartLine < 0)
             {
-                // A dot-command: the shell's own commands are outside FastDb's subset.
-                var word = chunk.Text.Split(' ', '\t')[0];
-                stderr.Append("Parse error near line ").Append(-chunk.StartLine).Append(": FastDb does not support the dot-command ").Append(word).Append('\n');
-                errors++;
+                settings ??= new OutputSettings();
+                if (!ScriptDotCommand.Run(chunk.Text, settings, stdout, stderr)) errors++;
+                var answered = _executor.Rows.AnswerBytes;
+                _executor.Rows = RowOutput.For(settings);
+                _executor.Rows.AnswerBytes = answered;
                 continue;
             }
             if (!RunChunk(chunk, stdout, stderr)) errors++;
+            else if (settings is { CountChanges: true })
+                stdout.Append("changes: ").Append(_executor.Changes).Append("   total_changes: ").Append(_executor.TotalChanges).Append('\n');
         }
         return new ExecutionResult(stdout.ToString(), stderr.ToString(), errors > 0 ? 1 : 0);
     }
@@ -47,7 +56,7 @@ public sealed class ShellRunner(Catalog catalog)
             try
             {
                 var stmt = Parser.ParseOne(sql, pos, _catalog.Exists, _catalog.IndexExists, out int next);
-                if (stmt != null) _executor.Run(stmt, stdout);
+                if (stmt != null) RunStatement(stmt, stdout);
                 if (next <= pos) return true; // defensive: never loop without progress
                 pos = next;
             }
@@ -67,6 +76,23 @@ public sealed class ShellRunner(Catalog catalog)
                 return false;
             }
         }
+    }
+
+    /// <summary>Runs one statement; the output mode writes what it held back (a column mode's table) when the
+    /// statement ends, also when it failed while running, as exec_prepared_stmt_columnar prints the rows it got.</summary>
+    private void RunStatement(Statement stmt, StringBuilder stdout)
+    {
+        try
+        {
+            _executor.Run(stmt, stdout);
+        }
+        catch (SqlRuntimeException)
+        {
+            try { _executor.Rows.End(stdout); }
+            catch (SqlRuntimeException) { } // the answer limit: the first error is the one reported
+            throw;
+        }
+        _executor.Rows.End(stdout);
     }
 
     /// <summary>shell_error_context: the statement (from where prepare started) with whitespace turned into spaces,

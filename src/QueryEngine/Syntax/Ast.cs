@@ -87,6 +87,8 @@ public sealed class ResultColumn
     public string? Alias;
     public string? StarQualifier; // the t of t.*
     public int Offset = -1;
+    /// <summary>The expression's text as written (sqlite3DbSpanDup): its column name when it has no alias.</summary>
+    public string? Span;
     /// <summary>Its name (alias, or its text) is over the value limit: prepare fails with TOOBIG.</summary>
     public bool NameTooBig;
 }

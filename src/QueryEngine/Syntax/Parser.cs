@@ -560,6 +560,7 @@ public sealed class Parser
             if (TryKeyword("AS")) rc.Alias = ExpectName();
             else if (IsNameToken(Peek()) || Peek().Kind == TokenKind.String) rc.Alias = ExpectName();
             rc.NameTooBig = rc.Alias != null ? EngineLimits.IsTooBig(rc.Alias) : SpanTooBig(spanStart, spanEnd);
+            rc.Span = SpanText(spanStart, spanEnd);
             stmt.Columns.Add(rc);
         } while (TryOp(","));
 
@@ -627,6 +628,14 @@ public sealed class Parser
         var sql = _tokens.Sql;
         while (end > start && IsCSpace(sql[end - 1])) end--;
         return EngineLimits.IsTooBig(sql[start..end]);
+    }
+
+    /// <summary>The source text from a token to the next one, trailing blanks trimmed (how SQLite names a column).</summary>
+    private string SpanText(int start, int end)
+    {
+        var sql = _tokens.Sql;
+        while (end > start && IsCSpace(sql[end - 1])) end--;
+        return sql[start..end];
     }
 
     private static bool IsCSpace(char c) => c is ' ' or '\t' or '\n' or '\v' or '\f' or '\r';

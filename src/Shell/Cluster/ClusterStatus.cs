@@ -70,8 +70,10 @@ public sealed record Reachability(int Reachable, int Total, string? LeaderName, 
     {
         if (before is not null && before.Reachable == Reachable && before.Total == Total && before.LeaderName == LeaderName && before.Term == Term)
             return null;
-        if (!MajorityUp)
+        if (Reachable < Majority)
             return $"WARNING: only {Reachable} of {Total} nodes reachable: statements (reads too) wait until a majority is back";
+        if (LeaderName is null)
+            return $"WARNING: {Reachable} of {Total} nodes reachable but no leader (term {Term}): statements (reads too) wait until one is elected";
         if (Reachable < Total)
             return $"WARNING: {Total - Reachable} of {Total} nodes unreachable; a majority ({Majority}) is still up";
         // All up: only worth saying after a warning.

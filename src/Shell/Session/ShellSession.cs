@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using FastDb.QueryEngine.Shell;
 using FastDb.Shell.Cluster;
 using FastDb.Shell.Input;
 
@@ -30,6 +31,8 @@ public sealed partial class ShellSession : IAsyncDisposable
     private bool _saidNoneReachable;
     private Task? _heartbeat;
     private TextWriter? _redirect; // .output / .once FILE
+    private readonly OutputSettings _output = new(); // .mode / .headers, put before each statement sent
+    private string _columnSeparator = "|", _rowSeparator = "\\n"; // as .show spells them
     private bool _redirectOnce;
 
     public ShellSession(SessionOptions options, TextWriter stdout, TextWriter stderr)
@@ -148,12 +151,18 @@ public sealed partial class ShellSession : IAsyncDisposable
 
     public void ForgetInterrupted() => Interrupted = null;
 
+    /// <summary>
+    /// Sends a statement behind the session's .mode/.headers lines, so the server renders its rows exactly as this
+    /// session's sqlite3 would (column names come from the engine); "near line N" is shifted past those lines.
+    /// </summary>
     private Task<bool> RunSqlAsync(string sql, int firstLine, CancellationToken cancellationToken)
     {
-        var body = ServerBody(sql);
+        var prefix = _output.ScriptPrefix();
+        var body = prefix + ServerBody(sql);
+        var prefixLines = prefix.Count(c => c == '\n');
         var key = Guid.NewGuid().ToString("N");
         return RunStatementAsync(key, (node, token) => _client.PostSqlAsync(node, body, key, token),
-            (answer, clock) => PrintSqlAnswer(answer, clock, firstLine), cancellationToken);
+            (answer, clock) => PrintSqlAnswer(answer, clock, firstLine - prefixLines, sql), cancellationToken);
     }
 
     /// <summary>
@@ -162,7 +171,7 @@ public sealed partial class ShellSession : IAsyncDisposable
     /// </summary>
     public static string ShiftErrorLines(string output, int firstLine)
     {
-        if (firstLine <= 1) return output;
+        if (firstLine == 1) return output;
         return ErrorLine().Replace(output, m => m.Groups[1].Value + (long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) + firstLine - 1).ToString(CultureInfo.InvariantCulture) + ":");
     }
 
@@ -181,7 +190,7 @@ public sealed partial class ShellSession : IAsyncDisposable
         return end > 0 && sql[end - 1] == ';' ? sql[..(end - 1)] : sql;
     }
 
-    private bool PrintSqlAnswer(NodeAnswer answer, Stopwatch clock, int firstLine)
+    private bool PrintSqlAnswer(NodeAnswer answer, Stopwatch clock, int firstLine, string sql)
     {
         if (answer.Status != 200)
         {
@@ -200,15 +209,45 @@ public sealed partial class ShellSession : IAsyncDisposable
             Out.Flush();
             _err.Write(ShiftErrorLines(output, firstLine));
             _err.Flush();
+            // A data change that failed while running leaves sqlite3_changes at 0 (one that failed to prepare never ran).
+            if (IsDataChange(sql) && output.Contains("Runtime error", StringComparison.Ordinal)) _lastChanges = 0;
         }
         else
         {
-            Out.Write(output);
+            Out.Write(_output.CountChanges ? SessionChanges(output, sql) : output);
             Out.Flush();
         }
         PrintTimer(clock);
         return !failed;
     }
+
+    private long _lastChanges, _totalChanges; // sqlite3_changes / sqlite3_total_changes of this session
+
+    /// <summary>
+    /// .changes on: the server counts within the one body it ran (a fresh sqlite3 per body), while sqlite3's counters
+    /// belong to the session. So total_changes adds this session's earlier changes, and a statement that changed
+    /// nothing and is not an INSERT, UPDATE or DELETE shows the last such statement's count, as sqlite3 does.
+    /// </summary>
+    private string SessionChanges(string output, string sql)
+    {
+        long bodyTotal = 0;
+        var text = ChangesLine().Replace(output, m =>
+        {
+            long changes = long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            bodyTotal = long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+            if (bodyTotal > 0 || IsDataChange(sql)) _lastChanges = changes;
+            return string.Create(CultureInfo.InvariantCulture, $"changes: {_lastChanges}   total_changes: {_totalChanges + bodyTotal}");
+        });
+        _totalChanges += bodyTotal;
+        return text;
+    }
+
+    private static bool IsDataChange(string sql) =>
+        sql.TrimStart().Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.ToUpperInvariant()
+            is "INSERT" or "UPDATE" or "DELETE" or "REPLACE";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?m)^changes: (\d+)   total_changes: (\d+)$")]
+    private static partial System.Text.RegularExpressions.Regex ChangesLine();
 
     /// <summary>The sqlite3 shell exits 1 when a statement failed: its error lines start like these.</summary>
     public static bool HasErrorLine(string output) =>
@@ -393,7 +432,7 @@ public sealed partial class ShellSession : IAsyncDisposable
     {
         var seconds = ((int)elapsed.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         var hint = Interactive ? " (Ctrl-C stops waiting)" : "";
-        if (_reachability is { MajorityUp: false } r)
+        if (_reachability is { } r && r.Reachable < r.Majority)
             return $"Waiting {seconds} s for a majority: {r.Reachable} of {r.Total} nodes reachable ({(r.Up.Length > 0 ? r.Up : "none")}), {r.Majority} needed{hint}";
         if (_status is { LeaderName: { } leader } s)
             return $"Waiting {seconds} s for the leader {leader} (term {s.Term}) to commit it{(s.Node == leader ? "" : ", through " + s.Node)}{hint}";
@@ -539,9 +578,6 @@ public sealed partial class ShellSession : IAsyncDisposable
 
     // ------------------------------------------------------------------------------------------- dot commands
 
-    private static readonly string[] SqliteModes =
-        ["ascii", "box", "column", "csv", "html", "insert", "json", "line", "list", "markdown", "qbox", "quote", "table", "tabs", "tcl"];
-
     private async Task<bool> RunDotAsync(string line, Func<string, Task<bool>>? readFile, CancellationToken cancellationToken)
     {
         var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
@@ -567,7 +603,7 @@ public sealed partial class ShellSession : IAsyncDisposable
             case ".timer" when argument is "on" or "off":
                 ShowTimer = argument == "on";
                 return true;
-            case ".echo" or ".bail" or ".headers" or ".changes":
+            case ".echo" or ".bail":
                 if (parts.Length != 2)
                 {
                     _err.WriteLine($"Usage: {name} on|off");
@@ -582,25 +618,10 @@ public sealed partial class ShellSession : IAsyncDisposable
                     on = false;
                 }
                 if (name == ".echo") Echo = on;
-                else if (name == ".bail") Bail = on;
-                else if (on) return Unsupported(name == ".headers"
-                    ? ".headers on needs column names, which FastDb's answers do not carry yet (they are sqlite3's list mode)"
-                    : ".changes on needs the number of rows changed, which FastDb's answers do not carry yet");
+                else Bail = on;
                 return true;
-            case ".mode":
-                if (argument is null)
-                {
-                    Out.WriteLine("current output mode: list");
-                    Out.Flush();
-                    return true;
-                }
-                if (!SqliteModes.Contains(argument))
-                {
-                    _err.WriteLine("Error: mode should be one of: ascii box column csv html insert json line list markdown qbox quote table tabs tcl");
-                    _err.Flush();
-                    return false;
-                }
-                return argument == "list" || Unsupported($".mode {argument} needs the rows as values, which FastDb's answers do not carry yet (only list mode)");
+            case ".headers" or ".header" or ".mode" or ".changes":
+                return OutputCommand(line);
             case ".show" when parts.Length == 1:
                 Out.Write(ShowText());
                 Out.Flush();
@@ -629,7 +650,7 @@ public sealed partial class ShellSession : IAsyncDisposable
             case ".schema" when parts.Length <= 2:
                 return await SchemaAsync(argument, cancellationToken).ConfigureAwait(false);
             case ".dump":
-                return Unsupported(".dump needs each value's exact type and text (sqlite3 writes reals with 20 digits), which FastDb's answers (sqlite3's list mode) do not carry yet");
+                return await DumpAsync(parts.Length > 1 ? argument : null, cancellationToken).ConfigureAwait(false);
             case ".nodes" or ".status" or ".leader" when argument is null:
                 return await ShowClusterAsync(name, cancellationToken).ConfigureAwait(false);
         }
@@ -640,6 +661,13 @@ public sealed partial class ShellSession : IAsyncDisposable
 
     /// <summary>Runs a read of the schema through the log (with failover); its list-mode rows, or null after printing the error.</summary>
     private async Task<string[]?> QueryRowsAsync(string sql, CancellationToken cancellationToken)
+    {
+        var output = await QueryTextAsync(sql, cancellationToken).ConfigureAwait(false);
+        return output is null ? null : output.Length == 0 ? [] : output[..^1].Split('\n');
+    }
+
+    /// <summary>Runs a script of the shell's own through the log (with failover): its output, or null after printing the error.</summary>
+    private async Task<string?> QueryTextAsync(string sql, CancellationToken cancellationToken)
     {
         var key = Guid.NewGuid().ToString("N");
         var answer = await SendWithFailoverAsync((node, token) => _client.PostSqlAsync(node, sql, key, token), cancellationToken, () => { })
@@ -653,7 +681,7 @@ public sealed partial class ShellSession : IAsyncDisposable
             _err.Flush();
             return null;
         }
-        return output.Length == 0 ? [] : output[..^1].Split('\n');
+        return output;
     }
 
     /// <summary>
@@ -685,23 +713,68 @@ public sealed partial class ShellSession : IAsyncDisposable
         return true;
     }
 
-    /// <summary>.schema [TABLE]: each CREATE statement SQLite keeps, in sqlite_schema's order, with its ';'.</summary>
+    /// <summary>.schema [TABLE]: each CREATE statement SQLite keeps, in sqlite_schema's order, as printSchemaLine writes it.</summary>
     private async Task<bool> SchemaAsync(string? table, CancellationToken cancellationToken)
     {
-        // Names first, then each text on its own: a CREATE text can span lines, which list-mode rows cannot tell apart.
-        var rows = await QueryRowsAsync("SELECT rowid, name, tbl_name FROM sqlite_master WHERE sql IS NOT NULL", cancellationToken).ConfigureAwait(false);
+        var rows = await SchemaRowsAsync(cancellationToken).ConfigureAwait(false);
         if (rows is null) return false;
-        foreach (var row in rows.Select(r => r.Split('|')).Where(r => r.Length == 3))
+        var text = new System.Text.StringBuilder();
+        foreach (var row in rows)
         {
-            if (Like("sqlite_%", row[1]) || (table is not null && !Like(table, row[2]) && !Like(table, row[1]))) continue;
-            if (!long.TryParse(row[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var rowid)) continue;
-            var sql = await QueryRowsAsync($"SELECT sql FROM sqlite_master WHERE rowid = {rowid}", cancellationToken).ConfigureAwait(false);
-            if (sql is null) return false;
-            if (sql.Length == 0) continue;
-            Out.Write(string.Join('\n', sql) + ";\n");
+            if (row.Sql is null || Like("sqlite_%", row.Name) || (table is not null && !Like(table, row.TableName) && !Like(table, row.Name))) continue;
+            SchemaDump.AppendSchemaLine(text, row.Sql);
         }
+        Out.Write(text.ToString());
         Out.Flush();
         return true;
+    }
+
+    /// <summary>sqlite_master's rows with their exact text (JSON mode keeps newlines and types apart), or null after the error.</summary>
+    private async Task<List<SchemaRow>?> SchemaRowsAsync(CancellationToken cancellationToken)
+    {
+        var answer = await QueryTextAsync(".mode json\nSELECT type, name, tbl_name, sql FROM sqlite_master", cancellationToken).ConfigureAwait(false);
+        return answer is null ? null : SchemaDump.ParseRows(answer);
+    }
+
+    /// <summary>.dump [TABLE]: sqlite3's dump, the rows of each table rendered by the server in insert mode.</summary>
+    private async Task<bool> DumpAsync(string? pattern, CancellationToken cancellationToken)
+    {
+        var rows = await SchemaRowsAsync(cancellationToken).ConfigureAwait(false);
+        if (rows is null) return false;
+        var text = new System.Text.StringBuilder("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n");
+        foreach (var row in rows.Where(r => r.Type == "table" && r.Sql is not null && (pattern is null || Like(pattern, r.Name))))
+        {
+            SchemaDump.AppendSchemaLine(text, row.Sql!);
+            var inserts = await QueryTextAsync(SchemaDump.TableRowsScript(row.Name), cancellationToken).ConfigureAwait(false);
+            if (inserts is null) return false;
+            text.Append(inserts);
+        }
+        foreach (var row in rows.Where(r => r.Type is "index" or "trigger" or "view" && r.Sql is not null && (pattern is null || Like(pattern, r.Name))))
+            SchemaDump.AppendOtherLine(text, row.Sql!);
+        text.Append("COMMIT;\n");
+        Out.Write(text.ToString());
+        Out.Flush();
+        return true;
+    }
+
+    /// <summary>.headers / .mode: sqlite3's own rules and messages (the engine's), kept for the statements that follow.</summary>
+    private bool OutputCommand(string line)
+    {
+        var stdout = new System.Text.StringBuilder();
+        var stderr = new System.Text.StringBuilder();
+        var ok = ScriptDotCommand.Run(line, _output, stdout, stderr);
+        if (ok && !line.StartsWith(".h", StringComparison.Ordinal))
+        {
+            // What .show reports: csv and list set both separators, line and column the row separator; others keep them.
+            if (_output.Mode == OutputMode.Csv) (_columnSeparator, _rowSeparator) = (",", "\\r\\n");
+            else if (_output.Mode == OutputMode.List) (_columnSeparator, _rowSeparator) = ("|", "\\n");
+            else if (_output.Mode is OutputMode.Line or OutputMode.Column) _rowSeparator = "\\n";
+        }
+        Out.Write(stdout.ToString());
+        Out.Flush();
+        _err.Write(stderr.ToString());
+        _err.Flush();
+        return ok;
     }
 
     /// <summary>SQL's LIKE as SQLite does it: % and _, ASCII letters without case.</summary>
@@ -774,18 +847,23 @@ public sealed partial class ShellSession : IAsyncDisposable
         _redirectOnce = false;
     }
 
-    /// <summary>.show, in sqlite3's layout; FastDb has list mode only, and its "filename" is the node it talks to.</summary>
+    /// <summary>.show's mode line: sqlite3 adds the column modes' wrap options.</summary>
+    private string ShowMode() => _output.Mode is OutputMode.Column or OutputMode.Table or OutputMode.Box or OutputMode.Markdown
+        ? _output.ModeName + " --wrap 60 --wordwrap off --noquote"
+        : _output.ModeName;
+
+    /// <summary>.show, in sqlite3's layout; its "filename" is the node the shell talks to.</summary>
     private string ShowText() =>
         $"""
                 echo: {(Echo ? "on" : "off")}
                  eqp: off
              explain: auto
-             headers: off
-                mode: list
+             headers: {(_output.Headers ? "on" : "off")}
+                mode: {ShowMode()}
            nullvalue: ""
               output: {_redirectPath ?? "stdout"}
-        colseparator: "|"
-        rowseparator: "\n"
+        colseparator: "{_columnSeparator}"
+        rowseparator: "{_rowSeparator}"
                stats: off
                width: 
             filename: {_current}
@@ -855,13 +933,15 @@ public sealed partial class ShellSession : IAsyncDisposable
     public const string HelpText =
         """
         .bail on|off      Stop after hitting an error (scripts: a pipe, -c, .read)
+        .changes on|off   Show number of rows changed by SQL
         .echo on|off      Print each command before running it
         .exit ?CODE?      Exit this program with return-code CODE
-        .headers on|off   Column headers (only off: FastDb answers in sqlite3's list mode)
+        .dump ?TABLE?     Render the database (or the tables matching TABLE) as SQL text
+        .headers on|off   Turn display of headers on or off
         .help             Show this message
         .indexes ?TABLE?  Show the names of the indexes (of the tables matching TABLE)
         .leader           Show the current leader and term
-        .mode MODE        Output mode (only list: FastDb answers in sqlite3's list mode)
+        .mode MODE ?TABLE?  Output mode: list csv column table box markdown json line insert
         .nodes            List the cluster's nodes: role, reachability, endpoint (* = connected)
         .once FILE        Output for the next statement only to FILE
         .output ?FILE?    Send output to FILE, or to stdout if FILE is omitted

@@ -9,19 +9,39 @@ public sealed class FastDbShell : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _stdout = new(), _stderr = new();
 
-    private FastDbShell(Process process)
+    private readonly Task[] _readers = [];
+
+    /// <summary><paramref name="exact"/>: the output as written (a csv row ends in "\r\n"); otherwise line by line, every
+    /// line ending (a terminal's "\r\n" and the line editor's "\r" included) as "\n".</summary>
+    private FastDbShell(Process process, bool exact = false)
     {
         _process = process;
+        if (exact)
+        {
+            _readers = [Pump(process.StandardOutput, _stdout), Pump(process.StandardError, _stderr)];
+            return;
+        }
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.Append(e.Data).Append('\n'); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.Append(e.Data).Append('\n'); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
 
-    public static string Executable => NativeBinary.Path("fastdb");
+    private static Task Pump(StreamReader reader, StringBuilder into) => Task.Run(async () =>
+    {
+        var buffer = new char[4096];
+        int n;
+        while ((n = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            lock (into) into.Append(buffer, 0, n);
+    });
+
+    public static string Executable => FastDb.TestSupport.NativeBinary.Path("fastdb");
 
     /// <summary>Starts fastdb with its stdin a pipe the test writes to (non-interactive mode).</summary>
     public static FastDbShell Start(string workingDirectory, params string[] args) => StartProcess(Executable, args, workingDirectory);
+
+    /// <summary>As <see cref="Start"/>, keeping the output exactly as written.</summary>
+    public static FastDbShell StartExact(string workingDirectory, params string[] args) => StartProcess(Executable, args, workingDirectory, exact: true);
 
     /// <summary>
     /// Starts fastdb inside a pseudo-terminal (util-linux <c>script</c>), so it runs its interactive line editor; what
@@ -36,7 +56,7 @@ public sealed class FastDbShell : IDisposable
         return StartProcess("script", ["-qfec", command, "/dev/null"], workingDirectory, historyFile);
     }
 
-    private static FastDbShell StartProcess(string file, string[] args, string workingDirectory, string? historyFile = null)
+    private static FastDbShell StartProcess(string file, string[] args, string workingDirectory, string? historyFile = null, bool exact = false)
     {
         var start = new ProcessStartInfo(file, args)
         {
@@ -48,7 +68,7 @@ public sealed class FastDbShell : IDisposable
         };
         start.Environment["TERM"] = "xterm";
         start.Environment["FASTDB_HISTORY"] = historyFile ?? ""; // never the user's ~/.fastdb_history
-        return new FastDbShell(Process.Start(start)!);
+        return new FastDbShell(Process.Start(start)!, exact);
     }
 
     /// <summary>
@@ -136,13 +156,14 @@ public sealed class FastDbShell : IDisposable
             throw new TimeoutException($"fastdb did not exit; stdout:\n{Stdout}\nstderr:\n{Stderr}");
         }
         _process.WaitForExit(); // drain the output events
+        Task.WaitAll(_readers, TimeSpan.FromSeconds(10));
         return _process.ExitCode;
     }
 
-    /// <summary>One whole run: arguments, a script on stdin, and what came out.</summary>
+    /// <summary>One whole run: arguments, a script on stdin, and what came out, byte for byte.</summary>
     public static (string Stdout, string Stderr, int ExitCode) Run(string workingDirectory, string stdin, params string[] args)
     {
-        using var shell = Start(workingDirectory, args);
+        using var shell = StartExact(workingDirectory, args);
         shell.Write(stdin);
         var code = shell.Finish();
         return (shell.Stdout, shell.Stderr, code);

@@ -1,11 +1,15 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Text.Json;
 
 namespace FastDb.Shell.Tests.Support;
 
 /// <summary>
-/// Three real sqlcluster processes, hand-run style: every node works in ROOT, listens on ./n{i}/node.sock, node 0
-/// founds the cluster and the others join it. Killed (SIGCONT first, then SIGKILL) on dispose.
+/// Real sqlcluster processes. Hand-run style (<see cref="StartAsync"/>): every node works in ROOT, listens on
+/// ./n{i}/node.sock, node 0 founds the cluster and the others join it. Octopus style (<see cref="StartOctopusAsync"/>):
+/// node i works in ROOT/node{i}, listens on ./node{i}.sock, and finds the others through relay sockets
+/// ROOT/node{i}/node{j}.sock made before any node starts, as octopus's proxies are. Killed (SIGCONT first, then
+/// SIGKILL) on dispose.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
@@ -14,9 +18,74 @@ public sealed class TestCluster : IAsyncDisposable
     public string Root { get; } = Directory.CreateTempSubdirectory("fastdb-shell-").FullName;
     public int Count => _nodes.Length;
 
-    private TestCluster(int count) => _nodes = new Process?[count];
+    private readonly bool _octopus;
+    private readonly List<SocketRelay> _relays = [];
 
-    public string SocketPath(int node) => Path.Combine(Root, $"n{node}", "node.sock");
+    private TestCluster(int count, bool octopus = false)
+    {
+        _nodes = new Process?[count];
+        _octopus = octopus;
+    }
+
+    /// <summary>The node's own socket (in octopus's layout, ROOT/node{i}/node{i}.sock, which no proxy is in front of).</summary>
+    public string SocketPath(int node) => _octopus ? Path.Combine(Root, $"node{node}", $"node{node}.sock") : Path.Combine(Root, $"n{node}", "node.sock");
+
+    /// <summary>Octopus's layout with <paramref name="count"/> nodes, every node started at once, as octopus does.</summary>
+    public static async Task<TestCluster> StartOctopusAsync(int count = 5)
+    {
+        var cluster = new TestCluster(count, octopus: true);
+        try
+        {
+            for (var i = 0; i < count; i++) Directory.CreateDirectory(Path.Combine(cluster.Root, $"node{i}"));
+            for (var i = 0; i < count; i++)
+                for (var j = 0; j < count; j++)
+                    if (i != j) cluster._relays.Add(new SocketRelay(Path.Combine(cluster.Root, $"node{i}", $"node{j}.sock"), cluster.SocketPath(j)));
+            for (var i = 0; i < count; i++) cluster.Start(i);
+            for (var i = 0; i < count; i++)
+                await cluster.WaitAsync(i, s => s.GetProperty("members").GetArrayLength() == count
+                    && s.TryGetProperty("leaderName", out var l) && l.ValueKind == JsonValueKind.String, $"node {i} knowing {count} members and a leader").ConfigureAwait(false);
+            var leader = await cluster.LeaderAsync().ConfigureAwait(false);
+            await cluster.WaitAsync(leader, s => s.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("reachable").ValueKind == JsonValueKind.True) == count,
+                $"the leader hearing all {count} nodes").ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Each running node's role, term and leader, for a failure message.</summary>
+    public async Task<string> DescribeAsync()
+    {
+        var lines = new List<string>();
+        for (var i = 0; i < Count; i++)
+        {
+            if (_nodes[i] is null) { lines.Add($"node {i}: not running"); continue; }
+            using var status = await StatusAsync(i).ConfigureAwait(false);
+            lines.Add(status is null ? $"node {i}: no answer"
+                : $"node {i}: {status.RootElement.GetProperty("role")} term {status.RootElement.GetProperty("term")} leader {status.RootElement.GetProperty("leaderName")}");
+        }
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The node that says it leads (bounded: 60 s).</summary>
+    public async Task<int> LeaderAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                if (_nodes[i] is null) continue;
+                using var status = await StatusAsync(i).ConfigureAwait(false);
+                if (status?.RootElement.GetProperty("role").GetString() == "leader") return i;
+            }
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+        throw new TimeoutException($"no leader under {Root}");
+    }
 
     public int Pid(int node) => _nodes[node]?.Id ?? throw new InvalidOperationException($"node {node} is not running");
 
@@ -50,9 +119,24 @@ public sealed class TestCluster : IAsyncDisposable
 
     private void Start(int i)
     {
-        string[] join = i > 0 ? ["--join=./n0/node.sock"] : [];
-        _nodes[i] = NodeLauncher.Start(NodeLauncher.CreateStartInfo(NativeBinary.Path("sqlcluster"), Root,
-            ["-l", $"./n{i}/node.sock", "-d", $"./n{i}/data", .. join]));
+        var start = new ProcessStartInfo(FastDb.TestSupport.NativeBinary.Path("sqlcluster"))
+        {
+            WorkingDirectory = _octopus ? Path.Combine(Root, $"node{i}") : Root,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        var args = _octopus
+            ? new[] { "-l", $"./node{i}.sock", "-d", Path.Combine(Root, $"node{i}") }
+            : new[] { "-l", $"./n{i}/node.sock", "-d", $"./n{i}/data" };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        if (i > 0) start.ArgumentList.Add(_octopus ? "--join=./node0.sock" : "--join=./n0/node.sock");
+        var process = Process.Start(start)!;
+        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        _nodes[i] = process;
     }
 
     /// <summary>Polls a node's /status until the condition holds (bounded: 60 s).</summary>
@@ -80,25 +164,52 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    public HttpClient Client(int node) => UnixHttp.CreateClient(SocketPath(node), TimeSpan.FromSeconds(5));
+    public HttpClient Client(int node)
+    {
+        var path = SocketPath(node);
+        return new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, token) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), token).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        }) { BaseAddress = new Uri("http://fastdb"), Timeout = TimeSpan.FromSeconds(5) };
+    }
 
-    public void Freeze(int node) => Signals.Send(Pid(node), Signals.SigStop);
+    public void Freeze(int node) => Signal(node, "STOP");
 
-    public void Thaw(int node) => Signals.Send(Pid(node), Signals.SigCont);
+    public void Thaw(int node) => Signal(node, "CONT");
 
     public void Kill(int node)
     {
         if (_nodes[node] is not { } process) return;
-        Signals.Send(process.Id, Signals.SigCont);
+        Signal(node, "CONT");
         process.Kill(entireProcessTree: true);
         process.WaitForExit(10_000);
         process.Dispose();
         _nodes[node] = null;
     }
 
+    private void Signal(int node, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", Pid(node).ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+        kill.WaitForExit(10_000);
+    }
+
     public ValueTask DisposeAsync()
     {
         for (var i = 0; i < _nodes.Length; i++) Kill(i);
+        foreach (var relay in _relays) relay.Dispose();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
         return ValueTask.CompletedTask;
     }
