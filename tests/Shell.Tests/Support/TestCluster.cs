@@ -1,5 +1,5 @@
+using FastDb.TestSupport;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace FastDb.Shell.Tests.Support;
@@ -119,24 +119,12 @@ public sealed class TestCluster : IAsyncDisposable
 
     private void Start(int i)
     {
-        var start = new ProcessStartInfo(FastDb.TestSupport.NativeBinary.Path("sqlcluster"))
-        {
-            WorkingDirectory = _octopus ? Path.Combine(Root, $"node{i}") : Root,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        var args = _octopus
-            ? new[] { "-l", $"./node{i}.sock", "-d", Path.Combine(Root, $"node{i}") }
-            : new[] { "-l", $"./n{i}/node.sock", "-d", $"./n{i}/data" };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        if (i > 0) start.ArgumentList.Add(_octopus ? "--join=./node0.sock" : "--join=./n0/node.sock");
-        var process = Process.Start(start)!;
-        process.ErrorDataReceived += (_, _) => { };
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        _nodes[i] = process;
+        string[] args = _octopus
+            ? ["-l", $"./node{i}.sock", "-d", Path.Combine(Root, $"node{i}")]
+            : ["-l", $"./n{i}/node.sock", "-d", $"./n{i}/data"];
+        string[] join = i == 0 ? [] : [_octopus ? "--join=./node0.sock" : "--join=./n0/node.sock"];
+        _nodes[i] = NodeLauncher.Start(NodeLauncher.CreateStartInfo(FastDb.TestSupport.NativeBinary.Path("sqlcluster"),
+            _octopus ? Path.Combine(Root, $"node{i}") : Root, [.. args, .. join]));
     }
 
     /// <summary>Polls a node's /status until the condition holds (bounded: 60 s).</summary>
@@ -164,46 +152,20 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    public HttpClient Client(int node)
-    {
-        var path = SocketPath(node);
-        return new HttpClient(new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, token) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), token).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        }) { BaseAddress = new Uri("http://fastdb"), Timeout = TimeSpan.FromSeconds(5) };
-    }
+    public HttpClient Client(int node) => UnixHttp.CreateClient(SocketPath(node), TimeSpan.FromSeconds(5));
 
-    public void Freeze(int node) => Signal(node, "STOP");
+    public void Freeze(int node) => Signals.Send(Pid(node), Signals.SigStop);
 
-    public void Thaw(int node) => Signal(node, "CONT");
+    public void Thaw(int node) => Signals.Send(Pid(node), Signals.SigCont);
 
     public void Kill(int node)
     {
         if (_nodes[node] is not { } process) return;
-        Signal(node, "CONT");
+        Signals.Send(process.Id, Signals.SigCont);
         process.Kill(entireProcessTree: true);
         process.WaitForExit(10_000);
         process.Dispose();
         _nodes[node] = null;
-    }
-
-    private void Signal(int node, string signal)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", Pid(node).ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
-        kill.WaitForExit(10_000);
     }
 
     public ValueTask DisposeAsync()
