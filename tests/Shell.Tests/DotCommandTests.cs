@@ -13,7 +13,7 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
 
     internal static (string Stdout, string Stderr, int ExitCode) Sqlite3(string stdin, string workingDirectory)
     {
-        using var process = Process.Start(new ProcessStartInfo("sqlite3", [":memory:"])
+        using var process = Process.Start(new ProcessStartInfo(Sqlite3Shell.DefaultPath, [":memory:"])
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
@@ -28,7 +28,7 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
         return (stdout.Result, stderr, process.ExitCode);
     }
 
-    [Theory]
+    [RequiresSqlite3Theory]
     [InlineData(".echo on\nSELECT 1;\n.echo off\nSELECT 2;\n")]
     [InlineData(".bail on\nSELECT 1;\nSELEC 2;\nSELECT 3;\n")]
     [InlineData("SELEC 1;\nSELECT 2;\n")]                      // the context line shows one ';', as sqlite3's
@@ -43,7 +43,7 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
         Assert.Equal(Sqlite3(script, Cluster.Root), FastDb(script));
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Tables_and_schema_list_what_the_database_holds_as_sqlite3_does()
     {
         var suffix = Guid.NewGuid().ToString("N")[..6];
@@ -54,7 +54,7 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
         Assert.Equal(Sqlite3(create + script, Cluster.Root), FastDb(script));
     }
 
-    [Theory]
+    [RequiresSqlite3Theory]
     [InlineData("list")]
     [InlineData("csv")]
     [InlineData("column")]
@@ -76,7 +76,7 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
         Assert.Equal(Sqlite3(create + script, Cluster.Root), FastDb(new string('\n', create.Count(c => c == '\n')) + script));
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Dump_and_schema_print_what_sqlite3_prints_for_the_same_tables()
     {
         var t = "d_" + Guid.NewGuid().ToString("N")[..8];
@@ -106,7 +106,7 @@ public sealed class DotCommandTests(ShellProcessTests.ClusterFixture fixture) : 
         }
     }
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public void Show_prints_sqlite3s_settings_layout()
     {
         var sqlite = Sqlite3(".echo on\n.show\n", Cluster.Root).Stdout.Split('\n');

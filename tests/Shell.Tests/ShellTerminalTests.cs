@@ -31,7 +31,7 @@ public sealed class ShellTerminalTests(ShellProcessTests.ClusterFixture fixture)
     /// <summary>Idle prompts so far: the editor draws an empty prompt line once the previous input is done.</summary>
     private static int IdlePrompts(string stdout) => stdout.Split('\n').Count(l => l.EndsWith("fastdb> \u001b[K", StringComparison.Ordinal));
 
-    [Fact]
+    [RequiresSqlite3Fact]
     public async Task Dot_commands_typed_at_the_prompt_print_what_sqlite3_prints()
     {
         var t = "pt_" + Guid.NewGuid().ToString("N")[..8];
