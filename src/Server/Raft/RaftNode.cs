@@ -70,6 +70,17 @@ public sealed class RaftNode
     private readonly Dictionary<ulong, ulong> _acks = new();
     private ulong _leaderSentIndex, _acceptedFromLeader;
 
+    // ReadIndex (dissertation §6.4). A read waits in _readsAwaitingTermCommit until this leader has committed an entry
+    // of its own term (only then is its commit index the cluster's); then it records the commit index and the next
+    // heartbeat round, and is confirmed once a majority acknowledged a heartbeat of that round or later: nobody had
+    // deposed this leader when the read arrived. Heartbeats carry the round in Index (0 until the first read).
+    private readonly List<ulong> _readsAwaitingTermCommit = new();
+    private readonly List<(ulong Context, ulong Index, ulong Round)> _readsInFlight = new();
+    private readonly Dictionary<ulong, ulong> _readRoundAcked = new();
+    private List<ReadState> _readStates = new();
+    private ulong _readRound;
+    private bool _readRoundDue;
+
     public ulong Id => _o.Id;
     public ulong Term { get; private set; }
     public ulong LeaderId { get; private set; }
@@ -342,6 +353,11 @@ public sealed class RaftNode
         _progress.Clear();
         _needBroadcast = false;
         _commitAdvanced = false;
+        // A read not yet confirmed is dropped with the role it was asked of; its host times it out and asks again.
+        _readsAwaitingTermCommit.Clear();
+        _readsInFlight.Clear();
+        _readRoundAcked.Clear();
+        _readRoundDue = false;
     }
 
     private int LeaseTicks => Math.Max(_o.HeartbeatIntervalTicks + 1, _o.ElectionTimeoutMinTicks - _o.HeartbeatIntervalTicks);
@@ -513,9 +529,60 @@ public sealed class RaftNode
             {
                 ulong c = Math.Min(CommitIndex, pr.Match);
                 pr.CommitSent = Math.Max(pr.CommitSent, c);
-                Send(new Message(MessageType.Heartbeat, Id, id, Term, Commit: c));
+                Send(new Message(MessageType.Heartbeat, Id, id, Term, Index: _readRound, Commit: c));
             }
         }
+    }
+
+    /// <summary>
+    /// Asks for a linearizable read (ReadIndex). False unless this node leads. The answer comes in a later Ready's
+    /// <see cref="Ready.ReadStates"/>, with <paramref name="context"/>, or never if leadership is lost first.
+    /// </summary>
+    public bool ReadIndex(ulong context)
+    {
+        if (Role != RaftRole.Leader) return false;
+        if (!CommittedInTerm) _readsAwaitingTermCommit.Add(context);
+        else StartRead(context);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether this leader may serve a read from its own state now (rqlite's "weak"): it leads, has committed an
+    /// entry of its term, and check-quorum has not deposed it (a leader that loses a majority steps down within an
+    /// election timeout). Not linearizable: a deposed leader can serve stale reads until it notices.
+    /// </summary>
+    public bool MayReadLocally => Role == RaftRole.Leader && CommittedInTerm;
+
+    /// <summary>Commit index, the index weak reads wait for.</summary>
+    private bool CommittedInTerm => TryTerm(CommitIndex, out var t) && t == Term;
+
+    private void StartRead(ulong context)
+    {
+        if (Quorum <= (IsMember(Id) ? 1 : 0))
+        {
+            _readStates.Add(new ReadState(context, CommitIndex)); // a lone member is its own majority
+            return;
+        }
+        _readsInFlight.Add((context, CommitIndex, _readRound + 1));
+        _readRoundDue = true;
+    }
+
+    private void HandleReadRoundAck(ulong from, ulong round)
+    {
+        if (round == 0 || !IsMember(from)) return;
+        if (_readRoundAcked.TryGetValue(from, out var had) && had >= round) return;
+        _readRoundAcked[from] = round;
+        int confirmed = 0;
+        foreach (var (ctx, index, readRound) in _readsInFlight)
+        {
+            int acks = IsMember(Id) ? 1 : 0;
+            foreach (var (id, acked) in _readRoundAcked)
+                if (acked >= readRound && IsMember(id)) acks++;
+            if (acks < Quorum) break; // rounds only grow: later reads need as much or more
+            _readStates.Add(new ReadState(ctx, index));
+            confirmed++;
+        }
+        if (confirmed > 0) _readsInFlight.RemoveRange(0, confirmed);
     }
 
     public ProposeResult Propose(ReadOnlyMemory<byte> data)
@@ -631,7 +698,7 @@ public sealed class RaftNode
                 else if (m.Type == MessageType.Heartbeat)
                 {
                     CommitTo(Math.Min(m.Commit, LastIndex));
-                    Send(new Message(MessageType.HeartbeatResponse, Id, m.From, Term));
+                    Send(new Message(MessageType.HeartbeatResponse, Id, m.From, Term, Index: m.Index));
                     // The leader believes we hold at least m.Commit entries (it sends min(commit, match)), but our log
                     // ends before: we lost entries we had acknowledged (a wiped or shortened log). Say so, as a
                     // rejection of an append after m.Commit, or an idle leader would never find out.
@@ -879,6 +946,7 @@ public sealed class RaftNode
     {
         if (!_progress.TryGetValue(m.From, out var pr)) return;
         pr.RecentActive = true;
+        HandleReadRoundAck(m.From, m.Index);
         if (pr.State == ProgressState.Probe) pr.ProbeSent = false;
         if (pr.Match < LastIndex) SendAppend(m.From, pr, sendIfEmpty: pr.State == ProgressState.Probe);
     }
@@ -969,6 +1037,23 @@ public sealed class RaftNode
     private void Flush()
     {
         if (Role != RaftRole.Leader) { _needBroadcast = _commitAdvanced = false; return; }
+        if (_readsAwaitingTermCommit.Count > 0 && CommittedInTerm)
+        {
+            foreach (var context in _readsAwaitingTermCommit) StartRead(context);
+            _readsAwaitingTermCommit.Clear();
+        }
+        if (_readRoundDue)
+        {
+            // One heartbeat round for every read asked since the last one.
+            _readRoundDue = false;
+            _readRound++;
+            foreach (var (id, pr) in _progress)
+            {
+                ulong c = Math.Min(CommitIndex, pr.Match);
+                pr.CommitSent = Math.Max(pr.CommitSent, c);
+                Send(new Message(MessageType.Heartbeat, Id, id, Term, Index: _readRound, Commit: c));
+            }
+        }
         if (_needBroadcast)
         {
             _needBroadcast = false;
@@ -1032,7 +1117,8 @@ public sealed class RaftNode
     private SoftState CurrentSoft => new(Role, LeaderId, Term);
 
     public bool HasReady =>
-        _msgs.Count > 0 || _needBroadcast || _commitAdvanced || _pendingSnapshot is not null ||
+        _msgs.Count > 0 || _needBroadcast || _commitAdvanced || _pendingSnapshot is not null || _readStates.Count > 0 || _readRoundDue ||
+        (_readsAwaitingTermCommit.Count > 0 && Role == RaftRole.Leader && CommittedInTerm) ||
         _unstableFrom <= LastIndex || CommitIndex > _applied || CurrentHard != _prevHard || CurrentSoft != _prevSoft;
 
     public Ready GetReady()
@@ -1053,7 +1139,9 @@ public sealed class RaftNode
             Messages = _msgs,
             CommittedEntries = committed,
             SoftState = CurrentSoft,
+            ReadStates = _readStates,
         };
+        if (_readStates.Count > 0) _readStates = new List<ReadState>();
         _prevHard = hard;
         _prevSoft = r.SoftState;
         _pendingSnapshot = null;
