@@ -26,14 +26,18 @@ public sealed class ScriptSubmitter(IReplicator replicator, ILogger logger)
     /// Stamps the script with a request id and waits for its answer from this node's state machine. Null when the
     /// client left or the node could not take it (an error answer has then been written where possible).
     /// </summary>
-    public async Task<Answer?> SubmitAsync(HttpContext context, string script, string? idempotencyKey, BodyDigest digest)
+    public Task<Answer?> SubmitAsync(HttpContext context, string script, string? idempotencyKey, BodyDigest digest) =>
+        SubmitCommandAsync(context, EncodeCommand(script), idempotencyKey, digest);
+
+    /// <summary>As <see cref="SubmitAsync"/>, for a command already encoded (an rqlite statement list).</summary>
+    public async Task<Answer?> SubmitCommandAsync(HttpContext context, byte[] command, string? idempotencyKey, BodyDigest digest)
     {
         var clientRequest = new ClientRequest(
             new RequestId(_replicator.LocalNodeId, NextCounter()),
             idempotencyKey,
             digest,
             DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            EncodeCommand(script));
+            command);
         try
         {
             return await _replicator.SubmitAsync(clientRequest, context.RequestAborted).ConfigureAwait(false);
