@@ -108,7 +108,7 @@ public sealed class RaftHost
         PeerFrames.Read(peerName, frameType, payload, _id, _status, _membership);
 
     /// <summary>
-    /// Ticks since this node last heard from its leader (0 while it leads; long.MaxValue if it never has): rqlite's
+    /// Ticks since this node last heard from its leader, rounded up (0 while it leads; long.MaxValue if it never has): rqlite's
     /// freshness for reads at level none. Any thread.
     /// </summary>
     public long TicksSinceLeaderContact
@@ -117,7 +117,8 @@ public sealed class RaftHost
         {
             if (_status.Role == "leader") return 0;
             var contact = Volatile.Read(ref _leaderContactTick);
-            return contact == long.MinValue ? long.MaxValue : Math.Max(0, Volatile.Read(ref _ticks) - contact);
+            // +1: heard "this tick" may have been up to a tick ago, and a freshness bound must err on the stale side.
+            return contact == long.MinValue ? long.MaxValue : Math.Max(0, Volatile.Read(ref _ticks) - contact) + 1;
         }
     }
 
