@@ -8,7 +8,7 @@ public enum ReadConfirmation : byte
 {
     /// <summary>ReadIndex: the leader's commit index, confirmed by a heartbeat round a majority acknowledged.</summary>
     Linearizable = 0,
-    /// <summary>The leader's commit index, if it may read locally (<see cref="RaftNode.MayReadLocally"/>): no round.</summary>
+    /// <summary>The leader's last index, if it may read locally (<see cref="RaftNode.MayReadLocally"/>): no round.</summary>
     Weak = 1,
 }
 
@@ -41,7 +41,7 @@ public sealed class ReadRouter(ulong self, RaftNode raft, Membership membership,
         var context = ++_nextContext;
         if (raft.Role == RaftRole.Leader)
         {
-            if (kind == ReadConfirmation.Weak) { reply.TrySetResult(raft.MayReadLocally ? raft.CommitIndex : 0); return; }
+            if (kind == ReadConfirmation.Weak) { reply.TrySetResult(raft.MayReadLocally ? raft.LastIndex : 0); return; }
             _local[context] = (reply, _ticks);
             if (!raft.ReadIndex(context)) { _local.Remove(context); reply.TrySetResult(0); }
             return;
@@ -56,7 +56,7 @@ public sealed class ReadRouter(ulong self, RaftNode raft, Membership membership,
     {
         if (kind == ReadConfirmation.Weak || raft.Role != RaftRole.Leader || _local.Count + _remote.Count >= MaxWaiting)
         {
-            Answer(origin, originContext, raft.MayReadLocally && kind == ReadConfirmation.Weak ? raft.CommitIndex : 0);
+            Answer(origin, originContext, raft.MayReadLocally && kind == ReadConfirmation.Weak ? raft.LastIndex : 0);
             return;
         }
         var context = ++_nextContext;

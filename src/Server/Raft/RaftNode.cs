@@ -71,9 +71,13 @@ public sealed class RaftNode
     private ulong _leaderSentIndex, _acceptedFromLeader;
 
     // ReadIndex (dissertation §6.4). A read waits in _readsAwaitingTermCommit until this leader has committed an entry
-    // of its own term (only then is its commit index the cluster's); then it records the commit index and the next
-    // heartbeat round, and is confirmed once a majority acknowledged a heartbeat of that round or later: nobody had
-    // deposed this leader when the read arrived. Heartbeats carry the round in Index (0 until the first read).
+    // of its own term; then it records its read index and the next heartbeat round, and is confirmed once a majority
+    // acknowledged a heartbeat of that round or later: nobody had deposed this leader when the read arrived.
+    // Heartbeats carry the round in Index (0 until the first read). The read index is this leader's last index, not
+    // its commit index as in the dissertation: with BroadcastAcks a follower learns of a commit (and answers its
+    // client) before the leader does, so the leader's commit index can lag a write already acknowledged; every
+    // committed entry is in a confirmed leader's log, so waiting to apply its last index sees them all (the
+    // simulator's ReadIndexReaders found the lag: seed 29, 3 nodes).
     private readonly List<ulong> _readsAwaitingTermCommit = new();
     private readonly List<(ulong Context, ulong Index, ulong Round)> _readsInFlight = new();
     private readonly Dictionary<ulong, ulong> _readRoundAcked = new();
@@ -547,23 +551,24 @@ public sealed class RaftNode
     }
 
     /// <summary>
-    /// Whether this leader may serve a read from its own state now (rqlite's "weak"): it leads, has committed an
-    /// entry of its term, and check-quorum has not deposed it (a leader that loses a majority steps down within an
-    /// election timeout). Not linearizable: a deposed leader can serve stale reads until it notices.
+    /// Whether this leader may serve a read from its own state now (rqlite's "weak"), once it applied its
+    /// <see cref="LastIndex"/> (see ReadIndex for why not its commit index): it leads, has committed an entry of its
+    /// term, and check-quorum has not deposed it (a leader that loses a majority steps down within an election
+    /// timeout). Not linearizable: a deposed leader can serve stale reads until it notices.
     /// </summary>
     public bool MayReadLocally => Role == RaftRole.Leader && CommittedInTerm;
 
-    /// <summary>Commit index, the index weak reads wait for.</summary>
+    /// <summary>Whether this leader has committed an entry of its own term (only then do its reads see every commit).</summary>
     private bool CommittedInTerm => TryTerm(CommitIndex, out var t) && t == Term;
 
     private void StartRead(ulong context)
     {
         if (Quorum <= (IsMember(Id) ? 1 : 0))
         {
-            _readStates.Add(new ReadState(context, CommitIndex)); // a lone member is its own majority
+            _readStates.Add(new ReadState(context, LastIndex)); // a lone member is its own majority
             return;
         }
-        _readsInFlight.Add((context, CommitIndex, _readRound + 1));
+        _readsInFlight.Add((context, LastIndex, _readRound + 1));
         _readRoundDue = true;
     }
 
