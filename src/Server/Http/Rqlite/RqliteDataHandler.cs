@@ -201,7 +201,7 @@ public sealed class RqliteDataHandler(RequestInput input, ScriptSubmitter submit
         var command = new StatementsCommand(mode, flags.Transaction, statements).ToBytes();
         // Without a client key each request is its own: the same INSERT sent twice on purpose must run twice.
         idempotencyKey ??= $"rqlite:{replicator.LocalNodeId:x}:{submitter.NextCounter():x}";
-        var answer = await submitter.SubmitCommandAsync(context, command, idempotencyKey, BodyDigest.Of(command)).ConfigureAwait(false);
+        var answer = await submitter.SubmitAsync(context, submitter.CreateRequest(command, idempotencyKey)).ConfigureAwait(false);
         if (answer is not { } a) return;
         context.Response.Headers["SequenceNumber"] = a.SequenceNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (!a.Held || !a.Body.StartsWith('['))
