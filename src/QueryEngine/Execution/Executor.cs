@@ -339,7 +339,7 @@ public sealed class Executor(Catalog catalog)
         for (int i = 0; i < targets.Length; i++)
         {
             // SQLite resolves each assignment's value before checking its target column.
-            exprs[i] = s.Assignments[i].Value.Bind(scope);
+            exprs[i] = Expr.BindWhole(s.Assignments[i].Value, scope);
             int idx = table.ColumnIndex(s.Assignments[i].Column);
             if (idx < 0)
             {
@@ -348,7 +348,7 @@ public sealed class Executor(Catalog catalog)
             }
             targets[i] = idx;
         }
-        var where = s.Where?.Bind(scope);
+        var where = s.Where == null ? null : Expr.BindWhole(s.Where, scope);
         ScanPlanner.RefuseUnmodelled(table, where);
 
         Guarded(() =>
@@ -406,7 +406,7 @@ public sealed class Executor(Catalog catalog)
     private void Delete(DeleteStatement s)
     {
         var table = RequireTable(s.Table);
-        var where = s.Where?.Bind(new Scope { Table = table });
+        var where = s.Where == null ? null : Expr.BindWhole(s.Where, new Scope { Table = table });
         ScanPlanner.RefuseUnmodelled(table, where);
         Guarded(() =>
         {
@@ -507,12 +507,12 @@ public sealed class Executor(Catalog catalog)
                 for (int c = 0; c < table.Columns.Length; c++) output.Add(new ColumnExpr(c, table.Columns[c].Affinity, c == table.RowIdColumn));
                 continue;
             }
-            rc.Expression = rc.Expression.Bind(scope);
+            rc.Expression = Expr.BindWhole(rc.Expression, scope);
             output.Add(rc.Expression);
         }
         bool aggregate = scope.SawAggregate;
         var whereScope = new Scope { Table = table, TableAlias = s.FromAlias, Aliases = s.Columns };
-        var where = s.Where?.Bind(whereScope);
+        var where = s.Where == null ? null : Expr.BindWhole(s.Where, whereScope);
         if (table != null) ScanPlanner.RefuseUnmodelled(table, where);
         var order = new List<(Expr Key, bool Desc)>();
         for (int i = 0; i < s.OrderBy.Count; i++)
@@ -531,7 +531,7 @@ public sealed class Executor(Catalog catalog)
                 var orderScope = new Scope { Table = table, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
                 key = term.Expression is NameExpr { Qualifier: null } ne && FindAlias(s.Columns, ne.Name) is { } aliased
                     ? aliased
-                    : term.Expression.Bind(orderScope);
+                    : Expr.BindWhole(term.Expression, orderScope);
                 aggregate |= orderScope.SawAggregate;
             }
             order.Add((key, term.Descending));

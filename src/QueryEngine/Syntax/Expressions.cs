@@ -18,8 +18,37 @@ public sealed class Scope
     public List<ResultColumn>? Aliases;
     public bool AllowAggregates;
     public bool SawAggregate;
+    /// <summary>Set by <see cref="Expr.BindWhole"/>. SQLite's resolver stops at the first bad name, except inside a
+    /// function's arguments: there the error ends that argument list only and the walk goes on after the call, so a
+    /// later error replaces it (message and offset). A bad call itself (no such function, wrong argument count) is
+    /// reported and its arguments still resolved.</summary>
+    private bool _collecting;
+    private SqlParseException? _error;
 
     public static readonly Scope Empty = new();
+
+    /// <summary>An error of a call: thrown at once, or kept while collecting (a later one replaces it).</summary>
+    public Expr Fail(SqlParseException error)
+    {
+        if (!_collecting || error.Message.StartsWith("FastDb", StringComparison.Ordinal)) throw error;
+        _error = error;
+        return new LiteralExpr(SqlValue.Null);
+    }
+
+    internal Expr BindWhole(Expr e)
+    {
+        bool was = _collecting;
+        var before = _error;
+        _collecting = true;
+        _error = null;
+        try
+        {
+            var bound = e.Bind(this);
+            if (_error != null) throw _error;
+            return bound;
+        }
+        finally { _collecting = was; _error = before; }
+    }
 }
 
 public abstract class Expr
@@ -32,6 +61,10 @@ public abstract class Expr
     /// <summary>Resolves names and functions; returns the node to use instead of this one.</summary>
     public abstract Expr Bind(Scope scope);
     public virtual bool IsConstant => false;
+
+    /// <summary>Binds a whole expression (a result column, WHERE, an ORDER BY term) the way SQLite's resolver walks
+    /// it: past a bad name to the end, failing with the last error.</summary>
+    public static Expr BindWhole(Expr e, Scope scope) => ReferenceEquals(scope, Scope.Empty) ? e.Bind(scope) : scope.BindWhole(e);
 }
 
 public sealed class LiteralExpr(SqlValue value) : Expr
@@ -277,13 +310,18 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             "ifnull" => ScalarFunction.IfNull, "nullif" => ScalarFunction.NullIf, "iif" => ScalarFunction.Iif,
             // With one argument max() and min() are the aggregates, which FastDb does not support yet.
             "max" when Args.Count != 1 => ScalarFunction.Max, "min" when Args.Count != 1 => ScalarFunction.Min,
+            "substr" or "substring" => ScalarFunction.Substr, "replace" => ScalarFunction.Replace,
+            "trim" => ScalarFunction.Trim, "ltrim" => ScalarFunction.LTrim, "rtrim" => ScalarFunction.RTrim,
+            "instr" => ScalarFunction.Instr, "round" => ScalarFunction.Round, "hex" => ScalarFunction.Hex,
+            "quote" => ScalarFunction.Quote, "printf" or "format" => ScalarFunction.Printf, "char" => ScalarFunction.Char,
+            "unicode" => ScalarFunction.Unicode,
             _ => (ScalarFunction?)null,
         };
         if (kind == null)
         {
             if (KnownSqliteFunctions.Contains(lower))
                 throw new SqlParseException("FastDb does not support the function " + Name + "()");
-            throw new SqlParseException("no such function: " + Name, Offset);
+            return FailAndBindArguments(scope, new SqlParseException("no such function: " + Name, Offset));
         }
         bool argsOk = kind switch
         {
@@ -291,13 +329,42 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             ScalarFunction.IfNull or ScalarFunction.NullIf => Args.Count == 2,
             ScalarFunction.Iif => Args.Count == 3,
             ScalarFunction.Max or ScalarFunction.Min => Args.Count >= 2,
+            ScalarFunction.Substr => Args.Count is 2 or 3,
+            ScalarFunction.Replace => Args.Count == 3,
+            ScalarFunction.Trim or ScalarFunction.LTrim or ScalarFunction.RTrim or ScalarFunction.Round => Args.Count is 1 or 2,
+            ScalarFunction.Instr => Args.Count == 2,
+            ScalarFunction.Printf or ScalarFunction.Char => true,
             _ => Args.Count == 1,
         };
-        if (!argsOk || Star) throw new SqlParseException("wrong number of arguments to function " + Name + "()", Offset);
+        if (!argsOk || Star) return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
         if (Distinct) throw new SqlParseException("DISTINCT aggregates must have exactly one argument", -1);
-        var bound = new Expr[Args.Count];
-        for (int i = 0; i < bound.Length; i++) bound[i] = Args[i].Bind(scope);
+        var bound = BindArguments(scope);
+        if (bound == null) return new LiteralExpr(SqlValue.Null);
         return new ScalarFunctionExpr(kind.Value, bound) { Offset = Offset };
+    }
+
+    /// <summary>SQLite reports a bad call and still resolves its arguments (whose errors then win).</summary>
+    private Expr FailAndBindArguments(Scope scope, SqlParseException error)
+    {
+        var failed = scope.Fail(error);
+        BindArguments(scope);
+        return failed;
+    }
+
+    /// <summary>The arguments, bound in order; the first error ends the list and is kept (see <see cref="Scope"/>).</summary>
+    private Expr[]? BindArguments(Scope scope)
+    {
+        var bound = new Expr[Args.Count];
+        try
+        {
+            for (int i = 0; i < bound.Length; i++) bound[i] = Args[i].Bind(scope);
+            return bound;
+        }
+        catch (SqlParseException e)
+        {
+            scope.Fail(e);
+            return null;
+        }
     }
 
     private static readonly HashSet<string> KnownSqliteFunctions =
@@ -315,7 +382,11 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
     ];
 }
 
-public enum ScalarFunction : byte { TypeOf, Length, Abs, Lower, Upper, Coalesce, IfNull, NullIf, Iif, Max, Min }
+public enum ScalarFunction : byte
+{
+    TypeOf, Length, Abs, Lower, Upper, Coalesce, IfNull, NullIf, Iif, Max, Min,
+    Substr, Replace, Trim, LTrim, RTrim, Instr, Round, Hex, Quote, Printf, Char, Unicode,
+}
 
 public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : Expr
 {
@@ -323,9 +394,31 @@ public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : E
     public readonly Expr[] Args = args;
     public override bool IsConstant => Args.All(a => a.IsConstant);
     public override Expr Bind(Scope scope) => this;
+    /// <summary>The evaluated arguments of the func.c functions (one node is never evaluated inside itself).</summary>
+    private SqlValue[]? _values;
 
     public override SqlValue Eval(RowContext row)
     {
+        if (Function >= ScalarFunction.Substr)
+        {
+            var v = _values ??= new SqlValue[Args.Length];
+            for (int i = 0; i < v.Length; i++) v[i] = Args[i].Eval(row);
+            return Function switch
+            {
+                ScalarFunction.Substr => TextFunctions.Substr(v),
+                ScalarFunction.Replace => TextFunctions.Replace(v),
+                ScalarFunction.Trim => TextFunctions.Trim(v, true, true),
+                ScalarFunction.LTrim => TextFunctions.Trim(v, true, false),
+                ScalarFunction.RTrim => TextFunctions.Trim(v, false, true),
+                ScalarFunction.Instr => TextFunctions.Instr(v),
+                ScalarFunction.Round => TextFunctions.Round(v),
+                ScalarFunction.Hex => TextFunctions.Hex(v[0]),
+                ScalarFunction.Quote => TextFunctions.Quote(v[0]),
+                ScalarFunction.Printf => SqlPrintf.Function(v),
+                ScalarFunction.Char => TextFunctions.Char(v),
+                _ => TextFunctions.Unicode(v[0]),
+            };
+        }
         switch (Function)
         {
             case ScalarFunction.Coalesce: case ScalarFunction.IfNull:

@@ -567,7 +567,15 @@ public sealed class Parser
         if (TryKeyword("FROM"))
         {
             var t = Peek();
-            if (t.IsOp("(")) throw Unsupported("subqueries in FROM");
+            if (t.IsOp("("))
+            {
+                // A subquery or a parenthesized join list may follow; anything else is SQLite's syntax error.
+                Take();
+                var inner = Peek();
+                if (!(inner.Is("SELECT") || inner.Is("WITH") || inner.Is("VALUES") || inner.IsOp("(") || IsNameToken(inner) || inner.Kind == TokenKind.String))
+                    throw SyntaxError(inner);
+                throw Unsupported("subqueries in FROM");
+            }
             stmt.From = ExpectName();
             if (TryOp(".")) throw Unsupported("schema-qualified table names");
             if (TryKeyword("AS")) stmt.FromAlias = ExpectName();

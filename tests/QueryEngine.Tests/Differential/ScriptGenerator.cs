@@ -476,8 +476,49 @@ public sealed class ScriptGenerator
     List<string> Expression(List<Column> columns, int depth)
     {
         var expression = CoreExpression(columns, depth);
-        return Predicates && _extraRandom.Next(100) < 8 ? Predicate(columns, expression) : expression;
+        if (Predicates && _extraRandom.Next(100) < 8) return Predicate(columns, expression);
+        return _extraRandom.Next(100) < 6 ? TextFunction(expression) : expression;
     }
+
+    /// <summary>Wraps an expression in one of func.c's text functions (substr, replace, trim, instr, round, hex, quote,
+    /// printf, char, unicode), other arguments drawn from the extra stream. char() gets code points only from a list
+    /// (a NUL or a lone surrogate is not text FastDb can hold).</summary>
+    List<string> TextFunction(List<string> subject)
+    {
+        var r = _extraRandom;
+        static string M(string token) => ExtraMark + token;
+        string Int(int low, int high) => M(r.Next(low, high + 1).ToString(CultureInfo.InvariantCulture));
+        List<string> Call(string name, params List<string>[] args)
+        {
+            var tokens = new List<string> { M(name), M("(") };
+            for (int i = 0; i < args.Length; i++)
+            {
+                if (i > 0) tokens.Add(M(","));
+                tokens.AddRange(args[i]);
+            }
+            tokens.Add(M(")"));
+            return tokens;
+        }
+        string[] formats = ["'%d'", "'%s|%s'", "'%.2f'", "'%5.1e'", "'%g'", "'%x'", "'%-5s|'", "'%q'", "'%!.20g'", "'%.3s'", "'%,d'", "'%05d'", "'%+.3f'", "'%Q'", "'%10.4g'", "'%i%%'"];
+        string[] sets = ["' '", "'1'", "'a'", "' 1a'", "'x'", "''"];
+        return r.Next(12) switch
+        {
+            0 => r.Next(2) == 0 ? Call("substr", subject, [Int(-3, 4)]) : Call(r.Next(4) == 0 ? "substring" : "substr", subject, [Int(-3, 4)], [Int(-2, 3)]),
+            1 => Call("replace", subject, [M(sets[r.Next(sets.Length)])], [M(r.Next(2) == 0 ? "'x'" : "''")]),
+            2 => r.Next(2) == 0 ? Call(Pick(r, ["trim", "ltrim", "rtrim"]), subject) : Call(Pick(r, ["trim", "ltrim", "rtrim"]), subject, [M(sets[r.Next(sets.Length)])]),
+            3 => Call("instr", subject, [M(sets[r.Next(sets.Length)])]),
+            4 => r.Next(2) == 0 ? Call("round", subject) : Call("round", subject, [Int(-1, 4)]),
+            5 => Call("hex", subject),
+            6 => Call("quote", subject),
+            7 => Call("unicode", subject),
+            8 => Call("char", [Int(32, 126)], [M(Pick(r, ["233", "8364", "128512", "65", "-1", "1114112"]))]),
+            9 => Call(r.Next(3) == 0 ? "format" : "printf", [M(formats[r.Next(formats.Length)])], subject, subject),
+            10 => Call("length", Call("printf", [M(Pick(r, ["'%.*f'", "'%*d'"]))], [Int(0, 12)], subject)),
+            _ => Call("printf", [M("'%s-%d-%.1f'")], subject, subject, subject),
+        };
+    }
+
+    static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
 
     List<string> CoreExpression(List<Column> columns, int depth)
     {
@@ -549,8 +590,14 @@ public sealed class ScriptGenerator
             }
             case 2:
             {
-                // Drop a token other than the final ';' (which keeps scripts independent).
-                if (tokens.Count > 2) tokens.RemoveAt(1 + _random.Next(tokens.Count - 2));
+                // Drop a token other than the final ';' (which keeps scripts independent). Tokens of the extra
+                // stream stay: a function name dropped there would leave a row value (a, b), whose SQLite errors
+                // FastDb does not model.
+                if (tokens.Count > 2)
+                {
+                    int at = 1 + _random.Next(tokens.Count - 2);
+                    if (!tokens[at].StartsWith(ExtraMark)) tokens.RemoveAt(at);
+                }
                 break;
             }
             default:
