@@ -97,14 +97,19 @@ public sealed class OrderTerm
 {
     public required Expr Expression;
     public bool Descending;
+    /// <summary>NULLS FIRST (true) or LAST (false) as written; null for the default (first ascending, last descending).</summary>
+    public bool? NullsFirst;
 }
 
 public sealed class SelectStatement : Statement
 {
+    public bool Distinct;
     public List<ResultColumn> Columns = [];
     public string? From;
     public string? FromAlias;
     public Expr? Where;
+    public List<Expr> GroupBy = [];
+    public Expr? Having;
     public List<OrderTerm> OrderBy = [];
     public Expr? Limit;
     public Expr? Offset;

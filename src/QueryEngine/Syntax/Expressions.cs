@@ -289,17 +289,31 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
     {
         Offset = offset;
         string lower = Name.ToLowerInvariant();
-        if (lower == "count")
+        AggregateKind? aggregate = lower switch
         {
-            if (Args.Count > 1) throw new SqlParseException("wrong number of arguments to function " + Name + "()", Offset);
-            if (!scope.AllowAggregates) throw new SqlParseException("misuse of aggregate function " + Name + "()", Offset);
-            if (Distinct) throw new SqlParseException("FastDb does not support DISTINCT in aggregates");
+            "count" => AggregateKind.Count, "sum" => AggregateKind.Sum, "total" => AggregateKind.Total, "avg" => AggregateKind.Avg,
+            "min" when Args.Count <= 1 => AggregateKind.Min, "max" when Args.Count <= 1 => AggregateKind.Max,
+            "group_concat" => AggregateKind.GroupConcat,
+            _ => null,
+        };
+        if (aggregate is { } kindOfAggregate)
+        {
+            bool countOk = kindOfAggregate switch
+            {
+                AggregateKind.Count => Args.Count <= 1,
+                AggregateKind.GroupConcat => Args.Count is 1 or 2 && !Star,
+                _ => Args.Count == 1 && !Star,
+            };
+            if (!countOk) return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
+            if (!scope.AllowAggregates) return FailAndBindArguments(scope, new SqlParseException("misuse of aggregate function " + Name + "()", Offset));
+            if (Distinct && Args.Count != 1) throw new SqlParseException("DISTINCT aggregates must have exactly one argument");
             scope.SawAggregate = true;
             scope.AllowAggregates = false; // no aggregate inside an aggregate
             try
             {
-                var arg = Args.Count == 1 ? Args[0].Bind(scope) : null;
-                return new CountExpr(arg) { Offset = Offset };
+                var operands = BindArguments(scope);
+                if (operands == null) return new LiteralExpr(SqlValue.Null);
+                return new AggregateExpr(kindOfAggregate, operands.Length > 0 ? operands[0] : null, operands.Length > 1 ? operands[1] : null, Distinct, Name) { Offset = Offset };
             }
             finally { scope.AllowAggregates = true; }
         }
@@ -308,8 +322,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             "typeof" => ScalarFunction.TypeOf, "length" => ScalarFunction.Length, "abs" => ScalarFunction.Abs,
             "lower" => ScalarFunction.Lower, "upper" => ScalarFunction.Upper, "coalesce" => ScalarFunction.Coalesce,
             "ifnull" => ScalarFunction.IfNull, "nullif" => ScalarFunction.NullIf, "iif" => ScalarFunction.Iif,
-            // With one argument max() and min() are the aggregates, which FastDb does not support yet.
-            "max" when Args.Count != 1 => ScalarFunction.Max, "min" when Args.Count != 1 => ScalarFunction.Min,
+            "max" => ScalarFunction.Max, "min" => ScalarFunction.Min,
             "substr" or "substring" => ScalarFunction.Substr, "replace" => ScalarFunction.Replace,
             "trim" => ScalarFunction.Trim, "ltrim" => ScalarFunction.LTrim, "rtrim" => ScalarFunction.RTrim,
             "instr" => ScalarFunction.Instr, "round" => ScalarFunction.Round, "hex" => ScalarFunction.Hex,
@@ -328,7 +341,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             ScalarFunction.Coalesce => Args.Count >= 2,
             ScalarFunction.IfNull or ScalarFunction.NullIf => Args.Count == 2,
             ScalarFunction.Iif => Args.Count == 3,
-            ScalarFunction.Max or ScalarFunction.Min => Args.Count >= 2,
+            ScalarFunction.Max or ScalarFunction.Min => Args.Count >= 2, // min() and max() with one are the aggregates
             ScalarFunction.Substr => Args.Count is 2 or 3,
             ScalarFunction.Replace => Args.Count == 3,
             ScalarFunction.Trim or ScalarFunction.LTrim or ScalarFunction.RTrim or ScalarFunction.Round => Args.Count is 1 or 2,
@@ -369,11 +382,11 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
 
     private static readonly HashSet<string> KnownSqliteFunctions =
     [
-        "substr", "substring", "replace", "trim", "ltrim", "rtrim", "instr", "hex", "unhex", "quote", "random", "randomblob",
-        "round", "min", "max", "sum", "total", "avg", "group_concat", "string_agg", "ifnull", "iif", "nullif", "like",
-        "glob", "printf", "format", "char", "unicode", "zeroblob", "date", "time", "datetime", "julianday", "strftime",
+        "random", "randomblob",
+        "like",
+        "glob", "zeroblob", "date", "time", "datetime", "julianday", "strftime",
         "unixepoch", "changes", "total_changes", "last_insert_rowid", "sqlite_version", "sign", "soundex", "likelihood",
-        "likely", "unlikely", "json", "json_extract", "json_array", "json_object", "octet_length", "concat", "concat_ws",
+        "likely", "unlikely", "json", "json_extract", "json_array", "json_object",
         "row_number", "rank", "dense_rank", "ntile", "lag", "lead", "first_value", "last_value", "nth_value",
         "percent_rank", "cume_dist", "sqlite_source_id", "sqlite_compileoption_used", "sqlite_compileoption_get",
         "load_extension", "ceil", "ceiling", "floor", "ln", "log", "log10", "log2", "exp", "pow", "power", "sqrt", "mod",
@@ -492,16 +505,6 @@ public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : E
             }
         });
     }
-}
-
-/// <summary>count(*) or count(x).</summary>
-public sealed class CountExpr(Expr? argument) : Expr
-{
-    public readonly Expr? Argument = argument;
-    /// <summary>The running count, kept by the aggregate loop of the statement that owns this node.</summary>
-    public long Value;
-    public override Expr Bind(Scope scope) => this;
-    public override SqlValue Eval(RowContext row) => SqlValue.FromInteger(Value);
 }
 
 /// <summary>SQLite's arithmetic: 64-bit integers that overflow into reals, NULL on division by zero.</summary>

@@ -542,8 +542,8 @@ public sealed class Parser
     {
         Take();
         var stmt = new SelectStatement();
-        if (TryKeyword("DISTINCT")) throw Unsupported("SELECT DISTINCT");
-        TryKeyword("ALL");
+        if (TryKeyword("DISTINCT")) stmt.Distinct = true;
+        else TryKeyword("ALL");
         do
         {
             var t = Peek();
@@ -574,6 +574,24 @@ public sealed class Parser
                 var inner = Peek();
                 if (!(inner.Is("SELECT") || inner.Is("WITH") || inner.Is("VALUES") || inner.IsOp("(") || IsNameToken(inner) || inner.Kind == TokenKind.String))
                     throw SyntaxError(inner);
+                if (!inner.Is("SELECT") && !inner.Is("WITH") && !inner.Is("VALUES"))
+                {
+                    // A parenthesized table list: skip to its ")"; what follows must be able to follow a FROM item.
+                    for (int open = 1; open > 0;)
+                    {
+                        var t2 = Take();
+                        if (t2.Kind is TokenKind.End or TokenKind.Semicolon) throw SyntaxError(t2);
+                        if (t2.IsOp("(")) open++;
+                        else if (t2.IsOp(")")) open--;
+                    }
+                    var after = Peek();
+                    if (!(after.Kind is TokenKind.End or TokenKind.Semicolon || after.IsOp(",") || after.IsOp(")") || IsNameToken(after)
+                          || after.Kind == TokenKind.String || after.Is("AS") || after.Is("WHERE") || after.Is("GROUP") || after.Is("HAVING")
+                          || after.Is("ORDER") || after.Is("LIMIT") || after.Is("WINDOW") || after.Is("UNION") || after.Is("EXCEPT")
+                          || after.Is("INTERSECT") || after.Is("JOIN") || after.Is("LEFT") || after.Is("RIGHT") || after.Is("FULL")
+                          || after.Is("INNER") || after.Is("CROSS") || after.Is("NATURAL") || after.Is("ON") || after.Is("USING")))
+                        throw SyntaxError(after);
+                }
                 throw Unsupported("subqueries in FROM");
             }
             stmt.From = ExpectName();
@@ -601,8 +619,12 @@ public sealed class Parser
             if (n.IsOp("(")) throw Unsupported("table-valued functions");
         }
         if (TryKeyword("WHERE")) stmt.Where = ParseExprAt(5);
-        if (Peek().Is("GROUP")) throw Unsupported("GROUP BY");
-        if (Peek().Is("HAVING")) throw Unsupported("HAVING");
+        if (TryKeyword("GROUP"))
+        {
+            ExpectKeyword("BY");
+            do stmt.GroupBy.Add(ParseExprAt(7)); while (TryOp(","));
+        }
+        if (TryKeyword("HAVING")) stmt.Having = ParseExprAt(7);
         if (Peek().Is("WINDOW")) throw Unsupported("WINDOW");
         var u = Peek();
         if (u.Is("UNION") || u.Is("EXCEPT") || u.Is("INTERSECT")) throw Unsupported("compound SELECT (" + u.Text + ")");
@@ -614,7 +636,11 @@ public sealed class Parser
                 var term = new OrderTerm { Expression = ParseExprAt(7) };
                 if (Peek().Is("COLLATE")) throw Unsupported("COLLATE");
                 if (TryKeyword("DESC")) term.Descending = true; else TryKeyword("ASC");
-                if (Peek().Is("NULLS")) throw Unsupported("NULLS FIRST/LAST");
+                if (TryKeyword("NULLS"))
+                {
+                    if (TryKeyword("FIRST")) term.NullsFirst = true;
+                    else { ExpectKeyword("LAST"); term.NullsFirst = false; }
+                }
                 stmt.OrderBy.Add(term);
             } while (TryOp(","));
         }
