@@ -956,7 +956,9 @@ public sealed class Parser
                 if (t.Is("CAST")) return ParseCast();
                 if (t.Is("EXISTS")) throw Unsupported("EXISTS");
                 if (t.Is("RAISE")) throw Unsupported("RAISE");
-                if (t.Is("SELECT")) throw Unsupported("subqueries");
+                // A SELECT is an operand only inside parentheses; bare (say after "1 +" whose line a "--" comment
+                // ended) it is sqlite3's syntax error.
+                if (t.Is("SELECT")) throw SyntaxError(t);
                 if (t.Is("CURRENT_TIME") || t.Is("CURRENT_DATE") || t.Is("CURRENT_TIMESTAMP")) throw Unsupported(t.Text);
                 if (!Keywords.CanBeName(t.Text)) throw SyntaxError(t);
                 return ParseNameOrCall();
