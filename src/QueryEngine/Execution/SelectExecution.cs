@@ -23,12 +23,35 @@ public sealed partial class Executor
         // ORDER BY; the "misuse of aggregate" found when code is generated comes after all of them.
         var limit = s.Limit?.Bind(Scope.Empty);
         var offset = s.Offset?.Bind(Scope.Empty);
-        Table? table = s.From == null ? null : RequireReadableTable(s.From);
-        bool schemaTable = s.From != null && SchemaTable.CanonicalName(s.From) != null;
-        var scope = new Scope { Table = table, TableAlias = s.FromAlias, AllowAggregates = true };
+        JoinPlan? join = s.Joins.Count > 0 ? PrepareJoin(s) : null;
+        var sources = join?.Sources;
+        Table? table = join?.Joined ?? (s.From == null ? null : RequireReadableTable(s.From));
+        bool schemaTable = join == null && s.From != null && SchemaTable.CanonicalName(s.From) != null;
+        // What the column names are made from: the result columns, a join's * and t.* spelled out.
+        var named = join == null ? s.Columns : new List<ResultColumn>();
+        var scope = new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, AllowAggregates = true };
         var output = new List<Expr>();
         foreach (var rc in s.Columns)
         {
+            if (rc.Expression == null && sources != null)
+            {
+                bool any = false;
+                foreach (var src in sources)
+                {
+                    if (rc.StarQualifier != null && !string.Equals(rc.StarQualifier, src.Name, StringComparison.OrdinalIgnoreCase)) continue;
+                    any = true;
+                    for (int c = 0; c < src.Table.Columns.Length; c++)
+                    {
+                        // A bare * shows a USING column once, from its left table.
+                        if (rc.StarQualifier == null && src.UsingColumns != null && src.UsingColumns.Contains(src.Table.Columns[c].Name)) continue;
+                        var column = new ColumnExpr(src.Offset + c, table!.Columns[src.Offset + c].Affinity, false);
+                        output.Add(column);
+                        named.Add(new ResultColumn { Expression = column });
+                    }
+                }
+                if (!any) throw new SqlParseException("no such table: " + rc.StarQualifier);
+                continue;
+            }
             if (rc.Expression == null)
             {
                 if (table == null) throw new SqlParseException("no tables specified");
@@ -39,23 +62,25 @@ public sealed partial class Executor
             }
             rc.Expression = Expr.BindWhole(rc.Expression, scope);
             output.Add(rc.Expression);
+            if (join != null) named.Add(rc);
         }
         bool aggregate = scope.SawAggregate || s.GroupBy.Count > 0;
         Expr? having = null;
         if (s.Having != null)
         {
             if (!aggregate) throw new SqlParseException("HAVING clause on a non-aggregate query");
-            having = Expr.BindWhole(s.Having, new Scope { Table = table, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true });
+            having = Expr.BindWhole(s.Having, new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true });
         }
         // An aggregate query resolves WHERE with aggregates allowed: one there fails later, when code is generated.
-        var whereScope = new Scope { Table = table, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = aggregate };
+        var whereScope = new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = aggregate };
         var where = s.Where == null ? null : Expr.BindWhole(s.Where, whereScope);
+        if (join != null) BindJoin(join, where);
         var groupBy = new List<Expr>();
         for (int i = 0; i < s.GroupBy.Count; i++)
         {
             var term = s.GroupBy[i];
             Expr key;
-            var groupScope = new Scope { Table = table, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
+            var groupScope = new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
             if (term is LiteralExpr { Value.Type: SqlType.Integer } lit)
             {
                 long k = lit.Value.Integer;
@@ -87,7 +112,7 @@ public sealed partial class Executor
             }
             else
             {
-                var orderScope = new Scope { Table = table, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
+                var orderScope = new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
                 key = term.Expression is NameExpr { Qualifier: null } ne && FindAlias(s.Columns, ne.Name) is { } aliased
                     ? aliased
                     : Expr.BindWhole(term.Expression, orderScope);
@@ -105,7 +130,8 @@ public sealed partial class Executor
         // generateColumnNames, the last step of prepare: a column name over the value limit is TOOBIG.
         foreach (var rc in s.Columns)
             if (rc.NameTooBig) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
-        Rows.Begin(Rows.NeedsNames ? ColumnNaming.Of(s.Columns, table) : null);
+        Rows.Begin(Rows.NeedsNames ? ColumnNaming.Of(named, table) : null);
+        if (join != null) FillJoin(join);
 
         _context.Values = null;
         long limitCount = limit == null ? -1 : MustBeInteger(limit.Eval(_context));

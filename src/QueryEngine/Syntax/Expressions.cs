@@ -10,9 +10,23 @@ public sealed class RowContext
 }
 
 /// <summary>Names visible while binding an expression.</summary>
+/// <summary>One table of a join as names see it: where its columns sit in the joined row, where its rowid sits,
+/// and the USING columns it shares with a table to its left (unqualified, they name the left one).</summary>
+public sealed class JoinSource
+{
+    public required Storage.Table Table;
+    public string? Alias;
+    public int Offset;
+    public int RowIdSlot;
+    public HashSet<string>? UsingColumns;
+    public string Name => Alias ?? Table.Name;
+}
+
 public sealed class Scope
 {
     public Storage.Table? Table;
+    /// <summary>The tables of a join (null for one table): names resolve against each, in FROM order.</summary>
+    public List<JoinSource>? Sources;
     public string? TableAlias;
     /// <summary>Result-column aliases (WHERE and ORDER BY may use them when no column has that name).</summary>
     public List<ResultColumn>? Aliases;
@@ -95,7 +109,8 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
 
     public override Expr Bind(Scope scope)
     {
-        var table = scope.Table;
+        if (scope.Sources != null && BindInJoin(scope.Sources) is { } joined) return joined;
+        var table = scope.Sources == null ? scope.Table : null;
         if (table != null && (Qualifier == null || string.Equals(Qualifier, scope.TableAlias ?? table.Name, StringComparison.OrdinalIgnoreCase)))
         {
             int index = table.ColumnIndex(Name);
@@ -113,6 +128,31 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
             if (string.Equals(Name, "false", StringComparison.OrdinalIgnoreCase)) return new LiteralExpr(SqlValue.FromInteger(0));
         }
         throw new SqlParseException("no such column: " + (Qualifier == null ? Name : Qualifier + "." + Name), Offset);
+    }
+
+    /// <summary>A column of one of a join's tables: qualified by its alias (or name), or unqualified and found in
+    /// exactly one table (a USING column names its leftmost table); two tables with it are SQLite's ambiguity error.</summary>
+    private ColumnExpr? BindInJoin(List<JoinSource> sources)
+    {
+        ColumnExpr? found = null;
+        foreach (var src in sources)
+        {
+            if (Qualifier != null && !string.Equals(Qualifier, src.Name, StringComparison.OrdinalIgnoreCase)) continue;
+            int index = src.Table.ColumnIndex(Name);
+            ColumnExpr? hit = null;
+            if (index >= 0)
+            {
+                if (Qualifier == null && found != null && src.UsingColumns != null && src.UsingColumns.Contains(Name)) continue;
+                hit = index == src.Table.RowIdColumn
+                    ? new ColumnExpr(src.Offset + index, Affinity.Integer, false) { Offset = Offset }
+                    : new ColumnExpr(src.Offset + index, src.Table.Columns[index].Affinity, false) { Offset = Offset };
+            }
+            else if (Qualifier != null && IsRowIdName(Name)) hit = new ColumnExpr(src.RowIdSlot, Affinity.Integer, false) { Offset = Offset };
+            if (hit == null) continue;
+            if (found != null) throw new SqlParseException("ambiguous column name: " + (Qualifier == null ? Name : Qualifier + "." + Name), Offset);
+            found = hit;
+        }
+        return found;
     }
 
     public static bool IsRowIdName(string n) =>

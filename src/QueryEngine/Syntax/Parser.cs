@@ -599,15 +599,11 @@ public sealed class Parser
             if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
             else if (IsNameToken(Peek())) stmt.FromAlias = ExpectName();
             var n = Peek();
-            if (n.IsOp(",") || n.Is("JOIN") || n.Is("NATURAL") || n.Is("LEFT") || n.Is("CROSS") || n.Is("INNER")
-                || n.Is("RIGHT") || n.Is("FULL"))
+            while (n.IsOp(",") || n.Is("JOIN") || n.Is("NATURAL") || n.Is("LEFT") || n.Is("CROSS") || n.Is("INNER")
+                   || n.Is("RIGHT") || n.Is("FULL"))
             {
-                // Consume the join operator; only a table (or subquery) may follow, anything else is SQLite's syntax error.
-                while (Peek().IsOp(",") || Peek().Is("JOIN") || Peek().Is("NATURAL") || Peek().Is("LEFT") || Peek().Is("CROSS")
-                       || Peek().Is("INNER") || Peek().Is("RIGHT") || Peek().Is("FULL") || Peek().Is("OUTER")) Take();
-                var next = Peek();
-                if (!IsNameToken(next) && !next.IsOp("(") && next.Kind != TokenKind.String) throw SyntaxError(next);
-                throw Unsupported("JOIN");
+                stmt.Joins.Add(ParseJoin());
+                n = Peek();
             }
             if (n.Is("INDEXED")) throw Unsupported("INDEXED BY");
             if (n.Is("NOT"))
@@ -652,6 +648,63 @@ public sealed class Parser
             else stmt.Limit = first;
         }
         return stmt;
+    }
+
+    /// <summary>One join operator and the table after it: [INNER | CROSS | LEFT [OUTER]] JOIN or ",", then
+    /// ON expr or USING (columns), or NATURAL. RIGHT and FULL joins parse but are refused.</summary>
+    private JoinClause ParseJoin()
+    {
+        var kind = JoinKind.Comma;
+        bool natural = false;
+        string? unsupported = null;
+        if (!TryOp(","))
+        {
+            // SQLite's join operator: up to three words before JOIN, judged when the JOIN is reduced.
+            var words = new List<Token>();
+            while (!Peek().Is("JOIN"))
+            {
+                var w = Peek();
+                if (words.Count == 3 || !(w.Is("NATURAL") || w.Is("LEFT") || w.Is("RIGHT") || w.Is("FULL") || w.Is("OUTER") || w.Is("INNER") || w.Is("CROSS")))
+                    throw SyntaxError(w);
+                words.Add(Take());
+            }
+            Take();
+            string op = string.Join(" ", words.Select(w => w.Text));
+            switch (op)
+            {
+                case "": case "INNER": kind = JoinKind.Inner; break;
+                case "CROSS": kind = JoinKind.Cross; break;
+                case "LEFT": case "LEFT OUTER": kind = JoinKind.Left; break;
+                case "NATURAL": case "NATURAL INNER": natural = true; kind = JoinKind.Inner; break;
+                case "NATURAL CROSS": natural = true; kind = JoinKind.Cross; break;
+                case "NATURAL LEFT": case "NATURAL LEFT OUTER": natural = true; kind = JoinKind.Left; break;
+                case "RIGHT": case "RIGHT OUTER": case "FULL": case "FULL OUTER": case "NATURAL RIGHT": case "NATURAL FULL":
+                case "NATURAL RIGHT OUTER": case "NATURAL FULL OUTER":
+                    unsupported = "RIGHT and FULL JOIN"; break;
+                default:
+                    throw new SqlParseException("unknown join type: " + string.Join(" ", words.Select(Source)), words[0].Start - _start);
+            }
+        }
+        var t = Peek();
+        if (t.IsOp("(")) throw Unsupported("subqueries in FROM");
+        var join = new JoinClause { Kind = kind, Table = ExpectName(), Natural = natural };
+        if (TryOp(".")) throw Unsupported("schema-qualified table names");
+        if (TryKeyword("AS")) join.Alias = ExpectName();
+        else if (IsNameToken(Peek()) && !Peek().Is("LEFT") && !Peek().Is("CROSS") && !Peek().Is("INNER") && !Peek().Is("NATURAL")
+                 && !Peek().Is("RIGHT") && !Peek().Is("FULL") && !Peek().Is("JOIN") && !Peek().Is("OUTER")) join.Alias = ExpectName();
+        if (Peek().Is("INDEXED") || Peek().Is("NOT")) throw Unsupported("INDEXED BY");
+        if (natural && (Peek().Is("ON") || Peek().Is("USING")))
+            throw new SqlParseException("a NATURAL join may not have an ON or USING clause");
+        if (TryKeyword("ON")) join.On = ParseExprAt(7);
+        else if (TryKeyword("USING"))
+        {
+            ExpectOp("(");
+            join.Using = [];
+            do join.Using.Add(ExpectName()); while (TryOp(","));
+            ExpectOp(")");
+        }
+        if (unsupported != null) _deferredUnsupported ??= unsupported;
+        return join;
     }
 
     /// <summary>A result column without AS is named by its text (sqlite3DbSpanDup: from its first token to the next
