@@ -50,7 +50,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     public int RequestsInFlight => _requests.Count;
 
-    public IReadOnlyList<TrafficCount> PeerTraffic => _transport.Snapshot();
+    public IReadOnlyList<TrafficCount> PeerTraffic => _transport.Counter.Snapshot();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -70,6 +70,23 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         if (!Post(new HostInput(HostInputKind.CountReplicas, Index: index, Reply: reply)))
             reply.TrySetException(new ObjectDisposedException(nameof(ClusterReplicator)));
         return new ValueTask<int>(reply.Task.WaitAsync(cancellationToken));
+    }
+
+    public ValueTask<ulong> ReadIndexAsync(ReadConfirmation kind, CancellationToken cancellationToken)
+    {
+        var reply = new TaskCompletionSource<ulong>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!Post(new HostInput(HostInputKind.ReadIndex, Read: kind, ReadReply: reply)))
+            reply.TrySetException(new ObjectDisposedException(nameof(ClusterReplicator)));
+        return new ValueTask<ulong>(reply.Task.WaitAsync(cancellationToken));
+    }
+
+    public long? LeaderContactAgeMs
+    {
+        get
+        {
+            var ticks = _host.TicksSinceLeaderContact;
+            return ticks == long.MaxValue ? null : ticks * _options.TickMs;
+        }
     }
 
     /// <summary>A frame from a peer's connection (its thread): validated, then queued for the loop; a bad one throws.</summary>

@@ -18,6 +18,10 @@ public static class PeerFrames
     public const byte Forward = 2;
     /// <summary>A node's address, asking to be added as a member.</summary>
     public const byte Join = 3;
+    /// <summary>A follower asks the leader for a read index (see <see cref="ReadRouter"/>).</summary>
+    public const byte ReadAsk = 4;
+    /// <summary>The leader's read index for an ask (0: none now).</summary>
+    public const byte ReadAnswer = 5;
 
     /// <summary>
     /// The input a frame from <paramref name="peerName"/> (its preamble name, already checked by
@@ -38,6 +42,12 @@ public static class PeerFrames
                 return new HostInput(HostInputKind.Forwarded, Forwarded: payload.ToArray());
             case Join:
                 return new HostInput(HostInputKind.Join, JoinAddress: PeerInput.ReadJoinAddress(payload));
+            case ReadAsk:
+                var (origin, context, kind) = ReadRouter.DecodeAsk(payload);
+                return new HostInput(HostInputKind.ReadAsked, Node: origin, Index: context, Read: kind);
+            case ReadAnswer:
+                var (answered, index) = ReadRouter.DecodeAnswer(payload);
+                return new HostInput(HostInputKind.ReadAnswered, Node: answered, Index: index);
             default:
                 throw new PeerInputException($"unknown frame type {frameType}");
         }

@@ -70,6 +70,21 @@ public sealed class RaftNode
     private readonly Dictionary<ulong, ulong> _acks = new();
     private ulong _leaderSentIndex, _acceptedFromLeader;
 
+    // ReadIndex (dissertation §6.4). A read waits in _readsAwaitingTermCommit until this leader has committed an entry
+    // of its own term; then it records its read index and the next heartbeat round, and is confirmed once a majority
+    // acknowledged a heartbeat of that round or later: nobody had deposed this leader when the read arrived.
+    // Heartbeats carry the round in Index (0 until the first read). The read index is this leader's last index, not
+    // its commit index as in the dissertation: with BroadcastAcks a follower learns of a commit (and answers its
+    // client) before the leader does, so the leader's commit index can lag a write already acknowledged; every
+    // committed entry is in a confirmed leader's log, so waiting to apply its last index sees them all (the
+    // simulator's ReadIndexReaders found the lag: seed 29, 3 nodes).
+    private readonly List<ulong> _readsAwaitingTermCommit = new();
+    private readonly List<(ulong Context, ulong Index, ulong Round)> _readsInFlight = new();
+    private readonly Dictionary<ulong, ulong> _readRoundAcked = new();
+    private List<ReadState> _readStates = new();
+    private ulong _readRound;
+    private bool _readRoundDue;
+
     public ulong Id => _o.Id;
     public ulong Term { get; private set; }
     public ulong LeaderId { get; private set; }
@@ -342,6 +357,11 @@ public sealed class RaftNode
         _progress.Clear();
         _needBroadcast = false;
         _commitAdvanced = false;
+        // A read not yet confirmed is dropped with the role it was asked of; its host times it out and asks again.
+        _readsAwaitingTermCommit.Clear();
+        _readsInFlight.Clear();
+        _readRoundAcked.Clear();
+        _readRoundDue = false;
     }
 
     private int LeaseTicks => Math.Max(_o.HeartbeatIntervalTicks + 1, _o.ElectionTimeoutMinTicks - _o.HeartbeatIntervalTicks);
@@ -457,7 +477,7 @@ public sealed class RaftNode
             next = Math.Min(_o.HeartbeatIntervalTicks - _heartbeatElapsed, _o.ElectionTimeoutMaxTicks - _electionElapsed);
             if (_leadTransferee != 0) next = Math.Min(next, _o.ElectionTimeoutMaxTicks - _transferElapsed);
             foreach (var pr in _progress.Values)
-                next = Math.Min(next, _o.ElectionTimeoutMaxTicks - pr.TicksSinceProgress);
+                next = Math.Min(next, RetransmitTicks(pr) - pr.TicksSinceProgress);
         }
         else next = _randomizedElectionTimeout - _electionElapsed;
         return Math.Max(1, next);
@@ -488,21 +508,28 @@ public sealed class RaftNode
             }
         }
 
-        // Retransmit when a follower made no progress for a while (appends or snapshots lost on the way).
+        // Retransmit when a follower made no progress for a while (appends or snapshots lost on the way), but only
+        // to one that answered meanwhile. A silent one is frozen or cut off: what we sent is still queued for it
+        // (frozen: resending all of it again every period only doubles what it must read when it wakes) or lost with
+        // its link (then its first answer after the link heals retransmits at once, HandleHeartbeatResponse).
+        // Heartbeats keep probing it either way. Octopus charges every byte; in the host simulator's faults this
+        // halved the append bytes per answered request (tests/HostSimulation.Tests TrafficMeasurements).
         foreach (var (id, pr) in _progress)
         {
             pr.TicksSinceProgress++;
+            pr.TicksSinceHeard++;
             bool waiting = pr.State switch
             {
                 ProgressState.Probe => pr.ProbeSent,
                 ProgressState.Replicate => pr.Inflights.Count > 0,
                 _ => true,
             };
-            if (waiting && pr.TicksSinceProgress >= _o.ElectionTimeoutMaxTicks)
+            if (waiting && pr.TicksSinceProgress >= RetransmitTicks(pr))
             {
+                bool answeredSinceProgress = pr.TicksSinceHeard < pr.TicksSinceProgress;
                 pr.TicksSinceProgress = 0;
-                pr.BecomeProbe();
-                SendAppend(id, pr, sendIfEmpty: true);
+                if (answeredSinceProgress) Retransmit(id, pr);
+                else pr.RetransmitOnAnswer = true;
             }
         }
 
@@ -513,9 +540,67 @@ public sealed class RaftNode
             {
                 ulong c = Math.Min(CommitIndex, pr.Match);
                 pr.CommitSent = Math.Max(pr.CommitSent, c);
-                Send(new Message(MessageType.Heartbeat, Id, id, Term, Commit: c));
+                // RejectHint (unused by heartbeats otherwise): the last entry sent to it before this heartbeat, when not
+                // yet acknowledged. Links are FIFO and followers answer in order, so an answer echoing it with that
+                // entry still unacknowledged means the append or its ack was lost (HandleHeartbeatResponse).
+                // Index: the ReadIndex round this heartbeat confirms leadership for.
+                ulong sent = pr.State == ProgressState.Replicate ? (pr.Next - 1 > pr.Match ? pr.Next - 1 : 0)
+                    : pr.State == ProgressState.Probe && pr.ProbeSent ? pr.ProbeLast : 0;
+                Send(new Message(MessageType.Heartbeat, Id, id, Term, Index: _readRound, Commit: c, RejectHint: sent));
             }
         }
+    }
+
+    /// <summary>
+    /// Asks for a linearizable read (ReadIndex). False unless this node leads. The answer comes in a later Ready's
+    /// <see cref="Ready.ReadStates"/>, with <paramref name="context"/>, or never if leadership is lost first.
+    /// </summary>
+    public bool ReadIndex(ulong context)
+    {
+        if (Role != RaftRole.Leader) return false;
+        if (!CommittedInTerm) _readsAwaitingTermCommit.Add(context);
+        else StartRead(context);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether this leader may serve a read from its own state now (rqlite's "weak"), once it applied its
+    /// <see cref="LastIndex"/> (see ReadIndex for why not its commit index): it leads, has committed an entry of its
+    /// term, and check-quorum has not deposed it (a leader that loses a majority steps down within an election
+    /// timeout). Not linearizable: a deposed leader can serve stale reads until it notices.
+    /// </summary>
+    public bool MayReadLocally => Role == RaftRole.Leader && CommittedInTerm;
+
+    /// <summary>Whether this leader has committed an entry of its own term (only then do its reads see every commit).</summary>
+    private bool CommittedInTerm => TryTerm(CommitIndex, out var t) && t == Term;
+
+    private void StartRead(ulong context)
+    {
+        if (Quorum <= (IsMember(Id) ? 1 : 0))
+        {
+            _readStates.Add(new ReadState(context, LastIndex)); // a lone member is its own majority
+            return;
+        }
+        _readsInFlight.Add((context, LastIndex, _readRound + 1));
+        _readRoundDue = true;
+    }
+
+    private void HandleReadRoundAck(ulong from, ulong round)
+    {
+        if (round == 0 || !IsMember(from)) return;
+        if (_readRoundAcked.TryGetValue(from, out var had) && had >= round) return;
+        _readRoundAcked[from] = round;
+        int confirmed = 0;
+        foreach (var (ctx, index, readRound) in _readsInFlight)
+        {
+            int acks = IsMember(Id) ? 1 : 0;
+            foreach (var (id, acked) in _readRoundAcked)
+                if (acked >= readRound && IsMember(id)) acks++;
+            if (acks < Quorum) break; // rounds only grow: later reads need as much or more
+            _readStates.Add(new ReadState(ctx, index));
+            confirmed++;
+        }
+        if (confirmed > 0) _readsInFlight.RemoveRange(0, confirmed);
     }
 
     public ProposeResult Propose(ReadOnlyMemory<byte> data)
@@ -631,7 +716,8 @@ public sealed class RaftNode
                 else if (m.Type == MessageType.Heartbeat)
                 {
                     CommitTo(Math.Min(m.Commit, LastIndex));
-                    Send(new Message(MessageType.HeartbeatResponse, Id, m.From, Term));
+                    // Both echoed: the read round (Index) and the last entry sent before it (RejectHint): see TickLeader.
+                    Send(new Message(MessageType.HeartbeatResponse, Id, m.From, Term, Index: m.Index, RejectHint: m.RejectHint));
                     // The leader believes we hold at least m.Commit entries (it sends min(commit, match)), but our log
                     // ends before: we lost entries we had acknowledged (a wiped or shortened log). Say so, as a
                     // rejection of an append after m.Commit, or an idle leader would never find out.
@@ -879,14 +965,53 @@ public sealed class RaftNode
     {
         if (!_progress.TryGetValue(m.From, out var pr)) return;
         pr.RecentActive = true;
-        if (pr.State == ProgressState.Probe) pr.ProbeSent = false;
+        pr.TicksSinceHeard = 0;
+        HandleReadRoundAck(m.From, m.Index);
+        ulong sentBefore = m.RejectHint;
+        if (pr.RetransmitOnAnswer)
+        {
+            // Its first answer since it fell silent with appends unanswered: they may be lost with a link.
+            Retransmit(m.From, pr);
+            return;
+        }
+        if (pr.State == ProgressState.Replicate && sentBefore > pr.Match && sentBefore < pr.Next)
+        {
+            // It answered a heartbeat sent after entry sentBefore, whose ack would have come first: lost on the way.
+            Retransmit(m.From, pr);
+            return;
+        }
+        if (pr.State == ProgressState.Probe)
+        {
+            // A probe's answer still on its way (the heartbeat left before the probe) must not resend the probe:
+            // catching up, a probe carries up to a full batch, and heartbeats come faster than a round trip.
+            if (pr.ProbeSent && (sentBefore == 0 || sentBefore != pr.ProbeLast)) return;
+            pr.ProbeSent = false;
+        }
         if (pr.Match < LastIndex) SendAppend(m.From, pr, sendIfEmpty: pr.State == ProgressState.Probe);
+    }
+
+    /// <summary>
+    /// How long a follower may make no progress before its appends are sent again. Pipelined appends (Replicate) lost
+    /// on a live link are found sooner by the heartbeat echo, so their timer is only the fallback (for peers that do
+    /// not echo) and is long enough that a lag spike does not resend everything in flight.
+    /// </summary>
+    private int RetransmitTicks(Progress pr) =>
+        pr.State == ProgressState.Replicate ? 3 * _o.ElectionTimeoutMaxTicks : _o.ElectionTimeoutMaxTicks;
+
+    /// <summary>Starts over from what the follower is known to hold: probe, and send the entries after Match.</summary>
+    private void Retransmit(ulong to, Progress pr)
+    {
+        pr.RetransmitOnAnswer = false;
+        pr.TicksSinceProgress = 0;
+        pr.BecomeProbe();
+        SendAppend(to, pr, sendIfEmpty: true);
     }
 
     private void HandleAppendResponse(in Message m)
     {
         if (!_progress.TryGetValue(m.From, out var pr)) return;
         pr.RecentActive = true;
+        pr.TicksSinceHeard = 0;
         if (m.Reject)
         {
             ulong next = m.RejectHint;
@@ -894,6 +1019,7 @@ public sealed class RaftNode
             if (pr.MaybeDecrTo(m.Index, next))
             {
                 pr.TicksSinceProgress = 0;
+                pr.RetransmitOnAnswer = false; // this resend is the retransmission
                 if (pr.State == ProgressState.Replicate) pr.BecomeProbe();
                 SendAppend(m.From, pr, sendIfEmpty: true);
             }
@@ -949,7 +1075,11 @@ public sealed class RaftNode
             pr.Inflights.Enqueue(batch[^1].Index);
             pr.CheckInvariant();
         }
-        else if (pr.State == ProgressState.Probe) pr.ProbeSent = true;
+        else if (pr.State == ProgressState.Probe)
+        {
+            pr.ProbeSent = true;
+            pr.ProbeLast = batch is null ? prev : batch[^1].Index;
+        }
         return true;
     }
 
@@ -969,6 +1099,23 @@ public sealed class RaftNode
     private void Flush()
     {
         if (Role != RaftRole.Leader) { _needBroadcast = _commitAdvanced = false; return; }
+        if (_readsAwaitingTermCommit.Count > 0 && CommittedInTerm)
+        {
+            foreach (var context in _readsAwaitingTermCommit) StartRead(context);
+            _readsAwaitingTermCommit.Clear();
+        }
+        if (_readRoundDue)
+        {
+            // One heartbeat round for every read asked since the last one.
+            _readRoundDue = false;
+            _readRound++;
+            foreach (var (id, pr) in _progress)
+            {
+                ulong c = Math.Min(CommitIndex, pr.Match);
+                pr.CommitSent = Math.Max(pr.CommitSent, c);
+                Send(new Message(MessageType.Heartbeat, Id, id, Term, Index: _readRound, Commit: c));
+            }
+        }
         if (_needBroadcast)
         {
             _needBroadcast = false;
@@ -1032,7 +1179,8 @@ public sealed class RaftNode
     private SoftState CurrentSoft => new(Role, LeaderId, Term);
 
     public bool HasReady =>
-        _msgs.Count > 0 || _needBroadcast || _commitAdvanced || _pendingSnapshot is not null ||
+        _msgs.Count > 0 || _needBroadcast || _commitAdvanced || _pendingSnapshot is not null || _readStates.Count > 0 || _readRoundDue ||
+        (_readsAwaitingTermCommit.Count > 0 && Role == RaftRole.Leader && CommittedInTerm) ||
         _unstableFrom <= LastIndex || CommitIndex > _applied || CurrentHard != _prevHard || CurrentSoft != _prevSoft;
 
     public Ready GetReady()
@@ -1053,7 +1201,9 @@ public sealed class RaftNode
             Messages = _msgs,
             CommittedEntries = committed,
             SoftState = CurrentSoft,
+            ReadStates = _readStates,
         };
+        if (_readStates.Count > 0) _readStates = new List<ReadState>();
         _prevHard = hard;
         _prevSoft = r.SoftState;
         _pendingSnapshot = null;
