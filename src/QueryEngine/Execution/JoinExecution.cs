@@ -154,9 +154,7 @@ public sealed partial class Executor
             if (k == sources.Count)
             {
                 var copy = (SqlValue[])row.Clone();
-                bytes += StorageSize.OfRow(copy);
-                if (bytes > EngineLimits.MaxStatementMemoryBytes)
-                    throw new SqlRuntimeException(EngineLimits.StatementTooLargeMessage, EngineLimits.StatementTooLargeCode);
+                Hold(ref bytes, StorageSize.OfRow(copy));
                 rows.Add(new Row(rows.Count + 1, copy));
                 return;
             }

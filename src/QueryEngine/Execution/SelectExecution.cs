@@ -176,9 +176,7 @@ public sealed partial class Executor
                 {
                     var row = Evaluate(output);
                     if (!seen.Add(row)) continue;
-                    held += StorageSize.OfRow(row);
-                    if (held > EngineLimits.MaxStatementMemoryBytes)
-                        throw new SqlRuntimeException(EngineLimits.StatementTooLargeMessage, EngineLimits.StatementTooLargeCode);
+                    Hold(ref held, StorageSize.OfRow(row));
                     if (skipped < offsetCount) { skipped++; continue; }
                     Rows.Row(row, stdout);
                     emitted++;
@@ -201,12 +199,18 @@ public sealed partial class Executor
             var keys = new SqlValue[order.Count];
             for (int i = 0; i < keys.Length; i++) keys[i] = order[i].Key.Eval(_context);
             var outv = Evaluate(output);
-            bytes += StorageSize.OfRow(keys) + StorageSize.OfRow(outv);
-            if (bytes > EngineLimits.MaxStatementMemoryBytes)
-                throw new SqlRuntimeException(EngineLimits.StatementTooLargeMessage, EngineLimits.StatementTooLargeCode);
+            Hold(ref bytes, StorageSize.OfRow(keys) + StorageSize.OfRow(outv));
             sorted.Add((keys, outv));
         }
         Finish(sorted, s.Distinct, order, limitCount, offsetCount, line, stdout);
+    }
+
+    /// <summary>Counts bytes a statement holds beyond the stored rows; past the limit it fails (see EngineLimits).</summary>
+    private static void Hold(ref long held, long more)
+    {
+        held += more;
+        if (held > EngineLimits.MaxStatementMemoryBytes)
+            throw new SqlRuntimeException(EngineLimits.StatementTooLargeMessage, EngineLimits.StatementTooLargeCode);
     }
 
     private SqlValue[] Evaluate(List<Expr> exprs)
@@ -394,9 +398,7 @@ public sealed partial class Executor
             var orderKeys = new SqlValue[order.Count];
             for (int i = 0; i < orderKeys.Length; i++) orderKeys[i] = order[i].Key.Eval(_context);
             var outv = Evaluate(output);
-            bytes += StorageSize.OfRow(orderKeys) + StorageSize.OfRow(outv);
-            if (bytes > EngineLimits.MaxStatementMemoryBytes)
-                throw new SqlRuntimeException(EngineLimits.StatementTooLargeMessage, EngineLimits.StatementTooLargeCode);
+            Hold(ref bytes, StorageSize.OfRow(orderKeys) + StorageSize.OfRow(outv));
             results.Add((orderKeys, outv));
         } while (start < n);
         return results;
