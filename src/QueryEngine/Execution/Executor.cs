@@ -8,7 +8,7 @@ namespace FastDb.QueryEngine.Execution;
 
 /// <summary>Runs parsed statements against the tables, with statement-level atomicity (a failing statement leaves no
 /// trace, as SQLite's statement journal guarantees) and SQLite's scan orders.</summary>
-public sealed class Executor(Catalog catalog)
+public sealed partial class Executor(Catalog catalog)
 {
     private readonly Catalog _catalog = catalog;
     private readonly List<Undo> _journal = [];
@@ -343,7 +343,7 @@ public sealed class Executor(Catalog catalog)
         for (int i = 0; i < targets.Length; i++)
         {
             // SQLite resolves each assignment's value before checking its target column.
-            exprs[i] = s.Assignments[i].Value.Bind(scope);
+            exprs[i] = Expr.BindWhole(s.Assignments[i].Value, scope);
             int idx = table.ColumnIndex(s.Assignments[i].Column);
             if (idx < 0)
             {
@@ -352,7 +352,7 @@ public sealed class Executor(Catalog catalog)
             }
             targets[i] = idx;
         }
-        var where = s.Where?.Bind(scope);
+        var where = s.Where == null ? null : Expr.BindWhole(s.Where, scope);
         ScanPlanner.RefuseUnmodelled(table, where);
 
         Guarded(() =>
@@ -410,7 +410,7 @@ public sealed class Executor(Catalog catalog)
     private void Delete(DeleteStatement s)
     {
         var table = RequireTable(s.Table);
-        var where = s.Where?.Bind(new Scope { Table = table });
+        var where = s.Where == null ? null : Expr.BindWhole(s.Where, new Scope { Table = table });
         ScanPlanner.RefuseUnmodelled(table, where);
         Guarded(() =>
         {
@@ -426,6 +426,14 @@ public sealed class Executor(Catalog catalog)
         // sqlite3WhereBegin evaluates each AND term that reads no table once, before the loop, even over an empty
         // table: a false one skips the scan, a failing one fails the statement.
         if (where != null && ConstantTermIsFalse(where)) return result;
+        // WHERE text_col = 'literal' on a UNIQUE TEXT column: at most one row, which the index's map holds (a TEXT
+        // column stores only text or NULL, so the comparison is the map's equality).
+        if (where is BinaryExpr { Op: BinaryOp.Equal } eq && (eq.Left, eq.Right) is (ColumnExpr { Index: >= 0, IsRowId: false } key, LiteralExpr { Value.Type: SqlType.Text } literal)
+            && table.Columns[key.Index].Affinity == Affinity.Text && table.IndexOn(key.Index) is { Unique: true } unique)
+        {
+            if (unique.Map.TryGetValue(literal.Value, out var hit)) result.Add(hit);
+            return result;
+        }
         foreach (var row in table.Rows)
         {
             if (where != null)
@@ -488,273 +496,5 @@ public sealed class Executor(Catalog catalog)
         Array.Sort(arr, (x, y) => { int c = ValueComparer.Compare(x.Values[column], y.Values[column]); return c != 0 ? c : x.RowId.CompareTo(y.RowId); });
         rows.Clear();
         rows.AddRange(arr);
-    }
-
-    // ---- SELECT ----
-
-    private void Select(SelectStatement s, StringBuilder stdout)
-    {
-        // Binding order as SQLite resolves: LIMIT/OFFSET (no names), FROM, result columns, WHERE, ORDER BY.
-        var limit = s.Limit?.Bind(Scope.Empty);
-        var offset = s.Offset?.Bind(Scope.Empty);
-        Table? table = s.From == null ? null : RequireReadableTable(s.From);
-        bool schemaTable = s.From != null && SchemaTable.CanonicalName(s.From) != null;
-        var scope = new Scope { Table = table, TableAlias = s.FromAlias, AllowAggregates = true };
-        var output = new List<Expr>();
-        foreach (var rc in s.Columns)
-        {
-            if (rc.Expression == null)
-            {
-                if (table == null) throw new SqlParseException("no tables specified");
-                if (rc.StarQualifier != null && !string.Equals(rc.StarQualifier, s.FromAlias ?? table.Name, StringComparison.OrdinalIgnoreCase))
-                    throw new SqlParseException("no such table: " + rc.StarQualifier);
-                for (int c = 0; c < table.Columns.Length; c++) output.Add(new ColumnExpr(c, table.Columns[c].Affinity, c == table.RowIdColumn));
-                continue;
-            }
-            rc.Expression = rc.Expression.Bind(scope);
-            output.Add(rc.Expression);
-        }
-        bool aggregate = scope.SawAggregate;
-        var whereScope = new Scope { Table = table, TableAlias = s.FromAlias, Aliases = s.Columns };
-        var where = s.Where?.Bind(whereScope);
-        if (table != null) ScanPlanner.RefuseUnmodelled(table, where);
-        var order = new List<(Expr Key, bool Desc)>();
-        for (int i = 0; i < s.OrderBy.Count; i++)
-        {
-            var term = s.OrderBy[i];
-            Expr key;
-            if (term.Expression is LiteralExpr { Value.Type: SqlType.Integer } lit)
-            {
-                long k = lit.Value.Integer;
-                if (k < 1 || k > output.Count)
-                    throw new SqlParseException($"{Ordinal(i + 1)} ORDER BY term out of range - should be between 1 and {output.Count}");
-                key = output[(int)k - 1];
-            }
-            else
-            {
-                var orderScope = new Scope { Table = table, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
-                key = term.Expression is NameExpr { Qualifier: null } ne && FindAlias(s.Columns, ne.Name) is { } aliased
-                    ? aliased
-                    : term.Expression.Bind(orderScope);
-                aggregate |= orderScope.SawAggregate;
-            }
-            order.Add((key, term.Descending));
-        }
-
-        if (schemaTable) SchemaTable.CheckKnown(_catalog, UsedColumns(output, where, order));
-        // generateColumnNames, the last step of prepare: a column name over the value limit is TOOBIG.
-        foreach (var rc in s.Columns)
-            if (rc.NameTooBig) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
-        Rows.Begin(Rows.NeedsNames ? ColumnNaming.Of(s.Columns, table) : null);
-
-        long limitCount = limit == null ? -1 : MustBeInteger(limit.Eval(_context));
-        long offsetCount = offset == null ? 0 : MustBeInteger(offset.Eval(_context));
-        if (offsetCount < 0) offsetCount = 0;
-
-        var line = new StringBuilder();
-        if (aggregate)
-        {
-            var counts = new List<CountExpr>();
-            foreach (var e in output) CollectCounts(e, counts);
-            foreach (var (k, _) in order) CollectCounts(k, counts);
-            foreach (var c in counts) c.Value = 0;
-            Row? first = null;
-            if (table != null)
-            {
-                foreach (var row in MatchingRows(table, where, UsedColumns(output, where, order)))
-                {
-                    first ??= row;
-                    Accumulate(counts, row.Values, row.RowId);
-                }
-            }
-            else
-            {
-                _context.Values = null;
-                var v = where?.Eval(_context);
-                if (where == null || (!v!.Value.IsNull && Arithmetic.IsTrue(v.Value))) Accumulate(counts, null, 0);
-            }
-            // Bare columns of an aggregate query take their values from the first row that matched.
-            _context.Values = first?.Values ?? (table == null ? null : NullRow(table));
-            _context.RowId = first?.RowId ?? 0;
-            if (limitCount != 0 && offsetCount == 0) EmitRow(output, line, stdout);
-            return;
-        }
-
-        IEnumerable<(SqlValue[]? Values, long RowId)> source;
-        if (table == null)
-        {
-            _context.Values = null;
-            var v = where?.Eval(_context);
-            source = where == null || (!v!.Value.IsNull && Arithmetic.IsTrue(v.Value)) ? [(null, 0)] : [];
-        }
-        else
-        {
-            var rows = MatchingRows(table, where, UsedColumns(output, where, order));
-            if (order.Count > 0) rows = ScanForOrderBy(table, where, rows, order[0]);
-            source = rows.Select(r => ((SqlValue[]?)r.Values, r.RowId)).ToList();
-        }
-
-        if (order.Count == 0)
-        {
-            long skipped = 0, emitted = 0;
-            foreach (var (values, rowId) in source)
-            {
-                if (limitCount >= 0 && emitted >= limitCount) break;
-                if (skipped < offsetCount) { skipped++; continue; }
-                _context.Values = values;
-                _context.RowId = rowId;
-                EmitRow(output, line, stdout);
-                emitted++;
-            }
-            return;
-        }
-
-        // Sort: evaluate result columns and keys first (SQLite's sorter), then output; ties keep scan order.
-        var sorted = new List<(SqlValue[] Keys, SqlValue[] Out)>();
-        long held = 0;
-        foreach (var (values, rowId) in source)
-        {
-            _context.Values = values;
-            _context.RowId = rowId;
-            var keys = new SqlValue[order.Count];
-            for (int i = 0; i < keys.Length; i++) keys[i] = order[i].Key.Eval(_context);
-            var outv = new SqlValue[output.Count];
-            for (int i = 0; i < outv.Length; i++) outv[i] = output[i].Eval(_context);
-            held += StorageSize.OfRow(keys) + StorageSize.OfRow(outv);
-            if (held > EngineLimits.MaxStatementMemoryBytes)
-                throw new SqlRuntimeException(EngineLimits.StatementTooLargeMessage, EngineLimits.StatementTooLargeCode);
-            sorted.Add((keys, outv));
-        }
-        var index = Enumerable.Range(0, sorted.Count).ToArray();
-        Array.Sort(index, (x, y) =>
-        {
-            for (int i = 0; i < order.Count; i++)
-            {
-                int c = ValueComparer.Compare(sorted[x].Keys[i], sorted[y].Keys[i]);
-                if (c != 0) return order[i].Desc ? -c : c;
-            }
-            return x.CompareTo(y);
-        });
-        long skip = offsetCount, left = limitCount;
-        foreach (int i in index)
-        {
-            if (left == 0) break;
-            if (skip > 0) { skip--; continue; }
-            AppendLine(sorted[i].Out, line, stdout);
-            if (left > 0) left--;
-        }
-    }
-
-    /// <summary>When the first ORDER BY term is the rowid or a UNIQUE column, SQLite walks that index (backwards for
-    /// DESC) instead of sorting the first key, so rows equal in it (NULLs) come in rowid order, reversed for DESC.
-    /// The stable sort that follows then only breaks ties by the other terms.</summary>
-    private static List<Row> ScanForOrderBy(Table table, Expr? where, List<Row> rows, (Expr Key, bool Desc) first)
-    {
-        if (first.Key is not ColumnExpr col) return rows;
-        bool isRowId = col.IsRowId || col.Index < 0;
-        if (!isRowId && table.IndexOn(col.Index) == null) return rows;
-        int driving = ScanPlanner.IndexOrderColumn(table, where);
-        if (driving >= 0 && driving != col.Index) return rows;
-        if (isRowId)
-        {
-            var byRowId = rows.OrderBy(r => r.RowId).ToList();
-            if (first.Desc) byRowId.Reverse();
-            return byRowId;
-        }
-        var ordered = rows.ToArray();
-        Array.Sort(ordered, (x, y) => { int c = ValueComparer.Compare(x.Values[col.Index], y.Values[col.Index]); return c != 0 ? c : x.RowId.CompareTo(y.RowId); });
-        if (first.Desc) Array.Reverse(ordered);
-        return [.. ordered];
-    }
-
-    /// <summary>Columns of the table a SELECT reads (the rowid is always available from any index).</summary>
-    private static HashSet<int> UsedColumns(List<Expr> output, Expr? where, List<(Expr Key, bool Desc)> order)
-    {
-        var used = new HashSet<int>();
-        foreach (var e in output) CollectColumns(e, used);
-        if (where != null) CollectColumns(where, used);
-        foreach (var (k, _) in order) CollectColumns(k, used);
-        return used;
-    }
-
-    private static void CollectColumns(Expr e, HashSet<int> into)
-    {
-        switch (e)
-        {
-            case ColumnExpr c: if (c.Index >= 0) into.Add(c.Index); break;
-            case UnaryExpr u: CollectColumns(u.Operand, into); break;
-            case BinaryExpr b: CollectColumns(b.Left, into); CollectColumns(b.Right, into); break;
-            case IsNullExpr n: CollectColumns(n.Operand, into); break;
-            case ScalarFunctionExpr f: foreach (var a in f.Args) CollectColumns(a, into); break;
-            case CountExpr { Argument: { } a }: CollectColumns(a, into); break;
-            case IHasChildren h: foreach (var child in h.Children) CollectColumns(child, into); break;
-        }
-    }
-
-    private static SqlValue[] NullRow(Table t) => new SqlValue[t.Columns.Length];
-
-    private static Expr? FindAlias(List<ResultColumn> columns, string name)
-    {
-        foreach (var rc in columns)
-            if (rc.Alias != null && rc.Expression != null && string.Equals(rc.Alias, name, StringComparison.OrdinalIgnoreCase)) return rc.Expression;
-        return null;
-    }
-
-    private void Accumulate(List<CountExpr> counts, SqlValue[]? values, long rowId)
-    {
-        _context.Values = values;
-        _context.RowId = rowId;
-        foreach (var c in counts)
-            if (c.Argument == null || !c.Argument.Eval(_context).IsNull) c.Value++;
-    }
-
-    private static void CollectCounts(Expr e, List<CountExpr> into)
-    {
-        switch (e)
-        {
-            case CountExpr c: into.Add(c); break;
-            case UnaryExpr u: CollectCounts(u.Operand, into); break;
-            case BinaryExpr b: CollectCounts(b.Left, into); CollectCounts(b.Right, into); break;
-            case IsNullExpr n: CollectCounts(n.Operand, into); break;
-            case ScalarFunctionExpr f: foreach (var a in f.Args) CollectCounts(a, into); break;
-            case IHasChildren h: foreach (var child in h.Children) CollectCounts(child, into); break;
-        }
-    }
-
-    private void EmitRow(List<Expr> output, StringBuilder line, StringBuilder stdout)
-    {
-        if (_rowValues.Length != output.Count) _rowValues = new SqlValue[output.Count];
-        for (int i = 0; i < output.Count; i++) _rowValues[i] = output[i].Eval(_context);
-        Rows.Row(_rowValues, stdout);
-    }
-
-    private void AppendLine(SqlValue[] values, StringBuilder line, StringBuilder stdout) => Rows.Row(values, stdout);
-
-    public static void AppendValue(StringBuilder sb, SqlValue v)
-    {
-        switch (v.Type)
-        {
-            case SqlType.Integer: sb.Append(v.Integer); break;
-            case SqlType.Real:
-                Span<char> buf = stackalloc char[40];
-                sb.Append(buf[..RealFormat.Format(v.Real, buf)]);
-                break;
-            case SqlType.Text: sb.Append(v.Text); break;
-        }
-    }
-
-    /// <summary>OP_MustBeInt: LIMIT/OFFSET must be integers (text and integral reals convert).</summary>
-    private static long MustBeInteger(SqlValue v)
-    {
-        if (v.Type == SqlType.Text && NumericText.TryWholeNumber(v.Text!, true, out var n)) v = n;
-        if (v.Type == SqlType.Real) v = AffinityRules.RealToIntegerIfExact(v.Real);
-        if (v.Type != SqlType.Integer) throw new SqlRuntimeException("datatype mismatch", SqlRuntimeException.Mismatch);
-        return v.Integer;
-    }
-
-    private static string Ordinal(int n)
-    {
-        string suffix = (n % 100) is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" };
-        return n + suffix;
     }
 }

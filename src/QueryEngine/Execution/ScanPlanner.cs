@@ -85,6 +85,8 @@ public static class ScanPlanner
         {
             // "x IS NOT NULL" only pays off when the index covers the query (no table lookups).
             if (n.Negated && (used == null || table == null || !Covers(table, c.Index, used))) return false;
+            // On a NOT NULL column SQLite folds "x IS NOT NULL" to true: nothing left to drive a scan.
+            if (n.Negated && c.Index >= 0 && table!.Columns[c.Index].NotNull) return false;
             column = c;
             isEquality = !n.Negated;
             return true;
@@ -107,6 +109,22 @@ public static class ScanPlanner
         SplitAnd(where, terms);
         foreach (var term in terms)
             if (TryIndexableTerm(term, out var col, out _, used, table) && (col.IsRowId || col.Index < 0 || table.IndexOn(col.Index) != null)) return true;
+        return false;
+    }
+
+    /// <summary>True when a WHERE term on the rowid or on an indexed column other than <paramref name="column"/> could
+    /// drive the scan (a rowid term counts unless <paramref name="column"/> is the rowid: -1 or the INTEGER PRIMARY KEY).</summary>
+    public static bool HasIndexTermOtherThan(Table table, Expr? where, int column, HashSet<int>? used = null)
+    {
+        if (where == null) return false;
+        var terms = new List<Expr>();
+        SplitAnd(where, terms);
+        foreach (var term in terms)
+        {
+            if (!TryIndexableTerm(term, out var col, out _, used, table)) continue;
+            bool rowId = col.IsRowId || col.Index < 0;
+            if (rowId ? column != -1 && column != table.RowIdColumn : col.Index != column && table.IndexOn(col.Index) != null) return true;
+        }
         return false;
     }
 

@@ -97,14 +97,34 @@ public sealed class OrderTerm
 {
     public required Expr Expression;
     public bool Descending;
+    /// <summary>NULLS FIRST (true) or LAST (false) as written; null for the default (first ascending, last descending).</summary>
+    public bool? NullsFirst;
+}
+
+public enum JoinKind : byte { Comma, Inner, Cross, Left }
+
+/// <summary>One table after the first in FROM: how it joins, and its ON expression or USING columns.</summary>
+public sealed class JoinClause
+{
+    public JoinKind Kind;
+    public required string Table;
+    public string? Alias;
+    public Expr? On;
+    public List<string>? Using;
+    /// <summary>NATURAL: USING every column the table shares with the tables to its left.</summary>
+    public bool Natural;
 }
 
 public sealed class SelectStatement : Statement
 {
+    public List<JoinClause> Joins = [];
+    public bool Distinct;
     public List<ResultColumn> Columns = [];
     public string? From;
     public string? FromAlias;
     public Expr? Where;
+    public List<Expr> GroupBy = [];
+    public Expr? Having;
     public List<OrderTerm> OrderBy = [];
     public Expr? Limit;
     public Expr? Offset;

@@ -10,16 +10,59 @@ public sealed class RowContext
 }
 
 /// <summary>Names visible while binding an expression.</summary>
+/// <summary>One table of a join as names see it: where its columns sit in the joined row, where its rowid sits,
+/// and the USING columns it shares with a table to its left (unqualified, they name the left one).</summary>
+public sealed class JoinSource
+{
+    public required Storage.Table Table;
+    public string? Alias;
+    public int Offset;
+    public int RowIdSlot;
+    public HashSet<string>? UsingColumns;
+    public string Name => Alias ?? Table.Name;
+}
+
 public sealed class Scope
 {
     public Storage.Table? Table;
+    /// <summary>The tables of a join (null for one table): names resolve against each, in FROM order.</summary>
+    public List<JoinSource>? Sources;
     public string? TableAlias;
     /// <summary>Result-column aliases (WHERE and ORDER BY may use them when no column has that name).</summary>
     public List<ResultColumn>? Aliases;
     public bool AllowAggregates;
     public bool SawAggregate;
+    /// <summary>Set by <see cref="Expr.BindWhole"/>. SQLite's resolver stops at the first bad name, except inside a
+    /// function's arguments: there the error ends that argument list only and the walk goes on after the call, so a
+    /// later error replaces it (message and offset). A bad call itself (no such function, wrong argument count) is
+    /// reported and its arguments still resolved.</summary>
+    private bool _collecting;
+    private SqlParseException? _error;
 
     public static readonly Scope Empty = new();
+
+    /// <summary>An error of a call: thrown at once, or kept while collecting (a later one replaces it).</summary>
+    public Expr Fail(SqlParseException error)
+    {
+        if (!_collecting || error.Message.StartsWith("FastDb", StringComparison.Ordinal)) throw error;
+        _error = error;
+        return new LiteralExpr(SqlValue.Null);
+    }
+
+    internal Expr BindWhole(Expr e)
+    {
+        bool was = _collecting;
+        var before = _error;
+        _collecting = true;
+        _error = null;
+        try
+        {
+            var bound = e.Bind(this);
+            if (_error != null) throw _error;
+            return bound;
+        }
+        finally { _collecting = was; _error = before; }
+    }
 }
 
 public abstract class Expr
@@ -32,6 +75,10 @@ public abstract class Expr
     /// <summary>Resolves names and functions; returns the node to use instead of this one.</summary>
     public abstract Expr Bind(Scope scope);
     public virtual bool IsConstant => false;
+
+    /// <summary>Binds a whole expression (a result column, WHERE, an ORDER BY term) the way SQLite's resolver walks
+    /// it: past a bad name to the end, failing with the last error.</summary>
+    public static Expr BindWhole(Expr e, Scope scope) => ReferenceEquals(scope, Scope.Empty) ? e.Bind(scope) : scope.BindWhole(e);
 }
 
 public sealed class LiteralExpr(SqlValue value) : Expr
@@ -62,7 +109,8 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
 
     public override Expr Bind(Scope scope)
     {
-        var table = scope.Table;
+        if (scope.Sources != null && BindInJoin(scope.Sources) is { } joined) return joined;
+        var table = scope.Sources == null ? scope.Table : null;
         if (table != null && (Qualifier == null || string.Equals(Qualifier, scope.TableAlias ?? table.Name, StringComparison.OrdinalIgnoreCase)))
         {
             int index = table.ColumnIndex(Name);
@@ -80,6 +128,31 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
             if (string.Equals(Name, "false", StringComparison.OrdinalIgnoreCase)) return new LiteralExpr(SqlValue.FromInteger(0));
         }
         throw new SqlParseException("no such column: " + (Qualifier == null ? Name : Qualifier + "." + Name), Offset);
+    }
+
+    /// <summary>A column of one of a join's tables: qualified by its alias (or name), or unqualified and found in
+    /// exactly one table (a USING column names its leftmost table); two tables with it are SQLite's ambiguity error.</summary>
+    private ColumnExpr? BindInJoin(List<JoinSource> sources)
+    {
+        ColumnExpr? found = null;
+        foreach (var src in sources)
+        {
+            if (Qualifier != null && !string.Equals(Qualifier, src.Name, StringComparison.OrdinalIgnoreCase)) continue;
+            int index = src.Table.ColumnIndex(Name);
+            ColumnExpr? hit = null;
+            if (index >= 0)
+            {
+                if (Qualifier == null && found != null && src.UsingColumns != null && src.UsingColumns.Contains(Name)) continue;
+                hit = index == src.Table.RowIdColumn
+                    ? new ColumnExpr(src.Offset + index, Affinity.Integer, false) { Offset = Offset }
+                    : new ColumnExpr(src.Offset + index, src.Table.Columns[index].Affinity, false) { Offset = Offset };
+            }
+            else if (Qualifier != null && IsRowIdName(Name)) hit = new ColumnExpr(src.RowIdSlot, Affinity.Integer, false) { Offset = Offset };
+            if (hit == null) continue;
+            if (found != null) throw new SqlParseException("ambiguous column name: " + (Qualifier == null ? Name : Qualifier + "." + Name), Offset);
+            found = hit;
+        }
+        return found;
     }
 
     public static bool IsRowIdName(string n) =>
@@ -256,17 +329,31 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
     {
         Offset = offset;
         string lower = Name.ToLowerInvariant();
-        if (lower == "count")
+        AggregateKind? aggregate = lower switch
         {
-            if (Args.Count > 1) throw new SqlParseException("wrong number of arguments to function " + Name + "()", Offset);
-            if (!scope.AllowAggregates) throw new SqlParseException("misuse of aggregate function " + Name + "()", Offset);
-            if (Distinct) throw new SqlParseException("FastDb does not support DISTINCT in aggregates");
+            "count" => AggregateKind.Count, "sum" => AggregateKind.Sum, "total" => AggregateKind.Total, "avg" => AggregateKind.Avg,
+            "min" when Args.Count <= 1 => AggregateKind.Min, "max" when Args.Count <= 1 => AggregateKind.Max,
+            "group_concat" => AggregateKind.GroupConcat,
+            _ => null,
+        };
+        if (aggregate is { } kindOfAggregate)
+        {
+            bool countOk = kindOfAggregate switch
+            {
+                AggregateKind.Count => Args.Count <= 1,
+                AggregateKind.GroupConcat => Args.Count is 1 or 2 && !Star,
+                _ => Args.Count == 1 && !Star,
+            };
+            if (!countOk) return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
+            if (!scope.AllowAggregates) return FailAndBindArguments(scope, new SqlParseException("misuse of aggregate function " + Name + "()", Offset));
+            if (Distinct && Args.Count != 1) throw new SqlParseException("DISTINCT aggregates must have exactly one argument");
             scope.SawAggregate = true;
             scope.AllowAggregates = false; // no aggregate inside an aggregate
             try
             {
-                var arg = Args.Count == 1 ? Args[0].Bind(scope) : null;
-                return new CountExpr(arg) { Offset = Offset };
+                var operands = BindArguments(scope);
+                if (operands == null) return new LiteralExpr(SqlValue.Null);
+                return new AggregateExpr(kindOfAggregate, operands.Length > 0 ? operands[0] : null, operands.Length > 1 ? operands[1] : null, Distinct, Name) { Offset = Offset };
             }
             finally { scope.AllowAggregates = true; }
         }
@@ -275,38 +362,71 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             "typeof" => ScalarFunction.TypeOf, "length" => ScalarFunction.Length, "abs" => ScalarFunction.Abs,
             "lower" => ScalarFunction.Lower, "upper" => ScalarFunction.Upper, "coalesce" => ScalarFunction.Coalesce,
             "ifnull" => ScalarFunction.IfNull, "nullif" => ScalarFunction.NullIf, "iif" => ScalarFunction.Iif,
-            // With one argument max() and min() are the aggregates, which FastDb does not support yet.
-            "max" when Args.Count != 1 => ScalarFunction.Max, "min" when Args.Count != 1 => ScalarFunction.Min,
+            "max" => ScalarFunction.Max, "min" => ScalarFunction.Min,
+            "substr" or "substring" => ScalarFunction.Substr, "replace" => ScalarFunction.Replace,
+            "trim" => ScalarFunction.Trim, "ltrim" => ScalarFunction.LTrim, "rtrim" => ScalarFunction.RTrim,
+            "instr" => ScalarFunction.Instr, "round" => ScalarFunction.Round, "hex" => ScalarFunction.Hex,
+            "quote" => ScalarFunction.Quote, "printf" or "format" => ScalarFunction.Printf, "char" => ScalarFunction.Char,
+            "unicode" => ScalarFunction.Unicode,
             _ => (ScalarFunction?)null,
         };
         if (kind == null)
         {
             if (KnownSqliteFunctions.Contains(lower))
                 throw new SqlParseException("FastDb does not support the function " + Name + "()");
-            throw new SqlParseException("no such function: " + Name, Offset);
+            return FailAndBindArguments(scope, new SqlParseException("no such function: " + Name, Offset));
         }
         bool argsOk = kind switch
         {
             ScalarFunction.Coalesce => Args.Count >= 2,
             ScalarFunction.IfNull or ScalarFunction.NullIf => Args.Count == 2,
             ScalarFunction.Iif => Args.Count == 3,
-            ScalarFunction.Max or ScalarFunction.Min => Args.Count >= 2,
+            ScalarFunction.Max or ScalarFunction.Min => Args.Count >= 2, // min() and max() with one are the aggregates
+            ScalarFunction.Substr => Args.Count is 2 or 3,
+            ScalarFunction.Replace => Args.Count == 3,
+            ScalarFunction.Trim or ScalarFunction.LTrim or ScalarFunction.RTrim or ScalarFunction.Round => Args.Count is 1 or 2,
+            ScalarFunction.Instr => Args.Count == 2,
+            ScalarFunction.Printf or ScalarFunction.Char => true,
             _ => Args.Count == 1,
         };
-        if (!argsOk || Star) throw new SqlParseException("wrong number of arguments to function " + Name + "()", Offset);
+        if (!argsOk || Star) return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
         if (Distinct) throw new SqlParseException("DISTINCT aggregates must have exactly one argument", -1);
-        var bound = new Expr[Args.Count];
-        for (int i = 0; i < bound.Length; i++) bound[i] = Args[i].Bind(scope);
+        var bound = BindArguments(scope);
+        if (bound == null) return new LiteralExpr(SqlValue.Null);
         return new ScalarFunctionExpr(kind.Value, bound) { Offset = Offset };
+    }
+
+    /// <summary>SQLite reports a bad call and still resolves its arguments (whose errors then win).</summary>
+    private Expr FailAndBindArguments(Scope scope, SqlParseException error)
+    {
+        var failed = scope.Fail(error);
+        BindArguments(scope);
+        return failed;
+    }
+
+    /// <summary>The arguments, bound in order; the first error ends the list and is kept (see <see cref="Scope"/>).</summary>
+    private Expr[]? BindArguments(Scope scope)
+    {
+        var bound = new Expr[Args.Count];
+        try
+        {
+            for (int i = 0; i < bound.Length; i++) bound[i] = Args[i].Bind(scope);
+            return bound;
+        }
+        catch (SqlParseException e)
+        {
+            scope.Fail(e);
+            return null;
+        }
     }
 
     private static readonly HashSet<string> KnownSqliteFunctions =
     [
-        "substr", "substring", "replace", "trim", "ltrim", "rtrim", "instr", "hex", "unhex", "quote", "random", "randomblob",
-        "round", "min", "max", "sum", "total", "avg", "group_concat", "string_agg", "ifnull", "iif", "nullif", "like",
-        "glob", "printf", "format", "char", "unicode", "zeroblob", "date", "time", "datetime", "julianday", "strftime",
+        "random", "randomblob",
+        "like",
+        "glob", "zeroblob", "date", "time", "datetime", "julianday", "strftime",
         "unixepoch", "changes", "total_changes", "last_insert_rowid", "sqlite_version", "sign", "soundex", "likelihood",
-        "likely", "unlikely", "json", "json_extract", "json_array", "json_object", "octet_length", "concat", "concat_ws",
+        "likely", "unlikely", "json", "json_extract", "json_array", "json_object",
         "row_number", "rank", "dense_rank", "ntile", "lag", "lead", "first_value", "last_value", "nth_value",
         "percent_rank", "cume_dist", "sqlite_source_id", "sqlite_compileoption_used", "sqlite_compileoption_get",
         "load_extension", "ceil", "ceiling", "floor", "ln", "log", "log10", "log2", "exp", "pow", "power", "sqrt", "mod",
@@ -315,7 +435,11 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
     ];
 }
 
-public enum ScalarFunction : byte { TypeOf, Length, Abs, Lower, Upper, Coalesce, IfNull, NullIf, Iif, Max, Min }
+public enum ScalarFunction : byte
+{
+    TypeOf, Length, Abs, Lower, Upper, Coalesce, IfNull, NullIf, Iif, Max, Min,
+    Substr, Replace, Trim, LTrim, RTrim, Instr, Round, Hex, Quote, Printf, Char, Unicode,
+}
 
 public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : Expr
 {
@@ -323,9 +447,31 @@ public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : E
     public readonly Expr[] Args = args;
     public override bool IsConstant => Args.All(a => a.IsConstant);
     public override Expr Bind(Scope scope) => this;
+    /// <summary>The evaluated arguments of the func.c functions (one node is never evaluated inside itself).</summary>
+    private SqlValue[]? _values;
 
     public override SqlValue Eval(RowContext row)
     {
+        if (Function >= ScalarFunction.Substr)
+        {
+            var v = _values ??= new SqlValue[Args.Length];
+            for (int i = 0; i < v.Length; i++) v[i] = Args[i].Eval(row);
+            return Function switch
+            {
+                ScalarFunction.Substr => TextFunctions.Substr(v),
+                ScalarFunction.Replace => TextFunctions.Replace(v),
+                ScalarFunction.Trim => TextFunctions.Trim(v, true, true),
+                ScalarFunction.LTrim => TextFunctions.Trim(v, true, false),
+                ScalarFunction.RTrim => TextFunctions.Trim(v, false, true),
+                ScalarFunction.Instr => TextFunctions.Instr(v),
+                ScalarFunction.Round => TextFunctions.Round(v),
+                ScalarFunction.Hex => TextFunctions.Hex(v[0]),
+                ScalarFunction.Quote => TextFunctions.Quote(v[0]),
+                ScalarFunction.Printf => SqlPrintf.Function(v),
+                ScalarFunction.Char => TextFunctions.Char(v),
+                _ => TextFunctions.Unicode(v[0]),
+            };
+        }
         switch (Function)
         {
             case ScalarFunction.Coalesce: case ScalarFunction.IfNull:
@@ -399,16 +545,6 @@ public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : E
             }
         });
     }
-}
-
-/// <summary>count(*) or count(x).</summary>
-public sealed class CountExpr(Expr? argument) : Expr
-{
-    public readonly Expr? Argument = argument;
-    /// <summary>The running count, kept by the aggregate loop of the statement that owns this node.</summary>
-    public long Value;
-    public override Expr Bind(Scope scope) => this;
-    public override SqlValue Eval(RowContext row) => SqlValue.FromInteger(Value);
 }
 
 /// <summary>SQLite's arithmetic: 64-bit integers that overflow into reals, NULL on division by zero.</summary>

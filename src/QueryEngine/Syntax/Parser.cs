@@ -542,8 +542,8 @@ public sealed class Parser
     {
         Take();
         var stmt = new SelectStatement();
-        if (TryKeyword("DISTINCT")) throw Unsupported("SELECT DISTINCT");
-        TryKeyword("ALL");
+        if (TryKeyword("DISTINCT")) stmt.Distinct = true;
+        else TryKeyword("ALL");
         do
         {
             var t = Peek();
@@ -567,21 +567,43 @@ public sealed class Parser
         if (TryKeyword("FROM"))
         {
             var t = Peek();
-            if (t.IsOp("(")) throw Unsupported("subqueries in FROM");
+            if (t.IsOp("("))
+            {
+                // A subquery or a parenthesized join list may follow; anything else is SQLite's syntax error.
+                Take();
+                var inner = Peek();
+                if (!(inner.Is("SELECT") || inner.Is("WITH") || inner.Is("VALUES") || inner.IsOp("(") || IsNameToken(inner) || inner.Kind == TokenKind.String))
+                    throw SyntaxError(inner);
+                if (!inner.Is("SELECT") && !inner.Is("WITH") && !inner.Is("VALUES"))
+                {
+                    // A parenthesized table list: skip to its ")"; what follows must be able to follow a FROM item.
+                    for (int open = 1; open > 0;)
+                    {
+                        var t2 = Take();
+                        if (t2.Kind is TokenKind.End or TokenKind.Semicolon) throw SyntaxError(t2);
+                        if (t2.IsOp("(")) open++;
+                        else if (t2.IsOp(")")) open--;
+                    }
+                    var after = Peek();
+                    if (!(after.Kind is TokenKind.End or TokenKind.Semicolon || after.IsOp(",") || after.IsOp(")") || IsNameToken(after)
+                          || after.Kind == TokenKind.String || after.Is("AS") || after.Is("WHERE") || after.Is("GROUP") || after.Is("HAVING")
+                          || after.Is("ORDER") || after.Is("LIMIT") || after.Is("WINDOW") || after.Is("UNION") || after.Is("EXCEPT")
+                          || after.Is("INTERSECT") || after.Is("JOIN") || after.Is("LEFT") || after.Is("RIGHT") || after.Is("FULL")
+                          || after.Is("INNER") || after.Is("CROSS") || after.Is("NATURAL") || after.Is("ON") || after.Is("USING")))
+                        throw SyntaxError(after);
+                }
+                throw Unsupported("subqueries in FROM");
+            }
             stmt.From = ExpectName();
             if (TryOp(".")) throw Unsupported("schema-qualified table names");
             if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
             else if (IsNameToken(Peek())) stmt.FromAlias = ExpectName();
             var n = Peek();
-            if (n.IsOp(",") || n.Is("JOIN") || n.Is("NATURAL") || n.Is("LEFT") || n.Is("CROSS") || n.Is("INNER")
-                || n.Is("RIGHT") || n.Is("FULL"))
+            while (n.IsOp(",") || n.Is("JOIN") || n.Is("NATURAL") || n.Is("LEFT") || n.Is("CROSS") || n.Is("INNER")
+                   || n.Is("RIGHT") || n.Is("FULL"))
             {
-                // Consume the join operator; only a table (or subquery) may follow, anything else is SQLite's syntax error.
-                while (Peek().IsOp(",") || Peek().Is("JOIN") || Peek().Is("NATURAL") || Peek().Is("LEFT") || Peek().Is("CROSS")
-                       || Peek().Is("INNER") || Peek().Is("RIGHT") || Peek().Is("FULL") || Peek().Is("OUTER")) Take();
-                var next = Peek();
-                if (!IsNameToken(next) && !next.IsOp("(") && next.Kind != TokenKind.String) throw SyntaxError(next);
-                throw Unsupported("JOIN");
+                stmt.Joins.Add(ParseJoin());
+                n = Peek();
             }
             if (n.Is("INDEXED")) throw Unsupported("INDEXED BY");
             if (n.Is("NOT"))
@@ -593,8 +615,12 @@ public sealed class Parser
             if (n.IsOp("(")) throw Unsupported("table-valued functions");
         }
         if (TryKeyword("WHERE")) stmt.Where = ParseExprAt(5);
-        if (Peek().Is("GROUP")) throw Unsupported("GROUP BY");
-        if (Peek().Is("HAVING")) throw Unsupported("HAVING");
+        if (TryKeyword("GROUP"))
+        {
+            ExpectKeyword("BY");
+            do stmt.GroupBy.Add(ParseExprAt(7)); while (TryOp(","));
+        }
+        if (TryKeyword("HAVING")) stmt.Having = ParseExprAt(7);
         if (Peek().Is("WINDOW")) throw Unsupported("WINDOW");
         var u = Peek();
         if (u.Is("UNION") || u.Is("EXCEPT") || u.Is("INTERSECT")) throw Unsupported("compound SELECT (" + u.Text + ")");
@@ -606,7 +632,11 @@ public sealed class Parser
                 var term = new OrderTerm { Expression = ParseExprAt(7) };
                 if (Peek().Is("COLLATE")) throw Unsupported("COLLATE");
                 if (TryKeyword("DESC")) term.Descending = true; else TryKeyword("ASC");
-                if (Peek().Is("NULLS")) throw Unsupported("NULLS FIRST/LAST");
+                if (TryKeyword("NULLS"))
+                {
+                    if (TryKeyword("FIRST")) term.NullsFirst = true;
+                    else { ExpectKeyword("LAST"); term.NullsFirst = false; }
+                }
                 stmt.OrderBy.Add(term);
             } while (TryOp(","));
         }
@@ -618,6 +648,63 @@ public sealed class Parser
             else stmt.Limit = first;
         }
         return stmt;
+    }
+
+    /// <summary>One join operator and the table after it: [INNER | CROSS | LEFT [OUTER]] JOIN or ",", then
+    /// ON expr or USING (columns), or NATURAL. RIGHT and FULL joins parse but are refused.</summary>
+    private JoinClause ParseJoin()
+    {
+        var kind = JoinKind.Comma;
+        bool natural = false;
+        string? unsupported = null;
+        if (!TryOp(","))
+        {
+            // SQLite's join operator: up to three words before JOIN, judged when the JOIN is reduced.
+            var words = new List<Token>();
+            while (!Peek().Is("JOIN"))
+            {
+                var w = Peek();
+                if (words.Count == 3 || !(w.Is("NATURAL") || w.Is("LEFT") || w.Is("RIGHT") || w.Is("FULL") || w.Is("OUTER") || w.Is("INNER") || w.Is("CROSS")))
+                    throw SyntaxError(w);
+                words.Add(Take());
+            }
+            Take();
+            string op = string.Join(" ", words.Select(w => w.Text));
+            switch (op)
+            {
+                case "": case "INNER": kind = JoinKind.Inner; break;
+                case "CROSS": kind = JoinKind.Cross; break;
+                case "LEFT": case "LEFT OUTER": kind = JoinKind.Left; break;
+                case "NATURAL": case "NATURAL INNER": natural = true; kind = JoinKind.Inner; break;
+                case "NATURAL CROSS": natural = true; kind = JoinKind.Cross; break;
+                case "NATURAL LEFT": case "NATURAL LEFT OUTER": natural = true; kind = JoinKind.Left; break;
+                case "RIGHT": case "RIGHT OUTER": case "FULL": case "FULL OUTER": case "NATURAL RIGHT": case "NATURAL FULL":
+                case "NATURAL RIGHT OUTER": case "NATURAL FULL OUTER":
+                    unsupported = "RIGHT and FULL JOIN"; break;
+                default:
+                    throw new SqlParseException("unknown join type: " + string.Join(" ", words.Select(Source)), words[0].Start - _start);
+            }
+        }
+        var t = Peek();
+        if (t.IsOp("(")) throw Unsupported("subqueries in FROM");
+        var join = new JoinClause { Kind = kind, Table = ExpectName(), Natural = natural };
+        if (TryOp(".")) throw Unsupported("schema-qualified table names");
+        if (TryKeyword("AS")) join.Alias = ExpectName();
+        else if (IsNameToken(Peek()) && !Peek().Is("LEFT") && !Peek().Is("CROSS") && !Peek().Is("INNER") && !Peek().Is("NATURAL")
+                 && !Peek().Is("RIGHT") && !Peek().Is("FULL") && !Peek().Is("JOIN") && !Peek().Is("OUTER")) join.Alias = ExpectName();
+        if (Peek().Is("INDEXED") || Peek().Is("NOT")) throw Unsupported("INDEXED BY");
+        if (natural && (Peek().Is("ON") || Peek().Is("USING")))
+            throw new SqlParseException("a NATURAL join may not have an ON or USING clause");
+        if (TryKeyword("ON")) join.On = ParseExprAt(7);
+        else if (TryKeyword("USING"))
+        {
+            ExpectOp("(");
+            join.Using = [];
+            do join.Using.Add(ExpectName()); while (TryOp(","));
+            ExpectOp(")");
+        }
+        if (unsupported != null) _deferredUnsupported ??= unsupported;
+        return join;
     }
 
     /// <summary>A result column without AS is named by its text (sqlite3DbSpanDup: from its first token to the next
@@ -922,7 +1009,9 @@ public sealed class Parser
                 if (t.Is("CAST")) return ParseCast();
                 if (t.Is("EXISTS")) throw Unsupported("EXISTS");
                 if (t.Is("RAISE")) throw Unsupported("RAISE");
-                if (t.Is("SELECT")) throw Unsupported("subqueries");
+                // A SELECT is an operand only inside parentheses; bare (say after "1 +" whose line a "--" comment
+                // ended) it is sqlite3's syntax error.
+                if (t.Is("SELECT")) throw SyntaxError(t);
                 if (t.Is("CURRENT_TIME") || t.Is("CURRENT_DATE") || t.Is("CURRENT_TIMESTAMP")) throw Unsupported(t.Text);
                 if (!Keywords.CanBeName(t.Text)) throw SyntaxError(t);
                 return ParseNameOrCall();

@@ -22,6 +22,17 @@ public static class RealFormat
         if (value < 0) { output[pos++] = '-'; value = -value; }
         if (value == 0) { "0.0".CopyTo(output[pos..]); return pos + 3; }
 
+        // SQLite rounds by adding 5e-15 in long double, which differs from correct rounding only when the value is
+        // (within long double's error) halfway between two 15-digit neighbours: those go the long way.
+        Span<char> near = stackalloc char[32];
+        value.TryFormat(near, out _, "E16", CultureInfo.InvariantCulture);
+        int tail = (near[16] - '0') * 10 + (near[17] - '0'); // the 16th and 17th significant digits
+        if (tail is >= 45 and <= 55)
+        {
+            string slow = SqlPrintf.Real(value, 'g', 15, altForm2: true);
+            slow.CopyTo(output[pos..]);
+            return pos + slow.Length;
+        }
         // "E14" gives the correctly rounded 15 significant digits and the decimal exponent.
         Span<char> e = stackalloc char[32];
         value.TryFormat(e, out int len, "E14", CultureInfo.InvariantCulture);

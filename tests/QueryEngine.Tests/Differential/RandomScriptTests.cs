@@ -43,7 +43,9 @@ public class RandomScriptTests
         var all = string.Concat(Enumerable.Range(1, 200).Select(ScriptFor));
         foreach (var construct in new[] { "CREATE TABLE", "IF NOT EXISTS", "DROP TABLE", "INSERT OR REPLACE", "INSERT OR IGNORE", "UPDATE",
                      "DELETE FROM", "ORDER BY", "LIMIT", "OFFSET", "count", "coalesce", "typeof", "IS NOT NULL", "PRIMARY KEY",
-                     "UNIQUE", "NOT NULL", "DEFAULT", "9223372036854775807", "/* c */", "-- a comment", "\"", "favoriteWord=\"", "sqlite_master", "sqlite_schema", "CREATE INDEX", "CREATE UNIQUE INDEX", "DROP INDEX" })
+                     "UNIQUE", "NOT NULL", "DEFAULT", "9223372036854775807", "/* c */", "-- a comment", "\"", "favoriteWord=\"", "sqlite_master", "sqlite_schema", "CREATE INDEX", "CREATE UNIQUE INDEX", "DROP INDEX",
+                     "substr", "replace", "ltrim", "instr", "round", "hex", "quote", "printf", "format", "char", "unicode",
+                     "GROUP BY", "HAVING", "DISTINCT", "group_concat", "total", "avg", "NULLS LAST", "NULLS FIRST" })
             Assert.Contains(construct, all);
     }
 

@@ -92,6 +92,11 @@ public sealed class ScriptGenerator
                 _extraStatements.Add(list.Count);
                 list.Add(extra < 9 ? CreateIndex() : DropIndex());
             }
+            else if (extra < 21 && _tables.Count > 0)
+            {
+                _extraStatements.Add(list.Count);
+                list.Add(GroupingQuery());
+            }
         }
         return Layout(list);
     }
@@ -185,6 +190,93 @@ public sealed class ScriptGenerator
         ];
         return [.. queries[r.Next(queries.Length)]];
     }
+
+    /// <summary>GROUP BY / HAVING with the aggregates, SELECT DISTINCT, ORDER BY a column number with NULLS FIRST|LAST,
+    /// LIMIT/OFFSET expressions; often without ORDER BY, over indexed and unindexed columns, so the order of groups
+    /// and distinct rows (and which row bare columns and group_concat see first) is tested. Without GROUP BY only
+    /// aggregates are selected (a bare column beside min/max of an indexed column is a plan FastDb refuses).</summary>
+    List<string> GroupingQuery()
+    {
+        var r = _extraRandom;
+        var tables = _tables.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var table = tables[r.Next(tables.Count)];
+        var columns = _tables[table];
+        string Col() => columns.Count == 0 ? "rowid" : columns[r.Next(columns.Count)].Name;
+        List<string> Aggregate()
+        {
+            string c = Col();
+            return r.Next(11) switch
+            {
+                0 => ["count", "(", "*", ")"],
+                1 => ["count", "(", c, ")"],
+                2 => ["count", "(", "DISTINCT", c, ")"],
+                3 => ["sum", "(", c, ")"],
+                4 => ["total", "(", c, ")"],
+                5 => ["avg", "(", c, ")"],
+                6 => ["min", "(", c, ")"],
+                7 => ["max", "(", c, ")"],
+                8 => ["group_concat", "(", c, ")"],
+                9 => ["group_concat", "(", c, ",", Pick(r, ["'-'", "''", "' | '"]), ")"],
+                _ => ["sum", "(", "DISTINCT", c, ")"],
+            };
+        }
+        var tokens = new List<string> { "SELECT" };
+        int shape = r.Next(10);
+        bool grouped = shape < 6, distinctOnly = shape >= 8;
+        if (distinctOnly || r.Next(6) == 0) tokens.Add("DISTINCT");
+        var groupColumns = new List<string>();
+        // One GROUP BY term: several, one of them indexed, is a plan FastDb refuses (GroupingTests has several on
+        // unindexed tables).
+        if (grouped) groupColumns.Add(Col());
+        var items = new List<List<string>>();
+        int count = 1 + r.Next(3);
+        // DISTINCT of several columns without ORDER BY, or with WHERE on another column, is a plan FastDb refuses
+        // when a selected column is indexed: those get an ORDER BY over every column, or their WHERE on the column.
+        bool orderAll = distinctOnly && count > 1;
+        for (int i = 0; i < count; i++)
+        {
+            if (distinctOnly) items.Add([Col()]);
+            else if (grouped && r.Next(3) == 0) items.Add([r.Next(3) == 0 ? Col() : groupColumns[r.Next(groupColumns.Count)]]);
+            else items.Add(Aggregate());
+        }
+        tokens.AddRange(Join(items));
+        tokens.AddRange(["FROM", table]);
+        // GROUP BY an indexed column with WHERE on another index is refused too: a grouped WHERE stays on the key.
+        string whereColumn = distinctOnly && !orderAll ? items[0][0] : grouped && groupColumns.Count == 1 ? groupColumns[0] : Col();
+        if (r.Next(3) == 0) tokens.AddRange(["WHERE", whereColumn, Pick(r, ComparisonOperators), .. Literal(r)]);
+        if (grouped)
+        {
+            tokens.AddRange(["GROUP", "BY"]);
+            tokens.AddRange(Join(groupColumns.Select(g => new List<string> { g })));
+            if (r.Next(4) == 0) tokens.AddRange(["HAVING", .. Aggregate(), Pick(r, [">", ">=", "<>", "="]), Pick(r, ["0", "1", "2", "'a'"])]);
+        }
+        if (orderAll)
+        {
+            tokens.AddRange(["ORDER", "BY"]);
+            tokens.AddRange(Join(Enumerable.Range(1, items.Count).Select(i => new List<string> { i.ToString(CultureInfo.InvariantCulture) })));
+        }
+        else if (r.Next(3) == 0)
+        {
+            tokens.AddRange(["ORDER", "BY", (1 + r.Next(items.Count)).ToString(CultureInfo.InvariantCulture)]);
+            if (r.Next(2) == 0) tokens.Add(Pick(r, ["ASC", "DESC"]));
+            if (r.Next(2) == 0) tokens.AddRange(["NULLS", Pick(r, ["FIRST", "LAST"])]);
+        }
+        if (r.Next(4) == 0)
+        {
+            tokens.AddRange(["LIMIT", Pick(r, ["1", "2", "1 + 1", "'2'", "3 - 4"])]);
+            if (r.Next(2) == 0) tokens.AddRange(["OFFSET", Pick(r, ["1", "0 * 5", "'1'"])]);
+        }
+        tokens.Add(";");
+        return tokens;
+    }
+
+    List<string> Literal(Random r) => r.Next(4) switch
+    {
+        0 => [IntegerLiterals[r.Next(8)]],
+        1 => [RealLiterals[r.Next(RealLiterals.Length)]],
+        2 => [StringLiterals[r.Next(StringLiterals.Length)]],
+        _ => [r.Next(6).ToString(CultureInfo.InvariantCulture)],
+    };
 
     /// <summary>CREATE [UNIQUE] INDEX on one column of a live table (names shared across tables, so clashes and
     /// "already exists" happen), which changes the row order of later queries without ORDER BY.</summary>
@@ -476,8 +568,49 @@ public sealed class ScriptGenerator
     List<string> Expression(List<Column> columns, int depth)
     {
         var expression = CoreExpression(columns, depth);
-        return Predicates && _extraRandom.Next(100) < 8 ? Predicate(columns, expression) : expression;
+        if (Predicates && _extraRandom.Next(100) < 8) return Predicate(columns, expression);
+        return _extraRandom.Next(100) < 6 ? TextFunction(expression) : expression;
     }
+
+    /// <summary>Wraps an expression in one of func.c's text functions (substr, replace, trim, instr, round, hex, quote,
+    /// printf, char, unicode), other arguments drawn from the extra stream. char() gets code points only from a list
+    /// (a NUL or a lone surrogate is not text FastDb can hold).</summary>
+    List<string> TextFunction(List<string> subject)
+    {
+        var r = _extraRandom;
+        static string M(string token) => ExtraMark + token;
+        string Int(int low, int high) => M(r.Next(low, high + 1).ToString(CultureInfo.InvariantCulture));
+        List<string> Call(string name, params List<string>[] args)
+        {
+            var tokens = new List<string> { M(name), M("(") };
+            for (int i = 0; i < args.Length; i++)
+            {
+                if (i > 0) tokens.Add(M(","));
+                tokens.AddRange(args[i]);
+            }
+            tokens.Add(M(")"));
+            return tokens;
+        }
+        string[] formats = ["'%d'", "'%s|%s'", "'%.2f'", "'%5.1e'", "'%g'", "'%x'", "'%-5s|'", "'%q'", "'%!.20g'", "'%.3s'", "'%,d'", "'%05d'", "'%+.3f'", "'%Q'", "'%10.4g'", "'%i%%'"];
+        string[] sets = ["' '", "'1'", "'a'", "' 1a'", "'x'", "''"];
+        return r.Next(12) switch
+        {
+            0 => r.Next(2) == 0 ? Call("substr", subject, [Int(-3, 4)]) : Call(r.Next(4) == 0 ? "substring" : "substr", subject, [Int(-3, 4)], [Int(-2, 3)]),
+            1 => Call("replace", subject, [M(sets[r.Next(sets.Length)])], [M(r.Next(2) == 0 ? "'x'" : "''")]),
+            2 => r.Next(2) == 0 ? Call(Pick(r, ["trim", "ltrim", "rtrim"]), subject) : Call(Pick(r, ["trim", "ltrim", "rtrim"]), subject, [M(sets[r.Next(sets.Length)])]),
+            3 => Call("instr", subject, [M(sets[r.Next(sets.Length)])]),
+            4 => r.Next(2) == 0 ? Call("round", subject) : Call("round", subject, [Int(-1, 4)]),
+            5 => Call("hex", subject),
+            6 => Call("quote", subject),
+            7 => Call("unicode", subject),
+            8 => Call("char", [Int(32, 126)], [M(Pick(r, ["233", "8364", "128512", "65", "-1", "1114112"]))]),
+            9 => Call(r.Next(3) == 0 ? "format" : "printf", [M(formats[r.Next(formats.Length)])], subject, subject),
+            10 => Call("length", Call("printf", [M(Pick(r, ["'%.*f'", "'%*d'"]))], [Int(0, 12)], subject)),
+            _ => Call("printf", [M("'%s-%d-%.1f'")], subject, subject, subject),
+        };
+    }
+
+    static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
 
     List<string> CoreExpression(List<Column> columns, int depth)
     {
@@ -549,8 +682,14 @@ public sealed class ScriptGenerator
             }
             case 2:
             {
-                // Drop a token other than the final ';' (which keeps scripts independent).
-                if (tokens.Count > 2) tokens.RemoveAt(1 + _random.Next(tokens.Count - 2));
+                // Drop a token other than the final ';' (which keeps scripts independent). Tokens of the extra
+                // stream stay: a function name dropped there would leave a row value (a, b), whose SQLite errors
+                // FastDb does not model.
+                if (tokens.Count > 2)
+                {
+                    int at = 1 + _random.Next(tokens.Count - 2);
+                    if (!tokens[at].StartsWith(ExtraMark)) tokens.RemoveAt(at);
+                }
                 break;
             }
             default:

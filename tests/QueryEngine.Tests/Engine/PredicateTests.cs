@@ -77,8 +77,4 @@ public class ScalarFunctionTests
         "SELECT max(1, 2, 3), min(1, 2, 3), max(1, 'a'), min(1, 'a', 2.5), max(1, NULL), min(NULL, 1), max(1, 1.0), min(1, 1.0), max('a', 'B'), typeof(min(2, 2.0));\n" +
         "SELECT max(i, x), min(i, s), max(s, i, x) FROM t;\n" +
         "SELECT ifnull(1);\nSELECT ifnull(1, 2, 3);\nSELECT nullif(1);\nSELECT iif(1, 2);\nSELECT IIF(1, 2, 3, 4);\nSELECT max();\nSELECT iif(1, 2, nosuch);\n");
-
-    [Fact]
-    public void One_argument_max_and_min_are_the_aggregates_still_refused() =>
-        Assert.Equal("Parse error near line 1: FastDb does not support the function max()\n", new Database().Execute("CREATE TABLE t(a); SELECT max(a) FROM t;\n").Body);
 }

@@ -533,6 +533,6 @@ public static partial class GoldenCases
             Stdout: "b|1\na|3\n2|4\n|2\nb|1\na|3\n2|4\n1\n3\n4\n2\na\nb\n",
             Stderr: "",
             ExitCode: 0),
+        .. Issue18Cases(),
     ];
 }
-

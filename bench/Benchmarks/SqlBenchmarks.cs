@@ -1,0 +1,95 @@
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using FastDb.QueryEngine;
+using Microsoft.Data.Sqlite;
+
+namespace FastDb.Benchmarks;
+
+/// <summary>
+/// Issue 18's SQL beyond the CTF subset, per query, FastDb's engine (a script in, the shell's text out) beside
+/// SQLite in-process through Microsoft.Data.Sqlite (a fresh command, every value read as text), on tables of 100
+/// and 10,000 rows: a GROUP BY with count and sum, a join (an ON equality with a 10-row table), and a lookup of one
+/// row by a UNIQUE column.
+/// Run: dotnet run -c Release --project bench/Benchmarks -- --filter '*SqlBenchmarks*'
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(ShortInProcessConfig))]
+public class SqlBenchmarks
+{
+    [Params(100, 10_000)]
+    public int Rows;
+
+    const string GroupBy = "SELECT g, count(*), sum(v) FROM t GROUP BY g;";
+    const string Join = "SELECT count(*), sum(w) FROM t JOIN u ON t.g = u.h;";
+    int _next;
+
+    Database _engine = null!;
+    SqliteConnection _connection = null!;
+
+    sealed class ShortInProcessConfig : ManualConfig
+    {
+        public ShortInProcessConfig() => AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("ShortRun-InProcess"));
+    }
+
+    string Lookup() => $"SELECT v FROM k WHERE key = 'key{(_next++ * 7919) % Rows}';";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var boot = new StringBuilder("CREATE TABLE t(g INTEGER, v INTEGER);\nCREATE TABLE u(h INTEGER, w INTEGER);\nCREATE TABLE k(key TEXT UNIQUE, v INTEGER);\n");
+        for (int i = 0; i < 10; i++) boot.Append($"INSERT INTO u VALUES({i}, {i * 3});\n");
+        for (int i = 0; i < Rows; i++) boot.Append($"INSERT INTO t VALUES({i % 10}, {i});\nINSERT INTO k VALUES('key{i}', {i});\n");
+        _engine = new Database();
+        var r = _engine.Execute(boot.ToString());
+        if (r.ExitCode != 0) throw new InvalidOperationException(r.Stderr);
+        _connection = new SqliteConnection("Data Source=:memory:");
+        _connection.Open();
+        using var command = _connection.CreateCommand();
+        command.CommandText = boot.ToString();
+        command.ExecuteNonQuery();
+        foreach (var q in new[] { GroupBy, Join, Lookup() })
+            if (_engine.Execute(q).Stdout != Sqlite(q)) throw new InvalidOperationException("engine and SQLite differ on " + q);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _connection.Dispose();
+
+    string Sqlite(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var body = new StringBuilder();
+        while (reader.Read())
+        {
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                if (i > 0) body.Append('|');
+                if (!reader.IsDBNull(i)) body.Append(reader.GetString(i));
+            }
+            body.Append('\n');
+        }
+        return body.ToString();
+    }
+
+    [Benchmark(Description = "engine: GROUP BY")]
+    public string EngineGroupBy() => _engine.Execute(GroupBy).Body;
+
+    [Benchmark(Description = "Microsoft.Data.Sqlite: GROUP BY")]
+    public string SqliteGroupBy() => Sqlite(GroupBy);
+
+    [Benchmark(Description = "engine: join")]
+    public string EngineJoin() => _engine.Execute(Join).Body;
+
+    [Benchmark(Description = "Microsoft.Data.Sqlite: join")]
+    public string SqliteJoin() => Sqlite(Join);
+
+    [Benchmark(Description = "engine: UNIQUE lookup")]
+    public string EngineLookup() => _engine.Execute(Lookup()).Body;
+
+    [Benchmark(Description = "Microsoft.Data.Sqlite: UNIQUE lookup")]
+    public string SqliteLookup() => Sqlite(Lookup());
+}

@@ -1,0 +1,560 @@
+using System.Text;
+using FastDb.QueryEngine.Shell;
+using FastDb.QueryEngine.Storage;
+using FastDb.QueryEngine.Syntax;
+using FastDb.QueryEngine.Values;
+
+namespace FastDb.QueryEngine.Execution;
+
+// SELECT: names resolved in SQLite's order, rows in its plan's order, then grouping (GROUP BY's sorter), HAVING,
+// DISTINCT, ORDER BY (a stable sort after the scan or index walk) and LIMIT/OFFSET.
+public sealed partial class Executor
+{
+    /// <summary>One ORDER BY key as bound: the expression, its direction and where its NULLs go.</summary>
+    private readonly record struct OrderKey(Expr Key, bool Desc, bool? NullsFirst)
+    {
+        /// <summary>ASC NULLS LAST and DESC NULLS FIRST are the orders an index walk cannot give.</summary>
+        public bool DefaultNulls => NullsFirst == null || NullsFirst == !Desc;
+    }
+
+    private void Select(SelectStatement s, StringBuilder stdout)
+    {
+        // Binding order as SQLite resolves: LIMIT/OFFSET (no names), FROM, result columns, HAVING, WHERE, GROUP BY,
+        // ORDER BY; the "misuse of aggregate" found when code is generated comes after all of them.
+        var limit = s.Limit?.Bind(Scope.Empty);
+        var offset = s.Offset?.Bind(Scope.Empty);
+        JoinPlan? join = s.Joins.Count > 0 ? PrepareJoin(s) : null;
+        var sources = join?.Sources;
+        Table? table = join?.Joined ?? (s.From == null ? null : RequireReadableTable(s.From));
+        bool schemaTable = join == null && s.From != null && SchemaTable.CanonicalName(s.From) != null;
+        // What the column names are made from: the result columns, a join's * and t.* spelled out.
+        var named = join == null ? s.Columns : new List<ResultColumn>();
+        var scope = new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, AllowAggregates = true };
+        var output = new List<Expr>();
+        foreach (var rc in s.Columns)
+        {
+            if (rc.Expression == null && sources != null)
+            {
+                bool any = false;
+                foreach (var src in sources)
+                {
+                    if (rc.StarQualifier != null && !string.Equals(rc.StarQualifier, src.Name, StringComparison.OrdinalIgnoreCase)) continue;
+                    any = true;
+                    for (int c = 0; c < src.Table.Columns.Length; c++)
+                    {
+                        // A bare * shows a USING column once, from its left table.
+                        if (rc.StarQualifier == null && src.UsingColumns != null && src.UsingColumns.Contains(src.Table.Columns[c].Name)) continue;
+                        var column = new ColumnExpr(src.Offset + c, table!.Columns[src.Offset + c].Affinity, false);
+                        output.Add(column);
+                        named.Add(new ResultColumn { Expression = column });
+                    }
+                }
+                if (!any) throw new SqlParseException("no such table: " + rc.StarQualifier);
+                continue;
+            }
+            if (rc.Expression == null)
+            {
+                if (table == null) throw new SqlParseException("no tables specified");
+                if (rc.StarQualifier != null && !string.Equals(rc.StarQualifier, s.FromAlias ?? table.Name, StringComparison.OrdinalIgnoreCase))
+                    throw new SqlParseException("no such table: " + rc.StarQualifier);
+                for (int c = 0; c < table.Columns.Length; c++) output.Add(new ColumnExpr(c, table.Columns[c].Affinity, c == table.RowIdColumn));
+                continue;
+            }
+            rc.Expression = Expr.BindWhole(rc.Expression, scope);
+            output.Add(rc.Expression);
+            if (join != null) named.Add(rc);
+        }
+        bool aggregate = scope.SawAggregate || s.GroupBy.Count > 0;
+        Expr? having = null;
+        if (s.Having != null)
+        {
+            if (!aggregate) throw new SqlParseException("HAVING clause on a non-aggregate query");
+            having = Expr.BindWhole(s.Having, new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true });
+        }
+        // An aggregate query resolves WHERE with aggregates allowed: one there fails later, when code is generated.
+        var whereScope = new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = aggregate };
+        var where = s.Where == null ? null : Expr.BindWhole(s.Where, whereScope);
+        if (join != null) BindJoin(join, where);
+        var groupBy = new List<Expr>();
+        for (int i = 0; i < s.GroupBy.Count; i++)
+        {
+            var term = s.GroupBy[i];
+            Expr key;
+            var groupScope = new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
+            if (term is LiteralExpr { Value.Type: SqlType.Integer } lit)
+            {
+                long k = lit.Value.Integer;
+                if (k < 1 || k > output.Count)
+                    throw new SqlParseException($"{Ordinal(i + 1)} GROUP BY term out of range - should be between 1 and {output.Count}");
+                key = output[(int)k - 1];
+                if (ContainsAggregate(key)) throw new SqlParseException("aggregate functions are not allowed in the GROUP BY clause");
+            }
+            else
+            {
+                key = Expr.BindWhole(term, groupScope);
+                if (groupScope.SawAggregate) throw new SqlParseException("aggregate functions are not allowed in the GROUP BY clause");
+            }
+            groupBy.Add(key);
+        }
+        if (table != null) ScanPlanner.RefuseUnmodelled(table, where);
+        var order = new List<OrderKey>();
+        AggregateExpr? misplaced = null;
+        for (int i = 0; i < s.OrderBy.Count; i++)
+        {
+            var term = s.OrderBy[i];
+            Expr key;
+            if (term.Expression is LiteralExpr { Value.Type: SqlType.Integer } lit)
+            {
+                long k = lit.Value.Integer;
+                if (k < 1 || k > output.Count)
+                    throw new SqlParseException($"{Ordinal(i + 1)} ORDER BY term out of range - should be between 1 and {output.Count}");
+                key = output[(int)k - 1];
+            }
+            else
+            {
+                var orderScope = new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
+                key = term.Expression is NameExpr { Qualifier: null } ne && FindAlias(s.Columns, ne.Name) is { } aliased
+                    ? aliased
+                    : Expr.BindWhole(term.Expression, orderScope);
+                if (!aggregate && orderScope.SawAggregate) misplaced ??= FirstAggregate(key);
+            }
+            order.Add(new OrderKey(key, term.Descending, term.NullsFirst));
+        }
+        if (aggregate && where != null && FirstAggregate(where) is { } inWhere) misplaced = inWhere;
+        if (misplaced != null) throw new SqlParseException("misuse of aggregate: " + misplaced.Name + "()", misplaced.Offset);
+        if (aggregate && table != null) RefuseUnmodelledAggregate(table, output, groupBy);
+
+        var used = UsedColumns(output, where, order, groupBy, having);
+        int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null ? DistinctIndexColumn(table, output, where, used) : -1;
+        if (schemaTable) SchemaTable.CheckKnown(_catalog, used);
+        // generateColumnNames, the last step of prepare: a column name over the value limit is TOOBIG.
+        foreach (var rc in s.Columns)
+            if (rc.NameTooBig) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
+        Rows.Begin(Rows.NeedsNames ? ColumnNaming.Of(named, table) : null);
+        if (join != null) FillJoin(join);
+
+        _context.Values = null;
+        long limitCount = limit == null ? -1 : MustBeInteger(limit.Eval(_context));
+        long offsetCount = offset == null ? 0 : MustBeInteger(offset.Eval(_context));
+        if (offsetCount < 0) offsetCount = 0;
+
+        var line = new StringBuilder();
+        List<(SqlValue[]? Values, long RowId)> source;
+        if (table == null)
+        {
+            _context.Values = null;
+            var v = where?.Eval(_context);
+            source = where == null || (!v!.Value.IsNull && Arithmetic.IsTrue(v.Value)) ? [(null, 0)] : [];
+        }
+        else
+        {
+            var rows = MatchingRows(table, where, used);
+            if (order.Count > 0 && !aggregate && order[0].DefaultNulls) rows = ScanForOrderBy(table, where, rows, order[0]);
+            if (distinctIndex >= 0) SortByColumn(rows, distinctIndex);
+            source = rows.ConvertAll(r => ((SqlValue[]?)r.Values, r.RowId));
+        }
+
+        if (aggregate)
+        {
+            var walk = GroupIndexWalk(table, groupBy, where, order, used);
+            var results = Group(source, table, output, groupBy, having, order, walk);
+            Finish(results, s.Distinct, order, limitCount, offsetCount, line, stdout);
+            return;
+        }
+
+        if (order.Count == 0)
+        {
+            // Streamed: no row is held (SELECT DISTINCT keeps the rows it has printed, to skip repeats).
+            HashSet<SqlValue[]>? seen = s.Distinct ? new HashSet<SqlValue[]>(DistinctRowComparer.Instance) : null;
+            long skipped = 0, emitted = 0, held = 0;
+            foreach (var (values, rowId) in source)
+            {
+                if (limitCount >= 0 && emitted >= limitCount) break;
+                _context.Values = values;
+                _context.RowId = rowId;
+                if (seen != null)
+                {
+                    var row = Evaluate(output);
+                    if (!seen.Add(row)) continue;
+                    Hold(ref held, StorageSize.OfRow(row));
+                    if (skipped < offsetCount) { skipped++; continue; }
+                    Rows.Row(row, stdout);
+                    emitted++;
+                    continue;
+                }
+                if (skipped < offsetCount) { skipped++; continue; }
+                EmitRow(output, line, stdout);
+                emitted++;
+            }
+            return;
+        }
+
+        // Sort: evaluate result columns and keys first (SQLite's sorter), then output; ties keep scan order.
+        var sorted = new List<(SqlValue[] Keys, SqlValue[] Out)>();
+        long bytes = 0;
+        foreach (var (values, rowId) in source)
+        {
+            _context.Values = values;
+            _context.RowId = rowId;
+            var keys = new SqlValue[order.Count];
+            for (int i = 0; i < keys.Length; i++) keys[i] = order[i].Key.Eval(_context);
+            var outv = Evaluate(output);
+            Hold(ref bytes, StorageSize.OfRow(keys) + StorageSize.OfRow(outv));
+            sorted.Add((keys, outv));
+        }
+        Finish(sorted, s.Distinct, order, limitCount, offsetCount, line, stdout);
+    }
+
+    /// <summary>Counts bytes a statement holds beyond the stored rows; past the limit it fails (see EngineLimits).</summary>
+    private static void Hold(ref long held, long more)
+    {
+        held += more;
+        if (held > EngineLimits.MaxStatementMemoryBytes)
+            throw new SqlRuntimeException(EngineLimits.StatementTooLargeMessage, EngineLimits.StatementTooLargeCode);
+    }
+
+    private SqlValue[] Evaluate(List<Expr> exprs)
+    {
+        var values = new SqlValue[exprs.Count];
+        for (int i = 0; i < values.Length; i++) values[i] = exprs[i].Eval(_context);
+        return values;
+    }
+
+    /// <summary>DISTINCT (first of equal rows kept), ORDER BY (stable), OFFSET and LIMIT over evaluated rows.</summary>
+    private void Finish(List<(SqlValue[] Keys, SqlValue[] Out)> rows, bool distinct, List<OrderKey> order,
+        long limitCount, long offsetCount, StringBuilder line, StringBuilder stdout)
+    {
+        if (distinct)
+        {
+            var seen = new HashSet<SqlValue[]>(DistinctRowComparer.Instance);
+            rows = rows.FindAll(r => seen.Add(r.Out));
+        }
+        var index = Enumerable.Range(0, rows.Count).ToArray();
+        if (order.Count > 0)
+        {
+            Array.Sort(index, (x, y) =>
+            {
+                for (int i = 0; i < order.Count; i++)
+                {
+                    int c = CompareForOrder(rows[x].Keys[i], rows[y].Keys[i], order[i]);
+                    if (c != 0) return c;
+                }
+                return x.CompareTo(y);
+            });
+        }
+        long skip = offsetCount, left = limitCount;
+        foreach (int i in index)
+        {
+            if (left == 0) break;
+            if (skip > 0) { skip--; continue; }
+            AppendLine(rows[i].Out, line, stdout);
+            if (left > 0) left--;
+        }
+    }
+
+    private static int CompareForOrder(SqlValue a, SqlValue b, OrderKey key)
+    {
+        if (key.NullsFirst is { } nullsFirst && a.IsNull != b.IsNull) return a.IsNull == nullsFirst ? -1 : 1;
+        int c = ValueComparer.Compare(a, b);
+        return key.Desc ? -c : c;
+    }
+
+    /// <summary>
+    /// The aggregate loop. Rows are grouped by the GROUP BY keys in SQLite's sorter order (the keys ascending, or as
+    /// the ORDER BY terms when there are as many; rows of one group in scan order); each group's aggregates are stepped row by row, sharing one accumulator between
+    /// equal calls as SQLite does. Bare columns take the group's first row, or, when the query has min() or max(),
+    /// the row where the last of them last changed its value. Then HAVING filters the group and the result columns
+    /// and ORDER BY keys are evaluated. Without GROUP BY there is exactly one group, rows or not.
+    /// </summary>
+    /// <summary>How SQLite's plan delivers rows for GROUP BY: through its sorter (Key -1), or walking an index (or
+    /// the table in rowid order) whose column is GROUP BY term <see cref="Key"/>, backwards when <see cref="Reverse"/>.</summary>
+    private readonly record struct GroupWalk(int Key, bool Reverse)
+    {
+        public static readonly GroupWalk Sorter = new(-1, false);
+    }
+
+    /// <summary>
+    /// When the scan itself can deliver GROUP BY's groups SQLite skips its sorter: GROUP BY one column that has an
+    /// index (or is the rowid) walks that index, ascending whatever ORDER BY's direction, unless ORDER BY is that
+    /// column DESC (then backwards, rows of a group in reverse rowid order). Several terms one of which is indexed or
+    /// the rowid are refused (an index or the table may deliver them, by cost); any other GROUP BY is sorted. With
+    /// WHERE steering another index the choice is the planner's costs: refused.
+    /// </summary>
+    private static GroupWalk GroupIndexWalk(Table? table, List<Expr> groupBy, Expr? where, List<OrderKey> order, HashSet<int> used)
+    {
+        if (table == null || groupBy.Count == 0) return GroupWalk.Sorter;
+        int key = -1;
+        for (int i = 0; i < groupBy.Count && key < 0; i++)
+        {
+            if (groupBy[i] is not ColumnExpr c) continue;
+            bool rowId = c.IsRowId || c.Index < 0;
+            if (!rowId && table.IndexOn(c.Index) == null) continue;
+            // Several terms: any index (its rowid suffix makes entries distinct) or the table itself may deliver the
+            // groups, chosen by cost (a covering index wins); FastDb does not model that choice.
+            if (groupBy.Count > 1) throw new SqlParseException("FastDb does not support GROUP BY of several terms one of which is indexed or the rowid yet");
+            key = i;
+        }
+        if (key < 0) return GroupWalk.Sorter;
+        var column = (ColumnExpr)groupBy[key];
+        bool isRowId = column.IsRowId || column.Index < 0;
+        if (ScanPlanner.HasIndexTermOtherThan(table, where, isRowId ? -1 : column.Index, used))
+            throw new SqlParseException("FastDb does not support GROUP BY an indexed column with WHERE on another index yet");
+        bool reverse = groupBy.Count == 1 && order.Count == 1 && order[0].Key is ColumnExpr o && o.Index == column.Index
+            && o.IsRowId == column.IsRowId && order[0].Desc && order[0].DefaultNulls;
+        return new GroupWalk(key, reverse);
+    }
+
+    private List<(SqlValue[] Keys, SqlValue[] Out)> Group(List<(SqlValue[]? Values, long RowId)> source, Table? table,
+        List<Expr> output, List<Expr> groupBy, Expr? having, List<OrderKey> order, GroupWalk walk)
+    {
+        // SQLite's aFunc: the aggregates of the result columns, ORDER BY, then HAVING, equal calls once.
+        var nodes = new List<AggregateExpr>();
+        foreach (var e in output) CollectAggregates(e, nodes);
+        foreach (var k in order) CollectAggregates(k.Key, nodes);
+        if (having != null) CollectAggregates(having, nodes);
+        var distinctCalls = new List<AggregateExpr>();
+        var callOf = new int[nodes.Count];
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            int found = distinctCalls.FindIndex(d => d.SameAs(nodes[i]));
+            if (found < 0) { found = distinctCalls.Count; distinctCalls.Add(nodes[i]); }
+            callOf[i] = found;
+        }
+        int decidingCall = distinctCalls.FindLastIndex(a => a.IsMinMax);
+
+        // Group boundaries: a stable sort of the scanned rows by their keys.
+        int n = source.Count;
+        var keys = new SqlValue[n][];
+        var positions = Enumerable.Range(0, n).ToArray();
+        if (groupBy.Count > 0)
+        {
+            for (int r = 0; r < n; r++)
+            {
+                _context.Values = source[r].Values;
+                _context.RowId = source[r].RowId;
+                keys[r] = Evaluate(groupBy);
+            }
+            // With as many ORDER BY terms as GROUP BY terms, SQLite sorts each group key in its ORDER BY term's
+            // direction (the grouping only needs groups contiguous), hoping to make the ORDER BY redundant.
+            var descending = new bool[groupBy.Count];
+            if (order.Count == groupBy.Count && walk.Key < 0) for (int i = 0; i < descending.Length; i++) descending[i] = order[i].Desc;
+            Array.Sort(positions, (x, y) =>
+            {
+                if (walk.Key >= 0)
+                {
+                    // An index walk: its key, then rowid order for equal keys.
+                    int w = ValueComparer.Compare(keys[x][walk.Key], keys[y][walk.Key]);
+                    return w != 0 ? w : source[x].RowId.CompareTo(source[y].RowId);
+                }
+                for (int i = 0; i < descending.Length; i++)
+                {
+                    int c = ValueComparer.Compare(keys[x][i], keys[y][i]);
+                    if (c != 0) return descending[i] ? -c : c;
+                }
+                return x.CompareTo(y); // the sorter keeps scan order
+            });
+            if (walk.Reverse) Array.Reverse(positions);
+        }
+
+        var results = new List<(SqlValue[] Keys, SqlValue[] Out)>();
+        long bytes = 0;
+        var accumulators = new Accumulator[distinctCalls.Count];
+        int start = 0;
+        do
+        {
+            int end = start;
+            if (groupBy.Count > 0)
+            {
+                if (n == 0) break;
+                end = start + 1;
+                while (end < n && CompareRows(keys[positions[start]], keys[positions[end]]) == 0) end++;
+            }
+            else end = n;
+            for (int a = 0; a < accumulators.Length; a++) accumulators[a] = new Accumulator();
+            SqlValue[]? bareValues = table == null ? null : NullRow(table);
+            long bareRowId = 0;
+            for (int p = start; p < end; p++)
+            {
+                var (values, rowId) = source[positions[p]];
+                _context.Values = values;
+                _context.RowId = rowId;
+                bool load = p == start;
+                for (int a = 0; a < accumulators.Length; a++)
+                {
+                    bool hit = accumulators[a].Step(distinctCalls[a], _context);
+                    if (a == decidingCall) load = hit;
+                }
+                if (load) { bareValues = values; bareRowId = rowId; }
+            }
+            for (int i = 0; i < nodes.Count; i++) nodes[i].Result = accumulators[callOf[i]].Finish(distinctCalls[callOf[i]]);
+            _context.Values = bareValues;
+            _context.RowId = bareRowId;
+            start = end;
+            if (having != null)
+            {
+                var h = having.Eval(_context);
+                if (h.IsNull || !Arithmetic.IsTrue(h)) continue;
+            }
+            var orderKeys = new SqlValue[order.Count];
+            for (int i = 0; i < orderKeys.Length; i++) orderKeys[i] = order[i].Key.Eval(_context);
+            var outv = Evaluate(output);
+            Hold(ref bytes, StorageSize.OfRow(orderKeys) + StorageSize.OfRow(outv));
+            results.Add((orderKeys, outv));
+        } while (start < n);
+        return results;
+    }
+
+    private static int CompareRows(SqlValue[] a, SqlValue[] b)
+    {
+        for (int i = 0; i < a.Length; i++)
+        {
+            int c = ValueComparer.Compare(a[i], b[i]);
+            if (c != 0) return c;
+        }
+        return 0;
+    }
+
+    /// <summary>Plans FastDb does not reproduce for aggregates: SQLite answers a lone min()/max() of an indexed column
+    /// by seeking the index (max() to its last entry), so bare columns beside it come from a row the scan order does
+    /// not predict; and GROUP BY an indexed column while WHERE drives another index, where SQLite may walk either.</summary>
+    private void RefuseUnmodelledAggregate(Table table, List<Expr> output, List<Expr> groupBy)
+    {
+        if (groupBy.Count == 0)
+        {
+            var aggregates = new List<AggregateExpr>();
+            foreach (var e in output) CollectAggregates(e, aggregates);
+            if (aggregates.Count == 1 && aggregates[0] is { IsMinMax: true, Argument: ColumnExpr c }
+                && (c.IsRowId || c.Index < 0 || table.IndexOn(c.Index) != null)
+                && output.Any(e => !ContainsAggregate(e) && !e.IsConstant))
+                throw new SqlParseException("FastDb does not support bare columns beside min()/max() of an indexed column yet");
+        }
+    }
+
+    /// <summary>SELECT DISTINCT without ORDER BY asks SQLite's planner for rows ordered by the result columns, so an
+    /// index on a selected column is walked: FastDb follows it for one selected column the WHERE does not steer to
+    /// another index (index order, ties by rowid) and refuses the other shapes. Returns the column or -1.</summary>
+    private static int DistinctIndexColumn(Table table, List<Expr> output, Expr? where, HashSet<int> used)
+    {
+        int found = -1;
+        foreach (var e in output)
+            if (e is ColumnExpr { IsRowId: false, Index: >= 0 } c && table.IndexOn(c.Index) != null) { found = c.Index; break; }
+        if (found < 0) return -1;
+        if (output.Count == 1 && !ScanPlanner.HasIndexTermOtherThan(table, where, found, used)) return found;
+        throw new SqlParseException("FastDb does not support SELECT DISTINCT of several columns or with WHERE on another index, when a selected column is indexed, without ORDER BY yet");
+    }
+
+    private static bool ContainsAggregate(Expr e) => FirstAggregate(e) != null;
+
+    private static AggregateExpr? FirstAggregate(Expr e)
+    {
+        var list = new List<AggregateExpr>();
+        CollectAggregates(e, list);
+        return list.Count > 0 ? list[0] : null;
+    }
+
+    private static void CollectAggregates(Expr e, List<AggregateExpr> into)
+    {
+        switch (e)
+        {
+            case AggregateExpr a: into.Add(a); break;
+            case UnaryExpr u: CollectAggregates(u.Operand, into); break;
+            case BinaryExpr b: CollectAggregates(b.Left, into); CollectAggregates(b.Right, into); break;
+            case IsNullExpr n: CollectAggregates(n.Operand, into); break;
+            case ScalarFunctionExpr f: foreach (var a in f.Args) CollectAggregates(a, into); break;
+            case IHasChildren h: foreach (var child in h.Children) CollectAggregates(child, into); break;
+        }
+    }
+
+    /// <summary>When the first ORDER BY term is the rowid or a UNIQUE column, SQLite walks that index (backwards for
+    /// DESC) instead of sorting the first key, so rows equal in it (NULLs) come in rowid order, reversed for DESC.
+    /// The stable sort that follows then only breaks ties by the other terms.</summary>
+    private static List<Row> ScanForOrderBy(Table table, Expr? where, List<Row> rows, OrderKey first)
+    {
+        if (first.Key is not ColumnExpr col) return rows;
+        bool isRowId = col.IsRowId || col.Index < 0;
+        if (!isRowId && table.IndexOn(col.Index) == null) return rows;
+        int driving = ScanPlanner.IndexOrderColumn(table, where);
+        if (driving >= 0 && driving != col.Index) return rows;
+        if (isRowId)
+        {
+            var byRowId = rows.OrderBy(r => r.RowId).ToList();
+            if (first.Desc) byRowId.Reverse();
+            return byRowId;
+        }
+        var ordered = rows.ToArray();
+        Array.Sort(ordered, (x, y) => { int c = ValueComparer.Compare(x.Values[col.Index], y.Values[col.Index]); return c != 0 ? c : x.RowId.CompareTo(y.RowId); });
+        if (first.Desc) Array.Reverse(ordered);
+        return [.. ordered];
+    }
+
+    /// <summary>Columns of the table a SELECT reads (the rowid is always available from any index).</summary>
+    private static HashSet<int> UsedColumns(List<Expr> output, Expr? where, List<OrderKey> order, List<Expr>? groupBy = null, Expr? having = null)
+    {
+        var used = new HashSet<int>();
+        foreach (var e in output) CollectColumns(e, used);
+        if (where != null) CollectColumns(where, used);
+        foreach (var k in order) CollectColumns(k.Key, used);
+        if (groupBy != null) foreach (var g in groupBy) CollectColumns(g, used);
+        if (having != null) CollectColumns(having, used);
+        return used;
+    }
+
+    private static void CollectColumns(Expr e, HashSet<int> into)
+    {
+        switch (e)
+        {
+            case ColumnExpr c: if (c.Index >= 0) into.Add(c.Index); break;
+            case UnaryExpr u: CollectColumns(u.Operand, into); break;
+            case BinaryExpr b: CollectColumns(b.Left, into); CollectColumns(b.Right, into); break;
+            case IsNullExpr n: CollectColumns(n.Operand, into); break;
+            case ScalarFunctionExpr f: foreach (var a in f.Args) CollectColumns(a, into); break;
+            case IHasChildren h: foreach (var child in h.Children) CollectColumns(child, into); break;
+        }
+    }
+
+    private static SqlValue[] NullRow(Table t) => new SqlValue[t.Columns.Length];
+
+    private static Expr? FindAlias(List<ResultColumn> columns, string name)
+    {
+        foreach (var rc in columns)
+            if (rc.Alias != null && rc.Expression != null && string.Equals(rc.Alias, name, StringComparison.OrdinalIgnoreCase)) return rc.Expression;
+        return null;
+    }
+
+    private void EmitRow(List<Expr> output, StringBuilder line, StringBuilder stdout)
+    {
+        if (_rowValues.Length != output.Count) _rowValues = new SqlValue[output.Count];
+        for (int i = 0; i < output.Count; i++) _rowValues[i] = output[i].Eval(_context);
+        Rows.Row(_rowValues, stdout);
+    }
+
+    private void AppendLine(SqlValue[] values, StringBuilder line, StringBuilder stdout) => Rows.Row(values, stdout);
+
+    public static void AppendValue(StringBuilder sb, SqlValue v)
+    {
+        switch (v.Type)
+        {
+            case SqlType.Integer: sb.Append(v.Integer); break;
+            case SqlType.Real:
+                Span<char> buf = stackalloc char[40];
+                sb.Append(buf[..RealFormat.Format(v.Real, buf)]);
+                break;
+            case SqlType.Text: sb.Append(v.Text); break;
+        }
+    }
+
+    /// <summary>OP_MustBeInt: LIMIT/OFFSET must be integers (text and integral reals convert).</summary>
+    private static long MustBeInteger(SqlValue v)
+    {
+        if (v.Type == SqlType.Text && NumericText.TryWholeNumber(v.Text!, true, out var n)) v = n;
+        if (v.Type == SqlType.Real) v = AffinityRules.RealToIntegerIfExact(v.Real);
+        if (v.Type != SqlType.Integer) throw new SqlRuntimeException("datatype mismatch", SqlRuntimeException.Mismatch);
+        return v.Integer;
+    }
+
+    private static string Ordinal(int n)
+    {
+        string suffix = (n % 100) is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" };
+        return n + suffix;
+    }
+}

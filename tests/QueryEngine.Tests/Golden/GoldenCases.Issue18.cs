@@ -1,0 +1,55 @@
+// Golden cases of issue 18's constructs: each error text sqlite3 3.40.1 gives for the new SQL (GoldenTests
+// re-checks every one against the installed shell).
+namespace FastDb.QueryEngine.Tests.Golden;
+
+public static partial class GoldenCases
+{
+    static GoldenCase[] Issue18Cases() =>
+    [
+        new("Bare_select_after_an_operator_is_a_syntax_error",
+            "SELECT 1 + -- comment\nSELECT 2;\nSELECT 1, SELECT 2;\nSELECT NOT SELECT 1;\nSELECT x IN SELECT 1;\n",
+            Stdout: "",
+            Stderr: "Parse error near line 1: near \"SELECT\": syntax error\n  SELECT 1 + -- comment SELECT 2;\n                        ^--- error here\nParse error near line 3: near \"SELECT\": syntax error\n  SELECT 1, SELECT 2;\n            ^--- error here\nParse error near line 4: near \"SELECT\": syntax error\n  SELECT NOT SELECT 1;\n             ^--- error here\nParse error near line 5: near \"SELECT\": syntax error\n  SELECT x IN SELECT 1;\n              ^--- error here\n",
+            ExitCode: 1),
+        new("Sum_integer_overflow",
+            "CREATE TABLE n(v);\nINSERT INTO n VALUES(9223372036854775807), (1);\nSELECT sum(v) FROM n;\nSELECT total(v), avg(v) FROM n;\n",
+            Stdout: "9.22337203685478e+18|4.61168601842739e+18\n",
+            Stderr: "Runtime error near line 3: integer overflow\n",
+            ExitCode: 1),
+        new("Having_on_a_non_aggregate_query",
+            "CREATE TABLE t(a);\nSELECT a FROM t HAVING a > 1;\n",
+            Stdout: "",
+            Stderr: "Parse error near line 2: HAVING clause on a non-aggregate query\n",
+            ExitCode: 1),
+        new("Group_by_term_out_of_range",
+            "CREATE TABLE t(a);\nSELECT a FROM t GROUP BY 2;\n",
+            Stdout: "",
+            Stderr: "Parse error near line 2: 1st GROUP BY term out of range - should be between 1 and 1\n",
+            ExitCode: 1),
+        new("Aggregate_in_group_by",
+            "CREATE TABLE t(a);\nSELECT a FROM t GROUP BY count(*);\nSELECT count(*) FROM t GROUP BY 1;\n",
+            Stdout: "",
+            Stderr: "Parse error near line 2: aggregate functions are not allowed in the GROUP BY clause\nParse error near line 3: aggregate functions are not allowed in the GROUP BY clause\n",
+            ExitCode: 1),
+        new("Misuse_of_aggregate_in_where_and_order_by",
+            "CREATE TABLE t(a);\nSELECT a FROM t WHERE count(*) > 1;\nSELECT a FROM t ORDER BY max(a);\nSELECT sum(a) FROM t WHERE sum(a) > 1;\nSELECT sum(count(a)) FROM t;\n",
+            Stdout: "",
+            Stderr: "Parse error near line 2: misuse of aggregate function count()\n  SELECT a FROM t WHERE count(*) > 1;\n                        ^--- error here\nParse error near line 3: misuse of aggregate: max()\n  SELECT a FROM t ORDER BY max(a);\n             error here ---^\nParse error near line 4: misuse of aggregate: sum()\n  SELECT sum(a) FROM t WHERE sum(a) > 1;\n               error here ---^\nParse error near line 5: misuse of aggregate function count()\n  SELECT sum(count(a)) FROM t;\n             ^--- error here\n",
+            ExitCode: 1),
+        new("Distinct_aggregate_with_two_arguments",
+            "CREATE TABLE t(a);\nSELECT group_concat(DISTINCT a, ',') FROM t;\nSELECT sum(DISTINCT a, a) FROM t;\nSELECT count(DISTINCT *) FROM t;\n",
+            Stdout: "",
+            Stderr: "Parse error near line 2: DISTINCT aggregates must have exactly one argument\nParse error near line 3: wrong number of arguments to function sum()\n  SELECT sum(DISTINCT a, a) FROM t;\n         ^--- error here\nParse error near line 4: near \"*\": syntax error\n  SELECT count(DISTINCT *) FROM t;\n                        ^--- error here\n",
+            ExitCode: 1),
+        new("Wrong_number_of_arguments_to_the_text_functions",
+            "SELECT substr('a');\nSELECT replace('a', 'b');\nSELECT trim(1, 2, 3);\nSELECT instr('a');\nSELECT round(1, 2, 3);\nSELECT hex();\nSELECT unicode();\n",
+            Stdout: "",
+            Stderr: "Parse error near line 1: wrong number of arguments to function substr()\n  SELECT substr('a');\n         ^--- error here\nParse error near line 2: wrong number of arguments to function replace()\n  SELECT replace('a', 'b');\n         ^--- error here\nParse error near line 3: wrong number of arguments to function trim()\n  SELECT trim(1, 2, 3);\n         ^--- error here\nParse error near line 4: wrong number of arguments to function instr()\n  SELECT instr('a');\n         ^--- error here\nParse error near line 5: wrong number of arguments to function round()\n  SELECT round(1, 2, 3);\n         ^--- error here\nParse error near line 6: wrong number of arguments to function hex()\n  SELECT hex();\n         ^--- error here\nParse error near line 7: wrong number of arguments to function unicode()\n  SELECT unicode();\n         ^--- error here\n",
+            ExitCode: 1),
+        new("Nulls_first_last_syntax",
+            "CREATE TABLE t(a);\nSELECT a FROM t ORDER BY a NULLS;\nSELECT a FROM t ORDER BY a NULLS MIDDLE;\n",
+            Stdout: "",
+            Stderr: "Parse error near line 2: near \";\": syntax error\n  SELECT a FROM t ORDER BY a NULLS;\n                    error here ---^\nParse error near line 3: near \"MIDDLE\": syntax error\n  SELECT a FROM t ORDER BY a NULLS MIDDLE;\n                     error here ---^\n",
+            ExitCode: 1),
+    ];
+}
