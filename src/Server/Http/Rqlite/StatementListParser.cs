@@ -23,6 +23,8 @@ public static class StatementListParser
 
     public static List<StatementRequest> Parse(ReadOnlySpan<byte> utf8)
     {
+        // The HTTP edge checks this too; the parser does not rely on it (GetString throws on invalid UTF-8).
+        if (!System.Text.Unicode.Utf8.IsValid(utf8)) throw new StatementListException("the body is not valid UTF-8");
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false });
         try
         {
@@ -39,6 +41,11 @@ public static class StatementListParser
             if (reader.Read()) throw new StatementListException("unexpected data after the statement array");
             if (statements.Count == 0) throw new StatementListException("the statement array is empty");
             return statements;
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString on an escaped lone surrogate ("\ud800"): text no SQL string can hold.
+            throw new StatementListException("malformed JSON: a string is not valid Unicode (a lone surrogate escape)");
         }
         catch (JsonException e)
         {
