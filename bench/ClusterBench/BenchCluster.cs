@@ -88,6 +88,17 @@ public sealed class BenchCluster : IAsyncDisposable
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(token).ConfigureAwait(false));
     }
 
+    /// <summary>POST a JSON body to <paramref name="pathAndQuery"/> on node i (rqlite's API); the status and the body.</summary>
+    public async Task<(int Status, string Body)> PostJsonAsync(int node, string pathAndQuery, string json, CancellationToken token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://node{node}{pathAndQuery}")
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        using var response = await _http.SendAsync(request, token).ConfigureAwait(false);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(token).ConfigureAwait(false));
+    }
+
     /// <summary>The node whose /status says it leads, or -1 (frozen nodes are skipped by the caller).</summary>
     public async Task<int> FindLeaderAsync(ISet<int> skip, CancellationToken token)
     {

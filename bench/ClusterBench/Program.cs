@@ -8,6 +8,7 @@ using FastDb.Harness.Cli;
 //   idle     (a cluster with nothing to do: CPU, wakeups and bytes per second)
 //   soak     (minutes of load with leader freezes and follower restarts; memory and disk must stay bounded)
 //   warmup   (load from the moment of boot: node CPU in the first 10 s against the 20 s that follow)
+//   readlevels (rqlite's read levels against a write: leader-hit and follower-hit latency in link delays)
 //   startup  (cold starts of one node, builds alternating: exec to first answer, RSS idle and loaded, CPU per request)
 
 var sqlcluster = new Option<string?>("--sqlcluster", "-r") { Description = "Path to the sqlcluster binary (default: publish FastDb's src/Server)" };
@@ -32,9 +33,10 @@ startup.Options.Add(against);
 startup.Options.Add(runs);
 startup.Options.Add(requests);
 startup.Options.Add(nodeEnv);
+var readLevels = new Command("readlevels", "No faults: rqlite's /db/execute and /db/query at each read level in turn, leader-hit and follower-hit p50/p99 as multiples of the link delay");
 var soak = new Command("soak", "Minutes of load with leader freezes and follower restarts; fails if memory or data directories keep growing");
 var command = new RootCommand("FastDb cluster measurements") { sqlcluster, nodes, linkMs, clients, root, duration, trials };
-foreach (var sub in new[] { latency, failover, idle, soak, warmup, startup })
+foreach (var sub in new[] { latency, failover, idle, soak, warmup, startup, readLevels })
 {
     sub.Arguments.Add(nodeArgs);
     command.Subcommands.Add(sub);
@@ -60,6 +62,8 @@ idle.SetAction(async (parse, token) =>
     Duration(parse, TimeSpan.FromSeconds(10)) is { } d ? await Measurements.IdleAsync(Options(parse), d, token) : 2);
 soak.SetAction(async (parse, token) =>
     Duration(parse, TimeSpan.FromMinutes(5)) is { } d ? await Measurements.SoakAsync(Options(parse), d, token) : 2);
+readLevels.SetAction(async (parse, token) =>
+    Duration(parse, TimeSpan.FromSeconds(8)) is { } d ? await ReadLevelsMeasurement.RunAsync(Options(parse), d, token) : 2);
 warmup.SetAction(async (parse, token) => await WarmupMeasurement.RunAsync(Options(parse), token));
 startup.SetAction(async (parse, token) =>
 {
@@ -72,7 +76,7 @@ startup.SetAction(async (parse, token) =>
 });
 command.SetAction(_ =>
 {
-    Console.Error.WriteLine("choose a measurement: latency, failover, idle, soak, warmup or startup (--help for the options)");
+    Console.Error.WriteLine("choose a measurement: latency, failover, idle, soak, warmup, readlevels or startup (--help for the options)");
     return 2;
 });
 
