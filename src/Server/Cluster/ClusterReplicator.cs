@@ -31,7 +31,13 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         _requests = new PendingRequests(stateMachine);
         _store = store;
         var log = logging.CreateLogger<ClusterReplicator>();
-        _links = new PeerLinks(options.SelfAddress, logging);
+        _links = new PeerLinks(options.SelfAddress, logging, options.PeerTls);
+        PeerProtocol = new PeerProtocolOptions
+        {
+            ValidatePeerName = PeerInput.ValidatePeerName,
+            Tls = options.PeerTls,
+            PlainPeersFromLoopbackOnly = options.PlainPeersFromLoopbackOnly,
+        };
         Applier? applier = null;
         var id = NodeAddress.IdOf(options.SelfAddress);
         _host = new RaftHost(options, stateMachine, store, _links,
@@ -68,14 +74,25 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         return new ValueTask<int>(reply.Task.WaitAsync(cancellationToken));
     }
 
+    public ValueTask<RemoveOutcome> RemoveMemberAsync(ulong nodeId, CancellationToken cancellationToken)
+    {
+        var reply = new TaskCompletionSource<RemoveOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!Post(new HostInput(HostInputKind.Remove, Node: nodeId, RemoveReply: reply)))
+            reply.TrySetException(new ObjectDisposedException(nameof(ClusterReplicator)));
+        return new ValueTask<RemoveOutcome>(reply.Task.WaitAsync(cancellationToken));
+    }
+
     /// <summary>A frame from a peer's connection (its thread): validated, then queued for the loop; a bad one throws.</summary>
     public void OnFrame(string peerName, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload)
     {
         if (_host.ReadFrame(peerName, frameType, payload) is { } input) Post(input);
     }
 
-    /// <summary>The receiving side's settings (and its connection caps): peers must name themselves by a valid node address.</summary>
-    public PeerProtocolOptions PeerProtocol { get; } = new() { ValidatePeerName = PeerInput.ValidatePeerName };
+    /// <summary>
+    /// The receiving side's settings (and its connection caps): peers must name themselves by a valid node address,
+    /// with peer TLS the one their certificate names; without it on TCP, only from loopback unless --insecure.
+    /// </summary>
+    public PeerProtocolOptions PeerProtocol { get; }
 
     private bool Post(in HostInput input) => _loop.Post(input);
 

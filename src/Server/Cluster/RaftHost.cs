@@ -78,6 +78,7 @@ public sealed class RaftHost
         _ready = new ReadyProcessor(_raft, store, transport, applyQueue, _membership, _router, snapshotIndex, log);
         _statusBuilder = new StatusBuilder(options, _id, _raft, stateMachine, _membership);
         _ready.LeaderChanged += RefreshStatus;
+        _membership.Removed += RefreshStatus;
         if (_raft.Members.Count == 1 && _raft.Members.ContainsKey(_id) && _raft.Role != RaftRole.Leader)
         {
             // A restarted lone node has nobody to wait for: run its election clock out now, not an election timeout
@@ -106,6 +107,11 @@ public sealed class RaftHost
     public void Tick()
     {
         _ticks++;
+        if (_membership.SelfRemoved)
+        {
+            if (_ticks % 10 == 0) RefreshStatus();
+            return; // no election clock: a removed node never campaigns
+        }
         _raft.Tick();
         _router.OnTick(_ticks);
         _membership.OnTick(_ticks, _transport);
@@ -129,7 +135,10 @@ public sealed class RaftHost
     {
         switch (input.Kind)
         {
+            case HostInputKind.Message when _membership.SelfRemoved:
+                break; // a removed node no longer takes part: no votes, no acks
             case HostInputKind.Message:
+                _membership.OnMessageFrom(input.Message.From, _transport);
                 _statusBuilder.Heard(input.Message.From, _ticks);
                 _raft.Step(input.Message);
                 // Just elected: propose what waits here before the first Ready, so it travels in the same append
@@ -144,6 +153,13 @@ public sealed class RaftHost
                 break;
             case HostInputKind.Join when input.JoinAddress is { } address:
                 _membership.HandleJoin(address, _transport);
+                break;
+            case HostInputKind.Remove:
+                var outcome = _membership.SelfRemoved ? RemoveOutcome.NoLeader : _membership.HandleRemove(input.Node, _transport);
+                input.RemoveReply?.TrySetResult(outcome);
+                break;
+            case HostInputKind.ToldRemoved when input.JoinAddress is { } by:
+                _membership.OnToldRemoved(by);
                 break;
             case HostInputKind.Transfer:
                 _raft.TransferLeadership(input.Node);

@@ -18,6 +18,7 @@ public sealed class HttpRoutes
     private readonly SqlHandler _sql;
     private readonly DocumentHandler _documents;
     private readonly StatusHandler _status;
+    private readonly NodeRemovalHandler _removal;
 
     public HttpRoutes(IReplicator replicator, ReplicatedStateMachine stateMachine, string nodeName, long maxBodyBytes, ILogger logger)
     {
@@ -26,6 +27,7 @@ public sealed class HttpRoutes
         _sql = new SqlHandler(input, submitter, stateMachine);
         _documents = new DocumentHandler(input, submitter, replicator, stateMachine);
         _status = new StatusHandler(replicator, stateMachine, nodeName);
+        _removal = new NodeRemovalHandler(replicator);
     }
 
     public Task HandleAsync(HttpContext context)
@@ -47,6 +49,8 @@ public sealed class HttpRoutes
                     : WriteTextAsync(context, StatusCodes.Status405MethodNotAllowed, "GET /status only\n", "GET");
             case { } path when path.StartsWith(DocumentPathPrefix, StringComparison.Ordinal):
                 return _documents.HandleAsync(context, path[DocumentPathPrefix.Length..]);
+            case { } path when path.StartsWith(NodeRemovalHandler.PathPrefix, StringComparison.Ordinal):
+                return _removal.HandleAsync(context, Uri.UnescapeDataString(path[NodeRemovalHandler.PathPrefix.Length..]));
             default:
                 return WriteTextAsync(context, StatusCodes.Status404NotFound,
                     $"no such path: {request.Path.Value}; use POST /sql, PUT/GET/DELETE /doc/{{uuid4}}, GET /healthcheck or GET /status\n");

@@ -34,6 +34,13 @@ public interface IReplicator : IAsyncDisposable
     /// a majority once committed). For answers that tell a client how widely its write is stored.
     /// </summary>
     ValueTask<int> CountReplicasAsync(ulong index, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asks for member <paramref name="nodeId"/> to be removed with a single-server configuration change (proposed
+    /// here if this node leads, else passed to the leader). Returns what this node did; the removal has happened once
+    /// <see cref="Status"/> no longer lists the member.
+    /// </summary>
+    ValueTask<FastDb.Server.Cluster.RemoveOutcome> RemoveMemberAsync(ulong nodeId, CancellationToken cancellationToken);
 }
 
 /// <summary>The replication fields of GET /status.</summary>
