@@ -136,8 +136,7 @@ internal sealed partial class SimCluster
         if (!node.Up) return; // connection refused: retried by ClientStep
         var attempt = new Attempt(node.Incarnation, NowMs);
         logical.Current = attempt;
-        var request = new ClientRequest(new RequestId(node.Id, node.Counter++), null, BodyDigest.Of(logical.BodyBytes),
-            (long)NowMs, ScriptSubmitter.EncodeCommand(logical.Body));
+        var request = ClientRequest.Create(new RequestId(node.Id, node.Counter++), null, (long)NowMs, ScriptSubmitter.EncodeCommand(logical.Body));
         // The HTTP handler runs in the node's process: stopped with it, gone with it.
         AtNode(node, attempt.Incarnation, 0.5, () =>
         {

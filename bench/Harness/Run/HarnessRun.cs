@@ -154,6 +154,9 @@ public static class HarnessRun
             // The score is what was reached when time ran out; nothing after this point counts.
             Results frozen = score.Assemble();
             try { runEnd.Cancel(); } catch (ObjectDisposedException) { }
+            if (booted)
+                log.WriteFile("traffic.txt", await PeerTrafficReport.CollectAsync(Enumerable.Range(0, o.Nodes).Select(layout.OwnSocketPath).ToList(),
+                    frozen.CorrectQueries, traffic.BytesRead + traffic.BytesWritten, TimeSpan.FromMilliseconds(500)).ConfigureAwait(false));
             await Task.WhenAll(nodes.Select(n => n.ShutdownAsync(TimeSpan.FromSeconds(2)))).ConfigureAwait(false);
             AppDomain.CurrentDomain.ProcessExit -= KillAllNow;
             try { await Task.WhenAll(background).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }

@@ -20,6 +20,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     private readonly PendingRequests _requests;
     private readonly ILogStore _store;
     private readonly PeerLinks _links;
+    private readonly CountingTransport _transport;
     private readonly RaftHost _host;
     private readonly NodeLoop _loop;
     private readonly Applier _applier;
@@ -32,6 +33,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         _store = store;
         var log = logging.CreateLogger<ClusterReplicator>();
         _links = new PeerLinks(options.SelfAddress, logging, options.PeerTls);
+        _transport = new CountingTransport(_links);
         PeerProtocol = new PeerProtocolOptions
         {
             ValidatePeerName = PeerInput.ValidatePeerName,
@@ -40,7 +42,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         };
         Applier? applier = null;
         var id = NodeAddress.IdOf(options.SelfAddress);
-        _host = new RaftHost(options, stateMachine, store, _links,
+        _host = new RaftHost(options, stateMachine, store, _transport,
             snapshotIndex => applier = new Applier(new ApplyRules(stateMachine, options.SnapshotEveryEntries, snapshotIndex,
                 (index, image) => Post(new HostInput(HostInputKind.SnapshotTaken, Index: index, Image: image))), log),
             new Random(unchecked((int)(id ^ (ulong)Environment.TickCount64))), log);
@@ -53,6 +55,8 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     public ReplicatorStatus Status => _host.Status;
 
     public int RequestsInFlight => _requests.Count;
+
+    public IReadOnlyList<TrafficCount> PeerTraffic => _transport.Snapshot();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -58,8 +58,7 @@ public sealed class DocumentHandler(RequestInput input, ScriptSubmitter submitte
         // Without a client key every document command is its own request: body matching would answer a second
         // GET or PUT of the same thing with the first one's (stale) answer.
         idempotencyKey ??= $"doc:{_replicator.LocalNodeId:x}:{_submitter.NextCounter():x}";
-        var scriptBytes = Encoding.UTF8.GetBytes(script);
-        var answer = await _submitter.SubmitAsync(context, script, idempotencyKey, BodyDigest.Of(scriptBytes)).ConfigureAwait(false);
+        var answer = await _submitter.SubmitAsync(context, _submitter.CreateRequest(script, idempotencyKey)).ConfigureAwait(false);
         if (answer is not { } a) return;
 
         var result = command.Interpret(a.Body);

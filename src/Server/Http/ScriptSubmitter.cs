@@ -16,24 +16,35 @@ public sealed class ScriptSubmitter(IReplicator replicator, ILogger logger)
 {
     private readonly IReplicator _replicator = replicator;
     private readonly ILogger _logger = logger;
-    // Seeded from the clock so request ids stay unique across restarts of this node (the dedup window remembers ids).
-    private long _requestCounter = DateTime.UtcNow.Ticks;
+    // Counters follow the clock (ClientRequest.NextCounter) so request ids stay unique across restarts of this node
+    // (the dedup window remembers ids) and the timestamp travels in the counter.
+    private long _requestCounter;
 
     /// <summary>A fresh number of this node's counter (also for keys that must never repeat).</summary>
-    public ulong NextCounter() => (ulong)Interlocked.Increment(ref _requestCounter);
+    public ulong NextCounter()
+    {
+        while (true)
+        {
+            var previous = Interlocked.Read(ref _requestCounter);
+            var next = ClientRequest.NextCounter((ulong)previous, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            if (Interlocked.CompareExchange(ref _requestCounter, (long)next, previous) == previous) return next;
+        }
+    }
+
+    /// <summary>The log request for <paramref name="script"/>: recognized into its command, stamped with an id of this node.</summary>
+    public ClientRequest CreateRequest(string script, string? idempotencyKey)
+    {
+        var counter = NextCounter();
+        return ClientRequest.Create(new RequestId(_replicator.LocalNodeId, counter), idempotencyKey,
+            (long)(counter >> ClientRequest.CounterClockShift), EncodeCommand(script));
+    }
 
     /// <summary>
-    /// Stamps the script with a request id and waits for its answer from this node's state machine. Null when the
+    /// Hands the request to the replicator and waits for its answer from this node's state machine. Null when the
     /// client left or the node could not take it (an error answer has then been written where possible).
     /// </summary>
-    public async Task<Answer?> SubmitAsync(HttpContext context, string script, string? idempotencyKey, BodyDigest digest)
+    public async Task<Answer?> SubmitAsync(HttpContext context, ClientRequest clientRequest)
     {
-        var clientRequest = new ClientRequest(
-            new RequestId(_replicator.LocalNodeId, NextCounter()),
-            idempotencyKey,
-            digest,
-            DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            EncodeCommand(script));
         try
         {
             return await _replicator.SubmitAsync(clientRequest, context.RequestAborted).ConfigureAwait(false);

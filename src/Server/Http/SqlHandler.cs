@@ -25,8 +25,8 @@ public sealed class SqlHandler(RequestInput input, ScriptSubmitter submitter, Re
             await RequestInput.RefuseIdempotencyKeyAsync(context).ConfigureAwait(false);
             return;
         }
-        var digest = BodyDigest.Of(body);
-        var answer = await _submitter.SubmitAsync(context, StrictUtf8.GetString(body), idempotencyKey, digest).ConfigureAwait(false);
+        var request = _submitter.CreateRequest(StrictUtf8.GetString(body), idempotencyKey);
+        var answer = await _submitter.SubmitAsync(context, request).ConfigureAwait(false);
         if (answer is not { } a) return;
         if (!a.Held)
         {
@@ -37,7 +37,7 @@ public sealed class SqlHandler(RequestInput input, ScriptSubmitter submitter, Re
             return;
         }
         // Delivered: the same body sent again is a new request (a fresh answer), not a retry of a lost one.
-        if (await WriteAnswerAsync(context, a).ConfigureAwait(false)) _stateMachine.MarkDelivered(digest, a);
+        if (await WriteAnswerAsync(context, a).ConfigureAwait(false)) _stateMachine.MarkDelivered(request.Digest, a);
     }
 
     /// <summary>Writes the CTF answer; true when it reached the client's connection (it was still there).</summary>

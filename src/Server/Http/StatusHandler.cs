@@ -24,7 +24,7 @@ public sealed class StatusHandler(IReplicator replicator, ReplicatedStateMachine
             _stateMachine.DedupCount, _stateMachine.DedupAnswerChars, _replicator.RequestsInFlight,
             Math.Round((DateTime.UtcNow - _startedUtc).TotalSeconds, 3),
             GC.GetGCMemoryInfo().HeapSizeBytes, Environment.WorkingSet,
-            status.Nodes);
+            status.Nodes, _replicator.PeerTraffic);
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         await System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, report, StatusJsonContext.Default.StatusReport, context.RequestAborted)

@@ -22,7 +22,8 @@ public sealed record StatusReport(
     double UptimeSeconds,
     long GcHeapBytes,
     long WorkingSetBytes,
-    IReadOnlyList<FastDb.Server.Replication.MemberStatus> Nodes);
+    IReadOnlyList<FastDb.Server.Replication.MemberStatus> Nodes,
+    IReadOnlyList<FastDb.Server.Replication.TrafficCount> PeerTraffic);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(StatusReport))]

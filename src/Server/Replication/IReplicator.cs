@@ -29,6 +29,9 @@ public interface IReplicator : IAsyncDisposable
     /// <summary>Client requests this node has received and not yet answered.</summary>
     int RequestsInFlight { get; }
 
+    /// <summary>What this node has sent its peers since it started, by kind (for GET /status).</summary>
+    IReadOnlyList<TrafficCount> PeerTraffic { get; }
+
     /// <summary>
     /// How many members are known to hold the applied log entry at <paramref name="index"/> (a lower bound; at least
     /// a majority once committed). For answers that tell a client how widely its write is stored.
@@ -42,6 +45,9 @@ public interface IReplicator : IAsyncDisposable
     /// </summary>
     ValueTask<FastDb.Server.Cluster.RemoveOutcome> RemoveMemberAsync(ulong nodeId, CancellationToken cancellationToken);
 }
+
+/// <summary>Frames of one kind a node sent its peers, and their bytes on the wire (frame headers included).</summary>
+public sealed record TrafficCount(string Kind, long Frames, long Bytes);
 
 /// <summary>The replication fields of GET /status.</summary>
 public sealed record ReplicatorStatus(

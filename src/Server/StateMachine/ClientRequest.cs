@@ -12,10 +12,15 @@ public readonly record struct RequestId(ulong Origin, ulong Counter)
     public override string ToString() => $"{Origin}:{Counter}";
 }
 
-/// <summary>A 128-bit digest of a request body: a re-sent body (octopus sends no key) is recognized by it.</summary>
+/// <summary>
+/// A 128-bit digest of a request's log command: a re-sent body (octopus sends no key) is recognized by it. It is taken
+/// of the command, not the raw body, so that every node derives it from the log entry and it never travels (16 bytes
+/// less in every forward and every append copy); two bodies with one command (the CTF query with and without its
+/// optional extra ";") are the same request to the dedup rules, which is what they are to the engine.
+/// </summary>
 public readonly record struct BodyDigest(ulong Low, ulong High)
 {
-    /// <summary>First 128 bits of SHA-256: collision-free in practice and hardware-accelerated.</summary>
+    /// <summary>First 128 bits of SHA-256: collision-free in practice (also against chosen bodies) and hardware-accelerated.</summary>
     public static BodyDigest Of(ReadOnlySpan<byte> body)
     {
         Span<byte> hash = stackalloc byte[32];
@@ -42,13 +47,37 @@ public readonly record struct Answer(ulong SequenceNumber, string Body, bool Hel
 /// node decides identically from the log, never from its own clock. <see cref="MatchAfterIndex"/> is the proposer's
 /// verdict on body matching (see <see cref="DedupWindow"/>): only an earlier application of the same body applied
 /// after that log index counts as this request's original; <see cref="NeverMatchBody"/> turns body matching off.
+/// <see cref="Digest"/> must be <see cref="BodyDigest.Of"/> the <see cref="Command"/> bytes (<see cref="Create"/>
+/// makes it so): the encoding leaves it out and the reader derives it.
 /// </summary>
 public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDigest Digest, long TimestampMs, ReadOnlyMemory<byte> Command,
     ulong MatchAfterIndex = ClientRequest.NeverMatchBody)
 {
-    /// <summary>Version 1 (before MatchAfterIndex) is still read: logs written by older builds replay unchanged.</summary>
+    /// <summary>Versions 1 (before MatchAfterIndex) and 2 (a digest of the raw body on the wire, the timestamp in full)
+    /// are still read: logs written by older builds replay unchanged.</summary>
     private const byte FormatVersion1 = 1;
-    private const byte FormatVersion = 2;
+    private const byte FormatVersion2 = 2;
+    private const byte FormatVersion = 3;
+
+    /// <summary>
+    /// Request counters are this many bits above the proposer's millisecond clock (see
+    /// <see cref="NextCounter"/>), so the timestamp is encoded as its (usually zero, one-byte) distance from
+    /// <c>Counter &gt;&gt; CounterClockShift</c> instead of six bytes of its own.
+    /// </summary>
+    public const int CounterClockShift = 7;
+
+    /// <summary>A request with its digest taken of <paramref name="command"/>, as every node will derive it.</summary>
+    public static ClientRequest Create(RequestId id, string? idempotencyKey, long timestampMs, ReadOnlyMemory<byte> command,
+        ulong matchAfterIndex = NeverMatchBody) =>
+        new(id, idempotencyKey, BodyDigest.Of(command.Span), timestampMs, command, matchAfterIndex);
+
+    /// <summary>
+    /// The next request counter of a node after <paramref name="previous"/> at <paramref name="nowMs"/>: at least
+    /// one more than the last, and at least the clock scaled by 2^<see cref="CounterClockShift"/>, so a restarted node
+    /// (which starts again from its clock) never reuses an id its earlier life gave out, unless that life ran ahead of
+    /// the clock by more than 128 requests per millisecond on average. Seven varint bytes until the year 2109.
+    /// </summary>
+    public static ulong NextCounter(ulong previous, long nowMs) => Math.Max(previous + 1, (ulong)nowMs << CounterClockShift);
 
     /// <summary>A <see cref="MatchAfterIndex"/> no log index exceeds: this request is never a body re-send.</summary>
     public const ulong NeverMatchBody = ulong.MaxValue;
@@ -58,12 +87,14 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
 
     public void WriteTo(IBufferWriter<byte> output)
     {
+        if (Digest != BodyDigest.Of(Command.Span))
+            throw new InvalidOperationException("a client request's digest must be that of its command (use ClientRequest.Create)");
         var header = output.GetSpan(1 + 4 * Varint.MaxLength);
         var n = 0;
         header[n++] = FormatVersion;
         n += Varint.Write(header[n..], Id.Origin);
         n += Varint.Write(header[n..], Id.Counter);
-        n += Varint.Write(header[n..], (ulong)TimestampMs);
+        n += Varint.Write(header[n..], ZigZag(TimestampMs - (long)(Id.Counter >> CounterClockShift)));
         // +1 so that "never" (ulong.MaxValue) encodes as 0 in one byte.
         n += Varint.Write(header[n..], MatchAfterIndex == NeverMatchBody ? 0 : MatchAfterIndex + 1);
         output.Advance(n);
@@ -81,13 +112,11 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
             Encoding.UTF8.GetBytes(IdempotencyKey, keySpan);
             output.Advance(keyLength);
         }
-
-        var digest = output.GetSpan(16);
-        BinaryPrimitives.WriteUInt64LittleEndian(digest, Digest.Low);
-        BinaryPrimitives.WriteUInt64LittleEndian(digest[8..], Digest.High);
-        output.Advance(16);
         output.Write(Command.Span);
     }
+
+    private static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
+    private static long UnZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
 
     public byte[] ToBytes()
     {
@@ -100,7 +129,7 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
     public static bool TryReadId(ReadOnlySpan<byte> data, out RequestId id)
     {
         id = default;
-        if (data.Length == 0 || (data[0] != FormatVersion && data[0] != FormatVersion1)) return false;
+        if (data.Length == 0 || data[0] is not (FormatVersion or FormatVersion2 or FormatVersion1)) return false;
         try
         {
             var position = 1;
@@ -133,19 +162,22 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
         }
     }
 
-    /// <summary>Where the fields of an encoded request are; the one parser behind ReadFrom and IsWellFormed.</summary>
-    private readonly record struct Layout(ulong Origin, ulong Counter, ulong Timestamp, ulong MatchField, int KeyStart, int KeyLength, int DigestStart);
+    /// <summary>Where the fields of an encoded request are; the one parser behind ReadFrom and IsWellFormed.
+    /// DigestStart is -1 for version 3, whose digest is derived from the command that starts at CommandStart.</summary>
+    private readonly record struct Layout(ulong Origin, ulong Counter, long Timestamp, ulong MatchField, int KeyStart, int KeyLength, int DigestStart, int CommandStart);
 
     private static Layout ReadLayout(ReadOnlySpan<byte> data)
     {
-        if (data.Length == 0 || (data[0] != FormatVersion && data[0] != FormatVersion1))
+        if (data.Length == 0 || data[0] is not (FormatVersion or FormatVersion2 or FormatVersion1))
             throw new FormatException($"unknown client request format {(data.Length == 0 ? "(empty)" : data[0].ToString())}");
+        var version = data[0];
         var position = 1;
         var origin = Varint.Read(data, ref position);
         var counter = Varint.Read(data, ref position);
-        var timestamp = Varint.Read(data, ref position);
+        var timestampField = Varint.Read(data, ref position);
+        var timestamp = version == FormatVersion ? (long)(counter >> CounterClockShift) + UnZigZag(timestampField) : (long)timestampField;
         // Version 1 matched a body against any earlier application: the closest reading is "after index 0".
-        var matchField = data[0] == FormatVersion1 ? 1 : Varint.Read(data, ref position);
+        var matchField = version == FormatVersion1 ? 1 : Varint.Read(data, ref position);
         var keyField = Varint.Read(data, ref position);
         int keyStart = position, keyLength = -1; // -1: no key
         if (keyField > 0)
@@ -154,21 +186,23 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
             keyLength = (int)(keyField - 1);
             position += keyLength;
         }
+        if (version == FormatVersion) return new Layout(origin, counter, timestamp, matchField, keyStart, keyLength, -1, position);
         if (data.Length - position < 16) throw new FormatException("body digest runs past the end");
-        return new Layout(origin, counter, timestamp, matchField, keyStart, keyLength, position);
+        return new Layout(origin, counter, timestamp, matchField, keyStart, keyLength, position, position + 16);
     }
 
-    /// <summary>Decodes <see cref="WriteTo"/>'s bytes; throws <see cref="FormatException"/> on anything else.</summary>
+    /// <summary>Decodes <see cref="WriteTo"/>'s bytes (and older versions'); throws <see cref="FormatException"/> on anything else.</summary>
     public static ClientRequest ReadFrom(ReadOnlySpan<byte> data)
     {
         var layout = ReadLayout(data);
         var matchAfter = layout.MatchField == 0 ? NeverMatchBody : layout.MatchField - 1;
         var key = layout.KeyLength < 0 ? null : Encoding.UTF8.GetString(data.Slice(layout.KeyStart, layout.KeyLength));
-        var position = layout.DigestStart;
-        var digest = new BodyDigest(
-            BinaryPrimitives.ReadUInt64LittleEndian(data[position..]),
-            BinaryPrimitives.ReadUInt64LittleEndian(data[(position + 8)..]));
-        position += 16;
-        return new ClientRequest(new RequestId(layout.Origin, layout.Counter), key, digest, (long)layout.Timestamp, data[position..].ToArray(), matchAfter);
+        var command = data[layout.CommandStart..];
+        var digest = layout.DigestStart < 0
+            ? BodyDigest.Of(command)
+            : new BodyDigest(
+                BinaryPrimitives.ReadUInt64LittleEndian(data[layout.DigestStart..]),
+                BinaryPrimitives.ReadUInt64LittleEndian(data[(layout.DigestStart + 8)..]));
+        return new ClientRequest(new RequestId(layout.Origin, layout.Counter), key, digest, layout.Timestamp, command.ToArray(), matchAfter);
     }
 }

@@ -30,26 +30,79 @@ public sealed class CodecTests
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("")]
-    [InlineData("key-é")]
-    public void ClientRequest_RoundTrips(string? key)
+    [InlineData(null, 638_000_000_000_000_001L, 1_764_000_000_000L)]
+    [InlineData("", 1L, 1_764_000_000_000L)]
+    [InlineData("key-é", 225_792_000_000_000_000L, 1_764_000_000_000L)]
+    [InlineData(null, 225_792_000_000_000_000L, 0L)]
+    public void ClientRequest_RoundTrips(string? key, long counter, long timestampMs)
     {
-        var request = new ClientRequest(new RequestId(3, 638_000_000_000_000_001), key,
-            BodyDigest.Of(Encoding.UTF8.GetBytes("SELECT 1")), 1_764_000_000_000, new byte[] { 1, 2, 3, 250 });
+        var request = ClientRequest.Create(new RequestId(3, (ulong)counter), key, timestampMs, new byte[] { 1, 2, 3, 250 }, matchAfterIndex: 41);
         var decoded = ClientRequest.ReadFrom(request.ToBytes());
         Assert.Equal(request.Id, decoded.Id);
         Assert.Equal(request.IdempotencyKey, decoded.IdempotencyKey);
         Assert.Equal(request.Digest, decoded.Digest);
+        Assert.Equal(BodyDigest.Of(new byte[] { 1, 2, 3, 250 }), decoded.Digest);
         Assert.Equal(request.TimestampMs, decoded.TimestampMs);
+        Assert.Equal(request.MatchAfterIndex, decoded.MatchAfterIndex);
         Assert.Equal(request.Command.ToArray(), decoded.Command.ToArray());
     }
 
     [Fact]
-    public void ClientRequest_CommonCase_IsCompact()
+    public void ClientRequest_CtfQuery_IsTwentyThreeBytes()
     {
-        var request = new ClientRequest(new RequestId(1, 638_000_000_000_000_001), null, default, 1_764_000_000_000, new byte[8]);
-        Assert.True(request.ToBytes().Length <= 48, $"{request.ToBytes().Length} bytes");
+        // What every forward and every append copy carries for octopus's query: version, origin, a clock-based counter
+        // (7 bytes), the timestamp's distance from it (1), no match, no key, and the 11-byte CTF command.
+        const long now = 1_764_000_000_000;
+        var counter = ClientRequest.NextCounter(0, now);
+        var command = Http.ScriptSubmitter.EncodeCommand(
+            "UPDATE ctf3 SET friendCount=friendCount+42, requestCount=requestCount+1, favoriteWord=\"abcdefghijkmnpq\" WHERE name=\"gdb\"; SELECT * FROM ctf3;");
+        var request = ClientRequest.Create(new RequestId(2, counter), null, (long)(counter >> ClientRequest.CounterClockShift), command);
+        Assert.Equal(11, command.Length);
+        Assert.Equal(23, request.ToBytes().Length);
+    }
+
+    [Fact]
+    public void ClientRequest_Counters_FollowTheClock_AndNeverRepeat()
+    {
+        ulong a = ClientRequest.NextCounter(0, 1_764_000_000_000);
+        Assert.Equal(1_764_000_000_000UL << ClientRequest.CounterClockShift, a);
+        Assert.Equal(a + 1, ClientRequest.NextCounter(a, 1_764_000_000_000)); // same millisecond: one more
+        Assert.Equal(a + 1, ClientRequest.NextCounter(a, 1_763_999_999_000)); // clock stepped back: still one more
+        Assert.Equal(1_764_000_000_005UL << ClientRequest.CounterClockShift, ClientRequest.NextCounter(a, 1_764_000_000_005));
+    }
+
+    [Fact]
+    public void ClientRequest_WithADigestNotOfItsCommand_IsNotEncoded()
+    {
+        var request = new ClientRequest(new RequestId(1, 1), null, BodyDigest.Of("some body"u8), 1, new byte[] { 1, 0 });
+        Assert.Throws<InvalidOperationException>(() => request.ToBytes());
+    }
+
+    [Fact]
+    public void ClientRequest_Version2_FromOlderLogs_StillReads()
+    {
+        // Version 2: [2][origin][counter][timestamp][match+1][key+1][16-byte digest of the raw body][command].
+        var digest = BodyDigest.Of("the raw body"u8);
+        var bytes = new List<byte> { 2, 5 };
+        bytes.AddRange(VarintBytes(638_000_000_000_000_001));
+        bytes.AddRange(VarintBytes(1_764_000_000_000));
+        bytes.Add(0); // never match
+        bytes.Add(0); // no key
+        bytes.AddRange(BitConverter.GetBytes(digest.Low));
+        bytes.AddRange(BitConverter.GetBytes(digest.High));
+        bytes.AddRange(new byte[] { 1, 1, (byte)'x' });
+        var decoded = ClientRequest.ReadFrom(bytes.ToArray());
+        Assert.Equal(new RequestId(5, 638_000_000_000_000_001), decoded.Id);
+        Assert.Equal(1_764_000_000_000, decoded.TimestampMs);
+        Assert.Equal(digest, decoded.Digest);
+        Assert.Equal(ClientRequest.NeverMatchBody, decoded.MatchAfterIndex);
+        Assert.Equal(new byte[] { 1, 1, (byte)'x' }, decoded.Command.ToArray());
+    }
+
+    private static IEnumerable<byte> VarintBytes(ulong v)
+    {
+        while (v >= 0x80) { yield return (byte)(v | 0x80); v >>= 7; }
+        yield return (byte)v;
     }
 
     [Theory]

@@ -18,8 +18,8 @@ public sealed class StateMachineTests
     {
         var buffer = new ArrayBufferWriter<byte>();
         SqlCommand.Recognize(script + ";").WriteTo(buffer);
-        return new ClientRequest(new RequestId(origin, Interlocked.Increment(ref _counter)), key,
-            BodyDigest.Of(Encoding.UTF8.GetBytes(script)), timestampMs, buffer.WrittenSpan.ToArray(), matchAfter);
+        return ClientRequest.Create(new RequestId(origin, Interlocked.Increment(ref _counter)), key, timestampMs,
+            buffer.WrittenSpan.ToArray(), matchAfter);
     }
 
     private static ReplicatedStateMachine NewMachine() => new(dedupMaxCount: 1000, dedupMaxAgeMs: 60_000);
