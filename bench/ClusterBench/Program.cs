@@ -8,6 +8,7 @@ using FastDb.Harness.Cli;
 //   idle     (a cluster with nothing to do: CPU, wakeups and bytes per second)
 //   soak     (minutes of load with leader freezes and follower restarts; memory and disk must stay bounded)
 //   warmup   (load from the moment of boot: node CPU in the first 10 s against the 20 s that follow)
+//   tcp      (nodes on TCP 127.0.0.2..: the same load with plain peer links, then with mutual TLS)
 //   startup  (cold starts of one node, builds alternating: exec to first answer, RSS idle and loaded, CPU per request)
 
 var sqlcluster = new Option<string?>("--sqlcluster", "-r") { Description = "Path to the sqlcluster binary (default: publish FastDb's src/Server)" };
@@ -32,9 +33,10 @@ startup.Options.Add(against);
 startup.Options.Add(runs);
 startup.Options.Add(requests);
 startup.Options.Add(nodeEnv);
+var tcp = new Command("tcp", "Nodes on TCP at 127.0.0.2.. without proxies: the same load with plain peer links, then with mutual TLS (throughput, p50/p99, node CPU per 1,000 requests)");
 var soak = new Command("soak", "Minutes of load with leader freezes and follower restarts; fails if memory or data directories keep growing");
 var command = new RootCommand("FastDb cluster measurements") { sqlcluster, nodes, linkMs, clients, root, duration, trials };
-foreach (var sub in new[] { latency, failover, idle, soak, warmup, startup })
+foreach (var sub in new[] { latency, failover, idle, soak, warmup, startup, tcp })
 {
     sub.Arguments.Add(nodeArgs);
     command.Subcommands.Add(sub);
@@ -55,6 +57,8 @@ TimeSpan? Duration(ParseResult parse, TimeSpan fallback)
 
 latency.SetAction(async (parse, token) =>
     Duration(parse, TimeSpan.FromSeconds(20)) is { } d ? await Measurements.LatencyAsync(Options(parse), d, token) : 2);
+tcp.SetAction(async (parse, token) =>
+    Duration(parse, TimeSpan.FromSeconds(20)) is { } d ? await TcpMeasurement.RunAsync(Options(parse), d, token) : 2);
 failover.SetAction(async (parse, token) => await Measurements.FailoverAsync(Options(parse), Math.Max(1, parse.GetValue(trials)), token));
 idle.SetAction(async (parse, token) =>
     Duration(parse, TimeSpan.FromSeconds(10)) is { } d ? await Measurements.IdleAsync(Options(parse), d, token) : 2);
@@ -72,7 +76,7 @@ startup.SetAction(async (parse, token) =>
 });
 command.SetAction(_ =>
 {
-    Console.Error.WriteLine("choose a measurement: latency, failover, idle, soak, warmup or startup (--help for the options)");
+    Console.Error.WriteLine("choose a measurement: latency, failover, idle, soak, warmup, startup or tcp (--help for the options)");
     return 2;
 });
 
