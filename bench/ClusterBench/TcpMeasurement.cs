@@ -143,21 +143,5 @@ public static class TcpMeasurement
         return ((System.Net.IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
-    private static double CpuSeconds(IEnumerable<Process> nodes)
-    {
-        double total = 0;
-        foreach (var node in nodes)
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{node.Id}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                total += (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-            }
-            catch (IOException)
-            {
-            }
-        }
-        return total;
-    }
+    private static double CpuSeconds(IEnumerable<Process> nodes) => nodes.Sum(node => BenchCluster.ProcessCpuSeconds(node.Id));
 }

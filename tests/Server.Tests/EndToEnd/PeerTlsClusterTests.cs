@@ -45,17 +45,8 @@ public sealed class PeerTlsClusterTests
         using var nodeCert = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(cluster.Root, "n1", "tls", "node.crt")));
         Assert.Equal(cluster.Address(1), PeerCertificates.IdentityOf(nodeCert));
 
-        await cluster.SqlAsync(0, "CREATE TABLE c(n INT); INSERT INTO c VALUES(0);");
-        var expected = 0;
-        async Task AssertServing(string after)
-        {
-            for (var node = 0; node < cluster.Count; node++)
-            {
-                var (_, body) = await cluster.SqlAsync(node, $"UPDATE c SET n = n + 1 WHERE n = {expected}; SELECT n FROM c;");
-                Assert.True($"{++expected}\n" == body, $"after {after}: node {node} answered '{body}', expected {expected}");
-            }
-            cluster.AssertAllRunning("after " + after);
-        }
+        var serving = await ServingCheck.StartAsync(cluster);
+        Task AssertServing(string after) => serving.AssertServingAsync(after);
         await AssertServing("start");
         var (leader, _, term) = await cluster.LeaderAsync();
 
