@@ -48,7 +48,10 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             new Random(unchecked((int)(id ^ (ulong)Environment.TickCount64))), log);
         _applier = applier ?? throw new InvalidOperationException("RaftHost did not create its apply queue");
         _loop = new NodeLoop(_host, options.TickMs, TimeProvider.System, log);
+        _host.Removed += _removed.Cancel;
     }
+
+    private readonly CancellationTokenSource _removed = new();
 
     public ulong LocalNodeId => _host.Id;
 
@@ -65,9 +68,24 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         return Task.CompletedTask;
     }
 
-    public ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken) =>
-        _requests.SubmitAsync(request, (r, answer) =>
-            Post(new HostInput(HostInputKind.Propose, Request: new PendingRequest(r, r.ToBytes(), answer))), cancellationToken);
+    /// <summary>
+    /// A removed node takes no more requests and lets go of those waiting (they would never commit through it):
+    /// both get <see cref="NodeRemovedException"/>. A request already forwarded may still commit through the leader.
+    /// </summary>
+    public async ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken)
+    {
+        if (_removed.IsCancellationRequested) throw new NodeRemovedException();
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _removed.Token);
+        try
+        {
+            return await _requests.SubmitAsync(request, (r, answer) =>
+                Post(new HostInput(HostInputKind.Propose, Request: new PendingRequest(r, r.ToBytes(), answer))), wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_removed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new NodeRemovedException();
+        }
+    }
 
     public ValueTask<int> CountReplicasAsync(ulong index, CancellationToken cancellationToken)
     {

@@ -90,6 +90,13 @@ public sealed class RaftHost
 
     public ulong Id => _id;
 
+    /// <summary>Raised on the loop once this node learns it was removed from the cluster (see Membership.SelfRemoved).</summary>
+    public event Action? Removed
+    {
+        add => _membership.Removed += value;
+        remove => _membership.Removed -= value;
+    }
+
     /// <summary>The latest published view of this node (any thread).</summary>
     public ReplicatorStatus Status => _status;
 

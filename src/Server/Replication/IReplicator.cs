@@ -46,6 +46,9 @@ public interface IReplicator : IAsyncDisposable
     ValueTask<FastDb.Server.Cluster.RemoveOutcome> RemoveMemberAsync(ulong nodeId, CancellationToken cancellationToken);
 }
 
+/// <summary>This node was removed from the cluster: it takes no requests (send them to a member).</summary>
+public sealed class NodeRemovedException() : InvalidOperationException("this node was removed from the cluster");
+
 /// <summary>Frames of one kind a node sent its peers, and their bytes on the wire (frame headers included).</summary>
 public sealed record TrafficCount(string Kind, long Frames, long Bytes);
 

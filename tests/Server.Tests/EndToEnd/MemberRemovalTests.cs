@@ -29,6 +29,12 @@ public sealed class MemberRemovalTests
         await cluster.WaitForAsync(keep, s => s.GetProperty("members").GetArrayLength() == 2, "two members at the leader");
         await cluster.WaitForAsync(first, s => s.GetProperty("role").GetString() == "removed", "the removed node says so in /status");
         Assert.Contains("was removed from the cluster", cluster.Stderr(first), StringComparison.Ordinal);
+        using (var removed = cluster.Client(first, TimeSpan.FromSeconds(30)))
+        using (var refused = await removed.PostAsync("/sql", new StringContent("SELECT 1;")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("removed from the cluster", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
 
         // Two members left: writes go on through both, and through neither's help from the removed node.
         cluster.Kill(first);
