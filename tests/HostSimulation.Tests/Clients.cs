@@ -26,7 +26,6 @@ internal sealed partial class SimCluster
     {
         public readonly int Client = client;
         public readonly string Body = body;
-        public readonly byte[] BodyBytes = Encoding.UTF8.GetBytes(body);
         public readonly int Node = node;
         public readonly HashSet<RequestId> Attempts = new();
         /// <summary>The connection the client is waiting on (null: none, it sends again when the node is up).</summary>
@@ -136,7 +135,9 @@ internal sealed partial class SimCluster
         if (!node.Up) return; // connection refused: retried by ClientStep
         var attempt = new Attempt(node.Incarnation, NowMs);
         logical.Current = attempt;
-        var request = ClientRequest.Create(new RequestId(node.Id, node.Counter++), null, (long)NowMs, ScriptSubmitter.EncodeCommand(logical.Body));
+        node.Counter = ClientRequest.NextCounter(node.Counter, (long)NowMs);
+        var request = ClientRequest.Create(new RequestId(node.Id, node.Counter), null, (long)(node.Counter >> ClientRequest.CounterClockShift),
+            ScriptSubmitter.EncodeCommand(logical.Body));
         // The HTTP handler runs in the node's process: stopped with it, gone with it.
         AtNode(node, attempt.Incarnation, 0.5, () =>
         {

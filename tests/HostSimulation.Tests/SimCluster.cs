@@ -28,6 +28,12 @@ internal sealed partial class SimCluster : IDisposable
     private readonly double[,] _linkBase, _linkJitter, _linkLastDelivery, _linkSpike;
 
     // Counters for the report.
+    /// <summary>What every process of every node sent, by kind (the production counter, one per process), and what of
+    /// it entered a link (not cut), which is what octopus's proxies charge.</summary>
+    public readonly List<PeerTrafficCounter> Sent = new();
+    public readonly PeerTrafficCounter OnTheWire = new();
+    /// <summary>Sees every frame that enters a link (from, to, frame type, payload), for measurements.</summary>
+    public Action<int, int, byte, byte[]>? WireTap;
     public int Crashes, Freezes, TornWrites, FlippedBits, Refusals, Wipes, Partitions, Events;
 
     public SimCluster(SimOptions options, int seed)
@@ -109,11 +115,13 @@ internal sealed partial class SimCluster : IDisposable
         var stateMachine = new ReplicatedStateMachine(DedupWindow.DefaultMaxCount, DedupWindow.DefaultMaxAgeMs);
         var requests = new PendingRequests(stateMachine);
         var transport = new SimTransport(this, node.Index);
+        var counted = new CountingTransport(transport);
+        Sent.Add(counted.Counter);
         var applyQueue = new SimApplyQueue(this, node, incarnation);
         RaftHost host;
         try
         {
-            host = new RaftHost(OptionsFor(node), stateMachine, node.Store, transport,
+            host = new RaftHost(OptionsFor(node), stateMachine, node.Store, counted,
                 snapshotIndex =>
                 {
                     applyQueue.Rules = new ApplyRules(stateMachine, O.SnapshotEveryEntries, snapshotIndex,
@@ -137,8 +145,8 @@ internal sealed partial class SimCluster : IDisposable
         node.ApplyQueue = applyQueue;
         node.Up = true;
         node.Frozen = false;
-        // ScriptSubmitter seeds its counter from the clock (DateTime.UtcNow.Ticks): ids never repeat across restarts.
-        node.Counter = Math.Max(node.Counter + 1, (ulong)(NowMs * 10_000) + 1);
+        // ScriptSubmitter's counter follows the clock (ClientRequest.NextCounter): ids never repeat across restarts.
+        node.Counter = ClientRequest.NextCounter(node.Counter, (long)NowMs);
         Note($"node {node.Index} starts (incarnation {incarnation}, applied {stateMachine.AppliedIndex})");
         OnStarted(node);
         RunOnLoop(node, () => { });
@@ -268,6 +276,8 @@ internal sealed partial class SimCluster : IDisposable
         if (type == PeerFrames.Forward) Note($"node {from} forwards to {address}");
         if (!_byAddress.TryGetValue(address, out var to)) return;  // nobody listens there: the dial fails
         if (_cut[from, to]) return;
+        OnTheWire.Record(type, payload);
+        WireTap?.Invoke(from, to, type, payload);
         if (O.DropRate > 0 && Rng.NextDouble() < O.DropRate) return;
         var target = Nodes[to];
         var incarnation = target.Incarnation;                      // a restart breaks the connection
@@ -354,7 +364,7 @@ internal sealed partial class SimCluster : IDisposable
             var start = t;
             var length = 100 + Rng.NextDouble() * 900;
             var victim = Nodes[Rng.Next(Nodes.Length)];
-            var kind = Rng.Next(O.DiskFaults ? 9 : 6);
+            var kind = O.CrashFaults ? Rng.Next(O.DiskFaults ? 9 : 6) : 1 + Rng.Next(4); // without crashes: freeze, netsplit, link, lagsplit
             At(start - NowMs, () => Inject(kind, victim, length));
             t += length + 100 + Rng.NextDouble() * 400;
         }

@@ -13,6 +13,8 @@ internal sealed record SimOptions
     /// <summary>A client that gets no answer this long stops waiting (its connection closes) and sends the same body again.</summary>
     public double ClientTimeoutMs = 2_500;
     public bool Faults = true, DiskFaults = true;
+    /// <summary>Off: no process is killed (octopus's default monkeys: the murder monkey is off unless enabled).</summary>
+    public bool CrashFaults = true;
     /// <summary>Chance per frame of a connection break losing it, and of it arriving twice.</summary>
     public double DropRate = 0.01, DupRate = 0.005;
 }

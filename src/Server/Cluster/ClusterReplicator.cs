@@ -59,7 +59,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
 
     public int RequestsInFlight => _requests.Count;
 
-    public IReadOnlyList<TrafficCount> PeerTraffic => _transport.Snapshot();
+    public IReadOnlyList<TrafficCount> PeerTraffic => _transport.Counter.Snapshot();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -5,19 +5,38 @@ using FastDb.Server.Replication;
 namespace FastDb.Server.Cluster;
 
 /// <summary>
-/// An <see cref="IPeerTransport"/> that counts what this node sends, by kind (each Raft message type, forwarded
-/// requests, joins), in frames and in bytes as they leave on the wire (frame header included). Octopus charges every
-/// byte crossing its proxies, so GET /status shows where they go (the harness sums it over the nodes per run).
-/// Written on the loop thread only; any thread may read <see cref="Snapshot"/> (counts are monotonic 64-bit values).
+/// An <see cref="IPeerTransport"/> that counts what this node hands its links, by kind (<see cref="PeerTrafficCounter"/>).
+/// Octopus charges every byte crossing its proxies, so GET /status shows where they go (the harness sums it over the
+/// nodes per run). Frames a link drops while it is disconnected are counted too: this is what the host sent.
 /// </summary>
 public sealed class CountingTransport(IPeerTransport inner) : IPeerTransport
 {
-    // Slots 0..N: Raft message types by their byte value, then Forward and Join (anything else: "other").
+    public PeerTrafficCounter Counter { get; } = new();
+
+    public void Send(string address, byte frameType, ReadOnlySpan<byte> payload)
+    {
+        Counter.Record(frameType, payload);
+        inner.Send(address, frameType, payload);
+    }
+
+    public void Flush() => inner.Flush();
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+}
+
+/// <summary>
+/// Peer frames by kind (each Raft message type, forwarded requests, joins), in frames and in bytes as they go on the
+/// wire (the Forwarder's frame header included). One writer thread; any thread may read <see cref="Snapshot"/>
+/// (monotonic 64-bit counts).
+/// </summary>
+public sealed class PeerTrafficCounter
+{
+    // Slots 1..11: Raft message types by their byte value, then Forward, Join and anything else.
     private const int ForwardSlot = (int)MessageType.CommitNotice + 1, JoinSlot = ForwardSlot + 1, OtherSlot = JoinSlot + 1;
     private readonly long[] _frames = new long[OtherSlot + 1];
     private readonly long[] _bytes = new long[OtherSlot + 1];
 
-    public void Send(string address, byte frameType, ReadOnlySpan<byte> payload)
+    public void Record(byte frameType, ReadOnlySpan<byte> payload)
     {
         int slot = frameType switch
         {
@@ -30,10 +49,7 @@ public sealed class CountingTransport(IPeerTransport inner) : IPeerTransport
         long wire = FrameCodec.VarintSize((ulong)payload.Length) + 2 + payload.Length;
         Volatile.Write(ref _frames[slot], _frames[slot] + 1);
         Volatile.Write(ref _bytes[slot], _bytes[slot] + wire);
-        inner.Send(address, frameType, payload);
     }
-
-    public void Flush() => inner.Flush();
 
     /// <summary>The counts so far, kinds never sent left out.</summary>
     public IReadOnlyList<TrafficCount> Snapshot()
@@ -54,6 +70,4 @@ public sealed class CountingTransport(IPeerTransport inner) : IPeerTransport
         }
         return counts;
     }
-
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

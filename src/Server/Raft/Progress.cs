@@ -15,6 +15,8 @@ internal sealed class Progress(ulong next)
     public ProgressState State = ProgressState.Probe;
     /// <summary>Probe state: an append is out and we wait for its answer before sending another.</summary>
     public bool ProbeSent;
+    /// <summary>The last index the outstanding probe carries (its previous index when it carries none).</summary>
+    public ulong ProbeLast;
     public ulong PendingSnapshot;
     /// <summary>Last index of each append in flight (replicate state), oldest first.</summary>
     public readonly Queue<ulong> Inflights = new();
@@ -22,6 +24,13 @@ internal sealed class Progress(ulong next)
     public bool RecentActive = true;
     /// <summary>Ticks since this follower last made progress; drives retransmission of lost appends.</summary>
     public int TicksSinceProgress;
+    /// <summary>Ticks since any answer from this follower (an ack, a rejection, a heartbeat response).</summary>
+    public int TicksSinceHeard;
+    /// <summary>
+    /// A retransmission fell due while the follower was silent (frozen, or cut off with our appends lost): it waits
+    /// for the follower's next answer instead of resending every entry since Match into the silence again.
+    /// </summary>
+    public bool RetransmitOnAnswer;
     /// <summary>Highest commit index already told to this follower (avoids redundant commit notices).</summary>
     public ulong CommitSent;
 
@@ -71,6 +80,7 @@ internal sealed class Progress(ulong next)
             updated = true;
             ProbeSent = false;
             TicksSinceProgress = 0;
+            RetransmitOnAnswer = false; // its pipeline is moving: nothing was lost after all
         }
         Next = Math.Max(Next, n + 1);
         while (Inflights.Count > 0 && Inflights.Peek() <= n) Inflights.Dequeue();

@@ -457,7 +457,7 @@ public sealed class RaftNode
             next = Math.Min(_o.HeartbeatIntervalTicks - _heartbeatElapsed, _o.ElectionTimeoutMaxTicks - _electionElapsed);
             if (_leadTransferee != 0) next = Math.Min(next, _o.ElectionTimeoutMaxTicks - _transferElapsed);
             foreach (var pr in _progress.Values)
-                next = Math.Min(next, _o.ElectionTimeoutMaxTicks - pr.TicksSinceProgress);
+                next = Math.Min(next, RetransmitTicks(pr) - pr.TicksSinceProgress);
         }
         else next = _randomizedElectionTimeout - _electionElapsed;
         return Math.Max(1, next);
@@ -488,21 +488,28 @@ public sealed class RaftNode
             }
         }
 
-        // Retransmit when a follower made no progress for a while (appends or snapshots lost on the way).
+        // Retransmit when a follower made no progress for a while (appends or snapshots lost on the way), but only
+        // to one that answered meanwhile. A silent one is frozen or cut off: what we sent is still queued for it
+        // (frozen: resending all of it again every period only doubles what it must read when it wakes) or lost with
+        // its link (then its first answer after the link heals retransmits at once, HandleHeartbeatResponse).
+        // Heartbeats keep probing it either way. Octopus charges every byte; in the host simulator's faults this
+        // halved the append bytes per answered request (tests/HostSimulation.Tests TrafficMeasurements).
         foreach (var (id, pr) in _progress)
         {
             pr.TicksSinceProgress++;
+            pr.TicksSinceHeard++;
             bool waiting = pr.State switch
             {
                 ProgressState.Probe => pr.ProbeSent,
                 ProgressState.Replicate => pr.Inflights.Count > 0,
                 _ => true,
             };
-            if (waiting && pr.TicksSinceProgress >= _o.ElectionTimeoutMaxTicks)
+            if (waiting && pr.TicksSinceProgress >= RetransmitTicks(pr))
             {
+                bool answeredSinceProgress = pr.TicksSinceHeard < pr.TicksSinceProgress;
                 pr.TicksSinceProgress = 0;
-                pr.BecomeProbe();
-                SendAppend(id, pr, sendIfEmpty: true);
+                if (answeredSinceProgress) Retransmit(id, pr);
+                else pr.RetransmitOnAnswer = true;
             }
         }
 
@@ -513,7 +520,12 @@ public sealed class RaftNode
             {
                 ulong c = Math.Min(CommitIndex, pr.Match);
                 pr.CommitSent = Math.Max(pr.CommitSent, c);
-                Send(new Message(MessageType.Heartbeat, Id, id, Term, Commit: c));
+                // Index: the last entry sent to it before this heartbeat (when not yet acknowledged). Links are FIFO,
+                // and followers answer in order, so an answer echoing it with that entry still unacknowledged means
+                // the append or its ack was lost (HandleHeartbeatResponse).
+                ulong sent = pr.State == ProgressState.Replicate ? (pr.Next - 1 > pr.Match ? pr.Next - 1 : 0)
+                    : pr.State == ProgressState.Probe && pr.ProbeSent ? pr.ProbeLast : 0;
+                Send(new Message(MessageType.Heartbeat, Id, id, Term, Index: sent, Commit: c));
             }
         }
     }
@@ -631,7 +643,7 @@ public sealed class RaftNode
                 else if (m.Type == MessageType.Heartbeat)
                 {
                     CommitTo(Math.Min(m.Commit, LastIndex));
-                    Send(new Message(MessageType.HeartbeatResponse, Id, m.From, Term));
+                    Send(new Message(MessageType.HeartbeatResponse, Id, m.From, Term, Index: m.Index)); // echoed: see TickLeader
                     // The leader believes we hold at least m.Commit entries (it sends min(commit, match)), but our log
                     // ends before: we lost entries we had acknowledged (a wiped or shortened log). Say so, as a
                     // rejection of an append after m.Commit, or an idle leader would never find out.
@@ -879,14 +891,51 @@ public sealed class RaftNode
     {
         if (!_progress.TryGetValue(m.From, out var pr)) return;
         pr.RecentActive = true;
-        if (pr.State == ProgressState.Probe) pr.ProbeSent = false;
+        pr.TicksSinceHeard = 0;
+        if (pr.RetransmitOnAnswer)
+        {
+            // Its first answer since it fell silent with appends unanswered: they may be lost with a link.
+            Retransmit(m.From, pr);
+            return;
+        }
+        if (pr.State == ProgressState.Replicate && m.Index > pr.Match && m.Index < pr.Next)
+        {
+            // It answered a heartbeat sent after entry m.Index, whose ack would have come first: lost on the way.
+            Retransmit(m.From, pr);
+            return;
+        }
+        if (pr.State == ProgressState.Probe)
+        {
+            // A probe's answer still on its way (the heartbeat left before the probe) must not resend the probe:
+            // catching up, a probe carries up to a full batch, and heartbeats come faster than a round trip.
+            if (pr.ProbeSent && (m.Index == 0 || m.Index != pr.ProbeLast)) return;
+            pr.ProbeSent = false;
+        }
         if (pr.Match < LastIndex) SendAppend(m.From, pr, sendIfEmpty: pr.State == ProgressState.Probe);
+    }
+
+    /// <summary>
+    /// How long a follower may make no progress before its appends are sent again. Pipelined appends (Replicate) lost
+    /// on a live link are found sooner by the heartbeat echo, so their timer is only the fallback (for peers that do
+    /// not echo) and is long enough that a lag spike does not resend everything in flight.
+    /// </summary>
+    private int RetransmitTicks(Progress pr) =>
+        pr.State == ProgressState.Replicate ? 3 * _o.ElectionTimeoutMaxTicks : _o.ElectionTimeoutMaxTicks;
+
+    /// <summary>Starts over from what the follower is known to hold: probe, and send the entries after Match.</summary>
+    private void Retransmit(ulong to, Progress pr)
+    {
+        pr.RetransmitOnAnswer = false;
+        pr.TicksSinceProgress = 0;
+        pr.BecomeProbe();
+        SendAppend(to, pr, sendIfEmpty: true);
     }
 
     private void HandleAppendResponse(in Message m)
     {
         if (!_progress.TryGetValue(m.From, out var pr)) return;
         pr.RecentActive = true;
+        pr.TicksSinceHeard = 0;
         if (m.Reject)
         {
             ulong next = m.RejectHint;
@@ -894,6 +943,7 @@ public sealed class RaftNode
             if (pr.MaybeDecrTo(m.Index, next))
             {
                 pr.TicksSinceProgress = 0;
+                pr.RetransmitOnAnswer = false; // this resend is the retransmission
                 if (pr.State == ProgressState.Replicate) pr.BecomeProbe();
                 SendAppend(m.From, pr, sendIfEmpty: true);
             }
@@ -949,7 +999,11 @@ public sealed class RaftNode
             pr.Inflights.Enqueue(batch[^1].Index);
             pr.CheckInvariant();
         }
-        else if (pr.State == ProgressState.Probe) pr.ProbeSent = true;
+        else if (pr.State == ProgressState.Probe)
+        {
+            pr.ProbeSent = true;
+            pr.ProbeLast = batch is null ? prev : batch[^1].Index;
+        }
         return true;
     }
 

@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text;
+using FastDb.TestSupport;
+using Xunit.Abstractions;
+
+namespace FastDb.HostSimulation.Tests;
+
+/// <summary>
+/// Peer bytes per answered request, by kind, as the production host sends them (its own <see cref="FastDb.Server.Cluster.CountingTransport"/>
+/// around the simulated links): octopus's setting (5 nodes, 20 clients, octopus-like links), without and with faults
+/// (no disk faults). Counted as frames enter a link that is up (frames into a cut link are lost before any proxy, as
+/// a real link drops them while disconnected). Deterministic: a protocol change is compared on the same seeds, with
+/// no machine noise. Bytes are counted once; octopus's proxies count each twice (read and written), and the "x2" column does too.
+/// FASTDB_MEASURE=1 dotnet test tests/HostSimulation.Tests -c Release --filter TrafficMeasurements --logger "console;verbosity=detailed"
+/// </summary>
+public sealed class TrafficMeasurements(ITestOutputHelper output)
+{
+    private const int Seeds = 24;
+
+    [MeasurementFact]
+    public void Peer_bytes_per_answered_request_by_kind()
+    {
+        foreach (var (faults, crashes) in new[] { (false, false), (true, false), (true, true) })
+        {
+            var totals = new Dictionary<string, (long Frames, long Bytes)>(StringComparer.Ordinal);
+            long answered = 0, allCopies = 0, allDups = 0, allDupBytes = 0;
+            Parallel.For(1, Seeds + 1, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, seed =>
+            {
+                var options = new SimOptions
+                {
+                    Nodes = 5, Clients = 20, WorkloadMs = 8_000, SnapshotEveryEntries = 10_000,
+                    Faults = faults, CrashFaults = crashes, DiskFaults = false, DropRate = 0, DupRate = 0,
+                };
+                using var cluster = new SimCluster(options, seed);
+                // Entry copies on the wire, and those a follower already held (its highest index seen from that leader term).
+                var seen = new Dictionary<(int, int, ulong), ulong>();
+                long copies = 0, dups = 0, dupBytes = 0;
+                cluster.WireTap = (from, to, type, payload) =>
+                {
+                    if (type != FastDb.Server.Cluster.PeerFrames.Raft) return;
+                    var m = FastDb.Raft.MessageCodec.Read(payload);
+                    if (m.Type != FastDb.Raft.MessageType.Append || m.Entries is null) return;
+                    seen.TryGetValue((from, to, m.Term), out var high);
+                    foreach (var e in m.Entries)
+                    {
+                        copies++;
+                        if (e.Index <= high) { dups++; dupBytes += e.Data.Length; }
+                        else high = e.Index;
+                    }
+                    seen[(from, to, m.Term)] = high;
+                };
+                cluster.ScheduleFaults();
+                cluster.StartClients();
+                cluster.RunFor(options.WorkloadMs);
+                var counts = cluster.OnTheWire.Snapshot();
+                lock (totals)
+                {
+                    answered += cluster.Answered;
+                    allCopies += copies; allDups += dups; allDupBytes += dupBytes;
+                    foreach (var c in counts)
+                    {
+                        totals.TryGetValue(c.Kind, out var t);
+                        totals[c.Kind] = (t.Frames + c.Frames, t.Bytes + c.Bytes);
+                    }
+                }
+            });
+            var text = new StringBuilder();
+            var inv = CultureInfo.InvariantCulture;
+            text.Append(inv, $"{(!faults ? "no faults" : crashes ? "freezes, partitions, lag and crashes (murder on)" : "freezes, partitions and lag (octopus's default monkeys)")}: {Seeds} seeds x 8 s simulated, {answered} answered\n");
+            text.Append("kind                  frames/answer  bytes/answer  bytes/answer x2\n");
+            long all = 0;
+            foreach (var (kind, (frames, bytes)) in totals.OrderByDescending(kv => kv.Value.Bytes))
+            {
+                all += bytes;
+                text.Append(inv, $"{kind,-20} {(double)frames / answered,14:F2} {(double)bytes / answered,13:F1} {2.0 * bytes / answered,16:F1}\n");
+            }
+            text.Append(inv, $"{"total",-20} {"",14} {(double)all / answered,13:F1} {2.0 * all / answered,16:F1}\n");
+            text.Append(inv, $"entry copies in appends per answer {(double)allCopies / answered:F2}, of which sent before on that link in that term {(double)allDups / answered:F2} ({(double)allDupBytes / answered:F1} bytes of entry data)\n");
+            output.WriteLine(text.ToString());
+            Assert.True(answered > 0);
+        }
+    }
+}
