@@ -69,6 +69,7 @@ public sealed partial class Database
         {
             if (command is CtfUpdateCommand ctf && CtfFastPath.TryExecute(_catalog, ctf, out string? rows))
                 return new ExecutionResult(rows!, "", 0);
+            if (command is Statements.StatementsCommand list) return new ExecutionResult(RunStatements(list).ResultsJson, "", 0);
             return _shell.Run(command.Script);
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -90,7 +90,7 @@ public class RetransmissionTests
         // Heartbeats queued behind the probe, and answered, without the probe's own answer yet: no second batch...
         net.Tick(1, 3);
         var probe = net.Queue.First(m => m.To == 3 && m.Type == MessageType.Append);
-        net.Deliver(m => m.To == 3 && m.Type == MessageType.Heartbeat && m.Index != probe.Entries![^1].Index);
+        net.Deliver(m => m.To == 3 && m.Type == MessageType.Heartbeat && m.RejectHint != probe.Entries![^1].Index);
         net.Deliver(m => m.From == 3 && m.Type == MessageType.HeartbeatResponse);
         Assert.Equal(10, EntriesSentTo(net, 3));
         // ...but one sent after the probe and answered while the probe's answer never came means it was lost.

@@ -9,6 +9,7 @@ public static class CommandCodec
     public const byte KindScript = 1;        // [1][len][utf8 script]
     public const byte KindCtfCompact = 2;    // [2][name index][amount][word: 15 letters as 4-bit codes, 8 bytes]
     public const byte KindCtf = 3;           // [3][len][utf8 name][amount][len][utf8 word]
+    public const byte KindStatements = Statements.StatementsCommand.Kind; // rqlite statement list (see StatementsCommand)
 
     public static readonly UTF8Encoding Utf8 = new(false, false);
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
@@ -82,6 +83,9 @@ public static class CommandCodec
                 result = new CtfUpdateCommand(name, (int)amount, word);
                 break;
             }
+            case KindStatements:
+                result = Statements.StatementsCommand.Read(encoded, ref pos);
+                break;
             default:
                 throw new FormatException("unknown command kind " + encoded[0]);
         }

@@ -39,6 +39,9 @@ public sealed class Executor(Catalog catalog)
     /// <summary>sqlite3_total_changes: their sum over the script.</summary>
     public long TotalChanges;
 
+    /// <summary>sqlite3_last_insert_rowid: the rowid of the last row an INSERT added (rqlite's last_insert_id).</summary>
+    public long LastInsertRowId;
+
     /// <summary>Runs a data change atomically; <paramref name="counted"/> is the kind of row change sqlite3_changes counts.</summary>
     private void Guarded(Action action, UndoKind counted)
     {
@@ -89,6 +92,7 @@ public sealed class Executor(Catalog catalog)
     {
         t.Add(r);
         _journal.Add(new Undo(UndoKind.Added, t, r, 0, null));
+        LastInsertRowId = r.RowId;
         _catalog.CheckSize();
     }
 

@@ -104,6 +104,23 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         return new ValueTask<RemoveOutcome>(reply.Task.WaitAsync(cancellationToken));
     }
 
+    public ValueTask<ulong> ReadIndexAsync(ReadConfirmation kind, CancellationToken cancellationToken)
+    {
+        var reply = new TaskCompletionSource<ulong>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!Post(new HostInput(HostInputKind.ReadIndex, Read: kind, ReadReply: reply)))
+            reply.TrySetException(new ObjectDisposedException(nameof(ClusterReplicator)));
+        return new ValueTask<ulong>(reply.Task.WaitAsync(cancellationToken));
+    }
+
+    public long? LeaderContactAgeMs
+    {
+        get
+        {
+            var ticks = _host.TicksSinceLeaderContact;
+            return ticks == long.MaxValue ? null : ticks * _options.TickMs;
+        }
+    }
+
     /// <summary>A frame from a peer's connection (its thread): validated, then queued for the loop; a bad one throws.</summary>
     public void OnFrame(string peerName, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload)
     {

@@ -22,12 +22,19 @@ public enum HostInputKind : byte
     ToldRemoved,
     /// <summary>The apply thread took a snapshot image (<see cref="HostInput.Image"/>) at <see cref="HostInput.Index"/>.</summary>
     SnapshotTaken,
+    /// <summary>A read index wanted here (<see cref="HostInput.Read"/>); the answer goes to <see cref="HostInput.ReadReply"/>.</summary>
+    ReadIndex,
+    /// <summary>A peer (<see cref="HostInput.Node"/>) asks this leader for a read index for its context <see cref="HostInput.Index"/>.</summary>
+    ReadAsked,
+    /// <summary>The leader answered our context <see cref="HostInput.Node"/> with read index <see cref="HostInput.Index"/>.</summary>
+    ReadAnswered,
 }
 
 /// <summary>One input to the Raft host's loop, from any thread (clock ticks are the loop's own, see <see cref="RaftHost.Tick"/>).</summary>
 public readonly record struct HostInput(HostInputKind Kind, Message Message = default, PendingRequest? Request = null,
     byte[]? Forwarded = null, string? JoinAddress = null, ulong Node = 0, ulong Index = 0,
-    TaskCompletionSource<int>? Reply = null, byte[]? Image = null, TaskCompletionSource<RemoveOutcome>? RemoveReply = null);
+    TaskCompletionSource<int>? Reply = null, byte[]? Image = null, ReadConfirmation Read = ReadConfirmation.Linearizable,
+    TaskCompletionSource<ulong>? ReadReply = null, TaskCompletionSource<RemoveOutcome>? RemoveReply = null);
 
 /// <summary>What a removal request did on this node.</summary>
 public enum RemoveOutcome : byte

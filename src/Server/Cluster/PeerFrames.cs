@@ -18,10 +18,14 @@ public static class PeerFrames
     public const byte Forward = 2;
     /// <summary>A node's address, asking to be added as a member.</summary>
     public const byte Join = 3;
+    /// <summary>A follower asks the leader for a read index (see <see cref="ReadRouter"/>).</summary>
+    public const byte ReadAsk = 4;
+    /// <summary>The leader's read index for an ask (0: none now).</summary>
+    public const byte ReadAnswer = 5;
     /// <summary>A member's id (8 bytes, little-endian) to remove: an admin's request on its way to the leader.</summary>
-    public const byte Remove = 4;
+    public const byte Remove = 6;
     /// <summary>To a node removed from the cluster: it stops voting (empty payload).</summary>
-    public const byte Removed = 5;
+    public const byte Removed = 7;
 
     /// <summary>
     /// The input a frame from <paramref name="peerName"/> (its preamble name, already checked by
@@ -58,6 +62,12 @@ public static class PeerFrames
                 if (payload.Length != 0) throw new PeerInputException("removed notice with a payload");
                 if (!status.Members.Contains(PeerInput.SenderId(peerName))) return null; // only a member's word counts
                 return new HostInput(HostInputKind.ToldRemoved, JoinAddress: peerName);
+            case ReadAsk:
+                var (origin, context, kind) = ReadRouter.DecodeAsk(payload);
+                return new HostInput(HostInputKind.ReadAsked, Node: origin, Index: context, Read: kind);
+            case ReadAnswer:
+                var (answered, index) = ReadRouter.DecodeAnswer(payload);
+                return new HostInput(HostInputKind.ReadAnswered, Node: answered, Index: index);
             default:
                 throw new PeerInputException($"unknown frame type {frameType}");
         }

@@ -30,6 +30,8 @@ public sealed class RaftHost
     private readonly ILogStore _store;
     private readonly Membership _membership;
     private readonly RequestRouter _router;
+    private readonly ReadRouter _reads;
+    private long _leaderContactTick = long.MinValue;
     private readonly ReadyProcessor _ready;
     private readonly StatusBuilder _statusBuilder;
     private readonly ILogger _log;
@@ -76,6 +78,9 @@ public sealed class RaftHost
         _membership.Attach(_raft);
         _router = new RequestRouter(_id, _raft, _membership, transport);
         _ready = new ReadyProcessor(_raft, store, transport, applyQueue, _membership, _router, snapshotIndex, log);
+        _reads = new ReadRouter(_id, _raft, _membership, transport);
+        _ready.ReadsConfirmed = _reads.Confirmed;
+        _ready.LeaderChanged += _reads.OnLeaderChanged;
         _statusBuilder = new StatusBuilder(options, _id, _raft, stateMachine, _membership);
         _ready.LeaderChanged += RefreshStatus;
         _membership.Removed += RefreshStatus;
@@ -110,10 +115,25 @@ public sealed class RaftHost
     public HostInput? ReadFrame(string peerName, byte frameType, ReadOnlySpan<byte> payload) =>
         PeerFrames.Read(peerName, frameType, payload, _id, _status, _membership);
 
+    /// <summary>
+    /// Ticks since this node last heard from its leader, rounded up (0 while it leads; long.MaxValue if it never has): rqlite's
+    /// freshness for reads at level none. Any thread.
+    /// </summary>
+    public long TicksSinceLeaderContact
+    {
+        get
+        {
+            if (_status.Role == "leader") return 0;
+            var contact = Volatile.Read(ref _leaderContactTick);
+            // +1: heard "this tick" may have been up to a tick ago, and a freshness bound must err on the stale side.
+            return contact == long.MinValue ? long.MaxValue : Math.Max(0, Volatile.Read(ref _ticks) - contact) + 1;
+        }
+    }
+
     /// <summary>One clock tick.</summary>
     public void Tick()
     {
-        _ticks++;
+        Volatile.Write(ref _ticks, _ticks + 1);
         if (_membership.SelfRemoved)
         {
             if (_ticks % 10 == 0) RefreshStatus();
@@ -121,6 +141,7 @@ public sealed class RaftHost
         }
         _raft.Tick();
         _router.OnTick(_ticks);
+        _reads.OnTick(_ticks);
         _membership.OnTick(_ticks, _transport);
         if (_store.CatchUpMarker is not null && !_raft.CatchUpPending)
         {
@@ -135,6 +156,7 @@ public sealed class RaftHost
     public int TicksUntilNextEvent()
     {
         var host = Math.Min(10 - (int)(_ticks % 10), _router.TicksUntilNextEvent(_ticks));
+        if (_reads.HasWaiting) host = Math.Min(host, 10 - (int)(_ticks % 10));
         return Math.Min(_raft.TicksUntilNextEvent(), Math.Max(1, host));
     }
 
@@ -148,6 +170,7 @@ public sealed class RaftHost
                 _membership.OnMessageFrom(input.Message.From, _transport);
                 _statusBuilder.Heard(input.Message.From, _ticks);
                 _raft.Step(input.Message);
+                if (input.Message.From == _raft.LeaderId) Volatile.Write(ref _leaderContactTick, _ticks);
                 // Just elected: propose what waits here before the first Ready, so it travels in the same append
                 // as the election's noop instead of one round trip behind it.
                 if (_raft.Role == RaftRole.Leader && _ready.LastLeader != _id) _router.SendWaiting();
@@ -173,6 +196,15 @@ public sealed class RaftHost
                 break;
             case HostInputKind.CountReplicas:
                 input.Reply?.TrySetResult(_raft.ReplicaCount(input.Index));
+                break;
+            case HostInputKind.ReadIndex when input.ReadReply is { } readReply:
+                _reads.Ask(input.Read, readReply);
+                break;
+            case HostInputKind.ReadAsked:
+                _reads.Asked(input.Node, input.Index, input.Read);
+                break;
+            case HostInputKind.ReadAnswered:
+                _reads.Answered(input.Node, input.Index);
                 break;
             case HostInputKind.SnapshotTaken when input.Image is { } image:
                 _ready.OnSnapshotTaken(input.Index, image);

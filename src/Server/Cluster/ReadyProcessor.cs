@@ -25,6 +25,9 @@ public sealed class ReadyProcessor(RaftNode raft, ILogStore store, IPeerTranspor
     /// <summary>Told when the leader changed (the status is rebuilt then).</summary>
     public event Action? LeaderChanged;
 
+    /// <summary>Told of the reads Raft confirmed (ReadIndex), after the Ready's messages went out.</summary>
+    public Action<IReadOnlyList<ReadState>>? ReadsConfirmed { get; set; }
+
     public void Process()
     {
         while (raft.HasReady)
@@ -35,6 +38,7 @@ public sealed class ReadyProcessor(RaftNode raft, ILogStore store, IPeerTranspor
             if (ready.HardState is { } hardState) store.SaveHardState(hardState);
             // Only now send: LogStore's one repair (cutting a torn final record) is safe because nothing unsent is acked.
             foreach (var message in ready.Messages) Send(message);
+            if (ready.ReadStates.Count > 0) ReadsConfirmed?.Invoke(ready.ReadStates);
             foreach (var entry in ready.CommittedEntries)
             {
                 // A configuration change also updates the addresses here, on the loop, which sends to them.

@@ -9,7 +9,8 @@ namespace FastDb.Server.Http;
 /// <summary>
 /// The node's HTTP surface, dispatched by hand (no routing middleware: a few fixed paths do not need it):
 /// POST /sql (<see cref="SqlHandler"/>), PUT/GET/DELETE /doc/{uuid4} (<see cref="DocumentHandler"/>), GET /status
-/// (<see cref="StatusHandler"/>), GET /healthcheck; a clear 4xx for everything else.
+/// (<see cref="StatusHandler"/>), GET /healthcheck, rqlite's API (<see cref="Rqlite.RqliteRoutes"/>); a clear 4xx for
+/// everything else.
 /// </summary>
 public sealed class HttpRoutes
 {
@@ -19,6 +20,7 @@ public sealed class HttpRoutes
     private readonly DocumentHandler _documents;
     private readonly StatusHandler _status;
     private readonly NodeRemovalHandler _removal;
+    private readonly Rqlite.RqliteRoutes _rqlite;
 
     public HttpRoutes(IReplicator replicator, ReplicatedStateMachine stateMachine, string nodeName, long maxBodyBytes, ILogger logger)
     {
@@ -28,6 +30,7 @@ public sealed class HttpRoutes
         _documents = new DocumentHandler(input, submitter, replicator, stateMachine);
         _status = new StatusHandler(replicator, stateMachine, nodeName);
         _removal = new NodeRemovalHandler(replicator);
+        _rqlite = new Rqlite.RqliteRoutes(input, submitter, replicator, stateMachine, nodeName);
     }
 
     public Task HandleAsync(HttpContext context)
@@ -45,12 +48,14 @@ public sealed class HttpRoutes
                     : WriteTextAsync(context, StatusCodes.Status405MethodNotAllowed, "GET /healthcheck only\n", "GET, HEAD");
             case "/status":
                 return HttpMethods.IsGet(request.Method)
-                    ? _status.HandleAsync(context)
+                    ? (Rqlite.RqliteRoutes.WantsRqliteStatus(request) ? _rqlite.StatusAsync(context) : _status.HandleAsync(context))
                     : WriteTextAsync(context, StatusCodes.Status405MethodNotAllowed, "GET /status only\n", "GET");
             case { } path when path.StartsWith(DocumentPathPrefix, StringComparison.Ordinal):
                 return _documents.HandleAsync(context, path[DocumentPathPrefix.Length..]);
             case { } path when path.StartsWith(NodeRemovalHandler.PathPrefix, StringComparison.Ordinal):
                 return _removal.HandleAsync(context, Uri.UnescapeDataString(path[NodeRemovalHandler.PathPrefix.Length..]));
+            case { } path when Rqlite.RqliteRoutes.Serves(path):
+                return _rqlite.HandleAsync(context, path);
             default:
                 return WriteTextAsync(context, StatusCodes.Status404NotFound,
                     $"no such path: {request.Path.Value}; use POST /sql, PUT/GET/DELETE /doc/{{uuid4}}, GET /healthcheck or GET /status\n");

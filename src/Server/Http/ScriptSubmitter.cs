@@ -32,11 +32,14 @@ public sealed class ScriptSubmitter(IReplicator replicator, ILogger logger)
     }
 
     /// <summary>The log request for <paramref name="script"/>: recognized into its command, stamped with an id of this node.</summary>
-    public ClientRequest CreateRequest(string script, string? idempotencyKey)
+    public ClientRequest CreateRequest(string script, string? idempotencyKey) => CreateRequest(EncodeCommand(script), idempotencyKey);
+
+    /// <summary>The log request for a command already encoded (an rqlite statement list), stamped with an id of this node.</summary>
+    public ClientRequest CreateRequest(byte[] command, string? idempotencyKey)
     {
         var counter = NextCounter();
         return ClientRequest.Create(new RequestId(_replicator.LocalNodeId, counter), idempotencyKey,
-            (long)(counter >> ClientRequest.CounterClockShift), EncodeCommand(script));
+            (long)(counter >> ClientRequest.CounterClockShift), command);
     }
 
     /// <summary>

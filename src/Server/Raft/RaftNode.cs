@@ -70,6 +70,21 @@ public sealed class RaftNode
     private readonly Dictionary<ulong, ulong> _acks = new();
     private ulong _leaderSentIndex, _acceptedFromLeader;
 
+    // ReadIndex (dissertation §6.4). A read waits in _readsAwaitingTermCommit until this leader has committed an entry
+    // of its own term; then it records its read index and the next heartbeat round, and is confirmed once a majority
+    // acknowledged a heartbeat of that round or later: nobody had deposed this leader when the read arrived.
+    // Heartbeats carry the round in Index (0 until the first read). The read index is this leader's last index, not
+    // its commit index as in the dissertation: with BroadcastAcks a follower learns of a commit (and answers its
+    // client) before the leader does, so the leader's commit index can lag a write already acknowledged; every
+    // committed entry is in a confirmed leader's log, so waiting to apply its last index sees them all (the
+    // simulator's ReadIndexReaders found the lag: seed 29, 3 nodes).
+    private readonly List<ulong> _readsAwaitingTermCommit = new();
+    private readonly List<(ulong Context, ulong Index, ulong Round)> _readsInFlight = new();
+    private readonly Dictionary<ulong, ulong> _readRoundAcked = new();
+    private List<ReadState> _readStates = new();
+    private ulong _readRound;
+    private bool _readRoundDue;
+
     public ulong Id => _o.Id;
     public ulong Term { get; private set; }
     public ulong LeaderId { get; private set; }
@@ -342,6 +357,11 @@ public sealed class RaftNode
         _progress.Clear();
         _needBroadcast = false;
         _commitAdvanced = false;
+        // A read not yet confirmed is dropped with the role it was asked of; its host times it out and asks again.
+        _readsAwaitingTermCommit.Clear();
+        _readsInFlight.Clear();
+        _readRoundAcked.Clear();
+        _readRoundDue = false;
     }
 
     private int LeaseTicks => Math.Max(_o.HeartbeatIntervalTicks + 1, _o.ElectionTimeoutMinTicks - _o.HeartbeatIntervalTicks);
@@ -520,14 +540,67 @@ public sealed class RaftNode
             {
                 ulong c = Math.Min(CommitIndex, pr.Match);
                 pr.CommitSent = Math.Max(pr.CommitSent, c);
-                // Index: the last entry sent to it before this heartbeat (when not yet acknowledged). Links are FIFO,
-                // and followers answer in order, so an answer echoing it with that entry still unacknowledged means
-                // the append or its ack was lost (HandleHeartbeatResponse).
+                // RejectHint (unused by heartbeats otherwise): the last entry sent to it before this heartbeat, when not
+                // yet acknowledged. Links are FIFO and followers answer in order, so an answer echoing it with that
+                // entry still unacknowledged means the append or its ack was lost (HandleHeartbeatResponse).
+                // Index: the ReadIndex round this heartbeat confirms leadership for.
                 ulong sent = pr.State == ProgressState.Replicate ? (pr.Next - 1 > pr.Match ? pr.Next - 1 : 0)
                     : pr.State == ProgressState.Probe && pr.ProbeSent ? pr.ProbeLast : 0;
-                Send(new Message(MessageType.Heartbeat, Id, id, Term, Index: sent, Commit: c));
+                Send(new Message(MessageType.Heartbeat, Id, id, Term, Index: _readRound, Commit: c, RejectHint: sent));
             }
         }
+    }
+
+    /// <summary>
+    /// Asks for a linearizable read (ReadIndex). False unless this node leads. The answer comes in a later Ready's
+    /// <see cref="Ready.ReadStates"/>, with <paramref name="context"/>, or never if leadership is lost first.
+    /// </summary>
+    public bool ReadIndex(ulong context)
+    {
+        if (Role != RaftRole.Leader) return false;
+        if (!CommittedInTerm) _readsAwaitingTermCommit.Add(context);
+        else StartRead(context);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether this leader may serve a read from its own state now (rqlite's "weak"), once it applied its
+    /// <see cref="LastIndex"/> (see ReadIndex for why not its commit index): it leads, has committed an entry of its
+    /// term, and check-quorum has not deposed it (a leader that loses a majority steps down within an election
+    /// timeout). Not linearizable: a deposed leader can serve stale reads until it notices.
+    /// </summary>
+    public bool MayReadLocally => Role == RaftRole.Leader && CommittedInTerm;
+
+    /// <summary>Whether this leader has committed an entry of its own term (only then do its reads see every commit).</summary>
+    private bool CommittedInTerm => TryTerm(CommitIndex, out var t) && t == Term;
+
+    private void StartRead(ulong context)
+    {
+        if (Quorum <= (IsMember(Id) ? 1 : 0))
+        {
+            _readStates.Add(new ReadState(context, LastIndex)); // a lone member is its own majority
+            return;
+        }
+        _readsInFlight.Add((context, LastIndex, _readRound + 1));
+        _readRoundDue = true;
+    }
+
+    private void HandleReadRoundAck(ulong from, ulong round)
+    {
+        if (round == 0 || !IsMember(from)) return;
+        if (_readRoundAcked.TryGetValue(from, out var had) && had >= round) return;
+        _readRoundAcked[from] = round;
+        int confirmed = 0;
+        foreach (var (ctx, index, readRound) in _readsInFlight)
+        {
+            int acks = IsMember(Id) ? 1 : 0;
+            foreach (var (id, acked) in _readRoundAcked)
+                if (acked >= readRound && IsMember(id)) acks++;
+            if (acks < Quorum) break; // rounds only grow: later reads need as much or more
+            _readStates.Add(new ReadState(ctx, index));
+            confirmed++;
+        }
+        if (confirmed > 0) _readsInFlight.RemoveRange(0, confirmed);
     }
 
     public ProposeResult Propose(ReadOnlyMemory<byte> data)
@@ -643,7 +716,8 @@ public sealed class RaftNode
                 else if (m.Type == MessageType.Heartbeat)
                 {
                     CommitTo(Math.Min(m.Commit, LastIndex));
-                    Send(new Message(MessageType.HeartbeatResponse, Id, m.From, Term, Index: m.Index)); // echoed: see TickLeader
+                    // Both echoed: the read round (Index) and the last entry sent before it (RejectHint): see TickLeader.
+                    Send(new Message(MessageType.HeartbeatResponse, Id, m.From, Term, Index: m.Index, RejectHint: m.RejectHint));
                     // The leader believes we hold at least m.Commit entries (it sends min(commit, match)), but our log
                     // ends before: we lost entries we had acknowledged (a wiped or shortened log). Say so, as a
                     // rejection of an append after m.Commit, or an idle leader would never find out.
@@ -892,15 +966,17 @@ public sealed class RaftNode
         if (!_progress.TryGetValue(m.From, out var pr)) return;
         pr.RecentActive = true;
         pr.TicksSinceHeard = 0;
+        HandleReadRoundAck(m.From, m.Index);
+        ulong sentBefore = m.RejectHint;
         if (pr.RetransmitOnAnswer)
         {
             // Its first answer since it fell silent with appends unanswered: they may be lost with a link.
             Retransmit(m.From, pr);
             return;
         }
-        if (pr.State == ProgressState.Replicate && m.Index > pr.Match && m.Index < pr.Next)
+        if (pr.State == ProgressState.Replicate && sentBefore > pr.Match && sentBefore < pr.Next)
         {
-            // It answered a heartbeat sent after entry m.Index, whose ack would have come first: lost on the way.
+            // It answered a heartbeat sent after entry sentBefore, whose ack would have come first: lost on the way.
             Retransmit(m.From, pr);
             return;
         }
@@ -908,7 +984,7 @@ public sealed class RaftNode
         {
             // A probe's answer still on its way (the heartbeat left before the probe) must not resend the probe:
             // catching up, a probe carries up to a full batch, and heartbeats come faster than a round trip.
-            if (pr.ProbeSent && (m.Index == 0 || m.Index != pr.ProbeLast)) return;
+            if (pr.ProbeSent && (sentBefore == 0 || sentBefore != pr.ProbeLast)) return;
             pr.ProbeSent = false;
         }
         if (pr.Match < LastIndex) SendAppend(m.From, pr, sendIfEmpty: pr.State == ProgressState.Probe);
@@ -1023,6 +1099,23 @@ public sealed class RaftNode
     private void Flush()
     {
         if (Role != RaftRole.Leader) { _needBroadcast = _commitAdvanced = false; return; }
+        if (_readsAwaitingTermCommit.Count > 0 && CommittedInTerm)
+        {
+            foreach (var context in _readsAwaitingTermCommit) StartRead(context);
+            _readsAwaitingTermCommit.Clear();
+        }
+        if (_readRoundDue)
+        {
+            // One heartbeat round for every read asked since the last one.
+            _readRoundDue = false;
+            _readRound++;
+            foreach (var (id, pr) in _progress)
+            {
+                ulong c = Math.Min(CommitIndex, pr.Match);
+                pr.CommitSent = Math.Max(pr.CommitSent, c);
+                Send(new Message(MessageType.Heartbeat, Id, id, Term, Index: _readRound, Commit: c));
+            }
+        }
         if (_needBroadcast)
         {
             _needBroadcast = false;
@@ -1086,7 +1179,8 @@ public sealed class RaftNode
     private SoftState CurrentSoft => new(Role, LeaderId, Term);
 
     public bool HasReady =>
-        _msgs.Count > 0 || _needBroadcast || _commitAdvanced || _pendingSnapshot is not null ||
+        _msgs.Count > 0 || _needBroadcast || _commitAdvanced || _pendingSnapshot is not null || _readStates.Count > 0 || _readRoundDue ||
+        (_readsAwaitingTermCommit.Count > 0 && Role == RaftRole.Leader && CommittedInTerm) ||
         _unstableFrom <= LastIndex || CommitIndex > _applied || CurrentHard != _prevHard || CurrentSoft != _prevSoft;
 
     public Ready GetReady()
@@ -1107,7 +1201,9 @@ public sealed class RaftNode
             Messages = _msgs,
             CommittedEntries = committed,
             SoftState = CurrentSoft,
+            ReadStates = _readStates,
         };
+        if (_readStates.Count > 0) _readStates = new List<ReadState>();
         _prevHard = hard;
         _prevSoft = r.SoftState;
         _pendingSnapshot = null;

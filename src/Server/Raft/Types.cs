@@ -154,4 +154,12 @@ public sealed class Ready
     public IReadOnlyList<Message> Messages { get; init; } = [];
     public IReadOnlyList<Entry> CommittedEntries { get; init; } = [];
     public SoftState SoftState { get; init; }
+    /// <summary>Reads this leader confirmed (ReadIndex): each may be served once the state machine applied its Index.</summary>
+    public IReadOnlyList<ReadState> ReadStates { get; init; } = [];
 }
+
+/// <summary>
+/// A confirmed ReadIndex request (Raft dissertation §6.4): the host's <see cref="Context"/> and the commit index the
+/// leader recorded when the read arrived. Reading the state machine once it has applied Index is linearizable.
+/// </summary>
+public readonly record struct ReadState(ulong Context, ulong Index);

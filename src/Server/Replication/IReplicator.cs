@@ -44,6 +44,16 @@ public interface IReplicator : IAsyncDisposable
     /// <see cref="Status"/> no longer lists the member.
     /// </summary>
     ValueTask<FastDb.Server.Cluster.RemoveOutcome> RemoveMemberAsync(ulong nodeId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The log index a read that takes no log entry may be served at once this node has applied it: ReadIndex through
+    /// the leader (linearizable), or the leader's commit index while it may read locally (weak). 0 when it cannot be
+    /// had now (no leader, leadership lost, no answer in time): the caller may ask again.
+    /// </summary>
+    ValueTask<ulong> ReadIndexAsync(FastDb.Server.Cluster.ReadConfirmation kind, CancellationToken cancellationToken);
+
+    /// <summary>How long ago this node last heard from its leader, in ms (0 while it leads; null if never).</summary>
+    long? LeaderContactAgeMs { get; }
 }
 
 /// <summary>This node was removed from the cluster: it takes no requests (send them to a member).</summary>

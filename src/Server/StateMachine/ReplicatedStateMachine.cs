@@ -1,5 +1,6 @@
 using System.Text;
 using FastDb.QueryEngine;
+using FastDb.QueryEngine.Statements;
 
 namespace FastDb.Server.StateMachine;
 
@@ -31,7 +32,12 @@ public sealed class ReplicatedStateMachine
     private static ReadOnlySpan<byte> SnapshotMagic => "FDSM2\n"u8;
 
     private readonly object _gate = new();
+    // Held while the database is used: by the apply thread when it executes or snapshots, by local reads (rqlite's
+    // read levels other than strong) on request threads. Apart from _gate, so admissions and /status never wait on a
+    // long statement.
+    private readonly object _databaseGate = new();
     private readonly DedupWindow _window;
+    private readonly AppliedWaiters _appliedWaiters = new();
     private Database _database = new();
     private IApplyObserver? _observer;
 
@@ -140,6 +146,7 @@ public sealed class ReplicatedStateMachine
             }
             _appliedIndex = logIndex;
         }
+        _appliedWaiters.Release(logIndex);
         _observer?.Applied(request.Id, answer);
         return answer;
     }
@@ -152,6 +159,26 @@ public sealed class ReplicatedStateMachine
             EnsureInOrder(logIndex);
             _appliedIndex = logIndex;
         }
+        _appliedWaiters.Release(logIndex);
+    }
+
+    /// <summary>Completes once this node has applied <paramref name="index"/> (at once if it has).</summary>
+    public Task WaitForAppliedAsync(ulong index, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_appliedIndex >= index) return Task.CompletedTask;
+            return _appliedWaiters.Add(index, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Runs a read on this node's copy of the database, between two applications (any thread): rqlite's reads that
+    /// take no log entry. <paramref name="read"/> must not change the database.
+    /// </summary>
+    public T ReadLocal<T>(Func<Database, T> read)
+    {
+        lock (_databaseGate) return read(_database);
     }
 
     /// <summary>
@@ -184,7 +211,7 @@ public sealed class ReplicatedStateMachine
                 }
             }
         }
-        _database.WriteSnapshot(output);
+        lock (_databaseGate) _database.WriteSnapshot(output);
     }
 
     /// <summary>Replaces the whole state with a snapshot image held in memory (a snapshot file or a leader's install).</summary>
@@ -208,8 +235,9 @@ public sealed class ReplicatedStateMachine
             _nextSequenceNumber = nextSequence;
             _window.Clear();
             foreach (var r in records) _window.Add(r);
-            _database = database;
+            lock (_databaseGate) _database = database;
         }
+        _appliedWaiters.Release(appliedIndex);
         // A follower that installs a leader's snapshot skips the entries it covers: requests of ours among them
         // are answered from the snapshot's window, or their clients would wait forever.
         _observer?.Restored();
@@ -284,7 +312,29 @@ public sealed class ReplicatedStateMachine
             // Every node reads the same bytes and fails the same way: answer with the reason, deterministically.
             return $"Error: unreadable command in the log: {e.Message}\n";
         }
-        return _database.Execute(parsed).Body;
+        lock (_databaseGate)
+        {
+            if (parsed is StatementsCommand { Transaction: true } list) return ExecuteTransaction(list);
+            return _database.Execute(parsed).Body;
+        }
+    }
+
+    /// <summary>
+    /// rqlite's ?transaction: all or nothing. The tables are saved (the snapshot codec, exact by construction: it is
+    /// what every follower restores from) and put back when a statement fails, so the list leaves no trace but its
+    /// answer. Costs a copy of the database per transactional list; the CTF path never comes here.
+    /// </summary>
+    private string ExecuteTransaction(StatementsCommand list)
+    {
+        using var saved = new MemoryStream();
+        _database.WriteSnapshot(saved);
+        var outcome = _database.RunStatements(list);
+        if (outcome.Failed)
+        {
+            saved.Position = 0;
+            _database = Database.ReadSnapshot(saved);
+        }
+        return outcome.ResultsJson;
     }
 
     private void EnsureInOrder(ulong logIndex)

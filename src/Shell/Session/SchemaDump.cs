@@ -64,4 +64,24 @@ public static class SchemaDump
     /// the text holds a "--" comment.</summary>
     public static void AppendOtherLine(StringBuilder output, string sql) =>
         output.Append(sql).Append(sql.Contains("--", StringComparison.Ordinal) ? "\n;\n" : ";\n");
+
+    /// <summary>
+    /// sqlite3's .dump of the schema rows that <paramref name="include"/> keeps: each table's CREATE and its rows (as
+    /// <paramref name="tableRows"/> renders <see cref="TableRowsScript"/>, null: give up), then indexes, triggers and
+    /// views, inside BEGIN/COMMIT. The fastdb shell and the server's GET /db/backup?fmt=sql share it.
+    /// </summary>
+    public static async Task<string?> DumpAsync(IReadOnlyList<SchemaRow> rows, Func<SchemaRow, bool> include, Func<string, Task<string?>> tableRows)
+    {
+        var text = new StringBuilder("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n");
+        foreach (var row in rows.Where(r => r.Type == "table" && r.Sql is not null && include(r)))
+        {
+            AppendSchemaLine(text, row.Sql!);
+            var inserts = await tableRows(TableRowsScript(row.Name)).ConfigureAwait(false);
+            if (inserts is null) return null;
+            text.Append(inserts);
+        }
+        foreach (var row in rows.Where(r => r.Type is "index" or "trigger" or "view" && r.Sql is not null && include(r)))
+            AppendOtherLine(text, row.Sql!);
+        return text.Append("COMMIT;\n").ToString();
+    }
 }

@@ -744,18 +744,10 @@ public sealed partial class ShellSession : IAsyncDisposable
     {
         var rows = await SchemaRowsAsync(cancellationToken).ConfigureAwait(false);
         if (rows is null) return false;
-        var text = new System.Text.StringBuilder("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n");
-        foreach (var row in rows.Where(r => r.Type == "table" && r.Sql is not null && (pattern is null || Like(pattern, r.Name))))
-        {
-            SchemaDump.AppendSchemaLine(text, row.Sql!);
-            var inserts = await QueryTextAsync(SchemaDump.TableRowsScript(row.Name), cancellationToken).ConfigureAwait(false);
-            if (inserts is null) return false;
-            text.Append(inserts);
-        }
-        foreach (var row in rows.Where(r => r.Type is "index" or "trigger" or "view" && r.Sql is not null && (pattern is null || Like(pattern, r.Name))))
-            SchemaDump.AppendOtherLine(text, row.Sql!);
-        text.Append("COMMIT;\n");
-        Out.Write(text.ToString());
+        var text = await SchemaDump.DumpAsync(rows, r => pattern is null || Like(pattern, r.Name),
+            script => QueryTextAsync(script, cancellationToken)).ConfigureAwait(false);
+        if (text is null) return false;
+        Out.Write(text);
         Out.Flush();
         return true;
     }

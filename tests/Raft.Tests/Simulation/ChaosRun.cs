@@ -13,7 +13,8 @@ internal static class ChaosRun
 
     private static bool AllMembers(Cluster c) => c.Nodes.All(n => n.Raft!.Members.Count == c.Nodes.Length);
 
-    public static Cluster Run(int seed, int nodes)
+    /// <param name="attach">Called with the cluster before the run starts (extra clients and checks, e.g. ReadIndexReaders).</param>
+    public static Cluster Run(int seed, int nodes, Action<Cluster>? attach = null)
     {
         var pick = new Random(seed * 7919 + nodes); // per-seed settings, derived from the seed alone
         var o = new SimOptions
@@ -43,6 +44,7 @@ internal static class ChaosRun
         var r = c.Rng;
         double Exp(double mean) => -mean * Math.Log(1 - r.NextDouble());
 
+        attach?.Invoke(c);
         c.StartClientThreads(16);
 
         void Fault()

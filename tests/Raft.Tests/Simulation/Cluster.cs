@@ -213,6 +213,15 @@ internal sealed class Cluster
 
     public void At(double atMs, Action a) => Schedule(atMs, new SimEvent { Kind = EventKind.Action, Action = a });
 
+    /// <summary>Asks node i's Raft for a linearizable read (ReadIndex) as a host would, then runs its Ready loop.</summary>
+    public bool ReadIndexAt(int i, ulong context)
+    {
+        var n = Nodes[i];
+        if (n.Crashed || n.Frozen || n.Raft is null || !n.Raft.ReadIndex(context)) return false;
+        ProcessReady(n);
+        return true;
+    }
+
     public void RunFor(double ms) => RunUntil(() => false, ms);
 
     /// <summary>Runs events until cond holds (checked after each event) or ms of simulated time pass. True if cond held.</summary>
