@@ -135,26 +135,24 @@ public sealed class BenchCluster : IAsyncDisposable
     public int Pid(int node) => _nodes[node].Pid ?? throw new InvalidOperationException($"node{node} is not running");
 
     /// <summary>CPU seconds (user + system) the node processes have used so far.</summary>
-    public double NodeCpuSeconds()
+    public double NodeCpuSeconds() => _nodes.Sum(node => node.Pid is { } pid ? ProcessCpuSeconds(pid) : 0);
+
+    /// <summary>CPU seconds (user + system) process <paramref name="pid"/> has used so far (0 once it is gone).</summary>
+    public static double ProcessCpuSeconds(int pid)
     {
-        var ticksPerSecond = 100.0; // USER_HZ on Linux
-        double total = 0;
-        foreach (var node in _nodes)
+        const double ticksPerSecond = 100.0; // USER_HZ on Linux
+        try
         {
-            if (node.Pid is not { } pid) continue;
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                // After "pid (comm) ", field 3 (state) is index 0, so utime (14) and stime (15) are indices 11 and 12.
-                total += (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
-                    + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / ticksPerSecond;
-            }
-            catch (IOException)
-            {
-            }
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // After "pid (comm) ", field 3 (state) is index 0, so utime (14) and stime (15) are indices 11 and 12.
+            return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
+                + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / ticksPerSecond;
         }
-        return total;
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>

@@ -9,6 +9,7 @@ using FastDb.Harness.Cli;
 //   soak     (minutes of load with leader freezes and follower restarts; memory and disk must stay bounded)
 //   warmup   (load from the moment of boot: node CPU in the first 10 s against the 20 s that follow)
 //   readlevels (rqlite's read levels against a write: leader-hit and follower-hit latency in link delays)
+//   tcp      (nodes on TCP 127.0.0.2..: the same load with plain peer links, then with mutual TLS)
 //   startup  (cold starts of one node, builds alternating: exec to first answer, RSS idle and loaded, CPU per request)
 
 var sqlcluster = new Option<string?>("--sqlcluster", "-r") { Description = "Path to the sqlcluster binary (default: publish FastDb's src/Server)" };
@@ -34,9 +35,10 @@ startup.Options.Add(runs);
 startup.Options.Add(requests);
 startup.Options.Add(nodeEnv);
 var readLevels = new Command("readlevels", "No faults: rqlite's /db/execute and /db/query at each read level in turn, leader-hit and follower-hit p50/p99 as multiples of the link delay");
+var tcp = new Command("tcp", "Nodes on TCP at 127.0.0.2.. without proxies: the same load with plain peer links, then with mutual TLS (throughput, p50/p99, node CPU per 1,000 requests)");
 var soak = new Command("soak", "Minutes of load with leader freezes and follower restarts; fails if memory or data directories keep growing");
 var command = new RootCommand("FastDb cluster measurements") { sqlcluster, nodes, linkMs, clients, root, duration, trials };
-foreach (var sub in new[] { latency, failover, idle, soak, warmup, startup, readLevels })
+foreach (var sub in new[] { latency, failover, idle, soak, warmup, startup, readLevels, tcp })
 {
     sub.Arguments.Add(nodeArgs);
     command.Subcommands.Add(sub);
@@ -57,6 +59,8 @@ TimeSpan? Duration(ParseResult parse, TimeSpan fallback)
 
 latency.SetAction(async (parse, token) =>
     Duration(parse, TimeSpan.FromSeconds(20)) is { } d ? await Measurements.LatencyAsync(Options(parse), d, token) : 2);
+tcp.SetAction(async (parse, token) =>
+    Duration(parse, TimeSpan.FromSeconds(20)) is { } d ? await TcpMeasurement.RunAsync(Options(parse), d, token) : 2);
 failover.SetAction(async (parse, token) => await Measurements.FailoverAsync(Options(parse), Math.Max(1, parse.GetValue(trials)), token));
 idle.SetAction(async (parse, token) =>
     Duration(parse, TimeSpan.FromSeconds(10)) is { } d ? await Measurements.IdleAsync(Options(parse), d, token) : 2);
@@ -76,7 +80,7 @@ startup.SetAction(async (parse, token) =>
 });
 command.SetAction(_ =>
 {
-    Console.Error.WriteLine("choose a measurement: latency, failover, idle, soak, warmup, readlevels or startup (--help for the options)");
+    Console.Error.WriteLine("choose a measurement: latency, failover, idle, soak, warmup, startup, readlevels or tcp (--help for the options)");
     return 2;
 });
 

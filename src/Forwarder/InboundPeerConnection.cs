@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace FastDb.Forwarder;
@@ -34,12 +37,111 @@ internal static class InboundPeerConnection
     }
 
     /// <summary>
+    /// Serves a connection that sniffed as a peer: a TLS one (<see cref="Preamble.TlsMarker"/>) is authenticated with
+    /// options.Tls and its preamble must name the node its certificate names; a plain one is refused when the node
+    /// requires TLS, and when it comes from a non-loopback address while options.PlainPeersFromLoopbackOnly is set.
+    /// Nothing of a refused connection reaches the handler. Never throws.
+    /// </summary>
+    public static async Task ServeAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, IFrameHandler handler,
+        PeerProtocolOptions options, ILogger log, string remote, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var tls = await IsTlsAsync(transport.Input, cancellationToken).ConfigureAwait(false);
+            if (tls is null) return; // closed before 8 bytes
+            if (tls == false)
+            {
+                if (options.Tls is not null)
+                {
+                    LogClose(log, options.Limits, remote, "plain peer connection refused: this node requires peer TLS");
+                    return;
+                }
+                if (options.PlainPeersFromLoopbackOnly && !IsLoopbackOrLocal(remoteEndPoint))
+                {
+                    LogClose(log, options.Limits, remote, "plain peer connection from a non-loopback address refused (no peer TLS configured; --insecure accepts it)");
+                    return;
+                }
+                await RunAsync(transport.Input, handler, options, log, remote, certifiedName: null, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            if (options.Tls is not { } peerTls)
+            {
+                LogClose(log, options.Limits, remote, "TLS peer connection refused: this node has no peer certificate configured");
+                return;
+            }
+            await using var stream = new DuplexPipeStream(transport);
+            await using var ssl = new SslStream(stream, leaveInnerStreamOpen: true);
+            string identity;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                timeout.CancelAfter(peerTls.HandshakeTimeout);
+                try
+                {
+                    identity = await peerTls.AuthenticateAsServerAsync(ssl, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogClose(log, options.Limits, remote, $"peer TLS handshake failed: {(e is OperationCanceledException ? "timed out" : e.Message)}");
+                    return;
+                }
+            }
+            var input = PipeReader.Create(ssl, new StreamPipeReaderOptions(leaveOpen: true));
+            try
+            {
+                await RunAsync(input, handler, options, log, $"{remote} ({identity})", identity, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await input.CompleteAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            log.LogDebug("Connection from {Remote} ended: {Reason}", remote, e.Message);
+        }
+    }
+
+    /// <summary>Peeks at the first 8 bytes: true for the TLS marker, false for anything else, null if the connection ended first.</summary>
+    private static async Task<bool?> IsTlsAsync(PipeReader input, CancellationToken cancellationToken)
+    {
+        var marker = Preamble.TlsMarker.Length;
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (buffer.Length >= marker)
+            {
+                Span<byte> head = stackalloc byte[marker];
+                buffer.Slice(0, marker).CopyTo(head);
+                var tls = head.SequenceEqual(Preamble.TlsMarker);
+                input.AdvanceTo(tls ? buffer.GetPosition(marker) : buffer.Start);
+                return tls;
+            }
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                input.AdvanceTo(buffer.Start);
+                return buffer.Length == 0 ? null : false; // a short plain preamble fails in RunAsync, with its reason
+            }
+            input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Unix sockets (null or a Unix endpoint) and 127.0.0.0/8, ::1 (also IPv4-mapped).</summary>
+    internal static bool IsLoopbackOrLocal(EndPoint? endPoint) => endPoint switch
+    {
+        null or UnixDomainSocketEndPoint => true,
+        IPEndPoint ip => IPAddress.IsLoopback(ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address),
+        _ => false,
+    };
+
+    /// <summary>
     /// Reads the preamble and then frames until the connection ends. <paramref name="remote"/> names the connection
     /// in logs until the preamble tells the peer's name. Enforces the caps of <paramref name="options"/>: connections
     /// open at once, frame length, bytes buffered for large frames, and a stalled partial frame.
     /// </summary>
+    /// <param name="certifiedName">The identity in the peer's TLS certificate (null: a plain connection): the preamble must name it.</param>
     public static async Task RunAsync(PipeReader input, IFrameHandler handler, PeerProtocolOptions options, ILogger log,
-        string remote, CancellationToken cancellationToken)
+        string remote, string? certifiedName, CancellationToken cancellationToken)
     {
         var limits = options.Limits;
         if (!limits.TryOpenConnection(options.MaxConnections))
@@ -52,7 +154,7 @@ internal static class InboundPeerConnection
         var state = new FrameState();
         try
         {
-            peerName = await ReadPreambleAsync(input, options, log, remote, cancellationToken).ConfigureAwait(false);
+            peerName = await ReadPreambleAsync(input, options, log, remote, certifiedName, cancellationToken).ConfigureAwait(false);
             if (peerName is null)
                 return;
             log.LogInformation("Peer {Peer} connected ({Remote})", peerName, remote);
@@ -130,7 +232,7 @@ internal static class InboundPeerConnection
     }
 
     private static async Task<string?> ReadPreambleAsync(PipeReader input, PeerProtocolOptions options, ILogger log,
-        string remote, CancellationToken cancellationToken)
+        string remote, string? certifiedName, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.PreambleTimeout);
@@ -153,6 +255,12 @@ internal static class InboundPeerConnection
             {
                 status = ParseStatus.Invalid;
                 error = $"peer name refused: {refused}";
+            }
+            if (status == ParseStatus.Complete && certifiedName is not null && !string.Equals(name, certifiedName, StringComparison.Ordinal))
+            {
+                // A valid certificate of node A does not let its holder speak as node B.
+                status = ParseStatus.Invalid;
+                error = $"peer name refused: the certificate is for '{certifiedName}', the preamble claims another name";
             }
             if (status == ParseStatus.Complete)
             {

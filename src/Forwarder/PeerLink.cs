@@ -50,7 +50,7 @@ public sealed class PeerLink : IAsyncDisposable
     private Task? _connectLoop;
 
     // Guarded by _sync.
-    private SocketConnection? _connection;
+    private LinkConnection? _connection;
     private byte[] _pending = new byte[InitialBufferBytes];
     private int _pendingLength;
     private bool _writerScheduled;
@@ -60,7 +60,7 @@ public sealed class PeerLink : IAsyncDisposable
     private long _connectCount;
     private long _batchesWritten;
 
-    private SocketConnection? _writing; // the connection the writer is using right now
+    private LinkConnection? _writing; // the connection the writer is using right now
 
     // Owned by the single writer.
     private byte[] _spare = new byte[InitialBufferBytes];
@@ -163,7 +163,7 @@ public sealed class PeerLink : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Task? loop;
-        SocketConnection? open;
+        LinkConnection? open;
         lock (_sync)
         {
             if (_stop.IsCancellationRequested)
@@ -255,8 +255,8 @@ public sealed class PeerLink : IAsyncDisposable
     {
         while (true)
         {
-            SocketConnection connection;
-            SocketConnection? retire = null;
+            LinkConnection connection;
+            LinkConnection? retire = null;
             byte[] batch;
             int length;
             lock (_sync)
@@ -290,6 +290,7 @@ public sealed class PeerLink : IAsyncDisposable
             try
             {
                 connection.Output.Write(batch.AsSpan(0, length));
+                connection.Wrote(length);
                 var flush = await connection.Output.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                     connection.Input.CancelPendingRead(); // the send side is gone: let the connect loop reconnect
@@ -310,7 +311,7 @@ public sealed class PeerLink : IAsyncDisposable
         bool failureLogged = false;
         while (!stop.IsCancellationRequested)
         {
-            SocketConnection? connection = null;
+            LinkConnection? connection = null;
             try
             {
                 connection = await ConnectAsync(stop).ConfigureAwait(false);
@@ -357,7 +358,7 @@ public sealed class PeerLink : IAsyncDisposable
         }
     }
 
-    private async Task<SocketConnection> ConnectAsync(CancellationToken stop)
+    private async Task<LinkConnection> ConnectAsync(CancellationToken stop)
     {
         var socket = Forwarder.PeerAddress.CreateSocket(_endPoint);
         try
@@ -372,8 +373,10 @@ public sealed class PeerLink : IAsyncDisposable
             {
                 throw new TimeoutException($"connect timed out after {_options.ConnectTimeout.TotalMilliseconds} ms");
             }
-            return SocketConnection.Create(socket, SendPipeOptions, ReceivePipeOptions, SocketConnectionOptions.None,
-                name: PeerAddress);
+            if (_options.Tls is not { } tls)
+                return new LinkConnection(SocketConnection.Create(socket, SendPipeOptions, ReceivePipeOptions, SocketConnectionOptions.None,
+                    name: PeerAddress));
+            return await ConnectTlsAsync(socket, tls, stop).ConfigureAwait(false);
         }
         catch
         {
@@ -382,7 +385,31 @@ public sealed class PeerLink : IAsyncDisposable
         }
     }
 
-    private void Attach(SocketConnection connection)
+    /// <summary>The plaintext TLS marker, then the handshake: the peer must prove it is the node at PeerAddress.</summary>
+    private async Task<LinkConnection> ConnectTlsAsync(System.Net.Sockets.Socket socket, PeerTls tls, CancellationToken stop)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        timeout.CancelAfter(tls.HandshakeTimeout);
+        await socket.SendAsync(Preamble.TlsMarker.ToArray(), System.Net.Sockets.SocketFlags.None, timeout.Token).ConfigureAwait(false);
+        var ssl = new System.Net.Security.SslStream(new System.Net.Sockets.NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        try
+        {
+            await tls.AuthenticateAsClientAsync(ssl, PeerAddress, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new TimeoutException($"TLS handshake timed out after {tls.HandshakeTimeout.TotalMilliseconds} ms");
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return new LinkConnection(ssl);
+    }
+
+    private void Attach(LinkConnection connection)
     {
         lock (_sync)
         {
@@ -397,7 +424,7 @@ public sealed class PeerLink : IAsyncDisposable
         _log.LogDebug("Connected to peer {Peer}", PeerAddress);
     }
 
-    private void Detach(SocketConnection connection)
+    private void Detach(LinkConnection connection)
     {
         bool writerHoldsIt;
         lock (_sync)
@@ -413,7 +440,7 @@ public sealed class PeerLink : IAsyncDisposable
             Retire(connection);
     }
 
-    private void Retire(SocketConnection connection)
+    private void Retire(LinkConnection connection)
     {
         connection.Dispose();
         lock (_sync)
@@ -433,7 +460,7 @@ public sealed class PeerLink : IAsyncDisposable
     }
 
     /// <summary>Waits until the connection ends. The peer never sends on our outbound link; anything it does is discarded.</summary>
-    private async Task DrainUntilClosedAsync(SocketConnection connection, CancellationToken stop)
+    private async Task DrainUntilClosedAsync(LinkConnection connection, CancellationToken stop)
     {
         var input = connection.Input;
         try

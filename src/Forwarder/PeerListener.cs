@@ -112,8 +112,8 @@ public sealed class PeerListener : IAsyncDisposable
         {
             var sniff = await InboundPeerConnection.SniffAsync(connection.Input, _stop.Token).ConfigureAwait(false);
             if (sniff == SniffResult.Peer)
-                await InboundPeerConnection.RunAsync(connection.Input, _handler, _options, _log, remote, _stop.Token)
-                    .ConfigureAwait(false);
+                await InboundPeerConnection.ServeAsync(connection, connection.Socket.RemoteEndPoint, _handler, _options, _log, remote,
+                    _stop.Token).ConfigureAwait(false);
             else
                 _log.LogWarning("Closing connection from {Remote}: not a FastDb peer connection", remote);
         }

@@ -43,6 +43,18 @@ public sealed class PeerProtocolOptions
     /// </summary>
     public Func<string, string?>? ValidatePeerName { get; init; }
 
+    /// <summary>
+    /// Mutual TLS (null: plain connections). When set, only TLS peer connections whose certificate chains to its CA
+    /// are served, and each peer's preamble must name the node its certificate names; plain ones are closed unread.
+    /// </summary>
+    public PeerTls? Tls { get; init; }
+
+    /// <summary>
+    /// Without Tls: serve plain TCP peer connections only from loopback addresses (Unix sockets are always served;
+    /// their file permissions guard them). The node sets it unless --insecure.
+    /// </summary>
+    public bool PlainPeersFromLoopbackOnly { get; init; }
+
     /// <summary>Counters shared by every connection read with these options (one listener or middleware).</summary>
     internal InboundLimits Limits { get; } = new();
 }
@@ -127,6 +139,9 @@ public sealed class PeerLinkOptions
     /// Must hold at least one maximal frame. Buffers grow only as needed and shrink back after a large burst.
     /// </summary>
     public int MaxPendingSendBytes { get; init; } = FrameCodec.DefaultMaxPayloadBytes + FrameCodec.MaxHeaderBytes;
+
+    /// <summary>Mutual TLS for a TCP peer (null: plain). The peer's certificate must chain to its CA and name the address dialed.</summary>
+    public PeerTls? Tls { get; init; }
 
     /// <summary>A connect attempt that has not completed in this time is abandoned and retried.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);

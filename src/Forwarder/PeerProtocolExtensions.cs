@@ -44,7 +44,8 @@ public static class PeerProtocolExtensions
             var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
                 ?? CancellationToken.None;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closeRequested);
-            await InboundPeerConnection.RunAsync(input, handler, options, log, remote, stop.Token).ConfigureAwait(false);
+            await InboundPeerConnection.ServeAsync(connection.Transport, connection.RemoteEndPoint, handler, options, log, remote, stop.Token)
+                .ConfigureAwait(false);
             // Inbound peer connections are read-only; completing the output closes the socket.
             await connection.Transport.Output.CompleteAsync().ConfigureAwait(false);
         });

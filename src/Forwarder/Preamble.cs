@@ -27,6 +27,15 @@ public static class Preamble
 
     public static ReadOnlySpan<byte> Magic => "FASTDB"u8;
 
+    /// <summary>
+    /// The version byte of <see cref="TlsMarker"/>: what follows is a TLS handshake, and inside TLS the version-1
+    /// preamble and frames.
+    /// </summary>
+    public const byte TlsVersion = 2;
+
+    /// <summary>The plaintext first bytes of a TLS peer connection ("FASTDB", 0x02, '\n'); see PeerTls.</summary>
+    public static ReadOnlySpan<byte> TlsMarker => "FASTDB\u0002\n"u8;
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Encodes the preamble for a sender name.</summary>

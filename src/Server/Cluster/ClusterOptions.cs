@@ -24,6 +24,12 @@ public sealed record ClusterOptions
     public int ElectionTimeoutMaxMs { get; init; } = 300;
     public int SnapshotEveryEntries { get; init; } = 10_000;
 
+    /// <summary>Mutual TLS on TCP peer links (null: plain). Its identity is <see cref="SelfAddress"/>.</summary>
+    public FastDb.Forwarder.PeerTls? PeerTls { get; init; }
+
+    /// <summary>Without PeerTls on TCP: plain peer connections only from loopback addresses (unless --insecure).</summary>
+    public bool PlainPeersFromLoopbackOnly { get; init; }
+
     /// <summary>Raft settings in ticks (Id is filled in by the replicator).</summary>
     public required RaftOptions Raft { get; init; }
 }

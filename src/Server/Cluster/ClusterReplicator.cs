@@ -32,8 +32,14 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         _requests = new PendingRequests(stateMachine);
         _store = store;
         var log = logging.CreateLogger<ClusterReplicator>();
-        _links = new PeerLinks(options.SelfAddress, logging);
+        _links = new PeerLinks(options.SelfAddress, logging, options.PeerTls);
         _transport = new CountingTransport(_links);
+        PeerProtocol = new PeerProtocolOptions
+        {
+            ValidatePeerName = PeerInput.ValidatePeerName,
+            Tls = options.PeerTls,
+            PlainPeersFromLoopbackOnly = options.PlainPeersFromLoopbackOnly,
+        };
         Applier? applier = null;
         var id = NodeAddress.IdOf(options.SelfAddress);
         _host = new RaftHost(options, stateMachine, store, _transport,
@@ -42,7 +48,10 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
             new Random(unchecked((int)(id ^ (ulong)Environment.TickCount64))), log);
         _applier = applier ?? throw new InvalidOperationException("RaftHost did not create its apply queue");
         _loop = new NodeLoop(_host, options.TickMs, TimeProvider.System, log);
+        _host.Removed += _removed.Cancel;
     }
+
+    private readonly CancellationTokenSource _removed = new();
 
     public ulong LocalNodeId => _host.Id;
 
@@ -59,9 +68,24 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         return Task.CompletedTask;
     }
 
-    public ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken) =>
-        _requests.SubmitAsync(request, (r, answer) =>
-            Post(new HostInput(HostInputKind.Propose, Request: new PendingRequest(r, r.ToBytes(), answer))), cancellationToken);
+    /// <summary>
+    /// A removed node takes no more requests and lets go of those waiting (they would never commit through it):
+    /// both get <see cref="NodeRemovedException"/>. A request already forwarded may still commit through the leader.
+    /// </summary>
+    public async ValueTask<Answer> SubmitAsync(ClientRequest request, CancellationToken cancellationToken)
+    {
+        if (_removed.IsCancellationRequested) throw new NodeRemovedException();
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _removed.Token);
+        try
+        {
+            return await _requests.SubmitAsync(request, (r, answer) =>
+                Post(new HostInput(HostInputKind.Propose, Request: new PendingRequest(r, r.ToBytes(), answer))), wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_removed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new NodeRemovedException();
+        }
+    }
 
     public ValueTask<int> CountReplicasAsync(ulong index, CancellationToken cancellationToken)
     {
@@ -70,6 +94,14 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         if (!Post(new HostInput(HostInputKind.CountReplicas, Index: index, Reply: reply)))
             reply.TrySetException(new ObjectDisposedException(nameof(ClusterReplicator)));
         return new ValueTask<int>(reply.Task.WaitAsync(cancellationToken));
+    }
+
+    public ValueTask<RemoveOutcome> RemoveMemberAsync(ulong nodeId, CancellationToken cancellationToken)
+    {
+        var reply = new TaskCompletionSource<RemoveOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!Post(new HostInput(HostInputKind.Remove, Node: nodeId, RemoveReply: reply)))
+            reply.TrySetException(new ObjectDisposedException(nameof(ClusterReplicator)));
+        return new ValueTask<RemoveOutcome>(reply.Task.WaitAsync(cancellationToken));
     }
 
     public ValueTask<ulong> ReadIndexAsync(ReadConfirmation kind, CancellationToken cancellationToken)
@@ -95,8 +127,11 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         if (_host.ReadFrame(peerName, frameType, payload) is { } input) Post(input);
     }
 
-    /// <summary>The receiving side's settings (and its connection caps): peers must name themselves by a valid node address.</summary>
-    public PeerProtocolOptions PeerProtocol { get; } = new() { ValidatePeerName = PeerInput.ValidatePeerName };
+    /// <summary>
+    /// The receiving side's settings (and its connection caps): peers must name themselves by a valid node address,
+    /// with peer TLS the one their certificate names; without it on TCP, only from loopback unless --insecure.
+    /// </summary>
+    public PeerProtocolOptions PeerProtocol { get; }
 
     private bool Post(in HostInput input) => _loop.Post(input);
 

@@ -16,6 +16,10 @@ public enum HostInputKind : byte
     Transfer,
     /// <summary>How many members hold <see cref="HostInput.Index"/>; the answer goes to <see cref="HostInput.Reply"/>.</summary>
     CountReplicas,
+    /// <summary>Remove member <see cref="HostInput.Node"/> (an admin's request); the outcome goes to <see cref="HostInput.RemoveReply"/>.</summary>
+    Remove,
+    /// <summary>A member told this node it was removed (<see cref="HostInput.JoinAddress"/>: who).</summary>
+    ToldRemoved,
     /// <summary>The apply thread took a snapshot image (<see cref="HostInput.Image"/>) at <see cref="HostInput.Index"/>.</summary>
     SnapshotTaken,
     /// <summary>A read index wanted here (<see cref="HostInput.Read"/>); the answer goes to <see cref="HostInput.ReadReply"/>.</summary>
@@ -30,4 +34,19 @@ public enum HostInputKind : byte
 public readonly record struct HostInput(HostInputKind Kind, Message Message = default, PendingRequest? Request = null,
     byte[]? Forwarded = null, string? JoinAddress = null, ulong Node = 0, ulong Index = 0,
     TaskCompletionSource<int>? Reply = null, byte[]? Image = null, ReadConfirmation Read = ReadConfirmation.Linearizable,
-    TaskCompletionSource<ulong>? ReadReply = null);
+    TaskCompletionSource<ulong>? ReadReply = null, TaskCompletionSource<RemoveOutcome>? RemoveReply = null);
+
+/// <summary>What a removal request did on this node.</summary>
+public enum RemoveOutcome : byte
+{
+    /// <summary>This node leads and appended the change; it takes effect once committed.</summary>
+    Proposed,
+    /// <summary>Passed on to the leader.</summary>
+    Forwarded,
+    NotAMember,
+    NoLeader,
+    /// <summary>The only member cannot be removed.</summary>
+    LastMember,
+    /// <summary>Another configuration change is in flight (or the leader is handing over): try again.</summary>
+    Busy,
+}

@@ -20,6 +20,10 @@ public sealed class Membership
     private readonly ulong _self;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<ulong, string> _addresses = new();
+    // Members removed by a committed change and not added back, with their address: told so when they speak.
+    private readonly Dictionary<ulong, string> _removed = new();
+    private readonly Dictionary<ulong, long> _removedToldAt = new();
+    private long _ticks;
     private RaftNode? _raft;
 
     public Membership(ClusterOptions options, ILogger log)
@@ -112,10 +116,29 @@ public sealed class Membership
 
     // ------------------------------------------------------------------ joining
 
+    /// <summary>
+    /// True once this node learned it was removed from the cluster (its removal committed in its own log, or a
+    /// member told it): it stops voting, campaigning and joining for good (the host stops driving Raft), says so on
+    /// stderr, and /status shows role "removed". Loop thread.
+    /// </summary>
+    public bool SelfRemoved { get; private set; }
+
+    /// <summary>Raised once, on the loop, when <see cref="SelfRemoved"/> becomes true.</summary>
+    public event Action? Removed;
+
+    private void MarkSelfRemoved(string how)
+    {
+        if (SelfRemoved) return;
+        SelfRemoved = true;
+        _log.LogWarning("{Self} was removed from the cluster ({How}); it no longer votes or serves writes", _options.SelfAddress, how);
+        Removed?.Invoke();
+    }
+
     /// <summary>While this node is not a member: ask the join target (and the leader, once known) every few ticks.</summary>
     public void OnTick(long ticks, IPeerTransport transport)
     {
-        if (_options.Join is not { } join || Raft.Members.ContainsKey(_self) || ticks % JoinRetryTicks != 0) return;
+        _ticks = ticks;
+        if (SelfRemoved || _options.Join is not { } join || Raft.Members.ContainsKey(_self) || ticks % JoinRetryTicks != 0) return;
         var payload = NodeAddress.ToContext(_options.SelfAddress);
         transport.Send(join, PeerFrames.Join, payload);
         if (TryGetLeaderAddress(out var leader) && leader != join) transport.Send(leader, PeerFrames.Join, payload);
@@ -146,6 +169,49 @@ public sealed class Membership
             _log.LogInformation("adding {Address} to the cluster at index {Index}", address, result.Index);
     }
 
+    // ------------------------------------------------------------------ removing
+
+    /// <summary>
+    /// An admin asked (DELETE /nodes/{id}, or a member passing the request on) to remove member <paramref name="id"/>:
+    /// the leader proposes the single-server change; a follower passes it to the leader. Returns what happened.
+    /// </summary>
+    public RemoveOutcome HandleRemove(ulong id, IPeerTransport transport)
+    {
+        var raft = Raft;
+        if (!raft.Members.ContainsKey(id)) return RemoveOutcome.NotAMember;
+        if (raft.Role != RaftRole.Leader)
+        {
+            if (!TryGetLeaderAddress(out var leaderAddress)) return RemoveOutcome.NoLeader;
+            transport.Send(leaderAddress, PeerFrames.Remove, PeerInput.NodeIdBytes(id));
+            return RemoveOutcome.Forwarded;
+        }
+        if (raft.Members.Count == 1) return RemoveOutcome.LastMember;
+        var result = raft.ProposeConfigChange(new ConfigChange(ConfigChangeType.RemoveNode, id, ReadOnlyMemory<byte>.Empty));
+        if (result.Outcome != ProposeOutcome.Accepted) return RemoveOutcome.Busy; // another change in flight, or a transfer
+        _log.LogWarning("removing member {Id} ({Address}) from the cluster at index {Index}", id, AddressOrEmpty(id), result.Index);
+        return RemoveOutcome.Proposed;
+    }
+
+    /// <summary>
+    /// A Raft message from <paramref name="from"/>: if that node was removed (committed, not added back), tell it, at
+    /// most every few ticks: with its progress gone it never hears the commit of its own removal from the leader.
+    /// </summary>
+    public void OnMessageFrom(ulong from, IPeerTransport transport)
+    {
+        if (_removed.Count == 0 || !_removed.TryGetValue(from, out var address)) return;
+        if (_removedToldAt.TryGetValue(from, out var told) && _ticks - told < JoinRetryTicks) return;
+        _removedToldAt[from] = _ticks;
+        transport.Send(address, PeerFrames.Removed, ReadOnlySpan<byte>.Empty);
+    }
+
+    /// <summary>A member told this node it was removed (only members' word counts: checked at the edge).</summary>
+    public void OnToldRemoved(string by)
+    {
+        // Our own configuration may not show it yet (the removal's append may not have reached us); a member's word is
+        // enough, as in etcd, where a removed member learns it from its peers' refusal.
+        MarkSelfRemoved($"told by {by}");
+    }
+
     // ------------------------------------------------------------------ the configuration in the log
 
     /// <summary>
@@ -163,7 +229,19 @@ public sealed class Membership
         try
         {
             var change = PeerInput.ReadConfigChange(entry.Data.Span, $"entry {entry.Index}");
-            if (change.Type == ConfigChangeType.AddNode) _addresses[change.NodeId] = NodeAddress.FromContext(change.Context);
+            if (change.Type == ConfigChangeType.AddNode)
+            {
+                _addresses[change.NodeId] = NodeAddress.FromContext(change.Context);
+                _removed.Remove(change.NodeId);
+            }
+            else if (change.NodeId == _self)
+            {
+                MarkSelfRemoved($"its removal committed at index {entry.Index}");
+            }
+            else if (_addresses.TryGetValue(change.NodeId, out var removedAddress))
+            {
+                _removed[change.NodeId] = removedAddress;
+            }
         }
         catch (FormatException e)
         {

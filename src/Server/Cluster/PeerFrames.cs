@@ -22,6 +22,10 @@ public static class PeerFrames
     public const byte ReadAsk = 4;
     /// <summary>The leader's read index for an ask (0: none now).</summary>
     public const byte ReadAnswer = 5;
+    /// <summary>A member's id (8 bytes, little-endian) to remove: an admin's request on its way to the leader.</summary>
+    public const byte Remove = 6;
+    /// <summary>To a node removed from the cluster: it stops voting (empty payload).</summary>
+    public const byte Removed = 7;
 
     /// <summary>
     /// The input a frame from <paramref name="peerName"/> (its preamble name, already checked by
@@ -39,9 +43,25 @@ public static class PeerFrames
                 return new HostInput(HostInputKind.Message, Message: message);
             case Forward:
                 PeerInput.CheckClientRequest(payload, "forwarded request");
+                // Client requests enter the log only through members: the node a client talked to authorized it
+                // (see ApiAuthorization), and a member proved its name (peer TLS on TCP). A node not (yet) a member
+                // in our latest view is ignored, not cut off: its origin re-sends.
+                if (!status.Members.Contains(PeerInput.SenderId(peerName))) return null;
                 return new HostInput(HostInputKind.Forwarded, Forwarded: payload.ToArray());
             case Join:
-                return new HostInput(HostInputKind.Join, JoinAddress: PeerInput.ReadJoinAddress(payload));
+                var joiner = PeerInput.ReadJoinAddress(payload);
+                // A node may ask to join as itself; only a member passes on another node's request (to the leader).
+                if (joiner != peerName && !status.Members.Contains(PeerInput.SenderId(peerName)))
+                    throw new PeerInputException($"join for another node from {peerName}, which is not a member");
+                return new HostInput(HostInputKind.Join, JoinAddress: joiner);
+            case Remove:
+                // Membership changes come only from members (on TCP, proven by their peer certificate).
+                if (!status.Members.Contains(PeerInput.SenderId(peerName))) throw new PeerInputException($"remove request from {peerName}, which is not a member");
+                return new HostInput(HostInputKind.Remove, Node: PeerInput.ReadNodeId(payload));
+            case Removed:
+                if (payload.Length != 0) throw new PeerInputException("removed notice with a payload");
+                if (!status.Members.Contains(PeerInput.SenderId(peerName))) return null; // only a member's word counts
+                return new HostInput(HostInputKind.ToldRemoved, JoinAddress: peerName);
             case ReadAsk:
                 var (origin, context, kind) = ReadRouter.DecodeAsk(payload);
                 return new HostInput(HostInputKind.ReadAsked, Node: origin, Index: context, Read: kind);

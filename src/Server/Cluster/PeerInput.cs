@@ -81,6 +81,8 @@ public static class PeerInput
     /// NodeAddress.IdOf, remembered per name: it runs a regex and allocates, and every message needs it. Bounded: a
     /// peer naming itself many ways only makes the cache start over.
     /// </summary>
+    public static ulong SenderId(string peerName) => IdOfSender(peerName);
+
     private static ulong IdOfSender(string peerName)
     {
         if (SenderIds.TryGetValue(peerName, out var id)) return id;
@@ -194,6 +196,22 @@ public static class PeerInput
         }
         if (NodeAddress.Validate(address) is { } error) Reject($"join address '{Printable(address)}': {error}");
         return address;
+    }
+
+    /// <summary>A Remove frame's payload: a node id, 8 bytes little-endian, not 0.</summary>
+    public static ulong ReadNodeId(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length != 8) Reject($"remove request of {payload.Length} bytes (a node id is 8)");
+        var id = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(payload);
+        if (id == 0) Reject("remove request for node 0");
+        return id;
+    }
+
+    public static byte[] NodeIdBytes(ulong id)
+    {
+        var bytes = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, id);
+        return bytes;
     }
 
     /// <summary>For the preamble (PeerProtocolOptions.ValidatePeerName): a peer's name is the address it is dialed at.</summary>

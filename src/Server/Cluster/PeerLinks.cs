@@ -7,7 +7,7 @@ namespace FastDb.Server.Cluster;
 /// The production <see cref="IPeerTransport"/>: one Forwarder <see cref="PeerLink"/> per peer address, created on
 /// first use, which dials (and redials) it for as long as the node runs.
 /// </summary>
-public sealed class PeerLinks(string selfAddress, ILoggerFactory logging) : IPeerTransport
+public sealed class PeerLinks(string selfAddress, ILoggerFactory logging, PeerTls? tls = null) : IPeerTransport
 {
     private readonly Dictionary<string, PeerLink> _links = new(StringComparer.Ordinal);
     private readonly HashSet<PeerLink> _unflushed = new();
@@ -33,7 +33,11 @@ public sealed class PeerLinks(string selfAddress, ILoggerFactory logging) : IPee
             if (_links.TryGetValue(address, out var link)) return link;
             // AutoFlush off: everything one loop iteration sends to a peer leaves in one write, on the loop's thread,
             // instead of a thread-pool wake-up per frame (CPU is what octopus's checker competes for).
-            link = new PeerLink(selfAddress, address, logging.CreateLogger<PeerLink>(), new PeerLinkOptions { AutoFlush = false });
+            link = new PeerLink(selfAddress, address, logging.CreateLogger<PeerLink>(), new PeerLinkOptions
+            {
+                AutoFlush = false,
+                Tls = PeerAddress.IsUnixSocket(address) ? null : tls, // Unix sockets (octopus's proxies) stay plain
+            });
             link.Start();
             _links[address] = link;
             return link;

@@ -83,6 +83,7 @@ public sealed class RaftHost
         _ready.LeaderChanged += _reads.OnLeaderChanged;
         _statusBuilder = new StatusBuilder(options, _id, _raft, stateMachine, _membership);
         _ready.LeaderChanged += RefreshStatus;
+        _membership.Removed += RefreshStatus;
         if (_raft.Members.Count == 1 && _raft.Members.ContainsKey(_id) && _raft.Role != RaftRole.Leader)
         {
             // A restarted lone node has nobody to wait for: run its election clock out now, not an election timeout
@@ -93,6 +94,13 @@ public sealed class RaftHost
     }
 
     public ulong Id => _id;
+
+    /// <summary>Raised on the loop once this node learns it was removed from the cluster (see Membership.SelfRemoved).</summary>
+    public event Action? Removed
+    {
+        add => _membership.Removed += value;
+        remove => _membership.Removed -= value;
+    }
 
     /// <summary>The latest published view of this node (any thread).</summary>
     public ReplicatorStatus Status => _status;
@@ -126,6 +134,11 @@ public sealed class RaftHost
     public void Tick()
     {
         Volatile.Write(ref _ticks, _ticks + 1);
+        if (_membership.SelfRemoved)
+        {
+            if (_ticks % 10 == 0) RefreshStatus();
+            return; // no election clock: a removed node never campaigns
+        }
         _raft.Tick();
         _router.OnTick(_ticks);
         _reads.OnTick(_ticks);
@@ -151,7 +164,10 @@ public sealed class RaftHost
     {
         switch (input.Kind)
         {
+            case HostInputKind.Message when _membership.SelfRemoved:
+                break; // a removed node no longer takes part: no votes, no acks
             case HostInputKind.Message:
+                _membership.OnMessageFrom(input.Message.From, _transport);
                 _statusBuilder.Heard(input.Message.From, _ticks);
                 _raft.Step(input.Message);
                 if (input.Message.From == _raft.LeaderId) Volatile.Write(ref _leaderContactTick, _ticks);
@@ -167,6 +183,13 @@ public sealed class RaftHost
                 break;
             case HostInputKind.Join when input.JoinAddress is { } address:
                 _membership.HandleJoin(address, _transport);
+                break;
+            case HostInputKind.Remove:
+                var outcome = _membership.SelfRemoved ? RemoveOutcome.NoLeader : _membership.HandleRemove(input.Node, _transport);
+                input.RemoveReply?.TrySetResult(outcome);
+                break;
+            case HostInputKind.ToldRemoved when input.JoinAddress is { } by:
+                _membership.OnToldRemoved(by);
                 break;
             case HostInputKind.Transfer:
                 _raft.TransferLeadership(input.Node);

@@ -22,7 +22,7 @@ public sealed class StatusBuilder(ClusterOptions options, ulong self, RaftNode r
     }
 
     public ReplicatorStatus Build(long ticks, ulong snapshotIndex) => new(
-        raft.Role switch
+        membership.SelfRemoved ? "removed" : raft.Role switch
         {
             RaftRole.Leader => "leader",
             RaftRole.Candidate => "candidate",

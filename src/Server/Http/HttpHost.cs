@@ -29,7 +29,10 @@ public static class HttpHost
     /// <summary>Connections (HTTP and peer) open at once, at most.</summary>
     public const long MaxConnections = 4096;
 
-    public static WebApplication Build(NodeOptions options, Action<ListenOptions>? configureListen, RequestDelegate handler)
+    /// <param name="httpsCertificate">HTTPS for clients (null: plain HTTP). Peer connections are sniffed before it, so
+    /// they share the socket (TLS peers start with a plaintext marker, see FastDb.Forwarder.PeerTls).</param>
+    public static WebApplication Build(NodeOptions options, Action<ListenOptions>? configureListen, RequestDelegate handler,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -58,7 +61,11 @@ public static class HttpHost
             // File descriptors are finite (peers share this listener): a flood of idle connections is refused past
             // this many instead of starving the peers and the log of descriptors.
             kestrel.Limits.MaxConcurrentConnections = MaxConnections;
-            Action<ListenOptions> listen = l => configureListen?.Invoke(l);
+            Action<ListenOptions> listen = l =>
+            {
+                configureListen?.Invoke(l);
+                if (httpsCertificate is not null) l.UseHttps(httpsCertificate);
+            };
             if (options.Listen.UnixSocketPath is { } path)
                 kestrel.ListenUnixSocket(path, listen);
             else if (IPAddress.TryParse(options.Listen.Host, out var ip))

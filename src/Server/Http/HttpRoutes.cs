@@ -19,6 +19,7 @@ public sealed class HttpRoutes
     private readonly SqlHandler _sql;
     private readonly DocumentHandler _documents;
     private readonly StatusHandler _status;
+    private readonly NodeRemovalHandler _removal;
     private readonly Rqlite.RqliteRoutes _rqlite;
 
     public HttpRoutes(IReplicator replicator, ReplicatedStateMachine stateMachine, string nodeName, long maxBodyBytes, ILogger logger)
@@ -28,6 +29,7 @@ public sealed class HttpRoutes
         _sql = new SqlHandler(input, submitter, stateMachine);
         _documents = new DocumentHandler(input, submitter, replicator, stateMachine);
         _status = new StatusHandler(replicator, stateMachine, nodeName);
+        _removal = new NodeRemovalHandler(replicator);
         _rqlite = new Rqlite.RqliteRoutes(input, submitter, replicator, stateMachine, nodeName);
     }
 
@@ -50,6 +52,8 @@ public sealed class HttpRoutes
                     : WriteTextAsync(context, StatusCodes.Status405MethodNotAllowed, "GET /status only\n", "GET");
             case { } path when path.StartsWith(DocumentPathPrefix, StringComparison.Ordinal):
                 return _documents.HandleAsync(context, path[DocumentPathPrefix.Length..]);
+            case { } path when path.StartsWith(NodeRemovalHandler.PathPrefix, StringComparison.Ordinal):
+                return _removal.HandleAsync(context, Uri.UnescapeDataString(path[NodeRemovalHandler.PathPrefix.Length..]));
             case { } path when Rqlite.RqliteRoutes.Serves(path):
                 return _rqlite.HandleAsync(context, path);
             default:

@@ -58,6 +58,12 @@ public sealed class ScriptSubmitter(IReplicator replicator, ILogger logger)
             _logger.LogDebug("client left before its answer to request {Id}", clientRequest.Id);
             return null;
         }
+        catch (NodeRemovedException)
+        {
+            await WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable,
+                "this node was removed from the cluster; send requests to a member (GET /status on one lists them)\n").ConfigureAwait(false);
+            return null;
+        }
         catch (ObjectDisposedException)
         {
             await WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "the node is shutting down\n").ConfigureAwait(false);

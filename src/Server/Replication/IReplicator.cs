@@ -39,6 +39,13 @@ public interface IReplicator : IAsyncDisposable
     ValueTask<int> CountReplicasAsync(ulong index, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Asks for member <paramref name="nodeId"/> to be removed with a single-server configuration change (proposed
+    /// here if this node leads, else passed to the leader). Returns what this node did; the removal has happened once
+    /// <see cref="Status"/> no longer lists the member.
+    /// </summary>
+    ValueTask<FastDb.Server.Cluster.RemoveOutcome> RemoveMemberAsync(ulong nodeId, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The log index a read that takes no log entry may be served at once this node has applied it: ReadIndex through
     /// the leader (linearizable), or the leader's commit index while it may read locally (weak). 0 when it cannot be
     /// had now (no leader, leadership lost, no answer in time): the caller may ask again.
@@ -48,6 +55,9 @@ public interface IReplicator : IAsyncDisposable
     /// <summary>How long ago this node last heard from its leader, in ms (0 while it leads; null if never).</summary>
     long? LeaderContactAgeMs { get; }
 }
+
+/// <summary>This node was removed from the cluster: it takes no requests (send them to a member).</summary>
+public sealed class NodeRemovedException() : InvalidOperationException("this node was removed from the cluster");
 
 /// <summary>Frames of one kind a node sent its peers, and their bytes on the wire (frame headers included).</summary>
 public sealed record TrafficCount(string Kind, long Frames, long Bytes);

@@ -67,6 +67,47 @@ public static class CommandLine
         DefaultValueFactory = _ => "600",
     };
 
+    private static readonly Option<string?> PeerCertFile = new("--peer-cert-file")
+    {
+        Description = "PEM certificate of this node for mutual TLS with its peers (TCP only; see `sqlcluster cert`). Its identity must be this node's address (-l). Needs --peer-key-file and --peer-trusted-ca-file.",
+        HelpName = "FILE",
+    };
+
+    private static readonly Option<string?> PeerKeyFile = new("--peer-key-file")
+    {
+        Description = "PEM private key of --peer-cert-file.",
+        HelpName = "FILE",
+    };
+
+    private static readonly Option<string?> PeerTrustedCaFile = new("--peer-trusted-ca-file")
+    {
+        Description = "PEM certificate of the cluster CA: a peer's certificate must chain to it (and to nothing else).",
+        HelpName = "FILE",
+    };
+
+    private static readonly Option<bool> Insecure = new("--insecure")
+    {
+        Description = "On TCP without peer TLS, accept plain peer connections from any address (default: loopback only).",
+    };
+
+    private static readonly Option<string?> CertFile = new("--cert-file")
+    {
+        Description = "PEM certificate for HTTPS on the client API (TCP only). Needs --key-file.",
+        HelpName = "FILE",
+    };
+
+    private static readonly Option<string?> KeyFile = new("--key-file")
+    {
+        Description = "PEM private key of --cert-file.",
+        HelpName = "FILE",
+    };
+
+    private static readonly Option<string?> Auth = new("--auth")
+    {
+        Description = "Users and permissions of the client API, a JSON file in rqlite's shape: [{\"username\": ..., \"password\": HASH, \"perms\": [...]}] (see `sqlcluster hash-password`).",
+        HelpName = "FILE",
+    };
+
     private static readonly Option<int> SnapshotEvery = PositiveInt("--snapshot-every", 10_000, "Snapshot the state machine and truncate the log every this many entries.");
 
     static CommandLine()
@@ -86,7 +127,8 @@ public static class CommandLine
     public static RootCommand Build(Func<NodeOptions, CancellationToken, Task<int>> runNode, Func<CancellationToken, Task<int>> runExec)
     {
         var root = new RootCommand("sqlcluster: a replicated SQL server (drop-in for Stripe CTF3 level 4). POST /sql with a SQL script; GET /healthcheck; GET /status.");
-        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, Fsync, MaxBodyBytes, SocketMode, SnapshotEvery })
+        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, Fsync, MaxBodyBytes, SocketMode, SnapshotEvery,
+                     PeerCertFile, PeerKeyFile, PeerTrustedCaFile, Insecure, CertFile, KeyFile, Auth })
             root.Options.Add(option);
 
         root.Validators.Add(result =>
@@ -103,6 +145,14 @@ public static class CommandLine
                     result.AddError($"-l: {e.Message}");
                 }
             }
+            var peerFiles = new[] { result.GetValue(PeerCertFile), result.GetValue(PeerKeyFile), result.GetValue(PeerTrustedCaFile) };
+            if (peerFiles.Any(f => f is not null) && peerFiles.Any(f => f is null))
+                result.AddError("peer TLS needs all three of --peer-cert-file, --peer-key-file and --peer-trusted-ca-file");
+            if ((result.GetValue(CertFile) is null) != (result.GetValue(KeyFile) is null))
+                result.AddError("HTTPS needs both --cert-file and --key-file");
+            var tcp = listen is not null && !ListenAddress.Parse(listen, Environment.CurrentDirectory).IsUnixSocket;
+            if (!tcp && (peerFiles.Any(f => f is not null) || result.GetValue(CertFile) is not null))
+                result.AddError("TLS (--peer-cert-file, --cert-file) is for a TCP listen address (-l HOST:PORT); Unix sockets are guarded by their file permissions");
         });
 
         root.SetAction((parse, ct) =>
@@ -115,6 +165,9 @@ public static class CommandLine
             }
             return runNode(options, ct);
         });
+
+        root.Subcommands.Add(CertCommand.Build());
+        root.Subcommands.Add(HashPasswordCommand.Build());
 
         var exec = new Command("exec", "Run a SQL script from stdin on a fresh in-memory database and print what the sqlite3 shell would: stdout, stderr, exit code.");
         exec.SetAction((_, ct) => runExec(ct));
@@ -146,6 +199,13 @@ public static class CommandLine
             MaxBodyBytes = parse.GetValue(MaxBodyBytes),
             SocketMode = TryParseSocketMode(parse.GetValue(SocketMode), out var mode) ? mode : NodeOptions.DefaultSocketMode,
             SnapshotEveryEntries = parse.GetValue(SnapshotEvery),
+            PeerCertFile = parse.GetValue(PeerCertFile),
+            PeerKeyFile = parse.GetValue(PeerKeyFile),
+            PeerTrustedCaFile = parse.GetValue(PeerTrustedCaFile),
+            Insecure = parse.GetValue(Insecure),
+            CertFile = parse.GetValue(CertFile),
+            KeyFile = parse.GetValue(KeyFile),
+            AuthFile = parse.GetValue(Auth),
             UsedDefaults = listenText is null && dataText is null,
         };
     }

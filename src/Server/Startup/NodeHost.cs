@@ -1,7 +1,9 @@
 using FastDb.Server.Http;
 using FastDb.Server.StateMachine;
 using FastDb.Server.Storage;
+using FastDb.Server.Http.Auth;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace FastDb.Server.Startup;
@@ -32,12 +34,21 @@ public static class NodeHost
             }
         }
 
+        var selfAddress = Cluster.NodeAddress.Advertised(options.Listen.UnixSocketPath, options.Listen.Host, options.Listen.Port, Directory.GetCurrentDirectory());
+        var security = NodeSecurity.Load(options, selfAddress, out var securityError);
+        if (securityError is not null)
+        {
+            StandardError.Writer.WriteLine($"sqlcluster: {securityError}");
+            return 1;
+        }
+        foreach (var notice in security.Notices(options)) StandardError.Writer.WriteLine(notice);
+
         var stateMachine = new ReplicatedStateMachine(DedupWindow.DefaultMaxCount, DedupWindow.DefaultMaxAgeMs);
         var store = new LogStore(options.DataDirectory, options.Fsync, logging.CreateLogger<LogStore>());
         ReplicationSetup setup;
         try
         {
-            setup = ReplicatorFactory.Create(options, stateMachine, store, logging);
+            setup = ReplicatorFactory.Create(options, stateMachine, store, logging, security.PeerTls);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or FormatException)
         {
@@ -48,7 +59,9 @@ public static class NodeHost
 
         await using var replicator = setup.Replicator;
         var endpoint = new HttpRoutes(replicator, stateMachine, options.NodeName, options.MaxBodyBytes, logging.CreateLogger<HttpRoutes>());
-        var app = HttpHost.Build(options, setup.ConfigureListen, endpoint.HandleAsync);
+        RequestDelegate handler = endpoint.HandleAsync;
+        if (security.Users is { } users) handler = new ApiAuthorization(users).Wrap(handler);
+        var app = HttpHost.Build(options, setup.ConfigureListen, handler, security.HttpsCertificate);
         try
         {
             await replicator.StartAsync(cancellationToken).ConfigureAwait(false);

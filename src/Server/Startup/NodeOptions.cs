@@ -34,6 +34,21 @@ public sealed record NodeOptions
     public const UnixFileMode DefaultSocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     public int SnapshotEveryEntries { get; init; } = 10_000;
 
+    /// <summary>Mutual TLS with peers (all three or none): this node's certificate, its key, the cluster CA. TCP only.</summary>
+    public string? PeerCertFile { get; init; }
+    public string? PeerKeyFile { get; init; }
+    public string? PeerTrustedCaFile { get; init; }
+
+    /// <summary>TCP without peer TLS: accept plain peer connections from any address, not only loopback.</summary>
+    public bool Insecure { get; init; }
+
+    /// <summary>HTTPS on the client API (both or none).</summary>
+    public string? CertFile { get; init; }
+    public string? KeyFile { get; init; }
+
+    /// <summary>The users file (rqlite's shape); null: the API is open to whoever can reach it.</summary>
+    public string? AuthFile { get; init; }
+
     /// <summary>True when neither -l nor -d was given: the embedded default, announced on stderr.</summary>
     public bool UsedDefaults { get; init; }
 }

@@ -13,7 +13,8 @@ public sealed record ReplicationSetup(IReplicator Replicator, Action<ListenOptio
 /// <summary>Builds the node's replicator from the parsed options: every node runs Raft, a lone node as a one-member cluster.</summary>
 public static class ReplicatorFactory
 {
-    public static ReplicationSetup Create(NodeOptions options, ReplicatedStateMachine stateMachine, ILogStore store, ILoggerFactory logging)
+    public static ReplicationSetup Create(NodeOptions options, ReplicatedStateMachine stateMachine, ILogStore store, ILoggerFactory logging,
+        PeerTls? peerTls = null)
     {
         // Every node runs Raft: node 0 of octopus has no --join, exactly like a lone node, so the two cannot be told
         // apart at start-up; a one-member Raft cluster commits on its own append, as the single-node path did.
@@ -30,6 +31,8 @@ public static class ReplicatorFactory
             TickMs = tick,
             ElectionTimeoutMaxMs = options.ElectionTimeoutMaxMs,
             SnapshotEveryEntries = options.SnapshotEveryEntries,
+            PeerTls = peerTls,
+            PlainPeersFromLoopbackOnly = !options.Insecure,
             Raft = new FastDb.Raft.RaftOptions
             {
                 Id = Cluster.NodeAddress.IdOf(self),

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace FastDb.Shell.Cluster;
@@ -11,21 +13,42 @@ public sealed record NodeAnswer(int Status, string Body, long? SequenceNumber, i
 /// requests: a node that cannot reach a majority holds a write until it commits, and deciding that a node is gone is
 /// the session's heartbeat's job (it cancels the request).
 /// </summary>
-public sealed class FastDbClient : IDisposable
+/// <remarks>
+/// On TCP with <see cref="ClientSecurity.Authority"/> (--ca-cert) it speaks HTTPS and accepts only a certificate that
+/// chains to that CA and names the host it dialed; with <see cref="ClientSecurity.Credentials"/> (-u user:pass) every
+/// request carries HTTP Basic credentials. Unix sockets stay plain HTTP (their file mode guards them).
+/// </remarks>
+public sealed class FastDbClient(ClientSecurity? security = null) : IDisposable
 {
     private readonly ConcurrentDictionary<NodeEndpoint, HttpClient> _clients = new();
 
-    private HttpClient For(NodeEndpoint endpoint) => _clients.GetOrAdd(endpoint, e => new HttpClient(new SocketsHttpHandler
+    private HttpClient For(NodeEndpoint endpoint) => _clients.GetOrAdd(endpoint, Create);
+
+    private HttpClient Create(NodeEndpoint e)
     {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        ConnectCallback = (_, token) => e.ConnectAsync(token),
-    })
-    {
-        BaseAddress = new Uri("http://fastdb"),
-        Timeout = Timeout.InfiniteTimeSpan,
-    });
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            ConnectCallback = (_, token) => e.ConnectAsync(token),
+        };
+        var https = e.SocketPath is null && security?.Authority is not null;
+        if (https)
+        {
+            var authority = security!.Authority!;
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                certificate is X509Certificate2 presented && ClientSecurity.IsTrusted(presented, authority, e.Host!);
+        }
+        var client = new HttpClient(handler)
+        {
+            BaseAddress = new Uri(https ? $"https://{(e.Host!.Contains(':') ? $"[{e.Host}]" : e.Host)}:{e.Port}" : "http://fastdb"),
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        if (security?.Credentials is { } credentials)
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        return client;
+    }
 
     public async Task<ClusterStatus> GetStatusAsync(NodeEndpoint endpoint, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -41,6 +64,10 @@ public sealed class FastDbClient : IDisposable
     public Task<NodeAnswer> DocumentAsync(NodeEndpoint endpoint, HttpMethod method, string key, string? json, string idempotencyKey,
         CancellationToken cancellationToken) =>
         SendAsync(endpoint, method, "/doc/" + Uri.EscapeDataString(key), json, idempotencyKey, cancellationToken);
+
+    /// <summary>DELETE /nodes/{node}: the answer's status and text.</summary>
+    public Task<NodeAnswer> RemoveNodeAsync(NodeEndpoint endpoint, string node, CancellationToken cancellationToken) =>
+        SendAsync(endpoint, HttpMethod.Delete, "/nodes/" + Uri.EscapeDataString(node), null, Guid.NewGuid().ToString(), cancellationToken);
 
     private async Task<NodeAnswer> SendAsync(NodeEndpoint endpoint, HttpMethod method, string path, string? body, string idempotencyKey,
         CancellationToken cancellationToken)

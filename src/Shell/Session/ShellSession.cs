@@ -8,7 +8,7 @@ using FastDb.Shell.Input;
 namespace FastDb.Shell.Session;
 
 /// <summary>How the shell watches its node.</summary>
-public sealed record SessionOptions(NodeEndpoint Start, TimeSpan Heartbeat, TimeSpan NodeTimeout);
+public sealed record SessionOptions(NodeEndpoint Start, TimeSpan Heartbeat, TimeSpan NodeTimeout, ClientSecurity? Security = null);
 
 /// <summary>
 /// One connection to a cluster: runs input units on the current node and rides out its failure. Every statement
@@ -21,7 +21,7 @@ public sealed partial class ShellSession : IAsyncDisposable
 {
     private readonly SessionOptions _options;
     private readonly TextWriter _stdout, _err;
-    private readonly FastDbClient _client = new();
+    private readonly FastDbClient _client;
     private readonly Dictionary<NodeEndpoint, string> _known = new(); // endpoint → member name
     private readonly SemaphoreSlim _turn = new(1, 1); // one of: a statement, a heartbeat
     private readonly CancellationTokenSource _stop = new();
@@ -38,6 +38,7 @@ public sealed partial class ShellSession : IAsyncDisposable
     public ShellSession(SessionOptions options, TextWriter stdout, TextWriter stderr)
     {
         _options = options;
+        _client = new FastDbClient(options.Security);
         _stdout = stdout;
         _err = stderr;
         _current = options.Start;
@@ -653,6 +654,8 @@ public sealed partial class ShellSession : IAsyncDisposable
                 return await DumpAsync(parts.Length > 1 ? argument : null, cancellationToken).ConfigureAwait(false);
             case ".nodes" or ".status" or ".leader" when argument is null:
                 return await ShowClusterAsync(name, cancellationToken).ConfigureAwait(false);
+            case ".remove" when parts.Length == 2:
+                return await RemoveNodeAsync(argument!, cancellationToken).ConfigureAwait(false);
         }
         _err.WriteLine($"Error: unknown command or invalid arguments:  \"{name[1..]}\". Enter \".help\" for help");
         _err.Flush();
@@ -862,6 +865,34 @@ public sealed partial class ShellSession : IAsyncDisposable
 
         """;
 
+    /// <summary>
+    /// .remove NODE: DELETE /nodes/NODE at the connected node, which removes the member with a single-server change
+    /// through the Raft log (passing the request to the leader if it does not lead) and answers once it took effect.
+    /// </summary>
+    private async Task<bool> RemoveNodeAsync(string node, CancellationToken cancellationToken)
+    {
+        NodeAnswer answer;
+        try
+        {
+            answer = await _client.RemoveNodeAsync(_current, node, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            _err.WriteLine($"Error: cannot reach {_current}: {e.Message}");
+            _err.Flush();
+            return false;
+        }
+        if (answer.Status == 200)
+        {
+            Out.WriteLine(answer.Body.TrimEnd('\n'));
+            Out.Flush();
+            return true;
+        }
+        _err.WriteLine($"Error: {answer.Body.TrimEnd('\n')} ({answer.Status})");
+        _err.Flush();
+        return false;
+    }
+
     private async Task<bool> ShowClusterAsync(string what, CancellationToken cancellationToken)
     {
         ClusterStatus? status;
@@ -939,6 +970,7 @@ public sealed partial class ShellSession : IAsyncDisposable
         .output ?FILE?    Send output to FILE, or to stdout if FILE is omitted
         .quit             Exit this program
         .read FILE        Read input from FILE
+        .remove NODE      Remove NODE (a name, id or endpoint from .nodes) from the cluster
         .schema ?TABLE?   Show the CREATE statements (of TABLE)
         .seq on|off       Show the SequenceNumber line of each answer
         .show             Show the current values for various settings

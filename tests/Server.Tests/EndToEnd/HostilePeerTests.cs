@@ -39,18 +39,8 @@ public sealed class HostilePeerTests(Xunit.Abstractions.ITestOutputHelper output
 
     private async Task AttackAsync(PeerCluster cluster, bool memoryAndConnections)
     {
-        await cluster.SqlAsync(0, "CREATE TABLE c(n INT); INSERT INTO c VALUES(0);");
-        var expected = 0;
-        async Task AssertServing(string after)
-        {
-            for (var node = 0; node < cluster.Count; node++)
-            {
-                // A distinct body each time (the dedup window answers a byte-identical body again).
-                var (_, body) = await cluster.SqlAsync(node, $"UPDATE c SET n = n + 1 WHERE n = {expected}; SELECT n FROM c;");
-                Assert.True($"{++expected}\n" == body, $"after {after}: node {node} answered '{body}', expected {expected}");
-            }
-            cluster.AssertAllRunning("after " + after);
-        }
+        var serving = await ServingCheck.StartAsync(cluster);
+        Task AssertServing(string after) => serving.AssertServingAsync(after);
         await AssertServing("start");
         var (leader, leaderId, term) = await cluster.LeaderAsync();
         var follower = (leader + 1) % cluster.Count;

@@ -17,36 +17,60 @@ public sealed class PeerCluster : IAsyncDisposable
     private readonly Process?[] _nodes;
     private readonly StringBuilder[] _stderr;
     private readonly int[]? _ports; // TCP: each node's port; null: Unix sockets
+    private readonly string[]? _hosts; // TCP: each node's loopback address (127.0.0.1 unless given)
+    private readonly Func<int, string[]> _extraArgs;
 
     public string Root { get; } = Directory.CreateTempSubdirectory("fastdb-peer-").FullName;
     public int Count => _nodes.Length;
 
-    private PeerCluster(int count, bool tcp)
+    private PeerCluster(int count, bool tcp, string[]? hosts, Func<int, string[]>? extraArgs)
     {
         _nodes = new Process?[count];
-        if (tcp) _ports = Enumerable.Range(0, count).Select(_ => FreePort()).ToArray();
+        _extraArgs = extraArgs ?? (_ => []);
+        if (tcp)
+        {
+            _hosts = hosts ?? Enumerable.Repeat("127.0.0.1", count).ToArray();
+            _ports = _hosts.Select(FreePort).ToArray();
+        }
         _stderr = Enumerable.Range(0, count).Select(_ => new StringBuilder()).ToArray();
     }
 
     /// <summary>The address node <paramref name="node"/> has in the cluster (its peers' name for it).</summary>
-    public string Address(int node) => _ports is null ? $"./n{node}/node.sock" : $"127.0.0.1:{_ports[node]}";
+    public string Address(int node) => _ports is null ? $"./n{node}/node.sock" : $"{_hosts![node]}:{_ports[node]}";
 
-    private static int FreePort()
+    /// <summary>A port free on <paramref name="host"/> right now (the node binds it a moment later).</summary>
+    public static int FreePort(string host)
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(host), 0));
         return ((System.Net.IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
-    /// <summary>An HTTP client for a node, over its Unix socket or TCP.</summary>
-    public HttpClient Client(int node, TimeSpan timeout) => _ports is null
-        ? UnixHttp.CreateClient(SocketPath(node), timeout)
-        : new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_ports[node]}"), Timeout = timeout };
+    /// <summary>TCP: the nodes serve HTTPS with certificates of this CA (set before they start, e.g. in StartAsync's prepare).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? HttpsAuthority { get; set; }
+
+    /// <summary>An HTTP client for a node, over its Unix socket or TCP (HTTPS verified against HttpsAuthority when set).</summary>
+    public HttpClient Client(int node, TimeSpan timeout)
+    {
+        if (_ports is null) return UnixHttp.CreateClient(SocketPath(node), timeout);
+        if (HttpsAuthority is not { } ca) return new HttpClient { BaseAddress = new Uri($"http://{Address(node)}"), Timeout = timeout };
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            if (certificate is not System.Security.Cryptography.X509Certificates.X509Certificate2 presented) return false;
+            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            return chain.Build(presented) && presented.MatchesHostname(_hosts![node]);
+        };
+        return new HttpClient(handler) { BaseAddress = new Uri($"https://{Address(node)}"), Timeout = timeout };
+    }
 
     /// <summary>A raw peer connection to a node, opened with a preamble naming <paramref name="name"/>.</summary>
     public Task<HostilePeer> ConnectPeerAsync(int node, string name) => _ports is null
         ? HostilePeer.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath(node)), name)
-        : HostilePeer.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _ports[node]), name);
+        : HostilePeer.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(_hosts![node]), _ports[node]), name);
 
     public string SocketPath(int node) => Path.Combine(Root, $"n{node}", "node.sock");
 
@@ -57,14 +81,19 @@ public sealed class PeerCluster : IAsyncDisposable
         lock (_stderr[node]) return _stderr[node].ToString();
     }
 
-    public static async Task<PeerCluster> StartAsync(int count = 3, bool tcp = false)
+    /// <param name="hosts">TCP: each node's loopback address (default 127.0.0.1 for all).</param>
+    /// <param name="extraArgs">More arguments for node i (e.g. its peer certificate files).</param>
+    /// <param name="prepare">Runs once the cluster's addresses and directories exist, before any node starts.</param>
+    public static async Task<PeerCluster> StartAsync(int count = 3, bool tcp = false, string[]? hosts = null,
+        Func<int, string[]>? extraArgs = null, Action<PeerCluster>? prepare = null)
     {
-        var cluster = new PeerCluster(count, tcp);
+        var cluster = new PeerCluster(count, tcp, hosts, extraArgs);
         try
         {
+            for (var i = 0; i < count; i++) Directory.CreateDirectory(Path.Combine(cluster.Root, $"n{i}"));
+            prepare?.Invoke(cluster);
             for (var i = 0; i < count; i++)
             {
-                Directory.CreateDirectory(Path.Combine(cluster.Root, $"n{i}"));
                 cluster.Start(i);
                 if (i == 0) await cluster.WaitForAsync(0, s => s.GetProperty("role").GetString() == "leader", "node 0 leading");
             }
@@ -82,7 +111,7 @@ public sealed class PeerCluster : IAsyncDisposable
     {
         string[] join = i > 0 ? ["--join=" + Address(0)] : [];
         _nodes[i] = NodeLauncher.Start( // the native binary users run
-            NodeLauncher.CreateStartInfo(ServerProcess.ExecutablePath, Root, ["-l", Address(i), "-d", $"./n{i}/data", .. join]),
+            NodeLauncher.CreateStartInfo(ServerProcess.ExecutablePath, Root, ["-l", Address(i), "-d", $"./n{i}/data", .. join, .. _extraArgs(i)]),
             NodeLauncher.AppendTo(_stderr[i]));
     }
 
