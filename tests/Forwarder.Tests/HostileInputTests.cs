@@ -44,6 +44,34 @@ public class DecoderFuzzTests
         return [.. bytes];
     }
 
+    /// <summary>Reads frames until the input ends or is refused; the bytes this thread allocated meanwhile.</summary>
+    private static long Parse(ReadOnlySequence<byte> sequence, out int complete, out int invalid)
+    {
+        complete = invalid = 0;
+        var reader = new SequenceReader<byte>(sequence);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        while (true)
+        {
+            long at = reader.Consumed;
+            var status = FrameCodec.TryReadFrame(ref reader, 1 << 20, out _, out _, out var payload, out var error);
+            if (status == ParseStatus.Complete)
+            {
+                complete++;
+                Assert.True(reader.Consumed > at);
+                Assert.True(payload.Length <= 1 << 20);
+                continue;
+            }
+            if (status == ParseStatus.NeedMoreData) Assert.Equal(at, reader.Consumed); // nothing partial consumed
+            else
+            {
+                invalid++;
+                Assert.False(string.IsNullOrEmpty(error));
+            }
+            break;
+        }
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
     [Fact]
     public void Frame_decoder_parses_or_refuses_every_input_without_throwing_or_allocating()
     {
@@ -53,29 +81,14 @@ public class DecoderFuzzTests
         {
             byte[] input = run % 3 == 0 ? RandomBytes(random) : Mutate(random, ValidFrames(random));
             var sequence = FrameCodecTests.Segmented(input, random.Next(1, 16));
-            var reader = new SequenceReader<byte>(sequence);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            while (true)
-            {
-                long at = reader.Consumed;
-                var status = FrameCodec.TryReadFrame(ref reader, 1 << 20, out _, out _, out var payload, out var error);
-                if (status == ParseStatus.Complete)
-                {
-                    complete++;
-                    Assert.True(reader.Consumed > at);
-                    Assert.True(payload.Length <= 1 << 20);
-                    continue;
-                }
-                if (status == ParseStatus.NeedMoreData) Assert.Equal(at, reader.Consumed); // nothing partial consumed
-                else
-                {
-                    invalid++;
-                    Assert.False(string.IsNullOrEmpty(error));
-                }
-                break;
-            }
+            long allocated = Parse(sequence, out var completed, out var refused);
+            // A one-time cost of the runtime on this thread (on-stack replacement compiling the loop mid-run) is
+            // counted too: it does not come back when the same input is parsed again, a decoder allocation does.
+            if (allocated >= 1024) allocated = Parse(sequence, out _, out _);
+            complete += completed;
+            invalid += refused;
             // Parsing slices the input: a claimed length (up to 2^64) never turns into a buffer.
-            Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1024, "the frame decoder allocated");
+            Assert.True(allocated < 1024, $"the frame decoder allocated {allocated} bytes (run {run})");
         }
         Assert.True(complete > 1000 && invalid > 100, $"the fuzzer exercised both outcomes ({complete} complete, {invalid} invalid)");
     }
