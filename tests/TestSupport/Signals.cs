@@ -35,7 +35,11 @@ public static partial class Signals
             if (IsStopped(pid)) return true;
             Thread.Sleep(5);
         }
-        return Send(pid, SigStop);
+        if (!Send(pid, SigStop)) return false;
+        // Signals are delivered asynchronously: on a loaded machine the process may still run for a moment (and answer
+        // a request sent right after this returns), so wait, bounded, until /proc shows it stopped.
+        for (var i = 0; i < 200 && !IsStopped(pid); i++) Thread.Sleep(5);
+        return true;
     }
 
     /// <summary>True when /proc says the process is stopped (state T).</summary>
