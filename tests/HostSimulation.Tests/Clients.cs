@@ -136,8 +136,7 @@ internal sealed partial class SimCluster
         var attempt = new Attempt(node.Incarnation, NowMs);
         logical.Current = attempt;
         node.Counter = ClientRequest.NextCounter(node.Counter, (long)NowMs);
-        var request = ClientRequest.Create(new RequestId(node.Id, node.Counter), null, (long)(node.Counter >> ClientRequest.CounterClockShift),
-            ScriptSubmitter.EncodeCommand(logical.Body));
+        var request = ClientRequest.Stamped(new RequestId(node.Id, node.Counter), null, ScriptSubmitter.EncodeCommand(logical.Body));
         // The HTTP handler runs in the node's process: stopped with it, gone with it.
         AtNode(node, attempt.Incarnation, 0.5, () =>
         {

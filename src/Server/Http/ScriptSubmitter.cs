@@ -37,9 +37,7 @@ public sealed class ScriptSubmitter(IReplicator replicator, ILogger logger)
     /// <summary>The log request for a command already encoded (an rqlite statement list), stamped with an id of this node.</summary>
     public ClientRequest CreateRequest(byte[] command, string? idempotencyKey)
     {
-        var counter = NextCounter();
-        return ClientRequest.Create(new RequestId(_replicator.LocalNodeId, counter), idempotencyKey,
-            (long)(counter >> ClientRequest.CounterClockShift), command);
+        return ClientRequest.Stamped(new RequestId(_replicator.LocalNodeId, NextCounter()), idempotencyKey, command);
     }
 
     /// <summary>

@@ -79,6 +79,13 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
     /// </summary>
     public static ulong NextCounter(ulong previous, long nowMs) => Math.Max(previous + 1, (ulong)nowMs << CounterClockShift);
 
+    /// <summary>The proposer's clock a counter from <see cref="NextCounter"/> carries (its milliseconds).</summary>
+    public static long ClockOf(ulong counter) => (long)(counter >> CounterClockShift);
+
+    /// <summary>A new request as a proposer stamps it: its timestamp is the clock its counter carries.</summary>
+    public static ClientRequest Stamped(RequestId id, string? idempotencyKey, ReadOnlyMemory<byte> command) =>
+        Create(id, idempotencyKey, ClockOf(id.Counter), command);
+
     /// <summary>A <see cref="MatchAfterIndex"/> no log index exceeds: this request is never a body re-send.</summary>
     public const ulong NeverMatchBody = ulong.MaxValue;
 
@@ -94,7 +101,7 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
         header[n++] = FormatVersion;
         n += Varint.Write(header[n..], Id.Origin);
         n += Varint.Write(header[n..], Id.Counter);
-        n += Varint.Write(header[n..], ZigZag(TimestampMs - (long)(Id.Counter >> CounterClockShift)));
+        n += Varint.Write(header[n..], ZigZag(TimestampMs - ClockOf(Id.Counter)));
         // +1 so that "never" (ulong.MaxValue) encodes as 0 in one byte.
         n += Varint.Write(header[n..], MatchAfterIndex == NeverMatchBody ? 0 : MatchAfterIndex + 1);
         output.Advance(n);
@@ -175,7 +182,7 @@ public sealed record ClientRequest(RequestId Id, string? IdempotencyKey, BodyDig
         var origin = Varint.Read(data, ref position);
         var counter = Varint.Read(data, ref position);
         var timestampField = Varint.Read(data, ref position);
-        var timestamp = version == FormatVersion ? (long)(counter >> CounterClockShift) + UnZigZag(timestampField) : (long)timestampField;
+        var timestamp = version == FormatVersion ? ClockOf(counter) + UnZigZag(timestampField) : (long)timestampField;
         // Version 1 matched a body against any earlier application: the closest reading is "after index 0".
         var matchField = version == FormatVersion1 ? 1 : Varint.Read(data, ref position);
         var keyField = Varint.Read(data, ref position);

@@ -56,7 +56,7 @@ public sealed class CodecTests
         var counter = ClientRequest.NextCounter(0, now);
         var command = Http.ScriptSubmitter.EncodeCommand(
             "UPDATE ctf3 SET friendCount=friendCount+42, requestCount=requestCount+1, favoriteWord=\"abcdefghijkmnpq\" WHERE name=\"gdb\"; SELECT * FROM ctf3;");
-        var request = ClientRequest.Create(new RequestId(2, counter), null, (long)(counter >> ClientRequest.CounterClockShift), command);
+        var request = ClientRequest.Stamped(new RequestId(2, counter), null, command);
         Assert.Equal(11, command.Length);
         Assert.Equal(23, request.ToBytes().Length);
     }
