@@ -4,8 +4,8 @@ using FastDb.QueryEngine.Values;
 
 namespace FastDb.QueryEngine.Execution;
 
-// Joins: the tables of FROM become one joined table (each table's columns side by side, then each table's rowid),
-// filled by nested loops in FROM order, which the rest of SELECT reads like any table.
+// Joins: the tables of FROM make one joined row shape (each table's columns side by side, then each table's rowid),
+// produced by nested loops in FROM order and streamed to the rest of SELECT (copied only where it sorts or groups).
 public sealed partial class Executor
 {
     /// <summary>A prepared join: the joined table's shape, the tables as names see them, each inner table's ON.</summary>
@@ -117,10 +117,9 @@ public sealed partial class Executor
         return used.Count > 0 && used.All(i => i >= src.Offset && i < src.Offset + src.Table.Columns.Length);
     }
 
-    private static bool ReadsSource(Expr e, JoinSource src)
+    private static bool ReadsSource(Expr e, JoinSource src, HashSet<int>? used = null)
     {
-        var used = new HashSet<int>();
-        CollectColumns(e, used);
+        if (used == null) { used = new HashSet<int>(); CollectColumns(e, used); }
         return used.Any(i => (i >= src.Offset && i < src.Offset + src.Table.Columns.Length) || i == src.RowIdSlot);
     }
 
@@ -138,50 +137,120 @@ public sealed partial class Executor
     /// the row built so far, and a LEFT JOIN pairs a row no inner row matched with NULLs. An equality between one
     /// of the inner table's columns and an expression over the tables before it is answered from a hash of that
     /// column (as SQLite's automatic index answers it: matching rows in rowid order), under the comparison's affinity.
+    /// Each joined row WHERE accepts goes to <paramref name="sink"/> in one reused buffer (copy what you keep), with a
+    /// running count as its rowid; the sink returns false to stop (LIMIT reached). Nothing is materialized, so a join
+    /// costs what its loops cost, like SQLite's. Constant WHERE terms are evaluated first, as sqlite3WhereBegin does.
     /// </summary>
-    private void FillJoin(JoinPlan plan)
+    private void RunJoin(JoinPlan plan, Expr? where, Func<SqlValue[], long, bool> sink)
     {
+        if (where != null && ConstantTermIsFalse(where)) return;
         var sources = plan.Sources;
+        var (on, filters) = PushDownTerms(plan, where);
         var lookups = new Lookup?[sources.Count];
-        for (int k = 1; k < sources.Count; k++) lookups[k] = Lookup.For(plan.On[k], sources[k]);
+        for (int k = 1; k < sources.Count; k++) lookups[k] = Lookup.For(on[k], sources[k]);
         var row = new SqlValue[plan.Joined.Columns.Length];
-        var rows = plan.Joined.Rows;
-        rows.Clear();
-        long bytes = 0;
         var context = new RowContext { Values = row };
-        void Level(int k)
+        long count = 0;
+        bool Passes(Expr? term)
+        {
+            if (term == null) return true;
+            var v = term.Eval(context);
+            return !v.IsNull && Arithmetic.IsTrue(v);
+        }
+        bool Level(int k)
         {
             if (k == sources.Count)
             {
-                var copy = (SqlValue[])row.Clone();
-                Hold(ref bytes, StorageSize.OfRow(copy));
-                rows.Add(new Row(rows.Count + 1, copy));
-                return;
+                context.RowId = ++count;
+                return sink(row, count);
             }
             var src = sources[k];
-            var on = plan.On[k];
             bool matched = false;
-            IEnumerable<Row> candidates = lookups[k] is { } lookup ? lookup.Probe(context) : src.Table.Rows;
+            var candidates = lookups[k] is { } lookup ? lookup.Probe(context) : src.Table.Rows;
             foreach (var r in candidates)
             {
                 Array.Copy(r.Values, 0, row, src.Offset, r.Values.Length);
                 row[src.RowIdSlot] = SqlValue.FromInteger(r.RowId);
-                if (on != null)
-                {
-                    var v = on.Eval(context);
-                    if (v.IsNull || !Arithmetic.IsTrue(v)) continue;
-                }
+                if (!Passes(on[k])) continue;
                 matched = true;
-                Level(k + 1);
+                if (!Passes(filters[k])) continue;
+                if (!Level(k + 1)) return false;
             }
             if (!matched && k > 0 && plan.Clauses[k - 1].Kind == JoinKind.Left)
             {
                 Array.Clear(row, src.Offset, src.Table.Columns.Length);
                 row[src.RowIdSlot] = SqlValue.Null;
-                Level(k + 1);
+                if (!Passes(filters[k])) return true;
+                return Level(k + 1);
             }
+            return true;
         }
         Level(0);
+    }
+
+    /// <summary>
+    /// Where SQLite tests each term: a WHERE term, and an ON term of an inner or comma join, at the loop of the last
+    /// table it reads (so a term on the outer table alone runs, and may fail, before the inner loop is entered); the
+    /// ON of a LEFT JOIN stays with its table (it decides the NULL row). Terms reading no table were tested once
+    /// before the loops. Returns each table's ON and its filter, either null when empty.
+    /// </summary>
+    private static (Expr?[] On, Expr?[] Filters) PushDownTerms(JoinPlan plan, Expr? where)
+    {
+        int n = plan.Sources.Count;
+        var on = new Expr?[n];
+        var filters = new Expr?[n];
+        static Expr And(Expr? a, Expr b) => a == null ? b : new BinaryExpr(BinaryOp.And, a, b);
+        for (int k = 1; k < n; k++)
+        {
+            if (plan.On[k] == null) continue;
+            if (plan.Clauses[k - 1].Kind == JoinKind.Left) { on[k] = plan.On[k]; continue; }
+            var conjuncts = new List<Expr>();
+            SplitConjuncts(plan.On[k]!, conjuncts);
+            foreach (var c in conjuncts)
+            {
+                int level = LastSourceRead(c, plan);
+                if (level < k) filters[Math.Max(level, 0)] = And(filters[Math.Max(level, 0)], c);
+                else on[k] = And(on[k], c);
+            }
+        }
+        if (where != null)
+        {
+            var conjuncts = new List<Expr>();
+            SplitConjuncts(where, conjuncts);
+            foreach (var c in conjuncts)
+            {
+                int level = LastSourceRead(c, plan);
+                if (level < 0 && c.IsConstant) continue;
+                filters[Math.Max(level, 0)] = And(filters[Math.Max(level, 0)], c);
+            }
+        }
+        return (on, filters);
+    }
+
+    /// <summary>The position in FROM of the last table a term reads, or -1 when it reads none.</summary>
+    private static int LastSourceRead(Expr term, JoinPlan plan)
+    {
+        var used = new HashSet<int>();
+        CollectColumns(term, used);
+        for (int k = plan.Sources.Count - 1; k >= 0; k--)
+            if (ReadsSource(term, plan.Sources[k], used)) return k;
+        return -1;
+    }
+
+    /// <summary>The joined rows WHERE accepts, copied, for the plans that sort or group them (counted against the
+    /// statement's memory limit).</summary>
+    private List<(SqlValue[]? Values, long RowId)> MaterializeJoin(JoinPlan plan, Expr? where)
+    {
+        var rows = new List<(SqlValue[]? Values, long RowId)>();
+        long bytes = 0;
+        RunJoin(plan, where, (row, rowId) =>
+        {
+            var copy = (SqlValue[])row.Clone();
+            Hold(ref bytes, StorageSize.OfRow(copy));
+            rows.Add((copy, rowId));
+            return true;
+        });
+        return rows;
     }
 
     /// <summary>An inner table's rows by one column's value, for an ON equality with the tables before it.</summary>
@@ -221,11 +290,13 @@ public sealed partial class Executor
             return null;
         }
 
-        public IEnumerable<Row> Probe(RowContext context)
+        private static readonly List<Row> None = [];
+
+        public List<Row> Probe(RowContext context)
         {
             var v = _probe.Eval(context);
-            if (v.IsNull) return [];
-            return _rows.TryGetValue(AffinityRules.ForCompare(_affinity, v), out var list) ? list : [];
+            if (v.IsNull) return None;
+            return _rows.TryGetValue(AffinityRules.ForCompare(_affinity, v), out var list) ? list : None;
         }
     }
 }

@@ -131,7 +131,6 @@ public sealed partial class Executor
         foreach (var rc in s.Columns)
             if (rc.NameTooBig) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
         Rows.Begin(Rows.NeedsNames ? ColumnNaming.Of(named, table) : null);
-        if (join != null) FillJoin(join);
 
         _context.Values = null;
         long limitCount = limit == null ? -1 : MustBeInteger(limit.Eval(_context));
@@ -139,8 +138,12 @@ public sealed partial class Executor
         if (offsetCount < 0) offsetCount = 0;
 
         var line = new StringBuilder();
+        // A join is streamed into the aggregate (one group) or the output; sorting or grouping it copies its rows.
+        bool streamJoin = join != null && (aggregate ? groupBy.Count == 0 : order.Count == 0);
         List<(SqlValue[]? Values, long RowId)> source;
-        if (table == null)
+        if (streamJoin) source = [];
+        else if (join != null) source = MaterializeJoin(join, where);
+        else if (table == null)
         {
             _context.Values = null;
             var v = where?.Eval(_context);
@@ -157,7 +160,7 @@ public sealed partial class Executor
         if (aggregate)
         {
             var walk = GroupIndexWalk(table, groupBy, where, order, used);
-            var results = Group(source, table, output, groupBy, having, order, walk);
+            var results = Group(source, streamJoin ? (join!, where) : null, table, output, groupBy, having, order, walk);
             Finish(results, s.Distinct, order, limitCount, offsetCount, line, stdout);
             return;
         }
@@ -167,25 +170,31 @@ public sealed partial class Executor
             // Streamed: no row is held (SELECT DISTINCT keeps the rows it has printed, to skip repeats).
             HashSet<SqlValue[]>? seen = s.Distinct ? new HashSet<SqlValue[]>(DistinctRowComparer.Instance) : null;
             long skipped = 0, emitted = 0, held = 0;
-            foreach (var (values, rowId) in source)
+            bool Emit(SqlValue[]? values, long rowId)
             {
-                if (limitCount >= 0 && emitted >= limitCount) break;
+                if (limitCount >= 0 && emitted >= limitCount) return false;
                 _context.Values = values;
                 _context.RowId = rowId;
                 if (seen != null)
                 {
                     var row = Evaluate(output);
-                    if (!seen.Add(row)) continue;
+                    if (!seen.Add(row)) return true;
                     Hold(ref held, StorageSize.OfRow(row));
-                    if (skipped < offsetCount) { skipped++; continue; }
+                    if (skipped < offsetCount) { skipped++; return true; }
                     Rows.Row(row, stdout);
                     emitted++;
-                    continue;
+                    return true;
                 }
-                if (skipped < offsetCount) { skipped++; continue; }
+                if (skipped < offsetCount) { skipped++; return true; }
                 EmitRow(output, line, stdout);
                 emitted++;
+                return true;
             }
+            if (streamJoin)
+            {
+                if (limitCount != 0) RunJoin(join!, where, Emit);
+            }
+            else foreach (var (values, rowId) in source) if (!Emit(values, rowId)) break;
             return;
         }
 
@@ -304,8 +313,10 @@ public sealed partial class Executor
         return new GroupWalk(key, reverse);
     }
 
-    private List<(SqlValue[] Keys, SqlValue[] Out)> Group(List<(SqlValue[]? Values, long RowId)> source, Table? table,
-        List<Expr> output, List<Expr> groupBy, Expr? having, List<OrderKey> order, GroupWalk walk)
+    /// <summary>With <paramref name="stream"/> (a join and its WHERE, no GROUP BY) the one group's rows come from the
+    /// join's loops instead of <paramref name="source"/>; only the row bare columns come from is copied.</summary>
+    private List<(SqlValue[] Keys, SqlValue[] Out)> Group(List<(SqlValue[]? Values, long RowId)> source, (JoinPlan Plan, Expr? Where)? stream,
+        Table? table, List<Expr> output, List<Expr> groupBy, Expr? having, List<OrderKey> order, GroupWalk walk)
     {
         // SQLite's aFunc: the aggregates of the result columns, ORDER BY, then HAVING, equal calls once.
         var nodes = new List<AggregateExpr>();
@@ -373,19 +384,33 @@ public sealed partial class Executor
             for (int a = 0; a < accumulators.Length; a++) accumulators[a] = new Accumulator();
             SqlValue[]? bareValues = table == null ? null : NullRow(table);
             long bareRowId = 0;
-            for (int p = start; p < end; p++)
+            bool first = true;
+            bool StepRow(SqlValue[]? values, long rowId)
             {
-                var (values, rowId) = source[positions[p]];
                 _context.Values = values;
                 _context.RowId = rowId;
-                bool load = p == start;
+                bool load = first;
+                first = false;
                 for (int a = 0; a < accumulators.Length; a++)
                 {
                     bool hit = accumulators[a].Step(distinctCalls[a], _context);
                     if (a == decidingCall) load = hit;
                 }
-                if (load) { bareValues = values; bareRowId = rowId; }
+                if (load)
+                {
+                    // A streamed join reuses its row buffer: keep a copy of the row bare columns come from.
+                    if (stream != null && values != null)
+                    {
+                        if (bareValues == null || bareValues.Length != values.Length || ReferenceEquals(bareValues, values)) bareValues = new SqlValue[values.Length];
+                        Array.Copy(values, bareValues, values.Length);
+                    }
+                    else bareValues = values;
+                    bareRowId = rowId;
+                }
+                return true;
             }
+            if (stream is { } joined) RunJoin(joined.Plan, joined.Where, StepRow);
+            else for (int p = start; p < end; p++) StepRow(source[positions[p]].Values, source[positions[p]].RowId);
             for (int i = 0; i < nodes.Count; i++) nodes[i].Result = accumulators[callOf[i]].Finish(distinctCalls[callOf[i]]);
             _context.Values = bareValues;
             _context.RowId = bareRowId;

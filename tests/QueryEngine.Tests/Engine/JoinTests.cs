@@ -21,6 +21,17 @@ public class JoinTests
         Tables + "SELECT a.*, b.q FROM a INNER JOIN b ON x = y;\nSELECT t1.p, t2.p FROM a t1 JOIN a AS t2 ON t1.x = t2.x;\nSELECT * FROM a JOIN d USING (x);\nSELECT x, y FROM a JOIN d USING (x);\n" +
         "SELECT * FROM a NATURAL JOIN e;\nSELECT * FROM a NATURAL LEFT JOIN e;\nSELECT * FROM b NATURAL JOIN e;\nSELECT * FROM a NATURAL JOIN b;\nSELECT a.x, d.x FROM a JOIN d USING (x);\n",
         Tables + "SELECT x, count(*), group_concat(q) FROM a JOIN b ON a.x = b.y GROUP BY x;\nSELECT DISTINCT x FROM a JOIN b ON a.x = b.y;\nSELECT max(q), min(p) FROM a, b;\n",
+        // Streamed joins: LIMIT stops the loops (a later row's error in ON is never reached), one aggregate group fed
+        // row by row with bare columns from the first row or the last min()/max() change, constant WHERE terms first.
+        Tables + "INSERT INTO a VALUES(-9223372036854775808, 'a6');\nSELECT * FROM a JOIN b ON abs(a.x) = b.y LIMIT 3;\n" +
+        "SELECT * FROM a JOIN b ON abs(a.x) = b.y LIMIT 2 OFFSET 1;\nSELECT * FROM a JOIN b ON abs(a.x) = b.y LIMIT 0;\n" +
+        "SELECT p, q, max(q), count(*) FROM a LEFT JOIN b ON a.x = b.y;\nSELECT p, q, min(q), sum(b.y), total(a.x) FROM a LEFT JOIN b ON a.x = b.y WHERE a.p <> 'a6';\n" +
+        "SELECT p, q, count(*) FROM a, b WHERE a.x < b.y;\nSELECT DISTINCT p FROM a JOIN b ON a.x = b.y LIMIT 2;\nSELECT count(*) FROM a JOIN b ON a.x = b.y WHERE 0;\n" +
+        "SELECT p, q FROM a JOIN b ON a.x = b.y WHERE 1 LIMIT 2;\nSELECT p FROM a JOIN b ON a.x = b.y WHERE abs(a.x) > 0 AND 1;\nSELECT * FROM a JOIN b ON abs(a.x) = b.y;\n" +
+        // A term on the outer table alone runs in the outer loop (its error comes before an inner row could match);
+        // a LEFT JOIN's ON stays with its right table.
+        "SELECT p FROM a JOIN b ON abs(a.x) > 0 AND a.x = b.y;\nSELECT p FROM a LEFT JOIN b ON abs(a.x) > 0 AND a.x = b.y;\n" +
+        "SELECT p FROM a, b WHERE a.x = b.y AND abs(a.x) > 0;\nSELECT p, q FROM a CROSS JOIN b ON a.p < 'a3' WHERE b.y = a.x;\n",
         // Errors, in SQLite's words (an error inside ON has no caret).
         Tables + "SELECT * FROM a JOIN b USING (x);\nSELECT x FROM a, a;\nSELECT rowid FROM a, b;\nSELECT nosuch.x FROM a, b;\nSELECT * FROM a JOIN b ON nosuch = 1;\n" +
         "SELECT * FROM a LEFT INNER JOIN b;\nSELECT * FROM a JOIN d USING (p);\nSELECT * FROM a NATURAL JOIN b ON x = y;\nSELECT * FROM a JOIN;\nSELECT * FROM a JOIN b ON;\nSELECT * FROM a JOIN b USING ();\n" +
