@@ -426,14 +426,8 @@ public sealed partial class Executor(Catalog catalog)
         // sqlite3WhereBegin evaluates each AND term that reads no table once, before the loop, even over an empty
         // table: a false one skips the scan, a failing one fails the statement.
         if (where != null && ConstantTermIsFalse(where)) return result;
-        // WHERE text_col = 'literal' on a UNIQUE TEXT column: at most one row, which the index's map holds (a TEXT
-        // column stores only text or NULL, so the comparison is the map's equality).
-        if (where is BinaryExpr { Op: BinaryOp.Equal } eq && (eq.Left, eq.Right) is (ColumnExpr { Index: >= 0, IsRowId: false } key, LiteralExpr { Value.Type: SqlType.Text } literal)
-            && table.Columns[key.Index].Affinity == Affinity.Text && table.IndexOn(key.Index) is { Unique: true } unique)
-        {
-            if (unique.Map.TryGetValue(literal.Value, out var hit)) result.Add(hit);
-            return result;
-        }
+        // WHERE key = constant on the rowid or a UNIQUE column: that one row, without a scan (KeyLookup.cs).
+        if (where != null && TryKeyLookup(table, where, result)) return result;
         foreach (var row in table.Rows)
         {
             if (where != null)

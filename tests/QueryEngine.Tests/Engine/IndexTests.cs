@@ -25,6 +25,17 @@ public class IndexTests
         "UPDATE t SET c = 'y' WHERE b = 9;\nINSERT OR REPLACE INTO t(a, b, c) VALUES(10, 11, 'y');\nINSERT OR IGNORE INTO t(a, b, c) VALUES(10, 12, 'x');\nSELECT * FROM t;\n" +
         "DROP INDEX ia;\nDROP INDEX ia;\nDROP INDEX IF EXISTS ia;\nDROP INDEX sqlite_autoindex_t_1;\nDROP INDEX t;\nDROP INDEX uc;\n" +
         "INSERT INTO t(a, b, c) VALUES(9, 13, 'x');\nSELECT rowid, * FROM sqlite_master;\n",
+        // Key lookups (one row, no scan): a UNIQUE column of each affinity against constants of each type, the
+        // rowid and the INTEGER PRIMARY KEY, with other terms; a later row's error in another term is never reached.
+        "CREATE TABLE k(i INTEGER UNIQUE, r REAL UNIQUE, n NUMERIC UNIQUE, t TEXT UNIQUE, b BLOB UNIQUE, x UNIQUE, id INTEGER PRIMARY KEY);\n" +
+        "INSERT INTO k VALUES(1, 1.5, '2', 'a', 3, '4', 10), ('x', 2, 2.5, '7', '3', 4, 11), (-9223372036854775808, NULL, NULL, 8, 5.0, 'q', 12);\n" +
+        "SELECT id FROM k WHERE i = 1;\nSELECT id FROM k WHERE i = '1';\nSELECT id FROM k WHERE i = 1.0;\nSELECT id FROM k WHERE i = 'x';\nSELECT id FROM k WHERE 'x' = i;\n" +
+        "SELECT id FROM k WHERE r = 2;\nSELECT id FROM k WHERE r = '1.5';\nSELECT id FROM k WHERE n = 2;\nSELECT id FROM k WHERE n = '2.5';\nSELECT id FROM k WHERE t = 7;\n" +
+        "SELECT id FROM k WHERE t = '8';\nSELECT id FROM k WHERE t = 8.0;\nSELECT id FROM k WHERE b = 3;\nSELECT id FROM k WHERE b = '3';\nSELECT id FROM k WHERE b = 5;\n" +
+        "SELECT id FROM k WHERE x = 4;\nSELECT id FROM k WHERE x = '4';\nSELECT id FROM k WHERE x = NULL;\nSELECT id FROM k WHERE t = CAST('7' AS INTEGER);\n" +
+        "SELECT id FROM k WHERE x = CAST(4 AS TEXT);\nSELECT i FROM k WHERE id = 11;\nSELECT i FROM k WHERE rowid = '12';\nSELECT i FROM k WHERE id = 11.0;\n" +
+        "SELECT i FROM k WHERE id = '11.0';\nSELECT i FROM k WHERE rowid = 99;\nSELECT id FROM k WHERE t = 'a' AND abs(i) > 0;\nSELECT id FROM k WHERE abs(i) > 0 AND t = 'a';\n" +
+        "SELECT id FROM k WHERE t = 'a' AND r > 5;\nSELECT id FROM k WHERE 1 + 1 = t;\nSELECT id FROM k WHERE t = 'a' || '';\nUPDATE k SET x = 'u' WHERE t = 'a';\nDELETE FROM k WHERE i = 'x';\nSELECT * FROM k;\n",
         // Row order: a covering index scan, a range on the index, equality, ORDER BY walking it (ties in rowid order).
         Rows + "CREATE INDEX ia ON t(a);\nSELECT a FROM t;\nSELECT a, d FROM t;\nSELECT * FROM t WHERE a > 1;\nSELECT * FROM t WHERE a >= 1 AND a < 3;\n" +
         "SELECT * FROM t WHERE a = 1;\nSELECT c FROM t WHERE a IS NOT NULL;\nSELECT a FROM t WHERE a IS NOT NULL;\nSELECT * FROM t ORDER BY a;\nSELECT * FROM t ORDER BY a DESC;\n" +
