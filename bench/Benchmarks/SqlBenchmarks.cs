@@ -12,7 +12,7 @@ namespace FastDb.Benchmarks;
 /// Issue 18's SQL beyond the CTF subset, per query, FastDb's engine (a script in, the shell's text out) beside
 /// SQLite in-process through Microsoft.Data.Sqlite (a fresh command, every value read as text), on tables of 100
 /// and 10,000 rows: a GROUP BY with count and sum, a join (an ON equality with a 10-row table), and a lookup of one
-/// row by a UNIQUE column.
+/// row by a UNIQUE column (TEXT against a text literal, INTEGER against an integer).
 /// Run: dotnet run -c Release --project bench/Benchmarks -- --filter '*SqlBenchmarks*'
 /// </summary>
 [MemoryDiagnoser]
@@ -34,14 +34,17 @@ public class SqlBenchmarks
         public ShortInProcessConfig() => AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("ShortRun-InProcess"));
     }
 
-    string Lookup() => $"SELECT v FROM k WHERE key = 'key{(_next++ * 7919) % Rows}';";
+    // Keys visited in a stride that never overflows, so every lookup hits a row.
+    int NextKey() => _next = (_next + 7919) % Rows;
+    string Lookup() => $"SELECT v FROM k WHERE key = 'key{NextKey()}';";
+    string IntegerLookup() => $"SELECT v FROM k WHERE n = {NextKey() * 3};";
 
     [GlobalSetup]
     public void Setup()
     {
-        var boot = new StringBuilder("CREATE TABLE t(g INTEGER, v INTEGER);\nCREATE TABLE u(h INTEGER, w INTEGER);\nCREATE TABLE k(key TEXT UNIQUE, v INTEGER);\n");
+        var boot = new StringBuilder("CREATE TABLE t(g INTEGER, v INTEGER);\nCREATE TABLE u(h INTEGER, w INTEGER);\nCREATE TABLE k(key TEXT UNIQUE, n INTEGER UNIQUE, v INTEGER);\n");
         for (int i = 0; i < 10; i++) boot.Append($"INSERT INTO u VALUES({i}, {i * 3});\n");
-        for (int i = 0; i < Rows; i++) boot.Append($"INSERT INTO t VALUES({i % 10}, {i});\nINSERT INTO k VALUES('key{i}', {i});\n");
+        for (int i = 0; i < Rows; i++) boot.Append($"INSERT INTO t VALUES({i % 10}, {i});\nINSERT INTO k VALUES('key{i}', {i * 3}, {i});\n");
         _engine = new Database();
         var r = _engine.Execute(boot.ToString());
         if (r.ExitCode != 0) throw new InvalidOperationException(r.Stderr);
@@ -50,7 +53,7 @@ public class SqlBenchmarks
         using var command = _connection.CreateCommand();
         command.CommandText = boot.ToString();
         command.ExecuteNonQuery();
-        foreach (var q in new[] { GroupBy, Join, Lookup() })
+        foreach (var q in new[] { GroupBy, Join, Lookup(), IntegerLookup() })
             if (_engine.Execute(q).Stdout != Sqlite(q)) throw new InvalidOperationException("engine and SQLite differ on " + q);
     }
 
@@ -92,4 +95,10 @@ public class SqlBenchmarks
 
     [Benchmark(Description = "Microsoft.Data.Sqlite: UNIQUE lookup")]
     public string SqliteLookup() => Sqlite(Lookup());
+
+    [Benchmark(Description = "engine: INTEGER UNIQUE lookup")]
+    public string EngineIntegerLookup() => _engine.Execute(IntegerLookup()).Body;
+
+    [Benchmark(Description = "Microsoft.Data.Sqlite: INTEGER UNIQUE lookup")]
+    public string SqliteIntegerLookup() => Sqlite(IntegerLookup());
 }

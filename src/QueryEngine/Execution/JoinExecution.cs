@@ -15,6 +15,9 @@ public sealed partial class Executor
         public required List<JoinSource> Sources;
         public required List<JoinClause> Clauses;
         public Expr?[] On = [];
+        /// <summary>Joined-row columns the query reads anywhere (result, WHERE, ON, GROUP BY, ORDER BY, HAVING):
+        /// SQLite's colUsed, which decides the extra columns of an automatic index.</summary>
+        public HashSet<int> Used = [];
     }
 
     /// <summary>Looks up FROM's tables and USING columns (sqlite3ProcessJoin, before any name is resolved) and
@@ -147,7 +150,7 @@ public sealed partial class Executor
         var sources = plan.Sources;
         var (on, filters) = PushDownTerms(plan, where);
         var lookups = new Lookup?[sources.Count];
-        for (int k = 1; k < sources.Count; k++) lookups[k] = Lookup.For(on[k], sources[k]);
+        for (int k = 1; k < sources.Count; k++) lookups[k] = Lookup.For(on[k], sources[k], plan.Used);
         var row = new SqlValue[plan.Joined.Columns.Length];
         var context = new RowContext { Values = row };
         long count = 0;
@@ -260,7 +263,7 @@ public sealed partial class Executor
         private Expr _probe = null!;
         private Affinity _affinity;
 
-        public static Lookup? For(Expr? on, JoinSource inner)
+        public static Lookup? For(Expr? on, JoinSource inner, HashSet<int> used)
         {
             if (on == null) return null;
             var conjuncts = new List<Expr>();
@@ -271,9 +274,9 @@ public sealed partial class Executor
                 foreach (var (column, other) in new[] { (eq.Left, eq.Right), (eq.Right, eq.Left) })
                 {
                     if (column is not ColumnExpr col || col.Index < inner.Offset || col.Index >= inner.Offset + inner.Table.Columns.Length) continue;
-                    var used = new HashSet<int>();
-                    CollectColumns(other, used);
-                    if (used.Any(i => i >= inner.Offset) || other is AggregateExpr) continue;
+                    var read = new HashSet<int>();
+                    CollectColumns(other, read);
+                    if (read.Any(i => i >= inner.Offset) || other is AggregateExpr) continue;
                     var lookup = new Lookup { _probe = other, _affinity = AffinityRules.ForComparison(column.Affinity, other.Affinity) };
                     int index = col.Index - inner.Offset;
                     foreach (var r in inner.Table.Rows)
@@ -284,11 +287,41 @@ public sealed partial class Executor
                         if (!lookup._rows.TryGetValue(key, out var list)) lookup._rows[key] = list = [];
                         list.Add(r);
                     }
+                    // sqlite3IndexAffinityOk: an automatic index on the column serves the comparison only when its
+                    // affinity agrees; otherwise SQLite scans the inner table, in rowid order, as the lists already are.
+                    if (AutomaticIndexUsable(lookup._affinity, column.Affinity)) lookup.OrderAsAutomaticIndex(inner, index, used);
                     return lookup;
                 }
             }
             return null;
         }
+
+        /// <summary>
+        /// SQLite's automatic index holds, after the equality column, every other column of the inner table the query
+        /// reads (in column order, the INTEGER PRIMARY KEY aside: it is the rowid), then the rowid, all of them its
+        /// key: rows with one key value come ordered by those columns, then by rowid.
+        /// </summary>
+        private void OrderAsAutomaticIndex(JoinSource inner, int keyColumn, HashSet<int> used)
+        {
+            var extra = new List<int>();
+            for (int c = 0; c < inner.Table.Columns.Length; c++)
+                if (c != keyColumn && c != inner.Table.RowIdColumn && used.Contains(inner.Offset + c)) extra.Add(c);
+            if (extra.Count == 0) return;
+            int Compare(Row x, Row y)
+            {
+                foreach (int c in extra)
+                {
+                    int d = ValueComparer.Compare(x.Values[c], y.Values[c]);
+                    if (d != 0) return d;
+                }
+                return x.RowId.CompareTo(y.RowId);
+            }
+            foreach (var list in _rows.Values)
+                if (list.Count > 1) list.Sort(Compare);
+        }
+
+        private static bool AutomaticIndexUsable(Affinity comparison, Affinity column) =>
+            comparison < Affinity.Text || (comparison == Affinity.Text ? column == Affinity.Text : AffinityRules.IsNumeric(column));
 
         private static readonly List<Row> None = [];
 

@@ -125,6 +125,11 @@ public sealed partial class Executor
         if (aggregate && table != null) RefuseUnmodelledAggregate(table, output, groupBy);
 
         var used = UsedColumns(output, where, order, groupBy, having);
+        if (join != null)
+        {
+            join.Used = [.. used];
+            foreach (var on in join.On) if (on != null) CollectColumns(on, join.Used);
+        }
         int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null ? DistinctIndexColumn(table, output, where, used) : -1;
         if (schemaTable) SchemaTable.CheckKnown(_catalog, used);
         // generateColumnNames, the last step of prepare: a column name over the value limit is TOOBIG.

@@ -12,7 +12,7 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// types, and CTF-shaped updates verbatim, so a fast path that ignores the schema shows); each script starts by dropping
 /// them so scripts can be concatenated into one shell run and still be independent.
 /// </summary>
-public sealed class ScriptGenerator
+public sealed partial class ScriptGenerator
 {
     public const int TableCount = 3;
 
@@ -60,6 +60,7 @@ public sealed class ScriptGenerator
     {
         _random = new Random(seed);
         _extraRandom = new Random(unchecked(seed * 7919 + 17));
+        InitJoins(seed);
     }
 
     /// <summary>Decides and builds the constructs added after the original grammar (sqlite_master queries), so
@@ -96,6 +97,12 @@ public sealed class ScriptGenerator
             {
                 _extraStatements.Add(list.Count);
                 list.Add(GroupingQuery());
+            }
+            // Joins: a stream of their own (ScriptGenerator.Joins.cs).
+            if (_joinRandom.Next(100) < 8 && JoinQuery() is { } join)
+            {
+                _joinStatements.Add(list.Count);
+                list.Add(join);
             }
         }
         return Layout(list);
@@ -728,7 +735,7 @@ public sealed class ScriptGenerator
         for (var s = 0; s < statements.Count; s++)
         {
             var tokens = statements[s];
-            var random = _extraStatements.Contains(s) ? _extraRandom : _random;
+            var random = _joinStatements.Contains(s) ? _joinRandom : _extraStatements.Contains(s) ? _extraRandom : _random;
             if (s > 0)
             {
                 var roll = random.Next(20);

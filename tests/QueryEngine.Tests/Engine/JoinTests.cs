@@ -32,6 +32,24 @@ public class JoinTests
         // a LEFT JOIN's ON stays with its right table.
         "SELECT p FROM a JOIN b ON abs(a.x) > 0 AND a.x = b.y;\nSELECT p FROM a LEFT JOIN b ON abs(a.x) > 0 AND a.x = b.y;\n" +
         "SELECT p FROM a, b WHERE a.x = b.y AND abs(a.x) > 0;\nSELECT p, q FROM a CROSS JOIN b ON a.p < 'a3' WHERE b.y = a.x;\n",
+        // The automatic index SQLite builds for an ON equality holds the inner table's other columns the query reads
+        // (then the rowid) as its key: rows with one key come in that order; not when the affinities keep it unused.
+        "CREATE TABLE a(x, p);\n" +
+        "CREATE TABLE b(y, q, z TEXT, i INTEGER PRIMARY KEY);\n" +
+        "CREATE TABLE c(y TEXT, q);\n" +
+        "INSERT INTO a VALUES(1, 'a1'), (2, 'a2'), ('1', 'a3');\n" +
+        "INSERT INTO b(y, q, z) VALUES(1, 'zz', 'k'), (1, 'aa', 'j'), (2, NULL, 'm'), (1, 5, 'a'), ('1', 'c', 'b');\n" +
+        "INSERT INTO c VALUES('1', 'zz'), (1, 'aa'), ('1', 5);\n" +
+        "SELECT * FROM a JOIN b ON a.x = b.y;\n" +
+        "SELECT p, i FROM a JOIN b ON a.x = b.y;\n" +
+        "SELECT p, z FROM a JOIN b ON a.x = b.y;\n" +
+        "SELECT b.i, p FROM a JOIN b ON b.y = a.x;\n" +
+        "SELECT p, c.q FROM a JOIN c ON a.x = c.y;\n" +
+        "SELECT p, c.q FROM a JOIN c ON CAST(a.x AS INTEGER) = c.y;\n" +
+        "SELECT p FROM a JOIN b ON a.x = b.y ORDER BY b.q;\n" +
+        "SELECT p, count(*) FROM a LEFT JOIN b ON a.x = b.y AND b.z > 'a' GROUP BY p;\n" +
+        "SELECT p, q FROM a LEFT JOIN b ON a.x = b.y AND b.z > 'a';\n" +
+        "SELECT p, q FROM a LEFT JOIN b USING (p) ;\n",
         // Errors, in SQLite's words (an error inside ON has no caret).
         Tables + "SELECT * FROM a JOIN b USING (x);\nSELECT x FROM a, a;\nSELECT rowid FROM a, b;\nSELECT nosuch.x FROM a, b;\nSELECT * FROM a JOIN b ON nosuch = 1;\n" +
         "SELECT * FROM a LEFT INNER JOIN b;\nSELECT * FROM a JOIN d USING (p);\nSELECT * FROM a NATURAL JOIN b ON x = y;\nSELECT * FROM a JOIN;\nSELECT * FROM a JOIN b ON;\nSELECT * FROM a JOIN b USING ();\n" +
