@@ -16,18 +16,38 @@ public sealed partial class ScriptGenerator
 
     void InitJoins(int seed) => _joinRandom = new Random(unchecked(seed * 104729 + 31));
 
-    bool HasIndex(string table) => _tables[table].Any(c => c.Unique || (c.PrimaryKey && !c.IsRowid) || _indexed.Contains(c));
+    /// <summary>What any version of a table this script drew had: an index, and the names of rowid aliases. A
+    /// statement that failed (a garbled DROP, a CREATE of a table that exists) leaves the real schema at an earlier
+    /// version than <see cref="_tables"/>, so joins stay off everything any version had.</summary>
+    readonly HashSet<string> _everIndexed = [];
+    readonly Dictionary<string, HashSet<string>> _everRowid = [];
+
+    /// <summary>Called after each statement is drawn.</summary>
+    void NoteSchema()
+    {
+        foreach (var (table, columns) in _tables)
+        {
+            if (columns.Any(c => c.Unique || (c.PrimaryKey && !c.IsRowid) || _indexed.Contains(c))) _everIndexed.Add(table);
+            if (!_everRowid.TryGetValue(table, out var names)) _everRowid[table] = names = new(StringComparer.OrdinalIgnoreCase);
+            foreach (var c in columns) if (c.IsRowid) names.Add(c.Name);
+        }
+    }
+
+    bool HasIndex(string table) => _everIndexed.Contains(table);
+
+    bool MayBeRowid(string table, Column c) => c.IsRowid || (_everRowid.TryGetValue(table, out var names) && names.Contains(c.Name));
 
     /// <summary>A join query, or null when fewer than one unindexed live table exists.</summary>
     List<string>? JoinQuery()
     {
         var r = _joinRandom;
+        NoteSchema();
         var tables = _tables.Keys.Where(t => !HasIndex(t)).OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (tables.Count == 0) return null;
         string outer = tables[r.Next(tables.Count)], inner = tables[r.Next(tables.Count)];
         // Columns a term may read: never the rowid alias (SQLite may then seek it).
         List<string> Plain(string alias, string table) =>
-            [.. _tables[table].Where(c => !c.IsRowid).Select(c => alias + "." + c.Name)];
+            [.. _tables[table].Where(c => !MayBeRowid(table, c)).Select(c => alias + "." + c.Name)];
         var outerPlain = Plain("l", outer);
         var innerPlain = Plain("r", inner);
         // Result columns and ORDER BY keys stay off the rowid alias too: ORDER BY it may change SQLite's loop order.
@@ -83,8 +103,8 @@ public sealed partial class ScriptGenerator
             _ => [","],
         });
         tokens.AddRange([inner, "AS", "r"]);
-        var shared = _tables[outer].Where(c => !c.IsRowid).Select(c => c.Name)
-            .Intersect(_tables[inner].Where(c => !c.IsRowid).Select(c => c.Name), StringComparer.OrdinalIgnoreCase).ToList();
+        var shared = _tables[outer].Where(c => !MayBeRowid(outer, c)).Select(c => c.Name)
+            .Intersect(_tables[inner].Where(c => !MayBeRowid(inner, c)).Select(c => c.Name), StringComparer.OrdinalIgnoreCase).ToList();
         bool comma = kind == 7;
         if (!comma && shared.Count > 0 && r.Next(5) == 0) tokens.AddRange(["USING", "(", shared[r.Next(shared.Count)], ")"]);
         else if (!comma && outerPlain.Count > 0 && innerPlain.Count > 0 && r.Next(6) > 0)

@@ -81,6 +81,7 @@ public sealed partial class ScriptGenerator
         for (var i = 0; i < statements; i++)
         {
             list.Add(Statement());
+            NoteSchema();
             // Drawn from a stream of its own, so the scripts of every earlier seed stay as they were.
             int extra = _extraRandom.Next(100);
             if (extra < 5)
