@@ -368,6 +368,8 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             "instr" => ScalarFunction.Instr, "round" => ScalarFunction.Round, "hex" => ScalarFunction.Hex,
             "quote" => ScalarFunction.Quote, "printf" or "format" => ScalarFunction.Printf, "char" => ScalarFunction.Char,
             "unicode" => ScalarFunction.Unicode,
+            "date" => ScalarFunction.Date, "time" => ScalarFunction.Time, "datetime" => ScalarFunction.DateTime,
+            "julianday" => ScalarFunction.JulianDay, "unixepoch" => ScalarFunction.UnixEpoch, "strftime" => ScalarFunction.StrFTime,
             _ => (ScalarFunction?)null,
         };
         if (kind == null)
@@ -386,13 +388,14 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             ScalarFunction.Replace => Args.Count == 3,
             ScalarFunction.Trim or ScalarFunction.LTrim or ScalarFunction.RTrim or ScalarFunction.Round => Args.Count is 1 or 2,
             ScalarFunction.Instr => Args.Count == 2,
-            ScalarFunction.Printf or ScalarFunction.Char => true,
+            ScalarFunction.Printf or ScalarFunction.Char or >= ScalarFunction.Date => true,
             _ => Args.Count == 1,
         };
         if (!argsOk || Star) return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
         if (Distinct) throw new SqlParseException("DISTINCT aggregates must have exactly one argument", -1);
         var bound = BindArguments(scope);
         if (bound == null) return new LiteralExpr(SqlValue.Null);
+        if (kind >= ScalarFunction.Date) DateTimeFunctions.CheckLiteralArguments(bound, kind == ScalarFunction.StrFTime ? 2 : 1);
         return new ScalarFunctionExpr(kind.Value, bound) { Offset = Offset };
     }
 
@@ -424,8 +427,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
     [
         "random", "randomblob",
         "like",
-        "glob", "zeroblob", "date", "time", "datetime", "julianday", "strftime",
-        "unixepoch", "changes", "total_changes", "last_insert_rowid", "sqlite_version", "sign", "soundex", "likelihood",
+        "glob", "zeroblob", "changes", "total_changes", "last_insert_rowid", "sqlite_version", "sign", "soundex", "likelihood",
         "likely", "unlikely", "json", "json_extract", "json_array", "json_object",
         "row_number", "rank", "dense_rank", "ntile", "lag", "lead", "first_value", "last_value", "nth_value",
         "percent_rank", "cume_dist", "sqlite_source_id", "sqlite_compileoption_used", "sqlite_compileoption_get",
@@ -439,6 +441,7 @@ public enum ScalarFunction : byte
 {
     TypeOf, Length, Abs, Lower, Upper, Coalesce, IfNull, NullIf, Iif, Max, Min,
     Substr, Replace, Trim, LTrim, RTrim, Instr, Round, Hex, Quote, Printf, Char, Unicode,
+    Date, Time, DateTime, JulianDay, UnixEpoch, StrFTime,
 }
 
 public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : Expr
@@ -469,6 +472,7 @@ public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : E
                 ScalarFunction.Quote => TextFunctions.Quote(v[0]),
                 ScalarFunction.Printf => SqlPrintf.Function(v),
                 ScalarFunction.Char => TextFunctions.Char(v),
+                >= ScalarFunction.Date => DateTimeFunctions.Call(Function, v),
                 _ => TextFunctions.Unicode(v[0]),
             };
         }

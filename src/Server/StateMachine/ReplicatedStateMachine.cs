@@ -130,7 +130,7 @@ public sealed class ReplicatedStateMachine
             EnsureInOrder(logIndex);
             seen = _window.TryFind(request, out original);
         }
-        var body = seen ? null : Execute(request.Command.Span);
+        var body = seen ? null : Execute(request.Command.Span, request.TimestampMs);
 
         Answer answer;
         lock (_gate)
@@ -300,8 +300,10 @@ public sealed class ReplicatedStateMachine
         }
     }
 
-    private string Execute(ReadOnlySpan<byte> command)
+    /// <summary>Runs a logged command; 'now' in its date and time functions is the entry's timestamp.</summary>
+    private string Execute(ReadOnlySpan<byte> command, long timestampMs)
     {
+        using var now = Database.FixNow(timestampMs);
         SqlCommand parsed;
         try
         {
