@@ -370,6 +370,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             "unicode" => ScalarFunction.Unicode,
             "date" => ScalarFunction.Date, "time" => ScalarFunction.Time, "datetime" => ScalarFunction.DateTime,
             "julianday" => ScalarFunction.JulianDay, "unixepoch" => ScalarFunction.UnixEpoch, "strftime" => ScalarFunction.StrFTime,
+            "random" => ScalarFunction.Random,
             _ => (ScalarFunction?)null,
         };
         if (kind == null)
@@ -388,6 +389,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             ScalarFunction.Replace => Args.Count == 3,
             ScalarFunction.Trim or ScalarFunction.LTrim or ScalarFunction.RTrim or ScalarFunction.Round => Args.Count is 1 or 2,
             ScalarFunction.Instr => Args.Count == 2,
+            ScalarFunction.Random => Args.Count == 0,
             ScalarFunction.Printf or ScalarFunction.Char or >= ScalarFunction.Date => true,
             _ => Args.Count == 1,
         };
@@ -425,7 +427,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
 
     private static readonly HashSet<string> KnownSqliteFunctions =
     [
-        "random", "randomblob",
+        "randomblob",
         "like",
         "glob", "zeroblob", "changes", "total_changes", "last_insert_rowid", "sqlite_version", "sign", "soundex", "likelihood",
         "likely", "unlikely", "json", "json_extract", "json_array", "json_object",
@@ -441,14 +443,14 @@ public enum ScalarFunction : byte
 {
     TypeOf, Length, Abs, Lower, Upper, Coalesce, IfNull, NullIf, Iif, Max, Min,
     Substr, Replace, Trim, LTrim, RTrim, Instr, Round, Hex, Quote, Printf, Char, Unicode,
-    Date, Time, DateTime, JulianDay, UnixEpoch, StrFTime,
+    Random, Date, Time, DateTime, JulianDay, UnixEpoch, StrFTime,
 }
 
 public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : Expr
 {
     public readonly ScalarFunction Function = function;
     public readonly Expr[] Args = args;
-    public override bool IsConstant => Args.All(a => a.IsConstant);
+    public override bool IsConstant => Function != ScalarFunction.Random && Args.All(a => a.IsConstant);
     public override Expr Bind(Scope scope) => this;
     /// <summary>The evaluated arguments of the func.c functions (one node is never evaluated inside itself).</summary>
     private SqlValue[]? _values;
@@ -472,6 +474,7 @@ public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : E
                 ScalarFunction.Quote => TextFunctions.Quote(v[0]),
                 ScalarFunction.Printf => SqlPrintf.Function(v),
                 ScalarFunction.Char => TextFunctions.Char(v),
+                ScalarFunction.Random => SqlValue.FromInteger(RandomFunction.Next()),
                 >= ScalarFunction.Date => DateTimeFunctions.Call(Function, v),
                 _ => TextFunctions.Unicode(v[0]),
             };

@@ -130,7 +130,7 @@ public sealed class ReplicatedStateMachine
             EnsureInOrder(logIndex);
             seen = _window.TryFind(request, out original);
         }
-        var body = seen ? null : Execute(request.Command.Span, request.TimestampMs);
+        var body = seen ? null : Execute(request.Command.Span, request.TimestampMs, request.Id.Origin * 0x9E3779B97F4A7C15UL ^ request.Id.Counter);
 
         Answer answer;
         lock (_gate)
@@ -300,10 +300,11 @@ public sealed class ReplicatedStateMachine
         }
     }
 
-    /// <summary>Runs a logged command; 'now' in its date and time functions is the entry's timestamp.</summary>
-    private string Execute(ReadOnlySpan<byte> command, long timestampMs)
+    /// <summary>Runs a logged command; 'now' in its date and time functions is the entry's timestamp, and random()
+    /// is seeded from the request's id, the same on every node.</summary>
+    private string Execute(ReadOnlySpan<byte> command, long timestampMs, ulong randomSeed)
     {
-        using var now = Database.FixNow(timestampMs);
+        using var entry = Database.FixEntry(timestampMs, randomSeed);
         SqlCommand parsed;
         try
         {
