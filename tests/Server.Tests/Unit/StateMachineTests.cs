@@ -51,6 +51,20 @@ public sealed class StateMachineTests
     }
 
     [Fact]
+    public void Now_and_random_are_fixed_by_the_entry_the_same_on_every_machine()
+    {
+        // 1,700,000,000,123 ms is 2023-11-14 22:13:20.123 UTC; the entry carries it, whatever the applying node's clock.
+        var entry = Request("CREATE TABLE r(t, v); INSERT INTO r VALUES(datetime('now'), random()); SELECT t, v, strftime('%f') FROM r", 1_700_000_000_123).ToBytes();
+        var a = NewMachine().Apply(1, entry)!.Value.Body;
+        var b = NewMachine().Apply(1, entry)!.Value.Body;
+        Assert.Equal(a, b);
+        Assert.StartsWith("2023-11-14 22:13:20|", a, StringComparison.Ordinal);
+        Assert.EndsWith("|20.123\n", a, StringComparison.Ordinal);
+        var other = NewMachine().Apply(1, Request("SELECT random()", 1_700_000_000_123).ToBytes())!.Value.Body;
+        Assert.NotEqual(a.Split('|')[1], other.TrimEnd('\n'));
+    }
+
+    [Fact]
     public void TwoMachines_ApplyingTheSameLog_GiveTheSameAnswers()
     {
         var random = new Random(3);
