@@ -370,6 +370,7 @@ public sealed partial class Executor(Catalog catalog)
         }
         var where = s.Where == null ? null : Expr.BindWhole(s.Where, scope);
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
+        RefuseSubqueryOnTarget(table, where, "UPDATE");
 
         Guarded(() =>
         {
@@ -429,6 +430,7 @@ public sealed partial class Executor(Catalog catalog)
         var table = RequireTable(s.Table);
         var where = s.Where == null ? null : Expr.BindWhole(s.Where, new Scope { Host = this, Table = table });
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
+        RefuseSubqueryOnTarget(table, where, "DELETE");
         Guarded(() =>
         {
             foreach (var row in MatchingRows(table, where)) RemoveRow(table, row);

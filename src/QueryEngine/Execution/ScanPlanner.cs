@@ -108,6 +108,11 @@ public static class ScanPlanner
         ColumnExpr? col = b.Left as ColumnExpr ?? b.Right as ColumnExpr;
         Expr other = ReferenceEquals(col, b.Left) ? b.Right : b.Left;
         if (col == null || !ScanInvariance.Holds(other)) return false;
+        // sqlite3IndexAffinityOk: the comparison's affinity must suit the index (a TEXT column compared numerically,
+        // say with an INTEGER column of an enclosing query, is not looked up in its index).
+        var comparison = Values.AffinityRules.ForComparison(col.Affinity, other.Affinity);
+        if (comparison == Values.Affinity.Text ? col.Affinity != Values.Affinity.Text
+            : Values.AffinityRules.IsNumeric(comparison) && !Values.AffinityRules.IsNumeric(col.Affinity)) return false;
         column = col;
         isEquality = b.Op is BinaryOp.Equal or BinaryOp.Is;
         return true;

@@ -192,6 +192,40 @@ public sealed partial class Executor : ISubqueryHost
         return source;
     }
 
+    /// <summary>DELETE and UPDATE whose WHERE holds a subquery reading the table they change: SQLite may look
+    /// the subquery up live in that table's index while it deletes row by row, which FastDb does not model.</summary>
+    private static void RefuseSubqueryOnTarget(Table target, Expr? where, string statement)
+    {
+        if (where != null && ReadsTable(where))
+            throw new SqlParseException("FastDb does not support a subquery reading the table being changed in " + statement + "'s WHERE yet");
+
+        bool ReadsTable(Expr e) => e switch
+        {
+            SubqueryExpr q => QueryReads(q.Query) || (q.Left != null && ReadsTable(q.Left)),
+            UnaryExpr u => ReadsTable(u.Operand),
+            BinaryExpr b => ReadsTable(b.Left) || ReadsTable(b.Right),
+            IsNullExpr n => ReadsTable(n.Operand),
+            ScalarFunctionExpr f => f.Args.Any(ReadsTable),
+            IHasChildren h => h.Children.Any(ReadsTable),
+            _ => false,
+        };
+
+        bool QueryReads(QueryStatement query) => query switch
+        {
+            SelectStatement s => Names(s).Any(n => string.Equals(n, target.Name, StringComparison.OrdinalIgnoreCase))
+                || s.Columns.Any(c => c.Expression != null && ReadsTable(c.Expression)) || (s.Where != null && ReadsTable(s.Where))
+                || (s.Having != null && ReadsTable(s.Having)),
+            CompoundSelectStatement c => c.Selects.Any(QueryReads),
+            _ => false,
+        };
+
+        static IEnumerable<string> Names(SelectStatement s)
+        {
+            if (s.From != null) yield return s.From;
+            foreach (var j in s.Joins) yield return j.Table;
+        }
+    }
+
     /// <summary>Collects a query's rows instead of printing them.</summary>
     private sealed class CollectingRowOutput : RowOutput
     {
