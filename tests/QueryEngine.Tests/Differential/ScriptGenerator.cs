@@ -12,7 +12,7 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// types, and CTF-shaped updates verbatim, so a fast path that ignores the schema shows); each script starts by dropping
 /// them so scripts can be concatenated into one shell run and still be independent.
 /// </summary>
-public sealed class ScriptGenerator
+public sealed partial class ScriptGenerator
 {
     public const int TableCount = 3;
 
@@ -60,6 +60,7 @@ public sealed class ScriptGenerator
     {
         _random = new Random(seed);
         _extraRandom = new Random(unchecked(seed * 7919 + 17));
+        _queryRandom = new Random(unchecked(seed * 104729 + 31));
     }
 
     /// <summary>Decides and builds the constructs added after the original grammar (sqlite_master queries), so
@@ -96,6 +97,12 @@ public sealed class ScriptGenerator
             {
                 _extraStatements.Add(list.Count);
                 list.Add(GroupingQuery());
+            }
+            // Compound SELECTs and subqueries (ScriptGenerator.Queries.cs), from a stream of their own too.
+            if (_tables.Count > 0 && _queryRandom.Next(100) < QueryStatementPercent)
+            {
+                _extraStatements.Add(list.Count);
+                list.Add(QueryStatement());
             }
         }
         return Layout(list);
