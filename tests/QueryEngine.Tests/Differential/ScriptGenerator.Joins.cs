@@ -14,7 +14,7 @@ public sealed partial class ScriptGenerator
     Random _joinRandom = null!;
     readonly HashSet<int> _joinStatements = [];
 
-    void InitJoins(int seed) => _joinRandom = new Random(unchecked(seed * 104729 + 31));
+    void InitJoins(int seed) => _joinRandom = new Random(unchecked(seed * 15485863 + 7));
 
     /// <summary>What any version of a table this script drew had: an index, and the names of rowid aliases. A
     /// statement that failed (a garbled DROP, a CREATE of a table that exists) leaves the real schema at an earlier

@@ -60,6 +60,7 @@ public sealed partial class ScriptGenerator
     {
         _random = new Random(seed);
         _extraRandom = new Random(unchecked(seed * 7919 + 17));
+        _queryRandom = new Random(unchecked(seed * 104729 + 31));
         InitJoins(seed);
     }
 
@@ -98,6 +99,12 @@ public sealed partial class ScriptGenerator
             {
                 _extraStatements.Add(list.Count);
                 list.Add(GroupingQuery());
+            }
+            // Compound SELECTs and subqueries (ScriptGenerator.Queries.cs), from a stream of their own too.
+            if (_tables.Count > 0 && _queryRandom.Next(100) < QueryStatementPercent)
+            {
+                _extraStatements.Add(list.Count);
+                list.Add(QueryStatement());
             }
             // Joins: a stream of their own (ScriptGenerator.Joins.cs).
             if (_joinRandom.Next(100) < 8 && JoinQuery() is { } join)
