@@ -329,15 +329,7 @@ public static class DateTimeFunctions
                 if (!z.Equals("auto", StringComparison.OrdinalIgnoreCase)) return true;
                 if (index > 1) return true;
                 if (!p.RawS || p.ValidJD) { p.RawS = false; return false; }
-                if (p.s >= -21086676L * 10000 && p.s <= 25340230L * 10000 + 799)
-                {
-                    r = p.s * 1000.0 + 210866760000000.0;
-                    ClearYMD_HMS_TZ(ref p);
-                    p.JD = (long)(r + 0.5);
-                    p.ValidJD = true;
-                    p.RawS = false;
-                    return false;
-                }
+                if (p.s >= -21086676L * 10000 && p.s <= 25340230L * 10000 + 799) return SetFromUnixTime(ref p, p.s * 1000.0 + 210866760000000.0);
                 return true;
             case 'j':
                 if (!z.Equals("julianday", StringComparison.OrdinalIgnoreCase)) return true;
@@ -348,15 +340,7 @@ public static class DateTimeFunctions
                 if (!z.Equals("unixepoch", StringComparison.OrdinalIgnoreCase) || !p.RawS) return true;
                 if (index > 1) return true;
                 r = p.s * 1000.0 + 210866760000000.0;
-                if (r >= 0.0 && r < 464269060800000.0)
-                {
-                    ClearYMD_HMS_TZ(ref p);
-                    p.JD = (long)(r + 0.5);
-                    p.ValidJD = true;
-                    p.RawS = false;
-                    return false;
-                }
-                return true;
+                return r >= 0.0 && r < 464269060800000.0 ? SetFromUnixTime(ref p, r) : true;
             case 'w':
             {
                 if (!z.StartsWith("weekday ", StringComparison.OrdinalIgnoreCase) || !IsWholeNumber(z[8..], out r)) return true;
@@ -394,6 +378,17 @@ public static class DateTimeFunctions
             default:
                 return true;
         }
+    }
+
+    /// <summary>The raw number read as Unix seconds ('unixepoch', 'auto'): <paramref name="jdMs"/> is its julian
+    /// day in milliseconds. Returns false (understood).</summary>
+    private static bool SetFromUnixTime(ref DateTime p, double jdMs)
+    {
+        ClearYMD_HMS_TZ(ref p);
+        p.JD = (long)(jdMs + 0.5);
+        p.ValidJD = true;
+        p.RawS = false;
+        return false;
     }
 
     /// <summary>"[+-]NNN units" and "[+-]HH:MM[:SS[.SSS]]".</summary>
