@@ -26,10 +26,11 @@ public sealed partial class Executor(Catalog catalog)
             case DropTableStatement d: DropTable(d); break;
             case CreateIndexStatement ci: CreateIndex(ci); break;
             case DropIndexStatement di: DropIndex(di); break;
-            case InsertStatement i: Guarded(() => Insert(i), UndoKind.Added); break;
+            case InsertStatement i: Guarded(() => Insert(i), UndoKind.Added, InsertUsesStatementJournal(i)); break;
             case UpdateStatement u: Update(u); break;
             case DeleteStatement d: Delete(d); break;
             case SelectStatement s: Select(s, stdout); break;
+            case TransactionStatement t: RunTransaction(t); break;
         }
     }
 
@@ -42,8 +43,10 @@ public sealed partial class Executor(Catalog catalog)
     /// <summary>sqlite3_last_insert_rowid: the rowid of the last row an INSERT added (rqlite's last_insert_id).</summary>
     public long LastInsertRowId;
 
-    /// <summary>Runs a data change atomically; <paramref name="counted"/> is the kind of row change sqlite3_changes counts.</summary>
-    private void Guarded(Action action, UndoKind counted)
+    /// <summary>Runs a data change atomically; <paramref name="counted"/> is the kind of row change sqlite3_changes
+    /// counts. Inside a transaction a statement SQLite runs without a statement journal (<paramref
+    /// name="statementJournal"/> false, see Executor.Transactions.cs) keeps the rows it changed before it failed.</summary>
+    private void Guarded(Action action, UndoKind counted, bool statementJournal = true)
     {
         _journal.Clear();
         long before = Changes;
@@ -56,6 +59,7 @@ public sealed partial class Executor(Catalog catalog)
         }
         catch (Exception e)
         {
+            if (_transaction != null && !statementJournal && e is SqlRuntimeException) _journal.Clear();
             Rollback();
             if (e is SqlParseException) Changes = before; // it failed to prepare, so it never ran
             throw;
@@ -90,16 +94,18 @@ public sealed partial class Executor(Catalog catalog)
 
     private void AddRow(Table t, Row r)
     {
+        _transaction?.Touch(t, r, inserted: true);
         t.Add(r);
         _journal.Add(new Undo(UndoKind.Added, t, r, 0, null));
         LastInsertRowId = r.RowId;
         _catalog.CheckSize();
     }
 
-    private void RemoveRow(Table t, Row r) { t.Remove(r); _journal.Add(new Undo(UndoKind.Removed, t, r, 0, null)); }
+    private void RemoveRow(Table t, Row r) { _transaction?.Touch(t, r, inserted: false); t.Remove(r); _journal.Add(new Undo(UndoKind.Removed, t, r, 0, null)); }
 
     private void ChangeRow(Table t, Row r, long newRowId, SqlValue[] newValues)
     {
+        _transaction?.Touch(t, r, inserted: false);
         t.Remove(r);
         _journal.Add(new Undo(UndoKind.Changed, t, r, r.RowId, r.Values));
         r.RowId = newRowId;
@@ -355,9 +361,12 @@ public sealed partial class Executor(Catalog catalog)
         var where = s.Where == null ? null : Expr.BindWhole(s.Where, scope);
         ScanPlanner.RefuseUnmodelled(table, where);
 
+        bool statementJournal = UpdateUsesStatementJournal(table, targets, exprs, where);
         Guarded(() =>
         {
-            var rows = MatchingRows(table, where);
+            var rows = _transaction != null && !statementJournal && ScanPlanner.IndexOrderColumn(table, where) >= 0
+                ? MatchingRowsOrRefuse(table, where, "UPDATE")
+                : MatchingRows(table, where);
             // SQLite updates in the scan's order only in one pass (ONEPASS_MULTI): an index range whose column this
             // UPDATE does not change, the rowid unchanged. Otherwise it first collects the rowids in an ephemeral
             // table and reads them back in rowid order, which decides which row hits a UNIQUE conflict first.
@@ -404,7 +413,7 @@ public sealed partial class Executor(Catalog catalog)
                 EngineLimits.CheckRecord(table, values);
                 ChangeRow(table, row, rowId, values);
             }
-        }, UndoKind.Changed);
+        }, UndoKind.Changed, statementJournal);
     }
 
     private void Delete(DeleteStatement s)
@@ -414,8 +423,9 @@ public sealed partial class Executor(Catalog catalog)
         ScanPlanner.RefuseUnmodelled(table, where);
         Guarded(() =>
         {
-            foreach (var row in MatchingRows(table, where)) RemoveRow(table, row);
-        }, UndoKind.Removed);
+            var rows = _transaction != null && where != null && !CallsFunction(where) ? MatchingRowsOrRefuse(table, where, "DELETE") : MatchingRows(table, where);
+            foreach (var row in rows) RemoveRow(table, row);
+        }, UndoKind.Removed, statementJournal: false);
     }
 
     /// <summary>Rows satisfying WHERE, in the order SQLite's plan visits them (rowid order, or a UNIQUE column's

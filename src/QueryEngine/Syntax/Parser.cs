@@ -8,7 +8,7 @@ namespace FastDb.QueryEngine.Syntax;
 /// statement, as SQLite's LALR parser does; constructs outside FastDb's subset fail with a message naming them.
 /// Offsets in errors are relative to <c>start</c>.
 /// </summary>
-public sealed class Parser
+public sealed partial class Parser
 {
     private readonly Tokenizer _tokens;
     private readonly int _start;
@@ -122,8 +122,8 @@ public sealed class Parser
             case "VALUES": throw Unsupported("VALUES as a statement");
             case "WITH": throw Unsupported("WITH (common table expressions)");
             case "EXPLAIN": throw Unsupported("EXPLAIN");
-            case "BEGIN": case "COMMIT": case "END": case "ROLLBACK": case "SAVEPOINT": case "RELEASE":
-                throw Unsupported("transactions (" + t.Text + ")");
+            case "BEGIN": case "COMMIT": case "END": case "ROLLBACK": stmt = ParseTransaction(); break;
+            case "SAVEPOINT": case "RELEASE": throw Unsupported("savepoints (" + t.Text + ")");
             case "PRAGMA": case "ALTER": case "ATTACH": case "DETACH": case "VACUUM": case "ANALYZE": case "REINDEX":
                 throw Unsupported(t.Text);
             default: throw SyntaxError(t);

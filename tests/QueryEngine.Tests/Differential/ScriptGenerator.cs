@@ -12,7 +12,7 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// types, and CTF-shaped updates verbatim, so a fast path that ignores the schema shows); each script starts by dropping
 /// them so scripts can be concatenated into one shell run and still be independent.
 /// </summary>
-public sealed class ScriptGenerator
+public sealed partial class ScriptGenerator
 {
     public const int TableCount = 3;
 
@@ -25,6 +25,7 @@ public sealed class ScriptGenerator
     public bool Clean { get; init; }
 
     readonly Random _random;
+    readonly int _seed;
     readonly Dictionary<string, List<Column>> _tables = new();
     int _nextCleanKey;
 
@@ -59,6 +60,7 @@ public sealed class ScriptGenerator
     public ScriptGenerator(int seed)
     {
         _random = new Random(seed);
+        _seed = seed;
         _extraRandom = new Random(unchecked(seed * 7919 + 17));
     }
 
@@ -97,7 +99,9 @@ public sealed class ScriptGenerator
                 _extraStatements.Add(list.Count);
                 list.Add(GroupingQuery());
             }
+            AddStatementConstructs(list);
         }
+        EndStatementConstructs(list);
         return Layout(list);
     }
 
@@ -728,7 +732,7 @@ public sealed class ScriptGenerator
         for (var s = 0; s < statements.Count; s++)
         {
             var tokens = statements[s];
-            var random = _extraStatements.Contains(s) ? _extraRandom : _random;
+            var random = _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _random;
             if (s > 0)
             {
                 var roll = random.Next(20);

@@ -534,5 +534,6 @@ public static partial class GoldenCases
             Stderr: "",
             ExitCode: 0),
         .. Issue18Cases(),
+        .. StatementCases(),
     ];
 }
