@@ -66,14 +66,45 @@ public sealed partial class Executor
         for (int c = 0; c < table.Columns.Length; c++)
             if (table.Columns[c].NotNull && c != table.RowIdColumn) return true;
         if (s.Conflict == ConflictAction.Replace) return false;
-        foreach (var ix in table.Indexes) if (ix.Unique) return true;
-        if (s.Columns == null) return table.RowIdColumn >= 0;
-        foreach (var (name, _) in s.Columns)
+        // A constraint an ON CONFLICT clause answers is checked with OE_Ignore / OE_Update, not OE_Abort; the DO
+        // UPDATE is an UPDATE of its own.
+        var upserts = s.Upserts;
+        bool catchAll = upserts != null && upserts[^1].Target == null;
+        // Whether a clause answers the uniqueness of a column (-1: the rowid).
+        bool Answered(int column)
         {
-            int c = table.ColumnIndex(name);
-            if (c >= 0 ? c == table.RowIdColumn : NameExpr.IsRowIdName(name)) return true;
+            if (catchAll) return true;
+            foreach (var u in upserts ?? [])
+            {
+                if (u.Target is not { Count: 1 } target) continue;
+                int c = table.ColumnIndex(target[0].Name);
+                int constrained = c >= 0 && c != table.RowIdColumn ? c : c >= 0 || NameExpr.IsRowIdName(target[0].Name) ? -1 : -2;
+                if (constrained == column) return true;
+            }
+            return false;
         }
-        return false;
+        foreach (var ix in table.Indexes) if (ix.Unique && !Answered(ix.Column)) return true;
+        if (upserts != null)
+            foreach (var u in upserts)
+            {
+                if (CallsFunction(u.Where)) return true;
+                foreach (var (column, _, value) in u.Assignments)
+                {
+                    if (CallsFunction(value)) return true;
+                    int c = table.ColumnIndex(column);
+                    if (c < 0 || c == table.RowIdColumn || table.Columns[c].NotNull) return true;
+                    foreach (var ix in table.Indexes) if (ix.Unique && ix.Column == c) return true;
+                }
+            }
+        bool rowIdGiven = false;
+        if (s.Columns == null) rowIdGiven = table.RowIdColumn >= 0;
+        else
+            foreach (var (name, _) in s.Columns)
+            {
+                int c = table.ColumnIndex(name);
+                if (c >= 0 ? c == table.RowIdColumn : NameExpr.IsRowIdName(name)) rowIdGiven = true;
+            }
+        return rowIdGiven && !Answered(-1);
     }
 
     /// <summary>update.c: a multi-write unless one-pass on a single row (then at most one row changes, before any

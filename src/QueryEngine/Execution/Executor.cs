@@ -26,7 +26,7 @@ public sealed partial class Executor(Catalog catalog)
             case DropTableStatement d: DropTable(d); break;
             case CreateIndexStatement ci: CreateIndex(ci); break;
             case DropIndexStatement di: DropIndex(di); break;
-            case InsertStatement i: Guarded(() => Insert(i), UndoKind.Added, InsertUsesStatementJournal(i)); break;
+            case InsertStatement i: Guarded(() => Insert(i), UndoKind.Added, InsertUsesStatementJournal(i), countsUpdates: i.Upserts != null); break;
             case UpdateStatement u: Update(u); break;
             case DeleteStatement d: Delete(d); break;
             case SelectStatement s: Select(s, stdout); break;
@@ -45,8 +45,9 @@ public sealed partial class Executor(Catalog catalog)
 
     /// <summary>Runs a data change atomically; <paramref name="counted"/> is the kind of row change sqlite3_changes
     /// counts. Inside a transaction a statement SQLite runs without a statement journal (<paramref
-    /// name="statementJournal"/> false, see Executor.Transactions.cs) keeps the rows it changed before it failed.</summary>
-    private void Guarded(Action action, UndoKind counted, bool statementJournal = true)
+    /// name="statementJournal"/> false, see Executor.Transactions.cs) keeps the rows it changed before it failed.
+    /// <paramref name="countsUpdates"/>: an upsert's DO UPDATE rows count too.</summary>
+    private void Guarded(Action action, UndoKind counted, bool statementJournal = true, bool countsUpdates = false)
     {
         _journal.Clear();
         long before = Changes;
@@ -54,7 +55,7 @@ public sealed partial class Executor(Catalog catalog)
         try
         {
             action();
-            foreach (var u in _journal) if (u.Kind == counted) Changes++;
+            foreach (var u in _journal) if (u.Kind == counted || (countsUpdates && u.Kind == UndoKind.Changed)) Changes++;
             TotalChanges += Changes;
         }
         catch (Exception e)
@@ -239,6 +240,7 @@ public sealed partial class Executor(Catalog catalog)
                 throw new SqlParseException($"{s.Rows[0].Count} values for {targets.Length} columns");
         }
         if (s.DefaultValues) bound.Add([]);
+        var upserts = s.Upserts == null ? null : PlanUpserts(table, s.Upserts);
 
         _context.Values = null;
         foreach (var exprs in bound)
@@ -263,7 +265,8 @@ public sealed partial class Executor(Catalog catalog)
                 hasExplicitRowId = !explicitRowId.IsNull;
             }
             else if (hasExplicitRowId) { explicitRowId = AffinityRules.Apply(Affinity.Integer, explicitRowId); hasExplicitRowId = !explicitRowId.IsNull; }
-            InsertOne(table, values, hasExplicitRowId, explicitRowId, s.Conflict);
+            if (upserts != null) InsertWithUpsert(table, values, hasExplicitRowId, explicitRowId, upserts);
+            else InsertOne(table, values, hasExplicitRowId, explicitRowId, s.Conflict);
         }
     }
 
@@ -380,40 +383,47 @@ public sealed partial class Executor(Catalog catalog)
                 _context.Values = row.Values;
                 _context.RowId = row.RowId;
                 for (int i = 0; i < exprs.Length; i++) newValues[i] = exprs[i].Eval(_context);
-                var values = (SqlValue[])row.Values.Clone();
-                long rowId = row.RowId;
-                bool rowIdChanged = false;
-                for (int i = 0; i < exprs.Length; i++)
-                {
-                    int c = targets[i];
-                    if (c < 0 || c == table.RowIdColumn)
-                    {
-                        var v = AffinityRules.Apply(Affinity.Integer, newValues[i]);
-                        if (v.Type != SqlType.Integer) throw new SqlRuntimeException("datatype mismatch", SqlRuntimeException.Mismatch);
-                        rowIdChanged = v.Integer != rowId;
-                        rowId = v.Integer;
-                        if (c >= 0) values[c] = v;
-                        continue;
-                    }
-                    values[c] = AffinityRules.Apply(table.Columns[c].Affinity, newValues[i]);
-                }
-                for (int c = 0; c < values.Length; c++)
-                    if (table.Columns[c].NotNull && values[c].IsNull && c != table.RowIdColumn)
-                        throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{table.Columns[c].Name}", SqlRuntimeException.Constraint);
-                if (rowIdChanged && table.FindByRowId(rowId) != null)
-                    throw new SqlRuntimeException($"UNIQUE constraint failed: {table.Name}.{RowIdName(table)}", SqlRuntimeException.Constraint);
-                for (int i = table.Indexes.Count - 1; i >= 0; i--)
-                {
-                    var ix = table.Indexes[i];
-                    var key = values[ix.Column];
-                    EngineLimits.CheckIndexRecord(key, rowId);
-                    if (ix.Unique && !key.IsNull && ix.Map.TryGetValue(key, out var other) && !ReferenceEquals(other, row))
-                        throw new SqlRuntimeException($"UNIQUE constraint failed: {ix.ConstraintName}", SqlRuntimeException.Constraint);
-                }
-                EngineLimits.CheckRecord(table, values);
-                ChangeRow(table, row, rowId, values);
+                ApplyUpdate(table, row, targets, newValues);
             }
         }, UndoKind.Changed, statementJournal);
+    }
+
+    /// <summary>One row of an UPDATE (or an upsert's DO UPDATE): the SET values with the column affinities, then
+    /// the constraint checks in SQLite's order (NOT NULL, the rowid, the unique indexes newest first).</summary>
+    private void ApplyUpdate(Table table, Row row, int[] targets, SqlValue[] newValues)
+    {
+        var values = (SqlValue[])row.Values.Clone();
+        long rowId = row.RowId;
+        bool rowIdChanged = false;
+        for (int i = 0; i < targets.Length; i++)
+        {
+            int c = targets[i];
+            if (c < 0 || c == table.RowIdColumn)
+            {
+                var v = AffinityRules.Apply(Affinity.Integer, newValues[i]);
+                if (v.Type != SqlType.Integer) throw new SqlRuntimeException("datatype mismatch", SqlRuntimeException.Mismatch);
+                rowIdChanged = v.Integer != rowId;
+                rowId = v.Integer;
+                if (c >= 0) values[c] = v;
+                continue;
+            }
+            values[c] = AffinityRules.Apply(table.Columns[c].Affinity, newValues[i]);
+        }
+        for (int c = 0; c < values.Length; c++)
+            if (table.Columns[c].NotNull && values[c].IsNull && c != table.RowIdColumn)
+                throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{table.Columns[c].Name}", SqlRuntimeException.Constraint);
+        if (rowIdChanged && table.FindByRowId(rowId) != null)
+            throw new SqlRuntimeException($"UNIQUE constraint failed: {table.Name}.{RowIdName(table)}", SqlRuntimeException.Constraint);
+        for (int i = table.Indexes.Count - 1; i >= 0; i--)
+        {
+            var ix = table.Indexes[i];
+            var key = values[ix.Column];
+            EngineLimits.CheckIndexRecord(key, rowId);
+            if (ix.Unique && !key.IsNull && ix.Map.TryGetValue(key, out var other) && !ReferenceEquals(other, row))
+                throw new SqlRuntimeException($"UNIQUE constraint failed: {ix.ConstraintName}", SqlRuntimeException.Constraint);
+        }
+        EngineLimits.CheckRecord(table, values);
+        ChangeRow(table, row, rowId, values);
     }
 
     private void Delete(DeleteStatement s)

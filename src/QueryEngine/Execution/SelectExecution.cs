@@ -126,7 +126,8 @@ public sealed partial class Executor
 
         var used = UsedColumns(output, where, order, groupBy, having);
         int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null ? DistinctIndexColumn(table, output, where, used) : -1;
-        if (schemaTable) SchemaTable.CheckKnown(_catalog, used);
+        // The temp schema is always empty: nothing in it is unknown.
+        if (schemaTable && SchemaTable.CanonicalName(s.From!) == SchemaTable.MasterName) SchemaTable.CheckKnown(_catalog, used);
         // generateColumnNames, the last step of prepare: a column name over the value limit is TOOBIG.
         foreach (var rc in s.Columns)
             if (rc.NameTooBig) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);

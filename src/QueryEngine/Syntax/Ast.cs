@@ -66,6 +66,8 @@ public sealed class InsertStatement : Statement
     /// <summary>Rows of VALUES; empty for DEFAULT VALUES.</summary>
     public List<List<Expr>> Rows = [];
     public bool DefaultValues;
+    /// <summary>The ON CONFLICT clauses, in order (null: none).</summary>
+    public List<UpsertClause>? Upserts;
 }
 
 public sealed class UpdateStatement : Statement

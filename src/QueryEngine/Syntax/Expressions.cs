@@ -32,6 +32,9 @@ public sealed class Scope
     public List<ResultColumn>? Aliases;
     public bool AllowAggregates;
     public bool SawAggregate;
+    /// <summary>An upsert's DO UPDATE: <c>excluded.col</c> names the row that was to be inserted, laid after the
+    /// table's own columns (its rowid after them).</summary>
+    public Storage.Table? Excluded;
     /// <summary>Set by <see cref="Expr.BindWhole"/>. SQLite's resolver stops at the first bad name, except inside a
     /// function's arguments: there the error ends that argument list only and the walk goes on after the call, so a
     /// later error replaces it (message and offset). A bad call itself (no such function, wrong argument count) is
@@ -109,6 +112,13 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
 
     public override Expr Bind(Scope scope)
     {
+        if (scope.Excluded is { } excluded && string.Equals(Qualifier, "excluded", StringComparison.OrdinalIgnoreCase))
+        {
+            int n = excluded.Columns.Length, i = excluded.ColumnIndex(Name);
+            if (i >= 0) return new ColumnExpr(n + i, i == excluded.RowIdColumn ? Affinity.Integer : excluded.Columns[i].Affinity, false) { Offset = Offset };
+            if (IsRowIdName(Name)) return new ColumnExpr(2 * n, Affinity.Integer, false) { Offset = Offset };
+            throw new SqlParseException("no such column: excluded." + Name, Offset);
+        }
         if (scope.Sources != null && BindInJoin(scope.Sources) is { } joined) return joined;
         var table = scope.Sources == null ? scope.Table : null;
         if (table != null && (Qualifier == null || string.Equals(Qualifier, scope.TableAlias ?? table.Name, StringComparison.OrdinalIgnoreCase)))
@@ -310,7 +320,16 @@ public sealed class IsNullExpr(Expr operand, bool negated) : Expr
     private readonly int _height = operand.Height + 1;
     public override int Height => _height;
     public override bool IsConstant => Operand.IsConstant;
-    public override Expr Bind(Scope scope) { Operand = Operand.Bind(scope); return this; }
+
+    /// <summary>resolve.c walks an ISNULL/NOTNULL operand and prunes, ignoring its error: the walk goes on, so a
+    /// later bad name replaces the error (kept as a function argument's is, see <see cref="Scope"/>).</summary>
+    public override Expr Bind(Scope scope)
+    {
+        try { Operand = Operand.Bind(scope); }
+        catch (SqlParseException e) { return scope.Fail(e); }
+        return this;
+    }
+
     public override SqlValue Eval(RowContext row) => SqlValue.FromBool(Operand.Eval(row).IsNull != Negated);
 }
 

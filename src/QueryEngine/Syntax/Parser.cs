@@ -485,7 +485,11 @@ public sealed partial class Parser
         }
         else if (t.Is("SELECT") || t.Is("WITH")) throw Unsupported("INSERT ... SELECT");
         else throw SyntaxError(t);
-        if (Peek().Is("ON")) throw Unsupported("upsert (ON CONFLICT)");
+        if (Peek().Is("ON") && !stmt.DefaultValues)
+        {
+            if (conflict != ConflictAction.Abort) _deferredUnsupported ??= "INSERT OR " + (conflict == ConflictAction.Replace ? "REPLACE" : "IGNORE") + " with ON CONFLICT";
+            stmt.Upserts = ParseUpserts();
+        }
         if (Peek().Is("RETURNING")) throw Unsupported("RETURNING");
         return stmt;
     }
@@ -502,7 +506,7 @@ public sealed partial class Parser
         var stmt = new UpdateStatement { Table = table };
         do
         {
-            if (Peek().IsOp("(")) throw Unsupported("row-value assignments");
+            if (SkipRowValueAssignment()) continue;
             var nt = Peek();
             string col = ExpectName();
             if (Peek().IsOp(".")) throw Unsupported("qualified names in SET");

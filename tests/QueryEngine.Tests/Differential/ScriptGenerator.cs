@@ -24,7 +24,7 @@ public sealed partial class ScriptGenerator
     /// <summary>When set, the script avoids deliberate errors (it may still hit a constraint): used for value checks.</summary>
     public bool Clean { get; init; }
 
-    readonly Random _random;
+    Random _random; // swapped for StatementRandom while a statement of ScriptGenerator.Statements.cs is drawn
     readonly int _seed;
     readonly Dictionary<string, List<Column>> _tables = new();
     int _nextCleanKey;
@@ -737,7 +737,7 @@ public sealed partial class ScriptGenerator
             {
                 var roll = random.Next(20);
                 if (roll < 13) sb.Append('\n');
-                else if (roll < 18) sb.Append(' ');
+                else if (roll < 18) sb.Append(_ownLine.Contains(s) || _ownLine.Contains(s - 1) ? '\n' : ' ');
                 else if (roll < 19) sb.Append("\n\n");
                 else sb.Append("\n-- a comment; with a semicolon\n");
             }
