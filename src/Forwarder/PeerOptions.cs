@@ -149,7 +149,7 @@ public sealed class PeerLinkOptions
     /// <summary>First reconnect delay; it doubles per failed attempt up to MaxReconnectDelay, with jitter.</summary>
     public TimeSpan InitialReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(5);
 
-    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(40);
 
     /// <summary>
     /// A connection that lived at least this long resets the back-off. A proxy whose link is down may accept and close

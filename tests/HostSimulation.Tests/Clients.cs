@@ -53,6 +53,9 @@ internal sealed partial class SimCluster
     private int _nextWord;
 
     public int Answered => _answeredAt.Count;
+
+    /// <summary>Requests answered so far that clients sent to node <paramref name="node"/>.</summary>
+    public int AnsweredAt(int node) => _logicals.Count(l => l.Node == node && l.Answered);
     public int GaveUp => _logicals.Count(l => l.GaveUp);
     public int Resends;
 

@@ -22,6 +22,7 @@ public sealed class HostSimulationTests(ITestOutputHelper output)
             Clients = 2 + rng.Next(5),
             SnapshotEveryEntries = 20 + rng.Next(60),
             WorkloadMs = 3_000 + rng.Next(3_000),
+            Relay = rng.Next(2) == 0, // both ways of routing keep every invariant
         };
     }
 

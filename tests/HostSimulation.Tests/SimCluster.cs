@@ -69,6 +69,19 @@ internal sealed partial class SimCluster : IDisposable
         }
     }
 
+    /// <summary>Simulated time for what the host times in milliseconds (round trips to peers).</summary>
+    private sealed class SimClock(SimCluster cluster) : TimeProvider
+    {
+        public override long TimestampFrequency => 1_000_000;
+        public override long GetTimestamp() => (long)(cluster.NowMs * 1000);
+    }
+
+    private SimClock? _clock;
+    private TimeProvider Clock => _clock ??= new SimClock(this);
+
+    /// <summary>Sets the base one-way delay of the link between a and b (both directions).</summary>
+    public void SetLinkDelay(int a, int b, double ms) { _linkBase[a, b] = ms; _linkBase[b, a] = ms; }
+
     public void Dispose()
     {
         foreach (var node in Nodes) node.Store.Delete();
@@ -91,6 +104,8 @@ internal sealed partial class SimCluster : IDisposable
             TickMs = O.TickMs,
             ElectionTimeoutMaxMs = O.ElectionMaxTicks * O.TickMs,
             SnapshotEveryEntries = O.SnapshotEveryEntries,
+            RelayAroundSilentPeers = O.Relay,
+            PlaceLeaderByLatency = O.PlaceLeader,
             Raft = new RaftOptions
             {
                 Id = node.Id,
@@ -128,7 +143,7 @@ internal sealed partial class SimCluster : IDisposable
                         (index, image) => AtNode(node, incarnation, 0, () => node.Host!.Handle(new HostInput(HostInputKind.SnapshotTaken, Index: index, Image: image)), loop: true));
                     return applyQueue;
                 },
-                new Random(Rng.Next()), NullLogger.Instance);
+                new Random(Rng.Next()), NullLogger.Instance, Clock);
         }
         catch (FastDb.Server.Storage.CorruptStorageException)
         {

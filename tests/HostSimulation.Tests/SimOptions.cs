@@ -17,4 +17,8 @@ internal sealed record SimOptions
     public bool CrashFaults = true;
     /// <summary>Chance per frame of a connection break losing it, and of it arriving twice.</summary>
     public double DropRate = 0.01, DupRate = 0.005;
+    /// <summary>Route around silent peers (ClusterOptions.RelayAroundSilentPeers; production's --relay, off by default).</summary>
+    public bool Relay;
+    /// <summary>The leader hands over to the member with the fastest links (ClusterOptions.PlaceLeaderByLatency), as production does.</summary>
+    public bool PlaceLeader = true;
 }

@@ -74,9 +74,14 @@ public static class CeilingComparison
             var row = new CeilingRow(seed, ceiling, clusterRun);
             rows.Add(row);
             console.WriteLine(FormatRow(row));
+            console.WriteLine($"[harness] seed {seed}: ceiling {Describe(ceiling)}");
+            if (clusterRun is not null) console.WriteLine($"[harness] seed {seed}: cluster {Describe(clusterRun)}");
         }
         return rows;
     }
+
+    private static string Describe(RunOutcome run) => (run.CheckerTime?.Describe() ?? "checker: -") +
+        string.Create(CultureInfo.InvariantCulture, $"; latency p50 {run.LatencyP50Ms:F1} ms, p99 {run.LatencyP99Ms:F1} ms");
 
     /// <summary>"plot.png" becomes "plot-seed3-ceiling.png", one file per run.</summary>
     private static string? PlotFor(string? plot, long seed, string which) => plot is null ? null

@@ -44,6 +44,9 @@ public sealed class Checker
     public int Pending => _tracker.PendingCount;
     public int Queued => _queue.Reader.Count;
 
+    /// <summary>Where the loop's time went; read it once the run is over.</summary>
+    public CheckerTime Time { get; } = new();
+
     /// <summary>Hands an answer to the checker, waiting while its queue is full (octopus: h.result &lt;- result).</summary>
     public ValueTask DeliverAsync(Answer answer, CancellationToken token) => _queue.Writer.WriteAsync(answer, token);
 
@@ -51,9 +54,12 @@ public sealed class Checker
     {
         try
         {
+            Time.WaitStarts(answersInHand: false);
             await foreach (Answer answer in _queue.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
+                Time.WaitEnds();
                 if (!await HandleAsync(answer, token).ConfigureAwait(false)) return;
+                Time.WaitStarts(answersInHand: _tracker.PendingCount > 0);
             }
         }
         catch (OperationCanceledException) { }
@@ -86,6 +92,7 @@ public sealed class Checker
         while (_tracker.TryTakeNext(out long next, out Answer ready, out byte[] body))
         {
             byte[] expected;
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 expected = await _oracle.ExpectedAsync(ready.Query, token).ConfigureAwait(false);
@@ -95,6 +102,7 @@ public sealed class Checker
                 _disqualify($"[{next}] Could not execute statement that {ready.NodeName} claimed was fine: {e.Message}", ready);
                 return false;
             }
+            Time.Checked(started);
             if (!body.AsSpan().SequenceEqual(expected))
             {
                 _disqualify(SequenceTracker.IncorrectOutput(next, ready, body, expected), ready);

@@ -12,10 +12,11 @@ using FastDb.Harness.Workload;
 
 namespace FastDb.Harness.Run;
 
-/// <summary>What a finished run reports.</summary>
-/// <summary>What a finished run reports. <see cref="Dips"/>: every stretch below half the median rate (see DipFinder).</summary>
+/// <summary>What a finished run reports. <see cref="Dips"/>: every stretch below half the median rate (see DipFinder);
+/// <see cref="CheckerTime"/>: where the checking loop's time went; <see cref="LatencyP50Ms"/>/<see cref="LatencyP99Ms"/>:
+/// over the correct answers.</summary>
 public sealed record RunOutcome(Results Results, long Seed, string LogDirectory, long Failures, long NextSequenceNumber, int Pending, bool Booted,
-    IReadOnlyList<Dip>? Dips = null);
+    IReadOnlyList<Dip>? Dips = null, CheckerTime? CheckerTime = null, double LatencyP50Ms = double.NaN, double LatencyP99Ms = double.NaN);
 
 /// <summary>
 /// One harness run, in octopus's order (main.go, director.go Start, harness.go Start): prepare the node
@@ -173,7 +174,12 @@ public static class HarnessRun
         log.WriteFile("dips.txt", $"# {dips.Count} dips below half the median rate; {unexplained.Count} outlast their faults by more than " +
             $"{DipFinder.OutlastSeconds * 1000:F0} ms (times: seconds since the run started)\n" + string.Join("\n", dips) + "\n");
         foreach (Dip dip in unexplained) Log("Dip past its faults: " + dip);
-        var outcome = new RunOutcome(results, seed, logDir, workload.Failures, checker.NextSequenceNumber, checker.Pending, booted, dips);
+        double[] latencies = timeline.Answers.Select(a => a.LatencyMs).Order().ToArray();
+        double Percentile(double p) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(p * latencies.Length))];
+        Log(checker.Time.Describe() + string.Create(CultureInfo.InvariantCulture,
+            $"; latency of correct answers p50 {Percentile(0.5):F1} ms, p99 {Percentile(0.99):F1} ms"));
+        var outcome = new RunOutcome(results, seed, logDir, workload.Failures, checker.NextSequenceNumber, checker.Pending, booted, dips,
+            checker.Time, Percentile(0.5), Percentile(0.99));
         if (o.PlotPath is not null)
         {
             try

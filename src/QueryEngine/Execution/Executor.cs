@@ -31,6 +31,7 @@ public sealed partial class Executor(Catalog catalog)
             case DeleteStatement d: Delete(d); break;
             case SelectStatement s: Select(s, stdout); break;
             case TransactionStatement t: RunTransaction(t); break;
+            case CompoundSelectStatement c: CompoundSelect(c, stdout); break;
         }
     }
 
@@ -208,20 +209,24 @@ public sealed partial class Executor(Catalog catalog)
                 if (table.ColumnIndex(name) < 0 && !NameExpr.IsRowIdName(name))
                     throw new SqlParseException($"table {table.Name} has no column named {name}");
         var bound = new List<Expr[]>(s.Rows.Count);
+        var valuesScope = new Scope { Host = this };
         foreach (var row in s.Rows)
         {
             var b = new Expr[row.Count];
-            for (int i = 0; i < b.Length; i++) b[i] = row[i].Bind(Scope.Empty);
+            for (int i = 0; i < b.Length; i++) b[i] = row[i].Bind(valuesScope);
             bound.Add(b);
         }
         foreach (var row in s.Rows)
             if (row.Count != s.Rows[0].Count) throw new SqlParseException("all VALUES must have the same number of terms");
+        // INSERT ... SELECT: the SELECT is prepared (all its tables looked up first) before the counts are checked.
+        if (s.Select != null) CheckQueryTables(s.Select);
+        int supplied = s.Select != null ? PrepareQuery(s.Select)[0].Output.Count : s.DefaultValues ? 0 : s.Rows[0].Count;
         if (s.Columns == null)
         {
             targets = new int[n];
             for (int i = 0; i < n; i++) targets[i] = i;
-            if (!s.DefaultValues && s.Rows[0].Count != n)
-                throw new SqlParseException($"table {table.Name} has {n} columns but {s.Rows[0].Count} values were supplied");
+            if (!s.DefaultValues && supplied != n)
+                throw new SqlParseException($"table {table.Name} has {n} columns but {supplied} values were supplied");
         }
         else
         {
@@ -236,10 +241,21 @@ public sealed partial class Executor(Catalog catalog)
                 }
                 targets[i] = idx;
             }
-            if (s.Rows[0].Count != targets.Length)
-                throw new SqlParseException($"{s.Rows[0].Count} values for {targets.Length} columns");
+            if (supplied != targets.Length)
+                throw new SqlParseException($"{supplied} values for {targets.Length} columns");
         }
         if (s.DefaultValues) bound.Add([]);
+        if (s.Select != null)
+        {
+            if (TransferSource(table, s) is { } source)
+            {
+                // SQLite's transfer optimization copies the rows as they are, rowids included.
+                foreach (var r in source.Rows.ToList()) InsertOne(table, (SqlValue[])r.Values.Clone(), true, SqlValue.FromInteger(r.RowId), s.Conflict);
+                return;
+            }
+            // Every row is read before the first is inserted (as SQLite does when the SELECT reads the target).
+            foreach (var row in CollectQuery(s.Select)) bound.Add(Array.ConvertAll(row, v => (Expr)new LiteralExpr(v)));
+        }
         var upserts = s.Upserts == null ? null : PlanUpserts(table, s.Upserts);
 
         _context.Values = null;
@@ -346,7 +362,7 @@ public sealed partial class Executor(Catalog catalog)
     private void Update(UpdateStatement s)
     {
         var table = RequireTable(s.Table);
-        var scope = new Scope { Table = table };
+        var scope = new Scope { Host = this, Table = table };
         var targets = new int[s.Assignments.Count];
         var exprs = new Expr[targets.Length];
         for (int i = 0; i < targets.Length; i++)
@@ -362,7 +378,8 @@ public sealed partial class Executor(Catalog catalog)
             targets[i] = idx;
         }
         var where = s.Where == null ? null : Expr.BindWhole(s.Where, scope);
-        ScanPlanner.RefuseUnmodelled(table, where);
+        ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
+        RefuseSubqueryOnTarget(table, where, "UPDATE");
 
         bool statementJournal = UpdateUsesStatementJournal(table, targets, exprs, where);
         Guarded(() =>
@@ -374,7 +391,8 @@ public sealed partial class Executor(Catalog catalog)
             // UPDATE does not change, the rowid unchanged. Otherwise it first collects the rowids in an ephemeral
             // table and reads them back in rowid order, which decides which row hits a UNIQUE conflict first.
             int driving = ScanPlanner.IndexOrderColumn(table, where);
-            bool onePass = driving >= 0 && Array.IndexOf(targets, driving) < 0 && Array.IndexOf(targets, -1) < 0
+            // A WHERE with a subquery is never run in one pass (sqlite3Update: EP_Subquery).
+            bool onePass = driving >= 0 && !HasSubquery(where) && Array.IndexOf(targets, driving) < 0 && Array.IndexOf(targets, -1) < 0
                 && (table.RowIdColumn < 0 || Array.IndexOf(targets, table.RowIdColumn) < 0);
             if (!onePass && rows.Count > 1) rows.Sort((x, y) => x.RowId.CompareTo(y.RowId));
             var newValues = new SqlValue[exprs.Length];
@@ -429,8 +447,9 @@ public sealed partial class Executor(Catalog catalog)
     private void Delete(DeleteStatement s)
     {
         var table = RequireTable(s.Table);
-        var where = s.Where == null ? null : Expr.BindWhole(s.Where, new Scope { Table = table });
-        ScanPlanner.RefuseUnmodelled(table, where);
+        var where = s.Where == null ? null : Expr.BindWhole(s.Where, new Scope { Host = this, Table = table });
+        ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
+        RefuseSubqueryOnTarget(table, where, "DELETE");
         Guarded(() =>
         {
             var rows = _transaction != null && where != null && !CallsFunction(where) ? MatchingRowsOrRefuse(table, where, "DELETE") : MatchingRows(table, where);

@@ -76,7 +76,7 @@ public sealed partial class Executor
             if (plan.Clauses[k - 1].On is { } on)
             {
                 // SQLite marks every node of an ON clause, and its error offsets skip marked nodes: no caret.
-                try { plan.On[k] = Expr.BindWhole(on, new Scope { Table = plan.Joined, Sources = plan.Sources }); }
+                try { plan.On[k] = Expr.BindWhole(on, new Scope { Host = this, Outer = _outer, Table = plan.Joined, Sources = plan.Sources }); }
                 catch (SqlParseException e) when (e.Offset >= 0) { throw new SqlParseException(e.Message, -1, e.Code); }
             }
         foreach (var src in plan.Sources)

@@ -39,13 +39,26 @@ public static class ScanPlanner
     /// <summary>BETWEEN, IN (list), LIKE and GLOB on an indexed column (or the rowid) can drive SQLite's plan (IN and
     /// BETWEEN always, GLOB through its prefix range), which FastDb does not model yet: such a query is refused
     /// instead of answered in a possibly different row order.</summary>
-    public static void RefuseUnmodelled(Table table, Expr? where)
+    /// <para>x IN (subquery) on an indexed column drives an index walk in SQLite (rows in that column's order); on
+    /// the rowid it drives seeks in ascending rowid order, the table's own order, so a SELECT allows it as an AND
+    /// term of a WHERE no other index term could drive. UPDATE and DELETE (<paramref name="ordered"/> false) do
+    /// not depend on the visiting order here: a WHERE with a subquery is never run in one pass.</para></summary>
+    public static void RefuseUnmodelled(Table table, Expr? where, bool ordered = true)
     {
         if (where == null) return;
+        var conjuncts = new List<Expr>();
+        SplitAnd(where, conjuncts);
         Walk(where);
 
         void Walk(Expr e)
         {
+            if (ordered && e is SubqueryExpr { Kind: SubqueryKind.In, Negated: false, Left: ColumnExpr ic })
+            {
+                bool rowId = ic.IsRowId || ic.Index < 0;
+                if ((!rowId && table.IndexOn(ic.Index) != null)
+                    || (rowId && (!conjuncts.Contains(e) || HasRowIdOrIndexTerm(table, where) || OrUnionPlan(table, where) != null)))
+                    throw new SqlParseException("FastDb does not support IN (subquery) on an indexed column, or on the rowid beside other index terms, in WHERE yet");
+            }
             if (e is BetweenExpr or InListExpr or LikeExpr)
             {
                 foreach (var child in ((IHasChildren)e).Children)
@@ -94,7 +107,12 @@ public static class ScanPlanner
         if (term is not BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is or BinaryOp.Less or BinaryOp.LessEqual or BinaryOp.Greater or BinaryOp.GreaterEqual } b) return false;
         ColumnExpr? col = b.Left as ColumnExpr ?? b.Right as ColumnExpr;
         Expr other = ReferenceEquals(col, b.Left) ? b.Right : b.Left;
-        if (col == null || !other.IsConstant) return false;
+        if (col == null || !ScanInvariance.Holds(other)) return false;
+        // sqlite3IndexAffinityOk: the comparison's affinity must suit the index (a TEXT column compared numerically,
+        // say with an INTEGER column of an enclosing query, is not looked up in its index).
+        var comparison = Values.AffinityRules.ForComparison(col.Affinity, other.Affinity);
+        if (comparison == Values.Affinity.Text ? col.Affinity != Values.Affinity.Text
+            : Values.AffinityRules.IsNumeric(comparison) && !Values.AffinityRules.IsNumeric(col.Affinity)) return false;
         column = col;
         isEquality = b.Op is BinaryOp.Equal or BinaryOp.Is;
         return true;
@@ -245,7 +263,7 @@ public static class ScanPlanner
             if (d is not BinaryExpr { Op: BinaryOp.Equal } b) return null;
             ColumnExpr? col = b.Left as ColumnExpr ?? b.Right as ColumnExpr;
             Expr other = ReferenceEquals(col, b.Left) ? b.Right : b.Left;
-            if (col == null || !other.IsConstant) return null;
+            if (col == null || !ScanInvariance.Holds(other)) return null;
             if (column != null && column.Index != col.Index) return null;
             column = col;
         }

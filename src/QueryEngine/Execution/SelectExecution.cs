@@ -17,7 +17,23 @@ public sealed partial class Executor
         public bool DefaultNulls => NullsFirst == null || NullsFirst == !Desc;
     }
 
+    /// <summary>A SELECT with its names bound, ready to run (again, for a correlated subquery).</summary>
+    private sealed record PreparedSelect(SelectStatement S, Expr? Limit, Expr? Offset, JoinPlan? Join, Table? Table,
+        List<ResultColumn> Named, List<Expr> Output, bool Aggregate, Expr? Having, Expr? Where, List<Expr> GroupBy,
+        List<OrderKey> Order, HashSet<int> Used, int DistinctIndex);
+
     private void Select(SelectStatement s, StringBuilder stdout)
+    {
+        CheckQueryTables(s);
+        var prepared = PrepareSelect(s);
+        // generateColumnNames, the last step of prepare: a column name over the value limit is TOOBIG.
+        foreach (var rc in s.Columns)
+            if (rc.NameTooBig) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
+        Rows.Begin(Rows.NeedsNames ? ColumnNaming.Of(prepared.Named, prepared.Table) : null);
+        RunSelect(prepared, stdout);
+    }
+
+    private PreparedSelect PrepareSelect(SelectStatement s)
     {
         // Binding order as SQLite resolves: LIMIT/OFFSET (no names), FROM, result columns, HAVING, WHERE, GROUP BY,
         // ORDER BY; the "misuse of aggregate" found when code is generated comes after all of them.
@@ -29,7 +45,7 @@ public sealed partial class Executor
         bool schemaTable = join == null && s.From != null && SchemaTable.CanonicalName(s.From) != null;
         // What the column names are made from: the result columns, a join's * and t.* spelled out.
         var named = join == null ? s.Columns : new List<ResultColumn>();
-        var scope = new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, AllowAggregates = true };
+        var scope = new Scope { Host = this, Outer = _outer, Table = table, Sources = sources, TableAlias = s.FromAlias, AllowAggregates = true };
         var output = new List<Expr>();
         foreach (var rc in s.Columns)
         {
@@ -69,10 +85,10 @@ public sealed partial class Executor
         if (s.Having != null)
         {
             if (!aggregate) throw new SqlParseException("HAVING clause on a non-aggregate query");
-            having = Expr.BindWhole(s.Having, new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true });
+            having = Expr.BindWhole(s.Having, new Scope { Host = this, Outer = _outer, Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true });
         }
         // An aggregate query resolves WHERE with aggregates allowed: one there fails later, when code is generated.
-        var whereScope = new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = aggregate };
+        var whereScope = new Scope { Host = this, Outer = _outer, Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = aggregate };
         var where = s.Where == null ? null : Expr.BindWhole(s.Where, whereScope);
         if (join != null) BindJoin(join, where);
         var groupBy = new List<Expr>();
@@ -80,7 +96,7 @@ public sealed partial class Executor
         {
             var term = s.GroupBy[i];
             Expr key;
-            var groupScope = new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
+            var groupScope = new Scope { Host = this, Outer = _outer, Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
             if (term is LiteralExpr { Value.Type: SqlType.Integer } lit)
             {
                 long k = lit.Value.Integer;
@@ -112,7 +128,7 @@ public sealed partial class Executor
             }
             else
             {
-                var orderScope = new Scope { Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
+                var orderScope = new Scope { Host = this, Outer = _outer, Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
                 key = term.Expression is NameExpr { Qualifier: null } ne && FindAlias(s.Columns, ne.Name) is { } aliased
                     ? aliased
                     : Expr.BindWhole(term.Expression, orderScope);
@@ -128,16 +144,22 @@ public sealed partial class Executor
         int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null ? DistinctIndexColumn(table, output, where, used) : -1;
         // The temp schema is always empty: nothing in it is unknown.
         if (schemaTable && SchemaTable.CanonicalName(s.From!) == SchemaTable.MasterName) SchemaTable.CheckKnown(_catalog, used);
-        // generateColumnNames, the last step of prepare: a column name over the value limit is TOOBIG.
-        foreach (var rc in s.Columns)
-            if (rc.NameTooBig) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
-        Rows.Begin(Rows.NeedsNames ? ColumnNaming.Of(named, table) : null);
+        return new PreparedSelect(s, limit, offset, join, table, named, output, aggregate, having, where, groupBy, order, used, distinctIndex);
+    }
+
+    private void RunSelect(PreparedSelect prepared, StringBuilder stdout)
+    {
+        var (s, limit, offset, join, table, _, output, aggregate, having, where, groupBy, order, used, distinctIndex) = prepared;
+        // A scalar or EXISTS subquery stops after its first row (SQLite adds LIMIT 1, or makes LIMIT X into X<>0).
+        long cap = _rowCap;
+        _rowCap = -1;
         if (join != null) FillJoin(join);
 
         _context.Values = null;
-        long limitCount = limit == null ? -1 : MustBeInteger(limit.Eval(_context));
+        long limitCount = limit == null ? -1 : cap >= 0 ? CappedLimit(limit) : MustBeInteger(limit.Eval(_context));
         long offsetCount = offset == null ? 0 : MustBeInteger(offset.Eval(_context));
         if (offsetCount < 0) offsetCount = 0;
+        if (cap >= 0 && (limitCount < 0 || limitCount > cap)) limitCount = cap;
 
         var line = new StringBuilder();
         List<(SqlValue[]? Values, long RowId)> source;

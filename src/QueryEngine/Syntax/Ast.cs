@@ -63,8 +63,10 @@ public sealed class InsertStatement : Statement
     public required string Table;
     public ConflictAction Conflict;
     public List<(string Name, int Offset)>? Columns;
-    /// <summary>Rows of VALUES; empty for DEFAULT VALUES.</summary>
+    /// <summary>Rows of VALUES; empty for DEFAULT VALUES or a SELECT.</summary>
     public List<List<Expr>> Rows = [];
+    /// <summary>INSERT ... SELECT: the query whose rows are inserted.</summary>
+    public QueryStatement? Select;
     public bool DefaultValues;
     /// <summary>The ON CONFLICT clauses, in order (null: none).</summary>
     public List<UpsertClause>? Upserts;
@@ -117,7 +119,14 @@ public sealed class JoinClause
     public bool Natural;
 }
 
-public sealed class SelectStatement : Statement
+/// <summary>A query: one SELECT or a compound of several (see CompoundSelectStatement in Subqueries.cs).</summary>
+public abstract class QueryStatement : Statement
+{
+    /// <summary>The executor's prepared form, kept so a subquery binds once however often it runs.</summary>
+    public object? Prepared;
+}
+
+public sealed class SelectStatement : QueryStatement
 {
     public List<JoinClause> Joins = [];
     public bool Distinct;

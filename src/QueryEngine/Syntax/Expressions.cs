@@ -35,6 +35,10 @@ public sealed class Scope
     /// <summary>An upsert's DO UPDATE: <c>excluded.col</c> names the row that was to be inserted, laid after the
     /// table's own columns (its rowid after them).</summary>
     public Storage.Table? Excluded;
+    /// <summary>Binds and runs subqueries (null where none may appear).</summary>
+    public ISubqueryHost? Host;
+    /// <summary>In a subquery: the scope of the query enclosing it, where names not found here are looked up.</summary>
+    public OuterLink? Outer;
     /// <summary>Set by <see cref="Expr.BindWhole"/>. SQLite's resolver stops at the first bad name, except inside a
     /// function's arguments: there the error ends that argument list only and the walk goes on after the call, so a
     /// later error replaces it (message and offset). A bad call itself (no such function, wrong argument count) is
@@ -133,11 +137,43 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
                 foreach (var rc in scope.Aliases)
                     if (rc.Alias != null && rc.Expression != null && string.Equals(rc.Alias, Name, StringComparison.OrdinalIgnoreCase))
                         return rc.Expression;
+        }
+        if (scope.Outer != null && BindOuter(scope) is { } outer) return outer;
+        if (Qualifier == null)
+        {
             if (DoubleQuoted) return new LiteralExpr(SqlValue.FromText(Name)) { Offset = Offset };
             if (string.Equals(Name, "true", StringComparison.OrdinalIgnoreCase)) return new LiteralExpr(SqlValue.FromInteger(1));
             if (string.Equals(Name, "false", StringComparison.OrdinalIgnoreCase)) return new LiteralExpr(SqlValue.FromInteger(0));
         }
         throw new SqlParseException("no such column: " + (Qualifier == null ? Name : Qualifier + "." + Name), Offset);
+    }
+
+    /// <summary>A column of an enclosing query (the nearest that has it), read from that query's current row; each
+    /// subquery on the way records that it is correlated.</summary>
+    private Expr? BindOuter(Scope scope)
+    {
+        int levels = 0;
+        for (var link = scope.Outer; link != null; link = link.Scope.Outer)
+        {
+            levels++;
+            var s = link.Scope;
+            ColumnExpr? found = null;
+            if (s.Sources != null) found = BindInJoin(s.Sources);
+            else if (s.Table != null && (Qualifier == null || string.Equals(Qualifier, s.TableAlias ?? s.Table.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                int index = s.Table.ColumnIndex(Name);
+                if (index >= 0) found = new ColumnExpr(index, s.Table.Columns[index].Affinity, s.Table.RowIdColumn == index) { Offset = Offset };
+                else if (IsRowIdName(Name)) found = new ColumnExpr(-1, Affinity.Integer, true) { Offset = Offset };
+            }
+            if (found == null && Qualifier == null && s.Aliases != null
+                && s.Aliases.Exists(rc => rc.Alias != null && string.Equals(rc.Alias, Name, StringComparison.OrdinalIgnoreCase)))
+                throw new SqlParseException("FastDb does not support a result column alias of an enclosing query in a subquery");
+            if (found == null) continue;
+            int level = levels;
+            for (var l = scope.Outer; l != null && level >= 1; l = l.Scope.Outer, level--) l.Owner.ReadsOuter(found, level);
+            return new OuterColumnExpr(link.Row, found) { Offset = Offset };
+        }
+        return null;
     }
 
     /// <summary>A column of one of a join's tables: qualified by its alias (or name), or unqualified and found in

@@ -19,6 +19,14 @@ public sealed partial class Parser
     /// <summary>Symbols SQLite's LALR parser would hold on its stack here (it overflows at 100).</summary>
     private int _depth;
     private string? _deferredUnsupported;
+    /// <summary>Depth of the query being parsed on SQLite's parser stack (a subquery's symbols sit above its
+    /// enclosing expression's).</summary>
+    private int _base;
+    /// <summary>"ORDER BY clause should come after UNION not before" and the like: SQLite records it when the whole
+    /// SELECT is reduced and reports it once the statement is parsed (a later one replaces it).</summary>
+    private string? _compoundError;
+    /// <summary>SQLITE_LIMIT_COMPOUND_SELECT's default.</summary>
+    private const int MaxCompoundSelect = 500;
     private const int ParserStackDepth = 100;
     private const int MaxExpressionHeight = 1000;
 
@@ -74,7 +82,7 @@ public sealed partial class Parser
     private Expr ParseExprAt(int depth)
     {
         int saved = _depth;
-        _depth = depth;
+        _depth = _base + depth;
         try { return ParseExpr(); }
         finally { _depth = saved; }
     }
@@ -118,7 +126,7 @@ public sealed partial class Parser
             case "INSERT": case "REPLACE": stmt = ParseInsert(); break;
             case "UPDATE": stmt = ParseUpdate(); break;
             case "DELETE": stmt = ParseDelete(); break;
-            case "SELECT": stmt = ParseSelect(); break;
+            case "SELECT": stmt = ParseQuery(); break;
             case "VALUES": throw Unsupported("VALUES as a statement");
             case "WITH": throw Unsupported("WITH (common table expressions)");
             case "EXPLAIN": throw Unsupported("EXPLAIN");
@@ -130,6 +138,7 @@ public sealed partial class Parser
         }
         var end = Peek();
         if (end.Kind is not (TokenKind.Semicolon or TokenKind.End)) throw SyntaxError(end);
+        if (_compoundError != null) throw new SqlParseException(_compoundError);
         // A construct FastDb parses but does not run is refused once the whole statement proved well-formed.
         if (_deferredUnsupported != null) throw Unsupported(_deferredUnsupported);
         if (end.Kind == TokenKind.Semicolon) Take();
@@ -483,8 +492,12 @@ public sealed partial class Parser
             if (stmt.Columns != null) throw SyntaxError(t);
             stmt.DefaultValues = true;
         }
-        else if (t.Is("SELECT") || t.Is("WITH")) throw Unsupported("INSERT ... SELECT");
+        else if (t.Is("SELECT")) stmt.Select = ParseQuery();
+        else if (t.Is("WITH")) throw Unsupported("WITH (common table expressions)");
         else throw SyntaxError(t);
+        if (stmt.Rows.Count > 0 && (Peek().Is("UNION") || Peek().Is("EXCEPT") || Peek().Is("INTERSECT")))
+            throw Unsupported("VALUES in a compound SELECT");
+        if (Peek().Is("ON") && stmt.Select != null) throw Unsupported("upsert (ON CONFLICT) on INSERT ... SELECT");
         if (Peek().Is("ON") && !stmt.DefaultValues)
         {
             if (conflict != ConflictAction.Abort) _deferredUnsupported ??= "INSERT OR " + (conflict == ConflictAction.Replace ? "REPLACE" : "IGNORE") + " with ON CONFLICT";
@@ -542,7 +555,7 @@ public sealed partial class Parser
         return stmt;
     }
 
-    private Statement ParseSelect()
+    private SelectStatement ParseSelect()
     {
         Take();
         var stmt = new SelectStatement();
@@ -626,8 +639,6 @@ public sealed partial class Parser
         }
         if (TryKeyword("HAVING")) stmt.Having = ParseExprAt(7);
         if (Peek().Is("WINDOW")) throw Unsupported("WINDOW");
-        var u = Peek();
-        if (u.Is("UNION") || u.Is("EXCEPT") || u.Is("INTERSECT")) throw Unsupported("compound SELECT (" + u.Text + ")");
         if (TryKeyword("ORDER"))
         {
             ExpectKeyword("BY");
@@ -652,6 +663,55 @@ public sealed partial class Parser
             else stmt.Limit = first;
         }
         return stmt;
+    }
+
+    /// <summary>A SELECT or a compound of SELECTs joined by UNION [ALL], INTERSECT, EXCEPT (left to right, one
+    /// precedence). Each SELECT parses with its own ORDER BY and LIMIT; the last one's belong to the compound, and
+    /// one on an earlier SELECT is SQLite's error (reported when the statement is parsed).</summary>
+    private QueryStatement ParseQuery()
+    {
+        var first = ParseSelect();
+        if (!IsCompoundOperator(Peek())) return first;
+        var compound = new CompoundSelectStatement();
+        compound.Selects.Add(first);
+        while (IsCompoundOperator(Peek()))
+        {
+            var opToken = Take();
+            var op = opToken.Is("UNION") ? (TryKeyword("ALL") ? CompoundOp.UnionAll : CompoundOp.Union)
+                : opToken.Is("INTERSECT") ? CompoundOp.Intersect : CompoundOp.Except;
+            var next = Peek();
+            if (next.Is("VALUES")) throw Unsupported("VALUES in a compound SELECT");
+            if (!next.Is("SELECT")) throw SyntaxError(next);
+            compound.Ops.Add(op);
+            compound.Selects.Add(ParseSelect());
+        }
+        var last = compound.Selects[^1];
+        (compound.OrderBy, last.OrderBy) = (last.OrderBy, []);
+        (compound.Limit, compound.Offset, last.Limit, last.Offset) = (last.Limit, last.Offset, null, null);
+        // parserDoubleLinkSelect: from the right, the first SELECT before the last with ORDER BY or LIMIT.
+        for (int i = compound.Selects.Count - 2; i >= 0; i--)
+        {
+            var s = compound.Selects[i];
+            if (s.OrderBy.Count == 0 && s.Limit == null) continue;
+            _compoundError = (s.OrderBy.Count > 0 ? "ORDER BY" : "LIMIT") + " clause should come after "
+                + CompoundSelectStatement.OpName(compound.Ops[i]) + " not before";
+            break;
+        }
+        if (compound.Selects.Count > MaxCompoundSelect) _compoundError = "too many terms in compound SELECT";
+        return compound;
+    }
+
+    private static bool IsCompoundOperator(Token t) => t.Is("UNION") || t.Is("EXCEPT") || t.Is("INTERSECT");
+
+    /// <summary>A query inside parentheses, already opened: its symbols sit above the enclosing expression's on
+    /// SQLite's parser stack.</summary>
+    private QueryStatement ParseNestedQuery(int above)
+    {
+        int savedBase = _base, savedDepth = _depth;
+        _base = _depth + above;
+        CheckStack(_base + 1);
+        try { return ParseQuery(); }
+        finally { _base = savedBase; _depth = savedDepth; }
     }
 
     /// <summary>One join operator and the table after it: [INNER | CROSS | LEFT [OUTER]] JOIN or ",", then
@@ -844,7 +904,15 @@ public sealed partial class Parser
             throw SyntaxError(open);
         }
         Take();
-        if (Peek().Is("SELECT") || Peek().Is("WITH") || Peek().Is("VALUES")) throw Unsupported("subqueries");
+        if (Peek().Is("WITH") || Peek().Is("VALUES")) throw Unsupported("WITH or VALUES in a subquery");
+        if (Peek().Is("SELECT"))
+        {
+            var query = ParseNestedQuery(2);
+            CheckStack(_depth + 3);
+            ExpectOp(")");
+            if (left is RowValueExpr) _deferredUnsupported ??= "row values";
+            return new SubqueryExpr(SubqueryKind.In, query, left, negated) { Offset = open.Start - _start };
+        }
         var items = new List<Expr>();
         if (!Peek().IsOp(")"))
             do items.Add(ParseExprAt(_depth + 3)); while (TryOp(","));
@@ -993,7 +1061,13 @@ public sealed partial class Parser
             case TokenKind.Operator when t.Text == "(":
             {
                 Take();
-                if (Peek().Is("SELECT") || Peek().Is("WITH")) throw Unsupported("subqueries");
+                if (Peek().Is("WITH")) throw Unsupported("WITH (common table expressions)");
+                if (Peek().Is("SELECT"))
+                {
+                    var query = ParseNestedQuery(1);
+                    ExpectOp(")");
+                    return new SubqueryExpr(SubqueryKind.Scalar, query, null, false) { Offset = t.Start - _start };
+                }
                 var e = ParseExprAt(_depth + 1);
                 if (Peek().IsOp(","))
                 {
@@ -1011,7 +1085,16 @@ public sealed partial class Parser
                 if (t.Is("NULL")) { Take(); return new LiteralExpr(SqlValue.Null) { Offset = t.Start - _start }; }
                 if (t.Is("CASE")) return ParseCase();
                 if (t.Is("CAST")) return ParseCast();
-                if (t.Is("EXISTS")) throw Unsupported("EXISTS");
+                if (t.Is("EXISTS"))
+                {
+                    Take();
+                    ExpectOp("(");
+                    if (Peek().Is("WITH") || Peek().Is("VALUES")) throw Unsupported("WITH or VALUES in a subquery");
+                    if (!Peek().Is("SELECT")) throw SyntaxError(Peek());
+                    var query = ParseNestedQuery(2);
+                    ExpectOp(")");
+                    return new SubqueryExpr(SubqueryKind.Exists, query, null, false) { Offset = t.Start - _start };
+                }
                 if (t.Is("RAISE")) throw Unsupported("RAISE");
                 // A SELECT is an operand only inside parentheses; bare (say after "1 +" whose line a "--" comment
                 // ended) it is sqlite3's syntax error.

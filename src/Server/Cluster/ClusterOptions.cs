@@ -30,6 +30,16 @@ public sealed record ClusterOptions
     /// <summary>Without PeerTls on TCP: plain peer connections only from loopback addresses (unless --insecure).</summary>
     public bool PlainPeersFromLoopbackOnly { get; init; }
 
+    /// <summary>
+    /// Send frames for a silent peer through peers that still hear from it (see <see cref="RelayingTransport"/>).
+    /// Off whenever <see cref="PeerTls"/> is on: a relay could speak for the origin. Off by default: under octopus's
+    /// link faults (at most a second) it gained nothing measurable and costs bytes (README, "Routing around a dead link").
+    /// </summary>
+    public bool RelayAroundSilentPeers { get; init; }
+
+    /// <summary>The leader hands over to the member under which requests commit soonest (see <see cref="LatencyProbe"/>).</summary>
+    public bool PlaceLeaderByLatency { get; init; } = true;
+
     /// <summary>Raft settings in ticks (Id is filled in by the replicator).</summary>
     public required RaftOptions Raft { get; init; }
 }

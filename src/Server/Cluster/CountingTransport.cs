@@ -31,20 +31,36 @@ public sealed class CountingTransport(IPeerTransport inner) : IPeerTransport
 /// </summary>
 public sealed class PeerTrafficCounter
 {
-    // Slots 1..11: Raft message types by their byte value, then Forward, Join and anything else.
+    // Slots 1..11: Raft message types by their byte value, then Forward, Join and anything else; the same again for
+    // frames sent through a relay (the first leg) and for frames passed on as a relay (the second leg).
     private const int ForwardSlot = (int)MessageType.CommitNotice + 1, JoinSlot = ForwardSlot + 1, OtherSlot = JoinSlot + 1;
-    private readonly long[] _frames = new long[OtherSlot + 1];
-    private readonly long[] _bytes = new long[OtherSlot + 1];
+    private const int Kinds = OtherSlot + 1;
+    private static readonly string[] Legs = ["", "relay ", "relayed "];
+    private readonly long[] _frames = new long[Kinds * 3];
+    private readonly long[] _bytes = new long[Kinds * 3];
 
     public void Record(byte frameType, ReadOnlySpan<byte> payload)
     {
-        int slot = frameType switch
+        var leg = 0;
+        var inner = payload;
+        var innerType = frameType;
+        if (frameType is PeerFrames.Relay or PeerFrames.Relayed && payload.Length > 1)
         {
-            PeerFrames.Raft when payload.Length > 0 && payload[0] >= (byte)MessageType.PreVote && payload[0] <= (byte)MessageType.CommitNotice => payload[0],
+            leg = frameType == PeerFrames.Relay ? 1 : 2;
+            var start = 0; // skip the node id varint
+            while (start < payload.Length && payload[start] >= 0x80) start++;
+            start++;
+            innerType = start < payload.Length ? payload[start] : (byte)0;
+            inner = start + 1 <= payload.Length ? payload[(start + 1)..] : default;
+        }
+        int kind = innerType switch
+        {
+            PeerFrames.Raft when inner.Length > 0 && inner[0] >= (byte)MessageType.PreVote && inner[0] <= (byte)MessageType.CommitNotice => inner[0],
             PeerFrames.Forward => ForwardSlot,
             PeerFrames.Join => JoinSlot,
             _ => OtherSlot,
         };
+        var slot = leg * Kinds + kind;
         // The Forwarder's header: varint(length), the type byte, varint(correlation id = 0).
         long wire = FrameCodec.VarintSize((ulong)payload.Length) + 2 + payload.Length;
         Volatile.Write(ref _frames[slot], _frames[slot] + 1);
@@ -55,18 +71,18 @@ public sealed class PeerTrafficCounter
     public IReadOnlyList<TrafficCount> Snapshot()
     {
         var counts = new List<TrafficCount>();
-        for (int slot = 1; slot <= OtherSlot; slot++)
+        for (int slot = 0; slot < _frames.Length; slot++)
         {
             long frames = Volatile.Read(ref _frames[slot]);
             if (frames == 0) continue;
-            string kind = slot switch
+            var kind = (slot % Kinds) switch
             {
                 ForwardSlot => "forward",
                 JoinSlot => "join",
                 OtherSlot => "other",
-                _ => ((MessageType)slot).ToString(),
+                var k => ((MessageType)k).ToString(),
             };
-            counts.Add(new TrafficCount(kind, frames, Volatile.Read(ref _bytes[slot])));
+            counts.Add(new TrafficCount(Legs[slot / Kinds] + kind, frames, Volatile.Read(ref _bytes[slot])));
         }
         return counts;
     }

@@ -28,13 +28,20 @@ public enum HostInputKind : byte
     ReadAsked,
     /// <summary>The leader answered our context <see cref="HostInput.Node"/> with read index <see cref="HostInput.Index"/>.</summary>
     ReadAnswered,
+    /// <summary>Pass a relayed frame (<see cref="HostInput.Forwarded"/>: a Relayed payload) on to member <see cref="HostInput.Node"/>.</summary>
+    RelayOut,
+    /// <summary>Member <see cref="HostInput.Node"/> pinged us with sequence number <see cref="HostInput.Index"/>.</summary>
+    Pinged,
+    /// <summary>Member <see cref="HostInput.Node"/> answered our ping <see cref="HostInput.Index"/>, with its round trips (<see cref="HostInput.Report"/>) if we lead.</summary>
+    Ponged,
 }
 
 /// <summary>One input to the Raft host's loop, from any thread (clock ticks are the loop's own, see <see cref="RaftHost.Tick"/>).</summary>
 public readonly record struct HostInput(HostInputKind Kind, Message Message = default, PendingRequest? Request = null,
     byte[]? Forwarded = null, string? JoinAddress = null, ulong Node = 0, ulong Index = 0,
     TaskCompletionSource<int>? Reply = null, byte[]? Image = null, ReadConfirmation Read = ReadConfirmation.Linearizable,
-    TaskCompletionSource<ulong>? ReadReply = null, TaskCompletionSource<RemoveOutcome>? RemoveReply = null);
+    TaskCompletionSource<ulong>? ReadReply = null, TaskCompletionSource<RemoveOutcome>? RemoveReply = null,
+    (ulong Id, double RttMs)[]? Report = null);
 
 /// <summary>What a removal request did on this node.</summary>
 public enum RemoveOutcome : byte

@@ -26,6 +26,81 @@ public static class PeerFrames
     public const byte Remove = 6;
     /// <summary>To a node removed from the cluster: it stops voting (empty payload).</summary>
     public const byte Removed = 7;
+    /// <summary>A frame for a peer this node cannot reach directly: varint(destination id), its type, its payload
+    /// (see <see cref="RelayingTransport"/>). The receiving member passes it on as <see cref="Relayed"/>.</summary>
+    public const byte Relay = 8;
+    /// <summary>A frame passed on by the relay it came through: varint(origin id), its type, its payload.</summary>
+    public const byte Relayed = 9;
+
+    /// <summary>A round-trip probe: varint(sequence number) (see <see cref="LatencyProbe"/>).</summary>
+    public const byte Ping = 10;
+    /// <summary>The answer to a ping: varint(its sequence number), then, to the leader only, a count byte and
+    /// that many (varint member id, varint round trip in tenths of a millisecond).</summary>
+    public const byte Pong = 11;
+
+    /// <summary>What may travel through a relay: the traffic whose loss stalls requests, none of it membership.</summary>
+    public static bool IsRelayable(byte frameType) => frameType is Raft or Forward or ReadAsk or ReadAnswer;
+
+    /// <summary>Writes a Relay (or Relayed) payload: varint(node id), the inner frame's type, its payload; returns the length.</summary>
+    public static int WriteRelay(Span<byte> destination, ulong node, byte frameType, ReadOnlySpan<byte> payload)
+    {
+        var n = FrameCodec.WriteVarint(destination, node);
+        destination[n++] = frameType;
+        payload.CopyTo(destination[n..]);
+        return n + payload.Length;
+    }
+
+    private static HostInput ReadPong(ulong from, ReadOnlySpan<byte> payload)
+    {
+        var (sequence, at) = ReadVarint(payload, "pong");
+        (ulong, double)[]? report = null;
+        if (at < payload.Length)
+        {
+            int count = payload[at++];
+            if (count > LatencyProbe.MaxReportEntries) throw new PeerInputException($"pong reporting {count} round trips (at most {LatencyProbe.MaxReportEntries})");
+            report = new (ulong, double)[count];
+            for (var i = 0; i < count; i++)
+            {
+                var (id, n) = ReadVarint(payload[at..], "pong member id");
+                at += n;
+                var (tenths, m) = ReadVarint(payload[at..], "pong round trip");
+                at += m;
+                if (id == 0) throw new PeerInputException("pong reporting node 0");
+                if (tenths > LatencyProbe.MaxReportedRttTenths) throw new PeerInputException($"pong reporting a round trip of {tenths / 10} ms");
+                report[i] = (id, tenths / 10.0);
+            }
+            if (at != payload.Length) throw new PeerInputException("pong with trailing bytes");
+        }
+        return new HostInput(HostInputKind.Ponged, Node: from, Index: sequence, Report: report);
+    }
+
+    /// <summary>A varint at the start of <paramref name="payload"/> and its length; throws <see cref="PeerInputException"/> if there is none.</summary>
+    private static (ulong Value, int Length) ReadVarint(ReadOnlySpan<byte> payload, string what)
+    {
+        ulong value = 0;
+        for (int i = 0, shift = 0; i < payload.Length && i < FrameCodec.MaxVarintBytes; i++, shift += 7)
+        {
+            var b = payload[i];
+            if (i == FrameCodec.MaxVarintBytes - 1 && b > 1) break;
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80) return (value, i + 1);
+        }
+        throw new PeerInputException($"{what} without a valid varint");
+    }
+
+    /// <summary>
+    /// Reads a Relay or Relayed payload: the node id, the inner frame's type, and where its payload starts; throws
+    /// <see cref="PeerInputException"/> if it is not one.
+    /// </summary>
+    public static (ulong Node, byte FrameType, int PayloadStart) ReadRelay(ReadOnlySpan<byte> payload, string what)
+    {
+        var (node, i) = ReadVarint(payload, what + " node id");
+        if (node == 0) throw new PeerInputException($"{what} for node 0");
+        if (i == payload.Length) throw new PeerInputException($"{what} without a frame type");
+        var frameType = payload[i];
+        if (!IsRelayable(frameType)) throw new PeerInputException($"{what} of frame type {frameType}, which is never relayed");
+        return (node, frameType, i + 1);
+    }
 
     /// <summary>
     /// The input a frame from <paramref name="peerName"/> (its preamble name, already checked by
@@ -68,6 +143,38 @@ public static class PeerFrames
             case ReadAnswer:
                 var (answered, index) = ReadRouter.DecodeAnswer(payload);
                 return new HostInput(HostInputKind.ReadAnswered, Node: answered, Index: index);
+            case Ping:
+            {
+                if (!status.Members.Contains(PeerInput.SenderId(peerName))) return null;
+                var (sequence, used) = ReadVarint(payload, "ping");
+                if (used != payload.Length) throw new PeerInputException("ping with trailing bytes");
+                return new HostInput(HostInputKind.Pinged, Node: PeerInput.SenderId(peerName), Index: sequence);
+            }
+            case Pong:
+                if (!status.Members.Contains(PeerInput.SenderId(peerName))) return null;
+                return ReadPong(PeerInput.SenderId(peerName), payload);
+            case Relay:
+            {
+                // Only members relay, and only to members; the destination checks the inner frame (as the origin's).
+                var sender = PeerInput.SenderId(peerName);
+                if (!status.Members.Contains(sender)) return null;
+                var (destination, innerType, start) = ReadRelay(payload, "relay frame");
+                if (destination == selfId || destination == sender || !status.Members.Contains(destination)) return null;
+                var inner = payload[start..];
+                var relayed = new byte[FrameCodec.VarintSize(sender) + 1 + inner.Length];
+                WriteRelay(relayed, sender, innerType, inner);
+                return new HostInput(HostInputKind.RelayOut, Node: destination, Forwarded: relayed);
+            }
+            case Relayed:
+            {
+                var relay = PeerInput.SenderId(peerName);
+                if (!status.Members.Contains(relay)) return null;
+                var (from, innerType, start) = ReadRelay(payload, "relayed frame");
+                if (from == selfId || from == relay || !status.Members.Contains(from) || !membership.TryGetAddress(from, out var originAddress))
+                    return null;
+                // Read as the origin's own frame: a Raft message must then name the origin as its sender.
+                return Read(originAddress, innerType, payload[start..], selfId, status, membership);
+            }
             default:
                 throw new PeerInputException($"unknown frame type {frameType}");
         }

@@ -26,11 +26,12 @@ public sealed class RaftHost
     private readonly ClusterOptions _options;
     private readonly ulong _id;
     private readonly RaftNode _raft;
-    private readonly IPeerTransport _transport;
+    private readonly RelayingTransport _transport;
     private readonly ILogStore _store;
     private readonly Membership _membership;
     private readonly RequestRouter _router;
     private readonly ReadRouter _reads;
+    private readonly LatencyProbe _latency;
     private long _leaderContactTick = long.MinValue;
     private readonly ReadyProcessor _ready;
     private readonly StatusBuilder _statusBuilder;
@@ -41,12 +42,13 @@ public sealed class RaftHost
     /// <param name="applyQueueFor">Makes the apply queue, given the index of the snapshot recovery restored (0: none).</param>
     /// <param name="random">Raft's randomness (election timeouts): seeded per node in production, from the seed in the simulator.</param>
     /// <exception cref="CorruptStorageException">The store is damaged: the node must not start.</exception>
+    /// <param name="time">Round trips to peers are timed with it (the simulator's clock there); ticks stay the loop's.</param>
     public RaftHost(ClusterOptions options, ReplicatedStateMachine stateMachine, ILogStore store, IPeerTransport transport,
-        Func<ulong, IApplyQueue> applyQueueFor, Random random, ILogger log)
+        Func<ulong, IApplyQueue> applyQueueFor, Random random, ILogger log, TimeProvider? time = null)
     {
         _options = options;
         _store = store;
-        _transport = transport;
+        _transport = new RelayingTransport(transport, options.RelayAroundSilentPeers && options.PeerTls is null);
         _log = log;
         _id = NodeAddress.IdOf(options.SelfAddress);
         if (options.Raft.Id != _id) throw new ArgumentException("RaftOptions.Id must be NodeAddress.IdOf(SelfAddress)", nameof(options));
@@ -76,9 +78,16 @@ public sealed class RaftHost
             _log.LogInformation("{Self}: started with an empty data directory; catching up from the leader before voting", options.SelfAddress);
         }
         _membership.Attach(_raft);
-        _router = new RequestRouter(_id, _raft, _membership, transport);
-        _ready = new ReadyProcessor(_raft, store, transport, applyQueue, _membership, _router, snapshotIndex, log);
-        _reads = new ReadRouter(_id, _raft, _membership, transport);
+        _router = new RequestRouter(_id, _raft, _membership, _transport);
+        _ready = new ReadyProcessor(_raft, store, _transport, applyQueue, _membership, _router, snapshotIndex, log);
+        _reads = new ReadRouter(_id, _raft, _membership, _transport);
+        _latency = new LatencyProbe(_id, _raft, _membership, _transport, time ?? TimeProvider.System, options.PlaceLeaderByLatency);
+        // What went to a leader whose link just died may be lost: send our waiting requests again (now relayed too)
+        // instead of waiting out the router's re-send timer.
+        _transport.TurnedSilent += address =>
+        {
+            if (_membership.TryGetLeaderAddress(out var leader) && leader == address) _router.SendWaiting();
+        };
         _ready.ReadsConfirmed = _reads.Confirmed;
         _ready.LeaderChanged += _reads.OnLeaderChanged;
         _statusBuilder = new StatusBuilder(options, _id, _raft, stateMachine, _membership);
@@ -108,12 +117,20 @@ public sealed class RaftHost
     /// <summary>The pure Raft node this host drives (for the simulator's invariants; only the loop may touch it).</summary>
     public RaftNode Raft => _raft;
 
+    /// <summary>Round trips to peers and leader hand-overs (for the simulator's tests; loop only).</summary>
+    public LatencyProbe Latency => _latency;
+
     /// <summary>
     /// The input a frame from a peer makes, validated (throws <see cref="PeerInputException"/> on a bad one), or null
     /// when it is not for this node. Any thread.
     /// </summary>
-    public HostInput? ReadFrame(string peerName, byte frameType, ReadOnlySpan<byte> payload) =>
-        PeerFrames.Read(peerName, frameType, payload, _id, _status, _membership);
+    public HostInput? ReadFrame(string peerName, byte frameType, ReadOnlySpan<byte> payload)
+    {
+        var status = _status;
+        // Any frame proves the direct link from a member works (relayed ones included: they came over the relay's).
+        if (_transport.Enabled && status.Members.Contains(PeerInput.SenderId(peerName))) _transport.Heard(peerName, Volatile.Read(ref _ticks));
+        return PeerFrames.Read(peerName, frameType, payload, _id, status, _membership);
+    }
 
     /// <summary>
     /// Ticks since this node last heard from its leader, rounded up (0 while it leads; long.MaxValue if it never has): rqlite's
@@ -140,6 +157,8 @@ public sealed class RaftHost
             return; // no election clock: a removed node never campaigns
         }
         _raft.Tick();
+        _transport.Tick(_ticks);
+        _latency.OnTick(_ticks);
         _router.OnTick(_ticks);
         _reads.OnTick(_ticks);
         _membership.OnTick(_ticks, _transport);
@@ -205,6 +224,15 @@ public sealed class RaftHost
                 break;
             case HostInputKind.ReadAnswered:
                 _reads.Answered(input.Node, input.Index);
+                break;
+            case HostInputKind.RelayOut when input.Forwarded is { } relayed:
+                if (_membership.TryGetAddress(input.Node, out var destination)) _transport.SendDirect(destination, PeerFrames.Relayed, relayed);
+                break;
+            case HostInputKind.Pinged:
+                _latency.Pinged(input.Node, input.Index);
+                break;
+            case HostInputKind.Ponged:
+                _latency.Ponged(input.Node, input.Index, input.Report);
                 break;
             case HostInputKind.SnapshotTaken when input.Image is { } image:
                 _ready.OnSnapshotTaken(input.Index, image);

@@ -47,6 +47,18 @@ public static class CommandLine
         DefaultValueFactory = _ => true,
     };
 
+    private static readonly Option<bool> Relay = new("--relay")
+    {
+        Description = "Send frames for a peer whose link has gone silent through peers that still reach it (default false; always off with peer TLS).",
+        DefaultValueFactory = _ => false,
+    };
+
+    private static readonly Option<bool> LeaderPlacement = new("--leader-placement")
+    {
+        Description = "The leader measures every link's round trip and hands leadership to the member under which requests commit soonest (default true).",
+        DefaultValueFactory = _ => true,
+    };
+
     private static readonly Option<bool> Fsync = new("--fsync")
     {
         Description = "fsync the log on every write (survives a machine crash; slower). Off by default: a killed process still loses nothing.",
@@ -127,7 +139,7 @@ public static class CommandLine
     public static RootCommand Build(Func<NodeOptions, CancellationToken, Task<int>> runNode, Func<CancellationToken, Task<int>> runExec)
     {
         var root = new RootCommand("sqlcluster: a replicated SQL server (drop-in for Stripe CTF3 level 4). POST /sql with a SQL script; GET /healthcheck; GET /status.");
-        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, Fsync, MaxBodyBytes, SocketMode, SnapshotEvery,
+        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, Relay, LeaderPlacement, Fsync, MaxBodyBytes, SocketMode, SnapshotEvery,
                      PeerCertFile, PeerKeyFile, PeerTrustedCaFile, Insecure, CertFile, KeyFile, Auth })
             root.Options.Add(option);
 
@@ -195,6 +207,8 @@ public static class CommandLine
             ElectionTimeoutMinMs = parse.GetValue(ElectionMinMs),
             ElectionTimeoutMaxMs = parse.GetValue(ElectionMaxMs),
             BroadcastAcks = parse.GetValue(BroadcastAcks),
+            Relay = parse.GetValue(Relay),
+            LeaderPlacement = parse.GetValue(LeaderPlacement),
             Fsync = parse.GetValue(Fsync),
             MaxBodyBytes = parse.GetValue(MaxBodyBytes),
             SocketMode = TryParseSocketMode(parse.GetValue(SocketMode), out var mode) ? mode : NodeOptions.DefaultSocketMode,

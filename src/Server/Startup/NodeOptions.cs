@@ -26,6 +26,8 @@ public sealed record NodeOptions
     public int ElectionTimeoutMaxMs { get; init; } = 200;
 
     public bool BroadcastAcks { get; init; } = true;
+    public bool Relay { get; init; }
+    public bool LeaderPlacement { get; init; } = true;
 
     public bool Fsync { get; init; }
     public long MaxBodyBytes { get; init; } = 1 << 20;

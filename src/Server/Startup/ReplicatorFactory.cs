@@ -32,6 +32,8 @@ public static class ReplicatorFactory
             ElectionTimeoutMaxMs = options.ElectionTimeoutMaxMs,
             SnapshotEveryEntries = options.SnapshotEveryEntries,
             PeerTls = peerTls,
+            RelayAroundSilentPeers = options.Relay,
+            PlaceLeaderByLatency = options.LeaderPlacement,
             PlainPeersFromLoopbackOnly = !options.Insecure,
             Raft = new FastDb.Raft.RaftOptions
             {

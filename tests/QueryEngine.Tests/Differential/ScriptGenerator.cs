@@ -62,6 +62,7 @@ public sealed partial class ScriptGenerator
         _random = new Random(seed);
         _seed = seed;
         _extraRandom = new Random(unchecked(seed * 7919 + 17));
+        _queryRandom = new Random(unchecked(seed * 104729 + 31));
     }
 
     /// <summary>Decides and builds the constructs added after the original grammar (sqlite_master queries), so
@@ -98,6 +99,12 @@ public sealed partial class ScriptGenerator
             {
                 _extraStatements.Add(list.Count);
                 list.Add(GroupingQuery());
+            }
+            // Compound SELECTs and subqueries (ScriptGenerator.Queries.cs), from a stream of their own too.
+            if (_tables.Count > 0 && _queryRandom.Next(100) < QueryStatementPercent)
+            {
+                _extraStatements.Add(list.Count);
+                list.Add(QueryStatement());
             }
             AddStatementConstructs(list);
         }

@@ -535,5 +535,6 @@ public static partial class GoldenCases
             ExitCode: 0),
         .. Issue18Cases(),
         .. StatementCases(),
+        .. SqlQueriesCases(),
     ];
 }

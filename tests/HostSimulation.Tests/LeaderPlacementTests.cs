@@ -1,0 +1,76 @@
+using FastDb.Raft;
+using FastDb.Server.Cluster;
+using Xunit.Abstractions;
+
+namespace FastDb.HostSimulation.Tests;
+
+/// <summary>
+/// Latency-based leader placement (LatencyProbe) in the production host over the simulated network: leadership moves
+/// to the member with the fastest links and stays there, and nothing moves when no member is clearly better.
+/// </summary>
+public sealed class LeaderPlacementTests(ITestOutputHelper output)
+{
+    private static SimCluster Cluster(int seed, bool placeLeader) => new(new SimOptions
+    {
+        Nodes = 5, Clients = 20, Faults = false, DiskFaults = false, CrashFaults = false, DropRate = 0, DupRate = 0,
+        SnapshotEveryEntries = 10_000, PlaceLeader = placeLeader,
+    }, seed);
+
+    private static SimNode Leader(SimCluster c) => c.Nodes.Single(n => n.Up && n.Host!.Raft.Role == RaftRole.Leader);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Leadership_moves_to_the_member_with_the_fastest_links_and_stays(int seed)
+    {
+        using var c = Cluster(seed, placeLeader: true);
+        c.StartClients();
+        c.RunFor(1_000);
+        var centre = (Leader(c).Index + 2) % 5;
+        for (var a = 0; a < 5; a++)
+            for (var b = a + 1; b < 5; b++)
+                c.SetLinkDelay(a, b, a == centre || b == centre ? 5 : 40);
+        var answeredAt = c.Answered;
+        c.RunFor(8_000);
+        Assert.Equal(c.Nodes[centre].Id, Leader(c).Host!.Raft.Id);
+        var transfers = c.Nodes.Sum(n => n.Host!.Latency.Transfers);
+        c.RunFor(6_000);
+        Assert.Equal(c.Nodes[centre].Id, Leader(c).Host!.Raft.Id);
+        Assert.Equal(transfers, c.Nodes.Sum(n => n.Host!.Latency.Transfers)); // no flapping once placed
+        output.WriteLine($"seed {seed}: node {centre} leads after {transfers} hand-over(s); {c.Answered - answeredAt} answered in 14 s");
+    }
+
+    [Fact]
+    public void Placement_answers_more_than_a_leader_left_where_chance_put_it()
+    {
+        int Answered(bool place)
+        {
+            using var c = Cluster(4, place);
+            c.StartClients();
+            c.RunFor(1_000);
+            var centre = (Leader(c).Index + 2) % 5;
+            for (var a = 0; a < 5; a++)
+                for (var b = a + 1; b < 5; b++)
+                    c.SetLinkDelay(a, b, a == centre || b == centre ? 5 : 40);
+            var before = c.Answered;
+            c.RunFor(10_000);
+            return c.Answered - before;
+        }
+        int placed = Answered(true), left = Answered(false);
+        output.WriteLine($"10 s with one member 5 ms from all and 40 ms between the others: {placed} answered with placement, {left} without");
+        Assert.True(placed > left * 1.15, $"{placed} with placement against {left} without");
+    }
+
+    [Fact]
+    public void Nothing_moves_when_no_member_is_clearly_better()
+    {
+        using var c = Cluster(5, placeLeader: true);
+        for (var a = 0; a < 5; a++)
+            for (var b = a + 1; b < 5; b++)
+                c.SetLinkDelay(a, b, 20);
+        c.StartClients();
+        c.RunFor(10_000);
+        Assert.Equal(0, c.Nodes.Sum(n => n.Host!.Latency.Transfers));
+    }
+}
