@@ -98,19 +98,7 @@ public sealed partial class Executor
     /// <summary>InsertOne's path for an INSERT with ON CONFLICT clauses (the statement's own conflict action is ABORT).</summary>
     private void InsertWithUpsert(Table table, SqlValue[] values, bool hasRowId, SqlValue rowIdValue, UpsertPlan plan)
     {
-        long rowId;
-        if (hasRowId)
-        {
-            if (rowIdValue.Type != SqlType.Integer) throw new SqlRuntimeException("datatype mismatch", SqlRuntimeException.Mismatch);
-            rowId = rowIdValue.Integer;
-        }
-        else
-        {
-            long max = table.MaxRowId;
-            if (max == long.MaxValue) throw new SqlRuntimeException("database or disk is full", 13);
-            rowId = max + 1;
-        }
-        if (table.RowIdColumn >= 0) values[table.RowIdColumn] = SqlValue.FromInteger(rowId);
+        long rowId = NewRowId(table, values, hasRowId, rowIdValue);
         for (int c = 0; c < values.Length; c++)
             if (table.Columns[c].NotNull && c != table.RowIdColumn && values[c].IsNull)
                 throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{table.Columns[c].Name}", SqlRuntimeException.Constraint);

@@ -286,7 +286,8 @@ public sealed partial class Executor(Catalog catalog)
         }
     }
 
-    private void InsertOne(Table table, SqlValue[] values, bool hasRowId, SqlValue rowIdValue, ConflictAction conflict)
+    /// <summary>The new row's rowid (the one given, or the largest plus one), mirrored into its INTEGER PRIMARY KEY.</summary>
+    private static long NewRowId(Table table, SqlValue[] values, bool hasRowId, SqlValue rowIdValue)
     {
         long rowId;
         if (hasRowId)
@@ -301,6 +302,12 @@ public sealed partial class Executor(Catalog catalog)
             rowId = max + 1;
         }
         if (table.RowIdColumn >= 0) values[table.RowIdColumn] = SqlValue.FromInteger(rowId);
+        return rowId;
+    }
+
+    private void InsertOne(Table table, SqlValue[] values, bool hasRowId, SqlValue rowIdValue, ConflictAction conflict)
+    {
+        long rowId = NewRowId(table, values, hasRowId, rowIdValue);
 
         // NOT NULL first, in column order, in sqlite3GenerateConstraintChecks' two passes: under OR REPLACE a
         // column with a DEFAULT clause takes it in the first pass and is checked in the second (so a later column

@@ -36,21 +36,27 @@ public sealed partial class Parser
                 ExpectKeyword("UPDATE");
                 ExpectKeyword("SET");
                 clause.DoUpdate = true;
-                do
-                {
-                    if (SkipRowValueAssignment()) continue;
-                    var nt = Peek();
-                    string col = ExpectName();
-                    if (Peek().IsOp(".")) throw Unsupported("qualified names in SET");
-                    ExpectOp("=");
-                    clause.Assignments.Add((col, nt.Start - _start, ParseExprAt(7)));
-                } while (TryOp(","));
+                ParseSetList(clause.Assignments);
                 if (TryKeyword("WHERE")) clause.Where = ParseExprAt(7);
             }
             clauses.Add(clause);
             if (clause.Target == null) break;
         }
         return clauses;
+    }
+
+    /// <summary>parse.y's setlist (UPDATE's and DO UPDATE's): <c>nm = expr</c>, comma-separated.</summary>
+    private void ParseSetList(List<(string Column, int Offset, Expr Value)> assignments)
+    {
+        do
+        {
+            if (SkipRowValueAssignment()) continue;
+            var nt = Peek();
+            string col = ExpectName();
+            if (Peek().IsOp(".")) throw Unsupported("qualified names in SET");
+            ExpectOp("=");
+            assignments.Add((col, nt.Start - _start, ParseExprAt(7)));
+        } while (TryOp(","));
     }
 
     /// <summary>parse.y's <c>setlist ::= LP idlist RP EQ expr</c>: parsed so its syntax errors are SQLite's, then

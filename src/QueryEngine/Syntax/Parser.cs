@@ -517,15 +517,7 @@ public sealed partial class Parser
         if (Peek().Is("INDEXED") || Peek().Is("NOT")) throw Unsupported("INDEXED BY");
         ExpectKeyword("SET");
         var stmt = new UpdateStatement { Table = table };
-        do
-        {
-            if (SkipRowValueAssignment()) continue;
-            var nt = Peek();
-            string col = ExpectName();
-            if (Peek().IsOp(".")) throw Unsupported("qualified names in SET");
-            ExpectOp("=");
-            stmt.Assignments.Add((col, nt.Start - _start, ParseExprAt(7)));
-        } while (TryOp(","));
+        ParseSetList(stmt.Assignments);
         if (TryKeyword("FROM"))
         {
             _deferredUnsupported ??= "UPDATE ... FROM";
