@@ -57,7 +57,10 @@ public sealed partial class Executor
                 for (int i = table.Indexes.Count - 1; i >= 0 && index == null; i--)
                     if (table.Indexes[i] is { Unique: true } ix && ix.Column == columns[0]) index = ix;
             if (!rowid && index == null) throw new SqlParseException(doesNotMatch);
-            if (!targeted.Exists(t => ReferenceEquals(t.Index, index))) targeted.Add((index, clause));
+            // SQLite 3.40.1 gets a repeated target wrong (a rowid conflict then replaces the row): refused.
+            if (targeted.Exists(t => ReferenceEquals(t.Index, index)))
+                throw new SqlParseException("FastDb does not support two ON CONFLICT clauses with the same target");
+            targeted.Add((index, clause));
         }
         var bound = new Dictionary<UpsertClause, BoundUpsert>(ReferenceEqualityComparer.Instance);
         foreach (var clause in clauses) bound[clause] = Bind(table, clause);

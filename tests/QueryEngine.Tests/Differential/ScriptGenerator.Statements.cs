@@ -68,6 +68,7 @@ public sealed partial class ScriptGenerator
         _storing = false;
         var keys = columns.Where(c => c.PrimaryKey || c.Unique).Select(c => c.Name).Append("rowid").ToList();
         var clauses = r.Next(5) == 0 ? 2 : 1;
+        string? firstConstraint = null;
         for (var clause = 0; clause < clauses; clause++)
         {
             tokens.AddRange(["ON", "CONFLICT"]);
@@ -75,7 +76,10 @@ public sealed partial class ScriptGenerator
             if (!last || r.Next(4) > 0)
             {
                 var target = !Clean && columns.Count > 0 && r.Next(10) == 0 ? columns[r.Next(columns.Count)].Name : keys[r.Next(keys.Count)];
-                tokens.AddRange(["(", target, ")"]);
+                var constraint = target == "rowid" || columns.Exists(c => c.Name == target && c.IsRowid) ? "rowid" : target;
+                // A second clause with the first one's target is refused (SQLite 3.40.1 mishandles it): none instead.
+                if (clause == 0) firstConstraint = constraint;
+                if (clause == 0 || constraint != firstConstraint) tokens.AddRange(["(", target, ")"]);
             }
             tokens.Add("DO");
             if (r.Next(3) == 0 || columns.Count == 0) { tokens.Add("NOTHING"); continue; }
