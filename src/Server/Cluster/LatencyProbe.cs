@@ -19,11 +19,11 @@ public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membershi
 {
     /// <summary>200 ms: 4 pings and 4 pongs a second per pair, about 6 proxy bytes per answered request at octopus's rate.</summary>
     public const int PingEveryTicks = 20;
-    public const int EvaluateEveryTicks = 100;
+    public const int EvaluateEveryTicks = 50;
     /// <summary>A hand-over costs about 100 ms of commits; at most one per 5 s keeps that under 2% of the time.</summary>
     public const int MinTicksBetweenTransfers = 500;
     /// <summary>A new leader first gathers every member's round trips (reports come with pings every 200 ms).</summary>
-    public const int MinTicksLeadingBeforeTransfer = 200;
+    public const int MinTicksLeadingBeforeTransfer = 100;
     /// <summary>A move must cut the mean commit latency by 10% and 3 ms: smaller gains are within the estimate's noise.</summary>
     public const double MinGain = 0.10, MinGainMs = 3;
     /// <summary>Weight of a new round-trip sample; jitter is exponential per chunk, so one sample says little.</summary>
