@@ -45,7 +45,8 @@ public class RandomScriptTests
                      "DELETE FROM", "ORDER BY", "LIMIT", "OFFSET", "count", "coalesce", "typeof", "IS NOT NULL", "PRIMARY KEY",
                      "UNIQUE", "NOT NULL", "DEFAULT", "9223372036854775807", "/* c */", "-- a comment", "\"", "favoriteWord=\"", "sqlite_master", "sqlite_schema", "CREATE INDEX", "CREATE UNIQUE INDEX", "DROP INDEX",
                      "substr", "replace", "ltrim", "instr", "round", "hex", "quote", "printf", "format", "char", "unicode",
-                     "GROUP BY", "HAVING", "DISTINCT", "group_concat", "total", "avg", "NULLS LAST", "NULLS FIRST" })
+                     "GROUP BY", "HAVING", "DISTINCT", "group_concat", "total", "avg", "NULLS LAST", "NULLS FIRST",
+                     "BEGIN", "COMMIT", "ROLLBACK", "END TRANSACTION", "ON CONFLICT", "DO NOTHING", "DO UPDATE SET", "excluded" })
             Assert.Contains(construct, all);
     }
 
