@@ -68,7 +68,10 @@ public sealed class LeaderPlacementTests(ITestOutputHelper output)
         using var c = Cluster(5, placeLeader: true);
         for (var a = 0; a < 5; a++)
             for (var b = a + 1; b < 5; b++)
+            {
                 c.SetLinkDelay(a, b, 20);
+                c.SetLinkJitter(a, b, 5); // the same on every link: no member is better placed than another
+            }
         c.StartClients();
         c.RunFor(10_000);
         Assert.Equal(0, c.Nodes.Sum(n => n.Host!.Latency.Transfers));

@@ -82,6 +82,9 @@ internal sealed partial class SimCluster : IDisposable
     /// <summary>Sets the base one-way delay of the link between a and b (both directions).</summary>
     public void SetLinkDelay(int a, int b, double ms) { _linkBase[a, b] = ms; _linkBase[b, a] = ms; }
 
+    /// <summary>Sets the mean exponential jitter of the link between a and b (both directions).</summary>
+    public void SetLinkJitter(int a, int b, double ms) { _linkJitter[a, b] = ms; _linkJitter[b, a] = ms; }
+
     public void Dispose()
     {
         foreach (var node in Nodes) node.Store.Delete();

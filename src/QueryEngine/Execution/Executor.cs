@@ -26,10 +26,11 @@ public sealed partial class Executor(Catalog catalog)
             case DropTableStatement d: DropTable(d); break;
             case CreateIndexStatement ci: CreateIndex(ci); break;
             case DropIndexStatement di: DropIndex(di); break;
-            case InsertStatement i: Guarded(() => Insert(i), UndoKind.Added); break;
+            case InsertStatement i: Guarded(() => Insert(i), UndoKind.Added, InsertUsesStatementJournal(i), countsUpdates: i.Upserts != null); break;
             case UpdateStatement u: Update(u); break;
             case DeleteStatement d: Delete(d); break;
             case SelectStatement s: Select(s, stdout); break;
+            case TransactionStatement t: RunTransaction(t); break;
             case CompoundSelectStatement c: CompoundSelect(c, stdout); break;
         }
     }
@@ -43,8 +44,11 @@ public sealed partial class Executor(Catalog catalog)
     /// <summary>sqlite3_last_insert_rowid: the rowid of the last row an INSERT added (rqlite's last_insert_id).</summary>
     public long LastInsertRowId;
 
-    /// <summary>Runs a data change atomically; <paramref name="counted"/> is the kind of row change sqlite3_changes counts.</summary>
-    private void Guarded(Action action, UndoKind counted)
+    /// <summary>Runs a data change atomically; <paramref name="counted"/> is the kind of row change sqlite3_changes
+    /// counts. Inside a transaction a statement SQLite runs without a statement journal (<paramref
+    /// name="statementJournal"/> false, see Executor.Transactions.cs) keeps the rows it changed before it failed.
+    /// <paramref name="countsUpdates"/>: an upsert's DO UPDATE rows count too.</summary>
+    private void Guarded(Action action, UndoKind counted, bool statementJournal = true, bool countsUpdates = false)
     {
         _journal.Clear();
         long before = Changes;
@@ -52,11 +56,12 @@ public sealed partial class Executor(Catalog catalog)
         try
         {
             action();
-            foreach (var u in _journal) if (u.Kind == counted) Changes++;
+            foreach (var u in _journal) if (u.Kind == counted || (countsUpdates && u.Kind == UndoKind.Changed)) Changes++;
             TotalChanges += Changes;
         }
         catch (Exception e)
         {
+            if (_transaction != null && !statementJournal && e is SqlRuntimeException) _journal.Clear();
             Rollback();
             if (e is SqlParseException) Changes = before; // it failed to prepare, so it never ran
             throw;
@@ -91,16 +96,18 @@ public sealed partial class Executor(Catalog catalog)
 
     private void AddRow(Table t, Row r)
     {
+        _transaction?.Touch(t, r, inserted: true);
         t.Add(r);
         _journal.Add(new Undo(UndoKind.Added, t, r, 0, null));
         LastInsertRowId = r.RowId;
         _catalog.CheckSize();
     }
 
-    private void RemoveRow(Table t, Row r) { t.Remove(r); _journal.Add(new Undo(UndoKind.Removed, t, r, 0, null)); }
+    private void RemoveRow(Table t, Row r) { _transaction?.Touch(t, r, inserted: false); t.Remove(r); _journal.Add(new Undo(UndoKind.Removed, t, r, 0, null)); }
 
     private void ChangeRow(Table t, Row r, long newRowId, SqlValue[] newValues)
     {
+        _transaction?.Touch(t, r, inserted: false);
         t.Remove(r);
         _journal.Add(new Undo(UndoKind.Changed, t, r, r.RowId, r.Values));
         r.RowId = newRowId;
@@ -249,6 +256,7 @@ public sealed partial class Executor(Catalog catalog)
             // Every row is read before the first is inserted (as SQLite does when the SELECT reads the target).
             foreach (var row in CollectQuery(s.Select)) bound.Add(Array.ConvertAll(row, v => (Expr)new LiteralExpr(v)));
         }
+        var upserts = s.Upserts == null ? null : PlanUpserts(table, s.Upserts);
 
         _context.Values = null;
         foreach (var exprs in bound)
@@ -273,11 +281,13 @@ public sealed partial class Executor(Catalog catalog)
                 hasExplicitRowId = !explicitRowId.IsNull;
             }
             else if (hasExplicitRowId) { explicitRowId = AffinityRules.Apply(Affinity.Integer, explicitRowId); hasExplicitRowId = !explicitRowId.IsNull; }
-            InsertOne(table, values, hasExplicitRowId, explicitRowId, s.Conflict);
+            if (upserts != null) InsertWithUpsert(table, values, hasExplicitRowId, explicitRowId, upserts);
+            else InsertOne(table, values, hasExplicitRowId, explicitRowId, s.Conflict);
         }
     }
 
-    private void InsertOne(Table table, SqlValue[] values, bool hasRowId, SqlValue rowIdValue, ConflictAction conflict)
+    /// <summary>The new row's rowid (the one given, or the largest plus one), mirrored into its INTEGER PRIMARY KEY.</summary>
+    private static long NewRowId(Table table, SqlValue[] values, bool hasRowId, SqlValue rowIdValue)
     {
         long rowId;
         if (hasRowId)
@@ -292,6 +302,12 @@ public sealed partial class Executor(Catalog catalog)
             rowId = max + 1;
         }
         if (table.RowIdColumn >= 0) values[table.RowIdColumn] = SqlValue.FromInteger(rowId);
+        return rowId;
+    }
+
+    private void InsertOne(Table table, SqlValue[] values, bool hasRowId, SqlValue rowIdValue, ConflictAction conflict)
+    {
+        long rowId = NewRowId(table, values, hasRowId, rowIdValue);
 
         // NOT NULL first, in column order, in sqlite3GenerateConstraintChecks' two passes: under OR REPLACE a
         // column with a DEFAULT clause takes it in the first pass and is checked in the second (so a later column
@@ -372,9 +388,12 @@ public sealed partial class Executor(Catalog catalog)
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
         RefuseSubqueryOnTarget(table, where, "UPDATE");
 
+        bool statementJournal = UpdateUsesStatementJournal(table, targets, exprs, where);
         Guarded(() =>
         {
-            var rows = MatchingRows(table, where);
+            var rows = _transaction != null && !statementJournal && ScanPlanner.IndexOrderColumn(table, where) >= 0
+                ? MatchingRowsOrRefuse(table, where, "UPDATE")
+                : MatchingRows(table, where);
             // SQLite updates in the scan's order only in one pass (ONEPASS_MULTI): an index range whose column this
             // UPDATE does not change, the rowid unchanged. Otherwise it first collects the rowids in an ephemeral
             // table and reads them back in rowid order, which decides which row hits a UNIQUE conflict first.
@@ -389,40 +408,47 @@ public sealed partial class Executor(Catalog catalog)
                 _context.Values = row.Values;
                 _context.RowId = row.RowId;
                 for (int i = 0; i < exprs.Length; i++) newValues[i] = exprs[i].Eval(_context);
-                var values = (SqlValue[])row.Values.Clone();
-                long rowId = row.RowId;
-                bool rowIdChanged = false;
-                for (int i = 0; i < exprs.Length; i++)
-                {
-                    int c = targets[i];
-                    if (c < 0 || c == table.RowIdColumn)
-                    {
-                        var v = AffinityRules.Apply(Affinity.Integer, newValues[i]);
-                        if (v.Type != SqlType.Integer) throw new SqlRuntimeException("datatype mismatch", SqlRuntimeException.Mismatch);
-                        rowIdChanged = v.Integer != rowId;
-                        rowId = v.Integer;
-                        if (c >= 0) values[c] = v;
-                        continue;
-                    }
-                    values[c] = AffinityRules.Apply(table.Columns[c].Affinity, newValues[i]);
-                }
-                for (int c = 0; c < values.Length; c++)
-                    if (table.Columns[c].NotNull && values[c].IsNull && c != table.RowIdColumn)
-                        throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{table.Columns[c].Name}", SqlRuntimeException.Constraint);
-                if (rowIdChanged && table.FindByRowId(rowId) != null)
-                    throw new SqlRuntimeException($"UNIQUE constraint failed: {table.Name}.{RowIdName(table)}", SqlRuntimeException.Constraint);
-                for (int i = table.Indexes.Count - 1; i >= 0; i--)
-                {
-                    var ix = table.Indexes[i];
-                    var key = values[ix.Column];
-                    EngineLimits.CheckIndexRecord(key, rowId);
-                    if (ix.Unique && !key.IsNull && ix.Map.TryGetValue(key, out var other) && !ReferenceEquals(other, row))
-                        throw new SqlRuntimeException($"UNIQUE constraint failed: {ix.ConstraintName}", SqlRuntimeException.Constraint);
-                }
-                EngineLimits.CheckRecord(table, values);
-                ChangeRow(table, row, rowId, values);
+                ApplyUpdate(table, row, targets, newValues);
             }
-        }, UndoKind.Changed);
+        }, UndoKind.Changed, statementJournal);
+    }
+
+    /// <summary>One row of an UPDATE (or an upsert's DO UPDATE): the SET values with the column affinities, then
+    /// the constraint checks in SQLite's order (NOT NULL, the rowid, the unique indexes newest first).</summary>
+    private void ApplyUpdate(Table table, Row row, int[] targets, SqlValue[] newValues)
+    {
+        var values = (SqlValue[])row.Values.Clone();
+        long rowId = row.RowId;
+        bool rowIdChanged = false;
+        for (int i = 0; i < targets.Length; i++)
+        {
+            int c = targets[i];
+            if (c < 0 || c == table.RowIdColumn)
+            {
+                var v = AffinityRules.Apply(Affinity.Integer, newValues[i]);
+                if (v.Type != SqlType.Integer) throw new SqlRuntimeException("datatype mismatch", SqlRuntimeException.Mismatch);
+                rowIdChanged = v.Integer != rowId;
+                rowId = v.Integer;
+                if (c >= 0) values[c] = v;
+                continue;
+            }
+            values[c] = AffinityRules.Apply(table.Columns[c].Affinity, newValues[i]);
+        }
+        for (int c = 0; c < values.Length; c++)
+            if (table.Columns[c].NotNull && values[c].IsNull && c != table.RowIdColumn)
+                throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{table.Columns[c].Name}", SqlRuntimeException.Constraint);
+        if (rowIdChanged && table.FindByRowId(rowId) != null)
+            throw new SqlRuntimeException($"UNIQUE constraint failed: {table.Name}.{RowIdName(table)}", SqlRuntimeException.Constraint);
+        for (int i = table.Indexes.Count - 1; i >= 0; i--)
+        {
+            var ix = table.Indexes[i];
+            var key = values[ix.Column];
+            EngineLimits.CheckIndexRecord(key, rowId);
+            if (ix.Unique && !key.IsNull && ix.Map.TryGetValue(key, out var other) && !ReferenceEquals(other, row))
+                throw new SqlRuntimeException($"UNIQUE constraint failed: {ix.ConstraintName}", SqlRuntimeException.Constraint);
+        }
+        EngineLimits.CheckRecord(table, values);
+        ChangeRow(table, row, rowId, values);
     }
 
     private void Delete(DeleteStatement s)
@@ -433,8 +459,9 @@ public sealed partial class Executor(Catalog catalog)
         RefuseSubqueryOnTarget(table, where, "DELETE");
         Guarded(() =>
         {
-            foreach (var row in MatchingRows(table, where)) RemoveRow(table, row);
-        }, UndoKind.Removed);
+            var rows = _transaction != null && where != null && !CallsFunction(where) ? MatchingRowsOrRefuse(table, where, "DELETE") : MatchingRows(table, where);
+            foreach (var row in rows) RemoveRow(table, row);
+        }, UndoKind.Removed, statementJournal: false);
     }
 
     /// <summary>Rows satisfying WHERE, in the order SQLite's plan visits them (rowid order, or a UNIQUE column's

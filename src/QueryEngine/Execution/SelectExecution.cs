@@ -147,7 +147,8 @@ public sealed partial class Executor
             foreach (var on in join.On) if (on != null) CollectColumns(on, join.Used);
         }
         int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null ? DistinctIndexColumn(table, output, where, used) : -1;
-        if (schemaTable) SchemaTable.CheckKnown(_catalog, used);
+        // The temp schema is always empty: nothing in it is unknown.
+        if (schemaTable && SchemaTable.CanonicalName(s.From!) == SchemaTable.MasterName) SchemaTable.CheckKnown(_catalog, used);
         return new PreparedSelect(s, limit, offset, join, table, named, output, aggregate, having, where, groupBy, order, used, distinctIndex);
     }
 

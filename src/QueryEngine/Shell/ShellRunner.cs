@@ -25,6 +25,19 @@ public sealed class ShellRunner(Catalog catalog)
         _listRows.AnswerBytes = 0;
         _executor.Changes = _executor.TotalChanges = 0;
         int errors = 0;
+        try
+        {
+            RunChunks(script, ref settings, ref errors, stdout, stderr);
+        }
+        finally
+        {
+            _executor.EndScript();
+        }
+        return new ExecutionResult(stdout.ToString(), stderr.ToString(), errors > 0 ? 1 : 0);
+    }
+
+    private void RunChunks(string script, ref OutputSettings? settings, ref int errors, StringBuilder stdout, StringBuilder stderr)
+    {
         foreach (var chunk in InputChunker.Split(script))
         {
             if (chunk.StartLine < 0)
@@ -40,7 +53,6 @@ public sealed class ShellRunner(Catalog catalog)
             else if (settings is { CountChanges: true })
                 stdout.Append("changes: ").Append(_executor.Changes).Append("   total_changes: ").Append(_executor.TotalChanges).Append('\n');
         }
-        return new ExecutionResult(stdout.ToString(), stderr.ToString(), errors > 0 ? 1 : 0);
     }
 
     private static bool IsCSpace(char c) => c is ' ' or '\t' or '\n' or '\v' or '\f' or '\r';

@@ -71,6 +71,7 @@ public sealed class StatementRunner(Catalog catalog)
                 if (stmt is not null)
                 {
                     if (readOnly && stmt is not SelectStatement) throw new SqlRuntimeException(ReadOnlyMessage, 8);
+                    if (stmt is TransactionStatement) throw new SqlParseException("FastDb does not support BEGIN/COMMIT/ROLLBACK in rqlite's API (use ?transaction)");
                     _executor.Run(stmt, _ignored);
                     _ignored.Clear();
                     if (stmt is SelectStatement select) lastSelect = select;

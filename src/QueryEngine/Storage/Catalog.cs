@@ -105,6 +105,24 @@ public sealed class Catalog
         Version++;
     }
 
+    /// <summary>ROLLBACK: the tables, sqlite_master's rows and the pages become what they were at BEGIN (see
+    /// <see cref="TransactionJournal"/>); the tables' rows are already restored.</summary>
+    internal void Restore(List<Table> tables, List<SchemaEntry> schema, PageAllocator pages, bool masterMayHaveSplit, long masterBytes)
+    {
+        foreach (var t in _ordered) t.Owner = null;
+        _byName.Clear();
+        _ordered.Clear();
+        Bytes = 0;
+        foreach (var t in tables) Add(t);
+        Schema.Clear();
+        Schema.AddRange(schema);
+        Pages = pages;
+        MasterMayHaveSplit = masterMayHaveSplit;
+        MasterBytes = masterBytes;
+        CtfTable = null;
+        Version++;
+    }
+
     internal static long EntryBytes(SchemaEntry e) =>
         24 + StorageSize.Utf8Length(e.Type) + StorageSize.Utf8Length(e.Name) + StorageSize.Utf8Length(e.TableName)
         + (e.Sql == null ? 0 : StorageSize.Utf8Length(e.Sql));

@@ -16,6 +16,8 @@ public sealed class SchemaEntry
     /// <summary>False for entries restored from a version-1 snapshot, which did not keep the CREATE text.</summary>
     public bool SqlKnown = true;
     public long RowId;
+
+    public SchemaEntry Clone() => (SchemaEntry)MemberwiseClone();
 }
 
 /// <summary>
@@ -40,6 +42,13 @@ public sealed class PageAllocator
     public bool Unknown { get; private set; }
 
     public void MarkUnknown() => Unknown = true;
+
+    public PageAllocator Clone()
+    {
+        var copy = new PageAllocator { PageCount = PageCount, Unknown = Unknown };
+        foreach (var (trunk, leaves) in _trunks) copy._trunks.Add((trunk, [.. leaves]));
+        return copy;
+    }
 
     public int Allocate()
     {

@@ -154,6 +154,27 @@ public sealed class Table
         }
     }
 
+    /// <summary>ROLLBACK: the rows become <paramref name="rows"/> (sorted by rowid); the size and the unique indexes'
+    /// maps are rebuilt from them.</summary>
+    internal void ReplaceRows(List<Row> rows)
+    {
+        Rows.Clear();
+        Rows.AddRange(rows);
+        long bytes = _schemaBytes;
+        foreach (var r in rows) bytes += StorageSize.OfRow(r.Values);
+        AddBytes(bytes - Bytes);
+        foreach (var ix in Indexes)
+        {
+            ix.Map.Clear();
+            if (!ix.Unique) continue;
+            foreach (var r in rows)
+            {
+                var key = r.Values[ix.Column];
+                if (!key.IsNull) ix.Map[key] = r;
+            }
+        }
+    }
+
     /// <summary>Account for a change of stored size made in place (the CTF fast path rewrites values directly).</summary>
     public void AddBytes(long delta)
     {

@@ -68,6 +68,8 @@ public sealed class InsertStatement : Statement
     /// <summary>INSERT ... SELECT: the query whose rows are inserted.</summary>
     public QueryStatement? Select;
     public bool DefaultValues;
+    /// <summary>The ON CONFLICT clauses, in order (null: none).</summary>
+    public List<UpsertClause>? Upserts;
 }
 
 public sealed class UpdateStatement : Statement

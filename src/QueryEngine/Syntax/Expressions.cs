@@ -32,6 +32,9 @@ public sealed class Scope
     public List<ResultColumn>? Aliases;
     public bool AllowAggregates;
     public bool SawAggregate;
+    /// <summary>An upsert's DO UPDATE: <c>excluded.col</c> names the row that was to be inserted, laid after the
+    /// table's own columns (its rowid after them).</summary>
+    public Storage.Table? Excluded;
     /// <summary>Binds and runs subqueries (null where none may appear).</summary>
     public ISubqueryHost? Host;
     /// <summary>In a subquery: the scope of the query enclosing it, where names not found here are looked up.</summary>
@@ -113,6 +116,13 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
 
     public override Expr Bind(Scope scope)
     {
+        if (scope.Excluded is { } excluded && string.Equals(Qualifier, "excluded", StringComparison.OrdinalIgnoreCase))
+        {
+            int n = excluded.Columns.Length, i = excluded.ColumnIndex(Name);
+            if (i >= 0) return new ColumnExpr(n + i, i == excluded.RowIdColumn ? Affinity.Integer : excluded.Columns[i].Affinity, false) { Offset = Offset };
+            if (IsRowIdName(Name)) return new ColumnExpr(2 * n, Affinity.Integer, false) { Offset = Offset };
+            throw new SqlParseException("no such column: excluded." + Name, Offset);
+        }
         if (scope.Sources != null && BindInJoin(scope.Sources) is { } joined) return joined;
         var table = scope.Sources == null ? scope.Table : null;
         if (table != null && (Qualifier == null || string.Equals(Qualifier, scope.TableAlias ?? table.Name, StringComparison.OrdinalIgnoreCase)))
@@ -346,7 +356,16 @@ public sealed class IsNullExpr(Expr operand, bool negated) : Expr
     private readonly int _height = operand.Height + 1;
     public override int Height => _height;
     public override bool IsConstant => Operand.IsConstant;
-    public override Expr Bind(Scope scope) { Operand = Operand.Bind(scope); return this; }
+
+    /// <summary>resolve.c walks an ISNULL/NOTNULL operand and prunes, ignoring its error: the walk goes on, so a
+    /// later bad name replaces the error (kept as a function argument's is, see <see cref="Scope"/>).</summary>
+    public override Expr Bind(Scope scope)
+    {
+        try { Operand = Operand.Bind(scope); }
+        catch (SqlParseException e) { return scope.Fail(e); }
+        return this;
+    }
+
     public override SqlValue Eval(RowContext row) => SqlValue.FromBool(Operand.Eval(row).IsNull != Negated);
 }
 

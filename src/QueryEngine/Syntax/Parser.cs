@@ -8,7 +8,7 @@ namespace FastDb.QueryEngine.Syntax;
 /// statement, as SQLite's LALR parser does; constructs outside FastDb's subset fail with a message naming them.
 /// Offsets in errors are relative to <c>start</c>.
 /// </summary>
-public sealed class Parser
+public sealed partial class Parser
 {
     private readonly Tokenizer _tokens;
     private readonly int _start;
@@ -130,8 +130,8 @@ public sealed class Parser
             case "VALUES": throw Unsupported("VALUES as a statement");
             case "WITH": throw Unsupported("WITH (common table expressions)");
             case "EXPLAIN": throw Unsupported("EXPLAIN");
-            case "BEGIN": case "COMMIT": case "END": case "ROLLBACK": case "SAVEPOINT": case "RELEASE":
-                throw Unsupported("transactions (" + t.Text + ")");
+            case "BEGIN": case "COMMIT": case "END": case "ROLLBACK": stmt = ParseTransaction(); break;
+            case "SAVEPOINT": case "RELEASE": throw Unsupported("savepoints (" + t.Text + ")");
             case "PRAGMA": case "ALTER": case "ATTACH": case "DETACH": case "VACUUM": case "ANALYZE": case "REINDEX":
                 throw Unsupported(t.Text);
             default: throw SyntaxError(t);
@@ -497,7 +497,12 @@ public sealed class Parser
         else throw SyntaxError(t);
         if (stmt.Rows.Count > 0 && (Peek().Is("UNION") || Peek().Is("EXCEPT") || Peek().Is("INTERSECT")))
             throw Unsupported("VALUES in a compound SELECT");
-        if (Peek().Is("ON")) throw Unsupported("upsert (ON CONFLICT)");
+        if (Peek().Is("ON") && stmt.Select != null) throw Unsupported("upsert (ON CONFLICT) on INSERT ... SELECT");
+        if (Peek().Is("ON") && !stmt.DefaultValues)
+        {
+            if (conflict != ConflictAction.Abort) _deferredUnsupported ??= "INSERT OR " + (conflict == ConflictAction.Replace ? "REPLACE" : "IGNORE") + " with ON CONFLICT";
+            stmt.Upserts = ParseUpserts();
+        }
         if (Peek().Is("RETURNING")) throw Unsupported("RETURNING");
         return stmt;
     }
@@ -512,15 +517,7 @@ public sealed class Parser
         if (Peek().Is("INDEXED") || Peek().Is("NOT")) throw Unsupported("INDEXED BY");
         ExpectKeyword("SET");
         var stmt = new UpdateStatement { Table = table };
-        do
-        {
-            if (Peek().IsOp("(")) throw Unsupported("row-value assignments");
-            var nt = Peek();
-            string col = ExpectName();
-            if (Peek().IsOp(".")) throw Unsupported("qualified names in SET");
-            ExpectOp("=");
-            stmt.Assignments.Add((col, nt.Start - _start, ParseExprAt(7)));
-        } while (TryOp(","));
+        ParseSetList(stmt.Assignments);
         if (TryKeyword("FROM"))
         {
             _deferredUnsupported ??= "UPDATE ... FROM";

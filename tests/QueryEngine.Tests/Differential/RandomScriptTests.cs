@@ -46,7 +46,8 @@ public class RandomScriptTests
                      "UNIQUE", "NOT NULL", "DEFAULT", "9223372036854775807", "/* c */", "-- a comment", "\"", "favoriteWord=\"", "sqlite_master", "sqlite_schema", "CREATE INDEX", "CREATE UNIQUE INDEX", "DROP INDEX",
                      "substr", "replace", "ltrim", "instr", "round", "hex", "quote", "printf", "format", "char", "unicode",
                      "GROUP BY", "HAVING", "DISTINCT", "group_concat", "total", "avg", "NULLS LAST", "NULLS FIRST",
-                     "LEFT JOIN", "LEFT OUTER JOIN", "INNER JOIN", "CROSS JOIN", "USING", " ON l." })
+                     "LEFT JOIN", "LEFT OUTER JOIN", "INNER JOIN", "CROSS JOIN", "USING", " ON l.",
+                     "BEGIN", "COMMIT", "ROLLBACK", "END TRANSACTION", "ON CONFLICT", "DO NOTHING", "DO UPDATE SET", "excluded" })
             Assert.Contains(construct, all);
     }
 

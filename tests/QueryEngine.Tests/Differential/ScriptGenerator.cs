@@ -24,7 +24,8 @@ public sealed partial class ScriptGenerator
     /// <summary>When set, the script avoids deliberate errors (it may still hit a constraint): used for value checks.</summary>
     public bool Clean { get; init; }
 
-    readonly Random _random;
+    Random _random; // swapped for StatementRandom while a statement of ScriptGenerator.Statements.cs is drawn
+    readonly int _seed;
     readonly Dictionary<string, List<Column>> _tables = new();
     int _nextCleanKey;
 
@@ -59,6 +60,7 @@ public sealed partial class ScriptGenerator
     public ScriptGenerator(int seed)
     {
         _random = new Random(seed);
+        _seed = seed;
         _extraRandom = new Random(unchecked(seed * 7919 + 17));
         _queryRandom = new Random(unchecked(seed * 104729 + 31));
         InitJoins(seed);
@@ -106,6 +108,7 @@ public sealed partial class ScriptGenerator
                 _extraStatements.Add(list.Count);
                 list.Add(QueryStatement());
             }
+            AddStatementConstructs(list);
             // Joins: a stream of their own (ScriptGenerator.Joins.cs).
             if (_joinRandom.Next(100) < 8 && JoinQuery() is { } join)
             {
@@ -113,6 +116,7 @@ public sealed partial class ScriptGenerator
                 list.Add(join);
             }
         }
+        EndStatementConstructs(list);
         return Layout(list);
     }
 
@@ -743,12 +747,12 @@ public sealed partial class ScriptGenerator
         for (var s = 0; s < statements.Count; s++)
         {
             var tokens = statements[s];
-            var random = _joinStatements.Contains(s) ? _joinRandom : _extraStatements.Contains(s) ? _extraRandom : _random;
+            var random = _joinStatements.Contains(s) ? _joinRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _random;
             if (s > 0)
             {
                 var roll = random.Next(20);
                 if (roll < 13) sb.Append('\n');
-                else if (roll < 18) sb.Append(' ');
+                else if (roll < 18) sb.Append(_ownLine.Contains(s) || _ownLine.Contains(s - 1) ? '\n' : ' ');
                 else if (roll < 19) sb.Append("\n\n");
                 else sb.Append("\n-- a comment; with a semicolon\n");
             }

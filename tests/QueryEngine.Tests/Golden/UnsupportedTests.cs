@@ -36,6 +36,8 @@ public class UnsupportedTests
         { "SELECT ?;", "?" },
         { "CREATE TABLE a(x); INSERT INTO a SELECT 1;", "SELECT" },
         { "CREATE TABLE a(x); DELETE FROM a RETURNING x;", "RETURNING" },
+        { "CREATE TABLE a(x UNIQUE); INSERT INTO a VALUES (1) ON CONFLICT(x) DO NOTHING ON CONFLICT(x) DO NOTHING;", "ON CONFLICT" },
+        { "CREATE TABLE a(x); BEGIN; SAVEPOINT s; ROLLBACK TO s; COMMIT;", "SAVEPOINT" },
         { "CREATE TABLE a(x CHECK (x > 0));", "CHECK" },
         { "CREATE TABLE a(x, y, PRIMARY KEY(x, y));", "PRIMARY KEY" },
         { "CREATE TEMP TABLE a(x);", "TEMP" },

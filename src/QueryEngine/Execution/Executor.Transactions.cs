@@ -1,0 +1,159 @@
+using FastDb.QueryEngine.Storage;
+using FastDb.QueryEngine.Syntax;
+
+namespace FastDb.QueryEngine.Execution;
+
+/// <summary>BEGIN / COMMIT / END / ROLLBACK as SQLite's OP_AutoCommit runs them: errors when there is nothing to
+/// commit or roll back or a transaction is already open. Inside a transaction a failing statement still undoes only
+/// itself (the statement journal) and the transaction stays open, as in sqlite3. A transaction never outlives the
+/// script (one log entry): the shell closes the database at the end of its input, which rolls back an open one,
+/// and <see cref="EndScript"/> does the same.</summary>
+public sealed partial class Executor
+{
+    private TransactionJournal? _transaction;
+
+    /// <summary>A transaction is open (BEGIN ran, no COMMIT or ROLLBACK yet).</summary>
+    public bool InTransaction => _transaction != null;
+
+    private void RunTransaction(TransactionStatement t)
+    {
+        switch (t.Action)
+        {
+            case TransactionAction.Begin:
+                if (_transaction != null) throw new SqlRuntimeException("cannot start a transaction within a transaction", 1);
+                _transaction = new TransactionJournal(_catalog);
+                break;
+            case TransactionAction.Commit:
+                if (_transaction == null) throw new SqlRuntimeException("cannot commit - no transaction is active", 1);
+                _transaction = null;
+                break;
+            case TransactionAction.Rollback:
+                if (_transaction == null) throw new SqlRuntimeException("cannot rollback - no transaction is active", 1);
+                RollbackTransaction();
+                break;
+        }
+    }
+
+    /// <summary>The end of the script: what sqlite3_close does to a transaction left open (rolls it back).</summary>
+    public void EndScript()
+    {
+        if (_transaction != null) RollbackTransaction();
+    }
+
+    private void RollbackTransaction()
+    {
+        var journal = _transaction!;
+        _transaction = null;
+        _journal.Clear();
+        journal.Rollback();
+    }
+}
+
+/// <summary>Which data changes SQLite runs with a statement journal (usesStmtJournal = isMultiWrite && mayAbort): only
+/// those can undo their own partial work when they fail inside a transaction; the others keep the rows they changed
+/// before the error (outside a transaction the whole autocommit transaction rolls back, so it makes no difference).</summary>
+public sealed partial class Executor
+{
+    /// <summary>insert.c: multi-row VALUES is a multi-write; mayAbort comes from a constraint checked with OE_Abort:
+    /// a NOT NULL column (under OR REPLACE too: without a DEFAULT at once, with one on the second pass), a UNIQUE
+    /// index, or the rowid when the statement gives it (ipkColumn >= 0).</summary>
+    private bool InsertUsesStatementJournal(InsertStatement s)
+    {
+        if (_transaction == null || s.Rows.Count < 2) return true;
+        foreach (var row in s.Rows) foreach (var e in row) if (CallsFunction(e)) return true;
+        if (s.Conflict == ConflictAction.Ignore) return false; // OE_Ignore never aborts
+        if (_catalog.Find(s.Table) is not { } table) return true;
+        for (int c = 0; c < table.Columns.Length; c++)
+            if (table.Columns[c].NotNull && c != table.RowIdColumn) return true;
+        if (s.Conflict == ConflictAction.Replace) return false;
+        // A constraint an ON CONFLICT clause answers is checked with OE_Ignore / OE_Update, not OE_Abort; the DO
+        // UPDATE is an UPDATE of its own.
+        var upserts = s.Upserts;
+        bool catchAll = upserts != null && upserts[^1].Target == null;
+        // Whether a clause answers the uniqueness of a column (-1: the rowid).
+        bool Answered(int column)
+        {
+            if (catchAll) return true;
+            foreach (var u in upserts ?? [])
+            {
+                if (u.Target is not { Count: 1 } target) continue;
+                int c = table.ColumnIndex(target[0].Name);
+                int constrained = c >= 0 && c != table.RowIdColumn ? c : c >= 0 || NameExpr.IsRowIdName(target[0].Name) ? -1 : -2;
+                if (constrained == column) return true;
+            }
+            return false;
+        }
+        foreach (var ix in table.Indexes) if (ix.Unique && !Answered(ix.Column)) return true;
+        if (upserts != null)
+            foreach (var u in upserts)
+            {
+                if (CallsFunction(u.Where)) return true;
+                foreach (var (column, _, value) in u.Assignments)
+                {
+                    if (CallsFunction(value)) return true;
+                    int c = table.ColumnIndex(column);
+                    if (c < 0 || c == table.RowIdColumn || table.Columns[c].NotNull) return true;
+                    foreach (var ix in table.Indexes) if (ix.Unique && ix.Column == c) return true;
+                }
+            }
+        bool rowIdGiven = false;
+        if (s.Columns == null) rowIdGiven = table.RowIdColumn >= 0;
+        else
+            foreach (var (name, _) in s.Columns)
+            {
+                int c = table.ColumnIndex(name);
+                if (c >= 0 ? c == table.RowIdColumn : NameExpr.IsRowIdName(name)) rowIdGiven = true;
+            }
+        return rowIdGiven && !Answered(-1);
+    }
+
+    /// <summary>update.c: a multi-write unless one-pass on a single row (then at most one row changes, before any
+    /// write fails, so it makes no difference); mayAbort from the constraints of what SET changes: the rowid, a NOT
+    /// NULL column, a column of a UNIQUE index.</summary>
+    private bool UpdateUsesStatementJournal(Table table, int[] targets, Expr[] values, Expr? where)
+    {
+        if (_transaction == null || CallsFunction(where)) return true;
+        foreach (var e in values) if (CallsFunction(e)) return true;
+        foreach (int c in targets)
+        {
+            if (c < 0 || c == table.RowIdColumn || table.Columns[c].NotNull) return true;
+            foreach (var ix in table.Indexes) if (ix.Unique && ix.Column == c) return true;
+        }
+        return false;
+    }
+
+    /// <summary>sqlite3VdbeAddFunctionCall sets mayAbort: any function call but the ones coded inline (coalesce,
+    /// ifnull, iif); LIKE and GLOB are functions too. Walks bound and unbound trees.</summary>
+    private static bool CallsFunction(Expr? e)
+    {
+        switch (e)
+        {
+            case null: return false;
+            case LikeExpr: return true;
+            case FunctionCallExpr f:
+                if (!f.Name.Equals("coalesce", StringComparison.OrdinalIgnoreCase) && !f.Name.Equals("ifnull", StringComparison.OrdinalIgnoreCase)
+                    && !f.Name.Equals("iif", StringComparison.OrdinalIgnoreCase)) return true;
+                return f.Args.Any(CallsFunction);
+            case ScalarFunctionExpr f:
+                if (f.Function is not (ScalarFunction.Coalesce or ScalarFunction.IfNull or ScalarFunction.Iif)) return true;
+                return f.Args.Any(CallsFunction);
+            case UnaryExpr u: return CallsFunction(u.Operand);
+            case BinaryExpr b: return CallsFunction(b.Left) || CallsFunction(b.Right);
+            case IsNullExpr n: return CallsFunction(n.Operand);
+            case IHasChildren h: return h.Children.Any(CallsFunction);
+            default: return false;
+        }
+    }
+
+    /// <summary>A scan that SQLite interleaves with the changes (one-pass DELETE, index-driven one-pass UPDATE) keeps,
+    /// when its WHERE fails part way inside a transaction, the changes made to the rows it visited first: FastDb
+    /// evaluates the WHERE first, so it refuses that case rather than leave different rows.</summary>
+    private List<Row> MatchingRowsOrRefuse(Table table, Expr? where, string statement)
+    {
+        try { return MatchingRows(table, where); }
+        catch (SqlRuntimeException e)
+        {
+            throw new SqlParseException("FastDb does not support a " + statement + " whose WHERE fails (" + e.Message + ") inside a transaction");
+        }
+    }
+}

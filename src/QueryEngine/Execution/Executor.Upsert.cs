@@ -1,0 +1,147 @@
+using FastDb.QueryEngine.Storage;
+using FastDb.QueryEngine.Syntax;
+using FastDb.QueryEngine.Values;
+
+namespace FastDb.QueryEngine.Execution;
+
+/// <summary>
+/// Upsert (<c>INSERT ... ON CONFLICT [(target)] DO NOTHING | DO UPDATE SET ... [WHERE ...]</c>) as insert.c and
+/// upsert.c run it: a target must name the rowid or a UNIQUE index's column (else "ON CONFLICT clause does not match
+/// any PRIMARY KEY or UNIQUE constraint"); after the NOT NULL checks the uniqueness checks run with the targets first,
+/// in clause order, then the rowid, then the other unique indexes newest first; the first conflict decides: its
+/// clause (or the last clause without a target) skips the row (DO NOTHING) or updates the row it conflicts with
+/// (DO UPDATE, with the UPDATE's own checks; its WHERE false: nothing), any other conflict fails the statement.
+/// In DO UPDATE, bare names are the existing row's columns, <c>excluded.col</c> the row that was to be inserted.
+/// </summary>
+public sealed partial class Executor
+{
+    private sealed class BoundUpsert
+    {
+        public bool DoUpdate;
+        public int[] Targets = [];
+        public Expr[] Values = [];
+        public Expr? Where;
+    }
+
+    /// <summary>The uniqueness checks in order: the rowid (Index null) or a unique index, and the clause it answers to.</summary>
+    private sealed class UpsertPlan
+    {
+        public readonly List<(UniqueIndex? Index, BoundUpsert? Clause)> Checks = [];
+    }
+
+    /// <summary>sqlite3UpsertAnalyzeTarget for each clause, then each DO UPDATE's SET and WHERE bound as an UPDATE.</summary>
+    private UpsertPlan PlanUpserts(Table table, List<UpsertClause> clauses)
+    {
+        var targeted = new List<(UniqueIndex? Index, UpsertClause Clause)>();
+        UpsertClause? catchAll = null;
+        for (int number = 1; number <= clauses.Count; number++)
+        {
+            var clause = clauses[number - 1];
+            if (clause.Target == null) { catchAll = clause; continue; }
+            // upsert.c names the clause ("2nd ON CONFLICT clause ...") when there are several.
+            string doesNotMatch = (clauses.Count > 1 ? Ordinal(number) + " " : "") + "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint";
+            var columns = new List<int>();
+            bool literal = false;
+            foreach (var (name, offset, doubleQuoted) in clause.Target)
+            {
+                int c = table.ColumnIndex(name);
+                if (c < 0 && NameExpr.IsRowIdName(name)) c = -1;
+                else if (c < 0 && doubleQuoted) literal = true;
+                else if (c < 0) throw new SqlParseException("no such column: " + name, offset);
+                columns.Add(c);
+            }
+            if (literal) throw new SqlParseException(doesNotMatch);
+            bool rowid = columns.Count == 1 && (columns[0] == -1 || columns[0] == table.RowIdColumn);
+            UniqueIndex? index = null;
+            if (!rowid && columns.Count == 1)
+                for (int i = table.Indexes.Count - 1; i >= 0 && index == null; i--)
+                    if (table.Indexes[i] is { Unique: true } ix && ix.Column == columns[0]) index = ix;
+            if (!rowid && index == null) throw new SqlParseException(doesNotMatch);
+            // SQLite 3.40.1 gets a repeated target wrong (a rowid conflict then replaces the row): refused.
+            if (targeted.Exists(t => ReferenceEquals(t.Index, index)))
+                throw new SqlParseException("FastDb does not support two ON CONFLICT clauses with the same target");
+            targeted.Add((index, clause));
+        }
+        var bound = new Dictionary<UpsertClause, BoundUpsert>(ReferenceEqualityComparer.Instance);
+        foreach (var clause in clauses) bound[clause] = Bind(table, clause);
+        var plan = new UpsertPlan();
+        BoundUpsert? fallback = catchAll == null ? null : bound[catchAll];
+        foreach (var (index, clause) in targeted) plan.Checks.Add((index, bound[clause]));
+        if (!targeted.Exists(t => t.Index == null)) plan.Checks.Add((null, fallback));
+        for (int i = table.Indexes.Count - 1; i >= 0; i--)
+        {
+            var ix = table.Indexes[i];
+            if (ix.Unique && !targeted.Exists(t => ReferenceEquals(t.Index, ix))) plan.Checks.Add((ix, fallback));
+        }
+        return plan;
+    }
+
+    private static BoundUpsert Bind(Table table, UpsertClause clause)
+    {
+        var result = new BoundUpsert { DoUpdate = clause.DoUpdate };
+        if (!clause.DoUpdate) return result;
+        var scope = new Scope { Table = table, Excluded = table };
+        result.Targets = new int[clause.Assignments.Count];
+        result.Values = new Expr[clause.Assignments.Count];
+        for (int i = 0; i < result.Targets.Length; i++)
+        {
+            result.Values[i] = Expr.BindWhole(clause.Assignments[i].Value, scope);
+            int idx = table.ColumnIndex(clause.Assignments[i].Column);
+            if (idx < 0)
+            {
+                if (NameExpr.IsRowIdName(clause.Assignments[i].Column)) idx = -1;
+                else throw new SqlParseException("no such column: " + clause.Assignments[i].Column);
+            }
+            result.Targets[i] = idx;
+        }
+        if (clause.Where != null) result.Where = Expr.BindWhole(clause.Where, scope);
+        return result;
+    }
+
+    /// <summary>InsertOne's path for an INSERT with ON CONFLICT clauses (the statement's own conflict action is ABORT).</summary>
+    private void InsertWithUpsert(Table table, SqlValue[] values, bool hasRowId, SqlValue rowIdValue, UpsertPlan plan)
+    {
+        long rowId = NewRowId(table, values, hasRowId, rowIdValue);
+        for (int c = 0; c < values.Length; c++)
+            if (table.Columns[c].NotNull && c != table.RowIdColumn && values[c].IsNull)
+                throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{table.Columns[c].Name}", SqlRuntimeException.Constraint);
+        foreach (var (index, clause) in plan.Checks)
+        {
+            Row? existing;
+            if (index == null) existing = hasRowId ? table.FindByRowId(rowId) : null;
+            else
+            {
+                var key = values[index.Column];
+                EngineLimits.CheckIndexRecord(key, rowId);
+                existing = !key.IsNull && index.Map.TryGetValue(key, out var other) ? other : null;
+            }
+            if (existing == null) continue;
+            if (clause == null)
+                throw new SqlRuntimeException("UNIQUE constraint failed: " + (index == null ? table.Name + "." + RowIdName(table) : index.ConstraintName), SqlRuntimeException.Constraint);
+            if (clause.DoUpdate) DoUpdate(table, existing, values, rowId, clause);
+            return;
+        }
+        EngineLimits.CheckRecord(table, values);
+        AddRow(table, new Row(rowId, values));
+    }
+
+    /// <summary>sqlite3UpsertDoUpdate: the UPDATE of the conflicting row, its names seeing that row and excluded.*.</summary>
+    private void DoUpdate(Table table, Row row, SqlValue[] inserted, long insertedRowId, BoundUpsert clause)
+    {
+        int n = table.Columns.Length;
+        var both = new SqlValue[2 * n + 1];
+        row.Values.CopyTo(both, 0);
+        inserted.CopyTo(both, n);
+        both[2 * n] = SqlValue.FromInteger(insertedRowId);
+        _context.Values = both;
+        _context.RowId = row.RowId;
+        if (clause.Where != null)
+        {
+            var w = clause.Where.Eval(_context);
+            if (w.IsNull || !Arithmetic.IsTrue(w)) return;
+        }
+        var newValues = new SqlValue[clause.Values.Length];
+        for (int i = 0; i < newValues.Length; i++) newValues[i] = clause.Values[i].Eval(_context);
+        ApplyUpdate(table, row, clause.Targets, newValues);
+    }
+}
