@@ -16,6 +16,18 @@ public sealed class LeaderPlacementTests(ITestOutputHelper output)
         SnapshotEveryEntries = 10_000, PlaceLeader = placeLeader,
     }, seed);
 
+    /// <summary>Starts the clients, and once a leader is elected makes another member 5 ms from all (40 ms between the rest).</summary>
+    private static int StartWithACentreAwayFromTheLeader(SimCluster c)
+    {
+        c.StartClients();
+        c.RunFor(1_000);
+        var centre = (Leader(c).Index + 2) % 5;
+        for (var a = 0; a < 5; a++)
+            for (var b = a + 1; b < 5; b++)
+                c.SetLinkDelay(a, b, a == centre || b == centre ? 5 : 40);
+        return centre;
+    }
+
     private static SimNode Leader(SimCluster c) => c.Nodes.Single(n => n.Up && n.Host!.Raft.Role == RaftRole.Leader);
 
     [Theory]
@@ -25,12 +37,7 @@ public sealed class LeaderPlacementTests(ITestOutputHelper output)
     public void Leadership_moves_to_the_member_with_the_fastest_links_and_stays(int seed)
     {
         using var c = Cluster(seed, placeLeader: true);
-        c.StartClients();
-        c.RunFor(1_000);
-        var centre = (Leader(c).Index + 2) % 5;
-        for (var a = 0; a < 5; a++)
-            for (var b = a + 1; b < 5; b++)
-                c.SetLinkDelay(a, b, a == centre || b == centre ? 5 : 40);
+        var centre = StartWithACentreAwayFromTheLeader(c);
         var answeredAt = c.Answered;
         c.RunFor(8_000);
         Assert.Equal(c.Nodes[centre].Id, Leader(c).Host!.Raft.Id);
@@ -47,12 +54,7 @@ public sealed class LeaderPlacementTests(ITestOutputHelper output)
         int Answered(bool place)
         {
             using var c = Cluster(4, place);
-            c.StartClients();
-            c.RunFor(1_000);
-            var centre = (Leader(c).Index + 2) % 5;
-            for (var a = 0; a < 5; a++)
-                for (var b = a + 1; b < 5; b++)
-                    c.SetLinkDelay(a, b, a == centre || b == centre ? 5 : 40);
+            StartWithACentreAwayFromTheLeader(c);
             var before = c.Answered;
             c.RunFor(10_000);
             return c.Answered - before;
