@@ -41,23 +41,14 @@ public static class CommandLine
     private static readonly Option<int> ElectionMinMs = PositiveInt("--election-timeout-min-ms", 100, "Lower bound of the randomized election timeout, in milliseconds.");
     private static readonly Option<int> ElectionMaxMs = PositiveInt("--election-timeout-max-ms", 200, "Upper bound of the randomized election timeout, in milliseconds.");
 
-    private static readonly Option<bool> BroadcastAcks = new("--broadcast-acks")
-    {
-        Description = "Followers send their append acknowledgements to every member, so a follower that received a request learns its commit one link delay sooner (default true; --broadcast-acks false halves the Raft messages per entry).",
-        DefaultValueFactory = _ => true,
-    };
+    private static readonly Option<bool> BroadcastAcks = Switch("--broadcast-acks", true,
+        "Followers send their append acknowledgements to every member, so a follower that received a request learns its commit one link delay sooner (default true; --broadcast-acks false halves the Raft messages per entry).");
 
-    private static readonly Option<bool> Relay = new("--relay")
-    {
-        Description = "Send frames for a peer whose link has gone silent through peers that still reach it (default false; always off with peer TLS).",
-        DefaultValueFactory = _ => false,
-    };
+    private static readonly Option<bool> Relay = Switch("--relay", false,
+        "Send frames for a peer whose link has gone silent through peers that still reach it (default false; always off with peer TLS).");
 
-    private static readonly Option<bool> LeaderPlacement = new("--leader-placement")
-    {
-        Description = "The leader measures every link's round trip and hands leadership to the member under which requests commit soonest (default true).",
-        DefaultValueFactory = _ => true,
-    };
+    private static readonly Option<bool> LeaderPlacement = Switch("--leader-placement", true,
+        "The leader measures every link's round trip and hands leadership to the member under which requests commit soonest (default true).");
 
     private static readonly Option<bool> Fsync = new("--fsync")
     {
@@ -240,6 +231,10 @@ public static class CommandLine
         const UnixFileMode others = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
         return (mode & ownerReadWrite) == ownerReadWrite && (mode & others) == 0 && bits <= 0x1FF;
     }
+
+    /// <summary>A true/false flag with a default (--flag, --flag false).</summary>
+    private static Option<bool> Switch(string name, bool defaultValue, string description) =>
+        new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
 
     private static Option<int> PositiveInt(string name, int defaultValue, string description)
     {
