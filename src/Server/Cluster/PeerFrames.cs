@@ -77,15 +77,16 @@ public static class PeerFrames
     /// <summary>A varint at the start of <paramref name="payload"/> and its length; throws <see cref="PeerInputException"/> if there is none.</summary>
     private static (ulong Value, int Length) ReadVarint(ReadOnlySpan<byte> payload, string what)
     {
-        ulong value = 0;
-        for (int i = 0, shift = 0; i < payload.Length && i < FrameCodec.MaxVarintBytes; i++, shift += 7)
+        var position = 0;
+        try
         {
-            var b = payload[i];
-            if (i == FrameCodec.MaxVarintBytes - 1 && b > 1) break;
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80) return (value, i + 1);
+            var value = Binary.Varint.Read(payload, ref position);
+            return (value, position);
         }
-        throw new PeerInputException($"{what} without a valid varint");
+        catch (FormatException e)
+        {
+            throw new PeerInputException($"{what} without a valid varint ({e.Message})");
+        }
     }
 
     /// <summary>
