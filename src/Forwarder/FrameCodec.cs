@@ -6,7 +6,7 @@
 // frame travels on the replier's own outbound link.
 //
 // Public API:
-//   PeerLink                       outbound link to one peer: Start(), TrySend(type, correlationId, payload) (also an
+//   PeerLink                       outbound link to one peer: Start(), TrySend(type, payload) (also an
 //                                  overload encoding the payload in place), Flush() (AutoFlush off), IsConnected,
 //                                  Connected event, BytesSent, FramesSent, FramesDropped, BatchesWritten, ConnectCount.
 //                                  Reconnects with jittered exponential back-off; drops frames while disconnected.
@@ -27,9 +27,10 @@
 //
 // Wire format:
 //   connection preamble  "FASTDB" 0x01 '\n' varint(nameLength) name(UTF-8)      (0x01 is the protocol version)
-//   each frame           varint(payloadLength) type(1 byte) varint(correlationId) payload
-// Varints are unsigned LEB128 (7 bits per byte, low group first). A heartbeat with an empty payload and a small
-// correlation id costs 3 bytes. The Forwarder does not interpret frame types; they belong to the caller.
+//   each frame           varint(payloadLength) type(1 byte) payload
+// Varints are unsigned LEB128 (7 bits per byte, low group first). A frame with an empty payload costs 2 bytes. There
+// is no correlation id: what a reply answers is in its payload (Raft terms and indexes, a ping's sequence number), and
+// octopus charges every byte between peers. The Forwarder does not interpret frame types; they belong to the caller.
 
 using System.Buffers;
 
@@ -52,8 +53,8 @@ public static class FrameCodec
     /// <summary>Largest encoding of a 64-bit varint.</summary>
     public const int MaxVarintBytes = 10;
 
-    /// <summary>Largest frame header: payload length varint (at most 5 bytes for an int), type, correlation id.</summary>
-    public const int MaxHeaderBytes = 5 + 1 + MaxVarintBytes;
+    /// <summary>Largest frame header: payload length varint (at most 5 bytes for an int), then the type byte.</summary>
+    public const int MaxHeaderBytes = 5 + 1;
 
     /// <summary>Default cap on a frame's payload; a longer length prefix means a broken or foreign peer.</summary>
     public const int DefaultMaxPayloadBytes = 16 * 1024 * 1024;
@@ -100,23 +101,22 @@ public static class FrameCodec
     }
 
     /// <summary>Total bytes a frame occupies on the wire.</summary>
-    public static int FrameSize(int payloadLength, ulong correlationId) =>
-        VarintSize((ulong)payloadLength) + 1 + VarintSize(correlationId) + payloadLength;
+    public static int FrameSize(int payloadLength) =>
+        VarintSize((ulong)payloadLength) + 1 + payloadLength;
 
-    /// <summary>Writes the frame header (length, type, correlation id) and returns its size.</summary>
-    public static int WriteHeader(Span<byte> destination, byte frameType, ulong correlationId, int payloadLength)
+    /// <summary>Writes the frame header (length, type) and returns its size.</summary>
+    public static int WriteHeader(Span<byte> destination, byte frameType, int payloadLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(payloadLength);
         int n = WriteVarint(destination, (ulong)payloadLength);
         destination[n++] = frameType;
-        n += WriteVarint(destination[n..], correlationId);
         return n;
     }
 
     /// <summary>Writes a whole frame and returns its size; the destination must hold FrameSize bytes.</summary>
-    public static int WriteFrame(Span<byte> destination, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload)
+    public static int WriteFrame(Span<byte> destination, byte frameType, ReadOnlySpan<byte> payload)
     {
-        int n = WriteHeader(destination, frameType, correlationId, payload.Length);
+        int n = WriteHeader(destination, frameType, payload.Length);
         payload.CopyTo(destination[n..]);
         return n + payload.Length;
     }
@@ -127,11 +127,11 @@ public static class FrameCodec
     /// <paramref name="error"/> says why.
     /// </summary>
     public static ParseStatus TryReadFrame(ref SequenceReader<byte> reader, int maxPayloadBytes, out byte frameType,
-        out ulong correlationId, out ReadOnlySequence<byte> payload, out string? error)
+        out ReadOnlySequence<byte> payload, out string? error)
     {
         payload = default;
         var start = reader.Consumed;
-        var status = TryReadHeader(ref reader, maxPayloadBytes, out frameType, out correlationId, out int length, out error);
+        var status = TryReadHeader(ref reader, maxPayloadBytes, out frameType, out int length, out error);
         if (status != ParseStatus.Complete)
             return status;
         if (reader.Remaining < length)
@@ -145,16 +145,15 @@ public static class FrameCodec
     }
 
     /// <summary>
-    /// Parses a frame header only (length, type, correlation id). On Complete the reader is at the first payload
+    /// Parses a frame header only (length, type). On Complete the reader is at the first payload
     /// byte, which may not have arrived yet; <paramref name="payloadLength"/> is already checked against
     /// <paramref name="maxPayloadBytes"/>, so a caller may decide how to buffer the payload before any of it
     /// arrives. On NeedMoreData nothing is consumed. On Invalid, <paramref name="error"/> says why.
     /// </summary>
     public static ParseStatus TryReadHeader(ref SequenceReader<byte> reader, int maxPayloadBytes, out byte frameType,
-        out ulong correlationId, out int payloadLength, out string? error)
+        out int payloadLength, out string? error)
     {
         frameType = 0;
-        correlationId = 0;
         payloadLength = 0;
         error = null;
         var start = reader.Consumed;
@@ -174,17 +173,6 @@ public static class FrameCodec
             return ParseStatus.Invalid;
         }
         if (!reader.TryRead(out frameType))
-        {
-            reader.Rewind(reader.Consumed - start);
-            return ParseStatus.NeedMoreData;
-        }
-        status = TryReadVarint(ref reader, out correlationId);
-        if (status == ParseStatus.Invalid)
-        {
-            error = "malformed correlation id varint";
-            return status;
-        }
-        if (status == ParseStatus.NeedMoreData)
         {
             reader.Rewind(reader.Consumed - start);
             return ParseStatus.NeedMoreData;

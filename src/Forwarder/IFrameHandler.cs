@@ -9,7 +9,7 @@ public interface IFrameHandler
     /// keep. Keep it short, the connection reads nothing else meanwhile. Throwing (for example on an unknown frame
     /// type) closes that connection with the exception logged as the reason; the node carries on.
     /// </summary>
-    void OnFrame(string peerName, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload);
+    void OnFrame(string peerName, byte frameType, ReadOnlySpan<byte> payload);
 
     /// <summary>An inbound peer connection finished its preamble (optional).</summary>
     void OnPeerConnected(string peerName) { }

@@ -290,7 +290,6 @@ internal static class InboundPeerConnection
     private sealed class FrameState
     {
         public byte Type;
-        public ulong CorrelationId;
         public int Length;
         public int Filled;
         private FrameBuffer? _buffer; // null: no large frame in progress
@@ -300,10 +299,9 @@ internal static class InboundPeerConnection
 
         public Span<byte> Payload => _buffer!.Span[..Length];
 
-        public void Start(byte type, ulong correlationId, int length)
+        public void Start(byte type, int length)
         {
             Type = type;
-            CorrelationId = correlationId;
             Length = length;
             Filled = 0;
             _buffer = FrameBuffer.Create(length);
@@ -355,7 +353,7 @@ internal static class InboundPeerConnection
                         $"large frames across connections, the cap is {options.MaxBufferedFrameBytes})");
                 if (state.Filled < state.Length)
                     return (reader.Position, null);
-                var error = Deliver(handler, peerName, state.Type, state.CorrelationId, state.Payload);
+                var error = Deliver(handler, peerName, state.Type, state.Payload);
                 state.Drop(options.Limits);
                 if (error is not null)
                     return (reader.Position, error);
@@ -364,7 +362,7 @@ internal static class InboundPeerConnection
 
             var frameStart = reader.Consumed;
             var status = FrameCodec.TryReadHeader(ref reader, options.MaxFramePayloadBytes, out byte type,
-                out ulong correlationId, out int length, out string? headerError);
+                out int length, out string? headerError);
             if (status == ParseStatus.NeedMoreData)
                 return (reader.Position, null);
             if (status == ParseStatus.Invalid)
@@ -376,7 +374,7 @@ internal static class InboundPeerConnection
                     reader.Rewind(reader.Consumed - frameStart); // a short frame waits in the pipe
                     return (reader.Position, null);
                 }
-                state.Start(type, correlationId, length);
+                state.Start(type, length);
                 continue;
             }
 
@@ -398,17 +396,17 @@ internal static class InboundPeerConnection
                 payload.CopyTo(scratch);
                 span = scratch.AsSpan(0, length);
             }
-            var failed = Deliver(handler, peerName, type, correlationId, span);
+            var failed = Deliver(handler, peerName, type, span);
             if (failed is not null)
                 return (reader.Position, failed);
         }
     }
 
-    private static string? Deliver(IFrameHandler handler, string peerName, byte type, ulong correlationId, ReadOnlySpan<byte> payload)
+    private static string? Deliver(IFrameHandler handler, string peerName, byte type, ReadOnlySpan<byte> payload)
     {
         try
         {
-            handler.OnFrame(peerName, type, correlationId, payload);
+            handler.OnFrame(peerName, type, payload);
             return null;
         }
         catch (Exception e)

@@ -124,15 +124,15 @@ public sealed class PeerLink : IAsyncDisposable
     /// Queues one frame. Returns false (frame dropped) when not connected or when the send queue is over
     /// MaxPendingSendBytes. Thread-safe. Throws ArgumentException for a payload over MaxFramePayloadBytes.
     /// </summary>
-    public bool TrySend(byte frameType, ulong correlationId, ReadOnlySpan<byte> payload)
+    public bool TrySend(byte frameType, ReadOnlySpan<byte> payload)
     {
         CheckPayloadLength(payload.Length);
-        int size = FrameCodec.FrameSize(payload.Length, correlationId);
+        int size = FrameCodec.FrameSize(payload.Length);
         lock (_sync)
         {
             if (!TryReserveLocked(size, out var destination))
                 return false;
-            FrameCodec.WriteFrame(destination, frameType, correlationId, payload);
+            FrameCodec.WriteFrame(destination, frameType, payload);
             CommitLocked(size);
         }
         return true;
@@ -143,17 +143,17 @@ public sealed class PeerLink : IAsyncDisposable
     /// exactly <paramref name="payloadLength"/> bytes). The callback runs under the link's lock: keep it short and do
     /// not call back into this link. Same return rules as the span overload.
     /// </summary>
-    public bool TrySend<TState>(byte frameType, ulong correlationId, int payloadLength, TState state,
+    public bool TrySend<TState>(byte frameType, int payloadLength, TState state,
         SpanAction<byte, TState> writePayload)
     {
         ArgumentNullException.ThrowIfNull(writePayload);
         CheckPayloadLength(payloadLength);
-        int size = FrameCodec.FrameSize(payloadLength, correlationId);
+        int size = FrameCodec.FrameSize(payloadLength);
         lock (_sync)
         {
             if (!TryReserveLocked(size, out var destination))
                 return false;
-            int header = FrameCodec.WriteHeader(destination, frameType, correlationId, payloadLength);
+            int header = FrameCodec.WriteHeader(destination, frameType, payloadLength);
             writePayload(destination.Slice(header, payloadLength), state);
             CommitLocked(size);
         }

@@ -6,12 +6,12 @@ namespace FastDb.Forwarder.Tests;
 /// <summary>Links through proxies that keep killing connections mid-stream while several threads send.</summary>
 public class ChaosTests
 {
-    private delegate void FrameCheck(string peer, ulong correlationId, ReadOnlySpan<byte> payload);
+    private delegate void FrameCheck(string peer, ReadOnlySpan<byte> payload);
 
     private sealed class CheckingHandler(FrameCheck check) : IFrameHandler
     {
-        public void OnFrame(string peerName, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload) =>
-            check(peerName, correlationId, payload);
+        public void OnFrame(string peerName, byte frameType, ReadOnlySpan<byte> payload) =>
+            check(peerName, payload);
     }
 
     /// <summary>Payload for frame <paramref name="id"/>: its id, then filler derived from it, 0..3000 bytes long.</summary>
@@ -32,15 +32,21 @@ public class ChaosTests
         var seen = new ConcurrentDictionary<(string, ulong), byte>();
         var latest = new ConcurrentDictionary<string, long>(); // highest id received per sender
         int corrupt = 0, duplicates = 0;
-        var handler = new CheckingHandler((peer, corr, payload) =>
+        var handler = new CheckingHandler((peer, payload) =>
         {
+            if (payload.Length < 8)
+            {
+                Interlocked.Increment(ref corrupt);
+                return;
+            }
+            ulong id = BinaryPrimitives.ReadUInt64LittleEndian(payload); // the frame's id, as Fill wrote it
             var expected = new byte[8 + 3000];
-            int length = Fill(expected, corr);
+            int length = Fill(expected, id);
             if (!payload.SequenceEqual(expected.AsSpan(0, length)))
                 Interlocked.Increment(ref corrupt);
-            if (!seen.TryAdd((peer, corr), 0))
+            if (!seen.TryAdd((peer, id), 0))
                 Interlocked.Increment(ref duplicates);
-            latest.AddOrUpdate(peer, (long)corr, (_, old) => Math.Max(old, (long)corr));
+            latest.AddOrUpdate(peer, (long)id, (_, old) => Math.Max(old, (long)id));
         });
         await using var listener = new PeerListener(dir.Socket("node0.sock"), handler, log);
         listener.Start();
@@ -66,7 +72,7 @@ public class ChaosTests
                 {
                     ulong id = (ulong)Interlocked.Increment(ref nextId);
                     int length = Fill(buffer, id);
-                    link.TrySend(1, id, buffer.AsSpan(0, length));
+                    link.TrySend(1, buffer.AsSpan(0, length));
                     if (i % 64 == 0)
                         await Task.Delay(1);
                 }
@@ -99,7 +105,7 @@ public class ChaosTests
                 await Wait.UntilAsync(() =>
                 {
                     ulong id = (ulong)Interlocked.Increment(ref nextId);
-                    link.TrySend(1, id, buffer.AsSpan(0, Fill(buffer, id)));
+                    link.TrySend(1, buffer.AsSpan(0, Fill(buffer, id)));
                     return latest.GetValueOrDefault(link.LocalName) >= firstProbe;
                 }, $"{link.LocalName} delivers after the chaos");
             }

@@ -36,27 +36,36 @@ public class FrameCodecTests
     }
 
     [Fact]
-    public void A_heartbeat_costs_three_bytes_and_a_small_command_a_few_more()
+    public void An_empty_frame_costs_two_bytes_and_a_longer_payload_one_more_per_length_group()
     {
-        Assert.Equal(3, FrameCodec.FrameSize(payloadLength: 0, correlationId: 5));
-        Assert.Equal(3 + 30, FrameCodec.FrameSize(payloadLength: 30, correlationId: 100));
-        Assert.Equal(4 + 30, FrameCodec.FrameSize(payloadLength: 30, correlationId: 1000));
+        Assert.Equal(2, FrameCodec.FrameSize(payloadLength: 0));
+        Assert.Equal(2 + 30, FrameCodec.FrameSize(payloadLength: 30));
+        Assert.Equal(2 + 127, FrameCodec.FrameSize(payloadLength: 127));
+        Assert.Equal(3 + 128, FrameCodec.FrameSize(payloadLength: 128));
+    }
+
+    [Fact]
+    public void The_header_is_the_length_varint_then_the_type_byte_and_nothing_else()
+    {
+        var frame = new byte[FrameCodec.FrameSize(3)];
+        Assert.Equal(5, FrameCodec.WriteFrame(frame, 9, [0xA1, 0xB2, 0xC3]));
+        Assert.Equal(new byte[] { 3, 9, 0xA1, 0xB2, 0xC3 }, frame);
     }
 
     [Fact]
     public void Frames_parse_from_any_split_of_the_bytes_and_never_consume_a_partial_frame()
     {
-        var frames = new (byte Type, ulong Corr, byte[] Payload)[]
+        var frames = new (byte Type, byte[] Payload)[]
         {
-            (1, 0, []),
-            (2, 300, [1, 2, 3]),
-            (255, ulong.MaxValue, Enumerable.Range(0, 200).Select(i => (byte)i).ToArray()),
+            (1, []),
+            (2, [1, 2, 3]),
+            (255, Enumerable.Range(0, 200).Select(i => (byte)i).ToArray()),
         };
         var wire = new List<byte>();
         foreach (var f in frames)
         {
-            var buf = new byte[FrameCodec.FrameSize(f.Payload.Length, f.Corr)];
-            Assert.Equal(buf.Length, FrameCodec.WriteFrame(buf, f.Type, f.Corr, f.Payload));
+            var buf = new byte[FrameCodec.FrameSize(f.Payload.Length)];
+            Assert.Equal(buf.Length, FrameCodec.WriteFrame(buf, f.Type, f.Payload));
             wire.AddRange(buf);
         }
         byte[] bytes = [.. wire];
@@ -68,12 +77,11 @@ public class FrameCodecTests
             var reader = new SequenceReader<byte>(seq);
             int parsed = 0;
             long consumedAtFrameEnd = 0;
-            while (FrameCodec.TryReadFrame(ref reader, 1024, out byte type, out ulong corr, out var payload, out var error)
+            while (FrameCodec.TryReadFrame(ref reader, 1024, out byte type, out var payload, out var error)
                    == ParseStatus.Complete)
             {
                 Assert.Null(error);
                 Assert.Equal(frames[parsed].Type, type);
-                Assert.Equal(frames[parsed].Corr, corr);
                 Assert.Equal(frames[parsed].Payload, payload.ToArray());
                 parsed++;
                 consumedAtFrameEnd = reader.Consumed;
@@ -83,7 +91,7 @@ public class FrameCodecTests
             long end = 0;
             foreach (var f in frames)
             {
-                end += FrameCodec.FrameSize(f.Payload.Length, f.Corr);
+                end += FrameCodec.FrameSize(f.Payload.Length);
                 if (end <= cut)
                     expectedComplete++;
             }
@@ -95,9 +103,9 @@ public class FrameCodecTests
     public void A_length_over_the_maximum_is_invalid_before_the_payload_arrives()
     {
         var header = new byte[FrameCodec.MaxHeaderBytes];
-        int n = FrameCodec.WriteHeader(header, 1, 1, payloadLength: 2000);
+        int n = FrameCodec.WriteHeader(header, 1, payloadLength: 2000);
         var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(header, 0, n));
-        Assert.Equal(ParseStatus.Invalid, FrameCodec.TryReadFrame(ref reader, 1024, out _, out _, out _, out var error));
+        Assert.Equal(ParseStatus.Invalid, FrameCodec.TryReadFrame(ref reader, 1024, out _, out _, out var error));
         Assert.Contains("over the maximum", error);
     }
 
@@ -105,7 +113,7 @@ public class FrameCodecTests
     public void Negative_payload_length_is_refused_by_the_writer()
     {
         var header = new byte[FrameCodec.MaxHeaderBytes];
-        Assert.Throws<ArgumentOutOfRangeException>(() => FrameCodec.WriteHeader(header, 1, 1, payloadLength: -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => FrameCodec.WriteHeader(header, 1, payloadLength: -1));
     }
 
     internal static ReadOnlySequence<byte> Segmented(byte[] bytes, int segmentSize)

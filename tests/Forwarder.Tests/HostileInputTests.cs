@@ -19,9 +19,8 @@ public class DecoderFuzzTests
         {
             var payload = new byte[random.Next(0, random.Next(2) == 0 ? 8 : 300)];
             random.NextBytes(payload);
-            var corr = (ulong)random.NextInt64() >> random.Next(64);
-            var frame = new byte[FrameCodec.FrameSize(payload.Length, corr)];
-            FrameCodec.WriteFrame(frame, (byte)random.Next(256), corr, payload);
+            var frame = new byte[FrameCodec.FrameSize(payload.Length)];
+            FrameCodec.WriteFrame(frame, (byte)random.Next(256), payload);
             wire.AddRange(frame);
         }
         return [.. wire];
@@ -53,7 +52,7 @@ public class DecoderFuzzTests
         while (true)
         {
             long at = reader.Consumed;
-            var status = FrameCodec.TryReadFrame(ref reader, 1 << 20, out _, out _, out var payload, out var error);
+            var status = FrameCodec.TryReadFrame(ref reader, 1 << 20, out _, out var payload, out var error);
             if (status == ParseStatus.Complete)
             {
                 complete++;
@@ -144,7 +143,7 @@ public class InboundCapTests
     private static byte[] Header(byte type, int length)
     {
         var header = new byte[FrameCodec.MaxHeaderBytes];
-        return header[..FrameCodec.WriteHeader(header, type, 0, length)];
+        return header[..FrameCodec.WriteHeader(header, type, length)];
     }
 
     /// <summary>True once the server closed the connection (a read returns 0 or fails).</summary>
@@ -186,8 +185,8 @@ public class InboundCapTests
             Assert.True(log.Contains("already 4 peer connections open"));
 
             // The four admitted ones still deliver frames; closing one makes room for a new one.
-            byte[] frame = new byte[FrameCodec.FrameSize(3, 1)];
-            FrameCodec.WriteFrame(frame, 9, 1, [1, 2, 3]);
+            byte[] frame = new byte[FrameCodec.FrameSize(3)];
+            FrameCodec.WriteFrame(frame, 9, [1, 2, 3]);
             await sockets[0].SendAsync(frame);
             await Wait.UntilAsync(() => handler.Frames.Count == 1, "a frame on an admitted connection");
             sockets[1].Dispose();
@@ -216,8 +215,8 @@ public class InboundCapTests
         using var peer = await ConnectPeerAsync(path);
         var payload = new byte[3 << 20];
         new Random(5).NextBytes(payload);
-        var frame = new byte[FrameCodec.FrameSize(payload.Length, 0)];
-        FrameCodec.WriteFrame(frame, 4, 0, payload);
+        var frame = new byte[FrameCodec.FrameSize(payload.Length)];
+        FrameCodec.WriteFrame(frame, 4, payload);
         for (int at = 0; at < frame.Length; at += 70_001)
             await peer.SendAsync(frame.AsMemory(at, Math.Min(70_001, frame.Length - at)));
         await Wait.UntilAsync(() => handler.Frames.Count == 1, "the 3 MiB frame");

@@ -39,7 +39,7 @@ public class KestrelSharedSocketTests
         link.Start();
         await Wait.UntilAsync(() => link.IsConnected, "peer link connected to Kestrel");
         for (int i = 0; i < 100; i++)
-            Assert.True(link.TrySend(3, (ulong)i, BitConverter.GetBytes(i)));
+            Assert.True(link.TrySend(3, BitConverter.GetBytes(i)));
 
         // HTTP keeps working on the same socket while the peer connection is open (keep-alive and POST bodies too).
         var echo = await http.PostAsync("/echo", new StringContent("UPDATE ctf3 SET friendCount=1;"));
@@ -47,7 +47,7 @@ public class KestrelSharedSocketTests
         Assert.Equal("hi", await http.GetStringAsync("/hello"));
 
         await Wait.UntilAsync(() => handler.Frames.Count == 100, "100 frames through Kestrel");
-        Assert.Equal(Enumerable.Range(0, 100).Select(i => (ulong)i), handler.Frames.Select(f => f.CorrelationId));
+        Assert.Equal(Enumerable.Range(0, 100), handler.Frames.Select(f => BitConverter.ToInt32(f.Payload)));
         Assert.All(handler.Frames, f => Assert.Equal("./node1.sock", f.Peer));
     }
 
@@ -66,8 +66,8 @@ public class KestrelSharedSocketTests
         {
             await raw.ConnectAsync(new UnixDomainSocketEndPoint(path));
             byte[] wire = Preamble.Encode("slow");
-            byte[] frame = new byte[FrameCodec.FrameSize(2, 9)];
-            FrameCodec.WriteFrame(frame, 5, 9, [0xAB, 0xCD]);
+            byte[] frame = new byte[FrameCodec.FrameSize(2)];
+            FrameCodec.WriteFrame(frame, 5, [0xAB, 0xCD]);
             await raw.SendAsync(wire.AsMemory(0, 3), SocketFlags.None);
             await Task.Delay(50);
             await raw.SendAsync(wire.AsMemory(3), SocketFlags.None);
@@ -82,7 +82,7 @@ public class KestrelSharedSocketTests
             Assert.Equal(0, await raw.ReceiveAsync(new byte[8], SocketFlags.None, timeout.Token));
         }
         var only = Assert.Single(handler.Frames);
-        Assert.Equal(("slow", (byte)5, 9UL), (only.Peer, only.Type, only.CorrelationId));
+        Assert.Equal(("slow", (byte)5), (only.Peer, only.Type));
         Assert.Equal(new byte[] { 0xAB, 0xCD }, only.Payload);
         Assert.True(log.Contains("malformed frame length"), string.Join(" | ", log.Lines));
 
@@ -109,7 +109,7 @@ public class KestrelSharedSocketTests
         await using var link = new PeerLink("./node1.sock", path, new ListLogger());
         link.Start();
         await Wait.UntilAsync(() => link.IsConnected, "peer connected");
-        Assert.True(link.TrySend(1, 1, []));
+        Assert.True(link.TrySend(1, []));
         await Wait.UntilAsync(() => handler.Frames.Count == 1, "frame delivered");
 
         // Kestrel's graceful shutdown waits for connection middleware; without honouring the close request it would

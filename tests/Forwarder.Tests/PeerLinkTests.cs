@@ -25,18 +25,17 @@ public class PeerLinkTests
         link.Start();
         await Wait.UntilAsync(() => link.IsConnected, "link connected");
 
-        Assert.True(link.TrySend(7, 0, []));
-        Assert.True(link.TrySend(8, 12345, "hello"u8));
+        Assert.True(link.TrySend(7, []));
+        Assert.True(link.TrySend(8, "hello"u8));
         var big = new byte[100_000];
         Random.Shared.NextBytes(big); // spans many pipe segments on the receiving side
-        Assert.True(link.TrySend(9, ulong.MaxValue, big));
-        Assert.True(link.TrySend(10, 3, 4, 0x01020304, static (span, v) => BinaryPrimitives.WriteInt32BigEndian(span, v)));
+        Assert.True(link.TrySend(9, big));
+        Assert.True(link.TrySend(10, 4, 0x01020304, static (span, v) => BinaryPrimitives.WriteInt32BigEndian(span, v)));
 
         await Wait.UntilAsync(() => handler.Frames.Count == 4, "4 frames");
         var frames = handler.Frames.ToArray();
         Assert.All(frames, f => Assert.Equal("./node1.sock", f.Peer));
         Assert.Equal(new byte[] { 7, 8, 9, 10 }, frames.Select(f => f.Type));
-        Assert.Equal(new ulong[] { 0, 12345, ulong.MaxValue, 3 }, frames.Select(f => f.CorrelationId));
         Assert.Empty(frames[0].Payload);
         Assert.Equal("hello"u8.ToArray(), frames[1].Payload);
         Assert.Equal(big, frames[2].Payload);
@@ -58,7 +57,7 @@ public class PeerLinkTests
         await Wait.UntilAsync(() => link.IsConnected && link.BatchesWritten == 1, "connected, preamble written");
 
         for (int i = 0; i < 10; i++)
-            Assert.True(link.TrySend(1, (ulong)i, "x"u8));
+            Assert.True(link.TrySend(1, [(byte)i]));
         await Task.Delay(100);
         Assert.Empty(handler.Frames); // queued, not sent
         Assert.Equal(1, link.BatchesWritten);
@@ -66,7 +65,7 @@ public class PeerLinkTests
         link.Flush();
         await Wait.UntilAsync(() => handler.Frames.Count == 10, "10 frames after Flush");
         Assert.Equal(2, link.BatchesWritten);
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => (ulong)i), handler.Frames.Select(f => f.CorrelationId));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (byte)i), handler.Frames.Select(f => f.Payload.Single()));
         link.Flush(); // nothing queued: no empty batch
         Assert.Equal(2, link.BatchesWritten);
     }
@@ -78,11 +77,11 @@ public class PeerLinkTests
         await using var link = new PeerLink("a", dir.Socket("nobody.sock"), new ListLogger(), FastRetry);
         link.Start();
         Assert.False(link.IsConnected);
-        Assert.False(link.TrySend(1, 1, "x"u8));
+        Assert.False(link.TrySend(1, "x"u8));
         Assert.Equal(1, link.FramesDropped);
 
         await using var small = new PeerLink("a", dir.Socket("nobody.sock"), new ListLogger(), new PeerLinkOptions { MaxFramePayloadBytes = 10 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => small.TrySend(1, 1, new byte[11]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => small.TrySend(1, new byte[11]));
 
         // A send queue that cannot hold one maximal frame would drop such frames forever: refused up front.
         Assert.Throws<ArgumentException>(() => new PeerLink("a", dir.Socket("nobody.sock"), new ListLogger(),
@@ -108,7 +107,7 @@ public class PeerLinkTests
         int accepted = 0;
         for (int i = 0; i < 50_000 && link.FramesDropped == 0; i++) // ~50 MB offered, far beyond every buffer
         {
-            if (link.TrySend(1, (ulong)i, payload))
+            if (link.TrySend(1, payload))
                 accepted++;
             if (i % 500 == 0)
                 await Task.Delay(1); // let the writer fill the socket and pipe, as time passing would
@@ -125,7 +124,7 @@ public class PeerLinkTests
             while ((n = await frozen.ReceiveAsync(buffer, SocketFlags.None)) > 0)
                 Interlocked.Add(ref received, n);
         });
-        await Wait.UntilAsync(() => link.TrySend(2, 0, payload), "sends accepted again after the peer resumed reading");
+        await Wait.UntilAsync(() => link.TrySend(2, payload), "sends accepted again after the peer resumed reading");
         await Wait.UntilAsync(() => Interlocked.Read(ref received) == link.BytesSent && link.BytesSent > (long)accepted * 1000,
             "every accepted byte reached the peer");
     }
@@ -147,7 +146,7 @@ public class PeerLinkTests
         var listener = new PeerListener(path, first, log);
         listener.Start();
         await Wait.UntilAsync(() => link.IsConnected, "connected to the late listener");
-        Assert.True(link.TrySend(1, 1, "one"u8));
+        Assert.True(link.TrySend(1, "one"u8));
         await Wait.UntilAsync(() => first.Frames.Count == 1, "frame through the first listener");
 
         await listener.DisposeAsync(); // peer restarts: connections closed, socket file removed
@@ -156,7 +155,7 @@ public class PeerLinkTests
         await using var restarted = new PeerListener(path, second, log);
         restarted.Start();
         await Wait.UntilAsync(() => link.IsConnected, "reconnected to the restarted listener");
-        Assert.True(link.TrySend(2, 2, "two"u8));
+        Assert.True(link.TrySend(2, "two"u8));
         await Wait.UntilAsync(() => second.Frames.Count == 1, "frame through the restarted listener");
         Assert.Equal("two"u8.ToArray(), second.Frames.Single().Payload);
         Assert.Equal(2, link.ConnectCount);
@@ -176,14 +175,14 @@ public class PeerLinkTests
         proxy.KillAfterBytes = 3000; // the preamble and part of the 10 KB frame below get through
         link.Start();
         await Wait.UntilAsync(() => link.IsConnected, "connected through the proxy");
-        Assert.True(link.TrySend(1, 1, new byte[10_000]));
+        Assert.True(link.TrySend(1, new byte[10_000]));
         await Wait.UntilAsync(() => log.Contains("ended inside a frame"), "listener saw the truncated frame");
         Assert.Empty(handler.Frames);
 
         proxy.KillAfterBytes = null;
         await Wait.UntilAsync(() => link.ConnectCount >= 2 && link.IsConnected, "link reconnected");
         // After a kill, keep sending until one arrives (frames sent before the link noticed are lost, by design).
-        await Wait.UntilAsync(() => { link.TrySend(2, 2, "after"u8); return !handler.Frames.IsEmpty; }, "frame after recovery");
+        await Wait.UntilAsync(() => { link.TrySend(2, "after"u8); return !handler.Frames.IsEmpty; }, "frame after recovery");
         Assert.All(handler.Frames, f => Assert.Equal("after"u8.ToArray(), f.Payload));
 
         // A refusing proxy (link down): the link keeps retrying with back-off, then recovers when it is restored.
@@ -197,7 +196,7 @@ public class PeerLinkTests
         Assert.InRange(proxy.Accepted - windowStart, 0, 100);
         proxy.Refuse = false;
         int countBefore = handler.Frames.Count;
-        await Wait.UntilAsync(() => { link.TrySend(3, 3, "restored"u8); return handler.Frames.Count > countBefore; }, "frame after restore");
+        await Wait.UntilAsync(() => { link.TrySend(3, "restored"u8); return handler.Frames.Count > countBefore; }, "frame after restore");
     }
 
     [Theory]
@@ -218,10 +217,10 @@ public class PeerLinkTests
         byte[] wire = kind switch
         {
             "garbage after the preamble" => [.. Preamble.Encode("evil"), .. Enumerable.Repeat((byte)0xFF, 64)],
-            "oversize length" => [.. Preamble.Encode("evil"), 0x80, 0x80, 0x80, 0x08, 1, 1], // 16 MiB > 1024
+            "oversize length" => [.. Preamble.Encode("evil"), 0x80, 0x80, 0x80, 0x08, 1], // 16 MiB > 1024
             "unknown version" => [.. "FASTDB\x09\n\x01x"u8],
             "not a peer" => [.. "SSH-2.0-OpenSSH\r\n"u8],
-            _ => [.. Preamble.Encode("evil"), 0, 99, 0],
+            _ => [.. Preamble.Encode("evil"), 0, 99],
         };
         using (var raw = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
         {
@@ -238,7 +237,7 @@ public class PeerLinkTests
         await using var link = new PeerLink("./node1.sock", path, log, FastRetry);
         link.Start();
         await Wait.UntilAsync(() => link.IsConnected, "good peer connected");
-        Assert.True(link.TrySend(1, 1, "ok"u8));
+        Assert.True(link.TrySend(1, "ok"u8));
         await Wait.UntilAsync(() => handler.Frames.Count == 1, "good frame delivered");
     }
 
@@ -250,12 +249,12 @@ public class PeerLinkTests
         var received = new System.Collections.Concurrent.ConcurrentDictionary<(string Peer, int Thread), int>();
         int bad = 0;
         int total = 0;
-        var handler = new CheckingHandler((peer, corr, payload) =>
+        var handler = new CheckingHandler((peer, payload) =>
         {
             // payload = thread id (4 bytes) + per-thread sequence (4 bytes) + filler whose length depends on the sequence
             int thread = BinaryPrimitives.ReadInt32LittleEndian(payload);
             int seq = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
-            bool ok = corr == (ulong)seq && payload.Length == 8 + seq % 50 && payload[8..].IndexOfAnyExcept((byte)seq) < 0;
+            bool ok = payload.Length == 8 + seq % 50 && payload[8..].IndexOfAnyExcept((byte)seq) < 0;
             int expected = received.GetValueOrDefault((peer, thread));
             if (!ok || seq != expected)
                 Interlocked.Increment(ref bad);
@@ -285,7 +284,7 @@ public class PeerLinkTests
                     BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(4), seq);
                     int length = 8 + seq % 50;
                     payload.AsSpan(8, length - 8).Fill((byte)seq);
-                    Assert.True(link.TrySend(1, (ulong)seq, payload.AsSpan(0, length)));
+                    Assert.True(link.TrySend(1, payload.AsSpan(0, length)));
                 }
             }))).ToArray();
             await Task.WhenAll(threads);
@@ -304,7 +303,7 @@ public class PeerLinkTests
     }
 
     [Fact]
-    public async Task Heartbeats_cost_three_bytes_each_on_the_wire()
+    public async Task Heartbeats_cost_two_bytes_each_on_the_wire()
     {
         using var dir = new SocketDir();
         var handler = new RecordingHandler();
@@ -315,17 +314,17 @@ public class PeerLinkTests
         await Wait.UntilAsync(() => link.IsConnected, "connected");
         const int Heartbeats = 1000;
         for (int i = 0; i < Heartbeats; i++)
-            Assert.True(link.TrySend(1, (ulong)(i % 100), []));
+            Assert.True(link.TrySend(1, []));
         await Wait.UntilAsync(() => handler.Frames.Count == Heartbeats, "heartbeats delivered");
         long preamble = Preamble.Encode("./node1.sock").Length;
-        await Wait.UntilAsync(() => link.BytesSent == preamble + 3 * Heartbeats, $"BytesSent {link.BytesSent} == preamble + 3 per heartbeat");
+        await Wait.UntilAsync(() => link.BytesSent == preamble + 2 * Heartbeats, $"BytesSent {link.BytesSent} == preamble + 2 per heartbeat");
     }
 
-    private delegate void FrameCheck(string peer, ulong correlationId, ReadOnlySpan<byte> payload);
+    private delegate void FrameCheck(string peer, ReadOnlySpan<byte> payload);
 
     private sealed class CheckingHandler(FrameCheck check) : IFrameHandler
     {
-        public void OnFrame(string peerName, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload) =>
-            check(peerName, correlationId, payload);
+        public void OnFrame(string peerName, byte frameType, ReadOnlySpan<byte> payload) =>
+            check(peerName, payload);
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace FastDb.Forwarder.Tests;
 
 /// <summary>One received frame, copied out of the receive buffer.</summary>
-public sealed record ReceivedFrame(string Peer, byte Type, ulong CorrelationId, byte[] Payload);
+public sealed record ReceivedFrame(string Peer, byte Type, byte[] Payload);
 
 /// <summary>Records every frame it is handed; can be told to reject a frame type.</summary>
 public sealed class RecordingHandler : IFrameHandler
@@ -16,11 +16,11 @@ public sealed class RecordingHandler : IFrameHandler
     public ConcurrentQueue<string> Disconnected { get; } = new();
     public byte? RejectedType { get; init; }
 
-    public void OnFrame(string peerName, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload)
+    public void OnFrame(string peerName, byte frameType, ReadOnlySpan<byte> payload)
     {
         if (frameType == RejectedType)
             throw new InvalidDataException($"unknown frame type {frameType}");
-        Frames.Enqueue(new ReceivedFrame(peerName, frameType, correlationId, payload.ToArray()));
+        Frames.Enqueue(new ReceivedFrame(peerName, frameType, payload.ToArray()));
     }
 
     public void OnPeerConnected(string peerName) => Connected.Enqueue(peerName);

@@ -74,7 +74,7 @@ public class WireMeasurements(ITestOutputHelper output)
             if (!send)
                 continue;
             foreach (var link in links)
-                link.TrySend(2, (ulong)t, payload);
+                link.TrySend(2, payload);
             foreach (var link in links)
                 link.Flush(); // no-op with AutoFlush on
         }
@@ -89,7 +89,7 @@ public class WireMeasurements(ITestOutputHelper output)
     {
         public long Count;
 
-        public void OnFrame(string peerName, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload) =>
+        public void OnFrame(string peerName, byte frameType, ReadOnlySpan<byte> payload) =>
             Interlocked.Increment(ref Count);
     }
 }

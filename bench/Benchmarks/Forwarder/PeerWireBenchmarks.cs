@@ -32,7 +32,7 @@ public class PeerWireBenchmarks
     public void Setup()
     {
         _payload = new byte[PayloadBytes];
-        _wire = new byte[FramesPerOp * FrameCodec.FrameSize(PayloadBytes, 1000)];
+        _wire = new byte[FramesPerOp * FrameCodec.FrameSize(PayloadBytes)];
         _dir = Directory.CreateTempSubdirectory("fwd-bench-").FullName;
         string path = Path.Combine(_dir, "node0.sock");
         _handler = new CountingHandler();
@@ -61,11 +61,11 @@ public class PeerWireBenchmarks
     {
         int n = 0;
         for (int i = 0; i < FramesPerOp; i++)
-            n += FrameCodec.WriteFrame(_wire.AsSpan(n), 1, (ulong)(i % 1000), _payload);
+            n += FrameCodec.WriteFrame(_wire.AsSpan(n), (byte)i, _payload);
         var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(_wire, 0, n));
         long sum = 0;
-        while (FrameCodec.TryReadFrame(ref reader, 1 << 20, out _, out ulong corr, out var payload, out _) == ParseStatus.Complete)
-            sum += (long)corr + payload.Length;
+        while (FrameCodec.TryReadFrame(ref reader, 1 << 20, out byte type, out var payload, out _) == ParseStatus.Complete)
+            sum += type + payload.Length;
         return sum;
     }
 
@@ -76,7 +76,7 @@ public class PeerWireBenchmarks
         long target = Interlocked.Read(ref _handler.Count) + FramesPerOp;
         for (int i = 0; i < FramesPerOp; i++)
         {
-            while (!_link!.TrySend(1, (ulong)(i % 1000), _payload))
+            while (!_link!.TrySend(1, _payload))
                 Thread.Yield(); // queue full: let the writer drain
         }
         var spin = new SpinWait();
@@ -89,7 +89,7 @@ public class PeerWireBenchmarks
     {
         public long Count;
 
-        public void OnFrame(string peerName, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload) =>
+        public void OnFrame(string peerName, byte frameType, ReadOnlySpan<byte> payload) =>
             Interlocked.Increment(ref Count);
     }
 }

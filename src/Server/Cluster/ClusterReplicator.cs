@@ -122,7 +122,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     }
 
     /// <summary>A frame from a peer's connection (its thread): validated, then queued for the loop; a bad one throws.</summary>
-    public void OnFrame(string peerName, byte frameType, ulong correlationId, ReadOnlySpan<byte> payload)
+    public void OnFrame(string peerName, byte frameType, ReadOnlySpan<byte> payload)
     {
         if (_host.ReadFrame(peerName, frameType, payload) is { } input) Post(input);
     }

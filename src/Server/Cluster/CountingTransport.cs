@@ -61,8 +61,7 @@ public sealed class PeerTrafficCounter
             _ => OtherSlot,
         };
         var slot = leg * Kinds + kind;
-        // The Forwarder's header: varint(length), the type byte, varint(correlation id = 0).
-        long wire = FrameCodec.VarintSize((ulong)payload.Length) + 2 + payload.Length;
+        long wire = FrameCodec.FrameSize(payload.Length); // the Forwarder's header included
         Volatile.Write(ref _frames[slot], _frames[slot] + 1);
         Volatile.Write(ref _bytes[slot], _bytes[slot] + wire);
     }

@@ -15,7 +15,7 @@ public sealed class PeerLinks(string selfAddress, ILoggerFactory logging, PeerTl
     public void Send(string address, byte frameType, ReadOnlySpan<byte> payload)
     {
         var link = LinkTo(address);
-        link.TrySend(frameType, 0, payload);
+        link.TrySend(frameType, payload);
         _unflushed.Add(link);
     }
 

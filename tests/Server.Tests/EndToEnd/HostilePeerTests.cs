@@ -116,7 +116,7 @@ public sealed class HostilePeerTests(Xunit.Abstractions.ITestOutputHelper output
             try
             {
                 var header = new byte[FrameCodec.MaxHeaderBytes];
-                var headerLength = FrameCodec.WriteHeader(header, RaftFrame, 0, FrameCodec.DefaultMaxPayloadBytes);
+                var headerLength = FrameCodec.WriteHeader(header, RaftFrame, FrameCodec.DefaultMaxPayloadBytes);
                 var body = new byte[15 << 20];
                 await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
                 {

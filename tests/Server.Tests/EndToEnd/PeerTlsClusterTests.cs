@@ -128,7 +128,7 @@ public sealed class PeerTlsClusterTests
             FastDb.Server.Cluster.NodeAddress.IdOf(claimedName), FastDb.Server.Cluster.NodeAddress.IdOf(target), 1_000));
         for (var i = 0; i < 20; i++)
         {
-            link.TrySend(1, 0, heartbeat);
+            link.TrySend(1, heartbeat);
             await Task.Delay(50);
         }
     }

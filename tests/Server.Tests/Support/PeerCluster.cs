@@ -268,8 +268,8 @@ public sealed class HostilePeer : IDisposable
 
     public Task SendFrameAsync(byte type, ReadOnlySpan<byte> payload)
     {
-        var frame = new byte[FrameCodec.FrameSize(payload.Length, 0)];
-        FrameCodec.WriteFrame(frame, type, 0, payload);
+        var frame = new byte[FrameCodec.FrameSize(payload.Length)];
+        FrameCodec.WriteFrame(frame, type, payload);
         return SendAsync(frame);
     }
 
