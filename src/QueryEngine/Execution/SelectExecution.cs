@@ -41,7 +41,7 @@ public sealed partial class Executor
         var offset = s.Offset?.Bind(Scope.Empty);
         JoinPlan? join = s.Joins.Count > 0 ? PrepareJoin(s) : null;
         var sources = join?.Sources;
-        Table? table = join?.Joined ?? (s.From == null ? null : RequireReadableTable(s.From));
+        Table? table = join?.Joined ?? (s.FromQuery != null ? PrepareFromSubquery(s) : s.From == null ? null : RequireReadableTable(s.From));
         bool schemaTable = join == null && s.From != null && SchemaTable.CanonicalName(s.From) != null;
         // What the column names are made from: the result columns, a join's * and t.* spelled out.
         var named = join == null ? s.Columns : new List<ResultColumn>();
@@ -139,6 +139,7 @@ public sealed partial class Executor
         if (aggregate && where != null && FirstAggregate(where) is { } inWhere) misplaced = inWhere;
         if (misplaced != null) throw new SqlParseException("misuse of aggregate: " + misplaced.Name + "()", misplaced.Offset);
         if (aggregate && table != null) RefuseUnmodelledAggregate(table, output, groupBy);
+        if (s.FromQuery != null) PlanFromSubquery(s, aggregate, [.. output, .. order.Select(k => k.Key), .. having == null ? [] : new[] { having }]);
 
         var used = UsedColumns(output, where, order, groupBy, having);
         if (join != null)
@@ -164,6 +165,7 @@ public sealed partial class Executor
         long offsetCount = offset == null ? 0 : MustBeInteger(offset.Eval(_context));
         if (offsetCount < 0) offsetCount = 0;
         if (cap >= 0 && (limitCount < 0 || limitCount > cap)) limitCount = cap;
+        if (s.FromQuery != null) FillFromSubquery(table!, s.FromQuery);
 
         var line = new StringBuilder();
         // A join is streamed into the aggregate (one group) or the output; sorting or grouping it copies its rows.

@@ -16,7 +16,7 @@ public class UnsupportedTests
         { "CREATE TABLE a(x); SELECT x FROM a GROUP BY x;", "GROUP BY" },
         { "CREATE TABLE a(x); SELECT x FROM a GROUP BY x HAVING x > 1;", "GROUP BY" },
         { "SELECT 1 UNION SELECT 2;", "UNION" },
-        { "SELECT * FROM (SELECT 1);", "subqueries in FROM" },
+        { "CREATE TABLE a(x); SELECT * FROM (SELECT x FROM a), a;", "subqueries in FROM joined with other tables" },
         { "CREATE TABLE a(x UNIQUE); SELECT x FROM a WHERE x IN (SELECT 1);", "IN (subquery)" },
         { "CREATE TABLE a(x UNIQUE); DELETE FROM a WHERE x IN (SELECT x FROM a);", "subquery" },
         { "CREATE TABLE a(x); SELECT (SELECT count(a.x)) FROM a;", "aggregates" },
