@@ -16,14 +16,19 @@ public sealed partial class ScriptGenerator
     void InitFromSubqueries(int seed) => _fromRandom = new Random(unchecked(seed * 32452843 + 11));
 
     /// <summary>A query over a FROM subquery, or null when no unindexed live table exists.</summary>
-    List<string>? FromSubqueryQuery()
+    List<string>? FromSubqueryQuery(List<List<string>> drawn)
     {
         var r = _fromRandom;
         NoteSchema();
-        var tables = _tables.Keys.Where(t => !HasIndex(t)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        // What the tables hold may be another version than _tables knows (a CREATE of a name it still lists keeps
+        // the old columns there): any CREATE so far that gave the table an index or a primary key rules it out.
+        bool EverKeyed(string table) => drawn.Any(s => s.Count > 1 && s[0] == "CREATE" && s.Contains(table)
+            && (s.Contains("UNIQUE") || s.Contains("PRIMARY") || s.Contains("INDEX")));
+        var tables = _tables.Keys.Where(t => !HasIndex(t) && !EverKeyed(t)).OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (tables.Count == 0) return null;
         string table = tables[r.Next(tables.Count)];
-        bool rowidFree = _tables[table].All(c => !MayBeRowid(table, c));
+        // Any version of the table: a failed statement may have left an older one with a rowid alias in place.
+        bool rowidFree = !_everRowid.TryGetValue(table, out var rowids) || rowids.Count == 0;
         var plain = _tables[table].Where(c => !MayBeRowid(table, c)).Select(c => c.Name).DefaultIfEmpty("1").ToList();
         string Literal() => r.Next(3) switch
         {

@@ -117,7 +117,7 @@ public sealed partial class ScriptGenerator
                 list.Add(join);
             }
             // FROM subqueries: a stream of their own (ScriptGenerator.FromSubqueries.cs).
-            if (_fromRandom.Next(100) < 6 && FromSubqueryQuery() is { } from)
+            if (_fromRandom.Next(100) < 6 && FromSubqueryQuery(list) is { } from)
             {
                 _fromStatements.Add(list.Count);
                 list.Add(from);
