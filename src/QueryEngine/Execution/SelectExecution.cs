@@ -592,7 +592,8 @@ public sealed partial class Executor
                 Span<char> buf = stackalloc char[40];
                 sb.Append(buf[..RealFormat.Format(v.Real, buf)]);
                 break;
-            case SqlType.Text: sb.Append(v.Text); break;
+            case SqlType.Text: sb.Append(Shell.RowOutput.UpToNul(v.Text!)); break;
+            case SqlType.Blob: sb.Append(Shell.RowOutput.UpToNul(v.AsText()!)); break; // the bytes, when UTF-8 (see BlobText)
         }
     }
 

@@ -404,8 +404,7 @@ public sealed partial class Parser
     private Expr ParseDefaultTerm()
     {
         var t = Peek();
-        if (t.Kind is TokenKind.Integer or TokenKind.Float or TokenKind.String || t.Is("NULL")) return ParsePrimary();
-        if (t.Kind == TokenKind.Blob) throw Unsupported("blob literals");
+        if (t.Kind is TokenKind.Integer or TokenKind.Float or TokenKind.String or TokenKind.Blob || t.Is("NULL")) return ParsePrimary();
         if (t.Is("CURRENT_TIME") || t.Is("CURRENT_DATE") || t.Is("CURRENT_TIMESTAMP")) throw Unsupported(t.Text);
         throw SyntaxError(t);
     }
@@ -1048,7 +1047,9 @@ public sealed partial class Parser
                 // OP_String8 checks the length when it runs: a literal over the limit fails only if evaluated.
                 if (EngineLimits.IsTooBig(t.Text)) return new TooBigLiteralExpr { Offset = t.Start - _start };
                 return new LiteralExpr(SqlValue.FromText(t.Text)) { Offset = t.Start - _start };
-            case TokenKind.Blob: throw Unsupported("blob literals");
+            case TokenKind.Blob:
+                Take();
+                return new LiteralExpr(SqlValue.FromBlob(BlobText.FromHex(Source(t).AsSpan(2, t.Length - 3)))) { Offset = t.Start - _start };
             case TokenKind.Variable: throw Unsupported("parameters (" + t.Text + ")");
             case TokenKind.Operator when t.Text == "(":
             {
