@@ -1155,7 +1155,8 @@ public sealed partial class Parser
         ExpectKeyword("AS");
         var declared = ParseTypeName();
         ExpectOp(")");
-        var affinity = AffinityRules.FromDeclaredType(declared);
+        // sqlite3AffinityType: a CAST with no type name is NUMERIC (only a column without one is BLOB).
+        var affinity = declared is null ? Affinity.Numeric : AffinityRules.FromDeclaredType(declared);
         return Checked(new CastExpr(operand, affinity) { Offset = castToken.Start - _start });
     }
 
