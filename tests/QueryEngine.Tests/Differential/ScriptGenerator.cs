@@ -441,6 +441,7 @@ public sealed partial class ScriptGenerator
         if (_random.Next(2) == 0) { tokens.Add("WHERE"); tokens.AddRange(Where(columns)); }
         if (shape != 4)
         {
+            int descAt = -1;
             if (_random.Next(3) == 0 && columns.Count > 0)
             {
                 tokens.AddRange(["ORDER", "BY"]);
@@ -456,10 +457,15 @@ public sealed partial class ScriptGenerator
                     if (direction == 2) term.Add("DESC");
                     terms.Add(term);
                 }
+                // ORDER BY x DESC, ... LIMIT with x under a non-unique index: SQLite's plan picks the order of rows
+                // tied in every term by the LIMIT's value, which FastDb refuses; such a first term is made ASC.
+                if (terms.Count > 1 && terms[0] is [var first, "DESC"] && columns.Find(c => c.Name == first) is { PrimaryKey: false, Unique: false } fc && _indexed.Contains(fc))
+                    descAt = tokens.Count + 1;
                 tokens.AddRange(Join(terms));
             }
             if (_random.Next(4) == 0)
             {
+                if (descAt >= 0) tokens[descAt] = "ASC";
                 tokens.AddRange(["LIMIT", Pick(["0", "1", "2", "3", "-1", "10"])]);
                 if (_random.Next(2) == 0) tokens.AddRange(["OFFSET", Pick(["0", "1", "2", "5"])]);
             }
