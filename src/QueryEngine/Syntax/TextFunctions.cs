@@ -162,7 +162,8 @@ public static class TextFunctions
     {
         if (x.IsNull) return SqlValue.FromText("");
         var bytes = x.AsBlob();
-        if (EngineLimits.IsTooBig(2L * bytes.Length)) throw new SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
+        // contextMalloc(2n+1): the terminating NUL counts against the limit too.
+        if (EngineLimits.IsTooBig(2L * bytes.Length + 1)) throw new SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
         return SqlValue.FromText(Convert.ToHexString(bytes));
     }
 
@@ -174,7 +175,8 @@ public static class TextFunctions
             case SqlType.Null: return SqlValue.FromText("NULL");
             case SqlType.Integer: return SqlValue.FromText(x.AsText()!);
             case SqlType.Blob:
-                if (EngineLimits.IsTooBig(2L * x.Blob!.Length + 3)) throw new SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
+                // sqlite3StrAccumEnlarge(2n+4) on an empty accumulator: 2n+5 bytes must fit the limit.
+                if (EngineLimits.IsTooBig(2L * x.Blob!.Length + 5)) throw new SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
                 return SqlValue.FromText(BlobText.Literal(x.Blob));
             case SqlType.Real:
             {

@@ -45,6 +45,9 @@ public class UnsupportedTests
         { "PRAGMA table_info(a);", "PRAGMA" },
         { "SELECT DISTINCT 1;", "DISTINCT" },
         { ".tables", "." },
+        { "SELECT X'FF';", "UTF-8" },
+        { "SELECT upper(X'C328');", "UTF-8" },
+        { "CREATE TABLE a(x, y); CREATE INDEX i ON a(x); INSERT INTO a VALUES (1, 1), (1, 2); SELECT y FROM a ORDER BY x DESC, x LIMIT 1;", "ORDER BY" },
     };
 
     [RequiresSqlite3Theory]
