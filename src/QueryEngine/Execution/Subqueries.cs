@@ -110,6 +110,7 @@ public sealed partial class Executor : ISubqueryHost
         {
             case SelectStatement s:
                 if (s.From != null) RequireReadableTable(s.From);
+                CheckQueryTables(s.FromQuery);
                 foreach (var j in s.Joins) RequireReadableTable(j.Table);
                 foreach (var rc in s.Columns) CheckExprTables(rc.Expression);
                 CheckExprTables(s.Where);
@@ -213,6 +214,7 @@ public sealed partial class Executor : ISubqueryHost
         bool QueryReads(QueryStatement query) => query switch
         {
             SelectStatement s => Names(s).Any(n => string.Equals(n, target.Name, StringComparison.OrdinalIgnoreCase))
+                || (s.FromQuery != null && QueryReads(s.FromQuery))
                 || s.Columns.Any(c => c.Expression != null && ReadsTable(c.Expression)) || (s.Where != null && ReadsTable(s.Where))
                 || (s.Having != null && ReadsTable(s.Having)),
             CompoundSelectStatement c => c.Selects.Any(QueryReads),

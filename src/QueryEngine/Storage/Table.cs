@@ -69,6 +69,8 @@ public sealed class Table
     public required Column[] Columns;
     /// <summary>Index of the column declared exactly INTEGER PRIMARY KEY (the rowid alias), or -1.</summary>
     public int RowIdColumn = -1;
+    /// <summary>The rows of a subquery in FROM: its rowid reads as NULL, as SQLite's does.</summary>
+    public bool IsSubquery;
     public readonly List<UniqueIndex> Indexes = [];
     /// <summary>1 when a UNIQUE constraint names the INTEGER PRIMARY KEY: SQLite builds that index although the rowid
     /// already enforces it. It changes no answer, only sqlite_master (one more automatic index and root page).</summary>

@@ -132,6 +132,8 @@ public sealed class SelectStatement : QueryStatement
     public bool Distinct;
     public List<ResultColumn> Columns = [];
     public string? From;
+    /// <summary>FROM (query): the subquery that is the only FROM item (From is then null).</summary>
+    public QueryStatement? FromQuery;
     public string? FromAlias;
     public Expr? Where;
     public List<Expr> GroupBy = [];

@@ -129,6 +129,7 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
         {
             int index = table.ColumnIndex(Name);
             if (index >= 0) return new ColumnExpr(index, table.Columns[index].Affinity, table.RowIdColumn == index) { Offset = Offset };
+            if (IsRowIdName(Name) && table.IsSubquery) return new LiteralExpr(SqlValue.Null) { Offset = Offset };
             if (IsRowIdName(Name)) return new ColumnExpr(-1, Affinity.Integer, true) { Offset = Offset };
         }
         if (Qualifier == null)
@@ -163,6 +164,8 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
             {
                 int index = s.Table.ColumnIndex(Name);
                 if (index >= 0) found = new ColumnExpr(index, s.Table.Columns[index].Affinity, s.Table.RowIdColumn == index) { Offset = Offset };
+                else if (IsRowIdName(Name) && s.Table.IsSubquery)
+                    throw new SqlParseException("FastDb does not support the rowid of an enclosing query's subquery in FROM");
                 else if (IsRowIdName(Name)) found = new ColumnExpr(-1, Affinity.Integer, true) { Offset = Offset };
             }
             if (found == null && Qualifier == null && s.Aliases != null

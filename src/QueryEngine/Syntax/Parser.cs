@@ -599,13 +599,24 @@ public sealed partial class Parser
                           || after.Is("INTERSECT") || after.Is("JOIN") || after.Is("LEFT") || after.Is("RIGHT") || after.Is("FULL")
                           || after.Is("INNER") || after.Is("CROSS") || after.Is("NATURAL") || after.Is("ON") || after.Is("USING")))
                         throw SyntaxError(after);
+                    throw Unsupported("parenthesized joins in FROM");
                 }
-                throw Unsupported("subqueries in FROM");
+                if (!inner.Is("SELECT")) throw Unsupported(inner.Is("WITH") ? "WITH (common table expressions)" : "VALUES in FROM");
+                // "seltablist ::= stl_prefix LP select RP as": the subquery's symbols sit above those two.
+                stmt.FromQuery = ParseNestedQuery(2);
+                ExpectOp(")");
+                if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
+                else if (IsNameToken(Peek()) && !IsJoinWord(Peek())) stmt.FromAlias = ExpectName();
+                var j = Peek();
+                if (j.IsOp(",") || IsJoinWord(j) || j.Is("ON") || j.Is("USING")) throw Unsupported("subqueries in FROM joined with other tables");
             }
-            stmt.From = ExpectName();
-            if (TryOp(".")) throw Unsupported("schema-qualified table names");
-            if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
-            else if (IsNameToken(Peek())) stmt.FromAlias = ExpectName();
+            else
+            {
+                stmt.From = ExpectName();
+                if (TryOp(".")) throw Unsupported("schema-qualified table names");
+                if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
+                else if (IsNameToken(Peek())) stmt.FromAlias = ExpectName();
+            }
             var n = Peek();
             while (n.IsOp(",") || n.Is("JOIN") || n.Is("NATURAL") || n.Is("LEFT") || n.Is("CROSS") || n.Is("INNER")
                    || n.Is("RIGHT") || n.Is("FULL"))
@@ -692,6 +703,9 @@ public sealed partial class Parser
         return compound;
     }
 
+    private static bool IsJoinWord(Token t) => t.Is("JOIN") || t.Is("NATURAL") || t.Is("LEFT") || t.Is("CROSS") || t.Is("INNER")
+        || t.Is("RIGHT") || t.Is("FULL") || t.Is("OUTER");
+
     private static bool IsCompoundOperator(Token t) => t.Is("UNION") || t.Is("EXCEPT") || t.Is("INTERSECT");
 
     /// <summary>A query inside parentheses, already opened: its symbols sit above the enclosing expression's on
@@ -741,7 +755,7 @@ public sealed partial class Parser
             }
         }
         var t = Peek();
-        if (t.IsOp("(")) throw Unsupported("subqueries in FROM");
+        if (t.IsOp("(")) throw Unsupported("subqueries in FROM joined with other tables");
         var join = new JoinClause { Kind = kind, Table = ExpectName(), Natural = natural };
         if (TryOp(".")) throw Unsupported("schema-qualified table names");
         if (TryKeyword("AS")) join.Alias = ExpectName();

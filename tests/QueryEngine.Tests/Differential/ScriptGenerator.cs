@@ -64,6 +64,7 @@ public sealed partial class ScriptGenerator
         _extraRandom = new Random(unchecked(seed * 7919 + 17));
         _queryRandom = new Random(unchecked(seed * 104729 + 31));
         InitJoins(seed);
+        InitFromSubqueries(seed);
     }
 
     /// <summary>Decides and builds the constructs added after the original grammar (sqlite_master queries), so
@@ -115,6 +116,12 @@ public sealed partial class ScriptGenerator
             {
                 _joinStatements.Add(list.Count);
                 list.Add(join);
+            }
+            // FROM subqueries: a stream of their own (ScriptGenerator.FromSubqueries.cs).
+            if (_fromRandom.Next(100) < 6 && FromSubqueryQuery(list) is { } from)
+            {
+                _fromStatements.Add(list.Count);
+                list.Add(from);
             }
         }
         EndStatementConstructs(list);
@@ -754,7 +761,7 @@ public sealed partial class ScriptGenerator
         for (var s = 0; s < statements.Count; s++)
         {
             var tokens = statements[s];
-            var random = _joinStatements.Contains(s) ? _joinRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
+            var random = _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
             if (s > 0)
             {
                 var roll = random.Next(20);

@@ -537,5 +537,6 @@ public static partial class GoldenCases
         .. BlobCases(),
         .. StatementCases(),
         .. SqlQueriesCases(),
+        .. FromSubqueryCases(),
     ];
 }
