@@ -26,6 +26,7 @@ public sealed partial class Executor(Catalog catalog)
             case DropTableStatement d: DropTable(d); break;
             case CreateIndexStatement ci: CreateIndex(ci); break;
             case DropIndexStatement di: DropIndex(di); break;
+            case AlterTableStatement a: AlterTable(a); break;
             case InsertStatement i: Guarded(() => Insert(i), UndoKind.Added, InsertUsesStatementJournal(i), countsUpdates: i.Upserts != null); break;
             case UpdateStatement u: Update(u); break;
             case DeleteStatement d: Delete(d); break;
