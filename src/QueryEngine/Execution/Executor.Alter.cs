@@ -1,5 +1,6 @@
 using FastDb.QueryEngine.Storage;
 using FastDb.QueryEngine.Syntax;
+using FastDb.QueryEngine.Values;
 
 namespace FastDb.QueryEngine.Execution;
 
@@ -47,13 +48,16 @@ public sealed partial class Executor
             if (!nullDefault && !a.DefaultIsValue) throw new SqlRuntimeException("Cannot add a column with non-constant default", SqlRuntimeException.Error);
         }
         if (!a.DefaultIsConstant) throw new SqlParseException("FastDb does not support a DEFAULT that is not constant (random(), ...)");
+        if (t.Rows.Count > 0 && a.OldRowsDefaultUnknown)
+            throw new SqlParseException("FastDb does not support ALTER TABLE ... ADD COLUMN with this DEFAULT on a table with rows");
         var entry = TableEntry(t);
         var column = TableFactory.CreateColumn(d);
         // Rows written before read the DEFAULT (SQLite's short records): FastDb stores it in them.
+        var old = nullDefault ? SqlValue.Null : a.OldRowsDefault ?? column.Default;
         foreach (var row in t.Rows)
         {
             _transaction?.Touch(t, row, inserted: false);
-            row.Values = [.. row.Values, column.Default];
+            row.Values = [.. row.Values, old];
         }
         t.Columns = [.. t.Columns, column];
         t.ReplaceRows([.. t.Rows]);

@@ -19,6 +19,10 @@ public sealed class AlterTableStatement : Statement
     /// <summary>ADD: the DEFAULT is constant for FastDb (not random(), ...); one that is not would have to be
     /// computed per row, which FastDb does not do.</summary>
     public bool DefaultIsConstant = true;
+    /// <summary>ADD: what the rows already there read when it is not the DEFAULT's value (null: it is; see
+    /// Parser.Alter.cs), or unknown to FastDb (a DEFAULT in parentheses), which it then refuses on a table with rows.</summary>
+    public Values.SqlValue? OldRowsDefault;
+    public bool OldRowsDefaultUnknown;
     /// <summary>RENAME: the new name, and whether it was written quoted (RENAME COLUMN then always quotes it).</summary>
     public string NewName = "";
     public bool NewNameQuoted;

@@ -391,6 +391,7 @@ public sealed partial class Parser
             var e = ParseExpr();
             ExpectOp(")");
             _defaultIsValue = IsValueExpr(e);
+            _defaultParenthesized = true;
             var bound = e.Bind(Scope.Empty);
             if (!bound.IsConstant)
             {
@@ -404,6 +405,8 @@ public sealed partial class Parser
         if (t.IsOp("+") || t.IsOp("-"))
         {
             Take();
+            _defaultLiteral = Peek();
+            _defaultMinus = t.IsOp("-");
             var inner = ParseDefaultTerm();
             return t.IsOp("-") ? NegateLiteral(inner, t) : inner;
         }
@@ -416,6 +419,8 @@ public sealed partial class Parser
             if (t.Quote == '\0' && text.Equals("false", StringComparison.OrdinalIgnoreCase)) return new LiteralExpr(SqlValue.FromInteger(0));
             return new LiteralExpr(SqlValue.FromText(text));
         }
+        _defaultLiteral = Peek();
+        _defaultMinus = false;
         return ParseDefaultTerm();
     }
 

@@ -109,6 +109,7 @@ public sealed partial class ScriptGenerator
                 list.Add(QueryStatement());
             }
             AddStatementConstructs(list);
+            AddAlterConstructs(list);
             // Joins: a stream of their own (ScriptGenerator.Joins.cs).
             if (_joinRandom.Next(100) < 8 && JoinQuery() is { } join)
             {
@@ -747,7 +748,7 @@ public sealed partial class ScriptGenerator
         for (var s = 0; s < statements.Count; s++)
         {
             var tokens = statements[s];
-            var random = _joinStatements.Contains(s) ? _joinRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _random;
+            var random = _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _random;
             if (s > 0)
             {
                 var roll = random.Next(20);

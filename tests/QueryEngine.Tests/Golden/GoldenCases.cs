@@ -536,5 +536,6 @@ public static partial class GoldenCases
         .. Issue18Cases(),
         .. StatementCases(),
         .. SqlQueriesCases(),
+        .. AlterCases(),
     ];
 }

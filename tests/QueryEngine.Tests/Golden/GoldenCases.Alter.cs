@@ -1,0 +1,55 @@
+// Golden cases of ALTER TABLE (issue 18): each text is what sqlite3 3.40.1 prints on a fresh database (GoldenTests
+// re-checks every one against the installed shell).
+namespace FastDb.QueryEngine.Tests.Golden;
+
+public static partial class GoldenCases
+{
+    static GoldenCase[] AlterCases() =>
+    [
+        new("Alter_add_column_errors",
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b);\nALTER TABLE t ADD c PRIMARY KEY;\nALTER TABLE t ADD COLUMN c UNIQUE;\nALTER TABLE t ADD COLUMN B INT (;\nALTER TABLE nosuch ADD ;\nALTER TABLE sqlite_schema ADD c;\nALTER TABLE t ADD;\nALTER TABLE t ADD c NOT NULL;\nALTER TABLE t ADD d DEFAULT (1 + 2);\nSELECT sql FROM sqlite_master;\n",
+            Stdout: "CREATE TABLE t(a INTEGER PRIMARY KEY, b, c NOT NULL, d DEFAULT (1 + 2))\n",
+            Stderr: "Parse error near line 2: Cannot add a PRIMARY KEY column\nParse error near line 3: Cannot add a UNIQUE column\nParse error near line 4: near \";\": syntax error\n  ALTER TABLE t ADD COLUMN B INT (;\n                    error here ---^\nParse error near line 5: no such table: nosuch\nParse error near line 6: table sqlite_master may not be altered\nParse error near line 7: near \";\": syntax error\n  ALTER TABLE t ADD;\n                   ^--- error here\n",
+            ExitCode: 1),
+        new("Alter_add_column_checks_on_rows",
+            "CREATE TABLE t(a);\nINSERT INTO t VALUES (1);\nALTER TABLE t ADD b NOT NULL;\nALTER TABLE t ADD b NOT NULL DEFAULT NULL;\nALTER TABLE t ADD b DEFAULT (1 + 2);\nALTER TABLE t ADD b DEFAULT (~5);\nALTER TABLE t ADD b NOT NULL DEFAULT (-5);\nALTER TABLE t ADD c TEXT DEFAULT 5;\nALTER TABLE t ADD d REAL DEFAULT (CAST('2' AS INT));\nALTER TABLE t ADD e DEFAULT -NULL;\nSELECT *, typeof(c), typeof(d), typeof(e) FROM t;\nSELECT sql FROM sqlite_master;\n",
+            Stdout: "1|-5|5|2.0||text|real|null\nCREATE TABLE t(a, b NOT NULL DEFAULT (-5), c TEXT DEFAULT 5, d REAL DEFAULT (CAST('2' AS INT)), e DEFAULT -NULL)\n",
+            Stderr: "Runtime error near line 3: Cannot add a NOT NULL column with default value NULL\nRuntime error near line 4: Cannot add a NOT NULL column with default value NULL\nRuntime error near line 5: Cannot add a column with non-constant default\nRuntime error near line 6: Cannot add a column with non-constant default\n",
+            ExitCode: 1),
+        new("Alter_add_column_splices_before_table_constraints",
+            "CREATE TABLE t (a INT ,  b TEXT , CONSTRAINT k PRIMARY KEY (a), UNIQUE(b)) ;\nALTER TABLE t ADD COLUMN c  INT  DEFAULT 'x' /* kept */  ;  \nINSERT INTO t(a, b) VALUES (1, 'p');\nSELECT * FROM t;\nSELECT sql FROM sqlite_master WHERE type = 'table';\n",
+            Stdout: "1|p|x\nCREATE TABLE t (a INT ,  b TEXT , c  INT  DEFAULT 'x' /* kept */, CONSTRAINT k PRIMARY KEY (a), UNIQUE(b))\n",
+            Stderr: "",
+            ExitCode: 0),
+        new("Alter_rename_table_errors",
+            "CREATE TABLE t(a);\nCREATE TABLE u(a);\nCREATE INDEX i ON u(a);\nALTER TABLE t RENAME TO U;\nALTER TABLE t RENAME TO i;\nALTER TABLE t RENAME TO sqlite_master;\nALTER TABLE t RENAME TO sqlite_x;\nALTER TABLE sqlite_master RENAME TO x;\nALTER TABLE nosuch RENAME TO x;\nALTER TABLE t RENAME x;\n",
+            Stdout: "",
+            Stderr: "Parse error near line 4: there is already another table or index with this name: U\nParse error near line 5: there is already another table or index with this name: i\nParse error near line 6: there is already another table or index with this name: sqlite_master\nParse error near line 7: object name reserved for internal use: sqlite_x\nParse error near line 8: table sqlite_master may not be altered\nParse error near line 9: no such table: nosuch\nParse error near line 10: near \";\": syntax error\n  ALTER TABLE t RENAME x;\n                        ^--- error here\n",
+            ExitCode: 1),
+        new("Alter_rename_table_rewrites_sqlite_master",
+            "CREATE TABLE t(a INT PRIMARY KEY, b UNIQUE, c);\nCREATE UNIQUE INDEX ic ON t ( c );\nINSERT INTO t VALUES (1, 2, 3);\nALTER TABLE t RENAME TO [new \"one\"];\nSELECT type, name, tbl_name, rootpage, sql FROM sqlite_master;\nINSERT INTO \"new \"\"one\"\"\" VALUES (2, 2, 4);\nINSERT INTO \"new \"\"one\"\"\" VALUES (3, 3, 3);\nSELECT * FROM t;\n",
+            Stdout: "table|new \"one\"|new \"one\"|2|CREATE TABLE \"new \"\"one\"\"\"(a INT PRIMARY KEY, b UNIQUE, c)\nindex|sqlite_autoindex_new \"one\"_1|new \"one\"|3|\nindex|sqlite_autoindex_new \"one\"_2|new \"one\"|4|\nindex|ic|new \"one\"|5|CREATE UNIQUE INDEX ic ON \"new \"\"one\"\"\" ( c )\n",
+            Stderr: "Runtime error near line 6: UNIQUE constraint failed: new \"one\".b (19)\nRuntime error near line 7: UNIQUE constraint failed: new \"one\".c (19)\nParse error near line 8: no such table: t\n",
+            ExitCode: 1),
+        new("Alter_rename_column_errors_and_rewrite",
+            "CREATE TABLE t([a] INT, `b`, c UNIQUE, d, PRIMARY KEY (d));\nCREATE INDEX ib ON t(b);\nALTER TABLE t RENAME zz TO y;\nALTER TABLE t RENAME \"zz\" TO y;\nALTER TABLE t RENAME COLUMN d TO A;\nALTER TABLE t RENAME a TO D;\nALTER TABLE sqlite_master RENAME a TO b;\nALTER TABLE t RENAME COLUMN a TO a2;\nALTER TABLE t RENAME b TO \"b 2\";\nALTER TABLE t RENAME COLUMN c TO cc;\nALTER TABLE t RENAME d TO \"dd\";\nSELECT name, sql FROM sqlite_master;\nINSERT INTO t VALUES (1, 2, 3, 4);\nINSERT INTO t VALUES (1, 2, 3, 5);\nSELECT a2, \"b 2\", cc, dd FROM t;\n",
+            Stdout: "t|CREATE TABLE t(\"a2\" INT, \"b 2\", cc UNIQUE, \"dd\", PRIMARY KEY (\"dd\"))\nsqlite_autoindex_t_1|\nsqlite_autoindex_t_2|\nib|CREATE INDEX ib ON t(\"b 2\")\n1|2|3|4\n",
+            Stderr: "Parse error near line 3: no such column: \"zz\"\n  ALTER TABLE t RENAME zz TO y;\n                       ^--- error here\nParse error near line 4: no such column: \"\"zz\"\"\n  ALTER TABLE t RENAME \"zz\" TO y;\n                       ^--- error here\nRuntime error near line 5: error in table t after rename: duplicate column name: A\nRuntime error near line 6: error in table t after rename: duplicate column name: d\nParse error near line 7: table sqlite_master may not be altered\nRuntime error near line 14: UNIQUE constraint failed: t.cc (19)\n",
+            ExitCode: 1),
+        new("Alter_inside_a_rolled_back_transaction",
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b UNIQUE);\nINSERT INTO t VALUES (1, 'x');\nBEGIN;\nALTER TABLE t ADD c DEFAULT 9;\nALTER TABLE t RENAME b TO bb;\nALTER TABLE t RENAME TO u;\nINSERT INTO u VALUES (2, 'y', 10);\nSELECT * FROM u;\nROLLBACK;\nSELECT * FROM t;\nSELECT type, name, tbl_name, sql FROM sqlite_master;\nINSERT INTO t VALUES (3, 'x');\n",
+            Stdout: "1|x|9\n2|y|10\n1|x\ntable|t|t|CREATE TABLE t(a INTEGER PRIMARY KEY, b UNIQUE)\nindex|sqlite_autoindex_t_1|t|\n",
+            Stderr: "Runtime error near line 12: UNIQUE constraint failed: t.b (19)\n",
+            ExitCode: 1),
+        new("Alter_drop_column_errors_before_the_refusal",
+            "CREATE TABLE t(a, b);\nALTER TABLE nosuch DROP COLUMN a;\nALTER TABLE sqlite_master DROP a;\nALTER TABLE t DROP COLUMN a b;\n",
+            Stdout: "",
+            Stderr: "Parse error near line 2: no such table: nosuch\nParse error near line 3: table sqlite_master may not be altered\nParse error near line 4: near \"b\": syntax error\n  ALTER TABLE t DROP COLUMN a b;\n                error here ---^\n",
+            ExitCode: 1),
+        new("Alter_add_column_old_rows_read_the_literal_text",
+            "CREATE TABLE t (a);\nINSERT INTO t VALUES (1);\nALTER TABLE t ADD b TEXT DEFAULT 0x10;\nALTER TABLE t ADD c DEFAULT 1e3;\nALTER TABLE t ADD d TEXT DEFAULT 2.5e-3;\nALTER TABLE t ADD e TEXT DEFAULT 0xffffffff;\nALTER TABLE t ADD f TEXT DEFAULT -2.50;\nINSERT INTO t(a) VALUES (2);\nSELECT quote(b), quote(c), quote(d), quote(e), quote(f) FROM t;\n",
+            Stdout: "'16'|1000|'2.5e-3'|'0xffffffff'|'-2.50'\n'16'|1000.0|'0.0025'|'4294967295'|'-2.5'\n",
+            Stderr: "",
+            ExitCode: 0),
+    ];
+}
