@@ -32,6 +32,9 @@ internal sealed partial class SimCluster
         public Attempt? Current;
         public bool Answered, GaveUp;
         public RequestId? ExecutedAs;
+        public double FirstSentMs = -1;
+        /// <summary>Whether the node it was sent to led when the first attempt was read.</summary>
+        public bool AtLeader;
         public double DownSinceMs = -1;
     }
 
@@ -58,6 +61,9 @@ internal sealed partial class SimCluster
     public int AnsweredAt(int node) => _logicals.Count(l => l.Node == node && l.Answered);
     public int GaveUp => _logicals.Count(l => l.GaveUp);
     public int Resends;
+
+    /// <summary>Milliseconds from a request's first send to its answer, with whether it was sent to the leader.</summary>
+    public readonly List<(double Ms, bool AtLeader)> Latencies = new();
 
     private static readonly string[] People = ["siddarth", "gdb", "christian", "andy", "carl"];
 
@@ -138,6 +144,11 @@ internal sealed partial class SimCluster
         if (!node.Up) return; // connection refused: retried by ClientStep
         var attempt = new Attempt(node.Incarnation, NowMs);
         logical.Current = attempt;
+        if (logical.FirstSentMs < 0)
+        {
+            logical.FirstSentMs = NowMs;
+            logical.AtLeader = node.Host?.Raft.Role == FastDb.Raft.RaftRole.Leader;
+        }
         node.Counter = ClientRequest.NextCounter(node.Counter, (long)NowMs);
         var request = ClientRequest.Stamped(new RequestId(node.Id, node.Counter), null, ScriptSubmitter.EncodeCommand(logical.Body));
         // The HTTP handler runs in the node's process: stopped with it, gone with it.
@@ -170,6 +181,7 @@ internal sealed partial class SimCluster
             throw Fail($"number {sequence} answered to two requests");
         _answeredAt[sequence] = logical;
         logical.Answered = true;
+        Latencies.Add((NowMs - logical.FirstSentMs, logical.AtLeader));
         if (logical.Client == 0 && !_bootAnswered) _bootAnswered = true;
         // As SqlHandler does once the answer is written: a later identical body is a new request.
         node.StateMachine!.MarkDelivered(admission.Request.Digest, answer);

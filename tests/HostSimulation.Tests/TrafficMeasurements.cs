@@ -25,6 +25,7 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
         {
             var totals = new Dictionary<string, (long Frames, long Bytes)>(StringComparer.Ordinal);
             long answered = 0, allCopies = 0, allDups = 0, allDupBytes = 0;
+            var latencies = new List<(double Ms, bool AtLeader)>();
             Parallel.For(1, Seeds + 1, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, seed =>
             {
                 var options = new SimOptions
@@ -57,6 +58,7 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
                 lock (totals)
                 {
                     answered += cluster.Answered;
+                    latencies.AddRange(cluster.Latencies);
                     allCopies += copies; allDups += dups; allDupBytes += dupBytes;
                     foreach (var c in counts)
                     {
@@ -78,6 +80,13 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
             }
             text.Append(inv, $"{"total",-20} {"",14} {(double)all / answered,13:F1} {2.0 * all / answered,16:F1}\n");
             text.Append(inv, $"entry copies in appends per answer {(double)allCopies / answered:F2}, of which sent before on that link in that term {(double)allDups / answered:F2} ({(double)allDupBytes / answered:F1} bytes of entry data)\n");
+            foreach (var (label, set) in new[] { ("all", latencies), ("sent to the leader", latencies.Where(l => l.AtLeader).ToList()), ("sent to a follower", latencies.Where(l => !l.AtLeader).ToList()) })
+            {
+                var sorted = set.Select(l => l.Ms).Order().ToArray();
+                if (sorted.Length == 0) continue;
+                double At(double q) => sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+                text.Append(inv, $"latency {label} ({sorted.Length}): mean {sorted.Average():F1} ms, p50 {At(0.5):F1}, p90 {At(0.9):F1}, p99 {At(0.99):F1}\n");
+            }
             output.WriteLine(text.ToString());
             Assert.True(answered > 0);
         }
