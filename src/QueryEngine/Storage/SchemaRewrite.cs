@@ -129,5 +129,12 @@ public static class SchemaRewrite
         return result;
     }
 
-    private static string Replace(string sql, Token t, string with) => sql[..t.Start] + with + sql[(t.Start + t.Length)..];
+    /// <summary>A quoted replacement right before a '"' keeps zQuot's trailing space (renameEditSql's nReplace++),
+    /// so the two do not merge into one name.</summary>
+    private static string Replace(string sql, Token t, string with)
+    {
+        int end = t.Start + t.Length;
+        if (with.StartsWith('"') && end < sql.Length && sql[end] == '"') with += " ";
+        return sql[..t.Start] + with + sql[end..];
+    }
 }

@@ -51,5 +51,10 @@ public static partial class GoldenCases
             Stdout: "'16'|1000|'2.5e-3'|'0xffffffff'|'-2.50'\n'16'|1000.0|'0.0025'|'4294967295'|'-2.5'\n",
             Stderr: "",
             ExitCode: 0),
+        new("Alter_rename_keeps_a_quoted_name_apart_from_a_following_quote",
+            "CREATE TABLE t(a\"b\" INT, c);\nALTER TABLE t RENAME a TO \"x\";\nALTER TABLE t RENAME c TO key;\nSELECT sql FROM sqlite_master;\n",
+            Stdout: "CREATE TABLE t(\"x\" \"b\" INT, key)\n",
+            Stderr: "",
+            ExitCode: 0),
     ];
 }
