@@ -26,7 +26,7 @@
 // frame (10 s), the preamble (10 s, and an optional check of the sender's name).
 //
 // Wire format:
-//   connection preamble  "FASTDB" 0x01 '\n' varint(nameLength) name(UTF-8)      (0x01 is the protocol version)
+//   connection preamble  "FASTDB" 0x03 '\n' varint(nameLength) name(UTF-8)      (0x03 is Preamble.ProtocolVersion)
 //   each frame           varint(payloadLength) type(1 byte) varint(correlationId) payload
 // Varints are unsigned LEB128 (7 bits per byte, low group first). A heartbeat with an empty payload and a small
 // correlation id costs 3 bytes. The Forwarder does not interpret frame types; they belong to the caller.

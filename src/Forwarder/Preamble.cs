@@ -20,7 +20,11 @@ public enum SniffResult
 /// </summary>
 public static class Preamble
 {
-    public const byte ProtocolVersion = 1;
+    /// <summary>
+    /// 3 since Raft messages left their sender and receiver ids off the wire (2 is the TLS marker's): a node of
+    /// another version is refused at the preamble with the reason logged, never misread frame by frame.
+    /// </summary>
+    public const byte ProtocolVersion = 3;
 
     /// <summary>Longest sender name accepted (a node name like "./node3.sock" is far shorter).</summary>
     public const int MaxNameBytes = 255;
@@ -28,8 +32,8 @@ public static class Preamble
     public static ReadOnlySpan<byte> Magic => "FASTDB"u8;
 
     /// <summary>
-    /// The version byte of <see cref="TlsMarker"/>: what follows is a TLS handshake, and inside TLS the version-1
-    /// preamble and frames.
+    /// The version byte of <see cref="TlsMarker"/>: what follows is a TLS handshake, and inside TLS the plain
+    /// preamble (<see cref="ProtocolVersion"/>) and frames.
     /// </summary>
     public const byte TlsVersion = 2;
 

@@ -309,7 +309,7 @@ internal sealed partial class SimCluster : IDisposable
             }
             catch (PeerInputException e)
             {
-                var detail = type == PeerFrames.Raft ? FastDb.Raft.MessageCodec.Read(payload).ToString() : $"frame type {type}";
+                var detail = type == PeerFrames.Raft ? FastDb.Raft.MessageCodec.Read(payload, Nodes[from].Id, target.Id).ToString() : $"frame type {type}";
                 throw Fail($"node {to} refused a frame from node {from}, a correct peer: {e.Message} ({detail})");
             }
             if (input is { } i)

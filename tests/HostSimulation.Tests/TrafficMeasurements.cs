@@ -40,7 +40,7 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
                 cluster.WireTap = (from, to, type, payload) =>
                 {
                     if (type != FastDb.Server.Cluster.PeerFrames.Raft) return;
-                    var m = FastDb.Raft.MessageCodec.Read(payload);
+                    var m = FastDb.Raft.MessageCodec.Read(payload, (ulong)from + 1, (ulong)to + 1);
                     if (m.Type != FastDb.Raft.MessageType.Append || m.Entries is null) return;
                     seen.TryGetValue((from, to, m.Term), out var high);
                     foreach (var e in m.Entries)

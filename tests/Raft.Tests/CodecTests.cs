@@ -7,7 +7,7 @@ namespace FastDb.Raft.Tests;
 
 public class CodecTests
 {
-    private static Message RoundTrip(Message m) => MessageCodec.Read(MessageCodec.ToBytes(m));
+    private static Message RoundTrip(Message m) => MessageCodec.Read(MessageCodec.ToBytes(m), m.From, m.To);
 
     [Fact]
     public void Append_round_trips_with_entries_and_commit()
@@ -65,11 +65,14 @@ public class CodecTests
     [Fact]
     public void Messages_are_compact()
     {
-        Assert.True(MessageCodec.ToBytes(new Message(MessageType.Heartbeat, 1, 2, 5, Commit: 1000)).Length <= 8);
-        Assert.True(MessageCodec.ToBytes(new Message(MessageType.AppendResponse, 2, 1, 5, Index: 1000)).Length <= 8);
-        var append = new Message(MessageType.Append, 1, 2, 5, 5, 1000, new[] { new Entry(5, 1001, EntryType.Normal, StateMachine.Command(1)) }, 999);
+        // Type, one flags byte, term, two bytes of index or commit: no sender or receiver ids (the connection has them).
+        Assert.Equal(5, MessageCodec.ToBytes(new Message(MessageType.Heartbeat, 1, 2, 5, Commit: 1000)).Length);
+        Assert.Equal(5, MessageCodec.ToBytes(new Message(MessageType.AppendResponse, 2, 1, 5, Index: 1000)).Length);
+        var append = new Message(MessageType.Append, 1, 2, 5, 5, 1000, new[] { new Entry(5, 1001, EntryType.Normal, new byte[30]) }, 999);
+        // Type, flags (one byte: an append's fields are the low seven bits), term, log term, index 2, commit 2,
+        // count; then the entry's term distance, type and length.
         int n = MessageCodec.ToBytes(append).Length;
-        Assert.True(n <= 30 + 16, $"an append of one 30-byte command takes {n} bytes");
+        Assert.True(n == 30 + 12, $"an append of one 30-byte command takes {n} bytes");
     }
 
     [Theory]
@@ -78,13 +81,14 @@ public class CodecTests
     [InlineData(new byte[] { 99, 0 })]             // unknown type
     [InlineData(new byte[] { 5 })]                 // flags missing
     [InlineData(new byte[] { 5, 0xFF, 0x7F })]     // unknown flags
-    [InlineData(new byte[] { 5, 1 })]              // From announced, missing
+    [InlineData(new byte[] { 5, 1 })]              // term announced, missing
+    [InlineData(new byte[] { 5, 0x80, 0x04 })]     // flags past the last known bit (511)
     [InlineData(new byte[] { 7, 0, 0 })]           // trailing byte
-    [InlineData(new byte[] { 5, 128, 1, 0 })]      // zero entries announced
+    [InlineData(new byte[] { 5, 17, 1, 0 })]       // zero entries announced
     [InlineData(new byte[] { 5, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01 })] // varint too long
     public void Malformed_messages_raise_FormatException(byte[] bytes)
     {
-        Assert.Throws<FormatException>(() => MessageCodec.Read(bytes));
+        Assert.Throws<FormatException>(() => MessageCodec.Read(bytes, 1, 2));
     }
 
     [Fact]
@@ -98,7 +102,7 @@ public class CodecTests
             byte[] b;
             if (i % 2 == 0) { b = new byte[rng.Next(0, 40)]; rng.NextBytes(b); }
             else { b = (byte[])valid.Clone(); b[rng.Next(b.Length)] = (byte)rng.Next(256); if (rng.Next(3) == 0) b = b[..rng.Next(b.Length)]; }
-            try { MessageCodec.Read(b); } catch (FormatException) { }
+            try { MessageCodec.Read(b, 1, 2); } catch (FormatException) { }
             try { SnapshotCodec.Read(b); } catch (FormatException) { }
             try { ConfigChangeCodec.Read(b); } catch (FormatException) { }
         }
@@ -117,7 +121,7 @@ public class CodecTests
             rng.NextBytes(b);
             b[0] = (byte)rng.Next(1, 12);
             Message m;
-            try { m = MessageCodec.Read(b); } catch (FormatException) { continue; }
+            try { m = MessageCodec.Read(b, 1, 2); } catch (FormatException) { continue; }
             // Only from non-members or with stale terms, so it cannot legitimately change anything.
             m = m with { From = 7 + (ulong)rng.Next(5), To = (ulong)rng.Next(1, 4), Term = Math.Min(m.Term, 1) };
             net.Nodes[m.To]!.Step(m);

@@ -94,7 +94,7 @@ public class HostileInputTests
         for (int run = 0; run < 6000; run++)
         {
             byte[] input = run % 4 == 0 ? RandomBytes(r, 80) : Mutate(r, MessageCodec.ToBytes(RandomMessage(r)));
-            if (Decodes(() => MessageCodec.Read(input), input.Length)) ok++;
+            if (Decodes(() => MessageCodec.Read(input, 1, 2), input.Length)) ok++;
             else refused++;
         }
         Assert.True(ok > 500 && refused > 500, $"both outcomes exercised ({ok} decoded, {refused} refused)");
@@ -127,7 +127,7 @@ public class HostileInputTests
     {
         // Append with entry count 2^40 and nothing after it; snapshot with 2^40 members.
         byte[] append = [(byte)MessageType.Append, 0x80 | 0x07, 0x01 /* flags: from,to,term + entries */, 1, 2, 3, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20];
-        Assert.False(Decodes(() => MessageCodec.Read(append), append.Length));
+        Assert.False(Decodes(() => MessageCodec.Read(append, 1, 2), append.Length));
         byte[] snapshot = [5, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20];
         Assert.False(Decodes(() => SnapshotCodec.Read(snapshot), snapshot.Length));
     }

@@ -366,7 +366,9 @@ public static class Comparisons
             BinaryOp.Less => c < 0,
             BinaryOp.LessEqual => c <= 0,
             BinaryOp.Greater => c > 0,
-            _ => c >= 0,
+            BinaryOp.GreaterEqual => c >= 0,
+            BinaryOp.NotEqual => c != 0,
+            _ => throw new ArgumentOutOfRangeException(nameof(op), op, "not a comparison"),
         });
     }
 }

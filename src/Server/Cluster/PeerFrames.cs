@@ -113,8 +113,7 @@ public static class PeerFrames
         switch (frameType)
         {
             case Raft:
-                var message = PeerInput.ReadRaftMessage(payload, peerName, status.Term); // copies what it keeps
-                if (message.To != selfId) return null;  // misaddressed (a node that reused a socket name)
+                var message = PeerInput.ReadRaftMessage(payload, peerName, selfId, status.Term); // copies what it keeps
                 membership.LearnSender(message.From, peerName, status.Members);
                 return new HostInput(HostInputKind.Message, Message: message);
             case Forward:
@@ -173,7 +172,7 @@ public static class PeerFrames
                 var (from, innerType, start) = ReadRelay(payload, "relayed frame");
                 if (from == selfId || from == relay || !status.Members.Contains(from) || !membership.TryGetAddress(from, out var originAddress))
                     return null;
-                // Read as the origin's own frame: a Raft message must then name the origin as its sender.
+                // Read as the origin's own frame: a Raft message is then the origin's (the wire names no sender).
                 return Read(originAddress, innerType, payload[start..], selfId, status, membership);
             }
             default:

@@ -15,14 +15,16 @@ public static class PeerInput
 {
     /// <summary>
     /// Decodes and checks one Raft message from <paramref name="peerName"/> (its preamble name, already a valid
-    /// address). <paramref name="receiverTerm"/> is this node's term, recently enough (see RaftLimits.MaxTermAhead).
+    /// address) to <paramref name="receiverId"/>, this node: the wire leaves both ends out (see MessageCodec), so the
+    /// sender's id is always the one its name gives. <paramref name="receiverTerm"/> is this node's term, recently
+    /// enough (see RaftLimits.MaxTermAhead).
     /// </summary>
-    public static Message ReadRaftMessage(ReadOnlySpan<byte> payload, string peerName, ulong receiverTerm)
+    public static Message ReadRaftMessage(ReadOnlySpan<byte> payload, string peerName, ulong receiverId, ulong receiverTerm)
     {
         Message m;
         try
         {
-            m = MessageCodec.Read(payload);
+            m = MessageCodec.Read(payload, IdOfSender(peerName), receiverId);
         }
         catch (FormatException e)
         {
@@ -36,7 +38,8 @@ public static class PeerInput
     public static void CheckRaftMessage(in Message m, string peerName, ulong receiverTerm)
     {
         // Every node names itself by its address in its preamble and its Raft id is derived from that address, so
-        // the id a message claims to come from must be the sender's: a peer cannot speak for another node.
+        // the id a message comes from must be the sender's: a peer cannot speak for another node. (ReadRaftMessage
+        // takes it from the name, the wire has none; this holds messages built any other way to the same rule.)
         var senderId = IdOfSender(peerName);
         if (m.From != senderId) Reject($"raft message from id {m.From}, but the sender {peerName} has id {senderId}");
         if (m.To == 0) Reject("raft message addressed to node 0");

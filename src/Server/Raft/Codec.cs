@@ -1,5 +1,5 @@
 // Compact byte encodings (LEB128 varints, zero fields omitted) for everything the host sends or stores.
-// Octopus charges every byte crossing a proxy: a heartbeat is ~6 bytes, an append of one 30-byte command ~40.
+// Octopus charges every byte crossing a proxy: a heartbeat is ~4 bytes, an append of one 30-byte command ~40.
 using System;
 using System.Buffers;
 using System.Collections.Generic;
@@ -75,30 +75,34 @@ internal static class Varint
     }
 }
 
+/// <summary>
+/// A Raft message on the peer wire. From and To are not written: every peer connection carries one sender, named
+/// in its preamble (and checked there: the id is derived from that name), to the one node that accepted it, so the
+/// reader takes both from the connection. That also means no peer can claim to speak for another node. A message
+/// that reaches a node other than the one its sender dialed (a socket name reused) is read as addressed to the node
+/// that got it: every Raft message states facts of its sender's log and term, which hold whoever reads them.
+/// </summary>
 public static class MessageCodec
 {
-    // Presence bits: only non-zero fields are written, in this order.
-    private const int HasFrom = 1, HasTo = 2, HasTerm = 4, HasLogTerm = 8, HasIndex = 16, HasCommit = 32,
-        HasRejectHint = 64, HasEntries = 128, HasSnapshot = 256, IsReject = 512, IsTransfer = 1024;
+    // Presence bits: only non-zero fields are written, in this order. The fields of an append, an ack and a
+    // heartbeat fit the low seven bits, so their flags take one varint byte.
+    private const int HasTerm = 1, HasLogTerm = 2, HasIndex = 4, HasCommit = 8, HasEntries = 16, HasRejectHint = 32,
+        IsReject = 64, HasSnapshot = 128, IsTransfer = 256, AllFlags = 511;
 
     public static void Write(in Message m, IBufferWriter<byte> w)
     {
         int flags = 0;
-        if (m.From != 0) flags |= HasFrom;
-        if (m.To != 0) flags |= HasTo;
         if (m.Term != 0) flags |= HasTerm;
         if (m.LogTerm != 0) flags |= HasLogTerm;
         if (m.Index != 0) flags |= HasIndex;
         if (m.Commit != 0) flags |= HasCommit;
-        if (m.RejectHint != 0) flags |= HasRejectHint;
         if (m.EntryCount > 0) flags |= HasEntries;
-        if (m.Snapshot is not null) flags |= HasSnapshot;
+        if (m.RejectHint != 0) flags |= HasRejectHint;
         if (m.Reject) flags |= IsReject;
+        if (m.Snapshot is not null) flags |= HasSnapshot;
         if (m.Transfer) flags |= IsTransfer;
         Varint.WriteByte(w, (byte)m.Type);
         Varint.Write(w, (ulong)flags);
-        if (m.From != 0) Varint.Write(w, m.From);
-        if (m.To != 0) Varint.Write(w, m.To);
         if (m.Term != 0) Varint.Write(w, m.Term);
         if (m.LogTerm != 0) Varint.Write(w, m.LogTerm);
         if (m.Index != 0) Varint.Write(w, m.Index);
@@ -130,19 +134,21 @@ public static class MessageCodec
         return w.WrittenSpan.ToArray();
     }
 
-    /// <summary>Decodes one message that fills b exactly; FormatException on anything malformed.</summary>
-    public static Message Read(ReadOnlySpan<byte> b)
+    /// <summary>
+    /// Decodes one message that fills b exactly, sent by <paramref name="from"/> to <paramref name="to"/> (the
+    /// connection's ends); FormatException on anything malformed.
+    /// </summary>
+    public static Message Read(ReadOnlySpan<byte> b, ulong from, ulong to)
     {
         var r = new ByteReader(b);
         byte type = r.Byte();
         if (type < (byte)MessageType.PreVote || type > (byte)MessageType.CommitNotice)
             throw new FormatException($"unknown raft message type {type}");
         ulong flags = r.Varint();
-        if (flags >= 2048) throw new FormatException("unknown raft message flags");
+        if (flags > AllFlags) throw new FormatException("unknown raft message flags");
         ulong Field(int bit, ref ByteReader rr) => (flags & (ulong)bit) != 0 ? rr.Varint() : 0;
-        ulong from = Field(HasFrom, ref r), to = Field(HasTo, ref r), term = Field(HasTerm, ref r),
-            logTerm = Field(HasLogTerm, ref r), index = Field(HasIndex, ref r), commit = Field(HasCommit, ref r),
-            hint = Field(HasRejectHint, ref r);
+        ulong term = Field(HasTerm, ref r), logTerm = Field(HasLogTerm, ref r), index = Field(HasIndex, ref r),
+            commit = Field(HasCommit, ref r), hint = Field(HasRejectHint, ref r);
         Entry[]? entries = null;
         if ((flags & HasEntries) != 0)
         {

@@ -263,7 +263,7 @@ internal sealed class Cluster
         switch (e.Kind)
         {
             case EventKind.Deliver:
-                var m = MessageCodec.Read(e.Bytes);
+                var m = MessageCodec.Read(e.Bytes, (ulong)e.From + 1, (ulong)n.Index + 1);
                 n.Raft!.Step(m);
                 break;
             case EventKind.ClientRequest:

@@ -101,7 +101,7 @@ internal sealed class ManualNet
             }
             if (r.HardState is { } hs) d.Hard = hs;
             // Through the codec, as on the wire.
-            foreach (var m in r.Messages) Queue.Add(MessageCodec.Read(MessageCodec.ToBytes(m)));
+            foreach (var m in r.Messages) Queue.Add(MessageCodec.Read(MessageCodec.ToBytes(m), m.From, m.To));
             foreach (var e in r.CommittedEntries)
             {
                 if (Committed.TryGetValue(e.Index, out var c) && (c.Term != e.Term || !c.Data.Span.SequenceEqual(e.Data.Span)))
