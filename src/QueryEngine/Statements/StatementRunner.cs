@@ -67,7 +67,7 @@ public sealed class StatementRunner(Catalog catalog)
             {
                 while (pos < sql.Length && char.IsWhiteSpace(sql[pos])) pos++;
                 if (pos >= sql.Length) break;
-                var stmt = Parser.ParseOne(sql, pos, _catalog.Exists, _catalog.IndexExists, out int next);
+                var stmt = Parser.ParseOne(sql, pos, _catalog.Exists, _catalog.IndexExists, _catalog.ColumnExists, out int next);
                 if (stmt is not null)
                 {
                     if (readOnly && stmt is not SelectStatement) throw new SqlRuntimeException(ReadOnlyMessage, 8);

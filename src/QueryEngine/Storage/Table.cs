@@ -95,8 +95,10 @@ public sealed class Table
         long schema = StorageSize.TableOverhead + StorageSize.Utf8Length(Name);
         foreach (var c in Columns)
             schema += StorageSize.ColumnOverhead + StorageSize.Utf8Length(c.Name) + (c.DeclaredType == null ? 0 : StorageSize.Utf8Length(c.DeclaredType));
-        AddBytes(schema - _schemaBytes);
+        // The schema's share first, so the size change is not taken for rows (MayHaveSplit counts rows only).
+        long delta = schema - _schemaBytes;
         _schemaBytes = schema;
+        AddBytes(delta);
         _columnIndex.Clear();
         for (int i = 0; i < Columns.Length; i++) _columnIndex.TryAdd(Columns[i].Name, i);
     }

@@ -119,8 +119,10 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
         if (scope.Excluded is { } excluded && string.Equals(Qualifier, "excluded", StringComparison.OrdinalIgnoreCase))
         {
             int n = excluded.Columns.Length, i = excluded.ColumnIndex(Name);
-            if (i >= 0) return new ColumnExpr(n + i, i == excluded.RowIdColumn ? Affinity.Integer : excluded.Columns[i].Affinity, false) { Offset = Offset };
-            if (IsRowIdName(Name)) return new ColumnExpr(2 * n, Affinity.Integer, false) { Offset = Offset };
+            // SQLite 3.40.1 reads excluded.* from the new row's registers: values before the column's affinity, and
+            // no affinity in a comparison.
+            if (i >= 0) return new ColumnExpr(n + i, Affinity.None, false) { Offset = Offset };
+            if (IsRowIdName(Name)) return new ColumnExpr(2 * n, Affinity.None, false) { Offset = Offset };
             throw new SqlParseException("no such column: excluded." + Name, Offset);
         }
         if (scope.Sources != null && BindInJoin(scope.Sources) is { } joined) return joined;

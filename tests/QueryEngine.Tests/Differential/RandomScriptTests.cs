@@ -48,7 +48,8 @@ public class RandomScriptTests
                      "GROUP BY", "HAVING", "DISTINCT", "group_concat", "total", "avg", "NULLS LAST", "NULLS FIRST",
                      "LEFT JOIN", "LEFT OUTER JOIN", "INNER JOIN", "CROSS JOIN", "USING", " ON l.",
                      "BEGIN", "COMMIT", "ROLLBACK", "END TRANSACTION", "ON CONFLICT", "DO NOTHING", "DO UPDATE SET", "excluded", "FROM (SELECT",
-                     "X'c3a9'", "x'6162'", "X'FF'", "randomblob", "zeroblob", "AS BLOB", "hex (X'", "quote (X'", "X'ABC'" })
+                     "X'c3a9'", "x'6162'", "X'FF'", "randomblob", "zeroblob", "AS BLOB", "hex (X'", "quote (X'", "X'ABC'",
+                     "ALTER TABLE", "ADD COLUMN", "RENAME TO", "RENAME COLUMN" })
             Assert.Contains(construct, all);
     }
 

@@ -538,5 +538,6 @@ public static partial class GoldenCases
         .. StatementCases(),
         .. SqlQueriesCases(),
         .. FromSubqueryCases(),
+        .. AlterCases(),
     ];
 }
