@@ -76,7 +76,7 @@ public static class EngineLimits
     public static void CheckRecord(Storage.Table table, SqlValue[] values)
     {
         long textChars = 0;
-        foreach (var v in values) if (v.Type == SqlType.Text) textChars += v.Text!.Length;
+        foreach (var v in values) textChars += v.Type == SqlType.Text ? v.Text!.Length : v.Type == SqlType.Blob ? v.Blob!.Length : 0;
         if (textChars <= MaxValueBytes / 3 - 1024) return;
         if (IsTooBig(StorageSize.Record(table, values))) throw new Syntax.SqlRuntimeException(TooBigMessage, TooBigCode);
     }
@@ -84,10 +84,10 @@ public static class EngineLimits
     /// <summary>The same check for a UNIQUE index entry (the key, then the rowid), made before its conflict check.</summary>
     public static void CheckIndexRecord(SqlValue key, long rowId)
     {
-        if (key.Type != SqlType.Text || key.Text!.Length <= MaxValueBytes / 3 - 1024) return;
-        long text = StorageSize.Utf8Length(key.Text);
+        if (key.Type == SqlType.Blob ? key.Blob!.Length <= MaxValueBytes / 3 - 1024 : key.Type != SqlType.Text || key.Text!.Length <= MaxValueBytes / 3 - 1024) return;
+        long text = key.Type == SqlType.Blob ? key.Blob!.Length : StorageSize.Utf8Length(key.Text!);
         long rowIdBytes = StorageSize.IntegerBytes(rowId);
-        long header = StorageSize.VarintLength(2 * text + 13) + 1 + 1;
+        long header = StorageSize.VarintLength(2 * text + (key.Type == SqlType.Blob ? 12 : 13)) + 1 + 1;
         if (IsTooBig(header + text + rowIdBytes)) throw new Syntax.SqlRuntimeException(TooBigMessage, TooBigCode);
     }
 }
@@ -104,6 +104,7 @@ public static class StorageSize
     public static long Of(in SqlValue v) => v.Type switch
     {
         SqlType.Text => 1 + Utf8Length(v.Text!),
+        SqlType.Blob => 1 + v.Blob!.Length,
         SqlType.Null => 1,
         _ => 9,
     };
@@ -127,6 +128,7 @@ public static class StorageSize
             long type, size;
             if (i == table.RowIdColumn || v.Type == SqlType.Null) { type = 0; size = 0; }
             else if (v.Type == SqlType.Text) { size = Utf8Length(v.Text!); type = 2 * size + 13; }
+            else if (v.Type == SqlType.Blob) { size = v.Blob!.Length; type = 2 * size + 12; }
             else if (v.Type == SqlType.Integer) { size = IntegerBytes(v.Integer); type = size == 0 ? 8 : 1; }
             else if (table.Columns[i].Affinity == Affinity.Real && v.Real == Math.Floor(v.Real) && Math.Abs(v.Real) <= 140737488355327.0)
             { size = IntegerBytes((long)v.Real); type = 1; }

@@ -9,7 +9,8 @@ namespace FastDb.QueryEngine.Commands;
 
 /// <summary>Runs the CTF update + select by direct lookup when ctf3 has exactly the boot script's shape, with the
 /// same arithmetic, affinity and formatting rules as the general path. Declines (returns false, nothing changed)
-/// whenever the general path could answer differently: no table, another schema, a name or word that is a column.</summary>
+/// whenever the general path could answer differently: no table, another schema, a name or word that is a column,
+/// a table that has held a blob.</summary>
 public static class CtfFastPath
 {
     [ThreadStatic] private static StringBuilder? t_builder;
@@ -123,7 +124,7 @@ public static class CtfFastPath
             catalog.CtfTableVersion = catalog.Version;
         }
         var table = catalog.CtfTable;
-        return table != null && SmallEnough(catalog, table) ? table : null;
+        return table != null && !table.MayHoldBlobs && SmallEnough(catalog, table) ? table : null;
     }
 
     private static bool HasBootShape(Table t)

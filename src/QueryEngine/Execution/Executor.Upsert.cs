@@ -29,8 +29,12 @@ public sealed partial class Executor
         public readonly List<(UniqueIndex? Index, BoundUpsert? Clause)> Checks = [];
     }
 
-    /// <summary>sqlite3UpsertAnalyzeTarget for each clause, then each DO UPDATE's SET and WHERE bound as an UPDATE.</summary>
-    private UpsertPlan PlanUpserts(Table table, List<UpsertClause> clauses)
+    /// <summary>sqlite3UpsertAnalyzeTarget for each clause, then the DO UPDATE's SET and WHERE of each clause a
+    /// uniqueness check uses bound as an UPDATE (sqlite3UpsertDoUpdate resolves them as it codes the check).
+    /// <paramref name="rowIdChecked"/>: the INSERT gives the rowid (an INTEGER PRIMARY KEY, or rowid named), so
+    /// SQLite codes a rowid check; without one the clause it would use is never coded, so its SET and WHERE are
+    /// never resolved (their errors never happen).</summary>
+    private UpsertPlan PlanUpserts(Table table, List<UpsertClause> clauses, bool rowIdChecked)
     {
         var targeted = new List<(UniqueIndex? Index, UpsertClause Clause)>();
         UpsertClause? catchAll = null;
@@ -62,8 +66,16 @@ public sealed partial class Executor
                 throw new SqlParseException("FastDb does not support two ON CONFLICT clauses with the same target");
             targeted.Add((index, clause));
         }
-        var bound = new Dictionary<UpsertClause, BoundUpsert>(ReferenceEqualityComparer.Instance);
-        foreach (var clause in clauses) bound[clause] = Bind(table, clause);
+        bool rowIdTargeted = targeted.Exists(t => t.Index == null);
+        bool catchAllUsed = (rowIdChecked && !rowIdTargeted)
+            || table.Indexes.Exists(ix => ix.Unique && !targeted.Exists(t => ReferenceEquals(t.Index, ix)));
+        var bound = new Dictionary<UpsertClause, BoundUpsert?>(ReferenceEqualityComparer.Instance);
+        foreach (var clause in clauses)
+        {
+            bool used = ReferenceEquals(clause, catchAll) ? catchAllUsed
+                : rowIdChecked || !targeted.Exists(t => t.Index == null && ReferenceEquals(t.Clause, clause));
+            bound[clause] = used ? Bind(table, clause) : null;
+        }
         var plan = new UpsertPlan();
         BoundUpsert? fallback = catchAll == null ? null : bound[catchAll];
         foreach (var (index, clause) in targeted) plan.Checks.Add((index, bound[clause]));
@@ -98,10 +110,12 @@ public sealed partial class Executor
         return result;
     }
 
-    /// <summary>InsertOne's path for an INSERT with ON CONFLICT clauses (the statement's own conflict action is ABORT).</summary>
-    private void InsertWithUpsert(Table table, SqlValue[] values, bool hasRowId, SqlValue rowIdValue, UpsertPlan plan)
+    /// <summary>InsertOne's path for an INSERT with ON CONFLICT clauses (the statement's own conflict action is ABORT);
+    /// <paramref name="excluded"/>: the values as excluded.* reads them (before affinity).</summary>
+    private void InsertWithUpsert(Table table, SqlValue[] values, SqlValue[] excluded, bool hasRowId, SqlValue rowIdValue, UpsertPlan plan)
     {
         long rowId = NewRowId(table, values, hasRowId, rowIdValue);
+        if (table.RowIdColumn >= 0) excluded[table.RowIdColumn] = SqlValue.FromInteger(rowId);
         for (int c = 0; c < values.Length; c++)
             if (table.Columns[c].NotNull && c != table.RowIdColumn && values[c].IsNull)
                 throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{table.Columns[c].Name}", SqlRuntimeException.Constraint);
@@ -111,6 +125,10 @@ public sealed partial class Executor
             if (index == null) existing = hasRowId ? table.FindByRowId(rowId) : null;
             else
             {
+                // The first index check applies the table's affinity to the new row's registers (bAffinityDone in
+                // sqlite3GenerateConstraintChecks): from then on excluded.* sees the converted values.
+                values.CopyTo(excluded, 0);
+                if (table.RowIdColumn >= 0) excluded[table.RowIdColumn] = SqlValue.FromInteger(rowId);
                 var key = values[index.Column];
                 EngineLimits.CheckIndexRecord(key, rowId);
                 existing = !key.IsNull && index.Map.TryGetValue(key, out var other) ? other : null;
@@ -118,7 +136,7 @@ public sealed partial class Executor
             if (existing == null) continue;
             if (clause == null)
                 throw new SqlRuntimeException("UNIQUE constraint failed: " + (index == null ? table.Name + "." + RowIdName(table) : index.ConstraintName), SqlRuntimeException.Constraint);
-            if (clause.DoUpdate) DoUpdate(table, existing, values, rowId, clause);
+            if (clause.DoUpdate) DoUpdate(table, existing, excluded, rowId, clause);
             return;
         }
         EngineLimits.CheckRecord(table, values);

@@ -26,6 +26,7 @@ public sealed partial class Executor(Catalog catalog)
             case DropTableStatement d: DropTable(d); break;
             case CreateIndexStatement ci: CreateIndex(ci); break;
             case DropIndexStatement di: DropIndex(di); break;
+            case AlterTableStatement a: AlterTable(a); break;
             case InsertStatement i: Guarded(() => Insert(i), UndoKind.Added, InsertUsesStatementJournal(i), countsUpdates: i.Upserts != null); break;
             case UpdateStatement u: Update(u); break;
             case DeleteStatement d: Delete(d); break;
@@ -256,7 +257,7 @@ public sealed partial class Executor(Catalog catalog)
             // Every row is read before the first is inserted (as SQLite does when the SELECT reads the target).
             foreach (var row in CollectQuery(s.Select)) bound.Add(Array.ConvertAll(row, v => (Expr)new LiteralExpr(v)));
         }
-        var upserts = s.Upserts == null ? null : PlanUpserts(table, s.Upserts);
+        var upserts = s.Upserts == null ? null : PlanUpserts(table, s.Upserts, table.RowIdColumn >= 0 || Array.IndexOf(targets, -1) >= 0);
 
         _context.Values = null;
         foreach (var exprs in bound)
@@ -272,6 +273,15 @@ public sealed partial class Executor(Catalog catalog)
                 if (c < 0) { explicitRowId = v; hasExplicitRowId = true; continue; }
                 values[c] = v;
             }
+            // An upsert's excluded.* sees the values before affinity, an omitted column's DEFAULT as computed.
+            SqlValue[]? raw = null;
+            if (upserts != null)
+            {
+                raw = (SqlValue[])values.Clone();
+                for (int c = 0; c < n; c++)
+                    if (Array.IndexOf(targets, c) < 0 || exprs.Length == 0)
+                        raw[c] = table.Columns[c].DefaultExpr?.Eval(new RowContext()) ?? SqlValue.Null;
+            }
             for (int c = 0; c < n; c++) values[c] = AffinityRules.Apply(table.Columns[c].Affinity, values[c]);
             if (table.RowIdColumn >= 0)
             {
@@ -281,7 +291,7 @@ public sealed partial class Executor(Catalog catalog)
                 hasExplicitRowId = !explicitRowId.IsNull;
             }
             else if (hasExplicitRowId) { explicitRowId = AffinityRules.Apply(Affinity.Integer, explicitRowId); hasExplicitRowId = !explicitRowId.IsNull; }
-            if (upserts != null) InsertWithUpsert(table, values, hasExplicitRowId, explicitRowId, upserts);
+            if (upserts != null) InsertWithUpsert(table, values, raw!, hasExplicitRowId, explicitRowId, upserts);
             else InsertOne(table, values, hasExplicitRowId, explicitRowId, s.Conflict);
         }
     }

@@ -171,6 +171,7 @@ public sealed partial class Executor
         // A join is streamed into the aggregate (one group) or the output; sorting or grouping it copies its rows.
         bool streamJoin = join != null && (aggregate ? groupBy.Count == 0 : order.Count == 0);
         List<(SqlValue[]? Values, long RowId)> source;
+        bool tieSensitive = false; // see ScanForOrderBy
         if (streamJoin) source = [];
         else if (join != null) source = MaterializeJoin(join, where);
         else if (table == null)
@@ -182,7 +183,8 @@ public sealed partial class Executor
         else
         {
             var rows = MatchingRows(table, where, used);
-            if (order.Count > 0 && !aggregate && order[0].DefaultNulls) rows = ScanForOrderBy(table, where, rows, order[0]);
+            if (order.Count > 0 && !aggregate && order[0].DefaultNulls) rows = ScanForOrderBy(table, where, rows, order[0], out tieSensitive);
+            tieSensitive &= order.Count > 1 && limit != null;
             if (distinctIndex >= 0) SortByColumn(rows, distinctIndex);
             source = rows.ConvertAll(r => ((SqlValue[]?)r.Values, r.RowId));
         }
@@ -241,7 +243,7 @@ public sealed partial class Executor
             Hold(ref bytes, StorageSize.OfRow(keys) + StorageSize.OfRow(outv));
             sorted.Add((keys, outv));
         }
-        Finish(sorted, s.Distinct, order, limitCount, offsetCount, line, stdout);
+        Finish(sorted, s.Distinct, order, limitCount, offsetCount, line, stdout, tieSensitive);
     }
 
     /// <summary>Counts bytes a statement holds beyond the stored rows; past the limit it fails (see EngineLimits).</summary>
@@ -261,7 +263,7 @@ public sealed partial class Executor
 
     /// <summary>DISTINCT (first of equal rows kept), ORDER BY (stable), OFFSET and LIMIT over evaluated rows.</summary>
     private void Finish(List<(SqlValue[] Keys, SqlValue[] Out)> rows, bool distinct, List<OrderKey> order,
-        long limitCount, long offsetCount, StringBuilder line, StringBuilder stdout)
+        long limitCount, long offsetCount, StringBuilder line, StringBuilder stdout, bool refuseTies = false)
     {
         if (distinct)
         {
@@ -280,6 +282,7 @@ public sealed partial class Executor
                 }
                 return x.CompareTo(y);
             });
+            if (refuseTies) RefuseTies(rows, index, order);
         }
         long skip = offsetCount, left = limitCount;
         foreach (int i in index)
@@ -288,6 +291,19 @@ public sealed partial class Executor
             if (skip > 0) { skip--; continue; }
             AppendLine(rows[i].Out, line, stdout);
             if (left > 0) left--;
+        }
+    }
+
+    /// <summary>Rows equal in every ORDER BY key but printing differently: their order is SQLite's plan choice.</summary>
+    private static void RefuseTies(List<(SqlValue[] Keys, SqlValue[] Out)> rows, int[] index, List<OrderKey> order)
+    {
+        for (int n = 1; n < index.Length; n++)
+        {
+            var (a, b) = (rows[index[n - 1]], rows[index[n]]);
+            bool tied = true;
+            for (int i = 0; i < order.Count && tied; i++) tied = CompareForOrder(a.Keys[i], b.Keys[i], order[i]) == 0;
+            if (tied && !DistinctRowComparer.Instance.Equals(a.Out, b.Out))
+                throw new SqlParseException("FastDb does not support ORDER BY ... DESC of several terms with LIMIT led by a column with a non-unique index, when rows tie in every term, yet");
         }
     }
 
@@ -556,14 +572,19 @@ public sealed partial class Executor
 
     /// <summary>When the first ORDER BY term is the rowid or a UNIQUE column, SQLite walks that index (backwards for
     /// DESC) instead of sorting the first key, so rows equal in it (NULLs) come in rowid order, reversed for DESC.
-    /// The stable sort that follows then only breaks ties by the other terms.</summary>
-    private static List<Row> ScanForOrderBy(Table table, Expr? where, List<Row> rows, OrderKey first)
+    /// The stable sort that follows then only breaks ties by the other terms. With more terms and a LIMIT, SQLite
+    /// weighs that walk against one sort of everything by the LIMIT's value (a sort keeps tied rows in rowid order).
+    /// The two differ only for DESC, in rows tied in every term, which a non-unique index makes common: when such
+    /// rows print differently FastDb refuses (<paramref name="tieSensitive"/>, see RefuseTies) rather than guess.</summary>
+    private static List<Row> ScanForOrderBy(Table table, Expr? where, List<Row> rows, OrderKey first, out bool tieSensitive)
     {
+        tieSensitive = false;
         if (first.Key is not ColumnExpr col) return rows;
         bool isRowId = col.IsRowId || col.Index < 0;
         if (!isRowId && table.IndexOn(col.Index) == null) return rows;
         int driving = ScanPlanner.IndexOrderColumn(table, where);
         if (driving >= 0 && driving != col.Index) return rows;
+        tieSensitive = first.Desc && !isRowId && !table.Indexes.Exists(ix => ix.Column == col.Index && ix.Unique);
         if (isRowId)
         {
             var byRowId = rows.OrderBy(r => r.RowId).ToList();
@@ -628,7 +649,8 @@ public sealed partial class Executor
                 Span<char> buf = stackalloc char[40];
                 sb.Append(buf[..RealFormat.Format(v.Real, buf)]);
                 break;
-            case SqlType.Text: sb.Append(v.Text); break;
+            case SqlType.Text: sb.Append(Shell.RowOutput.UpToNul(v.Text!)); break;
+            case SqlType.Blob: sb.Append(Shell.RowOutput.UpToNul(v.AsText()!)); break; // the bytes, when UTF-8 (see BlobText)
         }
     }
 

@@ -46,13 +46,22 @@ public abstract class RowOutput
         stdout.Append(text);
     }
 
-    /// <summary>sqlite3_column_text: integers in decimal, reals as %!.15g, text as is; null for NULL.</summary>
+    /// <summary>sqlite3_column_text as the shell prints it with %s: integers in decimal, reals as %!.15g, text and a
+    /// blob's bytes up to the first NUL; null for NULL.</summary>
     protected static string? Text(SqlValue value) => value.Type switch
     {
         SqlType.Null => null,
-        SqlType.Text => value.Text,
+        SqlType.Text => UpToNul(value.Text!),
+        SqlType.Blob => UpToNul(value.AsText()!),
         _ => value.AsText(),
     };
+
+    /// <summary>What C's %s prints of a text: up to its first NUL.</summary>
+    public static string UpToNul(string text)
+    {
+        int nul = text.AsSpan().IndexOf('\0');
+        return nul < 0 ? text : text[..nul];
+    }
 
     /// <summary>A REAL as the insert and json modes write it: %!.20g, infinities as ±1e999.</summary>
     protected static string WideReal(double r) =>

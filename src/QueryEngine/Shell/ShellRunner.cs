@@ -67,7 +67,7 @@ public sealed class ShellRunner(Catalog catalog)
             if (pos >= sql.Length) return true;
             try
             {
-                var stmt = Parser.ParseOne(sql, pos, _catalog.Exists, _catalog.IndexExists, out int next);
+                var stmt = Parser.ParseOne(sql, pos, _catalog.Exists, _catalog.IndexExists, _catalog.ColumnExists, out int next);
                 if (stmt != null) RunStatement(stmt, stdout);
                 if (next <= pos) return true; // defensive: never loop without progress
                 pos = next;

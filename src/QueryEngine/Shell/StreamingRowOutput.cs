@@ -104,7 +104,9 @@ public sealed class StreamingRowOutput(OutputSettings settings) : RowOutput
             {
                 case SqlType.Null: _line.Append("null"); break;
                 case SqlType.Real: _line.Append(WideReal(v.Real)); break;
-                case SqlType.Text: ShellQuoting.AppendJsonString(_line, v.Text!); break;
+                case SqlType.Text: ShellQuoting.AppendJsonString(_line, UpToNul(v.Text!)); break;
+                // A blob is written with its length, NULs and all (output_json_string(pBlob, nBlob)).
+                case SqlType.Blob: ShellQuoting.AppendJsonString(_line, v.AsText()!); break;
                 default: Executor.AppendValue(_line, v); break;
             }
             if (i < values.Length - 1) _line.Append(',');
@@ -132,7 +134,8 @@ public sealed class StreamingRowOutput(OutputSettings settings) : RowOutput
             switch (v.Type)
             {
                 case SqlType.Null: _line.Append("NULL"); break;
-                case SqlType.Text: ShellQuoting.AppendSqlString(_line, v.Text!); break;
+                case SqlType.Text: ShellQuoting.AppendSqlString(_line, UpToNul(v.Text!)); break;
+                case SqlType.Blob: _line.Append(BlobText.Literal(v.Blob!, lowerCase: true)); break;
                 case SqlType.Real: _line.Append(InsertReal(v.Real)); break;
                 default: Executor.AppendValue(_line, v); break;
             }

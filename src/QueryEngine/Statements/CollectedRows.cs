@@ -33,7 +33,7 @@ public sealed class CollectedRows : RowOutput
     public override void Row(ReadOnlySpan<SqlValue> values, StringBuilder stdout)
     {
         long n = 2;
-        foreach (var v in values) n += 1 + (v.Type == SqlType.Text ? Encoding.UTF8.GetByteCount(v.Text!) : 24);
+        foreach (var v in values) n += 1 + (v.Type == SqlType.Text ? Encoding.UTF8.GetByteCount(v.Text!) : v.Type == SqlType.Blob ? v.Blob!.Length : 24);
         if (AnswerBytes + n > EngineLimits.MaxAnswerBytes)
         {
             AnswerBytes = EngineLimits.MaxAnswerBytes + 1;

@@ -67,7 +67,7 @@ public sealed class StatementRunner(Catalog catalog)
             {
                 while (pos < sql.Length && char.IsWhiteSpace(sql[pos])) pos++;
                 if (pos >= sql.Length) break;
-                var stmt = Parser.ParseOne(sql, pos, _catalog.Exists, _catalog.IndexExists, out int next);
+                var stmt = Parser.ParseOne(sql, pos, _catalog.Exists, _catalog.IndexExists, _catalog.ColumnExists, out int next);
                 if (stmt is not null)
                 {
                     if (readOnly && stmt is not SelectStatement) throw new SqlRuntimeException(ReadOnlyMessage, 8);
@@ -122,7 +122,7 @@ public sealed class StatementRunner(Catalog catalog)
         {
             var type = declared[c];
             if (string.IsNullOrEmpty(type) && _rows.Values.Count > 0)
-                type = _rows.Values[0][c].Type switch { SqlType.Integer => "integer", SqlType.Real => "real", SqlType.Text => "text", _ => "" };
+                type = _rows.Values[0][c].Type switch { SqlType.Integer => "integer", SqlType.Real => "real", SqlType.Text => "text", SqlType.Blob => "blob", _ => "" };
             json.WriteStringValue(type?.ToLowerInvariant() ?? "");
         }
         json.WriteEndArray();
@@ -153,7 +153,7 @@ public sealed class StatementRunner(Catalog catalog)
         return list.Count == count ? list.ToArray() : types;
     }
 
-    /// <summary>A value as rqlite writes it: numbers as JSON numbers (infinities as ±1e999), text as strings, NULL as null.</summary>
+    /// <summary>A value as rqlite writes it: numbers as JSON numbers (infinities as ±1e999), text as strings, blobs as base64 strings, NULL as null.</summary>
     public static void WriteValue(Utf8JsonWriter json, SqlValue value)
     {
         switch (value.Type)
@@ -164,6 +164,7 @@ public sealed class StatementRunner(Catalog catalog)
                 else json.WriteRawValue(value.Real > 0 ? "1e999" : "-1e999", skipInputValidation: true);
                 break;
             case SqlType.Text: json.WriteStringValue(value.Text); break;
+            case SqlType.Blob: json.WriteBase64StringValue(value.Blob); break; // as rqlite writes a blob
             default: json.WriteNullValue(); break;
         }
     }

@@ -12,6 +12,7 @@ public sealed class Catalog
     public IReadOnlyList<Table> Tables => _ordered;
     public Table? Find(string name) => _byName.TryGetValue(name, out var t) ? t : null;
     public bool Exists(string name) => _byName.ContainsKey(name);
+    public bool ColumnExists(string table, string column) => Find(table)?.ColumnIndex(column) >= 0;
     public void Add(Table t) { _byName.Add(t.Name, t); _ordered.Add(t); Version++; t.Owner = this; Bytes += t.Bytes; }
     public void Remove(Table t) { _byName.Remove(t.Name); _ordered.Remove(t); Version++; t.Owner = null; Bytes -= t.Bytes; }
 
@@ -105,6 +106,32 @@ public sealed class Catalog
         Version++;
     }
 
+    /// <summary>ALTER TABLE changed a table's columns or indexes (new arrays and objects, never the old ones in place,
+    /// so a transaction's checkpoint still holds the old ones) or its name.</summary>
+    internal void Altered(Table t, string? newName = null)
+    {
+        if (newName != null)
+        {
+            _byName.Remove(t.Name);
+            t.Name = newName;
+            _byName.Add(newName, t);
+        }
+        t.BuildColumnIndex();
+        CtfTable = null;
+        Version++;
+    }
+
+    /// <summary>ALTER TABLE rewrote a sqlite_master row in place (the journal keeps copies of the rows).</summary>
+    internal void RewriteEntry(SchemaEntry e, string name, string tableName, string? sql)
+    {
+        MasterBytes -= EntryBytes(e);
+        e.Name = name;
+        e.TableName = tableName;
+        e.Sql = sql;
+        MasterBytes += EntryBytes(e);
+        if (MasterBytes > MasterSplitBytes) MasterMayHaveSplit = true;
+    }
+
     /// <summary>ROLLBACK: the tables, sqlite_master's rows and the pages become what they were at BEGIN (see
     /// <see cref="TransactionJournal"/>); the tables' rows are already restored.</summary>
     internal void Restore(List<Table> tables, List<SchemaEntry> schema, PageAllocator pages, bool masterMayHaveSplit, long masterBytes)
@@ -145,13 +172,7 @@ public static class TableFactory
         for (int i = 0; i < columns.Length; i++)
         {
             var d = c.Columns[i];
-            var affinity = AffinityRules.FromDeclaredType(d.DeclaredType);
-            columns[i] = new Column
-            {
-                Name = d.Name, DeclaredType = d.DeclaredType, Affinity = affinity, NotNull = d.NotNull,
-                PrimaryKey = d.PrimaryKey, Unique = d.Unique, DefaultExpr = d.Default, HasDefault = d.Default != null,
-                Default = d.Default == null ? SqlValue.Null : AffinityRules.Apply(affinity, d.Default.Eval(new RowContext())),
-            };
+            columns[i] = CreateColumn(d);
             if (d.PrimaryKey && !d.PrimaryKeyDescending && string.Equals(d.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase))
                 table.RowIdColumn = i;
         }
@@ -167,5 +188,17 @@ public static class TableFactory
             table.Indexes.Add(new UniqueIndex(i, c.Name + "." + columns[i].Name));
         }
         return table;
+    }
+
+    /// <summary>A column as declared (CREATE TABLE, ALTER TABLE ADD): its affinity and its DEFAULT's value.</summary>
+    public static Column CreateColumn(ColumnDefinition d)
+    {
+        var affinity = AffinityRules.FromDeclaredType(d.DeclaredType);
+        return new Column
+        {
+            Name = d.Name, DeclaredType = d.DeclaredType, Affinity = affinity, NotNull = d.NotNull,
+            PrimaryKey = d.PrimaryKey, Unique = d.Unique, DefaultExpr = d.Default, HasDefault = d.Default != null,
+            Default = d.Default == null ? SqlValue.Null : AffinityRules.Apply(affinity, d.Default.Eval(new RowContext())),
+        };
     }
 }

@@ -7,7 +7,8 @@ namespace FastDb.QueryEngine.Storage;
 /// whether its b-tree may have split) and its rows with their rowids; then (version 2) sqlite_master's rows (type,
 /// names, root page, CREATE text, rowid), whether sqlite_master may have split, and the page allocator. Version 1
 /// (no sqlite_master) still reads: its CREATE texts and root pages are then unknown, and queries reading them are
-/// refused. Reading validates everything and reports defects as FormatException.</summary>
+/// refused. A value is its type byte (SqlType) then an integer, a real, a text, or a length and the bytes of a
+/// blob. Reading validates everything and reports defects as FormatException.</summary>
 public static class SnapshotCodec
 {
     private static readonly byte[] Magic = "FDBS"u8.ToArray();
@@ -74,6 +75,7 @@ public static class SnapshotCodec
             case SqlType.Integer: w.Write7BitEncodedInt64(v.Integer); break;
             case SqlType.Real: w.Write(v.Real); break;
             case SqlType.Text: w.Write(v.Text!); break;
+            case SqlType.Blob: w.Write7BitEncodedInt(v.Blob!.Length); w.Write(v.Blob); break;
         }
     }
 
@@ -228,7 +230,18 @@ public static class SnapshotCodec
             (byte)SqlType.Integer => SqlValue.FromInteger(r.Read7BitEncodedInt64()),
             (byte)SqlType.Real => SqlValue.FromReal(r.ReadDouble()),
             (byte)SqlType.Text => SqlValue.FromText(r.ReadString()),
+            (byte)SqlType.Blob => SqlValue.FromBlob(ReadBlob(r)),
             _ => throw new FormatException("bad value type in snapshot"),
         };
+    }
+
+    /// <summary>A blob: its length (at most the value limit), then its bytes, all of them present.</summary>
+    private static byte[] ReadBlob(BinaryReader r)
+    {
+        int length = r.Read7BitEncodedInt();
+        if (length < 0 || EngineLimits.IsTooBig(length)) throw new FormatException("bad blob length in snapshot");
+        var bytes = r.ReadBytes(length);
+        if (bytes.Length != length) throw new FormatException("snapshot ends inside a blob");
+        return bytes;
     }
 }

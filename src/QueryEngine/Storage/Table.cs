@@ -56,6 +56,7 @@ public sealed class KeyComparer : IEqualityComparer<SqlValue>
                     return ((long)v.Real).GetHashCode();
                 return v.Real.GetHashCode();
             case SqlType.Text: return string.GetHashCode(v.Text, StringComparison.Ordinal);
+            case SqlType.Blob: return BlobText.Hash(v.Blob!);
             default: return 0;
         }
     }
@@ -94,8 +95,10 @@ public sealed class Table
         long schema = StorageSize.TableOverhead + StorageSize.Utf8Length(Name);
         foreach (var c in Columns)
             schema += StorageSize.ColumnOverhead + StorageSize.Utf8Length(c.Name) + (c.DeclaredType == null ? 0 : StorageSize.Utf8Length(c.DeclaredType));
-        AddBytes(schema - _schemaBytes);
+        // The schema's share first, so the size change is not taken for rows (MayHaveSplit counts rows only).
+        long delta = schema - _schemaBytes;
         _schemaBytes = schema;
+        AddBytes(delta);
         _columnIndex.Clear();
         for (int i = 0; i < Columns.Length; i++) _columnIndex.TryAdd(Columns[i].Name, i);
     }
@@ -130,12 +133,17 @@ public sealed class Table
         return p >= 0 ? Rows[p] : null;
     }
 
+    /// <summary>Some row has held a blob since the table was made or restored (never cleared: the CTF fast path,
+    /// which prints no blobs, just leaves such a table to the general path).</summary>
+    public bool MayHoldBlobs { get; private set; }
+
     /// <summary>Adds a row (its rowid must be free and its unique keys unused).</summary>
     public void Add(Row row)
     {
         if (Rows.Count == 0 || Rows[^1].RowId < row.RowId) Rows.Add(row);
         else Rows.Insert(~FindPosition(row.RowId), row);
         AddBytes(StorageSize.OfRow(row.Values));
+        if (!MayHoldBlobs) foreach (var v in row.Values) if (v.Type == SqlType.Blob) MayHoldBlobs = true;
         foreach (var ix in Indexes)
         {
             if (!ix.Unique) continue;

@@ -175,6 +175,7 @@ public sealed class DistinctValueComparer : IEqualityComparer<SqlValue>
         SqlType.Integer => ((double)v.Integer).GetHashCode(),
         SqlType.Real => v.Real.GetHashCode(),
         SqlType.Text => StringComparer.Ordinal.GetHashCode(v.Text!),
+        SqlType.Blob => BlobText.Hash(v.Blob!),
         _ => 0,
     };
 }

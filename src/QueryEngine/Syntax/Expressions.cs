@@ -119,8 +119,10 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
         if (scope.Excluded is { } excluded && string.Equals(Qualifier, "excluded", StringComparison.OrdinalIgnoreCase))
         {
             int n = excluded.Columns.Length, i = excluded.ColumnIndex(Name);
-            if (i >= 0) return new ColumnExpr(n + i, i == excluded.RowIdColumn ? Affinity.Integer : excluded.Columns[i].Affinity, false) { Offset = Offset };
-            if (IsRowIdName(Name)) return new ColumnExpr(2 * n, Affinity.Integer, false) { Offset = Offset };
+            // SQLite 3.40.1 reads excluded.* from the new row's registers: values before the column's affinity, and
+            // no affinity in a comparison.
+            if (i >= 0) return new ColumnExpr(n + i, Affinity.None, false) { Offset = Offset };
+            if (IsRowIdName(Name)) return new ColumnExpr(2 * n, Affinity.None, false) { Offset = Offset };
             throw new SqlParseException("no such column: excluded." + Name, Offset);
         }
         if (scope.Sources != null && BindInJoin(scope.Sources) is { } joined) return joined;
@@ -428,7 +430,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             "unicode" => ScalarFunction.Unicode,
             "date" => ScalarFunction.Date, "time" => ScalarFunction.Time, "datetime" => ScalarFunction.DateTime,
             "julianday" => ScalarFunction.JulianDay, "unixepoch" => ScalarFunction.UnixEpoch, "strftime" => ScalarFunction.StrFTime,
-            "random" => ScalarFunction.Random,
+            "random" => ScalarFunction.Random, "randomblob" => ScalarFunction.RandomBlob, "zeroblob" => ScalarFunction.ZeroBlob,
             _ => (ScalarFunction?)null,
         };
         if (kind == null)
@@ -485,9 +487,8 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
 
     private static readonly HashSet<string> KnownSqliteFunctions =
     [
-        "randomblob",
         "like",
-        "glob", "zeroblob", "changes", "total_changes", "last_insert_rowid", "sqlite_version", "sign", "soundex", "likelihood",
+        "glob", "changes", "total_changes", "last_insert_rowid", "sqlite_version", "sign", "soundex", "likelihood",
         "likely", "unlikely", "json", "json_extract", "json_array", "json_object",
         "row_number", "rank", "dense_rank", "ntile", "lag", "lead", "first_value", "last_value", "nth_value",
         "percent_rank", "cume_dist", "sqlite_source_id", "sqlite_compileoption_used", "sqlite_compileoption_get",
@@ -501,14 +502,14 @@ public enum ScalarFunction : byte
 {
     TypeOf, Length, Abs, Lower, Upper, Coalesce, IfNull, NullIf, Iif, Max, Min,
     Substr, Replace, Trim, LTrim, RTrim, Instr, Round, Hex, Quote, Printf, Char, Unicode,
-    Random, Date, Time, DateTime, JulianDay, UnixEpoch, StrFTime,
+    Random, RandomBlob, ZeroBlob, Date, Time, DateTime, JulianDay, UnixEpoch, StrFTime,
 }
 
 public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : Expr
 {
     public readonly ScalarFunction Function = function;
     public readonly Expr[] Args = args;
-    public override bool IsConstant => Function != ScalarFunction.Random && Args.All(a => a.IsConstant);
+    public override bool IsConstant => Function is not (ScalarFunction.Random or ScalarFunction.RandomBlob) && Args.All(a => a.IsConstant);
     public override Expr Bind(Scope scope) => this;
     /// <summary>The evaluated arguments of the func.c functions (one node is never evaluated inside itself).</summary>
     private SqlValue[]? _values;
@@ -533,6 +534,8 @@ public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : E
                 ScalarFunction.Printf => SqlPrintf.Function(v),
                 ScalarFunction.Char => TextFunctions.Char(v),
                 ScalarFunction.Random => SqlValue.FromInteger(RandomFunction.Next()),
+                ScalarFunction.RandomBlob => RandomFunction.Blob(v[0]),
+                ScalarFunction.ZeroBlob => TextFunctions.ZeroBlob(v[0]),
                 >= ScalarFunction.Date => DateTimeFunctions.Call(Function, v),
                 _ => TextFunctions.Unicode(v[0]),
             };
@@ -575,9 +578,10 @@ public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : E
         switch (Function)
         {
             case ScalarFunction.TypeOf:
-                return SqlValue.FromText(x.Type switch { SqlType.Null => "null", SqlType.Integer => "integer", SqlType.Real => "real", _ => "text" });
+                return SqlValue.FromText(x.Type switch { SqlType.Null => "null", SqlType.Integer => "integer", SqlType.Real => "real", SqlType.Blob => "blob", _ => "text" });
             case ScalarFunction.Length:
                 if (x.IsNull) return x;
+                if (x.Type == SqlType.Blob) return SqlValue.FromInteger(x.Blob!.Length); // bytes, not characters
                 string s = x.AsText()!;
                 int count = 0;
                 for (int i = 0; i < s.Length; i++) { if (s[i] == '\0') break; if (!char.IsLowSurrogate(s[i])) count++; }
@@ -620,6 +624,7 @@ public static class Arithmetic
         SqlType.Integer => v.Integer != 0,
         SqlType.Real => v.Real != 0,
         SqlType.Text => NumericText.PrefixToReal(v.Text!) != 0,
+        SqlType.Blob => v.AsReal() != 0,
         _ => false,
     };
 

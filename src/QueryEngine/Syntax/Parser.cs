@@ -14,6 +14,7 @@ public sealed partial class Parser
     private readonly int _start;
     private readonly Func<string, bool> _tableExists;
     private readonly Func<string, bool> _indexExists;
+    private readonly Func<string, string, bool> _columnExists;
     private Token _current;
     private bool _hasCurrent;
     /// <summary>Symbols SQLite's LALR parser would hold on its stack here (it overflows at 100).</summary>
@@ -30,12 +31,13 @@ public sealed partial class Parser
     private const int ParserStackDepth = 100;
     private const int MaxExpressionHeight = 1000;
 
-    private Parser(string sql, int start, Func<string, bool> tableExists, Func<string, bool>? indexExists)
+    private Parser(string sql, int start, Func<string, bool> tableExists, Func<string, bool>? indexExists, Func<string, string, bool>? columnExists)
     {
         _tokens = new Tokenizer(sql, start);
         _start = start;
         _tableExists = tableExists;
         _indexExists = indexExists ?? (_ => false);
+        _columnExists = columnExists ?? ((_, _) => false);
     }
 
     /// <summary>Parse the statement at <paramref name="start"/>; <paramref name="next"/> is where the rest begins.</summary>
@@ -43,9 +45,15 @@ public sealed partial class Parser
         ParseOne(sql, start, tableExists, null, out next);
 
     /// <summary>As above; <paramref name="indexExists"/> lets CREATE TABLE report a clash with an index name.</summary>
-    public static Statement? ParseOne(string sql, int start, Func<string, bool> tableExists, Func<string, bool>? indexExists, out int next)
+    public static Statement? ParseOne(string sql, int start, Func<string, bool> tableExists, Func<string, bool>? indexExists, out int next) =>
+        ParseOne(sql, start, tableExists, indexExists, null, out next);
+
+    /// <summary>As above; <paramref name="columnExists"/> (table, column) lets ALTER TABLE ADD report a duplicate
+    /// column name where SQLite does, before the rest of the definition is parsed.</summary>
+    public static Statement? ParseOne(string sql, int start, Func<string, bool> tableExists, Func<string, bool>? indexExists,
+        Func<string, string, bool>? columnExists, out int next)
     {
-        var p = new Parser(sql, start, tableExists, indexExists);
+        var p = new Parser(sql, start, tableExists, indexExists, columnExists);
         var stmt = p.ParseStatement();
         next = p._tokens.Position;
         return stmt;
@@ -132,7 +140,8 @@ public sealed partial class Parser
             case "EXPLAIN": throw Unsupported("EXPLAIN");
             case "BEGIN": case "COMMIT": case "END": case "ROLLBACK": stmt = ParseTransaction(); break;
             case "SAVEPOINT": case "RELEASE": throw Unsupported("savepoints (" + t.Text + ")");
-            case "PRAGMA": case "ALTER": case "ATTACH": case "DETACH": case "VACUUM": case "ANALYZE": case "REINDEX":
+            case "ALTER": stmt = ParseAlter(); break;
+            case "PRAGMA": case "ATTACH": case "DETACH": case "VACUUM": case "ANALYZE": case "REINDEX":
                 throw Unsupported(t.Text);
             default: throw SyntaxError(t);
         }
@@ -328,10 +337,12 @@ public sealed partial class Parser
         if (Peek().Is("ON")) throw Unsupported("ON CONFLICT clauses");
     }
 
-    private ColumnDefinition ParseColumnDefinition(CreateTableStatement stmt, ref bool sawPrimaryKey)
+    /// <summary><paramref name="named"/> runs once the name and type are read (where sqlite3AddColumn runs).</summary>
+    private ColumnDefinition ParseColumnDefinition(CreateTableStatement stmt, ref bool sawPrimaryKey, Action<string>? named = null)
     {
         var col = new ColumnDefinition { Name = ExpectName() };
         if (ParseTypeName() is { } declared) col.DeclaredType = declared;
+        named?.Invoke(col.Name);
 
         while (true)
         {
@@ -379,13 +390,23 @@ public sealed partial class Parser
             Take();
             var e = ParseExpr();
             ExpectOp(")");
+            _defaultIsValue = IsValueExpr(e);
+            _defaultParenthesized = true;
             var bound = e.Bind(Scope.Empty);
-            if (!bound.IsConstant) throw new SqlParseException("default value of column is not constant");
+            if (!bound.IsConstant)
+            {
+                // ALTER TABLE ADD judges it when it runs (Executor.Alter.cs).
+                if (!_inAddColumn) throw new SqlParseException("default value of column is not constant");
+                _defaultIsConstant = false;
+            }
             return bound;
         }
+        if (t.Is("CURRENT_TIME") || t.Is("CURRENT_DATE") || t.Is("CURRENT_TIMESTAMP")) throw Unsupported(t.Text);
         if (t.IsOp("+") || t.IsOp("-"))
         {
             Take();
+            _defaultLiteral = Peek();
+            _defaultMinus = t.IsOp("-");
             var inner = ParseDefaultTerm();
             return t.IsOp("-") ? NegateLiteral(inner, t) : inner;
         }
@@ -398,14 +419,15 @@ public sealed partial class Parser
             if (t.Quote == '\0' && text.Equals("false", StringComparison.OrdinalIgnoreCase)) return new LiteralExpr(SqlValue.FromInteger(0));
             return new LiteralExpr(SqlValue.FromText(text));
         }
+        _defaultLiteral = Peek();
+        _defaultMinus = false;
         return ParseDefaultTerm();
     }
 
     private Expr ParseDefaultTerm()
     {
         var t = Peek();
-        if (t.Kind is TokenKind.Integer or TokenKind.Float or TokenKind.String || t.Is("NULL")) return ParsePrimary();
-        if (t.Kind == TokenKind.Blob) throw Unsupported("blob literals");
+        if (t.Kind is TokenKind.Integer or TokenKind.Float or TokenKind.String or TokenKind.Blob || t.Is("NULL")) return ParsePrimary();
         if (t.Is("CURRENT_TIME") || t.Is("CURRENT_DATE") || t.Is("CURRENT_TIMESTAMP")) throw Unsupported(t.Text);
         throw SyntaxError(t);
     }
@@ -1062,7 +1084,9 @@ public sealed partial class Parser
                 // OP_String8 checks the length when it runs: a literal over the limit fails only if evaluated.
                 if (EngineLimits.IsTooBig(t.Text)) return new TooBigLiteralExpr { Offset = t.Start - _start };
                 return new LiteralExpr(SqlValue.FromText(t.Text)) { Offset = t.Start - _start };
-            case TokenKind.Blob: throw Unsupported("blob literals");
+            case TokenKind.Blob:
+                Take();
+                return new LiteralExpr(SqlValue.FromBlob(BlobText.FromHex(Source(t).AsSpan(2, t.Length - 3)))) { Offset = t.Start - _start };
             case TokenKind.Variable: throw Unsupported("parameters (" + t.Text + ")");
             case TokenKind.Operator when t.Text == "(":
             {
@@ -1168,7 +1192,8 @@ public sealed partial class Parser
         ExpectKeyword("AS");
         var declared = ParseTypeName();
         ExpectOp(")");
-        var affinity = AffinityRules.FromDeclaredType(declared);
+        // sqlite3AffinityType: a CAST with no type name is NUMERIC (only a column without one is BLOB).
+        var affinity = declared is null ? Affinity.Numeric : AffinityRules.FromDeclaredType(declared);
         return Checked(new CastExpr(operand, affinity) { Offset = castToken.Start - _start });
     }
 

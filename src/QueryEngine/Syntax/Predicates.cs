@@ -117,6 +117,9 @@ public sealed class LikeExpr(Expr operand, Expr pattern, Expr? escape, bool glob
         var pattern = Pattern.Eval(row);
         var text = Operand.Eval(row);
         var escapeValue = Escape?.Eval(row);
+        // Debian's sqlite3 is built with SQLITE_LIKE_DOESNT_MATCH_BLOBS: a blob on either side never matches,
+        // checked before NULL and the escape.
+        if (pattern.Type == SqlType.Blob || text.Type == SqlType.Blob) return SqlValue.FromBool(Negated);
         if (pattern.Type == SqlType.Text && Encoding.UTF8.GetByteCount(pattern.Text!) > MaxPatternBytes)
             throw new SqlRuntimeException("LIKE or GLOB pattern too complex", SqlRuntimeException.Error);
         int matchAll = Glob ? '*' : '%', matchOne = Glob ? '?' : '_', matchSet = Glob ? '[' : 0;
@@ -321,7 +324,7 @@ public sealed class CaseExpr(Expr? @base, List<(Expr When, Expr Then)> arms, Exp
 }
 
 /// <summary><c>CAST(x AS type)</c>: sqlite3VdbeMemCast to the type's affinity, which is also the result's affinity.
-/// (No BLOB values in FastDb: CAST AS BLOB, or with no type, is refused by the parser.)</summary>
+/// AS BLOB (or no type) gives a blob of the value's text bytes; a blob becomes a number by its bytes' prefix.</summary>
 public sealed class CastExpr(Expr operand, Affinity target) : Expr, IHasChildren
 {
     public Expr Operand = operand;
@@ -334,7 +337,6 @@ public sealed class CastExpr(Expr operand, Affinity target) : Expr, IHasChildren
     public override Expr Bind(Scope scope)
     {
         Operand = Operand.Bind(scope);
-        if (Target == Affinity.Blob) throw new SqlParseException("FastDb does not support CAST AS BLOB (FastDb has no blob values)");
         return this;
     }
 
@@ -347,7 +349,10 @@ public sealed class CastExpr(Expr operand, Affinity target) : Expr, IHasChildren
             case Affinity.Text: return v.Type == SqlType.Text ? v : SqlValue.FromText(v.AsText()!);
             case Affinity.Integer: return SqlValue.FromInteger(v.AsInteger());
             case Affinity.Real: return SqlValue.FromReal(v.AsReal());
-            default: return v.Type == SqlType.Text ? NumericText.CastToNumeric(v.Text!) : v;
+            case Affinity.Blob: return v.Type == SqlType.Blob ? v : SqlValue.FromBlob(v.AsBlob());
+            default:
+                if (v.Type == SqlType.Blob) return NumericText.CastToNumeric(BlobText.NumericView(v.Blob!));
+                return v.Type == SqlType.Text ? NumericText.CastToNumeric(v.Text!) : v;
         }
     }
 }

@@ -4,20 +4,41 @@ using FastDb.QueryEngine.Values;
 namespace FastDb.QueryEngine.Syntax;
 
 /// <summary>
-/// The core scalar functions of SQLite 3.40.1's func.c over FastDb's values (no blobs): substr, replace, trim, instr,
-/// round, hex, quote, printf, char and unicode. Each follows its C original's argument conversions (a number given
+/// The core scalar functions of SQLite 3.40.1's func.c over FastDb's values: substr, replace, trim, instr, round,
+/// hex, quote, printf, char, unicode and zeroblob. A blob is bytes to substr, instr (of two blobs), hex, quote and
+/// length; the others read it as text, as func.c does (see <see cref="BlobText"/>). Each follows its C original's argument conversions (a number given
 /// where text is expected is its text; NULL in, NULL out, except where func.c says otherwise) and counts characters
 /// as UTF-8 code points. Results over the value limit are sqlite3's "string or blob too big".
 /// </summary>
 public static class TextFunctions
 {
     /// <summary>substr(X, Y[, Z]) / substring: characters from Y (1-based; negative counts from the end), Z of them
-    /// (negative: the Z before Y).</summary>
+    /// (negative: the Z before Y). Of a blob: bytes, and a blob (an empty blob gives NULL, as func.c's does).</summary>
     public static SqlValue Substr(ReadOnlySpan<SqlValue> a)
     {
         if (a[1].IsNull || (a.Length == 3 && a[2].IsNull)) return SqlValue.Null;
         if (a[0].IsNull) return SqlValue.Null;
+        if (a[0].Type == SqlType.Blob)
+        {
+            var blob = a[0].Blob!;
+            if (blob.Length == 0) return SqlValue.Null;
+            var (from, count) = SubstrRange(a, blob.Length);
+            if (from + count > blob.Length) count = Math.Max(0, blob.Length - from);
+            return SqlValue.FromBlob(count == 0 ? [] : blob.AsSpan((int)from, (int)count).ToArray());
+        }
         string z = CText(a[0]);
+        var (p1, p2) = SubstrRange(a, -1, z);
+        int start = 0;
+        while (start < z.Length && p1 > 0) { start = NextCodePoint(z, start); p1--; }
+        int end = start;
+        while (end < z.Length && p2 > 0) { end = NextCodePoint(z, end); p2--; }
+        return SqlValue.FromText(z[start..end]);
+    }
+
+    /// <summary>substr's start (0-based) and count from Y and Z, in characters of <paramref name="text"/> or, for a
+    /// blob, bytes of one <paramref name="length"/> long.</summary>
+    private static (long From, long Count) SubstrRange(ReadOnlySpan<SqlValue> a, long length, string? text = null)
+    {
         long p1 = unchecked((int)a[1].AsInteger()); // sqlite3_value_int: the low 32 bits
         long p2;
         bool negP2 = false;
@@ -29,7 +50,7 @@ public static class TextFunctions
         else p2 = 1_000_000_000; // SQLITE_LIMIT_LENGTH
         if (p1 < 0)
         {
-            long len = CodePointCount(z);
+            long len = text is null ? length : CodePointCount(text);
             p1 += len;
             if (p1 < 0) { p2 += p1; if (p2 < 0) p2 = 0; p1 = 0; }
         }
@@ -40,11 +61,7 @@ public static class TextFunctions
             p1 -= p2;
             if (p1 < 0) { p2 += p1; p1 = 0; }
         }
-        int start = 0;
-        while (start < z.Length && p1 > 0) { start = NextCodePoint(z, start); p1--; }
-        int end = start;
-        while (end < z.Length && p2 > 0) { end = NextCodePoint(z, end); p2--; }
-        return SqlValue.FromText(z[start..end]);
+        return (p1, p2);
     }
 
     /// <summary>replace(X, Y, Z): every Y in X becomes Z; an empty Y gives X back unchanged (its type too).</summary>
@@ -108,10 +125,13 @@ public static class TextFunctions
         return false;
     }
 
-    /// <summary>instr(X, Y): the 1-based character position of the first Y in X, 0 when there is none.</summary>
+    /// <summary>instr(X, Y): the 1-based character position of the first Y in X, 0 when there is none; of two blobs,
+    /// the byte position (one blob and a text are compared as text).</summary>
     public static SqlValue Instr(ReadOnlySpan<SqlValue> a)
     {
         if (a[0].IsNull || a[1].IsNull) return SqlValue.Null;
+        if (a[0].Type == SqlType.Blob && a[1].Type == SqlType.Blob)
+            return SqlValue.FromInteger(a[1].Blob!.Length == 0 ? 1 : a[0].Blob!.AsSpan().IndexOf(a[1].Blob) + 1);
         string haystack = a[0].AsText()!, needle = a[1].AsText()!;
         int at = haystack.IndexOf(needle, StringComparison.Ordinal);
         if (at < 0) return SqlValue.FromInteger(0);
@@ -137,12 +157,13 @@ public static class TextFunctions
         return SqlValue.FromReal(r);
     }
 
-    /// <summary>hex(X): the upper-case hex of X's UTF-8 text (a number's text form; NULL gives '').</summary>
+    /// <summary>hex(X): the upper-case hex of a blob's bytes or of X's UTF-8 text (a number's text form; NULL gives '').</summary>
     public static SqlValue Hex(SqlValue x)
     {
         if (x.IsNull) return SqlValue.FromText("");
-        var bytes = Encoding.UTF8.GetBytes(x.AsText()!);
-        if (EngineLimits.IsTooBig(2L * bytes.Length)) throw new SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
+        var bytes = x.AsBlob();
+        // contextMalloc(2n+1): the terminating NUL counts against the limit too.
+        if (EngineLimits.IsTooBig(2L * bytes.Length + 1)) throw new SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
         return SqlValue.FromText(Convert.ToHexString(bytes));
     }
 
@@ -153,6 +174,10 @@ public static class TextFunctions
         {
             case SqlType.Null: return SqlValue.FromText("NULL");
             case SqlType.Integer: return SqlValue.FromText(x.AsText()!);
+            case SqlType.Blob:
+                // sqlite3StrAccumEnlarge(2n+4) on an empty accumulator: 2n+5 bytes must fit the limit.
+                if (EngineLimits.IsTooBig(2L * x.Blob!.Length + 5)) throw new SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
+                return SqlValue.FromText(BlobText.Literal(x.Blob));
             case SqlType.Real:
             {
                 string text = SqlPrintf.Real(x.Real, 'g', 15, true);
@@ -167,6 +192,14 @@ public static class TextFunctions
                 return SqlValue.FromText(EngineLimits.CheckValue(sb.Append('\'').ToString()));
             }
         }
+    }
+
+    /// <summary>zeroblob(N): N zero bytes (N taken as an integer, negative as 0), at most the value limit.</summary>
+    public static SqlValue ZeroBlob(SqlValue count)
+    {
+        long n = Math.Max(0, count.AsInteger());
+        if (EngineLimits.IsTooBig(n)) throw new SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
+        return SqlValue.FromBlob(new byte[n]);
     }
 
     /// <summary>char(X1, ..., XN): the characters with those code points (out of range: U+FFFD).</summary>

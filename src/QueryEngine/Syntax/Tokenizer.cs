@@ -94,10 +94,18 @@ public sealed class Tokenizer
         if (char.IsAsciiDigit(c)) return ReadNumber();
         if ((c == 'x' || c == 'X') && _pos + 1 < n && _sql[_pos + 1] == '\'')
         {
-            int end = _sql.IndexOf('\'', _pos + 2);
-            if (end < 0) { _pos = n; return Make(TokenKind.Illegal, start); }
-            _pos = end + 1;
-            return Make(TokenKind.Blob, start);
+            // tokenize.c's CC_X: hex digits then a quote, an even number of them; otherwise an illegal token that
+            // runs to the next quote (included) or the end.
+            int i = _pos + 2;
+            while (i < n && char.IsAsciiHexDigit(_sql[i])) i++;
+            var kind = TokenKind.Blob;
+            if (i >= n || _sql[i] != '\'' || (i - _pos) % 2 == 1)
+            {
+                kind = TokenKind.Illegal;
+                while (i < n && _sql[i] != '\'') i++;
+            }
+            _pos = i < n ? i + 1 : n;
+            return Make(kind, start);
         }
         if (IsIdStart(c))
         {

@@ -74,7 +74,8 @@ public static class AffinityRules
 
 public static class ValueComparer
 {
-    /// <summary>sqlite3MemCompare with BINARY collation: NULL &lt; numbers &lt; text; text by UTF-8 bytes.</summary>
+    /// <summary>sqlite3MemCompare with BINARY collation: NULL &lt; numbers &lt; text &lt; blobs; text by UTF-8 bytes,
+    /// blobs by memcmp.</summary>
     public static int Compare(in SqlValue a, in SqlValue b)
     {
         int ca = Class(a.Type), cb = Class(b.Type);
@@ -83,6 +84,7 @@ public static class ValueComparer
         {
             case SqlType.Null: return 0;
             case SqlType.Text: return CompareUtf8Order(a.Text!, b.Text!);
+            case SqlType.Blob: return BlobText.Compare(a.Blob!, b.Blob!);
         }
         if (a.Type == SqlType.Integer && b.Type == SqlType.Integer) return a.Integer.CompareTo(b.Integer);
         if (a.Type == SqlType.Real && b.Type == SqlType.Real) return CompareReal(a.Real, b.Real);
@@ -90,7 +92,7 @@ public static class ValueComparer
         return CompareRealInteger(a.Real, b.Integer);
     }
 
-    private static int Class(SqlType t) => t switch { SqlType.Null => 0, SqlType.Integer or SqlType.Real => 1, _ => 2 };
+    private static int Class(SqlType t) => t switch { SqlType.Null => 0, SqlType.Integer or SqlType.Real => 1, SqlType.Text => 2, _ => 3 };
 
     private static int CompareReal(double x, double y) => x < y ? -1 : x > y ? 1 : 0;
 

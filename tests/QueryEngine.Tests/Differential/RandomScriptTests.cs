@@ -47,7 +47,9 @@ public class RandomScriptTests
                      "substr", "replace", "ltrim", "instr", "round", "hex", "quote", "printf", "format", "char", "unicode",
                      "GROUP BY", "HAVING", "DISTINCT", "group_concat", "total", "avg", "NULLS LAST", "NULLS FIRST",
                      "LEFT JOIN", "LEFT OUTER JOIN", "INNER JOIN", "CROSS JOIN", "USING", " ON l.",
-                     "BEGIN", "COMMIT", "ROLLBACK", "END TRANSACTION", "ON CONFLICT", "DO NOTHING", "DO UPDATE SET", "excluded", "FROM (SELECT" })
+                     "BEGIN", "COMMIT", "ROLLBACK", "END TRANSACTION", "ON CONFLICT", "DO NOTHING", "DO UPDATE SET", "excluded", "FROM (SELECT",
+                     "X'c3a9'", "x'6162'", "X'FF'", "randomblob", "zeroblob", "AS BLOB", "hex (X'", "quote (X'", "X'ABC'",
+                     "ALTER TABLE", "ADD COLUMN", "RENAME TO", "RENAME COLUMN" })
             Assert.Contains(construct, all);
     }
 

@@ -35,13 +35,7 @@ public sealed partial class ScriptGenerator
     }
 
     /// <summary>Draws with the main grammar's helpers, but from <see cref="StatementRandom"/>.</summary>
-    List<string> WithStatementRandom(Func<List<string>> draw)
-    {
-        var main = _random;
-        _random = StatementRandom;
-        try { return draw(); }
-        finally { _random = main; }
-    }
+    List<string> WithStatementRandom(Func<List<string>> draw) => WithRandom(StatementRandom, draw);
 
     /// <summary>INSERT ... ON CONFLICT [(key)] DO NOTHING | DO UPDATE SET ... excluded.col ... [WHERE ...], sometimes
     /// a second clause without a target; now and then a target that is no key (its error).</summary>

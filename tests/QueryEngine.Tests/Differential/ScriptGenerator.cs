@@ -110,6 +110,8 @@ public sealed partial class ScriptGenerator
                 list.Add(QueryStatement());
             }
             AddStatementConstructs(list);
+            AddBlobConstructs(list); // ScriptGenerator.Blobs.cs, a stream of its own
+            AddAlterConstructs(list);
             // Joins: a stream of their own (ScriptGenerator.Joins.cs).
             if (_joinRandom.Next(100) < 8 && JoinQuery() is { } join)
             {
@@ -447,6 +449,7 @@ public sealed partial class ScriptGenerator
         if (_random.Next(2) == 0) { tokens.Add("WHERE"); tokens.AddRange(Where(columns)); }
         if (shape != 4)
         {
+            int descAt = -1;
             if (_random.Next(3) == 0 && columns.Count > 0)
             {
                 tokens.AddRange(["ORDER", "BY"]);
@@ -462,10 +465,15 @@ public sealed partial class ScriptGenerator
                     if (direction == 2) term.Add("DESC");
                     terms.Add(term);
                 }
+                // ORDER BY x DESC, ... LIMIT with x under a non-unique index: SQLite's plan picks the order of rows
+                // tied in every term by the LIMIT's value, which FastDb refuses; such a first term is made ASC.
+                if (terms.Count > 1 && terms[0] is [var first, "DESC"] && columns.Find(c => c.Name == first) is { PrimaryKey: false, Unique: false } fc && _indexed.Contains(fc))
+                    descAt = tokens.Count + 1;
                 tokens.AddRange(Join(terms));
             }
             if (_random.Next(4) == 0)
             {
+                if (descAt >= 0) tokens[descAt] = "ASC";
                 tokens.AddRange(["LIMIT", Pick(["0", "1", "2", "3", "-1", "10"])]);
                 if (_random.Next(2) == 0) tokens.AddRange(["OFFSET", Pick(["0", "1", "2", "5"])]);
             }
@@ -754,7 +762,7 @@ public sealed partial class ScriptGenerator
         for (var s = 0; s < statements.Count; s++)
         {
             var tokens = statements[s];
-            var random = _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _random;
+            var random = _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
             if (s > 0)
             {
                 var roll = random.Next(20);

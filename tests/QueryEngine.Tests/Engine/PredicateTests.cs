@@ -52,11 +52,11 @@ public class PredicateTests
         Assert.Equal($"Parse error near line 2: FastDb does not support {construct} on an indexed column or the rowid in WHERE yet\n", r.Body);
     }
 
-    [Fact]
-    public void A_cast_to_blob_is_refused_fastdb_has_no_blob_values()
+    [RequiresSqlite3Fact]
+    public void A_cast_to_blob_or_to_no_type_makes_a_blob_of_the_text_bytes()
     {
-        Assert.Equal("Parse error near line 1: FastDb does not support CAST AS BLOB (FastDb has no blob values)\n", new Database().Execute("SELECT CAST(1 AS);\n").Body);
-        Assert.Equal("Parse error near line 1: FastDb does not support CAST AS BLOB (FastDb has no blob values)\n", new Database().Execute("SELECT CAST('a' AS BLOB);\n").Body);
+        OracleAssert.EngineMatchesShell("SELECT CAST(1 AS), typeof(CAST(1 AS)), hex(CAST('é' AS BLOB)), CAST(1.5 AS BLOB), typeof(CAST(NULL AS BLOB));\n" +
+            "SELECT CAST(X'3132' AS INTEGER), CAST(X'2D312E35' AS REAL), CAST(X'313265' AS NUMERIC), CAST(X'FF31' AS INTEGER), CAST(X'c3a9' AS TEXT);\n");
     }
 
     [RequiresSqlite3Fact]

@@ -111,5 +111,15 @@ public static partial class GoldenCases
             Stdout: "",
             Stderr: "Parse error near line 2: no such column: v\n  UPDATE t SET a = d IS NULL AND v;\n                   error here ---^\nParse error near line 3: no such column: v\n  SELECT d IS NULL AND v FROM t;\n                       ^--- error here\nParse error near line 4: no such column: d\n  SELECT d IS NULL FROM t;\n         ^--- error here\nParse error near line 5: no such column: d\n  SELECT d + v FROM t;\n         ^--- error here\nParse error near line 6: no such column: v\n  SELECT (d IS NULL) + v FROM t;\n                       ^--- error here\n",
             ExitCode: 1),
+        new("Upsert_excluded_values_before_and_after_the_table_affinity",
+            "CREATE TABLE r (d INTEGER PRIMARY KEY, n INT, s TEXT);\nINSERT INTO r VALUES (2, 5, 'x');\nINSERT INTO r VALUES (2, '2', 3) ON CONFLICT DO UPDATE SET s = typeof(excluded.s) || typeof(excluded.n) WHERE excluded.n = '2';\nSELECT * FROM r;\nCREATE TABLE k (id CHAR(15) PRIMARY KEY, f INTEGER, h INT, b CHAR(15));\nINSERT INTO k VALUES (3, 1, 1, '100.0');\nINSERT INTO k VALUES (3, '7', '2.5', 0) ON CONFLICT DO UPDATE SET b = typeof(excluded.f) || typeof(excluded.h) WHERE excluded.f > b;\nSELECT * FROM k;\n",
+            Stdout: "2|5|integertext\n3|1|1|integerreal\n",
+            Stderr: "",
+            ExitCode: 0),
+        new("Upsert_on_the_rowid_of_a_table_without_a_rowid_alias_never_resolves_its_update",
+            "CREATE TABLE t (b REAL PRIMARY KEY, x);\nINSERT INTO t VALUES (1, 2) ON CONFLICT (rowid) DO UPDATE SET nosuch = 1;\nINSERT INTO t VALUES (1, 2) ON CONFLICT (rowid) DO UPDATE SET x = excluded.nosuch;\nINSERT INTO t(rowid, b) VALUES (1, 5) ON CONFLICT (rowid) DO UPDATE SET nosuch = 1;\nSELECT * FROM t;\n",
+            Stdout: "1.0|2\n",
+            Stderr: "Runtime error near line 3: UNIQUE constraint failed: t.b (19)\nParse error near line 4: no such column: nosuch\n",
+            ExitCode: 1),
     ];
 }

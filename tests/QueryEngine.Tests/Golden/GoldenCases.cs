@@ -534,8 +534,10 @@ public static partial class GoldenCases
             Stderr: "",
             ExitCode: 0),
         .. Issue18Cases(),
+        .. BlobCases(),
         .. StatementCases(),
         .. SqlQueriesCases(),
         .. FromSubqueryCases(),
+        .. AlterCases(),
     ];
 }

@@ -36,7 +36,8 @@ public class UnsupportedTests
         { "CREATE TABLE a(x); SELECT (SELECT count(a.x)) FROM a;", "aggregates" },
         { "SELECT 1 UNION VALUES (2);", "VALUES" },
         { "CREATE TABLE a(x); CREATE INDEX i ON a(x);", "INDEX" },
-        { "CREATE TABLE a(x); ALTER TABLE a ADD COLUMN y;", "ALTER" },
+        { "CREATE TABLE a(x); ALTER TABLE a DROP COLUMN x;", "DROP COLUMN" },
+        { "CREATE TABLE a(x); INSERT INTO a VALUES (1); ALTER TABLE a ADD COLUMN y -- note\n;", "comments" },
         { "BEGIN; SELECT 1; COMMIT;", "BEGIN" },
         { "SELECT 1 IN (1, 2);", "IN" },
         { "SELECT 1 BETWEEN 0 AND 2;", "BETWEEN" },
@@ -59,6 +60,9 @@ public class UnsupportedTests
         { "PRAGMA table_info(a);", "PRAGMA" },
         { "SELECT DISTINCT 1;", "DISTINCT" },
         { ".tables", "." },
+        { "SELECT X'FF';", "UTF-8" },
+        { "SELECT upper(X'C328');", "UTF-8" },
+        { "CREATE TABLE a(x, y); CREATE INDEX i ON a(x); INSERT INTO a VALUES (1, 1), (1, 2); SELECT y FROM a ORDER BY x DESC, x LIMIT 1;", "ORDER BY" },
     };
 
     [RequiresSqlite3Theory]

@@ -161,6 +161,28 @@ public class LimitsTests
             "SELECT count(*) FROM d;\n");
     }
 
+    [RequiresSqlite3Fact]
+    public void Blobs_at_the_value_limit_fail_where_sqlite3_fails()
+    {
+        // zeroblob and randomblob take N up to the limit; hex needs 2N+1 bytes, quote 2N+5; a row holding a
+        // blob of exactly the limit is over the record limit.
+        int h = L / 2;
+        MatchesOracleWithLimit(
+            $"SELECT length(zeroblob({L})), length(randomblob({L}));\n" +
+            $"SELECT zeroblob({L + 1});\n" +
+            $"SELECT length(randomblob({L + 1}));\n" +
+            $"SELECT length(hex(zeroblob({h})));\n" +
+            $"SELECT length(hex(zeroblob({h - 1})));\n" +
+            $"SELECT length(hex(CAST(zeroblob({h}) AS TEXT)));\n" +
+            $"SELECT length(quote(zeroblob({h - 2})));\n" +
+            $"SELECT length(quote(zeroblob({h - 3})));\n" +
+            $"SELECT length(substr(zeroblob({L}), 2)), length(zeroblob({L}) || X''), length(CAST(zeroblob({L}) AS TEXT));\n" +
+            "CREATE TABLE d(v BLOB);\n" +
+            $"INSERT INTO d VALUES(zeroblob({L}));\n" +
+            $"INSERT INTO d VALUES(zeroblob({L - 100}));\n" +
+            "SELECT length(v), typeof(v) FROM d;\n");
+    }
+
     [Fact]
     public void The_answer_limit_fails_the_statement_that_crosses_it_and_the_next_statements_run()
     {

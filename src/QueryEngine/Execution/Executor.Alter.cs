@@ -1,0 +1,142 @@
+using FastDb.QueryEngine.Storage;
+using FastDb.QueryEngine.Syntax;
+using FastDb.QueryEngine.Values;
+
+namespace FastDb.QueryEngine.Execution;
+
+/// <summary>ALTER TABLE as SQLite 3.40.1's alter.c runs it: its checks in its order (Parse errors; the ones it
+/// raises by a nested SELECT on the table only when the table has rows, and the schema reload's, are Runtime
+/// errors), then the CREATE texts rewritten (<see cref="SchemaRewrite"/>). Every change replaces the table's column
+/// array, index objects and rows' value arrays instead of editing them, so ROLLBACK's checkpoint stays exact.</summary>
+public sealed partial class Executor
+{
+    private void AlterTable(AlterTableStatement a)
+    {
+        switch (a.Action)
+        {
+            case AlterAction.AddColumn: AddColumn(a); break;
+            case AlterAction.RenameTable: RenameTable(a); break;
+            default: RenameColumn(a); break;
+        }
+    }
+
+    private Table AlterableTable(string name)
+    {
+        if (SchemaTable.CanonicalName(name) is { } schema) throw new SqlParseException("table " + schema + " may not be altered");
+        return _catalog.Find(name) ?? throw new SqlParseException("no such table: " + name);
+    }
+
+    private SchemaEntry TableEntry(Table t)
+    {
+        var entry = _catalog.Schema.Find(e => e.Type == "table" && string.Equals(e.Name, t.Name, StringComparison.OrdinalIgnoreCase));
+        if (entry == null || !entry.SqlKnown || entry.Sql == null)
+            throw new SqlParseException("FastDb does not support ALTER TABLE on tables restored from a version-1 snapshot");
+        return entry;
+    }
+
+    private void AddColumn(AlterTableStatement a)
+    {
+        var t = AlterableTable(a.Table);
+        var d = a.Column!;
+        if (d.PrimaryKey) throw new SqlParseException("Cannot add a PRIMARY KEY column");
+        if (d.Unique) throw new SqlParseException("Cannot add a UNIQUE column");
+        // A literal NULL default counts as none (sqlite3AlterFinishAddColumn's pDflt = 0).
+        bool nullDefault = d.Default == null || d.Default is LiteralExpr { Value.IsNull: true };
+        if (t.Rows.Count > 0)
+        {
+            if (d.NotNull && nullDefault) throw new SqlRuntimeException("Cannot add a NOT NULL column with default value NULL", SqlRuntimeException.Error);
+            if (!nullDefault && !a.DefaultIsValue) throw new SqlRuntimeException("Cannot add a column with non-constant default", SqlRuntimeException.Error);
+        }
+        if (!a.DefaultIsConstant) throw new SqlParseException("FastDb does not support a DEFAULT that is not constant (random(), ...)");
+        if (t.Rows.Count > 0 && a.OldRowsDefaultUnknown)
+            throw new SqlParseException("FastDb does not support ALTER TABLE ... ADD COLUMN with this DEFAULT on a table with rows");
+        var entry = TableEntry(t);
+        var column = TableFactory.CreateColumn(d);
+        // Rows written before read the DEFAULT (SQLite's short records): FastDb stores it in them.
+        var old = nullDefault ? SqlValue.Null : a.OldRowsDefault ?? column.Default;
+        foreach (var row in t.Rows)
+        {
+            _transaction?.Touch(t, row, inserted: false);
+            row.Values = [.. row.Values, old];
+        }
+        t.Columns = [.. t.Columns, column];
+        t.ReplaceRows([.. t.Rows]);
+        _catalog.Altered(t);
+        _catalog.RewriteEntry(entry, entry.Name, entry.TableName, SchemaRewrite.AddColumn(entry.Sql!, a.ColumnText));
+    }
+
+    /// <summary>sqlite3AlterRenameTable: the table, a clash with any table or index (sqlite_master and sqlite_schema
+    /// included), an internal table, a reserved new name; then tbl_name, the names of the automatic indexes and the
+    /// CREATE texts of the table and its indexes.</summary>
+    private void RenameTable(AlterTableStatement a)
+    {
+        string? schema = SchemaTable.CanonicalName(a.Table);
+        var t = schema != null ? null : _catalog.Find(a.Table) ?? throw new SqlParseException("no such table: " + a.Table);
+        if (_catalog.Exists(a.NewName) || _catalog.IndexExists(a.NewName) || SchemaTable.CanonicalName(a.NewName) == SchemaTable.MasterName)
+            throw new SqlParseException("there is already another table or index with this name: " + a.NewName);
+        if (t == null) throw new SqlParseException("table " + schema + " may not be altered");
+        if (a.NewName.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase))
+            throw new SqlParseException("object name reserved for internal use: " + a.NewName);
+        TableEntry(t);
+        string oldName = t.Name;
+        // substr(name, nTabName+18): the old name's length in bytes, counted as characters.
+        int suffix = System.Text.Encoding.UTF8.GetByteCount(oldName) + 17;
+        foreach (var e in _catalog.Schema)
+        {
+            if (!string.Equals(e.TableName, oldName, StringComparison.OrdinalIgnoreCase)) continue;
+            string name = e.Type == "table" ? a.NewName
+                : e.Sql == null ? "sqlite_autoindex_" + a.NewName + (suffix < e.Name.Length ? e.Name[suffix..] : "")
+                : e.Name;
+            string? sql = e.Sql == null ? null
+                : e.Type == "table" ? SchemaRewrite.RenameTableInTable(e.Sql, a.NewName)
+                : SchemaRewrite.RenameTableInIndex(e.Sql, a.NewName);
+            _catalog.RewriteEntry(e, name, a.NewName, sql);
+        }
+        _catalog.Altered(t, a.NewName);
+        RebuildIndexes(t);
+    }
+
+    /// <summary>sqlite3AlterRenameColumn: the table, an internal table, the column ("no such column" quotes the
+    /// token as written); a new name another column has fails the schema reload, naming the later of the two.</summary>
+    private void RenameColumn(AlterTableStatement a)
+    {
+        var t = AlterableTable(a.Table);
+        int index = t.ColumnIndex(a.OldColumn);
+        if (index < 0) throw new SqlParseException("no such column: \"" + a.OldColumnToken + "\"", a.OldColumnOffset);
+        var entry = TableEntry(t);
+        for (int i = 0; i < t.Columns.Length; i++)
+        {
+            if (i == index || !string.Equals(t.Columns[i].Name, a.NewName, StringComparison.OrdinalIgnoreCase)) continue;
+            throw new SqlRuntimeException("error in table " + t.Name + " after rename: duplicate column name: "
+                + (i > index ? t.Columns[i].Name : a.NewName), SqlRuntimeException.Error);
+        }
+        foreach (var e in _catalog.Schema)
+        {
+            if (e.Sql == null || !string.Equals(e.TableName, t.Name, StringComparison.OrdinalIgnoreCase)) continue;
+            string sql = ReferenceEquals(e, entry)
+                ? SchemaRewrite.RenameColumnInTable(e.Sql, a.OldColumn, a.NewName, a.NewNameQuoted)
+                : SchemaRewrite.RenameColumnInIndex(e.Sql, a.OldColumn, a.NewName, a.NewNameQuoted);
+            _catalog.RewriteEntry(e, e.Name, e.TableName, sql);
+        }
+        var columns = (Column[])t.Columns.Clone();
+        var old = columns[index];
+        columns[index] = new Column
+        {
+            Name = a.NewName, DeclaredType = old.DeclaredType, Affinity = old.Affinity, NotNull = old.NotNull,
+            PrimaryKey = old.PrimaryKey, Unique = old.Unique, Default = old.Default, DefaultExpr = old.DefaultExpr,
+            HasDefault = old.HasDefault,
+        };
+        t.Columns = columns;
+        _catalog.Altered(t);
+        RebuildIndexes(t);
+    }
+
+    /// <summary>New index objects carrying the table's and columns' current names in their constraint names.</summary>
+    private static void RebuildIndexes(Table t)
+    {
+        var rebuilt = t.Indexes.Select(ix => new UniqueIndex(ix.Column, t.Name + "." + t.Columns[ix.Column].Name, ix.Unique, ix.Name)).ToList();
+        t.Indexes.Clear();
+        t.Indexes.AddRange(rebuilt);
+        t.ReplaceRows([.. t.Rows]);
+    }
+}

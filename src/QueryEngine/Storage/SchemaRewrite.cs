@@ -1,0 +1,140 @@
+using FastDb.QueryEngine.Syntax;
+
+namespace FastDb.QueryEngine.Storage;
+
+/// <summary>
+/// The edits ALTER TABLE makes to the CREATE texts sqlite_master keeps, token for token as SQLite 3.40.1's alter.c
+/// makes them: ADD COLUMN splices ", def" in before the table constraints (their leading comma) or the closing ")";
+/// RENAME TO replaces the table's name token with the new name double-quoted (renameEditSql with bQuote set);
+/// RENAME COLUMN replaces each token naming the column with the new name, bare when the new name was written bare
+/// and the old token starts with an identifier character, else double-quoted. Contract: the texts are ones FastDb
+/// stored (a CREATE TABLE "CREATE TABLE name(...)" or a one-column CREATE INDEX), so their shape is known.
+/// </summary>
+public static class SchemaRewrite
+{
+    /// <summary>The offset of the table name token in a stored CREATE TABLE text.</summary>
+    private const int TableNameOffset = 13;
+
+    public static string Quote(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
+
+    public static string AddColumn(string createTable, string columnText)
+    {
+        int at = ColumnListEnd(createTable);
+        return createTable[..at] + ", " + columnText + createTable[at..];
+    }
+
+    public static string RenameTableInTable(string createTable, string newName)
+    {
+        var name = new Tokenizer(createTable, TableNameOffset).Next();
+        return Replace(createTable, name, Quote(newName));
+    }
+
+    public static string RenameTableInIndex(string createIndex, string newName) =>
+        Replace(createIndex, IndexToken(createIndex, table: true), Quote(newName));
+
+    public static string RenameColumnInTable(string createTable, string column, string newName, bool newQuoted)
+    {
+        var hits = new List<Token>();
+        var tz = new Tokenizer(createTable, TableNameOffset);
+        tz.Next(); // the table name
+        tz.Next(); // "("
+        int depth = 1;
+        bool itemStart = true, constraint = false, listName = false;
+        while (true)
+        {
+            var t = tz.Next();
+            if (t.Kind == TokenKind.End) break;
+            if (depth == 1 && itemStart)
+            {
+                itemStart = false;
+                constraint = t.Kind == TokenKind.Keyword && t.Text is "CONSTRAINT" or "PRIMARY" or "UNIQUE" or "CHECK" or "FOREIGN";
+                if (!constraint && Names(createTable, t, column)) hits.Add(t);
+            }
+            else if (depth == 2 && constraint && listName)
+            {
+                listName = false;
+                if (Names(createTable, t, column)) hits.Add(t);
+            }
+            if (t.IsOp("(")) { depth++; listName = constraint && depth == 2; }
+            else if (t.IsOp(")")) { if (--depth == 0) break; }
+            else if (t.IsOp(","))
+            {
+                if (depth == 1) itemStart = true;
+                else if (depth == 2 && constraint) listName = true;
+            }
+        }
+        return ReplaceEach(createTable, hits, newName, newQuoted);
+    }
+
+    public static string RenameColumnInIndex(string createIndex, string column, string newName, bool newQuoted)
+    {
+        var t = IndexToken(createIndex, table: false);
+        return Names(createIndex, t, column) ? ReplaceEach(createIndex, [t], newName, newQuoted) : createIndex;
+    }
+
+    /// <summary>Where ADD COLUMN splices: the comma before the first table constraint, else the closing ")".</summary>
+    private static int ColumnListEnd(string createTable)
+    {
+        var tz = new Tokenizer(createTable, TableNameOffset);
+        tz.Next();
+        tz.Next();
+        int depth = 1;
+        Token? comma = null;
+        while (true)
+        {
+            var t = tz.Next();
+            if (t.Kind == TokenKind.End) return createTable.Length;
+            if (comma is { } c && t.Kind == TokenKind.Keyword && t.Text is "CONSTRAINT" or "PRIMARY" or "UNIQUE" or "CHECK" or "FOREIGN")
+                return c.Start;
+            comma = null;
+            if (t.IsOp("(")) depth++;
+            else if (t.IsOp(")") && --depth == 0) return t.Start;
+            else if (t.IsOp(",") && depth == 1) comma = t;
+        }
+    }
+
+    /// <summary>In "CREATE [UNIQUE] INDEX name ON table (column)": the table token, or the column token.</summary>
+    private static Token IndexToken(string createIndex, bool table)
+    {
+        var tz = new Tokenizer(createIndex);
+        Token t;
+        do t = tz.Next(); while (!t.Is("ON") && t.Kind != TokenKind.End);
+        t = tz.Next();
+        if (table) return t;
+        tz.Next(); // "("
+        return tz.Next();
+    }
+
+    private static bool Names(string sql, Token t, string column)
+    {
+        string? name = t.Kind switch
+        {
+            TokenKind.Identifier or TokenKind.String => t.Text,
+            TokenKind.Keyword => sql.Substring(t.Start, t.Length),
+            _ => null,
+        };
+        return name != null && string.Equals(name, column, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static string ReplaceEach(string sql, List<Token> tokens, string newName, bool newQuoted)
+    {
+        var result = sql;
+        for (int i = tokens.Count - 1; i >= 0; i--)
+        {
+            var t = tokens[i];
+            char first = sql[t.Start];
+            bool bare = !newQuoted && (char.IsAsciiLetterOrDigit(first) || first is '_' or '$' || first >= 0x80);
+            result = Replace(result, t, bare ? newName : Quote(newName));
+        }
+        return result;
+    }
+
+    /// <summary>A quoted replacement right before a '"' keeps zQuot's trailing space (renameEditSql's nReplace++),
+    /// so the two do not merge into one name.</summary>
+    private static string Replace(string sql, Token t, string with)
+    {
+        int end = t.Start + t.Length;
+        if (with.StartsWith('"') && end < sql.Length && sql[end] == '"') with += " ";
+        return sql[..t.Start] + with + sql[end..];
+    }
+}

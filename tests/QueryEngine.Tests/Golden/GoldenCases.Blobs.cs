@@ -1,0 +1,55 @@
+// Golden cases of blob values (issue 18): each as sqlite3 3.40.1 prints it (GoldenTests re-checks every one
+// against the installed shell).
+namespace FastDb.QueryEngine.Tests.Golden;
+
+public static partial class GoldenCases
+{
+    static GoldenCase[] BlobCases() =>
+    [
+        new("Blob_literal_with_odd_or_non_hex_digits_is_an_unrecognized_token",
+            "SELECT X'ABC';\nSELECT x'zz', 1;\nSELECT 1, X'12 34';\nSELECT X'0g';\nSELECT x'', X'4100';\nSELECT X'12\n",
+            Stdout: "|A\n",
+            Stderr: "Parse error near line 1: unrecognized token: \"X'ABC'\"\n  SELECT X'ABC';\n         ^--- error here\nParse error near line 2: unrecognized token: \"x'zz'\"\n  SELECT x'zz', 1;\n         ^--- error here\nParse error near line 3: unrecognized token: \"X'12 34'\"\n  SELECT 1, X'12 34';\n            ^--- error here\nParse error near line 4: unrecognized token: \"X'0g'\"\n  SELECT X'0g';\n         ^--- error here\nParse error near line 6: unrecognized token: \"X'12\"\n  SELECT X'12\n         ^--- error here\n",
+            ExitCode: 1),
+        new("Blob_typeof_length_hex_quote",
+            "SELECT typeof(x''), length(x''), hex(x''), quote(x''), typeof(X'00FF'), length(X'00FF'), hex(X'00ff'), quote(X'00ff');\nSELECT length(CAST(X'C3A9' AS TEXT)), length(X'C3A9'), length(CAST(X'610062' AS TEXT)), X'610062', hex(CAST(X'610062' AS TEXT));\n",
+            Stdout: "blob|0||X''|blob|2|00FF|X'00FF'\n1|2|1|a|610062\n",
+            Stderr: "",
+            ExitCode: 0),
+        new("Blob_order_after_text_and_memcmp",
+            "CREATE TABLE t(a, b INT UNIQUE);\nINSERT INTO t VALUES(X'41', 1), ('A', 2), (2, 3), (NULL, 4), (X'4100', 5), (X'40', 6), (X'', 7);\nINSERT INTO t VALUES(1, X'01'), (2, X'01');\nSELECT quote(a) FROM t ORDER BY a;\nSELECT quote(min(a)), quote(max(a)), count(DISTINCT a) FROM t;\nSELECT X'41' = 'A', 'A' = X'41', X'41' < 'B', X'41' > 9, X'' < X'00', X'FF' > X'FE01', X'41' IS X'41';\n",
+            Stdout: "NULL\n2\n'A'\nX''\nX'40'\nX'41'\nX'4100'\n2|X'4100'|6\n0|0|0|1|1|1|1\n",
+            Stderr: "Runtime error near line 3: UNIQUE constraint failed: t.b (19)\n",
+            ExitCode: 1),
+        new("Blob_is_never_converted_by_column_affinity",
+            "CREATE TABLE t(a INT, b TEXT, c REAL, d, e NUMERIC);\nINSERT INTO t VALUES(X'3132', X'3132', X'3132', X'3132', X'3132');\nSELECT typeof(a), typeof(b), typeof(c), typeof(d), typeof(e), a = 12, a = '12', b = '12', a = X'3132' FROM t;\n",
+            Stdout: "blob|blob|blob|blob|blob|0|0|0|1\n",
+            Stderr: "",
+            ExitCode: 0),
+        new("Cast_to_and_from_blob",
+            "SELECT CAST(X'3132' AS INTEGER), CAST(X'312e35' AS REAL), CAST(X'3132' AS NUMERIC), typeof(CAST(X'3132' AS TEXT)), CAST('abc' AS BLOB), typeof(CAST(12 AS BLOB)), CAST(1.5 AS BLOB), typeof(CAST(1 AS)), CAST(X'FF31' AS INTEGER);\n",
+            Stdout: "12|1.5|12|text|abc|blob|1.5|integer|0\n",
+            Stderr: "",
+            ExitCode: 0),
+        new("Blob_functions_substr_instr_replace_trim",
+            "SELECT substr(X'414243', 2), typeof(substr(X'414243', 2)), hex(substr(X'00FF01', 2, 1)), substr(X'', 1) IS NULL, instr(X'414243', X'42'), instr(X'414243', 'B'), instr(X'41', X''), instr(X'00410041', X'41');\nSELECT hex(replace(X'414243', X'42', X'00')), typeof(replace(X'414243', 'B', 'x')), hex(trim(X'204120')), typeof(trim(X'204120')), upper(X'61'), X'41' || 'b', typeof(X'41' || X'42');\n",
+            Stdout: "BC|blob|FF|1|2|2|1|2\n410043|text|41|text|A|Ab|text\n",
+            Stderr: "",
+            ExitCode: 0),
+        new("Zeroblob_and_randomblob_arguments",
+            "SELECT hex(zeroblob(3)), typeof(zeroblob(0)), length(zeroblob(-1)), hex(zeroblob(2.7)), hex(zeroblob('3')), length(zeroblob(NULL));\nSELECT length(randomblob(5)), typeof(randomblob(0)), length(randomblob(0)), length(randomblob(-3)), length(randomblob('4')), length(randomblob(NULL));\nSELECT zeroblob(1, 2);\n",
+            Stdout: "000000|blob|0|0000|000000|0\n5|blob|1|1|4|1\n",
+            Stderr: "Parse error near line 3: wrong number of arguments to function zeroblob()\n  SELECT zeroblob(1, 2);\n         ^--- error here\n",
+            ExitCode: 1),
+        new("Like_and_glob_never_match_a_blob",
+            "SELECT X'41' LIKE X'41', X'41' LIKE 'A', 'A' LIKE X'41', NULL LIKE X'41', X'41' NOT LIKE 'A', X'41' GLOB 'A', X'41' LIKE 'A' ESCAPE NULL;\n",
+            Stdout: "0|0|0|0|1|0|0\n",
+            Stderr: "",
+            ExitCode: 0),
+        new("Blob_in_json_insert_csv_and_line_modes",
+            ".mode json\nSELECT X'4100' AS a, X'22' AS b, 'a'||char(0)||'b' AS c;\n.mode insert\nSELECT X'41c3a9', X'';\n.mode csv\nSELECT X'4122', X'';\n.mode line\nSELECT X'4100' AS a;\n",
+            Stdout: "[{\"a\":\"A\\u0000\",\"b\":\"\\\"\",\"c\":\"a\"}]\nINSERT INTO \"table\" VALUES(X'41c3a9',X'');\n\"A\"\"\",\"\"\r\n    a = A\n",
+            Stderr: "",
+            ExitCode: 0),
+    ];
+}
