@@ -26,7 +26,7 @@
 // frame (10 s), the preamble (10 s, and an optional check of the sender's name).
 //
 // Wire format:
-//   connection preamble  "FASTDB" 0x03 '\n' varint(nameLength) name(UTF-8)      (0x03 is Preamble.ProtocolVersion)
+//   connection preamble  "FASTDB" 0x04 '\n' varint(nameLength) name(UTF-8)      (0x04 is Preamble.ProtocolVersion)
 //   each frame           varint(payloadLength) type(1 byte) payload
 // Varints are unsigned LEB128 (7 bits per byte, low group first). A frame with an empty payload costs 2 bytes. There
 // is no correlation id: what a reply answers is in its payload (Raft terms and indexes, a ping's sequence number), and

@@ -21,11 +21,11 @@ public enum SniffResult
 public static class Preamble
 {
     /// <summary>
-    /// 3 since Raft messages left their sender and receiver ids off the wire and frames their correlation id (2 is
-    /// the TLS marker's): a node of another version is refused at the preamble with the reason logged, never misread
-    /// frame by frame.
+    /// 4 since frames lost their correlation id (3: Raft messages without sender and receiver ids, but frames
+    /// still with it; 2 is the TLS marker's): a node of another version is refused at the preamble with the reason
+    /// logged, never misread frame by frame.
     /// </summary>
-    public const byte ProtocolVersion = 3;
+    public const byte ProtocolVersion = 4;
 
     /// <summary>Longest sender name accepted (a node name like "./node3.sock" is far shorter).</summary>
     public const int MaxNameBytes = 255;

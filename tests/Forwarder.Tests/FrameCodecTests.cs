@@ -155,7 +155,7 @@ public class PreambleTests
     public void Preamble_round_trips_the_sender_name()
     {
         byte[] bytes = Preamble.Encode("./node3.sock");
-        Assert.Equal("FASTDB\x03\n"u8.ToArray(), bytes[..8]);
+        Assert.Equal("FASTDB\x04\n"u8.ToArray(), bytes[..8]);
         for (int cut = 0; cut < bytes.Length; cut++)
         {
             var partial = new SequenceReader<byte>(new ReadOnlySequence<byte>(bytes, 0, cut));
@@ -171,8 +171,9 @@ public class PreambleTests
     [Theory]
     [InlineData("FASTDB\u0002\n\u0001a", "unknown peer protocol version 2")]
     [InlineData("FASTDB\u0001\n\u0001a", "unknown peer protocol version 1")] // before Raft messages lost their ids
-    [InlineData("FASTDB\u0003X\u0001a", "no newline")]
-    [InlineData("FASTDX\u0003\n\u0001a", "magic")]
+    [InlineData("FASTDB\u0003\n\u0001a", "unknown peer protocol version 3")] // before frames lost their correlation id
+    [InlineData("FASTDB\u0004X\u0001a", "no newline")]
+    [InlineData("FASTDX\u0004\n\u0001a", "magic")]
     public void Bad_preambles_are_invalid_with_a_reason(string wire, string reason)
     {
         var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(System.Text.Encoding.Latin1.GetBytes(wire)));
@@ -183,11 +184,11 @@ public class PreambleTests
     [Fact]
     public void Oversized_or_non_utf8_names_are_invalid()
     {
-        byte[] longName = [.. "FASTDB\x03\n"u8, 0x80, 0x02]; // name length 256
+        byte[] longName = [.. "FASTDB\x04\n"u8, 0x80, 0x02]; // name length 256
         var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(longName));
         Assert.Equal(ParseStatus.Invalid, Preamble.TryRead(ref reader, out _, out _));
 
-        byte[] badUtf8 = [.. "FASTDB\x03\n"u8, 0x02, 0xC3, 0x28];
+        byte[] badUtf8 = [.. "FASTDB\x04\n"u8, 0x02, 0xC3, 0x28];
         reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(badUtf8));
         Assert.Equal(ParseStatus.Invalid, Preamble.TryRead(ref reader, out _, out string? error));
         Assert.Contains("UTF-8", error);
@@ -199,7 +200,7 @@ public class PreambleTests
     [InlineData("", SniffResult.NeedMoreData)]
     [InlineData("FAS", SniffResult.NeedMoreData)]
     [InlineData("FASTDB", SniffResult.Peer)]
-    [InlineData("FASTDB\u0003\n", SniffResult.Peer)]
+    [InlineData("FASTDB\u0004\n", SniffResult.Peer)]
     [InlineData("GET / HTTP/1.1\r\n", SniffResult.NotPeer)]
     [InlineData("FAX", SniffResult.NotPeer)]
     [InlineData("POST /sql HTTP/1.1\r\n", SniffResult.NotPeer)]
