@@ -48,6 +48,27 @@ public sealed class LeaderPlacementTests(ITestOutputHelper output)
         output.WriteLine($"seed {seed}: node {centre} leads after {transfers} hand-over(s); {c.Answered - answeredAt} answered in 14 s");
     }
 
+    /// <summary>Once placement has moved leadership to the member with the fastest links, the leader names a
+    /// successor in its pings; when it freezes, the successor's election timer fires first and it is elected.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void A_failover_elects_the_successor_the_leader_named(int seed)
+    {
+        using var c = Cluster(seed, placeLeader: true);
+        var centre = StartWithACentreAwayFromTheLeader(c);
+        c.RunFor(8_000);
+        var leader = Leader(c);
+        Assert.Equal(centre, leader.Index);
+        var successor = leader.Host!.Latency.Successor;
+        Assert.Contains(c.Nodes, n => n.Id == successor && n != leader);
+        c.Freeze(leader);
+        c.RunFor(1_500);
+        Assert.Equal(successor, c.Nodes.Single(n => n.Up && !n.Frozen && n.Host!.Raft.Role == RaftRole.Leader).Id);
+        output.WriteLine($"seed {seed}: node {centre} named {successor}, which leads after the freeze");
+    }
+
     [Fact]
     public void Placement_answers_more_than_a_leader_left_where_chance_put_it()
     {

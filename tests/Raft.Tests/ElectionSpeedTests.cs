@@ -15,6 +15,32 @@ public class ElectionSpeedTests
     }
 
     [Fact]
+    public void A_named_successor_times_out_first_and_the_others_later()
+    {
+        // Defaults: election 10..20 ticks, heartbeats every 3: the successor draws from 10..13, the others from 16..20.
+        for (var round = 0; round < 20; round++)
+        {
+            var net = FiveWithLeader(1);
+            foreach (var id in new ulong[] { 2, 3, 4, 5 })
+                for (var redraw = 0; redraw <= round; redraw++) // every change of rank draws again: other timers each round
+                {
+                    net[id].SetSuccessorRank(-1);
+                    net[id].SetSuccessorRank(id == 2 ? 0 : 1);
+                }
+            Assert.InRange(net[2].TicksUntilNextEvent(), 10, 13);
+            Assert.All(new ulong[] { 3, 4, 5 }, id => Assert.InRange(net[id].TicksUntilNextEvent(), 16, 20));
+            net.Crash(1);
+            // Whatever the draws, the successor campaigns before anyone else's timer fires, and wins.
+            net.Tick(2, 13);
+            foreach (var id in new ulong[] { 3, 4, 5 }) net.Tick(id, 13);
+            Assert.Equal(RaftRole.PreCandidate, net[2].Role);
+            Assert.All(new ulong[] { 3, 4, 5 }, id => Assert.Equal(RaftRole.Follower, net[id].Role));
+            net.Deliver();
+            Assert.Equal(RaftRole.Leader, net[2].Role);
+        }
+    }
+
+    [Fact]
     public void Pre_candidates_whose_timers_fire_together_do_not_split_the_vote()
     {
         var net = FiveWithLeader(1);

@@ -41,7 +41,7 @@ public readonly record struct HostInput(HostInputKind Kind, Message Message = de
     byte[]? Forwarded = null, string? JoinAddress = null, ulong Node = 0, ulong Index = 0,
     TaskCompletionSource<int>? Reply = null, byte[]? Image = null, ReadConfirmation Read = ReadConfirmation.Linearizable,
     TaskCompletionSource<ulong>? ReadReply = null, TaskCompletionSource<RemoveOutcome>? RemoveReply = null,
-    (ulong Id, double RttMs)[]? Report = null);
+    (ulong Id, double RttMs)[]? Report = null, int Rank = -1);
 
 /// <summary>What a removal request did on this node.</summary>
 public enum RemoveOutcome : byte

@@ -13,7 +13,14 @@ namespace FastDb.Server.Cluster;
 /// and times the <see cref="PeerFrames.Pong"/>; pongs to the leader carry the sender's own round trips, so the leader
 /// knows every link. Every <see cref="EvaluateEveryTicks"/> the leader ranks the members; when the same member beats
 /// it by <see cref="MinGain"/> three times running, and no hand-over happened for <see cref="MinTicksBetweenTransfers"/>, it
-/// hands over (Raft's TransferLeadership: a pause of about two round trips). Loop thread only.
+/// hands over (Raft's TransferLeadership: a pause of about two round trips).
+///
+/// The same ranking names a successor: the follower under which requests would commit soonest. The leader's pings
+/// tell each follower whether it is the one, and followers pass that to Raft (<see cref="RaftNode.SetSuccessorRank"/>),
+/// so when the leader goes away the successor's election timer fires first: a failover elects the member placement
+/// would have moved to, instead of one that leads by chance until placement moves it (a pause of its own) a second or
+/// more later. A follower forgets its rank once another leader is known, or when no leader's ping renewed it for
+/// <see cref="StaleTicks"/> while that leader still leads. Loop thread only.
 /// </summary>
 public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membership, IPeerTransport transport, TimeProvider time, bool placeLeader)
 {
@@ -51,9 +58,15 @@ public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membershi
     private ulong _candidate;
     private int _candidateStreak;
     private bool _wasLeader;
+    private ulong _successor;                       // leader: the follower it names in its pings (0: none yet)
+    private ulong _rankedBy;                        // follower: the leader whose word our rank is
+    private long _rankedTick = long.MinValue / 2;
 
     /// <summary>This node's smoothed round trip to <paramref name="id"/> in ms (NaN: none yet), for /status and tests.</summary>
     public double RoundTripMs(ulong id) => _peers.TryGetValue(id, out var p) ? p.RttMs : double.NaN;
+
+    /// <summary>Leader: the follower its pings name as successor (0: none yet).</summary>
+    public ulong Successor => _successor;
 
     /// <summary>How many hand-overs this node started as leader.</summary>
     public int Transfers { get; private set; }
@@ -62,8 +75,17 @@ public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membershi
     {
         _ticks = ticks;
         var leading = raft.Role == RaftRole.Leader;
-        if (leading && !_wasLeader) { _leaderSinceTick = ticks; _candidateStreak = 0; _reports.Clear(); }
+        if (leading && !_wasLeader) { _leaderSinceTick = ticks; _candidateStreak = 0; _reports.Clear(); _successor = 0; }
         _wasLeader = leading;
+        // A rank is the word of the leader that gave it: dropped once another leader is known (during an election,
+        // with no leader known, it is exactly what counts), or when that leader has not renewed it lately.
+        if (_rankedBy != 0 && !leading && ((raft.LeaderId != 0 && raft.LeaderId != _rankedBy)
+                                           || (raft.LeaderId == _rankedBy && ticks - _rankedTick > StaleTicks)))
+        {
+            _rankedBy = 0;
+            raft.SetSuccessorRank(-1);
+        }
+        if (leading && _rankedBy != 0) { _rankedBy = 0; raft.SetSuccessorRank(-1); }
         if (ticks % PingEveryTicks == 0) PingAll();
         if (placeLeader && leading && ticks % EvaluateEveryTicks == 0) Evaluate();
     }
@@ -77,13 +99,21 @@ public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membershi
             peer.Sequence = ++_sequence;
             peer.SentAt = time.GetTimestamp();
             var n = FrameCodec.WriteVarint(_buffer, peer.Sequence);
+            if (_successor != 0 && raft.Role == RaftRole.Leader) _buffer[n++] = (byte)(id == _successor ? 1 : 2);
             transport.Send(address, PeerFrames.Ping, _buffer.AsSpan(0, n));
         }
     }
 
-    /// <summary>A member pinged us: answer at once, with our own round trips if it leads.</summary>
-    public void Pinged(ulong from, ulong sequence)
+    /// <summary>A member pinged us: answer at once, with our own round trips if it leads. <paramref name="rank"/>: its
+    /// word on whether we are its successor (0), or not (1), or none (-1); only our leader's counts.</summary>
+    public void Pinged(ulong from, ulong sequence, int rank = -1)
     {
+        if (rank >= 0 && from == raft.LeaderId && raft.Role != RaftRole.Leader)
+        {
+            _rankedBy = from;
+            _rankedTick = _ticks;
+            raft.SetSuccessorRank(rank);
+        }
         if (!membership.TryGetAddress(from, out var address)) return;
         var n = FrameCodec.WriteVarint(_buffer, sequence);
         if (from == raft.LeaderId)
@@ -140,6 +170,8 @@ public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membershi
                 delay[i, j] = i == j ? 0 : samples[i, j] == 0 ? double.NaN : rtt[i, j] / samples[i, j] / 2;
         // Only members whose round trip we measured lately (alive, reachable) may lead.
         bool Eligible(int c) => _peers.TryGetValue(members[c], out var p) && _ticks - p.SampledTick <= StaleTicks;
+        var successor = LeaderPlacement.Best(delay, index[self], Eligible);
+        _successor = successor < 0 ? 0 : members[successor];
         var choice = LeaderPlacement.Choose(delay, index[self], Eligible, MinGain, MinGainMs);
         if (choice < 0) { _candidateStreak = 0; return; }
         var candidate = members[choice];

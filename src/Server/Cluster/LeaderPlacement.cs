@@ -67,15 +67,25 @@ public static class LeaderPlacement
     {
         var now = MeanCommitLatency(delay, current);
         if (double.IsNaN(now)) return -1;
+        var best = Best(delay, current, eligible, out var bestLatency);
+        if (best < 0 || bestLatency >= now || now - bestLatency < minGainMs || bestLatency > now * (1 - minGain)) return -1;
+        return best;
+    }
+
+    /// <summary>The eligible member other than <paramref name="current"/> with the lowest mean commit latency as leader
+    /// (the successor to name), or -1 when none has a known one.</summary>
+    public static int Best(double[,] delay, int current, Func<int, bool> eligible) => Best(delay, current, eligible, out _);
+
+    private static int Best(double[,] delay, int current, Func<int, bool> eligible, out double bestLatency)
+    {
         int best = -1;
-        var bestLatency = now;
+        bestLatency = double.PositiveInfinity;
         for (var c = 0; c < delay.GetLength(0); c++)
         {
             if (c == current || !eligible(c)) continue;
             var latency = MeanCommitLatency(delay, c);
             if (!double.IsNaN(latency) && latency < bestLatency) (best, bestLatency) = (c, latency);
         }
-        if (best < 0 || now - bestLatency < minGainMs || bestLatency > now * (1 - minGain)) return -1;
         return best;
     }
 

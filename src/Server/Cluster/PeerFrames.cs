@@ -32,7 +32,8 @@ public static class PeerFrames
     /// <summary>A frame passed on by the relay it came through: varint(origin id), its type, its payload.</summary>
     public const byte Relayed = 9;
 
-    /// <summary>A round-trip probe: varint(sequence number) (see <see cref="LatencyProbe"/>).</summary>
+    /// <summary>A round-trip probe: varint(sequence number), and from the leader a byte saying whether the receiver is
+    /// its chosen successor (1) or not (2) (see <see cref="LatencyProbe"/>).</summary>
     public const byte Ping = 10;
     /// <summary>The answer to a ping: varint(its sequence number), then, to the leader only, a count byte and
     /// that many (varint member id, varint round trip in tenths of a millisecond).</summary>
@@ -147,8 +148,14 @@ public static class PeerFrames
             {
                 if (!status.Members.Contains(PeerInput.SenderId(peerName))) return null;
                 var (sequence, used) = ReadVarint(payload, "ping");
-                if (used != payload.Length) throw new PeerInputException("ping with trailing bytes");
-                return new HostInput(HostInputKind.Pinged, Node: PeerInput.SenderId(peerName), Index: sequence);
+                // A leader's ping may say whether we are its chosen successor (LatencyProbe): one byte, 1 or 2.
+                var rank = -1;
+                if (used < payload.Length)
+                {
+                    if (payload.Length - used != 1 || payload[used] is not (1 or 2)) throw new PeerInputException("ping with trailing bytes");
+                    rank = payload[used] - 1;
+                }
+                return new HostInput(HostInputKind.Pinged, Node: PeerInput.SenderId(peerName), Index: sequence, Rank: rank);
             }
             case Pong:
                 if (!status.Members.Contains(PeerInput.SenderId(peerName))) return null;

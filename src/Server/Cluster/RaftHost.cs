@@ -229,7 +229,7 @@ public sealed class RaftHost
                 if (_membership.TryGetAddress(input.Node, out var destination)) _transport.SendDirect(destination, PeerFrames.Relayed, relayed);
                 break;
             case HostInputKind.Pinged:
-                _latency.Pinged(input.Node, input.Index);
+                _latency.Pinged(input.Node, input.Index, input.Rank);
                 break;
             case HostInputKind.Ponged:
                 _latency.Ponged(input.Node, input.Index, input.Report);

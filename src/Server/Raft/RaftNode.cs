@@ -12,6 +12,7 @@
 //   Propose(data)                     Accepted(index, term) | NotLeader(leaderHint) | Dropped
 //   ProposeConfigChange(cc)           single-server AddNode/RemoveNode (context = the node's address)
 //   TransferLeadership(to)            leader hands over (TimeoutNow) once `to` is up to date
+//   SetSuccessorRank(rank)            0: the leader's chosen successor (its election timer fires first), 1: others
 //   HasReady / GetReady() / Advance(ready)   the output hand-off; see Ready for the persist → send → apply order
 //   Compact(appliedIndex, smImage)    host snapshot: the log up to appliedIndex is dropped; returns the Snapshot
 //   Id, Term, LeaderId, CommitIndex, AppliedIndex, LastIndex, Role, Members, Snapshot
@@ -366,8 +367,30 @@ public sealed class RaftNode
 
     private int LeaseTicks => Math.Max(_o.HeartbeatIntervalTicks + 1, _o.ElectionTimeoutMinTicks - _o.HeartbeatIntervalTicks);
 
-    private void ResetRandomizedElectionTimeout() =>
-        _randomizedElectionTimeout = _rng.Next(_o.ElectionTimeoutMinTicks, _o.ElectionTimeoutMaxTicks + 1);
+    private void ResetRandomizedElectionTimeout()
+    {
+        int min = _o.ElectionTimeoutMinTicks, max = _o.ElectionTimeoutMaxTicks, hb = _o.HeartbeatIntervalTicks;
+        // A named successor draws from the bottom of the range and everyone else from above it (when the range is
+        // wide enough to split), so the member the leader would hand over to is the one whose timer fires first.
+        if (_successorRank == 0) max = Math.Min(max, min + hb);
+        else if (_successorRank > 0 && min + 2 * hb <= max) min += 2 * hb;
+        _randomizedElectionTimeout = _rng.Next(min, max + 1);
+    }
+
+    private int _successorRank = -1;
+
+    /// <summary>
+    /// The host's word on where this node stands if the leader goes away: 0 for the member the leader would hand over
+    /// to, 1 for the others, -1 for no word (the whole range, as plain Raft). It only moves this node's own election
+    /// timer within [min, max] (so safety is untouched); a change takes effect at once.
+    /// </summary>
+    public void SetSuccessorRank(int rank)
+    {
+        rank = Math.Clamp(rank, -1, 1);
+        if (rank == _successorRank) return;
+        _successorRank = rank;
+        if (Role != RaftRole.Leader) ResetRandomizedElectionTimeout();
+    }
 
     private void BecomeFollower(ulong term, ulong leader)
     {

@@ -32,7 +32,13 @@ public sealed class ProbeAndRelayFrameTests
         Assert.Equal((HostInputKind.Pinged, MemberId, 133UL), (ping.Kind, ping.Node, ping.Index));
         Assert.Null(Read(Stranger, PeerFrames.Ping, [1]));
         Assert.Throws<PeerInputException>(() => Read(Member, PeerFrames.Ping, []));
-        Assert.Throws<PeerInputException>(() => Read(Member, PeerFrames.Ping, [1, 2]));
+        Assert.Equal(-1, ping.Rank);
+        // A leader's ping says whether the receiver is its successor (1) or not (2); nothing else may follow.
+        Assert.Equal(0, Read(Member, PeerFrames.Ping, [1, 1])!.Value.Rank);
+        Assert.Equal(1, Read(Member, PeerFrames.Ping, [1, 2])!.Value.Rank);
+        Assert.Throws<PeerInputException>(() => Read(Member, PeerFrames.Ping, [1, 3]));
+        Assert.Throws<PeerInputException>(() => Read(Member, PeerFrames.Ping, [1, 0]));
+        Assert.Throws<PeerInputException>(() => Read(Member, PeerFrames.Ping, [1, 1, 1]));
         Assert.Throws<PeerInputException>(() => Read(Member, PeerFrames.Ping, [0x80, 0x80]));
 
         var bare = Read(Member, PeerFrames.Pong, [7])!.Value;
