@@ -77,15 +77,14 @@ public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membershi
         var leading = raft.Role == RaftRole.Leader;
         if (leading && !_wasLeader) { _leaderSinceTick = ticks; _candidateStreak = 0; _reports.Clear(); _successor = 0; }
         _wasLeader = leading;
-        // A rank is the word of the leader that gave it: dropped once another leader is known (during an election,
-        // with no leader known, it is exactly what counts), or when that leader has not renewed it lately.
-        if (_rankedBy != 0 && !leading && ((raft.LeaderId != 0 && raft.LeaderId != _rankedBy)
-                                           || (raft.LeaderId == _rankedBy && ticks - _rankedTick > StaleTicks)))
+        // A rank is the word of the leader that gave it: dropped once we lead or another leader is known (during an
+        // election, with no leader known, it is exactly what counts), or when that leader has not renewed it lately.
+        if (_rankedBy != 0 && (leading || (raft.LeaderId != 0 && raft.LeaderId != _rankedBy)
+                               || (raft.LeaderId == _rankedBy && ticks - _rankedTick > StaleTicks)))
         {
             _rankedBy = 0;
             raft.SetSuccessorRank(-1);
         }
-        if (leading && _rankedBy != 0) { _rankedBy = 0; raft.SetSuccessorRank(-1); }
         if (ticks % PingEveryTicks == 0) PingAll();
         if (placeLeader && leading && ticks % EvaluateEveryTicks == 0) Evaluate();
     }

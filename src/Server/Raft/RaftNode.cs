@@ -51,6 +51,7 @@ public sealed class RaftNode
 
     // Elections.
     private int _electionElapsed, _heartbeatElapsed, _randomizedElectionTimeout;
+    private int _successorRank = -1;                       // see SetSuccessorRank
     private readonly HashSet<ulong> _granted = new(), _rejected = new();
     private readonly Dictionary<ulong, (ulong Index, ulong Term)> _voterLast = new(); // this election's voters' last entry
 
@@ -376,8 +377,6 @@ public sealed class RaftNode
         else if (_successorRank > 0 && min + 2 * hb <= max) min += 2 * hb;
         _randomizedElectionTimeout = _rng.Next(min, max + 1);
     }
-
-    private int _successorRank = -1;
 
     /// <summary>
     /// The host's word on where this node stands if the leader goes away: 0 for the member the leader would hand over
