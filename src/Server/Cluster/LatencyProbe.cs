@@ -98,7 +98,7 @@ public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membershi
             peer.Sequence = ++_sequence;
             peer.SentAt = time.GetTimestamp();
             var n = FrameCodec.WriteVarint(_buffer, peer.Sequence);
-            if (_successor != 0 && raft.Role == RaftRole.Leader) _buffer[n++] = (byte)(id == _successor ? 1 : 2);
+            if (_successor != 0 && raft.Role == RaftRole.Leader) _buffer[n++] = id == _successor ? PeerFrames.PingSuccessor : PeerFrames.PingNotSuccessor;
             transport.Send(address, PeerFrames.Ping, _buffer.AsSpan(0, n));
         }
     }

@@ -33,8 +33,9 @@ public static class PeerFrames
     public const byte Relayed = 9;
 
     /// <summary>A round-trip probe: varint(sequence number), and from the leader a byte saying whether the receiver is
-    /// its chosen successor (1) or not (2) (see <see cref="LatencyProbe"/>).</summary>
+    /// its chosen successor (<see cref="PingSuccessor"/>) or not (<see cref="PingNotSuccessor"/>) (see <see cref="LatencyProbe"/>).</summary>
     public const byte Ping = 10;
+    public const byte PingSuccessor = 1, PingNotSuccessor = 2;
     /// <summary>The answer to a ping: varint(its sequence number), then, to the leader only, a count byte and
     /// that many (varint member id, varint round trip in tenths of a millisecond).</summary>
     public const byte Pong = 11;
@@ -148,12 +149,13 @@ public static class PeerFrames
             {
                 if (!status.Members.Contains(PeerInput.SenderId(peerName))) return null;
                 var (sequence, used) = ReadVarint(payload, "ping");
-                // A leader's ping may say whether we are its chosen successor (LatencyProbe): one byte, 1 or 2.
+                // A leader's ping may say whether we are its chosen successor (LatencyProbe): one byte.
                 var rank = -1;
                 if (used < payload.Length)
                 {
-                    if (payload.Length - used != 1 || payload[used] is not (1 or 2)) throw new PeerInputException("ping with trailing bytes");
-                    rank = payload[used] - 1;
+                    if (payload.Length - used != 1 || payload[used] is not (PingSuccessor or PingNotSuccessor))
+                        throw new PeerInputException("ping with trailing bytes");
+                    rank = payload[used] == PingSuccessor ? 0 : 1;
                 }
                 return new HostInput(HostInputKind.Pinged, Node: PeerInput.SenderId(peerName), Index: sequence, Rank: rank);
             }
