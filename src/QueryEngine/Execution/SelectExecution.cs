@@ -41,7 +41,7 @@ public sealed partial class Executor
         var offset = s.Offset?.Bind(Scope.Empty);
         JoinPlan? join = s.Joins.Count > 0 ? PrepareJoin(s) : null;
         var sources = join?.Sources;
-        Table? table = join?.Joined ?? (s.FromQuery != null ? PrepareFromSubquery(s) : s.From == null ? null : RequireReadableTable(s.From));
+        Table? table = join?.Joined ?? (s.FromQuery != null ? PrepareFromSubquery(s) : s.From == null ? null : RequireFromTable(s));
         bool schemaTable = join == null && s.From != null && SchemaTable.CanonicalName(s.From) != null;
         // What the column names are made from: the result columns, a join's * and t.* spelled out.
         var named = join == null ? s.Columns : new List<ResultColumn>();
