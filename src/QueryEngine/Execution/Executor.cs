@@ -131,6 +131,29 @@ public sealed partial class Executor(Catalog catalog)
         return _catalog.Find(name) ?? throw new SqlParseException("no such table: " + name);
     }
 
+    /// <summary>A SELECT's FROM table; FROM name(args) calls a table-valued function, which a table is not
+    /// (selectExpander's "'t' is not a function", the name as written). FastDb runs none of SQLite's eponymous
+    /// virtual tables; any other name is no table at all.</summary>
+    private Table RequireFromTable(SelectStatement s) => RequireFromItem(s.From!, s.FromIsCall);
+
+    private Table RequireFromItem(string name, bool isCall)
+    {
+        if (!isCall) return RequireReadableTable(name);
+        if (SchemaTable.CanonicalName(name) != null || _catalog.Find(name) != null)
+            throw new SqlParseException("'" + name + "' is not a function");
+        if (name.StartsWith("pragma_", StringComparison.OrdinalIgnoreCase) || EponymousTables.Contains(name))
+            throw new SqlParseException("FastDb does not support table-valued functions");
+        throw new SqlParseException("no such table: " + name);
+    }
+
+    /// <summary>The sqlite3 3.40.1 shell's modules (pragma_module_list), the eponymous ones among them callable in FROM.</summary>
+    private static readonly HashSet<string> EponymousTables = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "pragma_module_list", "zipfile", "completion", "fsdir", "sqlite_stmt", "json_tree", "json_each", "fts4aux", "fts3",
+        "fts4", "sqlite_dbptr", "fts3tokenize", "sqlite_dbdata", "generate_series", "fts5vocab", "rtree_i32", "fts5", "rtree",
+        "dbstat",
+    };
+
     // ---- DDL ----
 
     private void CreateTable(CreateTableStatement c)

@@ -24,6 +24,8 @@ public sealed partial class Executor
     /// builds the joined table's columns.</summary>
     private JoinPlan PrepareJoin(SelectStatement s)
     {
+        if (s.FromIsCall) RequireFromTable(s);
+        foreach (var j in s.Joins) if (j.IsCall) RequireFromItem(j.Table, true);
         var names = new List<(string Name, string? Alias)> { (s.From!, s.FromAlias) };
         foreach (var j in s.Joins) names.Add((j.Table, j.Alias));
         var sources = new List<JoinSource>();

@@ -100,6 +100,8 @@ public static class ScanPlanner
             if (n.Negated && (used == null || table == null || !Covers(table, c.Index, used))) return false;
             // On a NOT NULL column SQLite folds "x IS NOT NULL" to true: nothing left to drive a scan.
             if (n.Negated && c.Index >= 0 && table!.Columns[c.Index].NotNull) return false;
+            // ... and "x IS NULL" to false (resolve.c, 3.40): a constant, which no index answers.
+            if (!n.Negated && c.Index >= 0 && table != null && table.Columns[c.Index].NotNull) return false;
             column = c;
             isEquality = !n.Negated;
             return true;
@@ -116,6 +118,17 @@ public static class ScanPlanner
         column = col;
         isEquality = b.Op is BinaryOp.Equal or BinaryOp.Is;
         return true;
+    }
+
+    /// <summary>True when an AND term of WHERE is "column = constant" (either side): sqlite3WhereFindTerm's WO_EQ.</summary>
+    public static bool HasEqualityTerm(Expr? where, int column)
+    {
+        if (where == null) return false;
+        var terms = new List<Expr>();
+        SplitAnd(where, terms);
+        foreach (var term in terms)
+            if (term is BinaryExpr { Op: BinaryOp.Equal } && TryIndexableTerm(term, out var col, out _) && !col.IsRowId && col.Index == column) return true;
+        return false;
     }
 
     /// <summary>True when a WHERE term (equality or range against a constant) on the rowid or an indexed column
@@ -152,17 +165,13 @@ public static class ScanPlanner
     public static int CoveringIndexColumn(Table table, HashSet<int> usedColumns)
     {
         if (table.Indexes.Count == 0) return -1;
-        int tableWidth = table.RowIdColumn < 0 ? 1 : 0;
-        foreach (var c in table.Columns) tableWidth += SizeEstimate(c.DeclaredType);
-        int szTabRow = LogEst((ulong)tableWidth * 4);
+        int szTabRow = TableRowLogEst(table);
         int best = -1, bestCost = int.MaxValue;
         for (int i = table.Indexes.Count - 1; i >= 0; i--)
         {
             var ix = table.Indexes[i];
-            bool covers = true;
-            foreach (int c in usedColumns) if (c != ix.Column && c != table.RowIdColumn) { covers = false; break; }
-            if (!covers) continue;
-            int szIdxRow = LogEst((ulong)(SizeEstimate(table.Columns[ix.Column].DeclaredType) + 1) * 4);
+            if (!Covers(table, ix.Column, usedColumns)) continue;
+            int szIdxRow = IndexRowLogEst(table, ix.Column);
             if (szIdxRow >= szTabRow) continue;
             int cost = 1 + 15 * szIdxRow / szTabRow;
             if (cost < bestCost) { bestCost = cost; best = ix.Column; }
@@ -244,15 +253,107 @@ public static class ScanPlanner
                 continue;
             }
             var branches = new List<OrBranch>();
+            int cost = -1, rows = -1;
             foreach (var d in disjuncts)
             {
                 var driving = DrivingTerm(table, d, used);
                 if (driving == null) { branches = null; break; }
                 branches.Add(driving.Value);
+                int branchCost = DisjunctCost(table, d, used, out int branchRows);
+                cost = cost < 0 ? branchCost : LogEstAdd(cost, branchCost);
+                rows = rows < 0 ? branchRows : LogEstAdd(rows, branchRows);
             }
-            if (branches != null) return branches;
+            // whereLoopAddOr: the sum of the branches' costs plus 1 must beat a full scan (and a covering index scan);
+            // at equal cost wherePathSolver keeps the plan with fewer rows out (a scan keeps about all of them).
+            int scan = ScanCost(table, used);
+            if (branches != null && (cost + 1 < scan || cost + 1 == scan && rows < RowsLogEst - terms.Count)) return branches;
         }
         return null;
+    }
+
+    // SQLite's estimates without ANALYZE: 1,048,576 rows (LogEst 200), an equality on a non-unique index column
+    // keeps 10 rows (23), IS NULL twice that (+10), each range bound keeps a quarter (-20, at least 10), except the
+    // "> NULL" that IS NOT NULL becomes (TERM_VNULL), which keeps all.
+    private const int RowsLogEst = 200;
+    private static readonly int LogRowsLogEst = LogEst(RowsLogEst) - 33; // estLog(200): the seek, 43
+
+    /// <summary>whereLoopAddBtree's cost of the plain scan of the table: a full scan (3N, rSize + 16) or, when an index
+    /// covers every column the query reads, that index's scan if it is cheaper.</summary>
+    private static int ScanCost(Table table, HashSet<int>? used)
+    {
+        int cost = RowsLogEst + 16;
+        if (used == null) return cost;
+        int szTab = TableRowLogEst(table);
+        foreach (var ix in table.Indexes)
+        {
+            int szIdx = IndexRowLogEst(table, ix.Column);
+            if (szIdx < szTab && Covers(table, ix.Column, used)) cost = Math.Min(cost, RowsLogEst + 1 + 15 * szIdx / szTab);
+        }
+        return cost;
+    }
+
+    /// <summary>The cheapest of whereLoopAddBtreeIndex's costs for one disjunct: over the rowid and each indexed
+    /// column its AND terms constrain, the rows it keeps (nOut), the index walk (nOut + 1 + 15 * szIdxRow / szTabRow,
+    /// after a seek of estLog(N)) and, unless the index covers the query or it is the rowid, a table lookup per row
+    /// (nOut + 16).</summary>
+    private static int DisjunctCost(Table table, Expr disjunct, HashSet<int>? used, out int rows)
+    {
+        rows = RowsLogEst;
+        var terms = new List<Expr>();
+        SplitAnd(disjunct, terms);
+        int szTab = TableRowLogEst(table), best = int.MaxValue;
+        var columns = new HashSet<int>();
+        foreach (var term in terms)
+            if (TryIndexableTerm(term, out var col, out _, used, table))
+                columns.Add(col.IsRowId || col.Index < 0 || col.Index == table.RowIdColumn ? -1 : col.Index);
+        foreach (int column in columns)
+        {
+            bool rowId = column < 0;
+            var index = rowId ? null : table.IndexOn(column);
+            if (!rowId && index == null) continue;
+            bool eq = false, isNull = false, lower = false, upper = false;
+            foreach (var term in terms)
+            {
+                if (!TryIndexableTerm(term, out var col, out bool isEquality, used, table)) continue;
+                int c = col.IsRowId || col.Index < 0 || col.Index == table.RowIdColumn ? -1 : col.Index;
+                if (c != column) continue;
+                if (term is IsNullExpr n)
+                {
+                    if (!n.Negated) { eq = true; isNull = true; }
+                    continue; // IS NOT NULL: the "> NULL" bound keeps every row
+                }
+                if (isEquality) { eq = true; continue; }
+                var b = (BinaryExpr)term;
+                if (b.Op is BinaryOp.Greater or BinaryOp.GreaterEqual == b.Left is ColumnExpr) lower = true; else upper = true;
+            }
+            int bounds = (lower ? 1 : 0) + (upper ? 1 : 0);
+            int nOut = eq ? (rowId || (index!.Unique && !isNull) ? 0 : 23 + (isNull ? 10 : 0))
+                : bounds == 0 ? RowsLogEst : Math.Max(10, RowsLogEst - 20 * bounds);
+            int szIdx = rowId ? szTab : IndexRowLogEst(table, column);
+            int run = LogEstAdd(LogRowsLogEst, nOut + 1 + 15 * szIdx / szTab);
+            if (!rowId && (used == null || !Covers(table, column, used))) run = LogEstAdd(run, nOut + 16);
+            if (run < best) { best = run; rows = nOut; }
+        }
+        return best;
+    }
+
+    private static int TableRowLogEst(Table table)
+    {
+        int width = table.RowIdColumn < 0 ? 1 : 0;
+        foreach (var c in table.Columns) width += SizeEstimate(c.DeclaredType);
+        return LogEst((ulong)width * 4);
+    }
+
+    private static int IndexRowLogEst(Table table, int column) => LogEst((ulong)(SizeEstimate(table.Columns[column].DeclaredType) + 1) * 4);
+
+    /// <summary>sqlite3LogEstAdd: the LogEst of the sum of two LogEst values.</summary>
+    public static int LogEstAdd(int a, int b)
+    {
+        ReadOnlySpan<byte> x = [10, 10, 9, 9, 8, 8, 7, 7, 7, 6, 6, 6, 5, 5, 5, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2];
+        if (a < b) (a, b) = (b, a);
+        if (a > b + 49) return a;
+        if (a > b + 31) return a + 1;
+        return a + x[a - b];
     }
 
     private static ColumnExpr? EqualitiesOnOneColumn(List<Expr> disjuncts)

@@ -41,7 +41,7 @@ public sealed partial class Executor
         var offset = s.Offset?.Bind(Scope.Empty);
         JoinPlan? join = s.Joins.Count > 0 ? PrepareJoin(s) : null;
         var sources = join?.Sources;
-        Table? table = join?.Joined ?? (s.FromQuery != null ? PrepareFromSubquery(s) : s.From == null ? null : RequireReadableTable(s.From));
+        Table? table = join?.Joined ?? (s.FromQuery != null ? PrepareFromSubquery(s) : s.From == null ? null : RequireFromTable(s));
         bool schemaTable = join == null && s.From != null && SchemaTable.CanonicalName(s.From) != null;
         // What the column names are made from: the result columns, a join's * and t.* spelled out.
         var named = join == null ? s.Columns : new List<ResultColumn>();
@@ -147,7 +147,9 @@ public sealed partial class Executor
             join.Used = [.. used];
             foreach (var on in join.On) if (on != null) CollectColumns(on, join.Used);
         }
-        int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null ? DistinctIndexColumn(table, output, where, used) : -1;
+        int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null
+                            && !(join == null && s.FromQuery == null && IsDistinctRedundant(table, output, where))
+            ? DistinctIndexColumn(table, output, where, used) : -1;
         // The temp schema is always empty: nothing in it is unknown.
         if (schemaTable && SchemaTable.CanonicalName(s.From!) == SchemaTable.MasterName) SchemaTable.CheckKnown(_catalog, used);
         return new PreparedSelect(s, limit, offset, join, table, named, output, aggregate, having, where, groupBy, order, used, distinctIndex);
@@ -162,6 +164,8 @@ public sealed partial class Executor
 
         _context.Values = null;
         long limitCount = limit == null ? -1 : cap >= 0 ? CappedLimit(limit) : MustBeInteger(limit.Eval(_context));
+        // computeLimitRegisters: LIMIT 0 jumps to the end before OFFSET is computed or a row is read.
+        if (limitCount == 0) return;
         long offsetCount = offset == null ? 0 : MustBeInteger(offset.Eval(_context));
         if (offsetCount < 0) offsetCount = 0;
         if (cap >= 0 && (limitCount < 0 || limitCount > cap)) limitCount = cap;
@@ -192,6 +196,19 @@ public sealed partial class Executor
         if (aggregate)
         {
             var walk = GroupIndexWalk(table, groupBy, where, order, used);
+            if (order.Count == 0 && !s.Distinct)
+            {
+                // Nothing to sort: each group is printed as it ends, so a later group's error ("integer overflow")
+                // comes after the rows before it and LIMIT stops before the next group is computed, as in SQLite.
+                long skip = offsetCount, left = limitCount;
+                Group(source, streamJoin ? (join!, where) : null, table, output, groupBy, having, order, walk, row =>
+                {
+                    if (skip > 0) { skip--; return true; }
+                    AppendLine(row, line, stdout);
+                    return --left != 0;
+                });
+                return;
+            }
             var results = Group(source, streamJoin ? (join!, where) : null, table, output, groupBy, having, order, walk);
             Finish(results, s.Distinct, order, limitCount, offsetCount, line, stdout);
             return;
@@ -362,7 +379,8 @@ public sealed partial class Executor
     /// <summary>With <paramref name="stream"/> (a join and its WHERE, no GROUP BY) the one group's rows come from the
     /// join's loops instead of <paramref name="source"/>; only the row bare columns come from is copied.</summary>
     private List<(SqlValue[] Keys, SqlValue[] Out)> Group(List<(SqlValue[]? Values, long RowId)> source, (JoinPlan Plan, Expr? Where)? stream,
-        Table? table, List<Expr> output, List<Expr> groupBy, Expr? having, List<OrderKey> order, GroupWalk walk)
+        Table? table, List<Expr> output, List<Expr> groupBy, Expr? having, List<OrderKey> order, GroupWalk walk,
+        Func<SqlValue[], bool>? emit = null)
     {
         // SQLite's aFunc: the aggregates of the result columns, ORDER BY, then HAVING, equal calls once.
         var nodes = new List<AggregateExpr>();
@@ -470,6 +488,12 @@ public sealed partial class Executor
             var orderKeys = new SqlValue[order.Count];
             for (int i = 0; i < orderKeys.Length; i++) orderKeys[i] = order[i].Key.Eval(_context);
             var outv = Evaluate(output);
+            // emit: the caller prints the group's row at once; false when its LIMIT is reached.
+            if (emit != null)
+            {
+                if (!emit(outv)) break;
+                continue;
+            }
             Hold(ref bytes, StorageSize.OfRow(orderKeys) + StorageSize.OfRow(outv));
             results.Add((orderKeys, outv));
         } while (start < n);
@@ -546,6 +570,22 @@ public sealed partial class Executor
         if (found < 0) return -1;
         if (output.Count == 1 && !ScanPlanner.HasIndexTermOtherThan(table, where, found, used)) return found;
         throw new SqlParseException("FastDb does not support SELECT DISTINCT of several columns or with WHERE on another index, when a selected column is indexed, without ORDER BY yet");
+    }
+
+    /// <summary>where.c's isDistinctRedundant: DISTINCT over one table cannot remove a row when a result column is
+    /// the rowid (or its INTEGER PRIMARY KEY alias) or a UNIQUE column that is NOT NULL or fixed by a WHERE term
+    /// "col = constant"; SQLite then asks its planner for no order, so the rows come as a plain SELECT's do.</summary>
+    private static bool IsDistinctRedundant(Table table, List<Expr> output, Expr? where)
+    {
+        foreach (var e in output)
+            if (e is ColumnExpr c && (c.IsRowId || c.Index < 0 || c.Index == table.RowIdColumn)) return true;
+        foreach (var ix in table.Indexes)
+        {
+            if (!ix.Unique) continue;
+            if (ScanPlanner.HasEqualityTerm(where, ix.Column)) return true;
+            if (table.Columns[ix.Column].NotNull && output.Exists(e => e is ColumnExpr c && c.Index == ix.Column)) return true;
+        }
+        return false;
     }
 
     private static bool ContainsAggregate(Expr e) => FirstAggregate(e) != null;

@@ -109,9 +109,9 @@ public sealed partial class Executor : ISubqueryHost
         switch (query)
         {
             case SelectStatement s:
-                if (s.From != null) RequireReadableTable(s.From);
+                if (s.From != null) RequireFromTable(s);
                 CheckQueryTables(s.FromQuery);
-                foreach (var j in s.Joins) RequireReadableTable(j.Table);
+                foreach (var j in s.Joins) RequireFromItem(j.Table, j.IsCall);
                 foreach (var rc in s.Columns) CheckExprTables(rc.Expression);
                 CheckExprTables(s.Where);
                 foreach (var j in s.Joins) CheckExprTables(j.On);

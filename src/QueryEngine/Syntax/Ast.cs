@@ -112,6 +112,8 @@ public sealed class JoinClause
 {
     public JoinKind Kind;
     public required string Table;
+    /// <summary>JOIN name(args): a table-valued function's call (see <see cref="SelectStatement.FromIsCall"/>).</summary>
+    public bool IsCall;
     public string? Alias;
     public Expr? On;
     public List<string>? Using;
@@ -132,6 +134,8 @@ public sealed class SelectStatement : QueryStatement
     public bool Distinct;
     public List<ResultColumn> Columns = [];
     public string? From;
+    /// <summary>FROM name(args): SQLite's table-valued function syntax (a table so named is "not a function").</summary>
+    public bool FromIsCall;
     /// <summary>FROM (query): the subquery that is the only FROM item (From is then null).</summary>
     public QueryStatement? FromQuery;
     public string? FromAlias;

@@ -210,12 +210,51 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
         n.Equals("rowid", StringComparison.OrdinalIgnoreCase) || n.Equals("oid", StringComparison.OrdinalIgnoreCase) || n.Equals("_rowid_", StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>A row value "(a, b, ...)": parsed so the statement's syntax is checked, refused when names are resolved
-/// (after the table lookup, as SQLite reports "no such table" first).</summary>
-public sealed class RowValueExpr : Expr
+/// <summary>A row value "(a, b, ...)". SQLite accepts one only as an operand of a comparison, IN or BETWEEN with
+/// vectors of its size, which FastDb refuses by name (BinaryExpr.Bind, the parser's IN). Anywhere else SQLite's code
+/// generator says "row value misused" once the names are resolved, so its items are bound first ("no such column"
+/// inside it wins) and the error is then kept as a later resolver error would be.</summary>
+public sealed class RowValueExpr(List<Expr> items) : Expr
 {
+    public readonly List<Expr> Items = items;
+    public const string Misused = "row value misused";
+
     public override SqlValue Eval(RowContext row) => throw new InvalidOperationException("row values are not supported");
-    public override Expr Bind(Scope scope) => throw new SqlParseException("FastDb does not support row values");
+
+    public override Expr Bind(Scope scope)
+    {
+        for (int i = 0; i < Items.Count; i++) Items[i] = Items[i].Bind(scope);
+        return scope.Fail(new SqlParseException(Misused));
+    }
+
+    /// <summary>resolve.c's check of a comparison's operands, made before it resolves them: sizes that differ (a
+    /// vector beside a scalar) are "row value misused" at the offset of the comparison's leftmost token; equal vector
+    /// sizes are SQL SQLite answers and FastDb refuses.</summary>
+    public static void CheckComparison(Expr comparison, Expr left, Expr right)
+    {
+        // A subquery's width is known only once it is resolved: beside a vector, refused rather than guessed.
+        if (left is SubqueryExpr || right is SubqueryExpr) throw new SqlParseException("FastDb does not support row values");
+        int l = left is RowValueExpr lv ? lv.Items.Count : 1, r = right is RowValueExpr rv ? rv.Items.Count : 1;
+        if (l != r) throw new SqlParseException(Misused, LeftmostOffset(comparison));
+        if (l > 1) throw new SqlParseException("FastDb does not support row values");
+    }
+
+    /// <summary>sqlite3RecordErrorOffsetOfExpr: down the left operands to the first node with a token offset (a row
+    /// value has none).</summary>
+    private static int LeftmostOffset(Expr e)
+    {
+        while (true)
+        {
+            switch (e)
+            {
+                case RowValueExpr: return -1;
+                case BinaryExpr b when b.Offset <= 0: e = b.Left; continue;
+                case UnaryExpr u when u.Offset <= 0: e = u.Operand; continue;
+                case BetweenExpr b when b.Offset <= 0: e = b.Operand; continue;
+                default: return e.Offset > 0 ? e.Offset : -1;
+            }
+        }
+    }
 }
 
 /// <summary>"t.*" inside an expression: only meaningful as a result column.</summary>
@@ -278,7 +317,15 @@ public sealed class BinaryExpr(BinaryOp op, Expr left, Expr right) : Expr
     private readonly int _height = Math.Max(left.Height, right.Height) + 1;
     public override int Height => _height;
     public override bool IsConstant => Left.IsConstant && Right.IsConstant;
-    public override Expr Bind(Scope scope) { Left = Left.Bind(scope); Right = Right.Bind(scope); return this; }
+    public override Expr Bind(Scope scope)
+    {
+        if (Op is BinaryOp.Equal or BinaryOp.NotEqual or BinaryOp.Less or BinaryOp.LessEqual or BinaryOp.Greater
+                or BinaryOp.GreaterEqual or BinaryOp.Is or BinaryOp.IsNot && (Left is RowValueExpr || Right is RowValueExpr))
+            RowValueExpr.CheckComparison(this, Left, Right);
+        Left = Left.Bind(scope);
+        Right = Right.Bind(scope);
+        return this;
+    }
 
     public override SqlValue Eval(RowContext row)
     {

@@ -79,6 +79,18 @@ public sealed partial class Parser
         return new SqlParseException("near \"" + Source(t) + "\": syntax error", t.Start - _start);
     }
 
+    /// <summary>parse.y's "nm LP exprlist RP": a FROM item called as a table-valued function. Its arguments are
+    /// parsed and dropped; the call is judged when the table is looked up (selectExpander), so later syntax errors
+    /// win.</summary>
+    private bool TryTableFunctionArguments()
+    {
+        if (!TryOp("(")) return false;
+        if (!Peek().IsOp(")"))
+            do ParseExprAt(_depth + 3); while (TryOp(","));
+        ExpectOp(")");
+        return true;
+    }
+
     private static SqlParseException Unsupported(string what) => new("FastDb does not support " + what);
 
     /// <summary>A shift that leaves <paramref name="symbols"/> symbols on SQLite's parser stack, which holds 99.</summary>
@@ -637,6 +649,7 @@ public sealed partial class Parser
             {
                 stmt.From = ExpectName();
                 if (TryOp(".")) throw Unsupported("schema-qualified table names");
+                stmt.FromIsCall = TryTableFunctionArguments();
                 if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
                 else if (IsNameToken(Peek())) stmt.FromAlias = ExpectName();
             }
@@ -654,7 +667,7 @@ public sealed partial class Parser
                 if (!Peek().Is("INDEXED")) throw SyntaxError(Peek());
                 throw Unsupported("NOT INDEXED");
             }
-            if (n.IsOp("(")) throw Unsupported("table-valued functions");
+            if (n.IsOp("(")) throw SyntaxError(n); // arguments after the alias: parse.y has no such rule
         }
         if (TryKeyword("WHERE")) stmt.Where = ParseExprAt(5);
         if (TryKeyword("GROUP"))
@@ -781,6 +794,7 @@ public sealed partial class Parser
         if (t.IsOp("(")) throw Unsupported("subqueries in FROM joined with other tables");
         var join = new JoinClause { Kind = kind, Table = ExpectName(), Natural = natural };
         if (TryOp(".")) throw Unsupported("schema-qualified table names");
+        join.IsCall = TryTableFunctionArguments();
         if (TryKeyword("AS")) join.Alias = ExpectName();
         else if (IsNameToken(Peek()) && !Peek().Is("LEFT") && !Peek().Is("CROSS") && !Peek().Is("INNER") && !Peek().Is("NATURAL")
                  && !Peek().Is("RIGHT") && !Peek().Is("FULL") && !Peek().Is("JOIN") && !Peek().Is("OUTER")) join.Alias = ExpectName();
@@ -946,7 +960,8 @@ public sealed partial class Parser
             do items.Add(ParseExprAt(_depth + 3)); while (TryOp(","));
         CheckStack(_depth + 3);
         ExpectOp(")");
-        if (items.Any(i => i is RowValueExpr) || left is RowValueExpr) _deferredUnsupported ??= "row values";
+        // A vector item beside a scalar left side is SQLite's "row value misused" (RowValueExpr.Bind says so).
+        if (left is RowValueExpr) _deferredUnsupported ??= "row values";
         // parse.y rewrites two forms at once: "x IN ()" is the constant 0 (x is never looked at, not even bound),
         // and "x IN (constant)" is "x = +constant", an ordinary equality the planner can use.
         if (items.Count == 0) return new LiteralExpr(SqlValue.FromInteger(negated ? 1 : 0));
@@ -1101,11 +1116,13 @@ public sealed partial class Parser
                 var e = ParseExprAt(_depth + 1);
                 if (Peek().IsOp(","))
                 {
-                    // A row value: parsed so later syntax errors still win, refused when the statement is complete.
-                    while (TryOp(",")) ParseExprAt(_depth + 3);
+                    // A row value: parsed so later syntax errors still win; its names are resolved, then it is
+                    // SQLite's "row value misused" or, where SQLite accepts it, refused (RowValueExpr).
+                    var items = new List<Expr> { e };
+                    while (TryOp(",")) items.Add(ParseExprAt(_depth + 3));
                     CheckStack(_depth + 3);
                     ExpectOp(")");
-                    return new RowValueExpr { Offset = t.Start - _start };
+                    return new RowValueExpr(items) { Offset = t.Start - _start };
                 }
                 CheckStack(_depth + 3);
                 ExpectOp(")");

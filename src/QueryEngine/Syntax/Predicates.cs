@@ -24,6 +24,12 @@ public sealed class BetweenExpr(Expr operand, Expr low, Expr high, bool negated)
 
     public override Expr Bind(Scope scope)
     {
+        // SQLite compares vectors with BETWEEN as two comparisons: the same checks as theirs.
+        if (Operand is RowValueExpr || Low is RowValueExpr || High is RowValueExpr)
+        {
+            RowValueExpr.CheckComparison(this, Operand, Low);
+            RowValueExpr.CheckComparison(this, Operand, High);
+        }
         Operand = Operand.Bind(scope);
         Low = Low.Bind(scope);
         High = High.Bind(scope);

@@ -1,4 +1,5 @@
 using System.Text;
+using FastDb.QueryEngine.Syntax;
 
 namespace FastDb.QueryEngine.Values;
 
@@ -6,7 +7,7 @@ namespace FastDb.QueryEngine.Values;
 /// SQLite 3.40.1's printf (sqlite3_str_vappendf of printf.c), conversion for conversion: the SQL function
 /// printf()/format() takes its arguments from SQL values (SQLITE_PRINTF_SQLFUNC), and the engine's own callers
 /// (quote(), round(), the shell's insert mode) format one REAL. Widths and precisions count UTF-8 bytes, as SQLite's do
-/// (characters with the '!' flag). Reals are rendered in the x87 80-bit long double SQLite computes them in
+/// (characters with the '!' flag); a precision that cuts a character is refused by name, as FastDb's text is UTF-8. Reals are rendered in the x87 80-bit long double SQLite computes them in
 /// (<see cref="Float80"/>), which decides every digit past the 17th.
 /// An output over <see cref="EngineLimits.MaxValueBytes"/> makes printf() NULL, as sqlite3's StrAccum does past
 /// SQLITE_LIMIT_LENGTH (it records TOOBIG but the SQL function returns no text); it is never built.
@@ -63,7 +64,20 @@ public static class SqlPrintf
         }
 
         public override string ToString() => Encoding.UTF8.GetString(Bytes, 0, Length);
+
+        /// <summary>The output as text, refused by name where a byte-counted precision (%.Ns, %.Nq without '!') cut a
+        /// character: sqlite3 returns those partial bytes, which FastDb's text cannot hold.</summary>
+        public string ToValidText()
+        {
+            try { return StrictUtf8.GetString(Bytes, 0, Length); }
+            catch (DecoderFallbackException) { throw new SqlParseException(CutCharacterMessage); }
+        }
     }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
+    public const string CutCharacterMessage =
+        "FastDb does not support printf precisions that cut a UTF-8 character (sqlite3 counts bytes; use the ! flag to count characters)";
 
     /// <summary>The accumulator's TOOBIG state.</summary>
     private sealed class TooLong : Exception;
@@ -76,7 +90,7 @@ public static class SqlPrintf
         var output = new Output();
         try { Append(output, CString(args[0].AsText()!), args[1..]); }
         catch (TooLong) { return SqlValue.Null; }
-        return SqlValue.FromText(output.ToString());
+        return SqlValue.FromText(output.ToValidText());
     }
 
     /// <summary>One REAL through a single conversion (%f %e %E %g %G) with the '!' flag or not, as SQLite's own

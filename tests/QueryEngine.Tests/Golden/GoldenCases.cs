@@ -539,5 +539,6 @@ public static partial class GoldenCases
         .. SqlQueriesCases(),
         .. FromSubqueryCases(),
         .. AlterCases(),
+        .. SoakCases(),
     ];
 }
