@@ -18,6 +18,12 @@ public sealed partial class Executor
         /// <summary>Joined-row columns the query reads anywhere (result, WHERE, ON, GROUP BY, ORDER BY, HAVING):
         /// SQLite's colUsed, which decides the extra columns of an automatic index.</summary>
         public HashSet<int> Used = [];
+        /// <summary>The tables' FROM positions in loop order, outermost first (PlanJoinLoops).</summary>
+        public int[] LoopOrder = [];
+        /// <summary>Per FROM position: the index lookup that finds its rows, or null (a scan, or an automatic index).</summary>
+        public IndexAccess?[] Access = [];
+        /// <summary>Per FROM position: an equality with the tables outside it is answered as SQLite's automatic index.</summary>
+        public bool[] Automatic = [];
     }
 
     /// <summary>Looks up FROM's tables and USING columns (sqlite3ProcessJoin, before any name is resolved) and
@@ -70,9 +76,9 @@ public sealed partial class Executor
     }
 
     /// <summary>Binds each ON (after WHERE, as SQLite ANDs them to it) and refuses the join shapes whose plan SQLite
-    /// picks by cost, which FastDb does not reproduce: tables with indexes, terms on a rowid, three or more tables
-    /// joined other than by CROSS or LEFT JOIN, a constant filter on the inner table of a two-table inner join (SQLite
-    /// then scans that table first), and WHERE on the right table of a LEFT JOIN (which may turn it into an inner one).</summary>
+    /// picks by cost whatever the indexes: three or more tables joined other than by CROSS or LEFT JOIN, and WHERE on
+    /// the right table of a LEFT JOIN (which may turn it into an inner one). The loops are planned later, once the
+    /// columns the query reads are known (PlanJoinLoops).</summary>
     private void BindJoin(JoinPlan plan, Expr? where)
     {
         for (int k = 1; k < plan.Sources.Count; k++)
@@ -82,25 +88,8 @@ public sealed partial class Executor
                 try { plan.On[k] = Expr.BindWhole(on, new Scope { Host = this, Outer = _outer, Table = plan.Joined, Sources = plan.Sources }); }
                 catch (SqlParseException e) when (e.Offset >= 0) { throw new SqlParseException(e.Message, -1, e.Code); }
             }
-        foreach (var src in plan.Sources)
-            if (src.Table.Indexes.Count > 0)
-                throw new SqlParseException("FastDb does not support JOIN of tables with indexes (" + src.Table.Name + " has one) yet");
-        var terms = new List<Expr>();
-        if (where != null) terms.Add(where);
-        foreach (var on in plan.On) if (on != null) terms.Add(on);
-        foreach (var term in terms)
-            if (ReadsRowId(term, plan)) throw new SqlParseException("FastDb does not support JOIN conditions on a rowid yet");
         if (plan.Sources.Count > 2 && plan.Clauses.Any(c => c.Kind is JoinKind.Inner or JoinKind.Comma))
             throw new SqlParseException("FastDb does not support joining three or more tables other than by CROSS or LEFT JOIN yet");
-        var inner = plan.Sources[^1];
-        if (plan.Sources.Count == 2 && plan.Clauses[0].Kind is JoinKind.Inner or JoinKind.Comma)
-        {
-            var conjuncts = new List<Expr>();
-            foreach (var term in terms) SplitConjuncts(term, conjuncts);
-            foreach (var c in conjuncts)
-                if (IsConstantFilterOn(c, inner))
-                    throw new SqlParseException("FastDb does not support a JOIN with a constant filter on its second table yet");
-        }
         for (int k = 1; k < plan.Sources.Count; k++)
             if (plan.Clauses[k - 1].Kind == JoinKind.Left && where != null && ReadsSource(where, plan.Sources[k]))
                 throw new SqlParseException("FastDb does not support WHERE on the right table of a LEFT JOIN yet");
@@ -126,31 +115,30 @@ public sealed partial class Executor
         return used.Any(i => (i >= src.Offset && i < src.Offset + src.Table.Columns.Length) || i == src.RowIdSlot);
     }
 
-    private static bool ReadsRowId(Expr e, JoinPlan plan)
-    {
-        var used = new HashSet<int>();
-        CollectColumns(e, used);
-        foreach (var src in plan.Sources)
-            if (used.Contains(src.RowIdSlot) || (src.Table.RowIdColumn >= 0 && used.Contains(src.Offset + src.Table.RowIdColumn))) return true;
-        return false;
-    }
-
     /// <summary>
-    /// Nested loops in FROM order, each table in rowid order; an inner table's ON decides which of its rows pair with
-    /// the row built so far, and a LEFT JOIN pairs a row no inner row matched with NULLs. An equality between one
-    /// of the inner table's columns and an expression over the tables before it is answered from a hash of that
-    /// column (as SQLite's automatic index answers it: matching rows in rowid order), under the comparison's affinity.
-    /// Each joined row WHERE accepts goes to <paramref name="sink"/> in one reused buffer (copy what you keep), with a
-    /// running count as its rowid; the sink returns false to stop (LIMIT reached). Nothing is materialized, so a join
-    /// costs what its loops cost, like SQLite's. Constant WHERE terms are evaluated first, as sqlite3WhereBegin does.
+    /// Nested loops in the planned order (PlanJoinLoops; FROM order unless a lookup decides otherwise), each table
+    /// found as planned: through a rowid or index lookup (rows of one key in rowid order), else in rowid order, an
+    /// equality with the tables outside it answered from a hash of that column as SQLite's automatic index answers it
+    /// (matching rows in its order), under the comparison's affinity. A LEFT JOIN's ON decides which rows pair with
+    /// the row built so far, and a row no inner row matched pairs with NULLs. Each joined row WHERE accepts goes to
+    /// <paramref name="sink"/> in one reused buffer (copy what you keep), with a running count as its rowid; the sink
+    /// returns false to stop (LIMIT reached). Nothing is materialized, so a join costs what its loops cost, like
+    /// SQLite's. Constant WHERE terms are evaluated first, as sqlite3WhereBegin does.
     /// </summary>
     private void RunJoin(JoinPlan plan, Expr? where, Func<SqlValue[], long, bool> sink)
     {
         if (where != null && ConstantTermIsFalse(where)) return;
         var sources = plan.Sources;
+        int n = sources.Count;
+        var order = plan.LoopOrder;
         var (on, filters) = PushDownTerms(plan, where);
-        var lookups = new Lookup?[sources.Count];
-        for (int k = 1; k < sources.Count; k++) lookups[k] = Lookup.For(on[k], sources[k], plan.Used);
+        var lookups = new Lookup?[n];
+        for (int level = 0; level < n; level++)
+        {
+            int k = order[level];
+            if (plan.Access[k] is { } access) lookups[level] = Lookup.ForIndex(sources[k], access);
+            else if (level > 0 && plan.Automatic[k]) lookups[level] = Lookup.For(on[level] ?? filters[level], sources[k], plan.Used);
+        }
         var row = new SqlValue[plan.Joined.Columns.Length];
         var context = new RowContext { Values = row };
         long count = 0;
@@ -160,31 +148,32 @@ public sealed partial class Executor
             var v = term.Eval(context);
             return !v.IsNull && Arithmetic.IsTrue(v);
         }
-        bool Level(int k)
+        bool Level(int level)
         {
-            if (k == sources.Count)
+            if (level == n)
             {
                 context.RowId = ++count;
                 return sink(row, count);
             }
+            int k = order[level];
             var src = sources[k];
             bool matched = false;
-            var candidates = lookups[k] is { } lookup ? lookup.Probe(context) : src.Table.Rows;
+            var candidates = lookups[level] is { } lookup ? lookup.Probe(context) : src.Table.Rows;
             foreach (var r in candidates)
             {
                 Array.Copy(r.Values, 0, row, src.Offset, r.Values.Length);
                 row[src.RowIdSlot] = SqlValue.FromInteger(r.RowId);
-                if (!Passes(on[k])) continue;
+                if (!Passes(on[level])) continue;
                 matched = true;
-                if (!Passes(filters[k])) continue;
-                if (!Level(k + 1)) return false;
+                if (!Passes(filters[level])) continue;
+                if (!Level(level + 1)) return false;
             }
             if (!matched && k > 0 && plan.Clauses[k - 1].Kind == JoinKind.Left)
             {
                 Array.Clear(row, src.Offset, src.Table.Columns.Length);
                 row[src.RowIdSlot] = SqlValue.Null;
-                if (!Passes(filters[k])) return true;
-                return Level(k + 1);
+                if (!Passes(filters[level])) return true;
+                return Level(level + 1);
             }
             return true;
         }
@@ -192,52 +181,51 @@ public sealed partial class Executor
     }
 
     /// <summary>
-    /// Where SQLite tests each term: a WHERE term, and an ON term of an inner or comma join, at the loop of the last
-    /// table it reads (so a term on the outer table alone runs, and may fail, before the inner loop is entered); the
-    /// ON of a LEFT JOIN stays with its table (it decides the NULL row). Terms reading no table were tested once
-    /// before the loops. Returns each table's ON and its filter, either null when empty.
+    /// Where SQLite tests each term, by loop level: a WHERE term, and an ON term of an inner or comma join, at the
+    /// loop of the last table it reads (so a term on the outer table alone runs, and may fail, before the inner loop
+    /// is entered); the ON of a LEFT JOIN stays with its table (it decides the NULL row; LEFT JOINs keep FROM order).
+    /// Terms reading no table were tested once before the loops. Returns each level's ON and filter, null when empty.
     /// </summary>
     private static (Expr?[] On, Expr?[] Filters) PushDownTerms(JoinPlan plan, Expr? where)
     {
         int n = plan.Sources.Count;
         var on = new Expr?[n];
         var filters = new Expr?[n];
+        var levelOf = new int[n];
+        for (int level = 0; level < n; level++) levelOf[plan.LoopOrder[level]] = level;
         static Expr And(Expr? a, Expr b) => a == null ? b : new BinaryExpr(BinaryOp.And, a, b);
+        void Place(Expr c, bool skipConstant)
+        {
+            int level = LastLevelRead(c, plan, levelOf);
+            if (level < 0 && skipConstant && c.IsConstant) return;
+            filters[Math.Max(level, 0)] = And(filters[Math.Max(level, 0)], c);
+        }
         for (int k = 1; k < n; k++)
         {
             if (plan.On[k] == null) continue;
-            if (plan.Clauses[k - 1].Kind == JoinKind.Left) { on[k] = plan.On[k]; continue; }
+            if (plan.Clauses[k - 1].Kind == JoinKind.Left) { on[levelOf[k]] = plan.On[k]; continue; }
             var conjuncts = new List<Expr>();
             SplitConjuncts(plan.On[k]!, conjuncts);
-            foreach (var c in conjuncts)
-            {
-                int level = LastSourceRead(c, plan);
-                if (level < k) filters[Math.Max(level, 0)] = And(filters[Math.Max(level, 0)], c);
-                else on[k] = And(on[k], c);
-            }
+            foreach (var c in conjuncts) Place(c, skipConstant: false);
         }
         if (where != null)
         {
             var conjuncts = new List<Expr>();
             SplitConjuncts(where, conjuncts);
-            foreach (var c in conjuncts)
-            {
-                int level = LastSourceRead(c, plan);
-                if (level < 0 && c.IsConstant) continue;
-                filters[Math.Max(level, 0)] = And(filters[Math.Max(level, 0)], c);
-            }
+            foreach (var c in conjuncts) Place(c, skipConstant: true);
         }
         return (on, filters);
     }
 
-    /// <summary>The position in FROM of the last table a term reads, or -1 when it reads none.</summary>
-    private static int LastSourceRead(Expr term, JoinPlan plan)
+    /// <summary>The loop level of the last table a term reads, or -1 when it reads none.</summary>
+    private static int LastLevelRead(Expr term, JoinPlan plan, int[] levelOf)
     {
         var used = new HashSet<int>();
         CollectColumns(term, used);
-        for (int k = plan.Sources.Count - 1; k >= 0; k--)
-            if (ReadsSource(term, plan.Sources[k], used)) return k;
-        return -1;
+        int last = -1;
+        for (int k = 0; k < plan.Sources.Count; k++)
+            if (ReadsSource(term, plan.Sources[k], used)) last = Math.Max(last, levelOf[k]);
+        return last;
     }
 
     /// <summary>The joined rows WHERE accepts, copied, for the plans that sort or group them (counted against the
@@ -276,7 +264,7 @@ public sealed partial class Executor
                     if (column is not ColumnExpr col || col.Index < inner.Offset || col.Index >= inner.Offset + inner.Table.Columns.Length) continue;
                     var read = new HashSet<int>();
                     CollectColumns(other, read);
-                    if (read.Any(i => i >= inner.Offset) || other is AggregateExpr) continue;
+                    if (read.Any(i => InSource(i, inner)) || other is AggregateExpr) continue;
                     var lookup = new Lookup { _probe = other, _affinity = AffinityRules.ForComparison(column.Affinity, other.Affinity) };
                     int index = col.Index - inner.Offset;
                     foreach (var r in inner.Table.Rows)
@@ -320,16 +308,62 @@ public sealed partial class Executor
                 if (list.Count > 1) list.Sort(Compare);
         }
 
-        private static bool AutomaticIndexUsable(Affinity comparison, Affinity column) =>
+        public static bool AutomaticIndexUsable(Affinity comparison, Affinity column) =>
             comparison < Affinity.Text || (comparison == Affinity.Text ? column == Affinity.Text : AffinityRules.IsNumeric(column));
 
         private static readonly List<Row> None = [];
+
+        /// <summary>A lookup through a real index (PlanJoinLoops): the rowid by binary search, a UNIQUE column from
+        /// its map when the comparison leaves the stored keys as they are, else a hash of the column built here, its
+        /// lists in rowid order as the index's (key, rowid) entries are.</summary>
+        public static Lookup ForIndex(JoinSource inner, IndexAccess access)
+        {
+            var lookup = new Lookup { _probe = access.Probe, _affinity = access.Affinity, _table = inner.Table };
+            if (access.Column < 0) { lookup._rowId = true; return lookup; }
+            if (inner.Table.IndexOn(access.Column) is { Unique: true } unique && LeavesStoredKeys(inner.Table.Columns[access.Column].Affinity, access.Affinity))
+            {
+                lookup._unique = unique;
+                return lookup;
+            }
+            foreach (var r in inner.Table.Rows)
+            {
+                var key = r.Values[access.Column];
+                if (key.IsNull) continue;
+                key = AffinityRules.ForCompare(access.Affinity, key);
+                if (!lookup._rows.TryGetValue(key, out var list)) lookup._rows[key] = list = [];
+                list.Add(r);
+            }
+            return lookup;
+        }
+
+        private Table? _table;
+        private bool _rowId;
+        private UniqueIndex? _unique;
+        private readonly List<Row> _one = new(1);
 
         public List<Row> Probe(RowContext context)
         {
             var v = _probe.Eval(context);
             if (v.IsNull) return None;
-            return _rows.TryGetValue(AffinityRules.ForCompare(_affinity, v), out var list) ? list : None;
+            v = AffinityRules.ForCompare(_affinity, v);
+            if (_rowId) return One(RowIdKey(v) is long id ? _table!.FindByRowId(id) : null);
+            if (_unique != null) return One(_unique.Map.TryGetValue(v, out var hit) ? hit : null);
+            return _rows.TryGetValue(v, out var list) ? list : None;
+        }
+
+        /// <summary>The rowid a value seeks (OP_SeekRowid: an integer, or a real that is one), or null.</summary>
+        private static long? RowIdKey(SqlValue v)
+        {
+            if (v.Type == SqlType.Integer) return v.Integer;
+            if (v.Type == SqlType.Real && Math.Floor(v.Real) == v.Real && v.Real >= -9.2233720368547758e18 && v.Real < 9.2233720368547758e18) return (long)v.Real;
+            return null;
+        }
+
+        private List<Row> One(Row? row)
+        {
+            _one.Clear();
+            if (row != null) _one.Add(row);
+            return _one;
         }
     }
 }
