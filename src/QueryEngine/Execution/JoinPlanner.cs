@@ -29,9 +29,11 @@ public sealed partial class Executor
     /// none, FROM order on a tie of rowid/UNIQUE lookups), which where.c's costs decide the same way only when no
     /// other term filters either table (or when the outer table has no lookup at all); LEFT and CROSS joins keep
     /// FROM order. Refused: any other term on an indexed column or a rowid (it may drive a range or another index),
-    /// a table an index covers (SQLite may scan the index instead), and the ties and filters where the costs decide.
+    /// a table an index covers (SQLite may scan the index instead), the ties and filters where the costs decide, and
+    /// ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid (SQLite may walk that index, and turn the loops
+    /// around to do it: rows that tie come in another order). <paramref name="ordering"/> holds those terms.
     /// </summary>
-    private void PlanJoinLoops(JoinPlan plan, Expr? where)
+    private void PlanJoinLoops(JoinPlan plan, Expr? where, List<Expr> ordering)
     {
         var sources = plan.Sources;
         int n = sources.Count;
@@ -53,6 +55,10 @@ public sealed partial class Executor
             RefuseUnplannedFilters(plan, innerTerms);
             return;
         }
+        foreach (var term in ordering)
+            foreach (var src in sources)
+                if (TouchesKey(term, src))
+                    throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN yet");
         bool innerJoin = n == 2 && plan.Clauses[0].Kind is JoinKind.Inner or JoinKind.Comma;
         if (innerJoin) PlanInnerPair(plan, innerTerms);
         else
