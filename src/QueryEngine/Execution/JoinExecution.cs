@@ -193,10 +193,11 @@ public sealed partial class Executor
         var filters = new Expr?[n];
         var levelOf = new int[n];
         for (int level = 0; level < n; level++) levelOf[plan.LoopOrder[level]] = level;
+        var read = new HashSet<int>();
         static Expr And(Expr? a, Expr b) => a == null ? b : new BinaryExpr(BinaryOp.And, a, b);
         void Place(Expr c, bool skipConstant)
         {
-            int level = LastLevelRead(c, plan, levelOf);
+            int level = LastLevelRead(c, plan, levelOf, read);
             if (level < 0 && skipConstant && c.IsConstant) return;
             filters[Math.Max(level, 0)] = And(filters[Math.Max(level, 0)], c);
         }
@@ -218,9 +219,9 @@ public sealed partial class Executor
     }
 
     /// <summary>The loop level of the last table a term reads, or -1 when it reads none.</summary>
-    private static int LastLevelRead(Expr term, JoinPlan plan, int[] levelOf)
+    private static int LastLevelRead(Expr term, JoinPlan plan, int[] levelOf, HashSet<int> used)
     {
-        var used = new HashSet<int>();
+        used.Clear();
         CollectColumns(term, used);
         int last = -1;
         for (int k = 0; k < plan.Sources.Count; k++)
@@ -259,8 +260,9 @@ public sealed partial class Executor
             foreach (var c in conjuncts)
             {
                 if (c is not BinaryExpr { Op: BinaryOp.Equal } eq) continue;
-                foreach (var (column, other) in new[] { (eq.Left, eq.Right), (eq.Right, eq.Left) })
+                for (int side = 0; side < 2; side++)
                 {
+                    var (column, other) = side == 0 ? (eq.Left, eq.Right) : (eq.Right, eq.Left);
                     if (column is not ColumnExpr col || col.Index < inner.Offset || col.Index >= inner.Offset + inner.Table.Columns.Length) continue;
                     var read = new HashSet<int>();
                     CollectColumns(other, read);

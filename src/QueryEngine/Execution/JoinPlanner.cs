@@ -46,10 +46,12 @@ public sealed partial class Executor
         var innerTerms = new List<Expr>(whereTerms);
         for (int k = 1; k < n; k++)
             if (plan.On[k] != null && plan.Clauses[k - 1].Kind != JoinKind.Left) SplitConjuncts(plan.On[k]!, innerTerms);
-        bool readsKey = false;
-        for (int k = 0; k < n && !readsKey; k++)
-            foreach (var term in TermsFor(plan, k, innerTerms))
-                if (TouchesKey(term, sources[k])) { readsKey = true; break; }
+        // Without indexes only a rowid (or INTEGER PRIMARY KEY) term can call for a lookup: one pass over the
+        // columns the terms read tells (the common case stays as cheap as before indexes were planned).
+        var read = new HashSet<int>();
+        foreach (var term in innerTerms) CollectColumns(term, read);
+        foreach (var on in plan.On) if (on != null) CollectColumns(on, read);
+        bool readsKey = sources.Any(src => read.Contains(src.RowIdSlot) || (src.Table.RowIdColumn >= 0 && read.Contains(src.Offset + src.Table.RowIdColumn)));
         if (!keyed && !readsKey)
         {
             RefuseUnplannedFilters(plan, innerTerms);
