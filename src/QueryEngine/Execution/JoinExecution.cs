@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FastDb.QueryEngine.Storage;
 using FastDb.QueryEngine.Syntax;
 using FastDb.QueryEngine.Values;
@@ -158,7 +159,7 @@ public sealed partial class Executor
             int k = order[level];
             var src = sources[k];
             bool matched = false;
-            var candidates = lookups[level] is { } lookup ? lookup.Probe(context) : src.Table.Rows;
+            var candidates = lookups[level] is { } lookup ? lookup.Probe(context) : CollectionsMarshal.AsSpan(src.Table.Rows);
             foreach (var r in candidates)
             {
                 Array.Copy(r.Values, 0, row, src.Offset, r.Values.Length);
@@ -245,18 +246,26 @@ public sealed partial class Executor
         return rows;
     }
 
-    /// <summary>An inner table's rows by one column's value, for an ON equality with the tables before it.</summary>
+    /// <summary>An inner table's rows by one column's value, for an equality with the tables outside it: one flat
+    /// array of the rows grouped by key (each group in rowid order, or the automatic index's order) and a map from a
+    /// key to its group, built once per statement; a probe is a span of that array, nothing allocated per row.</summary>
     private sealed class Lookup
     {
-        private readonly Dictionary<SqlValue, List<Row>> _rows = new(KeyComparer.Instance);
+        private Dictionary<SqlValue, (int Start, int Count)> _groups = null!;
+        private Row[] _flat = [];
         private Expr _probe = null!;
         private Affinity _affinity;
+        private Table? _table;
+        private bool _rowId;
+        private UniqueIndex? _unique;
+        private readonly Row[] _one = new Row[1];
 
         public static Lookup? For(Expr? on, JoinSource inner, HashSet<int> used)
         {
             if (on == null) return null;
             var conjuncts = new List<Expr>();
             SplitConjuncts(on, conjuncts);
+            var read = new HashSet<int>();
             foreach (var c in conjuncts)
             {
                 if (c is not BinaryExpr { Op: BinaryOp.Equal } eq) continue;
@@ -264,26 +273,66 @@ public sealed partial class Executor
                 {
                     var (column, other) = side == 0 ? (eq.Left, eq.Right) : (eq.Right, eq.Left);
                     if (column is not ColumnExpr col || col.Index < inner.Offset || col.Index >= inner.Offset + inner.Table.Columns.Length) continue;
-                    var read = new HashSet<int>();
+                    read.Clear();
                     CollectColumns(other, read);
                     if (read.Any(i => InSource(i, inner)) || other is AggregateExpr) continue;
                     var lookup = new Lookup { _probe = other, _affinity = AffinityRules.ForComparison(column.Affinity, other.Affinity) };
                     int index = col.Index - inner.Offset;
-                    foreach (var r in inner.Table.Rows)
-                    {
-                        var key = r.Values[index];
-                        if (key.IsNull) continue;
-                        key = AffinityRules.ForCompare(lookup._affinity, key);
-                        if (!lookup._rows.TryGetValue(key, out var list)) lookup._rows[key] = list = [];
-                        list.Add(r);
-                    }
+                    lookup.Group(inner.Table, index);
                     // sqlite3IndexAffinityOk: an automatic index on the column serves the comparison only when its
-                    // affinity agrees; otherwise SQLite scans the inner table, in rowid order, as the lists already are.
+                    // affinity agrees; otherwise SQLite scans the inner table, in rowid order, as the groups already are.
                     if (AutomaticIndexUsable(lookup._affinity, column.Affinity)) lookup.OrderAsAutomaticIndex(inner, index, used);
                     return lookup;
                 }
             }
             return null;
+        }
+
+        /// <summary>A lookup through a real index (PlanJoinLoops): the rowid by binary search, a UNIQUE column from
+        /// its map when the comparison leaves the stored keys as they are, else the column grouped here, each group
+        /// in rowid order as the index's (key, rowid) entries are.</summary>
+        public static Lookup ForIndex(JoinSource inner, IndexAccess access)
+        {
+            var lookup = new Lookup { _probe = access.Probe, _affinity = access.Affinity, _table = inner.Table };
+            if (access.Column < 0) lookup._rowId = true;
+            else if (inner.Table.IndexOn(access.Column) is { Unique: true } unique && LeavesStoredKeys(inner.Table.Columns[access.Column].Affinity, access.Affinity))
+                lookup._unique = unique;
+            else lookup.Group(inner.Table, access.Column);
+            return lookup;
+        }
+
+        /// <summary>Groups the table's rows (NULL keys left out) by the column's value under the comparison's
+        /// affinity: a count per key, then each row placed at its group's next slot, so groups keep rowid order.</summary>
+        private void Group(Table table, int column)
+        {
+            var rows = table.Rows;
+            _groups = new Dictionary<SqlValue, (int, int)>(Math.Min(rows.Count, 1024), KeyComparer.Instance);
+            int placed = 0;
+            foreach (var r in rows)
+            {
+                var key = r.Values[column];
+                if (key.IsNull) continue;
+                key = AffinityRules.ForCompare(_affinity, key);
+                ref var g = ref CollectionsMarshal.GetValueRefOrAddDefault(_groups, key, out _);
+                g.Count++;
+                placed++;
+            }
+            _flat = new Row[placed];
+            int start = 0;
+            foreach (var key in _groups.Keys)
+            {
+                ref var g = ref CollectionsMarshal.GetValueRefOrNullRef(_groups, key);
+                g.Start = start;
+                start += g.Count;
+                g.Count = 0;
+            }
+            foreach (var r in rows)
+            {
+                var key = r.Values[column];
+                if (key.IsNull) continue;
+                ref var g = ref CollectionsMarshal.GetValueRefOrNullRef(_groups, AffinityRules.ForCompare(_affinity, key));
+                _flat[g.Start + g.Count++] = r;
+            }
         }
 
         /// <summary>
@@ -297,7 +346,7 @@ public sealed partial class Executor
             for (int c = 0; c < inner.Table.Columns.Length; c++)
                 if (c != keyColumn && c != inner.Table.RowIdColumn && used.Contains(inner.Offset + c)) extra.Add(c);
             if (extra.Count == 0) return;
-            int Compare(Row x, Row y)
+            var comparer = Comparer<Row>.Create((x, y) =>
             {
                 foreach (int c in extra)
                 {
@@ -305,52 +354,23 @@ public sealed partial class Executor
                     if (d != 0) return d;
                 }
                 return x.RowId.CompareTo(y.RowId);
-            }
-            foreach (var list in _rows.Values)
-                if (list.Count > 1) list.Sort(Compare);
+            });
+            foreach (var (start, count) in _groups.Values)
+                if (count > 1) Array.Sort(_flat, start, count, comparer);
         }
 
         public static bool AutomaticIndexUsable(Affinity comparison, Affinity column) =>
             comparison < Affinity.Text || (comparison == Affinity.Text ? column == Affinity.Text : AffinityRules.IsNumeric(column));
 
-        private static readonly List<Row> None = [];
-
-        /// <summary>A lookup through a real index (PlanJoinLoops): the rowid by binary search, a UNIQUE column from
-        /// its map when the comparison leaves the stored keys as they are, else a hash of the column built here, its
-        /// lists in rowid order as the index's (key, rowid) entries are.</summary>
-        public static Lookup ForIndex(JoinSource inner, IndexAccess access)
-        {
-            var lookup = new Lookup { _probe = access.Probe, _affinity = access.Affinity, _table = inner.Table };
-            if (access.Column < 0) { lookup._rowId = true; return lookup; }
-            if (inner.Table.IndexOn(access.Column) is { Unique: true } unique && LeavesStoredKeys(inner.Table.Columns[access.Column].Affinity, access.Affinity))
-            {
-                lookup._unique = unique;
-                return lookup;
-            }
-            foreach (var r in inner.Table.Rows)
-            {
-                var key = r.Values[access.Column];
-                if (key.IsNull) continue;
-                key = AffinityRules.ForCompare(access.Affinity, key);
-                if (!lookup._rows.TryGetValue(key, out var list)) lookup._rows[key] = list = [];
-                list.Add(r);
-            }
-            return lookup;
-        }
-
-        private Table? _table;
-        private bool _rowId;
-        private UniqueIndex? _unique;
-        private readonly List<Row> _one = new(1);
-
-        public List<Row> Probe(RowContext context)
+        /// <summary>The rows whose key equals the probe's value (valid until the next probe of this lookup).</summary>
+        public ReadOnlySpan<Row> Probe(RowContext context)
         {
             var v = _probe.Eval(context);
-            if (v.IsNull) return None;
+            if (v.IsNull) return default;
             v = AffinityRules.ForCompare(_affinity, v);
             if (_rowId) return One(RowIdKey(v) is long id ? _table!.FindByRowId(id) : null);
             if (_unique != null) return One(_unique.Map.TryGetValue(v, out var hit) ? hit : null);
-            return _rows.TryGetValue(v, out var list) ? list : None;
+            return _groups.TryGetValue(v, out var g) ? _flat.AsSpan(g.Start, g.Count) : default;
         }
 
         /// <summary>The rowid a value seeks (OP_SeekRowid: an integer, or a real that is one), or null.</summary>
@@ -361,10 +381,10 @@ public sealed partial class Executor
             return null;
         }
 
-        private List<Row> One(Row? row)
+        private ReadOnlySpan<Row> One(Row? row)
         {
-            _one.Clear();
-            if (row != null) _one.Add(row);
+            if (row == null) return default;
+            _one[0] = row;
             return _one;
         }
     }

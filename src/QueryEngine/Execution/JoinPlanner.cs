@@ -165,19 +165,21 @@ public sealed partial class Executor
     {
         var src = plan.Sources[k];
         var found = new List<KeyTerm>();
+        var read = new HashSet<int>();
         foreach (var term in terms)
         {
             if (term is not BinaryExpr { Op: BinaryOp.Equal } eq) continue;
-            foreach (var (side, other) in new[] { (eq.Left, eq.Right), (eq.Right, eq.Left) })
+            for (int s = 0; s < 2; s++)
             {
+                var (side, other) = s == 0 ? (eq.Left, eq.Right) : (eq.Right, eq.Left);
                 if (side is not ColumnExpr col || KeyColumn(col, src) is not int column) continue;
                 int rank = column < 0 || column == src.Table.RowIdColumn || src.Table.IndexOn(column) is { Unique: true } ? RankRowIdOrUnique
                     : src.Table.IndexOn(column) != null ? RankIndex : 0;
                 if (rank == 0 || other is AggregateExpr) continue;
-                var read = new HashSet<int>();
+                read.Clear();
                 CollectColumns(other, read);
                 bool constant = other.IsConstant;
-                if (!constant && (read.Count == 0 || !read.All(i => others.Any(o => InSource(i, plan.Sources[o]))))) continue;
+                if (!constant && (read.Count == 0 || !ReadsOnly(read, plan, others))) continue;
                 var affinity = AffinityRules.ForComparison(col.Affinity, other.Affinity);
                 if (!Lookup.AutomaticIndexUsable(affinity, col.Affinity)) continue;
                 found.Add(new KeyTerm(term, column == src.Table.RowIdColumn ? -1 : column, other, affinity, rank, constant));
@@ -185,6 +187,18 @@ public sealed partial class Executor
             }
         }
         return found;
+    }
+
+    /// <summary>Every joined column in <paramref name="read"/> belongs to one of the tables <paramref name="others"/>.</summary>
+    private static bool ReadsOnly(HashSet<int> read, JoinPlan plan, HashSet<int> others)
+    {
+        foreach (int i in read)
+        {
+            bool inOthers = false;
+            foreach (int o in others) if (InSource(i, plan.Sources[o])) { inOthers = true; break; }
+            if (!inOthers) return false;
+        }
+        return true;
     }
 
     /// <summary>The table column (or -1 for the rowid) a joined column is, when it is one of this table's rowid or

@@ -84,6 +84,7 @@ public class JoinTests
     [InlineData("CREATE TABLE a(x INT, p); CREATE INDEX ax ON a(x); CREATE TABLE b(y INT, q); CREATE INDEX by ON b(y); SELECT * FROM a JOIN b ON x = y;", "a JOIN on two indexed columns")]
     [InlineData("CREATE TABLE a(i INTEGER PRIMARY KEY, x INT); CREATE TABLE b(y INT UNIQUE, q); SELECT * FROM a JOIN b ON i = y WHERE q > 1;", "a JOIN of two tables with index lookups and a filter on one of them")]
     [InlineData("CREATE TABLE a(x INT, p); CREATE INDEX ax ON a(x); CREATE TABLE b(i INTEGER PRIMARY KEY); SELECT a.x FROM a JOIN b ON b.i = a.x;", "a JOIN that reads only indexed columns of a")]
+    [InlineData("CREATE TABLE a(x); CREATE TABLE b(i INTEGER PRIMARY KEY); SELECT * FROM a JOIN b ON b.i = a.x ORDER BY b.i;", "ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN")]
     [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); CREATE TABLE c(z); SELECT * FROM a, b, c;", "joining three or more tables")]
     [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a JOIN b ON x = y WHERE y = 2;", "a JOIN with a constant filter on its second table")]
     [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a LEFT JOIN b ON x = y WHERE y IS NULL;", "WHERE on the right table of a LEFT JOIN")]
