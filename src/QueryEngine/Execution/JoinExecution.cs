@@ -139,6 +139,13 @@ public sealed partial class Executor
             int k = order[level];
             if (plan.Access[k] is { } access) lookups[level] = Lookup.ForIndex(sources[k], access);
             else if (level > 0 && plan.Automatic[k]) lookups[level] = Lookup.For(on[level] ?? filters[level], sources[k], plan.Used);
+            // The equality a lookup answers holds for every row it returns (same affinity, same comparison, NULLs
+            // never found), so it is not tested again: SQLite's index seek consumes its term the same way.
+            if (lookups[level]?.Term is { } consumed)
+            {
+                if (on[level] != null) on[level] = Without(on[level]!, consumed);
+                else if (filters[level] != null) filters[level] = Without(filters[level]!, consumed);
+            }
         }
         var row = new SqlValue[plan.Joined.Columns.Length];
         var context = new RowContext { Values = row };
@@ -162,7 +169,7 @@ public sealed partial class Executor
             var candidates = lookups[level] is { } lookup ? lookup.Probe(context) : CollectionsMarshal.AsSpan(src.Table.Rows);
             foreach (var r in candidates)
             {
-                Array.Copy(r.Values, 0, row, src.Offset, r.Values.Length);
+                r.Values.AsSpan().CopyTo(row.AsSpan(src.Offset)); // a span copy: Array.Copy checks types per call
                 row[src.RowIdSlot] = SqlValue.FromInteger(r.RowId);
                 if (!Passes(on[level])) continue;
                 matched = true;
@@ -219,6 +226,17 @@ public sealed partial class Executor
         return (on, filters);
     }
 
+    /// <summary>An AND of conjuncts without one of them (by reference), in their order; null when none is left.</summary>
+    private static Expr? Without(Expr conjunction, Expr term)
+    {
+        var conjuncts = new List<Expr>();
+        SplitConjuncts(conjunction, conjuncts);
+        Expr? rest = null;
+        foreach (var c in conjuncts)
+            if (!ReferenceEquals(c, term)) rest = rest == null ? c : new BinaryExpr(BinaryOp.And, rest, c);
+        return rest;
+    }
+
     /// <summary>The loop level of the last table a term reads, or -1 when it reads none.</summary>
     private static int LastLevelRead(Expr term, JoinPlan plan, int[] levelOf, HashSet<int> used)
     {
@@ -259,6 +277,8 @@ public sealed partial class Executor
         private bool _rowId;
         private UniqueIndex? _unique;
         private readonly Row[] _one = new Row[1];
+        /// <summary>The AND term whose equality this lookup answers.</summary>
+        public Expr? Term { get; private set; }
 
         public static Lookup? For(Expr? on, JoinSource inner, HashSet<int> used)
         {
@@ -276,7 +296,7 @@ public sealed partial class Executor
                     read.Clear();
                     CollectColumns(other, read);
                     if (read.Any(i => InSource(i, inner)) || other is AggregateExpr) continue;
-                    var lookup = new Lookup { _probe = other, _affinity = AffinityRules.ForComparison(column.Affinity, other.Affinity) };
+                    var lookup = new Lookup { _probe = other, _affinity = AffinityRules.ForComparison(column.Affinity, other.Affinity), Term = c };
                     int index = col.Index - inner.Offset;
                     lookup.Group(inner.Table, index);
                     // sqlite3IndexAffinityOk: an automatic index on the column serves the comparison only when its
@@ -293,7 +313,7 @@ public sealed partial class Executor
         /// in rowid order as the index's (key, rowid) entries are.</summary>
         public static Lookup ForIndex(JoinSource inner, IndexAccess access)
         {
-            var lookup = new Lookup { _probe = access.Probe, _affinity = access.Affinity, _table = inner.Table };
+            var lookup = new Lookup { _probe = access.Probe, _affinity = access.Affinity, _table = inner.Table, Term = access.Term };
             if (access.Column < 0) lookup._rowId = true;
             else if (inner.Table.IndexOn(access.Column) is { Unique: true } unique && LeavesStoredKeys(inner.Table.Columns[access.Column].Affinity, access.Affinity))
                 lookup._unique = unique;

@@ -12,8 +12,9 @@ public sealed partial class Executor
 {
     /// <summary>How one table of a join is looked up through a real index: its column (-1: the rowid) equal to
     /// <see cref="Probe"/>, an expression over the tables before it in the loop (or a constant), compared under
-    /// <see cref="Affinity"/>. Rows with one key come in rowid order, as SQLite's index (key, rowid) gives them.</summary>
-    private sealed record IndexAccess(int Column, Expr Probe, Affinity Affinity);
+    /// <see cref="Affinity"/>, from the AND term <see cref="Term"/>. Rows with one key come in rowid order, as SQLite's
+    /// index (key, rowid) gives them.</summary>
+    private sealed record IndexAccess(int Column, Expr Probe, Affinity Affinity, Expr Term);
 
     /// <summary>One AND term of the join, as the planner sees it for one table.</summary>
     private readonly record struct KeyTerm(Expr Term, int Column, Expr Probe, Affinity Affinity, int Rank, bool Constant);
@@ -149,7 +150,7 @@ public sealed partial class Executor
         }
         if (chosen is { } c)
         {
-            plan.Access[k] = new IndexAccess(c.Column, c.Probe, c.Affinity);
+            plan.Access[k] = new IndexAccess(c.Column, c.Probe, c.Affinity, c.Term);
             plan.Automatic[k] = false;
             return;
         }
