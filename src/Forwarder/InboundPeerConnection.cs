@@ -152,12 +152,16 @@ internal static class InboundPeerConnection
         string? peerName = null;
         byte[]? scratch = null; // for payloads split across pipe segments; rented once, grown rarely
         var state = new FrameState();
+        PipeReader? inflated = null;
         try
         {
-            peerName = await ReadPreambleAsync(input, options, log, remote, certifiedName, cancellationToken).ConfigureAwait(false);
+            bool compressed;
+            (peerName, compressed) = await ReadPreambleAsync(input, options, log, remote, certifiedName, cancellationToken).ConfigureAwait(false);
             if (peerName is null)
                 return;
-            log.LogInformation("Peer {Peer} connected ({Remote})", peerName, remote);
+            if (compressed)
+                input = inflated = LinkInflater.Open(input); // frames are read from the inflated stream from here on
+            log.LogInformation("Peer {Peer} connected ({Remote}{Compressed})", peerName, remote, compressed ? ", compressed" : "");
             handler.OnPeerConnected(peerName);
 
             // Armed only while a frame is partly received: a peer that stops mid-frame is cut off.
@@ -201,6 +205,10 @@ internal static class InboundPeerConnection
         {
             // shutting down or connection aborted
         }
+        catch (InvalidDataException e) when (inflated is not null)
+        {
+            LogClose(log, limits, peerName ?? remote, $"bad compressed stream: {e.Message}");
+        }
         catch (Exception e)
         {
             // socket reset, aborted connection: the sender reconnects by itself
@@ -208,6 +216,8 @@ internal static class InboundPeerConnection
         }
         finally
         {
+            if (inflated is not null)
+                await inflated.CompleteAsync().ConfigureAwait(false);
             state.Drop(limits); // a partial large frame becomes garbage now, and its bytes leave the shared budget
             limits.CloseConnection();
             if (scratch is not null)
@@ -231,7 +241,7 @@ internal static class InboundPeerConnection
             log.LogWarning("Closing connection from {Peer}: {Reason}", who, reason);
     }
 
-    private static async Task<string?> ReadPreambleAsync(PipeReader input, PeerProtocolOptions options, ILogger log,
+    private static async Task<(string? Name, bool Compressed)> ReadPreambleAsync(PipeReader input, PeerProtocolOptions options, ILogger log,
         string remote, string? certifiedName, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -246,11 +256,11 @@ internal static class InboundPeerConnection
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 LogClose(log, options.Limits, remote, $"no complete peer preamble within {options.PreambleTimeout}");
-                return null;
+                return (null, false);
             }
             var buffer = result.Buffer;
             var reader = new SequenceReader<byte>(buffer);
-            var status = Preamble.TryRead(ref reader, out string name, out string? error);
+            var status = Preamble.TryRead(ref reader, out string name, out bool compressed, out string? error);
             if (status == ParseStatus.Complete && options.ValidatePeerName?.Invoke(name) is { } refused)
             {
                 status = ParseStatus.Invalid;
@@ -265,19 +275,19 @@ internal static class InboundPeerConnection
             if (status == ParseStatus.Complete)
             {
                 input.AdvanceTo(reader.Position);
-                return name;
+                return (name, compressed);
             }
             if (status == ParseStatus.Invalid)
             {
                 input.AdvanceTo(buffer.Start);
                 LogClose(log, options.Limits, remote, error);
-                return null;
+                return (null, false);
             }
             input.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted || result.IsCanceled)
             {
                 log.LogInformation("Connection from {Remote} closed inside its preamble", remote);
-                return null;
+                return (null, false);
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Security;
 using Pipelines.Sockets.Unofficial;
@@ -14,12 +15,21 @@ internal sealed class LinkConnection : IDisposable
     private readonly SocketConnection? _socket;
     private readonly SslStream? _tls;
     private long _tlsBytesWritten;
+    private LinkDeflater? _deflater;
+    private int _plainPrefix; // bytes still to write uncompressed: the preamble, which says that compression follows
 
     public LinkConnection(SocketConnection socket)
     {
         _socket = socket;
         Input = socket.Input;
         Output = socket.Output;
+    }
+
+    /// <summary>Compresses everything after the first <paramref name="preambleBytes"/> written (see LinkCompression.cs).</summary>
+    public void CompressAfter(int preambleBytes)
+    {
+        _deflater = new LinkDeflater();
+        _plainPrefix = preambleBytes;
     }
 
     public LinkConnection(SslStream tls)
@@ -33,17 +43,38 @@ internal sealed class LinkConnection : IDisposable
 
     public PipeWriter Output { get; }
 
+    /// <summary>Writes one batch into <see cref="Output"/> (compressed after the preamble if asked); the caller flushes.</summary>
+    public void WriteBatch(ReadOnlySpan<byte> batch)
+    {
+        if (_deflater is null)
+        {
+            Output.Write(batch);
+            Wrote(batch.Length);
+            return;
+        }
+        int plain = Math.Min(_plainPrefix, batch.Length);
+        if (plain > 0)
+        {
+            Output.Write(batch[..plain]);
+            _plainPrefix -= plain;
+            batch = batch[plain..];
+        }
+        if (!batch.IsEmpty)
+            _deflater.Write(batch, Output);
+    }
+
     /// <summary>Bytes handed to the connection: what the socket sent, or for TLS the plaintext written into it.</summary>
     public long BytesSent => _socket?.BytesSent ?? Interlocked.Read(ref _tlsBytesWritten);
 
     /// <summary>Counts a batch the writer hands over (a socket counts for itself).</summary>
-    public void Wrote(int bytes)
+    private void Wrote(int bytes)
     {
         if (_tls is not null) Interlocked.Add(ref _tlsBytesWritten, bytes);
     }
 
     public void Dispose()
     {
+        _deflater?.Dispose(); // the writer is done with it: Dispose runs only once the writer let go (PeerLink.Retire)
         if (_socket is not null)
         {
             _socket.Dispose();

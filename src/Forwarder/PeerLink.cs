@@ -44,6 +44,7 @@ public sealed class PeerLink : IAsyncDisposable
     private readonly ILogger _log;
     private readonly PeerLinkOptions _options;
     private readonly byte[] _preamble;
+    private readonly bool _compress;
     private readonly Lock _sync = new();
     private readonly WriterWorkItem _writer;
     private readonly CancellationTokenSource _stop = new();
@@ -78,7 +79,8 @@ public sealed class PeerLink : IAsyncDisposable
         if (_options.MaxFramePayloadBytes < 0
             || _options.MaxPendingSendBytes < (long)_options.MaxFramePayloadBytes + FrameCodec.MaxHeaderBytes)
             throw new ArgumentException("MaxPendingSendBytes must hold at least one frame of MaxFramePayloadBytes", nameof(options));
-        _preamble = Preamble.Encode(localName);
+        _compress = _options.Compress && _options.Tls is null; // never under TLS: see LinkCompression.cs
+        _preamble = Preamble.Encode(localName, _compress);
         _writer = new WriterWorkItem(this);
     }
 
@@ -289,8 +291,7 @@ public sealed class PeerLink : IAsyncDisposable
                 return;
             try
             {
-                connection.Output.Write(batch.AsSpan(0, length));
-                connection.Wrote(length);
+                connection.WriteBatch(batch.AsSpan(0, length));
                 var flush = await connection.Output.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                     connection.Input.CancelPendingRead(); // the send side is gone: let the connect loop reconnect
@@ -374,8 +375,12 @@ public sealed class PeerLink : IAsyncDisposable
                 throw new TimeoutException($"connect timed out after {_options.ConnectTimeout.TotalMilliseconds} ms");
             }
             if (_options.Tls is not { } tls)
-                return new LinkConnection(SocketConnection.Create(socket, SendPipeOptions, ReceivePipeOptions, SocketConnectionOptions.None,
+            {
+                var plain = new LinkConnection(SocketConnection.Create(socket, SendPipeOptions, ReceivePipeOptions, SocketConnectionOptions.None,
                     name: PeerAddress));
+                if (_compress) plain.CompressAfter(_preamble.Length);
+                return plain;
+            }
             return await ConnectTlsAsync(socket, tls, stop).ConfigureAwait(false);
         }
         catch

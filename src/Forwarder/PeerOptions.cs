@@ -143,6 +143,9 @@ public sealed class PeerLinkOptions
     /// <summary>Mutual TLS for a TCP peer (null: plain). The peer's certificate must chain to its CA and name the address dialed.</summary>
     public PeerTls? Tls { get; init; }
 
+    /// <summary>Compress the connection after its preamble (LinkCompression.cs). Ignored with Tls, which stays uncompressed.</summary>
+    public bool Compress { get; init; }
+
     /// <summary>A connect attempt that has not completed in this time is abandoned and retried.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -27,6 +27,12 @@ public static class Preamble
     /// </summary>
     public const byte ProtocolVersion = 4;
 
+    /// <summary>
+    /// The same protocol, with everything after the preamble one compressed stream (see LinkCompression.cs). The
+    /// sender chooses; a receiver reads both, so nodes with and without compression work together.
+    /// </summary>
+    public const byte CompressedVersion = 5;
+
     /// <summary>Longest sender name accepted (a node name like "./node3.sock" is far shorter).</summary>
     public const int MaxNameBytes = 255;
 
@@ -43,8 +49,8 @@ public static class Preamble
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>Encodes the preamble for a sender name.</summary>
-    public static byte[] Encode(string senderName)
+    /// <summary>Encodes the preamble for a sender name; <paramref name="compressed"/> announces a compressed stream.</summary>
+    public static byte[] Encode(string senderName, bool compressed = false)
     {
         ArgumentNullException.ThrowIfNull(senderName);
         byte[] name = StrictUtf8.GetBytes(senderName);
@@ -53,7 +59,7 @@ public static class Preamble
         var bytes = new byte[Magic.Length + 2 + FrameCodec.VarintSize((ulong)name.Length) + name.Length];
         Magic.CopyTo(bytes);
         int n = Magic.Length;
-        bytes[n++] = ProtocolVersion;
+        bytes[n++] = compressed ? CompressedVersion : ProtocolVersion;
         bytes[n++] = (byte)'\n';
         n += FrameCodec.WriteVarint(bytes.AsSpan(n), (ulong)name.Length);
         name.CopyTo(bytes.AsSpan(n));
@@ -76,9 +82,14 @@ public static class Preamble
     /// Parses a whole preamble (magic included). On Complete the reader is past it; on NeedMoreData nothing is
     /// consumed; on Invalid <paramref name="error"/> says why (wrong magic, unknown version, bad name).
     /// </summary>
-    public static ParseStatus TryRead(ref SequenceReader<byte> reader, out string senderName, out string? error)
+    public static ParseStatus TryRead(ref SequenceReader<byte> reader, out string senderName, out string? error) =>
+        TryRead(ref reader, out senderName, out _, out error);
+
+    /// <summary>As above; <paramref name="compressed"/> tells whether the sender compresses what follows.</summary>
+    public static ParseStatus TryRead(ref SequenceReader<byte> reader, out string senderName, out bool compressed, out string? error)
     {
         senderName = "";
+        compressed = false;
         error = null;
         var start = reader.Consumed;
         ParseStatus NeedMore(ref SequenceReader<byte> r)
@@ -100,11 +111,12 @@ public static class Preamble
         }
         if (!reader.TryRead(out byte version))
             return NeedMore(ref reader);
-        if (version != ProtocolVersion)
+        if (version is not (ProtocolVersion or CompressedVersion))
         {
-            error = $"unknown peer protocol version {version} (this node speaks {ProtocolVersion})";
+            error = $"unknown peer protocol version {version} (this node speaks {ProtocolVersion} and {CompressedVersion})";
             return ParseStatus.Invalid;
         }
+        compressed = version == CompressedVersion;
         if (!reader.TryRead(out byte newline))
             return NeedMore(ref reader);
         if (newline != (byte)'\n')

@@ -6,22 +6,27 @@ namespace FastDb.Forwarder.Tests;
 /// <summary>Real sockets: PeerLink (Pipelines.Sockets.Unofficial) against the Kestrel-free PeerListener.</summary>
 public class PeerLinkTests
 {
-    private static readonly PeerLinkOptions FastRetry = new()
+    private static readonly PeerLinkOptions FastRetry = Retrying(compress: false);
+
+    private static PeerLinkOptions Retrying(bool compress) => new()
     {
         InitialReconnectDelay = TimeSpan.FromMilliseconds(2),
         MaxReconnectDelay = TimeSpan.FromMilliseconds(50),
         ConnectTimeout = TimeSpan.FromSeconds(1),
+        Compress = compress,
     };
 
-    [Fact]
-    public async Task Frames_round_trip_in_order_with_the_sender_name()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Frames_round_trip_in_order_with_the_sender_name(bool compress)
     {
         using var dir = new SocketDir();
         var handler = new RecordingHandler();
         var log = new ListLogger();
         await using var listener = new PeerListener(dir.Socket("node0.sock"), handler, log);
         listener.Start();
-        await using var link = new PeerLink("./node1.sock", dir.Socket("node0.sock"), log, FastRetry);
+        await using var link = new PeerLink("./node1.sock", dir.Socket("node0.sock"), log, Retrying(compress));
         link.Start();
         await Wait.UntilAsync(() => link.IsConnected, "link connected");
 
@@ -161,8 +166,10 @@ public class PeerLinkTests
         Assert.Equal(2, link.ConnectCount);
     }
 
-    [Fact]
-    public async Task A_proxy_killing_the_connection_mid_frame_closes_cleanly_and_the_link_recovers()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_proxy_killing_the_connection_mid_frame_closes_cleanly_and_the_link_recovers(bool compress)
     {
         using var dir = new SocketDir();
         var handler = new RecordingHandler();
@@ -170,12 +177,14 @@ public class PeerLinkTests
         await using var listener = new PeerListener(dir.Socket("node0.sock"), handler, log);
         listener.Start();
         await using var proxy = new TestProxy(dir.Socket("proxy.sock"), dir.Socket("node0.sock"));
-        await using var link = new PeerLink("./node1.sock", dir.Socket("proxy.sock"), log, FastRetry);
+        await using var link = new PeerLink("./node1.sock", dir.Socket("proxy.sock"), log, Retrying(compress));
 
         proxy.KillAfterBytes = 3000; // the preamble and part of the 10 KB frame below get through
         link.Start();
         await Wait.UntilAsync(() => link.IsConnected, "connected through the proxy");
-        Assert.True(link.TrySend(1, new byte[10_000]));
+        var incompressible = new byte[10_000];
+        new Random(7).NextBytes(incompressible);
+        Assert.True(link.TrySend(1, incompressible));
         await Wait.UntilAsync(() => log.Contains("ended inside a frame"), "listener saw the truncated frame");
         Assert.Empty(handler.Frames);
 
@@ -205,6 +214,10 @@ public class PeerLinkTests
     [InlineData("unknown version", "unknown peer protocol version")]
     [InlineData("not a peer", "not a FastDb peer")]
     [InlineData("rejected frame type", "frame handler rejected frame type 99")]
+    [InlineData("compressed garbage", "bad compressed stream")]
+    [InlineData("compressed chunk too long", "compressed peer chunk of a bad length")]
+    [InlineData("compressed empty chunk", "compressed peer chunk of a bad length")]
+    [InlineData("compressed oversize frame", "over the maximum")]
     public async Task Bad_input_closes_that_connection_and_the_listener_keeps_serving(string kind, string reason)
     {
         using var dir = new SocketDir();
@@ -220,6 +233,11 @@ public class PeerLinkTests
             "oversize length" => [.. Preamble.Encode("evil"), 0x80, 0x80, 0x80, 0x08, 1], // 16 MiB > 1024
             "unknown version" => [.. "FASTDB\x09\n\x01x"u8],
             "not a peer" => [.. "SSH-2.0-OpenSSH\r\n"u8],
+            "compressed garbage" => [.. Preamble.Encode("evil", compressed: true), 8, .. Enumerable.Repeat((byte)0xFF, 8)],
+            "compressed chunk too long" => [.. Preamble.Encode("evil", compressed: true), 0x80, 0x80, 0x10, 1, 2, 3],
+            "compressed empty chunk" => [.. Preamble.Encode("evil", compressed: true), 0],
+            // A few bytes that inflate to a frame header claiming 16 MiB: the frame cap still applies.
+            "compressed oversize frame" => [.. Preamble.Encode("evil", compressed: true), .. Deflated([0x80, 0x80, 0x80, 0x08, 1])],
             _ => [.. Preamble.Encode("evil"), 0, 99],
         };
         using (var raw = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
@@ -241,8 +259,10 @@ public class PeerLinkTests
         await Wait.UntilAsync(() => handler.Frames.Count == 1, "good frame delivered");
     }
 
-    [Fact]
-    public async Task Many_frames_from_several_threads_and_senders_arrive_intact_and_in_per_sender_order()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Many_frames_from_several_threads_and_senders_arrive_intact_and_in_per_sender_order(bool compress)
     {
         using var dir = new SocketDir();
         var log = new ListLogger();
@@ -268,7 +288,7 @@ public class PeerLinkTests
         var links = new PeerLink[Senders];
         for (int s = 0; s < Senders; s++)
         {
-            links[s] = new PeerLink($"./node{s + 1}.sock", dir.Socket("node0.sock"), log, FastRetry);
+            links[s] = new PeerLink($"./node{s + 1}.sock", dir.Socket("node0.sock"), log, Retrying(compress));
             links[s].Start();
         }
         try
@@ -318,6 +338,44 @@ public class PeerLinkTests
         await Wait.UntilAsync(() => handler.Frames.Count == Heartbeats, "heartbeats delivered");
         long preamble = Preamble.Encode("./node1.sock").Length;
         await Wait.UntilAsync(() => link.BytesSent == preamble + 2 * Heartbeats, $"BytesSent {link.BytesSent} == preamble + 2 per heartbeat");
+    }
+
+    [Fact]
+    public async Task A_compressed_link_sends_far_fewer_bytes_for_alike_frames()
+    {
+        using var dir = new SocketDir();
+        var handler = new RecordingHandler();
+        await using var listener = new PeerListener(dir.Socket("node0.sock"), handler, new ListLogger());
+        listener.Start();
+        await using var plain = new PeerLink("./node1.sock", dir.Socket("node0.sock"), new ListLogger(), new PeerLinkOptions { AutoFlush = false });
+        await using var packed = new PeerLink("./node2.sock", dir.Socket("node0.sock"), new ListLogger(), new PeerLinkOptions { AutoFlush = false, Compress = true });
+        plain.Start();
+        packed.Start();
+        await Wait.UntilAsync(() => plain.IsConnected && packed.IsConnected, "connected");
+        // Alike frames, one batch each, as a Raft leader's appends go out: a counter, then the same words.
+        for (int i = 0; i < 200; i++)
+        {
+            var payload = System.Text.Encoding.ASCII.GetBytes($"append term 7 index {1000 + i} UPDATE ctf3 SET friendCount=friendCount+{i % 17}");
+            Assert.True(plain.TrySend(3, payload));
+            Assert.True(packed.TrySend(3, payload));
+            plain.Flush();
+            packed.Flush();
+            await Wait.UntilAsync(() => handler.Frames.Count == 2 * (i + 1), "both delivered");
+        }
+        var fromPlain = handler.Frames.Where(f => f.Peer == "./node1.sock").Select(f => f.Payload).ToArray();
+        var fromPacked = handler.Frames.Where(f => f.Peer == "./node2.sock").Select(f => f.Payload).ToArray();
+        Assert.Equal(fromPlain, fromPacked);
+        Assert.Contains("./node2.sock", handler.Connected);
+        Assert.True(packed.BytesSent * 2 < plain.BytesSent, $"compressed {packed.BytesSent} bytes, plain {plain.BytesSent}");
+    }
+
+    /// <summary>The chunks a compressed link would write for these bytes.</summary>
+    private static byte[] Deflated(byte[] bytes)
+    {
+        using var deflater = new LinkDeflater();
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        deflater.Write(bytes, output);
+        return output.WrittenSpan.ToArray();
     }
 
     private delegate void FrameCheck(string peer, ReadOnlySpan<byte> payload);

@@ -11,6 +11,9 @@ namespace FastDb.HostSimulation.Tests;
 /// (no disk faults). Counted as frames enter a link that is up (frames into a cut link are lost before any proxy, as
 /// a real link drops them while disconnected). Deterministic: a protocol change is compared on the same seeds, with
 /// no machine noise. Bytes are counted once; octopus's proxies count each twice (read and written), and the "x2" column does too.
+/// "deflated" is what the same frames cost on compressed links (the Forwarder's LinkDeflater, one window per link):
+/// each frame its own chunk here, where the host batches a loop iteration's frames to a peer into one, and a window
+/// never reset by a cut link, where a reconnect starts afresh (a few frames' worth).
 /// FASTDB_MEASURE=1 dotnet test tests/HostSimulation.Tests -c Release --filter TrafficMeasurements --logger "console;verbosity=detailed"
 /// </summary>
 public sealed class TrafficMeasurements(ITestOutputHelper output)
@@ -24,7 +27,7 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
         foreach (var (faults, crashes, relay) in new[] { (false, false, true), (true, false, false), (true, false, true), (true, true, false), (true, true, true) })
         {
             var totals = new Dictionary<string, (long Frames, long Bytes)>(StringComparer.Ordinal);
-            long answered = 0, allCopies = 0, allDups = 0, allDupBytes = 0;
+            long answered = 0, allCopies = 0, allDups = 0, allDupBytes = 0, allDeflated = 0;
             var latencies = new List<(double Ms, bool AtLeader)>();
             Parallel.For(1, Seeds + 1, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, seed =>
             {
@@ -36,9 +39,16 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
                 using var cluster = new SimCluster(options, seed);
                 // Entry copies on the wire, and those a follower already held (its highest index seen from that leader term).
                 var seen = new Dictionary<(int, int, ulong), ulong>();
-                long copies = 0, dups = 0, dupBytes = 0;
+                long copies = 0, dups = 0, dupBytes = 0, deflated = 0;
+                var deflaters = new Dictionary<(int, int), FastDb.Forwarder.LinkDeflater>();
+                var chunks = new System.Buffers.ArrayBufferWriter<byte>();
+                var frame = new byte[FastDb.Forwarder.FrameCodec.MaxHeaderBytes];
                 cluster.WireTap = (from, to, type, payload) =>
                 {
+                    if (!deflaters.TryGetValue((from, to), out var deflater)) deflaters[(from, to)] = deflater = new FastDb.Forwarder.LinkDeflater();
+                    int header = FastDb.Forwarder.FrameCodec.WriteHeader(frame, type, payload.Length);
+                    chunks.ResetWrittenCount();
+                    deflated += deflater.Write([.. frame.AsSpan(0, header), .. payload], chunks);
                     if (type != FastDb.Server.Cluster.PeerFrames.Raft) return;
                     var m = FastDb.Raft.MessageCodec.Read(payload, (ulong)from + 1, (ulong)to + 1);
                     if (m.Type != FastDb.Raft.MessageType.Append || m.Entries is null) return;
@@ -55,8 +65,10 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
                 cluster.StartClients();
                 cluster.RunFor(options.WorkloadMs);
                 var counts = cluster.OnTheWire.Snapshot();
+                foreach (var d in deflaters.Values) d.Dispose();
                 lock (totals)
                 {
+                    allDeflated += deflated;
                     answered += cluster.Answered;
                     latencies.AddRange(cluster.Latencies);
                     allCopies += copies; allDups += dups; allDupBytes += dupBytes;
@@ -79,6 +91,7 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
                 text.Append(inv, $"{kind,-20} {(double)frames / answered,14:F2} {(double)bytes / answered,13:F1} {2.0 * bytes / answered,16:F1}\n");
             }
             text.Append(inv, $"{"total",-20} {"",14} {(double)all / answered,13:F1} {2.0 * all / answered,16:F1}\n");
+            text.Append(inv, $"{"total deflated",-20} {"",14} {(double)allDeflated / answered,13:F1} {2.0 * allDeflated / answered,16:F1}\n");
             text.Append(inv, $"entry copies in appends per answer {(double)allCopies / answered:F2}, of which sent before on that link in that term {(double)allDups / answered:F2} ({(double)allDupBytes / answered:F1} bytes of entry data)\n");
             foreach (var (label, set) in new[] { ("all", latencies), ("sent to the leader", latencies.Where(l => l.AtLeader).ToList()), ("sent to a follower", latencies.Where(l => !l.AtLeader).ToList()) })
             {

@@ -7,7 +7,7 @@ namespace FastDb.Server.Cluster;
 /// The production <see cref="IPeerTransport"/>: one Forwarder <see cref="PeerLink"/> per peer address, created on
 /// first use, which dials (and redials) it for as long as the node runs.
 /// </summary>
-public sealed class PeerLinks(string selfAddress, ILoggerFactory logging, PeerTls? tls = null) : IPeerTransport
+public sealed class PeerLinks(string selfAddress, ILoggerFactory logging, PeerTls? tls = null, bool compress = false) : IPeerTransport
 {
     private readonly Dictionary<string, PeerLink> _links = new(StringComparer.Ordinal);
     private readonly HashSet<PeerLink> _unflushed = new();
@@ -37,6 +37,7 @@ public sealed class PeerLinks(string selfAddress, ILoggerFactory logging, PeerTl
             {
                 AutoFlush = false,
                 Tls = PeerAddress.IsUnixSocket(address) ? null : tls, // Unix sockets (octopus's proxies) stay plain
+                Compress = compress, // PeerLink leaves a TLS link uncompressed
             });
             link.Start();
             _links[address] = link;

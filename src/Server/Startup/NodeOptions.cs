@@ -27,6 +27,7 @@ public sealed record NodeOptions
 
     public bool BroadcastAcks { get; init; } = true;
     public bool Relay { get; init; }
+    public bool PeerCompression { get; init; } = true;
     public bool LeaderPlacement { get; init; } = true;
 
     public bool Fsync { get; init; }

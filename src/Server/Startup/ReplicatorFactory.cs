@@ -33,6 +33,7 @@ public static class ReplicatorFactory
             SnapshotEveryEntries = options.SnapshotEveryEntries,
             PeerTls = peerTls,
             RelayAroundSilentPeers = options.Relay,
+            CompressPeerLinks = options.PeerCompression,
             PlaceLeaderByLatency = options.LeaderPlacement,
             PlainPeersFromLoopbackOnly = !options.Insecure,
             Raft = new FastDb.Raft.RaftOptions
