@@ -11,7 +11,8 @@ namespace FastDb.Benchmarks;
 /// <summary>
 /// Issue 18's SQL beyond the CTF subset, per query, FastDb's engine (a script in, the shell's text out) beside
 /// SQLite in-process through Microsoft.Data.Sqlite (a fresh command, every value read as text), on tables of 100
-/// and 10,000 rows: a GROUP BY with count and sum, a join (an ON equality with a 10-row table), and a lookup of one
+/// and 10,000 rows: a GROUP BY with count and sum, a join (an ON equality with a 10-row table), the same join looked
+/// up by the 10-row table's INTEGER PRIMARY KEY (an indexed join), and a lookup of one
 /// row by a UNIQUE column (TEXT against a text literal, INTEGER against an integer).
 /// Run: dotnet run -c Release --project bench/Benchmarks -- --filter '*SqlBenchmarks*'
 /// </summary>
@@ -24,6 +25,7 @@ public class SqlBenchmarks
 
     const string GroupBy = "SELECT g, count(*), sum(v) FROM t GROUP BY g;";
     const string Join = "SELECT count(*), sum(w) FROM t JOIN u ON t.g = u.h;";
+    const string IndexedJoin = "SELECT count(*), sum(w) FROM t JOIN p ON p.id = t.g;";
     int _next;
 
     Database _engine = null!;
@@ -42,8 +44,8 @@ public class SqlBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var boot = new StringBuilder("CREATE TABLE t(g INTEGER, v INTEGER);\nCREATE TABLE u(h INTEGER, w INTEGER);\nCREATE TABLE k(key TEXT UNIQUE, n INTEGER UNIQUE, v INTEGER);\n");
-        for (int i = 0; i < 10; i++) boot.Append($"INSERT INTO u VALUES({i}, {i * 3});\n");
+        var boot = new StringBuilder("CREATE TABLE t(g INTEGER, v INTEGER);\nCREATE TABLE u(h INTEGER, w INTEGER);\nCREATE TABLE k(key TEXT UNIQUE, n INTEGER UNIQUE, v INTEGER);\nCREATE TABLE p(id INTEGER PRIMARY KEY, w INTEGER);\n");
+        for (int i = 0; i < 10; i++) boot.Append($"INSERT INTO u VALUES({i}, {i * 3});\nINSERT INTO p VALUES({i}, {i * 3});\n");
         for (int i = 0; i < Rows; i++) boot.Append($"INSERT INTO t VALUES({i % 10}, {i});\nINSERT INTO k VALUES('key{i}', {i * 3}, {i});\n");
         _engine = new Database();
         var r = _engine.Execute(boot.ToString());
@@ -53,7 +55,7 @@ public class SqlBenchmarks
         using var command = _connection.CreateCommand();
         command.CommandText = boot.ToString();
         command.ExecuteNonQuery();
-        foreach (var q in new[] { GroupBy, Join, Lookup(), IntegerLookup() })
+        foreach (var q in new[] { GroupBy, Join, IndexedJoin, Lookup(), IntegerLookup() })
             if (_engine.Execute(q).Stdout != Sqlite(q)) throw new InvalidOperationException("engine and SQLite differ on " + q);
     }
 
@@ -89,6 +91,12 @@ public class SqlBenchmarks
 
     [Benchmark(Description = "Microsoft.Data.Sqlite: join")]
     public string SqliteJoin() => Sqlite(Join);
+
+    [Benchmark(Description = "engine: indexed join")]
+    public string EngineIndexedJoin() => _engine.Execute(IndexedJoin).Body;
+
+    [Benchmark(Description = "Microsoft.Data.Sqlite: indexed join")]
+    public string SqliteIndexedJoin() => Sqlite(IndexedJoin);
 
     [Benchmark(Description = "engine: UNIQUE lookup")]
     public string EngineLookup() => _engine.Execute(Lookup()).Body;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FastDb.QueryEngine.Storage;
 using FastDb.QueryEngine.Syntax;
 using FastDb.QueryEngine.Values;
@@ -18,6 +19,12 @@ public sealed partial class Executor
         /// <summary>Joined-row columns the query reads anywhere (result, WHERE, ON, GROUP BY, ORDER BY, HAVING):
         /// SQLite's colUsed, which decides the extra columns of an automatic index.</summary>
         public HashSet<int> Used = [];
+        /// <summary>The tables' FROM positions in loop order, outermost first (PlanJoinLoops).</summary>
+        public int[] LoopOrder = [];
+        /// <summary>Per FROM position: the index lookup that finds its rows, or null (a scan, or an automatic index).</summary>
+        public IndexAccess?[] Access = [];
+        /// <summary>Per FROM position: an equality with the tables outside it is answered as SQLite's automatic index.</summary>
+        public bool[] Automatic = [];
     }
 
     /// <summary>Looks up FROM's tables and USING columns (sqlite3ProcessJoin, before any name is resolved) and
@@ -72,9 +79,9 @@ public sealed partial class Executor
     }
 
     /// <summary>Binds each ON (after WHERE, as SQLite ANDs them to it) and refuses the join shapes whose plan SQLite
-    /// picks by cost, which FastDb does not reproduce: tables with indexes, terms on a rowid, three or more tables
-    /// joined other than by CROSS or LEFT JOIN, a constant filter on the inner table of a two-table inner join (SQLite
-    /// then scans that table first), and WHERE on the right table of a LEFT JOIN (which may turn it into an inner one).</summary>
+    /// picks by cost whatever the indexes: three or more tables joined other than by CROSS or LEFT JOIN, and WHERE on
+    /// the right table of a LEFT JOIN (which may turn it into an inner one). The loops are planned later, once the
+    /// columns the query reads are known (PlanJoinLoops).</summary>
     private void BindJoin(JoinPlan plan, Expr? where)
     {
         for (int k = 1; k < plan.Sources.Count; k++)
@@ -84,25 +91,8 @@ public sealed partial class Executor
                 try { plan.On[k] = Expr.BindWhole(on, new Scope { Host = this, Outer = _outer, Table = plan.Joined, Sources = plan.Sources }); }
                 catch (SqlParseException e) when (e.Offset >= 0) { throw new SqlParseException(e.Message, -1, e.Code); }
             }
-        foreach (var src in plan.Sources)
-            if (src.Table.Indexes.Count > 0)
-                throw new SqlParseException("FastDb does not support JOIN of tables with indexes (" + src.Table.Name + " has one) yet");
-        var terms = new List<Expr>();
-        if (where != null) terms.Add(where);
-        foreach (var on in plan.On) if (on != null) terms.Add(on);
-        foreach (var term in terms)
-            if (ReadsRowId(term, plan)) throw new SqlParseException("FastDb does not support JOIN conditions on a rowid yet");
         if (plan.Sources.Count > 2 && plan.Clauses.Any(c => c.Kind is JoinKind.Inner or JoinKind.Comma))
             throw new SqlParseException("FastDb does not support joining three or more tables other than by CROSS or LEFT JOIN yet");
-        var inner = plan.Sources[^1];
-        if (plan.Sources.Count == 2 && plan.Clauses[0].Kind is JoinKind.Inner or JoinKind.Comma)
-        {
-            var conjuncts = new List<Expr>();
-            foreach (var term in terms) SplitConjuncts(term, conjuncts);
-            foreach (var c in conjuncts)
-                if (IsConstantFilterOn(c, inner))
-                    throw new SqlParseException("FastDb does not support a JOIN with a constant filter on its second table yet");
-        }
         for (int k = 1; k < plan.Sources.Count; k++)
             if (plan.Clauses[k - 1].Kind == JoinKind.Left && where != null && ReadsSource(where, plan.Sources[k]))
                 throw new SqlParseException("FastDb does not support WHERE on the right table of a LEFT JOIN yet");
@@ -128,31 +118,37 @@ public sealed partial class Executor
         return used.Any(i => (i >= src.Offset && i < src.Offset + src.Table.Columns.Length) || i == src.RowIdSlot);
     }
 
-    private static bool ReadsRowId(Expr e, JoinPlan plan)
-    {
-        var used = new HashSet<int>();
-        CollectColumns(e, used);
-        foreach (var src in plan.Sources)
-            if (used.Contains(src.RowIdSlot) || (src.Table.RowIdColumn >= 0 && used.Contains(src.Offset + src.Table.RowIdColumn))) return true;
-        return false;
-    }
-
     /// <summary>
-    /// Nested loops in FROM order, each table in rowid order; an inner table's ON decides which of its rows pair with
-    /// the row built so far, and a LEFT JOIN pairs a row no inner row matched with NULLs. An equality between one
-    /// of the inner table's columns and an expression over the tables before it is answered from a hash of that
-    /// column (as SQLite's automatic index answers it: matching rows in rowid order), under the comparison's affinity.
-    /// Each joined row WHERE accepts goes to <paramref name="sink"/> in one reused buffer (copy what you keep), with a
-    /// running count as its rowid; the sink returns false to stop (LIMIT reached). Nothing is materialized, so a join
-    /// costs what its loops cost, like SQLite's. Constant WHERE terms are evaluated first, as sqlite3WhereBegin does.
+    /// Nested loops in the planned order (PlanJoinLoops; FROM order unless a lookup decides otherwise), each table
+    /// found as planned: through a rowid or index lookup (rows of one key in rowid order), else in rowid order, an
+    /// equality with the tables outside it answered from a hash of that column as SQLite's automatic index answers it
+    /// (matching rows in its order), under the comparison's affinity. A LEFT JOIN's ON decides which rows pair with
+    /// the row built so far, and a row no inner row matched pairs with NULLs. Each joined row WHERE accepts goes to
+    /// <paramref name="sink"/> in one reused buffer (copy what you keep), with a running count as its rowid; the sink
+    /// returns false to stop (LIMIT reached). Nothing is materialized, so a join costs what its loops cost, like
+    /// SQLite's. Constant WHERE terms are evaluated first, as sqlite3WhereBegin does.
     /// </summary>
     private void RunJoin(JoinPlan plan, Expr? where, Func<SqlValue[], long, bool> sink)
     {
         if (where != null && ConstantTermIsFalse(where)) return;
         var sources = plan.Sources;
+        int n = sources.Count;
+        var order = plan.LoopOrder;
         var (on, filters) = PushDownTerms(plan, where);
-        var lookups = new Lookup?[sources.Count];
-        for (int k = 1; k < sources.Count; k++) lookups[k] = Lookup.For(on[k], sources[k], plan.Used);
+        var lookups = new Lookup?[n];
+        for (int level = 0; level < n; level++)
+        {
+            int k = order[level];
+            if (plan.Access[k] is { } access) lookups[level] = Lookup.ForIndex(sources[k], access);
+            else if (level > 0 && plan.Automatic[k]) lookups[level] = Lookup.For(on[level] ?? filters[level], sources[k], plan.Used);
+            // The equality a lookup answers holds for every row it returns (same affinity, same comparison, NULLs
+            // never found), so it is not tested again: SQLite's index seek consumes its term the same way.
+            if (lookups[level]?.Term is { } consumed)
+            {
+                if (on[level] != null) on[level] = Without(on[level]!, consumed);
+                else if (filters[level] != null) filters[level] = Without(filters[level]!, consumed);
+            }
+        }
         var row = new SqlValue[plan.Joined.Columns.Length];
         var context = new RowContext { Values = row };
         long count = 0;
@@ -162,31 +158,32 @@ public sealed partial class Executor
             var v = term.Eval(context);
             return !v.IsNull && Arithmetic.IsTrue(v);
         }
-        bool Level(int k)
+        bool Level(int level)
         {
-            if (k == sources.Count)
+            if (level == n)
             {
                 context.RowId = ++count;
                 return sink(row, count);
             }
+            int k = order[level];
             var src = sources[k];
             bool matched = false;
-            var candidates = lookups[k] is { } lookup ? lookup.Probe(context) : src.Table.Rows;
+            var candidates = lookups[level] is { } lookup ? lookup.Probe(context) : CollectionsMarshal.AsSpan(src.Table.Rows);
             foreach (var r in candidates)
             {
-                Array.Copy(r.Values, 0, row, src.Offset, r.Values.Length);
+                r.Values.AsSpan().CopyTo(row.AsSpan(src.Offset)); // a span copy: Array.Copy checks types per call
                 row[src.RowIdSlot] = SqlValue.FromInteger(r.RowId);
-                if (!Passes(on[k])) continue;
+                if (!Passes(on[level])) continue;
                 matched = true;
-                if (!Passes(filters[k])) continue;
-                if (!Level(k + 1)) return false;
+                if (!Passes(filters[level])) continue;
+                if (!Level(level + 1)) return false;
             }
             if (!matched && k > 0 && plan.Clauses[k - 1].Kind == JoinKind.Left)
             {
                 Array.Clear(row, src.Offset, src.Table.Columns.Length);
                 row[src.RowIdSlot] = SqlValue.Null;
-                if (!Passes(filters[k])) return true;
-                return Level(k + 1);
+                if (!Passes(filters[level])) return true;
+                return Level(level + 1);
             }
             return true;
         }
@@ -194,52 +191,63 @@ public sealed partial class Executor
     }
 
     /// <summary>
-    /// Where SQLite tests each term: a WHERE term, and an ON term of an inner or comma join, at the loop of the last
-    /// table it reads (so a term on the outer table alone runs, and may fail, before the inner loop is entered); the
-    /// ON of a LEFT JOIN stays with its table (it decides the NULL row). Terms reading no table were tested once
-    /// before the loops. Returns each table's ON and its filter, either null when empty.
+    /// Where SQLite tests each term, by loop level: a WHERE term, and an ON term of an inner or comma join, at the
+    /// loop of the last table it reads (so a term on the outer table alone runs, and may fail, before the inner loop
+    /// is entered); the ON of a LEFT JOIN stays with its table (it decides the NULL row; LEFT JOINs keep FROM order).
+    /// Terms reading no table were tested once before the loops. Returns each level's ON and filter, null when empty.
     /// </summary>
     private static (Expr?[] On, Expr?[] Filters) PushDownTerms(JoinPlan plan, Expr? where)
     {
         int n = plan.Sources.Count;
         var on = new Expr?[n];
         var filters = new Expr?[n];
+        var levelOf = new int[n];
+        for (int level = 0; level < n; level++) levelOf[plan.LoopOrder[level]] = level;
+        var read = new HashSet<int>();
         static Expr And(Expr? a, Expr b) => a == null ? b : new BinaryExpr(BinaryOp.And, a, b);
+        void Place(Expr c, bool skipConstant)
+        {
+            int level = LastLevelRead(c, plan, levelOf, read);
+            if (level < 0 && skipConstant && c.IsConstant) return;
+            filters[Math.Max(level, 0)] = And(filters[Math.Max(level, 0)], c);
+        }
         for (int k = 1; k < n; k++)
         {
             if (plan.On[k] == null) continue;
-            if (plan.Clauses[k - 1].Kind == JoinKind.Left) { on[k] = plan.On[k]; continue; }
+            if (plan.Clauses[k - 1].Kind == JoinKind.Left) { on[levelOf[k]] = plan.On[k]; continue; }
             var conjuncts = new List<Expr>();
             SplitConjuncts(plan.On[k]!, conjuncts);
-            foreach (var c in conjuncts)
-            {
-                int level = LastSourceRead(c, plan);
-                if (level < k) filters[Math.Max(level, 0)] = And(filters[Math.Max(level, 0)], c);
-                else on[k] = And(on[k], c);
-            }
+            foreach (var c in conjuncts) Place(c, skipConstant: false);
         }
         if (where != null)
         {
             var conjuncts = new List<Expr>();
             SplitConjuncts(where, conjuncts);
-            foreach (var c in conjuncts)
-            {
-                int level = LastSourceRead(c, plan);
-                if (level < 0 && c.IsConstant) continue;
-                filters[Math.Max(level, 0)] = And(filters[Math.Max(level, 0)], c);
-            }
+            foreach (var c in conjuncts) Place(c, skipConstant: true);
         }
         return (on, filters);
     }
 
-    /// <summary>The position in FROM of the last table a term reads, or -1 when it reads none.</summary>
-    private static int LastSourceRead(Expr term, JoinPlan plan)
+    /// <summary>An AND of conjuncts without one of them (by reference), in their order; null when none is left.</summary>
+    private static Expr? Without(Expr conjunction, Expr term)
     {
-        var used = new HashSet<int>();
+        var conjuncts = new List<Expr>();
+        SplitConjuncts(conjunction, conjuncts);
+        Expr? rest = null;
+        foreach (var c in conjuncts)
+            if (!ReferenceEquals(c, term)) rest = rest == null ? c : new BinaryExpr(BinaryOp.And, rest, c);
+        return rest;
+    }
+
+    /// <summary>The loop level of the last table a term reads, or -1 when it reads none.</summary>
+    private static int LastLevelRead(Expr term, JoinPlan plan, int[] levelOf, HashSet<int> used)
+    {
+        used.Clear();
         CollectColumns(term, used);
-        for (int k = plan.Sources.Count - 1; k >= 0; k--)
-            if (ReadsSource(term, plan.Sources[k], used)) return k;
-        return -1;
+        int last = -1;
+        for (int k = 0; k < plan.Sources.Count; k++)
+            if (ReadsSource(term, plan.Sources[k], used)) last = Math.Max(last, levelOf[k]);
+        return last;
     }
 
     /// <summary>The joined rows WHERE accepts, copied, for the plans that sort or group them (counted against the
@@ -258,44 +266,95 @@ public sealed partial class Executor
         return rows;
     }
 
-    /// <summary>An inner table's rows by one column's value, for an ON equality with the tables before it.</summary>
+    /// <summary>An inner table's rows by one column's value, for an equality with the tables outside it: one flat
+    /// array of the rows grouped by key (each group in rowid order, or the automatic index's order) and a map from a
+    /// key to its group, built once per statement; a probe is a span of that array, nothing allocated per row.</summary>
     private sealed class Lookup
     {
-        private readonly Dictionary<SqlValue, List<Row>> _rows = new(KeyComparer.Instance);
+        private Dictionary<SqlValue, (int Start, int Count)> _groups = null!;
+        private Row[] _flat = [];
         private Expr _probe = null!;
         private Affinity _affinity;
+        private Table? _table;
+        private bool _rowId;
+        private UniqueIndex? _unique;
+        private readonly Row[] _one = new Row[1];
+        /// <summary>The AND term whose equality this lookup answers.</summary>
+        public Expr? Term { get; private set; }
 
         public static Lookup? For(Expr? on, JoinSource inner, HashSet<int> used)
         {
             if (on == null) return null;
             var conjuncts = new List<Expr>();
             SplitConjuncts(on, conjuncts);
+            var read = new HashSet<int>();
             foreach (var c in conjuncts)
             {
                 if (c is not BinaryExpr { Op: BinaryOp.Equal } eq) continue;
-                foreach (var (column, other) in new[] { (eq.Left, eq.Right), (eq.Right, eq.Left) })
+                for (int side = 0; side < 2; side++)
                 {
+                    var (column, other) = side == 0 ? (eq.Left, eq.Right) : (eq.Right, eq.Left);
                     if (column is not ColumnExpr col || col.Index < inner.Offset || col.Index >= inner.Offset + inner.Table.Columns.Length) continue;
-                    var read = new HashSet<int>();
+                    read.Clear();
                     CollectColumns(other, read);
-                    if (read.Any(i => i >= inner.Offset) || other is AggregateExpr) continue;
-                    var lookup = new Lookup { _probe = other, _affinity = AffinityRules.ForComparison(column.Affinity, other.Affinity) };
+                    if (read.Any(i => InSource(i, inner)) || other is AggregateExpr) continue;
+                    var lookup = new Lookup { _probe = other, _affinity = AffinityRules.ForComparison(column.Affinity, other.Affinity), Term = c };
                     int index = col.Index - inner.Offset;
-                    foreach (var r in inner.Table.Rows)
-                    {
-                        var key = r.Values[index];
-                        if (key.IsNull) continue;
-                        key = AffinityRules.ForCompare(lookup._affinity, key);
-                        if (!lookup._rows.TryGetValue(key, out var list)) lookup._rows[key] = list = [];
-                        list.Add(r);
-                    }
+                    lookup.Group(inner.Table, index);
                     // sqlite3IndexAffinityOk: an automatic index on the column serves the comparison only when its
-                    // affinity agrees; otherwise SQLite scans the inner table, in rowid order, as the lists already are.
+                    // affinity agrees; otherwise SQLite scans the inner table, in rowid order, as the groups already are.
                     if (AutomaticIndexUsable(lookup._affinity, column.Affinity)) lookup.OrderAsAutomaticIndex(inner, index, used);
                     return lookup;
                 }
             }
             return null;
+        }
+
+        /// <summary>A lookup through a real index (PlanJoinLoops): the rowid by binary search, a UNIQUE column from
+        /// its map when the comparison leaves the stored keys as they are, else the column grouped here, each group
+        /// in rowid order as the index's (key, rowid) entries are.</summary>
+        public static Lookup ForIndex(JoinSource inner, IndexAccess access)
+        {
+            var lookup = new Lookup { _probe = access.Probe, _affinity = access.Affinity, _table = inner.Table, Term = access.Term };
+            if (access.Column < 0) lookup._rowId = true;
+            else if (inner.Table.IndexOn(access.Column) is { Unique: true } unique && LeavesStoredKeys(inner.Table.Columns[access.Column].Affinity, access.Affinity))
+                lookup._unique = unique;
+            else lookup.Group(inner.Table, access.Column);
+            return lookup;
+        }
+
+        /// <summary>Groups the table's rows (NULL keys left out) by the column's value under the comparison's
+        /// affinity: a count per key, then each row placed at its group's next slot, so groups keep rowid order.</summary>
+        private void Group(Table table, int column)
+        {
+            var rows = table.Rows;
+            _groups = new Dictionary<SqlValue, (int, int)>(Math.Min(rows.Count, 1024), KeyComparer.Instance);
+            int placed = 0;
+            foreach (var r in rows)
+            {
+                var key = r.Values[column];
+                if (key.IsNull) continue;
+                key = AffinityRules.ForCompare(_affinity, key);
+                ref var g = ref CollectionsMarshal.GetValueRefOrAddDefault(_groups, key, out _);
+                g.Count++;
+                placed++;
+            }
+            _flat = new Row[placed];
+            int start = 0;
+            foreach (var key in _groups.Keys)
+            {
+                ref var g = ref CollectionsMarshal.GetValueRefOrNullRef(_groups, key);
+                g.Start = start;
+                start += g.Count;
+                g.Count = 0;
+            }
+            foreach (var r in rows)
+            {
+                var key = r.Values[column];
+                if (key.IsNull) continue;
+                ref var g = ref CollectionsMarshal.GetValueRefOrNullRef(_groups, AffinityRules.ForCompare(_affinity, key));
+                _flat[g.Start + g.Count++] = r;
+            }
         }
 
         /// <summary>
@@ -309,7 +368,7 @@ public sealed partial class Executor
             for (int c = 0; c < inner.Table.Columns.Length; c++)
                 if (c != keyColumn && c != inner.Table.RowIdColumn && used.Contains(inner.Offset + c)) extra.Add(c);
             if (extra.Count == 0) return;
-            int Compare(Row x, Row y)
+            var comparer = Comparer<Row>.Create((x, y) =>
             {
                 foreach (int c in extra)
                 {
@@ -317,21 +376,38 @@ public sealed partial class Executor
                     if (d != 0) return d;
                 }
                 return x.RowId.CompareTo(y.RowId);
-            }
-            foreach (var list in _rows.Values)
-                if (list.Count > 1) list.Sort(Compare);
+            });
+            foreach (var (start, count) in _groups.Values)
+                if (count > 1) Array.Sort(_flat, start, count, comparer);
         }
 
-        private static bool AutomaticIndexUsable(Affinity comparison, Affinity column) =>
+        public static bool AutomaticIndexUsable(Affinity comparison, Affinity column) =>
             comparison < Affinity.Text || (comparison == Affinity.Text ? column == Affinity.Text : AffinityRules.IsNumeric(column));
 
-        private static readonly List<Row> None = [];
-
-        public List<Row> Probe(RowContext context)
+        /// <summary>The rows whose key equals the probe's value (valid until the next probe of this lookup).</summary>
+        public ReadOnlySpan<Row> Probe(RowContext context)
         {
             var v = _probe.Eval(context);
-            if (v.IsNull) return None;
-            return _rows.TryGetValue(AffinityRules.ForCompare(_affinity, v), out var list) ? list : None;
+            if (v.IsNull) return default;
+            v = AffinityRules.ForCompare(_affinity, v);
+            if (_rowId) return One(RowIdKey(v) is long id ? _table!.FindByRowId(id) : null);
+            if (_unique != null) return One(_unique.Map.TryGetValue(v, out var hit) ? hit : null);
+            return _groups.TryGetValue(v, out var g) ? _flat.AsSpan(g.Start, g.Count) : default;
+        }
+
+        /// <summary>The rowid a value seeks (OP_SeekRowid: an integer, or a real that is one), or null.</summary>
+        private static long? RowIdKey(SqlValue v)
+        {
+            if (v.Type == SqlType.Integer) return v.Integer;
+            if (v.Type == SqlType.Real && Math.Floor(v.Real) == v.Real && v.Real >= -9.2233720368547758e18 && v.Real < 9.2233720368547758e18) return (long)v.Real;
+            return null;
+        }
+
+        private ReadOnlySpan<Row> One(Row? row)
+        {
+            if (row == null) return default;
+            _one[0] = row;
+            return _one;
         }
     }
 }

@@ -146,6 +146,7 @@ public sealed partial class Executor
         {
             join.Used = [.. used];
             foreach (var on in join.On) if (on != null) CollectColumns(on, join.Used);
+            PlanJoinLoops(join, where, [.. order.Select(k => k.Key), .. groupBy, .. s.Distinct && !aggregate ? output : []]);
         }
         int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null
                             && !(join == null && s.FromQuery == null && IsDistinctRedundant(table, output, where))

@@ -126,6 +126,7 @@ public sealed partial class ScriptGenerator
             }
         }
         EndStatementConstructs(list);
+        AddIndexedJoins(list); // ScriptGenerator.IndexedJoins.cs, a stream of its own
         return Layout(list);
     }
 
@@ -762,7 +763,7 @@ public sealed partial class ScriptGenerator
         for (var s = 0; s < statements.Count; s++)
         {
             var tokens = statements[s];
-            var random = _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
+            var random = _indexedJoinStatements.Contains(s) ? IndexedJoinRandom : _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
             if (s > 0)
             {
                 var roll = random.Next(20);

@@ -12,6 +12,11 @@ public class JoinTests
         "INSERT INTO a VALUES(2, 'a1'), (1, 'a2'), (2, 'a3'), (NULL, 'a4'), ('2', 'a5');\nINSERT INTO b VALUES(1, 'b1'), (2, 'b2'), (2, 'b3'), (3, 'b4'), (NULL, 'b5'), ('1', 'b6');\n" +
         "INSERT INTO d VALUES(1, 2), (2, 2);\nINSERT INTO e VALUES(2, 'a1', 1), (1, 'zz', 2);\n";
 
+    const string IndexedTables = "CREATE TABLE a(id INTEGER PRIMARY KEY, b_id INT, x INT, k TEXT);\nCREATE TABLE b(id INTEGER PRIMARY KEY, x INT, y TEXT);\n" +
+        "CREATE INDEX bx ON b(x);\nCREATE UNIQUE INDEX ak ON a(k);\n" +
+        "INSERT INTO a VALUES(1, 3, 10, 'p'), (2, 1, 20, 'q'), (3, 3, 10, 'r'), (4, 9, 30, 's'), (5, 2, 20, NULL), (6, 2, '10', '2');\n" +
+        "INSERT INTO b VALUES(1, 20, 'one'), (2, 10, 'two'), (3, 10, 'three'), (4, 20, 'four'), (5, 10, 'five'), (6, 10.0, 's');\n";
+
     public static TheoryData<string> Scripts() => new()
     {
         Tables + "SELECT * FROM a JOIN b ON a.x = b.y;\nSELECT * FROM b JOIN a ON a.x = b.y;\nSELECT * FROM a, b WHERE a.x = b.y;\nSELECT * FROM a INNER JOIN b ON b.y > a.x;\n" +
@@ -50,6 +55,19 @@ public class JoinTests
         "SELECT p, count(*) FROM a LEFT JOIN b ON a.x = b.y AND b.z > 'a' GROUP BY p;\n" +
         "SELECT p, q FROM a LEFT JOIN b ON a.x = b.y AND b.z > 'a';\n" +
         "SELECT p, q FROM a LEFT JOIN b USING (p) ;\n",
+        // Indexed tables (PlanJoinLoops): rowid, UNIQUE and plain-index lookups with the better lookup inside (the
+        // loops reordered against FROM), a key = constant fetching one row, LEFT and CROSS chains in FROM order.
+        IndexedTables + "SELECT * FROM a JOIN b ON b.id = a.b_id;\nSELECT * FROM b JOIN a ON b.id = a.b_id;\nSELECT * FROM a LEFT JOIN b ON b.id = a.b_id;\n" +
+        "SELECT a.k, b.y FROM a JOIN b ON a.x = b.x;\nSELECT a.k, b.y FROM b JOIN a ON a.x = b.x;\nSELECT a.k, b.y FROM a LEFT JOIN b ON a.x = b.x;\n" +
+        "SELECT * FROM a JOIN b ON b.id = a.b_id WHERE a.id = 3;\nSELECT * FROM a JOIN b ON b.x = a.x WHERE a.k = 'q';\nSELECT * FROM a JOIN b ON b.x = a.x WHERE b.id = 2;\n" +
+        "SELECT * FROM a, b WHERE b.id = a.b_id AND a.x > 10;\nSELECT count(*), sum(b.x) FROM a JOIN b ON b.id = a.b_id;\nSELECT * FROM a JOIN b ON a.id = b.id;\n" +
+        "SELECT a.id, b.y FROM a JOIN b ON b.x = a.x WHERE a.x > 10;\nSELECT * FROM a JOIN b ON b.x = a.id;\nSELECT * FROM a JOIN b ON b.id = a.b_id WHERE b.y > 'a';\n" +
+        "SELECT * FROM a LEFT JOIN b ON b.id = a.b_id LEFT JOIN a AS c ON c.k = b.y;\nSELECT * FROM a LEFT JOIN b ON b.id = a.b_id LEFT JOIN b AS c ON c.x = a.x;\n" +
+        "SELECT * FROM a CROSS JOIN b ON b.x = a.x;\nSELECT * FROM a JOIN b ON b.rowid = a.x;\nSELECT * FROM a JOIN b ON b.id = a.k;\nSELECT * FROM a JOIN b ON b.x = a.k;\n" +
+        "SELECT b.y, a.k FROM a JOIN b ON b.id = a.b_id ORDER BY b.y;\nSELECT b.y, count(*) FROM a JOIN b ON b.id = a.b_id GROUP BY b.y;\nSELECT * FROM a JOIN b ON b.id = a.b_id LIMIT 2;\n",
+        // A WHERE equality drives the automatic index as an ON one does (its extra columns order equal keys).
+        "CREATE TABLE a(x INT, y INT); CREATE TABLE b(x INT, z INT);\nINSERT INTO a VALUES(1,1),(2,2),(1,3);\nINSERT INTO b VALUES(1,9),(1,5),(2,1),(1,7);\n" +
+        "SELECT * FROM a, b WHERE a.x = b.x;\nSELECT * FROM a CROSS JOIN b WHERE a.x = b.x;\n",
         // Errors, in SQLite's words (an error inside ON has no caret).
         Tables + "SELECT * FROM a JOIN b USING (x);\nSELECT x FROM a, a;\nSELECT rowid FROM a, b;\nSELECT nosuch.x FROM a, b;\nSELECT * FROM a JOIN b ON nosuch = 1;\n" +
         "SELECT * FROM a LEFT INNER JOIN b;\nSELECT * FROM a JOIN d USING (p);\nSELECT * FROM a NATURAL JOIN b ON x = y;\nSELECT * FROM a JOIN;\nSELECT * FROM a JOIN b ON;\nSELECT * FROM a JOIN b USING ();\n" +
@@ -61,8 +79,12 @@ public class JoinTests
     public void Matches_sqlite3(string script) => OracleAssert.EngineMatchesShell(script);
 
     [Theory]
-    [InlineData("CREATE TABLE a(x UNIQUE); CREATE TABLE b(y); SELECT * FROM a JOIN b ON x = y;", "JOIN of tables with indexes")]
-    [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a JOIN b ON a.rowid = y;", "JOIN conditions on a rowid")]
+    [InlineData("CREATE TABLE a(x INT UNIQUE); CREATE TABLE b(y INT); SELECT * FROM a JOIN b ON x = y WHERE a.x > 2;", "a JOIN term on an indexed column or a rowid other than an equality")]
+    [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a JOIN b ON a.rowid > y;", "a JOIN term on an indexed column or a rowid other than an equality")]
+    [InlineData("CREATE TABLE a(x INT, p); CREATE INDEX ax ON a(x); CREATE TABLE b(y INT, q); CREATE INDEX by ON b(y); SELECT * FROM a JOIN b ON x = y;", "a JOIN on two indexed columns")]
+    [InlineData("CREATE TABLE a(i INTEGER PRIMARY KEY, x INT); CREATE TABLE b(y INT UNIQUE, q); SELECT * FROM a JOIN b ON i = y WHERE q > 1;", "a JOIN of two tables with index lookups and a filter on one of them")]
+    [InlineData("CREATE TABLE a(x INT, p); CREATE INDEX ax ON a(x); CREATE TABLE b(i INTEGER PRIMARY KEY); SELECT a.x FROM a JOIN b ON b.i = a.x;", "a JOIN that reads only indexed columns of a")]
+    [InlineData("CREATE TABLE a(x); CREATE TABLE b(i INTEGER PRIMARY KEY); SELECT * FROM a JOIN b ON b.i = a.x ORDER BY b.i;", "ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN")]
     [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); CREATE TABLE c(z); SELECT * FROM a, b, c;", "joining three or more tables")]
     [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a JOIN b ON x = y WHERE y = 2;", "a JOIN with a constant filter on its second table")]
     [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a LEFT JOIN b ON x = y WHERE y IS NULL;", "WHERE on the right table of a LEFT JOIN")]

@@ -1,0 +1,275 @@
+using FastDb.QueryEngine.Storage;
+using FastDb.QueryEngine.Syntax;
+using FastDb.QueryEngine.Values;
+
+namespace FastDb.QueryEngine.Execution;
+
+// Contract: decides, for a join over tables with indexes or rowid terms, the loop order and how each table's rows
+// are found (a scan, a rowid/index lookup, SQLite's automatic index), in the cases where SQLite 3.40.1's cost-based
+// planner (where.c, no ANALYZE data) provably decides the same way whatever the tables hold; every other shape is
+// refused by name. It only plans: RunJoin executes the plan.
+public sealed partial class Executor
+{
+    /// <summary>How one table of a join is looked up through a real index: its column (-1: the rowid) equal to
+    /// <see cref="Probe"/>, an expression over the tables before it in the loop (or a constant), compared under
+    /// <see cref="Affinity"/>, from the AND term <see cref="Term"/>. Rows with one key come in rowid order, as SQLite's
+    /// index (key, rowid) gives them.</summary>
+    private sealed record IndexAccess(int Column, Expr Probe, Affinity Affinity, Expr Term);
+
+    /// <summary>One AND term of the join, as the planner sees it for one table.</summary>
+    private readonly record struct KeyTerm(Expr Term, int Column, Expr Probe, Affinity Affinity, int Rank, bool Constant);
+
+    private const int RankRowIdOrUnique = 2, RankIndex = 1;
+
+    /// <summary>
+    /// Plans the loops of a join once the columns the query reads are known. Tables without indexes and joins that
+    /// read no rowid keep the nested loops in FROM order with automatic indexes (as before). Otherwise:
+    /// a table with <c>key = constant</c> on its rowid or a UNIQUE column yields at most one row and is looked up;
+    /// an equality with another table on a rowid or indexed column is looked up in that index (rows in rowid order);
+    /// a two-table inner join puts the table with the better lookup inside (rowid or UNIQUE over a plain index over
+    /// none, FROM order on a tie of rowid/UNIQUE lookups), which where.c's costs decide the same way only when no
+    /// other term filters either table (or when the outer table has no lookup at all); LEFT and CROSS joins keep
+    /// FROM order. Refused: any other term on an indexed column or a rowid (it may drive a range or another index),
+    /// a table an index covers (SQLite may scan the index instead), the ties and filters where the costs decide, and
+    /// ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid (SQLite may walk that index, and turn the loops
+    /// around to do it: rows that tie come in another order). <paramref name="ordering"/> holds those terms.
+    /// </summary>
+    private void PlanJoinLoops(JoinPlan plan, Expr? where, List<Expr> ordering)
+    {
+        var sources = plan.Sources;
+        int n = sources.Count;
+        plan.LoopOrder = [.. Enumerable.Range(0, n)];
+        plan.Access = new IndexAccess?[n];
+        plan.Automatic = [.. Enumerable.Repeat(true, n)];
+        bool keyed = sources.Any(src => src.Table.Indexes.Count > 0);
+        var whereTerms = new List<Expr>();
+        if (where != null) SplitConjuncts(where, whereTerms);
+        var innerTerms = new List<Expr>(whereTerms);
+        for (int k = 1; k < n; k++)
+            if (plan.On[k] != null && plan.Clauses[k - 1].Kind != JoinKind.Left) SplitConjuncts(plan.On[k]!, innerTerms);
+        // Without indexes only a rowid (or INTEGER PRIMARY KEY) term can call for a lookup: one pass over the
+        // columns the terms read tells (the common case stays as cheap as before indexes were planned).
+        var read = new HashSet<int>();
+        foreach (var term in innerTerms) CollectColumns(term, read);
+        foreach (var on in plan.On) if (on != null) CollectColumns(on, read);
+        bool readsKey = sources.Any(src => read.Contains(src.RowIdSlot) || (src.Table.RowIdColumn >= 0 && read.Contains(src.Offset + src.Table.RowIdColumn)));
+        if (!keyed && !readsKey)
+        {
+            RefuseUnplannedFilters(plan, innerTerms);
+            return;
+        }
+        foreach (var term in ordering)
+            foreach (var src in sources)
+                if (TouchesKey(term, src))
+                    throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN yet");
+        bool innerJoin = n == 2 && plan.Clauses[0].Kind is JoinKind.Inner or JoinKind.Comma;
+        if (innerJoin) PlanInnerPair(plan, innerTerms);
+        else
+        {
+            for (int k = 0; k < n; k++)
+            {
+                var terms = TermsFor(plan, k, innerTerms);
+                var before = new HashSet<int>(Enumerable.Range(0, k));
+                PlanLevel(plan, k, terms, before, allowAutomatic: k > 0);
+            }
+        }
+    }
+
+    /// <summary>The terms a table's loop may use: the ON of a LEFT JOIN for its right table, else WHERE and the
+    /// inner ONs.</summary>
+    private static List<Expr> TermsFor(JoinPlan plan, int k, List<Expr> innerTerms)
+    {
+        if (k > 0 && plan.Clauses[k - 1].Kind == JoinKind.Left)
+        {
+            var terms = new List<Expr>();
+            if (plan.On[k] != null) SplitConjuncts(plan.On[k]!, terms);
+            return terms;
+        }
+        return innerTerms;
+    }
+
+    /// <summary>Two tables joined by JOIN or a comma: which one goes inside, and how each is found.</summary>
+    private void PlanInnerPair(JoinPlan plan, List<Expr> terms)
+    {
+        var pinned = new bool[2];
+        var best = new KeyTerm?[2];
+        for (int k = 0; k < 2; k++)
+        {
+            var keys = KeyTerms(plan, k, terms, [1 - k]);
+            pinned[k] = keys.Any(t => t.Constant && t.Rank == RankRowIdOrUnique);
+            best[k] = keys.Where(t => !t.Constant).OrderByDescending(t => t.Rank).Cast<KeyTerm?>().FirstOrDefault();
+        }
+        if (pinned[0] || pinned[1])
+        {
+            // At most one row from the pinned table: the other table's rows come in rowid order whichever loop
+            // SQLite puts outside (an equality lookup keeps rowid order among equal keys; no automatic index).
+            int outer = pinned[0] ? 0 : 1, inner = 1 - outer;
+            plan.LoopOrder = [outer, inner];
+            PlanLevel(plan, outer, terms, [], allowAutomatic: false);
+            PlanLevel(plan, inner, terms, [outer], allowAutomatic: false);
+            return;
+        }
+        int r0 = best[0]?.Rank ?? 0, r1 = best[1]?.Rank ?? 0;
+        bool filtered = terms.Any(t => SingleSource(t, plan) >= 0);
+        if (r0 == 0 && r1 == 0)
+        {
+            RefuseUnplannedFilters(plan, terms);
+            for (int k = 0; k < 2; k++) PlanLevel(plan, k, terms, k == 0 ? [] : [0], allowAutomatic: k > 0);
+            return;
+        }
+        if (r0 == RankIndex && r1 == RankIndex)
+            throw new SqlParseException("FastDb does not support a JOIN on two indexed columns yet (SQLite picks the loop order by the tables' widths)");
+        if (r0 > 0 && r1 > 0 && filtered)
+            throw new SqlParseException("FastDb does not support a JOIN of two tables with index lookups and a filter on one of them yet (SQLite picks the loop order by cost)");
+        // The better lookup goes inside; on a tie FROM order stands.
+        int innerTable = r1 >= r0 ? 1 : 0, outerTable = 1 - innerTable;
+        plan.LoopOrder = [outerTable, innerTable];
+        PlanLevel(plan, outerTable, terms, [], allowAutomatic: false);
+        PlanLevel(plan, innerTable, terms, [outerTable], allowAutomatic: false);
+    }
+
+    /// <summary>
+    /// How table <paramref name="k"/> is found, given the tables <paramref name="before"/> it in the loop: a key
+    /// constant (rowid or UNIQUE), else an equality lookup with those tables (rowid or UNIQUE first), else a scan
+    /// (or an automatic index, where SQLite builds one). Refuses the terms that could drive another plan there.
+    /// </summary>
+    private void PlanLevel(JoinPlan plan, int k, List<Expr> terms, HashSet<int> before, bool allowAutomatic)
+    {
+        var src = plan.Sources[k];
+        var keys = KeyTerms(plan, k, terms, before);
+        var chosen = keys.Where(t => t.Constant && t.Rank == RankRowIdOrUnique).Cast<KeyTerm?>().FirstOrDefault()
+            ?? keys.OrderByDescending(t => t.Rank).Cast<KeyTerm?>().FirstOrDefault(t => !t!.Value.Constant || t.Value.Rank == RankRowIdOrUnique);
+        foreach (var term in terms)
+        {
+            if (!TouchesKey(term, src)) continue;
+            // Any equality lookup (a plain index against a constant, a key against a later table) finds the rows of
+            // one key in rowid order, as a scan does; anything else may drive a range or an index walk. A table SQLite
+            // would give an automatic index may take a real one instead, in another order.
+            if (IsKeyEquality(term, src) && (chosen != null || !allowAutomatic)) continue;
+            throw new SqlParseException("FastDb does not support a JOIN term on an indexed column or a rowid other than an equality yet");
+        }
+        if (chosen is { } c)
+        {
+            plan.Access[k] = new IndexAccess(c.Column, c.Probe, c.Affinity, c.Term);
+            plan.Automatic[k] = false;
+            return;
+        }
+        plan.Automatic[k] = allowAutomatic;
+        if (src.Table.Indexes.Count > 0 && CoveredByIndex(plan, src))
+            throw new SqlParseException("FastDb does not support a JOIN that reads only indexed columns of " + src.Table.Name + " yet (SQLite may scan the index)");
+    }
+
+    /// <summary>The AND terms <c>key = expression</c> that can look up table <paramref name="k"/>'s rows through its
+    /// rowid or an index: the expression a constant or over the tables in <paramref name="others"/> only, the
+    /// comparison's affinity one the index serves (sqlite3IndexAffinityOk).</summary>
+    private static List<KeyTerm> KeyTerms(JoinPlan plan, int k, List<Expr> terms, HashSet<int> others)
+    {
+        var src = plan.Sources[k];
+        var found = new List<KeyTerm>();
+        var read = new HashSet<int>();
+        foreach (var term in terms)
+        {
+            if (term is not BinaryExpr { Op: BinaryOp.Equal } eq) continue;
+            for (int s = 0; s < 2; s++)
+            {
+                var (side, other) = s == 0 ? (eq.Left, eq.Right) : (eq.Right, eq.Left);
+                if (side is not ColumnExpr col || KeyColumn(col, src) is not int column) continue;
+                int rank = column < 0 || column == src.Table.RowIdColumn || src.Table.IndexOn(column) is { Unique: true } ? RankRowIdOrUnique
+                    : src.Table.IndexOn(column) != null ? RankIndex : 0;
+                if (rank == 0 || other is AggregateExpr) continue;
+                read.Clear();
+                CollectColumns(other, read);
+                bool constant = other.IsConstant;
+                if (!constant && (read.Count == 0 || !ReadsOnly(read, plan, others))) continue;
+                var affinity = AffinityRules.ForComparison(col.Affinity, other.Affinity);
+                if (!Lookup.AutomaticIndexUsable(affinity, col.Affinity)) continue;
+                found.Add(new KeyTerm(term, column == src.Table.RowIdColumn ? -1 : column, other, affinity, rank, constant));
+                break;
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Every joined column in <paramref name="read"/> belongs to one of the tables <paramref name="others"/>.</summary>
+    private static bool ReadsOnly(HashSet<int> read, JoinPlan plan, HashSet<int> others)
+    {
+        foreach (int i in read)
+        {
+            bool inOthers = false;
+            foreach (int o in others) if (InSource(i, plan.Sources[o])) { inOthers = true; break; }
+            if (!inOthers) return false;
+        }
+        return true;
+    }
+
+    /// <summary>The table column (or -1 for the rowid) a joined column is, when it is one of this table's rowid or
+    /// indexed columns; null otherwise.</summary>
+    private static int? KeyColumn(ColumnExpr col, JoinSource src)
+    {
+        if (col.Index == src.RowIdSlot) return -1;
+        int local = col.Index - src.Offset;
+        if (local < 0 || local >= src.Table.Columns.Length) return null;
+        return local == src.Table.RowIdColumn || src.Table.IndexOn(local) != null ? local : null;
+    }
+
+    private static bool InSource(int joinedColumn, JoinSource src) =>
+        (joinedColumn >= src.Offset && joinedColumn < src.Offset + src.Table.Columns.Length) || joinedColumn == src.RowIdSlot;
+
+    /// <summary>The term reads one of the table's rowid or indexed columns.</summary>
+    private static bool TouchesKey(Expr term, JoinSource src)
+    {
+        var read = new HashSet<int>();
+        CollectColumns(term, read);
+        foreach (int i in read)
+        {
+            if (i == src.RowIdSlot) return true;
+            int local = i - src.Offset;
+            if (local >= 0 && local < src.Table.Columns.Length && (local == src.Table.RowIdColumn || src.Table.IndexOn(local) != null)) return true;
+        }
+        return false;
+    }
+
+    /// <summary><c>key = expression</c> on one of the table's rowid or indexed columns (either side).</summary>
+    private static bool IsKeyEquality(Expr term, JoinSource src) =>
+        term is BinaryExpr { Op: BinaryOp.Equal } eq
+        && ((eq.Left is ColumnExpr l && KeyColumn(l, src) != null) || (eq.Right is ColumnExpr r && KeyColumn(r, src) != null));
+
+    /// <summary>The FROM position of the one table a term reads, or -1 when it reads none or several.</summary>
+    private static int SingleSource(Expr term, JoinPlan plan)
+    {
+        var read = new HashSet<int>();
+        CollectColumns(term, read);
+        int found = -1;
+        for (int k = 0; k < plan.Sources.Count; k++)
+            if (read.Any(i => InSource(i, plan.Sources[k])))
+            {
+                if (found >= 0) return -1;
+                found = k;
+            }
+        return found;
+    }
+
+    /// <summary>Every column of the table the query reads is in one index (the rowid aside): SQLite may scan that
+    /// index, in its order, instead of the table.</summary>
+    private static bool CoveredByIndex(JoinPlan plan, JoinSource src)
+    {
+        foreach (var ix in src.Table.Indexes)
+        {
+            bool covers = true;
+            for (int c = 0; c < src.Table.Columns.Length && covers; c++)
+                if (c != ix.Column && c != src.Table.RowIdColumn && plan.Used.Contains(src.Offset + c)) covers = false;
+            if (covers) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Without index lookups, a two-table inner join with a constant filter on its second table is planned
+    /// by cost (SQLite then scans that table first): refused, as before indexes were planned.</summary>
+    private static void RefuseUnplannedFilters(JoinPlan plan, List<Expr> terms)
+    {
+        if (plan.Sources.Count != 2 || plan.Clauses[0].Kind is not (JoinKind.Inner or JoinKind.Comma)) return;
+        foreach (var c in terms)
+            if (IsConstantFilterOn(c, plan.Sources[1]))
+                throw new SqlParseException("FastDb does not support a JOIN with a constant filter on its second table yet");
+    }
+}
