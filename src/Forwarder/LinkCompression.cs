@@ -168,13 +168,7 @@ internal static class LinkInflater
                     }
                     _chunkLeft = (int)length;
                     _markerLeft = Marker.Length;
-                    buffer = buffer.Slice(reader.Position);
-                    if (buffer.IsEmpty)
-                    {
-                        chunks.AdvanceTo(buffer.Start, buffer.End);
-                        if (result.IsCompleted || result.IsCanceled) return 0;
-                        continue;
-                    }
+                    buffer = buffer.Slice(reader.Position); // an empty rest waits below, the header consumed
                 }
                 if (buffer.IsEmpty)
                 {
