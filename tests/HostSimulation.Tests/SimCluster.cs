@@ -116,6 +116,7 @@ internal sealed partial class SimCluster : IDisposable
                 ElectionTimeoutMinTicks = O.ElectionMinTicks,
                 ElectionTimeoutMaxTicks = O.ElectionMaxTicks,
                 BroadcastAcks = true,
+                HeartbeatOnlyWhenIdle = O.IdleHeartbeats,
                 // As ReplicatorFactory sets it: acks go to the node that proposed the request.
                 EntryOrigin = data => ClientRequest.TryReadId(data.Span, out var id) ? id.Origin : 0,
             },

@@ -21,4 +21,6 @@ internal sealed record SimOptions
     public bool Relay;
     /// <summary>The leader hands over to the member with the fastest links (ClusterOptions.PlaceLeaderByLatency), as production does.</summary>
     public bool PlaceLeader = true;
+    /// <summary>An append with entries stands in for the next heartbeat (RaftOptions.HeartbeatOnlyWhenIdle), as production does.</summary>
+    public bool IdleHeartbeats = true;
 }

@@ -7,7 +7,8 @@ namespace FastDb.Raft.Tests;
 
 public class RetransmissionTests
 {
-    private static RaftOptions Options(ulong id) => new() { Id = id, BroadcastAcks = false, CheckQuorum = false };
+    // Heartbeat echoes are the subject here, so every round sends them (even right after an append).
+    private static RaftOptions Options(ulong id) => new() { Id = id, BroadcastAcks = false, CheckQuorum = false, HeartbeatOnlyWhenIdle = false };
 
     private static ManualNet Replicating()
     {

@@ -33,6 +33,8 @@ internal sealed class Progress(ulong next)
     public bool RetransmitOnAnswer;
     /// <summary>Highest commit index already told to this follower (avoids redundant commit notices).</summary>
     public ulong CommitSent;
+    /// <summary>An append carrying entries went to this follower since the last heartbeat round (it stood in for one).</summary>
+    public bool AppendedSinceHeartbeat;
 
     public bool IsPaused(int maxInflight) => State switch
     {

@@ -106,6 +106,11 @@ public sealed class RaftOptions
     // under lag spikes (see MeasurementTests).
     /// <summary>A leader sends heartbeats (carrying the commit index) every this many ticks.</summary>
     public int HeartbeatIntervalTicks { get; init; } = 3;
+    /// <summary>
+    /// A follower that got an append with entries since the last heartbeat round gets no heartbeat in this one
+    /// (unless a ReadIndex round is in flight): the append did a heartbeat's work.
+    /// </summary>
+    public bool HeartbeatOnlyWhenIdle { get; init; } = true;
     /// <summary>A follower's election timeout is drawn uniformly from [Min, Max] ticks at each reset.</summary>
     public int ElectionTimeoutMinTicks { get; init; } = 10;
     public int ElectionTimeoutMaxTicks { get; init; } = 20;

@@ -44,6 +44,9 @@ public static class CommandLine
     private static readonly Option<bool> BroadcastAcks = Switch("--broadcast-acks", true,
         "Followers send their append acknowledgements to every member, so a follower that received a request learns its commit one link delay sooner (default true; --broadcast-acks false halves the Raft messages per entry).");
 
+    private static readonly Option<bool> IdleHeartbeats = Switch("--idle-heartbeats", true,
+        "The leader skips a follower's heartbeat when an append with entries went to it since the last one (default true: under load about 2 fewer frames per request; --idle-heartbeats false sends every heartbeat).");
+
     private static readonly Option<bool> Relay = Switch("--relay", false,
         "Send frames for a peer whose link has gone silent through peers that still reach it (default false; always off with peer TLS).");
 
@@ -133,7 +136,7 @@ public static class CommandLine
     public static RootCommand Build(Func<NodeOptions, CancellationToken, Task<int>> runNode, Func<CancellationToken, Task<int>> runExec)
     {
         var root = new RootCommand("sqlcluster: a replicated SQL server (drop-in for Stripe CTF3 level 4). POST /sql with a SQL script; GET /healthcheck; GET /status.");
-        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, Relay, PeerCompression, LeaderPlacement, Fsync, MaxBodyBytes, SocketMode, SnapshotEvery,
+        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, IdleHeartbeats, Relay, PeerCompression, LeaderPlacement, Fsync, MaxBodyBytes, SocketMode, SnapshotEvery,
                      PeerCertFile, PeerKeyFile, PeerTrustedCaFile, Insecure, CertFile, KeyFile, Auth })
             root.Options.Add(option);
 
@@ -201,6 +204,7 @@ public static class CommandLine
             ElectionTimeoutMinMs = parse.GetValue(ElectionMinMs),
             ElectionTimeoutMaxMs = parse.GetValue(ElectionMaxMs),
             BroadcastAcks = parse.GetValue(BroadcastAcks),
+            HeartbeatOnlyWhenIdle = parse.GetValue(IdleHeartbeats),
             Relay = parse.GetValue(Relay),
             PeerCompression = parse.GetValue(PeerCompression),
             LeaderPlacement = parse.GetValue(LeaderPlacement),

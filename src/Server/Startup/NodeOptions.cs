@@ -26,6 +26,7 @@ public sealed record NodeOptions
     public int ElectionTimeoutMaxMs { get; init; } = 200;
 
     public bool BroadcastAcks { get; init; } = true;
+    public bool HeartbeatOnlyWhenIdle { get; init; } = true;
     public bool Relay { get; init; }
     public bool PeerCompression { get; init; } = true;
     public bool LeaderPlacement { get; init; } = true;

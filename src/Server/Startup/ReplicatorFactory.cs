@@ -43,6 +43,7 @@ public static class ReplicatorFactory
                 ElectionTimeoutMinTicks = Math.Max(2, options.ElectionTimeoutMinMs / tick),
                 ElectionTimeoutMaxTicks = Math.Max(3, options.ElectionTimeoutMaxMs / tick),
                 BroadcastAcks = options.BroadcastAcks,
+                HeartbeatOnlyWhenIdle = options.HeartbeatOnlyWhenIdle,
                 // A log entry is a ClientRequest whose id starts with the proposing node's id (= its Raft id).
                 EntryOrigin = data => StateMachine.ClientRequest.TryReadId(data.Span, out var id) ? id.Origin : 0,
             },
