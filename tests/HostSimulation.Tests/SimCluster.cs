@@ -35,6 +35,8 @@ internal sealed partial class SimCluster : IDisposable
     /// <summary>Sees every frame that enters a link (from, to, frame type, payload), for measurements.</summary>
     public Action<int, int, byte, byte[]>? WireTap;
     public int Crashes, Freezes, TornWrites, FlippedBits, Refusals, Wipes, Partitions, Events;
+    /// <summary>Peer writes (one per peer per flush), pings sent, and writes that carried nothing but a ping.</summary>
+    public long Writes, Pings, LonePingWrites;
 
     public SimCluster(SimOptions options, int seed)
     {

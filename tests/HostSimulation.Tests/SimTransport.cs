@@ -14,6 +14,15 @@ internal sealed class SimTransport(SimCluster cluster, int from) : IPeerTranspor
 
     public void Flush()
     {
+        // What a real link would write: one write per peer per flush (PeerLinks), counted with the pings that had
+        // nothing to ride along with.
+        foreach (var group in _queued.GroupBy(q => q.Address, StringComparer.Ordinal))
+        {
+            cluster.Writes++;
+            var pings = group.Count(q => q.Type == PeerFrames.Ping);
+            cluster.Pings += pings;
+            if (pings == group.Count()) cluster.LonePingWrites++;
+        }
         foreach (var (address, type, payload) in _queued) cluster.SendFrame(from, address, type, payload);
         _queued.Clear();
     }

@@ -30,7 +30,7 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
         foreach (var (faults, crashes, idleHeartbeats) in new[] { (false, false, false), (false, false, true), (true, false, false), (true, false, true), (true, true, false), (true, true, true) })
         {
             var totals = new Dictionary<string, (long Frames, long Bytes)>(StringComparer.Ordinal);
-            long answered = 0, allCopies = 0, allDups = 0, allDupBytes = 0, allDeflated = 0;
+            long answered = 0, allCopies = 0, allDups = 0, allDupBytes = 0, allDeflated = 0, writes = 0, pings = 0, lonePings = 0;
             var latencies = new List<(double Ms, bool AtLeader)>();
             Parallel.For(1, Seeds + 1, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, seed =>
             {
@@ -72,6 +72,7 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
                 lock (totals)
                 {
                     allDeflated += deflated;
+                    writes += cluster.Writes; pings += cluster.Pings; lonePings += cluster.LonePingWrites;
                     answered += cluster.Answered;
                     latencies.AddRange(cluster.Latencies);
                     allCopies += copies; allDups += dups; allDupBytes += dupBytes;
@@ -95,6 +96,7 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
             }
             text.Append(inv, $"{"total",-20} {"",14} {(double)all / answered,13:F1} {2.0 * all / answered,16:F1}\n");
             text.Append(inv, $"{"total deflated",-20} {"",14} {(double)allDeflated / answered,13:F1} {2.0 * allDeflated / answered,16:F1}\n");
+            text.Append(inv, $"peer writes (one per peer per loop flush) per answer {(double)writes / answered:F2}; pings per answer {(double)pings / answered:F2}, written alone {(double)lonePings / answered:F2}\n");
             text.Append(inv, $"entry copies in appends per answer {(double)allCopies / answered:F2}, of which sent before on that link in that term {(double)allDups / answered:F2} ({(double)allDupBytes / answered:F1} bytes of entry data)\n");
             foreach (var (label, set) in new[] { ("all", latencies), ("sent to the leader", latencies.Where(l => l.AtLeader).ToList()), ("sent to a follower", latencies.Where(l => !l.AtLeader).ToList()) })
             {

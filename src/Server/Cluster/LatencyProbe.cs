@@ -9,8 +9,10 @@ namespace FastDb.Server.Cluster;
 /// request to a follower crosses three of them, so which member leads sets most of the latency; elections pick a
 /// leader by chance.
 ///
-/// Every <see cref="PingEveryTicks"/> each node sends each member a <see cref="PeerFrames.Ping"/> (a sequence number)
-/// and times the <see cref="PeerFrames.Pong"/>; pongs to the leader carry the sender's own round trips, so the leader
+/// Every <see cref="PingEveryTicks"/> each member falls due for a <see cref="PeerFrames.Ping"/> (a sequence number),
+/// whose <see cref="PeerFrames.Pong"/> is timed. A due ping waits for a loop turn that writes to that member anyway
+/// (an append, an ack), so that it costs no write or wake-up of its own, and goes alone only after
+/// <see cref="MaxPingWaitTicks"/>; pongs to the leader carry the sender's own round trips, so the leader
 /// knows every link. Every <see cref="EvaluateEveryTicks"/> the leader ranks the members; when the same member beats
 /// it by <see cref="MinGain"/> three times running, and no hand-over happened for <see cref="MinTicksBetweenTransfers"/>, it
 /// hands over (Raft's TransferLeadership: a pause of about two round trips).
@@ -22,10 +24,17 @@ namespace FastDb.Server.Cluster;
 /// more later. A follower forgets its rank once another leader is known, or when no leader's ping renewed it for
 /// <see cref="StaleTicks"/> while that leader still leads. Loop thread only.
 /// </summary>
-public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membership, IPeerTransport transport, TimeProvider time, bool placeLeader)
+public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membership, IPeerTransport transport, TimeProvider time, bool placeLeader,
+    Func<string, bool>? queuedTo = null)
 {
     /// <summary>200 ms: 4 pings and 4 pongs a second per pair, about 6 proxy bytes per answered request at octopus's rate.</summary>
     public const int PingEveryTicks = 20;
+    /// <summary>
+    /// How long a due ping waits for a turn that writes to its member anyway. Under load the leader writes to every
+    /// follower every few ticks; followers write to each other only with acks to an entry's origin, so between
+    /// them many pings still go alone. Half the period keeps the samples at least one per 300 ms.
+    /// </summary>
+    public const int MaxPingWaitTicks = PingEveryTicks / 2;
     public const int EvaluateEveryTicks = 50;
     /// <summary>A hand-over costs about 100 ms of commits; at most one per 5 s keeps that under 2% of the time.</summary>
     public const int MinTicksBetweenTransfers = 500;
@@ -48,6 +57,8 @@ public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membershi
         public long SampledTick = long.MinValue;
         public ulong Sequence;
         public long SentAt;
+        /// <summary>The tick a ping fell due (long.MinValue: none due).</summary>
+        public long DueTick = long.MinValue;
     }
 
     private readonly Dictionary<ulong, Peer> _peers = new();
@@ -85,16 +96,27 @@ public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membershi
             _rankedBy = 0;
             raft.SetSuccessorRank(-1);
         }
-        if (ticks % PingEveryTicks == 0) PingAll();
+        if (ticks % PingEveryTicks == 0)
+        {
+            foreach (var id in raft.Members.Keys)
+            {
+                if (id == self) continue;
+                if (!_peers.TryGetValue(id, out var peer)) _peers[id] = peer = new Peer();
+                if (peer.DueTick == long.MinValue) peer.DueTick = ticks;
+            }
+        }
         if (placeLeader && leading && ticks % EvaluateEveryTicks == 0) Evaluate();
     }
 
-    private void PingAll()
+    /// <summary>Just before the loop turn's flush: sends the due pings that can ride with other frames, or waited enough.</summary>
+    public void BeforeFlush()
     {
-        foreach (var id in raft.Members.Keys)
+        foreach (var (id, peer) in _peers)
         {
-            if (id == self || !membership.TryGetAddress(id, out var address)) continue;
-            if (!_peers.TryGetValue(id, out var peer)) _peers[id] = peer = new Peer();
+            if (peer.DueTick == long.MinValue) continue;
+            if (!raft.Members.ContainsKey(id) || !membership.TryGetAddress(id, out var address)) { peer.DueTick = long.MinValue; continue; }
+            if (queuedTo is not null && !queuedTo(address) && _ticks - peer.DueTick < MaxPingWaitTicks) continue;
+            peer.DueTick = long.MinValue;
             peer.Sequence = ++_sequence;
             peer.SentAt = time.GetTimestamp();
             var n = FrameCodec.WriteVarint(_buffer, peer.Sequence);

@@ -27,6 +27,7 @@ public sealed class RaftHost
     private readonly ulong _id;
     private readonly RaftNode _raft;
     private readonly RelayingTransport _transport;
+    private readonly TurnTracker _turn;
     private readonly ILogStore _store;
     private readonly Membership _membership;
     private readonly RequestRouter _router;
@@ -48,7 +49,8 @@ public sealed class RaftHost
     {
         _options = options;
         _store = store;
-        _transport = new RelayingTransport(transport, options.RelayAroundSilentPeers && options.PeerTls is null);
+        _turn = new TurnTracker(transport);
+        _transport = new RelayingTransport(_turn, options.RelayAroundSilentPeers && options.PeerTls is null);
         _log = log;
         _id = NodeAddress.IdOf(options.SelfAddress);
         if (options.Raft.Id != _id) throw new ArgumentException("RaftOptions.Id must be NodeAddress.IdOf(SelfAddress)", nameof(options));
@@ -81,7 +83,7 @@ public sealed class RaftHost
         _router = new RequestRouter(_id, _raft, _membership, _transport);
         _ready = new ReadyProcessor(_raft, store, _transport, applyQueue, _membership, _router, snapshotIndex, log);
         _reads = new ReadRouter(_id, _raft, _membership, _transport);
-        _latency = new LatencyProbe(_id, _raft, _membership, _transport, time ?? TimeProvider.System, options.PlaceLeaderByLatency);
+        _latency = new LatencyProbe(_id, _raft, _membership, _transport, time ?? TimeProvider.System, options.PlaceLeaderByLatency, _turn.HasQueued);
         // What went to a leader whose link just died may be lost: send our waiting requests again (now relayed too)
         // instead of waiting out the router's re-send timer.
         _transport.TurnedSilent += address =>
@@ -244,6 +246,7 @@ public sealed class RaftHost
     public void ProcessOutput()
     {
         _ready.Process();
+        _latency.BeforeFlush();
         _transport.Flush();
     }
 
