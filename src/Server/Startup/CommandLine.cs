@@ -56,6 +56,12 @@ public static class CommandLine
     private static readonly Option<bool> LeaderPlacement = Switch("--leader-placement", true,
         "The leader measures every link's round trip and hands leadership to the member under which requests commit soonest (default true).");
 
+    private static readonly Option<int> Nice = new("--nice")
+    {
+        Description = "Run at this nice value at least, 0-19 (default 10): CPU work sharing the machine (octopus's checker) goes first; 0 keeps the priority the node was started with.",
+        DefaultValueFactory = _ => 10,
+    };
+
     private static readonly Option<bool> Fsync = new("--fsync")
     {
         Description = "fsync the log on every write (survives a machine crash; slower). Off by default: a killed process still loses nothing.",
@@ -125,6 +131,10 @@ public static class CommandLine
         {
             if (r.GetValueOrDefault<long>() < 1) r.AddError("--max-body-bytes must be at least 1");
         });
+        Nice.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 19) r.AddError("--nice must be from 0 to 19");
+        });
         SocketMode.Validators.Add(r =>
         {
             if (!TryParseSocketMode(r.GetValueOrDefault<string>(), out _))
@@ -136,7 +146,7 @@ public static class CommandLine
     public static RootCommand Build(Func<NodeOptions, CancellationToken, Task<int>> runNode, Func<CancellationToken, Task<int>> runExec)
     {
         var root = new RootCommand("sqlcluster: a replicated SQL server (drop-in for Stripe CTF3 level 4). POST /sql with a SQL script; GET /healthcheck; GET /status.");
-        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, IdleHeartbeats, Relay, PeerCompression, LeaderPlacement, Fsync, MaxBodyBytes, SocketMode, SnapshotEvery,
+        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, IdleHeartbeats, Relay, PeerCompression, LeaderPlacement, Fsync, Nice, MaxBodyBytes, SocketMode, SnapshotEvery,
                      PeerCertFile, PeerKeyFile, PeerTrustedCaFile, Insecure, CertFile, KeyFile, Auth })
             root.Options.Add(option);
 
@@ -209,6 +219,7 @@ public static class CommandLine
             PeerCompression = parse.GetValue(PeerCompression),
             LeaderPlacement = parse.GetValue(LeaderPlacement),
             Fsync = parse.GetValue(Fsync),
+            Nice = parse.GetValue(Nice),
             MaxBodyBytes = parse.GetValue(MaxBodyBytes),
             SocketMode = TryParseSocketMode(parse.GetValue(SocketMode), out var mode) ? mode : NodeOptions.DefaultSocketMode,
             SnapshotEveryEntries = parse.GetValue(SnapshotEvery),

@@ -14,8 +14,10 @@ public static class NodeHost
     public static async Task<int> RunAsync(NodeOptions options, CancellationToken cancellationToken)
     {
         FilePermissions.CreateOwnerOnly();
+        var niceError = CpuPriority.Lower(options.Nice);
         using var logging = LoggerFactory.Create(b => HttpHost.ConfigureLogging(b, options.Verbose));
         var log = logging.CreateLogger("FastDb.Server");
+        if (niceError is not null) log.LogWarning("{Message}", niceError);
         if (options.UsedDefaults)
             StandardError.Writer.WriteLine($"sqlcluster: no -l/-d given; listening on {options.Listen} with data in {options.DataDirectory}");
 
