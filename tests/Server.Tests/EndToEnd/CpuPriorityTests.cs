@@ -12,9 +12,9 @@ public sealed class CpuPriorityTests
 {
     /// <summary>The nice value of every thread of <paramref name="pid"/> (field 19 of /proc/PID/task/TID/stat).</summary>
     private static int[] ThreadNiceValues(int pid) => Directory.EnumerateDirectories($"/proc/{pid}/task")
-        .Select(task => { try { return File.ReadAllText(Path.Combine(task, "stat")); } catch (IOException) { return null; } })
-        .Where(stat => stat is not null)
-        .Select(stat => int.Parse(stat![(stat.LastIndexOf(')') + 2)..].Split(' ')[16], CultureInfo.InvariantCulture))
+        .Select(task => { try { return File.ReadAllText(Path.Combine(task, "stat")); } catch (IOException) { return ""; } })
+        .Where(stat => stat.Length > 0) // the thread exited meanwhile
+        .Select(stat => int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], CultureInfo.InvariantCulture))
         .ToArray();
 
     private static async Task<int[]> NiceValuesWhileServingAsync(string[] args)
