@@ -28,8 +28,7 @@ public sealed partial class Executor(Catalog catalog)
             case DropIndexStatement di: DropIndex(di); break;
             case AlterTableStatement a: AlterTable(a); break;
             case InsertStatement i:
-                // A RETURNING trigger makes every statement use a statement journal (sqlite3BeginWriteOperation).
-                Returning(() => Guarded(() => Insert(i), UndoKind.Added, i.Returning != null || InsertUsesStatementJournal(i), countsUpdates: i.Upserts != null), stdout);
+                Returning(() => Guarded(() => Insert(i), UndoKind.Added, InsertUsesStatementJournal(i), countsUpdates: i.Upserts != null), stdout);
                 break;
             case UpdateStatement u: Returning(() => Update(u), stdout); break;
             case DeleteStatement d: Returning(() => Delete(d), stdout); break;
@@ -281,7 +280,7 @@ public sealed partial class Executor(Catalog catalog)
                 throw new SqlParseException($"{supplied} values for {targets.Length} columns");
         }
         var upserts = s.Upserts == null ? null : PlanUpserts(table, s.Upserts, table.RowIdColumn >= 0 || Array.IndexOf(targets, -1) >= 0);
-        BindReturning(table, s.Returning, newRow: true);
+        BindReturning(table, s.Returning, newRow: true, doUpdate: s.Upserts?.Exists(u => u.DoUpdate) == true);
         if (s.DefaultValues) bound.Add([]);
         if (s.Select != null)
         {
@@ -438,10 +437,10 @@ public sealed partial class Executor(Catalog catalog)
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
         RefuseSubqueryOnTarget(table, where, "UPDATE");
 
-        bool statementJournal = s.Returning != null || UpdateUsesStatementJournal(table, targets, exprs, where);
+        bool statementJournal = UpdateUsesStatementJournal(table, targets, exprs, where, s.Returning);
         Guarded(() =>
         {
-            var rows = _transaction != null && !statementJournal && ScanPlanner.IndexOrderColumn(table, where) >= 0
+            var rows = _transaction != null && !statementJournal && s.Returning == null && ScanPlanner.IndexOrderColumn(table, where) >= 0
                 ? MatchingRowsOrRefuse(table, where, "UPDATE")
                 : MatchingRows(table, where);
             // SQLite updates in the scan's order only in one pass (ONEPASS_MULTI): an index range whose column this
@@ -520,7 +519,8 @@ public sealed partial class Executor(Catalog catalog)
                 RemoveRow(table, row);
                 Return(row);
             }
-        }, UndoKind.Removed, statementJournal: returning);
+            // A RETURNING trigger makes DELETE a multi-write; a function call (in WHERE or RETURNING) sets mayAbort.
+        }, UndoKind.Removed, statementJournal: returning && (CallsFunction(where) || ReturningCallsFunction(s.Returning)));
     }
 
     /// <summary>Rows satisfying WHERE, in the order SQLite's plan visits them (rowid order, or a UNIQUE column's
