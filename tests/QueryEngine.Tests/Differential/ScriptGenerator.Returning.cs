@@ -6,7 +6,10 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// indexed and unindexed tables (so the row order of UPDATE and DELETE is tested), in and out of transactions; in
 /// scripts that may fail, also RETURNING's own errors (aggregates, t.*, unknown names) and overflows inside it.
 /// Everything, the base statement included, is drawn and laid out from a stream of its own (the other streams the
-/// main grammar's helpers read are swapped for it), so the scripts of the other constructs stay as they were.
+/// main grammar's helpers read are swapped for it), so the other constructs draw what they drew before. Clean
+/// scripts' keys share the one counter, so they keep rising in insertion order (a key range of its own would put
+/// keys out of rowid order, which changes SQLite's plans for later queries): their values after a RETURNING
+/// statement are shifted.
 /// </summary>
 public sealed partial class ScriptGenerator
 {
@@ -14,8 +17,6 @@ public sealed partial class ScriptGenerator
     Random ReturningRandom => _returningRandomField ??= new Random(unchecked(_seed * 15485863 + 7));
     /// <summary>Positions of the statements drawn from <see cref="ReturningRandom"/>.</summary>
     readonly HashSet<int> _returningStatements = [];
-    /// <summary>Clean scripts' keys for these statements: a range of their own, so the main stream's keys stay.</summary>
-    int _returningCleanKey = 1_000_000;
 
     void AddReturningConstructs(List<List<string>> list)
     {
@@ -27,10 +28,9 @@ public sealed partial class ScriptGenerator
     List<string> ReturningStatement()
     {
         var r = ReturningRandom;
-        var (main, extra, cleanKey) = (_random, _extraRandom, _nextCleanKey);
+        var (main, extra) = (_random, _extraRandom);
         _random = r;
         _extraRandom = r;
-        _nextCleanKey = _returningCleanKey;
         List<string> tokens;
         int kind = r.Next(10);
         try
@@ -43,11 +43,7 @@ public sealed partial class ScriptGenerator
                 _ => Delete(),
             };
         }
-        finally
-        {
-            _returningCleanKey = _nextCleanKey;
-            (_random, _extraRandom, _nextCleanKey) = (main, extra, cleanKey);
-        }
+        finally { (_random, _extraRandom) = (main, extra); }
         // Laid out from this stream alone: no token keeps the extra stream's mark.
         tokens = tokens.ConvertAll(t => t.TrimStart(ExtraMark));
         var table = tokens.Find(t => TableNames.Contains(t)) ?? TableNames[0];
