@@ -124,9 +124,43 @@ public sealed partial class Executor
         return false;
     }
 
-    /// <summary>RETURNING's expressions are coded in the statement's own program: their function calls set mayAbort.</summary>
+    /// <summary>RETURNING's expressions are coded in the statement's own program: their function calls set mayAbort,
+    /// also inside a subquery's body (an aggregate's step does not).</summary>
     private static bool ReturningCallsFunction(List<ResultColumn>? returning) =>
-        returning != null && returning.Exists(rc => CallsFunction(rc.Expression));
+        returning != null && returning.Exists(rc => CallsFunctionDeep(rc.Expression));
+
+    private static bool CallsFunctionDeep(Expr? e) => e switch
+    {
+        null => false,
+        SubqueryExpr q => QueryCallsFunction(q.Query) || q.Children.Any(CallsFunctionDeep),
+        UnaryExpr u => CallsFunctionDeep(u.Operand),
+        BinaryExpr b => CallsFunctionDeep(b.Left) || CallsFunctionDeep(b.Right),
+        IsNullExpr n => CallsFunctionDeep(n.Operand),
+        // Unbound yet (this runs before the statement is prepared): an aggregate's name is no function call.
+        FunctionCallExpr f when IsAggregateName(f) => f.Args.Any(CallsFunctionDeep),
+        _ when CallsFunction(e) => true,
+        ScalarFunctionExpr f => f.Args.Any(CallsFunctionDeep),
+        FunctionCallExpr f => f.Args.Any(CallsFunctionDeep),
+        IHasChildren h => h.Children.Any(CallsFunctionDeep),
+        _ => false,
+    };
+
+    private static bool IsAggregateName(FunctionCallExpr f) => f.Name.ToLowerInvariant() switch
+    {
+        "count" or "sum" or "total" or "avg" or "group_concat" => true,
+        "min" or "max" => f.Args.Count <= 1,
+        _ => false,
+    };
+
+    private static bool QueryCallsFunction(QueryStatement query) => query switch
+    {
+        SelectStatement s => s.Columns.Exists(c => CallsFunctionDeep(c.Expression)) || CallsFunctionDeep(s.Where) || CallsFunctionDeep(s.Having)
+            || s.GroupBy.Exists(CallsFunctionDeep) || s.OrderBy.Exists(o => CallsFunctionDeep(o.Expression)) || CallsFunctionDeep(s.Limit)
+            || CallsFunctionDeep(s.Offset) || s.Joins.Exists(j => CallsFunctionDeep(j.On)) || (s.FromQuery != null && QueryCallsFunction(s.FromQuery)),
+        CompoundSelectStatement c => c.Selects.Exists(QueryCallsFunction) || c.OrderBy.Exists(o => CallsFunctionDeep(o.Expression))
+            || CallsFunctionDeep(c.Limit) || CallsFunctionDeep(c.Offset),
+        _ => true,
+    };
 
     /// <summary>sqlite3VdbeAddFunctionCall sets mayAbort: any function call but the ones coded inline (coalesce,
     /// ifnull, iif); LIKE and GLOB are functions too. Walks bound and unbound trees.</summary>
