@@ -54,12 +54,14 @@ public sealed partial class Executor
 /// before the error (outside a transaction the whole autocommit transaction rolls back, so it makes no difference).</summary>
 public sealed partial class Executor
 {
-    /// <summary>insert.c: multi-row VALUES is a multi-write; mayAbort comes from a constraint checked with OE_Abort:
+    /// <summary>insert.c: multi-row VALUES is a multi-write (any INSERT with RETURNING, whose trigger makes it
+    /// one); mayAbort comes from a function call, or a constraint checked with OE_Abort:
     /// a NOT NULL column (under OR REPLACE too: without a DEFAULT at once, with one on the second pass), a UNIQUE
     /// index, or the rowid when the statement gives it (ipkColumn >= 0).</summary>
     private bool InsertUsesStatementJournal(InsertStatement s)
     {
-        if (_transaction == null || s.Rows.Count < 2) return true;
+        if (_transaction == null || (s.Rows.Count < 2 && s.Returning == null)) return true;
+        if (ReturningCallsFunction(s.Returning)) return true;
         foreach (var row in s.Rows) foreach (var e in row) if (CallsFunction(e)) return true;
         if (s.Conflict == ConflictAction.Ignore) return false; // OE_Ignore never aborts
         if (_catalog.Find(s.Table) is not { } table) return true;
@@ -110,9 +112,9 @@ public sealed partial class Executor
     /// <summary>update.c: a multi-write unless one-pass on a single row (then at most one row changes, before any
     /// write fails, so it makes no difference); mayAbort from the constraints of what SET changes: the rowid, a NOT
     /// NULL column, a column of a UNIQUE index.</summary>
-    private bool UpdateUsesStatementJournal(Table table, int[] targets, Expr[] values, Expr? where)
+    private bool UpdateUsesStatementJournal(Table table, int[] targets, Expr[] values, Expr? where, List<ResultColumn>? returning)
     {
-        if (_transaction == null || CallsFunction(where)) return true;
+        if (_transaction == null || CallsFunction(where) || ReturningCallsFunction(returning)) return true;
         foreach (var e in values) if (CallsFunction(e)) return true;
         foreach (int c in targets)
         {
@@ -121,6 +123,44 @@ public sealed partial class Executor
         }
         return false;
     }
+
+    /// <summary>RETURNING's expressions are coded in the statement's own program: their function calls set mayAbort,
+    /// also inside a subquery's body (an aggregate's step does not).</summary>
+    private static bool ReturningCallsFunction(List<ResultColumn>? returning) =>
+        returning != null && returning.Exists(rc => CallsFunctionDeep(rc.Expression));
+
+    private static bool CallsFunctionDeep(Expr? e) => e switch
+    {
+        null => false,
+        SubqueryExpr q => QueryCallsFunction(q.Query) || q.Children.Any(CallsFunctionDeep),
+        UnaryExpr u => CallsFunctionDeep(u.Operand),
+        BinaryExpr b => CallsFunctionDeep(b.Left) || CallsFunctionDeep(b.Right),
+        IsNullExpr n => CallsFunctionDeep(n.Operand),
+        // Unbound yet (this runs before the statement is prepared): an aggregate's name is no function call.
+        FunctionCallExpr f when IsAggregateName(f) => f.Args.Any(CallsFunctionDeep),
+        _ when CallsFunction(e) => true,
+        ScalarFunctionExpr f => f.Args.Any(CallsFunctionDeep),
+        FunctionCallExpr f => f.Args.Any(CallsFunctionDeep),
+        IHasChildren h => h.Children.Any(CallsFunctionDeep),
+        _ => false,
+    };
+
+    private static bool IsAggregateName(FunctionCallExpr f) => f.Name.ToLowerInvariant() switch
+    {
+        "count" or "sum" or "total" or "avg" or "group_concat" => true,
+        "min" or "max" => f.Args.Count <= 1,
+        _ => false,
+    };
+
+    private static bool QueryCallsFunction(QueryStatement query) => query switch
+    {
+        SelectStatement s => s.Columns.Exists(c => CallsFunctionDeep(c.Expression)) || CallsFunctionDeep(s.Where) || CallsFunctionDeep(s.Having)
+            || s.GroupBy.Exists(CallsFunctionDeep) || s.OrderBy.Exists(o => CallsFunctionDeep(o.Expression)) || CallsFunctionDeep(s.Limit)
+            || CallsFunctionDeep(s.Offset) || s.Joins.Exists(j => CallsFunctionDeep(j.On)) || (s.FromQuery != null && QueryCallsFunction(s.FromQuery)),
+        CompoundSelectStatement c => c.Selects.Exists(QueryCallsFunction) || c.OrderBy.Exists(o => CallsFunctionDeep(o.Expression))
+            || CallsFunctionDeep(c.Limit) || CallsFunctionDeep(c.Offset),
+        _ => true,
+    };
 
     /// <summary>sqlite3VdbeAddFunctionCall sets mayAbort: any function call but the ones coded inline (coalesce,
     /// ifnull, iif); LIKE and GLOB are functions too. Walks bound and unbound trees.</summary>

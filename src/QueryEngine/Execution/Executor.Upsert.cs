@@ -140,7 +140,9 @@ public sealed partial class Executor
             return;
         }
         EngineLimits.CheckRecord(table, values);
-        AddRow(table, new Row(rowId, values));
+        var added = new Row(rowId, values);
+        AddRow(table, added);
+        Return(added);
     }
 
     /// <summary>sqlite3UpsertDoUpdate: the UPDATE of the conflicting row, its names seeing that row and excluded.*.</summary>
@@ -161,5 +163,6 @@ public sealed partial class Executor
         var newValues = new SqlValue[clause.Values.Length];
         for (int i = 0; i < newValues.Length; i++) newValues[i] = clause.Values[i].Eval(_context);
         ApplyUpdate(table, row, clause.Targets, newValues);
+        Return(row); // the INSERT's RETURNING fires for its DO UPDATE too (sqlite3CodeRowTrigger)
     }
 }

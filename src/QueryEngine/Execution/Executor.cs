@@ -27,13 +27,24 @@ public sealed partial class Executor(Catalog catalog)
             case CreateIndexStatement ci: CreateIndex(ci); break;
             case DropIndexStatement di: DropIndex(di); break;
             case AlterTableStatement a: AlterTable(a); break;
-            case InsertStatement i: Guarded(() => Insert(i), UndoKind.Added, InsertUsesStatementJournal(i), countsUpdates: i.Upserts != null); break;
-            case UpdateStatement u: Update(u); break;
-            case DeleteStatement d: Delete(d); break;
+            case InsertStatement i:
+                Returning(() => Guarded(() => Insert(i), UndoKind.Added, InsertUsesStatementJournal(i), countsUpdates: i.Upserts != null), stdout);
+                break;
+            case UpdateStatement u: Returning(() => Update(u), stdout); break;
+            case DeleteStatement d: Returning(() => Delete(d), stdout); break;
             case SelectStatement s: Select(s, stdout); break;
             case TransactionStatement t: RunTransaction(t); break;
             case CompoundSelectStatement c: CompoundSelect(c, stdout); break;
         }
+    }
+
+    /// <summary>Runs a data change; its RETURNING rows (if any) are output once it has succeeded.</summary>
+    private void Returning(Action change, StringBuilder stdout)
+    {
+        _returning = null;
+        try { change(); }
+        catch { _returning = null; throw; }
+        OutputReturning(stdout);
     }
 
     /// <summary>sqlite3_changes: rows the last INSERT, UPDATE or DELETE inserted, changed or deleted (0 if it failed).</summary>
@@ -268,10 +279,13 @@ public sealed partial class Executor(Catalog catalog)
             if (supplied != targets.Length)
                 throw new SqlParseException($"{supplied} values for {targets.Length} columns");
         }
+        var upserts = s.Upserts == null ? null : PlanUpserts(table, s.Upserts, table.RowIdColumn >= 0 || Array.IndexOf(targets, -1) >= 0);
+        BindReturning(table, s.Returning, newRow: true, doUpdate: s.Upserts?.Exists(u => u.DoUpdate) == true);
         if (s.DefaultValues) bound.Add([]);
         if (s.Select != null)
         {
-            if (TransferSource(table, s) is { } source)
+            // A RETURNING trigger rules out the transfer optimization (xferOptimization: no triggers).
+            if (s.Returning == null && TransferSource(table, s) is { } source)
             {
                 // SQLite's transfer optimization copies the rows as they are, rowids included.
                 foreach (var r in source.Rows.ToList()) InsertOne(table, (SqlValue[])r.Values.Clone(), true, SqlValue.FromInteger(r.RowId), s.Conflict);
@@ -280,7 +294,6 @@ public sealed partial class Executor(Catalog catalog)
             // Every row is read before the first is inserted (as SQLite does when the SELECT reads the target).
             foreach (var row in CollectQuery(s.Select)) bound.Add(Array.ConvertAll(row, v => (Expr)new LiteralExpr(v)));
         }
-        var upserts = s.Upserts == null ? null : PlanUpserts(table, s.Upserts, table.RowIdColumn >= 0 || Array.IndexOf(targets, -1) >= 0);
 
         _context.Values = null;
         foreach (var exprs in bound)
@@ -392,7 +405,9 @@ public sealed partial class Executor(Catalog catalog)
             }
         }
         EngineLimits.CheckRecord(table, values);
-        AddRow(table, new Row(rowId, values));
+        var added = new Row(rowId, values);
+        AddRow(table, added);
+        Return(added);
     }
 
     private static string RowIdName(Table t) => t.RowIdColumn >= 0 ? t.Columns[t.RowIdColumn].Name : "rowid";
@@ -418,21 +433,22 @@ public sealed partial class Executor(Catalog catalog)
             targets[i] = idx;
         }
         var where = s.Where == null ? null : Expr.BindWhole(s.Where, scope);
+        BindReturning(table, s.Returning, newRow: true);
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
         RefuseSubqueryOnTarget(table, where, "UPDATE");
 
-        bool statementJournal = UpdateUsesStatementJournal(table, targets, exprs, where);
+        bool statementJournal = UpdateUsesStatementJournal(table, targets, exprs, where, s.Returning);
         Guarded(() =>
         {
-            var rows = _transaction != null && !statementJournal && ScanPlanner.IndexOrderColumn(table, where) >= 0
+            var rows = _transaction != null && !statementJournal && s.Returning == null && ScanPlanner.IndexOrderColumn(table, where) >= 0
                 ? MatchingRowsOrRefuse(table, where, "UPDATE")
                 : MatchingRows(table, where);
             // SQLite updates in the scan's order only in one pass (ONEPASS_MULTI): an index range whose column this
             // UPDATE does not change, the rowid unchanged. Otherwise it first collects the rowids in an ephemeral
             // table and reads them back in rowid order, which decides which row hits a UNIQUE conflict first.
             int driving = ScanPlanner.IndexOrderColumn(table, where);
-            // A WHERE with a subquery is never run in one pass (sqlite3Update: EP_Subquery).
-            bool onePass = driving >= 0 && !HasSubquery(where) && Array.IndexOf(targets, driving) < 0 && Array.IndexOf(targets, -1) < 0
+            // A WHERE with a subquery is never run in one pass (sqlite3Update: EP_Subquery), nor one with a trigger.
+            bool onePass = driving >= 0 && s.Returning == null && !HasSubquery(where) && Array.IndexOf(targets, driving) < 0 && Array.IndexOf(targets, -1) < 0
                 && (table.RowIdColumn < 0 || Array.IndexOf(targets, table.RowIdColumn) < 0);
             if (!onePass && rows.Count > 1) rows.Sort((x, y) => x.RowId.CompareTo(y.RowId));
             var newValues = new SqlValue[exprs.Length];
@@ -442,6 +458,7 @@ public sealed partial class Executor(Catalog catalog)
                 _context.RowId = row.RowId;
                 for (int i = 0; i < exprs.Length; i++) newValues[i] = exprs[i].Eval(_context);
                 ApplyUpdate(table, row, targets, newValues);
+                Return(row);
             }
         }, UndoKind.Changed, statementJournal);
     }
@@ -488,13 +505,22 @@ public sealed partial class Executor(Catalog catalog)
     {
         var table = RequireTable(s.Table);
         var where = s.Where == null ? null : Expr.BindWhole(s.Where, new Scope { Host = this, Table = table });
+        BindReturning(table, s.Returning, newRow: false);
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
         RefuseSubqueryOnTarget(table, where, "DELETE");
+        bool returning = s.Returning != null;
         Guarded(() =>
         {
-            var rows = _transaction != null && where != null && !CallsFunction(where) ? MatchingRowsOrRefuse(table, where, "DELETE") : MatchingRows(table, where);
-            foreach (var row in rows) RemoveRow(table, row);
-        }, UndoKind.Removed, statementJournal: false);
+            var rows = _transaction != null && !returning && where != null && !CallsFunction(where) ? MatchingRowsOrRefuse(table, where, "DELETE") : MatchingRows(table, where);
+            // With a trigger DELETE is not one-pass: the rowids go through a RowSet, which reads back sorted.
+            if (returning && rows.Count > 1) rows.Sort((x, y) => x.RowId.CompareTo(y.RowId));
+            foreach (var row in rows)
+            {
+                RemoveRow(table, row);
+                Return(row);
+            }
+            // A RETURNING trigger makes DELETE a multi-write; a function call (in WHERE or RETURNING) sets mayAbort.
+        }, UndoKind.Removed, statementJournal: returning && (CallsFunction(where) || ReturningCallsFunction(s.Returning)));
     }
 
     /// <summary>Rows satisfying WHERE, in the order SQLite's plan visits them (rowid order, or a UNIQUE column's

@@ -9,8 +9,12 @@ namespace FastDb.QueryEngine.Execution;
 public static class ScanPlanner
 {
     /// <summary>The column whose index order the scan follows, or -1 for rowid order.</summary>
-    public static int IndexOrderColumn(Table table, Expr? where, HashSet<int>? used = null)
+    public static int IndexOrderColumn(Table table, Expr? where, HashSet<int>? used = null) => IndexOrderColumn(table, where, used, out _);
+
+    /// <summary>As above; <paramref name="bounds"/> is how many range terms on that column there are (1: one-sided).</summary>
+    public static int IndexOrderColumn(Table table, Expr? where, HashSet<int>? used, out int bounds)
     {
+        bounds = 0;
         if (where == null || table.Indexes.Count == 0) return -1;
         var terms = new List<Expr>();
         SplitAnd(where, terms);
@@ -33,6 +37,7 @@ public static class ScanPlanner
         // A rowid range is preferred over an index range.
         foreach (var term in terms)
             if (TryIndexableTerm(term, out var col, out _, used, table) && (col.IsRowId || col.Index < 0)) return -1;
+        bounds = bestScore;
         return best;
     }
 

@@ -72,6 +72,9 @@ public sealed class StatementRunner(Catalog catalog)
                 {
                     if (readOnly && stmt is not SelectStatement) throw new SqlRuntimeException(ReadOnlyMessage, 8);
                     if (stmt is TransactionStatement) throw new SqlParseException("FastDb does not support BEGIN/COMMIT/ROLLBACK in rqlite's API (use ?transaction)");
+                    // rqlite's execute results carry no rows; RETURNING's would be lost (or mistaken for a query's).
+                    if (stmt is InsertStatement { Returning: not null } or UpdateStatement { Returning: not null } or DeleteStatement { Returning: not null })
+                        throw new SqlParseException("FastDb does not support RETURNING in rqlite's API");
                     _executor.Run(stmt, _ignored);
                     _ignored.Clear();
                     if (stmt is SelectStatement select) lastSelect = select;

@@ -70,6 +70,8 @@ public sealed class InsertStatement : Statement
     public bool DefaultValues;
     /// <summary>The ON CONFLICT clauses, in order (null: none).</summary>
     public List<UpsertClause>? Upserts;
+    /// <summary>RETURNING's result columns (null: none).</summary>
+    public List<ResultColumn>? Returning;
 }
 
 public sealed class UpdateStatement : Statement
@@ -77,12 +79,16 @@ public sealed class UpdateStatement : Statement
     public required string Table;
     public List<(string Column, int Offset, Expr Value)> Assignments = [];
     public Expr? Where;
+    /// <summary>RETURNING's result columns (null: none).</summary>
+    public List<ResultColumn>? Returning;
 }
 
 public sealed class DeleteStatement : Statement
 {
     public required string Table;
     public Expr? Where;
+    /// <summary>RETURNING's result columns (null: none).</summary>
+    public List<ResultColumn>? Returning;
 }
 
 public sealed class ResultColumn

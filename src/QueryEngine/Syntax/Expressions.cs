@@ -37,6 +37,8 @@ public sealed class Scope
     public Storage.Table? Excluded;
     /// <summary>Binds and runs subqueries (null where none may appear).</summary>
     public ISubqueryHost? Host;
+    /// <summary>The affinity a rowid named here compares with (RETURNING's, see Executor.Returning.cs); null: INTEGER.</summary>
+    public Affinity? RowIdAffinity;
     /// <summary>In a subquery: the scope of the query enclosing it, where names not found here are looked up.</summary>
     public OuterLink? Outer;
     /// <summary>Set by <see cref="Expr.BindWhole"/>. SQLite's resolver stops at the first bad name, except inside a
@@ -132,7 +134,7 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
             int index = table.ColumnIndex(Name);
             if (index >= 0) return new ColumnExpr(index, table.Columns[index].Affinity, table.RowIdColumn == index) { Offset = Offset };
             if (IsRowIdName(Name) && table.IsSubquery) return new LiteralExpr(SqlValue.Null) { Offset = Offset };
-            if (IsRowIdName(Name)) return new ColumnExpr(-1, Affinity.Integer, true) { Offset = Offset };
+            if (IsRowIdName(Name)) return new ColumnExpr(-1, scope.RowIdAffinity ?? Affinity.Integer, true) { Offset = Offset };
         }
         if (Qualifier == null)
         {
@@ -168,7 +170,7 @@ public sealed class NameExpr(string name, string? qualifier, bool doubleQuoted) 
                 if (index >= 0) found = new ColumnExpr(index, s.Table.Columns[index].Affinity, s.Table.RowIdColumn == index) { Offset = Offset };
                 else if (IsRowIdName(Name) && s.Table.IsSubquery)
                     throw new SqlParseException("FastDb does not support the rowid of an enclosing query's subquery in FROM");
-                else if (IsRowIdName(Name)) found = new ColumnExpr(-1, Affinity.Integer, true) { Offset = Offset };
+                else if (IsRowIdName(Name)) found = new ColumnExpr(-1, s.RowIdAffinity ?? Affinity.Integer, true) { Offset = Offset };
             }
             if (found == null && Qualifier == null && s.Aliases != null
                 && s.Aliases.Exists(rc => rc.Alias != null && string.Equals(rc.Alias, Name, StringComparison.OrdinalIgnoreCase)))

@@ -537,7 +537,7 @@ public sealed partial class Parser
             if (conflict != ConflictAction.Abort) _deferredUnsupported ??= "INSERT OR " + (conflict == ConflictAction.Replace ? "REPLACE" : "IGNORE") + " with ON CONFLICT";
             stmt.Upserts = ParseUpserts();
         }
-        if (Peek().Is("RETURNING")) throw Unsupported("RETURNING");
+        stmt.Returning = ParseReturning();
         return stmt;
     }
 
@@ -563,7 +563,7 @@ public sealed partial class Parser
             } while (TryOp(","));
         }
         if (TryKeyword("WHERE")) stmt.Where = ParseExprAt(7);
-        if (Peek().Is("RETURNING")) throw Unsupported("RETURNING");
+        stmt.Returning = ParseReturning();
         return stmt;
     }
 
@@ -577,8 +577,36 @@ public sealed partial class Parser
         if (Peek().Is("INDEXED") || Peek().Is("NOT")) throw Unsupported("INDEXED BY");
         var stmt = new DeleteStatement { Table = table };
         if (TryKeyword("WHERE")) stmt.Where = ParseExprAt(6);
-        if (Peek().Is("RETURNING")) throw Unsupported("RETURNING");
+        stmt.Returning = ParseReturning();
         return stmt;
+    }
+
+    /// <summary>parse.y's "returning ::= RETURNING selcollist": result columns as a SELECT writes them (*, t.*,
+    /// expr [[AS] alias]); null when the statement has none. RETURNING is reserved, so it never ends up an alias.</summary>
+    private List<ResultColumn>? ParseReturning()
+    {
+        if (!TryKeyword("RETURNING")) return null;
+        var columns = new List<ResultColumn>();
+        do
+        {
+            var t = Peek();
+            if (t.IsOp("*")) { Take(); columns.Add(new ResultColumn()); continue; }
+            int spanStart = t.Start;
+            var e = ParseExprAt(columns.Count == 0 ? 4 : 5);
+            if (e is QualifiedStarExpr qs)
+            {
+                columns.Add(new ResultColumn { StarQualifier = qs.Table, Offset = qs.Offset });
+                continue;
+            }
+            var rc = new ResultColumn { Expression = e };
+            int spanEnd = Peek().Start;
+            if (TryKeyword("AS")) rc.Alias = ExpectName();
+            else if (IsNameToken(Peek()) || Peek().Kind == TokenKind.String) rc.Alias = ExpectName();
+            rc.NameTooBig = rc.Alias != null ? EngineLimits.IsTooBig(rc.Alias) : SpanTooBig(spanStart, spanEnd);
+            rc.Span = SpanText(spanStart, spanEnd);
+            columns.Add(rc);
+        } while (TryOp(","));
+        return columns;
     }
 
     private SelectStatement ParseSelect()

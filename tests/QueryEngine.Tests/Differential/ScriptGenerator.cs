@@ -69,7 +69,7 @@ public sealed partial class ScriptGenerator
 
     /// <summary>Decides and builds the constructs added after the original grammar (sqlite_master queries), so
     /// adding them did not change what the main stream draws.</summary>
-    readonly Random _extraRandom;
+    Random _extraRandom; // swapped for ReturningRandom while a RETURNING statement is drawn
     /// <summary>Positions of the statements drawn from <see cref="_extraRandom"/> (laid out with it too).</summary>
     readonly HashSet<int> _extraStatements = [];
 
@@ -112,6 +112,7 @@ public sealed partial class ScriptGenerator
             AddStatementConstructs(list);
             AddBlobConstructs(list); // ScriptGenerator.Blobs.cs, a stream of its own
             AddAlterConstructs(list);
+            AddReturningConstructs(list); // ScriptGenerator.Returning.cs, a stream of its own
             // Joins: a stream of their own (ScriptGenerator.Joins.cs).
             if (_joinRandom.Next(100) < 8 && JoinQuery() is { } join)
             {
@@ -763,7 +764,7 @@ public sealed partial class ScriptGenerator
         for (var s = 0; s < statements.Count; s++)
         {
             var tokens = statements[s];
-            var random = _indexedJoinStatements.Contains(s) ? IndexedJoinRandom : _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
+            var random = _indexedJoinStatements.Contains(s) ? IndexedJoinRandom : _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _returningStatements.Contains(s) ? ReturningRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
             if (s > 0)
             {
                 var roll = random.Next(20);

@@ -7,6 +7,11 @@ public static partial class GoldenCases
 {
     static GoldenCase[] SoakCases() =>
     [
+        new("Order_by_an_index_beats_a_one_sided_range_on_another_index_without_limit",
+            "CREATE TABLE t(a, b, c);\nCREATE INDEX ia ON t(a);\nCREATE INDEX ib ON t(b);\nINSERT INTO t VALUES ('x', 9, 1), ('x', 1, 2), (NULL, 5, 3), ('x', 7, 4), (NULL, 8, 5), ('y', 3, 6);\nSELECT c FROM t WHERE b >= 2 ORDER BY a;\nSELECT c FROM t WHERE b > 2 ORDER BY a DESC;\nSELECT c FROM t WHERE b <= 8 ORDER BY a, b DESC;\nSELECT c FROM t WHERE b > 2 AND b < 9 ORDER BY a;\nSELECT c FROM t WHERE b >= 2 ORDER BY a LIMIT 4;\nSELECT a, c FROM t WHERE b >= 2 ORDER BY a;\n",
+            Stdout: "3\n5\n1\n4\n6\n6\n4\n1\n5\n3\n5\n3\n4\n2\n6\n3\n5\n4\n6\n3\n5\n4\n1\n|3\n|5\nx|1\nx|4\ny|6\n",
+            Stderr: "",
+            ExitCode: 0),
         new("Row_value_misused",
             "SELECT (\"hello\" <= (3.14159, ' 7', 1e308));\nSELECT printf('%x', (\"hello\", round(NULL, 4)));\nSELECT (1, 2);\nSELECT (1, 2) = 1;\nSELECT 1 IN ((1, 2), 3);\nSELECT (1, nosuch);\nSELECT (nosuch, 2) = 1;\nSELECT (1, 2) IS NULL;\nSELECT 1 BETWEEN (1, 2) AND 3;\n",
             Stdout: "",

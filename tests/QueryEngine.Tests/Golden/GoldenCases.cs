@@ -536,6 +536,7 @@ public static partial class GoldenCases
         .. Issue18Cases(),
         .. BlobCases(),
         .. StatementCases(),
+        .. ReturningCases(),
         .. SqlQueriesCases(),
         .. FromSubqueryCases(),
         .. AlterCases(),

@@ -73,4 +73,16 @@ public sealed class StatementsCommandTests
         var outcome = db.RunStatements(StatementsMode.Query, false, [StatementRequest.Plain("INSERT INTO t VALUES(1)"), StatementRequest.Plain("SELECT count(*) FROM t")], readOnly: true);
         Assert.Equal("[{\"error\":\"attempt to write a readonly database\"},{\"columns\":[\"count(*)\"],\"types\":[\"integer\"],\"values\":[[0]]}]", outcome.ResultsJson);
     }
+
+    [Fact]
+    public void ReturningIsRefusedByNameAndChangesNothing()
+    {
+        var db = new Database();
+        db.Execute("CREATE TABLE t (a);");
+        var outcome = db.RunStatements(StatementsMode.Request, false,
+            [StatementRequest.Plain("INSERT INTO t VALUES(1) RETURNING a"), StatementRequest.Plain("SELECT count(*) FROM t")], readOnly: false);
+        Assert.True(outcome.Failed);
+        Assert.Equal("[{\"error\":\"FastDb does not support RETURNING in rqlite's API\"}," +
+            "{\"columns\":[\"count(*)\"],\"types\":[\"integer\"],\"values\":[[0]]}]", outcome.ResultsJson);
+    }
 }
