@@ -587,6 +587,13 @@ public sealed partial class Parser
     {
         if (!TryKeyword("RETURNING")) return null;
         var columns = new List<ResultColumn>();
+        ParseResultColumns(columns);
+        return columns;
+    }
+
+    /// <summary>parse.y's selcollist into <paramref name="columns"/>: *, t.*, or expr [[AS] alias], comma-separated.</summary>
+    private void ParseResultColumns(List<ResultColumn> columns)
+    {
         do
         {
             var t = Peek();
@@ -606,7 +613,6 @@ public sealed partial class Parser
             rc.Span = SpanText(spanStart, spanEnd);
             columns.Add(rc);
         } while (TryOp(","));
-        return columns;
     }
 
     private SelectStatement ParseSelect()
@@ -615,25 +621,7 @@ public sealed partial class Parser
         var stmt = new SelectStatement();
         if (TryKeyword("DISTINCT")) stmt.Distinct = true;
         else TryKeyword("ALL");
-        do
-        {
-            var t = Peek();
-            if (t.IsOp("*")) { Take(); stmt.Columns.Add(new ResultColumn()); continue; }
-            int spanStart = t.Start;
-            var e = ParseExprAt(stmt.Columns.Count == 0 ? 4 : 5);
-            if (e is QualifiedStarExpr qs)
-            {
-                stmt.Columns.Add(new ResultColumn { StarQualifier = qs.Table, Offset = qs.Offset });
-                continue;
-            }
-            var rc = new ResultColumn { Expression = e };
-            int spanEnd = Peek().Start;
-            if (TryKeyword("AS")) rc.Alias = ExpectName();
-            else if (IsNameToken(Peek()) || Peek().Kind == TokenKind.String) rc.Alias = ExpectName();
-            rc.NameTooBig = rc.Alias != null ? EngineLimits.IsTooBig(rc.Alias) : SpanTooBig(spanStart, spanEnd);
-            rc.Span = SpanText(spanStart, spanEnd);
-            stmt.Columns.Add(rc);
-        } while (TryOp(","));
+        ParseResultColumns(stmt.Columns);
 
         if (TryKeyword("FROM"))
         {
