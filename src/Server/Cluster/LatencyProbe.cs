@@ -24,8 +24,9 @@ namespace FastDb.Server.Cluster;
 /// more later. A follower forgets its rank once another leader is known, or when no leader's ping renewed it for
 /// <see cref="StaleTicks"/> while that leader still leads. Loop thread only.
 /// </summary>
+/// <param name="queuedTo">Whether the coming flush already writes to an address (<see cref="TurnTracker.HasQueued"/>).</param>
 public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membership, IPeerTransport transport, TimeProvider time, bool placeLeader,
-    Func<string, bool>? queuedTo = null)
+    Func<string, bool> queuedTo)
 {
     /// <summary>200 ms: 4 pings and 4 pongs a second per pair, about 6 proxy bytes per answered request at octopus's rate.</summary>
     public const int PingEveryTicks = 20;
@@ -115,7 +116,7 @@ public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membershi
         {
             if (peer.DueTick == long.MinValue) continue;
             if (!raft.Members.ContainsKey(id) || !membership.TryGetAddress(id, out var address)) { peer.DueTick = long.MinValue; continue; }
-            if (queuedTo is not null && !queuedTo(address) && _ticks - peer.DueTick < MaxPingWaitTicks) continue;
+            if (!queuedTo(address) && _ticks - peer.DueTick < MaxPingWaitTicks) continue;
             peer.DueTick = long.MinValue;
             peer.Sequence = ++_sequence;
             peer.SentAt = time.GetTimestamp();
