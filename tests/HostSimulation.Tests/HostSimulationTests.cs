@@ -23,6 +23,7 @@ public sealed class HostSimulationTests(ITestOutputHelper output)
             SnapshotEveryEntries = 20 + rng.Next(60),
             WorkloadMs = 3_000 + rng.Next(3_000),
             Relay = rng.Next(2) == 0, // both ways of routing keep every invariant
+            BatchWindowMs = rng.Next(3) switch { 0 => 0, 1 => 3, _ => 1 + rng.Next(12) }, // the leader's batch window, off or on
         };
     }
 

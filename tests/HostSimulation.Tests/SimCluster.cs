@@ -111,6 +111,7 @@ internal sealed partial class SimCluster : IDisposable
             SnapshotEveryEntries = O.SnapshotEveryEntries,
             RelayAroundSilentPeers = O.Relay,
             PlaceLeaderByLatency = O.PlaceLeader,
+            BatchWindowMs = O.BatchWindowMs,
             Raft = new RaftOptions
             {
                 Id = node.Id,
@@ -253,6 +254,13 @@ internal sealed partial class SimCluster : IDisposable
         {
             input();
             node.Host!.ProcessOutput();
+            // As NodeLoop wakes when the leader's batch window closes.
+            var due = node.Host.MsUntilBatchDue();
+            if (due != int.MaxValue && node.BatchWakeAt <= NowMs)
+            {
+                node.BatchWakeAt = NowMs + Math.Max(1, due);
+                AtNode(node, node.Incarnation, Math.Max(1, due), () => { }, loop: true);
+            }
         }
         catch (SimulatedCrash)
         {

@@ -16,6 +16,8 @@ internal sealed class SimNode(int index, string address, SimStore store)
 
     /// <summary>Bumped on every start and crash: events meant for an earlier process are dropped.</summary>
     public int Incarnation;
+    /// <summary>When the loop wake for the leader's batch window is due (simulated ms).</summary>
+    public double BatchWakeAt;
     public bool Up, Frozen;
     /// <summary>The last start found damaged storage and refused (the node stays down until its directory is wiped).</summary>
     public bool RefusedToStart;

@@ -23,4 +23,6 @@ internal sealed record SimOptions
     public bool PlaceLeader = true;
     /// <summary>An append with entries stands in for the next heartbeat (RaftOptions.HeartbeatOnlyWhenIdle), as production does.</summary>
     public bool IdleHeartbeats = true;
+    /// <summary>The leader's batch window (ClusterOptions.BatchWindowMs, production's --batch-window-ms).</summary>
+    public int BatchWindowMs;
 }

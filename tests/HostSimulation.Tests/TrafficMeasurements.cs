@@ -26,8 +26,17 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
         // Heartbeats in every round against only when idle (an append stands in for one), side by side: the frames
         // that saves and what it does to answers and latency. (Relays, off by default, cost about 250 bytes per
         // answer here with no gain in answers: FASTDB_RELAY=1 puts them on.)
+        // FASTDB_BATCH=3 (a leader's batch window in ms, see RequestRouter) adds a third run per fault mode with it.
         bool relay = Environment.GetEnvironmentVariable("FASTDB_RELAY") == "1";
-        foreach (var (faults, crashes, idleHeartbeats) in new[] { (false, false, false), (false, false, true), (true, false, false), (true, false, true), (true, true, false), (true, true, true) })
+        int batch = int.TryParse(Environment.GetEnvironmentVariable("FASTDB_BATCH"), out var b) ? b : 0;
+        var runs = new List<(bool Faults, bool Crashes, bool IdleHeartbeats, int BatchMs)>();
+        foreach (var (faults, crashes) in new[] { (false, false), (true, false), (true, true) })
+        {
+            runs.Add((faults, crashes, false, 0));
+            runs.Add((faults, crashes, true, 0));
+            if (batch > 0) runs.Add((faults, crashes, true, batch));
+        }
+        foreach (var (faults, crashes, idleHeartbeats, batchMs) in runs)
         {
             var totals = new Dictionary<string, (long Frames, long Bytes)>(StringComparer.Ordinal);
             long answered = 0, allCopies = 0, allDups = 0, allDupBytes = 0, allDeflated = 0, writes = 0, pings = 0, lonePings = 0;
@@ -37,7 +46,7 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
                 var options = new SimOptions
                 {
                     Nodes = 5, Clients = 20, WorkloadMs = 8_000, SnapshotEveryEntries = 10_000,
-                    Faults = faults, CrashFaults = crashes, DiskFaults = false, DropRate = 0, DupRate = 0, Relay = relay, IdleHeartbeats = idleHeartbeats,
+                    Faults = faults, CrashFaults = crashes, DiskFaults = false, DropRate = 0, DupRate = 0, Relay = relay, IdleHeartbeats = idleHeartbeats, BatchWindowMs = batchMs,
                 };
                 using var cluster = new SimCluster(options, seed);
                 // Entry copies on the wire, and those a follower already held (its highest index seen from that leader term).
@@ -85,7 +94,7 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
             });
             var text = new StringBuilder();
             var inv = CultureInfo.InvariantCulture;
-            text.Append(inv, $"{(!faults ? "no faults" : crashes ? "freezes, partitions, lag and crashes (murder on)" : "freezes, partitions and lag (octopus's default monkeys)")}, relays {(relay ? "on" : "off")}, heartbeats {(idleHeartbeats ? "only when idle" : "every round")}: {Seeds} seeds x 8 s simulated, {answered} answered\n");
+            text.Append(inv, $"{(!faults ? "no faults" : crashes ? "freezes, partitions, lag and crashes (murder on)" : "freezes, partitions and lag (octopus's default monkeys)")}, relays {(relay ? "on" : "off")}, heartbeats {(idleHeartbeats ? "only when idle" : "every round")}, batch window {batchMs} ms: {Seeds} seeds x 8 s simulated, {answered} answered\n");
             text.Append("kind                  frames/answer  bytes/answer  bytes/answer x2\n");
             long all = 0;
             foreach (var (kind, (frames, bytes)) in totals.OrderByDescending(kv => kv.Value.Bytes))

@@ -46,6 +46,12 @@ public sealed record ClusterOptions
     /// <summary>The leader hands over to the member under which requests commit soonest (see <see cref="LatencyProbe"/>).</summary>
     public bool PlaceLeaderByLatency { get; init; } = true;
 
+    /// <summary>
+    /// How long a leader holds requests to propose them as one batch (see <see cref="RequestRouter"/>); 0 proposes
+    /// each loop turn's requests at once.
+    /// </summary>
+    public int BatchWindowMs { get; init; }
+
     /// <summary>Raft settings in ticks (Id is filled in by the replicator).</summary>
     public required RaftOptions Raft { get; init; }
 }

@@ -73,7 +73,8 @@ public sealed class NodeLoop(RaftHost host, int tickMs, TimeProvider time, ILogg
                 }
                 host.ProcessOutput();
                 plannedTicks = host.TicksUntilNextEvent();
-                _inbox.Wait((int)Math.Max(0, lastTickMs + plannedTicks * tickMs - ElapsedMs()));
+                var untilTick = Math.Max(0, lastTickMs + plannedTicks * tickMs - ElapsedMs());
+                _inbox.Wait((int)Math.Min(untilTick, host.MsUntilBatchDue()));
             }
         }
         catch (Exception e)

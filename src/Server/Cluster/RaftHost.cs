@@ -80,7 +80,7 @@ public sealed class RaftHost
             _log.LogInformation("{Self}: started with an empty data directory; catching up from the leader before voting", options.SelfAddress);
         }
         _membership.Attach(_raft);
-        _router = new RequestRouter(_id, _raft, _membership, _transport);
+        _router = new RequestRouter(_id, _raft, _membership, _transport, options.BatchWindowMs, time);
         _ready = new ReadyProcessor(_raft, store, _transport, applyQueue, _membership, _router, snapshotIndex, log);
         _reads = new ReadRouter(_id, _raft, _membership, _transport);
         _latency = new LatencyProbe(_id, _raft, _membership, _transport, time ?? TimeProvider.System, options.PlaceLeaderByLatency, _turn.HasQueued);
@@ -181,6 +181,9 @@ public sealed class RaftHost
         return Math.Min(_raft.TicksUntilNextEvent(), Math.Max(1, host));
     }
 
+    /// <summary>Milliseconds until the leader's batch window closes and ProcessOutput proposes it (int.MaxValue: none open).</summary>
+    public int MsUntilBatchDue() => _router.MsUntilBatchDue();
+
     public void Handle(in HostInput input)
     {
         switch (input.Kind)
@@ -194,7 +197,11 @@ public sealed class RaftHost
                 if (input.Message.From == _raft.LeaderId) Volatile.Write(ref _leaderContactTick, _ticks);
                 // Just elected: propose what waits here before the first Ready, so it travels in the same append
                 // as the election's noop instead of one round trip behind it.
-                if (_raft.Role == RaftRole.Leader && _ready.LastLeader != _id) _router.SendWaiting();
+                if (_raft.Role == RaftRole.Leader && _ready.LastLeader != _id)
+                {
+                    _router.SendWaiting();
+                    _router.ProposeBatch(force: true);
+                }
                 break;
             case HostInputKind.Propose when input.Request is { } local:
                 _router.Add(local);
@@ -245,6 +252,7 @@ public sealed class RaftHost
     /// <summary>Carries out what Raft decided since the last call (persist, send, apply), then sends it all at once.</summary>
     public void ProcessOutput()
     {
+        _router.ProposeBatch();
         _ready.Process();
         _latency.BeforeFlush();
         _transport.Flush();

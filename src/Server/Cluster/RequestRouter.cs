@@ -21,9 +21,18 @@ public sealed class PendingRequest(ClientRequest request, byte[] bytes, Task<Ans
 /// every leader change and after <see cref="RetryTicks"/> without progress. Duplicates in the log are harmless: the
 /// state machine answers a request id it has applied with the original answer. A request forwarded here by a peer is
 /// proposed, passed on one hop, or held while no leader is known. Loop thread only.
+///
+/// A leader with a batch window (<paramref name="batchWindowMs"/> &gt; 0) holds what it would propose for up to that
+/// long after the first such request, then proposes them together: one append (and one acknowledgement) per follower
+/// for the lot instead of one per loop turn that happened to see a request. The loop asks <see cref="MsUntilBatchDue"/>
+/// when to wake for it and calls <see cref="ProposeBatch"/> before it takes Raft's output.
 /// </summary>
-public sealed class RequestRouter(ulong self, RaftNode raft, Membership membership, IPeerTransport transport)
+public sealed class RequestRouter(ulong self, RaftNode raft, Membership membership, IPeerTransport transport,
+    int batchWindowMs = 0, TimeProvider? time = null)
 {
+    /// <summary>A batch this large is proposed at once, whatever is left of its window.</summary>
+    public const int MaxBatch = 64;
+
     /// <summary>Ticks without this node applying a pending request before it is sent to the leader again.</summary>
     public const int RetryTicks = 25;
 
@@ -43,6 +52,9 @@ public sealed class RequestRouter(ulong self, RaftNode raft, Membership membersh
     private readonly Queue<RequestId> _proposedOrder = new();
     private ulong _proposedTerm;
     private long _ticks;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly List<byte[]> _batch = new();                 // leader: held for the batch window
+    private long _batchOpenedAt;                                  // _time's timestamp of the batch's first request
 
     /// <summary>Whether anything waits here for the log (the loop then wakes for re-sends).</summary>
     public bool HasWaiting => _pending.Count > 0 || _held.Count > 0;
@@ -121,11 +133,47 @@ public sealed class RequestRouter(ulong self, RaftNode raft, Membership membersh
             _proposedOrder.Clear();
         }
         if (_proposedIds.Contains(id)) return true;
-        if (raft.Propose(bytes).Outcome != ProposeOutcome.Accepted) return false;
+        if (batchWindowMs > 0)
+        {
+            if (_batch.Count == 0) _batchOpenedAt = _time.GetTimestamp();
+            _batch.Add(bytes);
+            if (_batch.Count >= MaxBatch) ProposeBatch(force: true);
+        }
+        else if (raft.Propose(bytes).Outcome != ProposeOutcome.Accepted) return false;
         _proposedIds.Add(id);
         _proposedOrder.Enqueue(id);
         if (_proposedOrder.Count > MaxProposedIds) _proposedIds.Remove(_proposedOrder.Dequeue());
         return true;
+    }
+
+    /// <summary>Milliseconds until the batch window closes (0: due now), or int.MaxValue with no batch open.</summary>
+    public int MsUntilBatchDue()
+    {
+        if (_batch.Count == 0) return int.MaxValue;
+        var left = batchWindowMs - _time.GetElapsedTime(_batchOpenedAt).TotalMilliseconds;
+        return left <= 0 ? 0 : (int)Math.Ceiling(left);
+    }
+
+    /// <summary>
+    /// Proposes the held batch once its window has closed (or at once with <paramref name="force"/>). A leader that
+    /// lost its role meanwhile passes the batch on like forwarded requests (a duplicate in the log is harmless).
+    /// </summary>
+    public void ProposeBatch(bool force = false)
+    {
+        if (_batch.Count == 0 || (!force && MsUntilBatchDue() > 0)) return;
+        var batch = _batch.ToArray();
+        _batch.Clear();
+        foreach (var bytes in batch)
+        {
+            var leads = raft.Role == RaftRole.Leader;
+            if (leads && raft.Propose(bytes).Outcome == ProposeOutcome.Accepted) continue;
+            if (!ClientRequest.TryReadId(bytes, out var id)) continue;
+            _proposedIds.Remove(id);
+            if (!leads) Forwarded(bytes);
+            // Refused by Raft while leading (a leadership transfer): ours is sent again on the next tick, a peer's
+            // by its origin.
+            else if (_pending.TryGetValue(id, out var ours)) ours.SentAtTick = long.MinValue;
+        }
     }
 
     /// <summary>Everything waiting here (our clients' requests, and those held for want of a leader) to the leader now known.</summary>

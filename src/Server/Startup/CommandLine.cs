@@ -62,6 +62,15 @@ public static class CommandLine
         DefaultValueFactory = _ => 10,
     };
 
+    private static readonly Option<bool> CpuIdle = Switch("--cpu-idle", false,
+        "Schedule the node's threads as SCHED_IDLE (Linux): they run only on cores nothing else wants (default false).");
+
+    private static readonly Option<int> BatchWindowMs = new("--batch-window-ms")
+    {
+        Description = "A leader holds requests this long, 0-50 ms, to propose them as one append (default 0: each loop turn's at once).",
+        DefaultValueFactory = _ => 0,
+    };
+
     private static readonly Option<bool> Fsync = new("--fsync")
     {
         Description = "fsync the log on every write (survives a machine crash; slower). Off by default: a killed process still loses nothing.",
@@ -131,6 +140,10 @@ public static class CommandLine
         {
             if (r.GetValueOrDefault<long>() < 1) r.AddError("--max-body-bytes must be at least 1");
         });
+        BatchWindowMs.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 50) r.AddError("--batch-window-ms must be from 0 to 50");
+        });
         Nice.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 0 or > 19) r.AddError("--nice must be from 0 to 19");
@@ -146,7 +159,7 @@ public static class CommandLine
     public static RootCommand Build(Func<NodeOptions, CancellationToken, Task<int>> runNode, Func<CancellationToken, Task<int>> runExec)
     {
         var root = new RootCommand("sqlcluster: a replicated SQL server (drop-in for Stripe CTF3 level 4). POST /sql with a SQL script; GET /healthcheck; GET /status.");
-        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, IdleHeartbeats, Relay, PeerCompression, LeaderPlacement, Fsync, Nice, MaxBodyBytes, SocketMode, SnapshotEvery,
+        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, IdleHeartbeats, Relay, PeerCompression, LeaderPlacement, Fsync, Nice, CpuIdle, BatchWindowMs, MaxBodyBytes, SocketMode, SnapshotEvery,
                      PeerCertFile, PeerKeyFile, PeerTrustedCaFile, Insecure, CertFile, KeyFile, Auth })
             root.Options.Add(option);
 
@@ -220,6 +233,8 @@ public static class CommandLine
             LeaderPlacement = parse.GetValue(LeaderPlacement),
             Fsync = parse.GetValue(Fsync),
             Nice = parse.GetValue(Nice),
+            CpuIdle = parse.GetValue(CpuIdle),
+            BatchWindowMs = parse.GetValue(BatchWindowMs),
             MaxBodyBytes = parse.GetValue(MaxBodyBytes),
             SocketMode = TryParseSocketMode(parse.GetValue(SocketMode), out var mode) ? mode : NodeOptions.DefaultSocketMode,
             SnapshotEveryEntries = parse.GetValue(SnapshotEvery),

@@ -21,6 +21,11 @@ public static partial class CpuPriority
     [DllImport("libc", EntryPoint = "getpriority", SetLastError = true)]
     private static extern int GetPriority(int which, uint who);
 
+    private const int SchedIdle = 5; // sched.h: SCHED_IDLE, runs only when no normal thread wants the core
+
+    [DllImport("libc", EntryPoint = "sched_setscheduler", SetLastError = true)]
+    private static extern int SetScheduler(uint tid, int policy, ref int param);
+
     /// <summary>
     /// Gives every thread of this process at least <paramref name="nice"/> (0..19); returns an error text, or null.
     /// Threads are niced one by one (Linux keeps the value per thread), so a thread created meanwhile by one not yet
@@ -30,9 +35,8 @@ public static partial class CpuPriority
     {
         if (nice <= 0 || !OperatingSystem.IsLinux()) return null;
         string? error = null;
-        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        foreach (var tid in Threads())
         {
-            if (!uint.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var tid)) continue;
             Marshal.SetLastPInvokeError(0);
             var current = GetPriority(PrioProcess, tid);
             if (current == -1 && Marshal.GetLastPInvokeError() != 0) continue; // the thread has exited
@@ -41,5 +45,29 @@ public static partial class CpuPriority
                 error ??= $"cannot lower the CPU priority to nice {nice} (errno {Marshal.GetLastPInvokeError()}); running at {current}";
         }
         return error;
+    }
+
+    /// <summary>
+    /// Puts every thread of this process (and, by inheritance, every thread it will create) under SCHED_IDLE: a
+    /// thread then runs only when no normally scheduled thread wants its core, and never preempts one on waking,
+    /// which nice values alone still do. Returns an error text, or null. Same caveat as <see cref="Lower"/>.
+    /// </summary>
+    public static string? Idle()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        string? error = null;
+        foreach (var tid in Threads())
+        {
+            var param = 0; // struct sched_param { int sched_priority; }: 0 for SCHED_IDLE
+            if (SetScheduler(tid, SchedIdle, ref param) != 0 && Marshal.GetLastPInvokeError() != 3 /* ESRCH: exited */)
+                error ??= $"cannot set SCHED_IDLE (errno {Marshal.GetLastPInvokeError()})";
+        }
+        return error;
+    }
+
+    private static IEnumerable<uint> Threads()
+    {
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            if (uint.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var tid)) yield return tid;
     }
 }

@@ -14,7 +14,7 @@ public static class NodeHost
     public static async Task<int> RunAsync(NodeOptions options, CancellationToken cancellationToken)
     {
         FilePermissions.CreateOwnerOnly();
-        var niceError = CpuPriority.Lower(options.Nice);
+        var niceError = CpuPriority.Lower(options.Nice) ?? (options.CpuIdle ? CpuPriority.Idle() : null);
         using var logging = LoggerFactory.Create(b => HttpHost.ConfigureLogging(b, options.Verbose));
         var log = logging.CreateLogger("FastDb.Server");
         if (niceError is not null) log.LogWarning("{Message}", niceError);

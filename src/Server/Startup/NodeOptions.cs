@@ -34,6 +34,10 @@ public sealed record NodeOptions
     public bool Fsync { get; init; }
     /// <summary>The nice value the node runs at, at least (CpuPriority); 0 keeps the one it was started with.</summary>
     public int Nice { get; init; } = 10;
+    /// <summary>Every thread under SCHED_IDLE (CpuPriority.Idle), on top of the nice value.</summary>
+    public bool CpuIdle { get; init; }
+    /// <summary>ClusterOptions.BatchWindowMs.</summary>
+    public int BatchWindowMs { get; init; }
     public long MaxBodyBytes { get; init; } = 1 << 20;
     /// <summary>Permissions of the Unix socket file: the owner only unless --socket-mode opens it to the group.</summary>
     public UnixFileMode SocketMode { get; init; } = DefaultSocketMode;

@@ -35,6 +35,7 @@ public static class ReplicatorFactory
             RelayAroundSilentPeers = options.Relay,
             CompressPeerLinks = options.PeerCompression,
             PlaceLeaderByLatency = options.LeaderPlacement,
+            BatchWindowMs = options.BatchWindowMs,
             PlainPeersFromLoopbackOnly = !options.Insecure,
             Raft = new FastDb.Raft.RaftOptions
             {

@@ -17,11 +17,22 @@ public sealed class CpuPriorityTests
         .Select(stat => int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], CultureInfo.InvariantCulture))
         .ToArray();
 
-    private static async Task<int[]> NiceValuesWhileServingAsync(string[] args)
+    /// <summary>The scheduling policy of every thread of <paramref name="pid"/> (field 41 of /proc/PID/task/TID/stat).</summary>
+    private static int[] ThreadPolicies(int pid) => ThreadStatFields(pid, 41);
+
+    private static int[] ThreadStatFields(int pid, int field) => Directory.EnumerateDirectories($"/proc/{pid}/task")
+        .Select(task => { try { return File.ReadAllText(Path.Combine(task, "stat")); } catch (IOException) { return ""; } })
+        .Where(stat => stat.Length > 0)
+        .Select(stat => int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[field - 3], CultureInfo.InvariantCulture))
+        .ToArray();
+
+    private static async Task<int[]> NiceValuesWhileServingAsync(string[] args) => await WhileServingAsync(args, ThreadNiceValues);
+
+    private static async Task<int[]> WhileServingAsync(string[] args, Func<int, int[]> read)
     {
         await using var cluster = await PeerCluster.StartAsync(1, extraArgs: _ => args);
         for (var i = 0; i < 20; i++) await cluster.SqlAsync(0, $"SELECT {i};"); // the serving threads exist by now
-        return ThreadNiceValues(cluster.Pid(0));
+        return read(cluster.Pid(0));
     }
 
     [Fact]
@@ -41,5 +52,16 @@ public sealed class CpuPriorityTests
         var inherited = ThreadNiceValues(Environment.ProcessId).Min();
         var values = await NiceValuesWhileServingAsync(["--nice", "0"]);
         Assert.All(values, v => Assert.Equal(inherited, v));
+    }
+
+    [Fact]
+    public async Task Cpu_idle_puts_every_thread_under_sched_idle()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        const int SchedIdle = 5;
+        Assert.DoesNotContain(SchedIdle, await WhileServingAsync([], ThreadPolicies));
+        var policies = await WhileServingAsync(["--cpu-idle", "true"], ThreadPolicies);
+        Assert.True(policies.Length > 3, $"only {policies.Length} threads");
+        Assert.All(policies, p => Assert.Equal(SchedIdle, p));
     }
 }
