@@ -345,6 +345,8 @@ internal sealed partial class SimCluster : IDisposable
 
     public void CutBoth(int a, int b) { _cut[a, b] = true; _cut[b, a] = true; }
 
+    public void HealBoth(int a, int b) { _cut[a, b] = false; _cut[b, a] = false; }
+
     public void Isolate(int a) { for (var b = 0; b < Nodes.Length; b++) if (b != a) CutBoth(a, b); }
 
     public void HealNetwork()

@@ -15,6 +15,9 @@ public sealed class Checker
 {
     public const int QueueCapacity = 5;
 
+    /// <summary>A gap this long (the next sequence number missing while later answers are in hand) is logged.</summary>
+    public const double LongGapMs = 100;
+
     private readonly Channel<Answer> _queue = Channel.CreateBounded<Answer>(new BoundedChannelOptions(QueueCapacity)
     {
         FullMode = BoundedChannelFullMode.Wait,
@@ -91,6 +94,9 @@ public sealed class Checker
 
         while (_tracker.TryTakeNext(out long next, out Answer ready, out byte[] body))
         {
+            if (Time.GapClosed() is var gapMs and >= LongGapMs)
+                _log(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"[{next}] Gap of {gapMs:F0} ms ended by {ready.NodeName}'s answer ({ready.LatencyMs:F0} ms after its request was sent)"));
             byte[] expected;
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
@@ -111,6 +117,7 @@ public sealed class Checker
             _score.RecordCorrectQuery();
             _timeline.AddAnswer(ready.LatencyMs);
         }
+        if (_tracker.PendingCount > 0) Time.GapOpen();
         return true;
     }
 }

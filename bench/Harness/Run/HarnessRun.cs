@@ -178,6 +178,7 @@ public static class HarnessRun
         double Percentile(double p) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(p * latencies.Length))];
         Log(checker.Time.Describe() + string.Create(CultureInfo.InvariantCulture,
             $"; latency of correct answers p50 {Percentile(0.5):F1} ms, p99 {Percentile(0.99):F1} ms"));
+        Log(checker.Time.DescribeGaps());
         var outcome = new RunOutcome(results, seed, logDir, workload.Failures, checker.NextSequenceNumber, checker.Pending, booted, dips,
             checker.Time, Percentile(0.5), Percentile(0.99));
         if (o.PlotPath is not null)

@@ -860,6 +860,19 @@ public sealed class RaftNode
 
     private void HandleAppend(in Message m)
     {
+        if (m.Index < CommitIndex && m.Entries is { Count: > 0 } sent && sent[^1].Index > CommitIndex && TryTerm(CommitIndex, out var committedTerm))
+        {
+            // The append starts inside our committed prefix, but carries entries past it. Every leader's log holds our
+            // committed entries (Leader Completeness), so the part up to CommitIndex matches ours: take the rest as
+            // an append after CommitIndex. Dropping it (etcd's answer) costs a whole round trip whenever our commit
+            // index ran ahead of what the leader knows of us, as it does with acks from the other followers: a
+            // follower back from a cut link otherwise needed two or three probes to catch up.
+            var rest = new List<Entry>(sent.Count);
+            foreach (var e in sent)
+                if (e.Index > CommitIndex) rest.Add(e);
+            HandleAppend(m with { Index = CommitIndex, LogTerm = committedTerm, Entries = rest });
+            return;
+        }
         if (m.Index < CommitIndex)
         {
             // Our committed prefix is in every leader's log, so we match the leader at least up to it.
@@ -1043,12 +1056,26 @@ public sealed class RaftNode
         pr.TicksSinceHeard = 0;
         if (m.Reject)
         {
+            // A hint naming an entry we hold with the same term proves the follower's log matches ours through it.
+            bool verified = m.LogTerm > 0 && m.RejectHint >= pr.Match && m.RejectHint < m.Index
+                && TryTerm(m.RejectHint, out var hintTerm) && hintTerm == m.LogTerm;
+            // Streaming already resumed from this news: the answer to an append sent before that.
+            if (verified && pr.State == ProgressState.Replicate && pr.ResumedAfter > 0 && m.RejectHint <= pr.ResumedAfter) return;
             ulong next = m.RejectHint;
             if (m.LogTerm > 0) next = FindConflictByTerm(m.RejectHint, m.LogTerm).Index;
             if (pr.MaybeDecrTo(m.Index, next))
             {
                 pr.TicksSinceProgress = 0;
                 pr.RetransmitOnAnswer = false; // this resend is the retransmission
+                if (verified && pr.State != ProgressState.Snapshot)
+                {
+                    // Stream from the proven match at once (pipelined), rather than probe and wait a round trip
+                    // before entries proposed meanwhile may follow: a follower back from a cut link catches up in
+                    // one round trip instead of two.
+                    pr.ResumeAfter(m.RejectHint);
+                    SendAppends(m.From, pr);
+                    return;
+                }
                 if (pr.State == ProgressState.Replicate) pr.BecomeProbe();
                 SendAppend(m.From, pr, sendIfEmpty: true);
             }
