@@ -35,8 +35,9 @@ public sealed class LinkCutRecoveryTests(ITestOutputHelper output)
         }
         delays.Sort();
         output.WriteLine($"first answer at the follower after the heal, ms: median {delays[delays.Count / 2]:F0}, max {delays[^1]:F0}; all: {string.Join(", ", delays.Select(d => d.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}");
-        // Deterministic (simulated time): 212 ms before a follower took appends starting below its commit index and
-        // the leader streamed from a verified rejection hint, 121 ms after; about three link delays is the floor.
+        // Deterministic (simulated time): 212 ms before the leader streamed from a verified rejection hint (it probed
+        // from Match + 1, which a follower whose commit index ran ahead drops), 121 ms after; about three link delays
+        // (the first append after the heal, its rejection, the resend) is the floor without relays.
         Assert.True(delays[delays.Count / 2] <= 160, $"median {delays[delays.Count / 2]:F0} ms from the heal to the follower's next answer");
     }
 }

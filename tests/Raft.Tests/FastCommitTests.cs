@@ -105,36 +105,11 @@ public class OriginAckTests
 public class AppendBelowCommitTests
 {
     /// <summary>
-    /// A follower whose commit index ran ahead of what the leader knows of it (it learned the commit from a peer's
-    /// ack) takes an append that starts inside its committed prefix but carries entries past it, instead of dropping
-    /// it and costing the leader another probe: the case of a follower back from a cut link.
+    /// An append wholly inside the follower's committed prefix is answered with its commit index (etcd's rule). Taking
+    /// the part of such an append past the commit index was tried (2026-12-03: it saved a round trip when a follower
+    /// returned from a cut link) and reverted: the Raft simulator's soak found a committed entry lost with it
+    /// (FASTDB_SOAK=1, seed 10776, 3 nodes).
     /// </summary>
-    [Fact]
-    public void An_append_starting_below_the_commit_index_still_appends_what_lies_past_it()
-    {
-        var net = new ManualNet(5, id => new RaftOptions { Id = id, BroadcastAcks = true });
-        net.Campaign(1);
-        net.Deliver();
-        var first = net.Propose(1, StateMachine.Command(7));
-        var firstAppend = net.Queue.Single(m => m.From == 1 && m.To == 3 && m.Type == MessageType.Append);
-        net.Deliver(m => m.From == 1 && m.Type == MessageType.Append);
-        net.Deliver(m => m.From == 2 && m.To == 3 && m.Type == MessageType.AppendResponse);
-        Assert.Equal(first.Index, net[3].CommitIndex); // from node 2's ack, before the leader knows
-        net.Drop(_ => true);
-
-        var second = net.Propose(1, StateMachine.Command(8));
-        var secondAppend = net.Queue.Single(m => m.From == 1 && m.To == 3 && m.Type == MessageType.Append);
-        net.Drop(_ => true);
-        // The leader resends from before the follower's commit index: both entries, after the first one's predecessor.
-        var resend = firstAppend with { Entries = [.. firstAppend.Entries!, .. secondAppend.Entries!], Commit = first.Index - 1 };
-        net[3].Step(resend);
-        net.Process(3);
-        Assert.Equal(second.Index, net[3].LastIndex);
-        var ack = net.Queue.Single(m => m.From == 3 && m.To == 1 && m.Type == MessageType.AppendResponse);
-        Assert.False(ack.Reject);
-        Assert.Equal(second.Index, ack.Index);
-    }
-
     [Fact]
     public void An_append_wholly_inside_the_committed_prefix_is_answered_with_the_commit_index()
     {

@@ -860,19 +860,6 @@ public sealed class RaftNode
 
     private void HandleAppend(in Message m)
     {
-        if (m.Index < CommitIndex && m.Entries is { Count: > 0 } sent && sent[^1].Index > CommitIndex && TryTerm(CommitIndex, out var committedTerm))
-        {
-            // The append starts inside our committed prefix, but carries entries past it. Every leader's log holds our
-            // committed entries (Leader Completeness), so the part up to CommitIndex matches ours: take the rest as
-            // an append after CommitIndex. Dropping it (etcd's answer) costs a whole round trip whenever our commit
-            // index ran ahead of what the leader knows of us, as it does with acks from the other followers: a
-            // follower back from a cut link otherwise needed two or three probes to catch up.
-            var rest = new List<Entry>(sent.Count);
-            foreach (var e in sent)
-                if (e.Index > CommitIndex) rest.Add(e);
-            HandleAppend(m with { Index = CommitIndex, LogTerm = committedTerm, Entries = rest });
-            return;
-        }
         if (m.Index < CommitIndex)
         {
             // Our committed prefix is in every leader's log, so we match the leader at least up to it.
