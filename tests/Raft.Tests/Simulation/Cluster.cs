@@ -264,6 +264,8 @@ internal sealed class Cluster
         {
             case EventKind.Deliver:
                 var m = MessageCodec.Read(e.Bytes, (ulong)e.From + 1, (ulong)n.Index + 1);
+                if (Events is not null && m.Type is MessageType.Vote or MessageType.VoteResponse or MessageType.InstallSnapshot)
+                    Note($"{m.From}->{m.To} {m.Type} t{m.Term} i{m.Index} lt{m.LogTerm} n{m.EntryCount} c{m.Commit}{(m.Reject ? " reject" : "")}; receiver last {n.DiskLastIndex} commit {n.Raft!.CommitIndex} term {n.Raft.Term}");
                 n.Raft!.Step(m);
                 break;
             case EventKind.ClientRequest:
@@ -455,7 +457,12 @@ internal sealed class Cluster
 
     // ------------------------------------------------------------------ invariants
 
-    private void Fail(string what) => throw new InvariantViolation($"seed {Seed} at {NowMs:F1} ms: {what}");
+    private void Fail(string what) => throw new InvariantViolation($"seed {Seed} at {NowMs:F1} ms: {what}" + (Events is null ? "" : "\n" + string.Join("\n", Events.TakeLast(80))));
+
+    /// <summary>FASTDB_SIM_TRACE=1: crashes, wipes, restarts and leaders, printed with a failure.</summary>
+    public readonly List<string>? Events = Environment.GetEnvironmentVariable("FASTDB_SIM_TRACE") is null ? null : new();
+
+    public void Note(string what) => Events?.Add($"{NowMs,9:F1} {what}");
 
     private static ulong Hash(in Entry e)
     {
@@ -488,6 +495,7 @@ internal sealed class Cluster
             return; // completeness is checked when it is first seen leading
         }
         _leaderOfTerm[term] = n.Id;
+        Note($"node {n.Id} leads term {term}: last {n.DiskLastIndex}, commit {n.Raft?.CommitIndex}");
         ulong from = (n.Snap?.Index ?? 0) + 1;
         for (ulong i = from; i <= _maxCommitted; i++)
         {
@@ -640,6 +648,7 @@ internal sealed class Cluster
     public void Crash(int i)
     {
         var n = Nodes[i];
+        Note($"node {n.Id} crashes (disk last {n.DiskLastIndex}, commit {n.Raft?.CommitIndex})");
         n.Crashed = true;
         n.Frozen = false;
         n.Inbox.Clear();
@@ -672,6 +681,7 @@ internal sealed class Cluster
     {
         var n = Nodes[i];
         Crash(i);
+        Note($"node {n.Id} wiped");
         Wipes++;
         n.Snap = null;
         n.Disk.Clear();
@@ -692,6 +702,7 @@ internal sealed class Cluster
     {
         var n = Nodes[i];
         if (!n.Crashed) return;
+        Note($"node {n.Id} restarts (disk last {n.DiskLastIndex})");
         Restarts++;
         StartNode(n);
     }
