@@ -56,7 +56,7 @@ public sealed partial class Executor
         var old = nullDefault ? SqlValue.Null : a.OldRowsDefault ?? column.Default;
         foreach (var row in t.Rows)
         {
-            _transaction?.Touch(t, row, inserted: false);
+            TouchRow(t, row, inserted: false);
             row.Values = [.. row.Values, old];
         }
         t.Columns = [.. t.Columns, column];

@@ -3,7 +3,8 @@ using FastDb.QueryEngine.Syntax;
 
 namespace FastDb.QueryEngine.Execution;
 
-/// <summary>BEGIN / COMMIT / END / ROLLBACK as SQLite's OP_AutoCommit runs them: errors when there is nothing to
+/// <summary>BEGIN / COMMIT / END / ROLLBACK as SQLite's OP_AutoCommit runs them, SAVEPOINT / RELEASE / ROLLBACK TO
+/// as its OP_Savepoint does: errors when there is nothing to
 /// commit or roll back or a transaction is already open. Inside a transaction a failing statement still undoes only
 /// itself (the statement journal) and the transaction stays open, as in sqlite3. A transaction never outlives the
 /// script (one log entry): the shell closes the database at the end of its input, which rolls back an open one,
@@ -11,6 +12,23 @@ namespace FastDb.QueryEngine.Execution;
 public sealed partial class Executor
 {
     private TransactionJournal? _transaction;
+
+    /// <summary>Open savepoints, oldest first, each with a journal of the database as it was when it was set (names
+    /// compared as sqlite3StrICmp does; the newest of two equal names is found first).</summary>
+    private readonly List<(string Name, TransactionJournal Journal)> _savepoints = [];
+
+    /// <summary>The transaction was started by a SAVEPOINT outside BEGIN (db->isTransactionSavepoint): releasing
+    /// its outermost savepoint commits it.</summary>
+    private bool _transactionSavepoint;
+
+    /// <summary>Every row change inside a transaction is recorded, before it is made, by the transaction's journal
+    /// and by each open savepoint's.</summary>
+    private void TouchRow(Table t, Row r, bool inserted)
+    {
+        if (_transaction == null) return;
+        _transaction.Touch(t, r, inserted);
+        foreach (var (_, journal) in _savepoints) journal.Touch(t, r, inserted);
+    }
 
     /// <summary>A transaction is open (BEGIN ran, no COMMIT or ROLLBACK yet).</summary>
     public bool InTransaction => _transaction != null;
@@ -25,13 +43,48 @@ public sealed partial class Executor
                 break;
             case TransactionAction.Commit:
                 if (_transaction == null) throw new SqlRuntimeException("cannot commit - no transaction is active", 1);
-                _transaction = null;
+                EndTransaction();
                 break;
             case TransactionAction.Rollback:
                 if (_transaction == null) throw new SqlRuntimeException("cannot rollback - no transaction is active", 1);
                 RollbackTransaction();
                 break;
+            case TransactionAction.Savepoint:
+                if (_transaction == null)
+                {
+                    _transaction = new TransactionJournal(_catalog);
+                    _transactionSavepoint = true;
+                }
+                _savepoints.Add((t.Name!, new TransactionJournal(_catalog)));
+                break;
+            case TransactionAction.Release:
+            case TransactionAction.RollbackTo:
+            {
+                int i = _savepoints.Count - 1;
+                while (i >= 0 && !string.Equals(_savepoints[i].Name, t.Name, StringComparison.OrdinalIgnoreCase)) i--;
+                if (i < 0) throw new SqlRuntimeException("no such savepoint: " + t.Name, 1);
+                if (t.Action == TransactionAction.Release)
+                {
+                    // OP_Savepoint: releasing the outermost savepoint of a transaction it started commits it.
+                    if (i == 0 && _transactionSavepoint) EndTransaction();
+                    else _savepoints.RemoveRange(i, _savepoints.Count - i);
+                    break;
+                }
+                // ROLLBACK TO keeps the savepoint (and the transaction) open, at the state it was set in.
+                _savepoints.RemoveRange(i + 1, _savepoints.Count - i - 1);
+                _journal.Clear();
+                _savepoints[i].Journal.Rollback();
+                _savepoints[i] = (_savepoints[i].Name, new TransactionJournal(_catalog));
+                break;
+            }
         }
+    }
+
+    private void EndTransaction()
+    {
+        _transaction = null;
+        _savepoints.Clear();
+        _transactionSavepoint = false;
     }
 
     /// <summary>The end of the script: what sqlite3_close does to a transaction left open (rolls it back).</summary>
@@ -43,7 +96,7 @@ public sealed partial class Executor
     private void RollbackTransaction()
     {
         var journal = _transaction!;
-        _transaction = null;
+        EndTransaction();
         _journal.Clear();
         journal.Rollback();
     }

@@ -108,18 +108,18 @@ public sealed partial class Executor(Catalog catalog)
 
     private void AddRow(Table t, Row r)
     {
-        _transaction?.Touch(t, r, inserted: true);
+        TouchRow(t, r, inserted: true);
         t.Add(r);
         _journal.Add(new Undo(UndoKind.Added, t, r, 0, null));
         LastInsertRowId = r.RowId;
         _catalog.CheckSize();
     }
 
-    private void RemoveRow(Table t, Row r) { _transaction?.Touch(t, r, inserted: false); t.Remove(r); _journal.Add(new Undo(UndoKind.Removed, t, r, 0, null)); }
+    private void RemoveRow(Table t, Row r) { TouchRow(t, r, inserted: false); t.Remove(r); _journal.Add(new Undo(UndoKind.Removed, t, r, 0, null)); }
 
     private void ChangeRow(Table t, Row r, long newRowId, SqlValue[] newValues)
     {
-        _transaction?.Touch(t, r, inserted: false);
+        TouchRow(t, r, inserted: false);
         t.Remove(r);
         _journal.Add(new Undo(UndoKind.Changed, t, r, r.RowId, r.Values));
         r.RowId = newRowId;

@@ -71,7 +71,7 @@ public sealed class StatementRunner(Catalog catalog)
                 if (stmt is not null)
                 {
                     if (readOnly && stmt is not SelectStatement) throw new SqlRuntimeException(ReadOnlyMessage, 8);
-                    if (stmt is TransactionStatement) throw new SqlParseException("FastDb does not support BEGIN/COMMIT/ROLLBACK in rqlite's API (use ?transaction)");
+                    if (stmt is TransactionStatement) throw new SqlParseException("FastDb does not support BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE in rqlite's API (use ?transaction)");
                     // rqlite's execute results carry no rows; RETURNING's would be lost (or mistaken for a query's).
                     if (stmt is InsertStatement { Returning: not null } or UpdateStatement { Returning: not null } or DeleteStatement { Returning: not null })
                         throw new SqlParseException("FastDb does not support RETURNING in rqlite's API");

@@ -150,8 +150,7 @@ public sealed partial class Parser
             case "VALUES": throw Unsupported("VALUES as a statement");
             case "WITH": throw Unsupported("WITH (common table expressions)");
             case "EXPLAIN": throw Unsupported("EXPLAIN");
-            case "BEGIN": case "COMMIT": case "END": case "ROLLBACK": stmt = ParseTransaction(); break;
-            case "SAVEPOINT": case "RELEASE": throw Unsupported("savepoints (" + t.Text + ")");
+            case "BEGIN": case "COMMIT": case "END": case "ROLLBACK": case "SAVEPOINT": case "RELEASE": stmt = ParseTransaction(); break;
             case "ALTER": stmt = ParseAlter(); break;
             case "PRAGMA": case "ATTACH": case "DETACH": case "VACUUM": case "ANALYZE": case "REINDEX":
                 throw Unsupported(t.Text);

@@ -17,7 +17,9 @@ public class RandomScriptTests
 {
     const int StatementsPerScript = 20;
     const int ScriptsPerHalfBatch = 12;
-    const int MaxDetailedFailures = 5;
+    /// <summary>FASTDB_DETAILS=N names the failing seed of up to N failing batches (5 by default), to classify a soak.</summary>
+    static int MaxDetailedFailures =>
+        int.TryParse(Environment.GetEnvironmentVariable("FASTDB_DETAILS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 5;
 
     static bool Soak => Environment.GetEnvironmentVariable("FASTDB_SOAK") == "1";
     static int ScriptCount => Soak ? 40_000 : 2_400;

@@ -29,6 +29,25 @@ public class TransactionTests
         }
     }
 
+    static readonly string[] SavepointScripts =
+    [
+        "CREATE TABLE t(a INTEGER PRIMARY KEY, b UNIQUE);\nSAVEPOINT s;\nINSERT INTO t VALUES (1, 'x');\nSAVEPOINT u;\nCREATE TABLE u(c);\nSELECT count(*) FROM t;\n",
+        "SELECT * FROM t;\nSELECT name, rootpage FROM sqlite_master;\nRELEASE s;\nSAVEPOINT s;\nINSERT INTO t VALUES (2, 'y');\nRELEASE s;\nBEGIN;\nSAVEPOINT s;\nDELETE FROM t;\nRELEASE s;\n",
+        "SELECT * FROM t;\nROLLBACK TO s;\nSELECT name FROM sqlite_master;\n",
+    ];
+
+    [RequiresSqlite3Fact]
+    public void Open_savepoints_at_the_end_of_a_script_are_rolled_back_like_sqlite3_exiting()
+    {
+        using var file = new TempDatabaseFile();
+        var engine = new EngineRunner();
+        foreach (var script in SavepointScripts)
+        {
+            Assert.Equal(Sqlite3Shell.Run(script, file.Path), engine.ExecuteScript(script));
+            Assert.Null(engine.SnapshotAndRestore());
+        }
+    }
+
     [Fact]
     public void Script_after_an_open_transaction_starts_outside_one()
     {

@@ -541,5 +541,6 @@ public static partial class GoldenCases
         .. FromSubqueryCases(),
         .. AlterCases(),
         .. SoakCases(),
+        .. SavepointCases(),
     ];
 }
