@@ -14,7 +14,10 @@ public static class NodeHost
     public static async Task<int> RunAsync(NodeOptions options, CancellationToken cancellationToken)
     {
         FilePermissions.CreateOwnerOnly();
-        var niceError = CpuPriority.Lower(options.Nice) ?? (options.CpuIdle ? CpuPriority.Idle() : null);
+        // Both run (a failed nice value must not skip SCHED_IDLE); the first error is reported.
+        var niceError = CpuPriority.Lower(options.Nice);
+        var idleError = options.CpuIdle ? CpuPriority.Idle() : null;
+        niceError ??= idleError;
         using var logging = LoggerFactory.Create(b => HttpHost.ConfigureLogging(b, options.Verbose));
         var log = logging.CreateLogger("FastDb.Server");
         if (niceError is not null) log.LogWarning("{Message}", niceError);
