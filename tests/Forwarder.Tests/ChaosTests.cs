@@ -32,18 +32,25 @@ public class ChaosTests
         var seen = new ConcurrentDictionary<(string, ulong), byte>();
         var latest = new ConcurrentDictionary<string, long>(); // highest id received per sender
         int corrupt = 0, duplicates = 0;
+        string? firstCorrupt = null; // what the first bad frame looked like: the assertion message says it
         var handler = new CheckingHandler((peer, payload) =>
         {
             if (payload.Length < 8)
             {
                 Interlocked.Increment(ref corrupt);
+                Interlocked.CompareExchange(ref firstCorrupt, $"{peer}: a {payload.Length}-byte payload", null);
                 return;
             }
             ulong id = BinaryPrimitives.ReadUInt64LittleEndian(payload); // the frame's id, as Fill wrote it
             var expected = new byte[8 + 3000];
             int length = Fill(expected, id);
             if (!payload.SequenceEqual(expected.AsSpan(0, length)))
+            {
                 Interlocked.Increment(ref corrupt);
+                int at = payload.CommonPrefixLength(expected.AsSpan(0, length));
+                Interlocked.CompareExchange(ref firstCorrupt,
+                    $"{peer}: id {id}, {payload.Length} bytes where {length} were sent, first difference at byte {at}", null);
+            }
             if (!seen.TryAdd((peer, id), 0))
                 Interlocked.Increment(ref duplicates);
             latest.AddOrUpdate(peer, (long)id, (_, old) => Math.Max(old, (long)id));
@@ -93,7 +100,7 @@ public class ChaosTests
             chaos.Cancel();
             await Task.WhenAll(senders);
 
-            Assert.Equal(0, corrupt);
+            Assert.True(corrupt == 0, $"{corrupt} corrupt frames; the first: {firstCorrupt}");
             Assert.Equal(0, duplicates);
             Assert.Contains(log.Lines, l => l.Contains("inside a frame", StringComparison.Ordinal) || l.Contains("disconnected", StringComparison.Ordinal));
 
