@@ -134,4 +134,94 @@ public class LostLogTests
         Assert.All(new ulong[] { 1, 2, 3 }, id => Assert.Equal(5UL, net[id].CommitIndex));
         Assert.All(new ulong[] { 1, 2, 3 }, id => Assert.False(net[id].CatchUpPending));
     }
+
+    /// <summary>
+    /// The Raft simulator's soak seed 20532, scripted: a vote granted just before a wipe is still on its way to a
+    /// frozen candidate, and the wiped node (its term back at the bootstrap's) takes appends from the deposed leader.
+    /// Its acks must not commit them, or the candidate, thawed, wins with the old grant and overwrites them.
+    /// </summary>
+    [Fact]
+    public void A_wiped_node_s_acks_do_not_commit_while_a_grant_of_its_previous_life_is_in_flight()
+    {
+        var net = ClusterWithCommittedEntries(3, 3);
+        ulong committed = net[1].CommitIndex;
+        // Node 2 runs for term 3; only node 3 hears it, and its grant is held (node 2 is frozen).
+        net.Campaign(2);
+        net.Drop(m => m.To == 1 && m.From == 2);
+        net.Deliver(m => m.Type == MessageType.Vote && m.To == 3);
+        Assert.Contains(net.Queue, m => m.Type == MessageType.VoteResponse && m.From == 3 && m.To == 2 && !m.Reject);
+        net.RestartWiped(3, staticBootstrap: true);
+        // Node 1 still leads term 2: it takes writes, and node 3, which heard of term 3 in its previous life, acks them.
+        for (int i = 0; i < 3; i++) net.Propose(1, StateMachine.Command((ulong)i + 500));
+        for (int round = 0; round < 5; round++)
+        {
+            net.Tick(1, 3);
+            net.Deliver(m => m.To != 2 && m.From != 2);
+        }
+        Assert.True(net[3].IsCatchingUp);
+        Assert.Equal(net[1].LastIndex, net[3].LastIndex); // it holds them, its acks say so, and they do not count
+        Assert.Equal(committed, net[1].CommitIndex);
+        // Node 2 thaws: the old grant makes it leader of term 3, without node 1's new entries. Nothing committed is
+        // lost (ManualNet checks every applied entry against what was committed at its index).
+        net.Deliver(m => m.Type == MessageType.VoteResponse && m.To == 2);
+        Assert.Equal(RaftRole.Leader, net[2].Role);
+        for (int round = 0; round < 10 && net[3].CatchUpPending; round++)
+        {
+            net.Tick(2, 3);
+            net.Deliver();
+        }
+        // Node 2 committed the rejoin notice node 3's answers asked for, with node 1: node 3 votes again.
+        Assert.False(net[3].CatchUpPending);
+        Assert.Equal(net[2].CommitIndex, net[3].CommitIndex);
+        Assert.True(net[2].CommitIndex > committed);
+    }
+
+    /// <summary>Seed 7368 of the same soak: a heartbeat's commit (the leader's belief of our match) must not commit what a wiped node took from a stale leader.</summary>
+    [Fact]
+    public void A_wiped_node_does_not_commit_a_stale_leader_s_entry_on_a_heartbeat()
+    {
+        var net = ClusterWithCommittedEntries(3, 2); // term 2, node 1 leads; entries up to 6 on every node
+        ulong committed = net[1].CommitIndex;
+        // Node 3 leads term 3 with node 2's vote, appends an entry that only it holds, then freezes.
+        net.Crash(1);
+        net.Campaign(3);
+        net.Deliver(m => m.Type is MessageType.Vote or MessageType.VoteResponse);
+        Assert.Equal(RaftRole.Leader, net[3].Role);
+        net.Drop(_ => true);
+        net.Propose(3, StateMachine.Command(900));
+        net.Drop(_ => true);
+        // Node 1 comes back and leads term 4 with node 2; they commit entries node 2 acks.
+        net.Restart(1);
+        for (int attempt = 0; attempt < 3 && net[1].Role != RaftRole.Leader; attempt++) // the first try learns term 3
+        {
+            net.Campaign(1);
+            net.Deliver(m => m.To != 3 && m.From != 3);
+        }
+        Assert.Equal(RaftRole.Leader, net[1].Role);
+        net.Propose(1, StateMachine.Command(901));
+        net.Deliver(m => m.To != 3 && m.From != 3);
+        Assert.True(net[1].CommitIndex > committed);
+        // Node 2 is wiped; frozen node 3 wakes and gives it its term-3 entries before node 1 is heard.
+        net.RestartWiped(2, staticBootstrap: true);
+        for (int round = 0; round < 20 && net[2].LastIndex < net[3].LastIndex; round++)
+        {
+            net.Tick(3);
+            net.Deliver(m => m.From == 3 && m.To == 2 || m.From == 2 && m.To == 3);
+        }
+        Assert.Equal(net[3].LastIndex, net[2].LastIndex);
+        Assert.Equal(net[3].Term, net[2].Term);
+        // Node 1's heartbeat carries min(commit, the match it remembers for node 2): node 2 must not apply its
+        // term-3 entries as committed (ManualNet fails on an entry applied where another was committed).
+        net.Tick(1, 6);
+        net.Deliver(m => m.From == 1 && m.To == 2 && m.Type == MessageType.Heartbeat);
+        Assert.True(net[2].CommitIndex <= committed, $"node 2 committed up to {net[2].CommitIndex}");
+        // Everyone heard: it all converges on node 1's log.
+        for (int round = 0; round < 10 && net[2].CatchUpPending; round++)
+        {
+            net.Tick(1, 3);
+            net.Deliver();
+        }
+        Assert.False(net[2].CatchUpPending);
+        Assert.Equal(net[1].CommitIndex, net[2].CommitIndex);
+    }
 }

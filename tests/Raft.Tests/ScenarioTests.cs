@@ -39,7 +39,7 @@ public class ScenarioTests
         Assert.True(c.RunUntil(() => c.Leader() is var l && l >= 0 && l != old && c.Nodes[l].Raft!.Term > oldTerm, 3000));
         int other = (old + 1) % 5;
         ulong fresh = c.Submit(other);
-        Assert.True(c.RunUntil(() => c.Acked.ContainsKey(fresh), 3000));
+        Assert.True(c.RunUntil(() => c.Acked.ContainsKey(fresh), 3000), string.Join("\n", c.Nodes.Select(n => n.Raft!.Describe())));
         // Check-quorum: the cut-off leader gives up on its own.
         Assert.True(c.RunUntil(() => c.Nodes[old].Raft!.Role != RaftRole.Leader, 2000));
         c.HealNetwork();

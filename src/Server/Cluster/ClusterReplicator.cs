@@ -45,7 +45,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         _host = new RaftHost(options, stateMachine, store, _transport,
             snapshotIndex => applier = new Applier(new ApplyRules(stateMachine, options.SnapshotEveryEntries, snapshotIndex,
                 (index, image) => Post(new HostInput(HostInputKind.SnapshotTaken, Index: index, Image: image))), log),
-            new Random(unchecked((int)(id ^ (ulong)Environment.TickCount64))), log);
+            new Random(System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue)), log); // also draws the rejoin nonce: never the same twice
         _applier = applier ?? throw new InvalidOperationException("RaftHost did not create its apply queue");
         _loop = new NodeLoop(_host, options.TickMs, TimeProvider.System, log);
         _host.Removed += _removed.Cancel;

@@ -108,7 +108,9 @@ public static class PeerInput
                 ReadConfigChange(e.Data.Span, $"entry {e.Index}");
                 break;
             case EntryType.Noop:
-                if (e.Data.Length != 0) Reject($"noop entry {e.Index} carries data");
+                // Empty, or a RejoinNotice (node id and nonce).
+                try { RejoinNotice.TryRead(e.Data.Span, out _, out _); }
+                catch (FormatException bad) { Reject($"noop entry {e.Index} carries data that is not a rejoin notice: {bad.Message}"); }
                 break;
             default:
                 Reject($"entry {e.Index} has unknown type {(byte)e.Type}");

@@ -76,7 +76,7 @@ public sealed class RaftHost
         }
         if (store.CatchUpMarker is { } firstBootIndex)
         {
-            _raft.CatchUpBeforeVoting(firstBootIndex);
+            _raft.CatchUpBeforeVoting(firstBootIndex, rejoinNonce: (ulong)random.NextInt64(1, long.MaxValue));
             _log.LogInformation("{Self}: started with an empty data directory; catching up from the leader before voting", options.SelfAddress);
         }
         _membership.Attach(_raft);

@@ -87,7 +87,7 @@ public static class MessageCodec
     // Presence bits: only non-zero fields are written, in this order. The fields of an append, an ack and a
     // heartbeat fit the low seven bits, so their flags take one varint byte.
     private const int HasTerm = 1, HasLogTerm = 2, HasIndex = 4, HasCommit = 8, HasEntries = 16, HasRejectHint = 32,
-        IsReject = 64, HasSnapshot = 128, IsTransfer = 256, AllFlags = 511;
+        IsReject = 64, HasSnapshot = 128, IsTransfer = 256, HasRejoin = 512, AllFlags = 1023;
 
     public static void Write(in Message m, IBufferWriter<byte> w)
     {
@@ -101,6 +101,7 @@ public static class MessageCodec
         if (m.Reject) flags |= IsReject;
         if (m.Snapshot is not null) flags |= HasSnapshot;
         if (m.Transfer) flags |= IsTransfer;
+        if (m.Rejoin != 0) flags |= HasRejoin;
         Varint.WriteByte(w, (byte)m.Type);
         Varint.Write(w, (ulong)flags);
         if (m.Term != 0) Varint.Write(w, m.Term);
@@ -125,6 +126,7 @@ public static class MessageCodec
             }
         }
         if (m.Snapshot is not null) SnapshotCodec.Write(m.Snapshot, w);
+        if (m.Rejoin != 0) Varint.Write(w, m.Rejoin);
     }
 
     public static byte[] ToBytes(in Message m)
@@ -167,9 +169,11 @@ public static class MessageCodec
         }
         Snapshot? snap = null;
         if ((flags & HasSnapshot) != 0) snap = SnapshotCodec.Read(ref r);
+        ulong rejoin = Field(HasRejoin, ref r);
+        if ((flags & HasRejoin) != 0 && rejoin == 0) throw new FormatException("rejoin nonce 0");
         if (!r.AtEnd) throw new FormatException("trailing bytes after raft message");
         return new Message((MessageType)type, from, to, term, logTerm, index, entries, commit,
-            (flags & IsReject) != 0, hint, (flags & IsTransfer) != 0, snap);
+            (flags & IsReject) != 0, hint, (flags & IsTransfer) != 0, snap, rejoin);
     }
 }
 
@@ -241,5 +245,33 @@ public static class ConfigChangeCodec
         var ctx = r.Bytes();
         if (!r.AtEnd) throw new FormatException("trailing bytes after config change");
         return new ConfigChange((ConfigChangeType)t, id, ctx);
+    }
+}
+
+/// <summary>
+/// The Data of a Noop entry that a leader appends for a node rejoining after it may have lost its storage (see
+/// RaftNode.CatchUpBeforeVoting): the node's id and the nonce of this life of it. An ordinary noop has no data.
+/// </summary>
+public static class RejoinNotice
+{
+    public static byte[] ToBytes(ulong nodeId, ulong nonce)
+    {
+        var w = new ArrayBufferWriter<byte>(20);
+        Varint.Write(w, nodeId);
+        Varint.Write(w, nonce);
+        return w.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads a noop's data: false for an ordinary (empty) noop; FormatException for anything malformed.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> b, out ulong nodeId, out ulong nonce)
+    {
+        nodeId = nonce = 0;
+        if (b.IsEmpty) return false;
+        var r = new ByteReader(b);
+        nodeId = r.Varint();
+        nonce = r.Varint();
+        if (nodeId == 0 || nonce == 0) throw new FormatException("rejoin notice for node 0 or with nonce 0");
+        if (!r.AtEnd) throw new FormatException("trailing bytes after rejoin notice");
+        return true;
     }
 }

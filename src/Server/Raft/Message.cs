@@ -28,7 +28,9 @@ public enum MessageType : byte
 
 /// <summary>
 /// One message. Unused fields are zero/empty. Transfer marks a vote that a leadership transfer started, so
-/// voters grant it even inside their leader lease.
+/// voters grant it even inside their leader lease. Rejoin, on the answers (AppendResponse, HeartbeatResponse) of a
+/// node catching up after it may have lost its storage, is that node's rejoin nonce: such answers never count for
+/// a commit or a read, until a leader has committed a RejoinNotice naming the nonce (RaftNode.CatchUpBeforeVoting).
 /// </summary>
 public readonly record struct Message(
     MessageType Type,
@@ -42,7 +44,8 @@ public readonly record struct Message(
     bool Reject = false,
     ulong RejectHint = 0,
     bool Transfer = false,
-    Snapshot? Snapshot = null)
+    Snapshot? Snapshot = null,
+    ulong Rejoin = 0)
 {
     public int EntryCount => Entries?.Count ?? 0;
 }

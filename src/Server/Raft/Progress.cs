@@ -11,6 +11,13 @@ internal enum ProgressState : byte { Probe, Replicate, Snapshot }
 internal sealed class Progress(ulong next)
 {
     public ulong Match;
+    /// <summary>
+    /// Match as acks that count show it: not those of a node catching up after it may have lost its storage (they
+    /// carry a rejoin nonce; see RaftNode.CatchUpBeforeVoting). Commits count this; replication follows Match.
+    /// </summary>
+    public ulong CountedMatch;
+    /// <summary>The rejoin nonce this follower last answered with, and the index of the notice appended for it (0: none yet).</summary>
+    public ulong RejoinNonce, RejoinIndex;
     public ulong Next = next;
     public ProgressState State = ProgressState.Probe;
     /// <summary>Probe state: an append is out and we wait for its answer before sending another.</summary>
@@ -105,6 +112,7 @@ internal sealed class Progress(ulong next)
             // Match there never overstates it, and probing from there catches it up (or sends a snapshot).
             if (matchHint >= Match) return false;
             Match = matchHint;
+            CountedMatch = Math.Min(CountedMatch, Match);
             Next = matchHint + 1;
             ProbeSent = false;
             CheckInvariant(inflightsBelowNext: false); // the caller leaves Replicate, which drops them

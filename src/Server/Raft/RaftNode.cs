@@ -67,6 +67,7 @@ public sealed class RaftNode
     private enum Voting : byte { Voter, FirstBoot, CatchingUp }
     private Voting _voting;
     private ulong _firstBootIndex;
+    private ulong _rejoinNonce; // this life's nonce while catching up (see CatchUpBeforeVoting)
 
     // Fast commit from broadcast acks (follower side), all for the current term only.
     private readonly Dictionary<ulong, ulong> _acks = new();
@@ -163,10 +164,21 @@ public sealed class RaftNode
     /// The host says this node's storage may lack entries it acknowledged: its data directory is empty (a brand-new
     /// node and a wiped one look alike) or it lost part of its log. A node that voted or led with such a log could
     /// elect a leader missing committed entries (its lost acks were part of their majority) or vote twice in a term
-    /// (its vote is gone too). So, like an etcd learner but without a configuration change: it grants no vote and
-    /// never campaigns until it holds an entry of the current leader's term and everything that leader had
-    /// committed when it sent it (every entry committed in an earlier term precedes the leader's first entry, by
-    /// leader completeness). Its acks still count for commit: what it acknowledges it really holds.
+    /// (its vote is gone too). Its previous life's promises also outlive it: a vote grant still in flight to a
+    /// frozen candidate, a term a deposed leader has not heard of. So until it has caught up it grants no vote,
+    /// never campaigns, and its answers carry <paramref name="rejoinNonce"/> (unique to this life), which makes
+    /// leaders and followers leave its acks out of every commit and read count; it is a member that is down, as far
+    /// as quorums go. A leader that hears such an answer appends a RejoinNotice (a noop naming the node and the
+    /// nonce) and commits it with the others' acks alone. The node has caught up once it holds that notice
+    /// committed: it then holds every entry committed before the notice, and the notice, committed by a majority
+    /// without it, is missing from any candidate that could win with a grant from its previous life (such a
+    /// candidate's log predates the notice, and every majority holds a voter that refuses it). This is etcd's
+    /// remove-and-add-back as one entry: both configurations' majorities, neither counting this node, agree on it.
+    ///
+    /// Only in the octopus layout (firstBootIndex > 0), where membership is fixed. In the join layout a node with an
+    /// empty directory is usually a new member being added, often to a cluster that needs its acks for a majority
+    /// (adding a second member to a first): there its acks count, and it votes once it holds an entry of the current
+    /// leader's term and everything that leader had committed. A wiped member there should be removed and added back.
     ///
     /// firstBootIndex > 0: the host re-created the static bootstrap (entries 1..firstBootIndex, as every member of an
     /// octopus layout writes at first boot), where a first boot and a wipe look alike and a first boot must vote.
@@ -181,10 +193,14 @@ public sealed class RaftNode
     /// their own first boot can form a majority while every node holding the real log is unreachable; that
     /// majority looks exactly like a first boot and may elect a leader without the log (nothing local can tell).
     /// </summary>
-    public void CatchUpBeforeVoting(ulong firstBootIndex = 0)
+    /// <param name="firstBootIndex">The static bootstrap's last index, 0 for none.</param>
+    /// <param name="rejoinNonce">Non-zero, never reused by this node (the host draws it at random at every start).</param>
+    public void CatchUpBeforeVoting(ulong firstBootIndex, ulong rejoinNonce)
     {
         if (Role == RaftRole.Leader) throw new InvalidOperationException("call CatchUpBeforeVoting right after restoring, before any input");
+        ArgumentOutOfRangeException.ThrowIfZero(rejoinNonce);
         _firstBootIndex = firstBootIndex;
+        _rejoinNonce = firstBootIndex > 0 ? rejoinNonce : 0; // see the join layout above
         _voting = firstBootIndex > 0 && LastIndex == firstBootIndex && _snapshot is null ? Voting.FirstBoot : Voting.CatchingUp;
     }
 
@@ -197,7 +213,13 @@ public sealed class RaftNode
             MessageType.InstallSnapshot => true,
             _ => false,
         };
-        if (past) _voting = Voting.CatchingUp;
+        if (!past) return;
+        // It took part in the first boot: it accepted, as a first-boot voter, this leader's entries up to the commit
+        // it now announces (the first leader's noop commits with first-boot acks). Anything else may be a wipe.
+        if (m.Type != MessageType.InstallSnapshot && m.Commit <= LastIndex && TryTerm(m.Commit, out var t) && t == m.Term && t == Term)
+            _voting = Voting.Voter;
+        else
+            _voting = Voting.CatchingUp;
     }
 
     private bool MayGrantVote(in Message m) => _voting switch
@@ -207,11 +229,71 @@ public sealed class RaftNode
         _ => false,
     };
 
-    /// <summary>After accepting a leader's append up to lastNew (whose commit was leaderCommit): caught up?</summary>
+    /// <summary>
+    /// A first-boot node (or, in the join layout, a catching-up one) that accepted a leader's append up to lastNew,
+    /// whose commit was leaderCommit, votes fully.
+    /// </summary>
     private void MaybeCaughtUp(ulong lastNew, ulong leaderCommit)
     {
-        if (_voting != Voting.Voter && lastNew >= leaderCommit && TryTerm(lastNew, out var t) && t == Term)
+        if ((_voting == Voting.FirstBoot || _rejoinNonce == 0) && _voting != Voting.Voter && lastNew >= leaderCommit && TryTerm(lastNew, out var t) && t == Term)
             _voting = Voting.Voter;
+    }
+
+    /// <summary>
+    /// How far a heartbeat or commit notice may move our commit index. They carry min(commit, the match the leader
+    /// believes we have), which holds for a log that only leaders changed; a node that lost its storage may hold other
+    /// entries at those indexes (taken from a stale leader since), so until it has caught up it trusts only what it
+    /// accepted from this leader (simulator seed 7368: a wiped node applied a term-3 entry where term 5's was committed).
+    /// </summary>
+    private ulong CommitBound => _voting == Voting.Voter ? LastIndex : Math.Min(LastIndex, _acceptedFromLeader);
+
+    /// <summary>A catching-up node whose commit index moves past the RejoinNotice of its nonce has caught up.</summary>
+    private void MaybeRejoined(ulong fromExclusive, ulong toInclusive)
+    {
+        for (ulong i = Math.Max(fromExclusive, _snapIndex) + 1; i <= toInclusive && _voting == Voting.CatchingUp; i++)
+        {
+            var e = At(i);
+            if (e.Type == EntryType.Noop && IsRejoinNoticeFor(e, Id, _rejoinNonce)) _voting = Voting.Voter;
+        }
+    }
+
+    private static bool IsRejoinNoticeFor(in Entry e, ulong node, ulong nonce)
+    {
+        try
+        {
+            return RejoinNotice.TryRead(e.Data.Span, out var n, out var k) && n == node && k == nonce;
+        }
+        catch (FormatException)
+        {
+            return false; // the host refuses malformed entries before they reach the log; never ours anyway
+        }
+    }
+
+    /// <summary>
+    /// Leader, on every answer: an ack without a rejoin nonce counts (an ack from before the sender lost its storage
+    /// is true of that life: like an entry it acked and then lost, which the notice below recovers from); an
+    /// answer with one makes the leader append that nonce's RejoinNotice, once (again only if compaction swallowed
+    /// it: a snapshot hides it from the node).
+    /// </summary>
+    private void NoteRejoin(in Message m, Progress pr)
+    {
+        if (m.Rejoin == 0)
+        {
+            if (m.Type == MessageType.AppendResponse && !m.Reject)
+                pr.CountedMatch = Math.Max(pr.CountedMatch, Math.Min(m.Index, LastIndex));
+            return;
+        }
+        if (m.Rejoin != pr.RejoinNonce)
+        {
+            pr.RejoinNonce = m.Rejoin;
+            pr.RejoinIndex = 0;
+        }
+        if ((pr.RejoinIndex == 0 || pr.RejoinIndex <= _snapIndex) && _leadTransferee == 0 && IsMember(m.From))
+        {
+            AppendToLog(new Entry(Term, LastIndex + 1, EntryType.Noop, RejoinNotice.ToBytes(m.From, m.Rejoin)));
+            pr.RejoinIndex = LastIndex;
+            _needBroadcast = true;
+        }
     }
 
     // ---------------------------------------------------------------- log helpers
@@ -328,7 +410,7 @@ public sealed class RaftNode
         foreach (var id in _members.Keys)
         {
             ulong held = id == Id ? self
-                : Role == RaftRole.Leader ? (_progress.TryGetValue(id, out var p) ? p.Match : 0)
+                : Role == RaftRole.Leader ? (_progress.TryGetValue(id, out var p) ? p.CountedMatch : 0)
                 : id == LeaderId ? _leaderSentIndex
                 : _acks.GetValueOrDefault(id);
             if (held >= index) known++;
@@ -430,7 +512,7 @@ public sealed class RaftNode
     {
         if (pr.State != ProgressState.Probe || pr.Match >= index || index > LastIndex || !TryTerm(index, out var t) || t != term)
             return false;
-        pr.Match = index;
+        pr.Match = pr.CountedMatch = index; // told by a vote grant, which a catching-up node never sends
         pr.BecomeReplicate();
         return true;
     }
@@ -744,7 +826,7 @@ public sealed class RaftNode
                 if (m.Type == MessageType.Append) HandleAppend(m);
                 else if (m.Type == MessageType.Heartbeat)
                 {
-                    CommitTo(Math.Min(m.Commit, LastIndex));
+                    CommitTo(Math.Min(m.Commit, CommitBound));
                     // Both echoed: the read round (Index) and the last entry sent before it (RejectHint): see TickLeader.
                     Send(new Message(MessageType.HeartbeatResponse, Id, m.From, Term, Index: m.Index, RejectHint: m.RejectHint));
                     // The leader believes we hold at least m.Commit entries (it sends min(commit, match)), but our log
@@ -754,12 +836,12 @@ public sealed class RaftNode
                         Send(new Message(MessageType.AppendResponse, Id, m.From, Term, LogTerm: LastTerm, Index: m.Commit,
                             Reject: true, RejectHint: LastIndex));
                 }
-                else if (m.Type == MessageType.CommitNotice) CommitTo(Math.Min(m.Commit, LastIndex));
+                else if (m.Type == MessageType.CommitNotice) CommitTo(Math.Min(m.Commit, CommitBound));
                 else HandleSnapshot(m);
                 break;
             case MessageType.AppendResponse:
                 if (Role == RaftRole.Leader) HandleAppendResponse(m);
-                else if (!m.Reject && m.Index > 0) RecordAck(m.From, m.Index);
+                else if (!m.Reject && m.Index > 0 && m.Rejoin == 0) RecordAck(m.From, m.Index);
                 break;
             case MessageType.HeartbeatResponse:
                 if (Role == RaftRole.Leader) HandleHeartbeatResponse(m);
@@ -791,6 +873,7 @@ public sealed class RaftNode
             }
         }
         if (m.Type == MessageType.InstallSnapshot && (m.Snapshot is null || m.Snapshot.Term > m.Term || m.Snapshot.Index == 0)) return false;
+        if (m.Rejoin != 0 && m.Type is not (MessageType.AppendResponse or MessageType.HeartbeatResponse)) return false;
         return true;
     }
 
@@ -933,7 +1016,10 @@ public sealed class RaftNode
 
     private void CommitTo(ulong index)
     {
-        if (index > CommitIndex) CommitIndex = index;
+        if (index <= CommitIndex) return;
+        var before = CommitIndex;
+        CommitIndex = index;
+        if (_voting == Voting.CatchingUp && _rejoinNonce != 0) MaybeRejoined(before, index);
     }
 
     // ---------------------------------------------------------------- fast commit (BroadcastAcks)
@@ -982,6 +1068,7 @@ public sealed class RaftNode
     private void TryFastCommit()
     {
         if (!_o.BroadcastAcks || Role != RaftRole.Follower || LeaderId == 0 || _acceptedFromLeader <= CommitIndex) return;
+        if (_voting == Voting.CatchingUp && _rejoinNonce != 0) return; // its own holding does not count yet
         ulong self = Math.Min(_stable, _acceptedFromLeader);
         ulong q = QuorumIndex(id => id == Id ? self : id == LeaderId ? _leaderSentIndex : _acks.GetValueOrDefault(id));
         ulong c = Math.Min(q, _acceptedFromLeader);
@@ -995,7 +1082,8 @@ public sealed class RaftNode
         if (!_progress.TryGetValue(m.From, out var pr)) return;
         pr.RecentActive = true;
         pr.TicksSinceHeard = 0;
-        HandleReadRoundAck(m.From, m.Index);
+        NoteRejoin(m, pr);
+        if (m.Rejoin == 0) HandleReadRoundAck(m.From, m.Index);
         ulong sentBefore = m.RejectHint;
         if (pr.RetransmitOnAnswer)
         {
@@ -1041,6 +1129,7 @@ public sealed class RaftNode
         if (!_progress.TryGetValue(m.From, out var pr)) return;
         pr.RecentActive = true;
         pr.TicksSinceHeard = 0;
+        NoteRejoin(m, pr);
         if (m.Reject)
         {
             ulong next = m.RejectHint;
@@ -1116,7 +1205,7 @@ public sealed class RaftNode
     private void MaybeCommit()
     {
         ulong self = Math.Min(_stable, LastIndex);
-        ulong q = QuorumIndex(id => id == Id ? self : _progress.TryGetValue(id, out var p) ? p.Match : 0);
+        ulong q = QuorumIndex(id => id == Id ? self : _progress.TryGetValue(id, out var p) ? p.CountedMatch : 0);
         // Only entries of our own term are committed by counting (Raft §5.4.2, the figure-8 trap).
         if (q > CommitIndex && TryTerm(q, out var t) && t == Term)
         {
@@ -1174,7 +1263,13 @@ public sealed class RaftNode
         if (!IsMember(Id) && CommitIndex >= _lastConfigIndex) BecomeFollower(Term, 0);
     }
 
-    private void Send(Message m) => _msgs.Add(m);
+    private void Send(Message m)
+    {
+        // A catching-up node's answers say so: they must not count toward any quorum (see CatchUpBeforeVoting).
+        if (_voting == Voting.CatchingUp && _rejoinNonce != 0 && m.Type is MessageType.AppendResponse or MessageType.HeartbeatResponse)
+            m = m with { Rejoin = _rejoinNonce };
+        _msgs.Add(m);
+    }
 
     /// <summary>The origins of the entries committed since the last notice; null means tell every follower.</summary>
     private HashSet<ulong>? CommitOrigins()

@@ -86,6 +86,7 @@ internal sealed class Cluster
     public double NowMs;
     private readonly PriorityQueue<SimEvent, (double, long)> _queue = new();
     private long _seq;
+    private ulong _lives; // rejoin nonces: one per node life that catches up
     private readonly bool[,] _cut;
     private readonly double[,] _linkBase, _linkJitter, _linkLastDelivery;
     /// <summary>Extra delay per link (octopus's lagsplit spikes), ms.</summary>
@@ -198,7 +199,7 @@ internal sealed class Cluster
     private void StartNode(SimNode n)
     {
         n.Raft = new RaftNode(OptionsFor(n), new Random(Rng.Next()), n.Hard, n.Snap, n.Disk.ToList());
-        if (n.CatchUpMarker is { } firstBoot) n.Raft.CatchUpBeforeVoting(firstBoot);
+        if (n.CatchUpMarker is { } firstBoot) n.Raft.CatchUpBeforeVoting(firstBoot, ++_lives); // unique per life, without a draw from Rng (seeds replay as before)
         n.Sm = StateMachine.FromSnapshot(n.Snap);
         CheckSmPrefix(n);
         n.Crashed = false;
@@ -665,14 +666,15 @@ internal sealed class Cluster
 
     /// <summary>
     /// Whether node i may be wiped under the fault model the design covers (see RaftNode.CatchUpBeforeVoting): one
-    /// node recovering from a wipe at a time, and in the static layout every other node past the bootstrap (a wiped
-    /// node plus nodes holding nothing since their own first boot look exactly like a first boot: the documented
-    /// residual risk). And every node a member, so that the others form a majority without it: a wiped node votes
+    /// node recovering from a wipe at a time, and in the static layout every other node past the bootstrap, on disk
+    /// and in its commit index (a wiped node plus nodes holding nothing since their own first boot, or a leader that
+    /// has committed nothing beyond it, look exactly like a first boot: the documented residual risk; seed 7368
+    /// found the second). And every node a member, so that the others form a majority without it: a wiped node votes
     /// for nobody until a leader caught it up, so a configuration whose every majority needs it (say {it, one
     /// other} after a removal) waits for a leader that cannot be elected.
     /// </summary>
     public bool MayWipe(int i) => Nodes.All(n => n.Index == i ||
-        (n.CatchUpMarker is null && (_joinFlow || n.DiskLastIndex > (ulong)Nodes.Length)
+        (n.CatchUpMarker is null && (_joinFlow || (n.DiskLastIndex > (ulong)Nodes.Length && n.Raft?.CommitIndex > (ulong)Nodes.Length))
          && n.Raft is not null && n.Raft.Members.Count == Nodes.Length));
 
     /// <summary>Disk fault: node i crashes and loses its data directory; it restarts empty as the host would

@@ -69,7 +69,7 @@ internal sealed class ManualNet
             d.Entries.AddRange(_boot);
         }
         Nodes[id] = new RaftNode(_options(id), new Random(_rngSeed++), d.Hard, d.Snap, d.Entries.ToList());
-        Nodes[id]!.CatchUpBeforeVoting(staticBootstrap ? (ulong)_boot.Count : 0);
+        Nodes[id]!.CatchUpBeforeVoting(staticBootstrap ? (ulong)_boot.Count : 0, rejoinNonce: (ulong)_rngSeed++ * 7919 + 1);
         Applied[id].Clear();
         Process(id);
     }
