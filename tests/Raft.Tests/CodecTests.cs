@@ -36,6 +36,23 @@ public class CodecTests
         Assert.Equal(m with { Entries = null }, RoundTrip(m) with { Entries = null });
         var v = new Message(MessageType.Vote, 2, 5, 10, LogTerm: 9, Index: 77, Transfer: true);
         Assert.Equal(v, RoundTrip(v));
+        var rejoining = new Message(MessageType.AppendResponse, 3, 1, 9, Index: 500, Rejoin: 0xFEDC_BA98_7654_3210);
+        Assert.Equal(rejoining with { Entries = null }, RoundTrip(rejoining) with { Entries = null });
+    }
+
+    [Fact]
+    public void A_rejoin_notice_round_trips_and_malformed_ones_are_refused()
+    {
+        Assert.True(RejoinNotice.TryRead(RejoinNotice.ToBytes(3, ulong.MaxValue), out var node, out var nonce));
+        Assert.Equal((3UL, ulong.MaxValue), (node, nonce));
+        Assert.False(RejoinNotice.TryRead([], out _, out _)); // an ordinary noop
+        Assert.Throws<FormatException>(() => RejoinNotice.TryRead([3], out _, out _));
+        Assert.Throws<FormatException>(() => RejoinNotice.TryRead([0, 5], out _, out _));
+        Assert.Throws<FormatException>(() => RejoinNotice.TryRead([3, 5, 0], out _, out _));
+        // A nonce flag with a zero nonce is no message an honest node writes.
+        var bytes = MessageCodec.ToBytes(new Message(MessageType.AppendResponse, 3, 1, 9, Rejoin: 1));
+        bytes[^1] = 0;
+        Assert.Throws<FormatException>(() => MessageCodec.Read(bytes, 3, 1));
     }
 
     [Fact]

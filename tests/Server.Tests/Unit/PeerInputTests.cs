@@ -118,6 +118,7 @@ public sealed class PeerInputTests
         Assert.Contains("is not the id of", Refusal(() => Read(WithEntry(EntryType.ConfigChange, wrongId))));
         Assert.Contains("not a client request", Refusal(() => Read(WithEntry(EntryType.Normal, [9, 9, 9]))));
         Assert.Contains("carries data", Refusal(() => Read(WithEntry(EntryType.Noop, [1]))));
+        Read(WithEntry(EntryType.Noop, RejoinNotice.ToBytes(2, 77))); // a rejoin notice is the one noop with data
     }
 
     private static Message WithEntry(EntryType type, byte[] data) =>
