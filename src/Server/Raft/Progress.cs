@@ -43,6 +43,12 @@ internal sealed class Progress(ulong next)
     /// <summary>An append carrying entries went to this follower since the last heartbeat round (it stood in for one).</summary>
     public bool AppendedSinceHeartbeat;
 
+    /// <summary>
+    /// Replicate state entered from a rejection whose hint we could verify (see <see cref="ResumeAfter"/>): the index
+    /// streaming resumed after, so later rejections carrying the same news (answers to appends sent before) are stale.
+    /// </summary>
+    public ulong ResumedAfter;
+
     public bool IsPaused(int maxInflight) => State switch
     {
         ProgressState.Probe => ProbeSent,
@@ -55,6 +61,7 @@ internal sealed class Progress(ulong next)
         Next = State == ProgressState.Snapshot ? Math.Max(Match + 1, PendingSnapshot + 1) : Match + 1;
         State = ProgressState.Probe;
         ProbeSent = false;
+        ResumedAfter = 0;
         PendingSnapshot = 0;
         Inflights.Clear();
         CheckInvariant();
@@ -65,6 +72,7 @@ internal sealed class Progress(ulong next)
         State = ProgressState.Replicate;
         Next = Match + 1;
         ProbeSent = false;
+        ResumedAfter = 0;
         PendingSnapshot = 0;
         Inflights.Clear();
         CheckInvariant();
@@ -75,7 +83,24 @@ internal sealed class Progress(ulong next)
         State = ProgressState.Snapshot;
         PendingSnapshot = snapshotIndex;
         ProbeSent = false;
+        ResumedAfter = 0;
         Inflights.Clear();
+        CheckInvariant();
+    }
+
+    /// <summary>
+    /// The follower's log is known to match ours through <paramref name="index"/> (a rejection's hint naming an entry
+    /// we hold with the same term: Log Matching), so stream from there, pipelined, instead of probing one append at a
+    /// time. Match stays (only acks move it: the follower may not have persisted those entries yet).
+    /// </summary>
+    public void ResumeAfter(ulong index)
+    {
+        State = ProgressState.Replicate;
+        Next = Math.Max(index, Match) + 1;
+        ProbeSent = false;
+        PendingSnapshot = 0;
+        Inflights.Clear();
+        ResumedAfter = index;
         CheckInvariant();
     }
 

@@ -1132,12 +1132,26 @@ public sealed class RaftNode
         NoteRejoin(m, pr);
         if (m.Reject)
         {
+            // A hint naming an entry we hold with the same term proves the follower's log matches ours through it.
+            bool verified = m.LogTerm > 0 && m.RejectHint >= pr.Match && m.RejectHint < m.Index
+                && TryTerm(m.RejectHint, out var hintTerm) && hintTerm == m.LogTerm;
+            // Streaming already resumed from this news: the answer to an append sent before that.
+            if (verified && pr.State == ProgressState.Replicate && pr.ResumedAfter > 0 && m.RejectHint <= pr.ResumedAfter) return;
             ulong next = m.RejectHint;
             if (m.LogTerm > 0) next = FindConflictByTerm(m.RejectHint, m.LogTerm).Index;
             if (pr.MaybeDecrTo(m.Index, next))
             {
                 pr.TicksSinceProgress = 0;
                 pr.RetransmitOnAnswer = false; // this resend is the retransmission
+                if (verified && pr.State != ProgressState.Snapshot)
+                {
+                    // Stream from the proven match at once (pipelined), rather than probe and wait a round trip
+                    // before entries proposed meanwhile may follow: a follower back from a cut link catches up in
+                    // one round trip instead of two.
+                    pr.ResumeAfter(m.RejectHint);
+                    SendAppends(m.From, pr);
+                    return;
+                }
                 if (pr.State == ProgressState.Replicate) pr.BecomeProbe();
                 SendAppend(m.From, pr, sendIfEmpty: true);
             }
