@@ -136,6 +136,88 @@ public class LostLogTests
     }
 
     /// <summary>
+    /// The Raft soak's first-boot wedge (seeds 3914, 17025, 23787, 14080), scripted: the first leader's noop reaches
+    /// one follower, which dies before its catch-up marker is removed (so it restarts catching up, voting for nobody),
+    /// while the other follower, which elected that leader, still holds just the bootstrap. That follower must vote
+    /// for the leader it elected again, or nobody can ever win.
+    /// </summary>
+    [Fact]
+    public void A_first_boot_whose_first_leader_s_noop_reached_only_a_restarted_follower_elects_that_leader_again()
+    {
+        var net = new ManualNet(3, Options);
+        foreach (ulong id in new ulong[] { 1, 2, 3 }) net.RestartWiped(id, staticBootstrap: true);
+        net.Campaign(3);
+        net.Drop(m => m.To == 1 || m.From == 1);
+        net.Deliver(m => m.Type is MessageType.Vote or MessageType.VoteResponse);
+        Assert.Equal(RaftRole.Leader, net[3].Role);
+        ulong term = net[3].Term;
+        // The noop reaches node 1 alone, and node 1 dies before its ack leaves and before the marker is removed.
+        net.Drop(m => m.To == 2);
+        net.Deliver(m => m.To == 1);
+        Assert.Equal(4UL, net[1].LastIndex);
+        net.RestartBeforeMarkerCleared(1);
+        Assert.True(net[1].IsCatchingUp);
+        // The leader goes down and comes back (its marker was removed when it led): node 2 still holds just the bootstrap.
+        net.Crash(3);
+        net.Restart(3);
+        Assert.Equal(3UL, net[2].LastIndex);
+        Assert.True(net[2].CatchUpPending && !net[2].IsCatchingUp);
+        for (int round = 0; round < 100 && !net.Nodes.Values.Any(n => n!.Role == RaftRole.Leader); round++)
+        {
+            foreach (ulong id in new ulong[] { 1, 2, 3 }) net.Tick(id);
+            net.Deliver();
+        }
+        Assert.Equal(RaftRole.Leader, net[3].Role);
+        Assert.True(net[3].Term > term);
+        net.Propose(3, StateMachine.Command(9));
+        for (int round = 0; round < 20 && net.Nodes.Values.Any(n => n!.CatchUpPending || n.CommitIndex < net[3].LastIndex); round++)
+        {
+            foreach (ulong id in new ulong[] { 1, 2, 3 }) net.Tick(id);
+            net.Deliver();
+        }
+        // Node 2 caught up from the leader; node 1 once the leader committed its rejoin notice.
+        Assert.All(new ulong[] { 1, 2, 3 }, id => Assert.False(net[id].CatchUpPending));
+        Assert.All(new ulong[] { 1, 2, 3 }, id => Assert.Equal(net[3].LastIndex, net[id].CommitIndex));
+    }
+
+    /// <summary>
+    /// Soak seed 32409, the same wedge with the roles swapped: the follower that elected the first leader took its
+    /// noop and restarted catching up; the other never voted for it. The restarted one vouches for the leader.
+    /// </summary>
+    [Fact]
+    public void A_follower_that_elected_the_first_leader_and_restarted_catching_up_elects_it_again()
+    {
+        var net = new ManualNet(3, Options);
+        foreach (ulong id in new ulong[] { 1, 2, 3 }) net.RestartWiped(id, staticBootstrap: true);
+        net.Campaign(2);
+        net.Drop(m => m.To == 1 || m.From == 1);
+        net.Deliver(m => m.Type is MessageType.Vote or MessageType.VoteResponse);
+        Assert.Equal(RaftRole.Leader, net[2].Role);
+        net.Drop(m => m.To == 1);
+        net.Deliver(m => m.To == 3);
+        Assert.Equal(4UL, net[3].LastIndex);
+        net.RestartBeforeMarkerCleared(3);
+        Assert.True(net[3].IsCatchingUp);
+        net.Crash(2);
+        net.Restart(2);
+        Assert.Equal(3UL, net[1].LastIndex);
+        for (int round = 0; round < 100 && !net.Nodes.Values.Any(n => n!.Role == RaftRole.Leader); round++)
+        {
+            foreach (ulong id in new ulong[] { 1, 2, 3 }) net.Tick(id);
+            net.Deliver();
+        }
+        Assert.Equal(RaftRole.Leader, net[2].Role);
+        net.Propose(2, StateMachine.Command(9));
+        for (int round = 0; round < 20 && net.Nodes.Values.Any(n => n!.CatchUpPending || n.CommitIndex < net[2].LastIndex); round++)
+        {
+            foreach (ulong id in new ulong[] { 1, 2, 3 }) net.Tick(id);
+            net.Deliver();
+        }
+        Assert.All(new ulong[] { 1, 2, 3 }, id => Assert.False(net[id].CatchUpPending));
+        Assert.All(new ulong[] { 1, 2, 3 }, id => Assert.Equal(net[2].LastIndex, net[id].CommitIndex));
+    }
+
+    /// <summary>
     /// The Raft simulator's soak seed 20532, scripted: a vote granted just before a wipe is still on its way to a
     /// frozen candidate, and the wiped node (its term back at the bootstrap's) takes appends from the deposed leader.
     /// Its acks must not commit them, or the candidate, thawed, wins with the old grant and overwrites them.

@@ -68,6 +68,7 @@ public sealed class RaftNode
     private Voting _voting;
     private ulong _firstBootIndex;
     private ulong _rejoinNonce; // this life's nonce while catching up (see CatchUpBeforeVoting)
+    private (ulong Id, ulong Term) _firstBootGrant; // not yet caught up: whom it last voted for, and in which term (see MayGrantVote)
 
     // Fast commit from broadcast acks (follower side), all for the current term only.
     private readonly Dictionary<ulong, ulong> _acks = new();
@@ -189,7 +190,7 @@ public sealed class RaftNode
     /// snapshot; in a running cluster, the leader's first heartbeat) it votes for nobody until it caught up. The
     /// price, at a genuine first boot: if the first leader's first entry reached only a minority and that leader
     /// stays down, the nodes without it wait for it (or for an election among nodes that all still hold just the
-    /// bootstrap). The residual risk: a wiped node plus nodes that have held nothing beyond the bootstrap since
+    /// bootstrap); once back, it is elected again by those that elected it (MayGrantVote). The residual risk: a wiped node plus nodes that have held nothing beyond the bootstrap since
     /// their own first boot can form a majority while every node holding the real log is unreachable; that
     /// majority looks exactly like a first boot and may elect a leader without the log (nothing local can tell).
     /// </summary>
@@ -202,6 +203,8 @@ public sealed class RaftNode
         _firstBootIndex = firstBootIndex;
         _rejoinNonce = firstBootIndex > 0 ? rejoinNonce : 0; // see the join layout above
         _voting = firstBootIndex > 0 && LastIndex == firstBootIndex && _snapshot is null ? Voting.FirstBoot : Voting.CatchingUp;
+        // Octopus layout: the vote in its hard state was cast in this life of its directory (a wipe resets it).
+        _firstBootGrant = firstBootIndex > 0 && _vote != 0 && _vote != Id ? (_vote, Term) : default;
     }
 
     /// <summary>A FirstBoot node that learns of a commit beyond the bootstrap must catch up before voting.</summary>
@@ -219,15 +222,34 @@ public sealed class RaftNode
         if (m.Type != MessageType.InstallSnapshot && m.Commit <= LastIndex && TryTerm(m.Commit, out var t) && t == m.Term && t == Term)
             _voting = Voting.Voter;
         else
+        {
             _voting = Voting.CatchingUp;
+            _firstBootGrant = default; // likely a wiped node in a running cluster: it grants nobody until caught up
+        }
     }
 
+    /// <summary>
+    /// A FirstBoot node grants candidates holding just the bootstrap. It and a node that restarted catching up
+    /// (octopus layout) also grant the candidate they last voted for in this life of their directory, if that
+    /// candidate's log ends in the term of that vote or earlier: the first leader, who has written its noop since.
+    /// Without this, a first boot wedged for good when that noop reached the leader and a node that then restarted
+    /// before dropping its marker (so it is catching up), while the third node missed it: the leader needs one of
+    /// them, and nobody else can win (Raft soak seeds 3914, 17025, 23787, 14080, and 32409 for the restarted node).
+    /// The grant outlives later terms (the leader's repeated campaigns raise everyone's term: seed 17025); a node
+    /// that turns catching up on evidence of a running cluster drops it. It adds no risk beyond the first residual
+    /// one of CatchUpBeforeVoting: the earlier grant was a first-boot one (the candidate then held just the
+    /// bootstrap) or a voter's (catching-up nodes grant no one else), the node's own entries since are this life's
+    /// (so Raft's up-to-date check covers them), and the candidate's entries since are of that term or older, so if
+    /// the node was wiped, the candidate could already win with that grant while lacking the same committed entries.
+    /// </summary>
     private bool MayGrantVote(in Message m) => _voting switch
     {
         Voting.Voter => true,
-        Voting.FirstBoot => m.Index <= _firstBootIndex,
-        _ => false,
+        Voting.FirstBoot => m.Index <= _firstBootIndex || IsVouchedFor(m),
+        _ => IsVouchedFor(m),
     };
+
+    private bool IsVouchedFor(in Message m) => _firstBootGrant.Id != 0 && m.From == _firstBootGrant.Id && m.LogTerm <= _firstBootGrant.Term;
 
     /// <summary>
     /// A first-boot node (or, in the join layout, a catching-up one) that accepted a leader's append up to lastNew,
@@ -891,6 +913,7 @@ public sealed class RaftNode
             {
                 _electionElapsed = 0;
                 _vote = m.From;
+                if (_voting != Voting.Voter) _firstBootGrant = (m.From, m.Term);
             }
             else if (Role == RaftRole.PreCandidate && HasPrecedence(m))
             {

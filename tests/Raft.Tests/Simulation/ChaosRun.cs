@@ -152,7 +152,7 @@ internal static class ChaosRun
         // The client retries (same id, another node) while unanswered: nobody but the client re-sends a request here.
         if (!RunRetrying(c, () => c.Acked.ContainsKey(marker), LivenessDeadlineMs))
             throw new InvariantViolation($"seed {seed} ({Describe(o)}): no commit of a new request within {LivenessDeadlineMs} ms after healing " +
-                $"nodes:\n{string.Join("\n", c.Nodes.Select(n => n.Raft!.Describe()))}");
+                $"nodes:\n{string.Join("\n", c.Nodes.Select(n => n.Raft!.Describe()))}" + (c.Events is null ? "" : "\n" + string.Join("\n", c.Events.TakeLast(120))));
         // Every node catches up to the same applied sequence.
         int target = c.Nodes.Max(n => n.Sm.Ids.Count);
         if (!c.RunUntil(() => c.Nodes.All(n => n.Sm.Ids.Count >= target), LivenessDeadlineMs - (c.NowMs - healedAt)))

@@ -74,6 +74,18 @@ internal sealed class ManualNet
         Process(id);
     }
 
+    /// <summary>
+    /// Restarts `id` from its disk while its catch-up marker is still there (octopus layout): the process died after
+    /// persisting entries and before the host removed the marker.
+    /// </summary>
+    public void RestartBeforeMarkerCleared(ulong id)
+    {
+        Crash(id);
+        Start(id);
+        Nodes[id]!.CatchUpBeforeVoting((ulong)_boot.Count, rejoinNonce: (ulong)_rngSeed++ * 7919 + 1);
+        Process(id);
+    }
+
     /// <summary>Restarts `id` with its log cut back to `lastIndex`, still consistent (the commit index with it), as a shortened log.bin loads.</summary>
     public void RestartShortened(ulong id, ulong lastIndex)
     {
