@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace FastDb.Server.Tests.Support;
 
@@ -37,8 +38,13 @@ public static class Workload
         throw new TimeoutException($"no answer within {giveUpAfter} for {script}: {lastError}");
     }
 
-    /// <summary>Boot script, then <paramref name="updates"/> random updates from <paramref name="clients"/> concurrent clients.</summary>
-    public static async Task<IReadOnlyList<Acknowledged>> RunAsync(HttpClient client, int clients, int updates, int seed, TimeSpan giveUpAfter)
+    /// <summary>
+    /// Boot script, then <paramref name="updates"/> random updates from <paramref name="clients"/> concurrent clients.
+    /// <paramref name="progress"/>, when given, counts the answers so far: a fault test can strike at a point in the load
+    /// rather than at a moment, which a fast machine would finish the load before.
+    /// </summary>
+    public static async Task<IReadOnlyList<Acknowledged>> RunAsync(
+        HttpClient client, int clients, int updates, int seed, TimeSpan giveUpAfter, StrongBox<int>? progress = null)
     {
         var answers = new ConcurrentBag<Acknowledged> { await SendUntilAnsweredAsync(client, CtfWorkload.BootScript, giveUpAfter) };
         var remaining = updates;
@@ -46,7 +52,10 @@ public static class Workload
         {
             var random = new Random(seed * 1000 + i);
             while (Interlocked.Decrement(ref remaining) >= 0)
+            {
                 answers.Add(await SendUntilAnsweredAsync(client, CtfWorkload.RandomUpdate(random), giveUpAfter));
+                if (progress is not null) Interlocked.Increment(ref progress.Value);
+            }
         }));
         await Task.WhenAll(workers);
         return answers.ToArray();
