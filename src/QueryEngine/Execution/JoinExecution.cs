@@ -288,6 +288,13 @@ public sealed partial class Executor
             var conjuncts = new List<Expr>();
             SplitConjuncts(on, conjuncts);
             var read = new HashSet<int>();
+            // The first equality an automatic index serves (its affinity suits the column), as where.c takes; failing
+            // one, the first equality, whose groups keep the rowid order of the scan SQLite does instead.
+            return For(conjuncts, inner, used, read, usableOnly: true) ?? For(conjuncts, inner, used, read, usableOnly: false);
+        }
+
+        private static Lookup? For(List<Expr> conjuncts, JoinSource inner, HashSet<int> used, HashSet<int> read, bool usableOnly)
+        {
             foreach (var c in conjuncts)
             {
                 if (c is not BinaryExpr { Op: BinaryOp.Equal } eq) continue;
@@ -298,12 +305,15 @@ public sealed partial class Executor
                     read.Clear();
                     CollectColumns(other, read);
                     if (read.Any(i => InSource(i, inner)) || other is AggregateExpr) continue;
-                    var lookup = new Lookup { _probe = other, _affinity = AffinityRules.ForComparison(column.Affinity, other.Affinity), Term = c };
+                    var affinity = AffinityRules.ForComparison(column.Affinity, other.Affinity);
+                    bool usable = AutomaticIndexUsable(affinity, column.Affinity);
+                    if (usableOnly && !usable) continue;
+                    var lookup = new Lookup { _probe = other, _affinity = affinity, Term = c };
                     int index = col.Index - inner.Offset;
                     lookup.Group(inner.Table, index);
                     // sqlite3IndexAffinityOk: an automatic index on the column serves the comparison only when its
                     // affinity agrees; otherwise SQLite scans the inner table, in rowid order, as the groups already are.
-                    if (AutomaticIndexUsable(lookup._affinity, column.Affinity)) lookup.OrderAsAutomaticIndex(inner, index, used);
+                    if (usable) lookup.OrderAsAutomaticIndex(inner, index, used);
                     return lookup;
                 }
             }

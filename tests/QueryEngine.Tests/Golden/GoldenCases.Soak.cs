@@ -7,6 +7,11 @@ public static partial class GoldenCases
 {
     static GoldenCase[] SoakCases() =>
     [
+        new("Join_indexes_the_table_whose_column_suits_the_comparison_turning_the_loops",
+            "CREATE TABLE a (x TEXT, p);\nCREATE TABLE b (y REAL, q);\nINSERT INTO a VALUES ('1', 3), ('2', 1), ('1', 2), (1, 'z'), ('2', 0);\nINSERT INTO b VALUES (1, 2), (2, 1), (1, 'a');\nSELECT * FROM b JOIN a ON a.x = b.y;\nSELECT * FROM b JOIN a ON a.x = b.y AND a.p = b.q;\nSELECT * FROM b JOIN a ON a.x + 0 = b.y;\nSELECT a.p, b.q FROM b, a WHERE a.x = b.y AND a.p > 1;\nSELECT l.* FROM b AS l JOIN a AS r ON l.y = r.x LIMIT 2;\nSELECT * FROM b CROSS JOIN a ON a.x = b.y;\n",
+            Stdout: "1.0|2|1|3\n1.0|a|1|3\n2.0|1|2|1\n1.0|2|1|2\n1.0|a|1|2\n1.0|2|1|z\n1.0|a|1|z\n2.0|1|2|0\n1.0|2|1|2\n2.0|1|2|1\n1.0|2|1|3\n1.0|a|1|3\n2.0|1|2|1\n1.0|2|1|2\n1.0|a|1|2\n1.0|2|1|z\n1.0|a|1|z\n2.0|1|2|0\n3|2\n3|a\n2|2\n2|a\nz|2\nz|a\n1.0|2\n1.0|a\n1.0|2|1|3\n1.0|2|1|2\n1.0|2|1|z\n2.0|1|2|1\n2.0|1|2|0\n1.0|a|1|3\n1.0|a|1|2\n1.0|a|1|z\n",
+            Stderr: "",
+            ExitCode: 0),
         new("Order_by_an_index_beats_a_one_sided_range_on_another_index_without_limit",
             "CREATE TABLE t(a, b, c);\nCREATE INDEX ia ON t(a);\nCREATE INDEX ib ON t(b);\nINSERT INTO t VALUES ('x', 9, 1), ('x', 1, 2), (NULL, 5, 3), ('x', 7, 4), (NULL, 8, 5), ('y', 3, 6);\nSELECT c FROM t WHERE b >= 2 ORDER BY a;\nSELECT c FROM t WHERE b > 2 ORDER BY a DESC;\nSELECT c FROM t WHERE b <= 8 ORDER BY a, b DESC;\nSELECT c FROM t WHERE b > 2 AND b < 9 ORDER BY a;\nSELECT c FROM t WHERE b >= 2 ORDER BY a LIMIT 4;\nSELECT a, c FROM t WHERE b >= 2 ORDER BY a;\n",
             Stdout: "3\n5\n1\n4\n6\n6\n4\n1\n5\n3\n5\n3\n4\n2\n6\n3\n5\n4\n6\n3\n5\n4\n1\n|3\n|5\nx|1\nx|4\ny|6\n",
