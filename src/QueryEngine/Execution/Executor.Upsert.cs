@@ -136,7 +136,15 @@ public sealed partial class Executor
             if (existing == null) continue;
             if (clause == null)
                 throw new SqlRuntimeException("UNIQUE constraint failed: " + (index == null ? table.Name + "." + RowIdName(table) : index.ConstraintName), SqlRuntimeException.Constraint);
-            if (clause.DoUpdate) DoUpdate(table, existing, excluded, rowId, clause);
+            if (clause.DoUpdate)
+            {
+                // sqlite3UpsertDoUpdate: "excluded.* columns of type REAL need to be converted to a hard real"
+                // (OP_RealAffinity: an integer turns real, text stays text), whether or not affinity ran before.
+                for (int c = 0; c < table.Columns.Length; c++)
+                    if (table.Columns[c].Affinity == Affinity.Real && excluded[c].Type == SqlType.Integer)
+                        excluded[c] = SqlValue.FromReal(excluded[c].AsInteger());
+                DoUpdate(table, existing, excluded, rowId, clause);
+            }
             return;
         }
         EngineLimits.CheckRecord(table, values);
