@@ -133,6 +133,7 @@ public sealed partial class ScriptGenerator
     List<string> Commit()
     {
         _tablesAtBegin = null;
+        EndSavepoints();
         return StatementRandom.Next(4) switch
         {
             0 => ["END", ";"],
@@ -147,6 +148,7 @@ public sealed partial class ScriptGenerator
         _tables.Clear();
         foreach (var (name, columns) in _tablesAtBegin!) _tables[name] = columns;
         _tablesAtBegin = null;
+        EndSavepoints();
         return StatementRandom.Next(3) == 0 ? ["ROLLBACK", "TRANSACTION", ";"] : ["ROLLBACK", ";"];
     }
 }

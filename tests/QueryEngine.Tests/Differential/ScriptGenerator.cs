@@ -110,6 +110,7 @@ public sealed partial class ScriptGenerator
                 list.Add(QueryStatement());
             }
             AddStatementConstructs(list);
+            AddSavepointConstructs(list); // ScriptGenerator.Savepoints.cs, a stream of its own
             AddBlobConstructs(list); // ScriptGenerator.Blobs.cs, a stream of its own
             AddAlterConstructs(list);
             AddReturningConstructs(list); // ScriptGenerator.Returning.cs, a stream of its own
@@ -764,7 +765,7 @@ public sealed partial class ScriptGenerator
         for (var s = 0; s < statements.Count; s++)
         {
             var tokens = statements[s];
-            var random = _indexedJoinStatements.Contains(s) ? IndexedJoinRandom : _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _returningStatements.Contains(s) ? ReturningRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
+            var random = _savepointStatements.Contains(s) ? SavepointRandom : _indexedJoinStatements.Contains(s) ? IndexedJoinRandom : _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _returningStatements.Contains(s) ? ReturningRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
             if (s > 0)
             {
                 var roll = random.Next(20);
