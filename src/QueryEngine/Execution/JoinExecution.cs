@@ -287,37 +287,22 @@ public sealed partial class Executor
             if (on == null) return null;
             var conjuncts = new List<Expr>();
             SplitConjuncts(on, conjuncts);
-            var read = new HashSet<int>();
             // The first equality an automatic index serves (its affinity suits the column), as where.c takes; failing
             // one, the first equality, whose groups keep the rowid order of the scan SQLite does instead.
-            return For(conjuncts, inner, used, read, usableOnly: true) ?? For(conjuncts, inner, used, read, usableOnly: false);
-        }
-
-        private static Lookup? For(List<Expr> conjuncts, JoinSource inner, HashSet<int> used, HashSet<int> read, bool usableOnly)
-        {
-            foreach (var c in conjuncts)
+            AutomaticIndexKey? chosen = null;
+            foreach (var candidate in AutomaticIndexKeys(conjuncts, inner, outerColumnsOnly: false))
             {
-                if (c is not BinaryExpr { Op: BinaryOp.Equal } eq) continue;
-                for (int side = 0; side < 2; side++)
-                {
-                    var (column, other) = side == 0 ? (eq.Left, eq.Right) : (eq.Right, eq.Left);
-                    if (column is not ColumnExpr col || col.Index < inner.Offset || col.Index >= inner.Offset + inner.Table.Columns.Length) continue;
-                    read.Clear();
-                    CollectColumns(other, read);
-                    if (read.Any(i => InSource(i, inner)) || other is AggregateExpr) continue;
-                    var affinity = AffinityRules.ForComparison(column.Affinity, other.Affinity);
-                    bool usable = AutomaticIndexUsable(affinity, column.Affinity);
-                    if (usableOnly && !usable) continue;
-                    var lookup = new Lookup { _probe = other, _affinity = affinity, Term = c };
-                    int index = col.Index - inner.Offset;
-                    lookup.Group(inner.Table, index);
-                    // sqlite3IndexAffinityOk: an automatic index on the column serves the comparison only when its
-                    // affinity agrees; otherwise SQLite scans the inner table, in rowid order, as the groups already are.
-                    if (usable) lookup.OrderAsAutomaticIndex(inner, index, used);
-                    return lookup;
-                }
+                if (candidate.Usable) { chosen = candidate; break; }
+                chosen ??= candidate;
             }
-            return null;
+            if (chosen is not { } key) return null;
+            var lookup = new Lookup { _probe = key.Other, _affinity = key.Affinity, Term = key.Term };
+            int index = key.Column.Index - inner.Offset;
+            lookup.Group(inner.Table, index);
+            // An automatic index orders each group by the other columns it holds; a comparison it cannot serve leaves
+            // SQLite scanning the inner table, in rowid order, as the groups already are.
+            if (key.Usable) lookup.OrderAsAutomaticIndex(inner, index, used);
+            return lookup;
         }
 
         /// <summary>A lookup through a real index (PlanJoinLoops): the rowid by binary search, a UNIQUE column from
@@ -391,8 +376,6 @@ public sealed partial class Executor
                 if (count > 1) Array.Sort(_flat, start, count, comparer);
         }
 
-        public static bool AutomaticIndexUsable(Affinity comparison, Affinity column) =>
-            comparison < Affinity.Text || (comparison == Affinity.Text ? column == Affinity.Text : AffinityRules.IsNumeric(column));
 
         /// <summary>The rows whose key equals the probe's value (valid until the next probe of this lookup).</summary>
         public ReadOnlySpan<Row> Probe(RowContext context)

@@ -186,7 +186,7 @@ public sealed partial class Executor
                 bool constant = other.IsConstant;
                 if (!constant && (read.Count == 0 || !ReadsOnly(read, plan, others))) continue;
                 var affinity = AffinityRules.ForComparison(col.Affinity, other.Affinity);
-                if (!Lookup.AutomaticIndexUsable(affinity, col.Affinity)) continue;
+                if (!IndexAffinityOk(affinity, col.Affinity)) continue;
                 found.Add(new KeyTerm(term, column == src.Table.RowIdColumn ? -1 : column, other, affinity, rank, constant));
                 break;
             }
@@ -233,7 +233,25 @@ public sealed partial class Executor
     /// that an automatic index on that column would serve.</summary>
     private static bool AutomaticIndexServes(JoinPlan plan, int k, List<Expr> terms)
     {
-        var src = plan.Sources[k];
+        foreach (var candidate in AutomaticIndexKeys(terms, plan.Sources[k], outerColumnsOnly: true))
+            if (candidate.Usable) return true;
+        return false;
+    }
+
+    /// <summary>A candidate key of an automatic index: the AND term <c>column = other</c> (either side), the inner
+    /// table's column, the expression it is probed with, the comparison's affinity, and whether an automatic index on
+    /// the column serves that comparison (sqlite3IndexAffinityOk).</summary>
+    private readonly record struct AutomaticIndexKey(Expr Term, ColumnExpr Column, Expr Other, Affinity Affinity, bool Usable);
+
+    /// <summary>
+    /// The equalities, in term order, between one of the table's columns (not its rowid) and an expression that reads
+    /// none of the table's columns and is not an aggregate; with <paramref name="outerColumnsOnly"/>, the expression
+    /// must read some other table's column. The one matcher behind both the planner's choice of loop order
+    /// (AutomaticIndexServes) and the join's lookup (Lookup.For), so the two cannot disagree on what an automatic
+    /// index would serve.
+    /// </summary>
+    private static IEnumerable<AutomaticIndexKey> AutomaticIndexKeys(List<Expr> terms, JoinSource src, bool outerColumnsOnly)
+    {
         var read = new HashSet<int>();
         foreach (var term in terms)
         {
@@ -241,15 +259,20 @@ public sealed partial class Executor
             for (int side = 0; side < 2; side++)
             {
                 var (column, other) = side == 0 ? (eq.Left, eq.Right) : (eq.Right, eq.Left);
-                if (column is not ColumnExpr { IsRowId: false } col || !InSource(col.Index, src) || col.Index == src.RowIdSlot) continue;
+                if (column is not ColumnExpr { IsRowId: false } col || col.Index < src.Offset || col.Index >= src.Offset + src.Table.Columns.Length) continue;
                 read.Clear();
                 CollectColumns(other, read);
-                if (read.Count == 0 || read.Any(i => InSource(i, src)) || other is AggregateExpr) continue;
-                if (Lookup.AutomaticIndexUsable(AffinityRules.ForComparison(col.Affinity, other.Affinity), col.Affinity)) return true;
+                if ((outerColumnsOnly && read.Count == 0) || read.Any(i => InSource(i, src)) || other is AggregateExpr) continue;
+                var affinity = AffinityRules.ForComparison(col.Affinity, other.Affinity);
+                yield return new AutomaticIndexKey(term, col, other, affinity, IndexAffinityOk(affinity, col.Affinity));
             }
         }
-        return false;
     }
+
+    /// <summary>sqlite3IndexAffinityOk: an index on a column of this affinity serves a comparison of that affinity
+    /// (a TEXT column for a TEXT comparison, a numeric one for a numeric comparison; BLOB and NONE serve any).</summary>
+    private static bool IndexAffinityOk(Affinity comparison, Affinity column) =>
+        comparison < Affinity.Text || (comparison == Affinity.Text ? column == Affinity.Text : AffinityRules.IsNumeric(column));
 
     private static bool InSource(int joinedColumn, JoinSource src) =>
         (joinedColumn >= src.Offset && joinedColumn < src.Offset + src.Table.Columns.Length) || joinedColumn == src.RowIdSlot;
