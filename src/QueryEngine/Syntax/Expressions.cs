@@ -50,6 +50,18 @@ public sealed class Scope
 
     public static readonly Scope Empty = new();
 
+    /// <summary>
+    /// resolve.c's common exit, <c>return pParse->nErr ? WRC_Abort : WRC_Continue</c>, runs before a node's operands
+    /// are walked: an operator, comparison, BETWEEN, IN list, CASE, CAST or literal reached while an error is kept (a
+    /// function argument's, an ISNULL operand's) aborts the walk up to the nearest function's argument list, which
+    /// ends there, or to the whole expression. Only a name, a call, a null test or a subquery reached after the
+    /// error can replace it: <c>abs(w) + x</c> reports x, <c>abs(w) + -x</c> and <c>(abs(w) + 1) + x</c> report w.
+    /// </summary>
+    public void AbortIfFailed()
+    {
+        if (_collecting && _error != null) throw _error;
+    }
+
     /// <summary>An error of a call: thrown at once, or kept while collecting (a later one replaces it).</summary>
     public Expr Fail(SqlParseException error)
     {
@@ -96,7 +108,11 @@ public sealed class LiteralExpr(SqlValue value) : Expr
     /// <summary>The literal 9223372036854775808: negated, it is the smallest integer rather than a real.</summary>
     public bool IsTwoToThe63;
     public override SqlValue Eval(RowContext row) => Value;
-    public override Expr Bind(Scope scope) => this;
+    public override Expr Bind(Scope scope)
+    {
+        scope.AbortIfFailed();
+        return this;
+    }
     public override bool IsConstant => true;
 }
 
@@ -105,7 +121,11 @@ public sealed class LiteralExpr(SqlValue value) : Expr
 public sealed class TooBigLiteralExpr : Expr
 {
     public override SqlValue Eval(RowContext row) => throw new SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
-    public override Expr Bind(Scope scope) => this;
+    public override Expr Bind(Scope scope)
+    {
+        scope.AbortIfFailed();
+        return this;
+    }
 }
 
 /// <summary>A name as written: bare, qualified (t.c) or double-quoted (a string when no column has that name).</summary>
@@ -225,6 +245,7 @@ public sealed class RowValueExpr(List<Expr> items) : Expr
 
     public override Expr Bind(Scope scope)
     {
+        scope.AbortIfFailed();
         for (int i = 0; i < Items.Count; i++) Items[i] = Items[i].Bind(scope);
         return scope.Fail(new SqlParseException(Misused));
     }
@@ -291,7 +312,13 @@ public sealed class UnaryExpr(UnaryOp op, Expr operand) : Expr
     private readonly int _height = operand.Height + 1;
     public override int Height => _height;
     public override bool IsConstant => Operand.IsConstant;
-    public override Expr Bind(Scope scope) { Operand = Operand.Bind(scope); return this; }
+    public override Expr Bind(Scope scope)
+    {
+        scope.AbortIfFailed();
+        Operand = Operand.Bind(scope);
+        return this;
+    }
+
     public override SqlValue Eval(RowContext row)
     {
         var v = Operand.Eval(row);
@@ -324,6 +351,9 @@ public sealed class BinaryExpr(BinaryOp op, Expr left, Expr right) : Expr
         if (Op is BinaryOp.Equal or BinaryOp.NotEqual or BinaryOp.Less or BinaryOp.LessEqual or BinaryOp.Greater
                 or BinaryOp.GreaterEqual or BinaryOp.Is or BinaryOp.IsNot && (Left is RowValueExpr || Right is RowValueExpr))
             RowValueExpr.CheckComparison(this, Left, Right);
+        scope.AbortIfFailed();
+        // resolve.c resolves a bare name right of IS / IS NOT first (it might be TRUE or FALSE): w IS y reports y.
+        if (Op is BinaryOp.Is or BinaryOp.IsNot && Right is NameExpr) Right = Right.Bind(scope);
         Left = Left.Bind(scope);
         Right = Right.Bind(scope);
         return this;
@@ -466,6 +496,13 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             }
             finally { scope.AllowAggregates = true; }
         }
+        if (lower is "like" or "glob")
+        {
+            // The functions the LIKE and GLOB operators are: like(pattern, operand [, escape]), glob(pattern, operand).
+            if (Star || Args.Count != 2 && !(lower == "like" && Args.Count == 3))
+                return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
+            return new LikeExpr(Args[1], Args[0], Args.Count == 3 ? Args[2] : null, lower == "glob", false) { Offset = Offset, OperatorName = Name }.Bind(scope);
+        }
         var kind = lower switch
         {
             "typeof" => ScalarFunction.TypeOf, "length" => ScalarFunction.Length, "abs" => ScalarFunction.Abs,
@@ -503,7 +540,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             _ => Args.Count == 1,
         };
         if (!argsOk || Star) return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
-        if (Distinct) throw new SqlParseException("DISTINCT aggregates must have exactly one argument", -1);
+        // DISTINCT in a scalar call is ignored: sqlite3 checks it for aggregates only (abs(DISTINCT -1) is 1).
         var bound = BindArguments(scope);
         if (bound == null) return new LiteralExpr(SqlValue.Null);
         if (kind >= ScalarFunction.Date) DateTimeFunctions.CheckLiteralArguments(bound, kind == ScalarFunction.StrFTime ? 2 : 1);
@@ -536,8 +573,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
 
     private static readonly HashSet<string> KnownSqliteFunctions =
     [
-        "like",
-        "glob", "changes", "total_changes", "last_insert_rowid", "sqlite_version", "sign", "soundex", "likelihood",
+        "changes", "total_changes", "last_insert_rowid", "sqlite_version", "sign", "soundex", "likelihood",
         "likely", "unlikely", "json", "json_extract", "json_array", "json_object",
         "row_number", "rank", "dense_rank", "ntile", "lag", "lead", "first_value", "last_value", "nth_value",
         "percent_rank", "cume_dist", "sqlite_source_id", "sqlite_compileoption_used", "sqlite_compileoption_get",

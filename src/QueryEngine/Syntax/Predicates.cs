@@ -30,6 +30,7 @@ public sealed class BetweenExpr(Expr operand, Expr low, Expr high, bool negated)
             RowValueExpr.CheckComparison(this, Operand, Low);
             RowValueExpr.CheckComparison(this, Operand, High);
         }
+        scope.AbortIfFailed();
         Operand = Operand.Bind(scope);
         Low = Low.Bind(scope);
         High = High.Bind(scope);
@@ -67,6 +68,7 @@ public sealed class InListExpr(Expr operand, List<Expr> items, bool negated) : E
 
     public override Expr Bind(Scope scope)
     {
+        scope.AbortIfFailed();
         Operand = Operand.Bind(scope);
         for (int i = 0; i < Items.Count; i++) Items[i] = Items[i].Bind(scope);
         return this;
@@ -109,11 +111,19 @@ public sealed class LikeExpr(Expr operand, Expr pattern, Expr? escape, bool glob
 
     public override Expr Bind(Scope scope)
     {
-        // glob() takes two arguments only.
-        if (Glob && Escape != null) throw new SqlParseException("wrong number of arguments to function " + OperatorName + "()", Offset);
-        Operand = Operand.Bind(scope);
-        Pattern = Pattern.Bind(scope);
-        Escape = Escape?.Bind(scope);
+        // NOT LIKE is a NOT around the call in SQLite's tree, so it aborts on an error kept from before.
+        if (Negated) scope.AbortIfFailed();
+        // SQLite resolves it as the call like(pattern, operand [, escape]): the call's own error first (glob() takes
+        // two arguments only), then the arguments in that order, the first error ending the list and kept (see
+        // FunctionCallExpr.BindArguments).
+        try
+        {
+            if (Glob && Escape != null) scope.Fail(new SqlParseException("wrong number of arguments to function " + OperatorName + "()", Offset));
+            Pattern = Pattern.Bind(scope);
+            Operand = Operand.Bind(scope);
+            Escape = Escape?.Bind(scope);
+        }
+        catch (SqlParseException e) { return scope.Fail(e); }
         return this;
     }
 
@@ -308,6 +318,7 @@ public sealed class CaseExpr(Expr? @base, List<(Expr When, Expr Then)> arms, Exp
 
     public override Expr Bind(Scope scope)
     {
+        scope.AbortIfFailed();
         Base = Base?.Bind(scope);
         for (int i = 0; i < Arms.Count; i++) Arms[i] = (Arms[i].When.Bind(scope), Arms[i].Then.Bind(scope));
         Else = Else?.Bind(scope);
@@ -342,6 +353,7 @@ public sealed class CastExpr(Expr operand, Affinity target) : Expr, IHasChildren
     public IEnumerable<Expr> Children => [Operand];
     public override Expr Bind(Scope scope)
     {
+        scope.AbortIfFailed();
         Operand = Operand.Bind(scope);
         return this;
     }

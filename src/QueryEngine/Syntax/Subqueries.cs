@@ -116,6 +116,8 @@ public sealed class SubqueryExpr(SubqueryKind kind, QueryStatement query, Expr? 
         var (columns, affinity) = host.Prepare(Query, new OuterLink { Scope = scope, Row = _row, Owner = this });
         if (Kind != SubqueryKind.Exists && columns != 1)
             throw new SqlParseException($"sub-select returns {columns} columns - expected 1");
+        // Then resolve.c's common exit: an error kept from before aborts the walk before the left operand.
+        scope.AbortIfFailed();
         if (Left != null) Left = Left.Bind(scope);
         _firstAffinity = affinity;
         _host = host;
