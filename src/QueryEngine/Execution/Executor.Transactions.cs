@@ -47,6 +47,7 @@ public sealed partial class Executor
                 break;
             case TransactionAction.Rollback:
                 if (_transaction == null) throw new SqlRuntimeException("cannot rollback - no transaction is active", 1);
+                if (_transaction.SchemaChanged) _schemaUnloaded = true;
                 RollbackTransaction();
                 break;
             case TransactionAction.Savepoint:
@@ -72,6 +73,7 @@ public sealed partial class Executor
                 }
                 // ROLLBACK TO keeps the savepoint (and the transaction) open, at the state it was set in.
                 _savepoints.RemoveRange(i + 1, _savepoints.Count - i - 1);
+                if (_savepoints[i].Journal.SchemaChanged) _schemaUnloaded = true;
                 _journal.Clear();
                 _savepoints[i].Journal.Rollback();
                 _savepoints[i] = (_savepoints[i].Name, new TransactionJournal(_catalog));
@@ -91,6 +93,7 @@ public sealed partial class Executor
     public void EndScript()
     {
         if (_transaction != null) RollbackTransaction();
+        _schemaUnloaded = false; // the next script is a new sqlite3 process, which reads the schema afresh
     }
 
     private void RollbackTransaction()

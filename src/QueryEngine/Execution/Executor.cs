@@ -20,6 +20,23 @@ public sealed partial class Executor(Catalog catalog)
     /// <summary>Prepares (binds) and runs one statement; rows go to <paramref name="stdout"/>.</summary>
     public void Run(Statement statement, StringBuilder stdout)
     {
+        if (ReadsSchema(statement)) _schemaUnloaded = false;
+        try { RunStatement(statement, stdout); }
+        catch (SqlParseException e) when (_schemaUnloaded && e.Code == 1 && e.Message.StartsWith("no such column", StringComparison.Ordinal))
+        {
+            throw new SqlParseException(e.Message, e.Offset, SchemaCode);
+        }
+        catch (SqlRuntimeException e) when (e.Message.Contains(" after rename: ", StringComparison.Ordinal))
+        {
+            _schemaUnloaded = true;
+            throw;
+        }
+        if (statement is CreateTableStatement or DropTableStatement or CreateIndexStatement or DropIndexStatement or AlterTableStatement)
+            SchemaChanged();
+    }
+
+    private void RunStatement(Statement statement, StringBuilder stdout)
+    {
         switch (statement)
         {
             case CreateTableStatement c: CreateTable(c); break;

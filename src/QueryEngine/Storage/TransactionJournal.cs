@@ -17,6 +17,10 @@ public sealed class TransactionJournal
     /// <summary>A row as it was before the transaction touched it (Values null: the transaction inserted it).</summary>
     private readonly record struct RowOrigin(Table Table, long RowId, Values.SqlValue[]? Values);
 
+    /// <summary>A CREATE, DROP or ALTER ran since the journal began (sqlite3's DBFLAG_SchemaChange): rolling it
+    /// back resets the connection's schema (see Executor.SchemaReset.cs).</summary>
+    public bool SchemaChanged;
+
     private readonly Catalog _catalog;
     private readonly List<TableState> _tables = [];
     private readonly List<SchemaEntry> _schema = [];
