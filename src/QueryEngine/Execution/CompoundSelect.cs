@@ -77,6 +77,7 @@ public sealed partial class Executor
         Array.Fill(columns, -1);
         for (int i = 0; i < columns.Length; i++)
         {
+            // resolveCompoundOrderBy: any integer term outside the columns, with a caret.
             if (IntegerTerm(c.OrderBy[i].Expression) is not { } k) continue;
             if (k < 1 || k > n)
                 throw new SqlParseException($"{Ordinal(i + 1)} ORDER BY term out of range - should be between 1 and {n}", TermOffset(c.OrderBy[i].Expression));
@@ -138,16 +139,41 @@ public sealed partial class Executor
         }
     }
 
-    /// <summary>sqlite3ExprIsInteger: an integer literal, negated or not.</summary>
+    /// <summary>sqlite3ExprIsInteger on a term: an integer literal that fits in 32 bits (EP_IntValue), under any
+    /// number of unary + and -. <c>ORDER BY - -1</c> is column 1; <c>ORDER BY 4294967296</c> is a constant.</summary>
     private static long? IntegerTerm(Expr e) => e switch
     {
-        LiteralExpr { Value.Type: SqlType.Integer } l => l.Value.Integer,
-        UnaryExpr { Op: UnaryOp.Negate, Operand: LiteralExpr { Value.Type: SqlType.Integer } l } => -l.Value.Integer,
-        UnaryExpr { Op: UnaryOp.Plus, Operand: LiteralExpr { Value.Type: SqlType.Integer } l } => l.Value.Integer,
+        // A negative one is a minus the parser folded into its literal.
+        LiteralExpr { Value.Type: SqlType.Integer, Value.Integer: >= -int.MaxValue and <= int.MaxValue } l => l.Value.Integer,
+        UnaryExpr { Op: UnaryOp.Plus } u => IntegerTerm(u.Operand),
+        UnaryExpr { Op: UnaryOp.Negate } u => -IntegerTerm(u.Operand),
         _ => null,
     };
 
-    private static int TermOffset(Expr e) => e is UnaryExpr u && u.Operand.Offset >= 0 ? u.Operand.Offset : e.Offset;
+    /// <summary>sqlite3RecordErrorOffsetOfExpr: a unary operator records no offset, so the caret goes to its operand.</summary>
+    private static int TermOffset(Expr e)
+    {
+        while (e is UnaryExpr u && u.Operand.Offset >= 0) e = u.Operand;
+        return e.Offset;
+    }
+
+    /// <summary>resolveOrderGroupBy's checks of an integer term, in its order: outside 1..65535 while the terms
+    /// are resolved (with a caret), beyond the result columns only once all are (<see cref="CheckTermsInRange"/>,
+    /// without one): <c>ORDER BY 5, nosuch</c> reports nosuch.</summary>
+    private static int? ColumnTerm(Expr e, int i, string clause, int columns)
+    {
+        if (IntegerTerm(e) is not { } k) return null;
+        if (k < 1 || k > 0xffff)
+            throw new SqlParseException($"{Ordinal(i + 1)} {clause} BY term out of range - should be between 1 and {columns}", TermOffset(e));
+        return (int)k;
+    }
+
+    private static void CheckTermsInRange(int[] terms, string clause, int columns)
+    {
+        for (int i = 0; i < terms.Length; i++)
+            if (terms[i] > columns)
+                throw new SqlParseException($"{Ordinal(i + 1)} {clause} BY term out of range - should be between 1 and {columns}");
+    }
 
     private void RunCompound(PreparedCompound p, StringBuilder stdout)
     {

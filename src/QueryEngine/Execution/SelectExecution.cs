@@ -91,40 +91,19 @@ public sealed partial class Executor
         var whereScope = new Scope { Host = this, Outer = _outer, Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = aggregate };
         var where = s.Where == null ? null : Expr.BindWhole(s.Where, whereScope);
         if (join != null) BindJoin(join, where);
-        var groupBy = new List<Expr>();
-        for (int i = 0; i < s.GroupBy.Count; i++)
-        {
-            var term = s.GroupBy[i];
-            Expr key;
-            var groupScope = new Scope { Host = this, Outer = _outer, Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
-            if (term is LiteralExpr { Value.Type: SqlType.Integer } lit)
-            {
-                long k = lit.Value.Integer;
-                if (k < 1 || k > output.Count)
-                    throw new SqlParseException($"{Ordinal(i + 1)} GROUP BY term out of range - should be between 1 and {output.Count}");
-                key = output[(int)k - 1];
-                if (ContainsAggregate(key)) throw new SqlParseException("aggregate functions are not allowed in the GROUP BY clause");
-            }
-            else
-            {
-                key = Expr.BindWhole(term, groupScope);
-                if (groupScope.SawAggregate) throw new SqlParseException("aggregate functions are not allowed in the GROUP BY clause");
-            }
-            groupBy.Add(key);
-        }
         if (table != null) ScanPlanner.RefuseUnmodelled(table, where);
         var order = new List<OrderKey>();
         AggregateExpr? misplaced = null;
+        var orderTerms = new int[s.OrderBy.Count];
         for (int i = 0; i < s.OrderBy.Count; i++)
         {
             var term = s.OrderBy[i];
             Expr key;
-            if (term.Expression is LiteralExpr { Value.Type: SqlType.Integer } lit)
+            if (ColumnTerm(term.Expression, i, "ORDER", output.Count) is { } k)
             {
-                long k = lit.Value.Integer;
-                if (k < 1 || k > output.Count)
-                    throw new SqlParseException($"{Ordinal(i + 1)} ORDER BY term out of range - should be between 1 and {output.Count}");
-                key = output[(int)k - 1];
+                orderTerms[i] = k;
+                if (k > output.Count) continue;
+                key = output[k - 1];
             }
             else
             {
@@ -136,6 +115,30 @@ public sealed partial class Executor
             }
             order.Add(new OrderKey(key, term.Descending, term.NullsFirst));
         }
+        CheckTermsInRange(orderTerms, "ORDER", output.Count);
+        // resolveSelectStep resolves ORDER BY before GROUP BY: GROUP BY nosuch1 ORDER BY nosuch2 reports nosuch2.
+        var groupBy = new List<Expr>();
+        var groupTerms = new int[s.GroupBy.Count];
+        for (int i = 0; i < s.GroupBy.Count; i++)
+        {
+            var term = s.GroupBy[i];
+            Expr key;
+            var groupScope = new Scope { Host = this, Outer = _outer, Table = table, Sources = sources, TableAlias = s.FromAlias, Aliases = s.Columns, AllowAggregates = true };
+            if (ColumnTerm(term, i, "GROUP", output.Count) is { } k)
+            {
+                groupTerms[i] = k;
+                if (k > output.Count) continue;
+                key = output[k - 1];
+                if (ContainsAggregate(key)) throw new SqlParseException("aggregate functions are not allowed in the GROUP BY clause");
+            }
+            else
+            {
+                key = Expr.BindWhole(term, groupScope);
+                if (groupScope.SawAggregate) throw new SqlParseException("aggregate functions are not allowed in the GROUP BY clause");
+            }
+            groupBy.Add(key);
+        }
+        CheckTermsInRange(groupTerms, "GROUP", output.Count);
         if (aggregate && where != null && FirstAggregate(where) is { } inWhere) misplaced = inWhere;
         if (misplaced != null) throw new SqlParseException("misuse of aggregate: " + misplaced.Name + "()", misplaced.Offset);
         if (aggregate && table != null) RefuseUnmodelledAggregate(table, output, groupBy);

@@ -447,9 +447,11 @@ public sealed partial class Parser
     {
         if (e is LiteralExpr l)
         {
-            if (l.IsTwoToThe63) return new LiteralExpr(SqlValue.FromInteger(long.MinValue));
-            if (l.Value.Type == SqlType.Integer) return new LiteralExpr(l.Value.Integer == long.MinValue ? SqlValue.FromReal(9.2233720368547758e18) : SqlValue.FromInteger(-l.Value.Integer));
-            if (l.Value.Type == SqlType.Real) return new LiteralExpr(SqlValue.FromReal(-l.Value.Real));
+            // The offset stays the operand's: SQLite's TK_UMINUS records none, so an error on it points past the minus.
+            if (l.IsTwoToThe63) return new LiteralExpr(SqlValue.FromInteger(long.MinValue)) { Offset = l.Offset };
+            if (l.Value.Type == SqlType.Integer)
+                return new LiteralExpr(l.Value.Integer == long.MinValue ? SqlValue.FromReal(9.2233720368547758e18) : SqlValue.FromInteger(-l.Value.Integer)) { Offset = l.Offset };
+            if (l.Value.Type == SqlType.Real) return new LiteralExpr(SqlValue.FromReal(-l.Value.Real)) { Offset = l.Offset };
         }
         return new UnaryExpr(UnaryOp.Negate, e) { Offset = minus.Start };
     }
