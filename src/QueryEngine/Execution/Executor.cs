@@ -542,8 +542,16 @@ public sealed partial class Executor(Catalog catalog)
 
     /// <summary>Rows satisfying WHERE, in the order SQLite's plan visits them (rowid order, or a UNIQUE column's
     /// order when a range on it drives the scan).</summary>
-    private List<Row> MatchingRows(Table table, Expr? where, HashSet<int>? selectColumns = null)
+    private List<Row> MatchingRows(Table table, Expr? where, HashSet<int>? selectColumns = null) =>
+        MatchingRows(table, where, selectColumns, false, out _);
+
+    /// <summary>The rows WHERE accepts, in the order SQLite's plan visits them. <paramref name="keepRowsBeforeError"/>:
+    /// a WHERE that fails on a row of a plain rowid-order scan ends the list there and the error comes back in
+    /// <paramref name="failed"/>, so a streamed SELECT prints the rows sqlite3 printed before it failed (or, if its
+    /// LIMIT ends it first, never fails). Under any other plan the rows would come in another order: it throws.</summary>
+    private List<Row> MatchingRows(Table table, Expr? where, HashSet<int>? selectColumns, bool keepRowsBeforeError, out SqlRuntimeException? failed)
     {
+        failed = null;
         var result = new List<Row>();
         // sqlite3WhereBegin evaluates each AND term that reads no table once, before the loop, even over an empty
         // table: a false one skips the scan, a failing one fails the statement.
@@ -556,12 +564,26 @@ public sealed partial class Executor(Catalog catalog)
             {
                 _context.Values = row.Values;
                 _context.RowId = row.RowId;
-                var v = where.Eval(_context);
+                SqlValue v;
+                try { v = where.Eval(_context); }
+                catch (SqlRuntimeException e) when (keepRowsBeforeError)
+                {
+                    failed = e;
+                    break;
+                }
                 if (v.IsNull || !Arithmetic.IsTrue(v)) continue;
             }
             result.Add(row);
         }
         int orderColumn = ScanPlanner.IndexOrderColumn(table, where, selectColumns);
+        if (failed != null)
+        {
+            bool rowIdOrder = orderColumn < 0 && ScanPlanner.OrUnionPlan(table, where, selectColumns) == null
+                && (selectColumns == null || ScanPlanner.HasRowIdOrIndexTerm(table, where, selectColumns)
+                    || ScanPlanner.CoveringIndexColumn(table, selectColumns) < 0);
+            if (!rowIdOrder) throw failed;
+            return result;
+        }
         if (orderColumn < 0 && result.Count > 1 && ScanPlanner.OrUnionPlan(table, where, selectColumns) is { } branches)
         {
             var seen = new HashSet<Row>(ReferenceEqualityComparer.Instance);

@@ -180,6 +180,7 @@ public sealed partial class Executor
         bool streamJoin = join != null && (aggregate ? groupBy.Count == 0 : order.Count == 0);
         List<(SqlValue[]? Values, long RowId)> source;
         bool tieSensitive = false; // see ScanForOrderBy
+        SqlRuntimeException? scanError = null; // WHERE failed on a row: the rows before it are printed first
         if (streamJoin) source = [];
         else if (join != null) source = MaterializeJoin(join, where);
         else if (table == null)
@@ -190,7 +191,7 @@ public sealed partial class Executor
         }
         else
         {
-            var rows = MatchingRows(table, where, used);
+            var rows = MatchingRows(table, where, used, !aggregate && order.Count == 0 && distinctIndex < 0, out scanError);
             if (order.Count > 0 && !aggregate && order[0].DefaultNulls) rows = ScanForOrderBy(table, where, rows, order[0], limit != null, out tieSensitive);
             tieSensitive &= order.Count > 1 && limit != null;
             if (distinctIndex >= 0) SortByColumn(rows, distinctIndex);
@@ -248,6 +249,8 @@ public sealed partial class Executor
                 if (limitCount != 0) RunJoin(join!, where, Emit);
             }
             else foreach (var (values, rowId) in source) if (!Emit(values, rowId)) break;
+            // The scan reaches the failing row only if LIMIT did not end it first.
+            if (scanError != null && !(limitCount >= 0 && emitted >= limitCount)) throw scanError;
             return;
         }
 
