@@ -31,18 +31,22 @@ public sealed partial class Executor
         RunCompound(prepared, stdout);
     }
 
-    /// <summary>SQLite's order: each SELECT's names right to left, the column counts (right to left), then the
+    /// <summary>SQLite's order: each SELECT's names right to left, each pair's column counts once both are, then the
     /// ORDER BY terms (numbers first, then names and aliases, trying each SELECT from the left).</summary>
     private PreparedCompound PrepareCompound(CompoundSelectStatement c)
     {
         var limit = c.Limit?.Bind(Scope.Empty);
         var offset = c.Offset?.Bind(Scope.Empty);
         var cores = new PreparedSelect[c.Selects.Count];
-        for (int i = cores.Length - 1; i >= 0; i--) cores[i] = PrepareSelect(c.Selects[i]);
-        for (int i = cores.Length - 1; i >= 1; i--)
-            if (cores[i].Output.Count != cores[i - 1].Output.Count)
-                throw new SqlParseException("SELECTs to the left and right of " + CompoundSelectStatement.OpName(c.Ops[i - 1])
+        for (int i = cores.Length - 1; i >= 0; i--)
+        {
+            cores[i] = PrepareSelect(c.Selects[i]);
+            // Checked as soon as both sides are resolved: nosuch UNION SELECT 2 UNION SELECT 3, 4 is a column count
+            // error, nosuch UNION SELECT 2, 3 a name error.
+            if (i + 1 < cores.Length && cores[i].Output.Count != cores[i + 1].Output.Count)
+                throw new SqlParseException("SELECTs to the left and right of " + CompoundSelectStatement.OpName(c.Ops[i])
                     + " do not have the same number of result columns");
+        }
         var order = ResolveCompoundOrderBy(c, cores);
         var coreKeys = new List<CompoundKey>[cores.Length];
         if (order.Count > 0)
