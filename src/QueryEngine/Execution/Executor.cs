@@ -454,6 +454,8 @@ public sealed partial class Executor(Catalog catalog)
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
         RefuseSubqueryOnTarget(table, where, "UPDATE");
 
+        (targets, exprs) = UpdateOrder(table, targets, exprs);
+        bool rowIdFirst = targets.Length > 0 && (targets[0] < 0 || targets[0] == table.RowIdColumn);
         bool statementJournal = UpdateUsesStatementJournal(table, targets, exprs, where, s.Returning);
         Guarded(() =>
         {
@@ -473,11 +475,28 @@ public sealed partial class Executor(Catalog catalog)
             {
                 _context.Values = row.Values;
                 _context.RowId = row.RowId;
-                for (int i = 0; i < exprs.Length; i++) newValues[i] = exprs[i].Eval(_context);
+                for (int i = 0; i < exprs.Length; i++)
+                {
+                    newValues[i] = exprs[i].Eval(_context);
+                    // OP_MustBeInt on the new rowid comes before any column's value is computed.
+                    if (i == 0 && rowIdFirst && AffinityRules.Apply(Affinity.Integer, newValues[0]).Type != SqlType.Integer)
+                        throw new SqlRuntimeException("datatype mismatch", SqlRuntimeException.Mismatch);
+                }
                 ApplyUpdate(table, row, targets, newValues);
                 Return(row);
             }
         }, UndoKind.Changed, statementJournal);
+    }
+
+    /// <summary>update.c's order of the SET values: the new rowid first (the rowid or the INTEGER PRIMARY KEY), then
+    /// the columns in table order, whatever the order written; a column set twice takes its last value, and the
+    /// other is never computed (its errors do not happen).</summary>
+    private static (int[] Targets, Expr[] Exprs) UpdateOrder(Table table, int[] targets, Expr[] exprs)
+    {
+        var last = new SortedDictionary<int, int>();
+        for (int i = 0; i < targets.Length; i++) last[targets[i] < 0 || targets[i] == table.RowIdColumn ? -1 : targets[i]] = i;
+        var order = last.Values.ToArray();
+        return (Array.ConvertAll(order, i => targets[i]), Array.ConvertAll(order, i => exprs[i]));
     }
 
     /// <summary>One row of an UPDATE (or an upsert's DO UPDATE): the SET values with the column affinities, then

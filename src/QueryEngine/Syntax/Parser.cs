@@ -1246,7 +1246,6 @@ public sealed partial class Parser
             {
                 if (TryKeyword("DISTINCT")) distinct = true; else TryKeyword("ALL");
                 do args.Add(ParseExprAt(_depth + (args.Count == 0 ? 3 : 5))); while (TryOp(","));
-                if (Peek().Is("ORDER")) throw Unsupported("ORDER BY in function arguments");
             }
             CheckStack(_depth + 5);
             ExpectOp(")");
