@@ -107,6 +107,7 @@ public sealed partial class Executor
             result.Targets[i] = idx;
         }
         if (clause.Where != null) result.Where = Expr.BindWhole(clause.Where, scope);
+        (result.Targets, result.Values) = UpdateOrder(table, result.Targets, result.Values); // it is an UPDATE
         return result;
     }
 
@@ -169,7 +170,7 @@ public sealed partial class Executor
             if (w.IsNull || !Arithmetic.IsTrue(w)) return;
         }
         var newValues = new SqlValue[clause.Values.Length];
-        for (int i = 0; i < newValues.Length; i++) newValues[i] = clause.Values[i].Eval(_context);
+        EvaluateSet(table, clause.Targets, clause.Values, newValues);
         ApplyUpdate(table, row, clause.Targets, newValues);
         Return(row); // the INSERT's RETURNING fires for its DO UPDATE too (sqlite3CodeRowTrigger)
     }

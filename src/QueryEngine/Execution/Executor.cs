@@ -455,7 +455,6 @@ public sealed partial class Executor(Catalog catalog)
         RefuseSubqueryOnTarget(table, where, "UPDATE");
 
         (targets, exprs) = UpdateOrder(table, targets, exprs);
-        bool rowIdFirst = targets.Length > 0 && (targets[0] < 0 || targets[0] == table.RowIdColumn);
         bool statementJournal = UpdateUsesStatementJournal(table, targets, exprs, where, s.Returning);
         Guarded(() =>
         {
@@ -475,13 +474,7 @@ public sealed partial class Executor(Catalog catalog)
             {
                 _context.Values = row.Values;
                 _context.RowId = row.RowId;
-                for (int i = 0; i < exprs.Length; i++)
-                {
-                    newValues[i] = exprs[i].Eval(_context);
-                    // OP_MustBeInt on the new rowid comes before any column's value is computed.
-                    if (i == 0 && rowIdFirst && AffinityRules.Apply(Affinity.Integer, newValues[0]).Type != SqlType.Integer)
-                        throw new SqlRuntimeException("datatype mismatch", SqlRuntimeException.Mismatch);
-                }
+                EvaluateSet(table, targets, exprs, newValues);
                 ApplyUpdate(table, row, targets, newValues);
                 Return(row);
             }
@@ -497,6 +490,19 @@ public sealed partial class Executor(Catalog catalog)
         for (int i = 0; i < targets.Length; i++) last[targets[i] < 0 || targets[i] == table.RowIdColumn ? -1 : targets[i]] = i;
         var order = last.Values.ToArray();
         return (Array.ConvertAll(order, i => targets[i]), Array.ConvertAll(order, i => exprs[i]));
+    }
+
+    /// <summary>The SET values of one row, in <see cref="UpdateOrder"/>: OP_MustBeInt on the new rowid comes before
+    /// any column's value is computed.</summary>
+    private void EvaluateSet(Table table, int[] targets, Expr[] exprs, SqlValue[] into)
+    {
+        for (int i = 0; i < exprs.Length; i++)
+        {
+            into[i] = exprs[i].Eval(_context);
+            if (i == 0 && (targets[0] < 0 || targets[0] == table.RowIdColumn)
+                && AffinityRules.Apply(Affinity.Integer, into[0]).Type != SqlType.Integer)
+                throw new SqlRuntimeException("datatype mismatch", SqlRuntimeException.Mismatch);
+        }
     }
 
     /// <summary>One row of an UPDATE (or an upsert's DO UPDATE): the SET values with the column affinities, then

@@ -92,5 +92,10 @@ public static partial class GoldenCases
             Stdout: "",
             Stderr: "Parse error near line 1: near \"ORDER\": syntax error\n  SELECT group_concat(1 ORDER BY 1);\n                        ^--- error here\nParse error near line 2: near \"ORDER\": syntax error\n  SELECT abs(1 ORDER BY 1);\n               ^--- error here\nParse error near line 3: near \"ORDER\": syntax error\n  SELECT count(*) FROM (SELECT 1) ORDER BY count(1 ORDER BY 2);\n                                     error here ---^\n",
             ExitCode: 1),
+        new("Upsert_do_update_sets_in_update_order",
+            "CREATE TABLE t0 (a INT, h INTEGER, b INTEGER PRIMARY KEY);\nINSERT INTO t0 VALUES (1, 2, 1);\nINSERT INTO t0 VALUES (1, 2, 1) ON CONFLICT DO UPDATE SET h = zeroblob(1e10), a = abs(-9223372036854775808);\nINSERT INTO t0 VALUES (1, 2, 1) ON CONFLICT DO UPDATE SET h = zeroblob(1e10), b = 'x';\nINSERT INTO t0 VALUES (1, 2, 1) ON CONFLICT DO UPDATE SET a = abs(-9223372036854775808), a = 5;\nSELECT * FROM t0;\n",
+            Stdout: "5|2|1\n",
+            Stderr: "Runtime error near line 3: integer overflow\nRuntime error near line 4: datatype mismatch (20)\n",
+            ExitCode: 1),
     ];
 }
