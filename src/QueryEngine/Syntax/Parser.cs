@@ -636,31 +636,25 @@ public sealed partial class Parser
                     throw SyntaxError(inner);
                 if (!inner.Is("SELECT") && !inner.Is("WITH") && !inner.Is("VALUES"))
                 {
-                    // A parenthesized table list: skip to its ")"; what follows must be able to follow a FROM item.
-                    for (int open = 1; open > 0;)
-                    {
-                        var t2 = Take();
-                        if (t2.Kind is TokenKind.End or TokenKind.Semicolon) throw SyntaxError(t2);
-                        if (t2.IsOp("(")) open++;
-                        else if (t2.IsOp(")")) open--;
-                    }
-                    var after = Peek();
-                    if (!(after.Kind is TokenKind.End or TokenKind.Semicolon || after.IsOp(",") || after.IsOp(")") || IsNameToken(after)
-                          || after.Kind == TokenKind.String || after.Is("AS") || after.Is("WHERE") || after.Is("GROUP") || after.Is("HAVING")
-                          || after.Is("ORDER") || after.Is("LIMIT") || after.Is("WINDOW") || after.Is("UNION") || after.Is("EXCEPT")
-                          || after.Is("INTERSECT") || after.Is("JOIN") || after.Is("LEFT") || after.Is("RIGHT") || after.Is("FULL")
-                          || after.Is("INNER") || after.Is("CROSS") || after.Is("NATURAL") || after.Is("ON") || after.Is("USING")))
-                        throw SyntaxError(after);
-                    throw Unsupported("parenthesized joins in FROM");
+                    // "seltablist ::= stl_prefix LP seltablist RP as on_using": parsed for SQLite's syntax errors (in it
+                    // or later in the statement), then refused once the statement has parsed.
+                    ParseTableListSyntax();
+                    if (TryKeyword("AS")) ExpectName();
+                    else if (IsNameToken(Peek()) && !IsJoinWord(Peek())) ExpectName();
+                    ParseOnUsingSyntax();
+                    _deferredUnsupported ??= "parenthesized joins in FROM";
                 }
-                if (!inner.Is("SELECT")) throw Unsupported(inner.Is("WITH") ? "WITH (common table expressions)" : "VALUES in FROM");
-                // "seltablist ::= stl_prefix LP select RP as": the subquery's symbols sit above those two.
-                stmt.FromQuery = ParseNestedQuery(2);
-                ExpectOp(")");
-                if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
-                else if (IsNameToken(Peek()) && !IsJoinWord(Peek())) stmt.FromAlias = ExpectName();
-                var j = Peek();
-                if (j.IsOp(",") || IsJoinWord(j) || j.Is("ON") || j.Is("USING")) throw Unsupported("subqueries in FROM joined with other tables");
+                else
+                {
+                    if (!inner.Is("SELECT")) throw Unsupported(inner.Is("WITH") ? "WITH (common table expressions)" : "VALUES in FROM");
+                    // "seltablist ::= stl_prefix LP select RP as": the subquery's symbols sit above those two.
+                    stmt.FromQuery = ParseNestedQuery(2);
+                    ExpectOp(")");
+                    if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
+                    else if (IsNameToken(Peek()) && !IsJoinWord(Peek())) stmt.FromAlias = ExpectName();
+                    var j = Peek();
+                    if (j.IsOp(",") || IsJoinWord(j) || j.Is("ON") || j.Is("USING")) throw Unsupported("subqueries in FROM joined with other tables");
+                }
             }
             else
             {
@@ -828,6 +822,57 @@ public sealed partial class Parser
         }
         if (unsupported != null) _deferredUnsupported ??= unsupported;
         return join;
+    }
+
+    /// <summary>A parenthesized table list after its "(", through its ")": parsed for its syntax only (FastDb refuses
+    /// it): items (a name, a call, a subquery, a nested list, each with an alias and ON or USING) joined by "," or
+    /// a join operator.</summary>
+    private void ParseTableListSyntax()
+    {
+        while (true)
+        {
+            if (TryOp("("))
+            {
+                var inner = Peek();
+                if (inner.Is("SELECT") || inner.Is("WITH") || inner.Is("VALUES"))
+                {
+                    ParseNestedQuery(2);
+                    ExpectOp(")");
+                }
+                else ParseTableListSyntax();
+            }
+            else
+            {
+                ExpectName();
+                if (TryOp(".")) ExpectName();
+                TryTableFunctionArguments();
+            }
+            if (TryKeyword("AS")) ExpectName();
+            else if (IsNameToken(Peek()) && !IsJoinWord(Peek()) && !Peek().Is("ON") && !Peek().Is("USING") && !Peek().Is("OUTER")
+                     && !Peek().Is("RIGHT") && !Peek().Is("FULL")) ExpectName();
+            ParseOnUsingSyntax();
+            if (TryOp(")")) return;
+            if (TryOp(",")) continue;
+            for (int words = 0; !Peek().Is("JOIN"); words++)
+            {
+                var w = Peek();
+                if (words == 3 || !(w.Is("NATURAL") || w.Is("LEFT") || w.Is("RIGHT") || w.Is("FULL") || w.Is("OUTER") || w.Is("INNER") || w.Is("CROSS")))
+                    throw SyntaxError(w);
+                Take();
+            }
+            Take();
+        }
+    }
+
+    private void ParseOnUsingSyntax()
+    {
+        if (TryKeyword("ON")) ParseExprAt(7);
+        else if (TryKeyword("USING"))
+        {
+            ExpectOp("(");
+            do ExpectName(); while (TryOp(","));
+            ExpectOp(")");
+        }
     }
 
     /// <summary>A result column without AS is named by its text (sqlite3DbSpanDup: from its first token to the next

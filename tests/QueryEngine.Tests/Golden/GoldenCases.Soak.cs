@@ -97,5 +97,10 @@ public static partial class GoldenCases
             Stdout: "5|2|1\n",
             Stderr: "Runtime error near line 3: integer overflow\nRuntime error near line 4: datatype mismatch (20)\n",
             ExitCode: 1),
+        new("Parenthesized_table_lists_report_their_syntax_errors",
+            "CREATE TABLE t0 (a); CREATE TABLE t1 (b);\nSELECT k, quote FROM (\"w\" % 42) FROM t0;\nSELECT 1 FROM (1);\nSELECT 1 FROM (t0, t1) WHERE a =;\nSELECT 1 FROM (t0 JOIN);\nSELECT 1 FROM (t0 t1 t2);\nSELECT 1 FROM (t0) ORDER;\nSELECT 1 FROM (t0 JOIN t1 ON);\nSELECT 1 FROM (t0 JOIN (SELECT 1 FROM) AS q);\nSELECT 1 FROM (t0 NATURAL LEFT OUTER INNER JOIN t1);\n",
+            Stdout: "",
+            Stderr: "Parse error near line 2: near \"%\": syntax error\n  SELECT k, quote FROM (\"w\" % 42) FROM t0;\n              error here ---^\nParse error near line 3: near \"1\": syntax error\n  SELECT 1 FROM (1);\n                 ^--- error here\nParse error near line 4: near \";\": syntax error\n  SELECT 1 FROM (t0, t1) WHERE a =;\n                    error here ---^\nParse error near line 5: near \")\": syntax error\n  SELECT 1 FROM (t0 JOIN);\n                        ^--- error here\nParse error near line 6: near \"t2\": syntax error\n  SELECT 1 FROM (t0 t1 t2);\n                       ^--- error here\nParse error near line 7: near \";\": syntax error\n  SELECT 1 FROM (t0) ORDER;\n                          ^--- error here\nParse error near line 8: near \")\": syntax error\n  SELECT 1 FROM (t0 JOIN t1 ON);\n                error here ---^\nParse error near line 9: near \")\": syntax error\n  SELECT 1 FROM (t0 JOIN (SELECT 1 FROM) AS q);\n                         error here ---^\nParse error near line 10: near \"INNER\": syntax error\n  SELECT 1 FROM (t0 NATURAL LEFT OUTER INNER JOIN t1);\n                         error here ---^\n",
+            ExitCode: 1),
     ];
 }
