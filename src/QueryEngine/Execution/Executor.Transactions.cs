@@ -110,14 +110,14 @@ public sealed partial class Executor
 /// before the error (outside a transaction the whole autocommit transaction rolls back, so it makes no difference).</summary>
 public sealed partial class Executor
 {
-    /// <summary>insert.c: multi-row VALUES is a multi-write (any INSERT with RETURNING, whose trigger makes it
-    /// one); mayAbort comes from a function call, or a constraint checked with OE_Abort:
+    /// <summary>insert.c: multi-row VALUES and INSERT ... SELECT are multi-writes (so is any INSERT with RETURNING,
+    /// whose trigger makes it one); mayAbort comes from a function call, or a constraint checked with OE_Abort:
     /// a NOT NULL column (under OR REPLACE too: without a DEFAULT at once, with one on the second pass), a UNIQUE
     /// index, or the rowid when the statement gives it (ipkColumn >= 0).</summary>
     private bool InsertUsesStatementJournal(InsertStatement s)
     {
-        if (_transaction == null || (s.Rows.Count < 2 && s.Returning == null)) return true;
-        if (ReturningCallsFunction(s.Returning)) return true;
+        if (_transaction == null || (s.Rows.Count < 2 && s.Select == null && s.Returning == null)) return true;
+        if (ReturningCallsFunction(s.Returning) || (s.Select != null && QueryCallsFunction(s.Select))) return true;
         foreach (var row in s.Rows) foreach (var e in row) if (CallsFunction(e)) return true;
         if (s.Conflict == ConflictAction.Ignore) return false; // OE_Ignore never aborts
         if (_catalog.Find(s.Table) is not { } table) return true;
