@@ -44,8 +44,8 @@ public sealed partial class Executor
             // Checked as soon as both sides are resolved: nosuch UNION SELECT 2 UNION SELECT 3, 4 is a column count
             // error, nosuch UNION SELECT 2, 3 a name error.
             if (i + 1 < cores.Length && cores[i].Output.Count != cores[i + 1].Output.Count)
-                throw new SqlParseException("SELECTs to the left and right of " + CompoundSelectStatement.OpName(c.Ops[i])
-                    + " do not have the same number of result columns");
+                throw new SqlParseException(c.Selects[i + 1].Values ? "all VALUES must have the same number of terms"
+                    : "SELECTs to the left and right of " + CompoundSelectStatement.OpName(c.Ops[i]) + " do not have the same number of result columns");
         }
         var order = ResolveCompoundOrderBy(c, cores);
         var coreKeys = new List<CompoundKey>[cores.Length];

@@ -136,6 +136,8 @@ public abstract class QueryStatement : Statement
 
 public sealed class SelectStatement : QueryStatement
 {
+    /// <summary>One row of a VALUES list (SF_Values): its columns are named column1, column2, ...</summary>
+    public bool Values;
     public List<JoinClause> Joins = [];
     public bool Distinct;
     public List<ResultColumn> Columns = [];

@@ -147,7 +147,7 @@ public sealed partial class Parser
             case "UPDATE": stmt = ParseUpdate(); break;
             case "DELETE": stmt = ParseDelete(); break;
             case "SELECT": stmt = ParseQuery(); break;
-            case "VALUES": throw Unsupported("VALUES as a statement");
+            case "VALUES": stmt = ParseQuery(); break;
             case "WITH": throw Unsupported("WITH (common table expressions)");
             case "EXPLAIN": throw Unsupported("EXPLAIN");
             case "BEGIN": case "COMMIT": case "END": case "ROLLBACK": case "SAVEPOINT": case "RELEASE": stmt = ParseTransaction(); break;
@@ -719,20 +719,18 @@ public sealed partial class Parser
     /// one on an earlier SELECT is SQLite's error (reported when the statement is parsed).</summary>
     private QueryStatement ParseQuery()
     {
-        var first = ParseSelect();
-        if (!IsCompoundOperator(Peek())) return first;
         var compound = new CompoundSelectStatement();
-        compound.Selects.Add(first);
+        AddCompoundTerm(compound, CompoundOp.UnionAll);
+        int firstTerm = compound.Selects.Count; // more than one: a VALUES list
+        if (firstTerm == 1 && !IsCompoundOperator(Peek())) return compound.Selects[0];
         while (IsCompoundOperator(Peek()))
         {
             var opToken = Take();
             var op = opToken.Is("UNION") ? (TryKeyword("ALL") ? CompoundOp.UnionAll : CompoundOp.Union)
                 : opToken.Is("INTERSECT") ? CompoundOp.Intersect : CompoundOp.Except;
             var next = Peek();
-            if (next.Is("VALUES")) throw Unsupported("VALUES in a compound SELECT");
-            if (!next.Is("SELECT")) throw SyntaxError(next);
-            compound.Ops.Add(op);
-            compound.Selects.Add(ParseSelect());
+            if (!next.Is("SELECT") && !next.Is("VALUES")) throw SyntaxError(next);
+            AddCompoundTerm(compound, op);
         }
         var last = compound.Selects[^1];
         (compound.OrderBy, last.OrderBy) = (last.OrderBy, []);
@@ -746,8 +744,40 @@ public sealed partial class Parser
                 + CompoundSelectStatement.OpName(compound.Ops[i]) + " not before";
             break;
         }
-        if (compound.Selects.Count > MaxCompoundSelect) _compoundError = "too many terms in compound SELECT";
+        // parserDoubleLinkSelect does not count a statement that is one VALUES list (SF_MultiValue).
+        if (compound.Selects.Count > MaxCompoundSelect && compound.Selects.Count != firstTerm)
+            _compoundError = "too many terms in compound SELECT";
         return compound;
+    }
+
+    /// <summary>A SELECT, or a VALUES list: each row a SELECT of its own (named column1, column2, ...), joined to the
+    /// next by UNION ALL, as parse.y's multiValues builds it. <paramref name="op"/> joins the term to the one before.</summary>
+    private void AddCompoundTerm(CompoundSelectStatement compound, CompoundOp op)
+    {
+        if (!Peek().Is("VALUES"))
+        {
+            if (compound.Selects.Count > 0) compound.Ops.Add(op);
+            compound.Selects.Add(ParseSelect());
+            return;
+        }
+        Take();
+        var rows = new CompoundSelectStatement();
+        do
+        {
+            ExpectOp("(");
+            var row = new SelectStatement { Values = true };
+            do row.Columns.Add(new ResultColumn { Expression = ParseExprAt(5), Alias = "column" + (row.Columns.Count + 1) });
+            while (TryOp(","));
+            ExpectOp(")");
+            if (rows.Selects.Count > 0) rows.Ops.Add(CompoundOp.UnionAll);
+            rows.Selects.Add(row);
+        } while (TryOp(","));
+        if (compound.Selects.Count == 0) { (compound.Selects, compound.Ops) = (rows.Selects, rows.Ops); return; }
+        compound.Ops.Add(op);
+        // Right of an operator, a list of rows is one term: SELECT * FROM (the rows), so EXCEPT VALUES (1), (2)
+        // takes both away.
+        compound.Selects.Add(rows.Selects.Count == 1 ? rows.Selects[0]
+            : new SelectStatement { Columns = [new ResultColumn()], FromQuery = rows });
     }
 
     private static bool IsJoinWord(Token t) => t.Is("JOIN") || t.Is("NATURAL") || t.Is("LEFT") || t.Is("CROSS") || t.Is("INNER")
