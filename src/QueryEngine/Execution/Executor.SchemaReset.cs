@@ -24,37 +24,8 @@ public sealed partial class Executor
         foreach (var (_, journal) in _savepoints) journal.SchemaChanged = true;
     }
 
-    /// <summary>The statement looks up a table before it resolves names: every one but a transaction statement and
-    /// a query without a FROM clause anywhere (sqlite3SelectExpand runs over every SELECT of the statement, those of
-    /// its expressions' subqueries too, before names are resolved).</summary>
-    private static bool ReadsSchema(Statement statement) => statement switch
-    {
-        TransactionStatement => false,
-        QueryStatement q => QueryReadsSchema(q),
-        _ => true,
-    };
-
-    private static bool QueryReadsSchema(QueryStatement query) => query switch
-    {
-        SelectStatement s => s.From != null || s.FromQuery != null || s.Joins.Count > 0
-            || s.Columns.Exists(c => ExprReadsSchema(c.Expression)) || ExprReadsSchema(s.Where)
-            || s.GroupBy.Exists(ExprReadsSchema) || ExprReadsSchema(s.Having)
-            || s.OrderBy.Exists(o => ExprReadsSchema(o.Expression)) || ExprReadsSchema(s.Limit) || ExprReadsSchema(s.Offset),
-        CompoundSelectStatement c => c.Selects.Exists(QueryReadsSchema) || c.OrderBy.Exists(o => ExprReadsSchema(o.Expression))
-            || ExprReadsSchema(c.Limit) || ExprReadsSchema(c.Offset),
-        _ => true,
-    };
-
-    private static bool ExprReadsSchema(Expr? e) => e switch
-    {
-        null => false,
-        SubqueryExpr q => QueryReadsSchema(q.Query) || q.Children.Any(ExprReadsSchema),
-        UnaryExpr u => ExprReadsSchema(u.Operand),
-        BinaryExpr b => ExprReadsSchema(b.Left) || ExprReadsSchema(b.Right),
-        IsNullExpr n => ExprReadsSchema(n.Operand),
-        FunctionCallExpr f => f.Args.Exists(ExprReadsSchema),
-        RowValueExpr r => r.Items.Exists(ExprReadsSchema),
-        IHasChildren h => h.Children.Any(ExprReadsSchema),
-        _ => false,
-    };
+    /// <summary>Every statement but a transaction statement or a query reads the schema as it is prepared; a query
+    /// reads it when it looks up the first table any of its SELECTs names (<see cref="RequireFromItem"/>), which
+    /// selectExpander does before any column name is resolved: <c>SELECT nosuch, (SELECT 1 FROM t0)</c> is no "(17)".</summary>
+    private static bool ReadsSchema(Statement statement) => statement is not (TransactionStatement or QueryStatement);
 }

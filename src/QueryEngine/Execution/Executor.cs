@@ -166,6 +166,7 @@ public sealed partial class Executor(Catalog catalog)
 
     private Table RequireFromItem(string name, bool isCall)
     {
+        _schemaUnloaded = false; // sqlite3LocateTable reads the schema first (see Executor.SchemaReset.cs)
         if (!isCall) return RequireReadableTable(name);
         if (SchemaTable.CanonicalName(name) != null || _catalog.Find(name) != null)
             throw new SqlParseException("'" + name + "' is not a function");
