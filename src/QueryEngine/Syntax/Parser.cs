@@ -556,12 +556,7 @@ public sealed partial class Parser
         if (TryKeyword("FROM"))
         {
             _deferredUnsupported ??= "UPDATE ... FROM";
-            do
-            {
-                if (Peek().IsOp("(")) throw Unsupported("subqueries in FROM");
-                ExpectName();
-                if (TryKeyword("AS")) ExpectName(); else if (IsNameToken(Peek())) ExpectName();
-            } while (TryOp(","));
+            ParseSelTabListSyntax();
         }
         if (TryKeyword("WHERE")) stmt.Where = ParseExprAt(7);
         stmt.Returning = ParseReturning();
@@ -855,10 +850,19 @@ public sealed partial class Parser
     }
 
     /// <summary>A parenthesized table list after its "(", through its ")": parsed for its syntax only (FastDb refuses
-    /// it): items (a name, a call, a subquery, a nested list, each with an alias and ON or USING) joined by "," or
-    /// a join operator.</summary>
+    /// it).</summary>
     private void ParseTableListSyntax()
     {
+        ParseSelTabListSyntax();
+        ExpectOp(")");
+    }
+
+    /// <summary>parse.y's seltablist, for its syntax only: items (a name, a call, a subquery, a parenthesized list,
+    /// each with an alias and ON or USING) joined by "," or a join operator, up to the first token that joins no
+    /// more.</summary>
+    private void ParseSelTabListSyntax()
+    {
+        static bool JoinWord(Token w) => w.Is("NATURAL") || w.Is("LEFT") || w.Is("RIGHT") || w.Is("FULL") || w.Is("OUTER") || w.Is("INNER") || w.Is("CROSS");
         while (true)
         {
             if (TryOp("("))
@@ -878,16 +882,14 @@ public sealed partial class Parser
                 TryTableFunctionArguments();
             }
             if (TryKeyword("AS")) ExpectName();
-            else if (IsNameToken(Peek()) && !IsJoinWord(Peek()) && !Peek().Is("ON") && !Peek().Is("USING") && !Peek().Is("OUTER")
-                     && !Peek().Is("RIGHT") && !Peek().Is("FULL")) ExpectName();
+            else if (IsNameToken(Peek()) && !JoinWord(Peek()) && !Peek().Is("JOIN") && !Peek().Is("ON") && !Peek().Is("USING")) ExpectName();
             ParseOnUsingSyntax();
-            if (TryOp(")")) return;
             if (TryOp(",")) continue;
+            if (!Peek().Is("JOIN") && !JoinWord(Peek())) return;
             for (int words = 0; !Peek().Is("JOIN"); words++)
             {
                 var w = Peek();
-                if (words == 3 || !(w.Is("NATURAL") || w.Is("LEFT") || w.Is("RIGHT") || w.Is("FULL") || w.Is("OUTER") || w.Is("INNER") || w.Is("CROSS")))
-                    throw SyntaxError(w);
+                if (words == 3 || !JoinWord(w)) throw SyntaxError(w);
                 Take();
             }
             Take();

@@ -112,5 +112,10 @@ public static partial class GoldenCases
             Stdout: "-3037000500\n1\n-3037000500\n1\n-3037000500\n-3037000480\n1\n21\n-3037000500\n-3037000480\n1\n21\n1|1\n5|5\n1|1\n5|5\n",
             Stderr: "Runtime error near line 5: datatype mismatch (20)\nRuntime error near line 7: datatype mismatch (20)\nRuntime error near line 9: datatype mismatch (20)\nRuntime error near line 11: datatype mismatch (20)\nRuntime error near line 16: string or blob too big (18)\n",
             ExitCode: 1),
+        new("Update_from_is_parsed_for_its_syntax_before_it_is_refused",
+            "CREATE TABLE t0 (a, h, id); CREATE TABLE t1 (b);\nUPDATE t0 SET id = '-3', h = printf FROM ('%q', '-3', '-3') % h < id IS NULL;\nUPDATE t0 SET a = 1 FROM t1 JOIN t1 AS x ON 1 WHERE a =;\nUPDATE t0 SET a = 1 FROM (SELECT 1) AS q WHERE 1 RETURNING;\nUPDATE t0 SET a = 1 FROM t1 x y;\nUPDATE t0 SET a = 1 FROM;\n",
+            Stdout: "",
+            Stderr: "Parse error near line 2: near \"%\": syntax error\n  SET id = '-3', h = printf FROM ('%q', '-3', '-3') % h < id IS NULL;\n                                      error here ---^\nParse error near line 3: near \";\": syntax error\n  E t0 SET a = 1 FROM t1 JOIN t1 AS x ON 1 WHERE a =;\n                                      error here ---^\nParse error near line 4: near \";\": syntax error\n  0 SET a = 1 FROM (SELECT 1) AS q WHERE 1 RETURNING;\n                                      error here ---^\nParse error near line 5: near \"y\": syntax error\n  UPDATE t0 SET a = 1 FROM t1 x y;\n                  error here ---^\nParse error near line 6: near \";\": syntax error\n  UPDATE t0 SET a = 1 FROM;\n                          ^--- error here\n",
+            ExitCode: 1),
     ];
 }
