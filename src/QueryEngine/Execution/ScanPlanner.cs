@@ -18,7 +18,7 @@ public static class ScanPlanner
         if (where == null || table.Indexes.Count == 0) return -1;
         var terms = new List<Expr>();
         SplitAnd(where, terms);
-        int best = -1, bestScore = 0;
+        int best = -1, bestScore = 0, bestPosition = -1;
         foreach (var term in terms)
         {
             if (!TryIndexableTerm(term, out var col, out bool isEquality, used, table)) continue;
@@ -27,12 +27,15 @@ public static class ScanPlanner
                 if (isEquality) return -1; // rowid lookup wins
                 continue;
             }
-            if (table.IndexOn(col.Index) == null) continue;
+            if (table.IndexOn(col.Index) is not { } index) continue;
             if (isEquality) return -1;     // one row at most
             int score = 1;
             foreach (var t2 in terms)
                 if (t2 != term && TryIndexableTerm(t2, out var c2, out _, used, table) && c2.Index == col.Index) score++;
-            if (score > bestScore) { bestScore = score; best = col.Index; }
+            // At equal cost whereLoopAddBtree's first loop stays: it tries the newest index first (pTab->pIndex).
+            int position = table.Indexes.IndexOf(index);
+            if (score > bestScore || (score == bestScore && position > bestPosition))
+                (bestScore, best, bestPosition) = (score, col.Index, position);
         }
         // A rowid range is preferred over an index range.
         foreach (var term in terms)

@@ -117,5 +117,10 @@ public static partial class GoldenCases
             Stdout: "",
             Stderr: "Parse error near line 2: near \"%\": syntax error\n  SET id = '-3', h = printf FROM ('%q', '-3', '-3') % h < id IS NULL;\n                                      error here ---^\nParse error near line 3: near \";\": syntax error\n  E t0 SET a = 1 FROM t1 JOIN t1 AS x ON 1 WHERE a =;\n                                      error here ---^\nParse error near line 4: near \";\": syntax error\n  0 SET a = 1 FROM (SELECT 1) AS q WHERE 1 RETURNING;\n                                      error here ---^\nParse error near line 5: near \"y\": syntax error\n  UPDATE t0 SET a = 1 FROM t1 x y;\n                  error here ---^\nParse error near line 6: near \";\": syntax error\n  UPDATE t0 SET a = 1 FROM;\n                          ^--- error here\n",
             ExitCode: 1),
+        new("Index_range_ties_go_to_the_newest_index",
+            "CREATE TABLE t1 (name BIGINT, k INT UNIQUE);\nINSERT INTO t1 VALUES (0, 1), (-10, 5);\nCREATE INDEX i1 ON t1 (name);\nSELECT * FROM t1 WHERE k < 9223372036854775808 AND name < 2.0;\nSELECT * FROM t1 WHERE k < 100 AND name < 2.0;\nSELECT * FROM t1 WHERE k < 9223372036854775807 AND name < 2.0;\nSELECT * FROM t1 WHERE k < 1e30 AND name < 2.0;\n",
+            Stdout: "-10|5\n0|1\n-10|5\n0|1\n-10|5\n0|1\n-10|5\n0|1\n",
+            Stderr: "",
+            ExitCode: 0),
     ];
 }
