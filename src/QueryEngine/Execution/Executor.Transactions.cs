@@ -127,20 +127,21 @@ public sealed partial class Executor
         // A constraint an ON CONFLICT clause answers is checked with OE_Ignore / OE_Update, not OE_Abort; the DO
         // UPDATE is an UPDATE of its own.
         var upserts = s.Upserts;
-        bool catchAll = upserts != null && upserts[^1].Target == null;
-        // Whether a clause answers the uniqueness of a column (-1: the rowid).
-        bool Answered(int column)
+        // The clause that answers a conflict on a column (-1: the rowid): the first aimed at it, else the catch-all
+        // (sqlite3UpsertOfIndex).
+        UpsertClause? ClauseFor(int column)
         {
-            if (catchAll) return true;
             foreach (var u in upserts ?? [])
             {
+                if (u.Target == null) return u;
                 if (u.Target is not { Count: 1 } target) continue;
                 int c = table.ColumnIndex(target[0].Name);
                 int constrained = c >= 0 && c != table.RowIdColumn ? c : c >= 0 || NameExpr.IsRowIdName(target[0].Name) ? -1 : -2;
-                if (constrained == column) return true;
+                if (constrained == column) return u;
             }
-            return false;
+            return null;
         }
+        bool Answered(int column) => ClauseFor(column) != null;
         foreach (var ix in table.Indexes) if (ix.Unique && !Answered(ix.Column)) return true;
         if (upserts != null)
             foreach (var u in upserts)
@@ -150,7 +151,11 @@ public sealed partial class Executor
                 {
                     if (CallsFunction(value)) return true;
                     int c = table.ColumnIndex(column);
-                    if (c < 0 || c == table.RowIdColumn || table.Columns[c].NotNull) return true;
+                    bool rowId = c < 0 || c == table.RowIdColumn;
+                    // A new rowid is checked against the clause answering a rowid conflict: DO NOTHING there is
+                    // OE_Ignore, which never aborts (a unique index's column gets OE_Abort in a DO UPDATE regardless).
+                    if (rowId && ClauseFor(-1) is not { DoUpdate: false }) return true;
+                    if (!rowId && table.Columns[c].NotNull) return true;
                     foreach (var ix in table.Indexes) if (ix.Unique && ix.Column == c) return true;
                 }
             }

@@ -122,5 +122,10 @@ public static partial class GoldenCases
             Stdout: "-10|5\n0|1\n-10|5\n0|1\n-10|5\n0|1\n-10|5\n0|1\n",
             Stderr: "",
             ExitCode: 0),
+        new("Upsert_setting_the_rowid_under_a_rowid_do_nothing_needs_no_statement_journal",
+            "CREATE TABLE t0 (d, id INTEGER PRIMARY KEY, k);\nBEGIN;\nINSERT INTO t0 VALUES (1, 1, 1), (2, 2, 2), (3, 'x', 3) ON CONFLICT (id) DO NOTHING ON CONFLICT DO UPDATE SET id = id + 10;\nSELECT * FROM t0;\nINSERT INTO t0 VALUES (4, 4, 1), (5, 5, 2), (6, 'x', 3) ON CONFLICT (rowid) DO NOTHING ON CONFLICT DO UPDATE SET id = id + 10, k = 5;\nSELECT * FROM t0;\nCREATE TABLE t1 (d, id INTEGER PRIMARY KEY, k UNIQUE);\nINSERT INTO t1 VALUES (1, 1, 1), (2, 2, 2), (3, 'x', 3) ON CONFLICT (k) DO NOTHING ON CONFLICT DO UPDATE SET id = id + 10;\nSELECT * FROM t1;\nINSERT INTO t1 VALUES (4, 4, 4), (5, 5, 5), (6, 'x', 6) ON CONFLICT (id) DO NOTHING ON CONFLICT DO UPDATE SET k = k + 10;\nSELECT * FROM t1;\nINSERT INTO t1 VALUES (7, 7, 7), (8, 8, 8), (9, 'x', 9) ON CONFLICT (k) DO NOTHING ON CONFLICT DO UPDATE SET k = k + 10;\nSELECT * FROM t1;\nCOMMIT;\n",
+            Stdout: "1|1|1\n2|2|2\n1|1|1\n2|2|2\n4|4|1\n5|5|2\n",
+            Stderr: "Runtime error near line 3: datatype mismatch (20)\nRuntime error near line 5: datatype mismatch (20)\nRuntime error near line 8: datatype mismatch (20)\nRuntime error near line 10: datatype mismatch (20)\nRuntime error near line 12: datatype mismatch (20)\n",
+            ExitCode: 1),
     ];
 }
