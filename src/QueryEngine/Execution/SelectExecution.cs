@@ -201,13 +201,20 @@ public sealed partial class Executor
         if (aggregate)
         {
             var walk = GroupIndexWalk(table, groupBy, where, order, used);
-            if (order.Count == 0 && !s.Distinct)
+            if (order.Count == 0)
             {
                 // Nothing to sort: each group is printed as it ends, so a later group's error ("integer overflow")
                 // comes after the rows before it and LIMIT stops before the next group is computed, as in SQLite.
-                long skip = offsetCount, left = limitCount;
+                // DISTINCT keeps the rows printed, to skip repeats (an ephemeral index beside the output loop).
+                long skip = offsetCount, left = limitCount, held = 0;
+                HashSet<SqlValue[]>? seen = s.Distinct ? new HashSet<SqlValue[]>(DistinctRowComparer.Instance) : null;
                 Group(source, streamJoin ? (join!, where) : null, table, output, groupBy, having, order, walk, row =>
                 {
+                    if (seen != null)
+                    {
+                        if (!seen.Add(row)) return true;
+                        Hold(ref held, StorageSize.OfRow(row));
+                    }
                     if (skip > 0) { skip--; return true; }
                     AppendLine(row, line, stdout);
                     return --left != 0;

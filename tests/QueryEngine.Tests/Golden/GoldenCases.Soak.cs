@@ -127,5 +127,10 @@ public static partial class GoldenCases
             Stdout: "1|1|1\n2|2|2\n1|1|1\n2|2|2\n4|4|1\n5|5|2\n",
             Stderr: "Runtime error near line 3: datatype mismatch (20)\nRuntime error near line 5: datatype mismatch (20)\nRuntime error near line 8: datatype mismatch (20)\nRuntime error near line 10: datatype mismatch (20)\nRuntime error near line 12: datatype mismatch (20)\n",
             ExitCode: 1),
+        new("Distinct_groups_print_as_each_group_ends",
+            "CREATE TABLE t0 (b INTEGER, c INTEGER);\nINSERT INTO t0 VALUES (1, 1), (1, 2), (2, 4611686018427387904), (2, 4611686018427387904), (3, 1), (3, 5), (4, 2), (5, 1);\nSELECT DISTINCT count(*) FROM t0 GROUP BY b;\nSELECT DISTINCT count(*) FROM t0 GROUP BY b LIMIT 1 OFFSET 1;\nSELECT DISTINCT count(*) FROM t0 GROUP BY b HAVING sum(c);\nSELECT DISTINCT count(*), min(c) FROM t0 GROUP BY b;\nSELECT DISTINCT count(*) FROM t0 GROUP BY b ORDER BY 1 DESC;\n",
+            Stdout: "2\n1\n1\n2\n2|1\n2|4611686018427387904\n1|2\n1|1\n2\n1\n",
+            Stderr: "Runtime error near line 5: integer overflow\n",
+            ExitCode: 1),
     ];
 }
