@@ -132,5 +132,19 @@ public static partial class GoldenCases
             Stdout: "2\n1\n1\n2\n2|1\n2|4611686018427387904\n1|2\n1|1\n2\n1\n",
             Stderr: "Runtime error near line 5: integer overflow\n",
             ExitCode: 1),
+        new("Values_lists_are_not_counted_as_compound_terms", LongCompoundsScript(),
+            Stdout: string.Concat(Enumerable.Repeat(string.Concat(Enumerable.Range(0, 600).Select(i => i + "\n")), 2)),
+            Stderr: "Parse error near line 2: too many terms in compound SELECT\nParse error near line 3: too many terms in compound SELECT\nParse error near line 5: too many terms in compound SELECT\n",
+            ExitCode: 1),
     ];
+
+    /// <summary>SQLITE_LIMIT_COMPOUND_SELECT (500) against VALUES lists, expected output from sqlite3 3.40.1: a lone
+    /// 600-row list is not counted, 501 SELECTs are, a list left of an operator counts each row, one right of an
+    /// operator counts once.</summary>
+    private static string LongCompoundsScript()
+    {
+        string rows = string.Join(",", Enumerable.Range(0, 600).Select(i => $"({i})"));
+        string selects = string.Join(" UNION ALL ", Enumerable.Range(0, 501).Select(i => $"SELECT {i}"));
+        return $"VALUES {rows};\n{selects};\nVALUES {rows} UNION SELECT 1;\nSELECT 1 UNION VALUES {rows};\n{selects} UNION ALL VALUES (1), (2);\n";
+    }
 }
