@@ -26,11 +26,6 @@ public sealed partial class Executor(Catalog catalog)
         {
             throw new SqlParseException(e.Message, e.Offset, SchemaCode);
         }
-        catch (SqlRuntimeException e) when (e.Message.Contains(" after rename: ", StringComparison.Ordinal))
-        {
-            _schemaUnloaded = true;
-            throw;
-        }
         if (statement is CreateTableStatement or DropTableStatement or CreateIndexStatement or DropIndexStatement or AlterTableStatement)
             SchemaChanged();
     }
@@ -602,15 +597,15 @@ public sealed partial class Executor(Catalog catalog)
             result.Add(row);
         }
         int orderColumn = ScanPlanner.IndexOrderColumn(table, where, selectColumns);
+        var branches = orderColumn < 0 && (result.Count > 1 || failed != null) ? ScanPlanner.OrUnionPlan(table, where, selectColumns) : null;
+        if (orderColumn < 0 && branches == null && selectColumns != null && !ScanPlanner.HasRowIdOrIndexTerm(table, where, selectColumns))
+            orderColumn = ScanPlanner.CoveringIndexColumn(table, selectColumns);
         if (failed != null)
         {
-            bool rowIdOrder = orderColumn < 0 && ScanPlanner.OrUnionPlan(table, where, selectColumns) == null
-                && (selectColumns == null || ScanPlanner.HasRowIdOrIndexTerm(table, where, selectColumns)
-                    || ScanPlanner.CoveringIndexColumn(table, selectColumns) < 0);
-            if (!rowIdOrder) throw failed;
+            if (orderColumn >= 0 || branches != null) throw failed; // not a rowid-order scan
             return result;
         }
-        if (orderColumn < 0 && result.Count > 1 && ScanPlanner.OrUnionPlan(table, where, selectColumns) is { } branches)
+        if (branches != null)
         {
             var seen = new HashSet<Row>(ReferenceEqualityComparer.Instance);
             var union = new List<Row>(result.Count);
@@ -629,8 +624,6 @@ public sealed partial class Executor(Catalog catalog)
             }
             return union;
         }
-        if (orderColumn < 0 && selectColumns != null && !ScanPlanner.HasRowIdOrIndexTerm(table, where, selectColumns))
-            orderColumn = ScanPlanner.CoveringIndexColumn(table, selectColumns);
         if (orderColumn >= 0 && result.Count > 1)
         {
             var keyed = result.ToArray();

@@ -634,9 +634,7 @@ public sealed partial class Parser
                     // "seltablist ::= stl_prefix LP seltablist RP as on_using": parsed for SQLite's syntax errors (in it
                     // or later in the statement), then refused once the statement has parsed.
                     ParseTableListSyntax();
-                    if (TryKeyword("AS")) ExpectName();
-                    else if (IsNameToken(Peek()) && !IsJoinWord(Peek())) ExpectName();
-                    ParseOnUsingSyntax();
+                    ParseItemTailSyntax();
                     _deferredUnsupported ??= "parenthesized joins in FROM";
                 }
                 else
@@ -862,7 +860,6 @@ public sealed partial class Parser
     /// more.</summary>
     private void ParseSelTabListSyntax()
     {
-        static bool JoinWord(Token w) => w.Is("NATURAL") || w.Is("LEFT") || w.Is("RIGHT") || w.Is("FULL") || w.Is("OUTER") || w.Is("INNER") || w.Is("CROSS");
         while (true)
         {
             if (TryOp("("))
@@ -881,23 +878,24 @@ public sealed partial class Parser
                 if (TryOp(".")) ExpectName();
                 TryTableFunctionArguments();
             }
-            if (TryKeyword("AS")) ExpectName();
-            else if (IsNameToken(Peek()) && !JoinWord(Peek()) && !Peek().Is("JOIN") && !Peek().Is("ON") && !Peek().Is("USING")) ExpectName();
-            ParseOnUsingSyntax();
+            ParseItemTailSyntax();
             if (TryOp(",")) continue;
-            if (!Peek().Is("JOIN") && !JoinWord(Peek())) return;
+            if (!IsJoinWord(Peek())) return;
             for (int words = 0; !Peek().Is("JOIN"); words++)
             {
                 var w = Peek();
-                if (words == 3 || !JoinWord(w)) throw SyntaxError(w);
+                if (words == 3 || !IsJoinWord(w)) throw SyntaxError(w);
                 Take();
             }
             Take();
         }
     }
 
-    private void ParseOnUsingSyntax()
+    /// <summary>What may follow a FROM item, for its syntax only: [[AS] alias] [ON expr | USING (names)].</summary>
+    private void ParseItemTailSyntax()
     {
+        if (TryKeyword("AS")) ExpectName();
+        else if (IsNameToken(Peek()) && !IsJoinWord(Peek()) && !Peek().Is("ON") && !Peek().Is("USING")) ExpectName();
         if (TryKeyword("ON")) ParseExprAt(7);
         else if (TryKeyword("USING"))
         {
