@@ -25,6 +25,9 @@ public sealed partial class Executor
         public IndexAccess?[] Access = [];
         /// <summary>Per FROM position: an equality with the tables outside it is answered as SQLite's automatic index.</summary>
         public bool[] Automatic = [];
+        /// <summary>The outer table's column whose index the outer scan walks (a range carried over through a join
+        /// equality, TurnForFixedOrdering), or -1 for rowid order.</summary>
+        public int OuterIndexOrder = -1;
     }
 
     /// <summary>Looks up FROM's tables and USING columns (sqlite3ProcessJoin, before any name is resolved) and
@@ -149,6 +152,13 @@ public sealed partial class Executor
                 else if (filters[level] != null) filters[level] = Without(filters[level]!, consumed);
             }
         }
+        Row[]? outerInIndexOrder = null;
+        if (plan.OuterIndexOrder >= 0)
+        {
+            int column = plan.OuterIndexOrder;
+            outerInIndexOrder = [.. sources[order[0]].Table.Rows];
+            Array.Sort(outerInIndexOrder, (x, y) => { int c = ValueComparer.Compare(x.Values[column], y.Values[column]); return c != 0 ? c : x.RowId.CompareTo(y.RowId); });
+        }
         var row = new SqlValue[plan.Joined.Columns.Length];
         var context = new RowContext { Values = row };
         long count = 0;
@@ -168,7 +178,8 @@ public sealed partial class Executor
             int k = order[level];
             var src = sources[k];
             bool matched = false;
-            var candidates = lookups[level] is { } lookup ? lookup.Probe(context) : CollectionsMarshal.AsSpan(src.Table.Rows);
+            var candidates = lookups[level] is { } lookup ? lookup.Probe(context)
+                : level == 0 && outerInIndexOrder != null ? outerInIndexOrder : CollectionsMarshal.AsSpan(src.Table.Rows);
             foreach (var r in candidates)
             {
                 r.Values.AsSpan().CopyTo(row.AsSpan(src.Offset)); // a span copy: Array.Copy checks types per call

@@ -32,9 +32,11 @@ public sealed partial class Executor
     /// FROM order. Refused: any other term on an indexed column or a rowid (it may drive a range or another index),
     /// a table an index covers (SQLite may scan the index instead), the ties and filters where the costs decide, and
     /// ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid (SQLite may walk that index, and turn the loops
-    /// around to do it: rows that tie come in another order). <paramref name="ordering"/> holds those terms.
+    /// around to do it: rows that tie come in another order). <paramref name="ordering"/> holds those terms;
+    /// <paramref name="sortTerms"/> the ones the plan's order would have to meet to skip its sort: the ORDER BY terms
+    /// (<paramref name="sortTermsOrdered"/>: in their order), else the GROUP BY terms, else the DISTINCT columns.
     /// </summary>
-    private void PlanJoinLoops(JoinPlan plan, Expr? where, List<Expr> ordering)
+    private void PlanJoinLoops(JoinPlan plan, Expr? where, List<Expr> ordering, List<Expr> sortTerms, bool sortTermsOrdered)
     {
         var sources = plan.Sources;
         int n = sources.Count;
@@ -56,7 +58,12 @@ public sealed partial class Executor
         bool innerJoin = n == 2 && plan.Clauses[0].Kind is JoinKind.Inner or JoinKind.Comma;
         if (!keyed && !readsKey)
         {
-            if (innerJoin) TurnForAutomaticIndex(plan, innerTerms);
+            if (innerJoin)
+            {
+                TurnForAutomaticIndex(plan, innerTerms);
+                TurnForRowIdOrder(plan, innerTerms, sortTermsOrdered && sortTerms.Count > 0 ? [sortTerms[0]] : sortTerms);
+            }
+            TurnForFixedOrdering(plan, sortTerms, innerTerms, keyed: false);
             RefuseUnplannedFilters(plan, innerTerms);
             return;
         }
@@ -74,7 +81,107 @@ public sealed partial class Executor
                 PlanLevel(plan, k, terms, before, allowAutomatic: k > 0);
             }
         }
+        TurnForFixedOrdering(plan, sortTerms, innerTerms, keyed: true);
     }
+
+    /// <summary>
+    /// Two tables without indexes, where a term of <paramref name="sortFree"/> (the first ORDER BY term, else any
+    /// GROUP BY term or DISTINCT column) is the inner table's rowid (or its
+    /// INTEGER PRIMARY KEY) and none the outer one's: scanning the inner table outside, in rowid order, meets the
+    /// ORDER BY, GROUP BY or DISTINCT without a sort, which where.c's costs prefer (both loop orders cost the same
+    /// otherwise). sqlite3 3.40.1: <c>SELECT DISTINCT r.* FROM t AS l JOIN t AS r USING (b)</c>, with t's INTEGER
+    /// PRIMARY KEY, plans SCAN r, SEARCH l USING AUTOMATIC PARTIAL COVERING INDEX. Only when an automatic index on the
+    /// new inner table serves the join, as it did on the old one.
+    /// </summary>
+    private static void TurnForRowIdOrder(JoinPlan plan, List<Expr> terms, List<Expr> sortFree)
+    {
+        int outer = plan.LoopOrder[0], inner = plan.LoopOrder[1];
+        if (!ReadsRowId(sortFree, plan.Sources[inner]) || ReadsRowId(sortFree, plan.Sources[outer])) return;
+        if (!AutomaticIndexServes(plan, outer, terms)) return;
+        plan.LoopOrder = [inner, outer];
+    }
+
+    /// <summary>One of the terms is exactly the table's rowid or INTEGER PRIMARY KEY column.</summary>
+    private static bool ReadsRowId(List<Expr> terms, JoinSource src) =>
+        terms.Exists(t => t is ColumnExpr c && (c.Index == src.RowIdSlot || (src.Table.RowIdColumn >= 0 && c.Index == src.Offset + src.Table.RowIdColumn)));
+
+    /// <summary>
+    /// wherePathSatisfiesOrderBy counts an ORDER BY, GROUP BY or DISTINCT term satisfied when a WHERE term fixes its
+    /// column to a constant ("= constant", "IS NULL") in the outermost loop, so where.c's costs turn an inner join to
+    /// put that table outside and skip the sort when that meets every term, unless the table is found by its rowid or
+    /// a UNIQUE index (sqlite3 3.40.1 then keeps that lookup inside and sorts). EXPLAIN QUERY PLAN:
+    /// <c>FROM ja JOIN jb ON jb.v = ja.w WHERE jb.w = 3 ORDER BY jb.w</c> (jb indexed on v) scans jb and searches ja
+    /// through an automatic index (without ORDER BY: SCAN ja, SEARCH jb USING INDEX jbv); <c>... ON jb.id = ja.w</c>
+    /// keeps SCAN ja, SEARCH jb USING INTEGER PRIMARY KEY and a temp b-tree; a term left unmet (<c>SELECT DISTINCT
+    /// ja.w, jb.w ... WHERE jb.w = 1.0</c>) keeps the plan too. Turned only for two tables, where an automatic index on
+    /// the new inner table serves the join (<paramref name="keyed"/>: both loops are planned again); more are refused.
+    /// No turn when the outer table is looked up by a constant key (one row at most: the same order either way).
+    /// </summary>
+    private void TurnForFixedOrdering(JoinPlan plan, List<Expr> sortTerms, List<Expr> terms, bool keyed)
+    {
+        if (sortTerms.Count == 0 || plan.Clauses.Any(c => c.Kind is not (JoinKind.Inner or JoinKind.Comma))) return;
+        int outer = plan.LoopOrder[0];
+        if (IsConstantKeyLookup(plan, outer)) return;
+        int fixedIn = -1;
+        foreach (var term in sortTerms)
+        {
+            if (term is not ColumnExpr { IsRowId: false } col || SingleSource(col, plan) is var k && (k < 0 || k == outer)) return;
+            if (fixedIn >= 0 && k != fixedIn || !ScanPlanner.FixesColumn(terms, col)) return;
+            fixedIn = k;
+        }
+        if (plan.Access[fixedIn] is { } access && (access.Column < 0 || plan.Sources[fixedIn].Table.IndexOn(access.Column) is { Unique: true })) return;
+        if (plan.Sources.Count != 2)
+            throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on columns a WHERE term fixes in an inner table of a JOIN of more than two tables yet");
+        // Only an automatic index on the other table would make the turn pay: without one (its column's affinity
+        // does not suit the comparison) sqlite3 keeps the fixed table inside, as a partial automatic index, and sorts.
+        if (!AutomaticIndexServes(plan, outer, terms)) return;
+        var bounded = keyed ? BoundThroughEquality(plan, fixedIn, terms) : [];
+        if (bounded.Count > 1)
+            throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on columns a WHERE term fixes in a JOIN whose WHERE bounds several columns equal to indexed ones yet (SQLite carries each bound over to its index)");
+        plan.LoopOrder = [fixedIn, outer];
+        if (!keyed) return;
+        plan.Access = new IndexAccess?[2];
+        PlanLevel(plan, fixedIn, terms, [], allowAutomatic: false);
+        PlanLevel(plan, outer, terms, [fixedIn], allowAutomatic: true);
+        // The range scan of that index visits the rows in its order; those outside the range never join (the bound
+        // holds on the column they must equal), so the scan is every row in index order (a rowid range: rowid order).
+        if (bounded.Count == 1 && plan.Access[fixedIn] == null && bounded[0] >= 0) plan.OuterIndexOrder = bounded[0];
+    }
+
+    /// <summary>The columns of table <paramref name="k"/> (its rowid -1, or an indexed column) in a join equality
+    /// <c>k.key = other.x</c> where another term compares other.x with a constant: where.c's equivalence classes
+    /// (termIsEquivalence: both sides of one affinity, or both numeric) carry that comparison over to k.key
+    /// (WO_EQUIV), where it drives a range of k's index when k is outside and the comparison's affinity suits the
+    /// index (sqlite3 3.40.1: <c>... ON ja.w = jb.v WHERE ja.w > 2 AND jb.w = 2 ORDER BY jb.w</c> plans SEARCH jb
+    /// USING INDEX jbv (v>?)).</summary>
+    private static List<int> BoundThroughEquality(JoinPlan plan, int k, List<Expr> terms)
+    {
+        var src = plan.Sources[k];
+        var found = new List<int>();
+        foreach (var term in terms)
+        {
+            if (term is not BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is, Left: ColumnExpr l, Right: ColumnExpr r }) continue;
+            var (key, other) = KeyColumn(l, src) != null ? (l, r) : KeyColumn(r, src) != null ? (r, l) : (null, null);
+            if (key == null || other == null || InSource(other.Index, src)) continue;
+            if (key.Affinity != other.Affinity && !(AffinityRules.IsNumeric(key.Affinity) && AffinityRules.IsNumeric(other.Affinity))) continue;
+            foreach (var bound in terms)
+            {
+                if (bound is not BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is or BinaryOp.Less or BinaryOp.LessEqual or BinaryOp.Greater or BinaryOp.GreaterEqual } b) continue;
+                Expr? constant = b.Left is ColumnExpr bl && bl.Index == other.Index ? b.Right : b.Right is ColumnExpr br && br.Index == other.Index ? b.Left : null;
+                if (constant == null || !constant.IsConstant) continue;
+                if (!IndexAffinityOk(AffinityRules.ForComparison(other.Affinity, constant.Affinity), key.Affinity)) continue;
+                int column = KeyColumn(key, src)!.Value;
+                if (column == src.Table.RowIdColumn) column = -1;
+                if (!found.Contains(column)) found.Add(column);
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Table <paramref name="k"/> is looked up by a constant on its rowid or a UNIQUE index: one row at most.</summary>
+    private static bool IsConstantKeyLookup(JoinPlan plan, int k) =>
+        plan.Access[k] is { Probe.IsConstant: true } access
+        && (access.Column < 0 || plan.Sources[k].Table.IndexOn(access.Column) is { Unique: true });
 
     /// <summary>The terms a table's loop may use: the ON of a LEFT JOIN for its right table, else WHERE and the
     /// inner ONs.</summary>

@@ -139,6 +139,53 @@ public static class ScanPlanner
         return false;
     }
 
+    /// <summary>True when an AND term of WHERE fixes <paramref name="column"/> to one value: "column = constant",
+    /// "column IS constant" or "column IS NULL" (either side). wherePathSatisfiesOrderBy marks an ORDER BY term on such
+    /// a column satisfied before it looks at the scan (eqOpMask), so the rows keep the plan's order, never reversed.</summary>
+    public static bool FixesColumn(Expr? where, ColumnExpr column)
+    {
+        if (where == null) return false;
+        var terms = new List<Expr>();
+        SplitAnd(where, terms);
+        return FixesColumn(terms, column);
+    }
+
+    /// <summary>As above, over AND terms already split.</summary>
+    public static bool FixesColumn(List<Expr> terms, ColumnExpr column)
+    {
+        foreach (var term in terms)
+        {
+            ColumnExpr? fixedColumn = term switch
+            {
+                IsNullExpr { Negated: false, Operand: ColumnExpr c } => c,
+                BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is, Left: ColumnExpr l } b when ScanInvariance.Holds(b.Right) => l,
+                BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is, Right: ColumnExpr r } b when ScanInvariance.Holds(b.Left) => r,
+                _ => null,
+            };
+            if (fixedColumn != null && SameColumn(fixedColumn, column)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>True when an AND term "= constant", "IS constant" or "IS NULL" on the rowid or an indexed column other
+    /// than <paramref name="column"/> can drive a lookup: without ANALYZE SQLite estimates it at a few rows of a
+    /// million-row table, far cheaper than walking the whole index of <paramref name="column"/>.</summary>
+    public static bool HasEqualityLookupOtherThan(Table table, Expr? where, ColumnExpr column)
+    {
+        if (where == null) return false;
+        var terms = new List<Expr>();
+        SplitAnd(where, terms);
+        foreach (var term in terms)
+        {
+            if (!TryIndexableTerm(term, out var col, out bool isEquality, null, table) || !isEquality || SameColumn(col, column)) continue;
+            if (col.IsRowId || col.Index < 0 || table.IndexOn(col.Index) != null) return true;
+        }
+        return false;
+    }
+
+    private static bool SameColumn(ColumnExpr a, ColumnExpr b) =>
+        a.IsRowId || a.Index < 0 ? b.IsRowId || b.Index < 0 : !b.IsRowId && a.Index == b.Index;
+
     /// <summary>True when a WHERE term (equality or range against a constant) on the rowid or an indexed column
     /// drives the scan, which SQLite prefers over a covering full scan.</summary>
     public static bool HasRowIdOrIndexTerm(Table table, Expr? where, HashSet<int>? used = null)

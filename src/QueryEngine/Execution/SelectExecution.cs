@@ -149,7 +149,8 @@ public sealed partial class Executor
         {
             join.Used = [.. used];
             foreach (var on in join.On) if (on != null) CollectColumns(on, join.Used);
-            PlanJoinLoops(join, where, [.. order.Select(k => k.Key), .. groupBy, .. s.Distinct && !aggregate ? output : []]);
+            List<Expr> sortTerms = aggregate ? groupBy : order.Count > 0 ? [.. order.Select(k => k.Key)] : s.Distinct ? output : [];
+            PlanJoinLoops(join, where, [.. order.Select(k => k.Key), .. groupBy, .. s.Distinct && !aggregate ? output : []], sortTerms, !aggregate && order.Count > 0);
         }
         int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null
                             && !(join == null && s.FromQuery == null && IsDistinctRedundant(table, output, where))
@@ -334,7 +335,7 @@ public sealed partial class Executor
             bool tied = true;
             for (int i = 0; i < order.Count && tied; i++) tied = CompareForOrder(a.Keys[i], b.Keys[i], order[i]) == 0;
             if (tied && !DistinctRowComparer.Instance.Equals(a.Out, b.Out))
-                throw new SqlParseException("FastDb does not support ORDER BY ... DESC of several terms with LIMIT led by a column with a non-unique index, when rows tie in every term, yet");
+                throw new SqlParseException("FastDb does not support ORDER BY ... DESC of several terms with LIMIT led by an indexed column with equal keys (a non-unique index, or NULLs under a UNIQUE one), when rows tie in every term, yet");
         }
     }
 
@@ -625,7 +626,9 @@ public sealed partial class Executor
     }
 
     /// <summary>When the first ORDER BY term is the rowid or a UNIQUE column, SQLite walks that index (backwards for
-    /// DESC) instead of sorting the first key, so rows equal in it (NULLs) come in rowid order, reversed for DESC.
+    /// DESC) instead of sorting the first key, so rows equal in it (NULLs) come in rowid order, reversed for DESC,
+    /// unless a WHERE term fixes that column (the term is then satisfied, the scan order kept) or an equality on
+    /// another index drives a lookup (its rows are sorted after).
     /// The stable sort that follows then only breaks ties by the other terms. With more terms and a LIMIT, SQLite
     /// weighs that walk against one sort of everything by the LIMIT's value (a sort keeps tied rows in rowid order).
     /// The two differ only for DESC, in rows tied in every term, which a non-unique index makes common: when such
@@ -634,14 +637,18 @@ public sealed partial class Executor
     {
         tieSensitive = false;
         if (first.Key is not ColumnExpr col) return rows;
+        if (ScanPlanner.FixesColumn(where, col)) return rows;
         bool isRowId = col.IsRowId || col.Index < 0;
         if (!isRowId && table.IndexOn(col.Index) == null) return rows;
+        if (ScanPlanner.HasEqualityLookupOtherThan(table, where, col)) return rows;
         // A range on another index drives the scan (then a sort) when bounded on both sides or under a LIMIT (a
         // sorter that keeps few rows is cheap); against a one-sided range without one (estimated at a quarter of
         // the rows) the walk of the ORDER BY index, which needs no sort, costs less (sqlite3 3.40.1 without ANALYZE).
         int driving = ScanPlanner.IndexOrderColumn(table, where, null, out int bounds);
         if (driving >= 0 && driving != col.Index && (bounds > 1 || limited)) return rows;
-        tieSensitive = first.Desc && !isRowId && !table.Indexes.Exists(ix => ix.Column == col.Index && ix.Unique);
+        // Rows tie in the first term under a non-unique index, or in the NULLs of a UNIQUE one (RefuseTies looks
+        // only at rows that do tie, so a UNIQUE NOT NULL column never refuses).
+        tieSensitive = first.Desc && !isRowId;
         if (isRowId)
         {
             var byRowId = rows.OrderBy(r => r.RowId).ToList();

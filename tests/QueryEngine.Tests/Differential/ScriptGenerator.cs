@@ -468,9 +468,11 @@ public sealed partial class ScriptGenerator
                     if (direction == 2) term.Add("DESC");
                     terms.Add(term);
                 }
-                // ORDER BY x DESC, ... LIMIT with x under a non-unique index: SQLite's plan picks the order of rows
-                // tied in every term by the LIMIT's value, which FastDb refuses; such a first term is made ASC.
-                if (terms.Count > 1 && terms[0] is [var first, "DESC"] && columns.Find(c => c.Name == first) is { PrimaryKey: false, Unique: false } fc && _indexed.Contains(fc))
+                // ORDER BY x DESC, ... LIMIT with x under a non-unique index, or a UNIQUE one that holds several NULLs:
+                // SQLite's plan picks the order of rows tied in every term by the LIMIT's value, which FastDb refuses;
+                // such a first term is made ASC.
+                if (terms.Count > 1 && terms[0] is [var first, "DESC"] && columns.Find(c => c.Name == first) is { IsRowid: false } fc
+                    && (_indexed.Contains(fc) || ((fc.PrimaryKey || fc.Unique) && !fc.NotNull)))
                     descAt = tokens.Count + 1;
                 tokens.AddRange(Join(terms));
             }
