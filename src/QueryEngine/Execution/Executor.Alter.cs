@@ -107,7 +107,7 @@ public sealed partial class Executor
         for (int i = 0; i < t.Columns.Length; i++)
         {
             if (i == index || !string.Equals(t.Columns[i].Name, a.NewName, StringComparison.OrdinalIgnoreCase)) continue;
-            _schemaUnloaded = true; // renameColumnFunc fails after the schema was rewritten: it is reset (Executor.SchemaReset.cs)
+            ResetSchemaInTransaction(); // renameColumnFunc fails after the schema was rewritten: it is reset (Executor.SchemaReset.cs)
             throw new SqlRuntimeException("error in table " + t.Name + " after rename: duplicate column name: "
                 + (i > index ? t.Columns[i].Name : a.NewName), SqlRuntimeException.Error);
         }

@@ -10,6 +10,14 @@ namespace FastDb.QueryEngine.Execution;
 /// find the schema cookie changed, so the error comes back as SQLITE_SCHEMA: "no such column: nosuch (17)", every
 /// time. Only the shell's text shows it; a new script is a new process, with the schema read afresh.
 /// </summary>
+/// <para>The reset also clears DBFLAG_SchemaChange, the flag that makes ROLLBACK reset the schema. So after a failed
+/// RENAME inside a transaction, a statement that reads the schema again reads the transaction's own schema, and a
+/// ROLLBACK or ROLLBACK TO with no schema change since leaves the connection holding it: a <em>stale</em> schema that
+/// no longer matches the database (<see cref="StaleSchema"/>). The shell then prepares against the stale schema
+/// (ShellRunner): a prepare error that is not a name error ("table t0 has 3 columns but 2 values were supplied") is
+/// reported as it is; a name error makes schemaIsValid see the cookie changed and prepare again on a reset schema; a
+/// statement that prepared and reads a table finds the cookie changed at OP_Transaction and is prepared again by
+/// sqlite3_step, whose prepare error is then a runtime error. sqlite3 3.40.1, checked by hand.</para>
 public sealed partial class Executor
 {
     private const int SchemaCode = 17;
@@ -17,12 +25,63 @@ public sealed partial class Executor
     /// <summary>The parsed schema was reset and no statement has read it since.</summary>
     private bool _schemaUnloaded;
 
+    /// <summary>The CREATE texts of the schema the connection read inside the open transaction, while no schema
+    /// change has followed (DBFLAG_SchemaChange clear); null otherwise.</summary>
+    private List<string?>? _readInTransaction;
+
+    /// <summary>The CREATE texts of the stale schema the connection holds after a rollback that did not reset it, or
+    /// null when its schema matches the database.</summary>
+    public IReadOnlyList<string?>? StaleSchema { get; private set; }
+
+    /// <summary>Set whenever a statement reads the schema (prepare's table lookup): what OP_Transaction's cookie
+    /// check stands for. The shell clears it before the statement it watches.</summary>
+    public bool ReadSchema { get; set; }
+
     private void SchemaChanged()
     {
+        _readInTransaction = null; // the connection's schema follows the change, and DBFLAG_SchemaChange is set
         if (_transaction == null) return;
         _transaction.SchemaChanged = true;
         foreach (var (_, journal) in _savepoints) journal.SchemaChanged = true;
     }
+
+    /// <summary>A statement reads the schema: after a reset that reloads it (inside a transaction, the
+    /// transaction's own schema).</summary>
+    private void SchemaRead()
+    {
+        ReadSchema = true;
+        if (_schemaUnloaded && _transaction != null) _readInTransaction = CurrentSchemaTexts();
+        _schemaUnloaded = false;
+    }
+
+    /// <summary>sqlite3ResetAllSchemasOfConnection outside a rollback (a failed RENAME): the schema is dropped and
+    /// DBFLAG_SchemaChange cleared, so a later ROLLBACK does not reset again.</summary>
+    private void ResetSchemaInTransaction()
+    {
+        _schemaUnloaded = true;
+        _readInTransaction = null;
+        if (_transaction == null) return;
+        _transaction.SchemaChanged = false;
+        foreach (var (_, journal) in _savepoints) journal.SchemaChanged = false;
+    }
+
+    /// <summary>After a rollback that did not reset the schema: the connection keeps what it read, stale when the
+    /// database's schema is now another.</summary>
+    private void KeepSchemaAfterRollback(List<string?>? held)
+    {
+        if (held != null && !held.SequenceEqual(CurrentSchemaTexts())) StaleSchema = held;
+    }
+
+    /// <summary>The shell's reset of a stale schema (schemaIsValid or OP_Transaction found the cookie changed):
+    /// the next statement that names a table reads the database's schema.</summary>
+    public void ResetStaleSchema()
+    {
+        StaleSchema = null;
+        _readInTransaction = null;
+        _schemaUnloaded = true;
+    }
+
+    private List<string?> CurrentSchemaTexts() => _catalog.Schema.ConvertAll(e => e.Sql);
 
     /// <summary>Every statement but a transaction statement or a query reads the schema as it is prepared; a query
     /// reads it when it looks up the first table any of its SELECTs names (<see cref="RequireFromItem"/>), which

@@ -47,8 +47,11 @@ public sealed partial class Executor
                 break;
             case TransactionAction.Rollback:
                 if (_transaction == null) throw new SqlRuntimeException("cannot rollback - no transaction is active", 1);
-                if (_transaction.SchemaChanged) _schemaUnloaded = true;
+                bool reset = _transaction.SchemaChanged;
+                var held = _readInTransaction;
+                if (reset) _schemaUnloaded = true;
                 RollbackTransaction();
+                if (!reset) KeepSchemaAfterRollback(held);
                 break;
             case TransactionAction.Savepoint:
                 if (_transaction == null)
@@ -73,9 +76,11 @@ public sealed partial class Executor
                 }
                 // ROLLBACK TO keeps the savepoint (and the transaction) open, at the state it was set in.
                 _savepoints.RemoveRange(i + 1, _savepoints.Count - i - 1);
-                if (_savepoints[i].Journal.SchemaChanged) _schemaUnloaded = true;
+                bool resetTo = _savepoints[i].Journal.SchemaChanged;
+                if (resetTo) _schemaUnloaded = true;
                 _journal.Clear();
                 _savepoints[i].Journal.Rollback();
+                if (!resetTo) KeepSchemaAfterRollback(_readInTransaction);
                 _savepoints[i] = (_savepoints[i].Name, new TransactionJournal(_catalog));
                 break;
             }
@@ -84,6 +89,7 @@ public sealed partial class Executor
 
     private void EndTransaction()
     {
+        _readInTransaction = null;
         _transaction = null;
         _savepoints.Clear();
         _transactionSavepoint = false;
@@ -94,6 +100,8 @@ public sealed partial class Executor
     {
         if (_transaction != null) RollbackTransaction();
         _schemaUnloaded = false; // the next script is a new sqlite3 process, which reads the schema afresh
+        StaleSchema = null;
+        _readInTransaction = null;
     }
 
     private void RollbackTransaction()

@@ -20,7 +20,7 @@ public sealed partial class Executor(Catalog catalog)
     /// <summary>Prepares (binds) and runs one statement; rows go to <paramref name="stdout"/>.</summary>
     public void Run(Statement statement, StringBuilder stdout)
     {
-        if (ReadsSchema(statement)) _schemaUnloaded = false;
+        if (ReadsSchema(statement)) SchemaRead();
         try { RunStatement(statement, stdout); }
         catch (SqlParseException e) when (_schemaUnloaded && e.Code == 1 && e.Message.StartsWith("no such column", StringComparison.Ordinal))
         {
@@ -161,7 +161,7 @@ public sealed partial class Executor(Catalog catalog)
 
     private Table RequireFromItem(string name, bool isCall)
     {
-        _schemaUnloaded = false; // sqlite3LocateTable reads the schema first (see Executor.SchemaReset.cs)
+        SchemaRead(); // sqlite3LocateTable reads the schema first (see Executor.SchemaReset.cs)
         if (!isCall) return RequireReadableTable(name);
         if (SchemaTable.CanonicalName(name) != null || _catalog.Find(name) != null)
             throw new SqlParseException("'" + name + "' is not a function");

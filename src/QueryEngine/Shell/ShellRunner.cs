@@ -67,8 +67,18 @@ public sealed class ShellRunner(Catalog catalog)
             if (pos >= sql.Length) return true;
             try
             {
-                var stmt = Parser.ParseOne(sql, pos, _catalog.Exists, _catalog.IndexExists, _catalog.ColumnExists, out int next);
-                if (stmt != null) RunStatement(stmt, stdout);
+                bool reprepared = _executor.StaleSchema is { } stale && PrepareOnStaleSchema(sql, pos, stale);
+                int next;
+                try
+                {
+                    var stmt = Parser.ParseOne(sql, pos, _catalog.Exists, _catalog.IndexExists, _catalog.ColumnExists, out next);
+                    if (stmt != null) RunStatement(stmt, stdout);
+                }
+                catch (SqlParseException e) when (reprepared && !e.Message.StartsWith("FastDb does not support", StringComparison.Ordinal))
+                {
+                    // sqlite3_step's re-prepare failed: its error is the step's, a runtime error.
+                    throw new SqlRuntimeException(e.Message, e.Code);
+                }
                 if (next <= pos) return true; // defensive: never loop without progress
                 pos = next;
             }
@@ -89,6 +99,52 @@ public sealed class ShellRunner(Catalog catalog)
             }
         }
     }
+
+    /// <summary>
+    /// Prepares the statement at <paramref name="pos"/> against the stale schema the connection holds (see
+    /// Executor.SchemaReset.cs), on a throwaway catalog built from its CREATE texts: a prepare error other than a
+    /// name error is thrown as sqlite3 reports it, the schema left stale. A name error has schemaIsValid reset the
+    /// schema and prepare again (false: run as usual). A statement that prepared and reads a table resets it at
+    /// OP_Transaction and is prepared again by sqlite3_step (true: the caller reports that prepare's errors as runtime
+    /// errors); one that reads none (SELECT 1, BEGIN) runs as usual, the schema still stale.
+    /// </summary>
+    private bool PrepareOnStaleSchema(string sql, int pos, IReadOnlyList<string?> stale)
+    {
+        var catalog = new Catalog();
+        var executor = new Executor(catalog);
+        var discard = new StringBuilder();
+        try
+        {
+            foreach (var text in stale)
+                if (text != null && Parser.ParseOne(text, 0, catalog.Exists, catalog.IndexExists, catalog.ColumnExists, out _) is { } create)
+                    executor.Run(create, discard);
+        }
+        catch (Exception e) when (e is SqlParseException or SqlRuntimeException)
+        {
+            _executor.ResetStaleSchema(); // a schema FastDb cannot rebuild: answer from the database's own
+            return false;
+        }
+        executor.ReadSchema = false;
+        try
+        {
+            if (Parser.ParseOne(sql, pos, catalog.Exists, catalog.IndexExists, catalog.ColumnExists, out _) is { } stmt)
+                executor.Run(stmt, discard);
+        }
+        catch (SqlParseException e) when (SetsCheckSchema(e.Message))
+        {
+            _executor.ResetStaleSchema();
+            return false;
+        }
+        catch (SqlRuntimeException) { } // prepared: the error came from running it
+        if (!executor.ReadSchema) return false;
+        _executor.ResetStaleSchema();
+        return true;
+    }
+
+    /// <summary>The prepare errors after which sqlite3 checks the schema cookie (pParse->checkSchema): a table, column
+    /// or index not found (build.c, resolve.c, update.c) and insert.c's unknown column of an INSERT column list.</summary>
+    private static bool SetsCheckSchema(string message) =>
+        message.StartsWith("no such ", StringComparison.Ordinal) || message.Contains(" has no column named ", StringComparison.Ordinal);
 
     /// <summary>Runs one statement; the output mode writes what it held back (a column mode's table) when the
     /// statement ends, also when it failed while running, as exec_prepared_stmt_columnar prints the rows it got.</summary>
