@@ -137,32 +137,35 @@ public sealed partial class Parser
         while (Peek().Kind == TokenKind.Semicolon) Take();
         var t = Peek();
         if (t.Kind == TokenKind.End) return null;
-        Statement stmt;
-        if (t.Kind != TokenKind.Keyword) throw SyntaxError(t);
-        switch (t.Text)
-        {
-            case "CREATE": stmt = ParseCreate(); break;
-            case "DROP": stmt = ParseDrop(); break;
-            case "INSERT": case "REPLACE": stmt = ParseInsert(); break;
-            case "UPDATE": stmt = ParseUpdate(); break;
-            case "DELETE": stmt = ParseDelete(); break;
-            case "SELECT": stmt = ParseQuery(); break;
-            case "VALUES": stmt = ParseQuery(); break;
-            case "WITH": throw Unsupported("WITH (common table expressions)");
-            case "EXPLAIN": throw Unsupported("EXPLAIN");
-            case "BEGIN": case "COMMIT": case "END": case "ROLLBACK": case "SAVEPOINT": case "RELEASE": stmt = ParseTransaction(); break;
-            case "ALTER": stmt = ParseAlter(); break;
-            case "PRAGMA": case "ATTACH": case "DETACH": case "VACUUM": case "ANALYZE": case "REINDEX":
-                throw Unsupported(t.Text);
-            default: throw SyntaxError(t);
-        }
+        var stmt = t.Is("EXPLAIN") ? ParseExplain() : ParseCommand(t);
         var end = Peek();
         if (end.Kind is not (TokenKind.Semicolon or TokenKind.End)) throw SyntaxError(end);
         if (_compoundError != null) throw new SqlParseException(_compoundError);
         // A construct FastDb parses but does not run is refused once the whole statement proved well-formed.
         if (_deferredUnsupported != null) throw Unsupported(_deferredUnsupported);
         if (end.Kind == TokenKind.Semicolon) Take();
-        return stmt;
+        // Only a refused command (Parser.Refused.cs) parses to no tree, and it was refused just above.
+        return stmt ?? throw new InvalidOperationException("a command parsed to no statement without being refused");
+    }
+
+    /// <summary>parse.y's cmd: one statement, from its first token.</summary>
+    private Statement? ParseCommand(Token t)
+    {
+        if (t.Kind != TokenKind.Keyword) throw SyntaxError(t);
+        switch (t.Text)
+        {
+            case "CREATE": return ParseCreate();
+            case "DROP": return ParseDrop();
+            case "INSERT": case "REPLACE": return ParseInsert();
+            case "UPDATE": return ParseUpdate();
+            case "DELETE": return ParseDelete();
+            case "SELECT": case "VALUES": return ParseQuery();
+            case "WITH": return ParseWithStatement();
+            case "BEGIN": case "COMMIT": case "END": case "ROLLBACK": case "SAVEPOINT": case "RELEASE": return ParseTransaction();
+            case "ALTER": return ParseAlter();
+            case "PRAGMA": case "ATTACH": case "DETACH": case "VACUUM": case "ANALYZE": case "REINDEX": return ParseUtilitySyntax();
+            default: throw SyntaxError(t);
+        }
     }
 
     private Statement ParseCreate()
@@ -171,7 +174,7 @@ public sealed partial class Parser
         if (TryKeyword("TEMP") || TryKeyword("TEMPORARY")) throw Unsupported("TEMP tables");
         var t = Peek();
         if (t.Is("UNIQUE") || t.Is("INDEX")) return ParseCreateIndex();
-        if (t.Is("VIEW")) throw Unsupported("CREATE VIEW");
+        if (t.Is("VIEW")) return ParseCreateViewSyntax();
         if (t.Is("TRIGGER")) throw Unsupported("CREATE TRIGGER");
         if (t.Is("VIRTUAL")) throw Unsupported("CREATE VIRTUAL TABLE");
         ExpectKeyword("TABLE");
@@ -528,7 +531,7 @@ public sealed partial class Parser
             stmt.DefaultValues = true;
         }
         else if (t.Is("SELECT")) stmt.Select = ParseQuery();
-        else if (t.Is("WITH")) throw Unsupported("WITH (common table expressions)");
+        else if (t.Is("WITH")) { ParseWithSyntax(); if (!Peek().Is("SELECT") && !Peek().Is("VALUES")) throw SyntaxError(Peek()); stmt.Select = ParseQuery(); }
         else throw SyntaxError(t);
         if (stmt.Rows.Count > 0 && (Peek().Is("UNION") || Peek().Is("EXCEPT") || Peek().Is("INTERSECT")))
             throw Unsupported("VALUES in a compound SELECT");
@@ -604,7 +607,7 @@ public sealed partial class Parser
             var rc = new ResultColumn { Expression = e };
             int spanEnd = Peek().Start;
             if (TryKeyword("AS")) rc.Alias = ExpectName();
-            else if (IsNameToken(Peek()) || Peek().Kind == TokenKind.String) rc.Alias = ExpectName();
+            else if ((IsNameToken(Peek()) || Peek().Kind == TokenKind.String) && !StartsWindowClause()) rc.Alias = ExpectName();
             rc.NameTooBig = rc.Alias != null ? EngineLimits.IsTooBig(rc.Alias) : SpanTooBig(spanStart, spanEnd);
             rc.Span = SpanText(spanStart, spanEnd);
             columns.Add(rc);
@@ -639,12 +642,12 @@ public sealed partial class Parser
                 }
                 else
                 {
-                    if (!inner.Is("SELECT")) throw Unsupported(inner.Is("WITH") ? "WITH (common table expressions)" : "VALUES in FROM");
+                    if (inner.Is("VALUES")) _deferredUnsupported ??= "VALUES in FROM";
                     // "seltablist ::= stl_prefix LP select RP as": the subquery's symbols sit above those two.
-                    stmt.FromQuery = ParseNestedQuery(2);
+                    stmt.FromQuery = ParseNestedSelectSyntax(2);
                     ExpectOp(")");
                     if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
-                    else if (IsNameToken(Peek()) && !IsJoinWord(Peek())) stmt.FromAlias = ExpectName();
+                    else if (IsNameToken(Peek()) && !IsJoinWord(Peek()) && !StartsWindowClause()) stmt.FromAlias = ExpectName();
                     var j = Peek();
                     if (j.IsOp(",") || IsJoinWord(j) || j.Is("ON") || j.Is("USING")) throw Unsupported("subqueries in FROM joined with other tables");
                 }
@@ -655,7 +658,7 @@ public sealed partial class Parser
                 if (TryOp(".")) throw Unsupported("schema-qualified table names");
                 stmt.FromIsCall = TryTableFunctionArguments();
                 if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
-                else if (IsNameToken(Peek())) stmt.FromAlias = ExpectName();
+                else if (IsNameToken(Peek()) && !StartsWindowClause()) stmt.FromAlias = ExpectName();
             }
             var n = Peek();
             while (n.IsOp(",") || n.Is("JOIN") || n.Is("NATURAL") || n.Is("LEFT") || n.Is("CROSS") || n.Is("INNER")
@@ -680,7 +683,7 @@ public sealed partial class Parser
             do stmt.GroupBy.Add(ParseExprAt(7)); while (TryOp(","));
         }
         if (TryKeyword("HAVING")) stmt.Having = ParseExprAt(7);
-        if (Peek().Is("WINDOW")) throw Unsupported("WINDOW");
+        if (StartsWindowClause()) ParseWindowClauseSyntax();
         if (TryKeyword("ORDER"))
         {
             ExpectKeyword("BY");
@@ -831,7 +834,7 @@ public sealed partial class Parser
         join.IsCall = TryTableFunctionArguments();
         if (TryKeyword("AS")) join.Alias = ExpectName();
         else if (IsNameToken(Peek()) && !Peek().Is("LEFT") && !Peek().Is("CROSS") && !Peek().Is("INNER") && !Peek().Is("NATURAL")
-                 && !Peek().Is("RIGHT") && !Peek().Is("FULL") && !Peek().Is("JOIN") && !Peek().Is("OUTER")) join.Alias = ExpectName();
+                 && !Peek().Is("RIGHT") && !Peek().Is("FULL") && !Peek().Is("JOIN") && !Peek().Is("OUTER") && !StartsWindowClause()) join.Alias = ExpectName();
         if (Peek().Is("INDEXED") || Peek().Is("NOT")) throw Unsupported("INDEXED BY");
         if (natural && (Peek().Is("ON") || Peek().Is("USING")))
             throw new SqlParseException("a NATURAL join may not have an ON or USING clause");
@@ -895,7 +898,7 @@ public sealed partial class Parser
     private void ParseItemTailSyntax()
     {
         if (TryKeyword("AS")) ExpectName();
-        else if (IsNameToken(Peek()) && !IsJoinWord(Peek()) && !Peek().Is("ON") && !Peek().Is("USING")) ExpectName();
+        else if (IsNameToken(Peek()) && !IsJoinWord(Peek()) && !Peek().Is("ON") && !Peek().Is("USING") && !StartsWindowClause()) ExpectName();
         if (TryKeyword("ON")) ParseExprAt(7);
         else if (TryKeyword("USING"))
         {
@@ -1038,10 +1041,10 @@ public sealed partial class Parser
             throw SyntaxError(open);
         }
         Take();
-        if (Peek().Is("WITH") || Peek().Is("VALUES")) throw Unsupported("WITH or VALUES in a subquery");
-        if (Peek().Is("SELECT"))
+        if (Peek().Is("WITH") || Peek().Is("VALUES")) _deferredUnsupported ??= "WITH or VALUES in a subquery";
+        if (Peek().Is("SELECT") || Peek().Is("WITH") || Peek().Is("VALUES"))
         {
-            var query = ParseNestedQuery(2);
+            var query = ParseNestedSelectSyntax(2);
             CheckStack(_depth + 3);
             ExpectOp(")");
             if (left is RowValueExpr) _deferredUnsupported ??= "row values";
@@ -1198,10 +1201,10 @@ public sealed partial class Parser
             case TokenKind.Operator when t.Text == "(":
             {
                 Take();
-                if (Peek().Is("WITH")) throw Unsupported("WITH (common table expressions)");
-                if (Peek().Is("SELECT"))
+                if (Peek().Is("WITH") || Peek().Is("VALUES")) _deferredUnsupported ??= "WITH or VALUES in a subquery";
+                if (Peek().Is("SELECT") || Peek().Is("WITH") || Peek().Is("VALUES"))
                 {
-                    var query = ParseNestedQuery(1);
+                    var query = ParseNestedSelectSyntax(1);
                     ExpectOp(")");
                     return new SubqueryExpr(SubqueryKind.Scalar, query, null, false) { Offset = t.Start - _start };
                 }
@@ -1228,9 +1231,8 @@ public sealed partial class Parser
                 {
                     Take();
                     ExpectOp("(");
-                    if (Peek().Is("WITH") || Peek().Is("VALUES")) throw Unsupported("WITH or VALUES in a subquery");
-                    if (!Peek().Is("SELECT")) throw SyntaxError(Peek());
-                    var query = ParseNestedQuery(2);
+                    if (Peek().Is("WITH") || Peek().Is("VALUES")) _deferredUnsupported ??= "WITH or VALUES in a subquery";
+                    var query = ParseNestedSelectSyntax(2);
                     ExpectOp(")");
                     return new SubqueryExpr(SubqueryKind.Exists, query, null, false) { Offset = t.Start - _start };
                 }
@@ -1325,7 +1327,7 @@ public sealed partial class Parser
             CheckStack(_depth + 5);
             ExpectOp(")");
             if (Peek().Is("FILTER")) throw Unsupported("FILTER");
-            if (Peek().Is("OVER")) throw Unsupported("window functions");
+            if (StartsOverClause()) ParseOverSyntax();
             return Checked(new FunctionCallExpr(name, args, star, distinct, offset));
         }
         if (Peek().IsOp("."))

@@ -1,0 +1,233 @@
+namespace FastDb.QueryEngine.Syntax;
+
+/// <summary>
+/// Statements and clauses FastDb does not run, parsed by parse.y's rules before they are refused: WITH, EXPLAIN,
+/// CREATE VIEW, PRAGMA, VACUUM, ANALYZE, REINDEX, ATTACH, DETACH, window functions (OVER, WINDOW) and VALUES in a
+/// subquery. Their syntax errors ("near "SELEC": syntax error", "incomplete input" at the end of the input) come
+/// first, as sqlite3 reports them; a statement that parses whole is refused by name (the deferred refusal that
+/// <see cref="ParseStatement"/> throws once the statement is read). The trees built meanwhile are never run.
+/// </summary>
+public sealed partial class Parser
+{
+    /// <summary>"with ::= WITH [RECURSIVE] wqlist": each "nm [(eidlist)] AS [[NOT] MATERIALIZED] (select)".</summary>
+    private void ParseWithSyntax()
+    {
+        ExpectKeyword("WITH");
+        _deferredUnsupported ??= "WITH (common table expressions)";
+        TryKeyword("RECURSIVE");
+        do
+        {
+            ExpectName();
+            if (TryOp("(")) { do ExpectName(); while (TryOp(",")); ExpectOp(")"); }
+            ExpectKeyword("AS");
+            if (TryKeyword("NOT")) ExpectKeyword("MATERIALIZED");
+            else TryKeyword("MATERIALIZED");
+            ExpectOp("(");
+            ParseNestedSelectSyntax(2);
+            ExpectOp(")");
+        } while (TryOp(","));
+    }
+
+    /// <summary>A select inside parentheses already opened, which may begin with its own WITH.</summary>
+    private QueryStatement ParseNestedSelectSyntax(int above)
+    {
+        if (Peek().Is("WITH")) ParseWithSyntax();
+        var t = Peek();
+        if (!t.Is("SELECT") && !t.Is("VALUES")) throw SyntaxError(t);
+        return ParseNestedQuery(above);
+    }
+
+    /// <summary>A statement that begins with WITH: a query, INSERT/REPLACE, UPDATE or DELETE after the CTEs.</summary>
+    private Statement ParseWithStatement()
+    {
+        ParseWithSyntax();
+        var t = Peek();
+        if (t.Is("SELECT") || t.Is("VALUES")) return ParseQuery();
+        if (t.Is("INSERT") || t.Is("REPLACE")) return ParseInsert();
+        if (t.Is("UPDATE")) return ParseUpdate();
+        if (t.Is("DELETE")) return ParseDelete();
+        throw SyntaxError(t);
+    }
+
+    /// <summary>"ecmd ::= explain cmdx SEMI", explain being EXPLAIN or EXPLAIN QUERY PLAN: the command it explains.</summary>
+    private Statement? ParseExplain()
+    {
+        ExpectKeyword("EXPLAIN");
+        if (TryKeyword("QUERY")) ExpectKeyword("PLAN");
+        _deferredUnsupported ??= "EXPLAIN";
+        var t = Peek();
+        if (t.Is("EXPLAIN") || t.Kind is TokenKind.Semicolon or TokenKind.End) throw SyntaxError(t);
+        return ParseCommand(t);
+    }
+
+    /// <summary>"cmd ::= createkw temp VIEW ifnotexists nm dbnm eidlist_opt AS select", after CREATE.</summary>
+    private Statement ParseCreateViewSyntax()
+    {
+        ExpectKeyword("VIEW");
+        _deferredUnsupported ??= "CREATE VIEW";
+        if (TryKeyword("IF")) { ExpectKeyword("NOT"); ExpectKeyword("EXISTS"); }
+        ExpectName();
+        if (TryOp(".")) ExpectName();
+        if (TryOp("(")) { do ExpectName(); while (TryOp(",")); ExpectOp(")"); }
+        ExpectKeyword("AS");
+        if (Peek().Is("WITH")) ParseWithSyntax();
+        var t = Peek();
+        if (!t.Is("SELECT") && !t.Is("VALUES")) throw SyntaxError(t);
+        return ParseQuery();
+    }
+
+    /// <summary>
+    /// The utility commands, by parse.y: "PRAGMA nm dbnm [= nmnum | (nmnum)]" (nmnum a signed number, a name, ON,
+    /// DELETE or DEFAULT), "VACUUM [nm] [INTO expr]", "ANALYZE [nm dbnm]", "REINDEX [nm dbnm]", "ATTACH [DATABASE]
+    /// expr AS expr [KEY expr]" and "DETACH [DATABASE] expr". Returns null: the refusal is thrown once the
+    /// statement's end is seen.
+    /// </summary>
+    private Statement? ParseUtilitySyntax()
+    {
+        var t = Take();
+        _deferredUnsupported ??= t.Text;
+        switch (t.Text)
+        {
+            case "PRAGMA":
+                ExpectName();
+                if (TryOp(".")) ExpectName();
+                if (TryOp("=")) ParsePragmaValue();
+                else if (TryOp("(")) { ParsePragmaValue(); ExpectOp(")"); }
+                break;
+            case "VACUUM":
+                if (IsNameToken(Peek()) && !Peek().Is("INTO") || Peek().Kind == TokenKind.String) ExpectName();
+                if (TryKeyword("INTO")) ParseExprAt(5);
+                break;
+            case "ANALYZE":
+            case "REINDEX":
+                if (IsNameToken(Peek()) || Peek().Kind == TokenKind.String) { ExpectName(); if (TryOp(".")) ExpectName(); }
+                break;
+            case "ATTACH":
+                TryKeyword("DATABASE");
+                ParseExprAt(5);
+                ExpectKeyword("AS");
+                ParseExprAt(5);
+                if (TryKeyword("KEY")) ParseExprAt(5);
+                break;
+            case "DETACH":
+                TryKeyword("DATABASE");
+                ParseExprAt(5);
+                break;
+        }
+        return null;
+    }
+
+    /// <summary>nmnum (plus_num, nm, ON, DELETE, DEFAULT) or minus_num.</summary>
+    private void ParsePragmaValue()
+    {
+        var t = Peek();
+        if (t.IsOp("+") || t.IsOp("-"))
+        {
+            Take();
+            if (Peek().Kind is not (TokenKind.Integer or TokenKind.Float)) throw SyntaxError(Peek());
+            Take();
+            return;
+        }
+        if (t.Kind is TokenKind.Integer or TokenKind.Float || t.Is("ON") || t.Is("DELETE") || t.Is("DEFAULT")) { Take(); return; }
+        ExpectName();
+    }
+
+    /// <summary>The tokens after the current one (Peek's), without consuming anything: a fresh tokenizer from there.</summary>
+    private (Token First, Token Second) PeekAfterCurrent()
+    {
+        var current = Peek();
+        var look = new Tokenizer(_tokens.Sql, current.Start + current.Length);
+        var first = look.Next();
+        return (first, look.Next());
+    }
+
+    /// <summary>getToken in tokenize.c: a token the window analysers count as an identifier.</summary>
+    private bool IsWindowNameToken(Token t) => IsNameToken(t) || t.Kind == TokenKind.String || IsJoinWord(t);
+
+    /// <summary>analyzeWindowKeyword: WINDOW (the current token) starts the WINDOW clause only when a name and AS
+    /// follow it; otherwise it is a name (an alias).</summary>
+    private bool StartsWindowClause()
+    {
+        if (!Peek().Is("WINDOW")) return false;
+        var (name, next) = PeekAfterCurrent();
+        return IsWindowNameToken(name) && next.Is("AS");
+    }
+
+    /// <summary>analyzeOverKeyword: OVER (the current token, after a call's ")") is the keyword only before "(" or a
+    /// name; otherwise it is a name (an alias).</summary>
+    private bool StartsOverClause()
+    {
+        if (!Peek().Is("OVER")) return false;
+        var (next, _) = PeekAfterCurrent();
+        return next.IsOp("(") || IsWindowNameToken(next);
+    }
+
+    /// <summary>"over_clause ::= OVER LP window RP | OVER nm", after a call (and its FILTER).</summary>
+    private void ParseOverSyntax()
+    {
+        ExpectKeyword("OVER");
+        _deferredUnsupported ??= "window functions";
+        if (!TryOp("(")) { ExpectName(); return; }
+        ParseWindowSyntax();
+        ExpectOp(")");
+    }
+
+    /// <summary>"windowdefn_list ::= nm AS LP window RP [, ...]", after WINDOW.</summary>
+    private void ParseWindowClauseSyntax()
+    {
+        ExpectKeyword("WINDOW");
+        _deferredUnsupported ??= "WINDOW";
+        do
+        {
+            ExpectName();
+            ExpectKeyword("AS");
+            ExpectOp("(");
+            ParseWindowSyntax();
+            ExpectOp(")");
+        } while (TryOp(","));
+    }
+
+    /// <summary>"window ::= [nm] [PARTITION BY nexprlist] [ORDER BY sortlist] [frame_opt]".</summary>
+    private void ParseWindowSyntax()
+    {
+        var t = Peek();
+        if (IsNameToken(t) && !t.Is("PARTITION") && !t.Is("ORDER") && !t.Is("RANGE") && !t.Is("ROWS") && !t.Is("GROUPS")) Take();
+        if (TryKeyword("PARTITION"))
+        {
+            ExpectKeyword("BY");
+            do ParseExprAt(_depth + 5); while (TryOp(","));
+        }
+        if (TryKeyword("ORDER"))
+        {
+            ExpectKeyword("BY");
+            do
+            {
+                ParseExprAt(_depth + 5);
+                if (!TryKeyword("ASC")) TryKeyword("DESC");
+                if (TryKeyword("NULLS")) { if (!TryKeyword("FIRST")) ExpectKeyword("LAST"); }
+            } while (TryOp(","));
+        }
+        if (!(TryKeyword("RANGE") || TryKeyword("ROWS") || TryKeyword("GROUPS"))) return;
+        if (TryKeyword("BETWEEN"))
+        {
+            ParseFrameBound();
+            ExpectKeyword("AND");
+            ParseFrameBound();
+        }
+        else ParseFrameBound();
+        if (TryKeyword("EXCLUDE"))
+        {
+            if (TryKeyword("NO")) ExpectKeyword("OTHERS");
+            else if (TryKeyword("CURRENT")) ExpectKeyword("ROW");
+            else if (!TryKeyword("GROUP")) ExpectKeyword("TIES");
+        }
+    }
+
+    /// <summary>"UNBOUNDED PRECEDING | UNBOUNDED FOLLOWING | CURRENT ROW | expr PRECEDING | expr FOLLOWING".</summary>
+    private void ParseFrameBound()
+    {
+        if (TryKeyword("CURRENT")) { ExpectKeyword("ROW"); return; }
+        if (!TryKeyword("UNBOUNDED")) ParseExprAt(_depth + 5);
+        if (!TryKeyword("PRECEDING")) ExpectKeyword("FOLLOWING");
+    }
+}
