@@ -1,3 +1,5 @@
+using FastDb.QueryEngine.Values;
+
 namespace FastDb.QueryEngine.Syntax;
 
 /// <summary>
@@ -74,6 +76,63 @@ public sealed partial class Parser
         var t = Peek();
         if (!t.Is("SELECT") && !t.Is("VALUES")) throw SyntaxError(t);
         return ParseQuery();
+    }
+
+    /// <summary>
+    /// "cmd ::= createkw trigger_decl BEGIN trigger_cmd_list END", after CREATE: "TRIGGER [IF NOT EXISTS] nm dbnm
+    /// [BEFORE | AFTER | INSTEAD OF] (DELETE | INSERT | UPDATE [OF names]) ON fullname [FOR EACH ROW] [WHEN expr]",
+    /// then one or more UPDATE, INSERT/REPLACE, DELETE or SELECT commands, each ended by ";". Returns null: refused
+    /// once the statement's end is seen.
+    /// </summary>
+    private Statement? ParseCreateTriggerSyntax()
+    {
+        ExpectKeyword("TRIGGER");
+        _deferredUnsupported ??= "CREATE TRIGGER";
+        if (TryKeyword("IF")) { ExpectKeyword("NOT"); ExpectKeyword("EXISTS"); }
+        ExpectName();
+        if (TryOp(".")) ExpectName();
+        if (!TryKeyword("BEFORE") && !TryKeyword("AFTER") && TryKeyword("INSTEAD")) ExpectKeyword("OF");
+        if (TryKeyword("UPDATE"))
+        {
+            if (TryKeyword("OF")) { do ExpectName(); while (TryOp(",")); }
+        }
+        else if (!TryKeyword("DELETE") && !TryKeyword("INSERT")) throw SyntaxError(Peek());
+        ExpectKeyword("ON");
+        ExpectName();
+        if (TryOp(".")) ExpectName();
+        if (TryKeyword("FOR")) { ExpectKeyword("EACH"); ExpectKeyword("ROW"); }
+        if (TryKeyword("WHEN")) ParseExprAt(5);
+        ExpectKeyword("BEGIN");
+        do
+        {
+            var t = Peek();
+            if (!(t.Is("UPDATE") || t.Is("INSERT") || t.Is("REPLACE") || t.Is("DELETE") || t.Is("SELECT") || t.Is("VALUES") || t.Is("WITH")))
+                throw SyntaxError(t);
+            ParseCommand(t);
+            if (Peek().Kind != TokenKind.Semicolon) throw SyntaxError(Peek());
+            Take();
+        } while (!Peek().Is("END"));
+        Take();
+        return null;
+    }
+
+    /// <summary>"expr ::= RAISE LP IGNORE RP | RAISE LP (ROLLBACK | ABORT | FAIL) COMMA nm RP": a trigger program's,
+    /// refused once the statement is read.</summary>
+    private Expr ParseRaiseSyntax()
+    {
+        var t = Take();
+        _deferredUnsupported ??= "RAISE";
+        ExpectOp("(");
+        if (!TryKeyword("IGNORE"))
+        {
+            var kind = Peek();
+            if (!(kind.Is("ROLLBACK") || kind.Is("ABORT") || kind.Is("FAIL"))) throw SyntaxError(kind);
+            Take();
+            ExpectOp(",");
+            ExpectName();
+        }
+        ExpectOp(")");
+        return new LiteralExpr(SqlValue.Null) { Offset = t.Start - _start };
     }
 
     /// <summary>

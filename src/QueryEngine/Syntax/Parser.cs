@@ -168,14 +168,14 @@ public sealed partial class Parser
         }
     }
 
-    private Statement ParseCreate()
+    private Statement? ParseCreate()
     {
         Take();
         if (TryKeyword("TEMP") || TryKeyword("TEMPORARY")) throw Unsupported("TEMP tables");
         var t = Peek();
         if (t.Is("UNIQUE") || t.Is("INDEX")) return ParseCreateIndex();
         if (t.Is("VIEW")) return ParseCreateViewSyntax();
-        if (t.Is("TRIGGER")) throw Unsupported("CREATE TRIGGER");
+        if (t.Is("TRIGGER")) return ParseCreateTriggerSyntax();
         if (t.Is("VIRTUAL")) throw Unsupported("CREATE VIRTUAL TABLE");
         ExpectKeyword("TABLE");
         var stmt = new CreateTableStatement { Name = "" };
@@ -1236,7 +1236,7 @@ public sealed partial class Parser
                     ExpectOp(")");
                     return new SubqueryExpr(SubqueryKind.Exists, query, null, false) { Offset = t.Start - _start };
                 }
-                if (t.Is("RAISE")) throw Unsupported("RAISE");
+                if (t.Is("RAISE")) return ParseRaiseSyntax();
                 // A SELECT is an operand only inside parentheses; bare (say after "1 +" whose line a "--" comment
                 // ended) it is sqlite3's syntax error.
                 if (t.Is("SELECT")) throw SyntaxError(t);

@@ -176,6 +176,11 @@ public static partial class GoldenCases
             Stdout: "1\n",
             Stderr: "Parse error near line 2: incomplete input\n",
             ExitCode: 1),
+        new("Create_trigger_reports_its_syntax_errors_first",
+            "CREATE TABLE t(a, b);\nCREATE TRIGGER tr2 AFTER INSERT ON t BEGIN UPDAT t SET b = 1; END;\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN END;\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN ; END;\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1 END;\nCREATE TRIGGER tr BEFORE DELETE ON t BEGIN SELECT RAISE(STOP, 'x'); END;\nCREATE TRIGGER tr INSERT t BEGIN SELECT 1; END;\nCREATE TRIGGER tr AFTER ON t BEGIN SELECT 1; END;\n",
+            Stdout: "",
+            Stderr: "Parse error near line 2: near \"UPDAT\": syntax error\n  CREATE TRIGGER tr2 AFTER INSERT ON t BEGIN UPDAT t SET b = 1; END;\n                               error here ---^\nParse error near line 3: near \"END\": syntax error\n  CREATE TRIGGER tr AFTER INSERT ON t BEGIN END; CREATE TRIGGER tr AFTER INSERT \n                              error here ---^\nParse error near line 5: near \"CREATE\": syntax error\n   TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1 END; CREATE TRIGGER tr BEFORE DEL\n                                      error here ---^\nParse error near line 7: near \"t\": syntax error\n  CREATE TRIGGER tr INSERT t BEGIN SELECT 1; END;\n             error here ---^\nParse error near line 8: near \"ON\": syntax error\n  CREATE TRIGGER tr AFTER ON t BEGIN SELECT 1; END;\n                          ^--- error here\n",
+            ExitCode: 1),
     ];
 
     /// <summary>SQLITE_LIMIT_COMPOUND_SELECT (500) against VALUES lists, expected output from sqlite3 3.40.1: a lone
