@@ -239,8 +239,17 @@ public sealed partial class Parser
                 c.Unique = true;
                 stmt.IndexColumns.Add(c.Name);
             }
-            else if (Peek().Is("CHECK")) throw Unsupported("CHECK constraints");
-            else if (Peek().Is("FOREIGN")) throw Unsupported("FOREIGN KEY");
+            else if (TryKeyword("CHECK")) { ParseCheckSyntax(); ParseConflictClause(); }
+            else if (TryKeyword("FOREIGN"))
+            {
+                ExpectKeyword("KEY");
+                ExpectOp("(");
+                do ExpectName(); while (TryOp(","));
+                ExpectOp(")");
+                ExpectKeyword("REFERENCES");
+                ParseReferencesSyntax();
+                ParseDeferrableSyntax();
+            }
             else throw SyntaxError(Peek());
             TryOp(",");
         }
@@ -339,7 +348,7 @@ public sealed partial class Parser
         do
         {
             list.Add(ExpectName());
-            if (Peek().Is("COLLATE")) throw Unsupported("COLLATE");
+            ParseCollateSyntax();
             if (!TryKeyword("ASC")) TryKeyword("DESC");
         } while (TryOp(","));
         ExpectOp(")");
@@ -368,20 +377,28 @@ public sealed partial class Parser
                 ExpectKeyword("KEY");
                 if (TryKeyword("DESC")) col.PrimaryKeyDescending = true; else TryKeyword("ASC");
                 ParseConflictClause();
-                if (Peek().Is("AUTOINCREMENT")) throw Unsupported("AUTOINCREMENT");
+                if (TryKeyword("AUTOINCREMENT"))
+                {
+                    // sqlite3AddPrimaryKey: only a column declared exactly INTEGER (ascending) becomes the rowid.
+                    if (!string.Equals(col.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase) || col.PrimaryKeyDescending)
+                        throw new SqlParseException("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY");
+                    _deferredUnsupported ??= "AUTOINCREMENT";
+                }
                 if (sawPrimaryKey) throw new SqlParseException("table \"" + stmt.Name + "\" has more than one primary key");
                 sawPrimaryKey = true;
                 col.PrimaryKey = true;
                 stmt.IndexColumns.Add(col.Name);
                 continue;
             }
+            if (t.Is("DEFERRABLE") || t.Is("NOT") && PeekAfterCurrent().First.Is("DEFERRABLE")) { ParseDeferrableSyntax(); continue; }
             if (t.Is("NOT")) { Take(); ExpectKeyword("NULL"); ParseConflictClause(); col.NotNull = true; continue; }
             if (t.Is("NULL")) { Take(); ParseConflictClause(); continue; }
             if (t.Is("UNIQUE")) { Take(); ParseConflictClause(); col.Unique = true; stmt.IndexColumns.Add(col.Name); continue; }
             if (t.Is("DEFAULT")) { Take(); col.Default = ParseDefault(); continue; }
-            if (t.Is("CHECK")) throw Unsupported("CHECK constraints");
-            if (t.Is("REFERENCES")) throw Unsupported("REFERENCES (foreign keys)");
-            if (t.Is("COLLATE")) throw Unsupported("COLLATE");
+            if (t.Is("CHECK")) { Take(); ParseCheckSyntax(); continue; }
+            if (t.Is("REFERENCES")) { Take(); _deferredUnsupported ??= "REFERENCES (foreign keys)"; ParseReferencesSyntax(); continue; }
+            if (t.Is("COLLATE")) { ParseCollateSyntax(); continue; }
+
             if (t.Is("GENERATED") || t.Is("AS")) throw Unsupported("generated columns");
             break;
         }
@@ -690,7 +707,7 @@ public sealed partial class Parser
             do
             {
                 var term = new OrderTerm { Expression = ParseExprAt(7) };
-                if (Peek().Is("COLLATE")) throw Unsupported("COLLATE");
+                ParseCollateSyntax();
                 if (TryKeyword("DESC")) term.Descending = true; else TryKeyword("ASC");
                 if (TryKeyword("NULLS"))
                 {
@@ -986,7 +1003,8 @@ public sealed partial class Parser
             {
                 Take();
                 bool not = TryKeyword("NOT");
-                if (Peek().Is("DISTINCT")) throw Unsupported("IS DISTINCT FROM");
+                // parse.y: "expr IS NOT DISTINCT FROM expr" is TK_IS, "expr IS DISTINCT FROM expr" TK_ISNOT.
+                if (TryKeyword("DISTINCT")) { ExpectKeyword("FROM"); not = !not; }
                 var right = Right(() => ParseRelational());
                 left = right is LiteralExpr { Value.IsNull: true } ? new IsNullExpr(left, not) : new BinaryExpr(not ? BinaryOp.IsNot : BinaryOp.Is, left, right);
                 continue;
@@ -1158,7 +1176,7 @@ public sealed partial class Parser
     private Expr ParseCollate(Expr? seed = null)
     {
         var e = seed ?? ParseUnary();
-        if (Peek().Is("COLLATE")) throw Unsupported("COLLATE");
+        ParseCollateSyntax();
         return e;
     }
 
