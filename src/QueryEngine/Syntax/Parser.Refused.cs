@@ -11,6 +11,9 @@ namespace FastDb.QueryEngine.Syntax;
 /// </summary>
 public sealed partial class Parser
 {
+    /// <summary>The parser stack symbols under a CTE's select: wqlist, nm, eidlist_opt, AS, materialized and "(".</summary>
+    private const int CteSymbols = 5;
+
     /// <summary>"with ::= WITH [RECURSIVE] wqlist": each "nm [(eidlist)] AS [[NOT] MATERIALIZED] (select)".</summary>
     private void ParseWithSyntax()
     {
@@ -25,18 +28,33 @@ public sealed partial class Parser
             if (TryKeyword("NOT")) ExpectKeyword("MATERIALIZED");
             else TryKeyword("MATERIALIZED");
             ExpectOp("(");
-            ParseNestedSelectSyntax(2);
+            ParseNestedSelectSyntax(CteSymbols);
             ExpectOp(")");
         } while (TryOp(","));
     }
 
-    /// <summary>A select inside parentheses already opened, which may begin with its own WITH.</summary>
+    /// <summary>A select inside parentheses already opened, which may begin with its own WITH. A WITH's symbols
+    /// stay on SQLite's parser stack under its CTEs' selects, so nesting them overflows it (sqlite3 3.40.1: 18
+    /// nested "WITH a AS (" parse, 19 are "parser stack overflow"); the count also keeps FastDb's own recursion
+    /// bounded.</summary>
     private QueryStatement ParseNestedSelectSyntax(int above)
     {
-        if (Peek().Is("WITH")) ParseWithSyntax();
-        var t = Peek();
-        if (!t.Is("SELECT") && !t.Is("VALUES")) throw SyntaxError(t);
-        return ParseNestedQuery(above);
+        if (!Peek().Is("WITH"))
+        {
+            if (!Peek().Is("SELECT") && !Peek().Is("VALUES")) throw SyntaxError(Peek());
+            return ParseNestedQuery(above);
+        }
+        int savedBase = _base, savedDepth = _depth;
+        _base = _depth + above;
+        _depth = _base;
+        CheckStack(_base + 1);
+        try
+        {
+            ParseWithSyntax();
+            if (!Peek().Is("SELECT") && !Peek().Is("VALUES")) throw SyntaxError(Peek());
+            return ParseNestedQuery(0);
+        }
+        finally { _base = savedBase; _depth = savedDepth; }
     }
 
     /// <summary>A statement that begins with WITH: a query, INSERT/REPLACE, UPDATE or DELETE after the CTEs.</summary>

@@ -30,6 +30,11 @@ public class BadInputTests
         { "very long token in error context", "SELECT " + new string('a', 300) + ";\n" },
         { "deep parentheses", "SELECT " + new string('(', 200) + "1" + new string(')', 200) + ";\n" },
         { "long expression chain", "SELECT 1" + string.Concat(Enumerable.Repeat(" + 1", 2000)) + ";\n" },
+        // Refused constructs are parsed before they are refused: their nesting must hit the parser stack limit, never
+        // the process's own stack (100,000 levels overflowed it before the WITH nesting was counted).
+        { "deep WITH nesting", string.Concat(Enumerable.Repeat("WITH a AS (", 100_000)) + "SELECT 1" + string.Concat(Enumerable.Repeat(") SELECT 1", 100_000)) + ";\n" },
+        { "WITH nesting at the parser stack limit", string.Concat(Enumerable.Repeat("WITH a AS (", 19)) + "SELECT 1" + string.Concat(Enumerable.Repeat(") SELECT 1", 19)) + ";\n" },
+        { "deep window nesting", "SELECT " + string.Concat(Enumerable.Repeat("sum(1) OVER (ORDER BY ", 50_000)) + "1" + new string(')', 50_000) + ";\n" },
         { "huge integer literal", "SELECT 123456789012345678901234567890, -123456789012345678901234567890;\n" },
     };
 
