@@ -121,7 +121,7 @@ public sealed partial class Executor
     {
         if (sortTerms.Count == 0 || plan.Clauses.Any(c => c.Kind is not (JoinKind.Inner or JoinKind.Comma))) return;
         int outer = plan.LoopOrder[0];
-        if (IsConstantKeyLookup(plan, outer)) return;
+        if (IsKeyLookup(plan, outer, constantOnly: true)) return;
         int fixedIn = -1;
         foreach (var term in sortTerms)
         {
@@ -129,7 +129,7 @@ public sealed partial class Executor
             if (fixedIn >= 0 && k != fixedIn || !ScanPlanner.FixesColumn(terms, col)) return;
             fixedIn = k;
         }
-        if (plan.Access[fixedIn] is { } access && (access.Column < 0 || plan.Sources[fixedIn].Table.IndexOn(access.Column) is { Unique: true })) return;
+        if (IsKeyLookup(plan, fixedIn, constantOnly: false)) return;
         if (plan.Sources.Count != 2)
             throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on columns a WHERE term fixes in an inner table of a JOIN of more than two tables yet");
         // Only an automatic index on the other table would make the turn pay: without one (its column's affinity
@@ -178,9 +178,10 @@ public sealed partial class Executor
         return found;
     }
 
-    /// <summary>Table <paramref name="k"/> is looked up by a constant on its rowid or a UNIQUE index: one row at most.</summary>
-    private static bool IsConstantKeyLookup(JoinPlan plan, int k) =>
-        plan.Access[k] is { Probe.IsConstant: true } access
+    /// <summary>Table <paramref name="k"/> is looked up by its rowid or a UNIQUE index (at most one row per probe),
+    /// with <paramref name="constantOnly"/> by a constant (one row at most in all).</summary>
+    private static bool IsKeyLookup(JoinPlan plan, int k, bool constantOnly) =>
+        plan.Access[k] is { } access && (!constantOnly || access.Probe.IsConstant)
         && (access.Column < 0 || plan.Sources[k].Table.IndexOn(access.Column) is { Unique: true });
 
     /// <summary>The terms a table's loop may use: the ON of a LEFT JOIN for its right table, else WHERE and the
