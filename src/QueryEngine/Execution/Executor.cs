@@ -140,29 +140,49 @@ public sealed partial class Executor(Catalog catalog)
         _catalog.CheckSize();
     }
 
-    /// <summary>The target of INSERT, UPDATE or DELETE: sqlite_master is read-only (sqlite3IsReadOnly).</summary>
-    private Table RequireTable(string name)
+    /// <summary>The target of INSERT, UPDATE or DELETE: sqlite_master is read-only (sqlite3IsReadOnly).
+    /// <paramref name="qualifier"/>: the schema the name was written with; FastDb's one database is "main", and
+    /// any other schema (temp, or one never attached) holds no table: "no such table: x.t", as sqlite3LocateTable
+    /// names it.</summary>
+    private Table RequireTable(string name, string? qualifier = null)
     {
+        RefuseOtherSchema(name, qualifier);
         if (SchemaTable.CanonicalName(name) is { } schema) throw new SqlParseException("table " + schema + " may not be modified");
-        return _catalog.Find(name) ?? throw new SqlParseException("no such table: " + name);
+        return _catalog.Find(name) ?? throw NoSuchTable(name, qualifier);
     }
 
     /// <summary>A table to read: a user table, or sqlite_master / sqlite_schema built from the catalog.</summary>
-    private Table RequireReadableTable(string name)
+    private Table RequireReadableTable(string name, string? qualifier = null)
     {
+        RefuseOtherSchema(name, qualifier);
         if (SchemaTable.CanonicalName(name) is { } schema) return SchemaTable.Build(schema, _catalog.Schema);
-        return _catalog.Find(name) ?? throw new SqlParseException("no such table: " + name);
+        return _catalog.Find(name) ?? throw NoSuchTable(name, qualifier);
+    }
+
+    private static SqlParseException NoSuchTable(string name, string? qualifier) =>
+        new("no such table: " + (qualifier == null ? name : qualifier + "." + name));
+
+    /// <summary>A name qualified with a schema other than main: no table is there, but the temp schema's own
+    /// sqlite_master (sqlite_temp_master), which sqlite3 always has, FastDb does not build.</summary>
+    private static void RefuseOtherSchema(string name, string? qualifier)
+    {
+        if (qualifier == null || string.Equals(qualifier, "main", StringComparison.OrdinalIgnoreCase)) return;
+        if (string.Equals(qualifier, "temp", StringComparison.OrdinalIgnoreCase)
+            && (SchemaTable.CanonicalName(name) != null || name.StartsWith("sqlite_temp_", StringComparison.OrdinalIgnoreCase)))
+            throw new SqlParseException("FastDb does not support the temp schema");
+        throw NoSuchTable(name, qualifier);
     }
 
     /// <summary>A SELECT's FROM table; FROM name(args) calls a table-valued function, which a table is not
     /// (selectExpander's "'t' is not a function", the name as written). FastDb runs none of SQLite's eponymous
     /// virtual tables; any other name is no table at all.</summary>
-    private Table RequireFromTable(SelectStatement s) => RequireFromItem(s.From!, s.FromIsCall);
+    private Table RequireFromTable(SelectStatement s) => RequireFromItem(s.From!, s.FromIsCall, s.FromSchema);
 
-    private Table RequireFromItem(string name, bool isCall)
+    private Table RequireFromItem(string name, bool isCall, string? qualifier = null)
     {
         SchemaRead(); // sqlite3LocateTable reads the schema first (see Executor.SchemaReset.cs)
-        if (!isCall) return RequireReadableTable(name);
+        if (!isCall) return RequireReadableTable(name, qualifier);
+        RefuseOtherSchema(name, qualifier);
         if (SchemaTable.CanonicalName(name) != null || _catalog.Find(name) != null)
             throw new SqlParseException("'" + name + "' is not a function");
         if (name.StartsWith("pragma_", StringComparison.OrdinalIgnoreCase) || EponymousTables.Contains(name))
@@ -248,7 +268,7 @@ public sealed partial class Executor(Catalog catalog)
 
     private void Insert(InsertStatement s)
     {
-        var table = RequireTable(s.Table);
+        var table = RequireTable(s.Table, s.Schema);
         int n = table.Columns.Length;
         int[] targets;
         // SQLite's order: the column list, then names in VALUES, then the term counts.
@@ -429,7 +449,7 @@ public sealed partial class Executor(Catalog catalog)
 
     private void Update(UpdateStatement s)
     {
-        var table = RequireTable(s.Table);
+        var table = RequireTable(s.Table, s.Schema);
         var scope = new Scope { Host = this, Table = table };
         var targets = new int[s.Assignments.Count];
         var exprs = new Expr[targets.Length];
@@ -541,7 +561,7 @@ public sealed partial class Executor(Catalog catalog)
 
     private void Delete(DeleteStatement s)
     {
-        var table = RequireTable(s.Table);
+        var table = RequireTable(s.Table, s.Schema);
         var where = s.Where == null ? null : Expr.BindWhole(s.Where, new Scope { Host = this, Table = table });
         BindReturning(table, s.Returning, newRow: false);
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);

@@ -35,15 +35,16 @@ public sealed partial class Executor
     private JoinPlan PrepareJoin(SelectStatement s)
     {
         if (s.FromIsCall) RequireFromTable(s);
-        foreach (var j in s.Joins) if (j.IsCall) RequireFromItem(j.Table, true);
-        var names = new List<(string Name, string? Alias)> { (s.From!, s.FromAlias) };
-        foreach (var j in s.Joins) names.Add((j.Table, j.Alias));
+        foreach (var j in s.Joins) if (j.IsCall) RequireFromItem(j.Table, true, j.Schema);
+        var names = new List<(string Name, string? Schema, string? Alias)> { (s.From!, s.FromSchema, s.FromAlias) };
+        foreach (var j in s.Joins) names.Add((j.Table, j.Schema, j.Alias));
         var sources = new List<JoinSource>();
         int width = 0;
-        foreach (var (name, alias) in names)
+        foreach (var (name, schema, alias) in names)
         {
+            RefuseOtherSchema(name, schema);
             if (SchemaTable.CanonicalName(name) != null) throw new SqlParseException("FastDb does not support JOIN with " + name + " yet");
-            var t = RequireReadableTable(name);
+            var t = RequireReadableTable(name, schema);
             sources.Add(new JoinSource { Table = t, Alias = alias, Offset = width });
             width += t.Columns.Length;
         }

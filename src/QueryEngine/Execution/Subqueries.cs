@@ -111,7 +111,7 @@ public sealed partial class Executor : ISubqueryHost
             case SelectStatement s:
                 if (s.From != null) RequireFromTable(s);
                 CheckQueryTables(s.FromQuery);
-                foreach (var j in s.Joins) RequireFromItem(j.Table, j.IsCall);
+                foreach (var j in s.Joins) RequireFromItem(j.Table, j.IsCall, j.Schema);
                 foreach (var rc in s.Columns) CheckExprTables(rc.Expression);
                 CheckExprTables(s.Where);
                 foreach (var j in s.Joins) CheckExprTables(j.On);

@@ -61,6 +61,8 @@ public sealed class DropTableStatement : Statement
 public sealed class InsertStatement : Statement
 {
     public required string Table;
+    /// <summary>The schema the name was qualified with (<c>main.t</c>), or null: see Executor.RequireTable.</summary>
+    public string? Schema;
     public ConflictAction Conflict;
     public List<(string Name, int Offset)>? Columns;
     /// <summary>Rows of VALUES; empty for DEFAULT VALUES or a SELECT.</summary>
@@ -77,6 +79,8 @@ public sealed class InsertStatement : Statement
 public sealed class UpdateStatement : Statement
 {
     public required string Table;
+    /// <summary>The schema the name was qualified with (<c>main.t</c>), or null: see Executor.RequireTable.</summary>
+    public string? Schema;
     public List<(string Column, int Offset, Expr Value)> Assignments = [];
     public Expr? Where;
     /// <summary>RETURNING's result columns (null: none).</summary>
@@ -86,6 +90,8 @@ public sealed class UpdateStatement : Statement
 public sealed class DeleteStatement : Statement
 {
     public required string Table;
+    /// <summary>The schema the name was qualified with (<c>main.t</c>), or null: see Executor.RequireTable.</summary>
+    public string? Schema;
     public Expr? Where;
     /// <summary>RETURNING's result columns (null: none).</summary>
     public List<ResultColumn>? Returning;
@@ -118,6 +124,8 @@ public sealed class JoinClause
 {
     public JoinKind Kind;
     public required string Table;
+    /// <summary>The schema the name was qualified with (<c>main.t</c>), or null: see Executor.RequireTable.</summary>
+    public string? Schema;
     /// <summary>JOIN name(args): a table-valued function's call (see <see cref="SelectStatement.FromIsCall"/>).</summary>
     public bool IsCall;
     public string? Alias;
@@ -142,6 +150,8 @@ public sealed class SelectStatement : QueryStatement
     public bool Distinct;
     public List<ResultColumn> Columns = [];
     public string? From;
+    /// <summary>The schema FROM's name was qualified with (<c>main.t</c>), or null: see Executor.RequireTable.</summary>
+    public string? FromSchema;
     /// <summary>FROM name(args): SQLite's table-valued function syntax (a table so named is "not a function").</summary>
     public bool FromIsCall;
     /// <summary>FROM (query): the subquery that is the only FROM item (From is then null).</summary>

@@ -120,6 +120,14 @@ public sealed partial class Parser
 
     private bool IsNameToken(Token t) => t.Kind == TokenKind.Identifier || (t.Kind == TokenKind.Keyword && Keywords.CanBeName(t.Text));
 
+    /// <summary>parse.y's "nm dbnm": a table name, and the schema it is qualified with (<c>main.t</c>) or null.</summary>
+    private (string Name, string? Schema) ExpectTableName()
+    {
+        string first = ExpectName();
+        if (!TryOp(".")) return (first, null);
+        return (ExpectName(), first);
+    }
+
     /// <summary>A table or column name (identifier, quoted name, string or a keyword allowed as a name).</summary>
     private string ExpectName(bool allowString = true)
     {
@@ -513,10 +521,9 @@ public sealed partial class Parser
             Take();
         }
         ExpectKeyword("INTO");
-        string table = ExpectName();
-        if (TryOp(".")) throw Unsupported("schema-qualified table names");
+        var (table, schema) = ExpectTableName();
         if (Peek().Is("AS")) throw Unsupported("INSERT ... AS alias");
-        var stmt = new InsertStatement { Table = table, Conflict = conflict };
+        var stmt = new InsertStatement { Table = table, Schema = schema, Conflict = conflict };
         if (TryOp("("))
         {
             stmt.Columns = [];
@@ -566,12 +573,11 @@ public sealed partial class Parser
     {
         Take();
         if (TryKeyword("OR")) throw Unsupported("UPDATE OR ...");
-        string table = ExpectName();
-        if (TryOp(".")) throw Unsupported("schema-qualified table names");
+        var (table, schema) = ExpectTableName();
         if (Peek().Is("AS")) throw Unsupported("UPDATE ... AS alias");
         if (Peek().Is("INDEXED") || Peek().Is("NOT")) throw Unsupported("INDEXED BY");
         ExpectKeyword("SET");
-        var stmt = new UpdateStatement { Table = table };
+        var stmt = new UpdateStatement { Table = table, Schema = schema };
         ParseSetList(stmt.Assignments);
         if (TryKeyword("FROM"))
         {
@@ -587,11 +593,10 @@ public sealed partial class Parser
     {
         Take();
         ExpectKeyword("FROM");
-        string table = ExpectName();
-        if (TryOp(".")) throw Unsupported("schema-qualified table names");
+        var (table, schema) = ExpectTableName();
         if (Peek().Is("AS")) throw Unsupported("DELETE ... AS alias");
         if (Peek().Is("INDEXED") || Peek().Is("NOT")) throw Unsupported("INDEXED BY");
-        var stmt = new DeleteStatement { Table = table };
+        var stmt = new DeleteStatement { Table = table, Schema = schema };
         if (TryKeyword("WHERE")) stmt.Where = ParseExprAt(6);
         stmt.Returning = ParseReturning();
         return stmt;
@@ -671,8 +676,7 @@ public sealed partial class Parser
             }
             else
             {
-                stmt.From = ExpectName();
-                if (TryOp(".")) throw Unsupported("schema-qualified table names");
+                (stmt.From, stmt.FromSchema) = ExpectTableName();
                 stmt.FromIsCall = TryTableFunctionArguments();
                 if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
                 else if (IsNameToken(Peek()) && !StartsWindowClause()) stmt.FromAlias = ExpectName();
@@ -846,8 +850,8 @@ public sealed partial class Parser
         }
         var t = Peek();
         if (t.IsOp("(")) throw Unsupported("subqueries in FROM joined with other tables");
-        var join = new JoinClause { Kind = kind, Table = ExpectName(), Natural = natural };
-        if (TryOp(".")) throw Unsupported("schema-qualified table names");
+        var (joined, schema) = ExpectTableName();
+        var join = new JoinClause { Kind = kind, Table = joined, Schema = schema, Natural = natural };
         join.IsCall = TryTableFunctionArguments();
         if (TryKeyword("AS")) join.Alias = ExpectName();
         else if (IsNameToken(Peek()) && !Peek().Is("LEFT") && !Peek().Is("CROSS") && !Peek().Is("INNER") && !Peek().Is("NATURAL")
