@@ -42,6 +42,16 @@ public static partial class Signals
         return true;
     }
 
+    /// <summary>SIGSTOP, then waits (bounded, 1 s) until /proc shows the process stopped: the signal is delivered
+    /// asynchronously, and on a loaded machine the process may otherwise answer one more request (a restart test
+    /// once saw the "stopped" node still answer /healthcheck). False if it is gone or never stopped.</summary>
+    public static bool Stop(int pid)
+    {
+        if (!Send(pid, SigStop)) return false;
+        for (var i = 0; i < 200 && !IsStopped(pid); i++) Thread.Sleep(5);
+        return IsStopped(pid);
+    }
+
     /// <summary>True when /proc says the process is stopped (state T).</summary>
     public static bool IsStopped(int pid)
     {

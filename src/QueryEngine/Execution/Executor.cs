@@ -212,12 +212,14 @@ public sealed partial class Executor(Catalog catalog)
 
     private void DropTable(DropTableStatement d)
     {
-        if (SchemaTable.CanonicalName(d.Name) is { } schema) throw new SqlParseException("table " + schema + " may not be dropped");
-        var t = _catalog.Find(d.Name);
+        bool elsewhere = d.Schema != null && !string.Equals(d.Schema, "main", StringComparison.OrdinalIgnoreCase);
+        if (!elsewhere && SchemaTable.CanonicalName(d.Name) is { } schema) throw new SqlParseException("table " + schema + " may not be dropped");
+        var t = elsewhere ? null : _catalog.Find(d.Name);
         if (t == null)
         {
             if (d.IfExists) return;
-            throw new SqlParseException("no such table: " + d.Name);
+            if (elsewhere) RefuseOtherSchema(d.Name, d.Schema);
+            throw NoSuchTable(d.Name, d.Schema);
         }
         _catalog.Drop(t);
     }
@@ -254,11 +256,12 @@ public sealed partial class Executor(Catalog catalog)
 
     private void DropIndex(DropIndexStatement d)
     {
-        var entry = _catalog.FindIndex(d.Name);
+        bool elsewhere = d.Schema != null && !string.Equals(d.Schema, "main", StringComparison.OrdinalIgnoreCase);
+        var entry = elsewhere ? null : _catalog.FindIndex(d.Name);
         if (entry == null)
         {
             if (d.IfExists) return;
-            throw new SqlParseException("no such index: " + d.Name);
+            throw new SqlParseException("no such index: " + (d.Schema == null ? d.Name : d.Schema + "." + d.Name));
         }
         if (entry.Sql == null) throw new SqlParseException("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped");
         _catalog.DropIndex(_catalog.Find(entry.TableName)!, entry);

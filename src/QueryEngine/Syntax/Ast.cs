@@ -49,12 +49,16 @@ public sealed class CreateIndexStatement : Statement
 public sealed class DropIndexStatement : Statement
 {
     public required string Name;
+    /// <summary>The schema the name was qualified with, or null: see Executor.RequireTable.</summary>
+    public string? Schema;
     public bool IfExists;
 }
 
 public sealed class DropTableStatement : Statement
 {
     public required string Name;
+    /// <summary>The schema the name was qualified with, or null: see Executor.RequireTable.</summary>
+    public string? Schema;
     public bool IfExists;
 }
 

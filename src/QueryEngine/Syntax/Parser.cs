@@ -20,6 +20,8 @@ public sealed partial class Parser
     /// <summary>Symbols SQLite's LALR parser would hold on its stack here (it overflows at 100).</summary>
     private int _depth;
     private string? _deferredUnsupported;
+    /// <summary>An error SQLite reports when it reduces the whole statement (after its syntax errors).</summary>
+    private SqlParseException? _deferredError;
     /// <summary>Depth of the query being parsed on SQLite's parser stack (a subquery's symbols sit above its
     /// enclosing expression's).</summary>
     private int _base;
@@ -120,6 +122,9 @@ public sealed partial class Parser
 
     private bool IsNameToken(Token t) => t.Kind == TokenKind.Identifier || (t.Kind == TokenKind.Keyword && Keywords.CanBeName(t.Text));
 
+    /// <summary>A schema name token as sqlite3NameFromToken reads it (dequoted).</summary>
+    private string SchemaName(Token t) => t.Kind == TokenKind.Keyword ? Source(t) : t.Text;
+
     /// <summary>parse.y's "nm dbnm": a table name, and the schema it is qualified with (<c>main.t</c>) or null.</summary>
     private (string Name, string? Schema) ExpectTableName()
     {
@@ -149,6 +154,7 @@ public sealed partial class Parser
         var end = Peek();
         if (end.Kind is not (TokenKind.Semicolon or TokenKind.End)) throw SyntaxError(end);
         if (_compoundError != null) throw new SqlParseException(_compoundError);
+        if (_deferredError != null) throw _deferredError;
         // A construct FastDb parses but does not run is refused once the whole statement proved well-formed.
         if (_deferredUnsupported != null) throw Unsupported(_deferredUnsupported);
         if (end.Kind == TokenKind.Semicolon) Take();
@@ -190,12 +196,25 @@ public sealed partial class Parser
         if (TryKeyword("IF")) { ExpectKeyword("NOT"); ExpectKeyword("EXISTS"); stmt.IfNotExists = true; }
         var nameToken = Peek();
         string name = ExpectName();
-        if (TryOp(".")) throw Unsupported("schema-qualified table names");
+        Token? schemaToken = null;
+        if (TryOp("."))
+        {
+            // "nm dbnm": the stored CREATE text starts at the table's own name (sNameToken), without the schema.
+            schemaToken = nameToken;
+            nameToken = Peek();
+            name = ExpectName();
+        }
         stmt.Name = name;
         // sqlite3StartTable runs when the parser reduces "CREATE TABLE name", i.e. on seeing "(" or AS after it:
         // then "already exists" wins over any later syntax error.
         var afterName = Peek();
         if (!afterName.IsOp("(") && !afterName.Is("AS")) throw SyntaxError(afterName);
+        // sqlite3TwoPartName: main is FastDb's one database, temp would make a TEMP table, any other is unknown.
+        if (schemaToken is { } st && !string.Equals(SchemaName(st), "main", StringComparison.OrdinalIgnoreCase))
+        {
+            if (string.Equals(SchemaName(st), "temp", StringComparison.OrdinalIgnoreCase)) throw Unsupported("TEMP tables");
+            throw new SqlParseException("unknown database " + SchemaName(st), st.Start - _start);
+        }
         // sqlite3CheckObjectName comes before the existence check, IF NOT EXISTS or not.
         if (name.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase))
             throw new SqlParseException("object name reserved for internal use: " + name);
@@ -311,7 +330,18 @@ public sealed partial class Parser
         if (TryKeyword("IF")) { ExpectKeyword("NOT"); ExpectKeyword("EXISTS"); ifNotExists = true; }
         var nameToken = Peek();
         string name = ExpectName();
-        if (TryOp(".")) { ExpectName(); _deferredUnsupported ??= "schema-qualified index names"; }
+        if (TryOp("."))
+        {
+            // sqlite3CreateIndex runs once the statement is read: sqlite3TwoPartName's "unknown database" first
+            // (a temp index on a main table is refused by name); the stored text starts at the index's own name.
+            var schemaToken = nameToken;
+            nameToken = Peek();
+            name = ExpectName();
+            string schema = SchemaName(schemaToken);
+            if (string.Equals(schema, "temp", StringComparison.OrdinalIgnoreCase)) _deferredUnsupported ??= "TEMP indexes";
+            else if (!string.Equals(schema, "main", StringComparison.OrdinalIgnoreCase))
+                _deferredError ??= new SqlParseException("unknown database " + schema, schemaToken.Start - _start);
+        }
         ExpectKeyword("ON");
         string table = ExpectName();
         ExpectOp("(");
@@ -493,17 +523,15 @@ public sealed partial class Parser
             Take();
             bool ifExistsIndex = false;
             if (TryKeyword("IF")) { ExpectKeyword("EXISTS"); ifExistsIndex = true; }
-            string index = ExpectName();
-            if (TryOp(".")) throw Unsupported("schema-qualified index names");
-            return new DropIndexStatement { Name = index, IfExists = ifExistsIndex };
+            var (index, indexSchema) = ExpectTableName();
+            return new DropIndexStatement { Name = index, Schema = indexSchema, IfExists = ifExistsIndex };
         }
         if (t.Is("VIEW") || t.Is("TRIGGER")) throw Unsupported("DROP " + t.Text);
         ExpectKeyword("TABLE");
         bool ifExists = false;
         if (TryKeyword("IF")) { ExpectKeyword("EXISTS"); ifExists = true; }
-        string name = ExpectName();
-        if (TryOp(".")) throw Unsupported("schema-qualified table names");
-        return new DropTableStatement { Name = name, IfExists = ifExists };
+        var (name, schema) = ExpectTableName();
+        return new DropTableStatement { Name = name, Schema = schema, IfExists = ifExists };
     }
 
     private Statement ParseInsert()

@@ -158,7 +158,7 @@ public sealed class WorkloadTests
         using (var client = UnixHttp.CreateClient(first.SocketPath, TimeSpan.FromSeconds(30)))
             boot = await Workload.SendUntilAnsweredAsync(client, CtfWorkload.BootScript, GiveUp);
 
-        first.Signal(Signals.SigStop); // still accepting on its socket, never answering
+        Assert.True(Signals.Stop(first.ProcessId), "the first process did not stop"); // still accepting on its socket, never answering
         await using var second = new ServerProcess(directory);
         var starting = second.StartAsync();
         // Start-up time varies with machine load: wait (bounded) until the second process reports that it is waiting.

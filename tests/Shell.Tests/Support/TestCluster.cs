@@ -154,7 +154,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     public HttpClient Client(int node) => UnixHttp.CreateClient(SocketPath(node), TimeSpan.FromSeconds(5));
 
-    public void Freeze(int node) => Signals.Send(Pid(node), Signals.SigStop);
+    public void Freeze(int node) => Signals.Stop(Pid(node));
 
     public void Thaw(int node) => Signals.Send(Pid(node), Signals.SigCont);
 
