@@ -125,6 +125,9 @@ public sealed class ShellRunner(Catalog catalog)
             return false;
         }
         executor.ReadSchema = false;
+        // The trial run must not draw from the script's seeded random() stream: the real run draws what it would have.
+        var seeded = RandomFunction.Seeded;
+        RandomFunction.Seeded = seeded == null ? null : new SplitMix64(0);
         try
         {
             if (Parser.ParseOne(sql, pos, catalog.Exists, catalog.IndexExists, catalog.ColumnExists, out _) is { } stmt)
@@ -136,6 +139,13 @@ public sealed class ShellRunner(Catalog catalog)
             return false;
         }
         catch (SqlRuntimeException) { } // prepared: the error came from running it
+        catch (Exception e) when (e is not SqlParseException)
+        {
+            // A trial FastDb cannot make (not sqlite3's behaviour): answer from the database's own schema.
+            _executor.ResetStaleSchema();
+            return false;
+        }
+        finally { RandomFunction.Seeded = seeded; }
         if (!executor.ReadSchema) return false;
         _executor.ResetStaleSchema();
         return true;
