@@ -159,14 +159,20 @@ public sealed partial class Executor(Catalog catalog)
         return _catalog.Find(name) ?? throw NoSuchTable(name, qualifier);
     }
 
-    private static SqlParseException NoSuchTable(string name, string? qualifier) =>
-        new("no such table: " + (qualifier == null ? name : qualifier + "." + name));
+    private static SqlParseException NoSuchTable(string name, string? qualifier) => new("no such table: " + Qualified(name, qualifier));
+
+    /// <summary>A name as sqlite3 writes it in an error: "schema.name" when it was written qualified.</summary>
+    private static string Qualified(string name, string? qualifier) => qualifier == null ? name : qualifier + "." + name;
+
+    /// <summary>Qualified with a schema other than main, FastDb's one database: no table or index is there.</summary>
+    private static bool IsOtherSchema(string? qualifier) =>
+        qualifier != null && !string.Equals(qualifier, "main", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A name qualified with a schema other than main: no table is there, but the temp schema's own
     /// sqlite_master (sqlite_temp_master), which sqlite3 always has, FastDb does not build.</summary>
     private static void RefuseOtherSchema(string name, string? qualifier)
     {
-        if (qualifier == null || string.Equals(qualifier, "main", StringComparison.OrdinalIgnoreCase)) return;
+        if (!IsOtherSchema(qualifier)) return;
         if (string.Equals(qualifier, "temp", StringComparison.OrdinalIgnoreCase)
             && (SchemaTable.CanonicalName(name) != null || name.StartsWith("sqlite_temp_", StringComparison.OrdinalIgnoreCase)))
             throw new SqlParseException("FastDb does not support the temp schema");
@@ -212,7 +218,7 @@ public sealed partial class Executor(Catalog catalog)
 
     private void DropTable(DropTableStatement d)
     {
-        bool elsewhere = d.Schema != null && !string.Equals(d.Schema, "main", StringComparison.OrdinalIgnoreCase);
+        bool elsewhere = IsOtherSchema(d.Schema);
         if (!elsewhere && SchemaTable.CanonicalName(d.Name) is { } schema) throw new SqlParseException("table " + schema + " may not be dropped");
         var t = elsewhere ? null : _catalog.Find(d.Name);
         if (t == null)
@@ -256,12 +262,12 @@ public sealed partial class Executor(Catalog catalog)
 
     private void DropIndex(DropIndexStatement d)
     {
-        bool elsewhere = d.Schema != null && !string.Equals(d.Schema, "main", StringComparison.OrdinalIgnoreCase);
+        bool elsewhere = IsOtherSchema(d.Schema);
         var entry = elsewhere ? null : _catalog.FindIndex(d.Name);
         if (entry == null)
         {
             if (d.IfExists) return;
-            throw new SqlParseException("no such index: " + (d.Schema == null ? d.Name : d.Schema + "." + d.Name));
+            throw new SqlParseException("no such index: " + Qualified(d.Name, d.Schema));
         }
         if (entry.Sql == null) throw new SqlParseException("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped");
         _catalog.DropIndex(_catalog.Find(entry.TableName)!, entry);

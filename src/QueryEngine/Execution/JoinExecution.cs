@@ -42,9 +42,8 @@ public sealed partial class Executor
         int width = 0;
         foreach (var (name, schema, alias) in names)
         {
-            RefuseOtherSchema(name, schema);
+            var t = RequireReadableTable(name, schema); // "no such table: foo.t" before the refusal of sqlite_master
             if (SchemaTable.CanonicalName(name) != null) throw new SqlParseException("FastDb does not support JOIN with " + name + " yet");
-            var t = RequireReadableTable(name, schema);
             sources.Add(new JoinSource { Table = t, Alias = alias, Offset = width });
             width += t.Columns.Length;
         }

@@ -149,8 +149,9 @@ public sealed partial class Executor
         {
             join.Used = [.. used];
             foreach (var on in join.On) if (on != null) CollectColumns(on, join.Used);
-            List<Expr> sortTerms = aggregate ? groupBy : order.Count > 0 ? [.. order.Select(k => k.Key)] : s.Distinct ? output : [];
-            PlanJoinLoops(join, where, [.. order.Select(k => k.Key), .. groupBy, .. s.Distinct && !aggregate ? output : []], sortTerms, !aggregate && order.Count > 0);
+            List<Expr> orderKeys = [.. order.Select(k => k.Key)];
+            List<Expr> sortTerms = aggregate ? groupBy : order.Count > 0 ? orderKeys : s.Distinct ? output : [];
+            PlanJoinLoops(join, where, [.. orderKeys, .. groupBy, .. s.Distinct && !aggregate ? output : []], sortTerms, !aggregate && order.Count > 0);
         }
         int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null
                             && !(join == null && s.FromQuery == null && IsDistinctRedundant(table, output, where))

@@ -11,6 +11,20 @@ namespace FastDb.QueryEngine.Syntax;
 /// </summary>
 public sealed partial class Parser
 {
+    /// <summary>"nm [, nm]...": names a refused construct lists (columns, CTE columns), read for their syntax only.</summary>
+    private void SkipNames()
+    {
+        do ExpectName(); while (TryOp(","));
+    }
+
+    /// <summary>parse.y's "eidlist_opt": nothing, or "(" names ")".</summary>
+    private void SkipParenthesizedNames()
+    {
+        if (!TryOp("(")) return;
+        SkipNames();
+        ExpectOp(")");
+    }
+
     /// <summary>The parser stack symbols under a CTE's select: wqlist, nm, eidlist_opt, AS, materialized and "(".</summary>
     private const int CteSymbols = 5;
 
@@ -23,7 +37,7 @@ public sealed partial class Parser
         do
         {
             ExpectName();
-            if (TryOp("(")) { do ExpectName(); while (TryOp(",")); ExpectOp(")"); }
+            SkipParenthesizedNames();
             ExpectKeyword("AS");
             if (TryKeyword("NOT")) ExpectKeyword("MATERIALIZED");
             else TryKeyword("MATERIALIZED");
@@ -88,7 +102,7 @@ public sealed partial class Parser
         if (TryKeyword("IF")) { ExpectKeyword("NOT"); ExpectKeyword("EXISTS"); }
         ExpectName();
         if (TryOp(".")) ExpectName();
-        if (TryOp("(")) { do ExpectName(); while (TryOp(",")); ExpectOp(")"); }
+        SkipParenthesizedNames();
         ExpectKeyword("AS");
         if (Peek().Is("WITH")) ParseWithSyntax();
         var t = Peek();
@@ -112,7 +126,7 @@ public sealed partial class Parser
         if (!TryKeyword("BEFORE") && !TryKeyword("AFTER") && TryKeyword("INSTEAD")) ExpectKeyword("OF");
         if (TryKeyword("UPDATE"))
         {
-            if (TryKeyword("OF")) { do ExpectName(); while (TryOp(",")); }
+            if (TryKeyword("OF")) SkipNames();
         }
         else if (!TryKeyword("DELETE") && !TryKeyword("INSERT")) throw SyntaxError(Peek());
         ExpectKeyword("ON");
@@ -178,7 +192,7 @@ public sealed partial class Parser
     {
         _deferredUnsupported ??= "FOREIGN KEY";
         ExpectName();
-        if (TryOp("(")) { do ExpectName(); while (TryOp(",")); ExpectOp(")"); }
+        SkipParenthesizedNames();
         while (true)
         {
             if (TryKeyword("MATCH")) { ExpectName(); continue; }

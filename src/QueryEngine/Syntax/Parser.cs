@@ -270,9 +270,8 @@ public sealed partial class Parser
             else if (TryKeyword("FOREIGN"))
             {
                 ExpectKeyword("KEY");
-                ExpectOp("(");
-                do ExpectName(); while (TryOp(","));
-                ExpectOp(")");
+                if (!Peek().IsOp("(")) throw SyntaxError(Peek());
+                SkipParenthesizedNames();
                 ExpectKeyword("REFERENCES");
                 ParseReferencesSyntax();
                 ParseDeferrableSyntax();
@@ -951,9 +950,8 @@ public sealed partial class Parser
         if (TryKeyword("ON")) ParseExprAt(7);
         else if (TryKeyword("USING"))
         {
-            ExpectOp("(");
-            do ExpectName(); while (TryOp(","));
-            ExpectOp(")");
+            if (!Peek().IsOp("(")) throw SyntaxError(Peek());
+            SkipParenthesizedNames();
         }
     }
 
