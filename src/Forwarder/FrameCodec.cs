@@ -21,7 +21,7 @@
 // lingers, arrive interleaved with the new one's): callers (Raft, forwarding with retries) tolerate loss and reorder.
 //
 // Inbound caps (PeerProtocolOptions; a connection past one is closed with a rate-limited logged reason): peer
-// connections open at once (64), a frame's claimed length (16 MiB, checked before buffering), bytes held for large
+// connections open at once (192), a frame's claimed length (16 MiB, checked before buffering), bytes held for large
 // frames still arriving (64 MiB across connections, in memory unmapped on delivery or disconnect), a stall inside a
 // frame (10 s), the preamble (10 s, and an optional check of the sender's name).
 //

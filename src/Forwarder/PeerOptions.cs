@@ -11,10 +11,10 @@ public sealed class PeerProtocolOptions
 
     /// <summary>
     /// Inbound peer connections open at once; one more is closed right after its magic. An honest cluster needs one
-    /// per other member (two for a moment while a link reconnects), so 64 leaves room for a large cluster while a
-    /// flood of connections cannot take every file descriptor or buffer.
+    /// per lane per other member (three lanes by default, twice that for a moment while a link reconnects), so 192
+    /// leaves room for a cluster of 32 while a flood of connections cannot take every file descriptor or buffer.
     /// </summary>
-    public int MaxConnections { get; init; } = 64;
+    public int MaxConnections { get; init; } = 192;
 
     /// <summary>
     /// A frame whose payload is longer than this and has not fully arrived is collected in a buffer of its own that

@@ -43,6 +43,9 @@ public sealed record ClusterOptions
     /// </summary>
     public bool CompressPeerLinks { get; init; }
 
+    /// <summary>Connections to each peer (see <see cref="PeerLinks"/>): 3 gives forwards and acks lanes of their own.</summary>
+    public int PeerLanes { get; init; } = PeerLinks.DefaultLanes;
+
     /// <summary>The leader hands over to the member under which requests commit soonest (see <see cref="LatencyProbe"/>).</summary>
     public bool PlaceLeaderByLatency { get; init; } = true;
 

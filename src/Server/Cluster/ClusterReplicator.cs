@@ -32,7 +32,7 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         _requests = new PendingRequests(stateMachine);
         _store = store;
         var log = logging.CreateLogger<ClusterReplicator>();
-        _links = new PeerLinks(options.SelfAddress, logging, options.PeerTls, options.CompressPeerLinks);
+        _links = new PeerLinks(options.SelfAddress, logging, options.PeerTls, options.CompressPeerLinks, options.PeerLanes);
         _transport = new CountingTransport(_links);
         PeerProtocol = new PeerProtocolOptions
         {

@@ -65,6 +65,12 @@ public static class CommandLine
     private static readonly Option<bool> CpuIdle = Switch("--cpu-idle", false,
         "Schedule the node's threads as SCHED_IDLE (Linux): they run only on cores nothing else wants (default false).");
 
+    private static readonly Option<int> PeerLanes = new("--peer-lanes")
+    {
+        Description = "Connections per peer, 1-3 (default 3): forwarded requests and append acknowledgements get their own, so they never wait behind other frames' delays on one in-order connection.",
+        DefaultValueFactory = _ => Cluster.PeerLinks.DefaultLanes,
+    };
+
     private static readonly Option<int> BatchWindowMs = new("--batch-window-ms")
     {
         Description = "A leader holds requests this long, 0-50 ms, to propose them as one append (default 0: each loop turn's at once).",
@@ -144,6 +150,10 @@ public static class CommandLine
         {
             if (r.GetValueOrDefault<int>() is < 0 or > 50) r.AddError("--batch-window-ms must be from 0 to 50");
         });
+        PeerLanes.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > Cluster.PeerLinks.DefaultLanes) r.AddError("--peer-lanes must be from 1 to 3");
+        });
         Nice.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 0 or > 19) r.AddError("--nice must be from 0 to 19");
@@ -159,7 +169,7 @@ public static class CommandLine
     public static RootCommand Build(Func<NodeOptions, CancellationToken, Task<int>> runNode, Func<CancellationToken, Task<int>> runExec)
     {
         var root = new RootCommand("sqlcluster: a replicated SQL server (drop-in for Stripe CTF3 level 4). POST /sql with a SQL script; GET /healthcheck; GET /status.");
-        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, IdleHeartbeats, Relay, PeerCompression, LeaderPlacement, Fsync, Nice, CpuIdle, BatchWindowMs, MaxBodyBytes, SocketMode, SnapshotEvery,
+        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, IdleHeartbeats, Relay, PeerCompression, PeerLanes, LeaderPlacement, Fsync, Nice, CpuIdle, BatchWindowMs, MaxBodyBytes, SocketMode, SnapshotEvery,
                      PeerCertFile, PeerKeyFile, PeerTrustedCaFile, Insecure, CertFile, KeyFile, Auth })
             root.Options.Add(option);
 
@@ -230,6 +240,7 @@ public static class CommandLine
             HeartbeatOnlyWhenIdle = parse.GetValue(IdleHeartbeats),
             Relay = parse.GetValue(Relay),
             PeerCompression = parse.GetValue(PeerCompression),
+            PeerLanes = parse.GetValue(PeerLanes),
             LeaderPlacement = parse.GetValue(LeaderPlacement),
             Fsync = parse.GetValue(Fsync),
             Nice = parse.GetValue(Nice),

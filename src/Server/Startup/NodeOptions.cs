@@ -29,6 +29,8 @@ public sealed record NodeOptions
     public bool HeartbeatOnlyWhenIdle { get; init; } = true;
     public bool Relay { get; init; }
     public bool PeerCompression { get; init; } = true;
+    /// <summary>ClusterOptions.PeerLanes.</summary>
+    public int PeerLanes { get; init; } = Cluster.PeerLinks.DefaultLanes;
     public bool LeaderPlacement { get; init; } = true;
 
     public bool Fsync { get; init; }

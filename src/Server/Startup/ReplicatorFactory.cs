@@ -34,6 +34,7 @@ public static class ReplicatorFactory
             PeerTls = peerTls,
             RelayAroundSilentPeers = options.Relay,
             CompressPeerLinks = options.PeerCompression,
+            PeerLanes = options.PeerLanes,
             PlaceLeaderByLatency = options.LeaderPlacement,
             BatchWindowMs = options.BatchWindowMs,
             PlainPeersFromLoopbackOnly = !options.Insecure,
