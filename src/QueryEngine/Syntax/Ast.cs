@@ -30,6 +30,9 @@ public sealed class CreateTableStatement : Statement
     public List<string> IndexColumns = [];
     /// <summary>The text sqlite_master keeps: "CREATE TABLE " and the statement from the table name to its end.</summary>
     public string Sql = "";
+    /// <summary>An INTEGER PRIMARY KEY declared AUTOINCREMENT, on the column or as PRIMARY KEY (a AUTOINCREMENT)
+    /// (sqlite3AddPrimaryKey's TF_Autoincrement): its rowids come from sqlite_sequence.</summary>
+    public bool Autoincrement;
 }
 
 public sealed class CreateIndexStatement : Statement

@@ -248,7 +248,18 @@ public sealed partial class Parser
             if (TryKeyword("PRIMARY"))
             {
                 ExpectKeyword("KEY");
-                var cols = ParseIndexedColumns();
+                var cols = ParseIndexedColumns(out bool autoincrement);
+                if (autoincrement)
+                {
+                    // sqlite3AddPrimaryKey: the "more than one" check first, then AUTOINCREMENT needs one known column
+                    // declared exactly INTEGER (its sort order is not checked in the table constraint).
+                    ParseConflictClause();
+                    if (sawPrimaryKey) throw new SqlParseException("table \"" + stmt.Name + "\" has more than one primary key");
+                    var named = cols.Count == 1 ? stmt.Columns.Find(d => string.Equals(d.Name, cols[0], StringComparison.OrdinalIgnoreCase)) : null;
+                    if (named == null || !string.Equals(named.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase))
+                        throw new SqlParseException("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY");
+                    stmt.Autoincrement = true;
+                }
                 if (cols.Count != 1) throw Unsupported("multi-column PRIMARY KEY");
                 ParseConflictClause();
                 if (sawPrimaryKey) throw new SqlParseException("table \"" + stmt.Name + "\" has more than one primary key");
@@ -259,7 +270,7 @@ public sealed partial class Parser
             }
             else if (TryKeyword("UNIQUE"))
             {
-                var cols = ParseIndexedColumns();
+                var cols = ParseIndexedColumns(out _, allowAutoincrement: false);
                 if (cols.Count != 1) throw Unsupported("multi-column UNIQUE");
                 ParseConflictClause();
                 var c = FindColumn(stmt, cols[0]);
@@ -378,7 +389,8 @@ public sealed partial class Parser
         throw new SqlParseException("no such column: " + name);
     }
 
-    private List<string> ParseIndexedColumns()
+    /// <summary>"LP sortlist autoinc RP": the names, and whether AUTOINCREMENT follows them (PRIMARY KEY only).</summary>
+    private List<string> ParseIndexedColumns(out bool autoincrement, bool allowAutoincrement = true)
     {
         ExpectOp("(");
         var list = new List<string>();
@@ -388,6 +400,7 @@ public sealed partial class Parser
             ParseCollateSyntax();
             if (!TryKeyword("ASC")) TryKeyword("DESC");
         } while (TryOp(","));
+        autoincrement = allowAutoincrement && TryKeyword("AUTOINCREMENT");
         ExpectOp(")");
         return list;
     }
@@ -414,14 +427,16 @@ public sealed partial class Parser
                 ExpectKeyword("KEY");
                 if (TryKeyword("DESC")) col.PrimaryKeyDescending = true; else TryKeyword("ASC");
                 ParseConflictClause();
-                if (TryKeyword("AUTOINCREMENT"))
+                bool autoincrement = TryKeyword("AUTOINCREMENT");
+                // sqlite3AddPrimaryKey: "more than one primary key" first; only a column declared exactly INTEGER
+                // (ascending) becomes the rowid, and only that one may be AUTOINCREMENT.
+                if (sawPrimaryKey) throw new SqlParseException("table \"" + stmt.Name + "\" has more than one primary key");
+                if (autoincrement)
                 {
-                    // sqlite3AddPrimaryKey: only a column declared exactly INTEGER (ascending) becomes the rowid.
                     if (!string.Equals(col.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase) || col.PrimaryKeyDescending)
                         throw new SqlParseException("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY");
-                    _deferredUnsupported ??= "AUTOINCREMENT";
+                    stmt.Autoincrement = true;
                 }
-                if (sawPrimaryKey) throw new SqlParseException("table \"" + stmt.Name + "\" has more than one primary key");
                 sawPrimaryKey = true;
                 col.PrimaryKey = true;
                 stmt.IndexColumns.Add(col.Name);
