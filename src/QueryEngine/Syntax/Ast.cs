@@ -17,6 +17,9 @@ public sealed class ColumnDefinition
     public bool Unique;
     public bool NotNull;
     public Expr? Default;
+    /// <summary>The DEFAULT's text as sqlite3AddDefaultValue keeps it (the term's span, or the expression's inside
+    /// its parentheses, trimmed of white space): PRAGMA table_info's dflt_value.</summary>
+    public string? DefaultText;
 }
 
 public sealed class CreateTableStatement : Statement
@@ -33,6 +36,14 @@ public sealed class CreateTableStatement : Statement
     /// <summary>An INTEGER PRIMARY KEY declared AUTOINCREMENT, on the column or as PRIMARY KEY (a AUTOINCREMENT)
     /// (sqlite3AddPrimaryKey's TF_Autoincrement): its rowids come from sqlite_sequence.</summary>
     public bool Autoincrement;
+}
+
+/// <summary>PRAGMA [schema.]table_info[(name) | = name]: <see cref="Table"/> null when no name is given.</summary>
+public sealed class PragmaTableInfoStatement : Statement
+{
+    public string? Table;
+    /// <summary>The schema written before the pragma's name (main or temp; any other fails when it is parsed).</summary>
+    public string? Schema;
 }
 
 public sealed class CreateIndexStatement : Statement

@@ -224,15 +224,10 @@ public sealed partial class Parser
     private Statement? ParseUtilitySyntax()
     {
         var t = Take();
+        if (t.Text == "PRAGMA") return ParsePragma();
         _deferredUnsupported ??= t.Text;
         switch (t.Text)
         {
-            case "PRAGMA":
-                ExpectName();
-                if (TryOp(".")) ExpectName();
-                if (TryOp("=")) ParsePragmaValue();
-                else if (TryOp("(")) { ParsePragmaValue(); ExpectOp(")"); }
-                break;
             case "VACUUM":
                 if (IsNameToken(Peek()) && !Peek().Is("INTO") || Peek().Kind == TokenKind.String) ExpectName();
                 if (TryKeyword("INTO")) ParseExprAt(5);
@@ -256,19 +251,49 @@ public sealed partial class Parser
         return null;
     }
 
-    /// <summary>nmnum (plus_num, nm, ON, DELETE, DEFAULT) or minus_num.</summary>
-    private void ParsePragmaValue()
+    /// <summary>"PRAGMA nm dbnm [= nmnum | (nmnum) | = minus_num | (minus_num)]": table_info runs (sqlite3Pragma,
+    /// once the command is reduced: sqlite3TwoPartName's "unknown database" comes after the syntax errors); any
+    /// other pragma is refused by name.</summary>
+    private Statement? ParsePragma()
+    {
+        var nameToken = Peek();
+        string name = ExpectName();
+        Token? schemaToken = null;
+        if (TryOp("."))
+        {
+            schemaToken = nameToken;
+            nameToken = Peek();
+            name = ExpectName();
+        }
+        string? value = null;
+        if (TryOp("=")) value = ParsePragmaValue();
+        else if (TryOp("(")) { value = ParsePragmaValue(); ExpectOp(")"); }
+        if (!name.Equals("table_info", StringComparison.OrdinalIgnoreCase))
+        {
+            _deferredUnsupported ??= "PRAGMA";
+            return null;
+        }
+        string? schema = schemaToken is { } st ? SchemaName(st) : null;
+        if (schemaToken is { } s && !string.Equals(schema, "main", StringComparison.OrdinalIgnoreCase) && !string.Equals(schema, "temp", StringComparison.OrdinalIgnoreCase))
+            _deferredError ??= new SqlParseException("unknown database " + schema, s.Start - _start);
+        return new PragmaTableInfoStatement { Table = value, Schema = schema };
+    }
+
+    /// <summary>nmnum (plus_num, nm, ON, DELETE, DEFAULT) or minus_num, as sqlite3Pragma's zRight reads it: a name
+    /// dequoted, a number as written (after a unary plus), a negative one with its minus sign.</summary>
+    private string ParsePragmaValue()
     {
         var t = Peek();
         if (t.IsOp("+") || t.IsOp("-"))
         {
             Take();
-            if (Peek().Kind is not (TokenKind.Integer or TokenKind.Float)) throw SyntaxError(Peek());
+            var number = Peek();
+            if (number.Kind is not (TokenKind.Integer or TokenKind.Float)) throw SyntaxError(number);
             Take();
-            return;
+            return (t.IsOp("-") ? "-" : "") + Source(number);
         }
-        if (t.Kind is TokenKind.Integer or TokenKind.Float || t.Is("ON") || t.Is("DELETE") || t.Is("DEFAULT")) { Take(); return; }
-        ExpectName();
+        if (t.Kind is TokenKind.Integer or TokenKind.Float || t.Is("ON") || t.Is("DELETE") || t.Is("DEFAULT")) { Take(); return Source(t); }
+        return ExpectName();
     }
 
     /// <summary>The tokens after the current one (Peek's), without consuming anything: a fresh tokenizer from there.</summary>

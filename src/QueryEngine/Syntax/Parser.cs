@@ -71,7 +71,10 @@ public sealed partial class Parser
         return _current;
     }
 
-    private Token Take() { var t = Peek(); _hasCurrent = false; return t; }
+    private Token Take() { var t = Peek(); _hasCurrent = false; _lastEnd = t.Start + t.Length; return t; }
+
+    /// <summary>Where the last token taken ends (for spans such as a DEFAULT's text).</summary>
+    private int _lastEnd;
 
     private string Source(Token t) => _tokens.Sql.Substring(t.Start, t.Length);
 
@@ -446,7 +449,16 @@ public sealed partial class Parser
             if (t.Is("NOT")) { Take(); ExpectKeyword("NULL"); ParseConflictClause(); col.NotNull = true; continue; }
             if (t.Is("NULL")) { Take(); ParseConflictClause(); continue; }
             if (t.Is("UNIQUE")) { Take(); ParseConflictClause(); col.Unique = true; stmt.IndexColumns.Add(col.Name); continue; }
-            if (t.Is("DEFAULT")) { Take(); col.Default = ParseDefault(); continue; }
+            if (t.Is("DEFAULT"))
+            {
+                Take();
+                var first = Peek();
+                col.Default = ParseDefault();
+                col.DefaultText = first.IsOp("(")
+                    ? _tokens.Sql[(first.Start + 1)..(_lastEnd - 1)].Trim(SqliteSpaces)
+                    : _tokens.Sql[first.Start.._lastEnd];
+                continue;
+            }
             if (t.Is("CHECK")) { Take(); ParseCheckSyntax(); continue; }
             if (t.Is("REFERENCES")) { Take(); _deferredUnsupported ??= "REFERENCES (foreign keys)"; ParseReferencesSyntax(); continue; }
             if (t.Is("COLLATE")) { ParseCollateSyntax(); continue; }
@@ -456,6 +468,9 @@ public sealed partial class Parser
         }
         return col;
     }
+
+    /// <summary>sqlite3Isspace's characters, which sqlite3DbSpanDup trims.</summary>
+    private static readonly char[] SqliteSpaces = [' ', '\t', '\n', '\v', '\f', '\r'];
 
     private void ParseSignedNumber()
     {
