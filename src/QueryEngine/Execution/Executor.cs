@@ -344,6 +344,7 @@ public sealed partial class Executor(Catalog catalog)
         var upserts = s.Upserts == null ? null : PlanUpserts(table, s.Upserts, table.RowIdColumn >= 0 || Array.IndexOf(targets, -1) >= 0);
         BindReturning(table, s.Returning, newRow: true, doUpdate: s.Upserts?.Exists(u => u.DoUpdate) == true);
         if (s.DefaultValues) bound.Add([]);
+        if (s.RaisesOutsideTrigger) throw RaiseExpr.Error(); // coded after the names are resolved
         AutoincrementBegin(table);
         if (s.Select != null)
         {
@@ -497,6 +498,8 @@ public sealed partial class Executor(Catalog catalog)
         RefuseSubqueryOnTarget(table, where, "UPDATE");
 
         (targets, exprs) = UpdateOrder(table, targets, exprs);
+        // Coded after the names are resolved; a value UpdateOrder dropped (its column set again) is never coded.
+        if (s.RaisesOutsideTrigger && (where is RaiseExpr || Array.Exists(exprs, e => e is RaiseExpr))) throw RaiseExpr.Error();
         bool statementJournal = UpdateUsesStatementJournal(table, targets, exprs, where, s.Returning);
         Guarded(() =>
         {
@@ -592,6 +595,7 @@ public sealed partial class Executor(Catalog catalog)
         BindReturning(table, s.Returning, newRow: false);
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
         RefuseSubqueryOnTarget(table, where, "DELETE");
+        if (s.RaisesOutsideTrigger) throw RaiseExpr.Error(); // coded after the names are resolved
         bool returning = s.Returning != null;
         Guarded(() =>
         {

@@ -4,7 +4,13 @@ namespace FastDb.QueryEngine.Syntax;
 
 // Statement trees as parsed, before names are bound to a table. Expressions are in Expressions.cs.
 
-public abstract class Statement { }
+public abstract class Statement
+{
+    /// <summary>A RAISE() that sqlite3 codes (a whole result column, WHERE, VALUES term or SET value of this
+    /// statement): preparing it fails with "RAISE() may only be used within a trigger-program" once its names are
+    /// resolved (sqlite3ExprCodeTarget's TK_RAISE, outside a trigger). See <see cref="RaiseExpr"/>.</summary>
+    public bool RaisesOutsideTrigger;
+}
 
 public enum ConflictAction : byte { Abort, Replace, Ignore }
 

@@ -153,7 +153,7 @@ public sealed partial class Parser
     private Expr ParseRaiseSyntax()
     {
         var t = Take();
-        _deferredUnsupported ??= "RAISE";
+        _raises++;
         ExpectOp("(");
         if (!TryKeyword("IGNORE"))
         {
@@ -164,7 +164,30 @@ public sealed partial class Parser
             ExpectName();
         }
         ExpectOp(")");
-        return new LiteralExpr(SqlValue.Null) { Offset = t.Start - _start };
+        return new RaiseExpr { Offset = t.Start - _start };
+    }
+
+    /// <summary>RAISE() calls parsed in the statement (outside CREATE TRIGGER's body, which is refused anyway).</summary>
+    private int _raises;
+
+    /// <summary>Outside a trigger sqlite3 fails a RAISE() only when it codes it. FastDb vouches for that where the
+    /// RAISE is a whole result column or WHERE of a plain SELECT, a VALUES term of an INSERT, or a SET value or WHERE
+    /// of an UPDATE or DELETE (none with RETURNING or upsert, whose code is generated apart). Anywhere else (under
+    /// AND, whose constant-false operand sqlite3ExprAnd folds away with the RAISE, in a subquery the flattener may
+    /// drop, IN (), ...) it is refused by name.</summary>
+    private void JudgeRaises(Statement? statement)
+    {
+        if (_raises == 0 || statement == null) return;
+        int vouched = statement switch
+        {
+            SelectStatement { Values: false } s => s.Columns.Count(c => c.Expression is RaiseExpr) + (s.Where is RaiseExpr ? 1 : 0),
+            InsertStatement { Upserts: null, Returning: null, Select: null } i => i.Rows.Sum(r => r.Count(e => e is RaiseExpr)),
+            UpdateStatement { Returning: null } u => u.Assignments.Count(a => a.Value is RaiseExpr) + (u.Where is RaiseExpr ? 1 : 0),
+            DeleteStatement { Returning: null } d => d.Where is RaiseExpr ? 1 : 0,
+            _ => 0,
+        };
+        if (vouched == _raises) statement.RaisesOutsideTrigger = true;
+        else _deferredUnsupported ??= "RAISE other than as a whole result column, WHERE, VALUES term or SET value";
     }
 
     /// <summary>"COLLATE ids", repeated: refused once the statement is read (FastDb compares as BINARY only).</summary>

@@ -158,6 +158,7 @@ public sealed partial class Parser
         if (end.Kind is not (TokenKind.Semicolon or TokenKind.End)) throw SyntaxError(end);
         if (_compoundError != null) throw new SqlParseException(_compoundError);
         if (_deferredError != null) throw _deferredError;
+        JudgeRaises(stmt);
         // A construct FastDb parses but does not run is refused once the whole statement proved well-formed.
         if (_deferredUnsupported != null) throw Unsupported(_deferredUnsupported);
         if (end.Kind == TokenKind.Semicolon) Take();
