@@ -30,8 +30,9 @@ public sealed partial class Executor
         bool temp = string.Equals(schema, "temp", StringComparison.OrdinalIgnoreCase);
         if (SchemaTable.CanonicalName(name) is { } master)
         {
-            // sqlite3LocateTable searches every schema when none is named: sqlite_temp_master is temp's.
-            if (schema != null && temp != (master == SchemaTable.TempMasterName)) return null;
+            // sqlite3FindTable: sqlite_temp_master is temp's (found when no schema is named), and in temp
+            // sqlite_master and sqlite_schema name it too; the columns are the same.
+            if (schema != null && !temp && master == SchemaTable.TempMasterName) return null;
             return Describe(SchemaTable.Build(master, []), null);
         }
         if (temp) return null;
