@@ -42,7 +42,12 @@ public sealed partial class Executor(Catalog catalog)
             case DropIndexStatement di: DropIndex(di); break;
             case AlterTableStatement a: AlterTable(a); break;
             case InsertStatement i:
-                Returning(() => Guarded(() => Insert(i), UndoKind.Added, InsertUsesStatementJournal(i), countsUpdates: i.Upserts != null), stdout);
+            {
+                bool journal = InsertUsesStatementJournal(i);
+                // A single-row INSERT is no multi-write: SQLite gives it no statement journal whatever may abort it.
+                bool multiWrite = i.Rows.Count > 1 || i.Select != null || i.Returning != null;
+                Returning(() => Guarded(() => Insert(i), UndoKind.Added, journal, countsUpdates: i.Upserts != null, fullStatementJournal: journal && multiWrite), stdout);
+            }
                 break;
             case UpdateStatement u: Returning(() => Update(u), stdout); break;
             case DeleteStatement d: Returning(() => Delete(d), stdout); break;
@@ -74,8 +79,10 @@ public sealed partial class Executor(Catalog catalog)
     /// <summary>Runs a data change atomically; <paramref name="counted"/> is the kind of row change sqlite3_changes
     /// counts. Inside a transaction a statement SQLite runs without a statement journal (<paramref
     /// name="statementJournal"/> false, see Executor.Transactions.cs) keeps the rows it changed before it failed.
-    /// <paramref name="countsUpdates"/>: an upsert's DO UPDATE rows count too.</summary>
-    private void Guarded(Action action, UndoKind counted, bool statementJournal = true, bool countsUpdates = false)
+    /// <paramref name="countsUpdates"/>: an upsert's DO UPDATE rows count too.
+    /// <paramref name="fullStatementJournal"/>: whether SQLite really has a statement journal to undo an SQLITE_FULL
+    /// with (default <paramref name="statementJournal"/>); without one that error rolls back the transaction.</summary>
+    private void Guarded(Action action, UndoKind counted, bool statementJournal = true, bool countsUpdates = false, bool? fullStatementJournal = null)
     {
         _journal.Clear();
         long before = Changes;
@@ -88,6 +95,14 @@ public sealed partial class Executor(Catalog catalog)
         }
         catch (Exception e)
         {
+            if (_transaction != null && !(fullStatementJournal ?? statementJournal) && e is SqlRuntimeException { Code: EngineLimits.DatabaseFullCode })
+            {
+                // sqlite3VdbeHalt: SQLITE_FULL without a statement journal rolls the whole transaction back
+                // (sqlite3RollbackAll, savepoints closed, autocommit again).
+                Changes = 0;
+                RollbackAll();
+                throw;
+            }
             if (_transaction != null && !statementJournal && e is SqlRuntimeException) _journal.Clear();
             Rollback();
             if (e is SqlParseException) Changes = before; // it failed to prepare, so it never ran
