@@ -81,5 +81,10 @@ public static partial class GoldenCases
             Stdout: "1|sel\n",
             Stderr: "Runtime error near line 6: database or disk is full (13)\nRuntime error near line 7: cannot commit - no transaction is active\nRuntime error near line 14: database or disk is full (13)\nRuntime error near line 17: cannot commit - no transaction is active\n",
             ExitCode: 1),
+        new("Stale_schema_after_a_failed_rename_holds_sqlite_sequence_too",
+            "CREATE TABLE x(a INTEGER PRIMARY KEY AUTOINCREMENT);\nCREATE TABLE t0 (b INT, friendCount INT PRIMARY KEY);\nSAVEPOINT S1;\nALTER TABLE t0 ADD w FLOAT DEFAULT NULL;\nALTER TABLE t0 RENAME COLUMN friendCount TO w;\nSELECT * FROM t0;\nROLLBACK TRANSACTION;\nINSERT INTO t0 VALUES (1, 2);\nSELECT * FROM t0;\n",
+            Stdout: "",
+            Stderr: "Runtime error near line 5: error in table t0 after rename: duplicate column name: w\nParse error near line 8: table t0 has 3 columns but 2 values were supplied\n",
+            ExitCode: 1),
     ];
 }
