@@ -23,7 +23,15 @@ public sealed partial class Executor
     private Table AlterableTable(string name)
     {
         if (SchemaTable.CanonicalName(name) is { } schema) throw new SqlParseException("table " + schema + " may not be altered");
-        return _catalog.Find(name) ?? throw new SqlParseException("no such table: " + name);
+        var t = _catalog.Find(name) ?? throw new SqlParseException("no such table: " + name);
+        RefuseInternal(t);
+        return t;
+    }
+
+    /// <summary>isAlterableTable: a table of the catalog named sqlite_* is sqlite_sequence (named as stored).</summary>
+    private static void RefuseInternal(Table t)
+    {
+        if (t.Name.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase)) throw new SqlParseException("table " + t.Name + " may not be altered");
     }
 
     private SchemaEntry TableEntry(Table t)
@@ -75,6 +83,7 @@ public sealed partial class Executor
         if (_catalog.Exists(a.NewName) || _catalog.IndexExists(a.NewName) || SchemaTable.CanonicalName(a.NewName) == SchemaTable.MasterName)
             throw new SqlParseException("there is already another table or index with this name: " + a.NewName);
         if (t == null) throw new SqlParseException("table " + schema + " may not be altered");
+        RefuseInternal(t);
         if (a.NewName.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase))
             throw new SqlParseException("object name reserved for internal use: " + a.NewName);
         TableEntry(t);
@@ -94,6 +103,7 @@ public sealed partial class Executor
         }
         _catalog.Altered(t, a.NewName);
         RebuildIndexes(t);
+        RewriteSequenceRows(oldName, a.NewName); // whether or not t is AUTOINCREMENT, once sqlite_sequence exists
     }
 
     /// <summary>sqlite3AlterRenameColumn: the table, an internal table, the column ("no such column" quotes the

@@ -47,11 +47,7 @@ public sealed partial class Executor
                 break;
             case TransactionAction.Rollback:
                 if (_transaction == null) throw new SqlRuntimeException("cannot rollback - no transaction is active", 1);
-                bool reset = _transaction.SchemaChanged;
-                var held = _readInTransaction;
-                if (reset) _schemaUnloaded = true;
-                RollbackTransaction();
-                if (!reset) KeepSchemaAfterRollback(held);
+                RollbackAll();
                 break;
             case TransactionAction.Savepoint:
                 if (_transaction == null)
@@ -85,6 +81,17 @@ public sealed partial class Executor
                 break;
             }
         }
+    }
+
+    /// <summary>ROLLBACK, or sqlite3RollbackAll after an error that ends the transaction: the rows and schema as at
+    /// BEGIN, and the connection's schema reset if the transaction changed it (Executor.SchemaReset.cs).</summary>
+    private void RollbackAll()
+    {
+        bool reset = _transaction!.SchemaChanged;
+        var held = _readInTransaction;
+        if (reset) _schemaUnloaded = true;
+        RollbackTransaction();
+        if (!reset) KeepSchemaAfterRollback(held);
     }
 
     private void EndTransaction()

@@ -15,7 +15,9 @@ public sealed partial class Executor(Catalog catalog)
     private readonly RowContext _context = new();
 
     private enum UndoKind : byte { Added, Removed, Changed }
-    private readonly record struct Undo(UndoKind Kind, Table Table, Row Row, long OldRowId, SqlValue[]? OldValues);
+    /// <summary>One row change to undo; <paramref name="Nested"/>: made by a nested statement of SQLite's (the
+    /// sqlite_sequence write), which sqlite3_changes does not count.</summary>
+    private readonly record struct Undo(UndoKind Kind, Table Table, Row Row, long OldRowId, SqlValue[]? OldValues, bool Nested = false);
 
     /// <summary>Prepares (binds) and runs one statement; rows go to <paramref name="stdout"/>.</summary>
     public void Run(Statement statement, StringBuilder stdout)
@@ -40,13 +42,19 @@ public sealed partial class Executor(Catalog catalog)
             case DropIndexStatement di: DropIndex(di); break;
             case AlterTableStatement a: AlterTable(a); break;
             case InsertStatement i:
-                Returning(() => Guarded(() => Insert(i), UndoKind.Added, InsertUsesStatementJournal(i), countsUpdates: i.Upserts != null), stdout);
+            {
+                bool journal = InsertUsesStatementJournal(i);
+                // A single-row INSERT is no multi-write: SQLite gives it no statement journal whatever may abort it.
+                bool multiWrite = i.Rows.Count > 1 || i.Select != null || i.Returning != null;
+                Returning(() => Guarded(() => Insert(i), UndoKind.Added, journal, countsUpdates: i.Upserts != null, fullStatementJournal: journal && multiWrite), stdout);
+            }
                 break;
             case UpdateStatement u: Returning(() => Update(u), stdout); break;
             case DeleteStatement d: Returning(() => Delete(d), stdout); break;
             case SelectStatement s: Select(s, stdout); break;
             case TransactionStatement t: RunTransaction(t); break;
             case CompoundSelectStatement c: CompoundSelect(c, stdout); break;
+            case PragmaTableInfoStatement p: PragmaTableInfo(p, stdout); break;
         }
     }
 
@@ -71,8 +79,10 @@ public sealed partial class Executor(Catalog catalog)
     /// <summary>Runs a data change atomically; <paramref name="counted"/> is the kind of row change sqlite3_changes
     /// counts. Inside a transaction a statement SQLite runs without a statement journal (<paramref
     /// name="statementJournal"/> false, see Executor.Transactions.cs) keeps the rows it changed before it failed.
-    /// <paramref name="countsUpdates"/>: an upsert's DO UPDATE rows count too.</summary>
-    private void Guarded(Action action, UndoKind counted, bool statementJournal = true, bool countsUpdates = false)
+    /// <paramref name="countsUpdates"/>: an upsert's DO UPDATE rows count too.
+    /// <paramref name="fullStatementJournal"/>: whether SQLite really has a statement journal to undo an SQLITE_FULL
+    /// with (default <paramref name="statementJournal"/>); without one that error rolls back the transaction.</summary>
+    private void Guarded(Action action, UndoKind counted, bool statementJournal = true, bool countsUpdates = false, bool? fullStatementJournal = null)
     {
         _journal.Clear();
         long before = Changes;
@@ -80,11 +90,19 @@ public sealed partial class Executor(Catalog catalog)
         try
         {
             action();
-            foreach (var u in _journal) if (u.Kind == counted || (countsUpdates && u.Kind == UndoKind.Changed)) Changes++;
+            foreach (var u in _journal) if (!u.Nested && (u.Kind == counted || (countsUpdates && u.Kind == UndoKind.Changed))) Changes++;
             TotalChanges += Changes;
         }
         catch (Exception e)
         {
+            if (_transaction != null && !(fullStatementJournal ?? statementJournal) && e is SqlRuntimeException { Code: EngineLimits.DatabaseFullCode })
+            {
+                // sqlite3VdbeHalt: SQLITE_FULL without a statement journal rolls the whole transaction back
+                // (sqlite3RollbackAll, savepoints closed, autocommit again).
+                Changes = 0;
+                RollbackAll();
+                throw;
+            }
             if (_transaction != null && !statementJournal && e is SqlRuntimeException) _journal.Clear();
             Rollback();
             if (e is SqlParseException) Changes = before; // it failed to prepare, so it never ran
@@ -211,9 +229,11 @@ public sealed partial class Executor(Catalog catalog)
         if (c.AlreadyExists) return;
         if (_catalog.Find(c.Name) != null) throw new SqlParseException("table " + c.Name + " already exists");
         var table = TableFactory.Create(c);
-        if (_catalog.Bytes + table.Bytes > EngineLimits.MaxDatabaseBytes)
+        bool sequence = table.Autoincrement && _catalog.Find(SequenceTable.Name) == null;
+        if (_catalog.Bytes + table.Bytes + (sequence ? SequenceTable.New().Bytes : 0) > EngineLimits.MaxDatabaseBytes)
             throw new SqlRuntimeException(EngineLimits.DatabaseFullMessage, EngineLimits.DatabaseFullCode);
         _catalog.Create(table, c.Sql);
+        CreateSequenceTableFor(table);
     }
 
     private void DropTable(DropTableStatement d)
@@ -227,6 +247,9 @@ public sealed partial class Executor(Catalog catalog)
             if (elsewhere) RefuseOtherSchema(d.Name, d.Schema);
             throw NoSuchTable(d.Name, d.Schema);
         }
+        // sqlite3DropTable: a table of the catalog named sqlite_* is sqlite_sequence (the name as stored).
+        if (t.Name.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase)) throw new SqlParseException("table " + t.Name + " may not be dropped");
+        if (t.Autoincrement) RewriteSequenceRows(t.Name, newName: null);
         _catalog.Drop(t);
     }
 
@@ -236,6 +259,7 @@ public sealed partial class Executor(Catalog catalog)
     {
         if (SchemaTable.CanonicalName(c.Table) is { } schema) throw new SqlParseException("table " + schema + " may not be indexed");
         var table = _catalog.Find(c.Table) ?? throw new SqlParseException("no such table: main." + c.Table);
+        if (table.Name.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase)) throw new SqlParseException("table " + table.Name + " may not be indexed");
         if (c.Name.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase))
             throw new SqlParseException("object name reserved for internal use: " + c.Name);
         if (_catalog.Find(c.Name) != null) throw new SqlParseException("there is already a table named " + c.Name);
@@ -275,7 +299,18 @@ public sealed partial class Executor(Catalog catalog)
 
     // ---- INSERT ----
 
+    /// <summary>An INSERT, then (once it has run) its AUTOINCREMENT write-back (Executor.Autoincrement.cs).</summary>
     private void Insert(InsertStatement s)
+    {
+        try
+        {
+            InsertRows(s);
+            AutoincrementEnd();
+        }
+        finally { _autoincrement = null; }
+    }
+
+    private void InsertRows(InsertStatement s)
     {
         var table = RequireTable(s.Table, s.Schema);
         int n = table.Columns.Length;
@@ -324,6 +359,8 @@ public sealed partial class Executor(Catalog catalog)
         var upserts = s.Upserts == null ? null : PlanUpserts(table, s.Upserts, table.RowIdColumn >= 0 || Array.IndexOf(targets, -1) >= 0);
         BindReturning(table, s.Returning, newRow: true, doUpdate: s.Upserts?.Exists(u => u.DoUpdate) == true);
         if (s.DefaultValues) bound.Add([]);
+        if (s.RaisesOutsideTrigger) throw RaiseExpr.Error(); // coded after the names are resolved
+        AutoincrementBegin(table);
         if (s.Select != null)
         {
             // A RETURNING trigger rules out the transfer optimization (xferOptimization: no triggers).
@@ -375,20 +412,16 @@ public sealed partial class Executor(Catalog catalog)
     }
 
     /// <summary>The new row's rowid (the one given, or the largest plus one), mirrored into its INTEGER PRIMARY KEY.</summary>
-    private static long NewRowId(Table table, SqlValue[] values, bool hasRowId, SqlValue rowIdValue)
+    private long NewRowId(Table table, SqlValue[] values, bool hasRowId, SqlValue rowIdValue)
     {
         long rowId;
         if (hasRowId)
         {
             if (rowIdValue.Type != SqlType.Integer) throw new SqlRuntimeException("datatype mismatch", SqlRuntimeException.Mismatch);
             rowId = rowIdValue.Integer;
+            AutoincrementStep(table, rowId);
         }
-        else
-        {
-            long max = table.MaxRowId;
-            if (max == long.MaxValue) throw new SqlRuntimeException("database or disk is full", 13);
-            rowId = max + 1;
-        }
+        else rowId = AllocateRowId(table);
         if (table.RowIdColumn >= 0) values[table.RowIdColumn] = SqlValue.FromInteger(rowId);
         return rowId;
     }
@@ -480,6 +513,8 @@ public sealed partial class Executor(Catalog catalog)
         RefuseSubqueryOnTarget(table, where, "UPDATE");
 
         (targets, exprs) = UpdateOrder(table, targets, exprs);
+        // Coded after the names are resolved; a value UpdateOrder dropped (its column set again) is never coded.
+        if (s.RaisesOutsideTrigger && (where is RaiseExpr || Array.Exists(exprs, e => e is RaiseExpr))) throw RaiseExpr.Error();
         bool statementJournal = UpdateUsesStatementJournal(table, targets, exprs, where, s.Returning);
         Guarded(() =>
         {
@@ -575,6 +610,7 @@ public sealed partial class Executor(Catalog catalog)
         BindReturning(table, s.Returning, newRow: false);
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
         RefuseSubqueryOnTarget(table, where, "DELETE");
+        if (s.RaisesOutsideTrigger) throw RaiseExpr.Error(); // coded after the names are resolved
         bool returning = s.Returning != null;
         Guarded(() =>
         {

@@ -29,6 +29,7 @@ public sealed partial class Executor
         // generateColumnNames, the last step of prepare: a column name over the value limit is TOOBIG.
         foreach (var rc in s.Columns)
             if (rc.NameTooBig) throw new SqlParseException(EngineLimits.TooBigMessage, -1, EngineLimits.TooBigCode);
+        if (s.RaisesOutsideTrigger) throw RaiseExpr.Error(); // coded after the names are resolved
         Rows.Begin(Rows.NeedsNames ? ColumnNaming.Of(prepared.Named, prepared.Table) : null);
         RunSelect(prepared, stdout);
     }

@@ -116,7 +116,8 @@ public sealed class ShellRunner(Catalog catalog)
         try
         {
             foreach (var text in stale)
-                if (text != null && Parser.ParseOne(text, 0, catalog.Exists, catalog.IndexExists, catalog.ColumnExists, out _) is { } create)
+                // sqlite_sequence's text is reserved to its maker: the AUTOINCREMENT table's CREATE before it.
+                if (text != null && text != SequenceTable.Sql && Parser.ParseOne(text, 0, catalog.Exists, catalog.IndexExists, catalog.ColumnExists, out _) is { } create)
                     executor.Run(create, discard);
         }
         catch (Exception e) when (e is SqlParseException or SqlRuntimeException)

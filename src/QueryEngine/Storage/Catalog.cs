@@ -168,7 +168,7 @@ public static class TableFactory
     public static Table Create(CreateTableStatement c)
     {
         var columns = new Column[c.Columns.Count];
-        var table = new Table { Name = c.Name, Columns = columns };
+        var table = new Table { Name = c.Name, Columns = columns, Autoincrement = c.Autoincrement };
         for (int i = 0; i < columns.Length; i++)
         {
             var d = c.Columns[i];

@@ -5,14 +5,16 @@ namespace FastDb.QueryEngine.Storage;
 
 /// <summary>Snapshot format: "FDBS", version byte, then per table its schema (columns, rowid alias, index order,
 /// whether its b-tree may have split) and its rows with their rowids; then (version 2) sqlite_master's rows (type,
-/// names, root page, CREATE text, rowid), whether sqlite_master may have split, and the page allocator. Version 1
-/// (no sqlite_master) still reads: its CREATE texts and root pages are then unknown, and queries reading them are
-/// refused. A value is its type byte (SqlType) then an integer, a real, a text, or a length and the bytes of a
+/// names, root page, CREATE text, rowid), whether sqlite_master may have split, and the page allocator. Version 3
+/// adds, after each table's redundant-index count, whether it is AUTOINCREMENT (its seq lives in sqlite_sequence,
+/// an ordinary table of the snapshot, so a restored node allocates the rowids a replaying one does); versions 1 and 2
+/// were written before AUTOINCREMENT ran and still read, every table without it. Version 1 (no sqlite_master) still
+/// reads: its CREATE texts and root pages are then unknown, and queries reading them are refused. A value is its type byte (SqlType) then an integer, a real, a text, or a length and the bytes of a
 /// blob. Reading validates everything and reports defects as FormatException.</summary>
 public static class SnapshotCodec
 {
     private static readonly byte[] Magic = "FDBS"u8.ToArray();
-    private const byte Version = 2;
+    private const byte Version = 3;
     private const int MaxCount = 100_000_000;
 
     public static void Write(Catalog catalog, Stream output)
@@ -36,6 +38,7 @@ public static class SnapshotCodec
             w.Write7BitEncodedInt(t.RowIdColumn + 1);
             w.Write(t.MayHaveSplit);
             w.Write7BitEncodedInt(t.RedundantRowIdIndexes);
+            w.Write(t.Autoincrement);
             w.Write7BitEncodedInt(t.Indexes.Count);
             foreach (var ix in t.Indexes)
             {
@@ -97,7 +100,7 @@ public static class SnapshotCodec
         var magic = r.ReadBytes(4);
         if (!magic.AsSpan().SequenceEqual(Magic)) throw new FormatException("not a FastDb snapshot");
         byte version = r.ReadByte();
-        if (version is not (1 or Version)) throw new FormatException("unsupported snapshot version");
+        if (version is not (1 or 2 or Version)) throw new FormatException("unsupported snapshot version");
         var catalog = new Catalog();
         int tables = Count(r);
         for (int ti = 0; ti < tables; ti++)
@@ -132,6 +135,11 @@ public static class SnapshotCodec
                 if (table.RedundantRowIdIndexes > 1 || (table.RedundantRowIdIndexes == 1 && table.RowIdColumn < 0))
                     throw new FormatException("bad redundant index count in snapshot");
             }
+            if (version >= 3 && r.ReadBoolean())
+            {
+                if (table.RowIdColumn < 0) throw new FormatException("AUTOINCREMENT without a rowid column in snapshot");
+                table.Autoincrement = true;
+            }
             table.BuildColumnIndex();
             int nix = Count(r);
             for (int i = 0; i < nix; i++)
@@ -163,9 +171,14 @@ public static class SnapshotCodec
                 table.Add(new Row(rowId, values));
             }
             if (catalog.Exists(name)) throw new FormatException("duplicate table in snapshot");
+            // The only table of the sqlite_ namespace a database holds is sqlite_sequence, as SQLite makes it.
+            if (name.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase) && (name != SequenceTable.Name || !SequenceTable.HasItsShape(table)))
+                throw new FormatException("bad internal table in snapshot");
             if (mayHaveSplit) table.MayHaveSplit = true;
             catalog.Add(table);
         }
+        if (catalog.Tables.Any(t => t.Autoincrement) && catalog.Find(SequenceTable.Name) == null)
+            throw new FormatException("AUTOINCREMENT table without sqlite_sequence in snapshot");
         if (version == 1) RebuildUnknownSchema(catalog);
         else ReadSchema(r, catalog);
         if (input.ReadByte() != -1) throw new FormatException("trailing bytes after snapshot");

@@ -69,6 +69,9 @@ public sealed class Table
     public required Column[] Columns;
     /// <summary>Index of the column declared exactly INTEGER PRIMARY KEY (the rowid alias), or -1.</summary>
     public int RowIdColumn = -1;
+    /// <summary>Declared AUTOINCREMENT (TF_Autoincrement): new rowids also pass its sqlite_sequence row's seq, and
+    /// every INSERT writes that row back (see Executor.Autoincrement.cs). Fixed at CREATE TABLE.</summary>
+    public bool Autoincrement;
     /// <summary>The rows of a subquery in FROM: its rowid reads as NULL, as SQLite's does.</summary>
     public bool IsSubquery;
     public readonly List<UniqueIndex> Indexes = [];

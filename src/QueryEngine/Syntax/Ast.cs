@@ -4,7 +4,13 @@ namespace FastDb.QueryEngine.Syntax;
 
 // Statement trees as parsed, before names are bound to a table. Expressions are in Expressions.cs.
 
-public abstract class Statement { }
+public abstract class Statement
+{
+    /// <summary>A RAISE() that sqlite3 codes (a whole result column, WHERE, VALUES term or SET value of this
+    /// statement): preparing it fails with "RAISE() may only be used within a trigger-program" once its names are
+    /// resolved (sqlite3ExprCodeTarget's TK_RAISE, outside a trigger). See <see cref="RaiseExpr"/>.</summary>
+    public bool RaisesOutsideTrigger;
+}
 
 public enum ConflictAction : byte { Abort, Replace, Ignore }
 
@@ -17,6 +23,9 @@ public sealed class ColumnDefinition
     public bool Unique;
     public bool NotNull;
     public Expr? Default;
+    /// <summary>The DEFAULT's text as sqlite3AddDefaultValue keeps it (the term's span, or the expression's inside
+    /// its parentheses, trimmed of white space): PRAGMA table_info's dflt_value.</summary>
+    public string? DefaultText;
 }
 
 public sealed class CreateTableStatement : Statement
@@ -30,6 +39,17 @@ public sealed class CreateTableStatement : Statement
     public List<string> IndexColumns = [];
     /// <summary>The text sqlite_master keeps: "CREATE TABLE " and the statement from the table name to its end.</summary>
     public string Sql = "";
+    /// <summary>An INTEGER PRIMARY KEY declared AUTOINCREMENT, on the column or as PRIMARY KEY (a AUTOINCREMENT)
+    /// (sqlite3AddPrimaryKey's TF_Autoincrement): its rowids come from sqlite_sequence.</summary>
+    public bool Autoincrement;
+}
+
+/// <summary>PRAGMA [schema.]table_info[(name) | = name]: <see cref="Table"/> null when no name is given.</summary>
+public sealed class PragmaTableInfoStatement : Statement
+{
+    public string? Table;
+    /// <summary>The schema written before the pragma's name (main or temp; any other fails when it is parsed).</summary>
+    public string? Schema;
 }
 
 public sealed class CreateIndexStatement : Statement

@@ -153,7 +153,7 @@ public sealed partial class Parser
     private Expr ParseRaiseSyntax()
     {
         var t = Take();
-        _deferredUnsupported ??= "RAISE";
+        _raises++;
         ExpectOp("(");
         if (!TryKeyword("IGNORE"))
         {
@@ -164,7 +164,30 @@ public sealed partial class Parser
             ExpectName();
         }
         ExpectOp(")");
-        return new LiteralExpr(SqlValue.Null) { Offset = t.Start - _start };
+        return new RaiseExpr { Offset = t.Start - _start };
+    }
+
+    /// <summary>RAISE() calls parsed in the statement (outside CREATE TRIGGER's body, which is refused anyway).</summary>
+    private int _raises;
+
+    /// <summary>Outside a trigger sqlite3 fails a RAISE() only when it codes it. FastDb vouches for that where the
+    /// RAISE is a whole result column or WHERE of a plain SELECT, a VALUES term of an INSERT, or a SET value or WHERE
+    /// of an UPDATE or DELETE (none with RETURNING or upsert, whose code is generated apart). Anywhere else (under
+    /// AND, whose constant-false operand sqlite3ExprAnd folds away with the RAISE, in a subquery the flattener may
+    /// drop, IN (), ...) it is refused by name.</summary>
+    private void JudgeRaises(Statement? statement)
+    {
+        if (_raises == 0 || statement == null) return;
+        int vouched = statement switch
+        {
+            SelectStatement { Values: false } s => s.Columns.Count(c => c.Expression is RaiseExpr) + (s.Where is RaiseExpr ? 1 : 0),
+            InsertStatement { Upserts: null, Returning: null, Select: null } i => i.Rows.Sum(r => r.Count(e => e is RaiseExpr)),
+            UpdateStatement { Returning: null } u => u.Assignments.Count(a => a.Value is RaiseExpr) + (u.Where is RaiseExpr ? 1 : 0),
+            DeleteStatement { Returning: null } d => d.Where is RaiseExpr ? 1 : 0,
+            _ => 0,
+        };
+        if (vouched == _raises) statement.RaisesOutsideTrigger = true;
+        else _deferredUnsupported ??= "RAISE other than as a whole result column, WHERE, VALUES term or SET value";
     }
 
     /// <summary>"COLLATE ids", repeated: refused once the statement is read (FastDb compares as BINARY only).</summary>
@@ -224,15 +247,10 @@ public sealed partial class Parser
     private Statement? ParseUtilitySyntax()
     {
         var t = Take();
+        if (t.Text == "PRAGMA") return ParsePragma();
         _deferredUnsupported ??= t.Text;
         switch (t.Text)
         {
-            case "PRAGMA":
-                ExpectName();
-                if (TryOp(".")) ExpectName();
-                if (TryOp("=")) ParsePragmaValue();
-                else if (TryOp("(")) { ParsePragmaValue(); ExpectOp(")"); }
-                break;
             case "VACUUM":
                 if (IsNameToken(Peek()) && !Peek().Is("INTO") || Peek().Kind == TokenKind.String) ExpectName();
                 if (TryKeyword("INTO")) ParseExprAt(5);
@@ -256,19 +274,49 @@ public sealed partial class Parser
         return null;
     }
 
-    /// <summary>nmnum (plus_num, nm, ON, DELETE, DEFAULT) or minus_num.</summary>
-    private void ParsePragmaValue()
+    /// <summary>"PRAGMA nm dbnm [= nmnum | (nmnum) | = minus_num | (minus_num)]": table_info runs (sqlite3Pragma,
+    /// once the command is reduced: sqlite3TwoPartName's "unknown database" comes after the syntax errors); any
+    /// other pragma is refused by name.</summary>
+    private Statement? ParsePragma()
+    {
+        var nameToken = Peek();
+        string name = ExpectName();
+        Token? schemaToken = null;
+        if (TryOp("."))
+        {
+            schemaToken = nameToken;
+            nameToken = Peek();
+            name = ExpectName();
+        }
+        string? value = null;
+        if (TryOp("=")) value = ParsePragmaValue();
+        else if (TryOp("(")) { value = ParsePragmaValue(); ExpectOp(")"); }
+        if (!name.Equals("table_info", StringComparison.OrdinalIgnoreCase))
+        {
+            _deferredUnsupported ??= "PRAGMA";
+            return null;
+        }
+        string? schema = schemaToken is { } st ? SchemaName(st) : null;
+        if (schemaToken is { } s && !string.Equals(schema, "main", StringComparison.OrdinalIgnoreCase) && !string.Equals(schema, "temp", StringComparison.OrdinalIgnoreCase))
+            _deferredError ??= new SqlParseException("unknown database " + schema, s.Start - _start);
+        return new PragmaTableInfoStatement { Table = value, Schema = schema };
+    }
+
+    /// <summary>nmnum (plus_num, nm, ON, DELETE, DEFAULT) or minus_num, as sqlite3Pragma's zRight reads it: a name
+    /// dequoted, a number as written (after a unary plus), a negative one with its minus sign.</summary>
+    private string ParsePragmaValue()
     {
         var t = Peek();
         if (t.IsOp("+") || t.IsOp("-"))
         {
             Take();
-            if (Peek().Kind is not (TokenKind.Integer or TokenKind.Float)) throw SyntaxError(Peek());
+            var number = Peek();
+            if (number.Kind is not (TokenKind.Integer or TokenKind.Float)) throw SyntaxError(number);
             Take();
-            return;
+            return (t.IsOp("-") ? "-" : "") + Source(number);
         }
-        if (t.Kind is TokenKind.Integer or TokenKind.Float || t.Is("ON") || t.Is("DELETE") || t.Is("DEFAULT")) { Take(); return; }
-        ExpectName();
+        if (t.Kind is TokenKind.Integer or TokenKind.Float || t.Is("ON") || t.Is("DELETE") || t.Is("DEFAULT")) { Take(); return Source(t); }
+        return ExpectName();
     }
 
     /// <summary>The tokens after the current one (Peek's), without consuming anything: a fresh tokenizer from there.</summary>

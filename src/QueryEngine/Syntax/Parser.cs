@@ -71,7 +71,10 @@ public sealed partial class Parser
         return _current;
     }
 
-    private Token Take() { var t = Peek(); _hasCurrent = false; return t; }
+    private Token Take() { var t = Peek(); _hasCurrent = false; _lastEnd = t.Start + t.Length; return t; }
+
+    /// <summary>Where the last token taken ends (for spans such as a DEFAULT's text).</summary>
+    private int _lastEnd;
 
     private string Source(Token t) => _tokens.Sql.Substring(t.Start, t.Length);
 
@@ -155,6 +158,7 @@ public sealed partial class Parser
         if (end.Kind is not (TokenKind.Semicolon or TokenKind.End)) throw SyntaxError(end);
         if (_compoundError != null) throw new SqlParseException(_compoundError);
         if (_deferredError != null) throw _deferredError;
+        JudgeRaises(stmt);
         // A construct FastDb parses but does not run is refused once the whole statement proved well-formed.
         if (_deferredUnsupported != null) throw Unsupported(_deferredUnsupported);
         if (end.Kind == TokenKind.Semicolon) Take();
@@ -248,7 +252,18 @@ public sealed partial class Parser
             if (TryKeyword("PRIMARY"))
             {
                 ExpectKeyword("KEY");
-                var cols = ParseIndexedColumns();
+                var cols = ParseIndexedColumns(out bool autoincrement);
+                if (autoincrement)
+                {
+                    // sqlite3AddPrimaryKey: the "more than one" check first, then AUTOINCREMENT needs one known column
+                    // declared exactly INTEGER (its sort order is not checked in the table constraint).
+                    ParseConflictClause();
+                    if (sawPrimaryKey) throw new SqlParseException("table \"" + stmt.Name + "\" has more than one primary key");
+                    var named = cols.Count == 1 ? stmt.Columns.Find(d => string.Equals(d.Name, cols[0], StringComparison.OrdinalIgnoreCase)) : null;
+                    if (named == null || !string.Equals(named.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase))
+                        throw new SqlParseException("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY");
+                    stmt.Autoincrement = true;
+                }
                 if (cols.Count != 1) throw Unsupported("multi-column PRIMARY KEY");
                 ParseConflictClause();
                 if (sawPrimaryKey) throw new SqlParseException("table \"" + stmt.Name + "\" has more than one primary key");
@@ -259,7 +274,7 @@ public sealed partial class Parser
             }
             else if (TryKeyword("UNIQUE"))
             {
-                var cols = ParseIndexedColumns();
+                var cols = ParseIndexedColumns(out _, allowAutoincrement: false);
                 if (cols.Count != 1) throw Unsupported("multi-column UNIQUE");
                 ParseConflictClause();
                 var c = FindColumn(stmt, cols[0]);
@@ -378,7 +393,8 @@ public sealed partial class Parser
         throw new SqlParseException("no such column: " + name);
     }
 
-    private List<string> ParseIndexedColumns()
+    /// <summary>"LP sortlist autoinc RP": the names, and whether AUTOINCREMENT follows them (PRIMARY KEY only).</summary>
+    private List<string> ParseIndexedColumns(out bool autoincrement, bool allowAutoincrement = true)
     {
         ExpectOp("(");
         var list = new List<string>();
@@ -388,6 +404,7 @@ public sealed partial class Parser
             ParseCollateSyntax();
             if (!TryKeyword("ASC")) TryKeyword("DESC");
         } while (TryOp(","));
+        autoincrement = allowAutoincrement && TryKeyword("AUTOINCREMENT");
         ExpectOp(")");
         return list;
     }
@@ -414,14 +431,16 @@ public sealed partial class Parser
                 ExpectKeyword("KEY");
                 if (TryKeyword("DESC")) col.PrimaryKeyDescending = true; else TryKeyword("ASC");
                 ParseConflictClause();
-                if (TryKeyword("AUTOINCREMENT"))
+                bool autoincrement = TryKeyword("AUTOINCREMENT");
+                // sqlite3AddPrimaryKey: "more than one primary key" first; only a column declared exactly INTEGER
+                // (ascending) becomes the rowid, and only that one may be AUTOINCREMENT.
+                if (sawPrimaryKey) throw new SqlParseException("table \"" + stmt.Name + "\" has more than one primary key");
+                if (autoincrement)
                 {
-                    // sqlite3AddPrimaryKey: only a column declared exactly INTEGER (ascending) becomes the rowid.
                     if (!string.Equals(col.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase) || col.PrimaryKeyDescending)
                         throw new SqlParseException("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY");
-                    _deferredUnsupported ??= "AUTOINCREMENT";
+                    stmt.Autoincrement = true;
                 }
-                if (sawPrimaryKey) throw new SqlParseException("table \"" + stmt.Name + "\" has more than one primary key");
                 sawPrimaryKey = true;
                 col.PrimaryKey = true;
                 stmt.IndexColumns.Add(col.Name);
@@ -431,7 +450,16 @@ public sealed partial class Parser
             if (t.Is("NOT")) { Take(); ExpectKeyword("NULL"); ParseConflictClause(); col.NotNull = true; continue; }
             if (t.Is("NULL")) { Take(); ParseConflictClause(); continue; }
             if (t.Is("UNIQUE")) { Take(); ParseConflictClause(); col.Unique = true; stmt.IndexColumns.Add(col.Name); continue; }
-            if (t.Is("DEFAULT")) { Take(); col.Default = ParseDefault(); continue; }
+            if (t.Is("DEFAULT"))
+            {
+                Take();
+                var first = Peek();
+                col.Default = ParseDefault();
+                col.DefaultText = first.IsOp("(")
+                    ? _tokens.Sql[(first.Start + 1)..(_lastEnd - 1)].Trim(SqliteSpaces)
+                    : _tokens.Sql[first.Start.._lastEnd];
+                continue;
+            }
             if (t.Is("CHECK")) { Take(); ParseCheckSyntax(); continue; }
             if (t.Is("REFERENCES")) { Take(); _deferredUnsupported ??= "REFERENCES (foreign keys)"; ParseReferencesSyntax(); continue; }
             if (t.Is("COLLATE")) { ParseCollateSyntax(); continue; }
@@ -441,6 +469,9 @@ public sealed partial class Parser
         }
         return col;
     }
+
+    /// <summary>sqlite3Isspace's characters, which sqlite3DbSpanDup trims.</summary>
+    private static readonly char[] SqliteSpaces = [' ', '\t', '\n', '\v', '\f', '\r'];
 
     private void ParseSignedNumber()
     {

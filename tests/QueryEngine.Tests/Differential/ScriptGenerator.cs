@@ -126,6 +126,7 @@ public sealed partial class ScriptGenerator
                 _fromStatements.Add(list.Count);
                 list.Add(from);
             }
+            AddAutoincrementConstructs(list); // ScriptGenerator.Autoincrement.cs, a stream of its own
         }
         EndStatementConstructs(list);
         AddIndexedJoins(list); // ScriptGenerator.IndexedJoins.cs, a stream of its own
@@ -767,7 +768,7 @@ public sealed partial class ScriptGenerator
         for (var s = 0; s < statements.Count; s++)
         {
             var tokens = statements[s];
-            var random = _savepointStatements.Contains(s) ? SavepointRandom : _indexedJoinStatements.Contains(s) ? IndexedJoinRandom : _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _returningStatements.Contains(s) ? ReturningRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
+            var random = _autoincrementStatements.Contains(s) ? AutoincrementRandom : _savepointStatements.Contains(s) ? SavepointRandom : _indexedJoinStatements.Contains(s) ? IndexedJoinRandom : _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _returningStatements.Contains(s) ? ReturningRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
             if (s > 0)
             {
                 var roll = random.Next(20);

@@ -534,6 +534,7 @@ public static partial class GoldenCases
             Stderr: "",
             ExitCode: 0),
         .. Issue18Cases(),
+        .. AutoincrementCases(),
         .. BlobCases(),
         .. StatementCases(),
         .. ReturningCases(),
