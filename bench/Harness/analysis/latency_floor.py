@@ -46,8 +46,6 @@ def draw():
             base[(i, j)] = max(1, int(20 + random.gauss(0, 1) * 10)); jm[(i, j)] = random.randrange(20)
     return base, jm
 
-for label, gaps in (("", None),):
-    pass
 means = []
 for _ in range(args.configs):
     base, jm = draw()
