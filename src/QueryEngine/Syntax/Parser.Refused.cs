@@ -279,15 +279,7 @@ public sealed partial class Parser
     /// other pragma is refused by name.</summary>
     private Statement? ParsePragma()
     {
-        var nameToken = Peek();
-        string name = ExpectName();
-        Token? schemaToken = null;
-        if (TryOp("."))
-        {
-            schemaToken = nameToken;
-            nameToken = Peek();
-            name = ExpectName();
-        }
+        var (nameToken, name, schemaToken) = ExpectTwoPartName();
         string? value = null;
         if (TryOp("=")) value = ParsePragmaValue();
         else if (TryOp("(")) { value = ParsePragmaValue(); ExpectOp(")"); }

@@ -137,6 +137,18 @@ public sealed partial class Parser
     }
 
     /// <summary>A table or column name (identifier, quoted name, string or a keyword allowed as a name).</summary>
+    /// <summary>parse.y's "nm dbnm": a name, or a schema name, a dot and a name; the tokens are kept for the
+    /// errors and CREATE texts that point at them.</summary>
+    private (Token NameToken, string Name, Token? SchemaToken) ExpectTwoPartName()
+    {
+        var nameToken = Peek();
+        string name = ExpectName();
+        if (!TryOp(".")) return (nameToken, name, null);
+        var schemaToken = nameToken;
+        nameToken = Peek();
+        return (nameToken, ExpectName(), schemaToken);
+    }
+
     private string ExpectName(bool allowString = true)
     {
         var t = Peek();
@@ -198,16 +210,8 @@ public sealed partial class Parser
         ExpectKeyword("TABLE");
         var stmt = new CreateTableStatement { Name = "" };
         if (TryKeyword("IF")) { ExpectKeyword("NOT"); ExpectKeyword("EXISTS"); stmt.IfNotExists = true; }
-        var nameToken = Peek();
-        string name = ExpectName();
-        Token? schemaToken = null;
-        if (TryOp("."))
-        {
-            // "nm dbnm": the stored CREATE text starts at the table's own name (sNameToken), without the schema.
-            schemaToken = nameToken;
-            nameToken = Peek();
-            name = ExpectName();
-        }
+        // "nm dbnm": the stored CREATE text starts at the table's own name (sNameToken), without the schema.
+        var (nameToken, name, schemaToken) = ExpectTwoPartName();
         stmt.Name = name;
         // sqlite3StartTable runs when the parser reduces "CREATE TABLE name", i.e. on seeing "(" or AS after it:
         // then "already exists" wins over any later syntax error.
