@@ -146,20 +146,22 @@ public sealed class HostilePeerTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.True(rssAfter - rssBefore < 48L << 20, $"leader RSS stayed {(rssAfter - rssBefore) >> 20} MiB above the start after the connections closed");
         Assert.Contains("peer frame buffers are full", cluster.Stderr(leader));
 
-        // A flood of peer connections: past the cap (64) they are closed at once.
+        // A flood of peer connections: past the cap (192: three lanes per member) they are closed at once.
+        var cap = new FastDb.Forwarder.PeerProtocolOptions().MaxConnections;
+        var floodCount = cap + 36;
         var flood = new List<HostilePeer>();
         try
         {
-            for (var i = 0; i < 100; i++) flood.Add(await cluster.ConnectPeerAsync(leader, Stranger));
+            for (var i = 0; i < floodCount; i++) flood.Add(await cluster.ConnectPeerAsync(leader, Stranger));
             var closed = 0;
             foreach (var p in flood) if (await p.ClosedByNodeAsync(50)) closed++;
-            Assert.True(closed >= 100 - 64, $"only {closed} of 100 flooding connections were closed");
+            Assert.True(closed >= floodCount - cap, $"only {closed} of {floodCount} flooding connections were closed");
         }
         finally
         {
             foreach (var p in flood) p.Dispose();
         }
-        await assertServing("a flood of 100 peer connections");
+        await assertServing($"a flood of {floodCount} peer connections");
     }
 
     private static byte[] StateMachineImage()
