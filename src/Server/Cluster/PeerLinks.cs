@@ -6,7 +6,8 @@ namespace FastDb.Server.Cluster;
 
 /// <summary>
 /// The production <see cref="IPeerTransport"/>: Forwarder <see cref="PeerLink"/>s to each peer address, created on
-/// first use, which dial (and redial) it for as long as the node runs.
+/// first use, which dial (and redial) them for as long as the node runs. With two lanes the acknowledgements get one of
+/// their own and forwards stay on the main one; with one, everything shares it.
 ///
 /// Lanes. A connection delivers in order, and octopus's proxies (like any queue in the path) delay each chunk by the
 /// link's latency plus an exponential jitter, so one chunk that draws a long jitter holds back every chunk behind it

@@ -67,7 +67,7 @@ public static class CommandLine
 
     private static readonly Option<int> PeerLanes = new("--peer-lanes")
     {
-        Description = "Connections per peer, 1-3 (default 3): forwarded requests and append acknowledgements get their own, so they never wait behind other frames' delays on one in-order connection.",
+        Description = "Connections per peer, 1-3 (default 3): append acknowledgements (2) and forwarded requests (3) get their own, so they never wait behind other frames' delays on one in-order connection.",
         DefaultValueFactory = _ => Cluster.PeerLinks.DefaultLanes,
     };
 
