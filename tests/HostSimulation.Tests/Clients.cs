@@ -59,6 +59,10 @@ internal sealed partial class SimCluster
 
     /// <summary>Requests answered so far that clients sent to node <paramref name="node"/>.</summary>
     public int AnsweredAt(int node) => _logicals.Count(l => l.Node == node && l.Answered);
+
+    /// <summary>Requests clients sent to <paramref name="node"/> before <paramref name="ms"/> that are still unanswered.</summary>
+    public int UnansweredAt(int node, double ms) =>
+        _logicals.Count(l => l.Node == node && !l.Answered && !l.GaveUp && l.FirstSentMs >= 0 && l.FirstSentMs < ms);
     public int GaveUp => _logicals.Count(l => l.GaveUp);
     public int Resends;
 

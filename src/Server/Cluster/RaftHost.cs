@@ -34,6 +34,17 @@ public sealed class RaftHost
     private readonly ReadRouter _reads;
     private readonly LatencyProbe _latency;
     private long _leaderContactTick = long.MinValue;
+    private ulong _leaderContactFrom;                      // the leader _leaderContactTick was heard from
+
+    /// <summary>
+    /// Silence from the same leader this long means the link to it was down or its frames were held (a killed link
+    /// loses what was in flight: octopus's link, netsplit and unneighborly monkeys, the SPOF monkey's cut). What this
+    /// node forwarded meanwhile is likely lost, so it goes again the moment the leader is heard, instead of after the
+    /// router's re-send timer (250-320 ms). 80 ms: under load the leader sends every few ms and at least every
+    /// heartbeat (30 ms), and the relaying transport reads 8 ticks of silence the same way.
+    /// Host simulator (LinkCutRecoveryTests, heal to the follower's next answer): see the README's score section.
+    /// </summary>
+    public const int LeaderSilenceTicks = RelayingTransport.SilentTicks;
     private readonly ReadyProcessor _ready;
     private readonly StatusBuilder _statusBuilder;
     private readonly ILogger _log;
@@ -184,6 +195,20 @@ public sealed class RaftHost
     /// <summary>Milliseconds until the leader's batch window closes and ProcessOutput proposes it (int.MaxValue: none open).</summary>
     public int MsUntilBatchDue() => _router.MsUntilBatchDue();
 
+    private void HeardFromLeader(ulong leader)
+    {
+        var previous = _leaderContactTick;
+        var sameLeader = leader == _leaderContactFrom;
+        _leaderContactFrom = leader;
+        Volatile.Write(ref _leaderContactTick, _ticks);
+        // A new leader gets what waits here already (ReadyProcessor's leader change); only a silence from the same one
+        // needs this.
+        if (sameLeader && previous != long.MinValue && _ticks - previous >= LeaderSilenceTicks && _raft.Role != RaftRole.Leader)
+            _resendAfterSilence = true;
+    }
+
+    private bool _resendAfterSilence; // see LeaderSilenceTicks: due at the next ProcessOutput
+
     public void Handle(in HostInput input)
     {
         switch (input.Kind)
@@ -194,7 +219,7 @@ public sealed class RaftHost
                 _membership.OnMessageFrom(input.Message.From, _transport);
                 _statusBuilder.Heard(input.Message.From, _ticks);
                 _raft.Step(input.Message);
-                if (input.Message.From == _raft.LeaderId) Volatile.Write(ref _leaderContactTick, _ticks);
+                if (input.Message.From == _raft.LeaderId) HeardFromLeader(input.Message.From);
                 // Just elected: propose what waits here before the first Ready, so it travels in the same append
                 // as the election's noop instead of one round trip behind it.
                 if (_raft.Role == RaftRole.Leader && _ready.LastLeader != _id)
@@ -254,6 +279,13 @@ public sealed class RaftHost
     {
         _router.ProposeBatch();
         _ready.Process();
+        // After Raft's output, so this node's answer to the leader's first append (a rejection that starts the catch-up)
+        // leaves ahead of the re-sent requests wherever they share a connection.
+        if (_resendAfterSilence)
+        {
+            _resendAfterSilence = false;
+            if (_raft.Role != RaftRole.Leader) _router.SendWaiting();
+        }
         _latency.BeforeFlush();
         _transport.Flush();
     }
