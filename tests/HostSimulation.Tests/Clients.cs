@@ -60,6 +60,10 @@ internal sealed partial class SimCluster
     /// <summary>Requests answered so far that clients sent to node <paramref name="node"/>.</summary>
     public int AnsweredAt(int node) => _logicals.Count(l => l.Node == node && l.Answered);
 
+    /// <summary>Whether a request first sent after <paramref name="ms"/> to a node other than <paramref name="except"/> was answered (the SPOF monkey's release).</summary>
+    public bool AnsweredSentAfter(double ms, int except) =>
+        _logicals.Any(l => l.Node != except && l.Answered && l.FirstSentMs > ms);
+
     /// <summary>Requests clients sent to <paramref name="node"/> before <paramref name="ms"/> that are still unanswered.</summary>
     public int UnansweredAt(int node, double ms) =>
         _logicals.Count(l => l.Node == node && !l.Answered && !l.GaveUp && l.FirstSentMs >= 0 && l.FirstSentMs < ms);
