@@ -71,7 +71,14 @@ public sealed class ShellRunner(Catalog catalog)
                 int next;
                 try
                 {
-                    var stmt = Parser.ParseOne(sql, pos, _catalog.Exists, _catalog.IndexExists, _catalog.ColumnExists, out next);
+                    Statement? stmt;
+                    try { stmt = Parser.ParseOne(sql, pos, _catalog.Exists, _catalog.IndexExists, _catalog.ColumnExists, out next); }
+                    catch (SqlParseException e) when (e.Code == 1 && CodedPrefix(sql, pos, e, _catalog) is { } coded)
+                    {
+                        int code = _executor.CodeBeforeSyntaxError(coded);
+                        if (code == 1) throw;
+                        throw new SqlParseException(e.Message, e.Offset, code);
+                    }
                     if (stmt != null) RunStatement(stmt, stdout);
                 }
                 catch (SqlParseException e) when (reprepared && !e.Message.StartsWith("FastDb does not support", StringComparison.Ordinal))
@@ -129,10 +136,19 @@ public sealed class ShellRunner(Catalog catalog)
         // The trial run must not draw from the script's seeded random() stream: the real run draws what it would have.
         var seeded = RandomFunction.Seeded;
         RandomFunction.Seeded = seeded == null ? null : new SplitMix64(0);
+        SqlParseException? syntaxError = null;
         try
         {
-            if (Parser.ParseOne(sql, pos, catalog.Exists, catalog.IndexExists, catalog.ColumnExists, out _) is { } stmt)
-                executor.Run(stmt, discard);
+            Statement? stmt;
+            try { stmt = Parser.ParseOne(sql, pos, catalog.Exists, catalog.IndexExists, catalog.ColumnExists, out _); }
+            catch (SqlParseException e) when (e.Code == 1 && CodedPrefix(sql, pos, e, catalog) is { } coded)
+            {
+                // The statement before the syntax error was coded (Executor.CodeBeforeSyntaxError): a name error in
+                // it resets the schema as one in a whole statement does; otherwise the syntax error is the answer.
+                syntaxError = e;
+                stmt = coded;
+            }
+            if (stmt != null) executor.Run(stmt, discard);
         }
         catch (SqlParseException e) when (SetsCheckSchema(e.Message))
         {
@@ -147,9 +163,26 @@ public sealed class ShellRunner(Catalog catalog)
             return false;
         }
         finally { RandomFunction.Seeded = seeded; }
+        if (syntaxError != null) throw syntaxError;
         if (!executor.ReadSchema) return false;
         _executor.ResetStaleSchema();
         return true;
+    }
+
+    /// <summary>The complete statement before a parser's syntax error, which sqlite3's parser reduces and codes before
+    /// it finds the error (see <see cref="Executor.CodeBeforeSyntaxError"/>); null when the text before the error
+    /// token is no whole statement, or not one FastDb parses.</summary>
+    private static Statement? CodedPrefix(string sql, int pos, SqlParseException e, Catalog catalog)
+    {
+        if (e.Offset <= 0 || !e.Message.StartsWith("near \"", StringComparison.Ordinal) || !e.Message.EndsWith("\": syntax error", StringComparison.Ordinal))
+            return null;
+        var prefix = sql.Substring(pos, Math.Min(e.Offset, sql.Length - pos));
+        try
+        {
+            var stmt = Parser.ParseOne(prefix, 0, catalog.Exists, catalog.IndexExists, catalog.ColumnExists, out int next);
+            return next >= prefix.Length ? stmt : null;
+        }
+        catch (Exception ex) when (ex is SqlParseException or SqlRuntimeException) { return null; }
     }
 
     /// <summary>The prepare errors after which sqlite3 checks the schema cookie (pParse->checkSchema): a table, column
