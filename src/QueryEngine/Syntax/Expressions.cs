@@ -517,6 +517,14 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             "date" => ScalarFunction.Date, "time" => ScalarFunction.Time, "datetime" => ScalarFunction.DateTime,
             "julianday" => ScalarFunction.JulianDay, "unixepoch" => ScalarFunction.UnixEpoch, "strftime" => ScalarFunction.StrFTime,
             "random" => ScalarFunction.Random, "randomblob" => ScalarFunction.RandomBlob, "zeroblob" => ScalarFunction.ZeroBlob,
+            "ceil" or "ceiling" => ScalarFunction.Ceil, "floor" => ScalarFunction.Floor, "trunc" => ScalarFunction.Trunc,
+            "ln" => ScalarFunction.Ln, "log" => ScalarFunction.Log, "log10" => ScalarFunction.Log10, "log2" => ScalarFunction.Log2,
+            "exp" => ScalarFunction.Exp, "pow" or "power" => ScalarFunction.Pow, "sqrt" => ScalarFunction.Sqrt,
+            "mod" => ScalarFunction.Mod, "pi" => ScalarFunction.Pi, "sin" => ScalarFunction.Sin, "cos" => ScalarFunction.Cos,
+            "tan" => ScalarFunction.Tan, "asin" => ScalarFunction.Asin, "acos" => ScalarFunction.Acos, "atan" => ScalarFunction.Atan,
+            "atan2" => ScalarFunction.Atan2, "sinh" => ScalarFunction.Sinh, "cosh" => ScalarFunction.Cosh, "tanh" => ScalarFunction.Tanh,
+            "asinh" => ScalarFunction.Asinh, "acosh" => ScalarFunction.Acosh, "atanh" => ScalarFunction.Atanh,
+            "degrees" => ScalarFunction.Degrees, "radians" => ScalarFunction.Radians, "sign" => ScalarFunction.Sign,
             _ => (ScalarFunction?)null,
         };
         if (kind == null)
@@ -535,7 +543,9 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             ScalarFunction.Replace => Args.Count == 3,
             ScalarFunction.Trim or ScalarFunction.LTrim or ScalarFunction.RTrim or ScalarFunction.Round => Args.Count is 1 or 2,
             ScalarFunction.Instr => Args.Count == 2,
-            ScalarFunction.Random => Args.Count == 0,
+            ScalarFunction.Random or ScalarFunction.Pi => Args.Count == 0,
+            ScalarFunction.Log => Args.Count is 1 or 2,
+            ScalarFunction.Pow or ScalarFunction.Atan2 or ScalarFunction.Mod => Args.Count == 2,
             ScalarFunction.Printf or ScalarFunction.Char or >= ScalarFunction.Date => true,
             _ => Args.Count == 1,
         };
@@ -573,13 +583,11 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
 
     private static readonly HashSet<string> KnownSqliteFunctions =
     [
-        "changes", "total_changes", "last_insert_rowid", "sqlite_version", "sign", "soundex", "likelihood",
+        "changes", "total_changes", "last_insert_rowid", "sqlite_version", "soundex", "likelihood",
         "likely", "unlikely", "json", "json_extract", "json_array", "json_object",
         "row_number", "rank", "dense_rank", "ntile", "lag", "lead", "first_value", "last_value", "nth_value",
         "percent_rank", "cume_dist", "sqlite_source_id", "sqlite_compileoption_used", "sqlite_compileoption_get",
-        "load_extension", "ceil", "ceiling", "floor", "ln", "log", "log10", "log2", "exp", "pow", "power", "sqrt", "mod",
-        "pi", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-        "degrees", "radians", "trunc",
+        "load_extension",
     ];
 }
 
@@ -587,6 +595,9 @@ public enum ScalarFunction : byte
 {
     TypeOf, Length, Abs, Lower, Upper, Coalesce, IfNull, NullIf, Iif, Max, Min,
     Substr, Replace, Trim, LTrim, RTrim, Instr, Round, Hex, Quote, Printf, Char, Unicode,
+    // MathFunctions, Ceil to Sign: keep them together (one range in Eval).
+    Ceil, Floor, Trunc, Ln, Log, Log10, Log2, Exp, Pow, Sqrt, Mod, Pi, Sin, Cos, Tan, Asin, Acos, Atan, Atan2,
+    Sinh, Cosh, Tanh, Asinh, Acosh, Atanh, Degrees, Radians, Sign,
     Random, RandomBlob, ZeroBlob, Date, Time, DateTime, JulianDay, UnixEpoch, StrFTime,
 }
 
@@ -621,6 +632,7 @@ public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : E
                 ScalarFunction.Random => SqlValue.FromInteger(RandomFunction.Next()),
                 ScalarFunction.RandomBlob => RandomFunction.Blob(v[0]),
                 ScalarFunction.ZeroBlob => TextFunctions.ZeroBlob(v[0]),
+                >= ScalarFunction.Ceil and <= ScalarFunction.Sign => MathFunctions.Call(Function, v),
                 >= ScalarFunction.Date => DateTimeFunctions.Call(Function, v),
                 _ => TextFunctions.Unicode(v[0]),
             };

@@ -613,7 +613,7 @@ public sealed partial class ScriptGenerator
     }
 
     /// <summary>Wraps an expression in one of func.c's text functions (substr, replace, trim, instr, round, hex, quote,
-    /// printf, char, unicode), other arguments drawn from the extra stream. char() gets code points only from a list
+    /// printf, char, unicode) or a math function, other arguments drawn from the extra stream. char() gets code points only from a list
     /// (a NUL or a lone surrogate is not text FastDb can hold).</summary>
     List<string> TextFunction(List<string> subject)
     {
@@ -631,9 +631,13 @@ public sealed partial class ScriptGenerator
             tokens.Add(M(")"));
             return tokens;
         }
-        string[] formats = ["'%d'", "'%s|%s'", "'%.2f'", "'%5.1e'", "'%g'", "'%x'", "'%-5s|'", "'%q'", "'%!.20g'", "'%.3s'", "'%,d'", "'%05d'", "'%+.3f'", "'%Q'", "'%10.4g'", "'%i%%'"];
+        // A precision counts characters ('!'): one counting bytes can cut a UTF-8 character of a char() value, which
+        // FastDb refuses by name (SqlPrintf.CutCharacterMessage; PrintfCutTests and the golden cases cover bytes).
+        string[] formats = ["'%d'", "'%s|%s'", "'%.2f'", "'%5.1e'", "'%g'", "'%x'", "'%-5s|'", "'%q'", "'%!.20g'", "'%!.3s'", "'%,d'", "'%05d'", "'%+.3f'", "'%Q'", "'%10.4g'", "'%i%%'"];
         string[] sets = ["' '", "'1'", "'a'", "' 1a'", "'x'", "''"];
-        return r.Next(12) switch
+        string[] math1 = ["ceil", "ceiling", "floor", "trunc", "ln", "log", "log10", "log2", "exp", "sqrt", "sin", "cos", "tan",
+            "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "degrees", "radians", "sign"];
+        return r.Next(13) switch
         {
             0 => r.Next(2) == 0 ? Call("substr", subject, [Int(-3, 4)]) : Call(r.Next(4) == 0 ? "substring" : "substr", subject, [Int(-3, 4)], [Int(-2, 3)]),
             1 => Call("replace", subject, [M(sets[r.Next(sets.Length)])], [M(r.Next(2) == 0 ? "'x'" : "''")]),
@@ -646,6 +650,12 @@ public sealed partial class ScriptGenerator
             8 => Call("char", [Int(32, 126)], [M(Pick(r, ["233", "8364", "128512", "65", "-1", "1114112"]))]),
             9 => Call(r.Next(3) == 0 ? "format" : "printf", [M(formats[r.Next(formats.Length)])], subject, subject),
             10 => Call("length", Call("printf", [M(Pick(r, ["'%.*f'", "'%*d'"]))], [Int(0, 12)], subject)),
+            11 => r.Next(3) switch
+            {
+                0 => Call(Pick(r, math1), subject),
+                1 => Call(Pick(r, ["pow", "power", "mod", "atan2"]), subject, [Int(-2, 3)]),
+                _ => r.Next(2) == 0 ? Call("log", [Int(0, 10)], subject) : Call(Pick(r, ["pow", "mod"]), [Int(-3, 10)], subject),
+            },
             _ => Call("printf", [M("'%s-%d-%.1f'")], subject, subject, subject),
         };
     }

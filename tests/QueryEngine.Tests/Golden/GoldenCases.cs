@@ -543,5 +543,6 @@ public static partial class GoldenCases
         .. AlterCases(),
         .. SoakCases(),
         .. SavepointCases(),
+        .. MathCases(),
     ];
 }
