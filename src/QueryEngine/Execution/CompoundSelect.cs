@@ -35,8 +35,8 @@ public sealed partial class Executor
     /// ORDER BY terms (numbers first, then names and aliases, trying each SELECT from the left).</summary>
     private PreparedCompound PrepareCompound(CompoundSelectStatement c)
     {
-        var limit = c.Limit?.Bind(Scope.Empty);
-        var offset = c.Offset?.Bind(Scope.Empty);
+        var limit = c.Limit?.Bind(new Scope { Connection = this });
+        var offset = c.Offset?.Bind(new Scope { Connection = this });
         var cores = new PreparedSelect[c.Selects.Count];
         for (int i = cores.Length - 1; i >= 0; i--)
         {

@@ -88,11 +88,11 @@ public sealed partial class Executor
         return plan;
     }
 
-    private static BoundUpsert Bind(Table table, UpsertClause clause)
+    private BoundUpsert Bind(Table table, UpsertClause clause)
     {
         var result = new BoundUpsert { DoUpdate = clause.DoUpdate };
         if (!clause.DoUpdate) return result;
-        var scope = new Scope { Table = table, Excluded = table };
+        var scope = new Scope { Table = table, Excluded = table, Connection = this };
         result.Targets = new int[clause.Assignments.Count];
         result.Values = new Expr[clause.Assignments.Count];
         for (int i = 0; i < result.Targets.Length; i++)

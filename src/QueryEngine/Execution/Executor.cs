@@ -8,7 +8,7 @@ namespace FastDb.QueryEngine.Execution;
 
 /// <summary>Runs parsed statements against the tables, with statement-level atomicity (a failing statement leaves no
 /// trace, as SQLite's statement journal guarantees) and SQLite's scan orders.</summary>
-public sealed partial class Executor(Catalog catalog)
+public sealed partial class Executor(Catalog catalog) : IConnectionState
 {
     private readonly Catalog _catalog = catalog;
     private readonly List<Undo> _journal = [];
@@ -76,6 +76,13 @@ public sealed partial class Executor(Catalog catalog)
     /// <summary>sqlite3_last_insert_rowid: the rowid of the last row an INSERT added (rqlite's last_insert_id).</summary>
     public long LastInsertRowId;
 
+    /// <summary>Changes before the data change now running (<see cref="Guarded"/> counts its own from 0).</summary>
+    private long? _changesBeforeRunning;
+
+    long IConnectionState.ChangesSoFar => _changesBeforeRunning ?? Changes;
+    long IConnectionState.TotalChanges => TotalChanges;
+    long IConnectionState.LastInsertRowId => LastInsertRowId;
+
     /// <summary>Runs a data change atomically; <paramref name="counted"/> is the kind of row change sqlite3_changes
     /// counts. Inside a transaction a statement SQLite runs without a statement journal (<paramref
     /// name="statementJournal"/> false, see Executor.Transactions.cs) keeps the rows it changed before it failed.
@@ -87,6 +94,7 @@ public sealed partial class Executor(Catalog catalog)
         _journal.Clear();
         long before = Changes;
         Changes = 0;
+        _changesBeforeRunning = before;
         try
         {
             action();
@@ -108,7 +116,7 @@ public sealed partial class Executor(Catalog catalog)
             if (e is SqlParseException) Changes = before; // it failed to prepare, so it never ran
             throw;
         }
-        finally { _journal.Clear(); }
+        finally { _journal.Clear(); _changesBeforeRunning = null; }
     }
 
     private void Rollback()

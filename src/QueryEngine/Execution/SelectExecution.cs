@@ -38,8 +38,8 @@ public sealed partial class Executor
     {
         // Binding order as SQLite resolves: LIMIT/OFFSET (no names), FROM, result columns, HAVING, WHERE, GROUP BY,
         // ORDER BY; the "misuse of aggregate" found when code is generated comes after all of them.
-        var limit = s.Limit?.Bind(Scope.Empty);
-        var offset = s.Offset?.Bind(Scope.Empty);
+        var limit = s.Limit?.Bind(new Scope { Connection = this });
+        var offset = s.Offset?.Bind(new Scope { Connection = this });
         JoinPlan? join = s.Joins.Count > 0 ? PrepareJoin(s) : null;
         var sources = join?.Sources;
         Table? table = join?.Joined ?? (s.FromQuery != null ? PrepareFromSubquery(s) : s.From == null ? null : RequireFromTable(s));

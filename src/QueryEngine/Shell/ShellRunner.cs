@@ -24,6 +24,7 @@ public sealed class ShellRunner(Catalog catalog)
         _executor.Rows = _listRows;
         _listRows.AnswerBytes = 0;
         _executor.Changes = _executor.TotalChanges = 0;
+        _executor.LastInsertRowId = 0; // a fresh sqlite3 process: last_insert_rowid() starts at 0
         int errors = 0;
         try
         {

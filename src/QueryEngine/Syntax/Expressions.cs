@@ -37,6 +37,8 @@ public sealed class Scope
     public Storage.Table? Excluded;
     /// <summary>Binds and runs subqueries (null where none may appear).</summary>
     public ISubqueryHost? Host;
+    /// <summary>What changes() and the like read where no <see cref="Host"/> is (LIMIT and OFFSET).</summary>
+    public IConnectionState? Connection;
     /// <summary>The affinity a rowid named here compares with (RETURNING's, see Executor.Returning.cs); null: INTEGER.</summary>
     public Affinity? RowIdAffinity;
     /// <summary>In a subquery: the scope of the query enclosing it, where names not found here are looked up.</summary>
@@ -503,6 +505,12 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
                 return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
             return new LikeExpr(Args[1], Args[0], Args.Count == 3 ? Args[2] : null, lower == "glob", false) { Offset = Offset, OperatorName = Name }.Bind(scope);
         }
+        if (lower is "changes" or "total_changes" or "last_insert_rowid" or "sqlite_version")
+        {
+            // f(*) is f() to sqlite3's parser (only count() tells the two apart).
+            if (Args.Count != 0) return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
+            return ConnectionFunctionExpr.Bind(lower, scope, Offset);
+        }
         var kind = lower switch
         {
             "typeof" => ScalarFunction.TypeOf, "length" => ScalarFunction.Length, "abs" => ScalarFunction.Abs,
@@ -549,7 +557,8 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             ScalarFunction.Printf or ScalarFunction.Char or >= ScalarFunction.Date => true,
             _ => Args.Count == 1,
         };
-        if (!argsOk || Star) return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
+        // f(*) is f() to sqlite3's parser: random(*) and pi(*) run, abs(*) has the wrong number of arguments.
+        if (!argsOk) return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
         // DISTINCT in a scalar call is ignored: sqlite3 checks it for aggregates only (abs(DISTINCT -1) is 1).
         var bound = BindArguments(scope);
         if (bound == null) return new LiteralExpr(SqlValue.Null);
@@ -583,7 +592,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
 
     private static readonly HashSet<string> KnownSqliteFunctions =
     [
-        "changes", "total_changes", "last_insert_rowid", "sqlite_version", "soundex", "likelihood",
+        "soundex", "likelihood",
         "likely", "unlikely", "json", "json_extract", "json_array", "json_object",
         "row_number", "rank", "dense_rank", "ntile", "lag", "lead", "first_value", "last_value", "nth_value",
         "percent_rank", "cume_dist", "sqlite_source_id", "sqlite_compileoption_used", "sqlite_compileoption_get",

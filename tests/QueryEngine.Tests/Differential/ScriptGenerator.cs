@@ -613,7 +613,7 @@ public sealed partial class ScriptGenerator
     }
 
     /// <summary>Wraps an expression in one of func.c's text functions (substr, replace, trim, instr, round, hex, quote,
-    /// printf, char, unicode) or a math function, other arguments drawn from the extra stream. char() gets code points only from a list
+    /// printf, char, unicode), a math function or a connection counter, other arguments drawn from the extra stream. char() gets code points only from a list
     /// (a NUL or a lone surrogate is not text FastDb can hold).</summary>
     List<string> TextFunction(List<string> subject)
     {
@@ -637,7 +637,7 @@ public sealed partial class ScriptGenerator
         string[] sets = ["' '", "'1'", "'a'", "' 1a'", "'x'", "''"];
         string[] math1 = ["ceil", "ceiling", "floor", "trunc", "ln", "log", "log10", "log2", "exp", "sqrt", "sin", "cos", "tan",
             "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "degrees", "radians", "sign"];
-        return r.Next(13) switch
+        return r.Next(14) switch
         {
             0 => r.Next(2) == 0 ? Call("substr", subject, [Int(-3, 4)]) : Call(r.Next(4) == 0 ? "substring" : "substr", subject, [Int(-3, 4)], [Int(-2, 3)]),
             1 => Call("replace", subject, [M(sets[r.Next(sets.Length)])], [M(r.Next(2) == 0 ? "'x'" : "''")]),
@@ -656,6 +656,7 @@ public sealed partial class ScriptGenerator
                 1 => Call(Pick(r, ["pow", "power", "mod", "atan2"]), subject, [Int(-2, 3)]),
                 _ => r.Next(2) == 0 ? Call("log", [Int(0, 10)], subject) : Call(Pick(r, ["pow", "mod"]), [Int(-3, 10)], subject),
             },
+            12 => Call(Pick(r, ["max", "min"]), subject, Call(Pick(r, ["changes", "total_changes", "last_insert_rowid"]))),
             _ => Call("printf", [M("'%s-%d-%.1f'")], subject, subject, subject),
         };
     }

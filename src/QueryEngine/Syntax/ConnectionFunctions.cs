@@ -1,0 +1,46 @@
+using FastDb.QueryEngine.Values;
+
+namespace FastDb.QueryEngine.Syntax;
+
+/// <summary>What the connection functions read: the executor's counters as sqlite3's connection holds them.</summary>
+public interface IConnectionState
+{
+    /// <summary>sqlite3_changes as a statement sees it while it runs: the last completed INSERT, UPDATE or DELETE's
+    /// (db->nChange is set when a statement halts, so a DML's own rows are not counted yet).</summary>
+    long ChangesSoFar { get; }
+
+    /// <summary>sqlite3_total_changes, also updated when a statement halts.</summary>
+    long TotalChanges { get; }
+
+    /// <summary>sqlite3_last_insert_rowid: set by each row an INSERT adds, as it adds it (a multi-row VALUES sees the
+    /// row before it), and kept when the statement then fails.</summary>
+    long LastInsertRowId { get; }
+}
+
+/// <summary>changes(), total_changes() and last_insert_rowid() (func.c). A script is one sqlite3 process, so they
+/// start at 0 with every script and are the same on every node. Never constant: each call reads the counter.</summary>
+public sealed class ConnectionFunctionExpr(string name, IConnectionState state) : Expr
+{
+    private readonly string _name = name;
+
+    public override Expr Bind(Scope scope) => this;
+
+    public override SqlValue Eval(RowContext row) => SqlValue.FromInteger(_name switch
+    {
+        "changes" => state.ChangesSoFar,
+        "total_changes" => state.TotalChanges,
+        _ => state.LastInsertRowId,
+    });
+
+    /// <summary>The call of one of them (lower-case <paramref name="name"/>) without arguments, bound.</summary>
+    public static Expr Bind(string name, Scope scope, int offset)
+    {
+        if (name == "sqlite_version") return new LiteralExpr(SqlValue.FromText(SqliteVersion)) { Offset = offset };
+        if ((scope.Connection ?? scope.Host as IConnectionState) is not { } state)
+            throw new SqlParseException("FastDb does not support " + name + "() here");
+        return new ConnectionFunctionExpr(name, state) { Offset = offset };
+    }
+
+    /// <summary>sqlite_version(): the shell FastDb answers as.</summary>
+    public const string SqliteVersion = "3.40.1";
+}
