@@ -74,7 +74,7 @@ public static class MathFunctions
         return n.Type == SqlType.Integer ? n : SqlValue.FromReal(round(n.Real));
     }
 
-    /// <summary>logFunc: ln, log10 (log with one argument), log2, and log(B, X) = ln(X) / ln(B). A non-positive X or
+    /// <summary>logFunc: ln, log10 (log with one argument), log2 (both as ln(X) / ln(base)), and log(B, X) = ln(X) / ln(B). A non-positive X or
     /// ln(B) is NULL. With two arguments 3.40.1 checks the type of the first one twice, never the second's: X is read
     /// as a double whatever it is (NULL and non-numeric text are 0.0, so NULL again).</summary>
     private static SqlValue Log(ScalarFunction function, ReadOnlySpan<SqlValue> a)
@@ -90,13 +90,18 @@ public static class MathFunctions
             if (x <= 0.0) return SqlValue.Null;
             return SqlValue.FromReal(Math.Log(x) / b);
         }
+        // 3.40.1 divides the natural logarithm (not C's log10()/log2(), which differ in the last bit: log2(2^62) is
+        // 62.000000000000007 there, a REAL that a NUMERIC column keeps as REAL).
         return SqlValue.FromReal(function switch
         {
             ScalarFunction.Ln => Math.Log(x),
-            ScalarFunction.Log2 => Math.Log2(x),
-            _ => Math.Log10(x),
+            ScalarFunction.Log2 => Math.Log(x) / Ln2,
+            _ => Math.Log(x) / Ln10,
         });
     }
+
+    private const double Ln2 = 0.693147180559945309417232121458176568;   // M_LN2
+    private const double Ln10 = 2.30258509299404568401799145468436421;  // M_LN10
 
     /// <summary>sqlite3_value_numeric_type: true for an integer or a real, after numeric affinity on a text (a whole
     /// number only, integral reals kept real).</summary>
