@@ -82,6 +82,10 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
     long IConnectionState.ChangesSoFar => _changesBeforeRunning ?? Changes;
     long IConnectionState.TotalChanges => TotalChanges;
     long IConnectionState.LastInsertRowId => LastInsertRowId;
+    void IConnectionState.BindingLastInsertRowId() => _boundLastInsertRowId = true;
+
+    /// <summary>A last_insert_rowid() was bound since the INSERT being prepared began (see InsertRows).</summary>
+    private bool _boundLastInsertRowId;
 
     /// <summary>Runs a data change atomically; <paramref name="counted"/> is the kind of row change sqlite3_changes
     /// counts. Inside a transaction a statement SQLite runs without a statement journal (<paramref
@@ -340,7 +344,16 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
             if (row.Count != s.Rows[0].Count) throw new SqlParseException("all VALUES must have the same number of terms");
         // INSERT ... SELECT: the SELECT is prepared (all its tables looked up first) before the counts are checked.
         if (s.Select != null) CheckQueryTables(s.Select);
+        _boundLastInsertRowId = false;
         int supplied = s.Select != null ? PrepareQuery(s.Select)[0].Output.Count : s.DefaultValues ? 0 : s.Rows[0].Count;
+        // insert.c's useTempTable: a SELECT (a multi-row VALUES is one to 3.40.1) is run whole before the first row
+        // goes in when a trigger (RETURNING) runs or it reads the table; otherwise row by row, as a co-routine.
+        bool computedFirst = s.Returning != null
+            || (s.Select != null ? QueryReadsTable(s.Select, table) : s.Rows.Count > 1 && bound.Exists(r => r.Any(e => ReadsTable(e, table))));
+        // FastDb always runs an INSERT's SELECT whole first; only last_insert_rowid() could tell (a co-routine's row
+        // sees the rowid the row before it took).
+        if (s.Select != null && !computedFirst && _boundLastInsertRowId)
+            throw new SqlParseException("FastDb does not support last_insert_rowid() in an INSERT ... SELECT that does not read its table");
         if (s.Columns == null)
         {
             targets = new int[n];
@@ -383,6 +396,8 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         }
 
         _context.Values = null;
+        if (computedFirst && s.Select == null && bound.Count > 1)
+            for (int r = 0; r < bound.Count; r++) bound[r] = Array.ConvertAll(bound[r], e => (Expr)new LiteralExpr(e.Eval(_context)));
         foreach (var exprs in bound)
         {
             var values = new SqlValue[n];

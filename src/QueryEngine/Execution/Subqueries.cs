@@ -197,34 +197,41 @@ public sealed partial class Executor : ISubqueryHost
     /// the subquery up live in that table's index while it deletes row by row, which FastDb does not model.</summary>
     private static void RefuseSubqueryOnTarget(Table target, Expr? where, string statement)
     {
-        if (where != null && ReadsTable(where))
+        if (where != null && ReadsTable(where, target))
             throw new SqlParseException("FastDb does not support a subquery reading the table being changed in " + statement + "'s WHERE yet");
+    }
 
-        bool ReadsTable(Expr e) => e switch
-        {
-            SubqueryExpr q => QueryReads(q.Query) || (q.Left != null && ReadsTable(q.Left)),
-            UnaryExpr u => ReadsTable(u.Operand),
-            BinaryExpr b => ReadsTable(b.Left) || ReadsTable(b.Right),
-            IsNullExpr n => ReadsTable(n.Operand),
-            ScalarFunctionExpr f => f.Args.Any(ReadsTable),
-            IHasChildren h => h.Children.Any(ReadsTable),
-            _ => false,
-        };
+    /// <summary>Whether an expression holds a subquery naming <paramref name="target"/> (insert.c's readsTable, which
+    /// looks for the table's cursor in the code the expression compiled to).</summary>
+    private static bool ReadsTable(Expr e, Table target) => e switch
+    {
+        SubqueryExpr q => QueryReadsTable(q.Query, target) || (q.Left != null && ReadsTable(q.Left, target)),
+        UnaryExpr u => ReadsTable(u.Operand, target),
+        BinaryExpr b => ReadsTable(b.Left, target) || ReadsTable(b.Right, target),
+        IsNullExpr n => ReadsTable(n.Operand, target),
+        ScalarFunctionExpr f => f.Args.Any(a => ReadsTable(a, target)),
+        FunctionCallExpr f => f.Args.Any(a => ReadsTable(a, target)),
+        IHasChildren h => h.Children.Any(c => ReadsTable(c, target)),
+        _ => false,
+    };
 
-        bool QueryReads(QueryStatement query) => query switch
+    /// <summary>Whether a query names <paramref name="target"/> anywhere: its FROM and joins, or a subquery in any clause.</summary>
+    private static bool QueryReadsTable(QueryStatement query, Table target)
+    {
+        bool Reads(Expr? e) => e != null && ReadsTable(e, target);
+        switch (query)
         {
-            SelectStatement s => Names(s).Any(n => string.Equals(n, target.Name, StringComparison.OrdinalIgnoreCase))
-                || (s.FromQuery != null && QueryReads(s.FromQuery))
-                || s.Columns.Any(c => c.Expression != null && ReadsTable(c.Expression)) || (s.Where != null && ReadsTable(s.Where))
-                || (s.Having != null && ReadsTable(s.Having)),
-            CompoundSelectStatement c => c.Selects.Any(QueryReads),
-            _ => false,
-        };
-
-        static IEnumerable<string> Names(SelectStatement s)
-        {
-            if (s.From != null) yield return s.From;
-            foreach (var j in s.Joins) yield return j.Table;
+            case SelectStatement s:
+                if (s.From != null && string.Equals(s.From, target.Name, StringComparison.OrdinalIgnoreCase)) return true;
+                foreach (var j in s.Joins)
+                    if (string.Equals(j.Table, target.Name, StringComparison.OrdinalIgnoreCase) || Reads(j.On)) return true;
+                return (s.FromQuery != null && QueryReadsTable(s.FromQuery, target))
+                    || s.Columns.Any(c => Reads(c.Expression)) || Reads(s.Where) || Reads(s.Having)
+                    || s.GroupBy.Any(g => Reads(g)) || s.OrderBy.Any(o => Reads(o.Expression)) || Reads(s.Limit) || Reads(s.Offset);
+            case CompoundSelectStatement c:
+                return c.Selects.Any(q => QueryReadsTable(q, target)) || c.OrderBy.Any(o => Reads(o.Expression)) || Reads(c.Limit) || Reads(c.Offset);
+            default:
+                return false;
         }
     }
 

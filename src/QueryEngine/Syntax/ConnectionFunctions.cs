@@ -15,6 +15,9 @@ public interface IConnectionState
     /// <summary>sqlite3_last_insert_rowid: set by each row an INSERT adds, as it adds it (a multi-row VALUES sees the
     /// row before it), and kept when the statement then fails.</summary>
     long LastInsertRowId { get; }
+
+    /// <summary>A last_insert_rowid() call is being bound (an INSERT ... SELECT the executor runs whole first must not hold one).</summary>
+    void BindingLastInsertRowId();
 }
 
 /// <summary>changes(), total_changes() and last_insert_rowid() (func.c). A script is one sqlite3 process, so they
@@ -38,6 +41,7 @@ public sealed class ConnectionFunctionExpr(string name, IConnectionState state) 
         if (name == "sqlite_version") return new LiteralExpr(SqlValue.FromText(SqliteVersion)) { Offset = offset };
         if ((scope.Connection ?? scope.Host as IConnectionState) is not { } state)
             throw new SqlParseException("FastDb does not support " + name + "() here");
+        if (name == "last_insert_rowid") state.BindingLastInsertRowId();
         return new ConnectionFunctionExpr(name, state) { Offset = offset };
     }
 

@@ -46,7 +46,7 @@ public class RandomScriptTests
         foreach (var construct in new[] { "CREATE TABLE", "IF NOT EXISTS", "DROP TABLE", "INSERT OR REPLACE", "INSERT OR IGNORE", "UPDATE",
                      "DELETE FROM", "ORDER BY", "LIMIT", "OFFSET", "count", "coalesce", "typeof", "IS NOT NULL", "PRIMARY KEY",
                      "UNIQUE", "NOT NULL", "DEFAULT", "9223372036854775807", "/* c */", "-- a comment", "\"", "favoriteWord=\"", "sqlite_master", "sqlite_schema", "CREATE INDEX", "CREATE UNIQUE INDEX", "DROP INDEX",
-                     "substr", "replace", "ltrim", "instr", "round", "hex", "quote", "printf", "format", "char", "unicode", "pow", "mod", "log (", "last_insert_rowid",
+                     "substr", "replace", "ltrim", "instr", "round", "hex", "quote", "printf", "format", "char", "unicode", "pow", "mod", "log (", "total_changes",
                      "GROUP BY", "HAVING", "DISTINCT", "group_concat", "total", "avg", "NULLS LAST", "NULLS FIRST",
                      "LEFT JOIN", "LEFT OUTER JOIN", "INNER JOIN", "CROSS JOIN", "USING", " ON l.",
                      "BEGIN", "COMMIT", "ROLLBACK", "END TRANSACTION", "ON CONFLICT", "DO NOTHING", "DO UPDATE SET", "excluded", "FROM (SELECT",

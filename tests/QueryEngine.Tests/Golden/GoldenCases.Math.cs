@@ -21,5 +21,10 @@ public static partial class GoldenCases
             Stdout: "0|0|0\n6|2|2\n5|a\n6|5\n7|2\n8|2\n8|3|7\n20|0|7\n5|a\n6|2\n7|2\n8|2\n105|20\n106|20\n107|20\n108|20\n1\n5|1\n5|1\n5|4|18\n1|3.14159265358979|4\n5\n5\n6\n30|1|19\n1|19|30\n1\n1|21\nchanges: 1   total_changes: 22\n1\nchanges: 1   total_changes: 22\n",
             Stderr: "Runtime error near line 9: UNIQUE constraint failed: t.id (19)\nParse error near line 22: wrong number of arguments to function last_insert_rowid()\n  SELECT sqlite_version(), typeof(changes()), last_insert_rowid(1);\n                                error here ---^\nParse error near line 24: wrong number of arguments to function abs()\n  SELECT abs(*);\n         ^--- error here\n",
             ExitCode: 1),
+        new("Insert_runs_its_rows_whole_first_under_returning_or_when_they_read_the_table",
+            "CREATE TABLE c(a, id INTEGER PRIMARY KEY, b);\nINSERT INTO c VALUES (1, 7, 0);\nINSERT INTO c VALUES (1, 1, (SELECT count(*) FROM c)), (2, 3, (SELECT count(*) FROM c));\nSELECT * FROM c;\nINSERT INTO c VALUES (1, 92, last_insert_rowid()), (2, 93, last_insert_rowid()), (3, 94, last_insert_rowid()) RETURNING *;\nINSERT INTO c SELECT 5, 100, last_insert_rowid() FROM c WHERE id = 7 UNION ALL SELECT 6, 110, last_insert_rowid();\nSELECT * FROM c WHERE id >= 100;\n",
+            Stdout: "1|1|1\n2|3|1\n1|7|0\n1|92|3\n2|93|3\n3|94|3\n5|100|94\n6|110|94\n",
+            Stderr: "",
+            ExitCode: 0),
     ];
 }

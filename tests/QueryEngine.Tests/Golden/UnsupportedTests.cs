@@ -78,6 +78,7 @@ public class UnsupportedTests
         { "SELECT (1, 2) IN (SELECT 1, 2);", "row values" },
         { "SELECT count(*) FROM json_each('[1]');", "table-valued functions" },
         { "SELECT 1 FROM pragma_table_info('t');", "table-valued functions" },
+        { "CREATE TABLE c(a, id INTEGER PRIMARY KEY); INSERT INTO c SELECT 1, 70 UNION ALL SELECT last_insert_rowid(), 80;", "last_insert_rowid()" },
         { "SELECT printf('%.1s', 'éé');", "printf" },
         { "SELECT printf('%.3q', 'ééé');", "printf" },
         { "SELECT X'FF';", "UTF-8" },
