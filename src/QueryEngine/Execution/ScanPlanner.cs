@@ -106,10 +106,11 @@ public static class ScanPlanner
         {
             // "x IS NOT NULL" only pays off when the index covers the query (no table lookups).
             if (n.Negated && (used == null || table == null || !Covers(table, c.Index, used))) return false;
-            // On a NOT NULL column SQLite folds "x IS NOT NULL" to true: nothing left to drive a scan.
-            if (n.Negated && c.Index >= 0 && table!.Columns[c.Index].NotNull) return false;
-            // ... and "x IS NULL" to false (resolve.c, 3.40): a constant, which no index answers.
-            if (!n.Negated && c.Index >= 0 && table != null && table.Columns[c.Index].NotNull) return false;
+            // On a column that cannot be NULL (NOT NULL, or the rowid and its INTEGER PRIMARY KEY alias:
+            // sqlite3ExprCanBeNull) SQLite folds "x IS NOT NULL" to true and "x IS NULL" to false (resolve.c, 3.40):
+            // a constant, which no index answers, so nothing is left to drive the scan (soak seed 10496: a covering
+            // index scan under "ipk IS NOT NULL").
+            if (table != null && (c.IsRowId || c.Index < 0 || c.Index == table.RowIdColumn || table.Columns[c.Index].NotNull)) return false;
             column = c;
             isEquality = !n.Negated;
             return true;
