@@ -733,7 +733,14 @@ public sealed partial class Parser
                     if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
                     else if (IsNameToken(Peek()) && !IsJoinWord(Peek()) && !StartsWindowClause()) stmt.FromAlias = ExpectName();
                     var j = Peek();
-                    if (j.IsOp(",") || IsJoinWord(j) || j.Is("ON") || j.Is("USING")) throw Unsupported("subqueries in FROM joined with other tables");
+                    if (j.Is("ON") || j.Is("USING")) throw Unsupported("subqueries in FROM joined with other tables");
+                    if (j.IsOp(",") || IsJoinWord(j))
+                    {
+                        // Parsed for SQLite's syntax errors (in the rest of the list or later), then refused.
+                        _deferredUnsupported ??= "subqueries in FROM joined with other tables";
+                        if (!TryOp(",")) TakeJoinOperatorSyntax();
+                        ParseSelTabListSyntax();
+                    }
                 }
             }
             else
@@ -911,7 +918,14 @@ public sealed partial class Parser
             }
         }
         var t = Peek();
-        if (t.IsOp("(")) throw Unsupported("subqueries in FROM joined with other tables");
+        if (t.IsOp("("))
+        {
+            // The rest of the list is parsed for SQLite's syntax errors (soak seed 21513: "FROM x1, lower (c), (5)"
+            // is a syntax error at "5"), then the statement is refused; the tree it leaves is never run.
+            _deferredUnsupported ??= "subqueries in FROM joined with other tables";
+            ParseSelTabListSyntax();
+            return new JoinClause { Kind = kind, Table = "", Natural = natural };
+        }
         var (joined, schema) = ExpectTableName();
         var join = new JoinClause { Kind = kind, Table = joined, Schema = schema, Natural = natural };
         join.IsCall = TryTableFunctionArguments();
@@ -967,14 +981,20 @@ public sealed partial class Parser
             ParseItemTailSyntax();
             if (TryOp(",")) continue;
             if (!IsJoinWord(Peek())) return;
-            for (int words = 0; !Peek().Is("JOIN"); words++)
-            {
-                var w = Peek();
-                if (words == 3 || !IsJoinWord(w)) throw SyntaxError(w);
-                Take();
-            }
+            TakeJoinOperatorSyntax();
+        }
+    }
+
+    /// <summary>A join operator, for its syntax only: up to three join words, then JOIN.</summary>
+    private void TakeJoinOperatorSyntax()
+    {
+        for (int words = 0; !Peek().Is("JOIN"); words++)
+        {
+            var w = Peek();
+            if (words == 3 || !IsJoinWord(w)) throw SyntaxError(w);
             Take();
         }
+        Take();
     }
 
     /// <summary>What may follow a FROM item, for its syntax only: [[AS] alias] [ON expr | USING (names)].</summary>

@@ -206,6 +206,11 @@ public static partial class GoldenCases
             Stdout: "4\n5\n2\n1\n3\n4\n5\n2\n1\n3\n1|0\n2|0\n3|0\n4|0\n5|0\n5\n2\n1\n3\n3\n4\n5\n",
             Stderr: "",
             ExitCode: 0),
+        new("Syntax_errors_after_a_subquery_joined_in_FROM_win_over_its_refusal",
+            "CREATE TABLE t0 (c);\nSELECT c FROM t0, (5) FROM t0;\nSELECT c FROM t0, (SELECT 1) FROM t0;\nSELECT c FROM (SELECT 1), t0 x y;\nSELECT c FROM (SELECT 1) JOIN t0 x y;\nSELECT c FROM (SELECT 1) LEFT JOIN (t0) ON 1 +;\nSELECT c FROM t0 JOIN (SELECT 1) AS s ON 1 WHERE;\n",
+            Stdout: "",
+            Stderr: "Parse error near line 2: near \"5\": syntax error\n  SELECT c FROM t0, (5) FROM t0;\n                     ^--- error here\nParse error near line 3: near \"FROM\": syntax error\n  SELECT c FROM t0, (SELECT 1) FROM t0;\n                 error here ---^\nParse error near line 4: near \"y\": syntax error\n  SELECT c FROM (SELECT 1), t0 x y;\n                   error here ---^\nParse error near line 5: near \"y\": syntax error\n  SELECT c FROM (SELECT 1) JOIN t0 x y;\n                       error here ---^\nParse error near line 6: near \";\": syntax error\n  SELECT c FROM (SELECT 1) LEFT JOIN (t0) ON 1 +;\n                                  error here ---^\nParse error near line 7: near \";\": syntax error\n  SELECT c FROM t0 JOIN (SELECT 1) AS s ON 1 WHERE;\n                                    error here ---^\n",
+            ExitCode: 1),
     ];
 
     /// <summary>SQLITE_LIMIT_COMPOUND_SELECT (500) against VALUES lists, expected output from sqlite3 3.40.1: a lone
