@@ -109,6 +109,9 @@ public sealed class LiteralExpr(SqlValue value) : Expr
     public readonly SqlValue Value = value;
     /// <summary>The literal 9223372036854775808: negated, it is the smallest integer rather than a real.</summary>
     public bool IsTwoToThe63;
+    /// <summary>SQLite's EP_IsFalse: an integer token sqlite3GetInt32 reads as 0, or the 0 an AND folds to (see
+    /// Parser.ParseAnd).</summary>
+    public bool IsFalseToken;
     public override SqlValue Eval(RowContext row) => Value;
     public override Expr Bind(Scope scope)
     {

@@ -1064,7 +1064,17 @@ public sealed partial class Parser
     private Expr ParseAnd()
     {
         var left = ParseNot();
-        while (Peek().Is("AND")) { var t = Take(); left = Checked(new BinaryExpr(BinaryOp.And, left, Right(ParseNot)) { Offset = t.Start }); }
+        while (Peek().Is("AND"))
+        {
+            var t = Take();
+            var right = Right(ParseNot);
+            // sqlite3ExprAnd: when either side is a literal 0 (EP_IsFalse, parenthesized or itself folded), parse.y
+            // builds the literal 0 instead, and the other side is never resolved: no name errors, no aggregate, and
+            // no columns it reads (soak seed 23706: a covering index scan under "0 AND d AND c").
+            left = left is LiteralExpr { IsFalseToken: true } || right is LiteralExpr { IsFalseToken: true }
+                ? new LiteralExpr(SqlValue.FromInteger(0)) { Offset = left.Offset, IsFalseToken = true }
+                : Checked(new BinaryExpr(BinaryOp.And, left, right) { Offset = t.Start });
+        }
         return left;
     }
 
@@ -1288,7 +1298,11 @@ public sealed partial class Parser
         {
             case TokenKind.Integer:
                 Take();
-                return new LiteralExpr(IntegerLiteral(t)) { Offset = t.Start - _start, IsTwoToThe63 = t.Text == "9223372036854775808" };
+                return new LiteralExpr(IntegerLiteral(t))
+                {
+                    Offset = t.Start - _start, IsTwoToThe63 = t.Text == "9223372036854775808",
+                    IsFalseToken = TryGetInt32(Source(t), out long small) && small == 0,
+                };
             case TokenKind.Float:
                 Take();
                 return new LiteralExpr(SqlValue.FromReal(NumericText.PrefixToReal(t.Text))) { Offset = t.Start - _start };

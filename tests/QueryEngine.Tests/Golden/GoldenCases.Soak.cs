@@ -211,6 +211,11 @@ public static partial class GoldenCases
             Stdout: "",
             Stderr: "Parse error near line 2: near \"5\": syntax error\n  SELECT c FROM t0, (5) FROM t0;\n                     ^--- error here\nParse error near line 3: near \"FROM\": syntax error\n  SELECT c FROM t0, (SELECT 1) FROM t0;\n                 error here ---^\nParse error near line 4: near \"y\": syntax error\n  SELECT c FROM (SELECT 1), t0 x y;\n                   error here ---^\nParse error near line 5: near \"y\": syntax error\n  SELECT c FROM (SELECT 1) JOIN t0 x y;\n                       error here ---^\nParse error near line 6: near \";\": syntax error\n  SELECT c FROM (SELECT 1) LEFT JOIN (t0) ON 1 +;\n                                  error here ---^\nParse error near line 7: near \";\": syntax error\n  SELECT c FROM t0 JOIN (SELECT 1) AS s ON 1 WHERE;\n                                    error here ---^\n",
             ExitCode: 1),
+        new("And_with_a_literal_zero_is_the_literal_zero_before_names_resolve",
+            "SELECT 0 AND nosuch;\nSELECT (0) AND nosuch, nosuch AND 00, 0x0 AND nosuch, 0 AND 1 AND nosuch, 1 AND 0 AND nosuch;\nSELECT 1 WHERE 0 AND nosuch;\nSELECT -0 AND nosuch;\nSELECT 0 AND nosuch(), 0 AND abs(1, 2), 0 AND (SELECT nosuch);\nCREATE TABLE t (a, b UNIQUE, c);\nINSERT INTO t VALUES (1, 'z', 5), (2, 'a', 6), (3, 'm', 7);\nSELECT 0 AND count(*) FROM t;\nSELECT 0 AND a, b FROM t;\nSELECT a AND 0 AND c, b FROM t WHERE b <> 'q';\nSELECT 0.0 AND a, b FROM t;\nSELECT * FROM t WHERE 0 AND nosuch;\nSELECT a FROM t WHERE b > '' AND (0 AND c);\nSELECT 0 AND a, 1 OR nosuch FROM t;\n",
+            Stdout: "0\n0|0|0|0|0\n0|0|0\n0\n0\n0\n0|a\n0|m\n0|z\n0|a\n0|m\n0|z\n0|z\n0|a\n0|m\n",
+            Stderr: "Parse error near line 4: no such column: nosuch\n  SELECT -0 AND nosuch;\n                ^--- error here\nParse error near line 14: no such column: nosuch\n  SELECT 0 AND a, 1 OR nosuch FROM t;\n                       ^--- error here\n",
+            ExitCode: 1),
     ];
 
     /// <summary>SQLITE_LIMIT_COMPOUND_SELECT (500) against VALUES lists, expected output from sqlite3 3.40.1: a lone
