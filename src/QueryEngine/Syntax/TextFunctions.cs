@@ -69,7 +69,9 @@ public static class TextFunctions
     {
         if (a[0].IsNull || a[1].IsNull) return SqlValue.Null;
         string pattern = a[1].AsText()!;
-        if (pattern.Length == 0 || pattern[0] == '\0') return a[0];
+        // replaceFunc hands back its first argument, which sqlite3_value_text has already made text: a blob comes
+        // back as text (MEM_Blob|MEM_Str reads as SQLITE_TEXT), a number stays a number (soak seed 27760).
+        if (pattern.Length == 0 || pattern[0] == '\0') return a[0].Type == SqlType.Blob ? SqlValue.FromText(a[0].AsText()!) : a[0];
         if (a[2].IsNull) return SqlValue.Null;
         string text = a[0].AsText()!, replacement = a[2].AsText()!;
         if (replacement.Length > pattern.Length)

@@ -216,6 +216,11 @@ public static partial class GoldenCases
             Stdout: "0\n0|0|0|0|0\n0|0|0\n0\n0\n0\n0|a\n0|m\n0|z\n0|a\n0|m\n0|z\n0|z\n0|a\n0|m\n",
             Stderr: "Parse error near line 4: no such column: nosuch\n  SELECT -0 AND nosuch;\n                ^--- error here\nParse error near line 14: no such column: nosuch\n  SELECT 0 AND a, 1 OR nosuch FROM t;\n                       ^--- error here\n",
             ExitCode: 1),
+        new("Replace_with_an_empty_pattern_gives_a_blob_back_as_text",
+            "SELECT typeof(replace(5,'','')), typeof(replace(1.5,'','x')), typeof(replace(X'4142','','')), replace(X'4142','',''), typeof(replace(X'4142','Z','')), typeof(replace(X'', '', '')), quote(replace(X'', '', '')), replace(X'4142', '', '') = 'AB', typeof(replace(CAST('12abc' AS BLOB), '', NULL));\nCREATE TABLE t0 (f REAL);\nINSERT INTO t0 VALUES (CAST ('12abc' AS BLOB)), (1.5), ('gdb');\nSELECT f, replace (f, '', '') != f FROM t0;\n",
+            Stdout: "integer|real|text|AB|text|text|''|1|text\n12abc|1\n1.5|0\ngdb|0\n",
+            Stderr: "",
+            ExitCode: 0),
     ];
 
     /// <summary>SQLITE_LIMIT_COMPOUND_SELECT (500) against VALUES lists, expected output from sqlite3 3.40.1: a lone
