@@ -37,6 +37,7 @@ internal sealed class SimNode(int index)
     public ulong Id => (ulong)Index + 1;
     public RaftNode? Raft;
     public bool Frozen, Crashed;
+    public int Life;                                          // bumped by every crash: what was sent to an earlier life is lost
     public readonly List<SimEvent> Inbox = new();            // what arrived while frozen
     public readonly HashSet<ulong> Pending = new(); // client requests this node proposed as leader, acked when it applies them
     public StateMachine Sm = new();
@@ -74,6 +75,7 @@ internal sealed class SimEvent
     public int From;
     public byte[]? Bytes;     // a Raft message on the wire
     public ulong ProposalId;  // ClientRequest
+    public int Life;          // Deliver: the receiver's life when it was sent
     public Action? Action;
 }
 
@@ -255,6 +257,10 @@ internal sealed class Cluster
             return;
         }
         if (n.Crashed) return;                      // connection refused / data lost
+        // A message rides one connection to one process: if that process died since, the connection died with it
+        // (octopus closes the proxied pair; PeerLink drops what it queued for it). Without this, a delayed append
+        // of a stale leader reached a wiped node's next life, which took it for a first boot's (seed 4995).
+        if (e.Kind == EventKind.Deliver && e.Life != n.Life) return;
         if (n.Frozen) { n.Inbox.Add(e); return; }  // sits in the socket buffer until SIGCONT
         Receive(n, e);
     }
@@ -265,7 +271,7 @@ internal sealed class Cluster
         {
             case EventKind.Deliver:
                 var m = MessageCodec.Read(e.Bytes, (ulong)e.From + 1, (ulong)n.Index + 1);
-                if (Events is not null && m.Type is MessageType.Vote or MessageType.VoteResponse or MessageType.InstallSnapshot)
+                if (Events is not null && (m.Type is MessageType.Vote or MessageType.VoteResponse or MessageType.InstallSnapshot || Environment.GetEnvironmentVariable("FASTDB_SIM_TRACE") == "all"))
                     Note($"{m.From}->{m.To} {m.Type} t{m.Term} i{m.Index} lt{m.LogTerm} n{m.EntryCount} c{m.Commit}{(m.Reject ? " reject" : "")}; receiver last {n.DiskLastIndex} commit {n.Raft!.CommitIndex} term {n.Raft.Term}");
                 n.Raft!.Step(m);
                 break;
@@ -403,11 +409,12 @@ internal sealed class Cluster
     {
         if (to < 0 || to >= Nodes.Length) return;
         e.Node = to;
-        if (_cut[from, to]) return;
+        if (_cut[from, to] || (e.Kind == EventKind.Deliver && Nodes[to].Crashed)) return;
+        e.Life = Nodes[to].Life;
         if (O.DropRate > 0 && Rng.NextDouble() < O.DropRate) return;
         Schedule(DeliveryTime(from, to), e);
         if (O.DupRate > 0 && Rng.NextDouble() < O.DupRate)
-            Schedule(DeliveryTime(from, to), new SimEvent { Kind = e.Kind, Node = to, From = from, Bytes = e.Bytes, ProposalId = e.ProposalId });
+            Schedule(DeliveryTime(from, to), new SimEvent { Kind = e.Kind, Node = to, From = from, Bytes = e.Bytes, ProposalId = e.ProposalId, Life = e.Life });
     }
 
     private double DeliveryTime(int from, int to)
@@ -651,6 +658,7 @@ internal sealed class Cluster
         var n = Nodes[i];
         Note($"node {n.Id} crashes (disk last {n.DiskLastIndex}, commit {n.Raft?.CommitIndex})");
         n.Crashed = true;
+        n.Life++;
         n.Frozen = false;
         n.Inbox.Clear();
         n.Pending.Clear();
@@ -683,7 +691,7 @@ internal sealed class Cluster
     {
         var n = Nodes[i];
         Crash(i);
-        Note($"node {n.Id} wiped");
+        Note($"node {n.Id} wiped; others: " + string.Join(", ", Nodes.Where(o => o != n).Select(o => $"{o.Id} last {o.DiskLastIndex} commit {o.Raft?.CommitIndex} frozen {o.Frozen} crashed {o.Crashed} role {o.Raft?.Role} term {o.Raft?.Term}")));
         Wipes++;
         n.Snap = null;
         n.Disk.Clear();
