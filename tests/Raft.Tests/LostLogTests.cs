@@ -136,6 +136,23 @@ public class LostLogTests
     }
 
     /// <summary>
+    /// Raft soak seed 28668, reduced: a wiped node restarts at term 1, and grants its earlier life asked for (queued at a
+    /// frozen voter) reach it once its term is back there. Such a grant names a voter log ahead of the candidate's, which
+    /// no grant of its own request can: counting it let a node lacking a committed entry lead.
+    /// </summary>
+    [Fact]
+    public void A_grant_naming_a_voter_log_ahead_of_the_candidate_s_does_not_count()
+    {
+        var net = new ManualNet(3, Options);
+        net.Campaign(1);
+        net.Deliver(null, m => m.Type == MessageType.VoteResponse && !m.Reject ? m with { Index = m.Index + 1 } : m);
+        Assert.Equal(RaftRole.Candidate, net[1].Role);
+        net.Campaign(1);
+        net.Deliver();
+        Assert.Equal(RaftRole.Leader, net[1].Role);
+    }
+
+    /// <summary>
     /// The Raft soak's first-boot wedge (seeds 3914, 17025, 23787, 14080), scripted: the first leader's noop reaches
     /// one follower, which dies before its catch-up marker is removed (so it restarts catching up, voting for nobody),
     /// while the other follower, which elected that leader, still holds just the bootstrap. That follower must vote

@@ -950,6 +950,12 @@ public sealed class RaftNode
         }
         else if (Role != RaftRole.Candidate) return;
         if (!IsMember(m.From)) return;
+        // A grant carries the voter's last entry, which cannot be ahead of ours: it granted a log at least as up to
+        // date as its own. One that is ahead answered another request with our id and term: our earlier life's, before
+        // a wipe reset our term (its votes sat in a frozen voter's socket buffer; Raft soak seed 28668: the wiped node
+        // won term 4 with its old life's grants and without the committed (4,3)). Counting it would break the election
+        // restriction; any other grant is one the voter would give us now.
+        if (!m.Reject && (m.LogTerm > LastTerm || (m.LogTerm == LastTerm && m.Index > LastIndex))) return;
         if (m.Reject) _rejected.Add(m.From);
         else
         {
