@@ -13,6 +13,7 @@
 //   ProposeConfigChange(cc)           single-server AddNode/RemoveNode (context = the node's address)
 //   TransferLeadership(to)            leader hands over (TimeoutNow) once `to` is up to date
 //   SetSuccessorRank(rank)            0: the leader's chosen successor (its election timer fires first), 1: others
+//   SuspectLeader()                   the host's failure detector: the leader seems gone (link closed, silent since)
 //   HasReady / GetReady() / Advance(ready)   the output hand-off; see Ready for the persist → send → apply order
 //   Compact(appliedIndex, smImage)    host snapshot: the log up to appliedIndex is dropped; returns the Snapshot
 //   Id, Term, LeaderId, CommitIndex, AppliedIndex, LastIndex, Role, Members, Snapshot
@@ -52,6 +53,7 @@ public sealed class RaftNode
     // Elections.
     private int _electionElapsed, _heartbeatElapsed, _randomizedElectionTimeout;
     private int _successorRank = -1;                       // see SetSuccessorRank
+    private bool _leaderSuspected;                         // see SuspectLeader: no lease, and the short election timer
     private readonly HashSet<ulong> _granted = new(), _rejected = new();
     private readonly Dictionary<ulong, (ulong Index, ulong Term)> _voterLast = new(); // this election's voters' last entry
 
@@ -456,6 +458,7 @@ public sealed class RaftNode
         LeaderId = 0;
         _electionElapsed = 0;
         _heartbeatElapsed = 0;
+        _leaderSuspected = false;
         ResetRandomizedElectionTimeout();
         _leadTransferee = 0;
         _granted.Clear();
@@ -493,6 +496,25 @@ public sealed class RaftNode
         if (rank == _successorRank) return;
         _successorRank = rank;
         if (Role != RaftRole.Leader) ResetRandomizedElectionTimeout();
+    }
+
+    /// <summary>
+    /// The host's failure detector says the leader seems gone: its link to this node closed and it has been silent
+    /// since. The follower stops honouring the leader's lease, so it grants pre-votes and votes at once, and its
+    /// election timer fires soon: within a tick as the leader's named successor, after two to four heartbeats otherwise
+    /// (so the successor usually wins unopposed); hearing from a leader restores both. It keeps the leader itself
+    /// (unlike etcd-raft's ForgetLeader): while the link is down it still commits from the other members' acks and
+    /// answers what they acknowledged (host simulator, one killed link: dropping the leader there held 13 answered
+    /// requests back until the heal). Safety is untouched (votes never depended on the lease); if the leader is in fact
+    /// alive (one dead link), the voters still in its lease refuse the pre-votes.
+    /// </summary>
+    public void SuspectLeader()
+    {
+        if (Role != RaftRole.Follower || LeaderId == 0 || _leaderSuspected) return;
+        _leaderSuspected = true;
+        int hb = _o.HeartbeatIntervalTicks;
+        int soon = _electionElapsed + (_successorRank == 0 ? 1 : _rng.Next(2 * hb, 4 * hb + 1));
+        _randomizedElectionTimeout = Math.Min(_randomizedElectionTimeout, soon);
     }
 
     private void BecomeFollower(ulong term, ulong leader)
@@ -798,7 +820,7 @@ public sealed class RaftNode
                 // The lease is a heartbeat shorter than the election timeout: heartbeats keep a healthy follower
                 // well inside it, and once the leader is gone, voters leave it by the time the earliest timer fires
                 // even if their last heartbeat arrived a little later than the candidate's.
-                bool inLease = _o.CheckQuorum && LeaderId != 0 && _electionElapsed < LeaseTicks;
+                bool inLease = _o.CheckQuorum && LeaderId != 0 && !_leaderSuspected && _electionElapsed < LeaseTicks;
                 if (inLease && !m.Transfer) return;
             }
             if (m.Type == MessageType.PreVote) { /* a pre-vote never changes our term */ }
@@ -845,6 +867,7 @@ public sealed class RaftNode
                 if (Role != RaftRole.Follower) BecomeFollower(Term, m.From);
                 LeaderId = m.From;
                 _electionElapsed = 0;
+                if (_leaderSuspected) { _leaderSuspected = false; ResetRandomizedElectionTimeout(); }
                 if (m.Type == MessageType.Append) HandleAppend(m);
                 else if (m.Type == MessageType.Heartbeat)
                 {

@@ -52,7 +52,7 @@ internal static class ChaosRun
             if (c.NowMs >= ChaosMs) return;
             int a = r.Next(nodes);
             double d = r.NextDouble();
-            switch (r.Next(8))
+            switch (r.Next(9))
             {
                 case 0: // random partition, both directions
                 {
@@ -116,6 +116,9 @@ internal static class ChaosRun
                 case 6 when c.MayWipe(a): // the seeds without membership changes wipe a node instead
                     c.Wipe(a);
                     c.At(c.NowMs + d * 1000, () => c.Restart(a));
+                    break;
+                case 8: // a failure detector's suspicion, right (the leader is cut off) or wrong: every follower or one
+                    for (int y = 0; y < nodes; y++) if (y == a || d < 0.5) c.SuspectLeader(y);
                     break;
                 default:
                     // leader freeze, the failover case octopus punishes most

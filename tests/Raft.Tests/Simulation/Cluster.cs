@@ -631,6 +631,15 @@ internal sealed class Cluster
         ProcessReady(n);
     }
 
+    /// <summary>A host's failure detector suspects the leader (rightly or not): RaftNode.SuspectLeader.</summary>
+    public void SuspectLeader(int index)
+    {
+        var n = Nodes[index];
+        if (n.Raft is null || n.Crashed || n.Frozen) return;
+        n.Raft.SuspectLeader();
+        ProcessReady(n);
+    }
+
     public void Cut(int from, int to) => _cut[from, to] = true;
     public void HealLink(int from, int to) => _cut[from, to] = false;
     public void CutBoth(int a, int b) { _cut[a, b] = true; _cut[b, a] = true; }
