@@ -59,6 +59,7 @@ public sealed class PeerLink : IAsyncDisposable
     private long _framesSent;
     private long _framesDropped;
     private long _connectCount;
+    private long _closeCount;
     private long _batchesWritten;
 
     private LinkConnection? _writing; // the connection the writer is using right now
@@ -108,6 +109,9 @@ public sealed class PeerLink : IAsyncDisposable
 
     /// <summary>Connections established so far (1 after the first connect; grows with every reconnect).</summary>
     public long ConnectCount => Interlocked.Read(ref _connectCount);
+
+    /// <summary>Connections that closed (killed link, dead peer, failed write): a failure detector's evidence.</summary>
+    public long CloseCount => Interlocked.Read(ref _closeCount);
 
     /// <summary>Raised on the link's connect loop each time a connection is established (e.g. to resend state at once).</summary>
     public event Action<PeerLink>? Connected;
@@ -437,6 +441,7 @@ public sealed class PeerLink : IAsyncDisposable
             _connection = null;
             _pendingLength = 0; // frames queued for a dead connection are lost, like those in flight
             writerHoldsIt = _writing == connection;
+            Interlocked.Increment(ref _closeCount);
         }
         // Release a flush the writer may be blocked in. Disposing returns the pipe's pooled buffers, so while the writer
         // may still be copying into them the writer disposes the connection itself when it is done with it.

@@ -24,6 +24,7 @@ public sealed class HostSimulationTests(ITestOutputHelper output)
             WorkloadMs = 3_000 + rng.Next(3_000),
             Relay = rng.Next(2) == 0, // both ways of routing keep every invariant
             BatchWindowMs = rng.Next(3) switch { 0 => 0, 1 => 3, _ => 1 + rng.Next(12) }, // the leader's batch window, off or on
+            SuspectLeader = rng.Next(2) == 0, // the failure detector on closed links, off (the default) or on
         };
     }
 

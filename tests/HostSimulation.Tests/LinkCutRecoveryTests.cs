@@ -46,7 +46,9 @@ public sealed class LinkCutRecoveryTests(ITestOutputHelper output)
         // from Match + 1, which a follower whose commit index ran ahead drops), 121 ms after; about three link delays
         // (the first append after the heal, its rejection, the resend) is the floor without relays.
         // Without the re-send on hearing the leader again (RaftHost.LeaderSilenceTicks), what the follower forwarded into
-        // the cut waited for the router's re-send timer: drained median 178 ms, max 441; with it 166 and 200.
+        // the cut waited for the router's re-send timer: drained median 178 ms, max 441; with it 166 and 200. Since the
+        // simulator loses a killed link's in-flight frames (2026-12-05): drained median 154, max 229; first answer median
+        // 109, max 225.
         Assert.True(drained[^1] <= 300, $"max {drained[^1]:F0} ms from the heal until every request sent to the follower before it was answered");
         Assert.True(delays[delays.Count / 2] <= 160, $"median {delays[delays.Count / 2]:F0} ms from the heal to the follower's next answer");
     }

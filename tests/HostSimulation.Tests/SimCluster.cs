@@ -25,6 +25,7 @@ internal sealed partial class SimCluster : IDisposable
     private long _seq;
     private readonly Dictionary<string, int> _byAddress = new(StringComparer.Ordinal);
     private readonly bool[,] _cut;
+    private readonly long[,] _closes; // per direction: connections closed by a cut or a peer's death (ClosesOf)
     private readonly double[,] _linkBase, _linkJitter, _linkLastDelivery, _linkSpike;
 
     // Counters for the report.
@@ -46,6 +47,7 @@ internal sealed partial class SimCluster : IDisposable
         _root = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"fastdb-sim-{Environment.ProcessId}-{seed}-{Guid.NewGuid():N}");
         Nodes = new SimNode[options.Nodes];
         _cut = new bool[options.Nodes, options.Nodes];
+        _closes = new long[options.Nodes, options.Nodes];
         _linkBase = new double[options.Nodes, options.Nodes];
         _linkJitter = new double[options.Nodes, options.Nodes];
         _linkLastDelivery = new double[options.Nodes, options.Nodes];
@@ -111,6 +113,7 @@ internal sealed partial class SimCluster : IDisposable
             SnapshotEveryEntries = O.SnapshotEveryEntries,
             RelayAroundSilentPeers = O.Relay,
             PlaceLeaderByLatency = O.PlaceLeader,
+            SuspectLeaderOnLinkClose = O.SuspectLeader,
             BatchWindowMs = O.BatchWindowMs,
             Raft = new RaftOptions
             {
@@ -185,6 +188,7 @@ internal sealed partial class SimCluster : IDisposable
     private void Kill(SimNode node)
     {
         node.Incarnation++;
+        for (var other = 0; other < Nodes.Length; other++) _closes[other, node.Index]++; // its peers' connections to it close
         node.Up = false;
         node.Frozen = false;
         node.FrozenInbox.Clear();
@@ -311,7 +315,9 @@ internal sealed partial class SimCluster : IDisposable
         var target = Nodes[to];
         var incarnation = target.Incarnation;                      // a restart breaks the connection
         var fromAddress = Nodes[from].Address;
-        void Deliver() => AtNode(target, incarnation, 0, () =>
+        var connection = _closes[from, to];                        // killing the link loses what is in flight
+        void Deliver() { if (_closes[from, to] == connection) Arrive(); }
+        void Arrive() => AtNode(target, incarnation, 0, () =>
         {
             HostInput? input;
             try
@@ -343,7 +349,17 @@ internal sealed partial class SimCluster : IDisposable
         return at - NowMs;
     }
 
-    public void CutBoth(int a, int b) { _cut[a, b] = true; _cut[b, a] = true; }
+    public void CutBoth(int a, int b)
+    {
+        // Killing a link closes its connections, at once on both sides (the proxies are local to each node).
+        if (!_cut[a, b]) _closes[a, b]++;
+        if (!_cut[b, a]) _closes[b, a]++;
+        _cut[a, b] = true;
+        _cut[b, a] = true;
+    }
+
+    /// <summary>What IPeerTransport.ClosesOf reports on node <paramref name="from"/> for its connection to <paramref name="address"/>.</summary>
+    public long ClosesOf(int from, string address) => _byAddress.TryGetValue(address, out var to) ? _closes[from, to] : 0;
 
     public void HealBoth(int a, int b) { _cut[a, b] = false; _cut[b, a] = false; }
 

@@ -21,6 +21,8 @@ internal sealed record SimOptions
     public bool Relay;
     /// <summary>The leader hands over to the member with the fastest links (ClusterOptions.PlaceLeaderByLatency), as production does.</summary>
     public bool PlaceLeader = true;
+    /// <summary>The failure detector on closed links (ClusterOptions.SuspectLeaderOnLinkClose), off as in production.</summary>
+    public bool SuspectLeader;
     /// <summary>An append with entries stands in for the next heartbeat (RaftOptions.HeartbeatOnlyWhenIdle), as production does.</summary>
     public bool IdleHeartbeats = true;
     /// <summary>The leader's batch window (ClusterOptions.BatchWindowMs, production's --batch-window-ms).</summary>

@@ -27,6 +27,8 @@ internal sealed class SimTransport(SimCluster cluster, int from) : IPeerTranspor
         _queued.Clear();
     }
 
+    public long ClosesOf(string address) => cluster.ClosesOf(from, address);
+
     /// <summary>The process died: what it had not flushed is gone.</summary>
     public void Drop() => _queued.Clear();
 

@@ -21,6 +21,8 @@ public sealed class CountingTransport(IPeerTransport inner) : IPeerTransport
 
     public void Flush() => inner.Flush();
 
+    public long ClosesOf(string address) => inner.ClosesOf(address);
+
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }
 

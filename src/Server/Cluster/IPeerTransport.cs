@@ -17,4 +17,11 @@ public interface IPeerTransport : IAsyncDisposable
 
     /// <summary>Sends everything queued since the last flush.</summary>
     void Flush();
+
+    /// <summary>
+    /// How many times a connection to <paramref name="address"/> has closed since this node started: the link was
+    /// killed or the peer died (octopus closes every connection of a link it kills). A failure detector's evidence
+    /// (see RaftHost.SuspectLeaderTicks); 0 where the transport cannot tell. Loop thread.
+    /// </summary>
+    long ClosesOf(string address) => 0;
 }

@@ -54,6 +54,12 @@ public sealed class PeerLinks(string selfAddress, ILoggerFactory logging, PeerTl
         _unflushed.Clear();
     }
 
+    /// <summary>The main lane's closes: it carries the heartbeats, so it is the lane a live link keeps open.</summary>
+    public long ClosesOf(string address)
+    {
+        lock (_links) return _links.TryGetValue(address, out var links) ? links[MainLane].CloseCount : 0;
+    }
+
     private PeerLink[] LinksTo(string address)
     {
         lock (_links)

@@ -121,6 +121,8 @@ public sealed class RelayingTransport(IPeerTransport inner, bool enabled) : IPee
 
     public void Flush() => inner.Flush();
 
+    public long ClosesOf(string address) => inner.ClosesOf(address);
+
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 
     // Peers are added by Heard (any thread) and Send; the loop's list follows the dictionary.

@@ -25,5 +25,7 @@ public sealed class TurnTracker(IPeerTransport inner) : IPeerTransport
         _queued.Clear();
     }
 
+    public long ClosesOf(string address) => inner.ClosesOf(address);
+
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -56,6 +56,9 @@ public static class CommandLine
     private static readonly Option<bool> LeaderPlacement = Switch("--leader-placement", true,
         "The leader measures every link's round trip and hands leadership to the member under which requests commit soonest (default true).");
 
+    private static readonly Option<bool> SuspectLeader = Switch("--suspect-leader", false,
+        "A follower whose connection to its leader closed, with the leader silent since, stops honouring its lease and elects early instead of waiting out its election timer (default false).");
+
     private static readonly Option<int> Nice = new("--nice")
     {
         Description = "Run at this nice value at least, 0-19 (default 10): CPU work sharing the machine (octopus's checker) goes first; 0 keeps the priority the node was started with.",
@@ -169,7 +172,7 @@ public static class CommandLine
     public static RootCommand Build(Func<NodeOptions, CancellationToken, Task<int>> runNode, Func<CancellationToken, Task<int>> runExec)
     {
         var root = new RootCommand("sqlcluster: a replicated SQL server (drop-in for Stripe CTF3 level 4). POST /sql with a SQL script; GET /healthcheck; GET /status.");
-        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, IdleHeartbeats, Relay, PeerCompression, PeerLanes, LeaderPlacement, Fsync, Nice, CpuIdle, BatchWindowMs, MaxBodyBytes, SocketMode, SnapshotEvery,
+        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, IdleHeartbeats, Relay, PeerCompression, PeerLanes, LeaderPlacement, SuspectLeader, Fsync, Nice, CpuIdle, BatchWindowMs, MaxBodyBytes, SocketMode, SnapshotEvery,
                      PeerCertFile, PeerKeyFile, PeerTrustedCaFile, Insecure, CertFile, KeyFile, Auth })
             root.Options.Add(option);
 
@@ -242,6 +245,7 @@ public static class CommandLine
             PeerCompression = parse.GetValue(PeerCompression),
             PeerLanes = parse.GetValue(PeerLanes),
             LeaderPlacement = parse.GetValue(LeaderPlacement),
+            SuspectLeader = parse.GetValue(SuspectLeader),
             Fsync = parse.GetValue(Fsync),
             Nice = parse.GetValue(Nice),
             CpuIdle = parse.GetValue(CpuIdle),

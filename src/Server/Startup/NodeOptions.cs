@@ -32,6 +32,8 @@ public sealed record NodeOptions
     /// <summary>ClusterOptions.PeerLanes.</summary>
     public int PeerLanes { get; init; } = Cluster.PeerLinks.DefaultLanes;
     public bool LeaderPlacement { get; init; } = true;
+    /// <summary>ClusterOptions.SuspectLeaderOnLinkClose.</summary>
+    public bool SuspectLeader { get; init; }
 
     public bool Fsync { get; init; }
     /// <summary>The nice value the node runs at, at least (CpuPriority); 0 keeps the one it was started with.</summary>

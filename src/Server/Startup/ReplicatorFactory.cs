@@ -36,6 +36,7 @@ public static class ReplicatorFactory
             CompressPeerLinks = options.PeerCompression,
             PeerLanes = options.PeerLanes,
             PlaceLeaderByLatency = options.LeaderPlacement,
+            SuspectLeaderOnLinkClose = options.SuspectLeader,
             BatchWindowMs = options.BatchWindowMs,
             PlainPeersFromLoopbackOnly = !options.Insecure,
             Raft = new FastDb.Raft.RaftOptions
