@@ -15,12 +15,18 @@ public sealed partial class Executor
 
     private static readonly string[] StandardTypes = ["INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"];
 
-    private void PragmaTableInfo(PragmaTableInfoStatement p, StringBuilder stdout)
+    private void Pragma(PragmaStatement p, StringBuilder stdout)
     {
-        if (p.Table == null) return;
-        var rows = TableInfoRows(p.Table, p.Schema);
-        if (rows == null) return;
-        Rows.Begin(Rows.NeedsNames ? TableInfoNames : null);
+        if (p.Argument == null) return;
+        var (rows, names) = p.Kind switch
+        {
+            PragmaKind.TableInfo => (TableInfoRows(p.Argument, p.Schema), TableInfoNames),
+            PragmaKind.IndexList => (IndexListRows(p.Argument, p.Schema), IndexListNames),
+            PragmaKind.IndexInfo => (IndexInfoRows(p.Argument, p.Schema, extended: false), IndexInfoNames),
+            _ => (IndexInfoRows(p.Argument, p.Schema, extended: true), IndexXinfoNames),
+        };
+        if (rows == null || rows.Count == 0) return;
+        Rows.Begin(Rows.NeedsNames ? names : null);
         foreach (var row in rows) Rows.Row(row, stdout);
     }
 

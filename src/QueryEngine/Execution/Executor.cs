@@ -54,7 +54,7 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
             case SelectStatement s: Select(s, stdout); break;
             case TransactionStatement t: RunTransaction(t); break;
             case CompoundSelectStatement c: CompoundSelect(c, stdout); break;
-            case PragmaTableInfoStatement p: PragmaTableInfo(p, stdout); break;
+            case PragmaStatement p: Pragma(p, stdout); break;
         }
     }
 

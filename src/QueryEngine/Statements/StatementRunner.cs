@@ -72,7 +72,7 @@ public sealed class StatementRunner(Catalog catalog)
                 {
                     if (readOnly && stmt is not SelectStatement) throw new SqlRuntimeException(ReadOnlyMessage, 8);
                     // rqlite's query results are a SELECT's; a pragma's rows would be lost.
-                    if (stmt is PragmaTableInfoStatement) throw new SqlParseException("FastDb does not support PRAGMA in rqlite's API");
+                    if (stmt is PragmaStatement) throw new SqlParseException("FastDb does not support PRAGMA in rqlite's API");
                     if (stmt is TransactionStatement) throw new SqlParseException("FastDb does not support BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE in rqlite's API (use ?transaction)");
                     // rqlite's execute results carry no rows; RETURNING's would be lost (or mistaken for a query's).
                     if (stmt is InsertStatement { Returning: not null } or UpdateStatement { Returning: not null } or DeleteStatement { Returning: not null })

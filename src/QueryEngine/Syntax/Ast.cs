@@ -37,6 +37,8 @@ public sealed class CreateTableStatement : Statement
     public List<ColumnDefinition> Columns = [];
     /// <summary>Columns given PRIMARY KEY or UNIQUE, in the order the constraints were declared (index creation order).</summary>
     public List<string> IndexColumns = [];
+    /// <summary>The same constraints with their kind and sort order (PRAGMA index_list's origin, index_xinfo's desc).</summary>
+    public List<IndexConstraint> IndexConstraints = [];
     /// <summary>The text sqlite_master keeps: "CREATE TABLE " and the statement from the table name to its end.</summary>
     public string Sql = "";
     /// <summary>An INTEGER PRIMARY KEY declared AUTOINCREMENT, on the column or as PRIMARY KEY (a AUTOINCREMENT)
@@ -44,10 +46,17 @@ public sealed class CreateTableStatement : Statement
     public bool Autoincrement;
 }
 
-/// <summary>PRAGMA [schema.]table_info[(name) | = name]: <see cref="Table"/> null when no name is given.</summary>
-public sealed class PragmaTableInfoStatement : Statement
+/// <summary>A PRIMARY KEY or UNIQUE constraint on one column, as declared: its column name as written.</summary>
+public sealed record IndexConstraint(string Column, bool PrimaryKey, bool Descending);
+
+public enum PragmaKind : byte { TableInfo, IndexList, IndexInfo, IndexXinfo }
+
+/// <summary>PRAGMA [schema.]name[(arg) | = arg] for the pragmas FastDb runs (table_info, index_list, index_info,
+/// index_xinfo): <see cref="Argument"/> (a table or index name) null when none is given.</summary>
+public sealed class PragmaStatement : Statement
 {
-    public string? Table;
+    public PragmaKind Kind;
+    public string? Argument;
     /// <summary>The schema written before the pragma's name (main or temp; any other fails when it is parsed).</summary>
     public string? Schema;
 }

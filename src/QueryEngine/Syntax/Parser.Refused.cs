@@ -274,7 +274,8 @@ public sealed partial class Parser
         return null;
     }
 
-    /// <summary>"PRAGMA nm dbnm [= nmnum | (nmnum) | = minus_num | (minus_num)]": table_info runs (sqlite3Pragma,
+    /// <summary>"PRAGMA nm dbnm [= nmnum | (nmnum) | = minus_num | (minus_num)]": table_info, index_list, index_info
+    /// and index_xinfo run (sqlite3Pragma,
     /// once the command is reduced: sqlite3TwoPartName's "unknown database" comes after the syntax errors); any
     /// other pragma is refused by name.</summary>
     private Statement? ParsePragma()
@@ -283,7 +284,16 @@ public sealed partial class Parser
         string? value = null;
         if (TryOp("=")) value = ParsePragmaValue();
         else if (TryOp("(")) { value = ParsePragmaValue(); ExpectOp(")"); }
-        if (!name.Equals("table_info", StringComparison.OrdinalIgnoreCase))
+        // sqlite3StrICmp folds ASCII letters only.
+        PragmaKind? kind = (name.All(char.IsAscii) ? name.ToLowerInvariant() : "") switch
+        {
+            "table_info" => PragmaKind.TableInfo,
+            "index_list" => PragmaKind.IndexList,
+            "index_info" => PragmaKind.IndexInfo,
+            "index_xinfo" => PragmaKind.IndexXinfo,
+            _ => null,
+        };
+        if (kind == null)
         {
             _deferredUnsupported ??= "PRAGMA";
             return null;
@@ -291,7 +301,7 @@ public sealed partial class Parser
         string? schema = schemaToken is { } st ? SchemaName(st) : null;
         if (schemaToken is { } s && !string.Equals(schema, "main", StringComparison.OrdinalIgnoreCase) && !string.Equals(schema, "temp", StringComparison.OrdinalIgnoreCase))
             _deferredError ??= new SqlParseException("unknown database " + schema, s.Start - _start);
-        return new PragmaTableInfoStatement { Table = value, Schema = schema };
+        return new PragmaStatement { Kind = kind.Value, Argument = value, Schema = schema };
     }
 
     /// <summary>nmnum (plus_num, nm, ON, DELETE, DEFAULT) or minus_num, as sqlite3Pragma's zRight reads it: a name

@@ -256,7 +256,7 @@ public sealed partial class Parser
             if (TryKeyword("PRIMARY"))
             {
                 ExpectKeyword("KEY");
-                var cols = ParseIndexedColumns(out bool autoincrement);
+                var cols = ParseIndexedColumns(out bool autoincrement, out bool descending);
                 if (autoincrement)
                 {
                     // sqlite3AddPrimaryKey: the "more than one" check first, then AUTOINCREMENT needs one known column
@@ -275,15 +275,17 @@ public sealed partial class Parser
                 var c = FindColumn(stmt, cols[0]);
                 c.PrimaryKey = true;
                 stmt.IndexColumns.Add(c.Name);
+                stmt.IndexConstraints.Add(new IndexConstraint(c.Name, PrimaryKey: true, descending));
             }
             else if (TryKeyword("UNIQUE"))
             {
-                var cols = ParseIndexedColumns(out _, allowAutoincrement: false);
+                var cols = ParseIndexedColumns(out _, out bool descending, allowAutoincrement: false);
                 if (cols.Count != 1) throw Unsupported("multi-column UNIQUE");
                 ParseConflictClause();
                 var c = FindColumn(stmt, cols[0]);
                 c.Unique = true;
                 stmt.IndexColumns.Add(c.Name);
+                stmt.IndexConstraints.Add(new IndexConstraint(c.Name, PrimaryKey: false, descending));
             }
             else if (TryKeyword("CHECK")) { ParseCheckSyntax(); ParseConflictClause(); }
             else if (TryKeyword("FOREIGN"))
@@ -397,16 +399,18 @@ public sealed partial class Parser
         throw new SqlParseException("no such column: " + name);
     }
 
-    /// <summary>"LP sortlist autoinc RP": the names, and whether AUTOINCREMENT follows them (PRIMARY KEY only).</summary>
-    private List<string> ParseIndexedColumns(out bool autoincrement, bool allowAutoincrement = true)
+    /// <summary>"LP sortlist autoinc RP": the names, whether AUTOINCREMENT follows them (PRIMARY KEY only) and
+    /// whether the first is DESC (its index's sort order, PRAGMA index_xinfo's desc).</summary>
+    private List<string> ParseIndexedColumns(out bool autoincrement, out bool firstDescending, bool allowAutoincrement = true)
     {
         ExpectOp("(");
         var list = new List<string>();
+        firstDescending = false;
         do
         {
             list.Add(ExpectName());
             ParseCollateSyntax();
-            if (!TryKeyword("ASC")) TryKeyword("DESC");
+            if (!TryKeyword("ASC") && TryKeyword("DESC") && list.Count == 1) firstDescending = true;
         } while (TryOp(","));
         autoincrement = allowAutoincrement && TryKeyword("AUTOINCREMENT");
         ExpectOp(")");
@@ -448,12 +452,13 @@ public sealed partial class Parser
                 sawPrimaryKey = true;
                 col.PrimaryKey = true;
                 stmt.IndexColumns.Add(col.Name);
+                stmt.IndexConstraints.Add(new IndexConstraint(col.Name, PrimaryKey: true, col.PrimaryKeyDescending));
                 continue;
             }
             if (t.Is("DEFERRABLE") || t.Is("NOT") && PeekAfterCurrent().First.Is("DEFERRABLE")) { ParseDeferrableSyntax(); continue; }
             if (t.Is("NOT")) { Take(); ExpectKeyword("NULL"); ParseConflictClause(); col.NotNull = true; continue; }
             if (t.Is("NULL")) { Take(); ParseConflictClause(); continue; }
-            if (t.Is("UNIQUE")) { Take(); ParseConflictClause(); col.Unique = true; stmt.IndexColumns.Add(col.Name); continue; }
+            if (t.Is("UNIQUE")) { Take(); ParseConflictClause(); col.Unique = true; stmt.IndexColumns.Add(col.Name); stmt.IndexConstraints.Add(new IndexConstraint(col.Name, PrimaryKey: false, Descending: false)); continue; }
             if (t.Is("DEFAULT"))
             {
                 Take();

@@ -51,7 +51,8 @@ public class RandomScriptTests
                      "LEFT JOIN", "LEFT OUTER JOIN", "INNER JOIN", "CROSS JOIN", "USING", " ON l.",
                      "BEGIN", "COMMIT", "ROLLBACK", "END TRANSACTION", "ON CONFLICT", "DO NOTHING", "DO UPDATE SET", "excluded", "FROM (SELECT",
                      "X'c3a9'", "x'6162'", "X'FF'", "randomblob", "zeroblob", "AS BLOB", "hex (X'", "quote (X'", "X'ABC'",
-                     "ALTER TABLE", "ADD COLUMN", "RENAME TO", "RENAME COLUMN", "jak", "ja.w", "RETURNING", "SAVEPOINT", "RELEASE", "RELEASE SAVEPOINT", "ROLLBACK TO", "TO SAVEPOINT" })
+                     "ALTER TABLE", "ADD COLUMN", "RENAME TO", "RENAME COLUMN", "jak", "ja.w", "RETURNING", "SAVEPOINT", "RELEASE", "RELEASE SAVEPOINT", "ROLLBACK TO", "TO SAVEPOINT",
+                     "table_info", "index_list", "index_info", "index_xinfo" })
             Assert.Contains(construct, all);
     }
 

@@ -1,12 +1,12 @@
 namespace FastDb.QueryEngine.Tests.Differential;
 
 /// <summary>
-/// AUTOINCREMENT and PRAGMA table_info in the generated scripts, drawn and laid out from a stream of their own (so
+/// AUTOINCREMENT and PRAGMA table_info, index_list, index_info and index_xinfo in the generated scripts, drawn and laid out from a stream of their own (so
 /// every other stream draws what it drew before), each statement on its own line. One script in three gets the table
 /// ai (AUTOINCREMENT on the column or as PRIMARY KEY (id AUTOINCREMENT)): inserts with and without ids (small, large,
 /// negative, NULL; OR IGNORE, OR REPLACE, upserts, INSERT ... SELECT, DEFAULT VALUES), deletes, rowid updates,
 /// reads and writes of sqlite_sequence, a savepoint rolled back, DROP and RENAME; the other families' BEGIN,
-/// ROLLBACK and savepoints fall around them. Any script may ask PRAGMA table_info of its tables. Unless
+/// ROLLBACK and savepoints fall around them. Any script may ask PRAGMA table_info or index_list of its tables, index_info or index_xinfo of its indexes. Unless
 /// <see cref="Clean"/>, also the errors: the largest rowid (SQLITE_FULL), an id that is no integer, DROP TABLE
 /// sqlite_sequence. ai is dropped before it is first made, so scripts concatenated into one run stay independent.
 /// </summary>
@@ -23,7 +23,8 @@ public sealed partial class ScriptGenerator
 
     static readonly string[] AutoincrementIds = ["1", "2", "5", "10", "100", "-3", "0", "NULL", "1000000", "9223372036854775806"];
     static readonly string[] AutoincrementValues = ["1", "2", "'a'", "'b'", "NULL", "2.5", "'12'", "7"];
-    static readonly string[] PragmaTables = ["ai", "t0", "t1", "ctf3", "'t0'", "\"ai\"", "sqlite_sequence", "sqlite_master", "nosuch"];
+    static readonly string[] PragmaTables = ["ai", "t0", "t1", "ctf3", "'t0'", "\"ai\"", "sqlite_sequence", "sqlite_master", "nosuch", "ja", "jb"];
+    static readonly string[] PragmaIndexes = ["i0", "i1", "i2", "'i3'", "jak", "\"jbv\"", "sqlite_autoindex_ai_1", "sqlite_autoindex_t0_1", "sqlite_autoindex_t1_2", "SQLITE_AUTOINDEX_CTF3_1", "t0", "nosuch"];
 
     void AddAutoincrementConstructs(List<List<string>> list)
     {
@@ -31,7 +32,7 @@ public sealed partial class ScriptGenerator
         _autoincrementScript ??= r.Next(3) == 0;
         int roll = r.Next(100);
         List<string>? statement = null;
-        if (roll < 3) statement = PragmaTableInfo();
+        if (roll < 3) statement = Pragma();
         else if (_autoincrementScript == true && roll < 15) statement = _autoincrementMade ? AutoincrementStatement() : CreateAutoincrementTable();
         if (statement == null) return;
         _autoincrementStatements.Add(list.Count);
@@ -39,13 +40,16 @@ public sealed partial class ScriptGenerator
         list.Add(statement);
     }
 
-    List<string> PragmaTableInfo()
+    /// <summary>PRAGMA table_info or index_list of a table, or index_info or index_xinfo of an index (CREATE INDEX's
+    /// names, the joins' and the automatic ones; a table's name prints nothing).</summary>
+    List<string> Pragma()
     {
         var r = AutoincrementRandom;
         var tokens = new List<string> { "PRAGMA" };
         if (r.Next(4) == 0) tokens.AddRange(["main", "."]);
-        tokens.Add("table_info");
-        string table = Pick(r, PragmaTables);
+        string pragma = Pick(r, ["table_info", "table_info", "index_list", "index_list", "index_info", "index_xinfo"]);
+        tokens.Add(pragma);
+        string table = Pick(r, pragma.StartsWith("table", StringComparison.Ordinal) || pragma == "index_list" ? PragmaTables : PragmaIndexes);
         if (r.Next(4) == 0) tokens.AddRange(["=", table]);
         else tokens.AddRange(["(", table, ")"]);
         tokens.Add(";");

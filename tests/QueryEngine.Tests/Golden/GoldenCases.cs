@@ -535,6 +535,7 @@ public static partial class GoldenCases
             ExitCode: 0),
         .. Issue18Cases(),
         .. AutoincrementCases(),
+        .. PragmaIndexCases(),
         .. BlobCases(),
         .. StatementCases(),
         .. ReturningCases(),
