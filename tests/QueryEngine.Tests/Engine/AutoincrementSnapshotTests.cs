@@ -1,4 +1,5 @@
 using System.Text;
+using FastDb.QueryEngine.Tests.Support;
 
 namespace FastDb.QueryEngine.Tests.Engine;
 
@@ -17,16 +18,7 @@ public class AutoincrementSnapshotTests
     [Fact]
     public void A_restored_node_allocates_the_rowids_a_replaying_one_does()
     {
-        var replaying = new Database();
-        replaying.Execute(Before);
-        var expected = replaying.Execute(After);
-
-        var first = new Database();
-        first.Execute(Before);
-        using var ms = new MemoryStream();
-        first.WriteSnapshot(ms);
-        var restored = Database.ReadSnapshot(new MemoryStream(ms.ToArray()));
-        var actual = restored.Execute(After);
+        var (expected, actual) = SnapshotReplay.Run(Before, After);
 
         Assert.Equal(expected.Stdout, actual.Stdout);
         Assert.Equal(expected.Stderr, actual.Stderr);
