@@ -180,9 +180,9 @@ public static class TableFactory
         // checks walk them as SQLite links them (newest first).
         table.BuildColumnIndex();
         int rowIdMentions = 0;
-        foreach (var name in c.IndexColumns)
+        foreach (var constraint in c.IndexConstraints)
         {
-            int i = table.ColumnIndex(name);
+            int i = table.ColumnIndex(constraint.Column);
             if (i >= 0 && i == table.RowIdColumn && ++rowIdMentions == 2) table.RedundantRowIdIndexes = 1;
             if (i < 0 || i == table.RowIdColumn || table.IndexOn(i) != null) continue;
             table.Indexes.Add(new UniqueIndex(i, c.Name + "." + columns[i].Name));

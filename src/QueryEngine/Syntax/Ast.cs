@@ -35,9 +35,8 @@ public sealed class CreateTableStatement : Statement
     /// <summary>True when the table already existed and IF NOT EXISTS made the statement a no-op.</summary>
     public bool AlreadyExists;
     public List<ColumnDefinition> Columns = [];
-    /// <summary>Columns given PRIMARY KEY or UNIQUE, in the order the constraints were declared (index creation order).</summary>
-    public List<string> IndexColumns = [];
-    /// <summary>The same constraints with their kind and sort order (PRAGMA index_list's origin, index_xinfo's desc).</summary>
+    /// <summary>The PRIMARY KEY and UNIQUE constraints, in the order they were declared (index creation order), with
+    /// their kind and sort order (PRAGMA index_list's origin, index_xinfo's desc).</summary>
     public List<IndexConstraint> IndexConstraints = [];
     /// <summary>The text sqlite_master keeps: "CREATE TABLE " and the statement from the table name to its end.</summary>
     public string Sql = "";

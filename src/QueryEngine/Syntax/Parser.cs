@@ -274,7 +274,6 @@ public sealed partial class Parser
                 sawPrimaryKey = true;
                 var c = FindColumn(stmt, cols[0]);
                 c.PrimaryKey = true;
-                stmt.IndexColumns.Add(c.Name);
                 stmt.IndexConstraints.Add(new IndexConstraint(c.Name, PrimaryKey: true, descending));
             }
             else if (TryKeyword("UNIQUE"))
@@ -284,7 +283,6 @@ public sealed partial class Parser
                 ParseConflictClause();
                 var c = FindColumn(stmt, cols[0]);
                 c.Unique = true;
-                stmt.IndexColumns.Add(c.Name);
                 stmt.IndexConstraints.Add(new IndexConstraint(c.Name, PrimaryKey: false, descending));
             }
             else if (TryKeyword("CHECK")) { ParseCheckSyntax(); ParseConflictClause(); }
@@ -451,14 +449,13 @@ public sealed partial class Parser
                 }
                 sawPrimaryKey = true;
                 col.PrimaryKey = true;
-                stmt.IndexColumns.Add(col.Name);
                 stmt.IndexConstraints.Add(new IndexConstraint(col.Name, PrimaryKey: true, col.PrimaryKeyDescending));
                 continue;
             }
             if (t.Is("DEFERRABLE") || t.Is("NOT") && PeekAfterCurrent().First.Is("DEFERRABLE")) { ParseDeferrableSyntax(); continue; }
             if (t.Is("NOT")) { Take(); ExpectKeyword("NULL"); ParseConflictClause(); col.NotNull = true; continue; }
             if (t.Is("NULL")) { Take(); ParseConflictClause(); continue; }
-            if (t.Is("UNIQUE")) { Take(); ParseConflictClause(); col.Unique = true; stmt.IndexColumns.Add(col.Name); stmt.IndexConstraints.Add(new IndexConstraint(col.Name, PrimaryKey: false, Descending: false)); continue; }
+            if (t.Is("UNIQUE")) { Take(); ParseConflictClause(); col.Unique = true; stmt.IndexConstraints.Add(new IndexConstraint(col.Name, PrimaryKey: false, Descending: false)); continue; }
             if (t.Is("DEFAULT"))
             {
                 Take();
