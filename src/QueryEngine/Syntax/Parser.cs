@@ -1300,11 +1300,16 @@ public sealed partial class Parser
         {
             case TokenKind.Integer:
                 Take();
-                return new LiteralExpr(IntegerLiteral(t))
+            {
+                var value = IntegerLiteral(t);
+                // EP_IsFalse: sqlite3GetInt32 reads 0 exactly where the literal's value is the integer 0 (leading
+                // zeros skipped; IntegerLiteral refuses hex of over 16 digits), so the token needs no second parse.
+                return new LiteralExpr(value)
                 {
                     Offset = t.Start - _start, IsTwoToThe63 = t.Text == "9223372036854775808",
-                    IsFalseToken = TryGetInt32(Source(t), out long small) && small == 0,
+                    IsFalseToken = value.Type == SqlType.Integer && value.Integer == 0,
                 };
+            }
             case TokenKind.Float:
                 Take();
                 return new LiteralExpr(SqlValue.FromReal(NumericText.PrefixToReal(t.Text))) { Offset = t.Start - _start };
