@@ -145,7 +145,7 @@ public sealed partial class Executor
     /// <summary>New index objects carrying the table's and columns' current names in their constraint names.</summary>
     private static void RebuildIndexes(Table t)
     {
-        var rebuilt = t.Indexes.Select(ix => new UniqueIndex(ix.Column, t.Name + "." + t.Columns[ix.Column].Name, ix.Unique, ix.Name)).ToList();
+        var rebuilt = t.Indexes.Select(ix => new UniqueIndex(ix.Columns, UniqueIndex.ConstraintNameOf(t, ix.Columns), ix.Unique, ix.Name)).ToList();
         t.Indexes.Clear();
         t.Indexes.AddRange(rebuilt);
         t.ReplaceRows([.. t.Rows]);

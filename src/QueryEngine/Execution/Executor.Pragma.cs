@@ -46,10 +46,20 @@ public sealed partial class Executor
         if (table == null) return null;
         string[]? defaults = null;
         if (table.Columns.Any(c => c.HasDefault)) defaults = DefaultTexts(table);
-        return Describe(table, defaults);
+        return Describe(table, defaults, table.Columns.Count(c => c.PrimaryKey) > 1 ? PrimaryKeyColumns(table) : null);
     }
 
-    private static List<SqlValue[]> Describe(Table table, string[]? defaults)
+    /// <summary>A PRIMARY KEY of several columns, from the CREATE text (table_info's pk is a column's place in it).</summary>
+    private int[] PrimaryKeyColumns(Table table)
+    {
+        var entry = _catalog.Schema.Find(e => e.Type == "table" && string.Equals(e.Name, table.Name, StringComparison.OrdinalIgnoreCase));
+        if (entry is not { SqlKnown: true, Sql: { } sql } || Parser.ParseOne(sql, 0, _ => false, out _) is not CreateTableStatement create
+            || create.IndexConstraints.Find(k => k.PrimaryKey) is not { } key)
+            throw new InvalidOperationException("sqlite_master's CREATE text does not give table " + table.Name + "'s PRIMARY KEY");
+        return Array.ConvertAll(key.Columns, table.ColumnIndex);
+    }
+
+    private static List<SqlValue[]> Describe(Table table, string[]? defaults, int[]? primaryKey = null)
     {
         var rows = new List<SqlValue[]>(table.Columns.Length);
         for (int i = 0; i < table.Columns.Length; i++)
@@ -60,7 +70,7 @@ public sealed partial class Executor
                 SqlValue.FromInteger(i), SqlValue.FromText(c.Name), SqlValue.FromText(ColumnType(c.DeclaredType)),
                 SqlValue.FromInteger(c.NotNull ? 1 : 0),
                 defaults?[i] is { } text ? SqlValue.FromText(text) : SqlValue.Null,
-                SqlValue.FromInteger(c.PrimaryKey ? 1 : 0),
+                SqlValue.FromInteger(!c.PrimaryKey ? 0 : primaryKey == null ? 1 : Array.IndexOf(primaryKey, i) + 1),
             ]);
         }
         return rows;

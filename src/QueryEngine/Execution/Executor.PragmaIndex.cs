@@ -11,8 +11,9 @@ namespace FastDb.QueryEngine.Execution;
 /// replayed from the CREATE text sqlite_master keeps (ALTER TABLE rewrites it, snapshots carry it): one per PRIMARY
 /// KEY or UNIQUE constraint in declaration order, named sqlite_autoindex_T_N, except the rowid's PRIMARY KEY (no
 /// index) and a constraint on a column that already has one (dropped as identical; a PRIMARY KEY makes the kept one
-/// origin 'pk'); its sort order is the first constraint's. FastDb's indexes are one column, BINARY, never partial
-/// or ON CONFLICT REPLACE (refused when declared), so every index_xinfo row is one key column then the rowid.
+/// origin 'pk'); its sort order is the first constraint's. FastDb's indexes are on columns, BINARY, DESC only in a
+/// one-column constraint, never partial or ON CONFLICT REPLACE (refused when declared), so index_xinfo lists the key
+/// columns then the rowid.
 /// A name that finds no table (or no index), or none given, prints nothing; so does temp, which holds none.</summary>
 public sealed partial class Executor
 {
@@ -21,7 +22,7 @@ public sealed partial class Executor
     private static readonly string[] IndexXinfoNames = ["seqno", "cid", "name", "desc", "coll", "key"];
 
     /// <summary>One of a table's indexes as pragma.c reads its Index: the key column, onError, idxType, sort order.</summary>
-    private sealed record IndexDescription(string Name, int Column, bool Unique, string Origin, bool Descending);
+    private sealed record IndexDescription(string Name, int[] Columns, bool Unique, string Origin, bool Descending);
 
     private List<SqlValue[]>? IndexListRows(string name, string? schema)
     {
@@ -44,15 +45,19 @@ public sealed partial class Executor
         var table = _catalog.Find(entry.TableName) ?? throw new InvalidOperationException("index " + entry.Name + " of a missing table");
         var ix = IndexesOf(table, extended ? "index_xinfo" : "index_info").Find(x => string.Equals(x.Name, entry.Name, StringComparison.OrdinalIgnoreCase))
             ?? throw new InvalidOperationException("sqlite_master's index " + entry.Name + " is not one of table " + table.Name + "'s");
-        var key = SqlValue.FromInteger(ix.Column);
-        var column = SqlValue.FromText(table.Columns[ix.Column].Name);
-        if (!extended) return [[SqlValue.FromInteger(0), key, column]];
+        var rows = new List<SqlValue[]>();
         var binary = SqlValue.FromText("BINARY");
-        return
-        [
-            [SqlValue.FromInteger(0), key, column, SqlValue.FromInteger(ix.Descending ? 1 : 0), binary, SqlValue.FromInteger(1)],
-            [SqlValue.FromInteger(1), SqlValue.FromInteger(-1), SqlValue.Null, SqlValue.FromInteger(0), binary, SqlValue.FromInteger(0)],
-        ];
+        for (int i = 0; i < ix.Columns.Length; i++)
+        {
+            var key = SqlValue.FromInteger(ix.Columns[i]);
+            var column = SqlValue.FromText(table.Columns[ix.Columns[i]].Name);
+            rows.Add(extended
+                ? [SqlValue.FromInteger(i), key, column, SqlValue.FromInteger(i == 0 && ix.Descending ? 1 : 0), binary, SqlValue.FromInteger(1)]
+                : [SqlValue.FromInteger(i), key, column]);
+        }
+        if (extended)
+            rows.Add([SqlValue.FromInteger(ix.Columns.Length), SqlValue.FromInteger(-1), SqlValue.Null, SqlValue.FromInteger(0), binary, SqlValue.FromInteger(0)]);
+        return rows;
     }
 
     /// <summary>The table's indexes in pTab->pIndex order (see the class summary).</summary>
@@ -64,7 +69,7 @@ public sealed partial class Executor
             if (e.Type != "index" || e.Sql == null || !string.Equals(e.TableName, table.Name, StringComparison.OrdinalIgnoreCase)) continue;
             var ix = table.Indexes.Find(x => x.Name != null && string.Equals(x.Name, e.Name, StringComparison.OrdinalIgnoreCase))
                 ?? throw new InvalidOperationException("sqlite_master's index " + e.Name + " is not one of table " + table.Name + "'s");
-            list.Add(new IndexDescription(e.Name, ix.Column, ix.Unique, "c", Descending: false));
+            list.Add(new IndexDescription(e.Name, ix.Columns, ix.Unique, "c", Descending: false));
         }
         list.Reverse();
         int automatic = table.Indexes.Count(x => x.Name == null) + table.RedundantRowIdIndexes;
@@ -88,16 +93,16 @@ public sealed partial class Executor
         var made = new List<IndexDescription>();
         foreach (var c in create.IndexConstraints)
         {
-            int column = table.ColumnIndex(c.Column);
-            if (column < 0) throw new InvalidOperationException("sqlite_master's CREATE text does not match table " + table.Name);
-            if (c.PrimaryKey && column == table.RowIdColumn) continue;
-            int same = made.FindIndex(x => x.Column == column);
+            var columns = Array.ConvertAll(c.Columns, table.ColumnIndex);
+            if (Array.IndexOf(columns, -1) >= 0) throw new InvalidOperationException("sqlite_master's CREATE text does not match table " + table.Name);
+            if (c.PrimaryKey && columns.Length == 1 && columns[0] == table.RowIdColumn) continue;
+            int same = made.FindIndex(x => x.Columns.AsSpan().SequenceEqual(columns));
             if (same >= 0)
             {
                 if (c.PrimaryKey) made[same] = made[same] with { Origin = "pk" };
                 continue;
             }
-            made.Add(new IndexDescription("sqlite_autoindex_" + table.Name + "_" + (made.Count + 1), column, true, c.PrimaryKey ? "pk" : "u", c.Descending));
+            made.Add(new IndexDescription("sqlite_autoindex_" + table.Name + "_" + (made.Count + 1), columns, true, c.PrimaryKey ? "pk" : "u", c.Descending));
         }
         return made;
     }

@@ -157,7 +157,12 @@ public sealed partial class Executor
             return null;
         }
         bool Answered(int column) => ClauseFor(column) != null;
-        foreach (var ix in table.Indexes) if (ix.Unique && !Answered(ix.Column)) return true;
+        // A multi-column index is answered by a clause naming its columns, or the catch-all.
+        bool AnsweredIndex(UniqueIndex ix) => ix.IsComposite
+            ? (upserts ?? []).Exists(u => u.Target == null || (u.Target.Count == ix.Columns.Length
+                && Array.TrueForAll(ix.Columns, c => u.Target.Exists(t => table.ColumnIndex(t.Name) == c))))
+            : Answered(ix.Column);
+        foreach (var ix in table.Indexes) if (ix.Unique && !AnsweredIndex(ix)) return true;
         if (upserts != null)
             foreach (var u in upserts)
             {
@@ -171,7 +176,7 @@ public sealed partial class Executor
                     // OE_Ignore, which never aborts (a unique index's column gets OE_Abort in a DO UPDATE regardless).
                     if (rowId && ClauseFor(-1) is not { DoUpdate: false }) return true;
                     if (!rowId && table.Columns[c].NotNull) return true;
-                    foreach (var ix in table.Indexes) if (ix.Unique && ix.Column == c) return true;
+                    foreach (var ix in table.Indexes) if (ix.Unique && Array.IndexOf(ix.Columns, c) >= 0) return true;
                 }
             }
         bool rowIdGiven = false;
@@ -195,7 +200,7 @@ public sealed partial class Executor
         foreach (int c in targets)
         {
             if (c < 0 || c == table.RowIdColumn || table.Columns[c].NotNull) return true;
-            foreach (var ix in table.Indexes) if (ix.Unique && ix.Column == c) return true;
+            foreach (var ix in table.Indexes) if (ix.Unique && Array.IndexOf(ix.Columns, c) >= 0) return true;
         }
         return false;
     }
@@ -264,9 +269,9 @@ public sealed partial class Executor
     /// <summary>A scan that SQLite interleaves with the changes (one-pass DELETE, index-driven one-pass UPDATE) keeps,
     /// when its WHERE fails part way inside a transaction, the changes made to the rows it visited first: FastDb
     /// evaluates the WHERE first, so it refuses that case rather than leave different rows.</summary>
-    private List<Row> MatchingRowsOrRefuse(Table table, Expr? where, string statement)
+    private List<Row> MatchingRowsOrRefuse(Table table, Expr? where, string statement, CompositeIndexPlanner.CompositeScan? composite)
     {
-        try { return MatchingRows(table, where); }
+        try { return MatchingRows(table, where, composite); }
         catch (SqlRuntimeException e)
         {
             throw new SqlParseException("FastDb does not support a " + statement + " whose WHERE fails (" + e.Message + ") inside a transaction");

@@ -57,9 +57,11 @@ public sealed partial class Executor
             if (literal) throw new SqlParseException(doesNotMatch);
             bool rowid = columns.Count == 1 && (columns[0] == -1 || columns[0] == table.RowIdColumn);
             UniqueIndex? index = null;
-            if (!rowid && columns.Count == 1)
+            // sqlite3UpsertAnalyzeTarget: a unique index (newest first) whose key columns are the target's, in any order.
+            if (!rowid)
                 for (int i = table.Indexes.Count - 1; i >= 0 && index == null; i--)
-                    if (table.Indexes[i] is { Unique: true } ix && ix.Column == columns[0]) index = ix;
+                    if (table.Indexes[i] is { Unique: true } ix && ix.Columns.Length == columns.Count && Array.TrueForAll(ix.Columns, columns.Contains))
+                        index = ix;
             if (!rowid && index == null) throw new SqlParseException(doesNotMatch);
             // SQLite 3.40.1 gets a repeated target wrong (a rowid conflict then replaces the row): refused.
             if (targeted.Exists(t => ReferenceEquals(t.Index, index)))
@@ -130,9 +132,8 @@ public sealed partial class Executor
                 // sqlite3GenerateConstraintChecks): from then on excluded.* sees the converted values.
                 values.CopyTo(excluded, 0);
                 if (table.RowIdColumn >= 0) excluded[table.RowIdColumn] = SqlValue.FromInteger(rowId);
-                var key = values[index.Column];
-                EngineLimits.CheckIndexRecord(key, rowId);
-                existing = !key.IsNull && index.Map.TryGetValue(key, out var other) ? other : null;
+                index.CheckRecord(values, rowId);
+                existing = index.Conflict(values);
             }
             if (existing == null) continue;
             if (clause == null)

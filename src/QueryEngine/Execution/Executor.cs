@@ -280,18 +280,19 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
             if (c.IfNotExists) return;
             throw new SqlParseException("index " + c.Name + " already exists");
         }
-        int column = table.ColumnIndex(c.Column);
-        if (column < 0) throw new SqlParseException("no such column: " + c.Column, c.ColumnOffset);
-        var index = new UniqueIndex(column, table.Name + "." + table.Columns[column].Name, c.Unique, c.Name);
-        if (c.Unique)
+        var columns = new int[c.Columns.Length];
+        for (int i = 0; i < columns.Length; i++)
         {
-            foreach (var row in table.Rows)
-            {
-                var key = row.Values[column];
-                if (key.IsNull) continue;
-                if (!index.Map.TryAdd(key, row))
-                    throw new SqlRuntimeException("UNIQUE constraint failed: " + index.ConstraintName, SqlRuntimeException.Constraint);
-            }
+            columns[i] = table.ColumnIndex(c.Columns[i]);
+            if (columns[i] < 0) throw new SqlParseException("no such column: " + c.Columns[i], c.ColumnOffsets[i]);
+        }
+        var index = new UniqueIndex(columns, UniqueIndex.ConstraintNameOf(table, columns), c.Unique, c.Name);
+        foreach (var row in table.Rows)
+        {
+            index.CheckRecord(row.Values, row.RowId);
+            if (index.Conflict(row.Values) != null)
+                throw new SqlRuntimeException("UNIQUE constraint failed: " + index.ConstraintName, SqlRuntimeException.Constraint);
+            index.Enter(row);
         }
         _catalog.CreateIndex(table, index, c.Sql);
     }
@@ -485,9 +486,8 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         for (int i = table.Indexes.Count - 1; i >= 0; i--)
         {
             var ix = table.Indexes[i];
-            var key = values[ix.Column];
-            EngineLimits.CheckIndexRecord(key, rowId);
-            if (!ix.Unique || key.IsNull || !ix.Map.TryGetValue(key, out var other) || ReferenceEquals(other, existing)) continue;
+            ix.CheckRecord(values, rowId);
+            if (ix.Conflict(values) is not { } other || ReferenceEquals(other, existing)) continue;
             if (conflict == ConflictAction.Ignore) return;
             if (conflict == ConflictAction.Abort)
                 throw new SqlRuntimeException($"UNIQUE constraint failed: {ix.ConstraintName}", SqlRuntimeException.Constraint);
@@ -497,9 +497,7 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
             if (existing != null) RemoveRow(table, existing);
             for (int i = table.Indexes.Count - 1; i >= 0; i--)
             {
-                var ix = table.Indexes[i];
-                var key = values[ix.Column];
-                if (ix.Unique && !key.IsNull && ix.Map.TryGetValue(key, out var other)) RemoveRow(table, other);
+                if (table.Indexes[i].Conflict(values) is { } other) RemoveRow(table, other);
             }
         }
         EngineLimits.CheckRecord(table, values);
@@ -534,6 +532,7 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         BindReturning(table, s.Returning, newRow: true);
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
         RefuseSubqueryOnTarget(table, where, "UPDATE");
+        var composite = CompositeIndexPlanner.PlanChange(table, where);
 
         (targets, exprs) = UpdateOrder(table, targets, exprs);
         // Coded after the names are resolved; a value UpdateOrder dropped (its column set again) is never coded.
@@ -541,15 +540,18 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         bool statementJournal = UpdateUsesStatementJournal(table, targets, exprs, where, s.Returning);
         Guarded(() =>
         {
-            var rows = _transaction != null && !statementJournal && s.Returning == null && ScanPlanner.IndexOrderColumn(table, where) >= 0
-                ? MatchingRowsOrRefuse(table, where, "UPDATE")
-                : MatchingRows(table, where);
-            // SQLite updates in the scan's order only in one pass (ONEPASS_MULTI): an index range whose column this
-            // UPDATE does not change, the rowid unchanged. Otherwise it first collects the rowids in an ephemeral
-            // table and reads them back in rowid order, which decides which row hits a UNIQUE conflict first.
             int driving = ScanPlanner.IndexOrderColumn(table, where);
+            var rows = _transaction != null && !statementJournal && s.Returning == null && (driving >= 0 || composite != null)
+                ? MatchingRowsOrRefuse(table, where, "UPDATE", composite)
+                : MatchingRows(table, where, composite);
+            // SQLite updates in the scan's order only in one pass (ONEPASS_MULTI): an index range (or a multi-column
+            // index's lookup) whose columns this UPDATE does not change, the rowid unchanged. Otherwise it first
+            // collects the rowids in an ephemeral table and reads them back in rowid order, which decides which row
+            // hits a UNIQUE conflict first.
+            bool indexUnchanged = composite != null ? !Array.Exists(composite.Index.Columns, c => Array.IndexOf(targets, c) >= 0)
+                : driving >= 0 && Array.IndexOf(targets, driving) < 0;
             // A WHERE with a subquery is never run in one pass (sqlite3Update: EP_Subquery), nor one with a trigger.
-            bool onePass = driving >= 0 && s.Returning == null && !HasSubquery(where) && Array.IndexOf(targets, driving) < 0 && Array.IndexOf(targets, -1) < 0
+            bool onePass = indexUnchanged && s.Returning == null && !HasSubquery(where) && Array.IndexOf(targets, -1) < 0
                 && (table.RowIdColumn < 0 || Array.IndexOf(targets, table.RowIdColumn) < 0);
             if (!onePass && rows.Count > 1) rows.Sort((x, y) => x.RowId.CompareTo(y.RowId));
             var newValues = new SqlValue[exprs.Length];
@@ -617,9 +619,8 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         for (int i = table.Indexes.Count - 1; i >= 0; i--)
         {
             var ix = table.Indexes[i];
-            var key = values[ix.Column];
-            EngineLimits.CheckIndexRecord(key, rowId);
-            if (ix.Unique && !key.IsNull && ix.Map.TryGetValue(key, out var other) && !ReferenceEquals(other, row))
+            ix.CheckRecord(values, rowId);
+            if (ix.Conflict(values) is { } other && !ReferenceEquals(other, row))
                 throw new SqlRuntimeException($"UNIQUE constraint failed: {ix.ConstraintName}", SqlRuntimeException.Constraint);
         }
         EngineLimits.CheckRecord(table, values);
@@ -633,11 +634,13 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         BindReturning(table, s.Returning, newRow: false);
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
         RefuseSubqueryOnTarget(table, where, "DELETE");
+        var composite = CompositeIndexPlanner.PlanChange(table, where);
         if (s.RaisesOutsideTrigger) throw RaiseExpr.Error(); // coded after the names are resolved
         bool returning = s.Returning != null;
         Guarded(() =>
         {
-            var rows = _transaction != null && !returning && where != null && !CallsFunction(where) ? MatchingRowsOrRefuse(table, where, "DELETE") : MatchingRows(table, where);
+            var rows = _transaction != null && !returning && where != null && !CallsFunction(where)
+                ? MatchingRowsOrRefuse(table, where, "DELETE", composite) : MatchingRows(table, where, composite);
             // With a trigger DELETE is not one-pass: the rowids go through a RowSet, which reads back sorted.
             if (returning && rows.Count > 1) rows.Sort((x, y) => x.RowId.CompareTo(y.RowId));
             foreach (var row in rows)
@@ -651,20 +654,44 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
 
     /// <summary>Rows satisfying WHERE, in the order SQLite's plan visits them (rowid order, or a UNIQUE column's
     /// order when a range on it drives the scan).</summary>
-    private List<Row> MatchingRows(Table table, Expr? where, HashSet<int>? selectColumns = null) =>
-        MatchingRows(table, where, selectColumns, false, out _);
+    private List<Row> MatchingRows(Table table, Expr? where, CompositeIndexPlanner.CompositeScan? composite = null) =>
+        MatchingRows(table, where, null, false, out _, composite);
 
     /// <summary>The rows WHERE accepts, in the order SQLite's plan visits them. <paramref name="keepRowsBeforeError"/>:
     /// a WHERE that fails on a row of a plain rowid-order scan ends the list there and the error comes back in
     /// <paramref name="failed"/>, so a streamed SELECT prints the rows sqlite3 printed before it failed (or, if its
     /// LIMIT ends it first, never fails). Under any other plan the rows would come in another order: it throws.</summary>
-    private List<Row> MatchingRows(Table table, Expr? where, HashSet<int>? selectColumns, bool keepRowsBeforeError, out SqlRuntimeException? failed)
+    private List<Row> MatchingRows(Table table, Expr? where, HashSet<int>? selectColumns, bool keepRowsBeforeError, out SqlRuntimeException? failed,
+        CompositeIndexPlanner.CompositeScan? composite = null)
     {
         failed = null;
         var result = new List<Row>();
         // sqlite3WhereBegin evaluates each AND term that reads no table once, before the loop, even over an empty
         // table: a false one skips the scan, a failing one fails the statement.
         if (where != null && ConstantTermIsFalse(where)) return result;
+        if (composite != null)
+        {
+            // The index's walk: WHERE is tested on the rows of its range only, in its order, so a failing row
+            // ends the list where sqlite3's loop stopped.
+            foreach (var row in CompositeIndexPlanner.Visit(table, composite, _context))
+            {
+                if (where != null)
+                {
+                    _context.Values = row.Values;
+                    _context.RowId = row.RowId;
+                    SqlValue v;
+                    try { v = where.Eval(_context); }
+                    catch (SqlRuntimeException e) when (keepRowsBeforeError)
+                    {
+                        failed = e;
+                        break;
+                    }
+                    if (v.IsNull || !Arithmetic.IsTrue(v)) continue;
+                }
+                result.Add(row);
+            }
+            return result;
+        }
         // WHERE key = constant on the rowid or a UNIQUE column: that one row, without a scan (KeyLookup.cs).
         if (where != null && TryKeyLookup(table, where, result)) return result;
         foreach (var row in table.Rows)

@@ -55,7 +55,7 @@ public sealed partial class Executor
 
     /// <summary>The comparison's conversion of a stored value of this column changes nothing: numeric affinity on a
     /// numeric column (its values are numbers or text that is not one), or the column's own affinity.</summary>
-    private static bool LeavesStoredKeys(Affinity column, Affinity comparison) =>
+    internal static bool LeavesStoredKeys(Affinity column, Affinity comparison) =>
         comparison == column
         || (AffinityRules.IsNumeric(column) && AffinityRules.IsNumeric(comparison))
         || (column is Affinity.Blob or Affinity.None && comparison is Affinity.Blob or Affinity.None);

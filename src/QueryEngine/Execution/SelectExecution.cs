@@ -20,7 +20,7 @@ public sealed partial class Executor
     /// <summary>A SELECT with its names bound, ready to run (again, for a correlated subquery).</summary>
     private sealed record PreparedSelect(SelectStatement S, Expr? Limit, Expr? Offset, JoinPlan? Join, Table? Table,
         List<ResultColumn> Named, List<Expr> Output, bool Aggregate, Expr? Having, Expr? Where, List<Expr> GroupBy,
-        List<OrderKey> Order, HashSet<int> Used, int DistinctIndex);
+        List<OrderKey> Order, HashSet<int> Used, int DistinctIndex, CompositeIndexPlanner.CompositeScan? Composite);
 
     private void Select(SelectStatement s, StringBuilder stdout)
     {
@@ -146,6 +146,14 @@ public sealed partial class Executor
         if (s.FromQuery != null) PlanFromSubquery(s, aggregate, [.. output, .. order.Select(k => k.Key), .. having == null ? [] : new[] { having }]);
 
         var used = UsedColumns(output, where, order, groupBy, having);
+        CompositeIndexPlanner.CompositeScan? composite = null;
+        if (join != null) CompositeIndexPlanner.RefuseJoin(join.Sources.Select(src => src.Table));
+        else if (table != null && s.FromQuery == null)
+            composite = CompositeIndexPlanner.PlanSelect(table, where, new CompositeIndexPlanner.SelectShape
+            {
+                Output = output, GroupBy = groupBy, Having = having, Distinct = s.Distinct, Aggregate = aggregate, Limited = limit != null,
+                Order = order.ConvertAll(k => new CompositeIndexPlanner.OrderTerm(k.Key, k.Desc, k.DefaultNulls)),
+            });
         if (join != null)
         {
             join.Used = [.. used];
@@ -154,17 +162,17 @@ public sealed partial class Executor
             List<Expr> sortTerms = aggregate ? groupBy : order.Count > 0 ? orderKeys : s.Distinct ? output : [];
             PlanJoinLoops(join, where, [.. orderKeys, .. groupBy, .. s.Distinct && !aggregate ? output : []], sortTerms, !aggregate && order.Count > 0);
         }
-        int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null
+        int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null && composite == null
                             && !(join == null && s.FromQuery == null && IsDistinctRedundant(table, output, where))
             ? DistinctIndexColumn(table, output, where, used) : -1;
         // The temp schema is always empty: nothing in it is unknown.
         if (schemaTable && SchemaTable.CanonicalName(s.From!) == SchemaTable.MasterName) SchemaTable.CheckKnown(_catalog, used);
-        return new PreparedSelect(s, limit, offset, join, table, named, output, aggregate, having, where, groupBy, order, used, distinctIndex);
+        return new PreparedSelect(s, limit, offset, join, table, named, output, aggregate, having, where, groupBy, order, used, distinctIndex, composite);
     }
 
     private void RunSelect(PreparedSelect prepared, StringBuilder stdout)
     {
-        var (s, limit, offset, join, table, _, output, aggregate, having, where, groupBy, order, used, distinctIndex) = prepared;
+        var (s, limit, offset, join, table, _, output, aggregate, having, where, groupBy, order, used, distinctIndex, composite) = prepared;
         // A scalar or EXISTS subquery stops after its first row (SQLite adds LIMIT 1, or makes LIMIT X into X<>0).
         long cap = _rowCap;
         _rowCap = -1;
@@ -194,8 +202,8 @@ public sealed partial class Executor
         }
         else
         {
-            var rows = MatchingRows(table, where, used, !aggregate && order.Count == 0 && distinctIndex < 0, out scanError);
-            if (order.Count > 0 && !aggregate && order[0].DefaultNulls) rows = ScanForOrderBy(table, where, rows, order[0], limit != null, out tieSensitive);
+            var rows = MatchingRows(table, where, used, !aggregate && order.Count == 0 && distinctIndex < 0, out scanError, composite);
+            if (order.Count > 0 && !aggregate && order[0].DefaultNulls && composite == null) rows = ScanForOrderBy(table, where, rows, order[0], limit != null, out tieSensitive);
             tieSensitive &= order.Count > 1 && limit != null;
             if (distinctIndex >= 0) SortByColumn(rows, distinctIndex);
             source = rows.ConvertAll(r => ((SqlValue[]?)r.Values, r.RowId));
@@ -598,7 +606,7 @@ public sealed partial class Executor
             if (e is ColumnExpr c && (c.IsRowId || c.Index < 0 || c.Index == table.RowIdColumn)) return true;
         foreach (var ix in table.Indexes)
         {
-            if (!ix.Unique) continue;
+            if (!ix.Unique || ix.IsComposite) continue;
             if (ScanPlanner.HasEqualityTerm(where, ix.Column)) return true;
             if (table.Columns[ix.Column].NotNull && output.Exists(e => e is ColumnExpr c && c.Index == ix.Column)) return true;
         }

@@ -169,11 +169,13 @@ public static class TableFactory
     {
         var columns = new Column[c.Columns.Count];
         var table = new Table { Name = c.Name, Columns = columns, Autoincrement = c.Autoincrement };
+        // A PRIMARY KEY of several columns is a UNIQUE index like any other: no column becomes the rowid.
+        bool singleKey = !c.IndexConstraints.Exists(k => k.PrimaryKey && k.Columns.Length > 1);
         for (int i = 0; i < columns.Length; i++)
         {
             var d = c.Columns[i];
             columns[i] = CreateColumn(d);
-            if (d.PrimaryKey && !d.PrimaryKeyDescending && string.Equals(d.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase))
+            if (singleKey && d.PrimaryKey && !d.PrimaryKeyDescending && string.Equals(d.DeclaredType, "INTEGER", StringComparison.OrdinalIgnoreCase))
                 table.RowIdColumn = i;
         }
         // Indexes in declaration order: column PRIMARY KEY/UNIQUE in column order; the planner and the constraint
@@ -182,6 +184,14 @@ public static class TableFactory
         int rowIdMentions = 0;
         foreach (var constraint in c.IndexConstraints)
         {
+            if (constraint.Columns.Length > 1)
+            {
+                var key = Array.ConvertAll(constraint.Columns, table.ColumnIndex);
+                // sqlite3CreateIndex drops a constraint's index identical to one the table already has.
+                if (table.Indexes.Exists(ix => ix.Columns.AsSpan().SequenceEqual(key))) continue;
+                table.Indexes.Add(new UniqueIndex(key, UniqueIndex.ConstraintNameOf(table, key), unique: true, name: null));
+                continue;
+            }
             int i = table.ColumnIndex(constraint.Column);
             if (i >= 0 && i == table.RowIdColumn && ++rowIdMentions == 2) table.RedundantRowIdIndexes = 1;
             if (i < 0 || i == table.RowIdColumn || table.IndexOn(i) != null) continue;

@@ -8,7 +8,7 @@ namespace FastDb.QueryEngine.Storage;
 /// RENAME TO replaces the table's name token with the new name double-quoted (renameEditSql with bQuote set);
 /// RENAME COLUMN replaces each token naming the column with the new name, bare when the new name was written bare
 /// and the old token starts with an identifier character, else double-quoted. Contract: the texts are ones FastDb
-/// stored (a CREATE TABLE "CREATE TABLE name(...)" or a one-column CREATE INDEX), so their shape is known.
+/// stored (a CREATE TABLE "CREATE TABLE name(...)" or a CREATE INDEX on bare column names), so their shape is known.
 /// </summary>
 public static class SchemaRewrite
 {
@@ -30,7 +30,7 @@ public static class SchemaRewrite
     }
 
     public static string RenameTableInIndex(string createIndex, string newName) =>
-        Replace(createIndex, IndexToken(createIndex, table: true), Quote(newName));
+        Replace(createIndex, IndexToken(createIndex), Quote(newName));
 
     public static string RenameColumnInTable(string createTable, string column, string newName, bool newQuoted)
     {
@@ -68,8 +68,8 @@ public static class SchemaRewrite
 
     public static string RenameColumnInIndex(string createIndex, string column, string newName, bool newQuoted)
     {
-        var t = IndexToken(createIndex, table: false);
-        return Names(createIndex, t, column) ? ReplaceEach(createIndex, [t], newName, newQuoted) : createIndex;
+        var hits = IndexColumnTokens(createIndex).FindAll(t => Names(createIndex, t, column));
+        return hits.Count > 0 ? ReplaceEach(createIndex, hits, newName, newQuoted) : createIndex;
     }
 
     /// <summary>Where ADD COLUMN splices: the comma before the first table constraint, else the closing ")".</summary>
@@ -93,16 +93,30 @@ public static class SchemaRewrite
         }
     }
 
-    /// <summary>In "CREATE [UNIQUE] INDEX name ON table (column)": the table token, or the column token.</summary>
-    private static Token IndexToken(string createIndex, bool table)
+    /// <summary>In "CREATE [UNIQUE] INDEX name ON table (column [ASC], ...)": the table token.</summary>
+    private static Token IndexToken(string createIndex)
     {
         var tz = new Tokenizer(createIndex);
         Token t;
         do t = tz.Next(); while (!t.Is("ON") && t.Kind != TokenKind.End);
-        t = tz.Next();
-        if (table) return t;
-        tz.Next(); // "("
         return tz.Next();
+    }
+
+    /// <summary>The column tokens of a stored CREATE INDEX: the first token of each item of its list.</summary>
+    private static List<Token> IndexColumnTokens(string createIndex)
+    {
+        var tz = new Tokenizer(createIndex);
+        Token t;
+        do t = tz.Next(); while (!t.Is("ON") && t.Kind != TokenKind.End);
+        tz.Next(); // the table
+        tz.Next(); // "("
+        var columns = new List<Token> { tz.Next() };
+        while (true)
+        {
+            t = tz.Next();
+            if (t.Kind == TokenKind.End || t.IsOp(")")) return columns;
+            if (t.IsOp(",")) columns.Add(tz.Next());
+        }
     }
 
     private static bool Names(string sql, Token t, string column)

@@ -8,20 +8,25 @@ namespace FastDb.QueryEngine.Storage;
 /// names, root page, CREATE text, rowid), whether sqlite_master may have split, and the page allocator. Version 3
 /// adds, after each table's redundant-index count, whether it is AUTOINCREMENT (its seq lives in sqlite_sequence,
 /// an ordinary table of the snapshot, so a restored node allocates the rowids a replaying one does); versions 1 and 2
-/// were written before AUTOINCREMENT ran and still read, every table without it. Version 1 (no sqlite_master) still
+/// were written before AUTOINCREMENT ran and still read, every table without it. Version 4 gives each index its list
+/// of columns (multi-column indexes); it is written only when a table has such an index. Version 1 (no sqlite_master) still
 /// reads: its CREATE texts and root pages are then unknown, and queries reading them are refused. A value is its type byte (SqlType) then an integer, a real, a text, or a length and the bytes of a
 /// blob. Reading validates everything and reports defects as FormatException.</summary>
 public static class SnapshotCodec
 {
     private static readonly byte[] Magic = "FDBS"u8.ToArray();
-    private const byte Version = 3;
+    /// <summary>Version 4 writes each index's columns (a count, then the columns), for multi-column indexes; a
+    /// snapshot without one is still written as version 3, which older builds read.</summary>
+    private const byte Version = 4;
+    private const byte OneColumnIndexesVersion = 3;
     private const int MaxCount = 100_000_000;
 
     public static void Write(Catalog catalog, Stream output)
     {
         using var w = new BinaryWriter(output, new UTF8Encoding(false, false), leaveOpen: true);
+        bool composite = catalog.Tables.Any(t => t.HasCompositeIndex);
         w.Write(Magic);
-        w.Write(Version);
+        w.Write(composite ? Version : OneColumnIndexesVersion);
         w.Write7BitEncodedInt(catalog.Tables.Count);
         foreach (var t in catalog.Tables)
         {
@@ -42,7 +47,8 @@ public static class SnapshotCodec
             w.Write7BitEncodedInt(t.Indexes.Count);
             foreach (var ix in t.Indexes)
             {
-                w.Write7BitEncodedInt(ix.Column);
+                if (composite) w.Write7BitEncodedInt(ix.Columns.Length);
+                foreach (int c in composite ? ix.Columns : [ix.Column]) w.Write7BitEncodedInt(c);
                 w.Write(ix.Unique);
                 w.Write(ix.Name != null);
                 if (ix.Name != null) w.Write(ix.Name);
@@ -100,7 +106,7 @@ public static class SnapshotCodec
         var magic = r.ReadBytes(4);
         if (!magic.AsSpan().SequenceEqual(Magic)) throw new FormatException("not a FastDb snapshot");
         byte version = r.ReadByte();
-        if (version is not (1 or 2 or Version)) throw new FormatException("unsupported snapshot version");
+        if (version is not (1 or 2 or OneColumnIndexesVersion or Version)) throw new FormatException("unsupported snapshot version");
         var catalog = new Catalog();
         int tables = Count(r);
         for (int ti = 0; ti < tables; ti++)
@@ -144,7 +150,14 @@ public static class SnapshotCodec
             int nix = Count(r);
             for (int i = 0; i < nix; i++)
             {
-                int c = Count(r);
+                int width = version >= 4 ? Count(r) : 1;
+                if (width < 1 || width > ncols) throw new FormatException("bad index in snapshot");
+                var key = new int[width];
+                for (int k = 0; k < width; k++)
+                {
+                    key[k] = Count(r);
+                    if (key[k] >= ncols || Array.IndexOf(key, key[k], 0, k) >= 0) throw new FormatException("bad index in snapshot");
+                }
                 bool unique = true;
                 string? indexName = null;
                 if (version >= 2)
@@ -152,10 +165,10 @@ public static class SnapshotCodec
                     unique = r.ReadBoolean();
                     if (r.ReadBoolean()) indexName = r.ReadString();
                 }
-                // Automatic indexes are one per column; CREATE INDEX may add more on any column.
-                if (c >= ncols || (indexName == null && (!unique || table.Indexes.Any(x => x.Column == c && x.Name == null))))
+                // Automatic indexes are unique, one per key; CREATE INDEX may add more on any columns.
+                if (indexName == null && (!unique || table.Indexes.Any(x => x.Name == null && x.Columns.AsSpan().SequenceEqual(key))))
                     throw new FormatException("bad index in snapshot");
-                table.Indexes.Add(new UniqueIndex(c, name + "." + cols[c].Name, unique, indexName));
+                table.Indexes.Add(new UniqueIndex(key, UniqueIndex.ConstraintNameOf(table, key), unique, indexName));
             }
             int nrows = Count(r);
             long last = long.MinValue;
@@ -167,7 +180,7 @@ public static class SnapshotCodec
                 var values = new SqlValue[ncols];
                 for (int c = 0; c < ncols; c++) values[c] = ReadValue(r);
                 foreach (var ix in table.Indexes)
-                    if (ix.Unique && !values[ix.Column].IsNull && ix.Map.ContainsKey(values[ix.Column])) throw new FormatException("duplicate key in snapshot");
+                    if (ix.Conflict(values) != null) throw new FormatException("duplicate key in snapshot");
                 table.Add(new Row(rowId, values));
             }
             if (catalog.Exists(name)) throw new FormatException("duplicate table in snapshot");

@@ -26,17 +26,172 @@ public sealed class Row(long rowId, SqlValue[] values)
     public SqlValue[] Values = values;
 }
 
-/// <summary>An index on one column: a UNIQUE or non-rowid PRIMARY KEY constraint (automatic, no name), or one made
-/// by CREATE [UNIQUE] INDEX (named). A unique one is answered by a hash map (NULLs never conflict); a plain one only
-/// changes the plans (row order), which sort by the column when they follow it, so it keeps no map.</summary>
-public sealed class UniqueIndex(int column, string constraintName, bool unique = true, string? name = null)
+/// <summary>An index: a UNIQUE or non-rowid PRIMARY KEY constraint (automatic, no name), or one made by CREATE
+/// [UNIQUE] INDEX (named), on one column or several (<see cref="IsComposite"/>). A unique one is answered by a hash
+/// map (a key with a NULL never conflicts); a plain one only changes the plans (row order), which sort by its
+/// columns when they follow it, so it keeps no map. The planners model one-column indexes (<see cref="Table.IndexOn"/>
+/// never returns a composite one); a multi-column index drives only the plans of CompositeIndexPlanner.</summary>
+public sealed class UniqueIndex(int[] columns, string constraintName, bool unique, string? name)
 {
-    public readonly int Column = column;
+    public UniqueIndex(int column, string constraintName, bool unique = true, string? name = null)
+        : this([column], constraintName, unique, name) { }
+
+    /// <summary>The key columns in index order.</summary>
+    public readonly int[] Columns = columns;
+    /// <summary>The first key column (the only one unless <see cref="IsComposite"/>).</summary>
+    public int Column => Columns[0];
+    public bool IsComposite => Columns.Length > 1;
+    /// <summary>What "UNIQUE constraint failed: " names: "t.a" or "t.a, t.b".</summary>
     public readonly string ConstraintName = constraintName;
     public readonly bool Unique = unique;
     /// <summary>The CREATE INDEX name; null for a constraint's automatic index.</summary>
     public readonly string? Name = name;
+    /// <summary>A one-column unique index's rows by key.</summary>
     public readonly Dictionary<SqlValue, Row> Map = new(KeyComparer.Instance);
+    /// <summary>A multi-column unique index's rows by key tuple.</summary>
+    private readonly Dictionary<SqlValue[], Row> _tuples = new(TupleKeyComparer.Instance);
+    /// <summary>A multi-column index's rows by their first key column (not NULL), unique or not: an equality on it
+    /// finds its rows without a scan (their order comes from sorting them by the key).</summary>
+    private readonly Dictionary<SqlValue, HashSet<Row>> _byFirstColumn = new(KeyComparer.Instance);
+    /// <summary>A non-unique multi-column index's rows by whole key (no NULL in it): an equality on every key column.</summary>
+    private readonly Dictionary<SqlValue[], HashSet<Row>> _byKey = new(TupleKeyComparer.Instance);
+
+    public static string ConstraintNameOf(Table table, int[] columns) =>
+        string.Join(", ", Array.ConvertAll(columns, c => table.Name + "." + table.Columns[c].Name));
+
+    /// <summary>The row of a unique index holding the key <paramref name="values"/> (a whole row's values) would
+    /// take, or null: none, not unique, or a NULL in the key.</summary>
+    public Row? Conflict(SqlValue[] values)
+    {
+        if (!Unique) return null;
+        if (!IsComposite)
+        {
+            var key = values[Column];
+            return !key.IsNull && Map.TryGetValue(key, out var row) ? row : null;
+        }
+        var tuple = KeyOf(values);
+        return tuple != null && _tuples.TryGetValue(tuple, out var owner) ? owner : null;
+    }
+
+    /// <summary>The rows whose first key column equals <paramref name="first"/> as stored keys compare (a
+    /// multi-column index only); none for NULL.</summary>
+    public IReadOnlyCollection<Row> WithFirstColumn(SqlValue first) =>
+        !first.IsNull && _byFirstColumn.TryGetValue(first, out var rows) ? rows : [];
+
+    /// <summary>The rows whose whole key is <paramref name="key"/> (a multi-column index only; none if it holds a NULL).</summary>
+    public IReadOnlyCollection<Row> WithKey(SqlValue[] key)
+    {
+        if (Array.Exists(key, v => v.IsNull)) return [];
+        if (Unique) return _tuples.TryGetValue(key, out var row) ? [row] : [];
+        return _byKey.TryGetValue(key, out var rows) ? rows : [];
+    }
+
+    /// <summary>Enters a row of the table (its key must be free).</summary>
+    public void Enter(Row row)
+    {
+        if (IsComposite && !row.Values[Column].IsNull)
+        {
+            if (!_byFirstColumn.TryGetValue(row.Values[Column], out var rows))
+                _byFirstColumn[row.Values[Column]] = rows = new HashSet<Row>(ReferenceEqualityComparer.Instance);
+            rows.Add(row);
+            if (!Unique && KeyOf(row.Values) is { } key)
+            {
+                if (!_byKey.TryGetValue(key, out var same)) _byKey[key] = same = new HashSet<Row>(ReferenceEqualityComparer.Instance);
+                same.Add(row);
+            }
+        }
+        if (!Unique) return;
+        if (!IsComposite)
+        {
+            var key = row.Values[Column];
+            if (!key.IsNull) Map[key] = row;
+        }
+        else if (KeyOf(row.Values) is { } tuple) _tuples[tuple] = row;
+    }
+
+    /// <summary>Removes a row of the table, if it is the one its key maps to.</summary>
+    public void Leave(Row row)
+    {
+        if (IsComposite && !row.Values[Column].IsNull && _byFirstColumn.TryGetValue(row.Values[Column], out var rows))
+        {
+            rows.Remove(row);
+            if (rows.Count == 0) _byFirstColumn.Remove(row.Values[Column]);
+            if (!Unique && KeyOf(row.Values) is { } key && _byKey.TryGetValue(key, out var same))
+            {
+                same.Remove(row);
+                if (same.Count == 0) _byKey.Remove(key);
+            }
+        }
+        if (!Unique) return;
+        if (!IsComposite)
+        {
+            var key = row.Values[Column];
+            if (!key.IsNull && Map.TryGetValue(key, out var owner) && ReferenceEquals(owner, row)) Map.Remove(key);
+        }
+        else if (KeyOf(row.Values) is { } tuple && _tuples.TryGetValue(tuple, out var owner) && ReferenceEquals(owner, row)) _tuples.Remove(tuple);
+    }
+
+    public void Clear()
+    {
+        Map.Clear();
+        _tuples.Clear();
+        _byFirstColumn.Clear();
+        _byKey.Clear();
+    }
+
+    /// <summary>The index record a row makes (its key values, then the rowid) must fit the value limit, as SQLite
+    /// builds it with OP_MakeRecord.</summary>
+    public void CheckRecord(SqlValue[] values, long rowId)
+    {
+        if (!IsComposite)
+        {
+            EngineLimits.CheckIndexRecord(values[Column], rowId);
+            return;
+        }
+        long payload = 0, header = 1;
+        foreach (int c in Columns)
+        {
+            var v = values[c];
+            long n = v.Type switch { SqlType.Text => StorageSize.Utf8Length(v.Text!), SqlType.Blob => v.Blob!.Length, _ => 8 };
+            payload += n;
+            header += StorageSize.VarintLength(2 * n + 13);
+        }
+        if (payload <= EngineLimits.MaxValueBytes / 3 - 1024) return;
+        header += 1;
+        if (EngineLimits.IsTooBig(header + payload + StorageSize.IntegerBytes(rowId)))
+            throw new Syntax.SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
+    }
+
+    private SqlValue[]? KeyOf(SqlValue[] values)
+    {
+        var tuple = new SqlValue[Columns.Length];
+        for (int i = 0; i < tuple.Length; i++)
+        {
+            tuple[i] = values[Columns[i]];
+            if (tuple[i].IsNull) return null;
+        }
+        return tuple;
+    }
+}
+
+/// <summary>Equality of multi-column keys: each value as <see cref="KeyComparer"/> compares it.</summary>
+public sealed class TupleKeyComparer : IEqualityComparer<SqlValue[]>
+{
+    public static readonly TupleKeyComparer Instance = new();
+
+    public bool Equals(SqlValue[]? a, SqlValue[]? b)
+    {
+        if (a == null || b == null || a.Length != b.Length) return ReferenceEquals(a, b);
+        for (int i = 0; i < a.Length; i++) if (!KeyComparer.Instance.Equals(a[i], b[i])) return false;
+        return true;
+    }
+
+    public int GetHashCode(SqlValue[] key)
+    {
+        var h = new HashCode();
+        foreach (var v in key) h.Add(KeyComparer.Instance.GetHashCode(v));
+        return h.ToHashCode();
+    }
 }
 
 /// <summary>Index key equality as SQLite compares stored values: 1 and 1.0 are the same key, text is binary.</summary>
@@ -108,11 +263,15 @@ public sealed class Table
 
     public int ColumnIndex(string name) => _columnIndex.TryGetValue(name, out int i) ? i : -1;
 
+    /// <summary>The one-column index on <paramref name="column"/> (the oldest, if several), or null.</summary>
     public UniqueIndex? IndexOn(int column)
     {
-        foreach (var ix in Indexes) if (ix.Column == column) return ix;
+        foreach (var ix in Indexes) if (ix.Column == column && !ix.IsComposite) return ix;
         return null;
     }
+
+    /// <summary>True when a multi-column index exists: the planners then ask CompositeIndexPlanner first.</summary>
+    public bool HasCompositeIndex => Indexes.Exists(ix => ix.IsComposite);
 
     public long MaxRowId => Rows.Count == 0 ? 0 : Rows[^1].RowId;
 
@@ -147,24 +306,14 @@ public sealed class Table
         else Rows.Insert(~FindPosition(row.RowId), row);
         AddBytes(StorageSize.OfRow(row.Values));
         if (!MayHoldBlobs) foreach (var v in row.Values) if (v.Type == SqlType.Blob) MayHoldBlobs = true;
-        foreach (var ix in Indexes)
-        {
-            if (!ix.Unique) continue;
-            var key = row.Values[ix.Column];
-            if (!key.IsNull) ix.Map[key] = row;
-        }
+        foreach (var ix in Indexes) ix.Enter(row);
     }
 
     public void Remove(Row row)
     {
         int p = FindPosition(row.RowId);
         if (p >= 0) { Rows.RemoveAt(p); AddBytes(-StorageSize.OfRow(row.Values)); }
-        foreach (var ix in Indexes)
-        {
-            if (!ix.Unique) continue;
-            var key = row.Values[ix.Column];
-            if (!key.IsNull && ix.Map.TryGetValue(key, out var owner) && ReferenceEquals(owner, row)) ix.Map.Remove(key);
-        }
+        foreach (var ix in Indexes) ix.Leave(row);
     }
 
     /// <summary>ROLLBACK: the rows become <paramref name="rows"/> (sorted by rowid); the size and the unique indexes'
@@ -178,13 +327,8 @@ public sealed class Table
         AddBytes(bytes - Bytes);
         foreach (var ix in Indexes)
         {
-            ix.Map.Clear();
-            if (!ix.Unique) continue;
-            foreach (var r in rows)
-            {
-                var key = r.Values[ix.Column];
-                if (!key.IsNull) ix.Map[key] = r;
-            }
+            ix.Clear();
+            foreach (var r in rows) ix.Enter(r);
         }
     }
 

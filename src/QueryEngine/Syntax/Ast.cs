@@ -45,8 +45,14 @@ public sealed class CreateTableStatement : Statement
     public bool Autoincrement;
 }
 
-/// <summary>A PRIMARY KEY or UNIQUE constraint on one column, as declared: its column name as written.</summary>
-public sealed record IndexConstraint(string Column, bool PrimaryKey, bool Descending);
+/// <summary>A PRIMARY KEY or UNIQUE constraint, as declared: its column names as written (several for a table
+/// constraint such as UNIQUE (a, b)), and whether its first column is DESC.</summary>
+public sealed record IndexConstraint(string[] Columns, bool PrimaryKey, bool Descending)
+{
+    public IndexConstraint(string column, bool PrimaryKey, bool Descending) : this([column], PrimaryKey, Descending) { }
+
+    public string Column => Columns[0];
+}
 
 public enum PragmaKind : byte { TableInfo, IndexList, IndexInfo, IndexXinfo }
 
@@ -66,9 +72,9 @@ public sealed class CreateIndexStatement : Statement
     public required string Table;
     public bool Unique;
     public bool IfNotExists;
-    /// <summary>The one indexed column as written (a bare name), and its offset for "no such column".</summary>
-    public required string Column;
-    public int ColumnOffset;
+    /// <summary>The indexed columns as written (bare names), and their offsets for "no such column".</summary>
+    public required string[] Columns;
+    public required int[] ColumnOffsets;
     /// <summary>The text sqlite_master keeps: "CREATE [UNIQUE] INDEX " and the statement from the index name to
     /// just before its ";" (spaces and comments before the ";" included).</summary>
     public string Sql = "";

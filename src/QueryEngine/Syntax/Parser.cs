@@ -20,6 +20,10 @@ public sealed partial class Parser
     /// <summary>Symbols SQLite's LALR parser would hold on its stack here (it overflows at 100).</summary>
     private int _depth;
     private string? _deferredUnsupported;
+    /// <summary>Set by <see cref="ParseIndexedColumns"/>: a column after the first was declared DESC.</summary>
+    private bool _laterDescending;
+    /// <summary>Set by <see cref="ParseIndexedColumns"/>: where each name starts, for "no such column".</summary>
+    private readonly List<int> _indexedColumnOffsets = [];
     /// <summary>An error SQLite reports when it reduces the whole statement (after its syntax errors).</summary>
     private SqlParseException? _deferredError;
     /// <summary>Depth of the query being parsed on SQLite's parser stack (a subquery's symbols sit above its
@@ -268,22 +272,16 @@ public sealed partial class Parser
                         throw new SqlParseException("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY");
                     stmt.Autoincrement = true;
                 }
-                if (cols.Count != 1) throw Unsupported("multi-column PRIMARY KEY");
                 ParseConflictClause();
                 if (sawPrimaryKey) throw new SqlParseException("table \"" + stmt.Name + "\" has more than one primary key");
                 sawPrimaryKey = true;
-                var c = FindColumn(stmt, cols[0]);
-                c.PrimaryKey = true;
-                stmt.IndexConstraints.Add(new IndexConstraint(c.Name, PrimaryKey: true, descending));
+                stmt.IndexConstraints.Add(KeyConstraint(stmt, cols, primaryKey: true, descending));
             }
             else if (TryKeyword("UNIQUE"))
             {
                 var cols = ParseIndexedColumns(out _, out bool descending, allowAutoincrement: false);
-                if (cols.Count != 1) throw Unsupported("multi-column UNIQUE");
                 ParseConflictClause();
-                var c = FindColumn(stmt, cols[0]);
-                c.Unique = true;
-                stmt.IndexConstraints.Add(new IndexConstraint(c.Name, PrimaryKey: false, descending));
+                stmt.IndexConstraints.Add(KeyConstraint(stmt, cols, primaryKey: false, descending));
             }
             else if (TryKeyword("CHECK")) { ParseCheckSyntax(); ParseConflictClause(); }
             else if (TryKeyword("FOREIGN"))
@@ -375,26 +373,52 @@ public sealed partial class Parser
         if (TryKeyword("WHERE")) { ParseExprAt(5); _deferredUnsupported ??= "partial indexes (CREATE INDEX ... WHERE)"; }
         var end = Peek();
         if (end.Kind is not (TokenKind.Semicolon or TokenKind.End)) throw SyntaxError(end);
-        if (items.Count > 1) _deferredUnsupported ??= "multi-column indexes";
-        string column = "";
-        int columnOffset = -1;
-        if (items[0] is NameExpr { Qualifier: null, DoubleQuoted: false } ne && !NameExpr.IsRowIdName(ne.Name))
+        var columns = new string[items.Count];
+        var offsets = new int[items.Count];
+        for (int i = 0; i < items.Count; i++)
         {
-            column = ne.Name;
-            columnOffset = ne.Offset;
+            // A bare name (rowid too: it names no column unless one is called that, "no such column: rowid").
+            if (items[i] is NameExpr { Qualifier: null, DoubleQuoted: false } ne)
+            {
+                columns[i] = ne.Name;
+                offsets[i] = ne.Offset;
+            }
+            else _deferredUnsupported ??= "indexes on expressions";
         }
-        else _deferredUnsupported ??= "indexes on expressions";
+        if (_deferredUnsupported == null && columns.Distinct(StringComparer.OrdinalIgnoreCase).Count() != columns.Length)
+            _deferredUnsupported = "an index naming a column twice";
         return new CreateIndexStatement
         {
-            Name = name, Table = table, Unique = unique, IfNotExists = ifNotExists, Column = column, ColumnOffset = columnOffset,
+            Name = name, Table = table, Unique = unique, IfNotExists = ifNotExists, Columns = columns, ColumnOffsets = offsets,
             Sql = (unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") + _tokens.Sql[nameToken.Start..end.Start],
         };
     }
 
-    private static ColumnDefinition FindColumn(CreateTableStatement stmt, string name)
+    /// <summary>A PRIMARY KEY or UNIQUE table constraint: its columns marked, their names as declared. Several columns
+    /// make a multi-column index (ascending only: FastDb does not order an index DESC past its first column, and
+    /// one naming a column twice is refused).</summary>
+    private IndexConstraint KeyConstraint(CreateTableStatement stmt, List<string> names, bool primaryKey, bool descending)
+    {
+        var columns = new string[names.Count];
+        for (int i = 0; i < columns.Length; i++)
+        {
+            var c = FindColumn(stmt, names[i], _indexedColumnOffsets[i]);
+            if (primaryKey) c.PrimaryKey = true; else if (names.Count == 1) c.Unique = true;
+            columns[i] = c.Name;
+        }
+        if (columns.Length > 1)
+        {
+            if (descending || _laterDescending) throw Unsupported("DESC index columns");
+            if (columns.Distinct(StringComparer.OrdinalIgnoreCase).Count() != columns.Length) throw Unsupported("an index naming a column twice");
+        }
+        return new IndexConstraint(columns, primaryKey, descending);
+    }
+
+    /// <summary>A column a table constraint names; "no such column" points at the name (<paramref name="offset"/>).</summary>
+    private static ColumnDefinition FindColumn(CreateTableStatement stmt, string name, int offset)
     {
         foreach (var c in stmt.Columns) if (string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)) return c;
-        throw new SqlParseException("no such column: " + name);
+        throw new SqlParseException("no such column: " + name, offset);
     }
 
     /// <summary>"LP sortlist autoinc RP": the names, whether AUTOINCREMENT follows them (PRIMARY KEY only) and
@@ -404,11 +428,17 @@ public sealed partial class Parser
         ExpectOp("(");
         var list = new List<string>();
         firstDescending = false;
+        _laterDescending = false;
+        _indexedColumnOffsets.Clear();
         do
         {
+            _indexedColumnOffsets.Add(Peek().Start - _start);
             list.Add(ExpectName());
             ParseCollateSyntax();
-            if (!TryKeyword("ASC") && TryKeyword("DESC") && list.Count == 1) firstDescending = true;
+            if (!TryKeyword("ASC") && TryKeyword("DESC"))
+            {
+                if (list.Count == 1) firstDescending = true; else _laterDescending = true;
+            }
         } while (TryOp(","));
         autoincrement = allowAutoincrement && TryKeyword("AUTOINCREMENT");
         ExpectOp(")");

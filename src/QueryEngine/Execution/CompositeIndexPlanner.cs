@@ -1,0 +1,407 @@
+using FastDb.QueryEngine.Storage;
+using FastDb.QueryEngine.Syntax;
+using FastDb.QueryEngine.Values;
+
+namespace FastDb.QueryEngine.Execution;
+
+/// <summary>
+/// Multi-column indexes in the plan of a statement over one table, as where.c 3.40.1 plans them without ANALYZE.
+/// Contract: the other planners (ScanPlanner, JoinPlanner, the GROUP BY and DISTINCT walks) know one-column
+/// indexes only; this one runs first and says, for a table that has a multi-column index, either
+/// <list type="bullet">
+/// <item>that no such index can be in SQLite's plan (null): none of its columns lead a WHERE term, an ORDER BY,
+/// GROUP BY or DISTINCT term, or a min()/max()/DISTINCT aggregate, and it does not cover the columns read (or is
+/// not narrower than the table: whereLoopAddBtree's CoverIdxScan and indexMightHelpWithOrderBy are then false), so
+/// the other planners answer unchanged;</item>
+/// <item>or the one plan FastDb models (<see cref="CompositeScan"/>): that index walked over the rows whose first
+/// key columns equal constants ("a = 1 AND b = 2", IS, IS NULL), in index order (the key columns, then rowid),
+/// forward, or backward for an ORDER BY of its next columns DESC; with no equality, only a covering scan or an
+/// ORDER BY the index satisfies whole;</item>
+/// <item>or a refusal naming what FastDb does not model (another index or the rowid that could drive the scan
+/// instead, a range or IN on the first column, GROUP BY, DISTINCT, joins, ...), where SQLite's costs decide.</item>
+/// </list>
+/// </summary>
+public static class CompositeIndexPlanner
+{
+    /// <summary>The walk: <see cref="Index"/> over the rows <see cref="Equalities"/> (all AND terms of WHERE) accept,
+    /// by its key columns then rowid, reversed when <see cref="Reverse"/>.</summary>
+    public sealed record CompositeScan(UniqueIndex Index, List<Expr> Equalities, bool Reverse);
+
+    /// <summary>An ORDER BY term as the SELECT bound it.</summary>
+    public readonly record struct OrderTerm(Expr Key, bool Desc, bool DefaultNulls);
+
+    /// <summary>What the SELECT asks of the scan besides WHERE.</summary>
+    public sealed class SelectShape
+    {
+        public required List<Expr> Output;
+        public required List<OrderTerm> Order;
+        public required List<Expr> GroupBy;
+        public Expr? Having;
+        public bool Distinct, Aggregate, Limited;
+    }
+
+    private static SqlParseException Refuse(string what) => new("FastDb does not support " + what + " yet");
+
+    /// <summary>A join reading a table with a multi-column index: refused (its lookups and loop order are costed
+    /// against that index, which JoinPlanner does not model).</summary>
+    public static void RefuseJoin(IEnumerable<Table> tables)
+    {
+        foreach (var t in tables)
+            if (t.HasCompositeIndex) throw Refuse("joins over a table with a multi-column index");
+    }
+
+    /// <summary>The plan of a SELECT over one table (see the class summary).</summary>
+    public static CompositeScan? PlanSelect(Table table, Expr? where, SelectShape shape)
+    {
+        if (!table.HasCompositeIndex) return null;
+        var read = new HashSet<int>();
+        foreach (var e in shape.Output) Collect(e, read);
+        if (where != null) Collect(where, read);
+        foreach (var o in shape.Order) Collect(o.Key, read);
+        foreach (var g in shape.GroupBy) Collect(g, read);
+        if (shape.Having != null) Collect(shape.Having, read);
+
+        UniqueIndex? relevant = null;
+        bool covering = false, ordering = false;
+        foreach (var ix in table.Indexes)
+        {
+            if (!ix.IsComposite) continue;
+            bool covers = read.Count > 0 && Covers(table, ix, read) && IndexRowLogEst(table, ix) < TableRowLogEst(table);
+            bool orders = HelpsOrder(ix, shape, where);
+            if (!covers && !orders && !ReadsColumn(where, ix.Column) && !AggregateOnFirstColumn(ix, shape)) continue;
+            if (relevant != null) throw Refuse("queries that two multi-column indexes could answer");
+            (relevant, covering, ordering) = (ix, covers, orders);
+        }
+        if (relevant == null) return null;
+        if (shape.GroupBy.Count > 0) throw Refuse("GROUP BY over a table with a multi-column index it could use");
+        if (shape.Distinct && !shape.Aggregate) throw Refuse("SELECT DISTINCT over a table with a multi-column index it could use");
+        if (shape.Aggregate && HasMinMax(shape) && HasBareColumn(shape))
+            throw Refuse("bare columns beside min() or max() over a table with a multi-column index it could use");
+
+        var equalities = Equalities(table, relevant, where, read, out var terms);
+        RefuseCompetitors(table, relevant, where, terms, read);
+        if (equalities.Count == 0)
+        {
+            // No lookup: only a full walk of the index, for a covering scan or an ORDER BY it satisfies.
+            if (ReadsColumn(where, relevant.Column) && !covering)
+                throw Refuse("a range, IN or function on the first column of a multi-column index");
+            if (covering && ScanPlanner.CoveringIndexColumn(table, WithoutRowId(table, read)) >= 0)
+                throw Refuse("a query that a one-column and a multi-column index both cover");
+        }
+        bool reverse = false;
+        var remaining = shape.Order.FindAll(o => o.Key is not ColumnExpr c || !ScanPlanner.FixesColumn(terms, c));
+        if (remaining.Count > 0)
+        {
+            int satisfied = SatisfiedPrefix(table, relevant, equalities.Count, remaining);
+            bool whole = satisfied == remaining.Count && remaining.TrueForAll(o => o.Desc == remaining[0].Desc);
+            if (whole) reverse = remaining[0].Desc;
+            else
+            {
+                // A sort follows. Without a lookup or a covering scan the walk was only for ORDER BY: SQLite then
+                // weighs it against a table scan and a sort; a DESC first term it satisfies makes a backward walk
+                // with a sort of each block; another index or the rowid in ORDER BY may drive another walk.
+                if (equalities.Count == 0 && !covering) throw Refuse("ORDER BY that a multi-column index satisfies only in part");
+                if (satisfied > 0 && remaining[0].Desc) throw Refuse("ORDER BY ... DESC that a multi-column index satisfies only in part");
+                foreach (var o in remaining)
+                    if (o.Key is ColumnExpr c && (c.IsRowId || c.Index < 0 || table.IndexOn(c.Index) != null))
+                        throw Refuse("ORDER BY an indexed column or the rowid beside a multi-column index the query uses");
+            }
+            if (equalities.Count == 0 && !covering && shape.Limited)
+                throw Refuse("ORDER BY with LIMIT walking a multi-column index that does not cover the query");
+        }
+        else if (equalities.Count == 0 && !covering && !ordering && AggregateOnFirstColumn(relevant, shape, distinctOnly: true))
+            throw Refuse("a DISTINCT aggregate on the first column of a multi-column index that does not cover the query");
+        // (A lone min()/max() of the first column walks the index to its first row that passes WHERE: the same value
+        // any order of the rows gives, as no bare column reads that row.)
+        return new CompositeScan(relevant, equalities, reverse);
+    }
+
+    /// <summary>The plan of an UPDATE or DELETE (one pass is desired: no covering scan, and ORDER BY is absent).</summary>
+    public static CompositeScan? PlanChange(Table table, Expr? where)
+    {
+        if (!table.HasCompositeIndex || where == null) return null;
+        UniqueIndex? relevant = null;
+        foreach (var ix in table.Indexes)
+        {
+            if (!ix.IsComposite || !ReadsColumn(where, ix.Column)) continue;
+            if (relevant != null) throw Refuse("queries that two multi-column indexes could answer");
+            relevant = ix;
+        }
+        if (relevant == null) return null;
+        var equalities = Equalities(table, relevant, where, null, out var terms);
+        RefuseCompetitors(table, relevant, where, terms, null);
+        if (equalities.Count == 0) throw Refuse("a range, IN or function on the first column of a multi-column index");
+        return new CompositeScan(relevant, equalities, Reverse: false);
+    }
+
+    /// <summary>Rows in the order the scan visits them, before the rest of WHERE is tested.</summary>
+    public static List<Row> Visit(Table table, CompositeScan scan, RowContext context)
+    {
+        var rows = new List<Row>();
+        foreach (var row in Candidates(table, scan, context))
+        {
+            bool hit = true;
+            context.Values = row.Values;
+            context.RowId = row.RowId;
+            foreach (var term in scan.Equalities)
+            {
+                var v = term.Eval(context);
+                if (v.IsNull || !Arithmetic.IsTrue(v)) { hit = false; break; }
+            }
+            if (hit) rows.Add(row);
+        }
+        var key = scan.Index.Columns;
+        var ordered = rows.ToArray();
+        Array.Sort(ordered, (x, y) =>
+        {
+            foreach (int c in key)
+            {
+                int d = ValueComparer.Compare(x.Values[c], y.Values[c]);
+                if (d != 0) return d;
+            }
+            return x.RowId.CompareTo(y.RowId);
+        });
+        if (scan.Reverse) Array.Reverse(ordered);
+        return [.. ordered];
+    }
+
+    /// <summary>The rows the equalities can hold, from the index's maps when each compares with a constant as the
+    /// stored keys do (the probe converted as the comparison converts it, see KeyLookup): by the whole key when
+    /// every key column is fixed, else by the first; otherwise all the rows.</summary>
+    private static IEnumerable<Row> Candidates(Table table, CompositeScan scan, RowContext context)
+    {
+        var key = scan.Index.Columns;
+        int probes = scan.Equalities.Count == key.Length ? key.Length : Math.Min(1, scan.Equalities.Count);
+        if (probes == 0) return table.Rows;
+        var values = new SqlValue[probes];
+        for (int i = 0; i < probes; i++)
+        {
+            if (Probe(scan.Equalities[i], context) is not { } probe) return table.Rows;
+            values[i] = probe;
+        }
+        return probes == key.Length ? scan.Index.WithKey(values) : scan.Index.WithFirstColumn(values[0]);
+    }
+
+    /// <summary>The key an equality looks up, or null when the maps cannot answer it (not a constant, a conversion
+    /// that changes stored keys, or IS NULL, whose rows the maps leave out).</summary>
+    private static SqlValue? Probe(Expr term, RowContext context)
+    {
+        if (term is not BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is } eq) return null;
+        var (column, other) = eq.Left is ColumnExpr l && eq.Right.IsConstant ? (l, eq.Right)
+            : eq.Right is ColumnExpr r && eq.Left.IsConstant ? (r, eq.Left) : (null, null);
+        if (column == null || other == null) return null;
+        var affinity = AffinityRules.ForComparison(column.Affinity, other.Affinity);
+        if (!Executor.LeavesStoredKeys(column.Affinity, affinity)) return null;
+        context.Values = null;
+        var probe = AffinityRules.ForCompare(affinity, other.Eval(context));
+        return probe.IsNull && eq.Op == BinaryOp.Is ? null : probe;
+    }
+
+    /// <summary>The AND terms fixing the index's first columns, one per column, as long as each next one is fixed.</summary>
+    private static List<Expr> Equalities(Table table, UniqueIndex ix, Expr? where, HashSet<int>? read, out List<Expr> terms)
+    {
+        terms = [];
+        if (where != null) SplitAnd(where, terms);
+        var found = new List<Expr>();
+        foreach (int column in ix.Columns)
+        {
+            Expr? fixing = null;
+            foreach (var term in terms)
+                if (ScanPlanner.TryIndexableTerm(term, out var c, out bool eq, null, table) && eq && !c.IsRowId && c.Index == column)
+                {
+                    fixing = term;
+                    break;
+                }
+            if (fixing == null) break;
+            found.Add(fixing);
+        }
+        return found;
+    }
+
+    /// <summary>Anything else that could drive the scan is weighed by SQLite's costs: refused.</summary>
+    private static void RefuseCompetitors(Table table, UniqueIndex ix, Expr? where, List<Expr> terms, HashSet<int>? read)
+    {
+        if (where == null) return;
+        var usedNoRowId = read == null ? null : WithoutRowId(table, read);
+        foreach (var term in terms)
+        {
+            if (!ScanPlanner.TryIndexableTerm(term, out var c, out _, usedNoRowId, table)) continue;
+            bool rowId = c.IsRowId || c.Index < 0;
+            if (rowId || table.IndexOn(c.Index) != null
+                || table.Indexes.Exists(o => o.IsComposite && !ReferenceEquals(o, ix) && o.Column == c.Index))
+                throw Refuse("WHERE on the rowid or another index beside a multi-column index the query could use");
+        }
+        if (ScanPlanner.OrUnionPlan(table, where, usedNoRowId) != null || terms.Exists(t => t is BinaryExpr { Op: BinaryOp.Or } && ReadsAnyKey(t, ix)))
+            throw Refuse("OR terms beside a multi-column index the query could use");
+        RefuseSetTerms(where, ix);
+    }
+
+    /// <summary>IN, BETWEEN, LIKE and GLOB on a key column can be part of the index's lookup, as more seeks.</summary>
+    private static void RefuseSetTerms(Expr e, UniqueIndex ix)
+    {
+        if (e is BetweenExpr or InListExpr or LikeExpr or SubqueryExpr { Kind: SubqueryKind.In })
+            foreach (var child in ((IHasChildren)e).Children)
+                if (child is ColumnExpr { IsRowId: false } c && Array.IndexOf(ix.Columns, c.Index) >= 0)
+                    throw Refuse("IN, BETWEEN, LIKE or GLOB on a column of a multi-column index");
+        switch (e)
+        {
+            case UnaryExpr u: RefuseSetTerms(u.Operand, ix); break;
+            case BinaryExpr b: RefuseSetTerms(b.Left, ix); RefuseSetTerms(b.Right, ix); break;
+            case IsNullExpr n: RefuseSetTerms(n.Operand, ix); break;
+            case ScalarFunctionExpr f: foreach (var a in f.Args) RefuseSetTerms(a, ix); break;
+            case IHasChildren h: foreach (var child in h.Children) RefuseSetTerms(child, ix); break;
+        }
+    }
+
+    /// <summary>How many of the ORDER BY terms left walk the index's columns after the <paramref name="fixedColumns"/>
+    /// an equality fixes: the same column, in order, with the NULLs where the index puts them.</summary>
+    private static int SatisfiedPrefix(Table table, UniqueIndex ix, int fixedColumns, List<OrderTerm> remaining)
+    {
+        int n = 0;
+        while (n < remaining.Count && fixedColumns + n < ix.Columns.Length
+               && remaining[n] is { Key: ColumnExpr { IsRowId: false } c, DefaultNulls: true } && c.Index == ix.Columns[fixedColumns + n]
+               && c.Index != table.RowIdColumn)
+            n++;
+        return n;
+    }
+
+    /// <summary>indexMightHelpWithOrderBy, where the walk could also win: an ORDER BY whose first term not fixed by
+    /// an equality is the index's first column (an index that satisfies no term costs more than the table scan and
+    /// the same sort), or a GROUP BY or DISTINCT naming that column (their terms may come in any order).</summary>
+    private static bool HelpsOrder(UniqueIndex ix, SelectShape shape, Expr? where)
+    {
+        bool First(Expr e) => e is ColumnExpr { IsRowId: false } c && c.Index == ix.Column;
+        var terms = new List<Expr>();
+        if (where != null) SplitAnd(where, terms);
+        var remaining = shape.Order.FindAll(o => o.Key is not ColumnExpr c || !ScanPlanner.FixesColumn(terms, c));
+        if (remaining.Count > 0 && First(remaining[0].Key) && remaining[0].DefaultNulls) return true;
+        if (shape.GroupBy.Exists(First)) return true;
+        return shape.Distinct && !shape.Aggregate && shape.Output.Exists(First);
+    }
+
+    /// <summary>The min-max optimization (one min() or max() is the only result: its argument becomes the ORDER
+    /// BY) or an aggregate's DISTINCT (WHERE_WANT_DISTINCT), on the index's first column.</summary>
+    private static bool AggregateOnFirstColumn(UniqueIndex ix, SelectShape shape, bool distinctOnly = false)
+    {
+        if (!shape.Aggregate) return false;
+        var aggregates = new List<AggregateExpr>();
+        foreach (var e in shape.Output) CollectAggregates(e, aggregates);
+        foreach (var o in shape.Order) CollectAggregates(o.Key, aggregates);
+        if (shape.Having != null) CollectAggregates(shape.Having, aggregates);
+        foreach (var a in aggregates)
+        {
+            if (a.Argument is not ColumnExpr { IsRowId: false } c || c.Index != ix.Column) continue;
+            if (a.Distinct) return true;
+            if (!distinctOnly && a.IsMinMax && aggregates.Count == 1 && shape.Output.Count == 1 && shape.Output[0] is AggregateExpr) return true;
+        }
+        return false;
+    }
+
+    private static bool HasMinMax(SelectShape shape)
+    {
+        var aggregates = new List<AggregateExpr>();
+        foreach (var e in shape.Output) CollectAggregates(e, aggregates);
+        return aggregates.Exists(a => a.IsMinMax);
+    }
+
+    /// <summary>A result column reading the table outside any aggregate.</summary>
+    private static bool HasBareColumn(SelectShape shape)
+    {
+        static bool Bare(Expr e) => e switch
+        {
+            AggregateExpr => false,
+            ColumnExpr => true,
+            UnaryExpr u => Bare(u.Operand),
+            BinaryExpr b => Bare(b.Left) || Bare(b.Right),
+            IsNullExpr n => Bare(n.Operand),
+            ScalarFunctionExpr f => f.Args.Any(Bare),
+            IHasChildren h => h.Children.Any(Bare),
+            _ => false,
+        };
+        return shape.Output.Exists(Bare) || shape.Order.Exists(o => Bare(o.Key));
+    }
+
+    private static void CollectAggregates(Expr e, List<AggregateExpr> into)
+    {
+        switch (e)
+        {
+            case AggregateExpr a: into.Add(a); break;
+            case UnaryExpr u: CollectAggregates(u.Operand, into); break;
+            case BinaryExpr b: CollectAggregates(b.Left, into); CollectAggregates(b.Right, into); break;
+            case IsNullExpr n: CollectAggregates(n.Operand, into); break;
+            case ScalarFunctionExpr f: foreach (var a in f.Args) CollectAggregates(a, into); break;
+            case IHasChildren h: foreach (var child in h.Children) CollectAggregates(child, into); break;
+        }
+    }
+
+    private static bool ReadsAnyKey(Expr e, UniqueIndex ix)
+    {
+        var read = new HashSet<int>();
+        Collect(e, read);
+        foreach (int c in ix.Columns) if (read.Contains(c)) return true;
+        return false;
+    }
+
+    private static bool ReadsColumn(Expr? e, int column)
+    {
+        if (e == null) return false;
+        var read = new HashSet<int>();
+        Collect(e, read);
+        return read.Contains(column);
+    }
+
+    /// <summary>Every column the query reads is a key column, or the rowid (which every index entry ends with).</summary>
+    private static bool Covers(Table table, UniqueIndex ix, HashSet<int> read)
+    {
+        foreach (int c in read)
+            if (c != RowId && c != table.RowIdColumn && Array.IndexOf(ix.Columns, c) < 0) return false;
+        return true;
+    }
+
+    private static HashSet<int> WithoutRowId(Table table, HashSet<int> read)
+    {
+        var columns = new HashSet<int>(read);
+        columns.Remove(RowId);
+        return columns;
+    }
+
+    /// <summary>The column number <see cref="Collect"/> gives a rowid read.</summary>
+    private const int RowId = -1;
+
+    /// <summary>The columns an expression reads (the rowid as -1), inside subqueries' correlated terms too
+    /// (whatever IHasChildren exposes).</summary>
+    private static void Collect(Expr e, HashSet<int> into)
+    {
+        switch (e)
+        {
+            case ColumnExpr c: into.Add(c.Index < 0 ? RowId : c.Index); break;
+            case UnaryExpr u: Collect(u.Operand, into); break;
+            case BinaryExpr b: Collect(b.Left, into); Collect(b.Right, into); break;
+            case IsNullExpr n: Collect(n.Operand, into); break;
+            case ScalarFunctionExpr f: foreach (var a in f.Args) Collect(a, into); break;
+            case IHasChildren h: foreach (var child in h.Children) Collect(child, into); break;
+        }
+    }
+
+    private static void SplitAnd(Expr e, List<Expr> into)
+    {
+        if (e is BinaryExpr { Op: BinaryOp.And } a) { SplitAnd(a.Left, into); SplitAnd(a.Right, into); }
+        else into.Add(e);
+    }
+
+    /// <summary>estimateTableWidth: the columns' size estimates, one more for a rowid without an alias.</summary>
+    private static int TableRowLogEst(Table table)
+    {
+        int width = table.RowIdColumn < 0 ? 1 : 0;
+        foreach (var c in table.Columns) width += ScanPlanner.SizeEstimate(c.DeclaredType);
+        return ScanPlanner.LogEst((ulong)width * 4);
+    }
+
+    /// <summary>estimateIndexWidth: the key columns' size estimates and 1 for the rowid.</summary>
+    private static int IndexRowLogEst(Table table, UniqueIndex ix)
+    {
+        int width = 1;
+        foreach (int c in ix.Columns) width += ScanPlanner.SizeEstimate(table.Columns[c].DeclaredType);
+        return ScanPlanner.LogEst((ulong)width * 4);
+    }
+}
