@@ -13,7 +13,8 @@ namespace FastDb.Benchmarks;
 /// SQLite in-process through Microsoft.Data.Sqlite (a fresh command, every value read as text), on tables of 100
 /// and 10,000 rows: a GROUP BY with count and sum, a join (an ON equality with a 10-row table), the same join looked
 /// up by the 10-row table's INTEGER PRIMARY KEY (an indexed join), and a lookup of one
-/// row by a UNIQUE column (TEXT against a text literal, INTEGER against an integer).
+/// row by a UNIQUE column (TEXT against a text literal, INTEGER against an integer), and one by both columns of a
+/// two-column index (CREATE INDEX ON m(a, b), 100 rows per value of a).
 /// Run: dotnet run -c Release --project bench/Benchmarks -- --filter '*SqlBenchmarks*'
 /// </summary>
 [MemoryDiagnoser]
@@ -40,13 +41,14 @@ public class SqlBenchmarks
     int NextKey() => _next = (_next + 7919) % Rows;
     string Lookup() => $"SELECT v FROM k WHERE key = 'key{NextKey()}';";
     string IntegerLookup() => $"SELECT v FROM k WHERE n = {NextKey() * 3};";
+    string CompositeLookup() { int key = NextKey(); return $"SELECT v FROM m WHERE a = {key % 100} AND b = {key};"; }
 
     [GlobalSetup]
     public void Setup()
     {
-        var boot = new StringBuilder("CREATE TABLE t(g INTEGER, v INTEGER);\nCREATE TABLE u(h INTEGER, w INTEGER);\nCREATE TABLE k(key TEXT UNIQUE, n INTEGER UNIQUE, v INTEGER);\nCREATE TABLE p(id INTEGER PRIMARY KEY, w INTEGER);\n");
+        var boot = new StringBuilder("CREATE TABLE t(g INTEGER, v INTEGER);\nCREATE TABLE u(h INTEGER, w INTEGER);\nCREATE TABLE k(key TEXT UNIQUE, n INTEGER UNIQUE, v INTEGER);\nCREATE TABLE p(id INTEGER PRIMARY KEY, w INTEGER);\nCREATE TABLE m(a INTEGER, b INTEGER, v INTEGER);\nCREATE INDEX mab ON m(a, b);\n");
         for (int i = 0; i < 10; i++) boot.Append($"INSERT INTO u VALUES({i}, {i * 3});\nINSERT INTO p VALUES({i}, {i * 3});\n");
-        for (int i = 0; i < Rows; i++) boot.Append($"INSERT INTO t VALUES({i % 10}, {i});\nINSERT INTO k VALUES('key{i}', {i * 3}, {i});\n");
+        for (int i = 0; i < Rows; i++) boot.Append($"INSERT INTO t VALUES({i % 10}, {i});\nINSERT INTO k VALUES('key{i}', {i * 3}, {i});\nINSERT INTO m VALUES({i % 100}, {i}, {i});\n");
         _engine = new Database();
         var r = _engine.Execute(boot.ToString());
         if (r.ExitCode != 0) throw new InvalidOperationException(r.Stderr);
@@ -55,7 +57,7 @@ public class SqlBenchmarks
         using var command = _connection.CreateCommand();
         command.CommandText = boot.ToString();
         command.ExecuteNonQuery();
-        foreach (var q in new[] { GroupBy, Join, IndexedJoin, Lookup(), IntegerLookup() })
+        foreach (var q in new[] { GroupBy, Join, IndexedJoin, Lookup(), IntegerLookup(), CompositeLookup() })
             if (_engine.Execute(q).Stdout != Sqlite(q)) throw new InvalidOperationException("engine and SQLite differ on " + q);
     }
 
@@ -109,4 +111,10 @@ public class SqlBenchmarks
 
     [Benchmark(Description = "Microsoft.Data.Sqlite: INTEGER UNIQUE lookup")]
     public string SqliteIntegerLookup() => Sqlite(IntegerLookup());
+
+    [Benchmark(Description = "engine: two-column index lookup")]
+    public string EngineCompositeLookup() => _engine.Execute(CompositeLookup()).Body;
+
+    [Benchmark(Description = "Microsoft.Data.Sqlite: two-column index lookup")]
+    public string SqliteCompositeLookup() => Sqlite(CompositeLookup());
 }
