@@ -763,7 +763,7 @@ public sealed partial class Parser
                     stmt.FromQuery = ParseNestedSelectSyntax(2);
                     ExpectOp(")");
                     if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
-                    else if (IsNameToken(Peek()) && !IsJoinWord(Peek()) && !StartsWindowClause()) stmt.FromAlias = ExpectName();
+                    else if ((IsNameToken(Peek()) && !IsJoinWord(Peek()) || Peek().Kind == TokenKind.String) && !StartsWindowClause()) stmt.FromAlias = ExpectName();
                     var j = Peek();
                     if (j.Is("ON") || j.Is("USING")) throw Unsupported("subqueries in FROM joined with other tables");
                     if (j.IsOp(",") || IsJoinWord(j))
@@ -780,7 +780,7 @@ public sealed partial class Parser
                 (stmt.From, stmt.FromSchema) = ExpectTableName();
                 stmt.FromIsCall = TryTableFunctionArguments();
                 if (TryKeyword("AS")) stmt.FromAlias = ExpectName();
-                else if (IsNameToken(Peek()) && !StartsWindowClause()) stmt.FromAlias = ExpectName();
+                else if ((IsNameToken(Peek()) || Peek().Kind == TokenKind.String) && !StartsWindowClause()) stmt.FromAlias = ExpectName();
             }
             var n = Peek();
             while (n.IsOp(",") || n.Is("JOIN") || n.Is("NATURAL") || n.Is("LEFT") || n.Is("CROSS") || n.Is("INNER")
@@ -962,6 +962,7 @@ public sealed partial class Parser
         var join = new JoinClause { Kind = kind, Table = joined, Schema = schema, Natural = natural };
         join.IsCall = TryTableFunctionArguments();
         if (TryKeyword("AS")) join.Alias = ExpectName();
+        else if (Peek().Kind == TokenKind.String) join.Alias = ExpectName(); // parse.y's "as ::= ids": a string needs no AS
         else if (IsNameToken(Peek()) && !Peek().Is("LEFT") && !Peek().Is("CROSS") && !Peek().Is("INNER") && !Peek().Is("NATURAL")
                  && !Peek().Is("RIGHT") && !Peek().Is("FULL") && !Peek().Is("JOIN") && !Peek().Is("OUTER") && !StartsWindowClause()) join.Alias = ExpectName();
         if (Peek().Is("INDEXED") || Peek().Is("NOT")) throw Unsupported("INDEXED BY");

@@ -221,6 +221,11 @@ public static partial class GoldenCases
             Stdout: "integer|real|text|AB|text|text|''|1|text\n12abc|1\n1.5|0\ngdb|0\n",
             Stderr: "",
             ExitCode: 0),
+        new("Soak_string_table_aliases",
+            "CREATE TABLE t1(c);\nINSERT INTO t1 VALUES(5);\nSELECT b.c FROM t1 'b';\nSELECT c FROM t1 AS 'b' WHERE b.c = 5;\nSELECT x.c, y.c FROM t1 'x' JOIN t1 'y' ON x.c = y.c;\nSELECT * FROM (SELECT c FROM t1) 's' WHERE s.c > 1;\nSELECT c FROM t1 'b' 'c';\n",
+            Stdout: "5\n5\n5|5\n5\n",
+            Stderr: "Parse error near line 7: near \"'c'\": syntax error\n  SELECT c FROM t1 'b' 'c';\n                       ^--- error here\n",
+            ExitCode: 1),
     ];
 
     /// <summary>SQLITE_LIMIT_COMPOUND_SELECT (500) against VALUES lists, expected output from sqlite3 3.40.1: a lone
