@@ -72,6 +72,48 @@ public static class SchemaRewrite
         return hits.Count > 0 ? ReplaceEach(createIndex, hits, newName, newQuoted) : createIndex;
     }
 
+    /// <summary>sqlite_drop_column: the column's definition cut from its name to the next column's name; the last
+    /// one's from the comma before it (found by stepping back over characters, as SQLite does) to the table
+    /// constraints' comma or the closing ")". Null when that comma is not the one between the definitions (one in a
+    /// comment after it), which SQLite would cut to a broken text.</summary>
+    public static string? DropColumn(string createTable, int column)
+    {
+        var starts = ColumnStarts(createTable, out var separators);
+        var name = starts[column];
+        if (column < starts.Count - 1) return createTable[..name.Start] + createTable[starts[column + 1].Start..];
+        int at = name.Start;
+        while (at > 0 && createTable[at] != ',') at--;
+        if (at != separators[column - 1].Start) return null;
+        return createTable[..at] + createTable[ColumnListEnd(createTable)..];
+    }
+
+    /// <summary>The first token of each column definition, and the comma after each but the last.</summary>
+    private static List<Token> ColumnStarts(string createTable, out List<Token> separators)
+    {
+        var starts = new List<Token>();
+        separators = [];
+        var tz = new Tokenizer(createTable, TableNameOffset);
+        tz.Next(); // the table name
+        tz.Next(); // "("
+        int depth = 1;
+        bool itemStart = true;
+        while (true)
+        {
+            var t = tz.Next();
+            if (t.Kind == TokenKind.End) break;
+            if (depth == 1 && itemStart)
+            {
+                itemStart = false;
+                if (t.Kind == TokenKind.Keyword && t.Text is "CONSTRAINT" or "PRIMARY" or "UNIQUE" or "CHECK" or "FOREIGN") break;
+                starts.Add(t);
+            }
+            if (t.IsOp("(")) depth++;
+            else if (t.IsOp(")")) { if (--depth == 0) break; }
+            else if (t.IsOp(",") && depth == 1) { itemStart = true; separators.Add(t); }
+        }
+        return starts;
+    }
+
     /// <summary>Where ADD COLUMN splices: the comma before the first table constraint, else the closing ")".</summary>
     private static int ColumnListEnd(string createTable)
     {
@@ -100,6 +142,14 @@ public static class SchemaRewrite
         Token t;
         do t = tz.Next(); while (!t.Is("ON") && t.Kind != TokenKind.End);
         return tz.Next();
+    }
+
+    /// <summary>How a stored CREATE INDEX spells <paramref name="column"/> in its list (dequoted), or null if it does not name it.</summary>
+    public static string? IndexColumnNamed(string createIndex, string column)
+    {
+        foreach (var t in IndexColumnTokens(createIndex))
+            if (Names(createIndex, t, column)) return t.Kind == TokenKind.Keyword ? createIndex.Substring(t.Start, t.Length) : t.Text;
+        return null;
     }
 
     /// <summary>The column tokens of a stored CREATE INDEX: the first token of each item of its list.</summary>

@@ -1,8 +1,8 @@
 namespace FastDb.QueryEngine.Syntax;
 
-public enum AlterAction : byte { AddColumn, RenameTable, RenameColumn }
+public enum AlterAction : byte { AddColumn, RenameTable, RenameColumn, DropColumn }
 
-/// <summary><c>ALTER TABLE t ADD [COLUMN] def | RENAME TO u | RENAME [COLUMN] a TO b</c> as parsed (the table is
+/// <summary><c>ALTER TABLE t ADD [COLUMN] def | RENAME TO u | RENAME [COLUMN] a TO b | DROP [COLUMN] a</c> as parsed (the table is
 /// known to exist and to be alterable; the rest is checked when it runs, as SQLite does once it reduces the whole
 /// statement).</summary>
 public sealed class AlterTableStatement : Statement
@@ -26,7 +26,7 @@ public sealed class AlterTableStatement : Statement
     /// <summary>RENAME: the new name, and whether it was written quoted (RENAME COLUMN then always quotes it).</summary>
     public string NewName = "";
     public bool NewNameQuoted;
-    /// <summary>RENAME COLUMN: the old name, its token as written (for "no such column") and its offset.</summary>
+    /// <summary>RENAME COLUMN and DROP COLUMN: the old name, its token as written (for "no such column") and its offset.</summary>
     public string OldColumn = "";
     public string OldColumnToken = "";
     public int OldColumnOffset = -1;

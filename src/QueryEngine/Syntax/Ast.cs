@@ -52,6 +52,10 @@ public sealed record IndexConstraint(string[] Columns, bool PrimaryKey, bool Des
     public IndexConstraint(string column, bool PrimaryKey, bool Descending) : this([column], PrimaryKey, Descending) { }
 
     public string Column => Columns[0];
+
+    /// <summary>Declared after the columns ("UNIQUE (a)"), not on one ("a UNIQUE"): SQLite sets COLFLAG_UNIQUE
+    /// only for the latter, which decides what ALTER TABLE ... DROP COLUMN refuses up front.</summary>
+    public bool TableLevel { get; init; }
 }
 
 public enum PragmaKind : byte { TableInfo, IndexList, IndexInfo, IndexXinfo }

@@ -6,7 +6,7 @@ namespace FastDb.QueryEngine.Syntax;
 /// <summary>parse.y's ALTER TABLE commands. ADD looks the table up as soon as it reads ADD (parse.y's
 /// add_column_fullname reduction, sqlite3AlterBeginAddColumn), so "no such table" beats any later syntax error, and
 /// checks the new column's name once its type is read (sqlite3AddColumn); RENAME checks everything once the whole
-/// statement is read (Executor.Alter.cs). DROP COLUMN is refused by name.</summary>
+/// statement is read (Executor.Alter.cs), and so does DROP COLUMN.</summary>
 public sealed partial class Parser
 {
     /// <summary>Set by <see cref="ParseDefault"/>: its DEFAULT is one sqlite3ValueFromExpr computes.</summary>
@@ -52,14 +52,14 @@ public sealed partial class Parser
         {
             Take();
             TryKeyword("COLUMN");
-            ExpectName();
+            var old = Peek();
+            var stmt = new AlterTableStatement
+            {
+                Table = table, Action = AlterAction.DropColumn, OldColumn = ExpectName(), OldColumnToken = Source(old), OldColumnOffset = old.Start - _start,
+            };
             var end = Peek();
             if (end.Kind is not (TokenKind.Semicolon or TokenKind.End)) throw SyntaxError(end);
-            // sqlite3AlterDropColumn's first checks, then FastDb's refusal.
-            if (SchemaTable.CanonicalName(table) is { } schema) throw new SqlParseException("table " + schema + " may not be altered");
-            if (!_tableExists(table)) throw new SqlParseException("no such table: " + table);
-            _deferredUnsupported ??= "ALTER TABLE ... DROP COLUMN";
-            return new AlterTableStatement { Table = table };
+            return stmt;
         }
         throw SyntaxError(action);
     }

@@ -411,7 +411,7 @@ public sealed partial class Parser
             if (descending || _laterDescending) throw Unsupported("DESC index columns");
             if (columns.Distinct(StringComparer.OrdinalIgnoreCase).Count() != columns.Length) throw Unsupported("an index naming a column twice");
         }
-        return new IndexConstraint(columns, primaryKey, descending);
+        return new IndexConstraint(columns, primaryKey, descending) { TableLevel = true };
     }
 
     /// <summary>A column a table constraint names; "no such column" points at the name (<paramref name="offset"/>).</summary>

@@ -29,6 +29,8 @@ public sealed partial class ScriptGenerator
         var tables = _tables.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
         var table = tables[r.Next(tables.Count)];
         var columns = _tables[table];
+        // DROP COLUMN: decided by a stream of its own, so the other ALTERs stay as they were drawn when it is not.
+        if (DropColumnRandom.Next(5) == 0 && DropColumn(table, columns) is { } drop) return drop;
         int roll = r.Next(10);
         if (roll < 5) return AddColumn(table, columns);
         if (roll < 8 && columns.Count > 0) return RenameColumn(table, columns);
@@ -68,6 +70,36 @@ public sealed partial class ScriptGenerator
         }
         tokens.Add(";");
         if (!duplicate && error is not (2 or 3)) columns.Add(new Column(name, type, false, false, notNull));
+        return tokens;
+    }
+
+    Random? _dropColumnRandom;
+    Random DropColumnRandom => _dropColumnRandom ??= new Random(unchecked(_seed * 7368787 + 3));
+
+    /// <summary>DROP [COLUMN] of a column: one that can go, or (unless <see cref="Clean"/>) a PRIMARY KEY, UNIQUE or
+    /// indexed one, the last one, or no such column, which fail. Null when a clean script has none to drop.</summary>
+    List<string>? DropColumn(string table, List<Column> columns)
+    {
+        var r = DropColumnRandom;
+        bool CanGo(Column c) => !c.PrimaryKey && !c.Unique && !_indexed.Contains(c);
+        var free = columns.Count > 1 ? columns.FindAll(CanGo) : [];
+        int error = Clean ? 0 : r.Next(6);
+        var tokens = new List<string> { "ALTER", "TABLE", table, "DROP" };
+        if (r.Next(2) == 0) tokens.Add("COLUMN");
+        if (error == 1)
+        {
+            tokens.AddRange([Quoted("nosuch", r), ";"]);
+            return tokens;
+        }
+        if (error == 2 || free.Count == 0)
+        {
+            if (Clean || columns.Count == 0) return null;
+            tokens.AddRange([Quoted(columns[r.Next(columns.Count)].Name, r), ";"]);
+            return tokens; // it may go or fail: the model keeps it, a later statement naming it may then fail in both
+        }
+        var gone = free[r.Next(free.Count)];
+        tokens.AddRange([Quoted(gone.Name, r), ";"]);
+        columns.Remove(gone);
         return tokens;
     }
 
