@@ -173,8 +173,17 @@ public sealed partial class Executor
             if (SchemaRewrite.IndexColumnNamed(e.Sql, name) is { } indexed)
                 throw new SqlRuntimeException("error in index " + e.Name + " after drop column: no such column: " + indexed, SqlRuntimeException.Error);
         }
-        string sql = SchemaRewrite.DropColumn(entry.Sql!, index)
-            ?? throw new SqlParseException("FastDb does not support DROP COLUMN of a last column with a comma in a comment before its name");
+        string sql = SchemaRewrite.DropColumn(entry.Sql!, index, out bool broken);
+        if (broken)
+        {
+            // Cut inside a comment: the reload cannot read the text ("incomplete input"), and the ALTER fails.
+            try { Parser.ParseOne(sql, 0, _ => false, out _); }
+            catch (SqlParseException e)
+            {
+                throw new SqlRuntimeException("error in table " + t.Name + " after drop column: " + e.Message, SqlRuntimeException.Error);
+            }
+            throw new SqlParseException("FastDb does not support DROP COLUMN of a last column with a comma in a comment before its name");
+        }
         foreach (var row in t.Rows)
         {
             TouchRow(t, row, inserted: false);

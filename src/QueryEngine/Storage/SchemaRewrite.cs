@@ -74,16 +74,17 @@ public static class SchemaRewrite
 
     /// <summary>sqlite_drop_column: the column's definition cut from its name to the next column's name; the last
     /// one's from the comma before it (found by stepping back over characters, as SQLite does) to the table
-    /// constraints' comma or the closing ")". Null when that comma is not the one between the definitions (one in a
-    /// comment after it), which SQLite would cut to a broken text.</summary>
-    public static string? DropColumn(string createTable, int column)
+    /// constraints' comma or the closing ")". <paramref name="broken"/>: that comma is not the one between the
+    /// definitions but one in a comment after it, so the text is cut inside the comment, as SQLite cuts it.</summary>
+    public static string DropColumn(string createTable, int column, out bool broken)
     {
+        broken = false;
         var starts = ColumnStarts(createTable, out var separators);
         var name = starts[column];
         if (column < starts.Count - 1) return createTable[..name.Start] + createTable[starts[column + 1].Start..];
         int at = name.Start;
         while (at > 0 && createTable[at] != ',') at--;
-        if (at != separators[column - 1].Start) return null;
+        broken = at != separators[column - 1].Start;
         return createTable[..at] + createTable[ColumnListEnd(createTable)..];
     }
 

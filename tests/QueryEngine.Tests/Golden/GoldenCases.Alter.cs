@@ -81,5 +81,10 @@ public static partial class GoldenCases
             Stdout: "2|3\n5|6\n1|2|3\n4|5|6\nCREATE TABLE x(a, b INTEGER PRIMARY KEY, c)\n2|2|3\n5|5|6\n2|2|3\n5|5|6\n6|6|9\n",
             Stderr: "Runtime error near line 12: UNIQUE constraint failed: x.b (19)\n",
             ExitCode: 1),
+        new("Alter_drop_column_cut_inside_a_comment",
+            "CREATE TABLE a(x, y, /* , */ z);\nALTER TABLE a DROP COLUMN z;\nCREATE TABLE b(x, y, -- a, b\n z);\nALTER TABLE b DROP COLUMN z;\nALTER TABLE b DROP COLUMN y;\nSELECT sql FROM sqlite_master;\n",
+            Stdout: "CREATE TABLE a(x, y, /* , */ z)\nCREATE TABLE b(x, z)\n",
+            Stderr: "Runtime error near line 2: error in table a after drop column: incomplete input\nRuntime error near line 5: error in table b after drop column: incomplete input\n",
+            ExitCode: 1),
     ];
 }
