@@ -235,6 +235,31 @@ public static class ScanPlanner
         return best;
     }
 
+    /// <summary>select.c's minMaxQuery: an aggregate query without GROUP BY whose only aggregate call (equal calls
+    /// count once) is min(x) or max(x), not DISTINCT. SQLite then plans it as ORDER BY x (DESC for max) and stops at
+    /// the first row when the walk gives that order, so max() reads the last of the keys that compare equal (1 and
+    /// 1.0) in index order, where the aggregate over a forward walk would keep the first.</summary>
+    public static AggregateExpr? LoneMinMax(IEnumerable<Expr> expressions)
+    {
+        var calls = new List<AggregateExpr>();
+        foreach (var e in expressions) CollectAggregates(e, calls);
+        if (calls.Count == 0 || calls.Exists(c => !c.SameAs(calls[0]))) return null;
+        return calls[0] is { IsMinMax: true, Distinct: false, Argument: not null } call ? call : null;
+
+        static void CollectAggregates(Expr e, List<AggregateExpr> into)
+        {
+            switch (e)
+            {
+                case AggregateExpr a: into.Add(a); break;
+                case UnaryExpr u: CollectAggregates(u.Operand, into); break;
+                case BinaryExpr b: CollectAggregates(b.Left, into); CollectAggregates(b.Right, into); break;
+                case IsNullExpr n: CollectAggregates(n.Operand, into); break;
+                case ScalarFunctionExpr f: foreach (var a in f.Args) CollectAggregates(a, into); break;
+                case IHasChildren h: foreach (var child in h.Children) CollectAggregates(child, into); break;
+            }
+        }
+    }
+
     /// <summary>sqlite3AffinityType's column size estimate (an integer is 1).</summary>
     public static int SizeEstimate(string? declared)
     {

@@ -204,6 +204,10 @@ public sealed partial class Executor
         {
             var rows = MatchingRows(table, where, used, !aggregate && order.Count == 0 && distinctIndex < 0, out scanError, composite);
             if (order.Count > 0 && !aggregate && order[0].DefaultNulls && composite == null) rows = ScanForOrderBy(table, where, rows, order[0], limit != null, out tieSensitive);
+            // max() alone walks its index backwards (ScanPlanner.LoneMinMax): the scan ORDER BY x DESC would make.
+            else if (aggregate && groupBy.Count == 0 && composite == null
+                     && ScanPlanner.LoneMinMax([.. output, .. order.Select(k => k.Key), .. having == null ? [] : new[] { having }]) is { Kind: AggregateKind.Max, Argument: ColumnExpr max })
+                rows = ScanForOrderBy(table, where, rows, new OrderKey(max, Desc: true, NullsFirst: null), limited: false, out _);
             tieSensitive &= order.Count > 1 && limit != null;
             if (distinctIndex >= 0) SortByColumn(rows, distinctIndex);
             source = rows.ConvertAll(r => ((SqlValue[]?)r.Values, r.RowId));

@@ -117,8 +117,14 @@ public sealed partial class ScriptGenerator
                 case 1:
                 case 2:
                 {
-                    // An equality on a prefix, then ranges or filters, ORDER BY, LIMIT.
-                    tokens.AddRange(["SELECT", .. Tokens(Cols()), "FROM", "mc", "WHERE", k0, r.Next(4) == 0 ? "IS" : "=", V()]);
+                    // An equality on a prefix (or a range of the first column), then ranges or filters, ORDER BY, LIMIT.
+                    tokens.AddRange(["SELECT", .. Tokens(Cols()), "FROM", "mc", "WHERE", k0]);
+                    if (r.Next(4) == 0)
+                    {
+                        tokens.AddRange([Pick(r, [">", ">=", "<", "<="]), V()]);
+                        if (r.Next(2) == 0) tokens.AddRange(["AND", k0, Pick(r, [">", ">=", "<", "<="]), V()]);
+                    }
+                    else tokens.AddRange([r.Next(4) == 0 ? "IS" : "=", V()]);
                     int then = r.Next(5);
                     if (then == 1) tokens.AddRange(["AND", k1, "=", V()]);
                     if (then == 2) tokens.AddRange(["AND", k1, Pick(r, [">", ">=", "<", "<="]), V()]);
@@ -156,7 +162,7 @@ public sealed partial class ScriptGenerator
                 case 5:
                 {
                     // UPDATE / DELETE through the index.
-                    var where = new List<string> { "WHERE", k0, "=", V() };
+                    var where = new List<string> { "WHERE", k0, r.Next(4) == 0 ? Pick(r, [">", "<="]) : "=", V() };
                     if (r.Next(2) == 0) where.AddRange(["AND", k1, Pick(r, ["=", ">", "<="]), V()]);
                     tokens.AddRange(r.Next(3) switch
                     {

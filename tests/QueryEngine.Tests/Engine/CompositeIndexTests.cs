@@ -35,10 +35,22 @@ public class CompositeIndexTests
         "SELECT * FROM t WHERE a = 2 ORDER BY b;\nSELECT * FROM t WHERE a = 2 ORDER BY b DESC;\nSELECT * FROM t WHERE a = 2 ORDER BY a, b DESC;\nSELECT * FROM t WHERE a = 2 ORDER BY c;\n" +
         "SELECT * FROM t WHERE a = 2 ORDER BY b, c DESC;\nSELECT * FROM t WHERE a = 2 LIMIT 2 OFFSET 1;\nSELECT count(*), sum(b), group_concat(c) FROM t WHERE a = 2;\n" +
         "SELECT max(b) FROM t WHERE a = 2;\nSELECT * FROM t WHERE a = 1 AND b = 2 AND c = 'e';\nSELECT c FROM t WHERE b = 1;\nSELECT * FROM t;\nSELECT c, d FROM t ORDER BY c;\n",
+        // A range of the first column walks the index over it (its other terms are tested on those rows only).
+        Rows + "CREATE INDEX iab ON t(a, b);\nINSERT INTO t VALUES(0, 1, -9223372036854775808, 'y');\nSELECT * FROM t WHERE a > 1;\nSELECT * FROM t WHERE a >= 1 AND a < 2.5;\n" +
+        "SELECT * FROM t WHERE a < 'a' AND b > 0;\nSELECT * FROM t WHERE a > 1 AND abs(c) > 0;\nSELECT * FROM t WHERE a > 1 ORDER BY b;\nSELECT * FROM t WHERE a > 1 ORDER BY a DESC, b DESC;\n" +
+        "SELECT * FROM t WHERE a > 1 ORDER BY a, b DESC;\nSELECT a, b FROM t WHERE a IS NOT NULL;\nSELECT a, b FROM t WHERE a > 1 LIMIT 2;\nSELECT * FROM t WHERE a <= 1 AND abs(c) > 0;\n" +
+        "UPDATE t SET d = 'z' WHERE a > 1;\nDELETE FROM t WHERE a >= 2 AND b < 1;\nSELECT rowid, * FROM t;\n",
         // A covering scan of the index (narrower than the table), in index order; and ORDER BY its columns.
         Rows + "CREATE INDEX iab ON t(a, b);\nSELECT a, b FROM t;\nSELECT b FROM t;\nSELECT rowid, a FROM t;\nSELECT a, b FROM t ORDER BY a, b;\n" +
         "SELECT a, b FROM t ORDER BY a DESC, b DESC;\nSELECT a, b FROM t ORDER BY b;\nSELECT group_concat(b) FROM t;\nSELECT count(*) FROM t;\nSELECT min(a) FROM t;\n" +
         "SELECT a, b FROM t WHERE b > 0;\nSELECT * FROM t ORDER BY a, b;\nSELECT * FROM t ORDER BY a DESC, b DESC;\nSELECT * FROM t ORDER BY a;\n",
+        // max() alone walks its index backwards (min() forwards): of keys that compare equal, 1 and 1.0, it reads
+        // the last in index order; a lookup on another index, or the column fixed by WHERE, keeps the forward order.
+        "CREATE TABLE m(a, b, c);\nCREATE INDEX ma ON m(a);\nCREATE INDEX mb ON m(b);\nINSERT INTO m VALUES(1, 0, 9), (1.0, 0, 9), (2, 1, 'x'), (2.0, 1, 'y');\n" +
+        "SELECT max(a) FROM m;\nSELECT min(a) FROM m;\nSELECT max(a) FROM m WHERE c > 5;\nSELECT max(a) FROM m WHERE b = 0;\nSELECT max(a) FROM m WHERE a > 0;\n" +
+        "SELECT max(a) FROM m WHERE a = 2;\nSELECT max(a), max(a) + 1 FROM m WHERE b > -1;\nSELECT max(a), count(*) FROM m;\n" +
+        "CREATE TABLE n(a, b, c);\nCREATE INDEX nab ON n(a, b);\nINSERT INTO n VALUES(1, 1.0, 0), (1, 1, 0), (0, 2, 0), (0, 2.0, 0), (3, 5, 0);\n" +
+        "SELECT max(b) FROM n WHERE a = 1;\nSELECT min(b) FROM n WHERE a = 0;\nSELECT max(b) FROM n WHERE a = 0;\nSELECT max(a) FROM n WHERE c = 0;\nSELECT max(b) FROM n WHERE a < 2;\n",
         // A PRIMARY KEY covering the whole table is no narrower: a table scan.
         "CREATE TABLE j(x, y, PRIMARY KEY(x, y));\nINSERT INTO j VALUES(2, 1), (1, 2), (1, 1), (3, 0);\nSELECT * FROM j;\nSELECT y FROM j;\nSELECT * FROM j WHERE x = 1;\n" +
         "SELECT * FROM j ORDER BY x DESC;\nSELECT count(*) FROM j;\n",
@@ -79,7 +91,7 @@ public class CompositeIndexTests
     }
 
     [Theory]
-    [InlineData("SELECT * FROM t WHERE a > 1;", "a range, IN or function on the first column of a multi-column index")]
+    [InlineData("SELECT * FROM t WHERE abs(a) > 1;", "IN or a function on the first column of a multi-column index")]
     [InlineData("SELECT * FROM t WHERE a IN (1, 2);", "IN, BETWEEN, LIKE or GLOB on a column of a multi-column index")]
     [InlineData("SELECT * FROM t WHERE a = 1 AND d BETWEEN 1 AND 2 AND a LIKE 'x';", "IN, BETWEEN, LIKE or GLOB on a column of a multi-column index")]
     [InlineData("SELECT * FROM t WHERE a = 1 AND c = 2;", "WHERE on the rowid or another index beside a multi-column index the query could use")]
@@ -93,7 +105,7 @@ public class CompositeIndexTests
     [InlineData("SELECT * FROM t ORDER BY a LIMIT 2;", "ORDER BY with LIMIT walking a multi-column index that does not cover the query")]
     [InlineData("SELECT * FROM t JOIN t AS u ON u.d = t.d;", "joins over a table with a multi-column index")]
     [InlineData("SELECT b FROM t;", "a query that a one-column and a multi-column index both cover")]
-    [InlineData("UPDATE t SET d = 'z' WHERE a > 1;", "a range, IN or function on the first column of a multi-column index")]
+    [InlineData("UPDATE t SET d = 'z' WHERE a + 0 > 1;", "IN or a function on the first column of a multi-column index")]
     [InlineData("DELETE FROM t WHERE a = 1 OR b = 2;", "OR terms beside a multi-column index the query could use")]
     public void What_the_planner_would_weigh_is_refused(string statement, string construct)
     {
