@@ -223,7 +223,7 @@ public sealed partial class Executor
 
     private static bool IsAggregateName(FunctionCallExpr f) => f.Name.ToLowerInvariant() switch
     {
-        "count" or "sum" or "total" or "avg" or "group_concat" => true,
+        "count" or "sum" or "total" or "avg" or "group_concat" or "json_group_array" or "json_group_object" => true,
         "min" or "max" => f.Args.Count <= 1,
         _ => false,
     };

@@ -1266,6 +1266,14 @@ public sealed partial class Parser
         {
             var t = Peek();
             if (t.IsOp("||")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Concat, left, Right(() => ParseCollate()))); continue; }
+            // parse.y's "%left CONCAT PTR": X -> Y and X ->> Y are the two-argument functions "->" and "->>".
+            if (t.IsOp("->") || t.IsOp("->>"))
+            {
+                Take();
+                var right = Right(() => ParseCollate());
+                left = Checked(new FunctionCallExpr(t.Text, [left, right], false, false, t.Start));
+                continue;
+            }
             return left;
         }
     }
