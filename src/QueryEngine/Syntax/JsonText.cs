@@ -44,6 +44,8 @@ internal static class JsonText
     /// <summary>JSON_MAX_DEPTH: deeper nesting is malformed JSON to json.c.</summary>
     public const int MaxDepth = 2000;
     public const string MalformedMessage = "malformed JSON";
+    /// <summary>How deep json_set and json_insert may nest what they create (parsed JSON stops at MaxDepth).</summary>
+    public const int MaxAppendDepth = 10000;
 
     public static readonly string[] TypeNames = ["null", "true", "false", "integer", "real", "text", "array", "object"];
 
@@ -237,7 +239,7 @@ internal static class JsonText
         string path = UpToNul(pathText);
         if (path.Length == 0 || path[0] != '$') throw PathError(path, 0);
         var node = root;
-        int p = 1;
+        int p = 1, depth = 0;
         while (true)
         {
             if (p == path.Length) return node;
@@ -249,10 +251,10 @@ internal static class JsonText
                 var (keyStart, keyEnd, after) = ReadKey(path, p);
                 var key = path.AsSpan(keyStart, keyEnd - keyStart);
                 var value = FindLabel(node.Items!, key) ?? (node.Appended != null ? FindLabel(node.Appended, key) : null);
-                if (value != null) { node = value; p = after; continue; }
+                if (value != null) { node = value; p = after; depth++; continue; }
                 if (!append) return null;
                 appended = true;
-                var tail = BuildAppend(path, after);
+                var tail = BuildAppend(path, after, depth + 1);
                 if (tail == null) return null;
                 node.Appended ??= [];
                 node.Appended.Add(new JsonNode(JsonType.String, key.ToString()) { Raw = true });
@@ -283,11 +285,11 @@ internal static class JsonText
                 if (node.Type != JsonType.Array) return null;
                 p = j + 1;
                 var element = FindIndex(node, ref index);
-                if (element != null) { node = element; continue; }
+                if (element != null) { node = element; depth++; continue; }
                 if (index == 0 && append)
                 {
                     appended = true;
-                    var tail = BuildAppend(path, p);
+                    var tail = BuildAppend(path, p, depth + 1);
                     if (tail == null) return null;
                     node.Appended ??= [];
                     node.Appended.Add(tail.Value.Top);
@@ -351,11 +353,14 @@ internal static class JsonText
     /// <summary>jsonLookupAppend, iteratively: the new nodes that complete the path from <paramref name="p"/> on (the
     /// top one to link, and the null leaf the path names), or null when json.c links nothing ('[N]' other than
     /// '[0]', or anything but '.' or '[0]' next). A bad key on the way is a path error, as in json.c.</summary>
-    private static (JsonNode Top, JsonNode Leaf)? BuildAppend(string path, int p)
+    private static (JsonNode Top, JsonNode Leaf)? BuildAppend(string path, int p, int depth)
     {
         JsonNode? top = null, container = null;
-        while (true)
+        for (; ; depth++)
         {
+            // json.c recurses once per level here and when rendering: sqlite3 itself dies of a stack overflow
+            // somewhere past 50,000 levels, so FastDb answers only well short of that.
+            if (depth > MaxAppendDepth) throw new SqlParseException($"FastDb does not support a json_set or json_insert path that nests deeper than {MaxAppendDepth} levels");
             JsonNode next;
             if (p == path.Length) next = new JsonNode(JsonType.Null);
             else if (path[p] == '.') next = new JsonNode(JsonType.Object) { Items = [] };
@@ -378,7 +383,7 @@ internal static class JsonText
     }
 
     /// <summary>jsonLookupStep's object key at <paramref name="p"/> (just after the '.'): "quoted" up to the next
-    /// quote, or bare up to '.' or '['. An unclosed quote or an empty key is a path error there.</summary>
+    /// quote, or bare up to '.' or '['. An unclosed quote or an empty bare key is a path error there.</summary>
     private static (int Start, int End, int After) ReadKey(string path, int p)
     {
         int keyStart, keyEnd, after;
@@ -390,14 +395,12 @@ internal static class JsonText
             if (q >= path.Length) throw PathError(path, p);
             keyEnd = q;
             after = q + 1;
+            return (keyStart, keyEnd, after); // "" is a key, the empty one
         }
-        else
-        {
-            keyStart = p;
-            int q = p;
-            while (q < path.Length && path[q] != '.' && path[q] != '[') q++;
-            keyEnd = after = q;
-        }
+        keyStart = p;
+        int e = p;
+        while (e < path.Length && path[e] != '.' && path[e] != '[') e++;
+        keyEnd = after = e;
         if (keyEnd == keyStart) throw PathError(path, p);
         return (keyStart, keyEnd, after);
     }
