@@ -74,7 +74,7 @@ public sealed class Accumulator
     private StringBuilder? _text;
     private long _textBytes;
     private HashSet<SqlValue>? _seen;
-    private bool _seenNull, _jsonTooBig;
+    private bool _seenNull, _jsonTooBig, _jsonBlob;
 
     /// <summary>Feeds one row. Returns false when min()/max() keeps its value (sqlite3SkipAccumulatorLoad: the row's
     /// bare columns are not loaded).</summary>
@@ -165,13 +165,15 @@ public sealed class Accumulator
         _text ??= new StringBuilder();
         var value = first;
         if (isObject) value = JsonFunctions.EvalArgument(agg.Separator!, row, out isJson);
-        if (_jsonTooBig)
+        if (value.Type == SqlType.Blob)
         {
-            // Past the value limit the text is dropped (its length is the error, at the end), but a later blob
-            // still fails its step first, as in json.c.
-            if (value.Type == SqlType.Blob) throw JsonText.BlobError();
-            return true;
+            // json.c fails the step. SQLite has output the groups before this one by then, as FastDb has when it
+            // finishes this group, which is where the error is raised.
+            _jsonBlob = true;
+            _text.Clear();
         }
+        // After a blob, or past the value limit (its length is the error, at the end), the text is dropped.
+        if (_jsonBlob || _jsonTooBig) return true;
         JsonFunctions.GroupStep(_text, isObject, first, value, isJson);
         if (_text.Length > EngineLimits.MaxValueBytes)
         {
@@ -202,6 +204,7 @@ public sealed class Accumulator
             case AggregateKind.Avg: return _count == 0 ? SqlValue.Null : SqlValue.FromReal(_realSum / _count);
             case AggregateKind.Min: case AggregateKind.Max: return _hasBest ? _best : SqlValue.Null;
             case AggregateKind.JsonGroupArray: case AggregateKind.JsonGroupObject:
+                if (_jsonBlob) throw JsonText.BlobError();
                 if (_jsonTooBig) throw new SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
                 return JsonFunctions.GroupFinish(_text, agg.Kind == AggregateKind.JsonGroupObject);
             default: return _text == null ? SqlValue.Null : SqlValue.FromText(_text.ToString());

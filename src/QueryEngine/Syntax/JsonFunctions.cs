@@ -446,10 +446,9 @@ public static class JsonFunctions
 
     /// <summary>One row into a json_group_array (<paramref name="name"/> null) or json_group_object accumulator:
     /// jsonArrayStep / jsonObjectStep. A NULL label adds nothing before the ':' (json.c appends a NULL string as
-    /// nothing). A blob value fails the step at once, as in json.c; the length is the caller's to check.</summary>
+    /// nothing). The caller has dealt with a blob value; the length is the caller's to check too.</summary>
     public static void GroupStep(StringBuilder sb, bool isObject, SqlValue name, SqlValue value, bool valueIsJson)
     {
-        if (value.Type == SqlType.Blob) throw JsonText.BlobError();
         if (sb.Length == 0) sb.Append(isObject ? '{' : '[');
         else if (sb.Length > 1) sb.Append(',');
         if (isObject)
@@ -460,11 +459,11 @@ public static class JsonFunctions
         JsonText.AppendValue(sb, value, valueIsJson);
     }
 
-    /// <summary>jsonArrayFinal / jsonObjectFinal: "[]" or "{}" when no row was stepped.</summary>
+    /// <summary>jsonArrayFinal / jsonObjectFinal: "[]" or "{}" when no row was stepped. The accumulated text is
+    /// left as it is (one accumulator may be finished for each aggregate that shares it).</summary>
     public static SqlValue GroupFinish(StringBuilder? sb, bool isObject)
     {
         if (sb == null || sb.Length == 0) return SqlValue.FromText(isObject ? "{}" : "[]");
-        sb.Append(isObject ? '}' : ']');
-        return Finished(sb);
+        return SqlValue.FromText(EngineLimits.CheckValue(string.Concat(sb.ToString(), isObject ? "}" : "]")));
     }
 }
