@@ -88,6 +88,7 @@ public class UnsupportedTests
         { "SELECT json('{[\"a\"]:1}');", "label" },
         { "SELECT json_extract('\"\\ud800\"', '$');", "surrogate" },
         { "SELECT length(json_set('{}', '$' || replace(hex(zeroblob(20000)), '00', '.a'), 1));", "json_set" },
+        { "SELECT json_array(" + string.Join(", ", Enumerable.Repeat("1", 128)) + ");", "127 arguments" },
         { "SELECT 1 FROM pragma_table_info('t');", "table-valued functions" },
         { "CREATE TABLE c(a, id INTEGER PRIMARY KEY); INSERT INTO c SELECT 1, 70 UNION ALL SELECT last_insert_rowid(), 80;", "last_insert_rowid()" },
         { "SELECT printf('%.1s', 'éé');", "printf" },
