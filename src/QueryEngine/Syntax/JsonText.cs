@@ -76,6 +76,8 @@ internal static class JsonText
     {
         string z = UpToNul(text);
         var open = new List<JsonNode>(); // the containers being filled, innermost last
+        var openAsLabel = new List<bool>(); // whether each sits where its object expects a label
+        bool garbled = false;
         JsonNode? root = null;
         int i = 0;
         bool justOpened = false;
@@ -90,17 +92,15 @@ internal static class JsonText
             if (justOpened && c == (top!.Type == JsonType.Array ? ']' : '}'))
             {
                 i++;
+                // An empty container is its own last node: as a label, not a string.
+                if (openAsLabel[^1]) return null;
                 open.RemoveAt(open.Count - 1);
+                openAsLabel.RemoveAt(openAsLabel.Count - 1);
             }
             else
             {
-                if (top is { Type: JsonType.Object } && top.Items!.Count % 2 == 0 && c != '"')
-                {
-                    // json.c takes the last node parsed as the label: an array or object there whose last node is
-                    // a string is accepted and rendered garbled; FastDb refuses it rather than copy that.
-                    if (c is '[' or '{') throw new SqlParseException("FastDb does not support a JSON object label that is an array or an object");
-                    return null;
-                }
+                bool asLabel = top is { Type: JsonType.Object } && top.Items!.Count % 2 == 0;
+                if (asLabel && c != '"' && c != '[' && c != '{') return null;
                 JsonNode value;
                 if (c is '[' or '{')
                 {
@@ -117,6 +117,7 @@ internal static class JsonText
                 if (value.IsContainer)
                 {
                     open.Add(value);
+                    openAsLabel.Add(asLabel);
                     justOpened = true;
                     continue;
                 }
@@ -128,7 +129,11 @@ internal static class JsonText
                 if (open.Count == 0)
                 {
                     i = SkipSpace(z, i);
-                    return i == z.Length ? root : null;
+                    if (i != z.Length) return null;
+                    // json.c took an array or object as a label (see below) and the whole text still parsed: it
+                    // would answer with garbled nodes, which FastDb refuses to copy.
+                    if (garbled) throw new SqlParseException("FastDb does not support a JSON object label that is an array or an object");
+                    return root;
                 }
                 top = open[^1];
                 i = SkipSpace(z, i);
@@ -143,6 +148,16 @@ internal static class JsonText
                 if (c != (top.Type == JsonType.Array ? ']' : '}')) return null;
                 i++;
                 open.RemoveAt(open.Count - 1);
+                if (openAsLabel[^1])
+                {
+                    // json.c takes the last node it parsed as the label: this container's last descendant. Not a
+                    // string: malformed; a string: accepted (and the object garbled), parsing goes on.
+                    var last = top;
+                    while (last.IsContainer && last.Items!.Count > 0) last = last.Items[^1];
+                    if (last.Type != JsonType.String) return null;
+                    garbled = true;
+                }
+                openAsLabel.RemoveAt(openAsLabel.Count - 1);
             }
         }
     }
