@@ -158,9 +158,22 @@ public sealed partial class Executor
         }
         bool Answered(int column) => ClauseFor(column) != null;
         foreach (var ix in table.Indexes) if (ix.Unique && !Answered(ix.Column)) return true;
+        bool rowIdGiven = false;
+        if (s.Columns == null) rowIdGiven = table.RowIdColumn >= 0;
+        else
+            foreach (var (name, _) in s.Columns)
+            {
+                int c = table.ColumnIndex(name);
+                if (c >= 0 ? c == table.RowIdColumn : NameExpr.IsRowIdName(name)) rowIdGiven = true;
+            }
+        // Only a clause that answers a constraint the INSERT checks is coded (sqlite3UpsertOfIndex): a catch-all
+        // left with nothing to answer adds no checks of its own, whatever its SET assigns.
+        bool Coded(UpsertClause u) => (rowIdGiven && ReferenceEquals(ClauseFor(-1), u))
+            || table.Indexes.Exists(ix => ix.Unique && ReferenceEquals(ClauseFor(ix.Column), u));
         if (upserts != null)
             foreach (var u in upserts)
             {
+                if (!Coded(u)) continue;
                 if (CallsFunction(u.Where)) return true;
                 foreach (var (column, _, value) in u.Assignments)
                 {
@@ -173,14 +186,6 @@ public sealed partial class Executor
                     if (!rowId && table.Columns[c].NotNull) return true;
                     foreach (var ix in table.Indexes) if (ix.Unique && ix.Column == c) return true;
                 }
-            }
-        bool rowIdGiven = false;
-        if (s.Columns == null) rowIdGiven = table.RowIdColumn >= 0;
-        else
-            foreach (var (name, _) in s.Columns)
-            {
-                int c = table.ColumnIndex(name);
-                if (c >= 0 ? c == table.RowIdColumn : NameExpr.IsRowIdName(name)) rowIdGiven = true;
             }
         return rowIdGiven && !Answered(-1);
     }
