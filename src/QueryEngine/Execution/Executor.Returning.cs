@@ -69,7 +69,7 @@ public sealed partial class Executor
             Columns = Array.ConvertAll(table.Columns, c => new Column { Name = c.Name, DeclaredType = c.DeclaredType, Affinity = first!.Affinity, NotNull = c.NotNull }),
         };
         view.BuildColumnIndex();
-        var scope = new Scope { Host = this, Table = view, RowIdAffinity = first?.Affinity ?? Affinity.Integer };
+        var scope = new Scope { Host = this, Table = view, RowIdAffinity = first?.Affinity ?? Affinity.Integer, RowMayHoldJson = newRow };
         bool firstNotNull = first is { NotNull: true };
         var output = new List<Expr>();
         var intReal = new List<bool>();

@@ -157,15 +157,33 @@ public sealed partial class Executor
             return null;
         }
         bool Answered(int column) => ClauseFor(column) != null;
-        // A multi-column index is answered by a clause naming its columns, or the catch-all.
-        bool AnsweredIndex(UniqueIndex ix) => ix.IsComposite
-            ? (upserts ?? []).Exists(u => u.Target == null || (u.Target.Count == ix.Columns.Length
-                && Array.TrueForAll(ix.Columns, c => u.Target.Exists(t => table.ColumnIndex(t.Name) == c))))
-            : Answered(ix.Column);
-        foreach (var ix in table.Indexes) if (ix.Unique && !AnsweredIndex(ix)) return true;
+        // The clause answering a unique index: for a multi-column one, the first naming its columns (in any order),
+        // else the catch-all.
+        UpsertClause? ClauseForIndex(UniqueIndex ix)
+        {
+            if (!ix.IsComposite) return ClauseFor(ix.Column);
+            foreach (var u in upserts ?? [])
+                if (u.Target == null || (u.Target.Count == ix.Columns.Length
+                    && Array.TrueForAll(ix.Columns, c => u.Target.Exists(t => table.ColumnIndex(t.Name) == c)))) return u;
+            return null;
+        }
+        foreach (var ix in table.Indexes) if (ix.Unique && ClauseForIndex(ix) == null) return true;
+        bool rowIdGiven = false;
+        if (s.Columns == null) rowIdGiven = table.RowIdColumn >= 0;
+        else
+            foreach (var (name, _) in s.Columns)
+            {
+                int c = table.ColumnIndex(name);
+                if (c >= 0 ? c == table.RowIdColumn : NameExpr.IsRowIdName(name)) rowIdGiven = true;
+            }
+        // Only a clause that answers a constraint the INSERT checks is coded (sqlite3UpsertOfIndex): a catch-all
+        // left with nothing to answer adds no checks of its own, whatever its SET assigns.
+        bool Coded(UpsertClause u) => (rowIdGiven && ReferenceEquals(ClauseFor(-1), u))
+            || table.Indexes.Exists(ix => ix.Unique && ReferenceEquals(ClauseForIndex(ix), u));
         if (upserts != null)
             foreach (var u in upserts)
             {
+                if (!Coded(u)) continue;
                 if (CallsFunction(u.Where)) return true;
                 foreach (var (column, _, value) in u.Assignments)
                 {
@@ -178,14 +196,6 @@ public sealed partial class Executor
                     if (!rowId && table.Columns[c].NotNull) return true;
                     foreach (var ix in table.Indexes) if (ix.Unique && Array.IndexOf(ix.Columns, c) >= 0) return true;
                 }
-            }
-        bool rowIdGiven = false;
-        if (s.Columns == null) rowIdGiven = table.RowIdColumn >= 0;
-        else
-            foreach (var (name, _) in s.Columns)
-            {
-                int c = table.ColumnIndex(name);
-                if (c >= 0 ? c == table.RowIdColumn : NameExpr.IsRowIdName(name)) rowIdGiven = true;
             }
         return rowIdGiven && !Answered(-1);
     }
@@ -228,7 +238,7 @@ public sealed partial class Executor
 
     private static bool IsAggregateName(FunctionCallExpr f) => f.Name.ToLowerInvariant() switch
     {
-        "count" or "sum" or "total" or "avg" or "group_concat" => true,
+        "count" or "sum" or "total" or "avg" or "group_concat" or "json_group_array" or "json_group_object" => true,
         "min" or "max" => f.Args.Count <= 1,
         _ => false,
     };

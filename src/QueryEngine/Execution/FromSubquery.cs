@@ -182,7 +182,8 @@ public sealed partial class Executor
         UnaryExpr u => IsPlainExpression(u.Operand, aggregates),
         BinaryExpr b => IsPlainExpression(b.Left, aggregates) && IsPlainExpression(b.Right, aggregates),
         IsNullExpr n => IsPlainExpression(n.Operand, aggregates),
-        AggregateExpr a => aggregates && a.Kind is not (AggregateKind.Sum or AggregateKind.GroupConcat) && a.Children.All(c => IsPlainExpression(c, false)),
+        AggregateExpr a => aggregates && a.Kind is not (AggregateKind.Sum or AggregateKind.GroupConcat or AggregateKind.JsonGroupArray
+            or AggregateKind.JsonGroupObject) && a.Children.All(c => IsPlainExpression(c, false)),
         CastExpr or CaseExpr or BetweenExpr or InListExpr => ((IHasChildren)e).Children.All(c => IsPlainExpression(c, aggregates)),
         _ => false,
     };

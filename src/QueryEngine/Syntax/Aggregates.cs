@@ -3,7 +3,7 @@ using FastDb.QueryEngine.Values;
 
 namespace FastDb.QueryEngine.Syntax;
 
-public enum AggregateKind : byte { Count, Sum, Total, Avg, Min, Max, GroupConcat }
+public enum AggregateKind : byte { Count, Sum, Total, Avg, Min, Max, GroupConcat, JsonGroupArray, JsonGroupObject }
 
 /// <summary>
 /// count(x) / count(*), sum, total, avg, min, max and group_concat(x [, sep]), optionally DISTINCT. The node holds the
@@ -74,12 +74,14 @@ public sealed class Accumulator
     private StringBuilder? _text;
     private long _textBytes;
     private HashSet<SqlValue>? _seen;
+    private bool _seenNull, _jsonTooBig, _jsonBlob;
 
     /// <summary>Feeds one row. Returns false when min()/max() keeps its value (sqlite3SkipAccumulatorLoad: the row's
     /// bare columns are not loaded).</summary>
     public bool Step(AggregateExpr agg, RowContext row)
     {
         if (agg.Argument == null) { _count++; return true; } // count(*)
+        if (agg.Kind is AggregateKind.JsonGroupArray or AggregateKind.JsonGroupObject) return StepJson(agg, row);
         var v = agg.Argument.Eval(row);
         if (agg.Distinct)
         {
@@ -140,6 +142,47 @@ public sealed class Accumulator
         }
     }
 
+    /// <summary>json_group_array(V) / json_group_object(N, V): the value (with its JSON subtype) appended as JSON.</summary>
+    private bool StepJson(AggregateExpr agg, RowContext row)
+    {
+        bool isObject = agg.Kind == AggregateKind.JsonGroupObject;
+        bool isJson = false;
+        var first = isObject ? agg.Argument!.Eval(row) : JsonFunctions.EvalArgument(agg.Argument!, row, out isJson);
+        if (agg.Distinct)
+        {
+            // The distinct index holds NULL like any value: the first NULL is stepped (null in the array), no other.
+            if (first.IsNull)
+            {
+                if (_seenNull) return true;
+                _seenNull = true;
+            }
+            else
+            {
+                _seen ??= new HashSet<SqlValue>(DistinctValueComparer.Instance);
+                if (!_seen.Add(first)) return true;
+            }
+        }
+        _text ??= new StringBuilder();
+        var value = first;
+        if (isObject) value = JsonFunctions.EvalArgument(agg.Separator!, row, out isJson);
+        if (value.Type == SqlType.Blob)
+        {
+            // json.c fails the step. SQLite has output the groups before this one by then, as FastDb has when it
+            // finishes this group, which is where the error is raised.
+            _jsonBlob = true;
+            _text.Clear();
+        }
+        // After a blob, or past the value limit (its length is the error, at the end), the text is dropped.
+        if (_jsonBlob || _jsonTooBig) return true;
+        JsonFunctions.GroupStep(_text, isObject, first, value, isJson);
+        if (_text.Length > EngineLimits.MaxValueBytes)
+        {
+            _jsonTooBig = true;
+            _text.Clear();
+        }
+        return true;
+    }
+
     private void Append(string s)
     {
         _textBytes += s.Length;
@@ -160,6 +203,10 @@ public sealed class Accumulator
             case AggregateKind.Total: return SqlValue.FromReal(_realSum);
             case AggregateKind.Avg: return _count == 0 ? SqlValue.Null : SqlValue.FromReal(_realSum / _count);
             case AggregateKind.Min: case AggregateKind.Max: return _hasBest ? _best : SqlValue.Null;
+            case AggregateKind.JsonGroupArray: case AggregateKind.JsonGroupObject:
+                if (_jsonBlob) throw JsonText.BlobError();
+                if (_jsonTooBig) throw new SqlRuntimeException(EngineLimits.TooBigMessage, EngineLimits.TooBigCode);
+                return JsonFunctions.GroupFinish(_text, agg.Kind == AggregateKind.JsonGroupObject);
             default: return _text == null ? SqlValue.Null : SqlValue.FromText(_text.ToString());
         }
     }

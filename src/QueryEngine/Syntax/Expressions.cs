@@ -32,6 +32,9 @@ public sealed class Scope
     public List<ResultColumn>? Aliases;
     public bool AllowAggregates;
     public bool SawAggregate;
+    /// <summary>RETURNING of INSERT and UPDATE: SQLite reads the new row from the registers it was computed in, so
+    /// a column may carry a json function's subtype (see JsonFunctions.CheckValueArgument).</summary>
+    public bool RowMayHoldJson;
     /// <summary>An upsert's DO UPDATE: <c>excluded.col</c> names the row that was to be inserted, laid after the
     /// table's own columns (its rowid after them).</summary>
     public Storage.Table? Excluded;
@@ -478,6 +481,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             "count" => AggregateKind.Count, "sum" => AggregateKind.Sum, "total" => AggregateKind.Total, "avg" => AggregateKind.Avg,
             "min" when Args.Count <= 1 => AggregateKind.Min, "max" when Args.Count <= 1 => AggregateKind.Max,
             "group_concat" => AggregateKind.GroupConcat,
+            "json_group_array" => AggregateKind.JsonGroupArray, "json_group_object" => AggregateKind.JsonGroupObject,
             _ => null,
         };
         if (aggregate is { } kindOfAggregate)
@@ -486,6 +490,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             {
                 AggregateKind.Count => Args.Count <= 1,
                 AggregateKind.GroupConcat => Args.Count is 1 or 2 && !Star,
+                AggregateKind.JsonGroupObject => Args.Count == 2 && !Star,
                 _ => Args.Count == 1 && !Star,
             };
             if (!countOk) return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
@@ -497,6 +502,8 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             {
                 var operands = BindArguments(scope);
                 if (operands == null) return new LiteralExpr(SqlValue.Null);
+                if (kindOfAggregate is AggregateKind.JsonGroupArray or AggregateKind.JsonGroupObject)
+                    JsonFunctions.CheckValueArgument(operands[^1], scope);
                 return new AggregateExpr(kindOfAggregate, operands.Length > 0 ? operands[0] : null, operands.Length > 1 ? operands[1] : null, Distinct, Name) { Offset = Offset };
             }
             finally { scope.AllowAggregates = true; }
@@ -536,7 +543,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             "atan2" => ScalarFunction.Atan2, "sinh" => ScalarFunction.Sinh, "cosh" => ScalarFunction.Cosh, "tanh" => ScalarFunction.Tanh,
             "asinh" => ScalarFunction.Asinh, "acosh" => ScalarFunction.Acosh, "atanh" => ScalarFunction.Atanh,
             "degrees" => ScalarFunction.Degrees, "radians" => ScalarFunction.Radians, "sign" => ScalarFunction.Sign,
-            _ => (ScalarFunction?)null,
+            _ => JsonFunctions.Lookup(lower),
         };
         if (kind == null)
         {
@@ -558,6 +565,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             ScalarFunction.Log => Args.Count is 1 or 2,
             ScalarFunction.Pow or ScalarFunction.Atan2 or ScalarFunction.Mod => Args.Count == 2,
             ScalarFunction.Printf or ScalarFunction.Char or >= ScalarFunction.Date => true,
+            >= ScalarFunction.Json and <= ScalarFunction.JsonArrowText => JsonFunctions.ArgumentCountOk(kind.Value, Args.Count),
             _ => Args.Count == 1,
         };
         // f(*) is f() to sqlite3's parser: random(*) and pi(*) run, abs(*) has the wrong number of arguments.
@@ -566,6 +574,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
         var bound = BindArguments(scope);
         if (bound == null) return new LiteralExpr(SqlValue.Null);
         if (kind >= ScalarFunction.Date) DateTimeFunctions.CheckLiteralArguments(bound, kind == ScalarFunction.StrFTime ? 2 : 1);
+        if (JsonFunctions.IsJson(kind.Value)) JsonFunctions.CheckArguments(kind.Value, bound, scope);
         return new ScalarFunctionExpr(kind.Value, bound) { Offset = Offset };
     }
 
@@ -596,7 +605,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
     private static readonly HashSet<string> KnownSqliteFunctions =
     [
         "soundex", "likelihood",
-        "likely", "unlikely", "json", "json_extract", "json_array", "json_object",
+        "likely", "unlikely",
         "row_number", "rank", "dense_rank", "ntile", "lag", "lead", "first_value", "last_value", "nth_value",
         "percent_rank", "cume_dist", "sqlite_source_id", "sqlite_compileoption_used", "sqlite_compileoption_get",
         "load_extension",
@@ -610,6 +619,9 @@ public enum ScalarFunction : byte
     // MathFunctions, Ceil to Sign: keep them together (one range in Eval).
     Ceil, Floor, Trunc, Ln, Log, Log10, Log2, Exp, Pow, Sqrt, Mod, Pi, Sin, Cos, Tan, Asin, Acos, Atan, Atan2,
     Sinh, Cosh, Tanh, Asinh, Acosh, Atanh, Degrees, Radians, Sign,
+    // JsonFunctions, Json to JsonArrowText (the -> and ->> operators): keep them together (one range).
+    Json, JsonArray, JsonArrayLength, JsonExtract, JsonInsert, JsonReplace, JsonSet, JsonObject, JsonPatch, JsonRemove,
+    JsonType, JsonValid, JsonQuote, JsonArrow, JsonArrowText,
     Random, RandomBlob, ZeroBlob, Date, Time, DateTime, JulianDay, UnixEpoch, StrFTime,
 }
 
@@ -624,6 +636,7 @@ public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : E
 
     public override SqlValue Eval(RowContext row)
     {
+        if (Function is >= ScalarFunction.Json and <= ScalarFunction.JsonArrowText) return JsonFunctions.Call(this, row, out _);
         if (Function >= ScalarFunction.Substr)
         {
             var v = _values ??= new SqlValue[Args.Length];

@@ -1297,6 +1297,14 @@ public sealed partial class Parser
         {
             var t = Peek();
             if (t.IsOp("||")) { Take(); left = Checked(new BinaryExpr(BinaryOp.Concat, left, Right(() => ParseCollate()))); continue; }
+            // parse.y's "%left CONCAT PTR": X -> Y and X ->> Y are the two-argument functions "->" and "->>".
+            if (t.IsOp("->") || t.IsOp("->>"))
+            {
+                Take();
+                var right = Right(() => ParseCollate());
+                left = Checked(new FunctionCallExpr(t.Text, [left, right], false, false, t.Start - _start));
+                continue;
+            }
             return left;
         }
     }
@@ -1483,6 +1491,9 @@ public sealed partial class Parser
             ExpectOp(")");
             if (Peek().Is("FILTER")) throw Unsupported("FILTER");
             if (StartsOverClause()) ParseOverSyntax();
+            // SQLITE_MAX_FUNCTION_ARG: sqlite3ExprFunction's "too many arguments on function", which a later syntax
+            // error of the statement replaces; refused rather than modelled.
+            if (args.Count > 127) throw Unsupported("a function call with more than 127 arguments");
             return Checked(new FunctionCallExpr(name, args, star, distinct, offset));
         }
         if (Peek().IsOp("."))

@@ -54,7 +54,10 @@ public sealed class Tokenizer
             case ';': _pos++; return Make(TokenKind.Semicolon, start);
             case '(': case ')': case ',': case '+': case '*': case '/': case '%': case '&': case '~':
                 _pos++; return Make(TokenKind.Operator, start);
-            case '-': _pos++; return Make(TokenKind.Operator, start);
+            case '-':
+                // tokenize.c's TK_PTR: "->" and "->>" (the JSON operators).
+                if (_pos + 1 < n && _sql[_pos + 1] == '>') { _pos += _pos + 2 < n && _sql[_pos + 2] == '>' ? 3 : 2; return Make(TokenKind.Operator, start); }
+                _pos++; return Make(TokenKind.Operator, start);
             case '=':
                 _pos += _pos + 1 < n && _sql[_pos + 1] == '=' ? 2 : 1;
                 return Make(TokenKind.Operator, start, "=");

@@ -226,6 +226,11 @@ public static partial class GoldenCases
             Stdout: "5\n5\n5|5\n5\n",
             Stderr: "Parse error near line 7: near \"'c'\": syntax error\n  SELECT c FROM t1 'b' 'c';\n                       ^--- error here\n",
             ExitCode: 1),
+        new("Upsert_catch_all_clause_with_no_constraint_left_adds_no_statement_journal",
+            "CREATE TABLE t0 (id INTEGER PRIMARY KEY, v DOUBLE, b DOUBLE);\nBEGIN;\nINSERT INTO t0 (b, v) VALUES (42, 'a');\nINSERT INTO t0 VALUES (2, '12', 2.5e-3), (0, 2.5, -0.1), ('gdb', 1, 1e15), (5, 'b', 10) ON CONFLICT (rowid) DO UPDATE SET v = excluded.b, b = -1 ON CONFLICT DO UPDATE SET b = b + excluded.id, id = id + excluded.b WHERE excluded.v <> id;\nSELECT * FROM t0;\nROLLBACK;\nCREATE TABLE t1 (id INTEGER PRIMARY KEY, v);\nBEGIN;\nINSERT INTO t1 VALUES (2, 1), ('gdb', 2) ON CONFLICT (rowid) DO UPDATE SET v = 1 ON CONFLICT DO UPDATE SET id = id + 1;\nSELECT * FROM t1;\nROLLBACK;\nCREATE TABLE t2 (id INTEGER PRIMARY KEY, v UNIQUE);\nBEGIN;\nINSERT INTO t2 VALUES (2, 1), ('gdb', 2) ON CONFLICT (rowid) DO UPDATE SET v = 1 ON CONFLICT DO UPDATE SET id = id + 1;\nSELECT * FROM t2;\nROLLBACK;\nBEGIN;\nINSERT INTO t1 VALUES (2, 1), ('gdb', 2) ON CONFLICT (rowid) DO UPDATE SET id = id + 1;\nSELECT * FROM t1;\nCOMMIT;\n",
+            Stdout: "0|2.5|-0.1\n1|a|42.0\n2|12.0|0.0025\n2|1\n",
+            Stderr: "Runtime error near line 4: datatype mismatch (20)\nRuntime error near line 9: datatype mismatch (20)\nRuntime error near line 14: datatype mismatch (20)\nRuntime error near line 18: datatype mismatch (20)\n",
+            ExitCode: 1),
     ];
 
     /// <summary>SQLITE_LIMIT_COMPOUND_SELECT (500) against VALUES lists, expected output from sqlite3 3.40.1: a lone

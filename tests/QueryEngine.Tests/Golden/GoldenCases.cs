@@ -545,5 +545,6 @@ public static partial class GoldenCases
         .. SoakCases(),
         .. SavepointCases(),
         .. MathCases(),
+        .. JsonCases(),
     ];
 }

@@ -77,6 +77,17 @@ public class UnsupportedTests
         { "SELECT (1, 2) = (1, 2);", "row values" },
         { "SELECT (1, 2) IN (SELECT 1, 2);", "row values" },
         { "SELECT count(*) FROM json_each('[1]');", "table-valued functions" },
+        { "SELECT * FROM json_tree('{\"a\":[1]}');", "table-valued functions" },
+        // Where SQLite's registers hand a json function the JSON subtype that FastDb's values do not carry.
+        { "SELECT json_array((SELECT json('[1]')));", "subquery" },
+        { "CREATE TABLE a(x); INSERT INTO a VALUES ('[1]'); SELECT json_array(max(json(x))) FROM a;", "max()" },
+        { "CREATE TABLE a(x); INSERT INTO a VALUES (json('[1]')) RETURNING json_array(x);", "RETURNING" },
+        { "CREATE TABLE a(x UNIQUE, y); INSERT INTO a VALUES (1, 2); INSERT INTO a VALUES (1, json('[2]')) ON CONFLICT DO UPDATE SET y = json_array(excluded.y);", "excluded" },
+        // JSON sqlite3 reads garbled, or answers with bytes that are not UTF-8, or overflows its own stack on.
+        { "SELECT json('{[\"a\"]:1}');", "label" },
+        { "SELECT json_extract('\"\\ud800\"', '$');", "surrogate" },
+        { "SELECT length(json_set('{}', '$' || replace(hex(zeroblob(20000)), '00', '.a'), 1));", "json_set" },
+        { "SELECT json_array(" + string.Join(", ", Enumerable.Repeat("1", 128)) + ");", "127 arguments" },
         { "SELECT 1 FROM pragma_table_info('t');", "table-valued functions" },
         { "CREATE TABLE c(a, id INTEGER PRIMARY KEY); INSERT INTO c SELECT 1, 70 UNION ALL SELECT last_insert_rowid(), 80;", "last_insert_rowid()" },
         { "SELECT printf('%.1s', 'éé');", "printf" },

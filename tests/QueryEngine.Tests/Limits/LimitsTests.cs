@@ -162,6 +162,30 @@ public class LimitsTests
     }
 
     [RequiresSqlite3Fact]
+    public void Json_results_at_the_value_limit_fail_where_sqlite3_fails()
+    {
+        // A text of m bytes from a value of exactly the limit; json_array adds 4 bytes, json_quote of a control
+        // character writes 6, and a blob met while building is the error before the length is.
+        string Text(long m, string c = "a") => $"substr(replace(hex(zeroblob({L / 2})), '0', '{c}'), 1, {m})";
+        MatchesOracleWithLimit(
+            $"SELECT length(json_array({Text(L - 4)}));\n" +
+            $"SELECT length(json_array({Text(L - 3)}));\n" +
+            $"SELECT length(json_quote(replace({Text(L / 6 - 1)}, 'a', char(1))));\n" +
+            $"SELECT length(json_quote(replace({Text(L / 6)}, 'a', char(1))));\n" +
+            $"SELECT length(json_array({Text(L - 4)}, x'00'));\n" +
+            $"SELECT length(json_object('k', {Text(L - 8)})), length(json_set('[1]', '$[0]', {Text(L - 4)}));\n" +
+            $"SELECT length(json_set('[1]', '$[0]', {Text(L - 3)}));\n" +
+            $"SELECT length(json({Text(L - 2)} -> '$'));\n" +
+            "CREATE TABLE d(v TEXT);\n" +
+            $"INSERT INTO d VALUES ({Text(L / 2)}), ({Text(L / 2 - 6)});\n" +
+            "SELECT length(json_group_array(v)) FROM d;\n" +
+            "INSERT INTO d VALUES ('x');\n" +
+            "SELECT length(json_group_array(v)) FROM d;\n" +
+            "INSERT INTO d VALUES (x'01');\n" +
+            "SELECT length(json_group_array(v)) FROM d;\n");
+    }
+
+    [RequiresSqlite3Fact]
     public void Blobs_at_the_value_limit_fail_where_sqlite3_fails()
     {
         // zeroblob and randomblob take N up to the limit; hex needs 2N+1 bytes, quote 2N+5; a row holding a
