@@ -5,20 +5,22 @@ using FastDb.QueryEngine.Values;
 namespace FastDb.QueryEngine.Execution;
 
 /// <summary>
-/// Multi-column indexes in the plan of a statement over one table, as where.c 3.40.1 plans them without ANALYZE.
-/// Contract: the other planners (ScanPlanner, JoinPlanner, the GROUP BY and DISTINCT walks) know one-column
-/// indexes only; this one runs first and says, for a table that has a multi-column index, either
+/// Multi-column and descending indexes (<see cref="UniqueIndex.KeyPlanned"/>) in the plan of a statement over one
+/// table, as where.c 3.40.1 plans them without ANALYZE. Contract: the other planners (ScanPlanner, JoinPlanner, the
+/// GROUP BY and DISTINCT walks) know ascending one-column indexes only; this one runs first and says, for a table
+/// that has such an index, either
 /// <list type="bullet">
 /// <item>that no such index can be in SQLite's plan (null): none of its columns lead a WHERE term, an ORDER BY,
 /// GROUP BY or DISTINCT term, or a min()/max()/DISTINCT aggregate, and it does not cover the columns read (or is
 /// not narrower than the table: whereLoopAddBtree's CoverIdxScan and indexMightHelpWithOrderBy are then false), so
 /// the other planners answer unchanged;</item>
 /// <item>or the one plan FastDb models (<see cref="CompositeScan"/>): that index walked over the rows whose first
-/// key columns equal constants ("a = 1 AND b = 2", IS, IS NULL), in index order (the key columns, then rowid),
-/// forward, or backward for an ORDER BY of its next columns DESC; with no equality, only a covering scan or an
-/// ORDER BY the index satisfies whole;</item>
+/// key columns equal constants ("a = 1 AND b = 2", IS, IS NULL) and whose next one is in a range, in index order
+/// (the key columns, then rowid; a DESC index from its largest key down), forward, or backward for an ORDER BY of
+/// its next columns in the other direction; with no such term, only a covering scan or an ORDER BY the index
+/// satisfies whole;</item>
 /// <item>or a refusal naming what FastDb does not model (another index or the rowid that could drive the scan
-/// instead, a range or IN on the first column, GROUP BY, DISTINCT, joins, ...), where SQLite's costs decide.</item>
+/// instead, IN on the first column, GROUP BY, DISTINCT, joins, ...), where SQLite's costs decide.</item>
 /// </list>
 /// </summary>
 public static class CompositeIndexPlanner
@@ -48,13 +50,13 @@ public static class CompositeIndexPlanner
     public static void RefuseJoin(IEnumerable<Table> tables)
     {
         foreach (var t in tables)
-            if (t.HasCompositeIndex) throw Refuse("joins over a table with a multi-column index");
+            if (t.HasKeyPlannedIndex) throw Refuse("joins over a table with a multi-column or DESC index");
     }
 
     /// <summary>The plan of a SELECT over one table (see the class summary).</summary>
     public static CompositeScan? PlanSelect(Table table, Expr? where, SelectShape shape)
     {
-        if (!table.HasCompositeIndex) return null;
+        if (!table.HasKeyPlannedIndex) return null;
         var read = new HashSet<int>();
         foreach (var e in shape.Output) Collect(e, read);
         if (where != null) Collect(where, read);
@@ -66,18 +68,21 @@ public static class CompositeIndexPlanner
         bool covering = false, ordering = false;
         foreach (var ix in table.Indexes)
         {
-            if (!ix.IsComposite) continue;
+            if (!ix.KeyPlanned) continue;
             bool covers = read.Count > 0 && Covers(table, ix, read) && IndexRowLogEst(table, ix) < TableRowLogEst(table);
             bool orders = HelpsOrder(ix, shape, where);
-            if (!covers && !orders && !ReadsColumn(where, ix.Column) && !AggregateOnFirstColumn(ix, shape)) continue;
-            if (relevant != null) throw Refuse("queries that two multi-column indexes could answer");
+            bool filters = ReadsColumn(where, ix.Column);
+            if (!covers && !orders && !filters && !AggregateOnFirstColumn(ix, shape)) continue;
+            // A min()/max() walk loses to an equality lookup on the rowid or another index (as ScanForOrderBy's).
+            if (!covers && !orders && !filters && EqualityLookupElsewhere(table, where)) continue;
+            if (relevant != null) throw Refuse("queries that two multi-column or DESC indexes could answer");
             (relevant, covering, ordering) = (ix, covers, orders);
         }
         if (relevant == null) return null;
-        if (shape.GroupBy.Count > 0) throw Refuse("GROUP BY over a table with a multi-column index it could use");
-        if (shape.Distinct && !shape.Aggregate) throw Refuse("SELECT DISTINCT over a table with a multi-column index it could use");
+        if (shape.GroupBy.Count > 0) throw Refuse("GROUP BY over a table with a multi-column or DESC index it could use");
+        if (shape.Distinct && !shape.Aggregate) throw Refuse("SELECT DISTINCT over a table with a multi-column or DESC index it could use");
         if (shape.Aggregate && HasMinMax(shape) && HasBareColumn(shape))
-            throw Refuse("bare columns beside min() or max() over a table with a multi-column index it could use");
+            throw Refuse("bare columns beside min() or max() over a table with a multi-column or DESC index it could use");
 
         var equalities = Equalities(table, relevant, where, read, out var terms);
         var ranges = Ranges(table, relevant, equalities.Count, terms, WithoutRowId(table, read));
@@ -89,59 +94,64 @@ public static class CompositeIndexPlanner
         {
             // No lookup: only a full walk of the index, for a covering scan or an ORDER BY it satisfies.
             if (ReadsColumn(where, relevant.Column) && !covering)
-                throw Refuse("IN or a function on the first column of a multi-column index");
+                throw Refuse("IN or a function on the first column of a multi-column or DESC index");
             if (covering && ScanPlanner.CoveringIndexColumn(table, WithoutRowId(table, read)) >= 0)
-                throw Refuse("a query that a one-column and a multi-column index both cover");
+                throw Refuse("a query that an ascending one-column index and a multi-column or DESC index both cover");
         }
         bool reverse = false;
         var remaining = shape.Order.FindAll(o => o.Key is not ColumnExpr c || !ScanPlanner.FixesColumn(terms, c));
         if (remaining.Count > 0)
         {
             int satisfied = SatisfiedPrefix(table, relevant, equalities.Count, remaining);
-            bool whole = satisfied == remaining.Count && remaining.TrueForAll(o => o.Desc == remaining[0].Desc);
-            if (whole) reverse = remaining[0].Desc;
+            // A term walks the index backwards when its direction is not the index's (ASC on a DESC index).
+            bool Backwards(OrderTerm o) => o.Desc != relevant.Descending;
+            bool whole = satisfied == remaining.Count && remaining.TrueForAll(o => Backwards(o) == Backwards(remaining[0]));
+            if (whole) reverse = Backwards(remaining[0]);
             else
             {
                 // A sort follows. Without a lookup or a covering scan the walk was only for ORDER BY: SQLite then
                 // weighs it against a table scan and a sort; a DESC first term it satisfies makes a backward walk
                 // with a sort of each block; another index or the rowid in ORDER BY may drive another walk.
-                if (!driven && !covering) throw Refuse("ORDER BY that a multi-column index satisfies only in part");
-                if (satisfied > 0 && remaining[0].Desc) throw Refuse("ORDER BY ... DESC that a multi-column index satisfies only in part");
+                if (!driven && !covering) throw Refuse("ORDER BY that a multi-column or DESC index satisfies only in part");
+                if (satisfied > 0 && Backwards(remaining[0])) throw Refuse("ORDER BY walking a multi-column or DESC index backwards that it satisfies only in part");
                 foreach (var o in remaining)
                     if (o.Key is ColumnExpr c && (c.IsRowId || c.Index < 0 || table.IndexOn(c.Index) != null))
-                        throw Refuse("ORDER BY an indexed column or the rowid beside a multi-column index the query uses");
+                        throw Refuse("ORDER BY an indexed column or the rowid beside a multi-column or DESC index the query uses");
             }
-            if (!driven && !covering && shape.Limited)
-                throw Refuse("ORDER BY with LIMIT walking a multi-column index that does not cover the query");
+            // The walk for ORDER BY alone against a sort under LIMIT: only a forward walk of one column gives the
+            // sort's order on ties (rowids ascending).
+            if (!driven && !covering && shape.Limited && (relevant.IsComposite || reverse))
+                throw Refuse("ORDER BY with LIMIT walking a multi-column or DESC index that does not cover the query");
         }
         else if (!driven && !covering && !ordering && AggregateOnFirstColumn(relevant, shape, distinctOnly: true))
-            throw Refuse("a DISTINCT aggregate on the first column of a multi-column index that does not cover the query");
-        // A lone max() of the key column after the equalities walks backwards (ScanPlanner.LoneMinMax): of the keys
-        // that compare equal (1 and 1.0) it reads the last in index order. A lone min() reads the first, as the
-        // forward walk's aggregate does.
+            throw Refuse("a DISTINCT aggregate on the first column of a multi-column or DESC index that does not cover the query");
+        // A lone max() of the key column after the equalities walks towards the largest key, backwards on an
+        // ascending index (ScanPlanner.LoneMinMax): of the keys that compare equal (1 and 1.0) it reads the last in
+        // index order. A lone min() walks towards the smallest: forwards on an ascending index, as the forward
+        // walk's aggregate reads it, backwards on a DESC one.
         if (shape.Aggregate && shape.GroupBy.Count == 0 && equalities.Count < relevant.Columns.Length
             && ScanPlanner.LoneMinMax([.. shape.Output, .. shape.Order.Select(o => o.Key), .. shape.Having == null ? [] : new[] { shape.Having }])
-                is { Kind: AggregateKind.Max, Argument: ColumnExpr { IsRowId: false } max } && max.Index == relevant.Columns[equalities.Count])
-            reverse = true;
+                is { Argument: ColumnExpr { IsRowId: false } arg } lone && arg.Index == relevant.Columns[equalities.Count])
+            reverse = (lone.Kind == AggregateKind.Max) != relevant.Descending;
         return new CompositeScan(relevant, equalities, reverse, ranges);
     }
 
     /// <summary>The plan of an UPDATE or DELETE (one pass is desired: no covering scan, and ORDER BY is absent).</summary>
     public static CompositeScan? PlanChange(Table table, Expr? where)
     {
-        if (!table.HasCompositeIndex || where == null) return null;
+        if (!table.HasKeyPlannedIndex || where == null) return null;
         UniqueIndex? relevant = null;
         foreach (var ix in table.Indexes)
         {
-            if (!ix.IsComposite || !ReadsColumn(where, ix.Column)) continue;
-            if (relevant != null) throw Refuse("queries that two multi-column indexes could answer");
+            if (!ix.KeyPlanned || !ReadsColumn(where, ix.Column)) continue;
+            if (relevant != null) throw Refuse("queries that two multi-column or DESC indexes could answer");
             relevant = ix;
         }
         if (relevant == null) return null;
         var equalities = Equalities(table, relevant, where, null, out var terms);
         var ranges = Ranges(table, relevant, equalities.Count, terms, null);
         RefuseCompetitors(table, relevant, where, terms, null);
-        if (equalities.Count == 0 && ranges.Count == 0) throw Refuse("IN or a function on the first column of a multi-column index");
+        if (equalities.Count == 0 && ranges.Count == 0) throw Refuse("IN or a function on the first column of a multi-column or DESC index");
         return new CompositeScan(relevant, equalities, Reverse: false, ranges);
     }
 
@@ -162,13 +172,14 @@ public static class CompositeIndexPlanner
             if (hit) rows.Add(row);
         }
         var key = scan.Index.Columns;
+        bool descending = scan.Index.Descending;
         var ordered = rows.ToArray();
         Array.Sort(ordered, (x, y) =>
         {
             foreach (int c in key)
             {
                 int d = ValueComparer.Compare(x.Values[c], y.Values[c]);
-                if (d != 0) return d;
+                if (d != 0) return descending ? -d : d;
             }
             return x.RowId.CompareTo(y.RowId);
         });
@@ -241,6 +252,18 @@ public static class CompositeIndexPlanner
         return found;
     }
 
+    /// <summary>An AND term "= constant" (or IS, IS NULL) on the rowid or an ascending one-column index.</summary>
+    private static bool EqualityLookupElsewhere(Table table, Expr? where)
+    {
+        if (where == null) return false;
+        var terms = new List<Expr>();
+        SplitAnd(where, terms);
+        foreach (var term in terms)
+            if (ScanPlanner.TryIndexableTerm(term, out var c, out bool eq, null, table) && eq
+                && (c.IsRowId || c.Index < 0 || table.IndexOn(c.Index) != null)) return true;
+        return false;
+    }
+
     /// <summary>Anything else that could drive the scan is weighed by SQLite's costs: refused.</summary>
     private static void RefuseCompetitors(Table table, UniqueIndex ix, Expr? where, List<Expr> terms, HashSet<int>? read)
     {
@@ -251,11 +274,11 @@ public static class CompositeIndexPlanner
             if (!ScanPlanner.TryIndexableTerm(term, out var c, out _, usedNoRowId, table)) continue;
             bool rowId = c.IsRowId || c.Index < 0;
             if (rowId || table.IndexOn(c.Index) != null
-                || table.Indexes.Exists(o => o.IsComposite && !ReferenceEquals(o, ix) && o.Column == c.Index))
-                throw Refuse("WHERE on the rowid or another index beside a multi-column index the query could use");
+                || table.Indexes.Exists(o => o.KeyPlanned && !ReferenceEquals(o, ix) && o.Column == c.Index))
+                throw Refuse("WHERE on the rowid or another index beside a multi-column or DESC index the query could use");
         }
         if (ScanPlanner.OrUnionPlan(table, where, usedNoRowId) != null || terms.Exists(t => t is BinaryExpr { Op: BinaryOp.Or } && ReadsAnyKey(t, ix)))
-            throw Refuse("OR terms beside a multi-column index the query could use");
+            throw Refuse("OR terms beside a multi-column or DESC index the query could use");
         RefuseSetTerms(where, ix);
     }
 
@@ -265,7 +288,7 @@ public static class CompositeIndexPlanner
         if (e is BetweenExpr or InListExpr or LikeExpr or SubqueryExpr { Kind: SubqueryKind.In })
             foreach (var child in ((IHasChildren)e).Children)
                 if (child is ColumnExpr { IsRowId: false } c && Array.IndexOf(ix.Columns, c.Index) >= 0)
-                    throw Refuse("IN, BETWEEN, LIKE or GLOB on a column of a multi-column index");
+                    throw Refuse("IN, BETWEEN, LIKE or GLOB on a column of a multi-column or DESC index");
         switch (e)
         {
             case UnaryExpr u: RefuseSetTerms(u.Operand, ix); break;
@@ -277,13 +300,15 @@ public static class CompositeIndexPlanner
     }
 
     /// <summary>How many of the ORDER BY terms left walk the index's columns after the <paramref name="fixedColumns"/>
-    /// an equality fixes: the same column, in order, with the NULLs where the index puts them.</summary>
+    /// an equality fixes: the same column, in order, with the NULLs where the index puts them, except that the first
+    /// may ask for them at the other end (wherePathSatisfiesOrderBy's WHERE_BIGNULL_SORT: the walk visits the NULL
+    /// keys last, in its own order, which is what the stable sort that follows makes of the walk's rows).</summary>
     private static int SatisfiedPrefix(Table table, UniqueIndex ix, int fixedColumns, List<OrderTerm> remaining)
     {
         int n = 0;
         while (n < remaining.Count && fixedColumns + n < ix.Columns.Length
-               && remaining[n] is { Key: ColumnExpr { IsRowId: false } c, DefaultNulls: true } && c.Index == ix.Columns[fixedColumns + n]
-               && c.Index != table.RowIdColumn)
+               && remaining[n] is { Key: ColumnExpr { IsRowId: false } c } term && (term.DefaultNulls || n == 0)
+               && c.Index == ix.Columns[fixedColumns + n] && c.Index != table.RowIdColumn)
             n++;
         return n;
     }
@@ -297,7 +322,7 @@ public static class CompositeIndexPlanner
         var terms = new List<Expr>();
         if (where != null) SplitAnd(where, terms);
         var remaining = shape.Order.FindAll(o => o.Key is not ColumnExpr c || !ScanPlanner.FixesColumn(terms, c));
-        if (remaining.Count > 0 && First(remaining[0].Key) && remaining[0].DefaultNulls) return true;
+        if (remaining.Count > 0 && First(remaining[0].Key)) return true;
         if (shape.GroupBy.Exists(First)) return true;
         return shape.Distinct && !shape.Aggregate && shape.Output.Exists(First);
     }

@@ -194,7 +194,7 @@ public sealed partial class Executor
         Array.Copy(t.Columns, index + 1, kept, index, kept.Length - index);
         t.Columns = kept;
         if (t.RowIdColumn > index) t.RowIdColumn--;
-        var rebuilt = t.Indexes.Select(ix => new UniqueIndex(Array.ConvertAll(ix.Columns, c => c > index ? c - 1 : c), ix.ConstraintName, ix.Unique, ix.Name)).ToList();
+        var rebuilt = t.Indexes.Select(ix => new UniqueIndex(Array.ConvertAll(ix.Columns, c => c > index ? c - 1 : c), ix.ConstraintName, ix.Unique, ix.Name, ix.Descending)).ToList();
         t.Indexes.Clear();
         t.Indexes.AddRange(rebuilt);
         t.ReplaceRows([.. t.Rows]);
@@ -205,7 +205,7 @@ public sealed partial class Executor
     /// <summary>New index objects carrying the table's and columns' current names in their constraint names.</summary>
     private static void RebuildIndexes(Table t)
     {
-        var rebuilt = t.Indexes.Select(ix => new UniqueIndex(ix.Columns, UniqueIndex.ConstraintNameOf(t, ix.Columns), ix.Unique, ix.Name)).ToList();
+        var rebuilt = t.Indexes.Select(ix => new UniqueIndex(ix.Columns, UniqueIndex.ConstraintNameOf(t, ix.Columns), ix.Unique, ix.Name, ix.Descending)).ToList();
         t.Indexes.Clear();
         t.Indexes.AddRange(rebuilt);
         t.ReplaceRows([.. t.Rows]);

@@ -69,7 +69,7 @@ public sealed partial class Executor
             if (e.Type != "index" || e.Sql == null || !string.Equals(e.TableName, table.Name, StringComparison.OrdinalIgnoreCase)) continue;
             var ix = table.Indexes.Find(x => x.Name != null && string.Equals(x.Name, e.Name, StringComparison.OrdinalIgnoreCase))
                 ?? throw new InvalidOperationException("sqlite_master's index " + e.Name + " is not one of table " + table.Name + "'s");
-            list.Add(new IndexDescription(e.Name, ix.Columns, ix.Unique, "c", Descending: false));
+            list.Add(new IndexDescription(e.Name, ix.Columns, ix.Unique, "c", ix.Descending));
         }
         list.Reverse();
         int automatic = table.Indexes.Count(x => x.Name == null) + table.RedundantRowIdIndexes;

@@ -286,7 +286,7 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
             columns[i] = table.ColumnIndex(c.Columns[i]);
             if (columns[i] < 0) throw new SqlParseException("no such column: " + c.Columns[i], c.ColumnOffsets[i]);
         }
-        var index = new UniqueIndex(columns, UniqueIndex.ConstraintNameOf(table, columns), c.Unique, c.Name);
+        var index = new UniqueIndex(columns, UniqueIndex.ConstraintNameOf(table, columns), c.Unique, c.Name, c.Descending);
         foreach (var row in table.Rows)
         {
             index.CheckRecord(row.Values, row.RowId);

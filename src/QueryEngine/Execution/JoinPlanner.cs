@@ -425,7 +425,7 @@ public sealed partial class Executor
     {
         foreach (var ix in src.Table.Indexes)
         {
-            if (ix.IsComposite) continue; // joins over a table with one are refused (CompositeIndexPlanner)
+            if (ix.KeyPlanned) continue; // joins over a table with one are refused (CompositeIndexPlanner)
             bool covers = true;
             for (int c = 0; c < src.Table.Columns.Length && covers; c++)
                 if (c != ix.Column && c != src.Table.RowIdColumn && plan.Used.Contains(src.Offset + c)) covers = false;

@@ -226,7 +226,7 @@ public static class ScanPlanner
         for (int i = table.Indexes.Count - 1; i >= 0; i--)
         {
             var ix = table.Indexes[i];
-            if (ix.IsComposite || !Covers(table, ix.Column, usedColumns)) continue;
+            if (ix.KeyPlanned || !Covers(table, ix.Column, usedColumns)) continue;
             int szIdxRow = IndexRowLogEst(table, ix.Column);
             if (szIdxRow >= szTabRow) continue;
             int cost = 1 + 15 * szIdxRow / szTabRow;
@@ -367,7 +367,7 @@ public static class ScanPlanner
         int szTab = TableRowLogEst(table);
         foreach (var ix in table.Indexes)
         {
-            if (ix.IsComposite) continue;
+            if (ix.KeyPlanned) continue;
             int szIdx = IndexRowLogEst(table, ix.Column);
             if (szIdx < szTab && Covers(table, ix.Column, used)) cost = Math.Min(cost, RowsLogEst + 1 + 15 * szIdx / szTab);
         }

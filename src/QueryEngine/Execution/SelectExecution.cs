@@ -203,7 +203,9 @@ public sealed partial class Executor
         else
         {
             var rows = MatchingRows(table, where, used, !aggregate && order.Count == 0 && distinctIndex < 0, out scanError, composite);
-            if (order.Count > 0 && !aggregate && order[0].DefaultNulls && composite == null) rows = ScanForOrderBy(table, where, rows, order[0], limit != null, out tieSensitive);
+            // NULLS FIRST/LAST against the index's order still walks it (WHERE_BIGNULL_SORT visits the NULL keys at the
+            // other end, in the walk's order): the stable sort that follows puts them there.
+            if (order.Count > 0 && !aggregate && composite == null) rows = ScanForOrderBy(table, where, rows, order[0], limit != null, out tieSensitive);
             // max() alone walks its index backwards (ScanPlanner.LoneMinMax): the scan ORDER BY x DESC would make.
             else if (aggregate && groupBy.Count == 0 && composite == null
                      && ScanPlanner.LoneMinMax([.. output, .. order.Select(k => k.Key), .. having == null ? [] : new[] { having }]) is { Kind: AggregateKind.Max, Argument: ColumnExpr max })

@@ -189,7 +189,7 @@ public sealed partial class Executor : ISubqueryHost
             if (i > 0 && d.DefaultExpr != null && !(d.Default.Type == c.Default.Type && ValueComparer.Compare(d.Default, c.Default) == 0)) return null;
         }
         foreach (var ix in target.Indexes)
-            if (!source.Indexes.Exists(o => o.Columns.AsSpan().SequenceEqual(ix.Columns) && o.Unique == ix.Unique)) return null;
+            if (!source.Indexes.Exists(o => o.Columns.AsSpan().SequenceEqual(ix.Columns) && o.Unique == ix.Unique && o.Descending == ix.Descending)) return null;
         return source;
     }
 

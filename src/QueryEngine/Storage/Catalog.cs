@@ -194,8 +194,9 @@ public static class TableFactory
             }
             int i = table.ColumnIndex(constraint.Column);
             if (i >= 0 && i == table.RowIdColumn && ++rowIdMentions == 2) table.RedundantRowIdIndexes = 1;
-            if (i < 0 || i == table.RowIdColumn || table.IndexOn(i) != null) continue;
-            table.Indexes.Add(new UniqueIndex(i, c.Name + "." + columns[i].Name));
+            // A second constraint on the column is dropped as identical whatever its order (sqlite3CreateIndex).
+            if (i < 0 || i == table.RowIdColumn || table.Indexes.Exists(ix => !ix.IsComposite && ix.Column == i)) continue;
+            table.Indexes.Add(new UniqueIndex(i, c.Name + "." + columns[i].Name, descending: constraint.Descending));
         }
         return table;
     }

@@ -9,7 +9,7 @@ namespace FastDb.QueryEngine.Storage;
 /// adds, after each table's redundant-index count, whether it is AUTOINCREMENT (its seq lives in sqlite_sequence,
 /// an ordinary table of the snapshot, so a restored node allocates the rowids a replaying one does); versions 1 and 2
 /// were written before AUTOINCREMENT ran and still read, every table without it. Version 4 gives each index its list
-/// of columns (multi-column indexes); it is written only when a table has such an index. Version 1 (no sqlite_master) still
+/// of columns (multi-column indexes) and whether it is descending; it is written only when a table has such an index. Version 1 (no sqlite_master) still
 /// reads: its CREATE texts and root pages are then unknown, and queries reading them are refused. A value is its type byte (SqlType) then an integer, a real, a text, or a length and the bytes of a
 /// blob. Reading validates everything and reports defects as FormatException.</summary>
 public static class SnapshotCodec
@@ -24,7 +24,7 @@ public static class SnapshotCodec
     public static void Write(Catalog catalog, Stream output)
     {
         using var w = new BinaryWriter(output, new UTF8Encoding(false, false), leaveOpen: true);
-        bool composite = catalog.Tables.Any(t => t.HasCompositeIndex);
+        bool composite = catalog.Tables.Any(t => t.HasKeyPlannedIndex);
         w.Write(Magic);
         w.Write(composite ? Version : OneColumnIndexesVersion);
         w.Write7BitEncodedInt(catalog.Tables.Count);
@@ -52,6 +52,7 @@ public static class SnapshotCodec
                 w.Write(ix.Unique);
                 w.Write(ix.Name != null);
                 if (ix.Name != null) w.Write(ix.Name);
+                if (composite) w.Write(ix.Descending);
             }
             w.Write7BitEncodedInt(t.Rows.Count);
             foreach (var r in t.Rows)
@@ -165,10 +166,12 @@ public static class SnapshotCodec
                     unique = r.ReadBoolean();
                     if (r.ReadBoolean()) indexName = r.ReadString();
                 }
+                bool descending = version >= 4 && r.ReadBoolean();
+                if (descending && width > 1) throw new FormatException("bad index in snapshot");
                 // Automatic indexes are unique, one per key; CREATE INDEX may add more on any columns.
                 if (indexName == null && (!unique || table.Indexes.Any(x => x.Name == null && x.Columns.AsSpan().SequenceEqual(key))))
                     throw new FormatException("bad index in snapshot");
-                table.Indexes.Add(new UniqueIndex(key, UniqueIndex.ConstraintNameOf(table, key), unique, indexName));
+                table.Indexes.Add(new UniqueIndex(key, UniqueIndex.ConstraintNameOf(table, key), unique, indexName, descending));
             }
             int nrows = Count(r);
             long last = long.MinValue;
@@ -194,6 +197,7 @@ public static class SnapshotCodec
             throw new FormatException("AUTOINCREMENT table without sqlite_sequence in snapshot");
         if (version == 1) RebuildUnknownSchema(catalog);
         else ReadSchema(r, catalog);
+        if (version is 2 or 3) RecoverDescendingConstraints(catalog);
         if (input.ReadByte() != -1) throw new FormatException("trailing bytes after snapshot");
         return catalog;
     }
@@ -223,6 +227,31 @@ public static class SnapshotCodec
             if (!names.Contains(t.Name)) throw new FormatException("table without a schema entry in snapshot");
         catalog.MasterMayHaveSplit = r.ReadBoolean();
         catalog.Pages = PageAllocator.Read(r);
+    }
+
+    /// <summary>Versions 2 and 3 did not record an index's order, and builds that wrote them planned UNIQUE (a DESC)
+    /// and PRIMARY KEY DESC as ascending: the order comes back from the CREATE TABLE text, replayed as CREATE TABLE
+    /// makes the automatic indexes, so a restored node plans what a replaying one plans.</summary>
+    private static void RecoverDescendingConstraints(Catalog catalog)
+    {
+        foreach (var t in catalog.Tables)
+        {
+            var entry = catalog.Schema.Find(e => e.Type == "table" && string.Equals(e.Name, t.Name, StringComparison.OrdinalIgnoreCase));
+            if (entry is not { SqlKnown: true, Sql: { } sql } || !sql.Contains("DESC", StringComparison.OrdinalIgnoreCase)) continue;
+            if (Syntax.Parser.ParseOne(sql, 0, _ => false, out _) is not Syntax.CreateTableStatement create) continue;
+            var made = TableFactory.Create(create).Indexes;
+            var automatic = t.Indexes.FindAll(ix => ix.Name == null);
+            if (made.Count != automatic.Count) throw new FormatException("automatic indexes that do not match the CREATE text in snapshot");
+            for (int i = 0; i < made.Count; i++)
+            {
+                if (!made[i].Descending) continue;
+                var old = automatic[i];
+                if (old.IsComposite || old.Column != made[i].Column) throw new FormatException("automatic indexes that do not match the CREATE text in snapshot");
+                var restored = new UniqueIndex(old.Columns, old.ConstraintName, old.Unique, null, descending: true);
+                foreach (var row in t.Rows) restored.Enter(row);
+                t.Indexes[t.Indexes.IndexOf(old)] = restored;
+            }
+        }
     }
 
     /// <summary>A version-1 snapshot kept no CREATE texts or pages: rebuild the rows with those unknown.</summary>

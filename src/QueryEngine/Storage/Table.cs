@@ -27,20 +27,26 @@ public sealed class Row(long rowId, SqlValue[] values)
 }
 
 /// <summary>An index: a UNIQUE or non-rowid PRIMARY KEY constraint (automatic, no name), or one made by CREATE
-/// [UNIQUE] INDEX (named), on one column or several (<see cref="IsComposite"/>). A unique one is answered by a hash
-/// map (a key with a NULL never conflicts); a plain one only changes the plans (row order), which sort by its
-/// columns when they follow it, so it keeps no map. The planners model one-column indexes (<see cref="Table.IndexOn"/>
-/// never returns a composite one); a multi-column index drives only the plans of CompositeIndexPlanner.</summary>
-public sealed class UniqueIndex(int[] columns, string constraintName, bool unique, string? name)
+/// [UNIQUE] INDEX (named), on one column or several (<see cref="IsComposite"/>), a one-column one ascending or
+/// <see cref="Descending"/>. A unique one is answered by a hash map (a key with a NULL never conflicts); a plain one
+/// only changes the plans (row order), which sort by its columns when they follow it. The one-column planners model
+/// ascending one-column indexes (<see cref="Table.IndexOn"/> never returns another); a multi-column or descending
+/// index (<see cref="KeyPlanned"/>) drives only the plans of CompositeIndexPlanner, which keeps maps of its keys.</summary>
+public sealed class UniqueIndex(int[] columns, string constraintName, bool unique, string? name, bool descending = false)
 {
-    public UniqueIndex(int column, string constraintName, bool unique = true, string? name = null)
-        : this([column], constraintName, unique, name) { }
+    public UniqueIndex(int column, string constraintName, bool unique = true, string? name = null, bool descending = false)
+        : this([column], constraintName, unique, name, descending) { }
 
     /// <summary>The key columns in index order.</summary>
     public readonly int[] Columns = columns;
     /// <summary>The first key column (the only one unless <see cref="IsComposite"/>).</summary>
     public int Column => Columns[0];
     public bool IsComposite => Columns.Length > 1;
+    /// <summary>A one-column index in descending order (UNIQUE (a DESC), a PRIMARY KEY DESC that is no rowid alias,
+    /// CREATE INDEX ON t(a DESC)): its entries run from the largest key down, rowids ascending within a key.</summary>
+    public readonly bool Descending = descending && columns.Length == 1;
+    /// <summary>Planned by CompositeIndexPlanner from its key's order, not by the one-column planners.</summary>
+    public bool KeyPlanned => IsComposite || Descending;
     /// <summary>What "UNIQUE constraint failed: " names: "t.a" or "t.a, t.b".</summary>
     public readonly string ConstraintName = constraintName;
     public readonly bool Unique = unique;
@@ -74,14 +80,16 @@ public sealed class UniqueIndex(int[] columns, string constraintName, bool uniqu
     }
 
     /// <summary>The rows whose first key column equals <paramref name="first"/> as stored keys compare (a
-    /// multi-column index only); none for NULL.</summary>
+    /// <see cref="KeyPlanned"/> index only); none for NULL.</summary>
     public IReadOnlyCollection<Row> WithFirstColumn(SqlValue first) =>
         !first.IsNull && _byFirstColumn.TryGetValue(first, out var rows) ? rows : [];
 
-    /// <summary>The rows whose whole key is <paramref name="key"/> (a multi-column index only; none if it holds a NULL).</summary>
+    /// <summary>The rows whose whole key is <paramref name="key"/> (a <see cref="KeyPlanned"/> index only; none if it
+    /// holds a NULL).</summary>
     public IReadOnlyCollection<Row> WithKey(SqlValue[] key)
     {
         if (Array.Exists(key, v => v.IsNull)) return [];
+        if (!IsComposite) return Unique ? (Map.TryGetValue(key[0], out var one) ? [one] : []) : WithFirstColumn(key[0]);
         if (Unique) return _tuples.TryGetValue(key, out var row) ? [row] : [];
         return _byKey.TryGetValue(key, out var rows) ? rows : [];
     }
@@ -89,12 +97,12 @@ public sealed class UniqueIndex(int[] columns, string constraintName, bool uniqu
     /// <summary>Enters a row of the table (its key must be free).</summary>
     public void Enter(Row row)
     {
-        if (IsComposite && !row.Values[Column].IsNull)
+        if (KeyPlanned && !row.Values[Column].IsNull)
         {
             if (!_byFirstColumn.TryGetValue(row.Values[Column], out var rows))
                 _byFirstColumn[row.Values[Column]] = rows = new HashSet<Row>(ReferenceEqualityComparer.Instance);
             rows.Add(row);
-            if (!Unique && KeyOf(row.Values) is { } key)
+            if (IsComposite && !Unique && KeyOf(row.Values) is { } key)
             {
                 if (!_byKey.TryGetValue(key, out var same)) _byKey[key] = same = new HashSet<Row>(ReferenceEqualityComparer.Instance);
                 same.Add(row);
@@ -112,11 +120,11 @@ public sealed class UniqueIndex(int[] columns, string constraintName, bool uniqu
     /// <summary>Removes a row of the table, if it is the one its key maps to.</summary>
     public void Leave(Row row)
     {
-        if (IsComposite && !row.Values[Column].IsNull && _byFirstColumn.TryGetValue(row.Values[Column], out var rows))
+        if (KeyPlanned && !row.Values[Column].IsNull && _byFirstColumn.TryGetValue(row.Values[Column], out var rows))
         {
             rows.Remove(row);
             if (rows.Count == 0) _byFirstColumn.Remove(row.Values[Column]);
-            if (!Unique && KeyOf(row.Values) is { } key && _byKey.TryGetValue(key, out var same))
+            if (IsComposite && !Unique && KeyOf(row.Values) is { } key && _byKey.TryGetValue(key, out var same))
             {
                 same.Remove(row);
                 if (same.Count == 0) _byKey.Remove(key);
@@ -263,15 +271,15 @@ public sealed class Table
 
     public int ColumnIndex(string name) => _columnIndex.TryGetValue(name, out int i) ? i : -1;
 
-    /// <summary>The one-column index on <paramref name="column"/> (the oldest, if several), or null.</summary>
+    /// <summary>The ascending one-column index on <paramref name="column"/> (the oldest, if several), or null.</summary>
     public UniqueIndex? IndexOn(int column)
     {
-        foreach (var ix in Indexes) if (ix.Column == column && !ix.IsComposite) return ix;
+        foreach (var ix in Indexes) if (ix.Column == column && !ix.KeyPlanned) return ix;
         return null;
     }
 
-    /// <summary>True when a multi-column index exists: the planners then ask CompositeIndexPlanner first.</summary>
-    public bool HasCompositeIndex => Indexes.Exists(ix => ix.IsComposite);
+    /// <summary>True when a multi-column or descending index exists: the planners then ask CompositeIndexPlanner first.</summary>
+    public bool HasKeyPlannedIndex => Indexes.Exists(ix => ix.KeyPlanned);
 
     public long MaxRowId => Rows.Count == 0 ? 0 : Rows[^1].RowId;
 

@@ -79,6 +79,8 @@ public sealed class CreateIndexStatement : Statement
     /// <summary>The indexed columns as written (bare names), and their offsets for "no such column".</summary>
     public required string[] Columns;
     public required int[] ColumnOffsets;
+    /// <summary>A one-column index declared DESC.</summary>
+    public bool Descending;
     /// <summary>The text sqlite_master keeps: "CREATE [UNIQUE] INDEX " and the statement from the index name to
     /// just before its ";" (spaces and comments before the ";" included).</summary>
     public string Sql = "";

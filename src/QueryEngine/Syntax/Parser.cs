@@ -336,8 +336,8 @@ public sealed partial class Parser
     }
 
     /// <summary>CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (column): the whole statement is parsed first
-    /// (SQLite acts when it reduces it), then what FastDb does not index is refused: several columns, expressions,
-    /// DESC, COLLATE, partial indexes.</summary>
+    /// (SQLite acts when it reduces it), then what FastDb does not index is refused: expressions, DESC past a
+    /// one-column index, COLLATE, partial indexes.</summary>
     private Statement ParseCreateIndex()
     {
         bool unique = TryKeyword("UNIQUE");
@@ -362,11 +362,12 @@ public sealed partial class Parser
         string table = ExpectName();
         ExpectOp("(");
         var items = new List<Expr>();
+        bool anyDescending = false;
         do
         {
             items.Add(ParseExprAt(5));
             if (TryKeyword("COLLATE")) { ExpectName(); _deferredUnsupported ??= "COLLATE"; }
-            if (TryKeyword("DESC")) _deferredUnsupported ??= "DESC index columns";
+            if (TryKeyword("DESC")) anyDescending = true;
             else TryKeyword("ASC");
         } while (TryOp(","));
         ExpectOp(")");
@@ -387,9 +388,11 @@ public sealed partial class Parser
         }
         if (_deferredUnsupported == null && columns.Distinct(StringComparer.OrdinalIgnoreCase).Count() != columns.Length)
             _deferredUnsupported = "an index naming a column twice";
+        // One column may be DESC; FastDb does not order a multi-column index's keys each their own way.
+        if (anyDescending && items.Count > 1) _deferredUnsupported ??= "DESC index columns";
         return new CreateIndexStatement
         {
-            Name = name, Table = table, Unique = unique, IfNotExists = ifNotExists, Columns = columns, ColumnOffsets = offsets,
+            Name = name, Table = table, Unique = unique, IfNotExists = ifNotExists, Columns = columns, ColumnOffsets = offsets, Descending = anyDescending,
             Sql = (unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") + _tokens.Sql[nameToken.Start..end.Start],
         };
     }

@@ -3,9 +3,10 @@ using System.Globalization;
 namespace FastDb.QueryEngine.Tests.Differential;
 
 /// <summary>
-/// Multi-column indexes, from a random stream of their own, at the end of a script: a table mc(a, b, c, d) of one
-/// affinity family with one multi-column index (CREATE [UNIQUE] INDEX on two or three columns, UNIQUE (a, b) or
-/// PRIMARY KEY (b, a)), rows of mixed types with duplicate keys (INSERT, OR IGNORE, OR REPLACE), then the shapes
+/// Multi-column and descending indexes, from a random stream of their own, at the end of a script: a table
+/// mc(a, b, c, d) of one affinity family with one such index (CREATE [UNIQUE] INDEX on two or three columns,
+/// UNIQUE (a, b) or PRIMARY KEY (b, a); or on a alone, DESC: UNIQUE (a DESC), CREATE INDEX ... (a DESC), a PRIMARY KEY
+/// DESC), rows of mixed types with duplicate keys (INSERT, OR IGNORE, OR REPLACE), then the shapes
 /// FastDb plans as SQLite does: equalities on a prefix of the key with ranges and filters after it, ORDER BY the next
 /// key columns either way or other columns (a sort), LIMIT; covering scans of the key columns and ORDER BY them;
 /// aggregates over a prefix; UPDATE and DELETE through the index (SET changing a key column too); queries the index
@@ -38,20 +39,24 @@ public sealed partial class ScriptGenerator
             ? ["'1'", "'2'", "'a'", "3", "'b'", "NULL", "'3'", "'B'"]
             : ["0", "1", "2", "3", "1.0", "2.5", "'3'", "'x'", "NULL", "-1"];
         string V() => Pick(r, values);
-        // The key: which columns, in which order, and how it is declared.
-        int declared = r.Next(5);
+        // The key: which columns, in which order, and how it is declared; 5-7 a one-column DESC index on a (UNIQUE
+        // (a DESC), CREATE INDEX ... (a DESC), a PRIMARY KEY DESC), whose queries pair it with b.
+        int declared = r.Next(8);
+        bool descending = declared >= 5;
         string[] key = declared switch
         {
             0 => ["a", "b"],
             1 => ["a", "b", "c"],
             2 => ["b", "a"],
             3 => ["a", "b"],
-            _ => ["c", "a"],
+            4 => ["c", "a"],
+            _ => ["a"],
         };
-        bool unique = declared is 2 or 3 || r.Next(3) == 0;
+        bool tableKey = declared is 2 or 3 or 5 or 7; // declared in CREATE TABLE: no CREATE INDEX
+        bool unique = tableKey || r.Next(3) == 0;
         // A clean script (values checked against Microsoft.Data.Sqlite) must not fail: no UNIQUE violations.
         bool clean = Clean;
-        if (clean && declared is not (2 or 3)) unique = false;
+        if (clean && !tableKey) unique = false;
         Add(["DROP", "TABLE", "IF", "EXISTS", "mc", ";"]);
         var create = new List<string> { "CREATE", "TABLE", "mc", "(" };
         foreach (var c in new[] { "a", "b", "c", "d" })
@@ -60,12 +65,14 @@ public sealed partial class ScriptGenerator
             create.Add(c);
             string type = Pick(r, types);
             if (type.Length > 0) create.Add(type);
+            if (declared == 7 && c == "a") create.AddRange(["PRIMARY", "KEY", "DESC"]);
         }
         if (declared == 2) create.AddRange([",", "PRIMARY", "KEY", "(", "b", ",", "a", ")"]);
         if (declared == 3) create.AddRange([",", "UNIQUE", "(", "a", ",", "b", ")"]);
+        if (declared == 5) create.AddRange([",", "UNIQUE", "(", "a", "DESC", ")"]);
         create.AddRange([")", ";"]);
         Add(create);
-        string indexName = declared is 2 ? "sqlite_autoindex_mc_1" : declared is 3 ? "sqlite_autoindex_mc_1" : "mck";
+        string indexName = tableKey ? "sqlite_autoindex_mc_1" : "mck";
         void CreateIndex()
         {
             var tokens = new List<string> { "CREATE" };
@@ -76,11 +83,12 @@ public sealed partial class ScriptGenerator
                 if (i > 0) tokens.Add(",");
                 tokens.Add(key[i]);
             }
+            if (descending) tokens.Add("DESC");
             tokens.AddRange([")", ";"]);
             Add(tokens);
         }
         bool indexFirst = r.Next(2) == 0;
-        if (declared is not (2 or 3) && indexFirst) CreateIndex();
+        if (!tableKey && indexFirst) CreateIndex();
         for (int n = 0, inserts = 1 + r.Next(3); n < inserts; n++)
         {
             var insert = new List<string> { "INSERT" };
@@ -98,8 +106,8 @@ public sealed partial class ScriptGenerator
             Add(insert);
         }
         // Created over rows already there: a UNIQUE one may fail on them.
-        if (declared is not (2 or 3) && !indexFirst) CreateIndex();
-        string k0 = key[0], k1 = key[1];
+        if (!tableKey && !indexFirst) CreateIndex();
+        string k0 = key[0], k1 = descending ? "b" : key[1];
         string Cols() => r.Next(4) switch
         {
             0 => "*",
@@ -130,7 +138,7 @@ public sealed partial class ScriptGenerator
                     if (then == 2) tokens.AddRange(["AND", k1, Pick(r, [">", ">=", "<", "<="]), V()]);
                     if (then == 3) tokens.AddRange(["AND", "d", Pick(r, ComparisonOperators), V()]);
                     if (then == 4) tokens.AddRange(["AND", k1, "IS", "NULL"]);
-                    string order = Pick(r, ["", "", k1, k1 + " DESC", "d", "d DESC", k1 + " , d", "d , " + k1, k0 + " , " + k1 + " DESC", "rowid"]);
+                    string order = Pick(r, ["", "", k1, k1 + " DESC", "d", "d DESC", k1 + " , d", "d , " + k1, k0 + (descending ? " DESC , " : " , ") + k1 + " DESC", "rowid"]);
                     if (order == "rowid") order = "";
                     if (order.Length > 0) tokens.AddRange(["ORDER", "BY", .. Tokens(order)]);
                     if (r.Next(3) == 0)
@@ -144,10 +152,10 @@ public sealed partial class ScriptGenerator
                 {
                     // The key columns alone: a covering scan when the index is narrower than the table.
                     tokens.AddRange(["SELECT", .. Tokens(string.Join(" , ", key)), "FROM", "mc"]);
-                    if (r.Next(2) == 0) tokens.AddRange(["WHERE", k1, Pick(r, ComparisonOperators), V()]);
+                    if (r.Next(2) == 0) tokens.AddRange(["WHERE", descending ? k0 : k1, Pick(r, ComparisonOperators), V()]);
                     int order = r.Next(3);
                     if (order == 1) tokens.AddRange(["ORDER", "BY", k0]);
-                    if (order == 2) tokens.AddRange(["ORDER", "BY", k0, "DESC", ",", k1, "DESC"]);
+                    if (order == 2) tokens.AddRange(descending ? ["ORDER", "BY", k0, "DESC"] : ["ORDER", "BY", k0, "DESC", ",", k1, "DESC"]);
                     break;
                 }
                 case 4:

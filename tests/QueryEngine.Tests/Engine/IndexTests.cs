@@ -66,7 +66,6 @@ public class IndexTests
 
     [Theory]
     [InlineData("CREATE INDEX j ON t(a, A);", "an index naming a column twice")]
-    [InlineData("CREATE INDEX j ON t(a DESC);", "DESC index columns")]
     [InlineData("CREATE INDEX j ON t(a, b DESC);", "DESC index columns")]
     [InlineData("CREATE INDEX j ON t(a COLLATE nocase);", "COLLATE")]
     [InlineData("CREATE INDEX j ON t(a + 1);", "indexes on expressions")]
