@@ -45,12 +45,28 @@ public static class CompositeIndexPlanner
 
     private static SqlParseException Refuse(string what) => new("FastDb does not support " + what + " yet");
 
-    /// <summary>A join reading a table with a multi-column index: refused (its lookups and loop order are costed
-    /// against that index, which JoinPlanner does not model).</summary>
-    public static void RefuseJoin(IEnumerable<Table> tables)
+    /// <summary>A join where a table's multi-column or DESC index could be in SQLite's plan is refused (its lookups,
+    /// loop order and walks would be costed against that index, which JoinPlanner does not model): the index's first
+    /// column is in <paramref name="terms"/> (the joined-row columns WHERE, ON, ORDER BY, GROUP BY, DISTINCT and the
+    /// aggregates read), or it covers what the join reads of the table (<paramref name="used"/>) and is narrower.
+    /// Otherwise the index is not in the plan, and JoinPlanner, which sees only ascending one-column indexes, plans
+    /// the join as before.</summary>
+    public static void RefuseJoin(List<JoinSource> sources, HashSet<int> terms, HashSet<int> used)
     {
-        foreach (var t in tables)
-            if (t.HasKeyPlannedIndex) throw Refuse("joins over a table with a multi-column or DESC index");
+        // USING (and NATURAL) columns are tested by the join too, in whichever tables have them.
+        var usingNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var src in sources) if (src.UsingColumns != null) usingNames.UnionWith(src.UsingColumns);
+        foreach (var src in sources)
+            foreach (var ix in src.Table.Indexes)
+            {
+                if (!ix.KeyPlanned) continue;
+                if (terms.Contains(src.Offset + ix.Column) || usingNames.Contains(src.Table.Columns[ix.Column].Name)) throw Refuse("joins over a table with a multi-column or DESC index on the columns they test");
+                var read = new HashSet<int>();
+                for (int c = 0; c < src.Table.Columns.Length; c++) if (used.Contains(src.Offset + c)) read.Add(c);
+                if (used.Contains(src.RowIdSlot)) read.Add(RowId);
+                if (read.Count > 0 && Covers(src.Table, ix, read) && IndexRowLogEst(src.Table, ix) < TableRowLogEst(src.Table))
+                    throw Refuse("joins over a table with a multi-column or DESC index that covers what they read of it");
+            }
     }
 
     /// <summary>The plan of a SELECT over one table (see the class summary).</summary>

@@ -43,7 +43,8 @@ public sealed partial class Executor
         plan.LoopOrder = [.. Enumerable.Range(0, n)];
         plan.Access = new IndexAccess?[n];
         plan.Automatic = [.. Enumerable.Repeat(true, n)];
-        bool keyed = sources.Any(src => src.Table.Indexes.Count > 0);
+        // Multi-column and DESC indexes are not in the plan here (CompositeIndexPlanner.RefuseJoin made sure).
+        bool keyed = sources.Any(src => src.Table.Indexes.Exists(ix => !ix.KeyPlanned));
         var whereTerms = new List<Expr>();
         if (where != null) SplitConjuncts(where, whereTerms);
         var innerTerms = new List<Expr>(whereTerms);
@@ -267,7 +268,7 @@ public sealed partial class Executor
             return;
         }
         plan.Automatic[k] = allowAutomatic;
-        if (src.Table.Indexes.Count > 0 && CoveredByIndex(plan, src))
+        if (src.Table.Indexes.Exists(ix => !ix.KeyPlanned) && CoveredByIndex(plan, src))
             throw new SqlParseException("FastDb does not support a JOIN that reads only indexed columns of " + src.Table.Name + " yet (SQLite may scan the index)");
     }
 

@@ -147,7 +147,18 @@ public sealed partial class Executor
 
         var used = UsedColumns(output, where, order, groupBy, having);
         CompositeIndexPlanner.CompositeScan? composite = null;
-        if (join != null) CompositeIndexPlanner.RefuseJoin(join.Sources.Select(src => src.Table));
+        if (join != null)
+        {
+            var terms = new HashSet<int>();
+            if (where != null) CollectColumns(where, terms);
+            foreach (var on in join.On) if (on != null) CollectColumns(on, terms);
+            foreach (var k in order) CollectColumns(k.Key, terms);
+            foreach (var g in groupBy) CollectColumns(g, terms);
+            if (s.Distinct || aggregate) foreach (var e in output) CollectColumns(e, terms);
+            var read = new HashSet<int>(used);
+            foreach (var on in join.On) if (on != null) CollectColumns(on, read);
+            CompositeIndexPlanner.RefuseJoin(join.Sources, terms, read);
+        }
         else if (table != null && s.FromQuery == null)
             composite = CompositeIndexPlanner.PlanSelect(table, where, new CompositeIndexPlanner.SelectShape
             {

@@ -119,8 +119,13 @@ public sealed partial class ScriptGenerator
         for (int q = 0, queries = 4 + r.Next(6); q < queries; q++)
         {
             var tokens = new List<string>();
-            switch (r.Next(9))
+            switch (r.Next(10))
             {
+                case 9:
+                    // A join the index is not in: on d, never a key column, reading more than the key.
+                    tokens.AddRange(["SELECT", "mc." + k1, ",", "o.d", ",", "o." + k0, "FROM", "mc", .. (r.Next(2) == 0 ? new List<string> { "LEFT", "JOIN" } : ["JOIN"]),
+                        "mc", "AS", "o", "ON", "o.d", "=", "mc.d"]);
+                    break;
                 case 0:
                 case 1:
                 case 2:

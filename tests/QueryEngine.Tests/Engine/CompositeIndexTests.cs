@@ -51,6 +51,10 @@ public class CompositeIndexTests
         "SELECT max(a) FROM m WHERE a = 2;\nSELECT max(a), max(a) + 1 FROM m WHERE b > -1;\nSELECT max(a), count(*) FROM m;\n" +
         "CREATE TABLE n(a, b, c);\nCREATE INDEX nab ON n(a, b);\nINSERT INTO n VALUES(1, 1.0, 0), (1, 1, 0), (0, 2, 0), (0, 2.0, 0), (3, 5, 0);\n" +
         "SELECT max(b) FROM n WHERE a = 1;\nSELECT min(b) FROM n WHERE a = 0;\nSELECT max(b) FROM n WHERE a = 0;\nSELECT max(a) FROM n WHERE c = 0;\nSELECT max(b) FROM n WHERE a < 2;\n",
+        // Joins where the index is not in the plan: none of its first column in the terms, not covering.
+        "CREATE TABLE a(id INTEGER PRIMARY KEY, x);\nCREATE TABLE ab(a_id, b_id, n, PRIMARY KEY(a_id, b_id));\nINSERT INTO a VALUES(1, 'p'), (2, 'q');\n" +
+        "INSERT INTO ab VALUES(2, 1, 5), (1, 2, 6), (1, 1, 7);\nSELECT * FROM a, ab WHERE ab.b_id = a.id ORDER BY ab.n;\nSELECT * FROM ab JOIN a ON a.id = ab.n - 4;\n" +
+        "SELECT a.x, ab.n FROM a LEFT JOIN ab ON ab.b_id = a.id;\nSELECT count(*) FROM a CROSS JOIN ab;\n",
         // A PRIMARY KEY covering the whole table is no narrower: a table scan.
         "CREATE TABLE j(x, y, PRIMARY KEY(x, y));\nINSERT INTO j VALUES(2, 1), (1, 2), (1, 1), (3, 0);\nSELECT * FROM j;\nSELECT y FROM j;\nSELECT * FROM j WHERE x = 1;\n" +
         "SELECT * FROM j ORDER BY x DESC;\nSELECT count(*) FROM j;\n",
@@ -103,7 +107,9 @@ public class CompositeIndexTests
     [InlineData("SELECT * FROM t ORDER BY a, d;", "ORDER BY that a multi-column or DESC index satisfies only in part")]
     [InlineData("SELECT * FROM t WHERE a = 1 ORDER BY b DESC, d;", "ORDER BY walking a multi-column or DESC index backwards that it satisfies only in part")]
     [InlineData("SELECT * FROM t ORDER BY a LIMIT 2;", "ORDER BY with LIMIT walking a multi-column or DESC index that does not cover the query")]
-    [InlineData("SELECT * FROM t JOIN t AS u ON u.d = t.d;", "joins over a table with a multi-column or DESC index")]
+    [InlineData("SELECT * FROM t JOIN t AS u ON u.a = t.d;", "joins over a table with a multi-column or DESC index on the columns they test")]
+    [InlineData("SELECT t.d FROM t JOIN t AS u USING (a);", "joins over a table with a multi-column or DESC index on the columns they test")]
+    [InlineData("SELECT u.a FROM t JOIN t AS u ON u.b = t.d;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
     [InlineData("SELECT b FROM t;", "a query that an ascending one-column index and a multi-column or DESC index both cover")]
     [InlineData("UPDATE t SET d = 'z' WHERE a + 0 > 1;", "IN or a function on the first column of a multi-column or DESC index")]
     [InlineData("DELETE FROM t WHERE a = 1 OR b = 2;", "OR terms beside a multi-column or DESC index the query could use")]
