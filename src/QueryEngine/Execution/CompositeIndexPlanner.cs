@@ -349,9 +349,9 @@ public static class CompositeIndexPlanner
     {
         if (!shape.Aggregate) return false;
         var aggregates = new List<AggregateExpr>();
-        foreach (var e in shape.Output) CollectAggregates(e, aggregates);
-        foreach (var o in shape.Order) CollectAggregates(o.Key, aggregates);
-        if (shape.Having != null) CollectAggregates(shape.Having, aggregates);
+        foreach (var e in shape.Output) AggregateExpr.CollectIn(e, aggregates);
+        foreach (var o in shape.Order) AggregateExpr.CollectIn(o.Key, aggregates);
+        if (shape.Having != null) AggregateExpr.CollectIn(shape.Having, aggregates);
         foreach (var a in aggregates)
         {
             if (a.Argument is not ColumnExpr { IsRowId: false } c || c.Index != ix.Column) continue;
@@ -364,7 +364,7 @@ public static class CompositeIndexPlanner
     private static bool HasMinMax(SelectShape shape)
     {
         var aggregates = new List<AggregateExpr>();
-        foreach (var e in shape.Output) CollectAggregates(e, aggregates);
+        foreach (var e in shape.Output) AggregateExpr.CollectIn(e, aggregates);
         return aggregates.Exists(a => a.IsMinMax);
     }
 
@@ -383,19 +383,6 @@ public static class CompositeIndexPlanner
             _ => false,
         };
         return shape.Output.Exists(Bare) || shape.Order.Exists(o => Bare(o.Key));
-    }
-
-    private static void CollectAggregates(Expr e, List<AggregateExpr> into)
-    {
-        switch (e)
-        {
-            case AggregateExpr a: into.Add(a); break;
-            case UnaryExpr u: CollectAggregates(u.Operand, into); break;
-            case BinaryExpr b: CollectAggregates(b.Left, into); CollectAggregates(b.Right, into); break;
-            case IsNullExpr n: CollectAggregates(n.Operand, into); break;
-            case ScalarFunctionExpr f: foreach (var a in f.Args) CollectAggregates(a, into); break;
-            case IHasChildren h: foreach (var child in h.Children) CollectAggregates(child, into); break;
-        }
     }
 
     private static bool ReadsAnyKey(Expr e, UniqueIndex ix)

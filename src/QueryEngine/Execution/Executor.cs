@@ -669,48 +669,16 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         // sqlite3WhereBegin evaluates each AND term that reads no table once, before the loop, even over an empty
         // table: a false one skips the scan, a failing one fails the statement.
         if (where != null && ConstantTermIsFalse(where)) return result;
+        // The walk of a multi-column or DESC index: WHERE is tested on the rows of its range only, in its order, so
+        // a failing row ends the list where sqlite3's loop stopped.
         if (composite != null)
         {
-            // The index's walk: WHERE is tested on the rows of its range only, in its order, so a failing row
-            // ends the list where sqlite3's loop stopped.
-            foreach (var row in CompositeIndexPlanner.Visit(table, composite, _context))
-            {
-                if (where != null)
-                {
-                    _context.Values = row.Values;
-                    _context.RowId = row.RowId;
-                    SqlValue v;
-                    try { v = where.Eval(_context); }
-                    catch (SqlRuntimeException e) when (keepRowsBeforeError)
-                    {
-                        failed = e;
-                        break;
-                    }
-                    if (v.IsNull || !Arithmetic.IsTrue(v)) continue;
-                }
-                result.Add(row);
-            }
+            failed = Filter(CompositeIndexPlanner.Visit(table, composite, _context), where, keepRowsBeforeError, result);
             return result;
         }
         // WHERE key = constant on the rowid or a UNIQUE column: that one row, without a scan (KeyLookup.cs).
         if (where != null && TryKeyLookup(table, where, result)) return result;
-        foreach (var row in table.Rows)
-        {
-            if (where != null)
-            {
-                _context.Values = row.Values;
-                _context.RowId = row.RowId;
-                SqlValue v;
-                try { v = where.Eval(_context); }
-                catch (SqlRuntimeException e) when (keepRowsBeforeError)
-                {
-                    failed = e;
-                    break;
-                }
-                if (v.IsNull || !Arithmetic.IsTrue(v)) continue;
-            }
-            result.Add(row);
-        }
+        failed = Filter(table.Rows, where, keepRowsBeforeError, result);
         int orderColumn = ScanPlanner.IndexOrderColumn(table, where, selectColumns);
         var branches = orderColumn < 0 && (result.Count > 1 || failed != null) ? ScanPlanner.OrUnionPlan(table, where, selectColumns) : null;
         if (orderColumn < 0 && branches == null && selectColumns != null && !ScanPlanner.HasRowIdOrIndexTerm(table, where, selectColumns))
@@ -750,6 +718,29 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
             foreach (int i in order) result.Add(keyed[i]);
         }
         return result;
+    }
+
+    /// <summary>The rows WHERE accepts, in the order given, into <paramref name="result"/>; with
+    /// <paramref name="keepRowsBeforeError"/> a row that fails it ends the list and its error is returned.</summary>
+    private SqlRuntimeException? Filter(IEnumerable<Row> rows, Expr? where, bool keepRowsBeforeError, List<Row> result)
+    {
+        foreach (var row in rows)
+        {
+            if (where != null)
+            {
+                _context.Values = row.Values;
+                _context.RowId = row.RowId;
+                SqlValue v;
+                try { v = where.Eval(_context); }
+                catch (SqlRuntimeException e) when (keepRowsBeforeError)
+                {
+                    return e;
+                }
+                if (v.IsNull || !Arithmetic.IsTrue(v)) continue;
+            }
+            result.Add(row);
+        }
+        return null;
     }
 
     private bool ConstantTermIsFalse(Expr where)

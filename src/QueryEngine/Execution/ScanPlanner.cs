@@ -242,22 +242,9 @@ public static class ScanPlanner
     public static AggregateExpr? LoneMinMax(IEnumerable<Expr> expressions)
     {
         var calls = new List<AggregateExpr>();
-        foreach (var e in expressions) CollectAggregates(e, calls);
+        foreach (var e in expressions) AggregateExpr.CollectIn(e, calls);
         if (calls.Count == 0 || calls.Exists(c => !c.SameAs(calls[0]))) return null;
         return calls[0] is { IsMinMax: true, Distinct: false, Argument: not null } call ? call : null;
-
-        static void CollectAggregates(Expr e, List<AggregateExpr> into)
-        {
-            switch (e)
-            {
-                case AggregateExpr a: into.Add(a); break;
-                case UnaryExpr u: CollectAggregates(u.Operand, into); break;
-                case BinaryExpr b: CollectAggregates(b.Left, into); CollectAggregates(b.Right, into); break;
-                case IsNullExpr n: CollectAggregates(n.Operand, into); break;
-                case ScalarFunctionExpr f: foreach (var a in f.Args) CollectAggregates(a, into); break;
-                case IHasChildren h: foreach (var child in h.Children) CollectAggregates(child, into); break;
-            }
-        }
     }
 
     /// <summary>sqlite3AffinityType's column size estimate (an integer is 1).</summary>

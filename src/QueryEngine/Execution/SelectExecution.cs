@@ -639,18 +639,7 @@ public sealed partial class Executor
         return list.Count > 0 ? list[0] : null;
     }
 
-    private static void CollectAggregates(Expr e, List<AggregateExpr> into)
-    {
-        switch (e)
-        {
-            case AggregateExpr a: into.Add(a); break;
-            case UnaryExpr u: CollectAggregates(u.Operand, into); break;
-            case BinaryExpr b: CollectAggregates(b.Left, into); CollectAggregates(b.Right, into); break;
-            case IsNullExpr n: CollectAggregates(n.Operand, into); break;
-            case ScalarFunctionExpr f: foreach (var a in f.Args) CollectAggregates(a, into); break;
-            case IHasChildren h: foreach (var child in h.Children) CollectAggregates(child, into); break;
-        }
-    }
+    private static void CollectAggregates(Expr e, List<AggregateExpr> into) => AggregateExpr.CollectIn(e, into);
 
     /// <summary>When the first ORDER BY term is the rowid or a UNIQUE column, SQLite walks that index (backwards for
     /// DESC) instead of sorting the first key, so rows equal in it (NULLs) come in rowid order, reversed for DESC,

@@ -38,6 +38,20 @@ public sealed class AggregateExpr(AggregateKind kind, Expr? argument, Expr? sepa
     /// <summary>sqlite3ExprCompare's verdict for two aggregates, enough to share one accumulator as SQLite does.</summary>
     public bool SameAs(AggregateExpr other) =>
         Kind == other.Kind && Distinct == other.Distinct && ExprEquality.Same(Argument, other.Argument) && ExprEquality.Same(Separator, other.Separator);
+
+    /// <summary>The aggregate calls in <paramref name="e"/>, outermost first (not inside subqueries).</summary>
+    public static void CollectIn(Expr e, List<AggregateExpr> into)
+    {
+        switch (e)
+        {
+            case AggregateExpr a: into.Add(a); break;
+            case UnaryExpr u: CollectIn(u.Operand, into); break;
+            case BinaryExpr b: CollectIn(b.Left, into); CollectIn(b.Right, into); break;
+            case IsNullExpr n: CollectIn(n.Operand, into); break;
+            case ScalarFunctionExpr f: foreach (var a in f.Args) CollectIn(a, into); break;
+            case IHasChildren h: foreach (var child in h.Children) CollectIn(child, into); break;
+        }
+    }
 }
 
 /// <summary>Structural equality of bound expressions (the common node kinds; anything else only equals itself).</summary>
