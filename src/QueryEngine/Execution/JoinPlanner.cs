@@ -336,6 +336,52 @@ public sealed partial class Executor
     private static void TurnForAutomaticIndex(JoinPlan plan, List<Expr> terms)
     {
         if (!AutomaticIndexServes(plan, 1, terms) && AutomaticIndexServes(plan, 0, terms)) plan.LoopOrder = [1, 0];
+        // "t.d = -1, 0 or 1" on a column of the first table that a join equality ties to the second (ON u.d = t.d):
+        // whereLoopOutputAdjust takes such an equality as keeping more rows than one with another value (its
+        // TERM_HEURTRUTH guess: 10 against 20), and sqlite3 3.40.1 then scans the second table and searches the
+        // first through a partial automatic index (EXPLAIN: SCAN u, SEARCH t USING AUTOMATIC PARTIAL COVERING INDEX
+        // (d=?)). Another value (2, 1.0, '1') or IS (no transitive term for u) keeps FROM order, and so does any other
+        // = or IS filter on t against anything but -1, 0 or 1 (its guess of 20 makes t the smaller loop); ranges,
+        // IN lists, functions and ORs on t do not change the turn (checked with EXPLAIN QUERY PLAN one by one).
+        else if (FixedJoinColumnOfFirst(plan, terms) is { } fixing && AutomaticIndexServes(plan, 0, terms))
+        {
+            bool keep = false;
+            foreach (var term in terms)
+                if (!ReferenceEquals(term, fixing) && IsConstantFilterOn(term, plan.Sources[0])
+                    && term is BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is } other && !IsSmallIntegerLiteral(other.Left) && !IsSmallIntegerLiteral(other.Right))
+                    keep = true;
+            if (!keep) plan.LoopOrder = [1, 0];
+        }
+    }
+
+    /// <summary>sqlite3ExprIsInteger for -1, 0 and 1: an integer literal, under unary + or -.</summary>
+    private static bool IsSmallIntegerLiteral(Expr e) => e switch
+    {
+        LiteralExpr { Value.Type: SqlType.Integer } l => l.Value.Integer is >= -1 and <= 1,
+        UnaryExpr { Op: UnaryOp.Negate, Operand: LiteralExpr { Value.Type: SqlType.Integer } l } => l.Value.Integer is >= 0 and <= 1,
+        UnaryExpr { Op: UnaryOp.Plus, Operand: var operand } => IsSmallIntegerLiteral(operand),
+        _ => false,
+    };
+
+    /// <summary>The AND term "column = -1, 0 or 1" on a column of the first table that an AND term "column = column"
+    /// equates with one of the second, or null.</summary>
+    private static Expr? FixedJoinColumnOfFirst(JoinPlan plan, List<Expr> terms)
+    {
+        JoinSource first = plan.Sources[0], second = plan.Sources[1];
+        var joined = new HashSet<int>();
+        foreach (var term in terms)
+            if (term is BinaryExpr { Op: BinaryOp.Equal, Left: ColumnExpr { IsRowId: false } l, Right: ColumnExpr { IsRowId: false } r })
+            {
+                if (InSource(l.Index, first) && InSource(r.Index, second)) joined.Add(l.Index);
+                if (InSource(r.Index, first) && InSource(l.Index, second)) joined.Add(r.Index);
+            }
+        if (joined.Count == 0) return null;
+        foreach (var term in terms)
+            if (term is BinaryExpr { Op: BinaryOp.Equal } eq
+                && (eq.Left is ColumnExpr { IsRowId: false } c && IsSmallIntegerLiteral(eq.Right) && joined.Contains(c.Index)
+                    || eq.Right is ColumnExpr { IsRowId: false } d && IsSmallIntegerLiteral(eq.Left) && joined.Contains(d.Index)))
+                return term;
+        return null;
     }
 
     /// <summary>An equality of a column of table <paramref name="k"/> with an expression over the other table only

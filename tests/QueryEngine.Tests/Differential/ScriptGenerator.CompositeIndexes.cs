@@ -125,6 +125,7 @@ public sealed partial class ScriptGenerator
                     // A join the index is not in: on d, never a key column, reading more than the key.
                     tokens.AddRange(["SELECT", "mc." + k1, ",", "o.d", ",", "o." + k0, "FROM", "mc", .. (r.Next(2) == 0 ? new List<string> { "LEFT", "JOIN" } : ["JOIN"]),
                         "mc", "AS", "o", "ON", "o.d", "=", "mc.d"]);
+                    if (r.Next(2) == 0) tokens.AddRange(["WHERE", "mc.d", Pick(r, ComparisonOperators), V()]);
                     break;
                 case 0:
                 case 1:
