@@ -140,6 +140,9 @@ public sealed partial class Executor
             groupBy.Add(key);
         }
         CheckTermsInRange(groupTerms, "GROUP", output.Count);
+        LikelyExpr.RefuseWherePlanned(join?.Joined ?? table, join != null,
+            [where, .. order.Select(k => k.Key), .. groupBy, .. join?.On ?? [], .. s.Distinct ? output : []],
+            having == null ? output : [.. output, having]);
         if (aggregate && where != null && FirstAggregate(where) is { } inWhere) misplaced = inWhere;
         if (misplaced != null) throw new SqlParseException("misuse of aggregate: " + misplaced.Name + "()", misplaced.Offset);
         if (aggregate && table != null) RefuseUnmodelledAggregate(table, output, groupBy);
