@@ -140,11 +140,11 @@ public sealed partial class Executor
             groupBy.Add(key);
         }
         CheckTermsInRange(groupTerms, "GROUP", output.Count);
+        if (aggregate && where != null && FirstAggregate(where) is { } inWhere) misplaced = inWhere;
+        if (misplaced != null) throw new SqlParseException("misuse of aggregate: " + misplaced.Name + "()", misplaced.Offset);
         LikelyExpr.RefuseWherePlanned(join?.Joined ?? table, join != null,
             [where, .. order.Select(k => k.Key), .. groupBy, .. join?.On ?? [], .. s.Distinct ? output : []],
             having == null ? output : [.. output, having]);
-        if (aggregate && where != null && FirstAggregate(where) is { } inWhere) misplaced = inWhere;
-        if (misplaced != null) throw new SqlParseException("misuse of aggregate: " + misplaced.Name + "()", misplaced.Offset);
         if (aggregate && table != null) RefuseUnmodelledAggregate(table, output, groupBy);
         if (s.FromQuery != null) PlanFromSubquery(s, aggregate, [.. output, .. order.Select(k => k.Key), .. having == null ? [] : new[] { having }]);
 

@@ -42,7 +42,8 @@ public sealed class LikelyExpr(string name, Expr argument, int height) : Expr, I
     /// </summary>
     public static void RefuseWherePlanned(Storage.Table? table, bool join, IEnumerable<Expr?> plannedClauses, IEnumerable<Expr> aggregateHolders)
     {
-        bool anyChoice = join || table == null || table.IsSubquery || table.Indexes.Count > 0;
+        // Without FROM there is no plan to choose (table is null).
+        bool anyChoice = join || (table != null && (table.IsSubquery || table.Indexes.Count > 0));
         foreach (var clause in plannedClauses) if (clause != null) Walk(clause, planned: true);
         foreach (var e in aggregateHolders) Walk(e, planned: false);
 
