@@ -51,6 +51,14 @@ cases = [
  "SELECT ieee754_mantissa(x'0000000000000001'), ieee754_exponent(x'0000000000000001'), ieee754_mantissa(1e308), ieee754_exponent(-1e-308), ieee754(9223372036854775807), ieee754(-1), ieee754_mantissa(-0.0), ieee754_exponent(-0.0), ieee754_mantissa(NULL), ieee754_exponent(x'7ff0000000000000');\n"
  "SELECT ieee754(ieee754_mantissa(0.1), ieee754_exponent(0.1)) = 0.1, ieee754_from_blob(ieee754_to_blob(123.456));\n"
  "SELECT ieee754();\nSELECT ieee754(1, 2, 3);\nSELECT ieee754_mantissa(1, 2);\nSELECT ieee754_to_blob();\nSELECT ieee754_inc(1, 2);\n"),
+# Found by the soak (seed 17427): a REAL column stores an integral real as an integer, so -0.0 reads back as 0.0.
+("Real_column_reads_negative_zero_back_as_zero",
+ "CREATE TABLE t(a FLOAT, b, c INT, d TEXT, e NUMERIC, f REAL DEFAULT -0.0);\n"
+ "INSERT INTO t(a, b, c, d, e) VALUES (-0.0, -0.0, -0.0, -0.0, -0.0);\n"
+ "SELECT ieee754(a), ieee754(b), ieee754(c), ieee754(d), ieee754(e), ieee754(f), typeof(a), typeof(b), typeof(c), typeof(d), typeof(e) FROM t;\n"
+ "SELECT atan2(0, a), atan2(0, b), atan2(0, -0.0), ieee754(-a), ieee754(CAST(-0.0 AS REAL)) FROM t;\n"
+ "UPDATE t SET a = '-0.0', b = -0.0 * 1;\nSELECT ieee754(a), ieee754(b) FROM t;\n"
+ "INSERT INTO t(a) VALUES (-0.0) RETURNING ieee754(a), atan2(0, a);\n"),
 ]
 out = ['// Golden cases of the scalar functions added for issue 18 (LikelyFunctions.cs, TextFunctions.Soundex,',
        '// ExtensionFunctions.cs, like()/glob() as functions, sqlite_source_id), as sqlite3 3.40.1 prints them',
