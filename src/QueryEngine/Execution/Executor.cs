@@ -532,6 +532,7 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         BindReturning(table, s.Returning, newRow: true);
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
         RefuseSubqueryOnTarget(table, where, "UPDATE");
+        LikelyExpr.RefuseWherePlanned(table, false, [where], []);
         var composite = CompositeIndexPlanner.PlanChange(table, where);
 
         (targets, exprs) = UpdateOrder(table, targets, exprs);
@@ -634,6 +635,7 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         BindReturning(table, s.Returning, newRow: false);
         ScanPlanner.RefuseUnmodelled(table, where, ordered: false);
         RefuseSubqueryOnTarget(table, where, "DELETE");
+        LikelyExpr.RefuseWherePlanned(table, false, [where], []);
         var composite = CompositeIndexPlanner.PlanChange(table, where);
         if (s.RaisesOutsideTrigger) throw RaiseExpr.Error(); // coded after the names are resolved
         bool returning = s.Returning != null;

@@ -142,6 +142,9 @@ public sealed partial class Executor
         CheckTermsInRange(groupTerms, "GROUP", output.Count);
         if (aggregate && where != null && FirstAggregate(where) is { } inWhere) misplaced = inWhere;
         if (misplaced != null) throw new SqlParseException("misuse of aggregate: " + misplaced.Name + "()", misplaced.Offset);
+        LikelyExpr.RefuseWherePlanned(join?.Joined ?? table, join != null,
+            [where, .. order.Select(k => k.Key), .. groupBy, .. join?.On ?? [], .. s.Distinct ? output : []],
+            having == null ? output : [.. output, having]);
         if (aggregate && table != null) RefuseUnmodelledAggregate(table, output, groupBy);
         if (s.FromQuery != null) PlanFromSubquery(s, aggregate, [.. output, .. order.Select(k => k.Key), .. having == null ? [] : new[] { having }]);
 

@@ -39,6 +39,7 @@ public sealed class ConnectionFunctionExpr(string name, IConnectionState state) 
     public static Expr Bind(string name, Scope scope, int offset)
     {
         if (name == "sqlite_version") return new LiteralExpr(SqlValue.FromText(SqliteVersion)) { Offset = offset };
+        if (name == "sqlite_source_id") return new LiteralExpr(SqlValue.FromText(SqliteSourceId)) { Offset = offset };
         if ((scope.Connection ?? scope.Host as IConnectionState) is not { } state)
             throw new SqlParseException("FastDb does not support " + name + "() here");
         if (name == "last_insert_rowid") state.BindingLastInsertRowId();
@@ -47,4 +48,10 @@ public sealed class ConnectionFunctionExpr(string name, IConnectionState state) 
 
     /// <summary>sqlite_version(): the shell FastDb answers as.</summary>
     public const string SqliteVersion = "3.40.1";
+
+    /// <summary>sqlite_source_id() of that shell, Debian 12's 3.40.1 (the reference FastDb answers as, see
+    /// sqlite3-shell.md): the release's check-in date and hash, its last four digits "alt1" because the
+    /// distribution patched the source. Like the version, it names the SQLite FastDb reproduces, the same on every
+    /// node.</summary>
+    public const string SqliteSourceId = "2022-12-28 14:03:47 df5c253c0b3dd24916e4ec7cf77d3db5294cc9fd45ae7b9c5e82ad8197f3alt1";
 }

@@ -508,6 +508,17 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             }
             finally { scope.AllowAggregates = true; }
         }
+        if (LikelyExpr.IsLikelyName(lower))
+        {
+            // Planner hints whose value is their first argument (LikelyFunctions.cs); f(*) is f() here too.
+            int wanted = lower == "likelihood" ? 2 : 1;
+            if (Args.Count != wanted)
+                return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
+            if (wanted == 2 && !LikelyExpr.IsProbability(Args[1])) return FailAndBindArguments(scope, LikelyExpr.ProbabilityError(Name, Offset));
+            var hinted = BindArguments(scope);
+            if (hinted == null) return new LiteralExpr(SqlValue.Null);
+            return new LikelyExpr(Name, hinted[0], Height) { Offset = Offset };
+        }
         if (lower is "like" or "glob")
         {
             // The functions the LIKE and GLOB operators are: like(pattern, operand [, escape]), glob(pattern, operand).
@@ -515,7 +526,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
                 return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
             return new LikeExpr(Args[1], Args[0], Args.Count == 3 ? Args[2] : null, lower == "glob", false) { Offset = Offset, OperatorName = Name }.Bind(scope);
         }
-        if (lower is "changes" or "total_changes" or "last_insert_rowid" or "sqlite_version")
+        if (lower is "changes" or "total_changes" or "last_insert_rowid" or "sqlite_version" or "sqlite_source_id")
         {
             // f(*) is f() to sqlite3's parser (only count() tells the two apart).
             if (Args.Count != 0) return FailAndBindArguments(scope, new SqlParseException("wrong number of arguments to function " + Name + "()", Offset));
@@ -531,7 +542,10 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             "trim" => ScalarFunction.Trim, "ltrim" => ScalarFunction.LTrim, "rtrim" => ScalarFunction.RTrim,
             "instr" => ScalarFunction.Instr, "round" => ScalarFunction.Round, "hex" => ScalarFunction.Hex,
             "quote" => ScalarFunction.Quote, "printf" or "format" => ScalarFunction.Printf, "char" => ScalarFunction.Char,
-            "unicode" => ScalarFunction.Unicode,
+            "unicode" => ScalarFunction.Unicode, "soundex" => ScalarFunction.Soundex,
+            "sha3" => ScalarFunction.Sha3, "ieee754" => ScalarFunction.Ieee754, "ieee754_mantissa" => ScalarFunction.Ieee754Mantissa,
+            "ieee754_exponent" => ScalarFunction.Ieee754Exponent, "ieee754_from_blob" => ScalarFunction.Ieee754FromBlob,
+            "ieee754_to_blob" => ScalarFunction.Ieee754ToBlob,
             "date" => ScalarFunction.Date, "time" => ScalarFunction.Time, "datetime" => ScalarFunction.DateTime,
             "julianday" => ScalarFunction.JulianDay, "unixepoch" => ScalarFunction.UnixEpoch, "strftime" => ScalarFunction.StrFTime,
             "random" => ScalarFunction.Random, "randomblob" => ScalarFunction.RandomBlob, "zeroblob" => ScalarFunction.ZeroBlob,
@@ -562,7 +576,7 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
             ScalarFunction.Trim or ScalarFunction.LTrim or ScalarFunction.RTrim or ScalarFunction.Round => Args.Count is 1 or 2,
             ScalarFunction.Instr => Args.Count == 2,
             ScalarFunction.Random or ScalarFunction.Pi => Args.Count == 0,
-            ScalarFunction.Log => Args.Count is 1 or 2,
+            ScalarFunction.Log or ScalarFunction.Sha3 or ScalarFunction.Ieee754 => Args.Count is 1 or 2,
             ScalarFunction.Pow or ScalarFunction.Atan2 or ScalarFunction.Mod => Args.Count == 2,
             ScalarFunction.Printf or ScalarFunction.Char or >= ScalarFunction.Date => true,
             >= ScalarFunction.Json and <= ScalarFunction.JsonArrowText => JsonFunctions.ArgumentCountOk(kind.Value, Args.Count),
@@ -602,20 +616,33 @@ public sealed class FunctionCallExpr(string name, List<Expr> args, bool star, bo
         }
     }
 
+    /// <summary>
+    /// Functions the sqlite3 3.40.1 shell has (pragma_function_list) that FastDb refuses by name: window functions;
+    /// those that touch the file system, the terminal, the clock or extensions (readfile, writefile, edit, usleep,
+    /// load_extension, sqlite_log, lsmode, the fts, rtree, zipfile and sqlar ones), which a replicated node must
+    /// not run; sha3_query, which runs SQL text; the shell's own helpers; regexp/regexpi and the decimal extension
+    /// (not ported yet); subtype (a debugging aid). sqlite_compileoption_used/get describe how the sqlite3 binary was
+    /// compiled (a distribution's build flags, not SQL): answering them would copy one machine's build, so they are
+    /// refused too.
+    /// </summary>
     private static readonly HashSet<string> KnownSqliteFunctions =
     [
-        "soundex", "likelihood",
-        "likely", "unlikely",
         "row_number", "rank", "dense_rank", "ntile", "lag", "lead", "first_value", "last_value", "nth_value",
-        "percent_rank", "cume_dist", "sqlite_source_id", "sqlite_compileoption_used", "sqlite_compileoption_get",
-        "load_extension",
+        "percent_rank", "cume_dist", "sqlite_compileoption_used", "sqlite_compileoption_get",
+        "load_extension", "readfile", "writefile", "edit", "usleep", "sqlite_log", "lsmode",
+        "fts3_tokenizer", "fts5", "fts5_source_id", "bm25", "highlight", "snippet", "match", "matchinfo", "offsets", "optimize",
+        "rtreecheck", "rtreedepth", "rtreenode", "zipfile", "zipfile_cds", "sqlar_compress", "sqlar_uncompress",
+        "sha3_query", "shell_add_schema", "shell_escape_crnl", "shell_idquote", "shell_int32", "shell_module_schema", "shell_putsnl",
+        "regexp", "regexpi", "decimal", "decimal_add", "decimal_sub", "decimal_mul", "decimal_cmp", "decimal_sum", "subtype",
     ];
 }
 
 public enum ScalarFunction : byte
 {
     TypeOf, Length, Abs, Lower, Upper, Coalesce, IfNull, NullIf, Iif, Max, Min,
-    Substr, Replace, Trim, LTrim, RTrim, Instr, Round, Hex, Quote, Printf, Char, Unicode,
+    Substr, Replace, Trim, LTrim, RTrim, Instr, Round, Hex, Quote, Printf, Char, Unicode, Soundex,
+    // ExtensionFunctions: the shell's own (shathree.c, ieee754.c).
+    Sha3, Ieee754, Ieee754Mantissa, Ieee754Exponent, Ieee754FromBlob, Ieee754ToBlob,
     // MathFunctions, Ceil to Sign: keep them together (one range in Eval).
     Ceil, Floor, Trunc, Ln, Log, Log10, Log2, Exp, Pow, Sqrt, Mod, Pi, Sin, Cos, Tan, Asin, Acos, Atan, Atan2,
     Sinh, Cosh, Tanh, Asinh, Acosh, Atanh, Degrees, Radians, Sign,
@@ -657,6 +684,12 @@ public sealed class ScalarFunctionExpr(ScalarFunction function, Expr[] args) : E
                 ScalarFunction.Random => SqlValue.FromInteger(RandomFunction.Next()),
                 ScalarFunction.RandomBlob => RandomFunction.Blob(v[0]),
                 ScalarFunction.ZeroBlob => TextFunctions.ZeroBlob(v[0]),
+                ScalarFunction.Soundex => TextFunctions.Soundex(v[0]),
+                ScalarFunction.Sha3 => ExtensionFunctions.Sha3(v),
+                ScalarFunction.Ieee754 when v.Length == 2 => ExtensionFunctions.Ieee754Compose(v[0], v[1]),
+                ScalarFunction.Ieee754 or ScalarFunction.Ieee754Mantissa or ScalarFunction.Ieee754Exponent => ExtensionFunctions.Ieee754Split(v[0], Function),
+                ScalarFunction.Ieee754FromBlob => ExtensionFunctions.Ieee754FromBlob(v[0]),
+                ScalarFunction.Ieee754ToBlob => ExtensionFunctions.Ieee754ToBlob(v[0]),
                 >= ScalarFunction.Ceil and <= ScalarFunction.Sign => MathFunctions.Call(Function, v),
                 >= ScalarFunction.Date => DateTimeFunctions.Call(Function, v),
                 _ => TextFunctions.Unicode(v[0]),

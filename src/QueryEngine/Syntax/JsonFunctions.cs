@@ -74,6 +74,7 @@ public static class JsonFunctions
         switch (e)
         {
             case UnaryExpr { Op: UnaryOp.Plus } u: CheckValueArgument(u.Operand, scope); return;
+            case LikelyExpr l: CheckValueArgument(l.Argument, scope); return;
             case CastExpr { Target: Affinity.Text } c: CheckValueArgument(c.Operand, scope); return;
             case CaseExpr c:
                 foreach (var (_, then) in c.Arms) CheckValueArgument(then, scope);
@@ -124,9 +125,11 @@ public static class JsonFunctions
         {
             "json_array_length" or "json_type" or "json_valid" or "->>" => false,
             "coalesce" or "ifnull" or "iif" or "nullif" or "max" or "min" => f.Args.Any(MayYieldJson),
+            "likely" or "unlikely" or "likelihood" => f.Args.Count > 0 && MayYieldJson(f.Args[0]),
             var n => n.StartsWith("json", StringComparison.Ordinal) || n == "->",
         },
         UnaryExpr { Op: UnaryOp.Plus } u => MayYieldJson(u.Operand),
+        LikelyExpr l => MayYieldJson(l.Argument),
         CastExpr { Target: Affinity.Text } c => MayYieldJson(c.Operand),
         CaseExpr c => c.Arms.Exists(a => MayYieldJson(a.Then)) || MayYieldJson(c.Else),
         AggregateExpr a => a.Kind is AggregateKind.JsonGroupArray or AggregateKind.JsonGroupObject || (a.IsMinMax && MayYieldJson(a.Argument)),
@@ -158,6 +161,8 @@ public static class JsonFunctions
                 return a.Result;
             case UnaryExpr { Op: UnaryOp.Plus } u:
                 return EvalArgument(u.Operand, row, out isJson);
+            case LikelyExpr l: // coded in place of its argument: the same register
+                return EvalArgument(l.Argument, row, out isJson);
             case CastExpr { Target: Affinity.Text } c:
             {
                 var v = EvalArgument(c.Operand, row, out isJson);

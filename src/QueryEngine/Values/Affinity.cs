@@ -37,6 +37,9 @@ public static class AffinityRules
                     if (!NumericText.TryWholeNumber(v.Text!, false, out var r)) return v;
                     v = r;
                 }
+                // OP_MakeRecord stores an integral real of a REAL column as an integer (MEM_IntReal) and reads it
+                // back as a real: the same value, except that -0.0 comes back as 0.0 (ieee754() and atan2() see it).
+                if (v.Type == SqlType.Real && v.Real == 0 && double.IsNegative(v.Real)) return SqlValue.FromReal(0.0);
                 return v.Type == SqlType.Integer ? SqlValue.FromReal(v.Integer) : v;
             default:
                 return v;

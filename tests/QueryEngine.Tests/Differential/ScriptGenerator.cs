@@ -113,6 +113,7 @@ public sealed partial class ScriptGenerator
             AddSavepointConstructs(list); // ScriptGenerator.Savepoints.cs, a stream of its own
             AddBlobConstructs(list); // ScriptGenerator.Blobs.cs, a stream of its own
             AddJsonConstructs(list); // ScriptGenerator.Json.cs, a stream of its own
+            AddFunctions2Constructs(list); // ScriptGenerator.Functions2.cs, a stream of its own
             AddAlterConstructs(list);
             AddReturningConstructs(list); // ScriptGenerator.Returning.cs, a stream of its own
             // Joins: a stream of their own (ScriptGenerator.Joins.cs).
@@ -782,7 +783,7 @@ public sealed partial class ScriptGenerator
         for (var s = 0; s < statements.Count; s++)
         {
             var tokens = statements[s];
-            var random = _compositeStatements.Contains(s) ? CompositeRandom : _jsonStatements.Contains(s) ? JsonRandom : _autoincrementStatements.Contains(s) ? AutoincrementRandom : _savepointStatements.Contains(s) ? SavepointRandom : _indexedJoinStatements.Contains(s) ? IndexedJoinRandom : _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _returningStatements.Contains(s) ? ReturningRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
+            var random = _compositeStatements.Contains(s) ? CompositeRandom : _jsonStatements.Contains(s) ? JsonRandom : _functionsStatements.Contains(s) ? FunctionsRandom : _autoincrementStatements.Contains(s) ? AutoincrementRandom : _savepointStatements.Contains(s) ? SavepointRandom : _indexedJoinStatements.Contains(s) ? IndexedJoinRandom : _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _returningStatements.Contains(s) ? ReturningRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
             if (s > 0)
             {
                 var roll = random.Next(20);

@@ -546,5 +546,6 @@ public static partial class GoldenCases
         .. SavepointCases(),
         .. MathCases(),
         .. JsonCases(),
+        .. Functions2Cases(),
     ];
 }

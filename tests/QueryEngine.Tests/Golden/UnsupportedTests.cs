@@ -95,7 +95,52 @@ public class UnsupportedTests
         { "SELECT X'FF';", "UTF-8" },
         { "SELECT upper(X'C328');", "UTF-8" },
         { "CREATE TABLE a(x, y); CREATE INDEX i ON a(x); INSERT INTO a VALUES (1, 1), (1, 2); SELECT y FROM a ORDER BY x DESC, x LIMIT 1;", "ORDER BY" },
+        // likely() and friends where SQLite's planner sees through them (LikelyFunctions.cs).
+        { "CREATE TABLE a(x INT UNIQUE, y); INSERT INTO a VALUES (2, 1), (1, 2); SELECT y FROM a WHERE likely(x > 0);", "likely()" },
+        { "CREATE TABLE a(x, y); CREATE INDEX i ON a(x); INSERT INTO a VALUES (2, 1), (1, 2); SELECT y FROM a WHERE unlikely(y > 0) ORDER BY x;", "unlikely()" },
+        { "CREATE TABLE a(x, y); CREATE INDEX i ON a(x); INSERT INTO a VALUES (2, 1), (1, 2); SELECT y FROM a ORDER BY likely(x);", "likely()" },
+        { "CREATE TABLE a(x, y); CREATE INDEX i ON a(x); INSERT INTO a VALUES (2, 1), (2, 2); SELECT max(likely(x)), y FROM a;", "likely()" },
+        { "CREATE TABLE a(x, y); CREATE INDEX i ON a(x); INSERT INTO a VALUES (2, 1), (1, 2); SELECT DISTINCT likely(x) FROM a;", "likely()" },
+        { "CREATE TABLE a(x UNIQUE, y); INSERT INTO a VALUES (2, 1), (1, 2); DELETE FROM a WHERE likelihood(x > 0, 0.5) RETURNING y;", "likelihood()" },
+        { "CREATE TABLE a(x, y); INSERT INTO a VALUES (2, 1), (1, 2); UPDATE a SET y = 0 WHERE likely(rowid = 2);", "rowid" },
+        { "CREATE TABLE a(x INTEGER PRIMARY KEY, y); INSERT INTO a VALUES (2, 1), (1, 2); SELECT y FROM a WHERE likely(x = 2);", "rowid" },
+        { "CREATE TABLE a(x); CREATE TABLE b(y); INSERT INTO a VALUES (1); INSERT INTO b VALUES (1); SELECT * FROM a JOIN b ON likely(x = y);", "join" },
+        { "CREATE TABLE a(x); CREATE TABLE b(y); INSERT INTO a VALUES (1); INSERT INTO b VALUES (1); SELECT * FROM a, b WHERE unlikely(x = y);", "join" },
+        { "CREATE TABLE a(x UNIQUE); INSERT INTO a VALUES (1); SELECT * FROM (SELECT x FROM a) WHERE likely(x = 1);", "subquery" },
+        // Functions of the shell that reach outside SQL, or are not ported (ExtensionFunctions.cs for those that are).
+        { "SELECT readfile('/etc/hostname');", "readfile()" },
+        { "SELECT usleep(1);", "usleep()" },
+        { "SELECT load_extension('nonexistent');", "load_extension()" },
+        { "SELECT sqlite_log(1, 'x');", "sqlite_log()" },
+        { "SELECT lsmode(16877);", "lsmode()" },
+        { "SELECT sha3_query('SELECT 1');", "sha3_query()" },
+        { "SELECT regexp('a', 'b'), 'b' REGEXP 'a';", "regexp()" },
+        { "SELECT regexpi('a', 'B');", "regexpi()" },
+        { "SELECT decimal('1.5'), decimal_add('1', '2');", "decimal()" },
+        { "SELECT decimal_sum(1);", "decimal_sum()" },
+        { "SELECT sqlite_compileoption_used('SOUNDEX');", "sqlite_compileoption_used()" },
+        { "SELECT sqlite_compileoption_get(0);", "sqlite_compileoption_get()" },
+        { "SELECT sqlar_compress('x'), sqlar_uncompress('x', 1);", "sqlar_compress()" },
+        { "SELECT fts5_source_id(), rtreedepth(x'');", "fts5_source_id()" },
+        { "SELECT shell_idquote('x');", "shell_idquote()" },
+        { "SELECT subtype(1);", "subtype()" },
     };
+
+    /// <summary>Refusals the shell must not be asked to compare with: it would open an editor, write a file, or
+    /// never return (ieee754 of the mantissa -2^63 loops forever in 3.40.1).</summary>
+    [Theory]
+    [InlineData("SELECT edit('x', 'true');", "Parse error near line 1: FastDb does not support the function edit()")]
+    [InlineData("SELECT writefile('/tmp/fastdb-should-not-exist', 'x');", "Parse error near line 1: FastDb does not support the function writefile()")]
+    [InlineData("SELECT zipfile('a', 'b');", "Parse error near line 1: FastDb does not support the function zipfile()")]
+    [InlineData("SELECT ieee754(-9223372036854775808, 1);", "Runtime error near line 1: FastDb does not support ieee754() of the mantissa -9223372036854775808 (sqlite3 3.40.1 never returns from it)")]
+    [InlineData("SELECT ieee754('-9223372036854775808', NULL);", "Runtime error near line 1: FastDb does not support ieee754() of the mantissa -9223372036854775808 (sqlite3 3.40.1 never returns from it)")]
+    public void Engine_refuses_what_the_shell_cannot_be_asked(string script, string stderrStart)
+    {
+        var engine = OracleAssert.RunEngine(script);
+        Assert.Equal(1, engine.ExitCode);
+        Assert.Equal("", engine.Stdout);
+        Assert.StartsWith(stderrStart, engine.Stderr, StringComparison.Ordinal);
+    }
 
     [RequiresSqlite3Theory]
     [MemberData(nameof(Constructs))]
