@@ -2,7 +2,7 @@
 # Regenerates GoldenCases.Json.cs from the installed sqlite3 3.40.1 shell: each script is run on a fresh
 # `sqlite3 :memory:` and its stdout, stderr and exit code are written into the C# source as they are.
 # Run from anywhere: python3 tests/QueryEngine.Tests/Golden/generate_json_golden.py
-import json, subprocess, os
+from golden_writer import write_cases
 cases = [
 ("Json_minifies_its_input_keeping_numbers_and_strings_as_written",
  "SELECT json(' [ 1 , 2.50 , 1e5, -0, \"a\\u0041\", {\"k\" : [ ] } , true,false , null ] ');\n"
@@ -81,17 +81,8 @@ cases = [
 ("Json_wrong_argument_counts_are_parse_errors",
  "SELECT json();\nSELECT json(1, 2);\nSELECT json(*);\nSELECT json_valid();\nSELECT json_quote(1, 2);\nSELECT json_patch('{}');\nSELECT json_type('1', '$', 3);\nSELECT json_array_length('[]', '$', 1);\nSELECT json_group_array();\nSELECT json_group_object(1);\nSELECT json_array(*), json_object(*), JSON_ARRAY(1), Json_Extract('[1]', '$[0]');\nSELECT json_each('[1]');\nSELECT json_nosuch(1);\n"),
 ]
-out = ['// Golden cases of the JSON functions (JsonFunctions.cs, JsonText.cs): json.c 3.40.1\'s parser, paths, edits, merge',
-       '// patch, the JSON subtype, the -> and ->> operators and json_group_array/object, as sqlite3 3.40.1 prints them',
-       '// (GoldenTests re-checks every one against the installed shell). Generated from the shell\'s own output.',
-       'namespace FastDb.QueryEngine.Tests.Golden;', '', 'public static partial class GoldenCases', '{', '    static GoldenCase[] JsonCases() =>', '    [']
-for name, script in cases:
-    p = subprocess.run(["sqlite3", ":memory:"], input=script.encode(), capture_output=True)
-    so, se = p.stdout.decode(), p.stderr.decode()
-    out.append(f'        new({json.dumps(name)},')
-    out.append(f'            {json.dumps(script, ensure_ascii=False)},')
-    out.append(f'            Stdout: {json.dumps(so, ensure_ascii=False)},')
-    out.append(f'            Stderr: {json.dumps(se, ensure_ascii=False)},')
-    out.append(f'            ExitCode: {p.returncode}),')
-out += ['    ];', '}', '']
-open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'GoldenCases.Json.cs'), 'w').write("\n".join(out))
+write_cases('GoldenCases.Json.cs', [
+    "Golden cases of the JSON functions (JsonFunctions.cs, JsonText.cs): json.c 3.40.1's parser, paths, edits, merge",
+    'patch, the JSON subtype, the -> and ->> operators and json_group_array/object, as sqlite3 3.40.1 prints them',
+    "(GoldenTests re-checks every one against the installed shell). Generated from the shell's own output.",
+], 'JsonCases', cases)
