@@ -238,8 +238,18 @@ public static class SnapshotCodec
         {
             var entry = catalog.Schema.Find(e => e.Type == "table" && string.Equals(e.Name, t.Name, StringComparison.OrdinalIgnoreCase));
             if (entry is not { SqlKnown: true, Sql: { } sql } || !sql.Contains("DESC", StringComparison.OrdinalIgnoreCase)) continue;
-            if (Syntax.Parser.ParseOne(sql, 0, _ => false, out _) is not Syntax.CreateTableStatement create) continue;
-            var made = TableFactory.Create(create).Indexes;
+            List<UniqueIndex> made;
+            try
+            {
+                if (Syntax.Parser.ParseOne(sql, 0, _ => false, out _) is not Syntax.CreateTableStatement create)
+                    throw new FormatException("a table's CREATE text is no CREATE TABLE in snapshot");
+                made = TableFactory.Create(create).Indexes;
+            }
+            catch (Exception e) when (e is Syntax.SqlParseException or Syntax.SqlRuntimeException)
+            {
+                // A damaged text: the snapshot is refused, as any other defect is (never a node serving without it).
+                throw new FormatException("bad CREATE text in snapshot: " + e.Message, e);
+            }
             var automatic = t.Indexes.FindAll(ix => ix.Name == null);
             if (made.Count != automatic.Count) throw new FormatException("automatic indexes that do not match the CREATE text in snapshot");
             for (int i = 0; i < made.Count; i++)
