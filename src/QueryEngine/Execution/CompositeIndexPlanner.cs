@@ -100,7 +100,7 @@ public static class CompositeIndexPlanner
         if (shape.Aggregate && HasMinMax(shape) && HasBareColumn(shape))
             throw Refuse("bare columns beside min() or max() over a table with a multi-column or DESC index it could use");
 
-        var equalities = Equalities(table, relevant, where, read, out var terms);
+        var equalities = Equalities(table, relevant, where, out var terms);
         var ranges = Ranges(table, relevant, equalities.Count, terms, WithoutRowId(table, read));
         RefuseCompetitors(table, relevant, where, terms, read);
         // WHERE drives the walk: a lookup of the first key columns, or a range of the first one (a quarter of the
@@ -164,7 +164,7 @@ public static class CompositeIndexPlanner
             relevant = ix;
         }
         if (relevant == null) return null;
-        var equalities = Equalities(table, relevant, where, null, out var terms);
+        var equalities = Equalities(table, relevant, where, out var terms);
         var ranges = Ranges(table, relevant, equalities.Count, terms, null);
         RefuseCompetitors(table, relevant, where, terms, null);
         if (equalities.Count == 0 && ranges.Count == 0) throw Refuse("IN or a function on the first column of a multi-column or DESC index");
@@ -236,7 +236,7 @@ public static class CompositeIndexPlanner
     }
 
     /// <summary>The AND terms fixing the index's first columns, one per column, as long as each next one is fixed.</summary>
-    private static List<Expr> Equalities(Table table, UniqueIndex ix, Expr? where, HashSet<int>? read, out List<Expr> terms)
+    private static List<Expr> Equalities(Table table, UniqueIndex ix, Expr? where, out List<Expr> terms)
     {
         terms = [];
         if (where != null) SplitAnd(where, terms);
