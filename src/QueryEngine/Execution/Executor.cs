@@ -660,9 +660,9 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         MatchingRows(table, where, null, false, out _, composite);
 
     /// <summary>The rows WHERE accepts, in the order SQLite's plan visits them. <paramref name="keepRowsBeforeError"/>:
-    /// a WHERE that fails on a row of a plain rowid-order scan ends the list there and the error comes back in
+    /// a WHERE that fails on a row ends the list there (in the plan's order) and the error comes back in
     /// <paramref name="failed"/>, so a streamed SELECT prints the rows sqlite3 printed before it failed (or, if its
-    /// LIMIT ends it first, never fails). Under any other plan the rows would come in another order: it throws.</summary>
+    /// LIMIT ends it first, never fails); without it the error is thrown.</summary>
     private List<Row> MatchingRows(Table table, Expr? where, HashSet<int>? selectColumns, bool keepRowsBeforeError, out SqlRuntimeException? failed,
         CompositeIndexPlanner.CompositeScan? composite = null)
     {
@@ -680,69 +680,123 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         }
         // WHERE key = constant on the rowid or a UNIQUE column: that one row, without a scan (KeyLookup.cs).
         if (where != null && TryKeyLookup(table, where, result)) return result;
-        failed = Filter(table.Rows, where, keepRowsBeforeError, result);
+        // Rows are tested in the order SQLite's loop visits them, and only those it visits: a failing row ends the
+        // list where sqlite3's loop stopped (keepRowsBeforeError), and rows its seek skips never run WHERE's other
+        // terms (so never fail them).
         int orderColumn = ScanPlanner.IndexOrderColumn(table, where, selectColumns);
-        var branches = orderColumn < 0 && (result.Count > 1 || failed != null) ? ScanPlanner.OrUnionPlan(table, where, selectColumns) : null;
-        if (orderColumn < 0 && branches == null && selectColumns != null && !ScanPlanner.HasRowIdOrIndexTerm(table, where, selectColumns))
-            orderColumn = ScanPlanner.CoveringIndexColumn(table, selectColumns);
-        if (failed != null)
-        {
-            if (orderColumn >= 0 || branches != null) throw failed; // not a rowid-order scan
-            return result;
-        }
+        var branches = orderColumn < 0 ? ScanPlanner.OrUnionPlan(table, where, selectColumns) : null;
         if (branches != null)
         {
+            // One index scan per OR branch, skipping the rows an earlier branch visited.
             var seen = new HashSet<Row>(ReferenceEqualityComparer.Instance);
-            var union = new List<Row>(result.Count);
+            var union = new List<Row>();
             foreach (var branch in branches)
             {
-                var hits = new List<Row>();
-                foreach (var row in result)
-                {
-                    _context.Values = row.Values;
-                    _context.RowId = row.RowId;
-                    var v = branch.Term.Eval(_context);
-                    if (!v.IsNull && Arithmetic.IsTrue(v)) hits.Add(row);
-                }
+                var hits = Seek(table.Rows, [branch.Term]).ToList();
                 if (branch.OrderColumn >= 0) SortByColumn(hits, branch.OrderColumn);
                 foreach (var row in hits) if (seen.Add(row)) union.Add(row);
             }
-            return union;
+            failed = Filter(union, where, keepRowsBeforeError, result);
+            return result;
         }
-        if (orderColumn >= 0 && result.Count > 1)
+        // A covering index is scanned whole, in its order, when no term drives the scan.
+        if (orderColumn < 0 && selectColumns != null && !ScanPlanner.HasRowIdOrIndexTerm(table, where, selectColumns))
+            orderColumn = ScanPlanner.CoveringIndexColumn(table, selectColumns);
+        IEnumerable<Row> visited = table.Rows;
+        if (ScanPlanner.SeekTerms(table, where, orderColumn, selectColumns) is { Count: > 0 } seek) visited = Seek(table.Rows, seek);
+        if (orderColumn >= 0)
         {
-            var keyed = result.ToArray();
-            var keys = new SqlValue[keyed.Length];
-            for (int i = 0; i < keyed.Length; i++) keys[i] = keyed[i].Values[orderColumn];
-            var order = Enumerable.Range(0, keyed.Length).ToArray();
-            Array.Sort(order, (x, y) => { int c = ValueComparer.Compare(keys[x], keys[y]); return c != 0 ? c : keyed[x].RowId.CompareTo(keyed[y].RowId); });
-            result.Clear();
-            foreach (int i in order) result.Add(keyed[i]);
+            var inOrder = visited.ToList();
+            SortByColumn(inOrder, orderColumn);
+            visited = inOrder;
         }
+        failed = Filter(visited, where, keepRowsBeforeError, result, table, orderColumn);
         return result;
     }
 
-    /// <summary>The rows WHERE accepts, in the order given, into <paramref name="result"/>; with
-    /// <paramref name="keepRowsBeforeError"/> a row that fails it ends the list and its error is returned.</summary>
-    private SqlRuntimeException? Filter(IEnumerable<Row> rows, Expr? where, bool keepRowsBeforeError, List<Row> result)
+    /// <summary>The rows every one of the seek's <paramref name="terms"/> accepts (comparisons with constants, which
+    /// cannot fail).</summary>
+    private IEnumerable<Row> Seek(List<Row> rows, List<Expr> terms)
     {
         foreach (var row in rows)
         {
-            if (where != null)
+            _context.Values = row.Values;
+            _context.RowId = row.RowId;
+            bool inRange = true;
+            foreach (var t in terms)
+            {
+                var v = t.Eval(_context);
+                if (v.IsNull || !Arithmetic.IsTrue(v)) { inRange = false; break; }
+            }
+            if (inRange) yield return row;
+        }
+    }
+
+    /// <summary>The rows WHERE accepts, in the order given, into <paramref name="result"/>; with
+    /// <paramref name="keepRowsBeforeError"/> a row that fails it ends the list and its error is returned.
+    /// <paramref name="indexColumn"/>: the column of the index the loop walks (see LoopTerms), or -1.</summary>
+    private SqlRuntimeException? Filter(IEnumerable<Row> rows, Expr? where, bool keepRowsBeforeError, List<Row> result, Table? table = null, int indexColumn = -1)
+    {
+        var terms = where == null ? null : LoopTerms(table, where, indexColumn);
+        foreach (var row in rows)
+        {
+            if (terms != null)
             {
                 _context.Values = row.Values;
                 _context.RowId = row.RowId;
-                SqlValue v;
-                try { v = where.Eval(_context); }
+                bool accepted;
+                try { accepted = Accepts(terms); }
                 catch (SqlRuntimeException e) when (keepRowsBeforeError)
                 {
                     return e;
                 }
-                if (v.IsNull || !Arithmetic.IsTrue(v)) continue;
+                if (!accepted) continue;
             }
             result.Add(row);
         }
         return null;
+    }
+
+    /// <summary>
+    /// WHERE's AND terms in the order SQLite's loop tests them (wherecode.c, iLoop): over an index, first the terms
+    /// that read only its column and the rowid (tested before the table row is fetched), then the rest, each group
+    /// in written order. A term that is false or NULL ends the test (Accepts), so the terms after it never run on
+    /// that row, nor fail on it.
+    /// </summary>
+    private static List<Expr> LoopTerms(Table? table, Expr where, int indexColumn)
+    {
+        var terms = new List<Expr>();
+        SplitWhere(where, terms);
+        if (table == null || indexColumn < 0) return terms;
+        var covered = new List<Expr>();
+        var rest = new List<Expr>();
+        var columns = new HashSet<int>();
+        foreach (var term in terms)
+        {
+            columns.Clear();
+            CollectColumns(term, columns);
+            bool onIndex = !HasSubquery(term) && columns.All(c => c == indexColumn || c == table.RowIdColumn);
+            (onIndex ? covered : rest).Add(term);
+        }
+        covered.AddRange(rest);
+        return covered;
+    }
+
+    private static void SplitWhere(Expr e, List<Expr> into)
+    {
+        if (e is BinaryExpr { Op: BinaryOp.And } a) { SplitWhere(a.Left, into); SplitWhere(a.Right, into); }
+        else into.Add(e);
+    }
+
+    /// <summary>True when every term is true for the current row, tested in order up to the first that is not.</summary>
+    private bool Accepts(List<Expr> terms)
+    {
+        foreach (var t in terms)
+        {
+            var v = t.Eval(_context);
+            if (v.IsNull || !Arithmetic.IsTrue(v)) return false;
+        }
+        return true;
     }
 
     private bool ConstantTermIsFalse(Expr where)

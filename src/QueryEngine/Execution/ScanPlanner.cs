@@ -464,6 +464,83 @@ public static class ScanPlanner
         else into.Add(e);
     }
 
+    /// <summary>The AND terms of WHERE that bound a walk of <paramref name="column"/>'s index (or the rowid): SQLite
+    /// seeks to the range they give, so rows outside it are never visited and the other terms never run on them.</summary>
+    public static List<Expr> WalkBounds(Table table, Expr? where, ColumnExpr column, HashSet<int>? used)
+    {
+        var bounds = new List<Expr>();
+        if (where == null) return bounds;
+        var terms = new List<Expr>();
+        SplitAnd(where, terms);
+        foreach (var term in terms)
+        {
+            // "x IS NOT NULL" bounds the walk of x's own index whether or not that index covers the query.
+            if (term is IsNullExpr { Negated: true, Operand: ColumnExpr n } && SameColumn(n, column)) bounds.Add(term);
+            else if (TryIndexableTerm(term, out var c, out bool isEquality, used, table) && !isEquality && SameColumn(c, column)) bounds.Add(term);
+        }
+        return bounds;
+    }
+
+    /// <summary>How many sides (lower, upper: 0 to 2) the range terms of WHERE bound on <paramref name="column"/>
+    /// (-1: the rowid). Two lower bounds are still one side: SQLite seeks by one of them.</summary>
+    public static int RangeSides(Table table, Expr? where, int column) => RangeTerms(table, where, column, out _);
+
+    /// <summary>How many range terms of WHERE bound <paramref name="column"/> (-1: the rowid), sides or not.</summary>
+    public static int RangeTermCount(Table table, Expr? where, int column)
+    {
+        RangeTerms(table, where, column, out int count);
+        return count;
+    }
+
+    private static int RangeTerms(Table table, Expr? where, int column, out int count)
+    {
+        count = 0;
+        if (where == null) return 0;
+        var terms = new List<Expr>();
+        SplitAnd(where, terms);
+        bool lower = false, upper = false;
+        foreach (var term in terms)
+        {
+            if (!TryIndexableTerm(term, out var c, out bool isEquality, null, table) || isEquality) continue;
+            if (column < 0 ? !(c.IsRowId || c.Index < 0) : c.IsRowId || c.Index != column) continue;
+            count++;
+            if (term is not BinaryExpr b) { lower = true; continue; } // IS NOT NULL: "> NULL"
+            bool columnLeft = b.Left is ColumnExpr;
+            bool greater = b.Op is BinaryOp.Greater or BinaryOp.GreaterEqual;
+            if (greater == columnLeft) lower = true; else upper = true;
+        }
+        return (lower ? 1 : 0) + (upper ? 1 : 0);
+    }
+
+    /// <summary>
+    /// The AND terms the scan's seek consumes, so that the rows failing them are never visited: the range on the
+    /// index <paramref name="orderColumn"/> drives (see IndexOrderColumn), else the rowid's range, else the
+    /// equalities on the one indexed column that has them. Null when the plan reads every row, or when equalities
+    /// on several indexes leave the choice to costs FastDb does not model.
+    /// </summary>
+    public static List<Expr>? SeekTerms(Table table, Expr? where, int orderColumn, HashSet<int>? used)
+    {
+        if (where == null) return null;
+        if (orderColumn >= 0) return WalkBounds(table, where, new ColumnExpr(orderColumn, table.Columns[orderColumn].Affinity, false), used);
+        var terms = new List<Expr>();
+        SplitAnd(where, terms);
+        var rowIdRange = new List<Expr>();
+        var equalities = new List<Expr>();
+        int equalityColumn = -1;
+        bool severalEqualityColumns = false;
+        foreach (var term in terms)
+        {
+            if (!TryIndexableTerm(term, out var c, out bool isEquality, used, table)) continue;
+            if (c.IsRowId || c.Index < 0) { if (!isEquality) rowIdRange.Add(term); continue; }
+            if (!isEquality || table.IndexOn(c.Index) == null) continue;
+            if (equalityColumn >= 0 && equalityColumn != c.Index) severalEqualityColumns = true;
+            equalityColumn = c.Index;
+            equalities.Add(term);
+        }
+        if (rowIdRange.Count > 0) return rowIdRange;
+        return equalities.Count > 0 && !severalEqualityColumns ? equalities : null;
+    }
+
     private static void SplitAnd(Expr e, List<Expr> into)
     {
         if (e is BinaryExpr { Op: BinaryOp.And } a) { SplitAnd(a.Left, into); SplitAnd(a.Right, into); }

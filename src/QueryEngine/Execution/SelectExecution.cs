@@ -214,6 +214,17 @@ public sealed partial class Executor
             var v = where?.Eval(_context);
             source = where == null || (!v!.Value.IsNull && Arithmetic.IsTrue(v.Value)) ? [(null, 0)] : [];
         }
+        else if (!aggregate && composite == null && s.FromQuery == null && StreamedWalk(table, where, order, limit != null, used) is { } walked)
+        {
+            StreamWalk(table, where, output, order[0], walked, s.Distinct, used, limitCount, offsetCount, stdout);
+            return;
+        }
+        else if (!aggregate && composite == null && s.FromQuery == null && !s.Distinct && limit == null && order.Count > 1
+                 && WalkedColumn(table, where, order[0], limited: false) is { } blocks && ScanPlanner.OrUnionPlan(table, where, used) == null)
+        {
+            StreamBlocks(table, where, output, order, blocks, used, offsetCount, stdout);
+            return;
+        }
         else
         {
             var rows = MatchingRows(table, where, used, !aggregate && order.Count == 0 && distinctIndex < 0, out scanError, composite);
@@ -306,6 +317,126 @@ public sealed partial class Executor
             sorted.Add((keys, outv));
         }
         Finish(sorted, s.Distinct, order, limitCount, offsetCount, line, stdout, tieSensitive);
+    }
+
+    /// <summary>The column whose index walk (or the rowid's) delivers the whole ORDER BY, so SQLite needs no sorter
+    /// and prints each row as the walk reaches it: one term, or a first term no two rows share (the rowid, or a
+    /// UNIQUE NOT NULL column). Null when a sort follows, or when an OR of index terms may drive the scan instead.</summary>
+    private static ColumnExpr? StreamedWalk(Table table, Expr? where, List<OrderKey> order, bool limited, HashSet<int> used)
+    {
+        if (order.Count == 0 || WalkedColumn(table, where, order[0], limited) is not { } col) return null;
+        bool isRowId = col.IsRowId || col.Index < 0;
+        bool distinctKeys = isRowId || (table.IndexOn(col.Index) is { Unique: true, IsComposite: false } && table.Columns[col.Index].NotNull);
+        // The index's entries end in the rowid, so "ORDER BY x, rowid" in one direction is the walk's own order.
+        bool rowIdNext = order.Count > 1 && order[1] is { Key: ColumnExpr { IsRowId: true }, DefaultNulls: true } next && next.Desc == order[0].Desc;
+        if (order.Count > 1 && !distinctKeys && !rowIdNext) return null;
+        if (ScanPlanner.OrUnionPlan(table, where, used) != null) return null;
+        return col;
+    }
+
+    /// <summary>
+    /// SELECT ... ORDER BY that an index walk satisfies, as SQLite runs it: rows in the walk's order, the walk's
+    /// range terms first (rows outside the range are never visited), then WHERE, OFFSET and the result columns, one
+    /// row at a time. A run-time error in WHERE or a result column therefore comes after the rows before it in
+    /// that order, and a LIMIT that ends the walk first never reaches it.
+    /// </summary>
+    private void StreamWalk(Table table, Expr? where, List<Expr> output, OrderKey first, ColumnExpr walked, bool distinct,
+        HashSet<int> used, long limitCount, long offsetCount, StringBuilder stdout)
+    {
+        // sqlite3WhereBegin runs the AND terms that read no table once, before the loop.
+        if (where != null && ConstantTermIsFalse(where)) return;
+        var rows = WalkVisits(table, walked, first);
+        var bounds = ScanPlanner.WalkBounds(table, where, walked, used);
+        var terms = where == null ? [] : LoopTerms(table, where, walked.IsRowId || walked.Index < 0 ? -1 : walked.Index);
+        HashSet<SqlValue[]>? seen = distinct ? new HashSet<SqlValue[]>(DistinctRowComparer.Instance) : null;
+        long skip = offsetCount, left = limitCount, held = 0;
+        var line = new StringBuilder();
+        foreach (var row in rows)
+        {
+            _context.Values = row.Values;
+            _context.RowId = row.RowId;
+            if (!Accepts(bounds) || !Accepts(terms)) continue;
+            if (seen != null)
+            {
+                var values = Evaluate(output);
+                if (!seen.Add(values)) continue;
+                Hold(ref held, StorageSize.OfRow(values));
+                if (skip > 0) { skip--; continue; }
+                AppendLine(values, line, stdout);
+            }
+            else
+            {
+                if (skip > 0) { skip--; continue; }
+                EmitRow(output, line, stdout);
+            }
+            if (left > 0 && --left == 0) break;
+        }
+    }
+
+    /// <summary>The rows in the order the walk of <paramref name="walked"/> visits them for ORDER BY term
+    /// <paramref name="first"/>. NULLS FIRST/LAST against the walk's direction (WHERE_BIGNULL_SORT) visits the NULL
+    /// keys at the other end, in the walk's order: a stable sort on the first key, a column, which cannot fail.</summary>
+    private List<Row> WalkVisits(Table table, ColumnExpr walked, OrderKey first)
+    {
+        var rows = WalkOrder(table.Rows, walked, first.Desc);
+        if (first.DefaultNulls) return rows;
+        var keys = new SqlValue[rows.Count];
+        for (int i = 0; i < keys.Length; i++) { _context.Values = rows[i].Values; _context.RowId = rows[i].RowId; keys[i] = walked.Eval(_context); }
+        var index = Enumerable.Range(0, rows.Count).ToArray();
+        Array.Sort(index, (x, y) => { int c = CompareForOrder(keys[x], keys[y], first); return c != 0 ? c : x.CompareTo(y); });
+        return [.. index.Select(i => rows[i])];
+    }
+
+    /// <summary>
+    /// SELECT ... ORDER BY x, y... whose first term an index walk (or the rowid's) delivers and the rest a sort:
+    /// SQLite's block sort ("USE TEMP B-TREE FOR RIGHT PART OF ORDER BY"). Rows of equal x gather in the sorter
+    /// as the walk visits them, WHERE and the result columns evaluated then; a block is sorted and printed when
+    /// the first row of the next one has been evaluated. So a run-time error prints the blocks before the one
+    /// still gathering. The rows come out as a stable sort of the walk would order them.
+    /// </summary>
+    private void StreamBlocks(Table table, Expr? where, List<Expr> output, List<OrderKey> order, ColumnExpr walked,
+        HashSet<int> used, long offsetCount, StringBuilder stdout)
+    {
+        if (where != null && ConstantTermIsFalse(where)) return;
+        var bounds = ScanPlanner.WalkBounds(table, where, walked, used);
+        var terms = where == null ? [] : LoopTerms(table, where, walked.IsRowId || walked.Index < 0 ? -1 : walked.Index);
+        var block = new List<(SqlValue[] Keys, SqlValue[] Out)>();
+        long skip = offsetCount, held = 0;
+        var line = new StringBuilder();
+        foreach (var row in WalkVisits(table, walked, order[0]))
+        {
+            _context.Values = row.Values;
+            _context.RowId = row.RowId;
+            if (!Accepts(bounds) || !Accepts(terms)) continue;
+            var keys = new SqlValue[order.Count];
+            for (int i = 0; i < keys.Length; i++) keys[i] = order[i].Key.Eval(_context);
+            var values = Evaluate(output);
+            if (block.Count > 0 && ValueComparer.Compare(block[0].Keys[0], keys[0]) != 0) Flush();
+            Hold(ref held, StorageSize.OfRow(keys) + StorageSize.OfRow(values));
+            block.Add((keys, values));
+        }
+        Flush();
+
+        void Flush()
+        {
+            var index = Enumerable.Range(0, block.Count).ToArray();
+            Array.Sort(index, (x, y) =>
+            {
+                for (int i = 1; i < order.Count; i++)
+                {
+                    int c = CompareForOrder(block[x].Keys[i], block[y].Keys[i], order[i]);
+                    if (c != 0) return c;
+                }
+                return x.CompareTo(y);
+            });
+            foreach (int i in index)
+            {
+                if (skip > 0) { skip--; continue; }
+                AppendLine(block[i].Out, line, stdout);
+            }
+            block.Clear();
+            held = 0;
+        }
     }
 
     /// <summary>Counts bytes a statement holds beyond the stored rows; past the limit it fails (see EngineLimits).</summary>
@@ -655,28 +786,60 @@ public sealed partial class Executor
     private static List<Row> ScanForOrderBy(Table table, Expr? where, List<Row> rows, OrderKey first, bool limited, out bool tieSensitive)
     {
         tieSensitive = false;
-        if (first.Key is not ColumnExpr col) return rows;
-        if (ScanPlanner.FixesColumn(where, col)) return rows;
-        bool isRowId = col.IsRowId || col.Index < 0;
-        if (!isRowId && table.IndexOn(col.Index) == null) return rows;
-        if (ScanPlanner.HasEqualityLookupOtherThan(table, where, col)) return rows;
-        // A range on another index drives the scan (then a sort) when bounded on both sides or under a LIMIT (a
-        // sorter that keeps few rows is cheap); against a one-sided range without one (estimated at a quarter of
-        // the rows) the walk of the ORDER BY index, which needs no sort, costs less (sqlite3 3.40.1 without ANALYZE).
-        int driving = ScanPlanner.IndexOrderColumn(table, where, null, out int bounds);
-        if (driving >= 0 && driving != col.Index && (bounds > 1 || limited)) return rows;
+        if (WalkedColumn(table, where, first, limited) is not { } col) return rows;
         // Rows tie in the first term under a non-unique index, or in the NULLs of a UNIQUE one (RefuseTies looks
         // only at rows that do tie, so a UNIQUE NOT NULL column never refuses).
+        bool isRowId = col.IsRowId || col.Index < 0;
         tieSensitive = first.Desc && !isRowId;
+        return WalkOrder(rows, col, first.Desc);
+    }
+
+    /// <summary>The first ORDER BY term's column when SQLite walks its index (or the rowid) for it; see ScanForOrderBy.</summary>
+    private static ColumnExpr? WalkedColumn(Table table, Expr? where, OrderKey first, bool limited)
+    {
+        if (first.Key is not ColumnExpr col) return null;
+        if (ScanPlanner.FixesColumn(where, col)) return null;
+        bool isRowId = col.IsRowId || col.Index < 0;
+        if (!isRowId && table.IndexOn(col.Index) == null) return null;
+        if (ScanPlanner.HasEqualityLookupOtherThan(table, where, col)) return null;
+        // A range on another index or the rowid drives the scan (then a sort) when bounded on both sides or under a
+        // LIMIT (a sorter that keeps few rows is cheap); against a one-sided range without one (estimated at a
+        // quarter of the rows) the walk of the ORDER BY index, which needs no sort, costs less (sqlite3 3.40.1
+        // without ANALYZE). Two bounds on one side are one side: SQLite seeks by one.
+        // The rowid's own walk beats a one-sided index range even under a LIMIT; a rowid range under a LIMIT drives,
+        // except that one term loses against the walk of a UNIQUE index. Figures: sqlite3 3.40.1's
+        // EXPLAIN QUERY PLAN on the OrderWalk generator's shapes (GoldenCases.OrderWalk.cs).
+        int driving = ScanPlanner.IndexOrderColumn(table, where, null, out _);
+        if (driving >= 0 && (driving != col.Index || isRowId))
+        {
+            int sides = ScanPlanner.RangeSides(table, where, driving);
+            if (sides > 1 || (limited && !isRowId)) return null;
+        }
+        else if (driving < 0 && !isRowId)
+        {
+            int sides = ScanPlanner.RangeSides(table, where, -1);
+            bool uniqueWalk = table.IndexOn(col.Index) is { Unique: true };
+            if (sides > 1 || (sides > 0 && limited && (!uniqueWalk || ScanPlanner.RangeTermCount(table, where, -1) > 1))) return null;
+        }
+        // A union of OR branches drives the scan, then a sort (ties in the union's order).
+        if (ScanPlanner.OrUnionPlan(table, where) != null) return null;
+        return col;
+    }
+
+    /// <summary>Rows in the order a walk of <paramref name="col"/>'s index (or the rowid) visits them: by value,
+    /// then rowid; backwards for DESC.</summary>
+    private static List<Row> WalkOrder(List<Row> rows, ColumnExpr col, bool desc)
+    {
+        bool isRowId = col.IsRowId || col.Index < 0;
         if (isRowId)
         {
             var byRowId = rows.OrderBy(r => r.RowId).ToList();
-            if (first.Desc) byRowId.Reverse();
+            if (desc) byRowId.Reverse();
             return byRowId;
         }
         var ordered = rows.ToArray();
         Array.Sort(ordered, (x, y) => { int c = ValueComparer.Compare(x.Values[col.Index], y.Values[col.Index]); return c != 0 ? c : x.RowId.CompareTo(y.RowId); });
-        if (first.Desc) Array.Reverse(ordered);
+        if (desc) Array.Reverse(ordered);
         return [.. ordered];
     }
 

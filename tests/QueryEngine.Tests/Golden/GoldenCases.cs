@@ -543,6 +543,7 @@ public static partial class GoldenCases
         .. FromSubqueryCases(),
         .. AlterCases(),
         .. SoakCases(),
+        .. OrderWalkCases(),
         .. SavepointCases(),
         .. MathCases(),
         .. JsonCases(),
