@@ -703,14 +703,14 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         if (orderColumn < 0 && selectColumns != null && !ScanPlanner.HasRowIdOrIndexTerm(table, where, selectColumns))
             orderColumn = ScanPlanner.CoveringIndexColumn(table, selectColumns);
         IEnumerable<Row> visited = table.Rows;
-        if (ScanPlanner.SeekTerms(table, where, orderColumn, selectColumns) is { Count: > 0 } seek) visited = Seek(table.Rows, seek);
+        if (ScanPlanner.SeekTerms(table, where, orderColumn, selectColumns, out int seekIndex) is { Count: > 0 } seek) visited = Seek(table.Rows, seek);
         if (orderColumn >= 0)
         {
             var inOrder = visited.ToList();
             SortByColumn(inOrder, orderColumn);
             visited = inOrder;
         }
-        failed = Filter(visited, where, keepRowsBeforeError, result, table, orderColumn);
+        failed = Filter(visited, where, keepRowsBeforeError, result, table, seekIndex);
         return result;
     }
 

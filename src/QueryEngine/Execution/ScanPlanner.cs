@@ -518,8 +518,10 @@ public static class ScanPlanner
     /// equalities on the one indexed column that has them. Null when the plan reads every row, or when equalities
     /// on several indexes leave the choice to costs FastDb does not model.
     /// </summary>
-    public static List<Expr>? SeekTerms(Table table, Expr? where, int orderColumn, HashSet<int>? used)
+    /// <paramref name="indexColumn"/>: the column of the index the loop reads (-1: the rowid, or none).
+    public static List<Expr>? SeekTerms(Table table, Expr? where, int orderColumn, HashSet<int>? used, out int indexColumn)
     {
+        indexColumn = orderColumn;
         if (where == null) return null;
         if (orderColumn >= 0) return WalkBounds(table, where, new ColumnExpr(orderColumn, table.Columns[orderColumn].Affinity, false), used);
         var terms = new List<Expr>();
@@ -538,7 +540,9 @@ public static class ScanPlanner
             equalities.Add(term);
         }
         if (rowIdRange.Count > 0) return rowIdRange;
-        return equalities.Count > 0 && !severalEqualityColumns ? equalities : null;
+        if (equalities.Count == 0 || severalEqualityColumns) return null;
+        indexColumn = equalityColumn;
+        return equalities;
     }
 
     private static void SplitAnd(Expr e, List<Expr> into)

@@ -219,10 +219,10 @@ public sealed partial class Executor
             StreamWalk(table, where, output, order[0], walked, s.Distinct, used, limitCount, offsetCount, stdout);
             return;
         }
-        else if (!aggregate && composite == null && s.FromQuery == null && !s.Distinct && limit == null && order.Count > 1
+        else if (!aggregate && composite == null && s.FromQuery == null && limit == null && order.Count > 1
                  && WalkedColumn(table, where, order[0], limited: false) is { } blocks && ScanPlanner.OrUnionPlan(table, where, used) == null)
         {
-            StreamBlocks(table, where, output, order, blocks, used, offsetCount, stdout);
+            StreamBlocks(table, where, output, order, blocks, s.Distinct, used, offsetCount, stdout);
             return;
         }
         else
@@ -349,6 +349,10 @@ public sealed partial class Executor
         var bounds = ScanPlanner.WalkBounds(table, where, walked, used);
         var terms = where == null ? [] : LoopTerms(table, where, walked.IsRowId || walked.Index < 0 ? -1 : walked.Index);
         HashSet<SqlValue[]>? seen = distinct ? new HashSet<SqlValue[]>(DistinctRowComparer.Instance) : null;
+        // SELECT DISTINCT x ... ORDER BY x becomes GROUP BY x (select.c): a group prints once the next one's first
+        // row is read, so a run-time error holds back the row before it.
+        bool grouped = distinct && output.Count == 1 && output[0] is ColumnExpr o && SameKey(o, walked);
+        SqlValue[]? pending = null;
         long skip = offsetCount, left = limitCount, held = 0;
         var line = new StringBuilder();
         foreach (var row in rows)
@@ -362,6 +366,13 @@ public sealed partial class Executor
                 if (!seen.Add(values)) continue;
                 Hold(ref held, StorageSize.OfRow(values));
                 if (skip > 0) { skip--; continue; }
+                if (grouped)
+                {
+                    if (pending != null) AppendLine(pending, line, stdout);
+                    pending = values;
+                    if (left > 0 && --left == 0) break;
+                    continue;
+                }
                 AppendLine(values, line, stdout);
             }
             else
@@ -371,7 +382,11 @@ public sealed partial class Executor
             }
             if (left > 0 && --left == 0) break;
         }
+        if (pending != null) AppendLine(pending, line, stdout);
     }
+
+    private static bool SameKey(ColumnExpr a, ColumnExpr b) =>
+        a.IsRowId || a.Index < 0 ? b.IsRowId || b.Index < 0 : !b.IsRowId && a.Index == b.Index;
 
     /// <summary>The rows in the order the walk of <paramref name="walked"/> visits them for ORDER BY term
     /// <paramref name="first"/>. NULLS FIRST/LAST against the walk's direction (WHERE_BIGNULL_SORT) visits the NULL
@@ -394,13 +409,14 @@ public sealed partial class Executor
     /// the first row of the next one has been evaluated. So a run-time error prints the blocks before the one
     /// still gathering. The rows come out as a stable sort of the walk would order them.
     /// </summary>
-    private void StreamBlocks(Table table, Expr? where, List<Expr> output, List<OrderKey> order, ColumnExpr walked,
+    private void StreamBlocks(Table table, Expr? where, List<Expr> output, List<OrderKey> order, ColumnExpr walked, bool distinct,
         HashSet<int> used, long offsetCount, StringBuilder stdout)
     {
         if (where != null && ConstantTermIsFalse(where)) return;
         var bounds = ScanPlanner.WalkBounds(table, where, walked, used);
         var terms = where == null ? [] : LoopTerms(table, where, walked.IsRowId || walked.Index < 0 ? -1 : walked.Index);
         var block = new List<(SqlValue[] Keys, SqlValue[] Out)>();
+        HashSet<SqlValue[]>? seen = distinct ? new HashSet<SqlValue[]>(DistinctRowComparer.Instance) : null;
         long skip = offsetCount, held = 0;
         var line = new StringBuilder();
         foreach (var row in WalkVisits(table, walked, order[0]))
@@ -411,6 +427,8 @@ public sealed partial class Executor
             var keys = new SqlValue[order.Count];
             for (int i = 0; i < keys.Length; i++) keys[i] = order[i].Key.Eval(_context);
             var values = Evaluate(output);
+            // DISTINCT is tested before the row reaches the sorter: a repeat neither joins nor ends a block.
+            if (seen != null && !seen.Add(values)) continue;
             if (block.Count > 0 && ValueComparer.Compare(block[0].Keys[0], keys[0]) != 0) Flush();
             Hold(ref held, StorageSize.OfRow(keys) + StorageSize.OfRow(values));
             block.Add((keys, values));
@@ -806,21 +824,13 @@ public sealed partial class Executor
         // LIMIT (a sorter that keeps few rows is cheap); against a one-sided range without one (estimated at a
         // quarter of the rows) the walk of the ORDER BY index, which needs no sort, costs less (sqlite3 3.40.1
         // without ANALYZE). Two bounds on one side are one side: SQLite seeks by one.
-        // The rowid's own walk beats a one-sided index range even under a LIMIT; a rowid range under a LIMIT drives,
-        // except that one term loses against the walk of a UNIQUE index. Figures: sqlite3 3.40.1's
-        // EXPLAIN QUERY PLAN on the OrderWalk generator's shapes (GoldenCases.OrderWalk.cs).
+        // Under a LIMIT any range on another index or the rowid drives. sqlite3 3.40.1 weighs these by cost, and the
+        // OrderWalk generator stream (which rows print before a run-time error tells the plan) found exceptions this
+        // does not model: a rowid walk against a plain index's range, a UNIQUE NOT NULL walk against a rowid range.
         int driving = ScanPlanner.IndexOrderColumn(table, where, null, out _);
-        if (driving >= 0 && (driving != col.Index || isRowId))
-        {
-            int sides = ScanPlanner.RangeSides(table, where, driving);
-            if (sides > 1 || (limited && !isRowId)) return null;
-        }
-        else if (driving < 0 && !isRowId)
-        {
-            int sides = ScanPlanner.RangeSides(table, where, -1);
-            bool uniqueWalk = table.IndexOn(col.Index) is { Unique: true };
-            if (sides > 1 || (sides > 0 && limited && (!uniqueWalk || ScanPlanner.RangeTermCount(table, where, -1) > 1))) return null;
-        }
+        int sides = driving >= 0 ? (driving != col.Index || isRowId ? ScanPlanner.RangeSides(table, where, driving) : 0)
+            : isRowId ? 0 : ScanPlanner.RangeSides(table, where, -1);
+        if (sides > 1 || (sides > 0 && limited)) return null;
         // A union of OR branches drives the scan, then a sort (ties in the union's order).
         if (ScanPlanner.OrUnionPlan(table, where) != null) return null;
         return col;

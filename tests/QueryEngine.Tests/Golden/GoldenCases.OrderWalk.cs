@@ -28,5 +28,10 @@ public static partial class GoldenCases
             Stdout: "|1\n\n0\n1\n2\n2\n1\n",
             Stderr: "Runtime error near line 4: integer overflow\nRuntime error near line 5: integer overflow\nRuntime error near line 6: integer overflow\nRuntime error near line 7: integer overflow\n",
             ExitCode: 1),
+        new("Where_terms_are_tested_one_by_one_index_covered_first_and_never_on_rows_the_seek_skips",
+            "CREATE TABLE ow (id INTEGER PRIMARY KEY, a, b, u UNIQUE);\nCREATE INDEX owa ON ow (a);\nINSERT INTO ow VALUES (1, 1, 5, 1), (2, 1, -9223372036854775808, 2), (3, 2, 7, 3), (4, NULL, -9223372036854775808, NULL);\nSELECT id FROM ow WHERE abs(b) >= 0 AND rowid != 2 AND a = 1;\nSELECT id FROM ow WHERE abs(b) >= 0 AND a + 0 = 1 AND a = 1;\nSELECT id FROM ow WHERE abs(b) >= 0 AND rowid != 2 AND a > 0;\nSELECT id FROM ow WHERE abs(b) >= 0 AND a > 0 ORDER BY a;\nSELECT id FROM ow WHERE u > 0 AND abs(b) >= 0;\nSELECT id FROM ow WHERE abs(b) >= 0 AND u > 0;\nSELECT id FROM ow WHERE a = 2 OR u = 1;\nUPDATE ow SET u = u + 10 WHERE abs(b) >= 0 AND rowid != 2 AND a = 1;\nDELETE FROM ow WHERE abs(b) >= 0 AND a = 2;\nSELECT * FROM ow;\n",
+            Stdout: "1\n1\n1\n3\n1\n1\n1\n3\n1\n1|1|5|11\n2|1|-9223372036854775808|2\n4||-9223372036854775808|\n",
+            Stderr: "Runtime error near line 5: integer overflow\nRuntime error near line 7: integer overflow\nRuntime error near line 8: integer overflow\nRuntime error near line 9: integer overflow\n",
+            ExitCode: 1),
     ];
 }

@@ -14,6 +14,19 @@ cases = [
  PRE2 + 'SELECT id, abs(b) FROM t ORDER BY a;\nSELECT id, abs(b) FROM t ORDER BY a DESC;\nSELECT id, abs(b) FROM t ORDER BY a NULLS LAST;\nSELECT id, abs(b) FROM t ORDER BY a DESC NULLS FIRST;\nSELECT id, abs(b) FROM t ORDER BY u;\nSELECT id, abs(b) FROM t ORDER BY u DESC;\nSELECT id, abs(b) FROM t ORDER BY u, a;\nSELECT id, abs(b) FROM t ORDER BY n, a;\nSELECT id, abs(b) FROM t ORDER BY n DESC, a;\nSELECT id, abs(b) FROM t ORDER BY id;\nSELECT id, abs(b) FROM t ORDER BY id DESC;\nSELECT id, abs(b) FROM t ORDER BY c;\nSELECT id, abs(b) FROM t ORDER BY c DESC;\n'),
 ("Order_by_walk_with_limit_offset_and_distinct_stops_before_the_failing_row",
  PRE2 + 'SELECT id FROM t WHERE abs(b) >= 0 AND c > 2 ORDER BY a LIMIT 3;\nSELECT id, abs(b) FROM t ORDER BY a LIMIT 2 OFFSET 1;\nSELECT id, abs(b) FROM t ORDER BY a LIMIT 5 OFFSET 1;\nSELECT DISTINCT a, abs(b) FROM t ORDER BY a;\nSELECT DISTINCT a FROM t ORDER BY a;\nSELECT DISTINCT a FROM t ORDER BY a DESC LIMIT 2;\n'),
+("Where_terms_are_tested_one_by_one_index_covered_first_and_never_on_rows_the_seek_skips",
+ "CREATE TABLE ow (id INTEGER PRIMARY KEY, a, b, u UNIQUE);\nCREATE INDEX owa ON ow (a);\n"
+ "INSERT INTO ow VALUES (1, 1, 5, 1), (2, 1, -9223372036854775808, 2), (3, 2, 7, 3), (4, NULL, -9223372036854775808, NULL);\n"
+ "SELECT id FROM ow WHERE abs(b) >= 0 AND rowid != 2 AND a = 1;\n"
+ "SELECT id FROM ow WHERE abs(b) >= 0 AND a + 0 = 1 AND a = 1;\n"
+ "SELECT id FROM ow WHERE abs(b) >= 0 AND rowid != 2 AND a > 0;\n"
+ "SELECT id FROM ow WHERE abs(b) >= 0 AND a > 0 ORDER BY a;\n"
+ "SELECT id FROM ow WHERE u > 0 AND abs(b) >= 0;\n"
+ "SELECT id FROM ow WHERE abs(b) >= 0 AND u > 0;\n"
+ "SELECT id FROM ow WHERE a = 2 OR u = 1;\n"
+ "UPDATE ow SET u = u + 10 WHERE abs(b) >= 0 AND rowid != 2 AND a = 1;\n"
+ "DELETE FROM ow WHERE abs(b) >= 0 AND a = 2;\n"
+ "SELECT * FROM ow;\n"),
 ]
 write_cases("GoldenCases.OrderWalk.cs",
             ["Golden cases for SELECT ... ORDER BY that an index walk satisfies (issue 18): sqlite3 prints each row as",
