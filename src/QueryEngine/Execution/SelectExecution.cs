@@ -831,8 +831,6 @@ public sealed partial class Executor
         int sides = driving >= 0 ? (driving != col.Index || isRowId ? ScanPlanner.RangeSides(table, where, driving) : 0)
             : isRowId ? 0 : ScanPlanner.RangeSides(table, where, -1);
         if (sides > 1 || (sides > 0 && limited)) return null;
-        // A union of OR branches drives the scan, then a sort (ties in the union's order).
-        if (ScanPlanner.OrUnionPlan(table, where) != null) return null;
         return col;
     }
 
