@@ -303,7 +303,16 @@ public sealed partial class Executor
             return;
         }
 
-        // Sort: evaluate result columns and keys first (SQLite's sorter), then output; ties keep scan order.
+        // Under LIMIT the sorter holds LIMIT + OFFSET rows at most, and a row whose keys cannot enter it is dropped
+        // before its result columns are computed (pushOntoSorter's OP_IdxLE), so they never fail on it. Not for
+        // DISTINCT (tested on the result first), nor for a scalar subquery's implicit LIMIT 1 (no sorter limit).
+        if (limit != null && cap < 0 && !s.Distinct && !tieSensitive && limitCount > 0 && offsetCount <= long.MaxValue - limitCount)
+        {
+            SortUnderLimit(source, output, order, limitCount, offsetCount, line, stdout);
+            return;
+        }
+
+        // Sort: evaluate keys and result columns first (SQLite's sorter), then output; ties keep scan order.
         var sorted = new List<(SqlValue[] Keys, SqlValue[] Out)>();
         long bytes = 0;
         foreach (var (values, rowId) in source)
@@ -317,6 +326,56 @@ public sealed partial class Executor
             sorted.Add((keys, outv));
         }
         Finish(sorted, s.Distinct, order, limitCount, offsetCount, line, stdout, tieSensitive);
+    }
+
+    /// <summary>ORDER BY ... LIMIT through a sorter of LIMIT + OFFSET rows (see the caller): the largest row held is
+    /// displaced by a smaller one; a row not smaller than it, once the sorter is full, is dropped unevaluated.</summary>
+    private void SortUnderLimit(List<(SqlValue[]? Values, long RowId)> source, List<Expr> output, List<OrderKey> order,
+        long limitCount, long offsetCount, StringBuilder line, StringBuilder stdout)
+    {
+        long capacity = limitCount + offsetCount;
+        int CompareKeys(SqlValue[] x, SqlValue[] y)
+        {
+            for (int i = 0; i < order.Count; i++)
+            {
+                int c = CompareForOrder(x[i], y[i], order[i]);
+                if (c != 0) return c;
+            }
+            return 0;
+        }
+        int CompareRows((SqlValue[] Keys, long Seq) x, (SqlValue[] Keys, long Seq) y)
+        {
+            int c = CompareKeys(x.Keys, y.Keys);
+            return c != 0 ? c : x.Seq.CompareTo(y.Seq);
+        }
+        // A max-heap on (keys, arrival): its top is the row the next smaller one displaces.
+        var held = new PriorityQueue<(SqlValue[] Keys, SqlValue[] Out, long Size), (SqlValue[] Keys, long Seq)>(
+            Comparer<(SqlValue[] Keys, long Seq)>.Create((x, y) => CompareRows(y, x)));
+        long bytes = 0, seq = 0;
+        foreach (var (values, rowId) in source)
+        {
+            _context.Values = values;
+            _context.RowId = rowId;
+            var keys = new SqlValue[order.Count];
+            for (int i = 0; i < keys.Length; i++) keys[i] = order[i].Key.Eval(_context);
+            if (held.Count == capacity && CompareKeys(held.Peek().Keys, keys) <= 0) { seq++; continue; }
+            var outv = Evaluate(output);
+            long size = StorageSize.OfRow(keys) + StorageSize.OfRow(outv);
+            Hold(ref bytes, size);
+            held.Enqueue((keys, outv, size), (keys, seq++));
+            if (held.Count > capacity) bytes -= held.Dequeue().Size;
+        }
+        var rows = new List<((SqlValue[] Keys, SqlValue[] Out, long Size) Row, (SqlValue[] Keys, long Seq) Order)>(held.Count);
+        while (held.TryDequeue(out var row, out var key)) rows.Add((row, key));
+        rows.Reverse(); // dequeued largest first
+        long skip = offsetCount, left = limitCount;
+        foreach (var (row, _) in rows)
+        {
+            if (left == 0) break;
+            if (skip > 0) { skip--; continue; }
+            AppendLine(row.Out, line, stdout);
+            left--;
+        }
     }
 
     /// <summary>The column whose index walk (or the rowid's) delivers the whole ORDER BY, so SQLite needs no sorter

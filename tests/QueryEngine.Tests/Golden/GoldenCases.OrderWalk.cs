@@ -33,5 +33,10 @@ public static partial class GoldenCases
             Stdout: "1\n1\n1\n3\n1\n1\n1\n3\n1\n1|1|5|11\n2|1|-9223372036854775808|2\n4||-9223372036854775808|\n",
             Stderr: "Runtime error near line 5: integer overflow\nRuntime error near line 7: integer overflow\nRuntime error near line 8: integer overflow\nRuntime error near line 9: integer overflow\n",
             ExitCode: 1),
+        new("Order_by_limit_drops_rows_that_cannot_enter_the_sorter_before_their_result_columns_run",
+            "CREATE TABLE t(a, b, c);\nINSERT INTO t VALUES (1, 1, 1), (2, 7, 2), (3, -9223372036854775808, 3), (0, 5, 0), (2, -9223372036854775808, 9);\nSELECT abs(b) FROM t ORDER BY a LIMIT 2;\nSELECT abs(b) FROM t ORDER BY a LIMIT 3;\nSELECT abs(b) FROM t ORDER BY a DESC LIMIT 2;\nSELECT abs(b) FROM t ORDER BY a LIMIT 1 OFFSET 1;\nSELECT abs(b) FROM t ORDER BY a, c LIMIT 2;\nSELECT abs(b) FROM t ORDER BY c DESC, a LIMIT 1;\nSELECT abs(b) FROM t ORDER BY a NULLS LAST LIMIT 2;\nSELECT abs(b) FROM t ORDER BY abs(b) LIMIT 1;\nSELECT DISTINCT abs(b) FROM t ORDER BY a LIMIT 2;\nSELECT (SELECT abs(b) FROM t ORDER BY a);\nSELECT abs(b) FROM t ORDER BY a LIMIT -1;\nSELECT abs(b) FROM t WHERE c < 5 ORDER BY a LIMIT 2;\nSELECT x.a, abs(y.b) FROM t AS x JOIN t AS y ON x.a = y.c ORDER BY x.a LIMIT 1;\n",
+            Stdout: "5\n1\n1\n5\n1\n5\n1\n5\n1\n0|5\n",
+            Stderr: "Runtime error near line 4: integer overflow\nRuntime error near line 5: integer overflow\nRuntime error near line 8: integer overflow\nRuntime error near line 10: integer overflow\nRuntime error near line 11: integer overflow\nRuntime error near line 12: integer overflow\nRuntime error near line 13: integer overflow\n",
+            ExitCode: 1),
     ];
 }

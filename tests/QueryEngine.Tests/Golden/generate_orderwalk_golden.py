@@ -27,6 +27,22 @@ cases = [
  "UPDATE ow SET u = u + 10 WHERE abs(b) >= 0 AND rowid != 2 AND a = 1;\n"
  "DELETE FROM ow WHERE abs(b) >= 0 AND a = 2;\n"
  "SELECT * FROM ow;\n"),
+("Order_by_limit_drops_rows_that_cannot_enter_the_sorter_before_their_result_columns_run",
+ "CREATE TABLE t(a, b, c);\n"
+ "INSERT INTO t VALUES (1, 1, 1), (2, 7, 2), (3, -9223372036854775808, 3), (0, 5, 0), (2, -9223372036854775808, 9);\n"
+ "SELECT abs(b) FROM t ORDER BY a LIMIT 2;\n"
+ "SELECT abs(b) FROM t ORDER BY a LIMIT 3;\n"
+ "SELECT abs(b) FROM t ORDER BY a DESC LIMIT 2;\n"
+ "SELECT abs(b) FROM t ORDER BY a LIMIT 1 OFFSET 1;\n"
+ "SELECT abs(b) FROM t ORDER BY a, c LIMIT 2;\n"
+ "SELECT abs(b) FROM t ORDER BY c DESC, a LIMIT 1;\n"
+ "SELECT abs(b) FROM t ORDER BY a NULLS LAST LIMIT 2;\n"
+ "SELECT abs(b) FROM t ORDER BY abs(b) LIMIT 1;\n"
+ "SELECT DISTINCT abs(b) FROM t ORDER BY a LIMIT 2;\n"
+ "SELECT (SELECT abs(b) FROM t ORDER BY a);\n"
+ "SELECT abs(b) FROM t ORDER BY a LIMIT -1;\n"
+ "SELECT abs(b) FROM t WHERE c < 5 ORDER BY a LIMIT 2;\n"
+ "SELECT x.a, abs(y.b) FROM t AS x JOIN t AS y ON x.a = y.c ORDER BY x.a LIMIT 1;\n"),
 ]
 write_cases("GoldenCases.OrderWalk.cs",
             ["Golden cases for SELECT ... ORDER BY that an index walk satisfies (issue 18): sqlite3 prints each row as",
