@@ -408,9 +408,10 @@ public sealed partial class Executor
         var bounds = ScanPlanner.WalkBounds(table, where, walked, used);
         var terms = where == null ? [] : LoopTerms(table, where, walked.IsRowId || walked.Index < 0 ? -1 : walked.Index);
         HashSet<SqlValue[]>? seen = distinct ? new HashSet<SqlValue[]>(DistinctRowComparer.Instance) : null;
-        // SELECT DISTINCT x ... ORDER BY x becomes GROUP BY x (select.c): a group prints once the next one's first
-        // row is read, so a run-time error holds back the row before it.
-        bool grouped = distinct && output.Count == 1 && output[0] is ColumnExpr o && SameKey(o, walked);
+        // SELECT DISTINCT x ... ORDER BY x becomes GROUP BY x (select.c, when sqlite3ExprListCompare finds the lists
+        // equal, sort flags included: not for DESC or NULLS LAST): a group prints once the next one's first row
+        // is read, so a run-time error holds back the row before it.
+        bool grouped = distinct && output.Count == 1 && output[0] is ColumnExpr o && SameKey(o, walked) && !first.Desc && first.DefaultNulls;
         SqlValue[]? pending = null;
         long skip = offsetCount, left = limitCount, held = 0;
         var line = new StringBuilder();
@@ -427,9 +428,13 @@ public sealed partial class Executor
                 if (skip > 0) { skip--; continue; }
                 if (grouped)
                 {
-                    if (pending != null) AppendLine(pending, line, stdout);
+                    if (pending != null)
+                    {
+                        AppendLine(pending, line, stdout);
+                        pending = null;
+                        if (left > 0 && --left == 0) break;
+                    }
                     pending = values;
-                    if (left > 0 && --left == 0) break;
                     continue;
                 }
                 AppendLine(values, line, stdout);

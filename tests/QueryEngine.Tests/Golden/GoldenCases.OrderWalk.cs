@@ -38,5 +38,10 @@ public static partial class GoldenCases
             Stdout: "5\n1\n1\n5\n1\n5\n1\n5\n1\n0|5\n",
             Stderr: "Runtime error near line 4: integer overflow\nRuntime error near line 5: integer overflow\nRuntime error near line 8: integer overflow\nRuntime error near line 10: integer overflow\nRuntime error near line 11: integer overflow\nRuntime error near line 12: integer overflow\nRuntime error near line 13: integer overflow\n",
             ExitCode: 1),
+        new("Distinct_ordered_by_its_one_column_becomes_group_by_and_prints_a_row_once_the_next_is_read",
+            "CREATE TABLE t(a, b); CREATE INDEX i ON t(a);\nINSERT INTO t VALUES (1, 1), (NULL, 2), (2, -9223372036854775808), (3, 4);\nSELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a;\nSELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a ASC NULLS FIRST;\nSELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a NULLS LAST;\nSELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a DESC;\nSELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a LIMIT 1;\nSELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a LIMIT 2;\nSELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a LIMIT 1 OFFSET 1;\nSELECT DISTINCT a, abs(b) FROM t ORDER BY a;\n",
+            Stdout: "\n\n1\n3\n\n\n|2\n1|1\n",
+            Stderr: "Runtime error near line 3: integer overflow\nRuntime error near line 4: integer overflow\nRuntime error near line 5: integer overflow\nRuntime error near line 6: integer overflow\nRuntime error near line 8: integer overflow\nRuntime error near line 9: integer overflow\nRuntime error near line 10: integer overflow\n",
+            ExitCode: 1),
     ];
 }

@@ -43,6 +43,17 @@ cases = [
  "SELECT abs(b) FROM t ORDER BY a LIMIT -1;\n"
  "SELECT abs(b) FROM t WHERE c < 5 ORDER BY a LIMIT 2;\n"
  "SELECT x.a, abs(y.b) FROM t AS x JOIN t AS y ON x.a = y.c ORDER BY x.a LIMIT 1;\n"),
+("Distinct_ordered_by_its_one_column_becomes_group_by_and_prints_a_row_once_the_next_is_read",
+ "CREATE TABLE t(a, b); CREATE INDEX i ON t(a);\n"
+ "INSERT INTO t VALUES (1, 1), (NULL, 2), (2, -9223372036854775808), (3, 4);\n"
+ "SELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a;\n"
+ "SELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a ASC NULLS FIRST;\n"
+ "SELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a NULLS LAST;\n"
+ "SELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a DESC;\n"
+ "SELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a LIMIT 1;\n"
+ "SELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a LIMIT 2;\n"
+ "SELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a LIMIT 1 OFFSET 1;\n"
+ "SELECT DISTINCT a, abs(b) FROM t ORDER BY a;\n"),
 ]
 write_cases("GoldenCases.OrderWalk.cs",
             ["Golden cases for SELECT ... ORDER BY that an index walk satisfies (issue 18): sqlite3 prints each row as",
