@@ -216,7 +216,7 @@ public sealed partial class Executor
         }
         else if (!aggregate && composite == null && s.FromQuery == null && StreamedWalk(table, where, order, limit != null, used) is { } walked)
         {
-            StreamWalk(table, where, output, order[0], walked, s.Distinct, used, limitCount, offsetCount, stdout);
+            StreamWalk(table, where, output, order, walked, s.Distinct, used, limitCount, offsetCount, stdout);
             return;
         }
         else if (!aggregate && composite == null && s.FromQuery == null && limit == null && order.Count > 1
@@ -399,11 +399,12 @@ public sealed partial class Executor
     /// row at a time. A run-time error in WHERE or a result column therefore comes after the rows before it in
     /// that order, and a LIMIT that ends the walk first never reaches it.
     /// </summary>
-    private void StreamWalk(Table table, Expr? where, List<Expr> output, OrderKey first, ColumnExpr walked, bool distinct,
+    private void StreamWalk(Table table, Expr? where, List<Expr> output, List<OrderKey> order, ColumnExpr walked, bool distinct,
         HashSet<int> used, long limitCount, long offsetCount, StringBuilder stdout)
     {
         // sqlite3WhereBegin runs the AND terms that read no table once, before the loop.
         if (where != null && ConstantTermIsFalse(where)) return;
+        var first = order[0];
         var rows = WalkVisits(table, walked, first);
         var bounds = ScanPlanner.WalkBounds(table, where, walked, used);
         var terms = where == null ? [] : LoopTerms(table, where, walked.IsRowId || walked.Index < 0 ? -1 : walked.Index);
@@ -411,7 +412,7 @@ public sealed partial class Executor
         // SELECT DISTINCT x ... ORDER BY x becomes GROUP BY x (select.c, when sqlite3ExprListCompare finds the lists
         // equal, sort flags included: not for DESC or NULLS LAST): a group prints once the next one's first row
         // is read, so a run-time error holds back the row before it.
-        bool grouped = distinct && output.Count == 1 && output[0] is ColumnExpr o && SameKey(o, walked) && !first.Desc && first.DefaultNulls;
+        bool grouped = distinct && output.Count == 1 && order.Count == 1 && output[0] is ColumnExpr o && SameKey(o, walked) && !first.Desc && first.DefaultNulls;
         SqlValue[]? pending = null;
         long skip = offsetCount, left = limitCount, held = 0;
         var line = new StringBuilder();

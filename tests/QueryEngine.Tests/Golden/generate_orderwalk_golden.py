@@ -53,7 +53,8 @@ cases = [
  "SELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a LIMIT 1;\n"
  "SELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a LIMIT 2;\n"
  "SELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a LIMIT 1 OFFSET 1;\n"
- "SELECT DISTINCT a, abs(b) FROM t ORDER BY a;\n"),
+ "SELECT DISTINCT a, abs(b) FROM t ORDER BY a;\n"
+ "SELECT DISTINCT a FROM t WHERE abs(b) >= 0 ORDER BY a, rowid;\n"),
 ]
 write_cases("GoldenCases.OrderWalk.cs",
             ["Golden cases for SELECT ... ORDER BY that an index walk satisfies (issue 18): sqlite3 prints each row as",
