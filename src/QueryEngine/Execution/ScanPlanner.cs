@@ -44,9 +44,9 @@ public static class ScanPlanner
         return best;
     }
 
-    /// <summary>BETWEEN, IN (list), LIKE and GLOB on an indexed column (or the rowid) can drive SQLite's plan (IN and
-    /// BETWEEN always, GLOB through its prefix range), which FastDb does not model yet: such a query is refused
-    /// instead of answered in a possibly different row order.</summary>
+    /// <summary>IN (list) and GLOB on an indexed column (or the rowid) can drive SQLite's plan (IN always, GLOB
+    /// through its prefix range), which FastDb does not model yet: such a query is refused instead of answered in a
+    /// possibly different row order. (BETWEEN is planned as its two comparisons; LIKE never drives.)</summary>
     /// <para>x IN (subquery) on an indexed column drives an index walk in SQLite (rows in that column's order); on
     /// the rowid it drives seeks in ascending rowid order, the table's own order, so a SELECT allows it as an AND
     /// term of a WHERE no other index term could drive. UPDATE and DELETE (<paramref name="ordered"/> false) do
@@ -67,17 +67,13 @@ public static class ScanPlanner
                     || (rowId && (!conjuncts.Contains(e) || HasRowIdOrIndexTerm(table, where) || OrUnionPlan(table, where) != null)))
                     throw new SqlParseException("FastDb does not support IN (subquery) on an indexed column, or on the rowid beside other index terms, in WHERE yet");
             }
-            if (e is BetweenExpr or InListExpr or LikeExpr)
+            // BETWEEN is planned as its two comparisons (SplitAnd). LIKE never drives a plan here: it is case-blind,
+            // so only a NOCASE index could serve it (FastDb has no COLLATE) and sqlite3 scans as for any filter.
+            if (e is InListExpr or LikeExpr { Glob: true })
             {
                 foreach (var child in ((IHasChildren)e).Children)
                     if (child is ColumnExpr c && (c.IsRowId || c.Index < 0 || table.IndexOn(c.Index) != null))
-                        throw new SqlParseException("FastDb does not support " + e switch
-                        {
-                            BetweenExpr => "BETWEEN",
-                            InListExpr => "IN",
-                            LikeExpr { Glob: true } => "GLOB",
-                            _ => "LIKE",
-                        } + " on an indexed column or the rowid in WHERE yet");
+                        throw new SqlParseException("FastDb does not support " + (e is InListExpr ? "IN" : "GLOB") + " on an indexed column or the rowid in WHERE yet");
             }
             switch (e)
             {
@@ -545,9 +541,17 @@ public static class ScanPlanner
         return equalities;
     }
 
+    /// <summary>WHERE's AND terms as where.c analyses them: x BETWEEN a AND b adds the virtual terms x >= a and
+    /// x &lt;= b (exprAnalyze's TERM_VIRTUAL children), which an index or the rowid can use as a two-sided range.</summary>
     private static void SplitAnd(Expr e, List<Expr> into)
     {
         if (e is BinaryExpr { Op: BinaryOp.And } a) { SplitAnd(a.Left, into); SplitAnd(a.Right, into); }
+        else if (e is BetweenExpr { Negated: false } between)
+        {
+            into.Add(e);
+            into.Add(new BinaryExpr(BinaryOp.GreaterEqual, between.Operand, between.Low));
+            into.Add(new BinaryExpr(BinaryOp.LessEqual, between.Operand, between.High));
+        }
         else into.Add(e);
     }
 }

@@ -7,7 +7,7 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// table ow of its own (an INTEGER PRIMARY KEY, a with a plain index, u UNIQUE, n TEXT NOT NULL UNIQUE, b never
 /// indexed and sometimes the smallest integer, so abs(b) and b * 2 overflow on some rows), then queries ordered by
 /// an indexed column, the rowid, a UNIQUE column or an unindexed one, either direction, NULLS FIRST/LAST, one or two
-/// terms, with range terms on the walked column beside failing ones, DISTINCT, LIMIT and OFFSET. What it tests is
+/// terms, with range terms (BETWEEN too) on the walked column beside failing ones and LIKE, DISTINCT, LIMIT and OFFSET. What it tests is
 /// which rows sqlite3 prints before a run-time error, and which rows it never visits. ow is dropped again after.
 /// </summary>
 public sealed partial class ScriptGenerator
@@ -73,7 +73,7 @@ public sealed partial class ScriptGenerator
         // Terms that may fail, and at most one an index or the rowid can serve: which of several competing ranges
         // SQLite picks is a cost decision the walk does not change (and FastDb models only in part).
         var where = new List<string>();
-        for (int i = r.Next(3); i > 0; i--) where.Add(Pick(r, ["abs(b) >= 0", "b * 2 != 3", "typeof(b) != 'x'"]));
+        for (int i = r.Next(3); i > 0; i--) where.Add(Pick(r, ["abs(b) >= 0", "b * 2 != 3", "typeof(b) != 'x'", "n LIKE '%" + (char)('a' + r.Next(12)) + "%'", "a NOT BETWEEN 1 AND 2"]));
         bool limit = r.Next(3) == 0;
         if (r.Next(3) > 0)
         {
@@ -83,7 +83,10 @@ public sealed partial class ScriptGenerator
             if (column == "n") bound = "'" + (char)('a' + r.Next(12)) + "'";
             // No OR of index terms: whether SQLite unions their index scans or walks ORDER BY's index is a cost
             // decision FastDb does not model.
-            where.Add(Pick(r, [column + " > " + bound, column + " <= " + bound, key == "a" ? "a IS NOT NULL" : column + " >= " + bound]));
+            string high = (r.Next(6) - 1).ToString(CultureInfo.InvariantCulture);
+            if (column == "n") high = "'" + (char)('a' + r.Next(12)) + "'";
+            where.Add(Pick(r, [column + " > " + bound, column + " <= " + bound, key == "a" ? "a IS NOT NULL" : column + " >= " + bound,
+                               column + " BETWEEN " + bound + " AND " + high]));
         }
         Shuffle(r, where);
         for (int i = 0; i < where.Count; i++)
