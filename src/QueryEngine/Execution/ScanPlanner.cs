@@ -16,6 +16,9 @@ public static class ScanPlanner
     {
         bounds = 0;
         if (where == null || table.Indexes.Count == 0) return -1;
+        // x IN (...) seeks each value ascending: rows in x's index order (rowid order for the rowid).
+        if (PlannedInList(table, where, used) is { Operand: ColumnExpr inColumn })
+            return inColumn.IsRowId || inColumn.Index < 0 ? -1 : inColumn.Index;
         var terms = new List<Expr>();
         SplitAnd(where, terms);
         int best = -1, bestScore = 0, bestPosition = -1;
@@ -69,7 +72,13 @@ public static class ScanPlanner
             }
             // BETWEEN is planned as its two comparisons (SplitAnd). LIKE never drives a plan here: it is case-blind,
             // so only a NOCASE index could serve it (FastDb has no COLLATE) and sqlite3 scans as for any filter.
-            if (e is InListExpr or LikeExpr { Glob: true })
+            // x IN (constants) alone among the index terms is planned (PlannedInList): in a SELECT on any index, in an
+            // UPDATE or DELETE on the rowid (whose order is the table's; an index's order would steer a one-pass).
+            // NOT IN, and IN whose list reads the table itself, are filters SQLite never seeks by.
+            bool planned = e is InListExpr { Operand: ColumnExpr pc } && ReferenceEquals(e, PlannedInList(table, where))
+                           && (ordered || pc.IsRowId || pc.Index < 0);
+            bool filter = e is InListExpr il && (il.Negated || !il.Items.TrueForAll(ScanInvariance.Holds));
+            if (e is InListExpr or LikeExpr { Glob: true } && !planned && !filter)
             {
                 foreach (var child in ((IHasChildren)e).Children)
                     if (child is ColumnExpr c && (c.IsRowId || c.Index < 0 || table.IndexOn(c.Index) != null))
@@ -177,7 +186,8 @@ public static class ScanPlanner
             if (!TryIndexableTerm(term, out var col, out bool isEquality, null, table) || !isEquality || SameColumn(col, column)) continue;
             if (col.IsRowId || col.Index < 0 || table.IndexOn(col.Index) != null) return true;
         }
-        return false;
+        // x IN (...) seeks a few values too.
+        return PlannedInListOf(table, terms, null) is { Operand: ColumnExpr x } && !SameColumn(x, column);
     }
 
     private static bool SameColumn(ColumnExpr a, ColumnExpr b) =>
@@ -191,8 +201,51 @@ public static class ScanPlanner
         var terms = new List<Expr>();
         SplitAnd(where, terms);
         foreach (var term in terms)
-            if (TryIndexableTerm(term, out var col, out _, used, table) && (col.IsRowId || col.Index < 0 || table.IndexOn(col.Index) != null)) return true;
-        return false;
+            if (TryIndexableTerm(term, out var col, out _, used, table) && IndexedOrRowId(table, col)) return true;
+        return PlannedInListOf(table, terms, used) != null;
+    }
+
+    private static bool IndexedOrRowId(Table table, ColumnExpr c) => c.IsRowId || c.Index < 0 || table.IndexOn(c.Index) != null;
+
+    /// <summary>
+    /// The AND term x IN (e1, e2, ...) on the rowid or a one-column index that FastDb plans as SQLite does: one seek
+    /// per list value, the values ascending (an ephemeral index of them), so rows come in x's index order (rowid
+    /// order on the rowid) and only the matching rows are visited; ranges on other indexes or the rowid are then
+    /// filters. Null beside an equality on an index or the rowid, another such IN, an IN (subquery), an OR, or a
+    /// multi-column or DESC index, where SQLite would weigh the plans by cost.
+    /// </summary>
+    public static InListExpr? PlannedInList(Table table, Expr? where, HashSet<int>? used = null)
+    {
+        if (where == null || table.Indexes.Count == 0 && !HasRowIdIn(where)) return null;
+        var terms = new List<Expr>();
+        SplitAnd(where, terms);
+        return PlannedInListOf(table, terms, used);
+
+        static bool HasRowIdIn(Expr e) => e switch
+        {
+            InListExpr { Operand: ColumnExpr c } => c.IsRowId || c.Index < 0,
+            BinaryExpr { Op: BinaryOp.And } a => HasRowIdIn(a.Left) || HasRowIdIn(a.Right),
+            _ => false,
+        };
+    }
+
+    private static InListExpr? PlannedInListOf(Table table, List<Expr> terms, HashSet<int>? used)
+    {
+        if (table.HasKeyPlannedIndex) return null;
+        InListExpr? found = null;
+        foreach (var term in terms)
+        {
+            if (term is InListExpr { Negated: false, Operand: ColumnExpr c } inList && IndexedOrRowId(table, c))
+            {
+                if (found != null || inList.Items.Count == 0 || !inList.Items.TrueForAll(ScanInvariance.Holds)) return null;
+                found = inList;
+                continue;
+            }
+            if (term is BinaryExpr { Op: BinaryOp.Or } or SubqueryExpr { Kind: SubqueryKind.In }) return null;
+            // A range elsewhere (a quarter of the rows, by SQLite's estimate) loses to a few seeks; an equality may not.
+            if (TryIndexableTerm(term, out var col, out bool isEquality, used, table) && IndexedOrRowId(table, col) && isEquality) return null;
+        }
+        return found;
     }
 
     /// <summary>True when a WHERE term on the rowid or on an indexed column other than <paramref name="column"/> could
@@ -470,8 +523,10 @@ public static class ScanPlanner
         SplitAnd(where, terms);
         foreach (var term in terms)
         {
-            // "x IS NOT NULL" bounds the walk of x's own index whether or not that index covers the query.
+            // "x IS NOT NULL" bounds the walk of x's own index whether or not that index covers the query; x IN (...)
+            // seeks its values only.
             if (term is IsNullExpr { Negated: true, Operand: ColumnExpr n } && SameColumn(n, column)) bounds.Add(term);
+            else if (term is InListExpr { Negated: false, Operand: ColumnExpr ic } && SameColumn(ic, column) && ReferenceEquals(term, PlannedInListOf(table, terms, used))) bounds.Add(term);
             else if (TryIndexableTerm(term, out var c, out bool isEquality, used, table) && !isEquality && SameColumn(c, column)) bounds.Add(term);
         }
         return bounds;
@@ -526,8 +581,10 @@ public static class ScanPlanner
         var equalities = new List<Expr>();
         int equalityColumn = -1;
         bool severalEqualityColumns = false;
+        var inList = PlannedInListOf(table, terms, used);
         foreach (var term in terms)
         {
+            if (inList != null && ReferenceEquals(term, inList) && inList.Operand is ColumnExpr { IsRowId: true } or ColumnExpr { Index: < 0 }) { rowIdRange.Add(term); continue; }
             if (!TryIndexableTerm(term, out var c, out bool isEquality, used, table)) continue;
             if (c.IsRowId || c.Index < 0) { if (!isEquality) rowIdRange.Add(term); continue; }
             if (!isEquality || table.IndexOn(c.Index) == null) continue;

@@ -149,6 +149,7 @@ public sealed partial class Executor
         if (s.FromQuery != null) PlanFromSubquery(s, aggregate, [.. output, .. order.Select(k => k.Key), .. having == null ? [] : new[] { having }]);
 
         var used = UsedColumns(output, where, order, groupBy, having);
+        if (join == null && table != null && s.FromQuery == null) RefuseInListBeside(table, where, groupBy, aggregate ? output : null, s.Distinct && !aggregate ? output : null, having, order);
         CompositeIndexPlanner.CompositeScan? composite = null;
         if (join != null)
         {
@@ -326,6 +327,23 @@ public sealed partial class Executor
             sorted.Add((keys, outv));
         }
         Finish(sorted, s.Distinct, order, limitCount, offsetCount, line, stdout, tieSensitive);
+    }
+
+    /// <summary>x IN (...) planned as seeks (ScanPlanner.PlannedInList) beside what another index or the rowid could
+    /// serve instead, which SQLite weighs by cost: a GROUP BY term or a DISTINCT result column on one, or a lone
+    /// min() or max(). (An ORDER BY
+    /// another index could walk sorts the few rows the seeks find; ORDER BY x walks them, backwards for DESC.)</summary>
+    private static void RefuseInListBeside(Table table, Expr? where, List<Expr> groupBy, List<Expr>? aggregateOutput, List<Expr>? distinctOutput,
+        Expr? having, List<OrderKey> order)
+    {
+        if (ScanPlanner.PlannedInList(table, where) is not { Operand: ColumnExpr x }) return;
+        bool Other(Expr e) => e is ColumnExpr c && (c.IsRowId || c.Index < 0 || table.IndexOn(c.Index) != null) && !SameKey(c, x);
+        // ORDER BY x NULLS LAST (or DESC NULLS FIRST): SQLite sorts the seeks' rows rather than walk the values.
+        bool refused = groupBy.Exists(Other) || (distinctOutput != null && distinctOutput.Exists(Other))
+            || (order.Count > 0 && order[0].Key is ColumnExpr o && SameKey(o, x) && !order[0].DefaultNulls)
+            || (aggregateOutput != null && ScanPlanner.LoneMinMax([.. aggregateOutput, .. order.Select(k => k.Key), .. having == null ? [] : new[] { having }]) != null);
+        if (refused)
+            throw new SqlParseException("FastDb does not support IN on an indexed column or the rowid in WHERE beside a GROUP BY, DISTINCT or min()/max() another index could serve, or ORDER BY it with NULLS LAST or DESC NULLS FIRST, yet");
     }
 
     /// <summary>ORDER BY ... LIMIT through a sorter of LIMIT + OFFSET rows (see the caller): the largest row held is

@@ -7,7 +7,8 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// table ow of its own (an INTEGER PRIMARY KEY, a with a plain index, u UNIQUE, n TEXT NOT NULL UNIQUE, b never
 /// indexed and sometimes the smallest integer, so abs(b) and b * 2 overflow on some rows), then queries ordered by
 /// an indexed column, the rowid, a UNIQUE column or an unindexed one, either direction, NULLS FIRST/LAST, one or two
-/// terms, with range terms (BETWEEN too) on the walked column beside failing ones and LIKE, DISTINCT, LIMIT and OFFSET. What it tests is
+/// terms, with range terms (BETWEEN too) or an IN list on the walked column or another beside failing ones and LIKE,
+/// DISTINCT, LIMIT and OFFSET. What it tests is
 /// which rows sqlite3 prints before a run-time error, and which rows it never visits. ow is dropped again after.
 /// </summary>
 public sealed partial class ScriptGenerator
@@ -62,7 +63,8 @@ public sealed partial class ScriptGenerator
     List<string> OrderWalkQuery(Random r)
     {
         var tokens = new List<string> { "SELECT" };
-        if (r.Next(5) == 0) tokens.Add("DISTINCT");
+        bool distinct = r.Next(5) == 0;
+        if (distinct) tokens.Add("DISTINCT");
         for (int i = 0, n = 1 + r.Next(3); i < n; i++)
         {
             if (i > 0) tokens.Add(",");
@@ -85,8 +87,10 @@ public sealed partial class ScriptGenerator
             // decision FastDb does not model.
             string high = (r.Next(6) - 1).ToString(CultureInfo.InvariantCulture);
             if (column == "n") high = "'" + (char)('a' + r.Next(12)) + "'";
+            string inList = column == "n" ? "( 'a' , 'c' , " + high + " )" : "( " + high + " , " + bound + " , 2 , 'x' )";
+            // IN beside DISTINCT over other indexed columns is refused by name (which index serves the DISTINCT is a cost).
             where.Add(Pick(r, [column + " > " + bound, column + " <= " + bound, key == "a" ? "a IS NOT NULL" : column + " >= " + bound,
-                               column + " BETWEEN " + bound + " AND " + high]));
+                               column + " BETWEEN " + bound + " AND " + high, distinct ? column + " < " + high : column + " IN " + inList]));
         }
         Shuffle(r, where);
         for (int i = 0; i < where.Count; i++)
@@ -96,7 +100,8 @@ public sealed partial class ScriptGenerator
         }
         tokens.AddRange(["ORDER", "BY", key]);
         if (r.Next(3) == 0) tokens.Add("DESC");
-        if (r.Next(6) == 0) tokens.AddRange(["NULLS", r.Next(2) == 0 ? "FIRST" : "LAST"]);
+        // IN sorts its rows under NULLS FIRST/LAST against the walk (refused by name).
+        if (r.Next(6) == 0 && !where.Exists(t => t.Contains(" IN ", StringComparison.Ordinal))) tokens.AddRange(["NULLS", r.Next(2) == 0 ? "FIRST" : "LAST"]);
         // Several terms with a LIMIT: SQLite weighs the walk against one sort by the LIMIT's value (not modelled).
         if (!limit && r.Next(4) == 0) tokens.AddRange([",", Pick(r, ["b", "id", "a", "u"])]);
         if (limit)
