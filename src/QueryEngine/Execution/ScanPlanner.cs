@@ -17,7 +17,7 @@ public static class ScanPlanner
         bounds = 0;
         if (where == null || table.Indexes.Count == 0) return -1;
         // x IN (...) seeks each value ascending: rows in x's index order (rowid order for the rowid).
-        if (PlannedInList(table, where, used) is { Operand: ColumnExpr inColumn })
+        if (InColumn(PlannedInList(table, where, used)) is { } inColumn)
             return inColumn.IsRowId || inColumn.Index < 0 ? -1 : inColumn.Index;
         var terms = new List<Expr>();
         SplitAnd(where, terms);
@@ -63,7 +63,7 @@ public static class ScanPlanner
 
         void Walk(Expr e)
         {
-            if (ordered && e is SubqueryExpr { Kind: SubqueryKind.In, Negated: false, Left: ColumnExpr ic })
+            if (ordered && e is SubqueryExpr { Kind: SubqueryKind.In, Negated: false, Left: ColumnExpr ic } && !ReferenceEquals(e, PlannedInList(table, where)))
             {
                 bool rowId = ic.IsRowId || ic.Index < 0;
                 if ((!rowId && table.IndexOn(ic.Index) != null)
@@ -187,7 +187,7 @@ public static class ScanPlanner
             if (col.IsRowId || col.Index < 0 || table.IndexOn(col.Index) != null) return true;
         }
         // x IN (...) seeks a few values too.
-        return PlannedInListOf(table, terms, null) is { Operand: ColumnExpr x } && !SameColumn(x, column);
+        return InColumn(PlannedInListOf(table, terms, null)) is { } x && !SameColumn(x, column);
     }
 
     private static bool SameColumn(ColumnExpr a, ColumnExpr b) =>
@@ -207,6 +207,14 @@ public static class ScanPlanner
 
     private static bool IndexedOrRowId(Table table, ColumnExpr c) => c.IsRowId || c.Index < 0 || table.IndexOn(c.Index) != null;
 
+    /// <summary>The column left of a planned IN (list or subquery; see PlannedInList), or null.</summary>
+    public static ColumnExpr? InColumn(Expr? planned) => planned switch
+    {
+        InListExpr { Operand: ColumnExpr c } => c,
+        SubqueryExpr { Kind: SubqueryKind.In, Left: ColumnExpr c } => c,
+        _ => null,
+    };
+
     /// <summary>
     /// The AND term x IN (e1, e2, ...) on the rowid or a one-column index that FastDb plans as SQLite does: one seek
     /// per list value, the values ascending (an ephemeral index of them), so rows come in x's index order (rowid
@@ -214,7 +222,7 @@ public static class ScanPlanner
     /// filters. Null beside an equality on an index or the rowid, another such IN, an IN (subquery), an OR, or a
     /// multi-column or DESC index, where SQLite would weigh the plans by cost.
     /// </summary>
-    public static InListExpr? PlannedInList(Table table, Expr? where, HashSet<int>? used = null)
+    public static Expr? PlannedInList(Table table, Expr? where, HashSet<int>? used = null)
     {
         if (where == null || table.Indexes.Count == 0 && !HasRowIdIn(where)) return null;
         var terms = new List<Expr>();
@@ -224,21 +232,29 @@ public static class ScanPlanner
         static bool HasRowIdIn(Expr e) => e switch
         {
             InListExpr { Operand: ColumnExpr c } => c.IsRowId || c.Index < 0,
+            SubqueryExpr { Kind: SubqueryKind.In, Left: ColumnExpr c } => c.IsRowId || c.Index < 0,
             BinaryExpr { Op: BinaryOp.And } a => HasRowIdIn(a.Left) || HasRowIdIn(a.Right),
             _ => false,
         };
     }
 
-    private static InListExpr? PlannedInListOf(Table table, List<Expr> terms, HashSet<int>? used)
+    private static Expr? PlannedInListOf(Table table, List<Expr> terms, HashSet<int>? used)
     {
         if (table.HasKeyPlannedIndex) return null;
-        InListExpr? found = null;
+        Expr? found = null;
         foreach (var term in terms)
         {
             if (term is InListExpr { Negated: false, Operand: ColumnExpr c } inList && IndexedOrRowId(table, c))
             {
                 if (found != null || inList.Items.Count == 0 || !inList.Items.TrueForAll(ScanInvariance.Holds)) return null;
                 found = inList;
+                continue;
+            }
+            // x IN (SELECT ...) not reading this table's row: its rows, distinct and ascending, are seeked the same way.
+            if (term is SubqueryExpr { Kind: SubqueryKind.In, Negated: false, Left: ColumnExpr sc } sq && IndexedOrRowId(table, sc))
+            {
+                if (found != null || sq.EnclosingColumns.Count > 0) return null;
+                found = sq;
                 continue;
             }
             if (term is BinaryExpr { Op: BinaryOp.Or } or SubqueryExpr { Kind: SubqueryKind.In }) return null;
@@ -526,7 +542,7 @@ public static class ScanPlanner
             // "x IS NOT NULL" bounds the walk of x's own index whether or not that index covers the query; x IN (...)
             // seeks its values only.
             if (term is IsNullExpr { Negated: true, Operand: ColumnExpr n } && SameColumn(n, column)) bounds.Add(term);
-            else if (term is InListExpr { Negated: false, Operand: ColumnExpr ic } && SameColumn(ic, column) && ReferenceEquals(term, PlannedInListOf(table, terms, used))) bounds.Add(term);
+            else if (InColumn(term) is { } ic && SameColumn(ic, column) && ReferenceEquals(term, PlannedInListOf(table, terms, used))) bounds.Add(term);
             else if (TryIndexableTerm(term, out var c, out bool isEquality, used, table) && !isEquality && SameColumn(c, column)) bounds.Add(term);
         }
         return bounds;
@@ -584,7 +600,7 @@ public static class ScanPlanner
         var inList = PlannedInListOf(table, terms, used);
         foreach (var term in terms)
         {
-            if (inList != null && ReferenceEquals(term, inList) && inList.Operand is ColumnExpr { IsRowId: true } or ColumnExpr { Index: < 0 }) { rowIdRange.Add(term); continue; }
+            if (inList != null && ReferenceEquals(term, inList) && InColumn(inList) is { IsRowId: true } or { Index: < 0 }) { rowIdRange.Add(term); continue; }
             if (!TryIndexableTerm(term, out var c, out bool isEquality, used, table)) continue;
             if (c.IsRowId || c.Index < 0) { if (!isEquality) rowIdRange.Add(term); continue; }
             if (!isEquality || table.IndexOn(c.Index) == null) continue;

@@ -336,7 +336,7 @@ public sealed partial class Executor
     private static void RefuseInListBeside(Table table, Expr? where, List<Expr> groupBy, List<Expr>? aggregateOutput, List<Expr>? distinctOutput,
         Expr? having, List<OrderKey> order)
     {
-        if (ScanPlanner.PlannedInList(table, where) is not { Operand: ColumnExpr x }) return;
+        if (ScanPlanner.InColumn(ScanPlanner.PlannedInList(table, where)) is not { } x) return;
         bool Other(Expr e) => e is ColumnExpr c && (c.IsRowId || c.Index < 0 || table.IndexOn(c.Index) != null) && !SameKey(c, x);
         // ORDER BY x NULLS LAST (or DESC NULLS FIRST): SQLite sorts the seeks' rows rather than walk the values.
         bool refused = groupBy.Exists(Other) || (distinctOutput != null && distinctOutput.Exists(Other))

@@ -7,7 +7,7 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// table ow of its own (an INTEGER PRIMARY KEY, a with a plain index, u UNIQUE, n TEXT NOT NULL UNIQUE, b never
 /// indexed and sometimes the smallest integer, so abs(b) and b * 2 overflow on some rows), then queries ordered by
 /// an indexed column, the rowid, a UNIQUE column or an unindexed one, either direction, NULLS FIRST/LAST, one or two
-/// terms, with range terms (BETWEEN too) or an IN list on the walked column or another beside failing ones and LIKE,
+/// terms, with range terms (BETWEEN too) or an IN list or subquery on the walked column or another beside failing ones and LIKE,
 /// DISTINCT, LIMIT and OFFSET. What it tests is
 /// which rows sqlite3 prints before a run-time error, and which rows it never visits. ow is dropped again after.
 /// </summary>
@@ -90,7 +90,8 @@ public sealed partial class ScriptGenerator
             string inList = column == "n" ? "( 'a' , 'c' , " + high + " )" : "( " + high + " , " + bound + " , 2 , 'x' )";
             // IN beside DISTINCT over other indexed columns is refused by name (which index serves the DISTINCT is a cost).
             where.Add(Pick(r, [column + " > " + bound, column + " <= " + bound, key == "a" ? "a IS NOT NULL" : column + " >= " + bound,
-                               column + " BETWEEN " + bound + " AND " + high, distinct ? column + " < " + high : column + " IN " + inList]));
+                               column + " BETWEEN " + bound + " AND " + high, distinct ? column + " < " + high : column + " IN " + inList,
+                               distinct ? column + " >= " + high : column + " IN ( SELECT u FROM ow AS q WHERE q.u < " + high + " )"]));
         }
         Shuffle(r, where);
         for (int i = 0; i < where.Count; i++)
