@@ -102,6 +102,13 @@ public sealed partial class Executor
                 : SchemaRewrite.RenameTableInIndex(e.Sql, a.NewName);
             _catalog.RewriteEntry(e, name, a.NewName, sql);
         }
+        // Foreign keys naming the table, in any table's text (its own too), follow the new name (never enforced).
+        foreach (var e in _catalog.Schema.ToList())
+        {
+            if (e.Type != "table" || e.Sql == null) continue;
+            string renamed = SchemaRewrite.RenameReferences(e.Sql, oldName, a.NewName);
+            if (renamed != e.Sql) _catalog.RewriteEntry(e, e.Name, e.TableName, renamed);
+        }
         _catalog.Altered(t, a.NewName);
         RebuildIndexes(t);
         RewriteSequenceRows(oldName, a.NewName); // whether or not t is AUTOINCREMENT, once sqlite_sequence exists
@@ -115,6 +122,11 @@ public sealed partial class Executor
         int index = t.ColumnIndex(a.OldColumn);
         if (index < 0) throw new SqlParseException("no such column: \"" + a.OldColumnToken + "\"", a.OldColumnOffset);
         var entry = TableEntry(t);
+        // sqlite3 renames the column in foreign keys too: in the table's own (child columns) and in those naming the
+        // table (parent columns). FastDb does not rewrite those yet.
+        if (SchemaRewrite.HasForeignKey(entry.Sql!)
+            || _catalog.Schema.Exists(e => e.Type == "table" && e.Sql != null && SchemaRewrite.ReferencesTo(e.Sql, t.Name).Count > 0))
+            throw new SqlParseException("FastDb does not support RENAME COLUMN on a table with a foreign key or one a foreign key names yet");
         for (int i = 0; i < t.Columns.Length; i++)
         {
             if (i == index || !string.Equals(t.Columns[i].Name, a.NewName, StringComparison.OrdinalIgnoreCase)) continue;
@@ -167,6 +179,9 @@ public sealed partial class Executor
         foreach (var k in create.IndexConstraints)
             if (k.TableLevel && Array.Find(k.Columns, c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase)) is { } named)
                 throw new SqlRuntimeException("error in table " + t.Name + " after drop column: no such column: " + named, SqlRuntimeException.Error);
+        foreach (var children in create.ForeignKeyColumns)
+            if (Array.Find(children, c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase)) is { } child)
+                throw new SqlRuntimeException("error in table " + t.Name + " after drop column: unknown column \"" + child + "\" in foreign key definition", SqlRuntimeException.Error);
         foreach (var e in _catalog.Schema)
         {
             if (e.Type != "index" || e.Sql == null || !string.Equals(e.TableName, t.Name, StringComparison.OrdinalIgnoreCase)) continue;

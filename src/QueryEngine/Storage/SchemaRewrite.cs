@@ -29,6 +29,33 @@ public static class SchemaRewrite
         return Replace(createTable, name, Quote(newName));
     }
 
+    /// <summary>The tokens naming <paramref name="table"/> right after REFERENCES in a stored CREATE TABLE text.</summary>
+    public static List<Token> ReferencesTo(string createTable, string table)
+    {
+        var hits = new List<Token>();
+        var tz = new Tokenizer(createTable);
+        for (var t = tz.Next(); t.Kind != TokenKind.End; t = tz.Next())
+            if (t.Is("REFERENCES") && tz.Next() is var name && Names(createTable, name, table)) hits.Add(name);
+        return hits;
+    }
+
+    /// <summary>True when a stored CREATE TABLE text declares a foreign key (REFERENCES, on a column or in FOREIGN KEY).</summary>
+    public static bool HasForeignKey(string createTable)
+    {
+        var tz = new Tokenizer(createTable);
+        for (var t = tz.Next(); t.Kind != TokenKind.End; t = tz.Next()) if (t.Is("REFERENCES")) return true;
+        return false;
+    }
+
+    /// <summary>RENAME TO in another table's text (renameTableFunc): each REFERENCES old becomes the new name quoted.</summary>
+    public static string RenameReferences(string createTable, string oldName, string newName)
+    {
+        var hits = ReferencesTo(createTable, oldName);
+        var result = createTable;
+        for (int i = hits.Count - 1; i >= 0; i--) result = Replace(result, hits[i], Quote(newName));
+        return result;
+    }
+
     public static string RenameTableInIndex(string createIndex, string newName) =>
         Replace(createIndex, IndexToken(createIndex), Quote(newName));
 

@@ -43,6 +43,9 @@ public sealed class CreateTableStatement : Statement
     /// <summary>An INTEGER PRIMARY KEY declared AUTOINCREMENT, on the column or as PRIMARY KEY (a AUTOINCREMENT)
     /// (sqlite3AddPrimaryKey's TF_Autoincrement): its rowids come from sqlite_sequence.</summary>
     public bool Autoincrement;
+    /// <summary>The child columns of each FOREIGN KEY (...) table constraint, as written: never enforced (PRAGMA
+    /// foreign_keys is off), but DROP COLUMN fails the schema reload on one that names the dropped column.</summary>
+    public List<string[]> ForeignKeyColumns = [];
 }
 
 /// <summary>A PRIMARY KEY or UNIQUE constraint, as declared: its column names as written (several for a table

@@ -209,35 +209,6 @@ public sealed partial class Parser
         ExpectOp(")");
     }
 
-    /// <summary>"REFERENCES nm [(eidlist)] refargs", REFERENCES already read: refargs are MATCH nm and ON (DELETE |
-    /// UPDATE | INSERT) (SET NULL | SET DEFAULT | CASCADE | RESTRICT | NO ACTION), in any number.</summary>
-    private void ParseReferencesSyntax()
-    {
-        _deferredUnsupported ??= "FOREIGN KEY";
-        ExpectName();
-        SkipParenthesizedNames();
-        while (true)
-        {
-            if (TryKeyword("MATCH")) { ExpectName(); continue; }
-            if (!Peek().Is("ON") || !(PeekAfterCurrent().First is var on && (on.Is("DELETE") || on.Is("UPDATE") || on.Is("INSERT")))) return;
-            Take();
-            Take();
-            if (TryKeyword("SET")) { if (!TryKeyword("NULL")) ExpectKeyword("DEFAULT"); }
-            else if (TryKeyword("NO")) ExpectKeyword("ACTION");
-            else if (!TryKeyword("CASCADE")) ExpectKeyword("RESTRICT");
-        }
-    }
-
-    /// <summary>"[NOT] DEFERRABLE [INITIALLY (DEFERRED | IMMEDIATE)]", where it may stand.</summary>
-    private void ParseDeferrableSyntax()
-    {
-        bool not = Peek().Is("NOT") && PeekAfterCurrent().First.Is("DEFERRABLE");
-        if (not) Take();
-        if (!TryKeyword("DEFERRABLE")) { if (not) throw SyntaxError(Peek()); return; }
-        _deferredUnsupported ??= "FOREIGN KEY";
-        if (TryKeyword("INITIALLY")) { if (!TryKeyword("DEFERRED")) ExpectKeyword("IMMEDIATE"); }
-    }
-
     /// <summary>
     /// The utility commands, by parse.y: "PRAGMA nm dbnm [= nmnum | (nmnum)]" (nmnum a signed number, a name, ON,
     /// DELETE or DEFAULT), "VACUUM [nm] [INTO expr]", "ANALYZE [nm dbnm]", "REINDEX [nm dbnm]", "ATTACH [DATABASE]

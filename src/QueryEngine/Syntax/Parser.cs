@@ -284,15 +284,7 @@ public sealed partial class Parser
                 stmt.IndexConstraints.Add(KeyConstraint(stmt, cols, primaryKey: false, descending));
             }
             else if (TryKeyword("CHECK")) { ParseCheckSyntax(); ParseConflictClause(); }
-            else if (TryKeyword("FOREIGN"))
-            {
-                ExpectKeyword("KEY");
-                if (!Peek().IsOp("(")) throw SyntaxError(Peek());
-                SkipParenthesizedNames();
-                ExpectKeyword("REFERENCES");
-                ParseReferencesSyntax();
-                ParseDeferrableSyntax();
-            }
+            else if (TryKeyword("FOREIGN")) ParseForeignKeyConstraint(stmt);
             else throw SyntaxError(Peek());
             TryOp(",");
         }
@@ -500,7 +492,7 @@ public sealed partial class Parser
                 continue;
             }
             if (t.Is("CHECK")) { Take(); ParseCheckSyntax(); continue; }
-            if (t.Is("REFERENCES")) { Take(); _deferredUnsupported ??= "REFERENCES (foreign keys)"; ParseReferencesSyntax(); continue; }
+            if (t.Is("REFERENCES")) { Take(); ParseColumnReferences(stmt, col.Name); continue; }
             if (t.Is("COLLATE")) { ParseCollateSyntax(); continue; }
 
             if (t.Is("GENERATED") || t.Is("AS")) throw Unsupported("generated columns");

@@ -52,7 +52,7 @@ public class RandomScriptTests
                      "BEGIN", "COMMIT", "ROLLBACK", "END TRANSACTION", "ON CONFLICT", "DO NOTHING", "DO UPDATE SET", "excluded", "FROM (SELECT",
                      "X'c3a9'", "x'6162'", "X'FF'", "randomblob", "zeroblob", "AS BLOB", "hex (X'", "quote (X'", "X'ABC'",
                      "ALTER TABLE", "ADD COLUMN", "RENAME TO", "RENAME COLUMN", "jak", "ja.w", "RETURNING", "SAVEPOINT", "RELEASE", "RELEASE SAVEPOINT", "ROLLBACK TO", "TO SAVEPOINT",
-                     "table_info", "index_list", "index_info", "index_xinfo", "INDEX mck ON mc", "INDEX owa ON ow", "PRIMARY KEY (b, a)", "UNIQUE (a, b)", "DROP COLUMN",
+                     "table_info", "index_list", "index_info", "index_xinfo", "INDEX mck ON mc", "INDEX owa ON ow", "REFERENCES ow", "PRIMARY KEY (b, a)", "UNIQUE (a, b)", "DROP COLUMN",
                      "json_extract", "json_set", "json_patch", "json_group_array", "json_group_object", "->>", "-> ", "json_valid",
                      "likely (", "unlikely (", "likelihood (", "soundex (", "sha3 (", "ieee754 (", "ieee754_to_blob", "like (", "glob (", "sqlite_source_id" })
             Assert.Contains(construct, all);

@@ -544,6 +544,7 @@ public static partial class GoldenCases
         .. AlterCases(),
         .. SoakCases(),
         .. OrderWalkCases(),
+        .. ForeignKeyCases(),
         .. SavepointCases(),
         .. MathCases(),
         .. JsonCases(),
