@@ -285,7 +285,17 @@ public static class ScanPlanner
     /// newest index on ties. Returns the index's column, or -1 for a table scan.</summary>
     public static int CoveringIndexColumn(Table table, HashSet<int> usedColumns)
     {
-        if (table.Indexes.Count == 0) return -1;
+        FullScanCost(table, usedColumns, out int column);
+        return column;
+    }
+
+    /// <summary>What a full scan of the table adds to its LogEst row count in whereLoopAddBtree: 16 through the table,
+    /// 1 + 15 * szIdxRow / szTabRow through the cheapest covering index (<paramref name="column"/>, else -1).</summary>
+    public static int FullScanCost(Table table, HashSet<int> usedColumns, out int column)
+    {
+        column = -1;
+        const int tableScan = 16;
+        if (table.Indexes.Count == 0) return tableScan;
         int szTabRow = TableRowLogEst(table);
         int best = -1, bestCost = int.MaxValue;
         for (int i = table.Indexes.Count - 1; i >= 0; i--)
@@ -297,7 +307,9 @@ public static class ScanPlanner
             int cost = 1 + 15 * szIdxRow / szTabRow;
             if (cost < bestCost) { bestCost = cost; best = ix.Column; }
         }
-        return best;
+        if (best < 0) return tableScan;
+        column = best;
+        return bestCost;
     }
 
     /// <summary>select.c's minMaxQuery: an aggregate query without GROUP BY whose only aggregate call (equal calls

@@ -57,7 +57,7 @@ public sealed partial class ScriptGenerator
         }
         insert.Add(";");
         Add(insert);
-        for (int q = 0, n = 3 + r.Next(5); q < n; q++) Add(OrderWalkQuery(r));
+        for (int q = 0, n = 3 + r.Next(5); q < n; q++) Add(r.Next(5) == 0 ? OrderWalkJoin(r) : OrderWalkQuery(r));
         Add(["DROP", "TABLE", "ow", ";"]);
     }
 
@@ -68,6 +68,23 @@ public sealed partial class ScriptGenerator
             int j = r.Next(i + 1);
             (items[i], items[j]) = (items[j], items[i]);
         }
+    }
+
+    /// <summary>A self-join of ow whose outer table an index may cover: p read only through a (its index) and the
+    /// rowid, q looked up by its rowid (or, joined USING (id), both by rowid: the cheaper scan goes outside).</summary>
+    List<string> OrderWalkJoin(Random r)
+    {
+        bool usingId = r.Next(3) == 0;
+        var tokens = new List<string> { "SELECT" };
+        tokens.AddRange(Pick(r, new[] { "p.id", "p.a", "p.a , p.id" }).Split(' '));
+        string inner = Pick(r, new[] { ", q.b", ", q.a", ", q.n", ", q.u", "" });
+        if (inner.Length > 0) tokens.AddRange(inner.Split(' '));
+        tokens.AddRange(["FROM", "ow", "AS", "p", .. (r.Next(2) == 0 ? new[] { "JOIN" } : ["INNER", "JOIN"]), "ow", "AS", "q"]);
+        if (usingId) tokens.AddRange(["USING", "(", "id", ")"]);
+        else tokens.AddRange(["ON", "q.id", "=", "p.a"]);
+        if (r.Next(3) == 0) tokens.AddRange(["ORDER", "BY", "q.b"]);
+        tokens.Add(";");
+        return tokens;
     }
 
     List<string> OrderWalkQuery(Random r)
