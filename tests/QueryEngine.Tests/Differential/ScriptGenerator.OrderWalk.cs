@@ -81,7 +81,16 @@ public sealed partial class ScriptGenerator
         if (inner.Length > 0) tokens.AddRange(inner.Split(' '));
         tokens.AddRange(["FROM", "ow", "AS", "p", .. (r.Next(2) == 0 ? new[] { "JOIN" } : ["INNER", "JOIN"]), "ow", "AS", "q"]);
         if (usingId) tokens.AddRange(["USING", "(", "id", ")"]);
-        else tokens.AddRange(["ON", "q.id", "=", "p.a"]);
+        else
+        {
+            tokens.AddRange(["ON", "q.id", "=", "p.a"]);
+            // Filters where.c's costs provably order: on p (the worse lookup) it stays outside; an equality with a
+            // constant on q's unindexed b turns the loops.
+            var filters = new List<string>();
+            if (r.Next(3) == 0) filters.Add("q.b = " + Pick(r, new[] { "'a'", "5", "-2", "7" }));
+            for (int i = r.Next(3); i > 0; i--) filters.Add(Pick(r, new[] { "p.b > 0", "p.b != 'x'", "p.b < 6" }));
+            for (int i = 0; i < filters.Count; i++) tokens.AddRange([i == 0 ? "WHERE" : "AND", .. filters[i].Split(' ')]);
+        }
         if (r.Next(3) == 0) tokens.AddRange(["ORDER", "BY", "q.b"]);
         tokens.Add(";");
         return tokens;
