@@ -28,6 +28,10 @@ public sealed partial class Executor
         /// <summary>The outer table's column whose index the outer scan walks (a range carried over through a join
         /// equality, TurnForFixedOrdering), or -1 for rowid order.</summary>
         public int OuterIndexOrder = -1;
+        /// <summary>The ORDER BY is the outer table's rowid: the outer scan walks the table in rowid order (backwards
+        /// when <see cref="OuterDescending"/>) and the joined rows stream out with no sort (PlanOrderByOuterRowId).</summary>
+        public bool OrderSatisfied;
+        public bool OuterDescending;
     }
 
     /// <summary>Looks up FROM's tables and USING columns (sqlite3ProcessJoin, before any name is resolved) and
@@ -153,7 +157,12 @@ public sealed partial class Executor
             }
         }
         Row[]? outerInIndexOrder = null;
-        if (plan.OuterIndexOrder >= 0)
+        if (plan.OuterDescending)
+        {
+            outerInIndexOrder = [.. sources[order[0]].Table.Rows];
+            Array.Reverse(outerInIndexOrder);
+        }
+        else if (plan.OuterIndexOrder >= 0)
         {
             int column = plan.OuterIndexOrder;
             outerInIndexOrder = [.. sources[order[0]].Table.Rows];

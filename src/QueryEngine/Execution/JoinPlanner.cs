@@ -36,7 +36,7 @@ public sealed partial class Executor
     /// <paramref name="sortTerms"/> the ones the plan's order would have to meet to skip its sort: the ORDER BY terms
     /// (<paramref name="sortTermsOrdered"/>: in their order), else the GROUP BY terms, else the DISTINCT columns.
     /// </summary>
-    private void PlanJoinLoops(JoinPlan plan, Expr? where, List<Expr> ordering, List<Expr> sortTerms, bool sortTermsOrdered)
+    private void PlanJoinLoops(JoinPlan plan, Expr? where, List<Expr> ordering, List<Expr> sortTerms, bool sortTermsOrdered, bool firstDescending = false)
     {
         var sources = plan.Sources;
         int n = sources.Count;
@@ -68,6 +68,7 @@ public sealed partial class Executor
             RefuseUnplannedFilters(plan, innerTerms);
             return;
         }
+        if (innerJoin && sortTermsOrdered && ordering.Count == sortTerms.Count && PlanOrderByOuterRowId(plan, innerTerms, sortTerms, firstDescending)) return;
         foreach (var term in ordering)
             foreach (var src in sources)
                 if (TouchesKey(term, src))
@@ -372,6 +373,35 @@ public sealed partial class Executor
                     keep = true;
             if (!keep) plan.LoopOrder = [1, 0];
         }
+    }
+
+    /// <summary>
+    /// ORDER BY t.rowid [DESC] (then anything that reads no key) over an inner pair whose usual plan scans t outside:
+    /// where.c walks t in rowid order, backwards for DESC, instead of its covering index, and the rows need no sort,
+    /// so they stream (a LIMIT stops the walk). sqlite3 3.40.1: SELECT o.id, u.name FROM orders o JOIN users u ON
+    /// u.id = o.user_id ORDER BY o.id DESC LIMIT 2 plans SCAN o, SEARCH u USING INTEGER PRIMARY KEY. False (nothing
+    /// planned) for any other shape, which the caller refuses as before.
+    /// </summary>
+    private bool PlanOrderByOuterRowId(JoinPlan plan, List<Expr> terms, List<Expr> sortTerms, bool descending)
+    {
+        int t = plan.Sources.FindIndex(src => ReadsRowId([sortTerms[0]], src));
+        if (t < 0 || sortTerms.Skip(1).Any(term => plan.Sources.Any(src => TouchesKey(term, src)))) return false;
+        var saved = (plan.LoopOrder, plan.Access, plan.Automatic, plan.OuterIndexOrder);
+        try { PlanInnerPair(plan, terms); }
+        catch (SqlParseException) { (plan.LoopOrder, plan.Access, plan.Automatic, plan.OuterIndexOrder) = saved; return false; }
+        // Only a pair with a lookup inside (the usual plan's) and t scanned outside keeps the walk in its loop order.
+        int inner = 1 - t;
+        // Several inner rows per outer one (a plain index) would leave later ORDER BY terms to a block sort.
+        if (plan.LoopOrder[0] != t || plan.Access[t] != null || plan.Access[inner] == null
+            || (sortTerms.Count > 1 && !IsKeyLookup(plan, inner, constantOnly: false)))
+        {
+            (plan.LoopOrder, plan.Access, plan.Automatic, plan.OuterIndexOrder) = saved;
+            return false;
+        }
+        plan.OuterIndexOrder = -1;
+        plan.OrderSatisfied = true;
+        plan.OuterDescending = descending;
+        return true;
     }
 
     /// <summary>

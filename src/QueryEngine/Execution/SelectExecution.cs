@@ -175,7 +175,8 @@ public sealed partial class Executor
             foreach (var on in join.On) if (on != null) CollectColumns(on, join.Used);
             List<Expr> orderKeys = [.. order.Select(k => k.Key)];
             List<Expr> sortTerms = aggregate ? groupBy : order.Count > 0 ? orderKeys : s.Distinct ? output : [];
-            PlanJoinLoops(join, where, [.. orderKeys, .. groupBy, .. s.Distinct && !aggregate ? output : []], sortTerms, !aggregate && order.Count > 0);
+            PlanJoinLoops(join, where, [.. orderKeys, .. groupBy, .. s.Distinct && !aggregate ? output : []], sortTerms, !aggregate && order.Count > 0,
+                order.Count > 0 && order[0].Desc);
         }
         int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null && composite == null
                             && !(join == null && s.FromQuery == null && IsDistinctRedundant(table, output, where))
@@ -203,7 +204,7 @@ public sealed partial class Executor
 
         var line = new StringBuilder();
         // A join is streamed into the aggregate (one group) or the output; sorting or grouping it copies its rows.
-        bool streamJoin = join != null && (aggregate ? groupBy.Count == 0 : order.Count == 0);
+        bool streamJoin = join != null && (aggregate ? groupBy.Count == 0 : order.Count == 0 || join.OrderSatisfied);
         List<(SqlValue[]? Values, long RowId)> source;
         bool tieSensitive = false; // see ScanForOrderBy
         SqlRuntimeException? scanError = null; // WHERE failed on a row: the rows before it are printed first
@@ -269,7 +270,7 @@ public sealed partial class Executor
             return;
         }
 
-        if (order.Count == 0)
+        if (order.Count == 0 || (streamJoin && join!.OrderSatisfied))
         {
             // Streamed: no row is held (SELECT DISTINCT keeps the rows it has printed, to skip repeats).
             HashSet<SqlValue[]>? seen = s.Distinct ? new HashSet<SqlValue[]>(DistinctRowComparer.Instance) : null;

@@ -90,6 +90,16 @@ public sealed partial class ScriptGenerator
             if (r.Next(3) == 0) filters.Add("q.b = " + Pick(r, new[] { "'a'", "5", "-2", "7" }));
             for (int i = r.Next(3); i > 0; i--) filters.Add(Pick(r, new[] { "p.b > 0", "p.b != 'x'", "p.b < 6" }));
             for (int i = 0; i < filters.Count; i++) tokens.AddRange([i == 0 ? "WHERE" : "AND", .. filters[i].Split(' ')]);
+            // ORDER BY the outer table's rowid streams its walk (backwards for DESC), unless the equality turned the loops.
+            if (!filters.Exists(f => f.StartsWith("q.b =", StringComparison.Ordinal)) && r.Next(3) == 0)
+            {
+                tokens.AddRange(["ORDER", "BY", Pick(r, new[] { "p.id", "p.rowid" })]);
+                if (r.Next(2) == 0) tokens.Add("DESC");
+                if (r.Next(2) == 0) tokens.AddRange([",", "q.b"]);
+                if (r.Next(2) == 0) tokens.AddRange(["LIMIT", (1 + r.Next(3)).ToString(CultureInfo.InvariantCulture)]);
+                tokens.Add(";");
+                return tokens;
+            }
         }
         if (r.Next(3) == 0) tokens.AddRange(["ORDER", "BY", "q.b"]);
         tokens.Add(";");
