@@ -722,13 +722,7 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         {
             _context.Values = row.Values;
             _context.RowId = row.RowId;
-            bool inRange = true;
-            foreach (var t in terms)
-            {
-                var v = t.Eval(_context);
-                if (v.IsNull || !Arithmetic.IsTrue(v)) { inRange = false; break; }
-            }
-            if (inRange) yield return row;
+            if (Accepts(terms)) yield return row;
         }
     }
 

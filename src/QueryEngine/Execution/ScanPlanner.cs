@@ -190,7 +190,8 @@ public static class ScanPlanner
         return InColumn(PlannedInListOf(table, terms, null)) is { } x && !SameColumn(x, column);
     }
 
-    private static bool SameColumn(ColumnExpr a, ColumnExpr b) =>
+    /// <summary>Both name the rowid (the word or the INTEGER PRIMARY KEY), or the same other column.</summary>
+    public static bool SameColumn(ColumnExpr a, ColumnExpr b) =>
         a.IsRowId || a.Index < 0 ? b.IsRowId || b.Index < 0 : !b.IsRowId && a.Index == b.Index;
 
     /// <summary>True when a WHERE term (equality or range against a constant) on the rowid or an indexed column

@@ -338,10 +338,10 @@ public sealed partial class Executor
         Expr? having, List<OrderKey> order)
     {
         if (ScanPlanner.InColumn(ScanPlanner.PlannedInList(table, where)) is not { } x) return;
-        bool Other(Expr e) => e is ColumnExpr c && (c.IsRowId || c.Index < 0 || table.IndexOn(c.Index) != null) && !SameKey(c, x);
+        bool Other(Expr e) => e is ColumnExpr c && (c.IsRowId || c.Index < 0 || table.IndexOn(c.Index) != null) && !ScanPlanner.SameColumn(c, x);
         // ORDER BY x NULLS LAST (or DESC NULLS FIRST): SQLite sorts the seeks' rows rather than walk the values.
         bool refused = groupBy.Exists(Other) || (distinctOutput != null && distinctOutput.Exists(Other))
-            || (order.Count > 0 && order[0].Key is ColumnExpr o && SameKey(o, x) && !order[0].DefaultNulls)
+            || (order.Count > 0 && order[0].Key is ColumnExpr o && ScanPlanner.SameColumn(o, x) && !order[0].DefaultNulls)
             || (aggregateOutput != null && ScanPlanner.LoneMinMax([.. aggregateOutput, .. order.Select(k => k.Key), .. having == null ? [] : new[] { having }]) != null);
         if (refused)
             throw new SqlParseException("FastDb does not support IN on an indexed column or the rowid in WHERE beside a GROUP BY, DISTINCT or min()/max() another index could serve, or ORDER BY it with NULLS LAST or DESC NULLS FIRST, yet");
@@ -425,13 +425,12 @@ public sealed partial class Executor
         if (where != null && ConstantTermIsFalse(where)) return;
         var first = order[0];
         var rows = WalkVisits(table, walked, first);
-        var bounds = ScanPlanner.WalkBounds(table, where, walked, used);
-        var terms = where == null ? [] : LoopTerms(table, where, walked.IsRowId || walked.Index < 0 ? -1 : walked.Index);
+        var tests = WalkTests(table, where, walked, used);
         HashSet<SqlValue[]>? seen = distinct ? new HashSet<SqlValue[]>(DistinctRowComparer.Instance) : null;
         // SELECT DISTINCT x ... ORDER BY x becomes GROUP BY x (select.c, when sqlite3ExprListCompare finds the lists
         // equal, sort flags included: not for DESC or NULLS LAST): a group prints once the next one's first row
         // is read, so a run-time error holds back the row before it.
-        bool grouped = distinct && output.Count == 1 && order.Count == 1 && output[0] is ColumnExpr o && SameKey(o, walked) && !first.Desc && first.DefaultNulls;
+        bool grouped = distinct && output.Count == 1 && order.Count == 1 && output[0] is ColumnExpr o && ScanPlanner.SameColumn(o, walked) && !first.Desc && first.DefaultNulls;
         SqlValue[]? pending = null;
         long skip = offsetCount, left = limitCount, held = 0;
         var line = new StringBuilder();
@@ -439,7 +438,7 @@ public sealed partial class Executor
         {
             _context.Values = row.Values;
             _context.RowId = row.RowId;
-            if (!Accepts(bounds) || !Accepts(terms)) continue;
+            if (!Accepts(tests)) continue;
             if (seen != null)
             {
                 var values = Evaluate(output);
@@ -469,8 +468,10 @@ public sealed partial class Executor
         if (pending != null) AppendLine(pending, line, stdout);
     }
 
-    private static bool SameKey(ColumnExpr a, ColumnExpr b) =>
-        a.IsRowId || a.Index < 0 ? b.IsRowId || b.Index < 0 : !b.IsRowId && a.Index == b.Index;
+    /// <summary>What a walk of <paramref name="walked"/> tests on each row it visits, in order: the terms that bound
+    /// its range (a row outside fails one), then WHERE's terms as the loop tests them (LoopTerms).</summary>
+    private static List<Expr> WalkTests(Table table, Expr? where, ColumnExpr walked, HashSet<int> used) => where == null ? [] :
+        [.. ScanPlanner.WalkBounds(table, where, walked, used), .. LoopTerms(table, where, walked.IsRowId || walked.Index < 0 ? -1 : walked.Index)];
 
     /// <summary>The rows in the order the walk of <paramref name="walked"/> visits them for ORDER BY term
     /// <paramref name="first"/>. NULLS FIRST/LAST against the walk's direction (WHERE_BIGNULL_SORT) visits the NULL
@@ -497,8 +498,7 @@ public sealed partial class Executor
         HashSet<int> used, long offsetCount, StringBuilder stdout)
     {
         if (where != null && ConstantTermIsFalse(where)) return;
-        var bounds = ScanPlanner.WalkBounds(table, where, walked, used);
-        var terms = where == null ? [] : LoopTerms(table, where, walked.IsRowId || walked.Index < 0 ? -1 : walked.Index);
+        var tests = WalkTests(table, where, walked, used);
         var block = new List<(SqlValue[] Keys, SqlValue[] Out)>();
         HashSet<SqlValue[]>? seen = distinct ? new HashSet<SqlValue[]>(DistinctRowComparer.Instance) : null;
         long skip = offsetCount, held = 0;
@@ -507,7 +507,7 @@ public sealed partial class Executor
         {
             _context.Values = row.Values;
             _context.RowId = row.RowId;
-            if (!Accepts(bounds) || !Accepts(terms)) continue;
+            if (!Accepts(tests)) continue;
             var keys = new SqlValue[order.Count];
             for (int i = 0; i < keys.Length; i++) keys[i] = order[i].Key.Eval(_context);
             var values = Evaluate(output);
@@ -907,9 +907,8 @@ public sealed partial class Executor
         // A range on another index or the rowid drives the scan (then a sort) when bounded on both sides or under a
         // LIMIT (a sorter that keeps few rows is cheap); against a one-sided range without one (estimated at a
         // quarter of the rows) the walk of the ORDER BY index, which needs no sort, costs less (sqlite3 3.40.1
-        // without ANALYZE). Two bounds on one side are one side: SQLite seeks by one.
-        // Under a LIMIT any range on another index or the rowid drives. sqlite3 3.40.1 weighs these by cost, and the
-        // OrderWalk generator stream (which rows print before a run-time error tells the plan) found exceptions this
+        // without ANALYZE). Two bounds on one side are one side: SQLite seeks by one. The OrderWalk generator
+        // stream (which rows print before a run-time error tells the plan) found exceptions under a LIMIT that this
         // does not model: a rowid walk against a plain index's range, a UNIQUE NOT NULL walk against a rowid range.
         int driving = ScanPlanner.IndexOrderColumn(table, where, null, out _);
         int sides = driving >= 0 ? (driving != col.Index || isRowId ? ScanPlanner.RangeSides(table, where, driving) : 0)
