@@ -245,7 +245,7 @@ public sealed partial class Executor
         if (aggregate)
         {
             var walk = GroupIndexWalk(table, groupBy, where, order, used);
-            if (order.Count == 0)
+            if (order.Count == 0 || OrderIsGroupBy(order, groupBy))
             {
                 // Nothing to sort: each group is printed as it ends, so a later group's error ("integer overflow")
                 // comes after the rows before it and LIMIT stops before the next group is computed, as in SQLite.
@@ -539,6 +539,21 @@ public sealed partial class Executor
             block.Clear();
             held = 0;
         }
+    }
+
+    /// <summary>
+    /// ORDER BY the GROUP BY terms themselves, in order (each a column, either direction, default NULLs): select.c
+    /// gives the GROUP BY sorter the ORDER BY's directions, finds the two lists equal (sqlite3ExprListCompare, sort
+    /// flags included, so NULLS FIRST/LAST against the direction differs) and drops the ORDER BY, the groups coming
+    /// out in its order. They then print as each ends, and a LIMIT stops before the next group is computed.
+    /// </summary>
+    private static bool OrderIsGroupBy(List<OrderKey> order, List<Expr> groupBy)
+    {
+        if (order.Count != groupBy.Count) return false;
+        for (int i = 0; i < order.Count; i++)
+            if (!order[i].DefaultNulls || order[i].Key is not ColumnExpr o || groupBy[i] is not ColumnExpr g || o.Index != g.Index || o.IsRowId != g.IsRowId)
+                return false;
+        return true;
     }
 
     /// <summary>Counts bytes a statement holds beyond the stored rows; past the limit it fails (see EngineLimits).</summary>
