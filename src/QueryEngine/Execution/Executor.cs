@@ -760,7 +760,7 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
     private static List<Expr> LoopTerms(Table? table, Expr where, int indexColumn)
     {
         var terms = new List<Expr>();
-        SplitWhere(where, terms);
+        SplitConjuncts(where, terms);
         if (table == null || indexColumn < 0) return terms;
         var covered = new List<Expr>();
         var rest = new List<Expr>();
@@ -774,12 +774,6 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         }
         covered.AddRange(rest);
         return covered;
-    }
-
-    private static void SplitWhere(Expr e, List<Expr> into)
-    {
-        if (e is BinaryExpr { Op: BinaryOp.And } a) { SplitWhere(a.Left, into); SplitWhere(a.Right, into); }
-        else into.Add(e);
     }
 
     /// <summary>True when every term is true for the current row, tested in order up to the first that is not.</summary>

@@ -550,12 +550,13 @@ public static class ScanPlanner
         if (where == null) return bounds;
         var terms = new List<Expr>();
         SplitAnd(where, terms);
+        var inList = PlannedInListOf(table, terms, used);
         foreach (var term in terms)
         {
             // "x IS NOT NULL" bounds the walk of x's own index whether or not that index covers the query; x IN (...)
             // seeks its values only.
             if (term is IsNullExpr { Negated: true, Operand: ColumnExpr n } && SameColumn(n, column)) bounds.Add(term);
-            else if (InColumn(term) is { } ic && SameColumn(ic, column) && ReferenceEquals(term, PlannedInListOf(table, terms, used))) bounds.Add(term);
+            else if (ReferenceEquals(term, inList) && InColumn(term) is { } ic && SameColumn(ic, column)) bounds.Add(term);
             else if (TryIndexableTerm(term, out var c, out bool isEquality, used, table) && !isEquality && SameColumn(c, column)) bounds.Add(term);
         }
         return bounds;
@@ -563,18 +564,8 @@ public static class ScanPlanner
 
     /// <summary>How many sides (lower, upper: 0 to 2) the range terms of WHERE bound on <paramref name="column"/>
     /// (-1: the rowid). Two lower bounds are still one side: SQLite seeks by one of them.</summary>
-    public static int RangeSides(Table table, Expr? where, int column) => RangeTerms(table, where, column, out _);
-
-    /// <summary>How many range terms of WHERE bound <paramref name="column"/> (-1: the rowid), sides or not.</summary>
-    public static int RangeTermCount(Table table, Expr? where, int column)
+    public static int RangeSides(Table table, Expr? where, int column)
     {
-        RangeTerms(table, where, column, out int count);
-        return count;
-    }
-
-    private static int RangeTerms(Table table, Expr? where, int column, out int count)
-    {
-        count = 0;
         if (where == null) return 0;
         var terms = new List<Expr>();
         SplitAnd(where, terms);
@@ -583,7 +574,6 @@ public static class ScanPlanner
         {
             if (!TryIndexableTerm(term, out var c, out bool isEquality, null, table) || isEquality) continue;
             if (column < 0 ? !(c.IsRowId || c.Index < 0) : c.IsRowId || c.Index != column) continue;
-            count++;
             if (term is not BinaryExpr b) { lower = true; continue; } // IS NOT NULL: "> NULL"
             bool columnLeft = b.Left is ColumnExpr;
             bool greater = b.Op is BinaryOp.Greater or BinaryOp.GreaterEqual;
@@ -596,9 +586,9 @@ public static class ScanPlanner
     /// The AND terms the scan's seek consumes, so that the rows failing them are never visited: the range on the
     /// index <paramref name="orderColumn"/> drives (see IndexOrderColumn), else the rowid's range, else the
     /// equalities on the one indexed column that has them. Null when the plan reads every row, or when equalities
-    /// on several indexes leave the choice to costs FastDb does not model.
+    /// on several indexes leave the choice to costs FastDb does not model. <paramref name="indexColumn"/>: the column
+    /// of the index the loop reads (-1: the rowid, or none).
     /// </summary>
-    /// <paramref name="indexColumn"/>: the column of the index the loop reads (-1: the rowid, or none).
     public static List<Expr>? SeekTerms(Table table, Expr? where, int orderColumn, HashSet<int>? used, out int indexColumn)
     {
         indexColumn = orderColumn;
