@@ -32,6 +32,9 @@ public sealed partial class Executor
         /// when <see cref="OuterDescending"/>) and the joined rows stream out with no sort (PlanOrderByOuterRowId).</summary>
         public bool OrderSatisfied;
         public bool OuterDescending;
+        /// <summary>The loops give GROUP BY's groups one after another (the outer table walked in rowid order,
+        /// PlanGroupsByOuterRowId): each group is aggregated and printed as the next begins, with no sort.</summary>
+        public bool GroupsSatisfied;
     }
 
     /// <summary>Looks up FROM's tables and USING columns (sqlite3ProcessJoin, before any name is resolved) and

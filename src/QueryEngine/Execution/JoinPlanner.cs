@@ -36,7 +36,8 @@ public sealed partial class Executor
     /// <paramref name="sortTerms"/> the ones the plan's order would have to meet to skip its sort: the ORDER BY terms
     /// (<paramref name="sortTermsOrdered"/>: in their order), else the GROUP BY terms, else the DISTINCT columns.
     /// </summary>
-    private void PlanJoinLoops(JoinPlan plan, Expr? where, List<Expr> ordering, List<Expr> sortTerms, bool sortTermsOrdered, bool firstDescending = false)
+    private void PlanJoinLoops(JoinPlan plan, Expr? where, List<Expr> ordering, List<Expr> sortTerms, bool sortTermsOrdered, bool firstDescending = false,
+        bool groupByIsOrderBy = false)
     {
         var sources = plan.Sources;
         int n = sources.Count;
@@ -69,6 +70,7 @@ public sealed partial class Executor
             return;
         }
         if (innerJoin && sortTermsOrdered && ordering.Count == sortTerms.Count && PlanOrderByOuterRowId(plan, innerTerms, sortTerms, firstDescending)) return;
+        if (!sortTermsOrdered && sortTerms.Count > 0 && PlanGroupsByOuterRowId(plan, innerTerms, sortTerms, groupByIsOrderBy, groupByIsOrderBy && firstDescending)) return;
         foreach (var term in ordering)
             foreach (var src in sources)
                 if (TouchesKey(term, src))
@@ -259,7 +261,7 @@ public sealed partial class Executor
     /// constant (rowid or UNIQUE), else an equality lookup with those tables (rowid or UNIQUE first), else a scan
     /// (or an automatic index, where SQLite builds one). Refuses the terms that could drive another plan there.
     /// </summary>
-    private void PlanLevel(JoinPlan plan, int k, List<Expr> terms, HashSet<int> before, bool allowAutomatic, bool coveringScan = false)
+    private void PlanLevel(JoinPlan plan, int k, List<Expr> terms, HashSet<int> before, bool allowAutomatic, bool coveringScan = false, bool rowIdWalk = false)
     {
         var src = plan.Sources[k];
         var keys = KeyTerms(plan, k, terms, before);
@@ -281,6 +283,8 @@ public sealed partial class Executor
             return;
         }
         plan.Automatic[k] = allowAutomatic;
+        // A walk in rowid order that meets GROUP BY or DISTINCT costs less than any covering index and its sort.
+        if (rowIdWalk) return;
         if (src.Table.Indexes.Exists(ix => !ix.KeyPlanned) && CoveredByIndex(plan, src))
         {
             // The outer table of a planned pair scans the index when that costs less: its rows in the index's order.
@@ -403,6 +407,99 @@ public sealed partial class Executor
         plan.OuterDescending = descending;
         return true;
     }
+
+    /// <summary>
+    /// GROUP BY (or SELECT DISTINCT, without ORDER BY) of two joined tables whose terms are one table t's rowid and
+    /// t's columns without an index: where.c's wherePathSatisfiesOrderBy finds the GROUP BY met by a scan of t in rowid
+    /// order outside (the rowid makes every later term of t distinct, in any order unless the ORDER BY is the GROUP BY
+    /// itself, WHERE_SORTBYGROUP: then the rowid must come first), and the sort it saves outweighs a worse lookup of
+    /// the other table o, so t goes outside and the groups stream as the loops give them (backwards for ORDER BY the
+    /// rowid DESC; o's rows of one group in its lookup's order). Always so for a LEFT or CROSS JOIN with t on the
+    /// left; for an inner pair where the costs provably decide (sqlite3 3.40.1, EXPLAIN QUERY PLAN, no ANALYZE):
+    /// <list type="bullet">
+    /// <item>o looked up by its rowid or a UNIQUE column: <c>FROM orders o JOIN users u ON o.user_id = u.id GROUP BY o.id</c>
+    /// plans SCAN o, SEARCH u USING INTEGER PRIMARY KEY, with up to three filters on u (equalities too);</item>
+    /// <item>o looked up through a plain index and t by its rowid: <c>FROM users u JOIN orders o ON o.user_id = u.id GROUP
+    /// BY u.id</c> plans SCAN u, SEARCH o USING INDEX idx_orders_user, not the usual SCAN o and a temp b-tree. Seven
+    /// range filters on o keep it, eight turn it (whereLoopOutputAdjust: one each), and so does one equality with a
+    /// constant (its 20) unless an equality on t balances it: up to four filters on o, none an equality;</item>
+    /// <item>o through a plain index, t with no lookup, or o through an automatic index when t has none or a plain
+    /// index's (o then unfiltered): SCAN t, SEARCH o USING AUTOMATIC COVERING INDEX.</item>
+    /// </list>
+    /// Refused (false): t found through its rowid, o only through an automatic index (the usual loops and a sort win),
+    /// two plain-index lookups, filters on a key of either table (a range or index drives the scan), further terms
+    /// joining the two, and any GROUP BY term on another table's column or an indexed one (another index may meet it).
+    /// </summary>
+    private bool PlanGroupsByOuterRowId(JoinPlan plan, List<Expr> terms, List<Expr> groupTerms, bool strictOrder, bool descending)
+    {
+        var sources = plan.Sources;
+        if (sources.Count != 2) return false;
+        int t = strictOrder ? (ReadsRowId([groupTerms[0]], sources[0]) ? 0 : ReadsRowId([groupTerms[0]], sources[1]) ? 1 : -1)
+            : sources.FindIndex(src => ReadsRowId(groupTerms, src));
+        if (t < 0) return false;
+        var table = sources[t];
+        foreach (var g in groupTerms)
+            if (!ReadsRowId([g], table) && (g is not ColumnExpr c || !InSource(c.Index, table) || TouchesKey(g, table))) return false;
+        int o = 1 - t;
+        var kind = plan.Clauses[0].Kind;
+        bool fixedOrder = kind is JoinKind.Left or JoinKind.Cross;
+        if (fixedOrder && t != 0) return false;
+        var saved = (plan.LoopOrder, plan.Access, plan.Automatic, plan.OuterIndexOrder);
+        if (!fixedOrder)
+        {
+            var lookupsOfOther = KeyTerms(plan, o, terms, [t]);
+            var lookupsOfTable = KeyTerms(plan, t, terms, [o]);
+            if (lookupsOfOther.Exists(k => k.Constant) || lookupsOfTable.Exists(k => k.Constant)) return false;
+            int rankOther = lookupsOfOther.Count == 0 ? 0 : lookupsOfOther.Max(k => k.Rank);
+            int rankTable = lookupsOfTable.Count == 0 ? 0 : lookupsOfTable.Max(k => k.Rank);
+            int filtersOnOther = 0, joins = 0;
+            bool equalityOnOther = false;
+            foreach (var term in terms)
+            {
+                if (term.IsConstant) continue;
+                bool readsTable = ReadsSource(term, table), readsOther = ReadsSource(term, sources[o]);
+                bool equality = term is BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is };
+                if (readsTable && readsOther && equality)
+                {
+                    // The one equality the lookup (or automatic index) answers; a second would be a second key.
+                    if (!IsJoinEquality(term, plan, lookupsOfOther, lookupsOfTable) || ++joins > 1) return false;
+                    continue;
+                }
+                if (TouchesKey(term, table) || TouchesKey(term, sources[o])) return false;
+                if (!readsOther) continue;
+                filtersOnOther++;
+                equalityOnOther |= equality;
+            }
+            if (joins == 0) return false;
+            bool turns = (rankOther, rankTable) switch
+            {
+                (RankRowIdOrUnique, _) => filtersOnOther <= 3,
+                (RankIndex, RankRowIdOrUnique) => filtersOnOther <= 4 && !equalityOnOther,
+                (RankIndex, 0) => filtersOnOther <= 4,
+                (0, 0 or RankIndex) => filtersOnOther == 0 && AutomaticIndexServes(plan, o, terms),
+                _ => false,
+            };
+            if (!turns) return false;
+        }
+        try
+        {
+            plan.LoopOrder = [t, o];
+            plan.Access = new IndexAccess?[2];
+            plan.Automatic = [false, false];
+            plan.OuterIndexOrder = -1;
+            PlanLevel(plan, t, TermsFor(plan, t, terms), [], allowAutomatic: false, rowIdWalk: true);
+            PlanLevel(plan, o, TermsFor(plan, o, terms), [t], allowAutomatic: true);
+        }
+        catch (SqlParseException) { (plan.LoopOrder, plan.Access, plan.Automatic, plan.OuterIndexOrder) = saved; return false; }
+        plan.GroupsSatisfied = true;
+        plan.OuterDescending = descending;
+        return true;
+    }
+
+    /// <summary>An equality between a column of one table and one of the other that a lookup planned either way uses.</summary>
+    private static bool IsJoinEquality(Expr term, JoinPlan plan, List<KeyTerm> a, List<KeyTerm> b) =>
+        a.Exists(k => ReferenceEquals(k.Term, term)) || b.Exists(k => ReferenceEquals(k.Term, term))
+        || (term is BinaryExpr { Op: BinaryOp.Equal } && AutomaticIndexKeys([term], plan.Sources[0], outerColumnsOnly: true).Any() && AutomaticIndexKeys([term], plan.Sources[1], outerColumnsOnly: true).Any());
 
     /// <summary>
     /// The loop order of an inner pair with lookups on both tables (one better: rowid or UNIQUE over a plain index)

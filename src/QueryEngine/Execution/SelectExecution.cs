@@ -176,7 +176,7 @@ public sealed partial class Executor
             List<Expr> orderKeys = [.. order.Select(k => k.Key)];
             List<Expr> sortTerms = aggregate ? groupBy : order.Count > 0 ? orderKeys : s.Distinct ? output : [];
             PlanJoinLoops(join, where, [.. orderKeys, .. groupBy, .. s.Distinct && !aggregate ? output : []], sortTerms, !aggregate && order.Count > 0,
-                order.Count > 0 && order[0].Desc);
+                order.Count > 0 && order[0].Desc, aggregate && OrderIsGroupBy(order, groupBy));
         }
         int distinctIndex = s.Distinct && !aggregate && order.Count == 0 && table != null && composite == null
                             && !(join == null && s.FromQuery == null && IsDistinctRedundant(table, output, where))
@@ -204,7 +204,7 @@ public sealed partial class Executor
 
         var line = new StringBuilder();
         // A join is streamed into the aggregate (one group) or the output; sorting or grouping it copies its rows.
-        bool streamJoin = join != null && (aggregate ? groupBy.Count == 0 : order.Count == 0 || join.OrderSatisfied);
+        bool streamJoin = join != null && (aggregate ? groupBy.Count == 0 || join.GroupsSatisfied : order.Count == 0 || join.OrderSatisfied);
         List<(SqlValue[]? Values, long RowId)> source;
         bool tieSensitive = false; // see ScanForOrderBy
         SqlRuntimeException? scanError = null; // WHERE failed on a row: the rows before it are printed first
@@ -728,6 +728,86 @@ public sealed partial class Executor
         var results = new List<(SqlValue[] Keys, SqlValue[] Out)>();
         long bytes = 0;
         var accumulators = new Accumulator[distinctCalls.Count];
+        SqlValue[]? bareValues = null;
+        long bareRowId = 0;
+        bool first = true;
+        void Reset()
+        {
+            for (int a = 0; a < accumulators.Length; a++) accumulators[a] = new Accumulator();
+            bareValues = table == null ? null : NullRow(table);
+            bareRowId = 0;
+            first = true;
+        }
+        bool StepRow(SqlValue[]? values, long rowId)
+        {
+            _context.Values = values;
+            _context.RowId = rowId;
+            bool load = first;
+            first = false;
+            for (int a = 0; a < accumulators.Length; a++)
+            {
+                bool hit = accumulators[a].Step(distinctCalls[a], _context);
+                if (a == decidingCall) load = hit;
+            }
+            if (load)
+            {
+                // A streamed join reuses its row buffer: keep a copy of the row bare columns come from.
+                if (stream != null && values != null)
+                {
+                    if (bareValues == null || bareValues.Length != values.Length || ReferenceEquals(bareValues, values)) bareValues = new SqlValue[values.Length];
+                    Array.Copy(values, bareValues, values.Length);
+                }
+                else bareValues = values;
+                bareRowId = rowId;
+            }
+            return true;
+        }
+        // The group's aggregates, HAVING and result row; false once emit's LIMIT is reached.
+        bool FinishGroup()
+        {
+            for (int i = 0; i < nodes.Count; i++) nodes[i].Result = accumulators[callOf[i]].Finish(distinctCalls[callOf[i]]);
+            _context.Values = bareValues;
+            _context.RowId = bareRowId;
+            if (having != null)
+            {
+                var h = having.Eval(_context);
+                if (h.IsNull || !Arithmetic.IsTrue(h)) return true;
+            }
+            var orderKeys = new SqlValue[order.Count];
+            for (int i = 0; i < orderKeys.Length; i++) orderKeys[i] = order[i].Key.Eval(_context);
+            var outv = Evaluate(output);
+            // emit: the caller prints the group's row at once; false when its LIMIT is reached.
+            if (emit != null) return emit(outv);
+            Hold(ref bytes, StorageSize.OfRow(orderKeys) + StorageSize.OfRow(outv));
+            results.Add((orderKeys, outv));
+            return true;
+        }
+
+        if (stream is { } grouped && groupBy.Count > 0)
+        {
+            // The loops give the groups one after another (JoinPlan.GroupsSatisfied): as SQLite's GROUP BY without a
+            // sorter, a row whose keys differ from the last row's ends that group, which is finished (and printed)
+            // before the new row is stepped; the last group ends with the loops.
+            SqlValue[]? current = null;
+            bool stopped = false;
+            RunJoin(grouped.Plan, grouped.Where, (values, rowId) =>
+            {
+                _context.Values = values;
+                _context.RowId = rowId;
+                var key = Evaluate(groupBy);
+                if (current == null) Reset();
+                else if (CompareRows(current, key) != 0)
+                {
+                    if (!FinishGroup()) { stopped = true; return false; }
+                    Reset();
+                }
+                current = key;
+                return StepRow(values, rowId);
+            });
+            if (current != null && !stopped) FinishGroup();
+            return results;
+        }
+
         int start = 0;
         do
         {
@@ -739,56 +819,11 @@ public sealed partial class Executor
                 while (end < n && CompareRows(keys[positions[start]], keys[positions[end]]) == 0) end++;
             }
             else end = n;
-            for (int a = 0; a < accumulators.Length; a++) accumulators[a] = new Accumulator();
-            SqlValue[]? bareValues = table == null ? null : NullRow(table);
-            long bareRowId = 0;
-            bool first = true;
-            bool StepRow(SqlValue[]? values, long rowId)
-            {
-                _context.Values = values;
-                _context.RowId = rowId;
-                bool load = first;
-                first = false;
-                for (int a = 0; a < accumulators.Length; a++)
-                {
-                    bool hit = accumulators[a].Step(distinctCalls[a], _context);
-                    if (a == decidingCall) load = hit;
-                }
-                if (load)
-                {
-                    // A streamed join reuses its row buffer: keep a copy of the row bare columns come from.
-                    if (stream != null && values != null)
-                    {
-                        if (bareValues == null || bareValues.Length != values.Length || ReferenceEquals(bareValues, values)) bareValues = new SqlValue[values.Length];
-                        Array.Copy(values, bareValues, values.Length);
-                    }
-                    else bareValues = values;
-                    bareRowId = rowId;
-                }
-                return true;
-            }
+            Reset();
             if (stream is { } joined) RunJoin(joined.Plan, joined.Where, StepRow);
             else for (int p = start; p < end; p++) StepRow(source[positions[p]].Values, source[positions[p]].RowId);
-            for (int i = 0; i < nodes.Count; i++) nodes[i].Result = accumulators[callOf[i]].Finish(distinctCalls[callOf[i]]);
-            _context.Values = bareValues;
-            _context.RowId = bareRowId;
             start = end;
-            if (having != null)
-            {
-                var h = having.Eval(_context);
-                if (h.IsNull || !Arithmetic.IsTrue(h)) continue;
-            }
-            var orderKeys = new SqlValue[order.Count];
-            for (int i = 0; i < orderKeys.Length; i++) orderKeys[i] = order[i].Key.Eval(_context);
-            var outv = Evaluate(output);
-            // emit: the caller prints the group's row at once; false when its LIMIT is reached.
-            if (emit != null)
-            {
-                if (!emit(outv)) break;
-                continue;
-            }
-            Hold(ref bytes, StorageSize.OfRow(orderKeys) + StorageSize.OfRow(outv));
-            results.Add((orderKeys, outv));
+            if (!FinishGroup()) break;
         } while (start < n);
         return results;
     }
