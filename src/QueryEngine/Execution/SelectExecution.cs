@@ -287,13 +287,12 @@ public sealed partial class Executor
                     Hold(ref held, StorageSize.OfRow(row));
                     if (skipped < offsetCount) { skipped++; return true; }
                     Rows.Row(row, stdout);
-                    emitted++;
-                    return true;
+                    return ++emitted != limitCount;
                 }
                 if (skipped < offsetCount) { skipped++; return true; }
                 EmitRow(output, line, stdout);
-                emitted++;
-                return true;
+                // The LIMIT's last row ends the loops at once (OP_DecrJumpZero): no later row's WHERE is tested.
+                return ++emitted != limitCount;
             }
             if (streamJoin)
             {

@@ -57,7 +57,7 @@ public sealed partial class ScriptGenerator
         }
         insert.Add(";");
         Add(insert);
-        for (int q = 0, n = 3 + r.Next(5); q < n; q++) Add(r.Next(5) == 0 ? OrderWalkJoin(r) : OrderWalkQuery(r));
+        for (int q = 0, n = 3 + r.Next(5); q < n; q++) Add(r.Next(10) switch { 0 or 1 => OrderWalkJoin(r), 2 => OrderWalkGroupJoin(r), _ => OrderWalkQuery(r) });
         Add(["DROP", "TABLE", "ow", ";"]);
     }
 
@@ -102,6 +102,40 @@ public sealed partial class ScriptGenerator
             }
         }
         if (r.Next(3) == 0) tokens.AddRange(["ORDER", "BY", "q.b"]);
+        tokens.Add(";");
+        return tokens;
+    }
+
+    /// <summary>GROUP BY p's rowid (with p's never-indexed b), or DISTINCT over them, in a self-join of ow with q found by
+    /// its rowid: SQLite walks p outside in rowid order and the groups stream, so a later group's overflow (abs, sum
+    /// of the smallest integer) comes after the earlier groups, and LIMIT stops before the next group.</summary>
+    List<string> OrderWalkGroupJoin(Random r)
+    {
+        string key = Pick(r, new[] { "p.id", "p.rowid" });
+        bool withB = r.Next(3) == 0, distinct = r.Next(4) == 0;
+        var tokens = new List<string> { "SELECT" };
+        if (distinct) tokens.AddRange(["DISTINCT", key, .. withB ? new[] { ",", "p.b" } : []]);
+        else
+        {
+            tokens.Add(key);
+            for (int i = 0, n = 1 + r.Next(2); i < n; i++)
+                tokens.AddRange([",", .. Pick(r, new[] { "count(*)", "group_concat(q.id)", "sum(q.b)", "max(abs(q.b))", "total(q.b)", "q.n", "count(q.u)" }).Split(' ')]);
+        }
+        int kind = r.Next(3);
+        tokens.AddRange(["FROM", "ow", "AS", "p", .. kind switch { 0 => new[] { "JOIN" }, 1 => ["LEFT", "JOIN"], _ => [","] }, "ow", "AS", "q"]);
+        var filters = new List<string>();
+        if (kind == 2) filters.Add("q.id = p.a");
+        else tokens.AddRange(["ON", "q.id", "=", "p.a"]);
+        for (int i = r.Next(3); i > 0; i--)
+            filters.Add(kind == 1 ? Pick(r, new[] { "p.b > 0", "p.b != 'x'", "abs(p.b) >= 0" }) : Pick(r, new[] { "p.b > 0", "p.b != 'x'", "abs(p.b) >= 0", "q.b < 6", "q.b * 2 != 3" }));
+        for (int i = 0; i < filters.Count; i++) tokens.AddRange([i == 0 ? "WHERE" : "AND", .. filters[i].Split(' ')]);
+        if (!distinct)
+        {
+            tokens.AddRange(["GROUP", "BY", key, .. withB ? new[] { ",", "p.b" } : []]);
+            if (r.Next(4) == 0) tokens.AddRange(["HAVING", "count(*)", ">", "1"]);
+            if (r.Next(3) == 0) tokens.AddRange(["ORDER", "BY", .. r.Next(2) == 0 ? new[] { key, "DESC" } : ["2"]]);
+        }
+        if (r.Next(3) == 0) tokens.AddRange(["LIMIT", (1 + r.Next(3)).ToString(CultureInfo.InvariantCulture)]);
         tokens.Add(";");
         return tokens;
     }
