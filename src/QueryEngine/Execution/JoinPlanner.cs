@@ -511,7 +511,7 @@ public sealed partial class Executor
     /// one, and turns the loops. sqlite3 3.40.1: FROM orders o JOIN users u ON u.id = o.user_id WHERE u.name = 'x'
     /// plans SCAN u, SEARCH o USING INDEX orders_user (user_id=?); WHERE o.status = 'x' (or u.name > 'x') keeps
     /// SCAN o, SEARCH u USING INTEGER PRIMARY KEY. Null for the other mixes (smaller equalities, ties, equalities on
-    /// both tables), where the margins are the tables' widths.
+    /// both tables, more than three other filters on the better-lookup table), where the margins are the tables' widths.
     /// </summary>
     private static (int Outer, int Inner)? FilteredPairOrder(JoinPlan plan, List<Expr> terms, int r0, int r1)
     {
@@ -523,6 +523,10 @@ public sealed partial class Executor
         static bool Equality(Expr t) => t is BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is };
         // "column = constant", the column written first (a commuted one is where.c's virtual term: not modelled).
         static bool Saves20(Expr t) => t is BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is, Left: ColumnExpr, Right: var r } && r.IsConstant && !IsSmallIntegerLiteral(r);
+        // Up to three filters on it with no equality (ranges, LIKE, IN, IS NOT NULL, <>: one each in
+        // whereLoopOutputAdjust, where eight or nine would be needed) keep the plan: WHERE u.name LIKE 'a%' still
+        // scans orders and searches users by rowid.
+        if (!onBetter.Exists(Equality)) return onBetter.Count <= 3 ? (worse, better) : null;
         if (!onBetter.Exists(Saves20) || onBetter.Exists(t => Equality(t) && !Saves20(t))) return null;
         if (onWorse.Count > 4 || onWorse.Exists(Equality)) return null;
         return (better, worse);

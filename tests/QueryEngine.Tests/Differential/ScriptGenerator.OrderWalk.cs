@@ -89,6 +89,9 @@ public sealed partial class ScriptGenerator
             var filters = new List<string>();
             if (r.Next(3) == 0) filters.Add("q.b = " + Pick(r, new[] { "'a'", "5", "-2", "7" }));
             for (int i = r.Next(3); i > 0; i--) filters.Add(Pick(r, new[] { "p.b > 0", "p.b != 'x'", "p.b < 6" }));
+            // Up to three filters other than equalities on q (the better lookup) keep the plan too.
+            if (filters.Count == 0 || !filters[0].StartsWith("q.b =", StringComparison.Ordinal))
+                for (int i = r.Next(3) == 0 ? 1 + r.Next(3) : 0; i > 0; i--) filters.Add(Pick(r, new[] { "q.b > 0", "q.b != 'x'", "abs(q.b) >= 0" }));
             for (int i = 0; i < filters.Count; i++) tokens.AddRange([i == 0 ? "WHERE" : "AND", .. filters[i].Split(' ')]);
             // ORDER BY the outer table's rowid streams its walk (backwards for DESC), unless the equality turned the loops.
             if (!filters.Exists(f => f.StartsWith("q.b =", StringComparison.Ordinal)) && r.Next(3) == 0)
