@@ -1398,7 +1398,14 @@ public sealed partial class Parser
                 // A SELECT is an operand only inside parentheses; bare (say after "1 +" whose line a "--" comment
                 // ended) it is sqlite3's syntax error.
                 if (t.Is("SELECT")) throw SyntaxError(t);
-                if (t.Is("CURRENT_TIME") || t.Is("CURRENT_DATE") || t.Is("CURRENT_TIMESTAMP")) throw Unsupported(t.Text);
+                if (t.Is("CURRENT_TIME") || t.Is("CURRENT_DATE") || t.Is("CURRENT_TIMESTAMP"))
+                {
+                    // parse.y's CTIME_KW: a call of ctimeFunc, cdateFunc or ctimestampFunc, which are time('now'),
+                    // date('now') and datetime('now'); 'now' is the log entry's fixed time (EngineClock.cs).
+                    Take();
+                    string function = t.Is("CURRENT_TIME") ? "time" : t.Is("CURRENT_DATE") ? "date" : "datetime";
+                    return Checked(new FunctionCallExpr(function, [new LiteralExpr(SqlValue.FromText("now"))], false, false, t.Start - _start));
+                }
                 if (!Keywords.CanBeName(t.Text)) throw SyntaxError(t);
                 return ParseNameOrCall();
             case TokenKind.Identifier:

@@ -39,6 +39,23 @@ public class DateTimeFunctionTests
         using (Database.FixNow(0)) Assert.Equal("1970-01-01 00:00:00|0|00.000|1|1970-01-01|01:00:00\n", db.Execute(query).Stdout);
     }
 
+    [Fact]
+    public void Current_timestamp_date_and_time_read_the_fixed_now()
+    {
+        var db = new Database();
+        const string script = ".headers on\nSELECT CURRENT_TIMESTAMP, current_date, Current_Time;\nCREATE TABLE e(at TEXT);\n" +
+            "INSERT INTO e VALUES (CURRENT_TIMESTAMP);\nSELECT at FROM e WHERE at <= CURRENT_TIMESTAMP AND date(at) = CURRENT_DATE;\n";
+        ExecutionResult r;
+        using (Database.FixNow(1_700_000_000_123)) r = db.Execute(script);
+        Assert.Equal("CURRENT_TIMESTAMP|current_date|Current_Time\n2023-11-14 22:13:20|2023-11-14|22:13:20\nat\n2023-11-14 22:13:20\n", r.Stdout);
+        Assert.Equal("", r.Stderr);
+        // As parse.y, they are keywords, not functions; DEFAULT CURRENT_TIMESTAMP is still refused by name.
+        r = db.Execute("SELECT CURRENT_DATE();\n");
+        Assert.Contains("near \"(\": syntax error", r.Stderr);
+        r = db.Execute("CREATE TABLE d(at DEFAULT CURRENT_TIMESTAMP);\n");
+        Assert.Equal("Parse error near line 1: FastDb does not support CURRENT_TIMESTAMP\n", r.Stderr);
+    }
+
     [Theory]
     [InlineData("SELECT date('2024-01-01', 'localtime');", "Parse error near line 1: FastDb does not support the date and time modifier 'localtime'\n")]
     [InlineData("SELECT datetime('now', 'UTC');", "Parse error near line 1: FastDb does not support the date and time modifier 'UTC'\n")]
