@@ -523,7 +523,11 @@ public sealed partial class Parser
             _defaultIsValue = IsValueExpr(e);
             _defaultParenthesized = true;
             var bound = e.Bind(Scope.Empty);
-            if (!bound.IsConstant)
+            // sqlite3ExprIsConstantOrFunction accepts these, and SQLite computes them for every row it inserts;
+            // FastDb keeps one value per column (the snapshot too), which would freeze the table's creation time.
+            bool perRow = ReadsClockOrRandom(bound);
+            if (perRow && !_inAddColumn) throw Unsupported("a DEFAULT that reads the current time or calls random()");
+            if (!bound.IsConstant || perRow)
             {
                 // ALTER TABLE ADD judges it when it runs (Executor.Alter.cs).
                 if (!_inAddColumn) throw new SqlParseException("default value of column is not constant");
@@ -553,6 +557,21 @@ public sealed partial class Parser
         _defaultMinus = false;
         return ParseDefaultTerm();
     }
+
+    /// <summary>random(), randomblob(), or a date and time function of 'now' (no time argument, or the text 'now',
+    /// which date.c compares without case) anywhere in a bound expression.</summary>
+    private static bool ReadsClockOrRandom(Expr e) => e switch
+    {
+        ScalarFunctionExpr { Function: ScalarFunction.Random or ScalarFunction.RandomBlob } => true,
+        ScalarFunctionExpr f when f.Function >= ScalarFunction.Date && (f.Function == ScalarFunction.StrFTime ? 1 : 0) is var at
+            && (f.Args.Length <= at || f.Args[at] is LiteralExpr { Value.Type: SqlType.Text } l && string.Equals(l.Value.Text, "now", StringComparison.OrdinalIgnoreCase)) => true,
+        ScalarFunctionExpr f => f.Args.Any(ReadsClockOrRandom),
+        UnaryExpr u => ReadsClockOrRandom(u.Operand),
+        BinaryExpr b => ReadsClockOrRandom(b.Left) || ReadsClockOrRandom(b.Right),
+        IsNullExpr n => ReadsClockOrRandom(n.Operand),
+        IHasChildren h => h.Children.Any(ReadsClockOrRandom),
+        _ => false,
+    };
 
     private Expr ParseDefaultTerm()
     {

@@ -56,6 +56,26 @@ public class DateTimeFunctionTests
         Assert.Equal("Parse error near line 1: FastDb does not support CURRENT_TIMESTAMP\n", r.Stderr);
     }
 
+    /// <summary>SQLite computes such a DEFAULT for every row; FastDb keeps one value per column, which would freeze
+    /// the table's creation time into every later row, so it refuses them by name.</summary>
+    [Theory]
+    [InlineData("CREATE TABLE d(at DEFAULT (datetime('now')));")]
+    [InlineData("CREATE TABLE d(at DEFAULT (date()));")]
+    [InlineData("CREATE TABLE d(at DEFAULT (strftime('%s')));")]
+    [InlineData("CREATE TABLE d(at DEFAULT (julianday('NOW') + 1));")]
+    [InlineData("CREATE TABLE d(id DEFAULT (abs(random())));")]
+    public void Defaults_computed_per_row_are_refused_by_name(string script)
+    {
+        var r = new Database().Execute(script + "\n");
+        Assert.Equal("Parse error near line 1: FastDb does not support a DEFAULT that reads the current time or calls random()\n", r.Stderr);
+    }
+
+    /// <summary>ALTER TABLE ADD COLUMN refuses them as SQLite does; dates of fixed times stay constant defaults.</summary>
+    [RequiresSqlite3Fact]
+    public void Add_column_with_a_default_of_now_fails_as_in_sqlite3() => OracleAssert.EngineMatchesShell(
+        "CREATE TABLE t6(a); INSERT INTO t6 VALUES (1);\nALTER TABLE t6 ADD COLUMN b DEFAULT (datetime('now'));\nALTER TABLE t6 ADD COLUMN c DEFAULT (random());\n" +
+        "CREATE TABLE t7(a DEFAULT (date('2024-01-01', '+1 day')), b DEFAULT (strftime('%Y', '2020-01-01')));\nINSERT INTO t7 DEFAULT VALUES;\nSELECT * FROM t7, t6;\n");
+
     [Theory]
     [InlineData("SELECT date('2024-01-01', 'localtime');", "Parse error near line 1: FastDb does not support the date and time modifier 'localtime'\n")]
     [InlineData("SELECT datetime('now', 'UTC');", "Parse error near line 1: FastDb does not support the date and time modifier 'UTC'\n")]
