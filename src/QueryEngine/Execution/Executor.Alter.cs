@@ -148,7 +148,7 @@ public sealed partial class Executor
         {
             Name = a.NewName, DeclaredType = old.DeclaredType, Affinity = old.Affinity, NotNull = old.NotNull,
             PrimaryKey = old.PrimaryKey, Unique = old.Unique, Default = old.Default, DefaultExpr = old.DefaultExpr,
-            HasDefault = old.HasDefault,
+            HasDefault = old.HasDefault, PerRowDefault = old.PerRowDefault,
         };
         t.Columns = columns;
         _catalog.Altered(t);

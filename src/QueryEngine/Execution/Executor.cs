@@ -399,10 +399,14 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         _context.Values = null;
         if (computedFirst && s.Select == null && bound.Count > 1)
             for (int r = 0; r < bound.Count; r++) bound[r] = Array.ConvertAll(bound[r], e => (Expr)new LiteralExpr(e.Eval(_context)));
+        bool[]? perRow = null;
+        for (int c = 0; c < n; c++)
+            if (table.Columns[c].PerRowDefault != null && (s.DefaultValues || Array.IndexOf(targets, c) < 0) && c != table.RowIdColumn) (perRow ??= new bool[n])[c] = true;
         foreach (var exprs in bound)
         {
             var values = new SqlValue[n];
-            for (int c = 0; c < n; c++) values[c] = table.Columns[c].Default;
+            // A per-row DEFAULT is computed only for the columns the row omits (affinity comes below, as for values).
+            for (int c = 0; c < n; c++) values[c] = perRow != null && perRow[c] ? table.Columns[c].PerRowDefault!.Eval(new RowContext()) : table.Columns[c].Default;
             SqlValue explicitRowId = SqlValue.Null;
             bool hasExplicitRowId = false;
             for (int i = 0; i < exprs.Length; i++)
@@ -418,7 +422,7 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
             {
                 raw = (SqlValue[])values.Clone();
                 for (int c = 0; c < n; c++)
-                    if (Array.IndexOf(targets, c) < 0 || exprs.Length == 0)
+                    if ((Array.IndexOf(targets, c) < 0 || exprs.Length == 0) && !(perRow != null && perRow[c]))
                         raw[c] = table.Columns[c].DefaultExpr?.Eval(new RowContext()) ?? SqlValue.Null;
             }
             for (int c = 0; c < n; c++) values[c] = AffinityRules.Apply(table.Columns[c].Affinity, values[c]);
@@ -464,7 +468,7 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
             if (!col.NotNull || c == table.RowIdColumn) continue;
             if (conflict == ConflictAction.Replace && col.HasDefault)
             {
-                if (values[c].IsNull) { values[c] = col.Default; replacedAny = true; }
+                if (values[c].IsNull) { values[c] = col.InsertedDefault(); replacedAny = true; }
                 continue;
             }
             if (!values[c].IsNull) continue;

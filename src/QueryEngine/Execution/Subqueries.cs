@@ -186,6 +186,7 @@ public sealed partial class Executor : ISubqueryHost
             Column d = target.Columns[i], c = source.Columns[i];
             if (d.Affinity != c.Affinity || (d.NotNull && !c.NotNull)) return null;
             if (i > 0 && (d.DefaultExpr == null) != (c.DefaultExpr == null)) return null;
+            if (d.PerRowDefault != null || c.PerRowDefault != null) return null;
             if (i > 0 && d.DefaultExpr != null && !(d.Default.Type == c.Default.Type && ValueComparer.Compare(d.Default, c.Default) == 0)) return null;
         }
         foreach (var ix in target.Indexes)

@@ -209,7 +209,8 @@ public static class TableFactory
         {
             Name = d.Name, DeclaredType = d.DeclaredType, Affinity = affinity, NotNull = d.NotNull,
             PrimaryKey = d.PrimaryKey, Unique = d.Unique, DefaultExpr = d.Default, HasDefault = d.Default != null,
-            Default = d.Default == null ? SqlValue.Null : AffinityRules.Apply(affinity, d.Default.Eval(new RowContext())),
+            Default = d.Default == null || d.DefaultPerRow ? SqlValue.Null : AffinityRules.Apply(affinity, d.Default.Eval(new RowContext())),
+            PerRowDefault = d.DefaultPerRow ? d.Default : null,
         };
     }
 }

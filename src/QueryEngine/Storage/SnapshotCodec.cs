@@ -11,7 +11,9 @@ namespace FastDb.QueryEngine.Storage;
 /// were written before AUTOINCREMENT ran and still read, every table without it. Version 4 gives each index its list
 /// of columns (multi-column indexes) and whether it is descending; it is written only when a table has such an index. Version 1 (no sqlite_master) still
 /// reads: its CREATE texts and root pages are then unknown, and queries reading them are refused. A value is its type byte (SqlType) then an integer, a real, a text, or a length and the bytes of a
-/// blob. Reading validates everything and reports defects as FormatException.</summary>
+/// blob. A column flag of 16 (versions 2-4) marks a per-row DEFAULT (CURRENT_TIMESTAMP, (datetime('now'))), whose
+/// expression comes back from the CREATE TABLE text; builds before it refuse the flag ("bad column flags").
+/// Reading validates everything and reports defects as FormatException.</summary>
 public static class SnapshotCodec
 {
     private static readonly byte[] Magic = "FDBS"u8.ToArray();
@@ -37,7 +39,7 @@ public static class SnapshotCodec
                 w.Write(c.Name);
                 w.Write(c.DeclaredType != null);
                 if (c.DeclaredType != null) w.Write(c.DeclaredType);
-                w.Write((byte)((c.NotNull ? 1 : 0) | (c.PrimaryKey ? 2 : 0) | (c.Unique ? 4 : 0) | (c.HasDefault ? 8 : 0)));
+                w.Write((byte)((c.NotNull ? 1 : 0) | (c.PrimaryKey ? 2 : 0) | (c.Unique ? 4 : 0) | (c.HasDefault ? 8 : 0) | (c.PerRowDefault != null ? 16 : 0)));
                 WriteValue(w, c.Default);
             }
             w.Write7BitEncodedInt(t.RowIdColumn + 1);
@@ -121,7 +123,7 @@ public static class SnapshotCodec
                 string cname = r.ReadString();
                 string? type = r.ReadBoolean() ? r.ReadString() : null;
                 byte flags = r.ReadByte();
-                if (flags > (version >= 2 ? 15 : 7)) throw new FormatException("bad column flags in snapshot");
+                if (flags > (version >= 2 ? 31 : 7)) throw new FormatException("bad column flags in snapshot");
                 cols[i] = new Column
                 {
                     Name = cname, DeclaredType = type, Affinity = AffinityRules.FromDeclaredType(type),
@@ -131,6 +133,8 @@ public static class SnapshotCodec
                     HasDefault = (flags & 8) != 0,
                 };
                 if (version == 1 && !cols[i].Default.IsNull) cols[i].HasDefault = true;
+                // Its expression comes from the CREATE text, read after the tables (RecoverPerRowDefaults).
+                if ((flags & 16) != 0) cols[i].PerRowDefault = PendingPerRowDefault;
             }
             var table = new Table { Name = name, Columns = cols };
             table.RowIdColumn = Count(r) - 1;
@@ -198,6 +202,7 @@ public static class SnapshotCodec
         if (version == 1) RebuildUnknownSchema(catalog);
         else ReadSchema(r, catalog);
         if (version is 2 or 3) RecoverDescendingConstraints(catalog);
+        RecoverPerRowDefaults(catalog);
         if (input.ReadByte() != -1) throw new FormatException("trailing bytes after snapshot");
         return catalog;
     }
@@ -227,6 +232,34 @@ public static class SnapshotCodec
             if (!names.Contains(t.Name)) throw new FormatException("table without a schema entry in snapshot");
         catalog.MasterMayHaveSplit = r.ReadBoolean();
         catalog.Pages = PageAllocator.Read(r);
+    }
+
+    /// <summary>Stands for a per-row DEFAULT until RecoverPerRowDefaults parses it from the CREATE text.</summary>
+    private static readonly Syntax.Expr PendingPerRowDefault = new Syntax.LiteralExpr(SqlValue.Null);
+
+    /// <summary>The per-row DEFAULTs (column flag 16), parsed back from each table's CREATE TABLE text, which must give
+    /// the same columns and a per-row DEFAULT for exactly the flagged ones; any mismatch refuses the snapshot.</summary>
+    private static void RecoverPerRowDefaults(Catalog catalog)
+    {
+        foreach (var t in catalog.Tables)
+        {
+            if (!Array.Exists(t.Columns, c => ReferenceEquals(c.PerRowDefault, PendingPerRowDefault))) continue;
+            var entry = catalog.Schema.Find(e => e.Type == "table" && string.Equals(e.Name, t.Name, StringComparison.OrdinalIgnoreCase));
+            if (entry is not { SqlKnown: true, Sql: { } sql }) throw new FormatException("a per-row DEFAULT without its CREATE text in snapshot");
+            Syntax.CreateTableStatement? create;
+            try { create = Syntax.Parser.ParseOne(sql, 0, _ => false, out _) as Syntax.CreateTableStatement; }
+            catch (Exception e) when (e is Syntax.SqlParseException or Syntax.SqlRuntimeException)
+            {
+                throw new FormatException("bad CREATE text in snapshot: " + e.Message, e);
+            }
+            if (create == null || create.Columns.Count != t.Columns.Length) throw new FormatException("a CREATE text that does not match its table in snapshot");
+            for (int i = 0; i < t.Columns.Length; i++)
+            {
+                bool flagged = ReferenceEquals(t.Columns[i].PerRowDefault, PendingPerRowDefault);
+                if (flagged != create.Columns[i].DefaultPerRow) throw new FormatException("a per-row DEFAULT that does not match the CREATE text in snapshot");
+                if (flagged) t.Columns[i].PerRowDefault = t.Columns[i].DefaultExpr = create.Columns[i].Default;
+            }
+        }
     }
 
     /// <summary>Versions 2 and 3 did not record an index's order, and builds that wrote them planned UNIQUE (a DESC)

@@ -17,6 +17,14 @@ public sealed class Column
     public Expr? DefaultExpr;
     /// <summary>The column has a DEFAULT clause (possibly DEFAULT NULL), which OR REPLACE uses for NOT NULL.</summary>
     public bool HasDefault;
+    /// <summary>A DEFAULT that reads the current time or calls random() (CURRENT_TIMESTAMP, (datetime('now'))), computed
+    /// for every row inserted, as SQLite does; the log entry's fixed 'now' and seeded random() make every node agree.
+    /// <see cref="Default"/> is then NULL.</summary>
+    public Expr? PerRowDefault;
+
+    /// <summary>The value an insert that omits the column stores: <see cref="Default"/>, or the per-row one computed now.</summary>
+    public SqlValue InsertedDefault() =>
+        PerRowDefault is { } e ? AffinityRules.Apply(Affinity, e.Eval(new RowContext())) : Default;
 }
 
 /// <summary>One row: its rowid and its column values (the INTEGER PRIMARY KEY column mirrors the rowid).</summary>

@@ -26,6 +26,8 @@ public sealed class ColumnDefinition
     /// <summary>The DEFAULT's text as sqlite3AddDefaultValue keeps it (the term's span, or the expression's inside
     /// its parentheses, trimmed of white space): PRAGMA table_info's dflt_value.</summary>
     public string? DefaultText;
+    /// <summary>The DEFAULT reads the current time or calls random(): SQLite computes it for every row it inserts.</summary>
+    public bool DefaultPerRow;
 }
 
 public sealed class CreateTableStatement : Statement

@@ -15,6 +15,8 @@ public sealed partial class Parser
     /// (<see cref="_defaultIsConstant"/> then false).</summary>
     private bool _inAddColumn;
     private bool _defaultIsConstant = true;
+    /// <summary>The DEFAULT just parsed is computed per row (CREATE TABLE only): see ColumnDefinition.DefaultPerRow.</summary>
+    private bool _defaultPerRow;
     /// <summary>Set by <see cref="ParseDefault"/>: the literal token of a DEFAULT written as [+|-] literal (null for
     /// the other forms), and whether a "-" came before it.</summary>
     private Token? _defaultLiteral;

@@ -485,7 +485,9 @@ public sealed partial class Parser
             {
                 Take();
                 var first = Peek();
+                _defaultPerRow = false;
                 col.Default = ParseDefault();
+                col.DefaultPerRow = _defaultPerRow;
                 col.DefaultText = first.IsOp("(")
                     ? _tokens.Sql[(first.Start + 1)..(_lastEnd - 1)].Trim(SqliteSpaces)
                     : _tokens.Sql[first.Start.._lastEnd];
@@ -523,10 +525,14 @@ public sealed partial class Parser
             _defaultIsValue = IsValueExpr(e);
             _defaultParenthesized = true;
             var bound = e.Bind(Scope.Empty);
-            // sqlite3ExprIsConstantOrFunction accepts these, and SQLite computes them for every row it inserts;
-            // FastDb keeps one value per column (the snapshot too), which would freeze the table's creation time.
+            // sqlite3ExprIsConstantOrFunction accepts these, and SQLite computes them for every row it inserts, as
+            // FastDb does (Column.PerRowDefault); ALTER TABLE ADD COLUMN cannot (sqlite3ValueFromExpr gives no value).
             bool perRow = ReadsClockOrRandom(bound);
-            if (perRow && !_inAddColumn) throw Unsupported("a DEFAULT that reads the current time or calls random()");
+            if (perRow && !_inAddColumn)
+            {
+                _defaultPerRow = true;
+                return bound;
+            }
             if (!bound.IsConstant || perRow)
             {
                 // ALTER TABLE ADD judges it when it runs (Executor.Alter.cs).
@@ -535,7 +541,13 @@ public sealed partial class Parser
             }
             return bound;
         }
-        if (t.Is("CURRENT_TIME") || t.Is("CURRENT_DATE") || t.Is("CURRENT_TIMESTAMP")) throw Unsupported(t.Text);
+        if (t.Is("CURRENT_TIME") || t.Is("CURRENT_DATE") || t.Is("CURRENT_TIMESTAMP"))
+        {
+            var now = ParsePrimary().Bind(Scope.Empty); // CTIME_KW: datetime, date or time of 'now'
+            if (_inAddColumn) _defaultIsConstant = false;
+            else _defaultPerRow = true;
+            return now;
+        }
         if (t.IsOp("+") || t.IsOp("-"))
         {
             Take();

@@ -51,6 +51,31 @@ public class CodecTests
             for (int len = 0; len < v.Length; len++) Assert.Throws<FormatException>(() => SqlCommand.ReadFrom(v[..len]));
     }
 
+    /// <summary>A per-row DEFAULT comes back from the CREATE text: the restored node computes it for each row it
+    /// inserts, with the entry's 'now', as the node that replays the log does.</summary>
+    [Fact]
+    public void Snapshot_round_trip_keeps_per_row_defaults()
+    {
+        const string before = "CREATE TABLE ev(id INTEGER PRIMARY KEY, at TEXT DEFAULT CURRENT_TIMESTAMP, d DEFAULT (date('now', '+1 day')), k DEFAULT 'x');\nINSERT INTO ev(id) VALUES (1);\nALTER TABLE ev RENAME COLUMN d TO day;\n";
+        const string after = "INSERT INTO ev(id) VALUES (2);\nINSERT INTO ev DEFAULT VALUES;\nSELECT * FROM ev;\nPRAGMA table_info(ev);\n";
+        ExecutionResult replaying, restored;
+        using (Database.FixNow(1_700_000_000_000)) (replaying, restored) = Support.SnapshotReplay.Run(before, after);
+        Assert.Equal(replaying, restored);
+        Assert.Contains("2|2023-11-14 22:13:20|2023-11-15|x\n3|2023-11-14 22:13:20|2023-11-15|x\n", restored.Stdout);
+        var db = new Database();
+        db.Execute(before);
+        var ms = new MemoryStream();
+        db.WriteSnapshot(ms);
+        var bytes = ms.ToArray();
+        // The CREATE text's DEFAULT made a constant of the same length: the flag no longer matches it.
+        byte[] from = "CURRENT_TIMESTAMP"u8.ToArray(), to = "'CURRENT_TIMESTA'"u8.ToArray();
+        int at = bytes.AsSpan().IndexOf(from);
+        Assert.True(at > 0);
+        to.CopyTo(bytes, at);
+        var e = Assert.Throws<FormatException>(() => Database.ReadSnapshot(new MemoryStream(bytes)));
+        Assert.Contains("per-row DEFAULT", e.Message);
+    }
+
     [Fact]
     public void Snapshot_round_trip_keeps_rows_rowids_and_constraints()
     {

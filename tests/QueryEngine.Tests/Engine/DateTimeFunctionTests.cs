@@ -49,25 +49,26 @@ public class DateTimeFunctionTests
         using (Database.FixNow(1_700_000_000_123)) r = db.Execute(script);
         Assert.Equal("CURRENT_TIMESTAMP|current_date|Current_Time\n2023-11-14 22:13:20|2023-11-14|22:13:20\nat\n2023-11-14 22:13:20\n", r.Stdout);
         Assert.Equal("", r.Stderr);
-        // As parse.y, they are keywords, not functions; DEFAULT CURRENT_TIMESTAMP is still refused by name.
+        // As parse.y, they are keywords, not functions.
         r = db.Execute("SELECT CURRENT_DATE();\n");
         Assert.Contains("near \"(\": syntax error", r.Stderr);
-        r = db.Execute("CREATE TABLE d(at DEFAULT CURRENT_TIMESTAMP);\n");
-        Assert.Equal("Parse error near line 1: FastDb does not support CURRENT_TIMESTAMP\n", r.Stderr);
     }
 
-    /// <summary>SQLite computes such a DEFAULT for every row; FastDb keeps one value per column, which would freeze
-    /// the table's creation time into every later row, so it refuses them by name.</summary>
+    /// <summary>SQLite computes such a DEFAULT for every row it inserts, so FastDb does: each entry's fixed 'now' (and
+    /// seeded random()) gives every node the same value, and a row inserted later gets the later time.</summary>
     [Theory]
-    [InlineData("CREATE TABLE d(at DEFAULT (datetime('now')));")]
-    [InlineData("CREATE TABLE d(at DEFAULT (date()));")]
-    [InlineData("CREATE TABLE d(at DEFAULT (strftime('%s')));")]
-    [InlineData("CREATE TABLE d(at DEFAULT (julianday('NOW') + 1));")]
-    [InlineData("CREATE TABLE d(id DEFAULT (abs(random())));")]
-    public void Defaults_computed_per_row_are_refused_by_name(string script)
+    [InlineData("datetime('now')", "2023-11-14 22:13:20", "2023-11-14 22:30:00")]
+    [InlineData("date()", "2023-11-14", "2023-11-15")]
+    [InlineData("strftime('%s')", "1700000000", "1700006400")]
+    [InlineData("julianday('NOW') > 2460000", "1", "1")]
+    [InlineData("typeof(abs(random()))", "integer", "integer")]
+    public void Defaults_computed_per_row_take_each_insert_s_now(string expression, string first, string second)
     {
-        var r = new Database().Execute(script + "\n");
-        Assert.Equal("Parse error near line 1: FastDb does not support a DEFAULT that reads the current time or calls random()\n", r.Stderr);
+        var db = new Database();
+        using (Database.FixNow(1_700_000_000_000)) Assert.Equal("", db.Execute($"CREATE TABLE d(id INTEGER PRIMARY KEY, at DEFAULT ({expression}));\nINSERT INTO d(id) VALUES (1);\n").Stderr);
+        long later = expression.StartsWith("datetime", StringComparison.Ordinal) ? 1_700_001_000_000 : 1_700_006_400_000; // 22:30, or midnight
+        using (Database.FixNow(later)) db.Execute("INSERT INTO d DEFAULT VALUES;\n");
+        Assert.Equal($"1|{first}\n2|{second}\n", db.Execute("SELECT * FROM d;\n").Stdout);
     }
 
     /// <summary>ALTER TABLE ADD COLUMN refuses them as SQLite does; dates of fixed times stay constant defaults.</summary>
