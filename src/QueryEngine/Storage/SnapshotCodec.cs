@@ -133,7 +133,7 @@ public static class SnapshotCodec
                     HasDefault = (flags & 8) != 0,
                 };
                 if (version == 1 && !cols[i].Default.IsNull) cols[i].HasDefault = true;
-                // Its expression comes from the CREATE text, read after the tables (RecoverPerRowDefaults).
+                // Its expression comes from the CREATE text, read after the tables (RecoverDefaultExpressions).
                 if ((flags & 16) != 0) cols[i].PerRowDefault = PendingPerRowDefault;
             }
             var table = new Table { Name = name, Columns = cols };
@@ -202,7 +202,7 @@ public static class SnapshotCodec
         if (version == 1) RebuildUnknownSchema(catalog);
         else ReadSchema(r, catalog);
         if (version is 2 or 3) RecoverDescendingConstraints(catalog);
-        RecoverPerRowDefaults(catalog);
+        RecoverDefaultExpressions(catalog);
         if (input.ReadByte() != -1) throw new FormatException("trailing bytes after snapshot");
         return catalog;
     }
@@ -234,18 +234,29 @@ public static class SnapshotCodec
         catalog.Pages = PageAllocator.Read(r);
     }
 
-    /// <summary>Stands for a per-row DEFAULT until RecoverPerRowDefaults parses it from the CREATE text.</summary>
+    /// <summary>Stands for a per-row DEFAULT until RecoverDefaultExpressions parses it from the CREATE text.</summary>
     private static readonly Syntax.Expr PendingPerRowDefault = new Syntax.LiteralExpr(SqlValue.Null);
 
-    /// <summary>The per-row DEFAULTs (column flag 16), parsed back from each table's CREATE TABLE text, which must give
-    /// the same columns and a per-row DEFAULT for exactly the flagged ones; any mismatch refuses the snapshot.</summary>
-    private static void RecoverPerRowDefaults(Catalog catalog)
+    /// <summary>
+    /// Each DEFAULT's expression, parsed back from its table's CREATE TABLE text: the snapshot keeps only the value,
+    /// but an upsert's excluded.* reads the expression's value before affinity, and a per-row DEFAULT (column flag
+    /// 16) is computed again for every insert, so a restored node must hold what a replaying one holds. The text must
+    /// give the same columns and a per-row DEFAULT for each flagged one; any mismatch refuses the snapshot.
+    /// Without the text (version 1) a constant DEFAULT keeps its stored value.
+    /// </summary>
+    private static void RecoverDefaultExpressions(Catalog catalog)
     {
         foreach (var t in catalog.Tables)
         {
-            if (!Array.Exists(t.Columns, c => ReferenceEquals(c.PerRowDefault, PendingPerRowDefault))) continue;
+            if (!Array.Exists(t.Columns, c => c.HasDefault)) continue;
             var entry = catalog.Schema.Find(e => e.Type == "table" && string.Equals(e.Name, t.Name, StringComparison.OrdinalIgnoreCase));
-            if (entry is not { SqlKnown: true, Sql: { } sql }) throw new FormatException("a per-row DEFAULT without its CREATE text in snapshot");
+            if (entry is not { SqlKnown: true, Sql: { } sql })
+            {
+                if (Array.Exists(t.Columns, c => ReferenceEquals(c.PerRowDefault, PendingPerRowDefault)))
+                    throw new FormatException("a per-row DEFAULT without its CREATE text in snapshot");
+                foreach (var c in t.Columns) if (c.HasDefault) c.DefaultExpr = new Syntax.LiteralExpr(c.Default);
+                continue;
+            }
             Syntax.CreateTableStatement? create;
             try { create = Syntax.Parser.ParseOne(sql, 0, _ => false, out _) as Syntax.CreateTableStatement; }
             catch (Exception e) when (e is Syntax.SqlParseException or Syntax.SqlRuntimeException)
@@ -255,9 +266,15 @@ public static class SnapshotCodec
             if (create == null || create.Columns.Count != t.Columns.Length) throw new FormatException("a CREATE text that does not match its table in snapshot");
             for (int i = 0; i < t.Columns.Length; i++)
             {
-                bool flagged = ReferenceEquals(t.Columns[i].PerRowDefault, PendingPerRowDefault);
-                if (flagged != create.Columns[i].DefaultPerRow) throw new FormatException("a per-row DEFAULT that does not match the CREATE text in snapshot");
-                if (flagged) t.Columns[i].PerRowDefault = t.Columns[i].DefaultExpr = create.Columns[i].Default;
+                var column = t.Columns[i];
+                bool flagged = ReferenceEquals(column.PerRowDefault, PendingPerRowDefault);
+                if (flagged && !create.Columns[i].DefaultPerRow) throw new FormatException("a per-row DEFAULT that does not match the CREATE text in snapshot");
+                if (!column.HasDefault) continue;
+                // A per-row text without the flag is a builds-before-2026-12-07 snapshot, which froze the value at
+                // CREATE: it keeps that value, as the node that wrote it did.
+                column.DefaultExpr = create.Columns[i].DefaultPerRow && !flagged ? new Syntax.LiteralExpr(column.Default)
+                    : create.Columns[i].Default ?? new Syntax.LiteralExpr(column.Default);
+                if (flagged) column.PerRowDefault = column.DefaultExpr;
             }
         }
     }
