@@ -249,21 +249,15 @@ public static class SnapshotCodec
         foreach (var t in catalog.Tables)
         {
             if (!Array.Exists(t.Columns, c => c.HasDefault)) continue;
-            var entry = catalog.Schema.Find(e => e.Type == "table" && string.Equals(e.Name, t.Name, StringComparison.OrdinalIgnoreCase));
-            if (entry is not { SqlKnown: true, Sql: { } sql })
+            if (CreateText(catalog, t) is not { } sql)
             {
                 if (Array.Exists(t.Columns, c => ReferenceEquals(c.PerRowDefault, PendingPerRowDefault)))
                     throw new FormatException("a per-row DEFAULT without its CREATE text in snapshot");
                 foreach (var c in t.Columns) if (c.HasDefault) c.DefaultExpr = new Syntax.LiteralExpr(c.Default);
                 continue;
             }
-            Syntax.CreateTableStatement? create;
-            try { create = Syntax.Parser.ParseOne(sql, 0, _ => false, out _) as Syntax.CreateTableStatement; }
-            catch (Exception e) when (e is Syntax.SqlParseException or Syntax.SqlRuntimeException)
-            {
-                throw new FormatException("bad CREATE text in snapshot: " + e.Message, e);
-            }
-            if (create == null || create.Columns.Count != t.Columns.Length) throw new FormatException("a CREATE text that does not match its table in snapshot");
+            var create = ParseCreateText(sql);
+            if (create.Columns.Count != t.Columns.Length) throw new FormatException("a CREATE text that does not match its table in snapshot");
             for (int i = 0; i < t.Columns.Length; i++)
             {
                 var column = t.Columns[i];
@@ -279,6 +273,25 @@ public static class SnapshotCodec
         }
     }
 
+    /// <summary>The table's CREATE text as sqlite_master holds it, or null when unknown (a version-1 snapshot).</summary>
+    private static string? CreateText(Catalog catalog, Table t) =>
+        catalog.Schema.Find(e => e.Type == "table" && string.Equals(e.Name, t.Name, StringComparison.OrdinalIgnoreCase)) is { SqlKnown: true, Sql: { } sql } ? sql : null;
+
+    /// <summary>A table's CREATE text parsed again; a damaged text refuses the snapshot, as any other defect does
+    /// (never a node serving without it).</summary>
+    private static Syntax.CreateTableStatement ParseCreateText(string sql)
+    {
+        try
+        {
+            return Syntax.Parser.ParseOne(sql, 0, _ => false, out _) as Syntax.CreateTableStatement
+                ?? throw new FormatException("a table's CREATE text is no CREATE TABLE in snapshot");
+        }
+        catch (Exception e) when (e is Syntax.SqlParseException or Syntax.SqlRuntimeException)
+        {
+            throw new FormatException("bad CREATE text in snapshot: " + e.Message, e);
+        }
+    }
+
     /// <summary>Versions 2 and 3 did not record an index's order, and builds that wrote them planned UNIQUE (a DESC)
     /// and PRIMARY KEY DESC as ascending: the order comes back from the CREATE TABLE text, replayed as CREATE TABLE
     /// makes the automatic indexes, so a restored node plans what a replaying one plans.</summary>
@@ -286,18 +299,11 @@ public static class SnapshotCodec
     {
         foreach (var t in catalog.Tables)
         {
-            var entry = catalog.Schema.Find(e => e.Type == "table" && string.Equals(e.Name, t.Name, StringComparison.OrdinalIgnoreCase));
-            if (entry is not { SqlKnown: true, Sql: { } sql } || !sql.Contains("DESC", StringComparison.OrdinalIgnoreCase)) continue;
+            if (CreateText(catalog, t) is not { } sql || !sql.Contains("DESC", StringComparison.OrdinalIgnoreCase)) continue;
             List<UniqueIndex> made;
-            try
-            {
-                if (Syntax.Parser.ParseOne(sql, 0, _ => false, out _) is not Syntax.CreateTableStatement create)
-                    throw new FormatException("a table's CREATE text is no CREATE TABLE in snapshot");
-                made = TableFactory.Create(create).Indexes;
-            }
+            try { made = TableFactory.Create(ParseCreateText(sql)).Indexes; }
             catch (Exception e) when (e is Syntax.SqlParseException or Syntax.SqlRuntimeException)
             {
-                // A damaged text: the snapshot is refused, as any other defect is (never a node serving without it).
                 throw new FormatException("bad CREATE text in snapshot: " + e.Message, e);
             }
             var automatic = t.Indexes.FindAll(ix => ix.Name == null);
