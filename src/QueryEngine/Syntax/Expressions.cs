@@ -102,6 +102,17 @@ public abstract class Expr
     public abstract Expr Bind(Scope scope);
     public virtual bool IsConstant => false;
 
+    /// <summary>The operands of any bound node (the walkers of SelectExecution know the same shapes).</summary>
+    internal static IEnumerable<Expr> OperandsOf(Expr e) => e switch
+    {
+        UnaryExpr u => [u.Operand],
+        BinaryExpr b => [b.Left, b.Right],
+        IsNullExpr n => [n.Operand],
+        ScalarFunctionExpr f => f.Args,
+        IHasChildren h => h.Children,
+        _ => [],
+    };
+
     /// <summary>Binds a whole expression (a result column, WHERE, an ORDER BY term) the way SQLite's resolver walks
     /// it: past a bad name to the end, failing with the last error.</summary>
     public static Expr BindWhole(Expr e, Scope scope) => ReferenceEquals(scope, Scope.Empty) ? e.Bind(scope) : scope.BindWhole(e);

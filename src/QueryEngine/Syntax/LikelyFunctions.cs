@@ -52,20 +52,9 @@ public sealed class LikelyExpr(string name, Expr argument, int height) : Expr, I
             if (e is LikelyExpr l && planned && (anyChoice || ReadsRowId(l.Argument)))
                 throw new SqlParseException("FastDb does not support " + l.Name + "() in WHERE, ON, ORDER BY, GROUP BY, DISTINCT or min()/max() over an index, a join or a FROM subquery, or around the rowid, yet (SQLite's planner sees through it)");
             if (e is AggregateExpr { IsMinMax: true, Argument: { } a }) { Walk(a, true); return; }
-            foreach (var child in ChildrenOf(e)) Walk(child, planned);
+            foreach (var child in OperandsOf(e)) Walk(child, planned);
         }
     }
 
-    /// <summary>The operands of any bound node (the walkers of SelectExecution know the same shapes).</summary>
-    private static IEnumerable<Expr> ChildrenOf(Expr e) => e switch
-    {
-        UnaryExpr u => [u.Operand],
-        BinaryExpr b => [b.Left, b.Right],
-        IsNullExpr n => [n.Operand],
-        ScalarFunctionExpr f => f.Args,
-        IHasChildren h => h.Children,
-        _ => [],
-    };
-
-    private static bool ReadsRowId(Expr e) => e is ColumnExpr c ? c.IsRowId || c.Index < 0 : ChildrenOf(e).Any(ReadsRowId);
+    private static bool ReadsRowId(Expr e) => e is ColumnExpr c ? c.IsRowId || c.Index < 0 : OperandsOf(e).Any(ReadsRowId);
 }

@@ -577,12 +577,7 @@ public sealed partial class Parser
         ScalarFunctionExpr { Function: ScalarFunction.Random or ScalarFunction.RandomBlob } => true,
         ScalarFunctionExpr f when f.Function >= ScalarFunction.Date && (f.Function == ScalarFunction.StrFTime ? 1 : 0) is var at
             && (f.Args.Length <= at || f.Args[at] is LiteralExpr { Value.Type: SqlType.Text } l && string.Equals(l.Value.Text, "now", StringComparison.OrdinalIgnoreCase)) => true,
-        ScalarFunctionExpr f => f.Args.Any(ReadsClockOrRandom),
-        UnaryExpr u => ReadsClockOrRandom(u.Operand),
-        BinaryExpr b => ReadsClockOrRandom(b.Left) || ReadsClockOrRandom(b.Right),
-        IsNullExpr n => ReadsClockOrRandom(n.Operand),
-        IHasChildren h => h.Children.Any(ReadsClockOrRandom),
-        _ => false,
+        _ => Expr.OperandsOf(e).Any(ReadsClockOrRandom),
     };
 
     private Expr ParseDefaultTerm()
