@@ -70,21 +70,29 @@ public sealed class TestCluster : IAsyncDisposable
         return string.Join('\n', lines);
     }
 
-    /// <summary>The node that says it leads (bounded: 60 s).</summary>
+    /// <summary>The node that says it leads in a term a majority of all nodes is in with a leader named (bounded:
+    /// 60 s). A node deposed a moment ago still says "leader" until it hears the new term; one leader per term makes
+    /// the majority's term name this one.</summary>
     public async Task<int> LeaderAsync()
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(60))
         {
+            var terms = new long?[Count];
+            var leader = -1;
             for (var i = 0; i < Count; i++)
             {
                 if (_nodes[i] is null) continue;
                 using var status = await StatusAsync(i).ConfigureAwait(false);
-                if (status?.RootElement.GetProperty("role").GetString() == "leader") return i;
+                if (status is null) continue;
+                var root = status.RootElement;
+                if (root.TryGetProperty("leaderName", out var name) && name.ValueKind == JsonValueKind.String) terms[i] = root.GetProperty("term").GetInt64();
+                if (root.GetProperty("role").GetString() == "leader") leader = i;
             }
+            if (leader >= 0 && terms[leader] is { } term && terms.Count(t => t == term) > Count / 2) return leader;
             await Task.Delay(50).ConfigureAwait(false);
         }
-        throw new TimeoutException($"no leader under {Root}");
+        throw new TimeoutException($"no leader a majority agrees on under {Root}");
     }
 
     public int Pid(int node) => _nodes[node]?.Id ?? throw new InvalidOperationException($"node {node} is not running");
