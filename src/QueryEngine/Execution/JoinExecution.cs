@@ -88,10 +88,9 @@ public sealed partial class Executor
         return plan;
     }
 
-    /// <summary>Binds each ON (after WHERE, as SQLite ANDs them to it) and refuses the join shapes whose plan SQLite
-    /// picks by cost whatever the indexes: three or more tables joined other than by CROSS or LEFT JOIN, and WHERE on
-    /// the right table of a LEFT JOIN (which may turn it into an inner one). The loops are planned later, once the
-    /// columns the query reads are known (PlanJoinLoops).</summary>
+    /// <summary>Binds each ON (after WHERE, as SQLite ANDs them to it) and refuses WHERE on the right table of a LEFT
+    /// JOIN (which may turn it into an inner one). The loops are planned later, once the columns the query reads are
+    /// known (PlanJoinLoops, which refuses the orders SQLite's costs decide).</summary>
     private void BindJoin(JoinPlan plan, Expr? where)
     {
         for (int k = 1; k < plan.Sources.Count; k++)
@@ -101,8 +100,6 @@ public sealed partial class Executor
                 try { plan.On[k] = Expr.BindWhole(on, new Scope { Host = this, Outer = _outer, Table = plan.Joined, Sources = plan.Sources }); }
                 catch (SqlParseException e) when (e.Offset >= 0) { throw new SqlParseException(e.Message, -1, e.Code); }
             }
-        if (plan.Sources.Count > 2 && plan.Clauses.Any(c => c.Kind is JoinKind.Inner or JoinKind.Comma))
-            throw new SqlParseException("FastDb does not support joining three or more tables other than by CROSS or LEFT JOIN yet");
         for (int k = 1; k < plan.Sources.Count; k++)
             if (plan.Clauses[k - 1].Kind == JoinKind.Left && where != null && ReadsSource(where, plan.Sources[k]))
                 throw new SqlParseException("FastDb does not support WHERE on the right table of a LEFT JOIN yet");

@@ -58,6 +58,11 @@ public sealed partial class Executor
         foreach (var on in plan.On) if (on != null) CollectColumns(on, read);
         bool readsKey = sources.Any(src => read.Contains(src.RowIdSlot) || (src.Table.RowIdColumn >= 0 && read.Contains(src.Offset + src.Table.RowIdColumn)));
         bool innerJoin = n == 2 && plan.Clauses[0].Kind is JoinKind.Inner or JoinKind.Comma;
+        if (n > 2 && plan.Clauses.Any(c => c.Kind is JoinKind.Inner or JoinKind.Comma))
+        {
+            PlanInnerChain(plan, innerTerms, ordering);
+            return;
+        }
         if (!keyed && !readsKey)
         {
             if (innerJoin)
@@ -644,8 +649,6 @@ public sealed partial class Executor
         return found;
     }
 
-    /// <summary>Every column of the table the query reads is in one index (the rowid aside): SQLite may scan that
-    /// index, in its order, instead of the table.</summary>
     /// <summary>The columns of <paramref name="src"/>'s table the query reads, numbered in that table.</summary>
     private static HashSet<int> UsedColumnsOf(JoinPlan plan, JoinSource src)
     {
@@ -654,6 +657,8 @@ public sealed partial class Executor
         return used;
     }
 
+    /// <summary>Every column of the table the query reads is in one index (the rowid aside): SQLite may scan that
+    /// index, in its order, instead of the table.</summary>
     private static bool CoveredByIndex(JoinPlan plan, JoinSource src)
     {
         foreach (var ix in src.Table.Indexes)

@@ -115,7 +115,7 @@ public class JoinTests
     [InlineData("CREATE TABLE u(id INTEGER PRIMARY KEY, n); CREATE TABLE o(id INTEGER PRIMARY KEY, u INT, t); CREATE INDEX ou ON o(u); SELECT DISTINCT u.id, o.t FROM u JOIN o ON o.u = u.id;", "ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN")]
     [InlineData("CREATE TABLE ja(k, v, w); CREATE TABLE jb(k, v, w); CREATE INDEX jbv ON jb(v); CREATE INDEX jbw ON jb(w); SELECT * FROM ja JOIN jb ON jb.v = ja.w AND jb.w = ja.v WHERE ja.w > 1 AND ja.v < 4 AND jb.k = 3 ORDER BY jb.k;", "ORDER BY, GROUP BY or DISTINCT on columns a WHERE term fixes in a JOIN whose WHERE bounds several columns")]
     [InlineData("CREATE TABLE t(a UNIQUE, b, c); INSERT INTO t VALUES (NULL, 1, 'x'), (NULL, 1, 'y'); SELECT c FROM t ORDER BY a DESC, b DESC LIMIT 2;", "ORDER BY ... DESC of several terms with LIMIT led by an indexed column with equal keys")]
-    [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); CREATE TABLE c(z); SELECT * FROM a, b, c;", "joining three or more tables")]
+    [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); CREATE TABLE c(z); SELECT * FROM a, b, c;", "this join of three or more tables")]
     [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a JOIN b ON x = y WHERE y = 2;", "a JOIN with a constant filter on its second table")]
     [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a LEFT JOIN b ON x = y WHERE y IS NULL;", "WHERE on the right table of a LEFT JOIN")]
     [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a RIGHT JOIN b ON x = y;", "RIGHT and FULL JOIN")]

@@ -1,0 +1,170 @@
+using FastDb.QueryEngine.Syntax;
+using FastDb.QueryEngine.Values;
+
+namespace FastDb.QueryEngine.Execution;
+
+// Contract: the loop order of an inner join of three or more tables, in the two shapes where SQLite 3.40.1's path
+// solver (where.c, no ANALYZE) provably picks one order whatever the tables hold; every other shape is refused by
+// name. It only plans: RunJoin executes the plan.
+public sealed partial class Executor
+{
+    private const string ChainRefusal = "FastDb does not support this join of three or more tables yet (SQLite orders them by cost)";
+
+    /// <summary>
+    /// Three or more tables, every one joined by JOIN or a comma, each join term an equality of two tables' columns,
+    /// n - 1 of them tying the tables into a tree:
+    /// <list type="bullet">
+    /// <item>No table pinned: exactly one table, the root, is not found by its rowid (or a UNIQUE column) through
+    /// a join equality, and every other one is, from the root or from one found before it. Scanning the root and
+    /// looking up one row per table is a million rows by where.c's estimates without ANALYZE; any other order scans
+    /// another table and finds the root through a plain or automatic index, ten rows a probe, so ten million or
+    /// more. The root is scanned in rowid order (or through an index that covers it, in that index's order, as a
+    /// lone table is), and every joined row comes in its root row's order whichever way the lookups are ordered.
+    /// Any filter but a key's is allowed on the root; on the other tables up to four that cannot fail at run time
+    /// and read no key (see below). sqlite3 3.40.1, EXPLAIN QUERY PLAN of
+    /// <c>FROM users u JOIN orders o ON o.user_id = u.id JOIN items i ON i.order_id = o.id</c>, with orders and items
+    /// indexed on those columns: SCAN i, SEARCH o USING INTEGER PRIMARY KEY, SEARCH u USING INTEGER PRIMARY KEY.</item>
+    /// <item>One table pinned: a WHERE term fixes its rowid or a UNIQUE column to a constant, so it gives one row at
+    /// most and goes outside; every other table is then found through a real index (rowid, UNIQUE or plain) from
+    /// the tables before it, never more than one table with several rows a probe in reach at a time (two such
+    /// tables could be nested either way). Any filter is allowed on the pinned table, and on the others
+    /// those of the first shape. <c>... WHERE u.id = 1</c>: SEARCH u USING INTEGER PRIMARY KEY, SEARCH o
+    /// USING COVERING INDEX idx_orders_user (user_id=?), SEARCH i USING INDEX idx_items_order (order_id=?).</item>
+    /// </list>
+    /// One-row lookups go in FROM order where several are in reach: they leave the order of the rows as it is.
+    /// <paramref name="ordering"/> (ORDER BY, GROUP BY and DISTINCT terms) may read an indexed column of a table
+    /// found by its rowid, never the root's keys, a rowid or a join column (an index walk could serve those), nor,
+    /// with a pinned table, any key or the pinned table (its one row satisfies the ORDER BY, and SQLite sorts less).
+    /// </summary>
+    private void PlanInnerChain(JoinPlan plan, List<Expr> terms, List<Expr> ordering)
+    {
+        var sources = plan.Sources;
+        int n = sources.Count;
+        if (plan.Clauses.Any(c => c.Kind is not (JoinKind.Inner or JoinKind.Comma)))
+            throw new SqlParseException("FastDb does not support a join of three or more tables that mixes LEFT or CROSS JOIN with inner joins yet");
+        // Each term: an equality between two tables (a possible lookup either way), a pin, or a one-table filter.
+        var equalities = new List<(Expr Term, int A, int B)>();
+        var filters = new List<(Expr Term, int Table)>();
+        int pinned = -1;
+        var read = new HashSet<int>();
+        foreach (var term in terms)
+        {
+            read.Clear();
+            CollectColumns(term, read);
+            var tables = Enumerable.Range(0, n).Where(k => read.Any(i => InSource(i, sources[k]))).ToList();
+            if (tables.Count == 2 && term is BinaryExpr { Op: BinaryOp.Equal, Left: ColumnExpr, Right: ColumnExpr })
+                equalities.Add((term, tables[0], tables[1]));
+            else if (tables.Count == 1 && KeyTerms(plan, tables[0], [term], []) is [{ Constant: true, Rank: RankRowIdOrUnique }])
+            {
+                if (pinned >= 0 && pinned != tables[0]) throw new SqlParseException(ChainRefusal);
+                pinned = tables[0];
+            }
+            else if (tables.Count == 1) filters.Add((term, tables[0]));
+            // A term reading no table is tested once before the loops (RunJoin) and plans nothing.
+            else if (tables.Count > 1) throw new SqlParseException(ChainRefusal);
+        }
+        if (equalities.Count != n - 1) throw new SqlParseException(ChainRefusal);
+        // The best lookup of table k from the tables placed so far: its rank, 0 for none.
+        int RankFrom(int k, HashSet<int> placed)
+        {
+            int best = 0;
+            foreach (var (term, a, b) in equalities)
+                if ((a == k && placed.Contains(b)) || (b == k && placed.Contains(a)))
+                    foreach (var key in KeyTerms(plan, k, [term], placed)) best = Math.Max(best, key.Rank);
+            return best;
+        }
+        // An ORDER BY term on a looked-up table's rowid or join column equals a column of the table it is found from,
+        // whose index could serve it; an indexed column of its own would need that table walked outside, ten times
+        // the rows, and SQLite sorts instead (EXPLAIN: ORDER BY u.name with users.name UNIQUE, GROUP BY p.price with
+        // an index on products(price), DISTINCT of either: SCAN o, two INTEGER PRIMARY KEY searches, TEMP B-TREE).
+        bool ReadsJoinKey(Expr term, int k)
+        {
+            read.Clear();
+            CollectColumns(term, read);
+            var src = sources[k];
+            if (read.Contains(src.RowIdSlot) || (src.Table.RowIdColumn >= 0 && read.Contains(src.Offset + src.Table.RowIdColumn))) return true;
+            foreach (var (eq, _, _) in equalities)
+                if (eq is BinaryExpr { Left: ColumnExpr l, Right: ColumnExpr r } && (read.Contains(l.Index) && InSource(l.Index, src) || read.Contains(r.Index) && InSource(r.Index, src)))
+                    return true;
+            return false;
+        }
+        int root = pinned;
+        if (root < 0)
+        {
+            var everyOther = new HashSet<int>();
+            var roots = new List<int>();
+            for (int k = 0; k < n; k++)
+            {
+                everyOther.Clear();
+                for (int o = 0; o < n; o++) if (o != k) everyOther.Add(o);
+                if (RankFrom(k, everyOther) < RankRowIdOrUnique) roots.Add(k);
+            }
+            if (roots.Count != 1) throw new SqlParseException(ChainRefusal);
+            root = roots[0];
+        }
+        // The one-row lookups' order is SQLite's choice (FROM order without filters; a filter, a GROUP BY or a
+        // DISTINCT moves them, by cost), and a lookup that finds no row skips the levels after it. So a filter on a
+        // table other than the outer one must be one that cannot fail at run time (abs() of the smallest integer
+        // would fail in one order and not in the other) and calls nothing (random() would be drawn a different number
+        // of times); it may not read a key (an index could find that table first: EXPLAIN of p.price = 3 with an
+        // index on products(price) puts SEARCH p USING COVERING INDEX p_price outside), and, with no table pinned,
+        // there are at most four (twelve equalities or fourteen ranges on users kept SCAN o with both lookups in
+        // sqlite3 3.40.1; where.c caps an equality's reduction and takes one step per range, but the margin is not
+        // derived). A constant on a key of the root makes the table it finds a constant lookup, which SQLite may put
+        // outside.
+        int away = 0;
+        foreach (var (term, table) in filters)
+        {
+            bool outer = table == root;
+            if (outer ? pinned < 0 && TouchesKey(term, sources[root]) : TouchesKey(term, sources[table]) || !RunsWithoutError(term) || ++away > 4)
+                throw new SqlParseException(ChainRefusal);
+        }
+        foreach (var term in ordering)
+            for (int k = 0; k < n; k++)
+                if (TouchesKey(term, sources[k]) && (pinned >= 0 || k == root || ReadsJoinKey(term, k)))
+                    throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN yet");
+        if (pinned >= 0 && ordering.Any(term => ReadsSource(term, sources[pinned]))) throw new SqlParseException(ChainRefusal);
+        var order = new List<int> { root };
+        var before = new HashSet<int> { root };
+        while (order.Count < n)
+        {
+            int next = -1, several = -1, severalCount = 0;
+            for (int k = 0; k < n && next < 0; k++)
+            {
+                if (before.Contains(k)) continue;
+                int rank = RankFrom(k, before);
+                if (rank == RankRowIdOrUnique) next = k;
+                else if (rank == RankIndex && pinned >= 0) { several = k; severalCount++; }
+            }
+            if (next < 0 && severalCount == 1) next = several;
+            if (next < 0) throw new SqlParseException(ChainRefusal);
+            order.Add(next);
+            before.Add(next);
+        }
+        plan.LoopOrder = [.. order];
+        var placed = new HashSet<int>();
+        foreach (int k in order)
+        {
+            PlanLevel(plan, k, terms, placed, allowAutomatic: false, coveringScan: k == root);
+            if (k != root && plan.Access[k] == null) throw new SqlParseException(ChainRefusal);
+            placed.Add(k);
+        }
+    }
+
+    /// <summary>The expression cannot raise an error or draw anything at run time: columns, literals, comparisons,
+    /// AND/OR/NOT, arithmetic (an integer overflow turns real in SQLite, a division by zero gives NULL), IS NULL,
+    /// BETWEEN, IN a list, CAST, and LIKE or GLOB against a short literal pattern without ESCAPE (a pattern over
+    /// SQLITE_LIMIT_LIKE_PATTERN_LENGTH fails). No function call; no || (a result over the length limit fails).</summary>
+    private static bool RunsWithoutError(Expr e) => e switch
+    {
+        ColumnExpr or LiteralExpr => true,
+        BinaryExpr b => b.Op != BinaryOp.Concat && RunsWithoutError(b.Left) && RunsWithoutError(b.Right),
+        UnaryExpr u => RunsWithoutError(u.Operand),
+        IsNullExpr i => RunsWithoutError(i.Operand),
+        BetweenExpr b => RunsWithoutError(b.Operand) && RunsWithoutError(b.Low) && RunsWithoutError(b.High),
+        InListExpr l => RunsWithoutError(l.Operand) && l.Items.TrueForAll(RunsWithoutError),
+        LikeExpr l => l.Escape == null && l.Pattern is LiteralExpr { Value.Type: SqlType.Text } p && p.Value.AsText()!.Length <= 1000 && RunsWithoutError(l.Operand),
+        CastExpr c => RunsWithoutError(c.Operand),
+        _ => false,
+    };
+}
