@@ -57,7 +57,7 @@ public sealed partial class ScriptGenerator
         }
         insert.Add(";");
         Add(insert);
-        for (int q = 0, n = 3 + r.Next(5); q < n; q++) Add(r.Next(10) switch { 0 or 1 => OrderWalkJoin(r), 2 => OrderWalkGroupJoin(r), _ => OrderWalkQuery(r) });
+        for (int q = 0, n = 3 + r.Next(5); q < n; q++) Add(r.Next(10) switch { 0 or 1 => OrderWalkJoin(r), 2 => OrderWalkGroupJoin(r), 3 => OrderWalkChainJoin(r), _ => OrderWalkQuery(r) });
         Add(["DROP", "TABLE", "ow", ";"]);
     }
 
@@ -138,6 +138,42 @@ public sealed partial class ScriptGenerator
             if (r.Next(4) == 0) tokens.AddRange(["HAVING", "count(*)", ">", "1"]);
             if (r.Next(3) == 0) tokens.AddRange(["ORDER", "BY", .. r.Next(2) == 0 ? new[] { key, "DESC" } : ["2"]]);
         }
+        if (r.Next(3) == 0) tokens.AddRange(["LIMIT", (1 + r.Next(3)).ToString(CultureInfo.InvariantCulture)]);
+        tokens.Add(";");
+        return tokens;
+    }
+
+    /// <summary>Three copies of ow in a chain of rowid lookups (<c>p JOIN q ON q.id = p.a JOIN s ON s.id = q.a</c>, or
+    /// s found from p's unindexed b): p is scanned outside and every joined row comes in p's order, or, pinned by a
+    /// constant rowid or UNIQUE key, p gives one row. Filters that may fail (abs of the smallest integer) go on p
+    /// alone, where they run first in any plan; on q and s only ones that cannot fail; output that may fail, and
+    /// ORDER BY, GROUP BY or DISTINCT over q's and s's unindexed b (an index there may be walked instead).</summary>
+    List<string> OrderWalkChainJoin(Random r)
+    {
+        bool pinned = r.Next(3) == 0;
+        string sKey = Pick(r, new[] { "q.a", "p.b" });
+        var tokens = new List<string> { "SELECT" };
+        int shape = r.Next(4); // 0: rows, 1: ORDER BY, 2: GROUP BY, 3: DISTINCT
+        // Not p's columns when p is pinned: its one row satisfies that part of the ORDER BY (FastDb refuses it).
+        string sortKey = Pick(r, pinned ? new[] { "q.b", "s.b", "abs(s.b)" } : ["q.b", "s.b", "abs(s.b)", "q.b || p.b"]);
+        if (shape == 3) tokens.AddRange(["DISTINCT", sortKey]);
+        else if (shape == 2) tokens.AddRange([sortKey, ",", .. Pick(r, new[] { "count(*)", "group_concat(p.id)", "sum(s.b)", "max(abs(q.b))" }).Split(' ')]);
+        else
+            for (int i = 0, n = 1 + r.Next(3); i < n; i++)
+            {
+                if (i > 0) tokens.Add(",");
+                tokens.AddRange(Pick(r, new[] { "p.id", "q.id", "s.id", "q.n", "s.b", "abs(q.b)", "p.a", "typeof(s.a)" }).Split(' '));
+            }
+        tokens.AddRange(["FROM", "ow", "AS", "p", "JOIN", "ow", "AS", "q", "ON", "q.id", "=", "p.a", r.Next(4) == 0 ? "INNER" : "", "JOIN", "ow", "AS", "s", "ON", "s.id", "=", sKey]);
+        tokens.RemoveAll(t => t.Length == 0);
+        var filters = new List<string>();
+        if (pinned) filters.Add(Pick(r, new[] { "p.id = 3", "p.id = 7", "p.u = 3", "p.n = 'c'", "p.rowid = 12" }));
+        for (int i = r.Next(3); i > 0; i--) filters.Add(Pick(r, new[] { "abs(p.b) >= 0", "p.b > 0", "p.b != 'x'", "p.b * 2 < 9" }));
+        for (int i = r.Next(3); i > 0; i--) filters.Add(Pick(r, new[] { "q.b > 0", "s.b != 'x'", "q.b * 2 != 3", "s.b IS NOT NULL", "q.b BETWEEN -3 AND 6", "s.b IN (1, 5, 'a')" }));
+        Shuffle(r, filters);
+        for (int i = 0; i < filters.Count; i++) tokens.AddRange([i == 0 ? "WHERE" : "AND", .. filters[i].Split(' ')]);
+        if (shape == 2) tokens.AddRange(["GROUP", "BY", sortKey]);
+        if (shape == 1) tokens.AddRange(["ORDER", "BY", sortKey, .. r.Next(2) == 0 ? new[] { "DESC" } : []]);
         if (r.Next(3) == 0) tokens.AddRange(["LIMIT", (1 + r.Next(3)).ToString(CultureInfo.InvariantCulture)]);
         tokens.Add(";");
         return tokens;
