@@ -20,12 +20,16 @@ public sealed partial class Executor
     /// another table and finds the root through a plain or automatic index, ten rows a probe, so ten million or
     /// more. The root is scanned in rowid order (or through an index that covers it, in that index's order, as a
     /// lone table is), and every joined row comes in its root row's order whichever way the lookups are ordered.
-    /// Any filter but a key's is allowed on the root; on the other tables up to four that cannot fail at run time
-    /// and read no key (see below). sqlite3 3.40.1, EXPLAIN QUERY PLAN of
+    /// Any filter but a key's is allowed on the root; on the other tables up to three that cannot fail at run
+    /// time, read no key and are no equality with a constant (see below; pinned, any number, equalities too). sqlite3 3.40.1, EXPLAIN QUERY PLAN of
     /// <c>FROM users u JOIN orders o ON o.user_id = u.id JOIN items i ON i.order_id = o.id</c>, with orders and items
     /// indexed on those columns: SCAN i, SEARCH o USING INTEGER PRIMARY KEY, SEARCH u USING INTEGER PRIMARY KEY.</item>
     /// <item>One table pinned: a WHERE term fixes its rowid or a UNIQUE column to a constant, so it gives one row at
-    /// most and goes outside; every other table is then found through a real index (rowid, UNIQUE or plain) from
+    /// most and goes outside (or fixes a plain index's column, about ten rows by where.c's guess, with no such key
+    /// pinned: it still goes outside, found through that index, its rows in rowid order as a scan gives them; with
+    /// two tables too, <c>comments c JOIN posts p ON p.id = c.post_id WHERE p.author_id = 1</c>: SEARCH p USING
+    /// INDEX posts_author, SEARCH c USING INDEX comments_post). A pin on a column a join equality ties to a key of
+    /// another table (SQLite's transitive constant) is refused; every other table is then found through a real index (rowid, UNIQUE or plain) from
     /// the tables before it, never more than one table with several rows a probe in reach at a time (two such
     /// tables could be nested either way). Any filter is allowed on the pinned table, and on the others
     /// those of the first shape. <c>... WHERE u.id = 1</c>: SEARCH u USING INTEGER PRIMARY KEY, SEARCH o
@@ -44,6 +48,7 @@ public sealed partial class Executor
         // Each term: an equality between two tables (a possible lookup either way), a pin, or a one-table filter.
         var equalities = new List<(Expr Term, int A, int B)>();
         var filters = new List<(Expr Term, int Table)>();
+        var indexPins = new List<(Expr Term, int Table)>();
         int pinned = -1;
         var read = new HashSet<int>();
         foreach (var term in terms)
@@ -58,11 +63,31 @@ public sealed partial class Executor
                 if (pinned >= 0 && pinned != tables[0]) throw new SqlParseException(ChainRefusal);
                 pinned = tables[0];
             }
+            else if (tables.Count == 1 && KeyTerms(plan, tables[0], [term], []) is [{ Constant: true, Rank: RankIndex }]) indexPins.Add((term, tables[0]));
             else if (tables.Count == 1) filters.Add((term, tables[0]));
             // A term reading no table is tested once before the loops (RunJoin) and plans nothing.
             else if (tables.Count > 1) throw new SqlParseException(ChainRefusal);
         }
         if (equalities.Count != n - 1) throw new SqlParseException(ChainRefusal);
+        // A plain index's column against a constant pins its table too, to about ten rows (where.c's guess), which
+        // still puts it outside every plan that scans a table; several such tables would be a cost choice.
+        if (pinned < 0 && indexPins.Count > 0 && indexPins.TrueForAll(pin => pin.Table == indexPins[0].Table)) pinned = indexPins[0].Table;
+        else filters.AddRange(indexPins);
+        // A pin on a column a join equality ties to another table's key is a constant for that table too
+        // (transitive terms), which SQLite may then put outside: refused.
+        if (pinned >= 0)
+            foreach (var term in terms)
+            {
+                if (SingleSource(term, plan) != pinned || KeyTerms(plan, pinned, [term], []) is not [{ Constant: true } pin]) continue;
+                var src = sources[pinned];
+                int column = pin.Column < 0 ? src.RowIdSlot : src.Offset + pin.Column;
+                foreach (var (eq, a, b) in equalities)
+                {
+                    if (eq is not BinaryExpr { Left: ColumnExpr l, Right: ColumnExpr r } || (l.Index != column && r.Index != column && !(pin.Column < 0 && src.Table.RowIdColumn >= 0 && (l.Index == src.Offset + src.Table.RowIdColumn || r.Index == src.Offset + src.Table.RowIdColumn)))) continue;
+                    int other = a == pinned ? b : a;
+                    if (pin.Rank == RankIndex || KeyTerms(plan, other, [eq], [pinned]) is [{ Rank: RankRowIdOrUnique }]) throw new SqlParseException(ChainRefusal);
+                }
+            }
         // The best lookup of table k from the tables placed so far: its rank, 0 for none.
         int RankFrom(int k, HashSet<int> placed)
         {
@@ -90,17 +115,19 @@ public sealed partial class Executor
         // DISTINCT moves them, by cost), and a lookup that finds no row skips the levels after it. So a filter on a
         // table other than the outer one must be one that cannot fail at run time (abs() of the smallest integer
         // would fail in one order and not in the other) and calls nothing (random() would be drawn a different number
-        // of times); it may not read a key (an index could find that table first: EXPLAIN of p.price = 3 with an
-        // index on products(price) puts SEARCH p USING COVERING INDEX p_price outside), and, with no table pinned,
-        // there are at most four (twelve equalities or fourteen ranges on users kept SCAN o with both lookups in
-        // sqlite3 3.40.1; where.c caps an equality's reduction and takes one step per range, but the margin is not
-        // derived). A constant on a key of the root makes the table it finds a constant lookup, which SQLite may put
-        // outside.
+        // of times). It may not read a key (an index could find that table first: EXPLAIN of p.price = 3 with an index
+        // on products(price) puts SEARCH p USING COVERING INDEX p_price outside), nor be an equality with a constant
+        // (where.c's guess of a quarter of the rows: FROM items i JOIN orders o ON o.id = i.order_id JOIN users u ON
+        // u.id = o.user_id WHERE o.note = 'a', or IN ('a'), plans SCAN o, SEARCH u, SEARCH i USING INDEX i_order;
+        // ranges, LIKE, <>, NOT IN, IS [NOT] NULL and o.qty * 2 = 3 keep SCAN i), and at most three (as for two
+        // tables, FilteredPairOrder); those two limits only matter unpinned. A constant on a key of the root makes the table it finds a constant lookup,
+        // which SQLite may put outside.
         int away = 0;
         foreach (var (term, table) in filters)
         {
             bool outer = table == root;
-            if (outer ? pinned < 0 && TouchesKey(term, sources[root]) : TouchesKey(term, sources[table]) || !RunsWithoutError(term) || ++away > 4)
+            if (outer ? pinned < 0 && TouchesKey(term, sources[root])
+                : TouchesKey(term, sources[table]) || !RunsWithoutError(term) || (pinned < 0 && (IsConstantEquality(term) || ++away > 3)))
                 throw new SqlParseException(ChainRefusal);
         }
         // An ORDER BY, GROUP BY or DISTINCT on an index of any of the tables may be served by walking that index,
@@ -130,6 +157,8 @@ public sealed partial class Executor
             before.Add(next);
         }
         plan.LoopOrder = [.. order];
+        plan.Access = new IndexAccess?[n];
+        plan.OuterIndexOrder = -1;
         var placed = new HashSet<int>();
         foreach (int k in order)
         {
@@ -138,6 +167,30 @@ public sealed partial class Executor
             placed.Add(k);
         }
     }
+
+    /// <summary>One table of a pair has a plain index's column equal to a constant, and no table a rowid or UNIQUE
+    /// key: the pinned shape of PlanInnerChain, which the pair's own rules (PlanInnerPair) do not cover.</summary>
+    private static bool PinnedByIndexOnly(JoinPlan plan, List<Expr> terms)
+    {
+        bool index = false;
+        foreach (var term in terms)
+        {
+            if (SingleSource(term, plan) is not (var k and >= 0)) continue;
+            foreach (var key in KeyTerms(plan, k, [term], []))
+                if (key.Constant && key.Rank == RankRowIdOrUnique) return false;
+                else if (key.Constant) index = true;
+        }
+        return index;
+    }
+
+    /// <summary>A column = (or IS) something, IN a one-item list, or IS NULL: what where.c takes for an equality.</summary>
+    private static bool IsConstantEquality(Expr term) => term switch
+    {
+        BinaryExpr { Op: BinaryOp.Equal or BinaryOp.Is } b => b.Left is ColumnExpr || b.Right is ColumnExpr,
+        InListExpr { Negated: false, Items.Count: 1 } => true,
+        IsNullExpr { Negated: false } => true,
+        _ => false,
+    };
 
     /// <summary>The expression cannot raise an error or draw anything at run time: columns, literals, comparisons,
     /// AND/OR/NOT, arithmetic (an integer overflow turns real in SQLite, a division by zero gives NULL), IS NULL,

@@ -80,7 +80,17 @@ public sealed partial class Executor
             foreach (var src in sources)
                 if (TouchesKey(term, src))
                     throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN yet");
-        if (innerJoin) PlanInnerPair(plan, innerTerms);
+        if (innerJoin)
+        {
+            try { PlanInnerPair(plan, innerTerms); }
+            catch (SqlParseException refusal) when (PinnedByIndexOnly(plan, innerTerms))
+            {
+                // A plain index pinned to a constant on one table outranks the pair's cost choices (PlanInnerChain).
+                try { PlanInnerChain(plan, innerTerms, ordering); }
+                catch (SqlParseException) { throw refusal; }
+                return;
+            }
+        }
         else
         {
             for (int k = 0; k < n; k++)

@@ -31,10 +31,13 @@ public class JoinChainTests
 
     public static TheoryData<string> Queries() => new()
     {
+        // Two tables, one pinned by a plain index's constant (the pair's own rules left it refused).
+        "SELECT i.sku, o.qty FROM orders o JOIN items i ON i.order_id = o.id WHERE o.user_id = 1;\n",
+        "SELECT i.sku, o.qty FROM items i JOIN orders o ON i.order_id = o.id WHERE o.user_id = 2 AND abs(o.qty) > 0 ORDER BY i.sku;\n",
+        "SELECT i.sku, o.qty FROM items i JOIN orders o ON i.order_id = o.id WHERE o.user_id = 1 AND i.sku > 's2';\n",
         "SELECT o.id, u.name, p.title, o.qty FROM orders o JOIN users u ON u.id = o.user_id JOIN products p ON p.id = o.product_id;\n",
         "SELECT u.name, p.title FROM orders o JOIN users u ON u.id = o.user_id JOIN products p ON p.id = o.product_id WHERE o.qty > 2;\n",
         "SELECT u.name, p.title FROM orders o JOIN users u ON u.id = o.user_id JOIN products p ON p.id = o.product_id WHERE abs(o.qty) > 2;\n",
-        "SELECT o.id, u.name FROM orders o JOIN users u ON u.id = o.user_id JOIN products p ON p.id = o.product_id WHERE u.city = 'x';\n",
         "SELECT o.id, u.name FROM orders o JOIN users u ON u.id = o.user_id JOIN products p ON p.id = o.product_id WHERE u.city IS NULL OR u.score BETWEEN 2 AND 4;\n",
         "SELECT u.city, group_concat(o.id) FROM orders o JOIN users u ON u.id = o.user_id JOIN products p ON p.id = o.product_id GROUP BY u.city;\n",
         "SELECT u.city, p.title FROM orders o JOIN users u ON u.id = o.user_id JOIN products p ON p.id = o.product_id ORDER BY u.city, o.qty DESC;\n",
@@ -68,6 +71,12 @@ public class JoinChainTests
     [InlineData("SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id JOIN products p ON p.id = o.product_id WHERE abs(u.score) > 0;")]
     [InlineData("SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id JOIN products p ON p.id = o.product_id WHERE u.city = 'x' AND u.city = 'y' AND p.price IS NULL AND u.score > 1 AND u.score < 9;")]
     [InlineData("SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id JOIN products p ON p.id = o.product_id WHERE u.city = 'x' AND u.city = 'y' AND u.score = 3 AND u.score > 1 AND u.score < 9;")]
+    // An equality with a constant on a looked-up table in the middle of the chain (SQLite then scans that one).
+    [InlineData("SELECT i.sku FROM items i JOIN orders o ON o.id = i.order_id JOIN users u ON u.id = o.user_id WHERE o.note = 'a';")]
+    [InlineData("SELECT i.sku FROM items i JOIN orders o ON o.id = i.order_id JOIN users u ON u.id = o.user_id WHERE o.note IN ('a');")]
+    [InlineData("SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id JOIN products p ON p.id = o.product_id WHERE u.city = 'x';")]
+    // A pin on a column a join equality ties to another table's key (a transitive constant there).
+    [InlineData("SELECT i.sku FROM items i JOIN orders o ON o.id = i.order_id JOIN users u ON u.id = o.user_id WHERE i.order_id = 5;")]
     // No single outer table: both ends of a rowid equality, or two tables nothing finds by a key.
     [InlineData("SELECT o.id FROM orders o JOIN users u USING (id) JOIN products p ON p.id = o.product_id;")]
     [InlineData("SELECT o.id FROM orders o JOIN items i ON i.order_id = o.id JOIN prod2 p ON p.cat_id = o.product_id;")]
