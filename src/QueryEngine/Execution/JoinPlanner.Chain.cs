@@ -71,6 +71,7 @@ public sealed partial class Executor
         if (equalities.Count != n - 1) throw new SqlParseException(ChainRefusal);
         // A plain index's column against a constant pins its table too, to about ten rows (where.c's guess), which
         // still puts it outside every plan that scans a table; several such tables would be a cost choice.
+        // (PlanLevel looks the outer table up through that index, as SQLite does.)
         if (pinned < 0 && indexPins.Count > 0 && indexPins.TrueForAll(pin => pin.Table == indexPins[0].Table)) pinned = indexPins[0].Table;
         else filters.AddRange(indexPins);
         // A pin on a column a join equality ties to another table's key is a constant for that table too
@@ -122,9 +123,20 @@ public sealed partial class Executor
         // ranges, LIKE, <>, NOT IN, IS [NOT] NULL and o.qty * 2 = 3 keep SCAN i), and at most three (as for two
         // tables, FilteredPairOrder); those two limits only matter unpinned. A constant on a key of the root makes the table it finds a constant lookup,
         // which SQLite may put outside.
+        // An equality with a constant on a join column is a constant for the table across the join too (transitive
+        // terms), which SQLite may then search first: q.b = 5 with s.id = q.b puts SEARCH s USING INTEGER PRIMARY KEY
+        // outside, ahead of the pinned p.
+        var joinColumns = new HashSet<int>();
+        foreach (var (eq, _, _) in equalities) CollectColumns(eq, joinColumns);
         int away = 0;
         foreach (var (term, table) in filters)
         {
+            if (IsConstantEquality(term))
+            {
+                read.Clear();
+                CollectColumns(term, read);
+                if (read.Overlaps(joinColumns)) throw new SqlParseException(ChainRefusal);
+            }
             bool outer = table == root;
             if (outer ? pinned < 0 && TouchesKey(term, sources[root])
                 : TouchesKey(term, sources[table]) || !RunsWithoutError(term) || (pinned < 0 && (IsConstantEquality(term) || ++away > 3)))

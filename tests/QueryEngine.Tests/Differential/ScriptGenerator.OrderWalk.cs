@@ -15,6 +15,8 @@ namespace FastDb.QueryEngine.Tests.Differential;
 public sealed partial class ScriptGenerator
 {
     Random? _orderWalkRandom;
+    /// <summary>ow.a has a numeric affinity, so its index serves <c>q.a = p.id</c> (sqlite3IndexAffinityOk).</summary>
+    bool _orderWalkNumericA;
     readonly HashSet<int> _orderWalkStatements = [];
 
     Random OrderWalkRandom => _orderWalkRandom ??= new Random(unchecked(_seed * 86028121 + 13));
@@ -35,7 +37,9 @@ public sealed partial class ScriptGenerator
         }
         Add(["DROP", "TABLE", "IF", "EXISTS", "ow", ";"]);
         // Sometimes with foreign keys (kept in the text, never enforced), so snapshots and sqlite_master carry them.
-        var create = new List<string> { "CREATE", "TABLE", "ow", "(", "id", "INTEGER", "PRIMARY", "KEY", ",", "a", Pick(r, ["INTEGER", "", "TEXT", "NUMERIC"]), ",", "b" };
+        string aType = Pick(r, ["INTEGER", "", "TEXT", "NUMERIC"]);
+        _orderWalkNumericA = aType is "INTEGER" or "NUMERIC";
+        var create = new List<string> { "CREATE", "TABLE", "ow", "(", "id", "INTEGER", "PRIMARY", "KEY", ",", "a", aType, ",", "b" };
         // Not in clean scripts: Microsoft.Data.Sqlite turns foreign_keys on. Only ow itself is named, so the ALTER
         // stream's RENAME COLUMN on t0 (refused on a table a foreign key names) never meets one.
         bool foreignKeys = !Clean && r.Next(2) == 0;
@@ -57,7 +61,7 @@ public sealed partial class ScriptGenerator
         }
         insert.Add(";");
         Add(insert);
-        for (int q = 0, n = 3 + r.Next(5); q < n; q++) Add(r.Next(10) switch { 0 or 1 => OrderWalkJoin(r), 2 => OrderWalkGroupJoin(r), 3 => OrderWalkChainJoin(r), _ => OrderWalkQuery(r) });
+        for (int q = 0, n = 3 + r.Next(5); q < n; q++) Add(r.Next(10) switch { 0 or 1 => OrderWalkJoin(r), 2 => OrderWalkGroupJoin(r), 3 => r.Next(2) == 0 ? OrderWalkChainJoin(r) : OrderWalkIndexPinnedJoin(r), _ => OrderWalkQuery(r) });
         Add(["DROP", "TABLE", "ow", ";"]);
     }
 
@@ -174,6 +178,35 @@ public sealed partial class ScriptGenerator
         for (int i = 0; i < filters.Count; i++) tokens.AddRange([i == 0 ? "WHERE" : "AND", .. filters[i].Split(' ')]);
         if (shape == 2) tokens.AddRange(["GROUP", "BY", sortKey]);
         if (shape == 1) tokens.AddRange(["ORDER", "BY", sortKey, .. r.Next(2) == 0 ? new[] { "DESC" } : []]);
+        if (r.Next(3) == 0) tokens.AddRange(["LIMIT", (1 + r.Next(3)).ToString(CultureInfo.InvariantCulture)]);
+        tokens.Add(";");
+        return tokens;
+    }
+
+    /// <summary>Two or three copies of ow with p pinned by its plain index (<c>p.a = constant</c>, about ten rows), the
+    /// others found from it (q through owa by <c>q.a = p.id</c>, or by its rowid from p's unindexed b; s by its rowid):
+    /// SQLite searches p first, and each table's rows come in rowid order. Failing filters on p alone; on q and s
+    /// ones that cannot fail, equalities too; ORDER BY q's or s's unindexed b.</summary>
+    List<string> OrderWalkIndexPinnedJoin(Random r)
+    {
+        // 0: p, q; 1: p, q by rowid, s; 2: p, q through owa, s (only where owa serves an integer probe).
+        int shape = _orderWalkNumericA ? r.Next(3) : 1;
+        var tokens = new List<string> { "SELECT" };
+        for (int i = 0, n = 1 + r.Next(3); i < n; i++)
+        {
+            if (i > 0) tokens.Add(",");
+            tokens.AddRange(Pick(r, shape == 0 ? new[] { "p.id", "q.id", "q.b", "abs(q.b)", "p.n" } : ["p.id", "q.id", "s.id", "abs(s.b)", "q.n"]).Split(' '));
+        }
+        tokens.AddRange(["FROM", "ow", "AS", "p", "JOIN", "ow", "AS", "q", "ON", .. shape == 1 ? new[] { "q.id", "=", "p.b" } : ["q.a", "=", "p.id"]]);
+        if (shape > 0) tokens.AddRange(["JOIN", "ow", "AS", "s", "ON", "s.id", "=", shape == 1 ? "q.a" : "q.b"]);
+        var filters = new List<string> { "p.a = " + Pick(r, new[] { "0", "1", "2", "3", "'x'", "1.5", "-1" }) };
+        for (int i = r.Next(3); i > 0; i--) filters.Add(Pick(r, new[] { "abs(p.b) >= 0", "p.b > 0", "p.b * 2 < 9" }));
+        // Not q's b where s is found by it: an equality there makes s a constant lookup, which SQLite searches first.
+        string other = shape == 0 ? "q" : shape == 2 ? "s" : Pick(r, new[] { "q", "s" });
+        for (int i = r.Next(3); i > 0; i--) filters.Add(other + Pick(r, new[] { ".b = 5", ".b > 0", ".b != 'x'", ".b IS NULL", ".b IN (1, 7)" }));
+        Shuffle(r, filters);
+        for (int i = 0; i < filters.Count; i++) tokens.AddRange([i == 0 ? "WHERE" : "AND", .. filters[i].Split(' ')]);
+        if (r.Next(3) == 0) tokens.AddRange(["ORDER", "BY", shape == 0 ? "q.b" : Pick(r, new[] { "q.b", "s.b" }), .. r.Next(2) == 0 ? new[] { "DESC" } : []]);
         if (r.Next(3) == 0) tokens.AddRange(["LIMIT", (1 + r.Next(3)).ToString(CultureInfo.InvariantCulture)]);
         tokens.Add(";");
         return tokens;
