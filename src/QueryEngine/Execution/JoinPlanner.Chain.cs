@@ -180,6 +180,36 @@ public sealed partial class Executor
         }
     }
 
+    /// <summary>
+    /// Two tables joined by JOIN or a comma, then LEFT JOINs only (<c>users u JOIN orders o ON o.user_id = u.id LEFT
+    /// JOIN items i ON i.order_id = o.id</c>): a LEFT JOIN's table follows every table before it in FROM (where.c's
+    /// prerequisites), and costs the same rows whichever way the pair goes, so the pair is planned as on its own and
+    /// the LEFT JOINs follow in FROM order, as a LEFT chain's tables are (sqlite3 3.40.1: SCAN o USING COVERING INDEX
+    /// o_user, SEARCH u USING INTEGER PRIMARY KEY, SEARCH i USING INDEX i_order LEFT-JOIN, whichever of u and o comes
+    /// first in FROM). The pair's order is planned without ORDER BY, GROUP BY or DISTINCT, so those may read no key
+    /// and no column a WHERE term fixes (either could turn the pair). A LEFT JOIN before an inner one is refused:
+    /// SQLite may make it an inner join and order all three.
+    /// </summary>
+    private void PlanPairThenLeftJoins(JoinPlan plan, Expr? where, List<Expr> ordering, List<Expr> innerTerms)
+    {
+        var sources = plan.Sources;
+        int n = sources.Count;
+        foreach (var term in ordering)
+        {
+            if (sources.Any(src => TouchesKey(term, src)))
+                throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN yet");
+            if (term is ColumnExpr column && ScanPlanner.FixesColumn(innerTerms, column))
+                throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on a column WHERE fixes in a join of three or more tables yet");
+        }
+        var pair = new JoinPlan { Joined = plan.Joined, Sources = [sources[0], sources[1]], Clauses = [plan.Clauses[0]], On = [plan.On[0], plan.On[1]], Used = plan.Used };
+        PlanJoinLoops(pair, where, [], [], sortTermsOrdered: false);
+        plan.LoopOrder = [.. pair.LoopOrder, .. Enumerable.Range(2, n - 2)];
+        plan.Access = [.. pair.Access, .. new IndexAccess?[n - 2]];
+        plan.Automatic = [.. pair.Automatic, .. new bool[n - 2]];
+        plan.OuterIndexOrder = pair.OuterIndexOrder;
+        for (int k = 2; k < n; k++) PlanLevel(plan, k, TermsFor(plan, k, innerTerms), [.. Enumerable.Range(0, k)], allowAutomatic: true);
+    }
+
     /// <summary>One table of a pair has a plain index's column equal to a constant, and no table a rowid or UNIQUE
     /// key: the pinned shape of PlanInnerChain, which the pair's own rules (PlanInnerPair) do not cover.</summary>
     private static bool PinnedByIndexOnly(JoinPlan plan, List<Expr> terms)

@@ -58,6 +58,11 @@ public sealed partial class Executor
         foreach (var on in plan.On) if (on != null) CollectColumns(on, read);
         bool readsKey = sources.Any(src => read.Contains(src.RowIdSlot) || (src.Table.RowIdColumn >= 0 && read.Contains(src.Offset + src.Table.RowIdColumn)));
         bool innerJoin = n == 2 && plan.Clauses[0].Kind is JoinKind.Inner or JoinKind.Comma;
+        if (n > 2 && plan.Clauses[0].Kind is JoinKind.Inner or JoinKind.Comma && plan.Clauses.Skip(1).All(c => c.Kind == JoinKind.Left))
+        {
+            PlanPairThenLeftJoins(plan, where, ordering, innerTerms);
+            return;
+        }
         if (n > 2 && plan.Clauses.Any(c => c.Kind is JoinKind.Inner or JoinKind.Comma))
         {
             PlanInnerChain(plan, innerTerms, ordering);

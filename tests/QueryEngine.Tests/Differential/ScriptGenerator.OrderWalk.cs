@@ -151,7 +151,8 @@ public sealed partial class ScriptGenerator
     /// s found from p's unindexed b): p is scanned outside and every joined row comes in p's order, or, pinned by a
     /// constant rowid or UNIQUE key, p gives one row. Filters that may fail (abs of the smallest integer) go on p
     /// alone, where they run first in any plan; on q and s only ones that cannot fail; output that may fail, and
-    /// ORDER BY, GROUP BY or DISTINCT over q's and s's unindexed b (an index there may be walked instead).</summary>
+    /// ORDER BY, GROUP BY or DISTINCT over q's and s's unindexed b (an index there may be walked instead). Or s LEFT
+    /// JOINed after the pair, its terms (failing ones too) in its ON.</summary>
     List<string> OrderWalkChainJoin(Random r)
     {
         bool pinned = r.Next(3) == 0;
@@ -168,12 +169,17 @@ public sealed partial class ScriptGenerator
                 if (i > 0) tokens.Add(",");
                 tokens.AddRange(Pick(r, new[] { "p.id", "q.id", "s.id", "q.n", "s.b", "abs(q.b)", "p.a", "typeof(s.a)" }).Split(' '));
             }
-        tokens.AddRange(["FROM", "ow", "AS", "p", "JOIN", "ow", "AS", "q", "ON", "q.id", "=", "p.a", r.Next(4) == 0 ? "INNER" : "", "JOIN", "ow", "AS", "s", "ON", "s.id", "=", sKey]);
+        // Sometimes s is LEFT JOINed: the pair p, q is planned as two tables are, s after it; s's terms go in its ON.
+        bool left = r.Next(3) == 0;
+        tokens.AddRange(["FROM", "ow", "AS", "p", "JOIN", "ow", "AS", "q", "ON", "q.id", "=", "p.a", left ? "LEFT" : r.Next(4) == 0 ? "INNER" : "", "JOIN", "ow", "AS", "s", "ON", "s.id", "=", sKey]);
         tokens.RemoveAll(t => t.Length == 0);
+        if (left)
+            for (int i = r.Next(3); i > 0; i--) tokens.AddRange(["AND", .. Pick(r, new[] { "s.b != 'x'", "abs(s.b) >= 0", "s.b IN (1, 5, 'a')" }).Split(' ')]);
         var filters = new List<string>();
         if (pinned) filters.Add(Pick(r, new[] { "p.id = 3", "p.id = 7", "p.u = 3", "p.n = 'c'", "p.rowid = 12" }));
         for (int i = r.Next(3); i > 0; i--) filters.Add(Pick(r, new[] { "abs(p.b) >= 0", "p.b > 0", "p.b != 'x'", "p.b * 2 < 9" }));
-        for (int i = r.Next(3); i > 0; i--) filters.Add(Pick(r, new[] { "q.b > 0", "s.b != 'x'", "q.b * 2 != 3", "s.b IS NOT NULL", "q.b BETWEEN -3 AND 6", "s.b IN (1, 5, 'a')" }));
+        for (int i = r.Next(3); i > 0; i--)
+            filters.Add(Pick(r, left ? new[] { "q.b > 0", "q.b * 2 != 3" } : ["q.b > 0", "s.b != 'x'", "q.b * 2 != 3", "s.b IS NOT NULL", "q.b BETWEEN -3 AND 6", "s.b IN (1, 5, 'a')"]));
         Shuffle(r, filters);
         for (int i = 0; i < filters.Count; i++) tokens.AddRange([i == 0 ? "WHERE" : "AND", .. filters[i].Split(' ')]);
         if (shape == 2) tokens.AddRange(["GROUP", "BY", sortKey]);

@@ -31,6 +31,12 @@ public class JoinChainTests
 
     public static TheoryData<string> Queries() => new()
     {
+        // A pair, then LEFT JOINs in FROM order (the pair's order as two tables alone would have it).
+        "SELECT u.name, o.id, i.sku FROM users u JOIN orders o ON o.user_id = u.id LEFT JOIN items i ON i.order_id = o.id;\n",
+        "SELECT u.name, o.id, i.sku FROM users u JOIN orders o ON o.user_id = u.id LEFT JOIN items i ON i.order_id = o.id WHERE u.id = 1;\n",
+        "SELECT u.name, o.id, p.title FROM orders o JOIN users u ON u.id = o.user_id LEFT JOIN products p ON p.id = o.product_id AND abs(o.qty) > 1;\n",
+        "SELECT u.name, o.id, r.body FROM users u JOIN orders o ON o.user_id = u.id LEFT JOIN refs r ON r.order_ref = o.id;\n",
+        "SELECT u.name, o.id, i.sku, p.title FROM users u JOIN orders o ON o.user_id = u.id LEFT JOIN items i ON i.order_id = o.id LEFT JOIN products p ON p.id = o.product_id ORDER BY u.city, i.sku;\n",
         // Two tables, one pinned by a plain index's constant (the pair's own rules left it refused).
         "SELECT i.sku, o.qty FROM orders o JOIN items i ON i.order_id = o.id WHERE o.user_id = 1;\n",
         "SELECT i.sku, o.qty FROM items i JOIN orders o ON i.order_id = o.id WHERE o.user_id = 2 AND abs(o.qty) > 0 ORDER BY i.sku;\n",
@@ -114,9 +120,10 @@ public class JoinChainTests
     }
 
     [Fact]
-    public void Mixing_LEFT_JOIN_with_inner_joins_of_three_tables_is_refused_by_name()
+    public void A_LEFT_JOIN_before_an_inner_join_is_refused_by_name()
     {
-        var r = new Database().Execute(Tables + "SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id LEFT JOIN products p ON p.id = o.product_id;\n");
+        // SQLite may turn that LEFT JOIN into an inner one (the inner join's ON rejects its NULL row) and order all three.
+        var r = new Database().Execute(Tables + "SELECT o.id FROM users u LEFT JOIN orders o ON o.user_id = u.id JOIN items i ON i.order_id = o.id;\n");
         Assert.Contains("FastDb does not support a join of three or more tables that mixes LEFT or CROSS JOIN with inner joins yet", r.Stderr);
     }
 }
