@@ -77,18 +77,22 @@ public sealed partial class Executor
         // A pin on a column a join equality ties to another table's key is a constant for that table too
         // (transitive terms), which SQLite may then put outside: refused.
         if (pinned >= 0)
+        {
+            var src = sources[pinned];
             foreach (var term in terms)
             {
                 if (SingleSource(term, plan) != pinned || KeyTerms(plan, pinned, [term], []) is not [{ Constant: true } pin]) continue;
-                var src = sources[pinned];
-                int column = pin.Column < 0 ? src.RowIdSlot : src.Offset + pin.Column;
+                // The pinned column as the join reads it: the rowid reads as the rowid slot or the INTEGER PRIMARY KEY.
+                bool IsPinColumn(Expr e) => e is ColumnExpr c && (pin.Column >= 0 ? c.Index == src.Offset + pin.Column
+                    : c.Index == src.RowIdSlot || (src.Table.RowIdColumn >= 0 && c.Index == src.Offset + src.Table.RowIdColumn));
                 foreach (var (eq, a, b) in equalities)
                 {
-                    if (eq is not BinaryExpr { Left: ColumnExpr l, Right: ColumnExpr r } || (l.Index != column && r.Index != column && !(pin.Column < 0 && src.Table.RowIdColumn >= 0 && (l.Index == src.Offset + src.Table.RowIdColumn || r.Index == src.Offset + src.Table.RowIdColumn)))) continue;
+                    if (eq is not BinaryExpr e || (!IsPinColumn(e.Left) && !IsPinColumn(e.Right))) continue;
                     int other = a == pinned ? b : a;
                     if (pin.Rank == RankIndex || KeyTerms(plan, other, [eq], [pinned]) is [{ Rank: RankRowIdOrUnique }]) throw new SqlParseException(ChainRefusal);
                 }
             }
+        }
         // The best lookup of table k from the tables placed so far: its rank, 0 for none.
         int RankFrom(int k, HashSet<int> placed)
         {
@@ -112,20 +116,19 @@ public sealed partial class Executor
             if (roots.Count != 1) throw new SqlParseException(ChainRefusal);
             root = roots[0];
         }
-        // The one-row lookups' order is SQLite's choice (FROM order without filters; a filter, a GROUP BY or a
-        // DISTINCT moves them, by cost), and a lookup that finds no row skips the levels after it. So a filter on a
-        // table other than the outer one must be one that cannot fail at run time (abs() of the smallest integer
-        // would fail in one order and not in the other) and calls nothing (random() would be drawn a different number
-        // of times). It may not read a key (an index could find that table first: EXPLAIN of p.price = 3 with an index
-        // on products(price) puts SEARCH p USING COVERING INDEX p_price outside), nor be an equality with a constant
-        // (where.c's guess of a quarter of the rows: FROM items i JOIN orders o ON o.id = i.order_id JOIN users u ON
-        // u.id = o.user_id WHERE o.note = 'a', or IN ('a'), plans SCAN o, SEARCH u, SEARCH i USING INDEX i_order;
-        // ranges, LIKE, <>, NOT IN, IS [NOT] NULL and o.qty * 2 = 3 keep SCAN i), and at most three (as for two
-        // tables, FilteredPairOrder); those two limits only matter unpinned. A constant on a key of the root makes the table it finds a constant lookup,
-        // which SQLite may put outside.
-        // An equality with a constant on a join column is a constant for the table across the join too (transitive
-        // terms), which SQLite may then search first: q.b = 5 with s.id = q.b puts SEARCH s USING INTEGER PRIMARY KEY
-        // outside, ahead of the pinned p.
+        // Filters. On the outer table anything but a key term unpinned (a constant on a key of the root makes the
+        // table it finds a constant lookup, which SQLite may put outside). On the others, since the one-row lookups'
+        // order is SQLite's choice (FROM order without filters; a filter, a GROUP BY or a DISTINCT moves them, by
+        // cost) and a lookup that finds no row skips the levels after it, only terms that cannot fail at run time
+        // (abs() of the smallest integer would fail in one order and not the other) and call nothing (random() would
+        // be drawn a different number of times), and that read no key (an index could find that table first: p.price
+        // = 3 with an index on products(price) puts SEARCH p USING COVERING INDEX p_price outside). Unpinned, also no
+        // equality with a constant (where.c's guess of a quarter of the rows: FROM items i JOIN orders o ON o.id =
+        // i.order_id JOIN users u ON u.id = o.user_id WHERE o.note = 'a', or IN ('a'), plans SCAN o, SEARCH u, SEARCH
+        // i USING INDEX i_order; ranges, LIKE, <>, NOT IN, IS [NOT] NULL and o.qty * 2 = 3 keep SCAN i) and at most
+        // three (as for two tables, FilteredPairOrder). Anywhere, no equality with a constant on a join column: it is
+        // a constant across the join too (transitive terms), which SQLite may search first (q.b = 5 with s.id = q.b
+        // puts SEARCH s USING INTEGER PRIMARY KEY outside, ahead of the pinned p).
         var joinColumns = new HashSet<int>();
         foreach (var (eq, _, _) in equalities) CollectColumns(eq, joinColumns);
         int away = 0;
