@@ -89,7 +89,7 @@ public sealed partial class Executor
     }
 
     /// <summary>Binds each ON (after WHERE, as SQLite ANDs them to it) and refuses WHERE on the right table of a LEFT
-    /// JOIN (which may turn it into an inner one). The loops are planned later, once the columns the query reads are
+    /// JOIN (which may turn it into an inner one) other than its column IS NULL. The loops are planned later, once the columns the query reads are
     /// known (PlanJoinLoops, which refuses the orders SQLite's costs decide).</summary>
     private void BindJoin(JoinPlan plan, Expr? where)
     {
@@ -100,9 +100,19 @@ public sealed partial class Executor
                 try { plan.On[k] = Expr.BindWhole(on, new Scope { Host = this, Outer = _outer, Table = plan.Joined, Sources = plan.Sources }); }
                 catch (SqlParseException e) when (e.Offset >= 0) { throw new SqlParseException(e.Message, -1, e.Code); }
             }
+        if (where == null) return;
+        var conjuncts = new List<Expr>();
+        SplitConjuncts(where, conjuncts);
         for (int k = 1; k < plan.Sources.Count; k++)
-            if (plan.Clauses[k - 1].Kind == JoinKind.Left && where != null && ReadsSource(where, plan.Sources[k]))
-                throw new SqlParseException("FastDb does not support WHERE on the right table of a LEFT JOIN yet");
+            if (plan.Clauses[k - 1].Kind == JoinKind.Left)
+                foreach (var c in conjuncts)
+                    // `right.col IS NULL` (the rows no right row matched, or whose column is NULL) rejects no NULL row,
+                    // so SQLite keeps the LEFT JOIN and its FROM order and tests the term on the joined row, NULL row
+                    // too; any other term may reject the NULL row and turn the join into an inner one (EXPLAIN of FROM
+                    // posts p LEFT JOIN likes l ON l.post_id = p.id WHERE l.id IS NULL: SCAN p, SEARCH l USING
+                    // COVERING INDEX likes_post LEFT-JOIN).
+                    if (ReadsSource(c, plan.Sources[k]) && c is not IsNullExpr { Negated: false, Operand: ColumnExpr })
+                        throw new SqlParseException("FastDb does not support WHERE on the right table of a LEFT JOIN yet");
     }
 
     private static void SplitConjuncts(Expr e, List<Expr> into)

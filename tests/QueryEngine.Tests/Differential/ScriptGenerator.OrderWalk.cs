@@ -177,6 +177,9 @@ public sealed partial class ScriptGenerator
             for (int i = r.Next(3); i > 0; i--) tokens.AddRange(["AND", .. Pick(r, new[] { "s.b != 'x'", "abs(s.b) >= 0", "s.b IN (1, 5, 'a')" }).Split(' ')]);
         var filters = new List<string>();
         if (pinned) filters.Add(Pick(r, new[] { "p.id = 3", "p.id = 7", "p.u = 3", "p.n = 'c'", "p.rowid = 12" }));
+        // The rows s did not match (or whose b is NULL): the only WHERE term on a LEFT JOIN's table that keeps it one.
+        // (Not s.b IS NULL beside ORDER BY s.b: FastDb refuses a sort term WHERE fixes there.)
+        if (left && r.Next(3) == 0) filters.Add(sortKey.Contains("s.b", StringComparison.Ordinal) ? "s.id IS NULL" : Pick(r, new[] { "s.id IS NULL", "s.b IS NULL" }));
         for (int i = r.Next(3); i > 0; i--) filters.Add(Pick(r, new[] { "abs(p.b) >= 0", "p.b > 0", "p.b != 'x'", "p.b * 2 < 9" }));
         for (int i = r.Next(3); i > 0; i--)
             filters.Add(Pick(r, left ? new[] { "q.b > 0", "q.b * 2 != 3" } : ["q.b > 0", "s.b != 'x'", "q.b * 2 != 3", "s.b IS NOT NULL", "q.b BETWEEN -3 AND 6", "s.b IN (1, 5, 'a')"]));

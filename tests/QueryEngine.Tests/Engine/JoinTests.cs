@@ -19,6 +19,14 @@ public class JoinTests
 
     public static TheoryData<string> Scripts() => new()
     {
+        // LEFT JOIN ... WHERE right.col IS NULL (the rows nothing matched, or whose column is NULL): the join stays a
+        // LEFT JOIN in FROM order and the term is tested on the joined row, the NULL row too.
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT, views INTEGER);\nCREATE TABLE likes (id INTEGER PRIMARY KEY, post_id INTEGER, who TEXT);\nCREATE INDEX likes_post ON likes(post_id);\nCREATE TABLE notes (post_id, body);\n" +
+        "INSERT INTO posts VALUES (1, 'a', 10), (2, 'b', -9223372036854775808), (3, 'c', 7), (4, 'd', 0);\nINSERT INTO likes VALUES (1, 1, 'x'), (2, 1, NULL), (3, 3, 'x'), (4, 9, 'z');\nINSERT INTO notes VALUES (3, 'n1'), ('1', NULL), (NULL, 'n3');\n" +
+        "SELECT p.title FROM posts p LEFT JOIN likes l ON l.post_id = p.id WHERE l.id IS NULL;\nSELECT p.title, l.id FROM posts p LEFT JOIN likes l ON l.post_id = p.id WHERE l.who IS NULL;\n" +
+        "SELECT p.title FROM posts p LEFT JOIN likes l ON l.post_id = p.id AND l.who = 'x' WHERE l.id IS NULL ORDER BY p.title DESC;\nSELECT count(*) FROM posts p LEFT JOIN likes l ON l.post_id = p.id WHERE l.rowid ISNULL AND p.views > 2;\n" +
+        "SELECT p.title, abs(p.views) FROM posts p LEFT JOIN likes l ON l.post_id = p.id WHERE l.id IS NULL;\nSELECT p.title FROM posts p LEFT JOIN notes n ON n.post_id = p.id WHERE n.body IS NULL LIMIT 2;\n" +
+        "SELECT p.title, n.body FROM posts p LEFT JOIN likes l ON l.post_id = p.id LEFT JOIN notes n ON n.post_id = p.id WHERE l.id IS NULL AND n.post_id IS NULL;\n",
         // ORDER BY the outer table's rowid: SQLite walks it (backwards for DESC) and streams, LIMIT ending the walk.
         "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT, created_at TEXT);\nCREATE TABLE orders(id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), total REAL, status TEXT);\nCREATE INDEX orders_user ON orders(user_id);\nINSERT INTO users VALUES (1, 'b1', 'Bob', '1'), (2, 'a', 'Ann', '2'), (3, 'b3', 'Bob', '3');\nINSERT INTO orders VALUES (1, 3, 10, 'paid'), (2, 1, 20, 'new'), (3, 3, 30, 'paid'), (4, 1, 40, 'paid'), (5, 2, 50, 'paid');\nSELECT o.id, u.name FROM orders o JOIN users u ON u.id = o.user_id ORDER BY o.id DESC LIMIT 2;\nSELECT o.id, u.name FROM orders o JOIN users u ON u.id = o.user_id ORDER BY o.id;\nSELECT o.id, u.name FROM users u JOIN orders o ON u.id = o.user_id ORDER BY o.id DESC;\nSELECT o.id, u.name, o.total FROM orders o JOIN users u ON u.id = o.user_id WHERE o.status = 'paid' ORDER BY o.id DESC LIMIT 3 OFFSET 1;\nSELECT o.id, u.name FROM orders o JOIN users u ON u.id = o.user_id ORDER BY o.id, u.name;\nSELECT o.id, u.name FROM orders o JOIN users u ON u.id = o.user_id ORDER BY o.rowid DESC;\nSELECT o.id, abs(o.total - 30) FROM orders o JOIN users u ON u.id = o.user_id ORDER BY o.id DESC LIMIT 2;\nSELECT u.name, count(*) FROM orders o JOIN users u ON u.id = o.user_id GROUP BY u.name ORDER BY 1;\n",
         // GROUP BY (or DISTINCT) one table's rowid and its unindexed columns: SQLite walks that table outside in rowid
@@ -117,7 +125,8 @@ public class JoinTests
     [InlineData("CREATE TABLE t(a UNIQUE, b, c); INSERT INTO t VALUES (NULL, 1, 'x'), (NULL, 1, 'y'); SELECT c FROM t ORDER BY a DESC, b DESC LIMIT 2;", "ORDER BY ... DESC of several terms with LIMIT led by an indexed column with equal keys")]
     [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); CREATE TABLE c(z); SELECT * FROM a, b, c;", "this join of three or more tables")]
     [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a JOIN b ON x = y WHERE y = 2;", "a JOIN with a constant filter on its second table")]
-    [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a LEFT JOIN b ON x = y WHERE y IS NULL;", "WHERE on the right table of a LEFT JOIN")]
+    [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a LEFT JOIN b ON x = y WHERE y IS NOT NULL;", "WHERE on the right table of a LEFT JOIN")]
+    [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a LEFT JOIN b ON x = y WHERE y IS NULL OR x = 1;", "WHERE on the right table of a LEFT JOIN")]
     [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); SELECT * FROM a RIGHT JOIN b ON x = y;", "RIGHT and FULL JOIN")]
     public void Plans_sqlite_picks_by_cost_are_refused(string script, string construct)
     {
