@@ -89,8 +89,8 @@ public sealed partial class Executor
     }
 
     /// <summary>Binds each ON (after WHERE, as SQLite ANDs them to it) and refuses WHERE on the right table of a LEFT
-    /// JOIN (which may turn it into an inner one) other than its column IS NULL. The loops are planned later, once the columns the query reads are
-    /// known (PlanJoinLoops, which refuses the orders SQLite's costs decide).</summary>
+    /// JOIN (which may turn it into an inner one) other than its column IS NULL. The loops are planned later, once the
+    /// columns the query reads are known (PlanJoinLoops, which refuses the orders SQLite's costs decide).</summary>
     private void BindJoin(JoinPlan plan, Expr? where)
     {
         for (int k = 1; k < plan.Sources.Count; k++)

@@ -58,13 +58,16 @@ public sealed partial class Executor
             var tables = Enumerable.Range(0, n).Where(k => read.Any(i => InSource(i, sources[k]))).ToList();
             if (tables.Count == 2 && term is BinaryExpr { Op: BinaryOp.Equal, Left: ColumnExpr, Right: ColumnExpr })
                 equalities.Add((term, tables[0], tables[1]));
-            else if (tables.Count == 1 && KeyTerms(plan, tables[0], [term], []) is [{ Constant: true, Rank: RankRowIdOrUnique }])
-            {
-                if (pinned >= 0 && pinned != tables[0]) throw new SqlParseException(ChainRefusal);
-                pinned = tables[0];
-            }
-            else if (tables.Count == 1 && KeyTerms(plan, tables[0], [term], []) is [{ Constant: true, Rank: RankIndex }]) indexPins.Add((term, tables[0]));
-            else if (tables.Count == 1) filters.Add((term, tables[0]));
+            else if (tables.Count == 1)
+                switch (KeyTerms(plan, tables[0], [term], []))
+                {
+                    case [{ Constant: true, Rank: RankRowIdOrUnique }]:
+                        if (pinned >= 0 && pinned != tables[0]) throw new SqlParseException(ChainRefusal);
+                        pinned = tables[0];
+                        break;
+                    case [{ Constant: true, Rank: RankIndex }]: indexPins.Add((term, tables[0])); break;
+                    default: filters.Add((term, tables[0])); break;
+                }
             // A term reading no table is tested once before the loops (RunJoin) and plans nothing.
             else if (tables.Count > 1) throw new SqlParseException(ChainRefusal);
         }
@@ -149,10 +152,7 @@ public sealed partial class Executor
         // the table moved outside, and whether that beats the sort is a cost SQLite weighs: GROUP BY q.n (UNIQUE) in
         // p JOIN q ON q.id = p.a JOIN s ON s.id = q.a plans SCAN q USING INDEX, SEARCH s, SEARCH p USING INDEX owa,
         // while ORDER BY u.name (UNIQUE) in orders o JOIN users u ... JOIN products p ... sorts.
-        foreach (var term in ordering)
-            for (int k = 0; k < n; k++)
-                if (TouchesKey(term, sources[k]))
-                    throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN yet");
+        RefuseOrderingOnKeys(plan, ordering);
         if (pinned >= 0 && ordering.Any(term => ReadsSource(term, sources[pinned]))) throw new SqlParseException(ChainRefusal);
         var order = new List<int> { root };
         var before = new HashSet<int> { root };
@@ -197,13 +197,10 @@ public sealed partial class Executor
     {
         var sources = plan.Sources;
         int n = sources.Count;
+        RefuseOrderingOnKeys(plan, ordering);
         foreach (var term in ordering)
-        {
-            if (sources.Any(src => TouchesKey(term, src)))
-                throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN yet");
             if (term is ColumnExpr column && ScanPlanner.FixesColumn(innerTerms, column))
                 throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on a column WHERE fixes in a join of three or more tables yet");
-        }
         var pair = new JoinPlan { Joined = plan.Joined, Sources = [sources[0], sources[1]], Clauses = [plan.Clauses[0]], On = [plan.On[0], plan.On[1]], Used = plan.Used };
         PlanJoinLoops(pair, where, [], [], sortTermsOrdered: false);
         plan.LoopOrder = [.. pair.LoopOrder, .. Enumerable.Range(2, n - 2)];

@@ -81,10 +81,7 @@ public sealed partial class Executor
         }
         if (innerJoin && sortTermsOrdered && ordering.Count == sortTerms.Count && PlanOrderByOuterRowId(plan, innerTerms, sortTerms, firstDescending)) return;
         if (!sortTermsOrdered && sortTerms.Count > 0 && PlanGroupsByOuterRowId(plan, innerTerms, sortTerms, groupByIsOrderBy, groupByIsOrderBy && firstDescending)) return;
-        foreach (var term in ordering)
-            foreach (var src in sources)
-                if (TouchesKey(term, src))
-                    throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN yet");
+        RefuseOrderingOnKeys(plan, ordering);
         if (innerJoin)
         {
             try { PlanInnerPair(plan, innerTerms); }
@@ -666,6 +663,16 @@ public sealed partial class Executor
                 found = k;
             }
         return found;
+    }
+
+    /// <summary>An ORDER BY, GROUP BY or DISTINCT term on a table's rowid or indexed column: SQLite may walk that index
+    /// and turn the loops around to do it (rows that tie then come in another order).</summary>
+    private static void RefuseOrderingOnKeys(JoinPlan plan, List<Expr> ordering)
+    {
+        foreach (var term in ordering)
+            foreach (var src in plan.Sources)
+                if (TouchesKey(term, src))
+                    throw new SqlParseException("FastDb does not support ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN yet");
     }
 
     /// <summary>The columns of <paramref name="src"/>'s table the query reads, numbered in that table.</summary>
