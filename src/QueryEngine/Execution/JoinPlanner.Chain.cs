@@ -240,14 +240,9 @@ public sealed partial class Executor
     /// SQLITE_LIMIT_LIKE_PATTERN_LENGTH fails). No function call; no || (a result over the length limit fails).</summary>
     private static bool RunsWithoutError(Expr e) => e switch
     {
-        ColumnExpr or LiteralExpr => true,
-        BinaryExpr b => b.Op != BinaryOp.Concat && RunsWithoutError(b.Left) && RunsWithoutError(b.Right),
-        UnaryExpr u => RunsWithoutError(u.Operand),
-        IsNullExpr i => RunsWithoutError(i.Operand),
-        BetweenExpr b => RunsWithoutError(b.Operand) && RunsWithoutError(b.Low) && RunsWithoutError(b.High),
-        InListExpr l => RunsWithoutError(l.Operand) && l.Items.TrueForAll(RunsWithoutError),
-        LikeExpr l => l.Escape == null && l.Pattern is LiteralExpr { Value.Type: SqlType.Text } p && p.Value.AsText()!.Length <= 1000 && RunsWithoutError(l.Operand),
-        CastExpr c => RunsWithoutError(c.Operand),
+        ColumnExpr or LiteralExpr or UnaryExpr or IsNullExpr or BetweenExpr or InListExpr or CastExpr => true,
+        BinaryExpr b => b.Op != BinaryOp.Concat,
+        LikeExpr l => l.Escape == null && l.Pattern is LiteralExpr { Value.Type: SqlType.Text } p && p.Value.AsText()!.Length <= 1000,
         _ => false,
-    };
+    } && Expr.OperandsOf(e).All(RunsWithoutError);
 }
