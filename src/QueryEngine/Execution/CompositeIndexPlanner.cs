@@ -45,13 +45,20 @@ public static class CompositeIndexPlanner
 
     private static SqlParseException Refuse(string what) => new("FastDb does not support " + what + " yet");
 
-    /// <summary>A join where a table's multi-column or DESC index could be in SQLite's plan is refused (its lookups,
-    /// loop order and walks would be costed against that index, which JoinPlanner does not model): the index's first
-    /// column is in <paramref name="terms"/> (the joined-row columns WHERE, ON, ORDER BY, GROUP BY, DISTINCT and the
-    /// aggregates read), or it covers what the join reads of the table (<paramref name="used"/>) and is narrower.
-    /// Otherwise the index is not in the plan, and JoinPlanner, which sees only ascending one-column indexes, plans
-    /// the join as before.</summary>
-    public static void RefuseJoin(List<JoinSource> sources, HashSet<int> terms, HashSet<int> used)
+    /// <summary>A join where a table's multi-column or DESC index could be in SQLite's plan in a way JoinPlanner does
+    /// not model is refused. JoinPlanner models an ascending multi-column index as a lookup of its first column
+    /// (its rows of one key in the order of its next columns, then rowid), where it is the only index that column
+    /// leads; it refuses the terms that would extend that lookup to the next columns. Refused here:
+    /// <list type="bullet">
+    /// <item>a DESC index, or a column two indexes lead, where the join's terms (<paramref name="terms"/>: the
+    /// joined-row columns WHERE and ON read, and USING columns) test that column;</item>
+    /// <item>any column of such an index in <paramref name="ordering"/> (ORDER BY, GROUP BY, DISTINCT, and the
+    /// arguments of min(), max() and DISTINCT aggregates): SQLite may walk the index for it;</item>
+    /// <item>a DESC index that covers what the join reads of the table (<paramref name="used"/>) and is narrower
+    /// than it (SQLite may scan the index instead of the table; for a multi-column one, see
+    /// <see cref="RefuseCoveringScan"/>).</item>
+    /// </list></summary>
+    public static void RefuseJoin(List<JoinSource> sources, HashSet<int> terms, HashSet<int> ordering, HashSet<int> used)
     {
         // USING (and NATURAL) columns are tested by the join too, in whichever tables have them.
         var usingNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -60,13 +67,35 @@ public static class CompositeIndexPlanner
             foreach (var ix in src.Table.Indexes)
             {
                 if (!ix.KeyPlanned) continue;
-                if (terms.Contains(src.Offset + ix.Column) || usingNames.Contains(src.Table.Columns[ix.Column].Name)) throw Refuse("joins over a table with a multi-column or DESC index on the columns they test");
-                var read = new HashSet<int>();
-                for (int c = 0; c < src.Table.Columns.Length; c++) if (used.Contains(src.Offset + c)) read.Add(c);
-                if (used.Contains(src.RowIdSlot)) read.Add(RowId);
-                if (read.Count > 0 && Covers(src.Table, ix, read) && IndexRowLogEst(src.Table, ix) < TableRowLogEst(src.Table))
-                    throw Refuse("joins over a table with a multi-column or DESC index that covers what they read of it");
+                bool tested = terms.Contains(src.Offset + ix.Column) || usingNames.Contains(src.Table.Columns[ix.Column].Name);
+                if (tested && (ix.Descending || src.Table.Indexes.Exists(other => other != ix && other.Column == ix.Column)))
+                    throw Refuse("joins over a table with a DESC index, or two indexes led by one column, on the columns they test");
+                foreach (int c in ix.Columns)
+                    if (ordering.Contains(src.Offset + c))
+                        throw Refuse("ORDER BY, GROUP BY, DISTINCT, min() or max() on a column of a multi-column or DESC index in a join");
+                // A multi-column index that covers the table is refused where the table is scanned (RefuseCoveringScan).
+                if (ix.Descending && CoversNarrower(src, ix, used)) throw Refuse(CoveringRefusal);
             }
+    }
+
+    private const string CoveringRefusal = "joins over a table with a multi-column or DESC index that covers what they read of it";
+
+    /// <summary>A table of a join that is scanned (or given an automatic index), not looked up: refused when one of its
+    /// multi-column indexes covers what the join reads of it (<paramref name="used"/>) and is narrower than the table,
+    /// since SQLite may then scan that index, in its order, instead (whereLoopAddBtree's CoverIdxScan). A lookup
+    /// through the index's first column finds the same rows in the same order, covering or not.</summary>
+    public static void RefuseCoveringScan(JoinSource src, HashSet<int> used)
+    {
+        foreach (var ix in src.Table.Indexes)
+            if (ix.IsComposite && CoversNarrower(src, ix, used)) throw Refuse(CoveringRefusal);
+    }
+
+    private static bool CoversNarrower(JoinSource src, UniqueIndex ix, HashSet<int> used)
+    {
+        var read = new HashSet<int>();
+        for (int c = 0; c < src.Table.Columns.Length; c++) if (used.Contains(src.Offset + c)) read.Add(c);
+        if (used.Contains(src.RowIdSlot)) read.Add(RowId);
+        return read.Count > 0 && Covers(src.Table, ix, read) && IndexRowLogEst(src.Table, ix) < TableRowLogEst(src.Table);
     }
 
     /// <summary>The plan of a SELECT over one table (see the class summary).</summary>

@@ -344,8 +344,30 @@ public sealed partial class Executor
             if (access.Column < 0) lookup._rowId = true;
             else if (inner.Table.IndexOn(access.Column) is { Unique: true } unique && LeavesStoredKeys(inner.Table.Columns[access.Column].Affinity, access.Affinity))
                 lookup._unique = unique;
-            else lookup.Group(inner.Table, access.Column);
+            else
+            {
+                lookup.Group(inner.Table, access.Column);
+                if (LookupIndex(inner.Table, access.Column) is { IsComposite: true } composite) lookup.OrderAsIndex(composite);
+            }
             return lookup;
+        }
+
+        /// <summary>A multi-column index's entries of one first-column key run in the order of its next columns, then
+        /// rowid.</summary>
+        private void OrderAsIndex(UniqueIndex index)
+        {
+            var next = index.Columns[1..];
+            var comparer = Comparer<Row>.Create((x, y) =>
+            {
+                foreach (int c in next)
+                {
+                    int d = ValueComparer.Compare(x.Values[c], y.Values[c]);
+                    if (d != 0) return d;
+                }
+                return x.RowId.CompareTo(y.RowId);
+            });
+            foreach (var (start, count) in _groups.Values)
+                if (count > 1) Array.Sort(_flat, start, count, comparer);
         }
 
         /// <summary>Groups the table's rows (NULL keys left out) by the column's value under the comparison's

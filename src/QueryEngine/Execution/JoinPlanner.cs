@@ -13,7 +13,8 @@ public sealed partial class Executor
     /// <summary>How one table of a join is looked up through a real index: its column (-1: the rowid) equal to
     /// <see cref="Probe"/>, an expression over the tables before it in the loop (or a constant), compared under
     /// <see cref="Affinity"/>, from the AND term <see cref="Term"/>. Rows with one key come in rowid order, as SQLite's
-    /// index (key, rowid) gives them.</summary>
+    /// index (key, rowid) gives them; through the first column of a multi-column index (<see cref="LookupIndex"/>), in
+    /// the order of its next columns, then rowid.</summary>
     private sealed record IndexAccess(int Column, Expr Probe, Affinity Affinity, Expr Term);
 
     /// <summary>One AND term of the join, as the planner sees it for one table.</summary>
@@ -25,7 +26,8 @@ public sealed partial class Executor
     /// Plans the loops of a join once the columns the query reads are known. Tables without indexes and joins that
     /// read no rowid keep the nested loops in FROM order with automatic indexes (as before). Otherwise:
     /// a table with <c>key = constant</c> on its rowid or a UNIQUE column yields at most one row and is looked up;
-    /// an equality with another table on a rowid or indexed column is looked up in that index (rows in rowid order);
+    /// an equality with another table on a rowid or indexed column (or the first column of a multi-column index) is
+    /// looked up in that index (rows in rowid order, or in the multi-column index's order);
     /// a two-table inner join puts the table with the better lookup inside (rowid or UNIQUE over a plain index over
     /// none, FROM order on a tie of rowid/UNIQUE lookups), which where.c's costs decide the same way only when no
     /// other term filters either table (or when the outer table has no lookup at all); LEFT and CROSS joins keep
@@ -44,8 +46,6 @@ public sealed partial class Executor
         plan.LoopOrder = [.. Enumerable.Range(0, n)];
         plan.Access = new IndexAccess?[n];
         plan.Automatic = [.. Enumerable.Repeat(true, n)];
-        // Multi-column and DESC indexes are not in the plan here (CompositeIndexPlanner.RefuseJoin made sure).
-        bool keyed = sources.Any(src => src.Table.Indexes.Exists(ix => !ix.KeyPlanned));
         var whereTerms = new List<Expr>();
         if (where != null) SplitConjuncts(where, whereTerms);
         var innerTerms = new List<Expr>(whereTerms);
@@ -57,6 +57,9 @@ public sealed partial class Executor
         foreach (var term in innerTerms) CollectColumns(term, read);
         foreach (var on in plan.On) if (on != null) CollectColumns(on, read);
         bool readsKey = sources.Any(src => read.Contains(src.RowIdSlot) || (src.Table.RowIdColumn >= 0 && read.Contains(src.Offset + src.Table.RowIdColumn)));
+        // DESC indexes are not in the plan here, nor multi-column ones but as lookups of the column they lead
+        // (CompositeIndexPlanner.RefuseJoin made sure); such an index counts only where the terms test that column.
+        bool keyed = sources.Any(src => src.Table.Indexes.Exists(ix => !ix.KeyPlanned || (ix.IsComposite && read.Contains(src.Offset + ix.Column))));
         bool innerJoin = n == 2 && plan.Clauses[0].Kind is JoinKind.Inner or JoinKind.Comma;
         if (n > 2 && plan.Clauses[0].Kind is JoinKind.Inner or JoinKind.Comma && plan.Clauses.Skip(1).All(c => c.Kind == JoinKind.Left))
         {
@@ -70,6 +73,7 @@ public sealed partial class Executor
         }
         if (!keyed && !readsKey)
         {
+            foreach (var src in sources) CompositeIndexPlanner.RefuseCoveringScan(src, plan.Used);
             if (innerJoin)
             {
                 TurnForAutomaticIndex(plan, innerTerms);
@@ -299,11 +303,13 @@ public sealed partial class Executor
         }
         if (chosen is { } c)
         {
+            if (c.Column >= 0 && LookupIndex(src.Table, c.Column) is { IsComposite: true } composite) RefuseLongerSeek(plan, k, composite, terms, before);
             plan.Access[k] = new IndexAccess(c.Column, c.Probe, c.Affinity, c.Term);
             plan.Automatic[k] = false;
             return;
         }
         plan.Automatic[k] = allowAutomatic;
+        CompositeIndexPlanner.RefuseCoveringScan(src, plan.Used);
         // A walk in rowid order that meets GROUP BY or DISTINCT costs less than any covering index and its sort.
         if (rowIdWalk) return;
         if (src.Table.Indexes.Exists(ix => !ix.KeyPlanned) && CoveredByIndex(plan, src))
@@ -315,6 +321,26 @@ public sealed partial class Executor
                 return;
             }
             throw new SqlParseException("FastDb does not support a JOIN that reads only indexed columns of " + src.Table.Name + " yet (SQLite may scan the index)");
+        }
+    }
+
+    /// <summary>Table <paramref name="k"/> is looked up through the first column of a multi-column index: a term on
+    /// one of its next columns that reads no table after it (a constant, or the tables <paramref name="before"/> it)
+    /// could extend SQLite's seek (an equality on every key column is a one-row lookup, which where.c costs as a
+    /// UNIQUE one; a range narrows the walk), which the planner does not model.</summary>
+    private static void RefuseLongerSeek(JoinPlan plan, int k, UniqueIndex composite, List<Expr> terms, HashSet<int> before)
+    {
+        var src = plan.Sources[k];
+        var read = new HashSet<int>();
+        foreach (var term in terms)
+        {
+            read.Clear();
+            CollectColumns(term, read);
+            if (!composite.Columns.Skip(1).Any(c => read.Contains(src.Offset + c))) continue;
+            bool later = false;
+            for (int o = 0; o < plan.Sources.Count && !later; o++)
+                if (o != k && !before.Contains(o) && read.Any(i => InSource(i, plan.Sources[o]))) later = true;
+            if (!later) throw new SqlParseException("FastDb does not support a JOIN term on a later column of a multi-column index it looks a table up through yet");
         }
     }
 
@@ -334,7 +360,7 @@ public sealed partial class Executor
                 var (side, other) = s == 0 ? (eq.Left, eq.Right) : (eq.Right, eq.Left);
                 if (side is not ColumnExpr col || KeyColumn(col, src) is not int column) continue;
                 int rank = column < 0 || column == src.Table.RowIdColumn || src.Table.IndexOn(column) is { Unique: true } ? RankRowIdOrUnique
-                    : src.Table.IndexOn(column) != null ? RankIndex : 0;
+                    : LookupIndex(src.Table, column) != null ? RankIndex : 0;
                 if (rank == 0 || other is AggregateExpr) continue;
                 read.Clear();
                 CollectColumns(other, read);
@@ -368,7 +394,18 @@ public sealed partial class Executor
         if (col.Index == src.RowIdSlot) return -1;
         int local = col.Index - src.Offset;
         if (local < 0 || local >= src.Table.Columns.Length) return null;
-        return local == src.Table.RowIdColumn || src.Table.IndexOn(local) != null ? local : null;
+        return local == src.Table.RowIdColumn || LookupIndex(src.Table, local) != null ? local : null;
+    }
+
+    /// <summary>The index a join looks column <paramref name="column"/> up through: a one-column ascending one, else
+    /// an ascending multi-column one it leads (a lookup of its first column: the rows of one key come in the order of
+    /// its next columns, then rowid, where.c's prefix seek; CompositeIndexPlanner.RefuseJoin refused the joins where
+    /// two indexes lead the column). Null when none.</summary>
+    internal static UniqueIndex? LookupIndex(Table table, int column)
+    {
+        if (table.IndexOn(column) is { } plain) return plain;
+        foreach (var ix in table.Indexes) if (ix.IsComposite && ix.Column == column) return ix;
+        return null;
     }
 
     /// <summary>
@@ -640,7 +677,7 @@ public sealed partial class Executor
         {
             if (i == src.RowIdSlot) return true;
             int local = i - src.Offset;
-            if (local >= 0 && local < src.Table.Columns.Length && (local == src.Table.RowIdColumn || src.Table.IndexOn(local) != null)) return true;
+            if (local >= 0 && local < src.Table.Columns.Length && (local == src.Table.RowIdColumn || LookupIndex(src.Table, local) != null)) return true;
         }
         return false;
     }

@@ -156,12 +156,32 @@ public sealed partial class Executor
             var terms = new HashSet<int>();
             if (where != null) CollectColumns(where, terms);
             foreach (var on in join.On) if (on != null) CollectColumns(on, terms);
-            foreach (var k in order) CollectColumns(k.Key, terms);
-            foreach (var g in groupBy) CollectColumns(g, terms);
-            if (s.Distinct || aggregate) foreach (var e in output) CollectColumns(e, terms);
+            // What an index walk could serve: ORDER BY, GROUP BY, DISTINCT, and without GROUP BY min(), max() and
+            // DISTINCT aggregates (select.c's pMinMaxOrderBy and WHERE_WANT_DISTINCT).
+            // An ORDER BY of an aggregate's result sorts the groups (or the one row): only the columns outside
+            // aggregate calls can be walked for.
+            var ordering = new HashSet<int>();
+            void OutsideAggregates(Expr e)
+            {
+                if (e is AggregateExpr) return;
+                if (e is ColumnExpr { Index: >= 0 } c) ordering.Add(c.Index);
+                foreach (var operand in Expr.OperandsOf(e)) OutsideAggregates(operand);
+            }
+            foreach (var k in order) OutsideAggregates(k.Key);
+            foreach (var g in groupBy) CollectColumns(g, ordering);
+            if (s.Distinct && !aggregate) foreach (var e in output) CollectColumns(e, ordering);
+            if (aggregate && groupBy.Count == 0)
+            {
+                var aggregates = new List<AggregateExpr>();
+                foreach (var e in output) AggregateExpr.CollectIn(e, aggregates);
+                if (having != null) AggregateExpr.CollectIn(having, aggregates);
+                foreach (var k in order) AggregateExpr.CollectIn(k.Key, aggregates);
+                foreach (var a in aggregates)
+                    if ((a.IsMinMax || a.Distinct) && a.Argument != null) CollectColumns(a.Argument, ordering);
+            }
             var read = new HashSet<int>(used);
             foreach (var on in join.On) if (on != null) CollectColumns(on, read);
-            CompositeIndexPlanner.RefuseJoin(join.Sources, terms, read);
+            CompositeIndexPlanner.RefuseJoin(join.Sources, terms, ordering, read);
         }
         else if (table != null && s.FromQuery == null)
             composite = CompositeIndexPlanner.PlanSelect(table, where, new CompositeIndexPlanner.SelectShape
