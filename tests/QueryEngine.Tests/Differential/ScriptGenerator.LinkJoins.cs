@@ -1,0 +1,177 @@
+using System.Globalization;
+
+namespace FastDb.QueryEngine.Tests.Differential;
+
+/// <summary>
+/// Many-to-many joins through a link table, from a random stream of their own, at the end of a script: lp and lt
+/// (an INTEGER PRIMARY KEY and columns no index holds) and the link lk(a, b[, c]) with a multi-column index on (a, b)
+/// (PRIMARY KEY (a, b), UNIQUE (a, b), or CREATE [UNIQUE] INDEX), its rows inserted out of key order, then the joins
+/// FastDb plans as SQLite does: lk scanned with lp (and lt) found by rowid, either FROM order; lp pinned by its rowid
+/// and lk looked up through the index's first column (its rows in the order of b, then rowid); lk pinned by a
+/// constant on a; LEFT JOINs through the index, with the anti-join; filters on columns no index holds (ranges on
+/// the tables found by rowid, anything on lk.c), aggregates, ORDER BY a column no index holds, LIMIT. A query that
+/// reads only lk's key columns reads c too when lk has it, so the index never covers a scanned lk narrower than
+/// its table (SQLite would scan the index). The tables are dropped again so later scripts never see them.
+/// </summary>
+public sealed partial class ScriptGenerator
+{
+    Random? _linkJoinRandom;
+    readonly HashSet<int> _linkJoinStatements = [];
+
+    Random LinkJoinRandom => _linkJoinRandom ??= new Random(unchecked(_seed * 32452843 + 17));
+
+    static readonly string[] RangeOperators = ["<", "<=", ">", ">=", "<>", "!="];
+
+    void AddLinkJoins(List<List<string>> list)
+    {
+        var r = LinkJoinRandom;
+        if (r.Next(100) >= 25) return;
+        void Add(List<string> tokens)
+        {
+            _linkJoinStatements.Add(list.Count);
+            list.Add(tokens);
+        }
+        string[] keyValues = ["1", "2", "3", "4", "5", "6", "2.0", "'3'", "NULL", "7"];
+        string[] otherValues = ["0", "1", "2", "3", "1.5", "'a'", "'3'", "NULL", "-1", "'b'"];
+        foreach (var t in new[] { "lp", "lt" })
+        {
+            Add(["DROP", "TABLE", "IF", "EXISTS", t, ";"]);
+            Add(["CREATE", "TABLE", t, "(", "id", "INTEGER", "PRIMARY", "KEY", ",", "n", Pick(r, ["INT", "TEXT", "", "REAL"]), ",", "w", Pick(r, ["INT", "TEXT", ""]), ")", ";"]);
+            var insert = new List<string> { "INSERT", "INTO", t, "(", "n", ",", "w", ")", "VALUES" };
+            for (int i = 0, n = 3 + r.Next(4); i < n; i++)
+            {
+                if (i > 0) insert.Add(",");
+                insert.AddRange(["(", Pick(r, otherValues), ",", Pick(r, otherValues), ")"]);
+            }
+            insert.Add(";");
+            Add(insert);
+        }
+        // The link's key columns take a numeric type (so the index serves the equality with a rowid) or none.
+        bool withC = r.Next(2) == 0;
+        int declared = r.Next(4);
+        Add(["DROP", "TABLE", "IF", "EXISTS", "lk", ";"]);
+        string aType = Pick(r, ["INTEGER", "INT", "NUMERIC", "INTEGER NOT NULL", ""]);
+        var create = new List<string> { "CREATE", "TABLE", "lk", "(", "a", aType, ",", "b", Pick(r, ["INTEGER", "INT", "REAL", ""]) };
+        if (withC) create.AddRange([",", "c", Pick(r, ["TEXT", "INT", ""])]);
+        if (declared == 0) create.AddRange([",", "PRIMARY", "KEY", "(", "a", ",", "b", ")"]);
+        if (declared == 1) create.AddRange([",", "UNIQUE", "(", "a", ",", "b", ")"]);
+        create.AddRange([")", ";"]);
+        Add(create);
+        if (declared >= 2) Add(["CREATE", .. declared == 2 ? new[] { "UNIQUE" } : [], "INDEX", "lk_ab", "ON", "lk", "(", "a", ",", "b", ")", ";"]);
+        var links = new List<string> { "INSERT", "OR", "IGNORE", "INTO", "lk", "VALUES" };
+        for (int i = 0, n = 4 + r.Next(8); i < n; i++)
+        {
+            if (i > 0) links.Add(",");
+            links.AddRange(["(", Pick(r, keyValues), ",", Pick(r, keyValues)]);
+            if (withC) links.AddRange([",", Pick(r, otherValues)]);
+            links.Add(")");
+        }
+        links.Add(";");
+        Add(links);
+        for (int q = 0, n = 3 + r.Next(4); q < n; q++) Add(LinkJoinQuery(r, withC, aType.Length > 0, keyValues, otherValues));
+        Add(["DROP", "TABLE", "lk", ";"]);
+        Add(["DROP", "TABLE", "lp", ";"]);
+        Add(["DROP", "TABLE", "lt", ";"]);
+    }
+
+    /// <param name="indexServes">lk.a has a numeric affinity, so its index serves the equality with lp.id: a chain
+    /// pinned on lp, and lp LEFT JOIN lk, find lk through it (without it, SQLite scans lk there, or gives it an
+    /// automatic index, shapes FastDb refuses).</param>
+    List<string> LinkJoinQuery(Random r, bool withC, bool indexServes, string[] keyValues, string[] otherValues)
+    {
+        // 0-1: lp and lk; 2: lp LEFT JOIN lk; 3: lk LEFT JOIN lp; 4-5: lp, lk and lt.
+        int kind = r.Next(6);
+        // Without an index that serves the ON equality, SQLite may give lk an automatic index or scan it.
+        if (kind == 2 && !indexServes) kind = 3;
+        bool chain = kind >= 4, left = kind is 2 or 3;
+        // 0: no pin; 1: lp.id = constant; 2: lk.a = constant (two tables only: with lt, lp.id is its constant too).
+        int pin = left || (chain && !indexServes) ? 0 : r.Next(chain ? 2 : 3);
+        var columns = new List<string> { "lp.n", "lp.id", "lk.a", "lk.b" };
+        if (withC) columns.Add("lk.c");
+        if (chain) columns.AddRange(["lt.w", "lt.n"]);
+        var tokens = new List<string> { "SELECT" };
+        int shape = r.Next(5);
+        if (shape == 0) tokens.AddRange(["count", "(", "*", ")", ",", "group_concat", "(", "lk.b", ")", ",", "total", "(", "lp.n", ")"]);
+        else if (shape == 1) tokens.Add("*");
+        else
+        {
+            for (int i = 0, n = 1 + r.Next(3); i < n; i++)
+            {
+                if (i > 0) tokens.Add(",");
+                tokens.Add(Pick(r, columns));
+            }
+        }
+        // lk read through its key columns only would be covered by the index, narrower than a table with c.
+        if (withC && shape != 1) tokens.AddRange([",", "lk.c"]);
+        tokens.Add("FROM");
+        var joins = new List<List<string>>();
+        var where = new List<List<string>>();
+        var link = r.Next(2) == 0 ? new List<string> { "lk.a", "=", "lp.id" } : ["lp.id", "=", "lk.a"];
+        if (kind == 2) tokens.AddRange(["lp", "LEFT", "JOIN", "lk", "ON", .. link]);
+        else if (kind == 3) tokens.AddRange(["lk", "LEFT", "JOIN", "lp", "ON", .. link]);
+        else
+        {
+            var tables = chain ? new List<string> { "lp", "lk", "lt" } : ["lp", "lk"];
+            // Any FROM order; each table after the first joined by ON (or a comma and WHERE) to one before it.
+            for (int i = tables.Count - 1; i > 0; i--)
+            {
+                int j = r.Next(i + 1);
+                (tables[i], tables[j]) = (tables[j], tables[i]);
+            }
+            bool comma = r.Next(4) == 0;
+            var tagLink = new List<string> { "lt.id", "=", "lk.b" };
+            var pending = new List<List<string>> { link };
+            if (chain) pending.Add(tagLink);
+            var seen = new HashSet<string> { tables[0] };
+            tokens.Add(tables[0]);
+            for (int i = 1; i < tables.Count; i++)
+            {
+                seen.Add(tables[i]);
+                tokens.AddRange(comma ? [","] : r.Next(2) == 0 ? ["JOIN"] : ["INNER", "JOIN"]);
+                tokens.Add(tables[i]);
+                // The join terms whose tables are all in by now.
+                var ready = pending.FindAll(term => term.Where(x => x.Contains('.')).All(x => seen.Contains(x[..x.IndexOf('.')])));
+                foreach (var term in ready) pending.Remove(term);
+                if (comma) where.AddRange(ready);
+                else if (ready.Count > 0)
+                {
+                    tokens.Add("ON");
+                    for (int k = 0; k < ready.Count; k++)
+                    {
+                        if (k > 0) tokens.Add("AND");
+                        tokens.AddRange(ready[k]);
+                    }
+                }
+            }
+            where.AddRange(pending);
+        }
+        if (left && r.Next(3) == 0 && withC) tokens.AddRange(["AND", "lk.c", Pick(r, ComparisonOperators), Pick(r, otherValues)]);
+        if (pin == 1) where.Add(["lp.id", "=", Pick(r, keyValues)]);
+        if (pin == 2) where.Add(["lk.a", "=", Pick(r, keyValues)]);
+        if (kind == 2 && r.Next(3) == 0) where.Add(["lk.a", "IS", "NULL"]);
+        // Filters on columns no index holds: ranges on the tables found by rowid, anything on lk.c.
+        if (!left && r.Next(3) == 0) where.Add(["lp.n", Pick(r, RangeOperators), Pick(r, otherValues)]);
+        if (chain && r.Next(4) == 0) where.Add(["lt.w", Pick(r, RangeOperators), Pick(r, otherValues)]);
+        if (withC && !left && r.Next(3) == 0) where.Add(["lk.c", Pick(r, ComparisonOperators), Pick(r, otherValues)]);
+        for (int i = 0; i < where.Count; i++)
+        {
+            tokens.Add(i == 0 ? "WHERE" : "AND");
+            tokens.AddRange(where[i]);
+        }
+        // ORDER BY a column no index holds, never on the pinned table.
+        if (shape != 0 && r.Next(3) == 0)
+        {
+            var order = new List<string>();
+            if (pin != 1 && !left) order.Add("lp.n");
+            if (withC && pin != 2) order.Add("lk.c");
+            if (order.Count > 0)
+            {
+                tokens.AddRange(["ORDER", "BY", Pick(r, order)]);
+                if (r.Next(2) == 0) tokens.Add("DESC");
+            }
+        }
+        if (shape != 0 && r.Next(4) == 0) tokens.AddRange(["LIMIT", (1 + r.Next(4)).ToString(CultureInfo.InvariantCulture)]);
+        tokens.Add(";");
+        return tokens;
+    }
+}
