@@ -56,7 +56,7 @@ public static class CompositeIndexPlanner
     /// arguments of min(), max() and DISTINCT aggregates): SQLite may walk the index for it;</item>
     /// <item>a DESC index that covers what the join reads of the table (<paramref name="used"/>) and is narrower
     /// than it (SQLite may scan the index instead of the table; for a multi-column one, see
-    /// <see cref="RefuseCoveringScan"/>).</item>
+    /// <see cref="CoveringScanIndex"/>).</item>
     /// </list></summary>
     public static void RefuseJoin(List<JoinSource> sources, HashSet<int> terms, HashSet<int> ordering, HashSet<int> used)
     {
@@ -73,22 +73,31 @@ public static class CompositeIndexPlanner
                 foreach (int c in ix.Columns)
                     if (ordering.Contains(src.Offset + c))
                         throw Refuse("ORDER BY, GROUP BY, DISTINCT, min() or max() on a column of a multi-column or DESC index in a join");
-                // A multi-column index that covers the table is refused where the table is scanned (RefuseCoveringScan).
+                // A multi-column index that covers the table is refused where the table is scanned (CoveringScanIndex).
                 if (ix.Descending && CoversNarrower(src, ix, used)) throw Refuse(CoveringRefusal);
             }
     }
 
     private const string CoveringRefusal = "joins over a table with a multi-column or DESC index that covers what they read of it";
 
-    /// <summary>A table of a join that is scanned (or given an automatic index), not looked up: refused when one of its
-    /// multi-column indexes covers what the join reads of it (<paramref name="used"/>) and is narrower than the table,
-    /// since SQLite may then scan that index, in its order, instead (whereLoopAddBtree's CoverIdxScan). A lookup
+    /// <summary>The multi-column index SQLite may scan instead of a table of a join that is scanned, not looked up:
+    /// one that covers what the join reads of it (<paramref name="used"/>) and is narrower than the table
+    /// (whereLoopAddBtree's CoverIdxScan); null for none; refused for several (the narrowest would win). A lookup
     /// through the index's first column finds the same rows in the same order, covering or not.</summary>
-    public static void RefuseCoveringScan(JoinSource src, HashSet<int> used)
+    public static UniqueIndex? CoveringScanIndex(JoinSource src, HashSet<int> used)
     {
+        UniqueIndex? found = null;
         foreach (var ix in src.Table.Indexes)
-            if (ix.IsComposite && CoversNarrower(src, ix, used)) throw Refuse(CoveringRefusal);
+            if (ix.IsComposite && CoversNarrower(src, ix, used))
+            {
+                if (found != null) throw CoveringScanRefusal();
+                found = ix;
+            }
+        return found;
     }
+
+    /// <summary>The refusal of a join where SQLite may scan a covering multi-column index FastDb does not walk there.</summary>
+    public static SqlParseException CoveringScanRefusal() => Refuse(CoveringRefusal);
 
     private static bool CoversNarrower(JoinSource src, UniqueIndex ix, HashSet<int> used)
     {

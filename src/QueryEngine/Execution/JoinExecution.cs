@@ -25,9 +25,10 @@ public sealed partial class Executor
         public IndexAccess?[] Access = [];
         /// <summary>Per FROM position: an equality with the tables outside it is answered as SQLite's automatic index.</summary>
         public bool[] Automatic = [];
-        /// <summary>The outer table's column whose index the outer scan walks (a range carried over through a join
-        /// equality, TurnForFixedOrdering), or -1 for rowid order.</summary>
-        public int OuterIndexOrder = -1;
+        /// <summary>The key columns of the index the outer scan walks (a one-column index for a range carried over
+        /// through a join equality, TurnForFixedOrdering, or one that covers the table; a multi-column one that
+        /// covers it), its rows in their order, then rowid; null for rowid order.</summary>
+        public int[]? OuterIndexOrder;
         /// <summary>The ORDER BY is the outer table's rowid: the outer scan walks the table in rowid order (backwards
         /// when <see cref="OuterDescending"/>) and the joined rows stream out with no sort (PlanOrderByOuterRowId).</summary>
         public bool OrderSatisfied;
@@ -172,11 +173,18 @@ public sealed partial class Executor
             outerInIndexOrder = [.. sources[order[0]].Table.Rows];
             Array.Reverse(outerInIndexOrder);
         }
-        else if (plan.OuterIndexOrder >= 0)
+        else if (plan.OuterIndexOrder is { } key)
         {
-            int column = plan.OuterIndexOrder;
             outerInIndexOrder = [.. sources[order[0]].Table.Rows];
-            Array.Sort(outerInIndexOrder, (x, y) => { int c = ValueComparer.Compare(x.Values[column], y.Values[column]); return c != 0 ? c : x.RowId.CompareTo(y.RowId); });
+            Array.Sort(outerInIndexOrder, (x, y) =>
+            {
+                foreach (int column in key)
+                {
+                    int c = ValueComparer.Compare(x.Values[column], y.Values[column]);
+                    if (c != 0) return c;
+                }
+                return x.RowId.CompareTo(y.RowId);
+            });
         }
         var row = new SqlValue[plan.Joined.Columns.Length];
         var context = new RowContext { Values = row };

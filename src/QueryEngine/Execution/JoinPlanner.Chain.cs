@@ -173,7 +173,7 @@ public sealed partial class Executor
         }
         plan.LoopOrder = [.. order];
         plan.Access = new IndexAccess?[n];
-        plan.OuterIndexOrder = -1;
+        plan.OuterIndexOrder = null;
         var placed = new HashSet<int>();
         foreach (int k in order)
         {

@@ -73,7 +73,8 @@ public sealed partial class Executor
         }
         if (!keyed && !readsKey)
         {
-            foreach (var src in sources) CompositeIndexPlanner.RefuseCoveringScan(src, plan.Used);
+            foreach (var src in sources)
+                if (CompositeIndexPlanner.CoveringScanIndex(src, plan.Used) != null) throw CompositeIndexPlanner.CoveringScanRefusal();
             if (innerJoin)
             {
                 TurnForAutomaticIndex(plan, innerTerms);
@@ -103,7 +104,7 @@ public sealed partial class Executor
             {
                 var terms = TermsFor(plan, k, innerTerms);
                 var before = new HashSet<int>(Enumerable.Range(0, k));
-                PlanLevel(plan, k, terms, before, allowAutomatic: k > 0);
+                PlanLevel(plan, k, terms, before, allowAutomatic: k > 0, coveringScan: k == 0);
             }
         }
         TurnForFixedOrdering(plan, sortTerms, innerTerms, keyed: true);
@@ -170,7 +171,7 @@ public sealed partial class Executor
         PlanLevel(plan, outer, terms, [fixedIn], allowAutomatic: true);
         // The range scan of that index visits the rows in its order; those outside the range never join (the bound
         // holds on the column they must equal), so the scan is every row in index order (a rowid range: rowid order).
-        if (bounded.Count == 1 && plan.Access[fixedIn] == null && bounded[0] >= 0) plan.OuterIndexOrder = bounded[0];
+        if (bounded.Count == 1 && plan.Access[fixedIn] == null && bounded[0] >= 0) plan.OuterIndexOrder = [bounded[0]];
     }
 
     /// <summary>The columns of table <paramref name="k"/> (its rowid -1, or an indexed column) in a join equality
@@ -271,6 +272,9 @@ public sealed partial class Executor
         // SCAN o USING COVERING INDEX, SEARCH u USING INTEGER PRIMARY KEY; with both tables covered (a self-join
         // USING (id) reading p.a: SCAN p USING COVERING INDEX, SEARCH q) FROM order stands, whichever index is narrower.
         bool Covered(int k) => ScanPlanner.CoveringIndexColumn(plan.Sources[k].Table, UsedColumnsOf(plan, plan.Sources[k])) >= 0;
+        // A tie beside a multi-column index that covers a table is not modelled (the same rule would be a guess).
+        if (r0 == r1 && plan.Sources.Exists(src => CompositeIndexPlanner.CoveringScanIndex(src, plan.Used) != null))
+            throw CompositeIndexPlanner.CoveringScanRefusal();
         int innerTable = r1 != r0 ? (r1 > r0 ? 1 : 0) : Covered(1) && !Covered(0) ? 0 : 1, outerTable = 1 - innerTable;
         plan.LoopOrder = [outerTable, innerTable];
         PlanLevel(plan, outerTable, terms, [], allowAutomatic: false, coveringScan: true);
@@ -309,7 +313,17 @@ public sealed partial class Executor
             return;
         }
         plan.Automatic[k] = allowAutomatic;
-        CompositeIndexPlanner.RefuseCoveringScan(src, plan.Used);
+        // A multi-column index narrower than the table that covers it: the outer table of a planned pair or chain
+        // scans it, in its order (sqlite3 3.40.1: FROM p JOIN pw ON pw.post_id = p.id, reading pw's key columns of
+        // three, plans SCAN pw USING COVERING INDEX sqlite_autoindex_pw_1, SEARCH p); elsewhere, or beside a
+        // one-column index that covers it too (the narrower wins), refused.
+        if (CompositeIndexPlanner.CoveringScanIndex(src, plan.Used) is { } covering)
+        {
+            if (!coveringScan || rowIdWalk || ScanPlanner.CoveringIndexColumn(src.Table, UsedColumnsOf(plan, src)) >= 0)
+                throw CompositeIndexPlanner.CoveringScanRefusal();
+            plan.OuterIndexOrder = covering.Columns;
+            return;
+        }
         // A walk in rowid order that meets GROUP BY or DISTINCT costs less than any covering index and its sort.
         if (rowIdWalk) return;
         if (src.Table.Indexes.Exists(ix => !ix.KeyPlanned) && CoveredByIndex(plan, src))
@@ -317,7 +331,7 @@ public sealed partial class Executor
             // The outer table of a planned pair scans the index when that costs less: its rows in the index's order.
             if (coveringScan)
             {
-                if (ScanPlanner.CoveringIndexColumn(src.Table, UsedColumnsOf(plan, src)) is var column and >= 0) plan.OuterIndexOrder = column;
+                if (ScanPlanner.CoveringIndexColumn(src.Table, UsedColumnsOf(plan, src)) is var column and >= 0) plan.OuterIndexOrder = [column];
                 return;
             }
             throw new SqlParseException("FastDb does not support a JOIN that reads only indexed columns of " + src.Table.Name + " yet (SQLite may scan the index)");
@@ -460,7 +474,7 @@ public sealed partial class Executor
             (plan.LoopOrder, plan.Access, plan.Automatic, plan.OuterIndexOrder) = saved;
             return false;
         }
-        plan.OuterIndexOrder = -1;
+        plan.OuterIndexOrder = null;
         plan.OrderSatisfied = true;
         plan.OuterDescending = descending;
         return true;
@@ -544,7 +558,7 @@ public sealed partial class Executor
             plan.LoopOrder = [t, o];
             plan.Access = new IndexAccess?[2];
             plan.Automatic = [false, false];
-            plan.OuterIndexOrder = -1;
+            plan.OuterIndexOrder = null;
             PlanLevel(plan, t, TermsFor(plan, t, terms), [], allowAutomatic: false, rowIdWalk: true);
             PlanLevel(plan, o, TermsFor(plan, o, terms), [t], allowAutomatic: true);
         }

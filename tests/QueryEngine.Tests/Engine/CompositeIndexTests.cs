@@ -108,7 +108,7 @@ public class CompositeIndexTests
     [InlineData("SELECT * FROM t WHERE a = 1 ORDER BY b DESC, d;", "ORDER BY walking a multi-column or DESC index backwards that it satisfies only in part")]
     [InlineData("SELECT * FROM t ORDER BY a LIMIT 2;", "ORDER BY with LIMIT walking a multi-column or DESC index that does not cover the query")]
     [InlineData("SELECT t.d FROM t JOIN t AS u USING (a);", "a JOIN on two indexed columns")]
-    [InlineData("SELECT t.a FROM t CROSS JOIN t AS u ON u.d = t.a;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
+    [InlineData("SELECT u.a FROM t CROSS JOIN t AS u;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
     [InlineData("SELECT * FROM t JOIN t AS u ON u.a = t.d ORDER BY u.b;", "ORDER BY, GROUP BY, DISTINCT, min() or max() on a column of a multi-column or DESC index in a join")]
     [InlineData("SELECT * FROM t JOIN t AS u ON u.a = t.d AND u.b = 1;", "a JOIN term on a later column of a multi-column index it looks a table up through")]
     [InlineData("SELECT b FROM t;", "a query that an ascending one-column index and a multi-column or DESC index both cover")]

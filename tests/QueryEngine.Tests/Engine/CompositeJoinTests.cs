@@ -41,6 +41,19 @@ public class CompositeJoinTests
         "SELECT p.title, t.name FROM t JOIN pt ON pt.tag_id = t.id JOIN p ON p.id = pt.post_id;\n",
         "SELECT p.title, t.name FROM pt JOIN t ON pt.tag_id = t.id JOIN p ON p.id = pt.post_id WHERE p.n > 2;\n",
         "SELECT p.title, px.c, t.name FROM p JOIN px ON px.a = p.id JOIN t ON t.id = px.b;\n",
+        // The link table outside scanned through its index, which covers it and is narrower than it: in index order.
+        "SELECT p.title, pw.tag_id FROM p JOIN pw ON pw.post_id = p.id;\n",
+        "SELECT p.title, pw.tag_id FROM pw JOIN p ON pw.post_id = p.id WHERE p.n > 2;\n",
+        "SELECT p.title, t.name FROM p JOIN pw ON pw.post_id = p.id JOIN t ON t.id = pw.tag_id;\n",
+        "SELECT p.title, t.name FROM t JOIN px ON px.b = t.id JOIN p ON p.id = px.a;\n",
+        "SELECT p.title, px.b FROM p JOIN px ON px.a = p.id WHERE px.b = 1;\n",
+        "SELECT count(*), group_concat(p.title) FROM p JOIN pw ON pw.post_id = p.id;\n",
+        "SELECT p.title, pw.tag_id FROM p JOIN pw ON pw.post_id = p.id LIMIT 2;\n",
+        "SELECT p.title, pw.tag_id FROM pw LEFT JOIN p ON pw.post_id = p.id;\n",
+        "SELECT pw.tag_id, p.title FROM pw CROSS JOIN p ON pw.post_id = p.id;\n",
+        // GROUP BY the outer rowid, the link table looked up through its index (PlanGroupsByOuterRowId).
+        "SELECT p.title, count(*), group_concat(px.c) FROM p JOIN px ON px.a = p.id GROUP BY p.id;\n",
+        "SELECT p.title, count(*) FROM p JOIN pt ON pt.post_id = p.id GROUP BY p.id;\n",
         // The other table pinned: the link table's rows of that key in the order of the next key column.
         "SELECT p.title, pt.tag_id FROM p JOIN pt ON pt.post_id = p.id WHERE p.id = 3;\n",
         "SELECT p.title, pt.tag_id FROM p JOIN pt ON pt.post_id = p.id WHERE pt.post_id = 3;\n",
@@ -79,8 +92,9 @@ public class CompositeJoinTests
     [InlineData("SELECT DISTINCT pt.tag_id FROM p JOIN pt ON pt.post_id = p.id;", "ORDER BY, GROUP BY, DISTINCT, min() or max() on a column of a multi-column or DESC index in a join")]
     [InlineData("SELECT max(pt.tag_id) FROM p JOIN pt ON pt.post_id = p.id;", "ORDER BY, GROUP BY, DISTINCT, min() or max() on a column of a multi-column or DESC index in a join")]
     // A scan of a table the index covers and is narrower than (SQLite may scan the index, in its order).
-    [InlineData("SELECT p.title, pw.tag_id FROM p JOIN pw ON pw.post_id = p.id;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
+    // A scan of a table the index covers and is narrower than, inside (SQLite may scan the index there, in its order).
     [InlineData("SELECT a.tag_id, p.title FROM p JOIN pw a ON p.n = a.tag_id;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
+    [InlineData("SELECT p.title, pw.tag_id FROM p CROSS JOIN pw;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
     // Two lookups of the same rank either way.
     [InlineData("SELECT a.post_id, b.tag_id FROM pt a JOIN pt b ON b.post_id = a.post_id;", "a JOIN on two indexed columns")]
     public void What_SQLite_would_weigh_is_refused(string query, string construct)
