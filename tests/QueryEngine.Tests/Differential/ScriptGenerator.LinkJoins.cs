@@ -9,7 +9,8 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// FastDb plans as SQLite does: lk scanned with lp (and lt) found by rowid, either FROM order; lp pinned by its rowid
 /// and lk looked up through the index's first column (its rows in the order of b, then rowid); lk pinned by a
 /// constant on a; LEFT JOINs through the index, with the anti-join; filters on columns no index holds (ranges on
-/// the tables found by rowid, anything on lk.c), aggregates, ORDER BY a column no index holds, LIMIT; lk outside
+/// the tables found by rowid, anything on lk.c), aggregates, ORDER BY a column no index holds, LIMIT; GROUP BY or
+/// ORDER BY lp.id where the index does not serve the equality (the usual loops and a sort); lk outside
 /// read through its key columns only (a scan of the index, which covers it). The tables are dropped again so later
 /// scripts never see them.
 /// </summary>
@@ -160,8 +161,18 @@ public sealed partial class ScriptGenerator
             tokens.Add(i == 0 ? "WHERE" : "AND");
             tokens.AddRange(where[i]);
         }
+        // GROUP BY or ORDER BY lp.id over a pair whose lk nothing finds from lp (its index does not serve the
+        // equality): SQLite keeps lk outside and sorts.
+        bool byRowId = !chain && !left && pin == 0 && !indexServes && r.Next(2) == 0;
+        if (byRowId && shape == 0) tokens.AddRange(["GROUP", "BY", "lp.id"]);
+        else if (byRowId)
+        {
+            tokens.AddRange(["ORDER", "BY", "lp.id"]);
+            if (r.Next(2) == 0) tokens.Add("DESC");
+            if (withC && r.Next(2) == 0) tokens.AddRange([",", "lk.c"]);
+        }
         // ORDER BY a column no index holds, never on the pinned table.
-        if (shape != 0 && r.Next(3) == 0)
+        else if (shape != 0 && r.Next(3) == 0)
         {
             var order = new List<string>();
             if (pin != 1 && !left) order.Add("lp.n");
