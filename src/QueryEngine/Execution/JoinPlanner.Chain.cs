@@ -207,7 +207,11 @@ public sealed partial class Executor
         plan.Access = [.. pair.Access, .. new IndexAccess?[n - 2]];
         plan.Automatic = [.. pair.Automatic, .. new bool[n - 2]];
         plan.OuterIndexOrder = pair.OuterIndexOrder;
-        for (int k = 2; k < n; k++) PlanLevel(plan, k, TermsFor(plan, k, innerTerms), [.. Enumerable.Range(0, k)], allowAutomatic: true);
+        for (int k = 2; k < n; k++)
+        {
+            var before = new HashSet<int>(Enumerable.Range(0, k));
+            PlanLevel(plan, k, TermsFor(plan, k, innerTerms), before, allowAutomatic: !OneRowBefore(plan, before));
+        }
     }
 
     /// <summary>One table of a pair has a plain index's column equal to a constant, and no table a rowid or UNIQUE

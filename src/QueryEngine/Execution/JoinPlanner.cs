@@ -73,8 +73,6 @@ public sealed partial class Executor
         }
         if (!keyed && !readsKey)
         {
-            foreach (var src in sources)
-                if (CompositeIndexPlanner.CoveringScanIndex(src, plan.Used) != null) throw CompositeIndexPlanner.CoveringScanRefusal();
             if (innerJoin)
             {
                 TurnForAutomaticIndex(plan, innerTerms);
@@ -82,6 +80,14 @@ public sealed partial class Executor
             }
             TurnForFixedOrdering(plan, sortTerms, innerTerms, keyed: false);
             RefuseUnplannedFilters(plan, innerTerms);
+            // A table a multi-column index covers, narrower, is refused where it is scanned: outside, or inside
+            // without an automatic index that serves the join (whose order it then has).
+            for (int level = 0; level < n; level++)
+            {
+                int k = plan.LoopOrder[level];
+                if (CompositeIndexPlanner.CoveringScanIndex(sources[k], plan.Used) != null && (level == 0 || !AutomaticIndexServes(plan, k, TermsFor(plan, k, innerTerms))))
+                    throw CompositeIndexPlanner.CoveringScanRefusal();
+            }
             return;
         }
         if (innerJoin && sortTermsOrdered && ordering.Count == sortTerms.Count && PlanOrderByOuterRowId(plan, innerTerms, sortTerms, firstDescending)) return;
@@ -104,7 +110,7 @@ public sealed partial class Executor
             {
                 var terms = TermsFor(plan, k, innerTerms);
                 var before = new HashSet<int>(Enumerable.Range(0, k));
-                PlanLevel(plan, k, terms, before, allowAutomatic: k > 0, coveringScan: k == 0);
+                PlanLevel(plan, k, terms, before, allowAutomatic: k > 0 && !OneRowBefore(plan, before), coveringScan: k == 0);
             }
         }
         TurnForFixedOrdering(plan, sortTerms, innerTerms, keyed: true);
@@ -209,6 +215,14 @@ public sealed partial class Executor
     private static bool IsKeyLookup(JoinPlan plan, int k, bool constantOnly) =>
         plan.Access[k] is { } access && (!constantOnly || access.Probe.IsConstant)
         && (access.Column < 0 || plan.Sources[k].Table.IndexOn(access.Column) is { Unique: true });
+
+    /// <summary>Every table <paramref name="before"/> a level is found by its rowid or a UNIQUE column (the outermost
+    /// by a constant): one row at most reaches the level, and where.c's costs then scan a table no real index
+    /// serves (its rows in rowid order) rather than build an automatic index for one probe. sqlite3 3.40.1: FROM p
+    /// LEFT JOIN o ON o.x = p.id WHERE p.id = 3 plans SEARCH p USING INTEGER PRIMARY KEY, SCAN o LEFT-JOIN (without
+    /// the WHERE: SEARCH o USING AUTOMATIC COVERING INDEX (x=?), rows of one key in another order).</summary>
+    private static bool OneRowBefore(JoinPlan plan, HashSet<int> before) =>
+        before.Count > 0 && before.All(k => IsKeyLookup(plan, k, constantOnly: false));
 
     /// <summary>The terms a table's loop may use: the ON of a LEFT JOIN for its right table, else WHERE and the
     /// inner ONs.</summary>
@@ -317,7 +331,8 @@ public sealed partial class Executor
         // scans it, in its order (sqlite3 3.40.1: FROM p JOIN pw ON pw.post_id = p.id, reading pw's key columns of
         // three, plans SCAN pw USING COVERING INDEX sqlite_autoindex_pw_1, SEARCH p); elsewhere, or beside a
         // one-column index that covers it too (the narrower wins), refused.
-        if (CompositeIndexPlanner.CoveringScanIndex(src, plan.Used) is { } covering)
+        // (An automatic index, where SQLite builds one, serves the table instead: its rows in that index's order.)
+        if (!(allowAutomatic && AutomaticIndexServes(plan, k, terms)) && CompositeIndexPlanner.CoveringScanIndex(src, plan.Used) is { } covering)
         {
             if (!coveringScan || rowIdWalk || ScanPlanner.CoveringIndexColumn(src.Table, UsedColumnsOf(plan, src)) >= 0)
                 throw CompositeIndexPlanner.CoveringScanRefusal();

@@ -8,7 +8,8 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// (PRIMARY KEY (a, b), UNIQUE (a, b), or CREATE [UNIQUE] INDEX), its rows inserted out of key order, then the joins
 /// FastDb plans as SQLite does: lk scanned with lp (and lt) found by rowid, either FROM order; lp pinned by its rowid
 /// and lk looked up through the index's first column (its rows in the order of b, then rowid); lk pinned by a
-/// constant on a; LEFT JOINs through the index, with the anti-join; filters on columns no index holds (ranges on
+/// constant on a; LEFT JOINs through the index, with the anti-join; lp LEFT JOIN lk on b (an automatic index, or lk
+/// scanned in rowid order when lp is pinned to one row); filters on columns no index holds (ranges on
 /// the tables found by rowid, anything on lk.c), aggregates, ORDER BY a column no index holds, LIMIT; GROUP BY or
 /// ORDER BY lp.id where the index does not serve the equality (the usual loops and a sort); lk outside
 /// read through its key columns only (a scan of the index, which covers it). The tables are dropped again so later
@@ -52,7 +53,8 @@ public sealed partial class ScriptGenerator
         int declared = r.Next(4);
         Add(["DROP", "TABLE", "IF", "EXISTS", "lk", ";"]);
         string aType = Pick(r, ["INTEGER", "INT", "NUMERIC", "INTEGER NOT NULL", ""]);
-        var create = new List<string> { "CREATE", "TABLE", "lk", "(", "a", aType, ",", "b", Pick(r, ["INTEGER", "INT", "REAL", ""]) };
+        string bType = Pick(r, ["INTEGER", "INT", "REAL", ""]);
+        var create = new List<string> { "CREATE", "TABLE", "lk", "(", "a", aType, ",", "b", bType };
         if (withC) create.AddRange([",", "c", Pick(r, ["TEXT", "INT", ""])]);
         if (declared == 0) create.AddRange([",", "PRIMARY", "KEY", "(", "a", ",", "b", ")"]);
         if (declared == 1) create.AddRange([",", "UNIQUE", "(", "a", ",", "b", ")"]);
@@ -69,7 +71,7 @@ public sealed partial class ScriptGenerator
         }
         links.Add(";");
         Add(links);
-        for (int q = 0, n = 3 + r.Next(4); q < n; q++) Add(LinkJoinQuery(r, withC, aType.Length > 0, keyValues, otherValues));
+        for (int q = 0, n = 3 + r.Next(4); q < n; q++) Add(LinkJoinQuery(r, withC, aType.Length > 0, bType.Length > 0, keyValues, otherValues));
         Add(["DROP", "TABLE", "lk", ";"]);
         Add(["DROP", "TABLE", "lp", ";"]);
         Add(["DROP", "TABLE", "lt", ";"]);
@@ -78,15 +80,18 @@ public sealed partial class ScriptGenerator
     /// <param name="indexServes">lk.a has a numeric affinity, so its index serves the equality with lp.id: a chain
     /// pinned on lp, and lp LEFT JOIN lk, find lk through it (without it, SQLite scans lk there, or gives it an
     /// automatic index, shapes FastDb refuses).</param>
-    List<string> LinkJoinQuery(Random r, bool withC, bool indexServes, string[] keyValues, string[] otherValues)
+    /// <param name="automaticServes">lk.b has a numeric affinity, so an automatic index on it serves the equality
+    /// with lp.id (lp LEFT JOIN lk ON lk.b = lp.id).</param>
+    List<string> LinkJoinQuery(Random r, bool withC, bool indexServes, bool automaticServes, string[] keyValues, string[] otherValues)
     {
-        // 0-1: lp and lk; 2: lp LEFT JOIN lk; 3: lk LEFT JOIN lp; 4-5: lp, lk and lt.
-        int kind = r.Next(6);
+        // 0-1: lp and lk; 2: lp LEFT JOIN lk; 3: lk LEFT JOIN lp; 4-5: lp, lk and lt; 6: lp LEFT JOIN lk on its
+        // second key column (an automatic index, or a scan of lk in rowid order when one lp row reaches it).
+        int kind = r.Next(7);
         // Without an index that serves the ON equality, SQLite may give lk an automatic index or scan it.
         if (kind == 2 && !indexServes) kind = 3;
-        bool chain = kind >= 4, left = kind is 2 or 3;
+        bool chain = kind is 4 or 5, left = kind is 2 or 3 or 6;
         // 0: no pin; 1: lp.id = constant; 2: lk.a = constant (two tables only: with lt, lp.id is its constant too).
-        int pin = left || (chain && !indexServes) ? 0 : r.Next(chain ? 2 : 3);
+        int pin = kind == 6 ? r.Next(2) : left || (chain && !indexServes) ? 0 : r.Next(chain ? 2 : 3);
         var columns = new List<string> { "lp.n", "lp.id", "lk.a", "lk.b" };
         if (withC) columns.Add("lk.c");
         if (chain) columns.AddRange(["lt.w", "lt.n"]);
@@ -105,13 +110,15 @@ public sealed partial class ScriptGenerator
         // lk read through its key columns only is covered by the index, narrower than a table with c: outside,
         // SQLite scans the index (in its order); inside, scanned (a pair pinned on lp without an index that serves
         // the equality), it may too, a shape FastDb refuses.
-        if (withC && shape != 1 && ((pin == 1 && !indexServes) || r.Next(2) == 0)) tokens.AddRange([",", "lk.c"]);
+        bool scannedInside = pin == 1 && (kind == 6 || !indexServes) || (kind == 6 && !automaticServes);
+        if (withC && shape != 1 && (scannedInside || r.Next(2) == 0)) tokens.AddRange([",", "lk.c"]);
         tokens.Add("FROM");
         var joins = new List<List<string>>();
         var where = new List<List<string>>();
         var link = r.Next(2) == 0 ? new List<string> { "lk.a", "=", "lp.id" } : ["lp.id", "=", "lk.a"];
         if (kind == 2) tokens.AddRange(["lp", "LEFT", "JOIN", "lk", "ON", .. link]);
         else if (kind == 3) tokens.AddRange(["lk", "LEFT", "JOIN", "lp", "ON", .. link]);
+        else if (kind == 6) tokens.AddRange(["lp", "LEFT", "JOIN", "lk", "ON", "lk.b", "=", "lp.id"]);
         else
         {
             var tables = chain ? new List<string> { "lp", "lk", "lt" } : ["lp", "lk"];
@@ -151,7 +158,7 @@ public sealed partial class ScriptGenerator
         if (left && r.Next(3) == 0 && withC) tokens.AddRange(["AND", "lk.c", Pick(r, ComparisonOperators), Pick(r, otherValues)]);
         if (pin == 1) where.Add(["lp.id", "=", Pick(r, keyValues)]);
         if (pin == 2) where.Add(["lk.a", "=", Pick(r, keyValues)]);
-        if (kind == 2 && r.Next(3) == 0) where.Add(["lk.a", "IS", "NULL"]);
+        if (kind is 2 or 6 && r.Next(3) == 0) where.Add([kind == 2 ? "lk.a" : "lk.b", "IS", "NULL"]);
         // Filters on columns no index holds: ranges on the tables found by rowid, anything on lk.c.
         if (!left && r.Next(3) == 0) where.Add(["lp.n", Pick(r, RangeOperators), Pick(r, otherValues)]);
         if (chain && r.Next(4) == 0) where.Add(["lt.w", Pick(r, RangeOperators), Pick(r, otherValues)]);

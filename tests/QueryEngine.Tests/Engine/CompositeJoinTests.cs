@@ -51,6 +51,11 @@ public class CompositeJoinTests
         "SELECT p.title, pw.tag_id FROM p JOIN pw ON pw.post_id = p.id LIMIT 2;\n",
         "SELECT p.title, pw.tag_id FROM pw LEFT JOIN p ON pw.post_id = p.id;\n",
         "SELECT pw.tag_id, p.title FROM pw CROSS JOIN p ON pw.post_id = p.id;\n",
+        // Inside through an automatic index on the index's second column: the automatic index's order, covered or not.
+        "SELECT a.tag_id, p.title FROM p JOIN pw a ON p.n = a.tag_id;\n",
+        "SELECT p.title, pw.post_id FROM p LEFT JOIN pw ON pw.tag_id = p.id;\n",
+        "SELECT p.title, pw.post_id FROM p LEFT JOIN pw ON pw.tag_id = p.n;\n",
+        "SELECT p.title FROM p LEFT JOIN pw ON pw.tag_id = p.id WHERE pw.post_id IS NULL;\n",
         // GROUP BY the outer rowid, the link table looked up through its index (PlanGroupsByOuterRowId).
         "SELECT p.title, count(*), group_concat(px.c) FROM p JOIN px ON px.a = p.id GROUP BY p.id;\n",
         "SELECT p.title, count(*) FROM p JOIN pt ON pt.post_id = p.id GROUP BY p.id;\n",
@@ -93,7 +98,8 @@ public class CompositeJoinTests
     [InlineData("SELECT max(pt.tag_id) FROM p JOIN pt ON pt.post_id = p.id;", "ORDER BY, GROUP BY, DISTINCT, min() or max() on a column of a multi-column or DESC index in a join")]
     // A scan of a table the index covers and is narrower than (SQLite may scan the index, in its order).
     // A scan of a table the index covers and is narrower than, inside (SQLite may scan the index there, in its order).
-    [InlineData("SELECT a.tag_id, p.title FROM p JOIN pw a ON p.n = a.tag_id;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
+    [InlineData("SELECT a.tag_id, p.title FROM pw a JOIN p ON p.n = a.tag_id;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
+    [InlineData("SELECT p.title, pw.post_id FROM p LEFT JOIN pw ON pw.tag_id = p.id WHERE p.id = 1;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
     [InlineData("SELECT p.title, pw.tag_id FROM p CROSS JOIN pw;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
     // Two lookups of the same rank either way.
     [InlineData("SELECT a.post_id, b.tag_id FROM pt a JOIN pt b ON b.post_id = a.post_id;", "a JOIN on two indexed columns")]
