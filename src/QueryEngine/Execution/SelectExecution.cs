@@ -176,8 +176,9 @@ public sealed partial class Executor
                 foreach (var e in output) AggregateExpr.CollectIn(e, aggregates);
                 if (having != null) AggregateExpr.CollectIn(having, aggregates);
                 foreach (var k in order) AggregateExpr.CollectIn(k.Key, aggregates);
+                // count(DISTINCT x) counts the same whatever order the rows come in.
                 foreach (var a in aggregates)
-                    if ((a.IsMinMax || a.Distinct) && a.Argument != null) CollectColumns(a.Argument, ordering);
+                    if ((a.IsMinMax || (a.Distinct && a.Kind != AggregateKind.Count)) && a.Argument != null) CollectColumns(a.Argument, ordering);
             }
             var read = new HashSet<int>(used);
             foreach (var on in join.On) if (on != null) CollectColumns(on, read);

@@ -36,6 +36,7 @@ public class CompositeJoinTests
         "SELECT count(*), sum(pt.tag_id), group_concat(p.title) FROM p JOIN pt ON pt.post_id = p.id;\n",
         "SELECT p.author, group_concat(pt.tag_id) FROM p JOIN pt ON pt.post_id = p.id GROUP BY p.author;\n",
         "SELECT p.author, count(DISTINCT pt.tag_id) FROM p JOIN pt ON pt.post_id = p.id GROUP BY p.author;\n",
+        "SELECT count(DISTINCT pt.tag_id), count(DISTINCT pt.post_id) FROM p JOIN pt ON pt.post_id = p.id WHERE p.n > 1;\n",
         // Many-to-many: the link table outside, both ends found by rowid.
         "SELECT p.title, t.name FROM p JOIN pt ON pt.post_id = p.id JOIN t ON t.id = pt.tag_id;\n",
         "SELECT p.title, t.name FROM t JOIN pt ON pt.tag_id = t.id JOIN p ON p.id = pt.post_id;\n",
@@ -96,6 +97,7 @@ public class CompositeJoinTests
     [InlineData("SELECT pt.post_id, count(*) FROM p JOIN pt ON pt.post_id = p.id GROUP BY pt.post_id;", "ORDER BY, GROUP BY, DISTINCT, min() or max() on a column of a multi-column or DESC index in a join")]
     [InlineData("SELECT DISTINCT pt.tag_id FROM p JOIN pt ON pt.post_id = p.id;", "ORDER BY, GROUP BY, DISTINCT, min() or max() on a column of a multi-column or DESC index in a join")]
     [InlineData("SELECT max(pt.tag_id) FROM p JOIN pt ON pt.post_id = p.id;", "ORDER BY, GROUP BY, DISTINCT, min() or max() on a column of a multi-column or DESC index in a join")]
+    [InlineData("SELECT group_concat(DISTINCT pt.tag_id) FROM p JOIN pt ON pt.post_id = p.id;", "ORDER BY, GROUP BY, DISTINCT, min() or max() on a column of a multi-column or DESC index in a join")]
     // A scan of a table the index covers and is narrower than (SQLite may scan the index, in its order).
     // A scan of a table the index covers and is narrower than, inside (SQLite may scan the index there, in its order).
     [InlineData("SELECT a.tag_id, p.title FROM pw a JOIN p ON p.n = a.tag_id;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
