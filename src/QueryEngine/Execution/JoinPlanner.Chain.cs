@@ -210,7 +210,7 @@ public sealed partial class Executor
         for (int k = 2; k < n; k++)
         {
             var before = new HashSet<int>(Enumerable.Range(0, k));
-            PlanLevel(plan, k, TermsFor(plan, k, innerTerms), before, allowAutomatic: !OneRowBefore(plan, before));
+            PlanLevel(plan, k, TermsFor(plan, k, innerTerms), before, allowAutomatic: AutomaticIndexPays(plan, before, innerTerms));
         }
     }
 

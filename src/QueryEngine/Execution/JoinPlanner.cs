@@ -80,13 +80,17 @@ public sealed partial class Executor
             }
             TurnForFixedOrdering(plan, sortTerms, innerTerms, keyed: false);
             RefuseUnplannedFilters(plan, innerTerms);
-            // A table a multi-column index covers, narrower, is refused where it is scanned: outside, or inside
-            // without an automatic index that serves the join (whose order it then has).
+            // A table a multi-column index covers, narrower, is scanned through it outside a chain of LEFT or CROSS
+            // JOINs (FROM order, nothing to weigh); elsewhere it is refused where it is scanned: outside an inner
+            // pair (the index could turn the loops), or inside without an automatic index that serves the join
+            // (whose order it then has).
+            bool fromOrder = plan.Clauses.TrueForAll(c => c.Kind is JoinKind.Left or JoinKind.Cross);
             for (int level = 0; level < n; level++)
             {
                 int k = plan.LoopOrder[level];
-                if (CompositeIndexPlanner.CoveringScanIndex(sources[k], plan.Used) != null && (level == 0 || !AutomaticIndexServes(plan, k, TermsFor(plan, k, innerTerms))))
-                    throw CompositeIndexPlanner.CoveringScanRefusal();
+                if (CompositeIndexPlanner.CoveringScanIndex(sources[k], plan.Used) is not { } covering) continue;
+                if (level == 0 && fromOrder) plan.OuterIndexOrder = covering.Columns;
+                else if (level == 0 || !AutomaticIndexServes(plan, k, TermsFor(plan, k, innerTerms))) throw CompositeIndexPlanner.CoveringScanRefusal();
             }
             return;
         }
@@ -110,7 +114,7 @@ public sealed partial class Executor
             {
                 var terms = TermsFor(plan, k, innerTerms);
                 var before = new HashSet<int>(Enumerable.Range(0, k));
-                PlanLevel(plan, k, terms, before, allowAutomatic: k > 0 && !OneRowBefore(plan, before), coveringScan: k == 0);
+                PlanLevel(plan, k, terms, before, allowAutomatic: k > 0 && AutomaticIndexPays(plan, before, innerTerms), coveringScan: k == 0);
             }
         }
         TurnForFixedOrdering(plan, sortTerms, innerTerms, keyed: true);
@@ -174,7 +178,7 @@ public sealed partial class Executor
         if (!keyed) return;
         plan.Access = new IndexAccess?[2];
         PlanLevel(plan, fixedIn, terms, [], allowAutomatic: false);
-        PlanLevel(plan, outer, terms, [fixedIn], allowAutomatic: true);
+        PlanLevel(plan, outer, terms, [fixedIn], allowAutomatic: AutomaticIndexPays(plan, [fixedIn], terms));
         // The range scan of that index visits the rows in its order; those outside the range never join (the bound
         // holds on the column they must equal), so the scan is every row in index order (a rowid range: rowid order).
         if (bounded.Count == 1 && plan.Access[fixedIn] == null && bounded[0] >= 0) plan.OuterIndexOrder = [bounded[0]];
@@ -216,13 +220,40 @@ public sealed partial class Executor
         plan.Access[k] is { } access && (!constantOnly || access.Probe.IsConstant)
         && (access.Column < 0 || plan.Sources[k].Table.IndexOn(access.Column) is { Unique: true });
 
-    /// <summary>Every table <paramref name="before"/> a level is found by its rowid or a UNIQUE column (the outermost
-    /// by a constant): one row at most reaches the level, and where.c's costs then scan a table no real index
-    /// serves (its rows in rowid order) rather than build an automatic index for one probe. sqlite3 3.40.1: FROM p
-    /// LEFT JOIN o ON o.x = p.id WHERE p.id = 3 plans SEARCH p USING INTEGER PRIMARY KEY, SCAN o LEFT-JOIN (without
-    /// the WHERE: SEARCH o USING AUTOMATIC COVERING INDEX (x=?), rows of one key in another order).</summary>
-    private static bool OneRowBefore(JoinPlan plan, HashSet<int> before) =>
-        before.Count > 0 && before.All(k => IsKeyLookup(plan, k, constantOnly: false));
+    /// <summary>
+    /// Whether where.c builds an automatic index for a level no real index serves, from the tables
+    /// <paramref name="before"/> it, rather than scan the table in rowid order for each row that reaches it. Its
+    /// costs (whereLoopAddBtree, LogEst, tables of 2^20 rows without ANALYZE): a scan costs N + 216 for N rows reaching
+    /// the level; the automatic index 271 to build, then N + 53. Rows reaching it: 1 (LogEst 0) per table found by its
+    /// rowid or a UNIQUE column, 10 (33) through a plain or multi-column index, 20 (43) through an automatic index,
+    /// 2^20 (200) for a scan. So fewer than about 45 rows (LogEst 55) scan: one table found through an index or an
+    /// automatic one among one-row lookups (filters only lower the count). A scanned table before it builds the
+    /// index. Between the two, filters (whereLoopOutputAdjust lowers a loop's rows by one per term, 20 for an
+    /// equality with a constant) could tip it either way: refused with one, the index built without. sqlite3 3.40.1:
+    /// FROM posts p LEFT JOIN notes n ON n.pid = p.id plans SEARCH n USING AUTOMATIC COVERING INDEX (pid=?); with
+    /// WHERE p.id = 1, or WHERE p.author_id = 1 (an index), SCAN n, its rows in rowid order.
+    /// </summary>
+    private static bool AutomaticIndexPays(JoinPlan plan, HashSet<int> before, List<Expr> innerTerms)
+    {
+        int rows = 0;
+        foreach (int b in before)
+            rows += plan.Access[b] != null ? (IsKeyLookup(plan, b, constantOnly: false) ? 0 : 33)
+                : b != plan.LoopOrder[0] && plan.Automatic[b] && AutomaticIndexServes(plan, b, TermsFor(plan, b, innerTerms)) ? 43 : 200;
+        if (rows >= 200) return true;
+        if (rows < 55) return false;
+        var read = new HashSet<int>();
+        foreach (int b in before)
+            foreach (var term in TermsFor(plan, b, innerTerms))
+            {
+                // A join equality, or the term a lookup consumes, filters nothing.
+                if (term is BinaryExpr { Op: BinaryOp.Equal, Left: ColumnExpr, Right: ColumnExpr } || before.Any(o => ReferenceEquals(plan.Access[o]?.Term, term))) continue;
+                read.Clear();
+                CollectColumns(term, read);
+                if (before.Any(o => read.Any(i => InSource(i, plan.Sources[o]))))
+                    throw new SqlParseException("FastDb does not support a join whose filters decide whether SQLite builds an automatic index yet");
+            }
+        return true;
+    }
 
     /// <summary>The terms a table's loop may use: the ON of a LEFT JOIN for its right table, else WHERE and the
     /// inner ONs.</summary>
@@ -520,7 +551,9 @@ public sealed partial class Executor
     private bool PlanGroupsByOuterRowId(JoinPlan plan, List<Expr> terms, List<Expr> groupTerms, bool strictOrder, bool descending)
     {
         var sources = plan.Sources;
-        if (sources.Count != 2) return false;
+        // Three or more tables only in a chain of LEFT or CROSS JOINs (FROM order), walked from the first.
+        if (sources.Count != 2 && plan.Clauses.Exists(c => c.Kind is not (JoinKind.Left or JoinKind.Cross))) return false;
+        if (sources.Count > 2) return PlanGroupsAlongChain(plan, terms, groupTerms, strictOrder, descending);
         int t = strictOrder ? (ReadsRowId([groupTerms[0]], sources[0]) ? 0 : ReadsRowId([groupTerms[0]], sources[1]) ? 1 : -1)
             : sources.FindIndex(src => ReadsRowId(groupTerms, src));
         if (t < 0) return false;
@@ -575,7 +608,39 @@ public sealed partial class Executor
             plan.Automatic = [false, false];
             plan.OuterIndexOrder = null;
             PlanLevel(plan, t, TermsFor(plan, t, terms), [], allowAutomatic: false, rowIdWalk: true);
-            PlanLevel(plan, o, TermsFor(plan, o, terms), [t], allowAutomatic: true);
+            PlanLevel(plan, o, TermsFor(plan, o, terms), [t], allowAutomatic: AutomaticIndexPays(plan, [t], terms));
+        }
+        catch (SqlParseException) { (plan.LoopOrder, plan.Access, plan.Automatic, plan.OuterIndexOrder) = saved; return false; }
+        plan.GroupsSatisfied = true;
+        plan.OuterDescending = descending;
+        return true;
+    }
+
+    /// <summary>PlanGroupsByOuterRowId for a chain of LEFT or CROSS JOINs: GROUP BY the first table's rowid (and its
+    /// columns no index holds) walks that table in rowid order and streams each group as its joined rows come, every
+    /// later table in FROM order as PlanJoinLoops plans it. sqlite3 3.40.1: FROM posts p LEFT JOIN post_tags pt ON
+    /// pt.post_id = p.id LEFT JOIN tags t ON t.id = pt.tag_id GROUP BY p.id plans SCAN p, SEARCH pt USING COVERING
+    /// INDEX (post_id=?), SEARCH t USING INTEGER PRIMARY KEY, and no temp b-tree.</summary>
+    private bool PlanGroupsAlongChain(JoinPlan plan, List<Expr> terms, List<Expr> groupTerms, bool strictOrder, bool descending)
+    {
+        var first = plan.Sources[0];
+        if (strictOrder ? !ReadsRowId([groupTerms[0]], first) : !ReadsRowId(groupTerms, first)) return false;
+        foreach (var g in groupTerms)
+            if (!ReadsRowId([g], first) && (g is not ColumnExpr c || !InSource(c.Index, first) || TouchesKey(g, first))) return false;
+        int n = plan.Sources.Count;
+        var saved = (plan.LoopOrder, plan.Access, plan.Automatic, plan.OuterIndexOrder);
+        try
+        {
+            plan.LoopOrder = [.. Enumerable.Range(0, n)];
+            plan.Access = new IndexAccess?[n];
+            plan.Automatic = new bool[n];
+            plan.OuterIndexOrder = null;
+            PlanLevel(plan, 0, TermsFor(plan, 0, terms), [], allowAutomatic: false, rowIdWalk: true);
+            for (int k = 1; k < n; k++)
+            {
+                var before = new HashSet<int>(Enumerable.Range(0, k));
+                PlanLevel(plan, k, TermsFor(plan, k, terms), before, allowAutomatic: AutomaticIndexPays(plan, before, terms));
+            }
         }
         catch (SqlParseException) { (plan.LoopOrder, plan.Access, plan.Automatic, plan.OuterIndexOrder) = saved; return false; }
         plan.GroupsSatisfied = true;

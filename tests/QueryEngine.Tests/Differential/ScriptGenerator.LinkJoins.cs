@@ -9,7 +9,8 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// FastDb plans as SQLite does: lk scanned with lp (and lt) found by rowid, either FROM order; lp pinned by its rowid
 /// and lk looked up through the index's first column (its rows in the order of b, then rowid); lk pinned by a
 /// constant on a; LEFT JOINs through the index, with the anti-join; lp LEFT JOIN lk on b (an automatic index, or lk
-/// scanned in rowid order when lp is pinned to one row); filters on columns no index holds (ranges on
+/// scanned in rowid order when lp is pinned to one row); lk LEFT JOIN lt on a column no index holds (an automatic index,
+/// or a scan when lk.a is fixed: about ten rows); filters on columns no index holds (ranges on
 /// the tables found by rowid, anything on lk.c), aggregates, ORDER BY a column no index holds, LIMIT; GROUP BY or
 /// ORDER BY lp.id where the index does not serve the equality (the usual loops and a sort); lk outside
 /// read through its key columns only (a scan of the index, which covers it). The tables are dropped again so later
@@ -85,19 +86,21 @@ public sealed partial class ScriptGenerator
     List<string> LinkJoinQuery(Random r, bool withC, bool indexServes, bool automaticServes, string[] keyValues, string[] otherValues)
     {
         // 0-1: lp and lk; 2: lp LEFT JOIN lk; 3: lk LEFT JOIN lp; 4-5: lp, lk and lt; 6: lp LEFT JOIN lk on its
-        // second key column (an automatic index, or a scan of lk in rowid order when one lp row reaches it).
-        int kind = r.Next(7);
+        // second key column (an automatic index, or a scan of lk in rowid order when one lp row reaches it); 7: lk
+        // LEFT JOIN lt on a column no index holds (an automatic index, or a scan when lk.a = constant leaves about
+        // ten rows of lk by where.c's guess).
+        int kind = r.Next(8);
         // Without an index that serves the ON equality, SQLite may give lk an automatic index or scan it.
         if (kind == 2 && !indexServes) kind = 3;
-        bool chain = kind is 4 or 5, left = kind is 2 or 3 or 6;
+        bool chain = kind is 4 or 5, left = kind is 2 or 3 or 6 or 7;
         // 0: no pin; 1: lp.id = constant; 2: lk.a = constant (two tables only: with lt, lp.id is its constant too).
-        int pin = kind == 6 ? r.Next(2) : left || (chain && !indexServes) ? 0 : r.Next(chain ? 2 : 3);
-        var columns = new List<string> { "lp.n", "lp.id", "lk.a", "lk.b" };
+        int pin = kind == 6 ? r.Next(2) : kind == 7 ? 2 * r.Next(2) : left || (chain && !indexServes) ? 0 : r.Next(chain ? 2 : 3);
+        var columns = kind == 7 ? new List<string> { "lk.a", "lk.b" } : ["lp.n", "lp.id", "lk.a", "lk.b"];
         if (withC) columns.Add("lk.c");
-        if (chain) columns.AddRange(["lt.w", "lt.n"]);
+        if (chain || kind == 7) columns.AddRange(["lt.w", "lt.n"]);
         var tokens = new List<string> { "SELECT" };
         int shape = r.Next(5);
-        if (shape == 0) tokens.AddRange(["count", "(", "*", ")", ",", "group_concat", "(", "lk.b", ")", ",", "total", "(", "lp.n", ")"]);
+        if (shape == 0) tokens.AddRange(["count", "(", "*", ")", ",", "group_concat", "(", "lk.b", ")", ",", "total", "(", kind == 7 ? "lt.n" : "lp.n", ")"]);
         else if (shape == 1) tokens.Add("*");
         else
         {
@@ -119,6 +122,7 @@ public sealed partial class ScriptGenerator
         if (kind == 2) tokens.AddRange(["lp", "LEFT", "JOIN", "lk", "ON", .. link]);
         else if (kind == 3) tokens.AddRange(["lk", "LEFT", "JOIN", "lp", "ON", .. link]);
         else if (kind == 6) tokens.AddRange(["lp", "LEFT", "JOIN", "lk", "ON", "lk.b", "=", "lp.id"]);
+        else if (kind == 7) tokens.AddRange(["lk", "LEFT", "JOIN", "lt", "ON", "lt.w", "=", "lk.b"]);
         else
         {
             var tables = chain ? new List<string> { "lp", "lk", "lt" } : ["lp", "lk"];

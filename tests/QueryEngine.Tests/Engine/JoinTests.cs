@@ -117,6 +117,18 @@ public class JoinTests
         "SELECT p.n, o.y FROM p LEFT JOIN q ON q.id = p.n LEFT JOIN o ON o.x = q.x WHERE p.id = 1;\nSELECT p.n, o.y FROM p JOIN q ON q.id = p.n LEFT JOIN o ON o.x = q.x WHERE p.id = 1;\n" +
         "SELECT p.n, o.y FROM p LEFT JOIN q ON q.x = p.n LEFT JOIN o ON o.x = q.x WHERE p.id = 3;\nSELECT p.n, o.y FROM p CROSS JOIN o ON o.x = p.id WHERE p.id = 3;\n" +
         "SELECT p.n, o.y FROM p LEFT JOIN o ON o.x = p.id;\n",
+        // About ten rows (a plain index's guess) reaching it scan too; two index lookups, or a scan, build the index.
+        "CREATE TABLE a(id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE p(id INTEGER PRIMARY KEY, a_id INT);\nCREATE INDEX pa ON p(a_id);\n" +
+        "CREATE TABLE c(id INTEGER PRIMARY KEY, p_id INT);\nCREATE INDEX cp ON c(p_id);\nCREATE TABLE n(pid INT, txt TEXT);\n" +
+        "INSERT INTO a VALUES(1,'x'),(2,'y');\nINSERT INTO p VALUES(1,1),(2,2),(3,1);\nINSERT INTO c VALUES(1,1),(2,3),(3,1);\n" +
+        "INSERT INTO n VALUES(2,'b'),(1,'a'),(2,'a'),(1,'c'),(3,'d'),(3,'a');\n" +
+        "SELECT p.id, n.txt FROM p LEFT JOIN n ON n.pid = p.id WHERE p.a_id = 1;\nSELECT c.id, n.txt FROM p JOIN c ON c.p_id = p.id LEFT JOIN n ON n.pid = c.p_id WHERE p.id = 1;\n" +
+        "SELECT p.id, n.txt FROM a LEFT JOIN p ON p.a_id = a.id LEFT JOIN c ON c.p_id = p.id LEFT JOIN n ON n.pid = p.id WHERE a.id = 1;\n" +
+        "SELECT p.id, n.txt FROM a LEFT JOIN p ON p.a_id = a.id LEFT JOIN n ON n.pid = p.id;\n" +
+        // GROUP BY the first table's rowid along a LEFT chain: its rows walked in rowid order, each group streamed.
+        "SELECT a.name, group_concat(c.id), group_concat(n.txt), count(*) FROM a LEFT JOIN p ON p.a_id = a.id LEFT JOIN c ON c.p_id = p.id LEFT JOIN n ON n.pid = p.id GROUP BY a.id;\n" +
+        "SELECT a.name, group_concat(c.id) FROM a LEFT JOIN p ON p.a_id = a.id LEFT JOIN c ON c.p_id = p.id GROUP BY a.id ORDER BY a.id DESC;\n" +
+        "SELECT a.name, count(DISTINCT p.id), count(c.id) FROM a LEFT JOIN p ON p.a_id = a.id LEFT JOIN c ON c.p_id = p.id GROUP BY a.id HAVING count(*) > 1;\n",
         // Errors, in SQLite's words (an error inside ON has no caret).
         Tables + "SELECT * FROM a JOIN b USING (x);\nSELECT x FROM a, a;\nSELECT rowid FROM a, b;\nSELECT nosuch.x FROM a, b;\nSELECT * FROM a JOIN b ON nosuch = 1;\n" +
         "SELECT * FROM a LEFT INNER JOIN b;\nSELECT * FROM a JOIN d USING (p);\nSELECT * FROM a NATURAL JOIN b ON x = y;\nSELECT * FROM a JOIN;\nSELECT * FROM a JOIN b ON;\nSELECT * FROM a JOIN b USING ();\n" +
@@ -135,6 +147,8 @@ public class JoinTests
     [InlineData("CREATE TABLE a(x INT, p); CREATE INDEX ax ON a(x); CREATE TABLE b(y INT, q); SELECT a.x FROM b LEFT JOIN a ON b.q = 1;", "a JOIN that reads only indexed columns of a")]
     [InlineData("CREATE TABLE u(id INTEGER PRIMARY KEY, n); CREATE TABLE o(id INTEGER PRIMARY KEY, u INT, t); CREATE INDEX ou ON o(u); SELECT u.id, count(*) FROM u JOIN o ON o.u = u.id WHERE o.t = 5 GROUP BY u.id;", "ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN")]
     [InlineData("CREATE TABLE u(id INTEGER PRIMARY KEY, n); CREATE TABLE o(id INTEGER PRIMARY KEY, u INT, t); CREATE INDEX ou ON o(u); SELECT DISTINCT u.id, o.t FROM u JOIN o ON o.u = u.id;", "ORDER BY, GROUP BY or DISTINCT on an indexed column or a rowid in a JOIN")]
+    [InlineData("CREATE TABLE a(id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE p(id INTEGER PRIMARY KEY, a_id INT); CREATE INDEX pa ON p(a_id); CREATE TABLE c(id INTEGER PRIMARY KEY, p_id INT); CREATE INDEX cp ON c(p_id); CREATE TABLE n(pid INT, txt TEXT); " +
+        "SELECT n.txt FROM a LEFT JOIN p ON p.a_id = a.id LEFT JOIN c ON c.p_id = p.id LEFT JOIN n ON n.pid = p.id WHERE a.id = 1 AND a.name > 'a';", "a join whose filters decide whether SQLite builds an automatic index")]
     [InlineData("CREATE TABLE ja(k, v, w); CREATE TABLE jb(k, v, w); CREATE INDEX jbv ON jb(v); CREATE INDEX jbw ON jb(w); SELECT * FROM ja JOIN jb ON jb.v = ja.w AND jb.w = ja.v WHERE ja.w > 1 AND ja.v < 4 AND jb.k = 3 ORDER BY jb.k;", "ORDER BY, GROUP BY or DISTINCT on columns a WHERE term fixes in a JOIN whose WHERE bounds several columns")]
     [InlineData("CREATE TABLE t(a UNIQUE, b, c); INSERT INTO t VALUES (NULL, 1, 'x'), (NULL, 1, 'y'); SELECT c FROM t ORDER BY a DESC, b DESC LIMIT 2;", "ORDER BY ... DESC of several terms with LIMIT led by an indexed column with equal keys")]
     [InlineData("CREATE TABLE a(x); CREATE TABLE b(y); CREATE TABLE c(z); SELECT * FROM a, b, c;", "this join of three or more tables")]
