@@ -649,15 +649,18 @@ public sealed partial class Executor
     }
 
     /// <summary>
-    /// ORDER BY, GROUP BY or DISTINCT terms of an inner pair whose only key is the rowid (or INTEGER PRIMARY KEY) of a
-    /// table t found by that rowid from the other table o, which nothing finds from t (no index lookup, only an
-    /// automatic index or a scan): walking t in rowid order outside would cost an automatic index on o or a scan of
-    /// o per row, so where.c keeps the usual loops (o outside, t looked up) and sorts. sqlite3 3.40.1, EXPLAIN QUERY
+    /// ORDER BY, GROUP BY or DISTINCT terms of an inner pair whose only keys are the rowid (or INTEGER PRIMARY KEY) or
+    /// indexed columns of a table t found by that rowid from the other table o, which nothing finds from t (no index
+    /// lookup, only an automatic index or a scan): walking t in rowid or index order outside would cost an automatic
+    /// index on o or a scan of o per row, so where.c keeps the usual loops (o outside, t looked up) and sorts (with a
+    /// lookup of o from t it walks instead: ORDER BY a.email over posts p JOIN authors a ON a.id = p.author_id,
+    /// posts indexed on author_id, plans SCAN a USING INDEX, SEARCH p USING INDEX). sqlite3 3.40.1, EXPLAIN QUERY
     /// PLAN of <c>FROM products p JOIN order_items oi ON oi.product_id = p.id</c> (oi's key is (order_id,
     /// product_id)) with GROUP BY p.id, ORDER BY p.id [DESC], GROUP BY p.id ORDER BY p.id DESC, ORDER BY p.title,
     /// p.id, DISTINCT p.id, GROUP BY p.id, p.title, and up to five equality, range or LIKE filters on either table:
-    /// SCAN oi, SEARCH p USING INTEGER PRIMARY KEY, USE TEMP B-TREE. No constant key on either table (a pinned pair
-    /// is planned otherwise).
+    /// SCAN oi, SEARCH p USING INTEGER PRIMARY KEY, USE TEMP B-TREE; and FROM tags t JOIN post_tags pt ON pt.tag_id =
+    /// t.id with ORDER BY, GROUP BY or DISTINCT t.name (UNIQUE): SCAN pt, SEARCH t, USE TEMP B-TREE. No constant key on
+    /// either table (a pinned pair is planned otherwise).
     /// </summary>
     private static bool SortsAfterUsualPair(JoinPlan plan, List<Expr> terms, List<Expr> ordering)
     {
@@ -666,7 +669,8 @@ public sealed partial class Executor
         foreach (var term in ordering)
         {
             if (!sources.Exists(src => TouchesKey(term, src))) continue;
-            int k = sources.FindIndex(src => ReadsRowId([term], src));
+            // The term is one of t's keys itself (its rowid or an indexed column), and touches no other key.
+            int k = term is ColumnExpr column ? sources.FindIndex(src => KeyColumn(column, src) != null) : -1;
             if (k < 0 || (t >= 0 && k != t)) return false;
             t = k;
         }

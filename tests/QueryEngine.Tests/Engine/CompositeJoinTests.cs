@@ -57,6 +57,10 @@ public class CompositeJoinTests
         "SELECT p.title, pw.post_id FROM p LEFT JOIN pw ON pw.tag_id = p.id;\n",
         "SELECT p.title, pw.post_id FROM p LEFT JOIN pw ON pw.tag_id = p.n;\n",
         "SELECT p.title FROM p LEFT JOIN pw ON pw.tag_id = p.id WHERE pw.post_id IS NULL;\n",
+        // ORDER BY, GROUP BY or DISTINCT a UNIQUE column of a table nothing finds the link table from: a sort.
+        "SELECT t.name, pt.post_id FROM t JOIN pt ON pt.tag_id = t.id ORDER BY t.name;\n",
+        "SELECT t.name, count(*), group_concat(pt.post_id) FROM t JOIN pt ON pt.tag_id = t.id GROUP BY t.name;\n",
+        "SELECT DISTINCT t.name FROM pt JOIN t ON pt.tag_id = t.id;\n",
         // GROUP BY the outer rowid, the link table looked up through its index (PlanGroupsByOuterRowId).
         "SELECT p.title, count(*), group_concat(px.c) FROM p JOIN px ON px.a = p.id GROUP BY p.id;\n",
         "SELECT p.title, count(*) FROM p JOIN pt ON pt.post_id = p.id GROUP BY p.id;\n",
