@@ -161,7 +161,7 @@ public sealed partial class Executor
             else if (level > 0 && plan.Automatic[k]) lookups[level] = Lookup.For(on[level] ?? filters[level], sources[k], plan.Used);
             // The equality a lookup answers holds for every row it returns (same affinity, same comparison, NULLs
             // never found), so it is not tested again: SQLite's index seek consumes its term the same way.
-            if (lookups[level]?.Term is { } consumed)
+            foreach (var consumed in lookups[level]?.Terms ?? [])
             {
                 if (on[level] != null) on[level] = Without(on[level]!, consumed);
                 else if (filters[level] != null) filters[level] = Without(filters[level]!, consumed);
@@ -317,8 +317,13 @@ public sealed partial class Executor
         private bool _rowId;
         private UniqueIndex? _unique;
         private readonly Row[] _one = new Row[1];
-        /// <summary>The AND term whose equality this lookup answers.</summary>
-        public Expr? Term { get; private set; }
+        /// <summary>The AND terms whose equalities this lookup answers.</summary>
+        public IReadOnlyList<Expr> Terms { get; private set; } = [];
+        /// <summary>Equalities on a multi-column index's next key columns (a seek of several): the rows of the first
+        /// column's group that match them too, in the group's (index) order.</summary>
+        private (Expr Probe, Affinity Affinity, int Column)[] _next = [];
+        private readonly List<Row> _matches = [];
+        private SqlValue[]? _keys;
 
         public static Lookup? For(Expr? on, JoinSource inner, HashSet<int> used)
         {
@@ -334,7 +339,7 @@ public sealed partial class Executor
                 chosen ??= candidate;
             }
             if (chosen is not { } key) return null;
-            var lookup = new Lookup { _probe = key.Other, _affinity = key.Affinity, Term = key.Term };
+            var lookup = new Lookup { _probe = key.Other, _affinity = key.Affinity, Terms = [key.Term] };
             int index = key.Column.Index - inner.Offset;
             lookup.Group(inner.Table, index);
             // An automatic index orders each group by the other columns it holds; a comparison it cannot serve leaves
@@ -348,7 +353,8 @@ public sealed partial class Executor
         /// in rowid order as the index's (key, rowid) entries are.</summary>
         public static Lookup ForIndex(JoinSource inner, IndexAccess access)
         {
-            var lookup = new Lookup { _probe = access.Probe, _affinity = access.Affinity, _table = inner.Table, Term = access.Term };
+            var lookup = new Lookup { _probe = access.Probe, _affinity = access.Affinity, _table = inner.Table, Terms = [access.Term, .. (access.Next ?? []).Select(n => n.Term)] };
+            lookup._next = [.. (access.Next ?? []).Select(n => (n.Probe, n.Affinity, n.Column))];
             if (access.Column < 0) lookup._rowId = true;
             else if (inner.Table.IndexOn(access.Column) is { Unique: true } unique && LeavesStoredKeys(inner.Table.Columns[access.Column].Affinity, access.Affinity))
                 lookup._unique = unique;
@@ -445,7 +451,28 @@ public sealed partial class Executor
             v = AffinityRules.ForCompare(_affinity, v);
             if (_rowId) return One(RowIdKey(v) is long id ? _table!.FindByRowId(id) : null);
             if (_unique != null) return One(_unique.Map.TryGetValue(v, out var hit) ? hit : null);
-            return _groups.TryGetValue(v, out var g) ? _flat.AsSpan(g.Start, g.Count) : default;
+            if (!_groups.TryGetValue(v, out var g)) return default;
+            var group = _flat.AsSpan(g.Start, g.Count);
+            if (_next.Length == 0) return group;
+            _matches.Clear();
+            var keys = _keys ??= new SqlValue[_next.Length];
+            for (int i = 0; i < _next.Length; i++)
+            {
+                keys[i] = _next[i].Probe.Eval(context);
+                if (keys[i].IsNull) return default;
+                keys[i] = AffinityRules.ForCompare(_next[i].Affinity, keys[i]);
+            }
+            foreach (var r in group)
+            {
+                bool all = true;
+                for (int i = 0; i < _next.Length && all; i++)
+                {
+                    var stored = r.Values[_next[i].Column];
+                    all = !stored.IsNull && KeyComparer.Instance.Equals(AffinityRules.ForCompare(_next[i].Affinity, stored), keys[i]);
+                }
+                if (all) _matches.Add(r);
+            }
+            return CollectionsMarshal.AsSpan(_matches);
         }
 
         /// <summary>The rowid a value seeks (OP_SeekRowid: an integer, or a real that is one), or null.</summary>

@@ -14,8 +14,9 @@ public sealed partial class Executor
     /// <see cref="Probe"/>, an expression over the tables before it in the loop (or a constant), compared under
     /// <see cref="Affinity"/>, from the AND term <see cref="Term"/>. Rows with one key come in rowid order, as SQLite's
     /// index (key, rowid) gives them; through the first column of a multi-column index (<see cref="LookupIndex"/>), in
-    /// the order of its next columns, then rowid.</summary>
-    private sealed record IndexAccess(int Column, Expr Probe, Affinity Affinity, Expr Term);
+    /// the order of its next columns, then rowid; <see cref="Next"/>, equalities on those next columns too (a LEFT JOIN's
+    /// seek of several key columns, CompositeSeek).</summary>
+    private sealed record IndexAccess(int Column, Expr Probe, Affinity Affinity, Expr Term, IReadOnlyList<KeyTerm>? Next = null);
 
     /// <summary>One AND term of the join, as the planner sees it for one table.</summary>
     private readonly record struct KeyTerm(Expr Term, int Column, Expr Probe, Affinity Affinity, int Rank, bool Constant);
@@ -217,8 +218,9 @@ public sealed partial class Executor
     /// <summary>Table <paramref name="k"/> is looked up by its rowid or a UNIQUE index (at most one row per probe),
     /// with <paramref name="constantOnly"/> by a constant (one row at most in all).</summary>
     private static bool IsKeyLookup(JoinPlan plan, int k, bool constantOnly) =>
-        plan.Access[k] is { } access && (!constantOnly || access.Probe.IsConstant)
-        && (access.Column < 0 || plan.Sources[k].Table.IndexOn(access.Column) is { Unique: true });
+        plan.Access[k] is { } access && (!constantOnly || (access.Probe.IsConstant && (access.Next ?? []).All(n => n.Probe.IsConstant)))
+        && (access.Column < 0 || plan.Sources[k].Table.IndexOn(access.Column) is { Unique: true }
+            || (access.Next is { } next && LookupIndex(plan.Sources[k].Table, access.Column) is { Unique: true } composite && next.Count + 1 == composite.Columns.Length));
 
     /// <summary>
     /// Whether where.c builds an automatic index for a level no real index serves, from the tables
@@ -246,7 +248,7 @@ public sealed partial class Executor
             foreach (var term in TermsFor(plan, b, innerTerms))
             {
                 // A join equality, or the term a lookup consumes, filters nothing.
-                if (term is BinaryExpr { Op: BinaryOp.Equal, Left: ColumnExpr, Right: ColumnExpr } || before.Any(o => ReferenceEquals(plan.Access[o]?.Term, term))) continue;
+                if (term is BinaryExpr { Op: BinaryOp.Equal, Left: ColumnExpr, Right: ColumnExpr } || before.Any(o => plan.Access[o] is { } access && (ReferenceEquals(access.Term, term) || (access.Next ?? []).Any(n => ReferenceEquals(n.Term, term))))) continue;
                 read.Clear();
                 CollectColumns(term, read);
                 if (before.Any(o => read.Any(i => InSource(i, plan.Sources[o]))))
@@ -334,6 +336,12 @@ public sealed partial class Executor
     private void PlanLevel(JoinPlan plan, int k, List<Expr> terms, HashSet<int> before, bool allowAutomatic, bool coveringScan = false, bool rowIdWalk = false)
     {
         var src = plan.Sources[k];
+        if (k > 0 && plan.Clauses[k - 1].Kind == JoinKind.Left && CompositeSeek(plan, k, terms, before) is { } seek)
+        {
+            plan.Access[k] = seek;
+            plan.Automatic[k] = false;
+            return;
+        }
         var keys = KeyTerms(plan, k, terms, before);
         var chosen = keys.Where(t => t.Constant && t.Rank == RankRowIdOrUnique).Cast<KeyTerm?>().FirstOrDefault()
             ?? keys.OrderByDescending(t => t.Rank).Cast<KeyTerm?>().FirstOrDefault(t => !t!.Value.Constant || t.Value.Rank == RankRowIdOrUnique)
@@ -382,6 +390,73 @@ public sealed partial class Executor
             }
             throw new SqlParseException("FastDb does not support a JOIN that reads only indexed columns of " + src.Table.Name + " yet (SQLite may scan the index)");
         }
+    }
+
+    /// <summary>
+    /// The right table of a LEFT JOIN sought through a multi-column index whose first two or more key columns each
+    /// equal a constant or an expression over the tables <paramref name="before"/> it in its ON (an equality on every
+    /// column of a UNIQUE one finds one row): where.c takes every such column into the seek. sqlite3 3.40.1: FROM posts
+    /// p LEFT JOIN likes l ON l.post_id = p.id AND l.user_id = 1, likes keyed on (user_id, post_id), plans SEARCH l
+    /// USING COVERING INDEX sqlite_autoindex_likes_1 (user_id=? AND post_id=?) LEFT-JOIN. Null when no index has
+    /// two such columns (the one-column rules apply); refused beside another key term on the table, a term on the
+    /// index's next column, or a second such index (a cost choice).
+    /// </summary>
+    private static IndexAccess? CompositeSeek(JoinPlan plan, int k, List<Expr> terms, HashSet<int> before)
+    {
+        var src = plan.Sources[k];
+        IndexAccess? found = null;
+        List<Expr> used = [];
+        UniqueIndex? index = null;
+        foreach (var ix in src.Table.Indexes)
+        {
+            if (!ix.IsComposite) continue;
+            var parts = new List<KeyTerm>();
+            foreach (int column in ix.Columns)
+            {
+                if (EqualityOn(plan, k, column, terms, before) is not { } part) break;
+                parts.Add(part);
+            }
+            if (parts.Count < 2) continue;
+            if (found != null) throw new SqlParseException("FastDb does not support a LEFT JOIN that two multi-column indexes could seek yet");
+            found = new IndexAccess(parts[0].Column, parts[0].Probe, parts[0].Affinity, parts[0].Term, parts.GetRange(1, parts.Count - 1));
+            used = parts.ConvertAll(part => part.Term);
+            index = ix;
+        }
+        if (found == null) return null;
+        var read = new HashSet<int>();
+        foreach (var term in terms)
+        {
+            if (used.Exists(u => ReferenceEquals(u, term))) continue;
+            read.Clear();
+            CollectColumns(term, read);
+            if (TouchesKey(term, src) || index!.Columns.Any(c => read.Contains(src.Offset + c)))
+                throw new SqlParseException("FastDb does not support a LEFT JOIN term on a key beside a multi-column index's seek yet");
+        }
+        return found;
+    }
+
+    /// <summary>An AND term <c>column = expression</c> on table <paramref name="k"/>'s column, the expression a
+    /// constant or over the tables <paramref name="before"/> only, under an affinity an index on the column serves.</summary>
+    private static KeyTerm? EqualityOn(JoinPlan plan, int k, int column, List<Expr> terms, HashSet<int> before)
+    {
+        var src = plan.Sources[k];
+        var read = new HashSet<int>();
+        foreach (var term in terms)
+        {
+            if (term is not BinaryExpr { Op: BinaryOp.Equal } eq) continue;
+            for (int s = 0; s < 2; s++)
+            {
+                var (side, other) = s == 0 ? (eq.Left, eq.Right) : (eq.Right, eq.Left);
+                if (side is not ColumnExpr col || col.Index != src.Offset + column || other is AggregateExpr) continue;
+                read.Clear();
+                CollectColumns(other, read);
+                if (!other.IsConstant && (read.Count == 0 || !ReadsOnly(read, plan, before))) continue;
+                var affinity = AffinityRules.ForComparison(col.Affinity, other.Affinity);
+                if (!IndexAffinityOk(affinity, col.Affinity)) continue;
+                return new KeyTerm(term, column, other, affinity, RankIndex, other.IsConstant);
+            }
+        }
+        return null;
     }
 
     /// <summary>Table <paramref name="k"/> is looked up through the first column of a multi-column index: a term on

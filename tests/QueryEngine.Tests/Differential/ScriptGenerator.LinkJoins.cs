@@ -8,7 +8,7 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// (PRIMARY KEY (a, b), UNIQUE (a, b), or CREATE [UNIQUE] INDEX), its rows inserted out of key order, then the joins
 /// FastDb plans as SQLite does: lk scanned with lp (and lt) found by rowid, either FROM order; lp pinned by its rowid
 /// and lk looked up through the index's first column (its rows in the order of b, then rowid); lk pinned by a
-/// constant on a; LEFT JOINs through the index, with the anti-join; lp LEFT JOIN lk on b (an automatic index, or lk
+/// constant on a; LEFT JOINs through the index (on a, or a and b: a seek of both), with the anti-join; lp LEFT JOIN lk on b (an automatic index, or lk
 /// scanned in rowid order when lp is pinned to one row); lk LEFT JOIN lt on a column no index holds (an automatic index,
 /// or a scan when lk.a is fixed: about ten rows); filters on columns no index holds (ranges on
 /// the tables found by rowid, anything on lk.c), aggregates, ORDER BY a column no index holds, LIMIT; GROUP BY or
@@ -159,6 +159,8 @@ public sealed partial class ScriptGenerator
             }
             where.AddRange(pending);
         }
+        // lp LEFT JOIN lk ON lk.a = lp.id AND lk.b = constant: a seek of both key columns.
+        if (kind == 2 && r.Next(3) == 0) tokens.AddRange(["AND", "lk.b", "=", Pick(r, keyValues)]);
         if (left && r.Next(3) == 0 && withC) tokens.AddRange(["AND", "lk.c", Pick(r, ComparisonOperators), Pick(r, otherValues)]);
         if (pin == 1) where.Add(["lp.id", "=", Pick(r, keyValues)]);
         if (pin == 2) where.Add(["lk.a", "=", Pick(r, keyValues)]);

@@ -52,6 +52,13 @@ public class CompositeJoinTests
         "SELECT p.title, pw.tag_id FROM p JOIN pw ON pw.post_id = p.id LIMIT 2;\n",
         "SELECT p.title, pw.tag_id FROM pw LEFT JOIN p ON pw.post_id = p.id;\n",
         "SELECT pw.tag_id, p.title FROM pw CROSS JOIN p ON pw.post_id = p.id;\n",
+        // A LEFT JOIN seeking both key columns (a UNIQUE key: one row; px's plain index: its rows in rowid order).
+        "SELECT p.title, pw.note FROM p LEFT JOIN pw ON pw.post_id = p.id AND pw.tag_id = 1;\n",
+        "SELECT p.title, pw.note FROM p LEFT JOIN pw ON pw.tag_id = p.n AND pw.post_id = p.id;\n",
+        "SELECT p.title FROM p LEFT JOIN pw ON pw.post_id = p.id AND pw.tag_id = 4 WHERE pw.post_id IS NULL;\n",
+        "SELECT p.title, px.c FROM p LEFT JOIN px ON px.a = p.id AND px.b = 1;\n",
+        "SELECT p.title, px.c FROM p LEFT JOIN px ON px.a = p.id AND px.b = '1' AND px.c > 'p';\n",
+        "SELECT p.title, count(px.c) FROM p LEFT JOIN px ON px.a = 3 AND px.b = p.n GROUP BY p.id;\n",
         // Inside through an automatic index on the index's second column: the automatic index's order, covered or not.
         "SELECT a.tag_id, p.title FROM p JOIN pw a ON p.n = a.tag_id;\n",
         "SELECT p.title, pw.post_id FROM p LEFT JOIN pw ON pw.tag_id = p.id;\n",
@@ -107,6 +114,8 @@ public class CompositeJoinTests
     [InlineData("SELECT a.tag_id, p.title FROM pw a JOIN p ON p.n = a.tag_id;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
     [InlineData("SELECT p.title, pw.post_id FROM p LEFT JOIN pw ON pw.tag_id = p.id WHERE p.id = 1;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
     [InlineData("SELECT p.title, pw.tag_id FROM p CROSS JOIN pw;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
+    // A LEFT JOIN seek beside another key term on the table.
+    [InlineData("SELECT p.title FROM p LEFT JOIN pw ON pw.post_id = p.id AND pw.tag_id = 1 AND pw.rowid = 2;", "a LEFT JOIN term on a key beside a multi-column index's seek")]
     // Two lookups of the same rank either way.
     [InlineData("SELECT a.post_id, b.tag_id FROM pt a JOIN pt b ON b.post_id = a.post_id;", "a JOIN on two indexed columns")]
     public void What_SQLite_would_weigh_is_refused(string query, string construct)
