@@ -130,7 +130,7 @@ public static class CtfFastPath
     private static bool HasBootShape(Table t)
     {
         var c = t.Columns;
-        return c.Length == 4 && t.RowIdColumn < 0 && t.Indexes.Count == 1 && t.Indexes[0] is { KeyPlanned: false, Column: 0 }
+        return c.Length == 4 && t.RowIdColumn < 0 && t.Indexes.Count == 1 && t.Indexes[0] is { KeyPlanned: false, Column: 0 } && t.Checks.Count == 0
             && c[0].Name.Equals("name", StringComparison.OrdinalIgnoreCase) && c[0].Affinity == Affinity.Numeric
             && c[1].Name.Equals("friendCount", StringComparison.OrdinalIgnoreCase) && c[1].Affinity == Affinity.Integer && !c[1].NotNull
             && c[2].Name.Equals("requestCount", StringComparison.OrdinalIgnoreCase) && c[2].Affinity == Affinity.Integer && !c[2].NotNull

@@ -21,6 +21,13 @@ public sealed partial class Executor
         }
     }
 
+    /// <summary>sqlite3 rewrites (or reloads and tests) the CHECK constraints' text along with the table's: FastDb
+    /// rewrites the column definitions and constraint lists only, so a table with CHECK constraints is refused.</summary>
+    private static void RefuseCheckRewrite(Table t, string action)
+    {
+        if (t.Checks.Count > 0) throw new SqlParseException("FastDb does not support ALTER TABLE ... " + action + " on a table with CHECK constraints yet");
+    }
+
     private Table AlterableTable(string name)
     {
         if (SchemaTable.CanonicalName(name) is { } schema) throw new SqlParseException("table " + schema + " may not be altered");
@@ -88,6 +95,7 @@ public sealed partial class Executor
         if (a.NewName.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase))
             throw new SqlParseException("object name reserved for internal use: " + a.NewName);
         TableEntry(t);
+        RefuseCheckRewrite(t, "RENAME TO");
         string oldName = t.Name;
         // substr(name, nTabName+18): the old name's length in bytes, counted as characters.
         int suffix = System.Text.Encoding.UTF8.GetByteCount(oldName) + 17;
@@ -127,6 +135,7 @@ public sealed partial class Executor
         if (SchemaRewrite.HasForeignKey(entry.Sql!)
             || _catalog.Schema.Exists(e => e.Type == "table" && e.Sql != null && SchemaRewrite.ReferencesTo(e.Sql, t.Name).Count > 0))
             throw new SqlParseException("FastDb does not support RENAME COLUMN on a table with a foreign key or one a foreign key names yet");
+        RefuseCheckRewrite(t, "RENAME COLUMN");
         for (int i = 0; i < t.Columns.Length; i++)
         {
             if (i == index || !string.Equals(t.Columns[i].Name, a.NewName, StringComparison.OrdinalIgnoreCase)) continue;
@@ -182,6 +191,7 @@ public sealed partial class Executor
         foreach (var children in create.ForeignKeyColumns)
             if (Array.Find(children, c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase)) is { } child)
                 throw new SqlRuntimeException("error in table " + t.Name + " after drop column: unknown column \"" + child + "\" in foreign key definition", SqlRuntimeException.Error);
+        RefuseCheckRewrite(t, "DROP COLUMN");
         foreach (var e in _catalog.Schema)
         {
             if (e.Type != "index" || e.Sql == null || !string.Equals(e.TableName, t.Name, StringComparison.OrdinalIgnoreCase)) continue;

@@ -122,6 +122,7 @@ public sealed partial class Executor
         for (int c = 0; c < values.Length; c++)
             if (table.Columns[c].NotNull && c != table.RowIdColumn && values[c].IsNull)
                 throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{table.Columns[c].Name}", SqlRuntimeException.Constraint);
+        PassesChecks(table, values, rowId, ConflictAction.Abort);
         foreach (var (index, clause) in plan.Checks)
         {
             Row? existing;

@@ -454,6 +454,24 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         return rowId;
     }
 
+    /// <summary>The CHECK constraints on a row about to be written, after NOT NULL and before the rowid and the
+    /// unique indexes, in declaration order (sqlite3GenerateConstraintChecks; the INTEGER PRIMARY KEY reads the rowid
+    /// just assigned): one whose result is false, not NULL, fails the statement, OR REPLACE as ABORT does, or under OR
+    /// IGNORE skips the row (false).</summary>
+    private static bool PassesChecks(Table table, SqlValue[] values, long rowId, ConflictAction conflict)
+    {
+        if (table.Checks.Count == 0) return true;
+        var context = new RowContext { Values = values, RowId = rowId };
+        foreach (var check in table.Checks)
+        {
+            var v = check.Expr.Eval(context);
+            if (v.IsNull || Arithmetic.IsTrue(v)) continue;
+            if (conflict == ConflictAction.Ignore) return false;
+            throw new SqlRuntimeException("CHECK constraint failed: " + check.Label, SqlRuntimeException.Constraint);
+        }
+        return true;
+    }
+
     private void InsertOne(Table table, SqlValue[] values, bool hasRowId, SqlValue rowIdValue, ConflictAction conflict)
     {
         long rowId = NewRowId(table, values, hasRowId, rowIdValue);
@@ -479,6 +497,7 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
             for (int c = 0; c < values.Length; c++)
                 if (table.Columns[c].NotNull && c != table.RowIdColumn && values[c].IsNull)
                     throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{table.Columns[c].Name}", SqlRuntimeException.Constraint);
+        if (!PassesChecks(table, values, rowId, conflict)) return;
         // Then the rowid, then the unique indexes (most recently created first, as SQLite links them).
         var existing = hasRowId ? table.FindByRowId(rowId) : null;
         if (existing != null)
@@ -619,6 +638,7 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         for (int c = 0; c < values.Length; c++)
             if (table.Columns[c].NotNull && values[c].IsNull && c != table.RowIdColumn)
                 throw new SqlRuntimeException($"NOT NULL constraint failed: {table.Name}.{table.Columns[c].Name}", SqlRuntimeException.Constraint);
+        PassesChecks(table, values, rowId, ConflictAction.Abort);
         if (rowIdChanged && table.FindByRowId(rowId) != null)
             throw new SqlRuntimeException($"UNIQUE constraint failed: {table.Name}.{RowIdName(table)}", SqlRuntimeException.Constraint);
         for (int i = table.Indexes.Count - 1; i >= 0; i--)

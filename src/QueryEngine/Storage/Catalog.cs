@@ -198,8 +198,23 @@ public static class TableFactory
             if (i < 0 || i == table.RowIdColumn || table.Indexes.Exists(ix => !ix.IsComposite && ix.Column == i)) continue;
             table.Indexes.Add(new UniqueIndex(i, c.Name + "." + columns[i].Name, descending: constraint.Descending));
         }
+        foreach (var check in c.Checks) table.Checks.Add(new TableCheck(BindCheck(table, check.Expr), check.Label));
         return table;
     }
+
+    /// <summary>A CHECK expression resolved against its table, as sqlite3EndTable does (sqlite3ResolveSelfReference,
+    /// NC_IsCheck): no subquery, no aggregate, names of the table only. random() and the clock are refused: a
+    /// replica must test what every other one tests.</summary>
+    public static Syntax.Expr BindCheck(Table table, Syntax.Expr check)
+    {
+        if (ContainsSubquery(check)) throw new Syntax.SqlParseException("subqueries prohibited in CHECK constraints");
+        var bound = Syntax.Expr.BindWhole(check, new Syntax.Scope { Table = table });
+        if (Syntax.Parser.ReadsClockOrRandom(bound)) throw new Syntax.SqlParseException("FastDb does not support random() or the current time in CHECK constraints yet");
+        return bound;
+    }
+
+    private static bool ContainsSubquery(Syntax.Expr e) =>
+        e is Syntax.SubqueryExpr || Syntax.Expr.OperandsOf(e).Any(ContainsSubquery);
 
     /// <summary>A column as declared (CREATE TABLE, ALTER TABLE ADD): its affinity and its DEFAULT's value.</summary>
     public static Column CreateColumn(ColumnDefinition d)

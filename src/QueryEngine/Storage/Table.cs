@@ -27,6 +27,9 @@ public sealed class Column
         PerRowDefault is { } e ? AffinityRules.Apply(Affinity, e.Eval(new RowContext())) : Default;
 }
 
+/// <summary>A CHECK constraint: its expression bound to the table's row, and what its failure names.</summary>
+public sealed record TableCheck(Syntax.Expr Expr, string Label);
+
 /// <summary>One row: its rowid and its column values (the INTEGER PRIMARY KEY column mirrors the rowid).</summary>
 public sealed class Row(long rowId, SqlValue[] values)
 {
@@ -246,6 +249,8 @@ public sealed class Table
     /// <summary>The rows of a subquery in FROM: its rowid reads as NULL, as SQLite's does.</summary>
     public bool IsSubquery;
     public readonly List<UniqueIndex> Indexes = [];
+    /// <summary>The CHECK constraints, bound to the table's columns, in the order SQLite tests them.</summary>
+    public List<TableCheck> Checks = [];
     /// <summary>1 when a UNIQUE constraint names the INTEGER PRIMARY KEY: SQLite builds that index although the rowid
     /// already enforces it. It changes no answer, only sqlite_master (one more automatic index and root page).</summary>
     public int RedundantRowIdIndexes;

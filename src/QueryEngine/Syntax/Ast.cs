@@ -48,7 +48,13 @@ public sealed class CreateTableStatement : Statement
     /// <summary>The child columns of each FOREIGN KEY (...) table constraint, as written: never enforced (PRAGMA
     /// foreign_keys is off), but DROP COLUMN fails the schema reload on one that names the dropped column.</summary>
     public List<string[]> ForeignKeyColumns = [];
+    /// <summary>The CHECK constraints, column and table ones in declaration order (the order SQLite tests them).</summary>
+    public List<CheckConstraint> Checks = [];
 }
+
+/// <summary>A CHECK constraint as declared: its expression (unbound), and what "CHECK constraint failed: " names,
+/// its CONSTRAINT name or else its text between the parentheses, trimmed (sqlite3AddCheckConstraint).</summary>
+public sealed record CheckConstraint(Expr Expr, string Label);
 
 /// <summary>A PRIMARY KEY or UNIQUE constraint, as declared: its column names as written (several for a table
 /// constraint such as UNIQUE (a, b)), and whether its first column is DESC.</summary>

@@ -200,13 +200,16 @@ public sealed partial class Parser
         }
     }
 
-    /// <summary>"CHECK LP expr RP", CHECK already read.</summary>
-    private void ParseCheckSyntax()
+    /// <summary>"CHECK LP expr RP", CHECK already read: added to <paramref name="stmt"/>'s checks under the
+    /// CONSTRAINT name in force (<see cref="_constraintName"/>), else its text.</summary>
+    private void ParseCheck(CreateTableStatement stmt)
     {
-        _deferredUnsupported ??= "CHECK constraints";
+        var open = Peek();
         ExpectOp("(");
-        ParseExprAt(5);
+        var e = ParseExprAt(5);
+        var close = Peek();
         ExpectOp(")");
+        stmt.Checks.Add(new CheckConstraint(e, _constraintName ?? _tokens.Sql[(open.Start + 1)..close.Start].Trim(SqliteSpaces)));
     }
 
     /// <summary>

@@ -20,6 +20,8 @@ public sealed partial class Parser
     /// <summary>Symbols SQLite's LALR parser would hold on its stack here (it overflows at 100).</summary>
     private int _depth;
     private string? _deferredUnsupported;
+    /// <summary>The CONSTRAINT name a CHECK being parsed takes (pParse->constraintName), or null.</summary>
+    private string? _constraintName;
     /// <summary>Set by <see cref="ParseIndexedColumns"/>: a column after the first was declared DESC.</summary>
     private bool _laterDescending;
     /// <summary>Set by <see cref="ParseIndexedColumns"/>: where each name starts, for "no such column".</summary>
@@ -256,7 +258,7 @@ public sealed partial class Parser
         // Table constraints.
         while (!Peek().IsOp(")"))
         {
-            if (TryKeyword("CONSTRAINT")) ExpectName();
+            _constraintName = TryKeyword("CONSTRAINT") ? ExpectName() : null;
             if (TryKeyword("PRIMARY"))
             {
                 ExpectKeyword("KEY");
@@ -283,7 +285,7 @@ public sealed partial class Parser
                 ParseConflictClause();
                 stmt.IndexConstraints.Add(KeyConstraint(stmt, cols, primaryKey: false, descending));
             }
-            else if (TryKeyword("CHECK")) { ParseCheckSyntax(); ParseConflictClause(); }
+            else if (TryKeyword("CHECK")) { ParseCheck(stmt); ParseConflictClause(); }
             else if (TryKeyword("FOREIGN")) ParseForeignKeyConstraint(stmt);
             else throw SyntaxError(Peek());
             TryOp(",");
@@ -451,11 +453,13 @@ public sealed partial class Parser
         var col = new ColumnDefinition { Name = ExpectName() };
         if (ParseTypeName() is { } declared) col.DeclaredType = declared;
         named?.Invoke(col.Name);
+        // A CONSTRAINT name holds for the column's later constraints until the next one (sqlite3AddColumn clears it).
+        _constraintName = null;
 
         while (true)
         {
             var t = Peek();
-            if (t.Is("CONSTRAINT")) { Take(); ExpectName(); continue; }
+            if (t.Is("CONSTRAINT")) { Take(); _constraintName = ExpectName(); continue; }
             if (t.Is("PRIMARY"))
             {
                 Take();
@@ -493,7 +497,7 @@ public sealed partial class Parser
                     : _tokens.Sql[first.Start.._lastEnd];
                 continue;
             }
-            if (t.Is("CHECK")) { Take(); ParseCheckSyntax(); continue; }
+            if (t.Is("CHECK")) { Take(); ParseCheck(stmt); continue; }
             if (t.Is("REFERENCES")) { Take(); ParseColumnReferences(stmt, col.Name); continue; }
             if (t.Is("COLLATE")) { ParseCollateSyntax(); continue; }
 
@@ -572,7 +576,7 @@ public sealed partial class Parser
 
     /// <summary>random(), randomblob(), or a date and time function of 'now' (no time argument, or the text 'now',
     /// which date.c compares without case) anywhere in a bound expression.</summary>
-    private static bool ReadsClockOrRandom(Expr e) => e switch
+    internal static bool ReadsClockOrRandom(Expr e) => e switch
     {
         ScalarFunctionExpr { Function: ScalarFunction.Random or ScalarFunction.RandomBlob } => true,
         ScalarFunctionExpr f when f.Function >= ScalarFunction.Date && (f.Function == ScalarFunction.StrFTime ? 1 : 0) is var at
