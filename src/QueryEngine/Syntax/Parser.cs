@@ -258,7 +258,9 @@ public sealed partial class Parser
         // Table constraints.
         while (!Peek().IsOp(")"))
         {
-            _constraintName = TryKeyword("CONSTRAINT") ? ExpectName() : null;
+            // parse.y resets the name at a comma between table constraints (tconscomma) only: the first one, and
+            // one after no comma, keeps the name in force before it, the last column's too.
+            if (TryKeyword("CONSTRAINT")) _constraintName = ExpectName();
             if (TryKeyword("PRIMARY"))
             {
                 ExpectKeyword("KEY");
@@ -288,7 +290,7 @@ public sealed partial class Parser
             else if (TryKeyword("CHECK")) { ParseCheck(stmt); ParseConflictClause(); }
             else if (TryKeyword("FOREIGN")) ParseForeignKeyConstraint(stmt);
             else throw SyntaxError(Peek());
-            TryOp(",");
+            if (TryOp(",")) _constraintName = null;
         }
         var close = Peek();
         ExpectOp(")");

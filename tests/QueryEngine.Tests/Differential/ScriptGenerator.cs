@@ -135,6 +135,7 @@ public sealed partial class ScriptGenerator
         AddCompositeIndexConstructs(list); // ScriptGenerator.CompositeIndexes.cs, a stream of its own
         AddOrderWalkConstructs(list); // ScriptGenerator.OrderWalk.cs, a stream of its own
         AddLinkJoins(list); // ScriptGenerator.LinkJoins.cs, a stream of its own
+        AddCheckConstraints(list); // ScriptGenerator.Checks.cs, a stream of its own
         return Layout(list);
     }
 
@@ -785,7 +786,7 @@ public sealed partial class ScriptGenerator
         for (var s = 0; s < statements.Count; s++)
         {
             var tokens = statements[s];
-            var random = _compositeStatements.Contains(s) ? CompositeRandom : _jsonStatements.Contains(s) ? JsonRandom : _functionsStatements.Contains(s) ? FunctionsRandom : _autoincrementStatements.Contains(s) ? AutoincrementRandom : _savepointStatements.Contains(s) ? SavepointRandom : _indexedJoinStatements.Contains(s) ? IndexedJoinRandom : _orderWalkStatements.Contains(s) ? OrderWalkRandom : _linkJoinStatements.Contains(s) ? LinkJoinRandom : _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _returningStatements.Contains(s) ? ReturningRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
+            var random = _compositeStatements.Contains(s) ? CompositeRandom : _jsonStatements.Contains(s) ? JsonRandom : _functionsStatements.Contains(s) ? FunctionsRandom : _autoincrementStatements.Contains(s) ? AutoincrementRandom : _savepointStatements.Contains(s) ? SavepointRandom : _indexedJoinStatements.Contains(s) ? IndexedJoinRandom : _orderWalkStatements.Contains(s) ? OrderWalkRandom : _linkJoinStatements.Contains(s) ? LinkJoinRandom : _checkStatements.Contains(s) ? CheckRandom : _alterStatements.Contains(s) ? AlterRandom : _joinStatements.Contains(s) ? _joinRandom : _fromStatements.Contains(s) ? _fromRandom : _extraStatements.Contains(s) ? _extraRandom : _statementStatements.Contains(s) ? StatementRandom : _returningStatements.Contains(s) ? ReturningRandom : _blobStatements.Contains(s) ? BlobRandom : _random;
             if (s > 0)
             {
                 var roll = random.Next(20);

@@ -22,7 +22,11 @@ public class CheckConstraintTests
         "INSERT INTO t4 VALUES (0);\nCREATE TABLE t5(x CHECK (x > 0 /* c */));\nINSERT INTO t5 VALUES (0);\nCREATE TABLE t6(x CHECK ((x > 0)));\nINSERT INTO t6 VALUES (0);\n" +
         "CREATE TABLE t7(x CONSTRAINT a CHECK (x > 0) CONSTRAINT b CHECK (x > 1));\nINSERT INTO t7 VALUES (1);\nCREATE TABLE t8(x, y, CONSTRAINT c1 CHECK (x > y), CHECK (x > 0));\n" +
         "INSERT INTO t8 VALUES (0, 1);\nINSERT INTO t8 VALUES (-1, -2);\nCREATE TABLE a1(x CONSTRAINT n NOT NULL, y CHECK (y > 0));\nINSERT INTO a1 VALUES (1, 0);\n" +
-        "CREATE TABLE a2(x, CONSTRAINT n CHECK (x > 0), CHECK (x > 1));\nINSERT INTO a2 VALUES (1);\nSELECT name, sql FROM sqlite_master;\n",
+        "CREATE TABLE a2(x, CONSTRAINT n CHECK (x > 0), CHECK (x > 1));\nINSERT INTO a2 VALUES (1);\nSELECT name, sql FROM sqlite_master;\n" +
+        // The last column's name carries into the first table constraint, and on while no comma separates them.
+        "CREATE TABLE k1(a, c CONSTRAINT n1 NOT NULL, CHECK (a > 0));\nINSERT INTO k1 VALUES (0, 1);\nCREATE TABLE k2(a, c CONSTRAINT n1 NOT NULL, CHECK (a > 0), CHECK (a > 1));\n" +
+        "INSERT INTO k2 VALUES (1, 1);\nCREATE TABLE k3(a, c CONSTRAINT n1, CHECK (a > 0) CHECK (a > 1));\nINSERT INTO k3 VALUES (1, 1);\n" +
+        "CREATE TABLE k4(a, CONSTRAINT n2 UNIQUE (a) CHECK (a > 1));\nINSERT INTO k4 VALUES (1);\n",
         // NOT NULL before CHECK, CHECK before UNIQUE; the rowid just assigned; DEFAULT VALUES; upserts; affinity first.
         "CREATE TABLE w(x INT NOT NULL CHECK (x > 0) UNIQUE);\nINSERT INTO w VALUES (NULL);\nINSERT INTO w VALUES (1);\nINSERT INTO w VALUES (1);\nINSERT INTO w VALUES (0);\n" +
         "CREATE TABLE s2(id INTEGER PRIMARY KEY CHECK (id > 10));\nINSERT INTO s2 VALUES (NULL);\nINSERT INTO s2 VALUES (20);\nINSERT INTO s2 VALUES (NULL);\nSELECT * FROM s2;\n" +
