@@ -159,8 +159,8 @@ public sealed partial class ScriptGenerator
             }
             where.AddRange(pending);
         }
-        // lp LEFT JOIN lk ON lk.a = lp.id AND lk.b = constant: a seek of both key columns.
-        if (kind == 2 && r.Next(3) == 0) tokens.AddRange(["AND", "lk.b", "=", Pick(r, keyValues)]);
+        // lp LEFT JOIN lk ON lk.a = lp.id AND lk.b = (or a range of) a constant: a seek of both key columns.
+        if (kind == 2 && r.Next(3) == 0) tokens.AddRange(["AND", "lk.b", Pick(r, ["=", "=", ">", "<="]), Pick(r, keyValues)]);
         if (left && r.Next(3) == 0 && withC) tokens.AddRange(["AND", "lk.c", Pick(r, ComparisonOperators), Pick(r, otherValues)]);
         if (pin == 1) where.Add(["lp.id", "=", Pick(r, keyValues)]);
         if (pin == 2) where.Add(["lk.a", "=", Pick(r, keyValues)]);

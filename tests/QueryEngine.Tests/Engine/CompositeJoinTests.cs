@@ -59,6 +59,10 @@ public class CompositeJoinTests
         "SELECT p.title, px.c FROM p LEFT JOIN px ON px.a = p.id AND px.b = 1;\n",
         "SELECT p.title, px.c FROM p LEFT JOIN px ON px.a = p.id AND px.b = '1' AND px.c > 'p';\n",
         "SELECT p.title, count(px.c) FROM p LEFT JOIN px ON px.a = 3 AND px.b = p.n GROUP BY p.id;\n",
+        // ... and a range on the next key column (the rows of the equalities, in index order, tested against it).
+        "SELECT p.title, px.b, px.c FROM p LEFT JOIN px ON px.a = p.id AND px.b > 1;\n",
+        "SELECT p.title, px.c FROM p LEFT JOIN px ON px.a = p.id AND px.b BETWEEN 1 AND p.n AND px.c <> 'x';\n",
+        "SELECT p.title, pw.note FROM p LEFT JOIN pw ON pw.post_id = p.id AND 3 >= pw.tag_id WHERE pw.note IS NULL;\n",
         // Inside through an automatic index on the index's second column: the automatic index's order, covered or not.
         "SELECT a.tag_id, p.title FROM p JOIN pw a ON p.n = a.tag_id;\n",
         "SELECT p.title, pw.post_id FROM p LEFT JOIN pw ON pw.tag_id = p.id;\n",
@@ -116,6 +120,7 @@ public class CompositeJoinTests
     [InlineData("SELECT p.title, pw.tag_id FROM p CROSS JOIN pw;", "joins over a table with a multi-column or DESC index that covers what they read of it")]
     // A LEFT JOIN seek beside another key term on the table.
     [InlineData("SELECT p.title FROM p LEFT JOIN pw ON pw.post_id = p.id AND pw.tag_id = 1 AND pw.rowid = 2;", "a LEFT JOIN term on a key beside a multi-column index's seek")]
+    [InlineData("SELECT p.title FROM p LEFT JOIN px ON px.a = p.id AND px.b > 1 AND abs(px.c) > 0;", "a LEFT JOIN term that could fail beside a multi-column index's range")]
     // Two lookups of the same rank either way.
     [InlineData("SELECT a.post_id, b.tag_id FROM pt a JOIN pt b ON b.post_id = a.post_id;", "a JOIN on two indexed columns")]
     public void What_SQLite_would_weigh_is_refused(string query, string construct)
