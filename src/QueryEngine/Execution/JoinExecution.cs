@@ -176,15 +176,7 @@ public sealed partial class Executor
         else if (plan.OuterIndexOrder is { } key)
         {
             outerInIndexOrder = [.. sources[order[0]].Table.Rows];
-            Array.Sort(outerInIndexOrder, (x, y) =>
-            {
-                foreach (int column in key)
-                {
-                    int c = ValueComparer.Compare(x.Values[column], y.Values[column]);
-                    if (c != 0) return c;
-                }
-                return x.RowId.CompareTo(y.RowId);
-            });
+            Array.Sort(outerInIndexOrder, ByColumnsThenRowId(key));
         }
         var row = new SqlValue[plan.Joined.Columns.Length];
         var context = new RowContext { Values = row };
@@ -288,6 +280,17 @@ public sealed partial class Executor
         return last;
     }
 
+    /// <summary>An index's order: rows by the values of <paramref name="columns"/> in turn, then by rowid.</summary>
+    private static Comparer<Row> ByColumnsThenRowId(IReadOnlyList<int> columns) => Comparer<Row>.Create((x, y) =>
+    {
+        foreach (int c in columns)
+        {
+            int d = ValueComparer.Compare(x.Values[c], y.Values[c]);
+            if (d != 0) return d;
+        }
+        return x.RowId.CompareTo(y.RowId);
+    });
+
     /// <summary>The joined rows WHERE accepts, copied, for the plans that sort or group them (counted against the
     /// statement's memory limit).</summary>
     private List<(SqlValue[]? Values, long RowId)> MaterializeJoin(JoinPlan plan, Expr? where)
@@ -368,18 +371,11 @@ public sealed partial class Executor
 
         /// <summary>A multi-column index's entries of one first-column key run in the order of its next columns, then
         /// rowid.</summary>
-        private void OrderAsIndex(UniqueIndex index)
+        private void OrderAsIndex(UniqueIndex index) => SortGroups(ByColumnsThenRowId(index.Columns[1..]));
+
+        /// <summary>Sorts each group of <see cref="_flat"/> in place.</summary>
+        private void SortGroups(Comparer<Row> comparer)
         {
-            var next = index.Columns[1..];
-            var comparer = Comparer<Row>.Create((x, y) =>
-            {
-                foreach (int c in next)
-                {
-                    int d = ValueComparer.Compare(x.Values[c], y.Values[c]);
-                    if (d != 0) return d;
-                }
-                return x.RowId.CompareTo(y.RowId);
-            });
             foreach (var (start, count) in _groups.Values)
                 if (count > 1) Array.Sort(_flat, start, count, comparer);
         }
@@ -429,17 +425,7 @@ public sealed partial class Executor
             for (int c = 0; c < inner.Table.Columns.Length; c++)
                 if (c != keyColumn && c != inner.Table.RowIdColumn && used.Contains(inner.Offset + c)) extra.Add(c);
             if (extra.Count == 0) return;
-            var comparer = Comparer<Row>.Create((x, y) =>
-            {
-                foreach (int c in extra)
-                {
-                    int d = ValueComparer.Compare(x.Values[c], y.Values[c]);
-                    if (d != 0) return d;
-                }
-                return x.RowId.CompareTo(y.RowId);
-            });
-            foreach (var (start, count) in _groups.Values)
-                if (count > 1) Array.Sort(_flat, start, count, comparer);
+            SortGroups(ByColumnsThenRowId(extra));
         }
 
 

@@ -84,14 +84,10 @@ public class CompositeIndexTests
     [RequiresSqlite3Fact]
     public void Survive_a_snapshot()
     {
-        var engine = new EngineRunner();
         var setup = Rows + "CREATE INDEX iab ON t(a, b);\nCREATE TABLE p(x, y, z, PRIMARY KEY(y, x));\nINSERT INTO p VALUES(1, 2, 3), (2, 1, 4);\n";
         var script = "SELECT * FROM t WHERE a = 2;\nSELECT a, b FROM t;\nINSERT INTO p VALUES(1, 2, 5);\nPRAGMA table_info(p);\nPRAGMA index_info(iab);\n" +
                      "DROP INDEX iab;\nSELECT a, b FROM t;\nSELECT * FROM sqlite_master;\n";
-        using var file = new TempDatabaseFile();
-        OracleAssert.Equal(Sqlite3Shell.Run(setup, file.Path), engine.ExecuteScript(setup), setup);
-        Assert.Null(engine.SnapshotAndRestore());
-        OracleAssert.Equal(Sqlite3Shell.Run(script, file.Path), engine.ExecuteScript(script), script);
+        OracleAssert.EngineMatchesShellAcrossSnapshot(setup, script);
     }
 
     [Theory]

@@ -55,13 +55,9 @@ public class IndexTests
     [RequiresSqlite3Fact]
     public void Indexes_survive_a_snapshot()
     {
-        var engine = new EngineRunner();
         var setup = Rows + "CREATE INDEX ia ON t(a);\nCREATE UNIQUE INDEX uc ON t(c);\n";
         var script = "SELECT a FROM t;\nSELECT * FROM t WHERE a > 1;\nINSERT INTO t(c) VALUES('x');\nDROP INDEX ia;\nSELECT a FROM t;\nSELECT * FROM sqlite_master;\n";
-        using var file = new TempDatabaseFile();
-        OracleAssert.Equal(Sqlite3Shell.Run(setup, file.Path), engine.ExecuteScript(setup), setup);
-        Assert.Null(engine.SnapshotAndRestore());
-        OracleAssert.Equal(Sqlite3Shell.Run(script, file.Path), engine.ExecuteScript(script), script);
+        OracleAssert.EngineMatchesShellAcrossSnapshot(setup, script);
     }
 
     [Theory]

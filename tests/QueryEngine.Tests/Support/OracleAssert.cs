@@ -20,6 +20,18 @@ public static class OracleAssert
     }
 
     /// <summary>Require two results to be equal in stdout, stderr and exit code; the message shows every difference.</summary>
+    /// <summary><paramref name="setup"/> then <paramref name="script"/> on one sqlite3 database file, and on one
+    /// engine snapshotted and restored between the two: each part must print what sqlite3 prints, so the snapshot
+    /// kept everything the script reads.</summary>
+    public static void EngineMatchesShellAcrossSnapshot(string setup, string script)
+    {
+        var engine = new EngineRunner();
+        using var file = new TempDatabaseFile();
+        Equal(Sqlite3Shell.Run(setup, file.Path), engine.ExecuteScript(setup), setup);
+        Assert.Null(engine.SnapshotAndRestore());
+        Equal(Sqlite3Shell.Run(script, file.Path), engine.ExecuteScript(script), script);
+    }
+
     public static void Equal(ShellResult expected, ShellResult actual, string script, string? context = null,
         string expectedName = "sqlite3", string actualName = "engine")
     {
