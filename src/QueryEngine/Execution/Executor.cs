@@ -680,6 +680,8 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
 
     /// <summary>Rows satisfying WHERE, in the order SQLite's plan visits them (rowid order, or a UNIQUE column's
     /// order when a range on it drives the scan).</summary>
+    private const int NoWalk = int.MinValue;
+
     private List<Row> MatchingRows(Table table, Expr? where, CompositeIndexPlanner.CompositeScan? composite = null) =>
         MatchingRows(table, where, null, false, out _, composite);
 
@@ -687,8 +689,10 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
     /// a WHERE that fails on a row ends the list there (in the plan's order) and the error comes back in
     /// <paramref name="failed"/>, so a streamed SELECT prints the rows sqlite3 printed before it failed (or, if its
     /// LIMIT ends it first, never fails); without it the error is thrown.</summary>
+    /// <param name="walkColumn">The index column (-1: the rowid) the plan walks for GROUP BY, overriding the scan's
+    /// own choice; <see cref="NoWalk"/> for none.</param>
     private List<Row> MatchingRows(Table table, Expr? where, HashSet<int>? selectColumns, bool keepRowsBeforeError, out SqlRuntimeException? failed,
-        CompositeIndexPlanner.CompositeScan? composite = null)
+        CompositeIndexPlanner.CompositeScan? composite = null, int walkColumn = NoWalk)
     {
         failed = null;
         var result = new List<Row>();
@@ -707,8 +711,8 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
         // Rows are tested in the order SQLite's loop visits them, and only those it visits: a failing row ends the
         // list where sqlite3's loop stopped (keepRowsBeforeError), and rows its seek skips never run WHERE's other
         // terms (so never fail them).
-        int orderColumn = ScanPlanner.IndexOrderColumn(table, where, selectColumns);
-        var branches = orderColumn < 0 ? ScanPlanner.OrUnionPlan(table, where, selectColumns) : null;
+        int orderColumn = walkColumn != NoWalk ? walkColumn : ScanPlanner.IndexOrderColumn(table, where, selectColumns);
+        var branches = orderColumn < 0 && walkColumn == NoWalk ? ScanPlanner.OrUnionPlan(table, where, selectColumns) : null;
         if (branches != null)
         {
             // One index scan per OR branch, skipping the rows an earlier branch visited.
@@ -724,7 +728,7 @@ public sealed partial class Executor(Catalog catalog) : IConnectionState
             return result;
         }
         // A covering index is scanned whole, in its order, when no term drives the scan.
-        if (orderColumn < 0 && selectColumns != null && !ScanPlanner.HasRowIdOrIndexTerm(table, where, selectColumns))
+        if (orderColumn < 0 && walkColumn == NoWalk && selectColumns != null && !ScanPlanner.HasRowIdOrIndexTerm(table, where, selectColumns))
             orderColumn = ScanPlanner.CoveringIndexColumn(table, selectColumns);
         IEnumerable<Row> visited = table.Rows;
         if (ScanPlanner.SeekTerms(table, where, orderColumn, selectColumns, out int seekIndex) is { Count: > 0 } seek) visited = Seek(table.Rows, seek);

@@ -250,7 +250,13 @@ public sealed partial class Executor
         }
         else
         {
-            var rows = MatchingRows(table, where, used, !aggregate && order.Count == 0 && distinctIndex < 0, out scanError, composite);
+            // GROUP BY walking an index (or the rowid) and printing each group as it ends: a row whose WHERE fails ends
+            // the walk, after the groups the rows before it finished (the group it was in is never printed).
+            int walkColumn = NoWalk;
+            if (aggregate && groupBy.Count > 0 && composite == null && s.FromQuery == null && (order.Count == 0 || OrderIsGroupBy(order, groupBy))
+                && GroupIndexWalk(table, groupBy, where, order, used) is { Key: >= 0, Reverse: false } early)
+                walkColumn = groupBy[early.Key] is ColumnExpr { IsRowId: false, Index: >= 0 } c && c.Index != table.RowIdColumn ? c.Index : -1;
+            var rows = MatchingRows(table, where, used, (!aggregate && order.Count == 0 && distinctIndex < 0) || walkColumn != NoWalk, out scanError, composite, walkColumn);
             // NULLS FIRST/LAST against the index's order still walks it (WHERE_BIGNULL_SORT visits the NULL keys at the
             // other end, in the walk's order): the stable sort that follows puts them there.
             if (order.Count > 0 && !aggregate && composite == null) rows = ScanForOrderBy(table, where, rows, order[0], limit != null, out tieSensitive);
@@ -283,7 +289,9 @@ public sealed partial class Executor
                     if (skip > 0) { skip--; return true; }
                     AppendLine(row, line, stdout);
                     return --left != 0;
-                });
+                }, holdLast: scanError != null);
+                // A LIMIT reached first ends the walk before the failing row.
+                if (scanError != null && left != 0) throw scanError;
                 return;
             }
             var results = Group(source, streamJoin ? (join!, where) : null, table, output, groupBy, having, order, walk);
@@ -693,7 +701,7 @@ public sealed partial class Executor
     /// join's loops instead of <paramref name="source"/>; only the row bare columns come from is copied.</summary>
     private List<(SqlValue[] Keys, SqlValue[] Out)> Group(List<(SqlValue[]? Values, long RowId)> source, (JoinPlan Plan, Expr? Where)? stream,
         Table? table, List<Expr> output, List<Expr> groupBy, Expr? having, List<OrderKey> order, GroupWalk walk,
-        Func<SqlValue[], bool>? emit = null)
+        Func<SqlValue[], bool>? emit = null, bool holdLast = false)
     {
         // SQLite's aFunc: the aggregates of the result columns, ORDER BY, then HAVING, equal calls once.
         var nodes = new List<AggregateExpr>();
@@ -843,6 +851,8 @@ public sealed partial class Executor
             if (stream is { } joined) RunJoin(joined.Plan, joined.Where, StepRow);
             else for (int p = start; p < end; p++) StepRow(source[positions[p]].Values, source[positions[p]].RowId);
             start = end;
+            // holdLast: the walk stopped inside this group (a failing row), which SQLite never finished.
+            if (holdLast && start >= n) break;
             if (!FinishGroup()) break;
         } while (start < n);
         return results;

@@ -51,6 +51,13 @@ public class GroupingTests
         "SELECT a FROM t HAVING a > 1;\nSELECT 1 HAVING 1;\nSELECT a FROM t LIMIT count(*);\nSELECT a FROM t GROUP BY nosuch;\nSELECT nosuch, count(*) FROM t GROUP BY b;\nSELECT b FROM t GROUP BY b HAVING nosuch;\n" +
         "SELECT a FROM t GROUP;\nSELECT a FROM t GROUP BY;\nSELECT a FROM t HAVING;\nSELECT a FROM t ORDER BY a NULLS;\nSELECT a FROM t ORDER BY a NULLS MIDDLE;\nSELECT DISTINCT FROM t;\n" +
         "SELECT sum(a) FROM t WHERE sum(a) > 1;\nSELECT b, max(a) FROM t GROUP BY b HAVING max(a) ORDER BY count(*);\nSELECT min(a) FROM t GROUP BY b ORDER BY sum(c) NULLS FIRST;\n",
+        // GROUP BY walking an index or the rowid prints each group as it ends: a row whose WHERE fails ends the walk
+        // after the groups before its own (which is never printed), unless a LIMIT ends it first.
+        "CREATE TABLE g(a INT, b INT);\nCREATE INDEX ga ON g(a);\nINSERT INTO g VALUES (1, 1), (2, 5), (2, -9223372036854775808), (3, 3), (1, 7), (0, 2);\n" +
+        "SELECT a, count(*) FROM g WHERE abs(b) > 0 GROUP BY a;\nSELECT a, count(*) FROM g WHERE abs(b) > 0 GROUP BY a LIMIT 1;\nSELECT a, count(*) FROM g WHERE abs(b) > 0 GROUP BY a LIMIT 2;\n" +
+        "SELECT a, count(*) FROM g WHERE abs(b) > 0 GROUP BY a ORDER BY a;\nSELECT a, count(*) FROM g WHERE abs(b) > 0 GROUP BY a ORDER BY a DESC;\n" +
+        "SELECT a, count(*) FROM g WHERE abs(b) > 0 GROUP BY a HAVING count(*) > 1;\nSELECT rowid, count(*) FROM g WHERE abs(b) > 0 GROUP BY rowid;\n" +
+        "SELECT a, count(*) FROM g WHERE a > 0 AND abs(b) > 0 GROUP BY a;\nSELECT a, count(*) FROM g WHERE abs(b) > 0 GROUP BY a ORDER BY count(*);\nSELECT b, count(*) FROM g WHERE abs(b) > 0 GROUP BY b;\n",
     };
 
     [RequiresSqlite3Theory]
