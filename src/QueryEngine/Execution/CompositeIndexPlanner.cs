@@ -133,9 +133,9 @@ public static class CompositeIndexPlanner
             (relevant, covering, ordering) = (ix, covers, orders);
         }
         if (relevant == null) return null;
-        if (shape.GroupBy.Count > 0) throw Refuse("GROUP BY over a table with a multi-column or DESC index it could use");
+        if (shape.GroupBy.Count > 0 && !GroupsAlongKey(table, relevant, shape)) throw Refuse("GROUP BY over a table with a multi-column or DESC index it could use");
         if (shape.Distinct && !shape.Aggregate) throw Refuse("SELECT DISTINCT over a table with a multi-column or DESC index it could use");
-        if (shape.Aggregate && HasMinMax(shape) && HasBareColumn(shape))
+        if (shape.Aggregate && shape.GroupBy.Count == 0 && HasMinMax(shape) && HasBareColumn(shape))
             throw Refuse("bare columns beside min() or max() over a table with a multi-column or DESC index it could use");
 
         var equalities = Equalities(table, relevant, where, out var terms);
@@ -174,7 +174,8 @@ public static class CompositeIndexPlanner
             }
             // The walk for ORDER BY alone against a sort under LIMIT: only a forward walk of one column gives the
             // sort's order on ties (rowids ascending).
-            if (!driven && !covering && shape.Limited && (relevant.IsComposite || reverse))
+            // (GROUP BY walks it whatever the LIMIT: GroupsAlongKey.)
+            if (!driven && !covering && shape.Limited && shape.GroupBy.Count == 0 && (relevant.IsComposite || reverse))
                 throw Refuse("ORDER BY with LIMIT walking a multi-column or DESC index that does not cover the query");
         }
         else if (!driven && !covering && !ordering && AggregateOnFirstColumn(relevant, shape, distinctOnly: true))
@@ -207,6 +208,24 @@ public static class CompositeIndexPlanner
         RefuseCompetitors(table, relevant, where, terms, null);
         if (equalities.Count == 0 && ranges.Count == 0) throw Refuse("IN or a function on the first column of a multi-column or DESC index");
         return new CompositeScan(relevant, equalities, Reverse: false, ranges);
+    }
+
+    /// <summary>GROUP BY the index's first key columns, in key order, with no ORDER BY or ORDER BY those terms
+    /// ascending: where.c walks an ascending multi-column index for it (covering or not, through any equality or range
+    /// the WHERE gives), the groups come one after another in key order, each group's rows in the order of the next
+    /// key columns then rowid, and no sorter (sqlite3 3.40.1: SELECT a, group_concat(c) FROM t GROUP BY a, index on
+    /// (a, b), plans SCAN t USING INDEX iab; ORDER BY a DESC walks it backwards, refused). Not where another index leads
+    /// the first column (a cost choice).</summary>
+    private static bool GroupsAlongKey(Table table, UniqueIndex ix, SelectShape shape)
+    {
+        if (!ix.IsComposite || ix.Descending || shape.GroupBy.Count > ix.Columns.Length || table.IndexOn(ix.Column) != null) return false;
+        for (int i = 0; i < shape.GroupBy.Count; i++)
+            if (shape.GroupBy[i] is not ColumnExpr { IsRowId: false } c || c.Index != ix.Columns[i]) return false;
+        if (shape.Order.Count == 0) return true;
+        if (shape.Order.Count != shape.GroupBy.Count) return false;
+        for (int i = 0; i < shape.Order.Count; i++)
+            if (shape.Order[i] is not { Desc: false, DefaultNulls: true, Key: ColumnExpr { IsRowId: false } o } || o.Index != ix.Columns[i]) return false;
+        return true;
     }
 
     /// <summary>Rows in the order the scan visits them, before the rest of WHERE is tested.</summary>

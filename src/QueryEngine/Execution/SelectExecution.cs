@@ -256,7 +256,9 @@ public sealed partial class Executor
             if (aggregate && groupBy.Count > 0 && composite == null && s.FromQuery == null && (order.Count == 0 || OrderIsGroupBy(order, groupBy))
                 && GroupIndexWalk(table, groupBy, where, order, used) is { Key: >= 0, Reverse: false } early)
                 walkColumn = groupBy[early.Key] is ColumnExpr { IsRowId: false, Index: >= 0 } c && c.Index != table.RowIdColumn ? c.Index : -1;
-            var rows = MatchingRows(table, where, used, (!aggregate && order.Count == 0 && distinctIndex < 0) || walkColumn != NoWalk, out scanError, composite, walkColumn);
+            // (CompositeIndexPlanner plans GROUP BY over a multi-column index only as a walk of it: GroupsAlongKey.)
+            bool groupWalk = walkColumn != NoWalk || (aggregate && groupBy.Count > 0 && composite != null);
+            var rows = MatchingRows(table, where, used, (!aggregate && order.Count == 0 && distinctIndex < 0) || groupWalk, out scanError, composite, walkColumn);
             // NULLS FIRST/LAST against the index's order still walks it (WHERE_BIGNULL_SORT visits the NULL keys at the
             // other end, in the walk's order): the stable sort that follows puts them there.
             if (order.Count > 0 && !aggregate && composite == null) rows = ScanForOrderBy(table, where, rows, order[0], limit != null, out tieSensitive);

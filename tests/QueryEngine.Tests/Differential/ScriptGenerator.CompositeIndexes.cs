@@ -9,7 +9,7 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// DESC), rows of mixed types with duplicate keys (INSERT, OR IGNORE, OR REPLACE), then the shapes
 /// FastDb plans as SQLite does: equalities on a prefix of the key with ranges and filters after it, ORDER BY the next
 /// key columns either way or other columns (a sort), LIMIT; covering scans of the key columns and ORDER BY them;
-/// aggregates over a prefix; UPDATE and DELETE through the index (SET changing a key column too); queries the index
+/// aggregates over a prefix; GROUP BY the first key column or two, a walk of the index; UPDATE and DELETE through the index (SET changing a key column too); queries the index
 /// cannot serve; the PRAGMAs. The table is dropped again so later scripts never see it.
 /// </summary>
 public sealed partial class ScriptGenerator
@@ -162,6 +162,22 @@ public sealed partial class ScriptGenerator
                     int order = r.Next(3);
                     if (order == 1) tokens.AddRange(["ORDER", "BY", k0]);
                     if (order == 2) tokens.AddRange(descending ? ["ORDER", "BY", k0, "DESC"] : ["ORDER", "BY", k0, "DESC", ",", k1, "DESC"]);
+                    break;
+                }
+                case 4 when !descending && r.Next(3) == 0:
+                {
+                    // GROUP BY the first key column (or two): a walk of the index, groups in key order, printed as they end.
+                    tokens.AddRange(["SELECT", k0, ",", "count", "(", "*", ")", ",", "group_concat", "(", "d", ")", ",", "max", "(", k1, ")", "FROM", "mc"]);
+                    int filter = r.Next(5);
+                    if (filter == 1) tokens.AddRange(["WHERE", "d", Pick(r, ComparisonOperators), V()]);
+                    if (filter == 2) tokens.AddRange(["WHERE", k0, Pick(r, ["=", ">", "<="]), V()]);
+                    if (filter == 3) tokens.AddRange(["WHERE", "abs", "(", "d", ")", ">", "0"]);
+                    tokens.AddRange(["GROUP", "BY", k0]);
+                    bool two = r.Next(3) == 0;
+                    if (two) tokens.AddRange([",", k1]);
+                    if (r.Next(3) == 0) tokens.AddRange(["HAVING", "count", "(", "*", ")", ">", "1"]);
+                    if (r.Next(3) == 0) tokens.AddRange(two ? ["ORDER", "BY", k0, ",", k1] : ["ORDER", "BY", k0]);
+                    if (r.Next(4) == 0) tokens.AddRange(["LIMIT", (1 + r.Next(2)).ToString(CultureInfo.InvariantCulture)]);
                     break;
                 }
                 case 4:

@@ -55,6 +55,17 @@ public class CompositeIndexTests
         "CREATE TABLE a(id INTEGER PRIMARY KEY, x);\nCREATE TABLE ab(a_id, b_id, n, PRIMARY KEY(a_id, b_id));\nINSERT INTO a VALUES(1, 'p'), (2, 'q');\n" +
         "INSERT INTO ab VALUES(2, 1, 5), (1, 2, 6), (1, 1, 7);\nSELECT * FROM a, ab WHERE ab.b_id = a.id ORDER BY ab.n;\nSELECT * FROM ab JOIN a ON a.id = ab.n - 4;\n" +
         "SELECT a.x, ab.n FROM a LEFT JOIN ab ON ab.b_id = a.id;\nSELECT count(*) FROM a CROSS JOIN ab;\n",
+        // GROUP BY the first key columns walks the index: groups in key order, each one's rows by the next columns then
+        // rowid, printed as they end (a failing WHERE ends the walk after the groups before its row's).
+        "CREATE TABLE t(a INT, b INT, c TEXT, d);\nCREATE INDEX iab ON t(a, b);\n" +
+        "INSERT INTO t VALUES (2,5,'p',1),(1,9,'q',2),(2,1,'r',3),(1,3,'s',4),(NULL,2,'t',5),(3,3,'u',6),(1,3,'v',-9223372036854775808),(2,1.0,'w',8),('2',0,'x',9);\n" +
+        "SELECT a, group_concat(c) FROM t GROUP BY a;\nSELECT a, count(*) FROM t GROUP BY a;\nSELECT a, group_concat(c) FROM t WHERE c > 'q' GROUP BY a;\n" +
+        "SELECT a, group_concat(c) FROM t WHERE b = 1 GROUP BY a;\nSELECT a, group_concat(c) FROM t WHERE a = 1 GROUP BY a;\nSELECT a, group_concat(c) FROM t WHERE a > 1 GROUP BY a;\n" +
+        "SELECT a, group_concat(c) FROM t GROUP BY a ORDER BY a;\nSELECT a, max(b), c FROM t GROUP BY a;\nSELECT a, b, count(*), group_concat(c) FROM t GROUP BY a, b;\n" +
+        "SELECT a, sum(abs(d)) FROM t GROUP BY a;\nSELECT a, count(*) FROM t WHERE abs(d) > 0 GROUP BY a;\nSELECT a, count(*) FROM t WHERE abs(d) > 0 GROUP BY a LIMIT 1;\n" +
+        "SELECT a, group_concat(c) FROM t GROUP BY a HAVING count(*) > 1;\nSELECT a, group_concat(b) FROM t WHERE a >= 1 AND a < 3 GROUP BY a;\n" +
+        "CREATE TABLE pt(post_id INTEGER, tag_id INTEGER, PRIMARY KEY(post_id, tag_id));\nINSERT INTO pt VALUES (3,4),(2,3),(1,5),(3,1),(2,1),(1,2);\n" +
+        "SELECT post_id, count(*), group_concat(tag_id) FROM pt GROUP BY post_id;\nSELECT post_id, count(*) FROM pt WHERE tag_id > 1 GROUP BY post_id HAVING count(*) > 1;\n",
         // A PRIMARY KEY covering the whole table is no narrower: a table scan.
         "CREATE TABLE j(x, y, PRIMARY KEY(x, y));\nINSERT INTO j VALUES(2, 1), (1, 2), (1, 1), (3, 0);\nSELECT * FROM j;\nSELECT y FROM j;\nSELECT * FROM j WHERE x = 1;\n" +
         "SELECT * FROM j ORDER BY x DESC;\nSELECT count(*) FROM j;\n",
@@ -97,7 +108,9 @@ public class CompositeIndexTests
     [InlineData("SELECT * FROM t WHERE a = 1 AND c = 2;", "WHERE on the rowid or another index beside a multi-column or DESC index the query could use")]
     [InlineData("SELECT * FROM t WHERE a = 1 AND rowid = 2;", "WHERE on the rowid or another index beside a multi-column or DESC index the query could use")]
     [InlineData("SELECT * FROM t WHERE a = 1 OR a = 2;", "OR terms beside a multi-column or DESC index the query could use")]
-    [InlineData("SELECT a, count(*) FROM t GROUP BY a;", "GROUP BY over a table with a multi-column or DESC index it could use")]
+    [InlineData("SELECT b, count(*) FROM t GROUP BY b;", "GROUP BY over a table with a multi-column or DESC index it could use")]
+    [InlineData("SELECT a, count(*) FROM t GROUP BY a ORDER BY a DESC;", "GROUP BY over a table with a multi-column or DESC index it could use")]
+    [InlineData("SELECT a, count(*) FROM t GROUP BY b, a;", "GROUP BY over a table with a multi-column or DESC index it could use")]
     [InlineData("SELECT DISTINCT a FROM t;", "SELECT DISTINCT over a table with a multi-column or DESC index it could use")]
     [InlineData("SELECT max(a), d FROM t WHERE a = 1;", "bare columns beside min() or max() over a table with a multi-column or DESC index it could use")]
     [InlineData("SELECT * FROM t ORDER BY a, d;", "ORDER BY that a multi-column or DESC index satisfies only in part")]
