@@ -476,23 +476,10 @@ public sealed partial class Executor
     /// constant or over the tables <paramref name="before"/> only, under an affinity an index on the column serves.</summary>
     private static KeyTerm? EqualityOn(JoinPlan plan, int k, int column, List<Expr> terms, HashSet<int> before)
     {
-        var src = plan.Sources[k];
+        int slot = plan.Sources[k].Offset + column;
         var read = new HashSet<int>();
         foreach (var term in terms)
-        {
-            if (term is not BinaryExpr { Op: BinaryOp.Equal } eq) continue;
-            for (int s = 0; s < 2; s++)
-            {
-                var (side, other) = s == 0 ? (eq.Left, eq.Right) : (eq.Right, eq.Left);
-                if (side is not ColumnExpr col || col.Index != src.Offset + column || other is AggregateExpr) continue;
-                read.Clear();
-                CollectColumns(other, read);
-                if (!other.IsConstant && (read.Count == 0 || !ReadsOnly(read, plan, before))) continue;
-                var affinity = AffinityRules.ForComparison(col.Affinity, other.Affinity);
-                if (!IndexAffinityOk(affinity, col.Affinity)) continue;
-                return new KeyTerm(term, column, other, affinity, RankIndex, other.IsConstant);
-            }
-        }
+            if (KeyEquality(plan, term, before, col => col.Index == slot ? (column, RankIndex) : null, read) is { } key) return key;
         return null;
     }
 
@@ -522,29 +509,40 @@ public sealed partial class Executor
     private static List<KeyTerm> KeyTerms(JoinPlan plan, int k, List<Expr> terms, HashSet<int> others)
     {
         var src = plan.Sources[k];
+        (int, int)? Key(ColumnExpr col)
+        {
+            if (KeyColumn(col, src) is not int column) return null;
+            int rank = column < 0 || column == src.Table.RowIdColumn || src.Table.IndexOn(column) is { Unique: true } ? RankRowIdOrUnique
+                : LookupIndex(src.Table, column) != null ? RankIndex : 0;
+            return rank == 0 ? null : (column == src.Table.RowIdColumn ? -1 : column, rank);
+        }
         var found = new List<KeyTerm>();
         var read = new HashSet<int>();
         foreach (var term in terms)
-        {
-            if (term is not BinaryExpr { Op: BinaryOp.Equal } eq) continue;
-            for (int s = 0; s < 2; s++)
-            {
-                var (side, other) = s == 0 ? (eq.Left, eq.Right) : (eq.Right, eq.Left);
-                if (side is not ColumnExpr col || KeyColumn(col, src) is not int column) continue;
-                int rank = column < 0 || column == src.Table.RowIdColumn || src.Table.IndexOn(column) is { Unique: true } ? RankRowIdOrUnique
-                    : LookupIndex(src.Table, column) != null ? RankIndex : 0;
-                if (rank == 0 || other is AggregateExpr) continue;
-                read.Clear();
-                CollectColumns(other, read);
-                bool constant = other.IsConstant;
-                if (!constant && (read.Count == 0 || !ReadsOnly(read, plan, others))) continue;
-                var affinity = AffinityRules.ForComparison(col.Affinity, other.Affinity);
-                if (!IndexAffinityOk(affinity, col.Affinity)) continue;
-                found.Add(new KeyTerm(term, column == src.Table.RowIdColumn ? -1 : column, other, affinity, rank, constant));
-                break;
-            }
-        }
+            if (KeyEquality(plan, term, others, Key, read) is { } key) found.Add(key);
         return found;
+    }
+
+    /// <summary>The AND term as <c>column = expression</c> (either side, the first that fits), the column one
+    /// <paramref name="key"/> maps to a (table column, rank), the expression a constant or over the tables
+    /// <paramref name="others"/> only and no aggregate, under an affinity an index on the column serves
+    /// (sqlite3IndexAffinityOk); null when it is none.</summary>
+    private static KeyTerm? KeyEquality(JoinPlan plan, Expr term, HashSet<int> others, Func<ColumnExpr, (int Column, int Rank)?> key, HashSet<int> read)
+    {
+        if (term is not BinaryExpr { Op: BinaryOp.Equal } eq) return null;
+        for (int s = 0; s < 2; s++)
+        {
+            var (side, other) = s == 0 ? (eq.Left, eq.Right) : (eq.Right, eq.Left);
+            if (side is not ColumnExpr col || key(col) is not { } found || other is AggregateExpr) continue;
+            read.Clear();
+            CollectColumns(other, read);
+            bool constant = other.IsConstant;
+            if (!constant && (read.Count == 0 || !ReadsOnly(read, plan, others))) continue;
+            var affinity = AffinityRules.ForComparison(col.Affinity, other.Affinity);
+            if (!IndexAffinityOk(affinity, col.Affinity)) continue;
+            return new KeyTerm(term, found.Column, other, affinity, found.Rank, constant);
+        }
+        return null;
     }
 
     /// <summary>Every joined column in <paramref name="read"/> belongs to one of the tables <paramref name="others"/>.</summary>
