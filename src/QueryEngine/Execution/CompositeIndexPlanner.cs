@@ -211,11 +211,11 @@ public static class CompositeIndexPlanner
     }
 
     /// <summary>GROUP BY the index's first key columns, in key order, with no ORDER BY or ORDER BY those terms
-    /// ascending: where.c walks an ascending multi-column index for it (covering or not, through any equality or range
-    /// the WHERE gives), the groups come one after another in key order, each group's rows in the order of the next
-    /// key columns then rowid, and no sorter (sqlite3 3.40.1: SELECT a, group_concat(c) FROM t GROUP BY a, index on
-    /// (a, b), plans SCAN t USING INDEX iab; ORDER BY a DESC walks it backwards, refused). Not where another index leads
-    /// the first column (a cost choice).</summary>
+    /// all ascending or all DESC: where.c walks an ascending multi-column index for it (covering or not, through any
+    /// equality or range the WHERE gives), the groups come one after another in key order, each group's rows in the
+    /// order of the next key columns then rowid (DESC: the walk backwards, all of it reversed), and no sorter (sqlite3
+    /// 3.40.1: SELECT a, group_concat(c) FROM t GROUP BY a, index on (a, b), plans SCAN t USING INDEX iab, and so does
+    /// ORDER BY a DESC). Not where another index leads the first column (a cost choice).</summary>
     private static bool GroupsAlongKey(Table table, UniqueIndex ix, SelectShape shape)
     {
         if (!ix.IsComposite || ix.Descending || shape.GroupBy.Count > ix.Columns.Length || table.IndexOn(ix.Column) != null) return false;
@@ -224,7 +224,7 @@ public static class CompositeIndexPlanner
         if (shape.Order.Count == 0) return true;
         if (shape.Order.Count != shape.GroupBy.Count) return false;
         for (int i = 0; i < shape.Order.Count; i++)
-            if (shape.Order[i] is not { Desc: false, DefaultNulls: true, Key: ColumnExpr { IsRowId: false } o } || o.Index != ix.Columns[i]) return false;
+            if (shape.Order[i] is not { DefaultNulls: true, Key: ColumnExpr { IsRowId: false } o } || o.Index != ix.Columns[i] || shape.Order[i].Desc != shape.Order[0].Desc) return false;
         return true;
     }
 

@@ -176,7 +176,12 @@ public sealed partial class ScriptGenerator
                     bool two = r.Next(3) == 0;
                     if (two) tokens.AddRange([",", k1]);
                     if (r.Next(3) == 0) tokens.AddRange(["HAVING", "count", "(", "*", ")", ">", "1"]);
-                    if (r.Next(3) == 0) tokens.AddRange(two ? ["ORDER", "BY", k0, ",", k1] : ["ORDER", "BY", k0]);
+                    if (r.Next(3) == 0)
+                    {
+                        // ORDER BY them: ascending (the walk's order) or all DESC (the walk backwards).
+                        string direction = r.Next(2) == 0 ? "ASC" : "DESC";
+                        tokens.AddRange(two ? ["ORDER", "BY", k0, direction, ",", k1, direction] : ["ORDER", "BY", k0, direction]);
+                    }
                     if (r.Next(4) == 0) tokens.AddRange(["LIMIT", (1 + r.Next(2)).ToString(CultureInfo.InvariantCulture)]);
                     break;
                 }

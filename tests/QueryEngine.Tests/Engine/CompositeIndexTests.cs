@@ -64,6 +64,9 @@ public class CompositeIndexTests
         "SELECT a, group_concat(c) FROM t GROUP BY a ORDER BY a;\nSELECT a, max(b), c FROM t GROUP BY a;\nSELECT a, b, count(*), group_concat(c) FROM t GROUP BY a, b;\n" +
         "SELECT a, sum(abs(d)) FROM t GROUP BY a;\nSELECT a, count(*) FROM t WHERE abs(d) > 0 GROUP BY a;\nSELECT a, count(*) FROM t WHERE abs(d) > 0 GROUP BY a LIMIT 1;\n" +
         "SELECT a, group_concat(c) FROM t GROUP BY a HAVING count(*) > 1;\nSELECT a, group_concat(b) FROM t WHERE a >= 1 AND a < 3 GROUP BY a;\n" +
+        // ORDER BY them DESC walks it backwards: groups from the largest key, each one's rows reversed too.
+        "SELECT a, group_concat(c) FROM t GROUP BY a ORDER BY a DESC;\nSELECT a, b, group_concat(c) FROM t GROUP BY a, b ORDER BY a DESC, b DESC;\n" +
+        "SELECT a, count(*) FROM t WHERE abs(d) > 0 GROUP BY a ORDER BY a DESC;\nSELECT a, group_concat(c) FROM t WHERE a > 1 GROUP BY a ORDER BY a DESC LIMIT 2;\n" +
         "CREATE TABLE pt(post_id INTEGER, tag_id INTEGER, PRIMARY KEY(post_id, tag_id));\nINSERT INTO pt VALUES (3,4),(2,3),(1,5),(3,1),(2,1),(1,2);\n" +
         "SELECT post_id, count(*), group_concat(tag_id) FROM pt GROUP BY post_id;\nSELECT post_id, count(*) FROM pt WHERE tag_id > 1 GROUP BY post_id HAVING count(*) > 1;\n",
         // A PRIMARY KEY covering the whole table is no narrower: a table scan.
@@ -109,7 +112,7 @@ public class CompositeIndexTests
     [InlineData("SELECT * FROM t WHERE a = 1 AND rowid = 2;", "WHERE on the rowid or another index beside a multi-column or DESC index the query could use")]
     [InlineData("SELECT * FROM t WHERE a = 1 OR a = 2;", "OR terms beside a multi-column or DESC index the query could use")]
     [InlineData("SELECT b, count(*) FROM t GROUP BY b;", "GROUP BY over a table with a multi-column or DESC index it could use")]
-    [InlineData("SELECT a, count(*) FROM t GROUP BY a ORDER BY a DESC;", "GROUP BY over a table with a multi-column or DESC index it could use")]
+    [InlineData("SELECT a, b, count(*) FROM t GROUP BY a, b ORDER BY a DESC, b;", "GROUP BY over a table with a multi-column or DESC index it could use")]
     [InlineData("SELECT a, count(*) FROM t GROUP BY b, a;", "GROUP BY over a table with a multi-column or DESC index it could use")]
     [InlineData("SELECT DISTINCT a FROM t;", "SELECT DISTINCT over a table with a multi-column or DESC index it could use")]
     [InlineData("SELECT max(a), d FROM t WHERE a = 1;", "bare columns beside min() or max() over a table with a multi-column or DESC index it could use")]
