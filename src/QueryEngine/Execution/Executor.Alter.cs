@@ -135,7 +135,6 @@ public sealed partial class Executor
         if (SchemaRewrite.HasForeignKey(entry.Sql!)
             || _catalog.Schema.Exists(e => e.Type == "table" && e.Sql != null && SchemaRewrite.ReferencesTo(e.Sql, t.Name).Count > 0))
             throw new SqlParseException("FastDb does not support RENAME COLUMN on a table with a foreign key or one a foreign key names yet");
-        RefuseCheckRewrite(t, "RENAME COLUMN");
         for (int i = 0; i < t.Columns.Length; i++)
         {
             if (i == index || !string.Equals(t.Columns[i].Name, a.NewName, StringComparison.OrdinalIgnoreCase)) continue;
@@ -162,6 +161,9 @@ public sealed partial class Executor
         t.Columns = columns;
         _catalog.Altered(t);
         RebuildIndexes(t);
+        // The CHECKs' text was rewritten with the column's new name: their labels and bindings come from it again.
+        if (t.Checks.Count > 0 && Parser.ParseOne(entry.Sql!, 0, _ => false, out _) is CreateTableStatement create)
+            t.Checks = create.Checks.ConvertAll(check => new TableCheck(TableFactory.BindCheck(t, check.Expr), check.Label));
     }
 
     /// <summary>sqlite3AlterDropColumn: the table, an internal table, the column ("no such column" quotes the token as

@@ -65,12 +65,20 @@ public static class SchemaRewrite
         var tz = new Tokenizer(createTable, TableNameOffset);
         tz.Next(); // the table name
         tz.Next(); // "("
-        int depth = 1;
+        var tokens = new List<Token>();
+        for (var t = tz.Next(); t.Kind != TokenKind.End; t = tz.Next()) tokens.Add(t);
+        int depth = 1, checkDepth = 0;
         bool itemStart = true, constraint = false, listName = false;
-        while (true)
+        for (int i = 0; i < tokens.Count; i++)
         {
-            var t = tz.Next();
-            if (t.Kind == TokenKind.End) break;
+            var t = tokens[i];
+            // Inside a CHECK's parentheses every name of the column is a reference to it (renameColumnFunc walks the
+            // expression), bare or quoted, qualified by the table or not; not a function's name, a qualifier, or a
+            // string.
+            if (checkDepth > 0 && depth >= checkDepth && t.Kind != TokenKind.String && Names(createTable, t, column)
+                && (i + 1 >= tokens.Count || !(tokens[i + 1].IsOp("(") || tokens[i + 1].IsOp("."))))
+                hits.Add(t);
+            if (depth == 1 && t.Kind == TokenKind.Keyword && t.Text == "CHECK" && i + 1 < tokens.Count && tokens[i + 1].IsOp("(")) checkDepth = 2;
             if (depth == 1 && itemStart)
             {
                 itemStart = false;
@@ -82,12 +90,16 @@ public static class SchemaRewrite
                 listName = false;
                 if (Names(createTable, t, column)) hits.Add(t);
             }
-            if (t.IsOp("(")) { depth++; listName = constraint && depth == 2; }
-            else if (t.IsOp(")")) { if (--depth == 0) break; }
+            if (t.IsOp("(")) { depth++; listName = constraint && depth == 2 && checkDepth == 0; }
+            else if (t.IsOp(")"))
+            {
+                if (--depth == 0) break;
+                if (depth < checkDepth) checkDepth = 0;
+            }
             else if (t.IsOp(","))
             {
                 if (depth == 1) itemStart = true;
-                else if (depth == 2 && constraint) listName = true;
+                else if (depth == 2 && constraint && checkDepth == 0) listName = true;
             }
         }
         return ReplaceEach(createTable, hits, newName, newQuoted);

@@ -209,7 +209,27 @@ public sealed partial class Parser
         var e = ParseExprAt(5);
         var close = Peek();
         ExpectOp(")");
-        stmt.Checks.Add(new CheckConstraint(e, _constraintName ?? _tokens.Sql[(open.Start + 1)..close.Start].Trim(SqliteSpaces)));
+        stmt.Checks.Add(new CheckConstraint(e, _constraintName ?? SqliteDequote(_tokens.Sql[(open.Start + 1)..close.Start].Trim(SqliteSpaces))));
+    }
+
+    /// <summary>sqlite3Dequote, which sqlite3ExprListSetName applies to a CHECK's text too: text that starts with a
+    /// quote (', ", ` or [) becomes what that quote encloses, a doubled quote one, the rest dropped (so CHECK ("y" > 0)
+    /// fails as "y"); any other text stays.</summary>
+    private static string SqliteDequote(string text)
+    {
+        if (text.Length == 0 || text[0] is not ('\'' or '"' or '`' or '[')) return text;
+        char close = text[0] == '[' ? ']' : text[0];
+        var sb = new System.Text.StringBuilder();
+        for (int i = 1; i < text.Length; i++)
+        {
+            if (text[i] == close)
+            {
+                if (i + 1 < text.Length && text[i + 1] == close) { sb.Append(close); i++; }
+                else break;
+            }
+            else sb.Append(text[i]);
+        }
+        return sb.ToString();
     }
 
     /// <summary>

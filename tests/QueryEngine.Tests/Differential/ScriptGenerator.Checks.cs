@@ -7,7 +7,8 @@ namespace FastDb.QueryEngine.Tests.Differential;
 /// statements): a table ck(id INTEGER PRIMARY KEY, a, b, c) with one to three CHECKs drawn from templates (comparisons,
 /// BETWEEN, IN, LIKE, IS NULL, length(), typeof(), abs(), arithmetic, CASE, a bare column), on a column or the table,
 /// named or not, beside NOT NULL and UNIQUE sometimes; then INSERT [OR IGNORE | OR REPLACE] of several rows (values of
-/// every type, some failing, one that makes abs() overflow), UPDATE, an upsert, INSERT ... SELECT, and the rows. The
+/// every type, some failing, one that makes abs() overflow), UPDATE, an upsert, INSERT ... SELECT, sometimes a RENAME
+/// COLUMN (the CHECKs' text rewritten) and a row after it, and the rows. The
 /// table is dropped again so later scripts never see it.
 /// </summary>
 public sealed partial class ScriptGenerator
@@ -104,7 +105,15 @@ public sealed partial class ScriptGenerator
                     break;
             }
         }
-        Add(["SELECT", "id", ",", "a", ",", "b", ",", "c", "FROM", "ck", ";"]);
+        // RENAME COLUMN rewrites the CHECKs that name the column; the failures then name the new text.
+        if (r.Next(3) == 0)
+        {
+            string renamed = Pick(r, ["a", "b", "c"]), to = Pick(r, ["a2", "\"a b\"", "x"]);
+            Add(["ALTER", "TABLE", "ck", "RENAME", "COLUMN", renamed, "TO", to, ";"]);
+            Add(["SELECT", "sql", "FROM", "sqlite_master", "WHERE", "name", "=", "'ck'", ";"]);
+            Add(["INSERT", "INTO", "ck", "VALUES", "(", "NULL", ",", .. Row()[1..^1], ")", ";"]);
+        }
+        Add(["SELECT", "*", "FROM", "ck", ";"]);
         Add(["DROP", "TABLE", "ck", ";"]);
     }
 }

@@ -42,6 +42,17 @@ public class CheckConstraintTests
         "CREATE TABLE acct(id INTEGER PRIMARY KEY, bal INT CHECK (bal >= 0));\nINSERT INTO acct VALUES (1, 10), (2, 5);\nUPDATE acct SET bal = bal - 7;\nSELECT * FROM acct;\n" +
         "BEGIN;\nUPDATE acct SET bal = bal - 3 WHERE id = 1;\nUPDATE acct SET bal = bal - 6 WHERE id = 2;\nCOMMIT;\nSELECT * FROM acct;\nINSERT INTO acct VALUES (3, 1), (4, -1);\nSELECT * FROM acct;\n" +
         "CREATE TABLE r(x CHECK (abs(x) > 0));\nINSERT INTO r VALUES (-9223372036854775808);\nSELECT count(*) FROM r;\n",
+        // A label that starts with a quote is what the quote encloses (sqlite3Dequote).
+        "CREATE TABLE r2(\"y\" CHECK (\"y\" > 0 AND \"y\" < 9 AND y > -1));\nINSERT INTO r2 VALUES (10);\n" +
+        "CREATE TABLE r3(y CHECK ('a' <> y), z CHECK ([z] > 0), w CHECK (`w` > 0), v CHECK (\"v\"\"x\" IS NULL OR v > 0));\n" +
+        "INSERT INTO r3 VALUES ('a', 1, 1, 1);\nINSERT INTO r3 VALUES ('b', 0, 1, 1);\nINSERT INTO r3 VALUES ('b', 1, 0, 1);\nINSERT INTO r3 VALUES ('b', 1, 1, 0);\n",
+        // RENAME COLUMN rewrites every reference inside the CHECKs (bare, quoted, qualified; not a function's name or a
+        // string), and the failures name the new text.
+        "CREATE TABLE t(x INT CHECK (x > 0), y CHECK (y <> x AND length(y) < 9), z, CONSTRAINT c1 CHECK (t.x < 100 AND \"x\" <> 'x'), CHECK (abs(x) < 50));\n" +
+        "ALTER TABLE t RENAME COLUMN x TO w;\nSELECT sql FROM sqlite_master;\nINSERT INTO t VALUES (60, 1, 2);\nINSERT INTO t VALUES (0, 1, 2);\nINSERT INTO t VALUES (5, 5, 2);\n" +
+        "ALTER TABLE t RENAME COLUMN w TO \"a b\";\nSELECT sql FROM sqlite_master;\nINSERT INTO t VALUES (7, 7, 2);\nALTER TABLE t RENAME COLUMN y TO x;\nSELECT sql FROM sqlite_master;\n" +
+        "CREATE TABLE q(x, y, CHECK (x(1) IS NULL OR x > y), CHECK (x IN (1, x, 3)));\nALTER TABLE q RENAME COLUMN x TO k;\nSELECT sql FROM sqlite_master WHERE name = 'q';\n" +
+        "CREATE TABLE r(\"x\" CHECK ([x] > 0 AND `x` < 9 AND X > -1));\nALTER TABLE r RENAME x TO y;\nSELECT sql FROM sqlite_master WHERE name = 'r';\nINSERT INTO r VALUES (10);\n",
         // The errors CREATE TABLE gives for its CHECK expressions.
         "CREATE TABLE u(x CHECK (x > (SELECT 1)));\nCREATE TABLE u(x CHECK (EXISTS (SELECT 1)));\nCREATE TABLE u(x CHECK (count(*) > 0));\nCREATE TABLE u(x CHECK (y > 0));\n" +
         "CREATE TABLE a6(x CHECK(x > 0), CHECK(sum(x) > 0));\nCREATE TABLE u(x CHECK (u.x > 0), CHECK (v.x > 0));\nSELECT count(*) FROM sqlite_master;\n",
@@ -63,7 +74,6 @@ public class CheckConstraintTests
     [InlineData("CREATE TABLE u(x CHECK (random() > 0));", "random() or the current time in CHECK constraints")]
     [InlineData("CREATE TABLE u(x CHECK (x < date('now')));", "random() or the current time in CHECK constraints")]
     [InlineData("ALTER TABLE t ADD COLUMN z CHECK (z > 0);", "CHECK constraints in ALTER TABLE ... ADD COLUMN")]
-    [InlineData("ALTER TABLE t RENAME COLUMN a TO aa;", "ALTER TABLE ... RENAME COLUMN on a table with CHECK constraints")]
     [InlineData("ALTER TABLE t RENAME TO t2;", "ALTER TABLE ... RENAME TO on a table with CHECK constraints")]
     [InlineData("ALTER TABLE t DROP COLUMN b;", "ALTER TABLE ... DROP COLUMN on a table with CHECK constraints")]
     public void What_FastDb_does_not_model_is_refused(string statement, string construct)
