@@ -22,7 +22,8 @@ public sealed partial class Executor
     }
 
     /// <summary>sqlite3 rewrites (or reloads and tests) the CHECK constraints' text along with the table's: FastDb
-    /// rewrites the column definitions and constraint lists only, so a table with CHECK constraints is refused.</summary>
+    /// does so for RENAME COLUMN only (SchemaRewrite.RenameColumnInTable), so RENAME TO and DROP COLUMN on a table
+    /// with CHECK constraints are refused.</summary>
     private static void RefuseCheckRewrite(Table t, string action)
     {
         if (t.Checks.Count > 0) throw new SqlParseException("FastDb does not support ALTER TABLE ... " + action + " on a table with CHECK constraints yet");
@@ -163,7 +164,7 @@ public sealed partial class Executor
         RebuildIndexes(t);
         // The CHECKs' text was rewritten with the column's new name: their labels and bindings come from it again.
         if (t.Checks.Count > 0 && Parser.ParseOne(entry.Sql!, 0, _ => false, out _) is CreateTableStatement create)
-            t.Checks = create.Checks.ConvertAll(check => new TableCheck(TableFactory.BindCheck(t, check.Expr), check.Label));
+            t.Checks = TableFactory.BindChecks(t, create);
     }
 
     /// <summary>sqlite3AlterDropColumn: the table, an internal table, the column ("no such column" quotes the token as

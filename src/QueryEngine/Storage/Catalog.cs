@@ -198,9 +198,13 @@ public static class TableFactory
             if (i < 0 || i == table.RowIdColumn || table.Indexes.Exists(ix => !ix.IsComposite && ix.Column == i)) continue;
             table.Indexes.Add(new UniqueIndex(i, c.Name + "." + columns[i].Name, descending: constraint.Descending));
         }
-        foreach (var check in c.Checks) table.Checks.Add(new TableCheck(BindCheck(table, check.Expr), check.Label));
+        table.Checks = BindChecks(table, c);
         return table;
     }
+
+    /// <summary>The CHECK constraints of a CREATE TABLE statement (or its text parsed again) bound to the table.</summary>
+    public static List<TableCheck> BindChecks(Table table, CreateTableStatement create) =>
+        create.Checks.ConvertAll(check => new TableCheck(BindCheck(table, check.Expr), check.Label));
 
     /// <summary>A CHECK expression resolved against its table, as sqlite3EndTable does (sqlite3ResolveSelfReference,
     /// NC_IsCheck): no subquery, no aggregate, names of the table only. random() and the clock are refused: a

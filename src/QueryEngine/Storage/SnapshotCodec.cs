@@ -285,7 +285,7 @@ public static class SnapshotCodec
             var create = ParseCreateText(sql);
             try
             {
-                t.Checks = create.Checks.ConvertAll(check => new TableCheck(TableFactory.BindCheck(t, check.Expr), check.Label));
+                t.Checks = TableFactory.BindChecks(t, create);
             }
             catch (Syntax.SqlParseException e)
             {
