@@ -260,7 +260,13 @@ internal static class InboundPeerConnection
             }
             var buffer = result.Buffer;
             var reader = new SequenceReader<byte>(buffer);
-            var status = Preamble.TryRead(ref reader, out string name, out bool compressed, out string? error);
+            var status = Preamble.TryRead(ref reader, out string name, out bool compressed, out byte rules, out string? error);
+            if (status == ParseStatus.Complete && rules != options.ClusterRules)
+            {
+                status = ParseStatus.Invalid;
+                string Describe(byte r) => options.DescribeClusterRules?.Invoke(r) ?? r.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                error = $"peer '{name}' runs with other cluster rules ({Describe(rules)}; this node: {Describe(options.ClusterRules)}): every member must be started with the same ones";
+            }
             if (status == ParseStatus.Complete && options.ValidatePeerName?.Invoke(name) is { } refused)
             {
                 status = ParseStatus.Invalid;

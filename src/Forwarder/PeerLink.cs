@@ -81,7 +81,7 @@ public sealed class PeerLink : IAsyncDisposable
             || _options.MaxPendingSendBytes < (long)_options.MaxFramePayloadBytes + FrameCodec.MaxHeaderBytes)
             throw new ArgumentException("MaxPendingSendBytes must hold at least one frame of MaxFramePayloadBytes", nameof(options));
         _compress = _options.Compress && _options.Tls is null; // never under TLS: see LinkCompression.cs
-        _preamble = Preamble.Encode(localName, _compress);
+        _preamble = Preamble.Encode(localName, _compress, _options.ClusterRules);
         _writer = new WriterWorkItem(this);
     }
 

@@ -44,6 +44,16 @@ public sealed class PeerProtocolOptions
     public Func<string, string?>? ValidatePeerName { get; init; }
 
     /// <summary>
+    /// A byte of settings every member must share, or the cluster's safety is gone (the node sets the Raft commit
+    /// quorum). A peer whose preamble carries another value is refused with both values logged. Outbound links send
+    /// theirs (PeerLinkOptions.ClusterRules), so two nodes that differ cannot exchange a frame either way.
+    /// </summary>
+    public byte ClusterRules { get; init; }
+
+    /// <summary>Names the rules byte in the refusal (null: the number alone).</summary>
+    public Func<byte, string>? DescribeClusterRules { get; init; }
+
+    /// <summary>
     /// Mutual TLS (null: plain connections). When set, only TLS peer connections whose certificate chains to its CA
     /// are served, and each peer's preamble must name the node its certificate names; plain ones are closed unread.
     /// </summary>
@@ -145,6 +155,9 @@ public sealed class PeerLinkOptions
 
     /// <summary>Compress the connection after its preamble (LinkCompression.cs). Ignored with Tls, which stays uncompressed.</summary>
     public bool Compress { get; init; }
+
+    /// <summary>Sent in the preamble: see PeerProtocolOptions.ClusterRules.</summary>
+    public byte ClusterRules { get; init; }
 
     /// <summary>A connect attempt that has not completed in this time is abandoned and retried.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);

@@ -17,6 +17,9 @@ public enum SniffResult
 /// <summary>
 /// The connection preamble a PeerLink sends first: "FASTDB", the protocol version byte, '\n', then the sender's name
 /// as varint length + UTF-8. The magic never begins an HTTP request, so one listening socket can serve both.
+/// A sender whose cluster rules byte is not 0 uses versions 6 and 7 and writes that byte after the '\n': both ends
+/// must share it (the Raft commit quorum, where a difference would let replicas lose committed entries), and an
+/// older build refuses the unknown version rather than misreading the cluster.
 /// </summary>
 public static class Preamble
 {
@@ -32,6 +35,9 @@ public static class Preamble
     /// sender chooses; a receiver reads both, so nodes with and without compression work together.
     /// </summary>
     public const byte CompressedVersion = 5;
+
+    /// <summary>Versions 4 and 5 followed by a non-zero cluster rules byte (see PeerProtocolOptions.ClusterRules).</summary>
+    public const byte RulesVersion = 6, CompressedRulesVersion = 7;
 
     /// <summary>Longest sender name accepted (a node name like "./node3.sock" is far shorter).</summary>
     public const int MaxNameBytes = 255;
@@ -49,18 +55,23 @@ public static class Preamble
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>Encodes the preamble for a sender name; <paramref name="compressed"/> announces a compressed stream.</summary>
-    public static byte[] Encode(string senderName, bool compressed = false)
+    /// <summary>
+    /// Encodes the preamble for a sender name; <paramref name="compressed"/> announces a compressed stream, and
+    /// <paramref name="rules"/> the sender's cluster rules byte (0: none, the version 4/5 preamble).
+    /// </summary>
+    public static byte[] Encode(string senderName, bool compressed = false, byte rules = 0)
     {
         ArgumentNullException.ThrowIfNull(senderName);
         byte[] name = StrictUtf8.GetBytes(senderName);
         if (name.Length > MaxNameBytes)
             throw new ArgumentException($"peer name is {name.Length} bytes, over the maximum {MaxNameBytes}", nameof(senderName));
-        var bytes = new byte[Magic.Length + 2 + FrameCodec.VarintSize((ulong)name.Length) + name.Length];
+        int ruleBytes = rules == 0 ? 0 : 1;
+        var bytes = new byte[Magic.Length + 2 + ruleBytes + FrameCodec.VarintSize((ulong)name.Length) + name.Length];
         Magic.CopyTo(bytes);
         int n = Magic.Length;
-        bytes[n++] = compressed ? CompressedVersion : ProtocolVersion;
+        bytes[n++] = rules == 0 ? (compressed ? CompressedVersion : ProtocolVersion) : (compressed ? CompressedRulesVersion : RulesVersion);
         bytes[n++] = (byte)'\n';
+        if (rules != 0) bytes[n++] = rules;
         n += FrameCodec.WriteVarint(bytes.AsSpan(n), (ulong)name.Length);
         name.CopyTo(bytes.AsSpan(n));
         return bytes;
@@ -83,13 +94,17 @@ public static class Preamble
     /// consumed; on Invalid <paramref name="error"/> says why (wrong magic, unknown version, bad name).
     /// </summary>
     public static ParseStatus TryRead(ref SequenceReader<byte> reader, out string senderName, out string? error) =>
-        TryRead(ref reader, out senderName, out _, out error);
+        TryRead(ref reader, out senderName, out _, out _, out error);
 
-    /// <summary>As above; <paramref name="compressed"/> tells whether the sender compresses what follows.</summary>
-    public static ParseStatus TryRead(ref SequenceReader<byte> reader, out string senderName, out bool compressed, out string? error)
+    /// <summary>
+    /// As above; <paramref name="compressed"/> tells whether the sender compresses what follows, and
+    /// <paramref name="rules"/> is the sender's cluster rules byte (0 for a version 4/5 preamble).
+    /// </summary>
+    public static ParseStatus TryRead(ref SequenceReader<byte> reader, out string senderName, out bool compressed, out byte rules, out string? error)
     {
         senderName = "";
         compressed = false;
+        rules = 0;
         error = null;
         var start = reader.Consumed;
         ParseStatus NeedMore(ref SequenceReader<byte> r)
@@ -111,18 +126,28 @@ public static class Preamble
         }
         if (!reader.TryRead(out byte version))
             return NeedMore(ref reader);
-        if (version is not (ProtocolVersion or CompressedVersion))
+        if (version is not (ProtocolVersion or CompressedVersion or RulesVersion or CompressedRulesVersion))
         {
-            error = $"unknown peer protocol version {version} (this node speaks {ProtocolVersion} and {CompressedVersion})";
+            error = $"unknown peer protocol version {version} (this node speaks {ProtocolVersion} to {CompressedRulesVersion})";
             return ParseStatus.Invalid;
         }
-        compressed = version == CompressedVersion;
+        compressed = version is CompressedVersion or CompressedRulesVersion;
         if (!reader.TryRead(out byte newline))
             return NeedMore(ref reader);
         if (newline != (byte)'\n')
         {
             error = "malformed preamble: no newline after the version";
             return ParseStatus.Invalid;
+        }
+        if (version is RulesVersion or CompressedRulesVersion)
+        {
+            if (!reader.TryRead(out rules))
+                return NeedMore(ref reader);
+            if (rules == 0)
+            {
+                error = "malformed preamble: a cluster rules byte of 0 (sent as version 4 or 5)";
+                return ParseStatus.Invalid;
+            }
         }
         var status = FrameCodec.TryReadVarint(ref reader, out ulong nameLength);
         if (status == ParseStatus.NeedMoreData)

@@ -169,6 +169,29 @@ public class PreambleTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_cluster_rules_byte_moves_the_preamble_to_versions_6_and_7(bool compressed)
+    {
+        byte[] bytes = Preamble.Encode("./node3.sock", compressed, rules: 2);
+        Assert.Equal([.. "FASTDB"u8, compressed ? (byte)7 : (byte)6, (byte)'\n', 2], bytes[..9]);
+        for (int cut = 0; cut < bytes.Length; cut++)
+        {
+            var partial = new SequenceReader<byte>(new ReadOnlySequence<byte>(bytes, 0, cut));
+            Assert.Equal(ParseStatus.NeedMoreData, Preamble.TryRead(ref partial, out _, out _, out _, out _));
+        }
+        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(bytes));
+        Assert.Equal(ParseStatus.Complete, Preamble.TryRead(ref reader, out string name, out bool c, out byte rules, out _));
+        Assert.Equal(("./node3.sock", compressed, (byte)2), (name, c, rules));
+
+        // Rules 0 is the version 4/5 preamble an older build reads; a 6 or 7 carrying 0 is malformed.
+        Assert.Equal(Preamble.Encode("./node3.sock", compressed), Preamble.Encode("./node3.sock", compressed, rules: 0));
+        reader = new SequenceReader<byte>(new ReadOnlySequence<byte>([.. "FASTDB\x06\n"u8, 0, 1, (byte)'a']));
+        Assert.Equal(ParseStatus.Invalid, Preamble.TryRead(ref reader, out _, out _, out _, out string? error));
+        Assert.Contains("rules byte of 0", error);
+    }
+
+    [Theory]
     [InlineData("FASTDB\u0002\n\u0001a", "unknown peer protocol version 2")]
     [InlineData("FASTDB\u0001\n\u0001a", "unknown peer protocol version 1")] // before Raft messages lost their ids
     [InlineData("FASTDB\u0003\n\u0001a", "unknown peer protocol version 3")] // before frames lost their correlation id

@@ -8,8 +8,9 @@ public class PeerLinkTests
 {
     private static readonly PeerLinkOptions FastRetry = Retrying(compress: false);
 
-    private static PeerLinkOptions Retrying(bool compress) => new()
+    private static PeerLinkOptions Retrying(bool compress, byte rules = 0) => new()
     {
+        ClusterRules = rules,
         InitialReconnectDelay = TimeSpan.FromMilliseconds(2),
         MaxReconnectDelay = TimeSpan.FromMilliseconds(50),
         ConnectTimeout = TimeSpan.FromSeconds(1),
@@ -47,6 +48,33 @@ public class PeerLinkTests
         Assert.Equal(new byte[] { 1, 2, 3, 4 }, frames[3].Payload);
         Assert.Equal(["./node1.sock"], handler.Connected);
         Assert.Equal(4, link.FramesSent);
+    }
+
+    [Fact]
+    public async Task A_peer_with_other_cluster_rules_is_refused_and_one_with_the_same_served()
+    {
+        using var dir = new SocketDir();
+        var handler = new RecordingHandler();
+        var log = new ListLogger();
+        await using var listener = new PeerListener(dir.Socket("node0.sock"), handler, log,
+            new PeerProtocolOptions { ClusterRules = 2, DescribeClusterRules = r => $"quorum {r}" });
+        listener.Start();
+        await using (var majority = new PeerLink("./node1.sock", dir.Socket("node0.sock"), log, FastRetry))
+        {
+            majority.Start();
+            await Wait.UntilAsync(() => log.Lines.Any(l => l.Contains("other cluster rules")), "the refusal logged");
+            majority.TrySend(7, "x"u8);
+            await Task.Delay(100);
+        }
+        Assert.Contains(log.Lines, l => l.Contains("quorum 0; this node: quorum 2"));
+        Assert.Empty(handler.Frames);
+
+        await using var same = new PeerLink("./node2.sock", dir.Socket("node0.sock"), log, Retrying(compress: true, rules: 2));
+        same.Start();
+        await Wait.UntilAsync(() => same.IsConnected, "link connected");
+        Assert.True(same.TrySend(8, "y"u8));
+        await Wait.UntilAsync(() => handler.Frames.Count == 1, "1 frame");
+        Assert.Equal(("./node2.sock", (byte)8), (handler.Frames.Single().Peer, handler.Frames.Single().Type));
     }
 
     [Fact]

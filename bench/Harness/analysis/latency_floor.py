@@ -23,6 +23,7 @@ ap.add_argument("--ack-gap", type=float, default=5.7, help="ms between chunks fo
 ap.add_argument("--forward-gap", type=float, default=5.7, help="ms between chunks ahead of a forward (5.7: behind the acks on one connection)")
 ap.add_argument("--origin-ack-gap", type=float, default=23.0, help="ms between chunks follower to origin (acks to the origin)")
 ap.add_argument("--configs", type=int, default=300)
+ap.add_argument("--commit-quorum", type=int, default=3, help="replicas that commit an entry (3: a majority of five; 2: flexible quorums, elections need 4)")
 args = ap.parse_args()
 random.seed(1)
 N = 5
@@ -61,10 +62,10 @@ for _ in range(args.configs):
         return t
     def latency(L, o):
         if o == L:
-            return sorted(d(L, f, "append") + d(f, L, "ack") for f in range(N) if f != L)[1]
+            return sorted(d(L, f, "append") + d(f, L, "ack") for f in range(N) if f != L)[args.commit_quorum - 2]
         fwd = d(o, L, "forward"); lo = d(L, o, "append")
         ways = sorted([lo] + [d(L, f, "append") + d(f, o, "origin-ack") for f in range(N) if f not in (L, o)])
-        return fwd + max(lo, ways[1])
+        return fwd + max(lo, ways[args.commit_quorum - 2])
     means.append(min(statistics.mean(latency(L, random.randrange(N)) for _ in range(1500)) for L in range(N)))
 
 means.sort()

@@ -32,11 +32,13 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
         _requests = new PendingRequests(stateMachine);
         _store = store;
         var log = logging.CreateLogger<ClusterReplicator>();
-        _links = new PeerLinks(options.SelfAddress, logging, options.PeerTls, options.CompressPeerLinks, options.PeerLanes);
+        _links = new PeerLinks(options.SelfAddress, logging, options.PeerTls, options.CompressPeerLinks, options.PeerLanes, ClusterRules(options.Raft));
         _transport = new CountingTransport(_links);
         PeerProtocol = new PeerProtocolOptions
         {
             ValidatePeerName = PeerInput.ValidatePeerName,
+            ClusterRules = ClusterRules(options.Raft),
+            DescribeClusterRules = rules => rules == 0 ? "commit quorum: a majority" : $"commit quorum: {rules}",
             Tls = options.PeerTls,
             PlainPeersFromLoopbackOnly = options.PlainPeersFromLoopbackOnly,
         };
@@ -52,6 +54,12 @@ public sealed class ClusterReplicator : IReplicator, IFrameHandler
     }
 
     private readonly CancellationTokenSource _removed = new();
+
+    /// <summary>
+    /// The peer preamble's rules byte: the commit quorum (0: a majority). Members whose quorums differ could each
+    /// count a commit the other's elections miss, so they refuse each other's connections instead.
+    /// </summary>
+    private static byte ClusterRules(FastDb.Raft.RaftOptions raft) => checked((byte)raft.CommitQuorum);
 
     public ulong LocalNodeId => _host.Id;
 

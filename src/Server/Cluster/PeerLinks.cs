@@ -20,7 +20,7 @@ namespace FastDb.Server.Cluster;
 /// the main connection), stays on the main lane. Raft and the request router tolerate reordering between lanes, as
 /// they tolerate a relay's. A lane that is not connected (just after a link came back) falls back to the main one.
 /// </summary>
-public sealed class PeerLinks(string selfAddress, ILoggerFactory logging, PeerTls? tls = null, bool compress = false, int lanes = PeerLinks.DefaultLanes) : IPeerTransport
+public sealed class PeerLinks(string selfAddress, ILoggerFactory logging, PeerTls? tls = null, bool compress = false, int lanes = PeerLinks.DefaultLanes, byte clusterRules = 0) : IPeerTransport
 {
     /// <summary>Main, acknowledgements, forwarded requests.</summary>
     public const int DefaultLanes = 3;
@@ -75,6 +75,7 @@ public sealed class PeerLinks(string selfAddress, ILoggerFactory logging, PeerTl
                     AutoFlush = false,
                     Tls = PeerAddress.IsUnixSocket(address) ? null : tls, // Unix sockets (octopus's proxies) stay plain
                     Compress = compress, // PeerLink leaves a TLS link uncompressed
+                    ClusterRules = clusterRules, // the commit quorum: a peer started with another refuses us
                 });
                 links[lane].Start();
             }

@@ -407,17 +407,31 @@ public sealed class RaftNode
     }
 
     private bool IsMember(ulong id) => _members.ContainsKey(id);
-    private int Quorum => _members.Count / 2 + 1;
+    private int Majority => _members.Count / 2 + 1;
 
-    /// <summary>The highest index held by a majority of members, given each member's matched index.</summary>
-    private ulong QuorumIndex(Func<ulong, ulong> matchOf)
+    /// <summary>Members that commit an entry (see RaftOptions.CommitQuorum); never more than a majority.</summary>
+    private int FlexibleCommitQuorum => _o.CommitQuorum > 0 ? Math.Min(_o.CommitQuorum, Majority) : Majority;
+
+    /// <summary>
+    /// Members whose holding commits an entry, confirms a read or keeps a leader in office (check-quorum): any such set
+    /// meets every election quorum. A majority while this node's log holds an uncommitted configuration change: a
+    /// commit quorum of the new configuration must then also meet the old one's election quorums, which a pair
+    /// need not (a pair with an added member can miss four of the old five) and a majority does.
+    /// </summary>
+    private int CommitQuorum => _lastConfigIndex > CommitIndex ? Majority : FlexibleCommitQuorum;
+
+    /// <summary>Votes that elect (or pre-elect) a leader: meets every commit quorum, and every other election quorum.</summary>
+    private int ElectionQuorum => Math.Max(_members.Count - FlexibleCommitQuorum + 1, Majority);
+
+    /// <summary>The highest index held by <paramref name="quorum"/> members, given each member's matched index.</summary>
+    private ulong QuorumIndex(int quorum, Func<ulong, ulong> matchOf)
     {
         if (_members.Count == 0) return 0;
         Span<ulong> m = _members.Count <= 16 ? stackalloc ulong[_members.Count] : new ulong[_members.Count];
         int i = 0;
         foreach (var id in _members.Keys) m[i++] = matchOf(id);
         m.Sort();
-        return m[m.Length - Quorum]; // the Quorum-th largest
+        return m[m.Length - quorum]; // the quorum-th largest
     }
 
     /// <summary>
@@ -439,7 +453,7 @@ public sealed class RaftNode
                 : _acks.GetValueOrDefault(id);
             if (held >= index) known++;
         }
-        return Math.Max(known, Math.Min(Quorum, _members.Count));
+        return Math.Max(known, Math.Min(CommitQuorum, _members.Count));
     }
 
     // ---------------------------------------------------------------- role changes
@@ -570,7 +584,7 @@ public sealed class RaftNode
             ResetTerm(Term);
             Role = RaftRole.PreCandidate;
             _granted.Add(Id);
-            if (_granted.Count >= Quorum) { StartElection(false); return; }
+            if (_granted.Count >= ElectionQuorum) { StartElection(false); return; }
             foreach (var id in _members.Keys)
                 if (id != Id) Send(new Message(MessageType.PreVote, Id, id, Term + 1, LastTerm, LastIndex));
             // Voters still inside their leader lease ignore us; asking again soon (a pre-vote costs no term)
@@ -590,7 +604,7 @@ public sealed class RaftNode
         Role = RaftRole.Candidate;
         _vote = Id;
         _granted.Add(Id);
-        if (_granted.Count >= Quorum) { BecomeLeader(); return; }
+        if (_granted.Count >= ElectionQuorum) { BecomeLeader(); return; }
         foreach (var id in _members.Keys)
             if (id != Id) Send(new Message(MessageType.Vote, Id, id, Term, LastTerm, LastIndex, Transfer: transfer));
     }
@@ -648,9 +662,9 @@ public sealed class RaftNode
                     if (pr.RecentActive && IsMember(id)) active++;
                     pr.RecentActive = false;
                 }
-                if (active < Quorum)
+                if (active < CommitQuorum)
                 {
-                    BecomeFollower(Term, 0); // lost touch with a majority: stop pretending to lead
+                    BecomeFollower(Term, 0); // lost touch with a commit quorum: stop pretending to lead
                     return;
                 }
             }
@@ -731,7 +745,7 @@ public sealed class RaftNode
 
     private void StartRead(ulong context)
     {
-        if (Quorum <= (IsMember(Id) ? 1 : 0))
+        if (CommitQuorum <= (IsMember(Id) ? 1 : 0))
         {
             _readStates.Add(new ReadState(context, LastIndex)); // a lone member is its own majority
             return;
@@ -751,7 +765,7 @@ public sealed class RaftNode
             int acks = IsMember(Id) ? 1 : 0;
             foreach (var (id, acked) in _readRoundAcked)
                 if (acked >= readRound && IsMember(id)) acks++;
-            if (acks < Quorum) break; // rounds only grow: later reads need as much or more
+            if (acks < CommitQuorum) break; // rounds only grow: later reads need as much or more
             _readStates.Add(new ReadState(ctx, index));
             confirmed++;
         }
@@ -985,12 +999,12 @@ public sealed class RaftNode
             _granted.Add(m.From);
             if (m.Type == MessageType.VoteResponse) _voterLast[m.From] = (m.Index, m.LogTerm);
         }
-        if (_granted.Count >= Quorum)
+        if (_granted.Count >= ElectionQuorum)
         {
             if (Role == RaftRole.PreCandidate) StartElection(false);
             else BecomeLeader();
         }
-        else if (_rejected.Count >= Quorum) BecomeFollower(Term, 0);
+        else if (_rejected.Count > _members.Count - ElectionQuorum) BecomeFollower(Term, 0); // can no longer win
     }
 
     private void HandleAppend(in Message m)
@@ -1117,12 +1131,17 @@ public sealed class RaftNode
     // a current-term entry). The config is ours, which can differ from L's only by changes after entries we
     // hold; with single-server changes any two adjacent configs' majorities overlap, and a second change
     // after c can only be appended once the first committed, which already commits c.
+    // With a commit quorum of two (RaftOptions.CommitQuorum) the leader and we are one: no ack is needed. Our count
+    // of two can only meet L's own config's rule, or be made in the config before a change L appended after c:
+    // then every node holding that change holds c, and a candidate without it needs the old config's election
+    // quorum, which meets the pair. A change in our own log not yet known committed makes us count a majority.
     private void TryFastCommit()
     {
-        if (!_o.BroadcastAcks || Role != RaftRole.Follower || LeaderId == 0 || _acceptedFromLeader <= CommitIndex) return;
+        if (!_o.BroadcastAcks && CommitQuorum > 2) return;
+        if (Role != RaftRole.Follower || LeaderId == 0 || _acceptedFromLeader <= CommitIndex) return;
         if (_voting == Voting.CatchingUp && _rejoinNonce != 0) return; // its own holding does not count yet
         ulong self = Math.Min(_stable, _acceptedFromLeader);
-        ulong q = QuorumIndex(id => id == Id ? self : id == LeaderId ? _leaderSentIndex : _acks.GetValueOrDefault(id));
+        ulong q = QuorumIndex(CommitQuorum, id => id == Id ? self : id == LeaderId ? _leaderSentIndex : _acks.GetValueOrDefault(id));
         ulong c = Math.Min(q, _acceptedFromLeader);
         if (c > CommitIndex && TryTerm(c, out var t) && t == Term) CommitIndex = c;
     }
@@ -1271,7 +1290,7 @@ public sealed class RaftNode
     private void MaybeCommit()
     {
         ulong self = Math.Min(_stable, LastIndex);
-        ulong q = QuorumIndex(id => id == Id ? self : _progress.TryGetValue(id, out var p) ? p.CountedMatch : 0);
+        ulong q = QuorumIndex(CommitQuorum, id => id == Id ? self : _progress.TryGetValue(id, out var p) ? p.CountedMatch : 0);
         // Only entries of our own term are committed by counting (Raft §5.4.2, the figure-8 trap).
         if (q > CommitIndex && TryTerm(q, out var t) && t == Term)
         {

@@ -124,6 +124,20 @@ public sealed class RaftOptions
     public bool BroadcastAcks { get; init; } = true;
 
     /// <summary>
+    /// Flexible quorums (Howard, Malkhi and Spiegelman, "Flexible Paxos", 2016): 0 commits on a majority, as Raft
+    /// does; k >= 2 commits an entry once min(k, majority) members hold it, and then an election needs
+    /// max(members - that + 1, majority) votes, so every election quorum meets every commit quorum (safety) and every
+    /// other election quorum (one leader per term). With 5 members and k = 2 an entry commits on the leader and one
+    /// follower, and a follower that stores the leader's append has committed it: a request that lands on a follower
+    /// is answered after two link delays instead of three (bench/Harness/analysis/latency_floor.py: a 65.6 ms floor
+    /// under octopus's links becomes 47.0). The price: an election needs 4 of the 5, so with two members down no
+    /// leader can be elected (one down, as octopus's SPOF monkey does, still elects), and a committed entry survives
+    /// the loss of one member's storage, not two. While a configuration change is uncommitted, commits count a
+    /// majority again: a pair of the new configuration need not meet a quorum of the old one, a majority does.
+    /// </summary>
+    public int CommitQuorum { get; init; }
+
+    /// <summary>
     /// With BroadcastAcks: the member that waits on a normal entry (the node whose client proposed it), read from
     /// the entry's data; acks then go to the leader and to those members only, not to every member. Only the origin
     /// of an entry gains from learning its commit early, and every ack received costs a wake-up: in a 5-node
@@ -141,6 +155,8 @@ public sealed class RaftOptions
             throw new ArgumentException("ElectionTimeoutMaxTicks must be >= ElectionTimeoutMinTicks");
         if (MaxEntriesPerAppend < 1 || MaxBytesPerAppend < 1 || MaxInflightAppends < 1)
             throw new ArgumentException("append limits must be >= 1");
+        if (CommitQuorum is < 0 or 1)
+            throw new ArgumentException("CommitQuorum must be 0 (a majority) or >= 2: a leader alone can never be replaced");
     }
 }
 

@@ -44,6 +44,12 @@ public static class CommandLine
     private static readonly Option<bool> BroadcastAcks = Switch("--broadcast-acks", true,
         "Followers send their append acknowledgements to every member, so a follower that received a request learns its commit one link delay sooner (default true; --broadcast-acks false halves the Raft messages per entry).");
 
+    private static readonly Option<int> CommitQuorum = new("--commit-quorum")
+    {
+        Description = "Members that commit an entry: 0 (the default) a majority; 2 the leader and one follower (flexible quorums: a request that lands on a follower is answered one link delay sooner, but electing a leader then needs every member but one, and a committed entry survives one lost disk, not two). Every member must be started with the same value: peers that differ refuse each other.",
+        DefaultValueFactory = _ => 0,
+    };
+
     private static readonly Option<bool> IdleHeartbeats = Switch("--idle-heartbeats", true,
         "The leader skips a follower's heartbeat when an append with entries went to it since the last one (default true: under load about 2 fewer frames per request; --idle-heartbeats false sends every heartbeat).");
 
@@ -153,6 +159,10 @@ public static class CommandLine
         {
             if (r.GetValueOrDefault<int>() is < 0 or > 50) r.AddError("--batch-window-ms must be from 0 to 50");
         });
+        CommitQuorum.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or 1 or > 255) r.AddError("--commit-quorum must be 0 (a majority) or from 2 to 255");
+        });
         PeerLanes.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > Cluster.PeerLinks.DefaultLanes) r.AddError("--peer-lanes must be from 1 to 3");
@@ -172,7 +182,7 @@ public static class CommandLine
     public static RootCommand Build(Func<NodeOptions, CancellationToken, Task<int>> runNode, Func<CancellationToken, Task<int>> runExec)
     {
         var root = new RootCommand("sqlcluster: a replicated SQL server (drop-in for Stripe CTF3 level 4). POST /sql with a SQL script; GET /healthcheck; GET /status.");
-        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, IdleHeartbeats, Relay, PeerCompression, PeerLanes, LeaderPlacement, SuspectLeader, Fsync, Nice, CpuIdle, BatchWindowMs, MaxBodyBytes, SocketMode, SnapshotEvery,
+        foreach (var option in new Option[] { Listen, DataDirectory, Join, Name, Verbose, TickMs, HeartbeatMs, ElectionMinMs, ElectionMaxMs, BroadcastAcks, CommitQuorum, IdleHeartbeats, Relay, PeerCompression, PeerLanes, LeaderPlacement, SuspectLeader, Fsync, Nice, CpuIdle, BatchWindowMs, MaxBodyBytes, SocketMode, SnapshotEvery,
                      PeerCertFile, PeerKeyFile, PeerTrustedCaFile, Insecure, CertFile, KeyFile, Auth })
             root.Options.Add(option);
 
@@ -240,6 +250,7 @@ public static class CommandLine
             ElectionTimeoutMinMs = parse.GetValue(ElectionMinMs),
             ElectionTimeoutMaxMs = parse.GetValue(ElectionMaxMs),
             BroadcastAcks = parse.GetValue(BroadcastAcks),
+            CommitQuorum = parse.GetValue(CommitQuorum),
             HeartbeatOnlyWhenIdle = parse.GetValue(IdleHeartbeats),
             Relay = parse.GetValue(Relay),
             PeerCompression = parse.GetValue(PeerCompression),

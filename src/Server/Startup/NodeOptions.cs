@@ -26,6 +26,8 @@ public sealed record NodeOptions
     public int ElectionTimeoutMaxMs { get; init; } = 200;
 
     public bool BroadcastAcks { get; init; } = true;
+    /// <summary>RaftOptions.CommitQuorum: 0 a majority, 2 flexible quorums (a pair commits, elections need all but one).</summary>
+    public int CommitQuorum { get; init; }
     public bool HeartbeatOnlyWhenIdle { get; init; } = true;
     public bool Relay { get; init; }
     public bool PeerCompression { get; init; } = true;

@@ -16,6 +16,8 @@ internal sealed record SimOptions
     public int TickMs = 10;
     public int HeartbeatTicks = 3, ElectionMinTicks = 10, ElectionMaxTicks = 20;
     public bool BroadcastAcks = true, PreVote = true, CheckQuorum = true;
+    /// <summary>RaftOptions.CommitQuorum (0: a majority; 2: flexible quorums).</summary>
+    public int CommitQuorum;
     /// <summary>Acks and commit notices go to a per-entry "origin" (derived from the proposal id) instead of everyone.</summary>
     public bool EntryOrigins;
     public int MaxInflight = 64;
@@ -113,6 +115,8 @@ internal sealed class Cluster
 
     // Measurements.
     public int SnapshotsInstalled, Restarts, Freezes, ConfigChangesCommitted, TornWrites, Wipes;
+    /// <summary>The run ended wedged by two members catching up under flexible quorums (see ChaosRun).</summary>
+    public bool BeyondFlexibleTolerance;
     private bool _joinFlow;
     public int LeaderTerms => _leaderOfTerm.Count;
     public int SequenceLength => _sequence.Count;
@@ -192,6 +196,7 @@ internal sealed class Cluster
         PreVote = O.PreVote,
         CheckQuorum = O.CheckQuorum,
         BroadcastAcks = O.BroadcastAcks,
+        CommitQuorum = O.CommitQuorum,
         // Any member may be named: safety must not depend on who hears acks, and liveness falls back on heartbeats.
         EntryOrigin = O.EntryOrigins
             ? data => data.Length >= 8 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(data.Span) % (ulong)O.Nodes + 1 : 0
