@@ -121,7 +121,8 @@ internal sealed partial class SimCluster : IDisposable
                 HeartbeatIntervalTicks = O.HeartbeatTicks,
                 ElectionTimeoutMinTicks = O.ElectionMinTicks,
                 ElectionTimeoutMaxTicks = O.ElectionMaxTicks,
-                BroadcastAcks = true,
+                BroadcastAcks = O.CommitQuorum != 2, // as ReplicatorFactory sets it
+                CommitQuorum = O.CommitQuorum,
                 HeartbeatOnlyWhenIdle = O.IdleHeartbeats,
                 // As ReplicatorFactory sets it: acks go to the node that proposed the request.
                 EntryOrigin = data => ClientRequest.TryReadId(data.Span, out var id) ? id.Origin : 0,

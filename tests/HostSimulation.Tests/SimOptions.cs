@@ -27,4 +27,6 @@ internal sealed record SimOptions
     public bool IdleHeartbeats = true;
     /// <summary>The leader's batch window (ClusterOptions.BatchWindowMs, production's --batch-window-ms).</summary>
     public int BatchWindowMs;
+    /// <summary>RaftOptions.CommitQuorum (production's --commit-quorum): 0 a majority, 2 flexible quorums.</summary>
+    public int CommitQuorum;
 }

@@ -26,7 +26,7 @@ namespace FastDb.Server.Cluster;
 /// </summary>
 /// <param name="queuedTo">Whether the coming flush already writes to an address (<see cref="TurnTracker.HasQueued"/>).</param>
 public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membership, IPeerTransport transport, TimeProvider time, bool placeLeader,
-    Func<string, bool> queuedTo)
+    Func<string, bool> queuedTo, int commitQuorum = 0)
 {
     /// <summary>200 ms: 4 pings and 4 pongs a second per pair, about 6 proxy bytes per answered request at octopus's rate.</summary>
     public const int PingEveryTicks = 20;
@@ -192,9 +192,9 @@ public sealed class LatencyProbe(ulong self, RaftNode raft, Membership membershi
                 delay[i, j] = i == j ? 0 : samples[i, j] == 0 ? double.NaN : rtt[i, j] / samples[i, j] / 2;
         // Only members whose round trip we measured lately (alive, reachable) may lead.
         bool Eligible(int c) => _peers.TryGetValue(members[c], out var p) && _ticks - p.SampledTick <= StaleTicks;
-        var successor = LeaderPlacement.Best(delay, index[self], Eligible);
+        var successor = LeaderPlacement.Best(delay, index[self], Eligible, commitQuorum);
         _successor = successor < 0 ? 0 : members[successor];
-        var choice = LeaderPlacement.Choose(delay, index[self], Eligible, MinGain, MinGainMs);
+        var choice = LeaderPlacement.Choose(delay, index[self], Eligible, MinGain, MinGainMs, commitQuorum);
         if (choice < 0) { _candidateStreak = 0; return; }
         var candidate = members[choice];
         _candidateStreak = candidate == _candidate ? _candidateStreak + 1 : 1;

@@ -16,13 +16,15 @@ public static class LeaderPlacement
     /// <summary>
     /// The expected commit latency under leader <paramref name="leader"/>, averaged over every member as the node a
     /// request arrives at; NaN when a delay it needs is unknown. <paramref name="delay"/>[i, j] is the one-way delay
-    /// between members i and j in milliseconds (symmetric, NaN when unknown).
+    /// between members i and j in milliseconds (symmetric, NaN when unknown). <paramref name="commitQuorum"/> is
+    /// RaftOptions.CommitQuorum (0: a majority; 2: the leader's fastest round trip, and the origin's forward and the
+    /// leader's append back).
     /// </summary>
-    public static double MeanCommitLatency(double[,] delay, int leader)
+    public static double MeanCommitLatency(double[,] delay, int leader, int commitQuorum = 0)
     {
         var n = delay.GetLength(0);
         if (n == 1) return 0;
-        var quorum = n / 2 + 1;
+        var quorum = commitQuorum > 0 ? Math.Min(commitQuorum, n / 2 + 1) : n / 2 + 1;
         double total = 0;
         var scratch = new double[n];
         for (var origin = 0; origin < n; origin++)
@@ -63,27 +65,27 @@ public static class LeaderPlacement
     /// at least <paramref name="minGain"/> (a fraction) and <paramref name="minGainMs"/>, since every hand-over
     /// pauses commits for about two round trips. Members not in <paramref name="eligible"/> are never chosen.
     /// </summary>
-    public static int Choose(double[,] delay, int current, Func<int, bool> eligible, double minGain, double minGainMs)
+    public static int Choose(double[,] delay, int current, Func<int, bool> eligible, double minGain, double minGainMs, int commitQuorum = 0)
     {
-        var now = MeanCommitLatency(delay, current);
+        var now = MeanCommitLatency(delay, current, commitQuorum);
         if (double.IsNaN(now)) return -1;
-        var best = Best(delay, current, eligible, out var bestLatency);
+        var best = Best(delay, current, eligible, commitQuorum, out var bestLatency);
         if (best < 0 || bestLatency >= now || now - bestLatency < minGainMs || bestLatency > now * (1 - minGain)) return -1;
         return best;
     }
 
     /// <summary>The eligible member other than <paramref name="current"/> with the lowest mean commit latency as leader
     /// (the successor to name), or -1 when none has a known one.</summary>
-    public static int Best(double[,] delay, int current, Func<int, bool> eligible) => Best(delay, current, eligible, out _);
+    public static int Best(double[,] delay, int current, Func<int, bool> eligible, int commitQuorum = 0) => Best(delay, current, eligible, commitQuorum, out _);
 
-    private static int Best(double[,] delay, int current, Func<int, bool> eligible, out double bestLatency)
+    private static int Best(double[,] delay, int current, Func<int, bool> eligible, int commitQuorum, out double bestLatency)
     {
         int best = -1;
         bestLatency = double.PositiveInfinity;
         for (var c = 0; c < delay.GetLength(0); c++)
         {
             if (c == current || !eligible(c)) continue;
-            var latency = MeanCommitLatency(delay, c);
+            var latency = MeanCommitLatency(delay, c, commitQuorum);
             if (!double.IsNaN(latency) && latency < bestLatency) (best, bestLatency) = (c, latency);
         }
         return best;

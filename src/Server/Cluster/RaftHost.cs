@@ -110,7 +110,7 @@ public sealed class RaftHost
         _router = new RequestRouter(_id, _raft, _membership, _transport, options.BatchWindowMs, time);
         _ready = new ReadyProcessor(_raft, store, _transport, applyQueue, _membership, _router, snapshotIndex, log);
         _reads = new ReadRouter(_id, _raft, _membership, _transport);
-        _latency = new LatencyProbe(_id, _raft, _membership, _transport, time ?? TimeProvider.System, options.PlaceLeaderByLatency, _turn.HasQueued);
+        _latency = new LatencyProbe(_id, _raft, _membership, _transport, time ?? TimeProvider.System, options.PlaceLeaderByLatency, _turn.HasQueued, options.Raft.CommitQuorum);
         // What went to a leader whose link just died may be lost: send our waiting requests again (now relayed too)
         // instead of waiting out the router's re-send timer.
         _transport.TurnedSilent += address =>

@@ -28,6 +28,20 @@ public sealed class LeaderPlacementTests
     }
 
     [Fact]
+    public void With_a_commit_quorum_of_two_the_fastest_round_trip_and_the_origins_own_two_hops_count()
+    {
+        var d = Star();
+        // Under the centre: to it, its fastest follower round trip (10); from a follower, the forward and the append
+        // back (5 + 5), which with the origin's own copy is a pair.
+        Assert.Equal((10 + 4 * 10) / 5.0, LeaderPlacement.MeanCommitLatency(d, 2, commitQuorum: 2), 6);
+        // Under member 0: to it, the centre's round trip (10); from the centre 5 + 5, from the others 40 + 40.
+        Assert.Equal((10 + 10 + 3 * 80) / 5.0, LeaderPlacement.MeanCommitLatency(d, 0, commitQuorum: 2), 6);
+        // A pair never costs more than a majority.
+        for (var l = 0; l < 5; l++)
+            Assert.True(LeaderPlacement.MeanCommitLatency(d, l, 2) <= LeaderPlacement.MeanCommitLatency(d, l));
+    }
+
+    [Fact]
     public void Three_members_need_only_the_leaders_append_back_at_the_origin()
     {
         var d = new double[,] { { 0, 10, 30 }, { 10, 0, 20 }, { 30, 20, 0 } };
