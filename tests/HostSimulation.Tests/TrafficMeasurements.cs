@@ -29,6 +29,8 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
         // FASTDB_BATCH=3 (a leader's batch window in ms, see RequestRouter) adds a third run per fault mode with it.
         bool relay = Environment.GetEnvironmentVariable("FASTDB_RELAY") == "1";
         int batch = int.TryParse(Environment.GetEnvironmentVariable("FASTDB_BATCH"), out var b) ? b : 0;
+        // FASTDB_QUORUM=2 measures flexible quorums (--commit-quorum 2).
+        int quorum = int.TryParse(Environment.GetEnvironmentVariable("FASTDB_QUORUM"), out var q) ? q : 0;
         var runs = new List<(bool Faults, bool Crashes, bool IdleHeartbeats, int BatchMs)>();
         foreach (var (faults, crashes) in new[] { (false, false), (true, false), (true, true) })
         {
@@ -47,6 +49,7 @@ public sealed class TrafficMeasurements(ITestOutputHelper output)
                 {
                     Nodes = 5, Clients = 20, WorkloadMs = 8_000, SnapshotEveryEntries = 10_000,
                     Faults = faults, CrashFaults = crashes, DiskFaults = false, DropRate = 0, DupRate = 0, Relay = relay, IdleHeartbeats = idleHeartbeats, BatchWindowMs = batchMs,
+                    CommitQuorum = quorum,
                 };
                 using var cluster = new SimCluster(options, seed);
                 // Entry copies on the wire, and those a follower already held (its highest index seen from that leader term).

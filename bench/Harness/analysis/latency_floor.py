@@ -8,11 +8,12 @@ lag), and a request costs what FastDb's protocol needs at the least:
   - at the leader: the second-fastest of the four append round trips (a majority of five);
   - at a follower: the forward, then the later of the append reaching it and the second-fastest way a majority can
     be shown to it (its own copy, or an append to another follower plus that follower's ack to it).
-No processing time, no client time. With --hol, every hop also waits behind the chunks ahead of it on its in-order
+With --commit-quorum 2 (flexible quorums, RaftOptions.CommitQuorum) the leader needs its fastest round trip and a
+follower the forward and the leader's append back. No processing time, no client time. With --hol, every hop also waits behind the chunks ahead of it on its in-order
 connection (octopus delivers a connection's chunks in order, so one long jitter holds back what follows), at the
 chunk gaps given (ms): what one connection per peer sees at octopus's rate, or the lanes' own rates.
 
-  python3 bench/Harness/analysis/latency_floor.py [--hol] [--forward-gap MS] [--ack-gap MS]
+  python3 bench/Harness/analysis/latency_floor.py [--hol] [--forward-gap MS] [--ack-gap MS] [--commit-quorum 2]
 """
 import argparse, random, statistics
 
