@@ -51,7 +51,7 @@ public sealed class HostSimulationTests(ITestOutputHelper output)
         wedged = false;
         if (!cluster.RunUntil(() => cluster.AllAnswered, options.SettleMs))
         {
-            wedged = options.CommitQuorum == 2 && options.Nodes >= 4 && cluster.Nodes.All(n => n.Up && n.Host!.Raft.LeaderId == 0)
+            wedged = options.CommitQuorum == 2 && options.Nodes >= 4 && cluster.Nodes.All(n => n.Up && n.Host!.Raft.Role != FastDb.Raft.RaftRole.Leader)
                 && cluster.Nodes.Count(n => n.CatchingUp) >= 2;
             if (wedged)
             {
