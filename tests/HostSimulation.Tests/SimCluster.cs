@@ -121,7 +121,7 @@ internal sealed partial class SimCluster : IDisposable
                 HeartbeatIntervalTicks = O.HeartbeatTicks,
                 ElectionTimeoutMinTicks = O.ElectionMinTicks,
                 ElectionTimeoutMaxTicks = O.ElectionMaxTicks,
-                BroadcastAcks = O.CommitQuorum != 2, // as ReplicatorFactory sets it
+                BroadcastAcks = true,
                 CommitQuorum = O.CommitQuorum,
                 HeartbeatOnlyWhenIdle = O.IdleHeartbeats,
                 // As ReplicatorFactory sets it: acks go to the node that proposed the request.

@@ -24,7 +24,7 @@ public static class LeaderPlacement
     {
         var n = delay.GetLength(0);
         if (n == 1) return 0;
-        var quorum = commitQuorum > 0 ? Math.Min(commitQuorum, n / 2 + 1) : n / 2 + 1;
+        var quorum = FastDb.Raft.RaftOptions.CommitQuorumOf(commitQuorum, n);
         double total = 0;
         var scratch = new double[n];
         for (var origin = 0; origin < n; origin++)

@@ -410,7 +410,7 @@ public sealed class RaftNode
     private int Majority => _members.Count / 2 + 1;
 
     /// <summary>Members that commit an entry (see RaftOptions.CommitQuorum); never more than a majority.</summary>
-    private int FlexibleCommitQuorum => _o.CommitQuorum > 0 ? Math.Min(_o.CommitQuorum, Majority) : Majority;
+    private int FlexibleCommitQuorum => RaftOptions.CommitQuorumOf(_o.CommitQuorum, _members.Count);
 
     /// <summary>
     /// Members whose holding commits an entry, confirms a read or keeps a leader in office (check-quorum): any such set
@@ -1035,7 +1035,8 @@ public sealed class RaftNode
             MaybeCaughtUp(lastNew, m.Commit);
             var ack = new Message(MessageType.AppendResponse, Id, m.From, Term, Index: lastNew);
             Send(ack);
-            if (_o.BroadcastAcks && es.Count > 0) BroadcastAck(ack, m.From, es);
+            // With a commit quorum of two the leader and the receiver already are one: an ack would tell it nothing.
+            if (_o.BroadcastAcks && es.Count > 0 && CommitQuorum > 2) BroadcastAck(ack, m.From, es);
             TryFastCommit();
         }
         else

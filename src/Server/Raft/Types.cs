@@ -120,7 +120,10 @@ public sealed class RaftOptions
     public int MaxInflightAppends { get; init; } = 64;
     public bool PreVote { get; init; } = true;
     public bool CheckQuorum { get; init; } = true;
-    /// <summary>Followers send their append acks to every member, so each can learn commits one hop earlier.</summary>
+    /// <summary>
+    /// Followers send their append acks to every member, so each can learn commits one hop earlier. Only where the
+    /// commit quorum is over two: with two, the leader and the member that stores the append are a commit quorum.
+    /// </summary>
     public bool BroadcastAcks { get; init; } = true;
 
     /// <summary>
@@ -136,6 +139,13 @@ public sealed class RaftOptions
     /// majority again: a pair of the new configuration need not meet a quorum of the old one, a majority does.
     /// </summary>
     public int CommitQuorum { get; init; }
+
+    /// <summary>Members that commit an entry among <paramref name="members"/> under <paramref name="commitQuorum"/> (see CommitQuorum).</summary>
+    public static int CommitQuorumOf(int commitQuorum, int members)
+    {
+        int majority = members / 2 + 1;
+        return commitQuorum > 0 ? Math.Min(commitQuorum, majority) : majority;
+    }
 
     /// <summary>
     /// With BroadcastAcks: the member that waits on a normal entry (the node whose client proposed it), read from

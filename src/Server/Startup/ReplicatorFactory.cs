@@ -45,9 +45,7 @@ public static class ReplicatorFactory
                 HeartbeatIntervalTicks = Math.Max(1, options.HeartbeatMs / tick),
                 ElectionTimeoutMinTicks = Math.Max(2, options.ElectionTimeoutMinMs / tick),
                 ElectionTimeoutMaxTicks = Math.Max(3, options.ElectionTimeoutMaxMs / tick),
-                // With a commit quorum of two a follower commits on its own copy and the leader's: acks to it would be
-                // bytes for nothing (while a membership change is uncommitted it waits for the leader's notice instead).
-                BroadcastAcks = options.BroadcastAcks && options.CommitQuorum != 2,
+                BroadcastAcks = options.BroadcastAcks,
                 CommitQuorum = options.CommitQuorum,
                 HeartbeatOnlyWhenIdle = options.HeartbeatOnlyWhenIdle,
                 // A log entry is a ClientRequest whose id starts with the proposing node's id (= its Raft id).
